@@ -1,0 +1,268 @@
+/**
+ * Tensor: a dtype, a shape and the values, in a TypedArray (numeric types) or an array of byte
+ * strings (TF_STRING). What `Session.run` returns and what feeds accept.
+ *
+ * Memory: `Tensor.alloc` gives 64-byte-aligned native memory that TF uses without a copy when the
+ * tensor is fed. Large outputs of async runs arrive without a copy; `dispose()` frees their
+ * native memory at once instead of at garbage collection (do so in tight loops).
+ */
+import { ArgumentError, invalidArgument } from './errors';
+import { ARRAY_TYPES, DType, TypedArray, checkDType, dtypeFromEnum, dtypeToEnum, lanes } from './dtypes';
+import { native, RawTensor } from '../native';
+
+export type NestedArray<T> = T | NestedArray<T>[];
+/** What a feed or `Tensor.from` accepts. */
+export type TensorLike =
+  | Tensor
+  | number | bigint | boolean | string | Uint8Array
+  | TypedArray
+  | NestedArray<number | bigint | boolean | string>
+  | { dtype: DType; shape: number[]; data: TypedArray | ArrayLike<number | bigint | boolean | string> | Uint8Array[] };
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8');
+
+function elementCount(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+function checkShape(param: string, shape: unknown): number[] {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw invalidArgument(param, 'an array of non-negative integers', shape);
+  }
+  return shape as number[];
+}
+
+function inferDType(x: unknown): DType {
+  if (typeof x === 'number') return 'float32';
+  if (typeof x === 'bigint') return 'int64';
+  if (typeof x === 'boolean') return 'bool';
+  if (typeof x === 'string' || x instanceof Uint8Array) return 'string';
+  throw invalidArgument('value', 'a number, bigint, boolean or string', x);
+}
+
+function typedArrayDType(a: TypedArray): DType {
+  if (a instanceof Float32Array) return 'float32';
+  if (a instanceof Float64Array) return 'float64';
+  if (a instanceof Int32Array) return 'int32';
+  if (a instanceof BigInt64Array) return 'int64';
+  if (a instanceof Uint8Array) return 'uint8';
+  if (a instanceof Int8Array) return 'int8';
+  if (a instanceof Int16Array) return 'int16';
+  if (a instanceof Uint16Array) return 'uint16';
+  if (a instanceof Uint32Array) return 'uint32';
+  return 'uint64';
+}
+
+/** Shape and flat values of nested arrays; ragged input is an error naming the position. */
+function flatten(value: unknown, param: string): { shape: number[]; flat: unknown[] } {
+  const shape: number[] = [];
+  let probe: unknown = value;
+  while (Array.isArray(probe)) {
+    shape.push(probe.length);
+    probe = probe[0];
+  }
+  const flat: unknown[] = [];
+  const walk = (v: unknown, depth: number, where: string): void => {
+    if (depth === shape.length) {
+      if (Array.isArray(v)) throw new ArgumentError(param, `Ragged nested array for ${param}: ${where} has more dimensions than ${where.replace(/\[\d+\]$/, '')}[0]`);
+      flat.push(v);
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[depth]) {
+      throw new ArgumentError(param, `Ragged nested array for ${param}: expected ${shape[depth]} elements at ${where || 'the top level'} but received ${Array.isArray(v) ? v.length : 'a scalar'}`);
+    }
+    v.forEach((e, i) => walk(e, depth + 1, `${where}[${i}]`));
+  };
+  walk(value, 0, '');
+  return { shape, flat };
+}
+
+function fillTyped(dtype: DType, flat: ArrayLike<unknown>, param: string): TypedArray {
+  const Ctor = ARRAY_TYPES[dtype];
+  if (!Ctor) throw invalidArgument(param, 'a numeric, bool or string dtype', dtype);
+  const out = new Ctor(flat.length);
+  const big = dtype === 'int64' || dtype === 'uint64';
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i];
+    if (big) {
+      if (typeof v === 'bigint') (out as BigInt64Array)[i] = v;
+      else if (typeof v === 'number' && Number.isInteger(v)) (out as BigInt64Array)[i] = BigInt(v);
+      else throw invalidArgument(`${param}[${i}]`, `an integer for dtype ${dtype}`, v);
+    } else if (typeof v === 'number') {
+      (out as Float64Array)[i] = v;
+    } else if (typeof v === 'boolean') {
+      (out as Uint8Array)[i] = v ? 1 : 0;
+    } else if (typeof v === 'bigint') {
+      (out as Float64Array)[i] = Number(v);
+    } else {
+      throw invalidArgument(`${param}[${i}]`, `a number for dtype ${dtype}`, v);
+    }
+  }
+  return out;
+}
+
+export class Tensor {
+  readonly dtype: DType;
+  readonly shape: number[];
+  private values: TypedArray | Uint8Array[] | null;
+  private disposed = false;
+
+  private constructor(dtype: DType, shape: number[], values: TypedArray | Uint8Array[] | null) {
+    this.dtype = dtype;
+    this.shape = shape;
+    this.values = values;
+  }
+
+  /**
+   * Builds a tensor from a JS value. `dtype` converts numbers (default float32 for numbers,
+   * int64 for bigints, bool, string).
+   * @example Tensor.from([[1, 2], [3, 4]], 'int32')
+   */
+  static from(value: TensorLike, dtype?: DType, param = 'value'): Tensor {
+    if (dtype !== undefined) checkDType('dtype', dtype);
+    if (value instanceof Tensor) {
+      if (dtype && dtype !== value.dtype) throw invalidArgument(param, `a ${dtype} tensor`, `${value.dtype} tensor`);
+      return value;
+    }
+    if (value !== null && typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value) && 'shape' in value && 'data' in value) {
+      const spec = value as { dtype: DType; shape: number[]; data: ArrayLike<unknown> };
+      const dt = checkDType(`${param}.dtype`, spec.dtype ?? dtype);
+      const shape = checkShape(`${param}.shape`, spec.shape);
+      const n = elementCount(shape);
+      if (dt === 'string') {
+        const arr = Array.from(spec.data as ArrayLike<string | Uint8Array>);
+        if (arr.length !== n) throw new ArgumentError(`${param}.data`, `${param}.data has ${arr.length} elements but shape [${shape}] needs ${n}`);
+        return new Tensor(dt, shape, arr.map((s, i) => toBytes(s, `${param}.data[${i}]`)));
+      }
+      const Ctor = ARRAY_TYPES[dt];
+      if (!Ctor) throw invalidArgument(`${param}.dtype`, 'a dtype with JS values', dt);
+      const want = n * lanes(dt);
+      let data: TypedArray;
+      if (ArrayBuffer.isView(spec.data) && spec.data instanceof Ctor) data = spec.data as TypedArray;
+      else if (ArrayBuffer.isView(spec.data) && !(spec.data instanceof DataView)) throw invalidArgument(`${param}.data`, `a ${Ctor.name} for dtype ${dt}`, spec.data);
+      else data = fillTyped(dt, Array.from(spec.data), `${param}.data`);
+      if (data.length !== want) throw new ArgumentError(`${param}.data`, `${param}.data has ${data.length} elements but shape [${shape}] and dtype ${dt} need ${want}`);
+      return new Tensor(dt, shape, data);
+    }
+    if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+      const dt = dtype ?? typedArrayDType(value as TypedArray);
+      if (dt === 'string') return new Tensor('string', [], [value as Uint8Array]);
+      const Ctor = ARRAY_TYPES[dt];
+      if (!Ctor) throw invalidArgument('dtype', 'a dtype with JS values', dt);
+      const data = value instanceof Ctor ? (value as TypedArray) : fillTyped(dt, Array.from(value as ArrayLike<number>), param);
+      return new Tensor(dt, [data.length / lanes(dt)], data);
+    }
+    const { shape, flat } = Array.isArray(value) ? flatten(value, param) : { shape: [], flat: [value] };
+    const dt = dtype ?? (flat.length ? inferDType(flat[0]) : 'float32');
+    if (dt === 'string') return new Tensor(dt, shape, flat.map((s, i) => toBytes(s, `${param}[${i}]`)));
+    if (lanes(dt) !== 1) throw invalidArgument('dtype', 'a real dtype for nested arrays (complex needs { dtype, shape, data })', dt);
+    return new Tensor(dt, shape, fillTyped(dt, flat, param));
+  }
+
+  /**
+   * A zero-filled tensor in 64-byte-aligned native memory: fed without a copy. Fill `data` in
+   * place, then feed it; do not change it while a run that uses it is in flight.
+   */
+  static alloc(dtype: DType, shape: number[]): Tensor {
+    checkDType('dtype', dtype);
+    checkShape('shape', shape);
+    const Ctor = ARRAY_TYPES[dtype];
+    if (!Ctor) throw invalidArgument('dtype', 'a numeric or bool dtype', dtype);
+    const n = elementCount(shape) * lanes(dtype);
+    const buffer = native().allocAligned(n * Ctor.BYTES_PER_ELEMENT);
+    return new Tensor(dtype, shape, new Ctor(buffer, 0, n));
+  }
+
+  /** @internal From the addon's representation. */
+  static fromRaw(raw: RawTensor): Tensor {
+    const dtype = dtypeFromEnum(raw.dtype);
+    if (raw.data === null) return new Tensor(dtype, raw.shape, null);
+    if (dtype === 'string') return new Tensor(dtype, raw.shape, raw.data as Uint8Array[]);
+    const Ctor = ARRAY_TYPES[dtype]!;
+    const ab = raw.data as ArrayBuffer;
+    return new Tensor(dtype, raw.shape, new Ctor(ab, 0, ab.byteLength / Ctor.BYTES_PER_ELEMENT));
+  }
+
+  /** @internal To the addon's representation. */
+  toRaw(): RawTensor {
+    this.checkAlive();
+    return { dtype: dtypeToEnum(this.dtype), shape: this.shape, data: this.values };
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new ArgumentError('tensor', 'The tensor was disposed');
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return elementCount(this.shape);
+  }
+
+  /**
+   * The values: a TypedArray for numeric and bool dtypes (BigInt64Array for int64), `string[]`
+   * (UTF-8 decoded) for strings, null for resource/variant handles.
+   */
+  get data(): TypedArray | string[] | null {
+    this.checkAlive();
+    if (this.dtype === 'string') return (this.values as Uint8Array[]).map((b) => utf8Decoder.decode(b));
+    return this.values as TypedArray | null;
+  }
+
+  /** The raw bytes of each element of a string tensor (exact, whatever the encoding). */
+  get bytes(): Uint8Array[] {
+    this.checkAlive();
+    if (this.dtype !== 'string') throw new ArgumentError('tensor', `bytes is for string tensors; this one is ${this.dtype}`);
+    return this.values as Uint8Array[];
+  }
+
+  /** The single value of a one-element tensor (a scalar, or shape [1], ...). */
+  scalar(): number | bigint | boolean | string {
+    this.checkAlive();
+    if (this.size !== 1) throw new ArgumentError('tensor', `scalar() needs exactly one element; shape is [${this.shape}]`);
+    if (this.dtype === 'string') return utf8Decoder.decode((this.values as Uint8Array[])[0]);
+    const v = (this.values as TypedArray)[0];
+    if (this.dtype === 'bool') return v !== 0;
+    return v as number | bigint;
+  }
+
+  /** The values as nested arrays following the shape. */
+  toArray(): NestedArray<number | bigint | boolean | string> {
+    const flat: Array<number | bigint | boolean | string> = this.dtype === 'string'
+      ? (this.data as string[])
+      : this.dtype === 'bool'
+        ? Array.from(this.values as Uint8Array, (x) => x !== 0)
+        : Array.from(this.values as ArrayLike<number | bigint>);
+    const build = (dim: number, offset: number): NestedArray<number | bigint | boolean | string> => {
+      if (dim === this.shape.length) return flat[offset];
+      const stride = elementCount(this.shape.slice(dim + 1));
+      return Array.from({ length: this.shape[dim] }, (_, i) => build(dim + 1, offset + i * stride));
+    };
+    return build(0, 0);
+  }
+
+  /** Frees native memory now (outputs of async runs, `alloc` tensors). Idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const v = this.values;
+    this.values = null;
+    if (v && !Array.isArray(v)) native().disposeBuffer(v.buffer as ArrayBuffer);
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  toString(): string {
+    return `Tensor(${this.dtype}, [${this.shape}])`;
+  }
+}
+
+function toBytes(s: unknown, param: string): Uint8Array {
+  if (typeof s === 'string') return utf8.encode(s);
+  if (s instanceof Uint8Array) return s;
+  throw invalidArgument(param, 'a string or Uint8Array', s);
+}

@@ -1,0 +1,275 @@
+/**
+ * The typed surface of the C++ addon, and the code that finds and loads libtensorflow.
+ *
+ * Order of the search (DESIGN.md decision 2), each candidate recorded with why it failed:
+ *   1. `loadLibtensorflow({ path })` or `TF_LIBRARY_PATH` (a library file or a folder)
+ *   2. the package's own cache, filled by `scripts/setup-libtensorflow.mjs`
+ *   3. an installed Python `tensorflow`/`tensorflow-cpu` (found without importing it)
+ *   4. the system's default library names (ld.so's search path)
+ * Candidates 2–4 are skipped when they sit in a world-writable folder: only a path the user names
+ * explicitly may come from one.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { errorForCode } from './core/errors';
+
+/** A tensor as it crosses the addon boundary (see native/tensor.h). */
+export interface RawTensor {
+  dtype: number;
+  shape: number[];
+  data: ArrayBuffer | ArrayBufferView | Uint8Array[] | null;
+}
+
+export interface RawOperationInfo {
+  name: string;
+  type: string;
+  device: string;
+  inputs: string[];
+  controlInputs: string[];
+  outputTypes: number[];
+}
+
+export interface RawAttr { name: string; kind: string; value: unknown }
+export interface RawOpDescription {
+  type: string;
+  name: string;
+  device?: string;
+  inputs?: Array<string | string[]>;
+  controlInputs?: string[];
+  attrs?: RawAttr[];
+}
+
+export interface NativeGraph {
+  /** [sync] Imports a binary GraphDef; returns input-map keys that matched nothing. */
+  importGraphDef(bytes: Uint8Array, opts?: { prefix?: string; uniquifyNames?: boolean; inputMap?: Array<[string, number, string]>; controlDependencies?: string[] }): string[];
+  /** [sync] */ toGraphDef(): Uint8Array;
+  /** [sync] */ hasOperation(name: string): boolean;
+  /** [sync] */ operationInfo(name: string): RawOperationInfo | null;
+  /** [sync] */ listOperations(): Array<{ name: string; type: string }>;
+  /** [sync] null = unknown rank; -1 = unknown dimension */ outputShape(tensorName: string): number[] | null;
+  /** [sync] serialized AttrValue */ attrValue(op: string, attr: string): Uint8Array;
+  /** [sync] serialized NodeDef */ nodeDef(op: string): Uint8Array;
+  /** [sync] returns the new operation's name */ addOperation(desc: RawOpDescription): string;
+}
+
+export interface RawRunResult { outputs: RawTensor[]; metadata?: Uint8Array }
+export type RunPlan = { readonly __plan: unique symbol };
+
+export interface NativeSession {
+  /** [sync] resolves names once; the plan is reused by run/runSync */
+  prepare(feeds: string[], fetches: string[], targets: string[]): RunPlan;
+  /** [sync] outputs are copied */
+  runSync(plan: RunPlan, feeds: RawTensor[], runOptions?: Uint8Array | null, wantMetadata?: boolean): RawRunResult;
+  /** [async] large outputs arrive without a copy (external buffers) */
+  run(plan: RunPlan, feeds: RawTensor[], runOptions?: Uint8Array | null, wantMetadata?: boolean): Promise<RawRunResult>;
+  /** [sync] */ listDevices(): Array<{ name: string; type: string; memoryBytes: number }>;
+  /** [async] cancels in-flight runs, waits for them, deletes the session; idempotent */
+  close(): Promise<void>;
+  /** [sync] */ isClosed(): boolean;
+  /** [sync] */ inFlight(): number;
+}
+
+export interface NativeServer {
+  /** [sync] */ start(): void;
+  /** [sync] */ stop(): void;
+  /** [async] resolves when the server stopped */ join(): Promise<void>;
+  /** [sync] e.g. grpc://localhost:1234 */ target(): string;
+  /** [async] stop, wait for joiners, delete; idempotent */ close(): Promise<void>;
+}
+
+export interface NativeCheckpointReader {
+  /** [sync] */ variables(): Array<{ name: string; dtype: number; shape: number[] }>;
+  /** [sync] */ tensor(name: string): RawTensor;
+  /** [sync] */ close(): void;
+}
+
+export interface Addon {
+  load(frameworkPath: string, mainPath: string): string;
+  loadedPath(): string | null;
+  setErrorFactory(f: (code: number, message: string) => Error): void;
+  tfVersion(): string;
+  allOpList(): Uint8Array;
+  allocAligned(byteLength: number): ArrayBuffer;
+  disposeBuffer(buffer: ArrayBuffer): boolean;
+  dtypes: Record<string, number>;
+  codes: Record<string, number>;
+  NativeGraph: new () => NativeGraph;
+  NativeSession: new (graph: NativeGraph, target: string, config: Uint8Array | null) => NativeSession;
+  NativeServer: new (serverDef: Uint8Array) => NativeServer;
+  NativeCheckpointReader: new (prefix: string) => NativeCheckpointReader;
+}
+
+/** Thrown when no libtensorflow could be loaded; `candidates` lists every path tried and why. */
+export class LibraryLoadError extends Error {
+  readonly candidates: ReadonlyArray<{ path: string; reason: string }>;
+  constructor(candidates: Array<{ path: string; reason: string }>) {
+    const lines = candidates.map((c) => `  - ${c.path}: ${c.reason}`);
+    super(
+      'tf-monitored could not load libtensorflow. Tried, in order:\n' + lines.join('\n') +
+      '\nFix: run `npx tf-monitored-setup` (or `node node_modules/tf-monitored/scripts/setup-libtensorflow.mjs`) ' +
+      'to fetch the pinned CPU build with pip, or set TF_LIBRARY_PATH to a libtensorflow_cc.so.2 / ' +
+      'libtensorflow.so.2 (GPU builds work the same way), or `pip install tensorflow`.',
+    );
+    this.name = 'LibraryLoadError';
+    this.candidates = candidates;
+  }
+}
+
+export function packageRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    const pj = path.join(dir, 'package.json');
+    if (fs.existsSync(pj)) {
+      try {
+        if (JSON.parse(fs.readFileSync(pj, 'utf8')).name === 'tf-monitored') return dir;
+      } catch { /* keep looking */ }
+    }
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`tf-monitored: cannot find the package root above ${__dirname}`);
+    dir = up;
+  }
+}
+
+const MAIN_NAMES = ['libtensorflow_cc.so.2', 'libtensorflow.so.2'];
+const FRAMEWORK_NAME = 'libtensorflow_framework.so.2';
+
+interface Candidate { main: string; framework: string; explicit: boolean; origin: string }
+
+function candidatesIn(folder: string, explicit: boolean, origin: string): Candidate[] {
+  return MAIN_NAMES.map((m) => ({ main: path.join(folder, m), framework: path.join(folder, FRAMEWORK_NAME), explicit, origin }));
+}
+
+function fromUserPath(p: string, origin: string): Candidate[] {
+  try {
+    if (fs.statSync(p).isDirectory()) return candidatesIn(p, true, origin);
+  } catch { /* reported when tried */ }
+  return [{ main: p, framework: path.join(path.dirname(p), FRAMEWORK_NAME), explicit: true, origin }];
+}
+
+function pythonTensorflowDirs(): string[] {
+  const code = 'import importlib.util as u\nfor n in ("tensorflow",):\n  s=u.find_spec(n)\n  if s and s.submodule_search_locations: print(list(s.submodule_search_locations)[0])';
+  for (const exe of [process.env.PYTHON, 'python3', 'python'].filter(Boolean) as string[]) {
+    try {
+      const out = execFileSync(exe, ['-c', code], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
+      return out.split('\n').map((s) => s.trim()).filter(Boolean);
+    } catch { /* next */ }
+  }
+  return [];
+}
+
+function worldWritable(p: string): boolean {
+  try {
+    const st = fs.statSync(p);
+    return (st.mode & 0o002) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+function cacheLibDir(root: string): string {
+  const pin = JSON.parse(fs.readFileSync(path.join(root, 'scripts', 'libtensorflow.json'), 'utf8'));
+  const base = process.env.TF_MONITORED_CACHE_DIR || path.join(root, '.libtensorflow');
+  return path.join(base, `${pin.pipPackage}-${pin.version}`, 'lib');
+}
+
+function tryLoad(addon: Addon, candidates: Candidate[], tried: Array<{ path: string; reason: string }>): string | null {
+  for (const c of candidates) {
+    if (c.main.includes('/')) {
+      if (!fs.existsSync(c.main)) {
+        tried.push({ path: c.main, reason: `not found (${c.origin})` });
+        continue;
+      }
+      const main = fs.realpathSync(c.main);
+      const dir = path.dirname(main);
+      if (!c.explicit && worldWritable(dir)) {
+        tried.push({ path: main, reason: `skipped: ${dir} is world-writable (name it in TF_LIBRARY_PATH to use it anyway)` });
+        continue;
+      }
+      const fw = fs.existsSync(c.framework) ? fs.realpathSync(c.framework) : '';
+      const why = addon.load(fw, main);
+      if (!why) return main;
+      tried.push({ path: main, reason: why });
+    } else {
+      const why = addon.load(c.framework, c.main);
+      if (!why) return c.main;
+      tried.push({ path: c.main, reason: `${why} (${c.origin})` });
+    }
+  }
+  return null;
+}
+
+export interface LoadOptions {
+  /** A libtensorflow file or folder; overrides TF_LIBRARY_PATH and the search. */
+  path?: string;
+  /** Keep TF's own C++ logging (by default TF_CPP_MIN_LOG_LEVEL=2 unless already set). */
+  verbose?: boolean;
+}
+
+let addonInstance: Addon | null = null;
+let loadedFrom: string | null = null;
+
+function loadAddon(): Addon {
+  if (addonInstance) return addonInstance;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const nodeGypBuild = require('node-gyp-build') as (dir: string) => Addon;
+  const addon = nodeGypBuild(packageRoot());
+  addon.setErrorFactory(errorForCode);
+  addonInstance = addon;
+  return addon;
+}
+
+/**
+ * Loads libtensorflow (once per process; later calls return the same path). Called lazily by
+ * every API that needs TF; call it yourself to choose the library or to see where it came from.
+ */
+export function loadLibtensorflow(opts: LoadOptions = {}): string {
+  const addon = loadAddon();
+  const already = addon.loadedPath();
+  if (already) return (loadedFrom = already);
+  if (!opts.verbose && !process.env.TF_MONITORED_VERBOSE) {
+    // TF reads these when it first logs; a worker thread's process.env does not reach C getenv,
+    // so set them in the main thread (or the parent process) for workers.
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  }
+  const tried: Array<{ path: string; reason: string }> = [];
+  const explicit = opts.path ?? process.env.TF_LIBRARY_PATH;
+  let found: string | null = null;
+  if (explicit) {
+    found = tryLoad(addon, fromUserPath(explicit, opts.path ? 'option path' : 'TF_LIBRARY_PATH'), tried);
+    // A path the user named that fails is an error: silently loading another TF would surprise.
+    if (!found) throw new LibraryLoadError(tried);
+  }
+  if (!found) {
+    const root = packageRoot();
+    found = tryLoad(addon, candidatesIn(cacheLibDir(root), false, 'package cache'), tried);
+  }
+  if (!found) {
+    for (const dir of pythonTensorflowDirs()) {
+      found = tryLoad(addon, candidatesIn(dir, false, 'Python tensorflow'), tried);
+      if (found) break;
+    }
+  }
+  if (!found) {
+    found = tryLoad(addon, MAIN_NAMES.map((m) => ({ main: m, framework: FRAMEWORK_NAME, explicit: false, origin: 'system library path' })), tried);
+  }
+  if (!found) throw new LibraryLoadError(tried);
+  loadedFrom = found;
+  return found;
+}
+
+/** The addon with libtensorflow loaded. */
+export function native(): Addon {
+  if (!loadedFrom) loadLibtensorflow();
+  return addonInstance!;
+}
+
+/** The version string of the loaded libtensorflow (TF_Version()). */
+export function tfVersion(): string {
+  return native().tfVersion();
+}
+
+/** The real path of the loaded libtensorflow, or null before loading. */
+export function libraryPath(): string | null {
+  return loadedFrom;
+}

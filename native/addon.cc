@@ -1,0 +1,66 @@
+// Entry point: per-environment state, the load() call that opens libtensorflow, and the classes.
+// Context-aware (NODE_API_MODULE): loads in worker threads, one AddonData per environment.
+#include <napi.h>
+
+#include "async.h"
+#include "checkpoint_reader.h"
+#include "common.h"
+#include "graph.h"
+#include "server.h"
+#include "session.h"
+#include "tensor.h"
+
+namespace tfm {
+namespace {
+
+// load(frameworkPath: string, mainPath: string) → "" or the reason it failed.
+Napi::Value LoadLibrary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString() || !info[1].IsString()) ThrowType(env, "load(frameworkPath, mainPath): strings expected");
+  std::string why = Load(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value());
+  return Napi::String::New(env, why);
+}
+
+Napi::Value Loaded(const Napi::CallbackInfo& info) {
+  if (!IsLoaded()) return info.Env().Null();
+  return Napi::String::New(info.Env(), LoadedPath());
+}
+
+// setErrorFactory((code, message) => Error): lib/core/errors.ts's errorForCode.
+Napi::Value SetErrorFactory(const Napi::CallbackInfo& info) {
+  if (!info[0].IsFunction()) ThrowType(info.Env(), "setErrorFactory: a function is required");
+  Data(info.Env())->errorFactory = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  env.SetInstanceData(data);
+  InitAsync(env);
+  env.AddCleanupHook([env] { CloseAllSessions(env); });
+  exports.Set("load", Napi::Function::New(env, LoadLibrary, "load"));
+  exports.Set("loadedPath", Napi::Function::New(env, Loaded, "loadedPath"));
+  exports.Set("setErrorFactory", Napi::Function::New(env, SetErrorFactory, "setErrorFactory"));
+  InitTensor(env, exports);
+  InitGraphFunctions(env, exports);
+  Napi::Function graph = Graph::Init(env);
+  data->graphCtor = Napi::Persistent(graph);
+  exports.Set("NativeGraph", graph);
+  Napi::Function session = Session::Init(env);
+  data->sessionCtor = Napi::Persistent(session);
+  exports.Set("NativeSession", session);
+  Napi::Function server = Server::Init(env);
+  data->serverCtor = Napi::Persistent(server);
+  exports.Set("NativeServer", server);
+  Napi::Function reader = CheckpointReader::Init(env);
+  data->readerCtor = Napi::Persistent(reader);
+  exports.Set("NativeCheckpointReader", reader);
+  return exports;
+}
+
+}  // namespace
+}  // namespace tfm
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return tfm::Init(env, exports); }
+
+NODE_API_MODULE(tf_monitored, InitAddon)

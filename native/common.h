@@ -1,0 +1,64 @@
+// Small RAII holders for TF's C objects, the per-environment state, and the one place where a
+// TF_Status becomes a JS error.
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tf_api.h"
+
+namespace tfm {
+
+struct StatusDeleter { void operator()(TF_Status* s) const { TF.TF_DeleteStatus(s); } };
+struct BufferDeleter { void operator()(TF_Buffer* b) const { TF.TF_DeleteBuffer(b); } };
+struct TensorDeleter { void operator()(TF_Tensor* t) const { if (t) TF.TF_DeleteTensor(t); } };
+struct SessionOptionsDeleter { void operator()(TF_SessionOptions* o) const { TF.TF_DeleteSessionOptions(o); } };
+struct ImportOptionsDeleter { void operator()(TF_ImportGraphDefOptions* o) const { TF.TF_DeleteImportGraphDefOptions(o); } };
+struct ImportResultsDeleter { void operator()(TF_ImportGraphDefResults* r) const { TF.TF_DeleteImportGraphDefResults(r); } };
+struct DeviceListDeleter { void operator()(TF_DeviceList* d) const { TF.TF_DeleteDeviceList(d); } };
+
+using StatusPtr = std::unique_ptr<TF_Status, StatusDeleter>;
+using BufferPtr = std::unique_ptr<TF_Buffer, BufferDeleter>;
+using TensorPtr = std::unique_ptr<TF_Tensor, TensorDeleter>;
+using SessionOptionsPtr = std::unique_ptr<TF_SessionOptions, SessionOptionsDeleter>;
+using ImportOptionsPtr = std::unique_ptr<TF_ImportGraphDefOptions, ImportOptionsDeleter>;
+using ImportResultsPtr = std::unique_ptr<TF_ImportGraphDefResults, ImportResultsDeleter>;
+using DeviceListPtr = std::unique_ptr<TF_DeviceList, DeviceListDeleter>;
+
+inline StatusPtr NewStatus() { return StatusPtr(TF.TF_NewStatus()); }
+
+// A status captured on a worker thread, turned into a JS error later on the JS thread.
+struct StatusCopy {
+  int code = 0;
+  std::string message;
+  bool ok() const { return code == 0; }
+  void From(TF_Status* s) { code = TF.TF_GetCode(s); message = code ? TF.TF_Message(s) : ""; }
+};
+
+// Per-environment state (the addon loads in worker threads: no globals with JS values).
+struct AddonData {
+  Napi::FunctionReference errorFactory;   // (code, message) => TFError, set by lib/native.ts
+  Napi::FunctionReference graphCtor, sessionCtor, serverCtor, readerCtor;
+  struct AsyncState* async = nullptr;    // completion channel, see async.cc
+  std::shared_ptr<void> sessions;        // live sessions, closed at teardown (session.cc)
+};
+
+AddonData* Data(Napi::Env env);
+
+// The one status → error conversion (decision 5 of DESIGN.md).
+Napi::Error MakeError(Napi::Env env, int code, const std::string& message);
+inline Napi::Error MakeError(Napi::Env env, const StatusCopy& s) { return MakeError(env, s.code, s.message); }
+inline Napi::Error MakeError(Napi::Env env, TF_Status* s) { return MakeError(env, TF.TF_GetCode(s), TF.TF_Message(s)); }
+
+// Throws a TF error (code) or a plain TypeError from C++ when a caller broke a contract that
+// lib/ normally enforces; keeps the process alive whatever JS passes.
+[[noreturn]] void ThrowType(Napi::Env env, const std::string& message);
+void RequireLoaded(Napi::Env env);
+
+std::vector<int64_t> ToDims(Napi::Env env, const Napi::Value& v, const char* what);
+Napi::Array FromDims(Napi::Env env, const int64_t* dims, int n);
+
+}  // namespace tfm

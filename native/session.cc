@@ -1,0 +1,340 @@
+#include "session.h"
+
+#include <cstring>
+#include <vector>
+
+#include "async.h"
+#include "tensor.h"
+
+namespace tfm {
+
+bool SessionState::BeginRun() {
+  std::lock_guard<std::mutex> lock(mu);
+  if (closed) return false;
+  inflight++;
+  return true;
+}
+
+void SessionState::EndRun() {
+  std::lock_guard<std::mutex> lock(mu);
+  if (--inflight == 0) idle.notify_all();
+}
+
+StatusCopy SessionState::Close() {
+  StatusCopy result;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (closed) return result;
+    closed = true;
+  }
+  StatusPtr status = NewStatus();
+  // Cancels pending runs (a dequeue waiting on an empty queue returns CANCELLED).
+  TF.TF_CloseSession(session, status.get());
+  result.From(status.get());
+  std::unique_lock<std::mutex> lock(mu);
+  idle.wait(lock, [this] { return inflight == 0; });
+  StatusPtr del = NewStatus();
+  TF.TF_DeleteSession(session, del.get());
+  session = nullptr;
+  return result;
+}
+
+SessionState::~SessionState() {
+  if (session) Close();
+}
+
+namespace {
+
+// Every live session of an environment, so its teardown can cancel runs still in flight.
+struct SessionRegistry {
+  std::mutex mu;
+  std::vector<std::weak_ptr<SessionState>> sessions;
+};
+SessionRegistry& Registry(Napi::Env env) {
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  AddonData* data = Data(env);
+  if (!data->sessions) data->sessions = std::make_shared<SessionRegistry>();
+  return *std::static_pointer_cast<SessionRegistry>(data->sessions);
+}
+
+struct RunPlan {
+  std::shared_ptr<GraphState> graph;
+  std::vector<TF_Output> inputs, outputs;
+  std::vector<TF_Operation*> targets;
+};
+
+RunPlan* UnwrapPlan(Napi::Env env, const Napi::Value& v) {
+  if (!v.IsExternal()) ThrowType(env, "plan must come from session.prepare()");
+  return v.As<Napi::External<RunPlan>>().Data();
+}
+
+// The inputs of one run, converted on the JS thread; outputs filled by TF_SessionRun.
+struct RunCall {
+  std::shared_ptr<SessionState> session;
+  std::shared_ptr<GraphState> graph;  // keeps the plan's operations valid
+  std::vector<TF_Output> inputs, outputs;
+  std::vector<TF_Operation*> targets;
+  std::vector<TensorPtr> feeds;
+  std::vector<TF_Tensor*> results;
+  std::string runOptions;
+  bool wantMetadata = false;
+  std::string metadata;
+  StatusCopy status;
+  bool refused = false;
+
+  RunCall(Napi::Env env, std::shared_ptr<SessionState> s, const Napi::CallbackInfo& info)
+      : session(std::move(s)) {
+    RunPlan* plan = UnwrapPlan(env, info[0]);
+    if (plan->graph != session->graph) ThrowType(env, "plan belongs to another graph");
+    graph = plan->graph;
+    inputs = plan->inputs;
+    outputs = plan->outputs;
+    targets = plan->targets;
+    if (!info[1].IsArray()) ThrowType(env, "feeds must be an array of tensors");
+    Napi::Array f = info[1].As<Napi::Array>();
+    if (f.Length() != inputs.size()) ThrowType(env, "feeds do not match the plan");
+    for (uint32_t i = 0; i < f.Length(); i++) {
+      feeds.push_back(TensorFromJs(env, f.Get(i), "feed " + std::to_string(i)));
+    }
+    if (info[2].IsTypedArray()) {
+      Napi::Uint8Array b = info[2].As<Napi::Uint8Array>();
+      runOptions.assign(reinterpret_cast<const char*>(b.Data()), b.ByteLength());
+    }
+    wantMetadata = info[3].ToBoolean();
+    results.assign(outputs.size(), nullptr);
+  }
+
+  ~RunCall() {
+    for (TF_Tensor* t : results) if (t) TF.TF_DeleteTensor(t);
+  }
+
+  // Any thread; TF only.
+  void Execute() {
+    if (!session->BeginRun()) {
+      refused = true;
+      return;
+    }
+    std::vector<TF_Tensor*> in(feeds.size());
+    for (size_t i = 0; i < feeds.size(); i++) in[i] = feeds[i].get();
+    BufferPtr opts(runOptions.empty() ? nullptr : TF.TF_NewBufferFromString(runOptions.data(), runOptions.size()));
+    BufferPtr meta(wantMetadata ? TF.TF_NewBuffer() : nullptr);
+    StatusPtr st = NewStatus();
+    TF.TF_SessionRun(session->session, opts.get(), inputs.data(), in.data(), static_cast<int>(inputs.size()),
+                     outputs.data(), results.data(), static_cast<int>(outputs.size()), targets.data(),
+                     static_cast<int>(targets.size()), meta.get(), st.get());
+    status.From(st.get());
+    if (meta && status.ok()) metadata.assign(static_cast<const char*>(meta->data), meta->length);
+    session->EndRun();
+    feeds.clear();  // release feed memory as soon as possible
+  }
+
+  // JS thread.
+  Napi::Value Result(Napi::Env env, bool zeroCopy) {
+    if (refused) throw MakeError(env, TF_FAILED_PRECONDITION, "Attempted to use a closed Session.");
+    if (!status.ok()) throw MakeError(env, status);
+    Napi::Object r = Napi::Object::New(env);
+    Napi::Array outs = Napi::Array::New(env, results.size());
+    for (size_t i = 0; i < results.size(); i++) {
+      TensorPtr t(results[i]);
+      results[i] = nullptr;
+      outs.Set(static_cast<uint32_t>(i), TensorToJs(env, std::move(t), zeroCopy));
+    }
+    r.Set("outputs", outs);
+    if (wantMetadata) {
+      Napi::Uint8Array m = Napi::Uint8Array::New(env, metadata.size());
+      if (!metadata.empty()) std::memcpy(m.Data(), metadata.data(), metadata.size());
+      r.Set("metadata", m);
+    }
+    return r;
+  }
+};
+
+class RunOp : public AsyncOp {
+ public:
+  RunOp(Napi::Env env, std::unique_ptr<RunCall> call) : AsyncOp(env), call_(std::move(call)) {}
+  void Execute() override { call_->Execute(); }
+  Napi::Value Result(Napi::Env env) override { return call_->Result(env, true); }
+
+ private:
+  std::unique_ptr<RunCall> call_;
+};
+
+class CloseOp : public AsyncOp {
+ public:
+  CloseOp(Napi::Env env, std::shared_ptr<SessionState> s) : AsyncOp(env), state_(std::move(s)) {}
+  void Execute() override { status_ = state_->Close(); }
+  Napi::Value Result(Napi::Env env) override {
+    // Python swallows close errors of a session whose runs were cancelled; report real ones.
+    if (!status_.ok() && status_.code != TF_CANCELLED) throw MakeError(env, status_);
+    return env.Undefined();
+  }
+
+ private:
+  std::shared_ptr<SessionState> state_;
+  StatusCopy status_;
+};
+
+}  // namespace
+
+Napi::Function Session::Init(Napi::Env env) {
+  return DefineClass(env, "NativeSession", {
+    InstanceMethod<&Session::Prepare>("prepare"),
+    InstanceMethod<&Session::RunSync>("runSync"),
+    InstanceMethod<&Session::Run>("run"),
+    InstanceMethod<&Session::ListDevices>("listDevices"),
+    InstanceMethod<&Session::Close>("close"),
+    InstanceMethod<&Session::IsClosed>("isClosed"),
+    InstanceMethod<&Session::InFlight>("inFlight"),
+  });
+}
+
+// new NativeSession(graph, target: string, config: Uint8Array | null)
+Session::Session(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Session>(info) {
+  Napi::Env env = info.Env();
+  RequireLoaded(env);
+  Graph* graph = Graph::FromValue(env, info[0], "graph");
+  SessionOptionsPtr opts(TF.TF_NewSessionOptions());
+  if (info[1].IsString()) {
+    std::string target = info[1].As<Napi::String>().Utf8Value();
+    TF.TF_SetTarget(opts.get(), target.c_str());
+  }
+  StatusPtr status = NewStatus();
+  if (info[2].IsTypedArray()) {
+    Napi::Uint8Array cfg = info[2].As<Napi::Uint8Array>();
+    TF.TF_SetConfig(opts.get(), cfg.Data(), cfg.ByteLength(), status.get());
+    if (TF.TF_GetCode(status.get()) != TF_OK) throw MakeError(env, status.get());
+  }
+  auto state = std::make_shared<SessionState>();
+  state->graph = graph->state();
+  state->session = TF.TF_NewSession(graph->state()->graph, opts.get(), status.get());
+  if (TF.TF_GetCode(status.get()) != TF_OK) {
+    state->session = nullptr;
+    throw MakeError(env, status.get());
+  }
+  state_ = state;
+  SessionRegistry& reg = Registry(env);
+  std::lock_guard<std::mutex> lock(reg.mu);
+  std::erase_if(reg.sessions, [](const std::weak_ptr<SessionState>& w) { return w.expired(); });
+  reg.sessions.push_back(state_);
+}
+
+Session::~Session() {
+  // Garbage-collected without close(): close on a pool thread, never block the JS thread.
+  if (state_) {
+    auto s = std::move(state_);
+    RunOnPool([s]() mutable { s->Close(); });
+  }
+}
+
+// prepare(feeds: string[], fetches: string[], targets: string[]) → plan (opaque)
+Napi::Value Session::Prepare(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto plan = std::make_unique<RunPlan>();
+  plan->graph = state_->graph;
+  auto resolveOutput = [&](const std::string& name) -> TF_Output {
+    auto colon = name.rfind(':');
+    std::string op = name;
+    int index = 0;
+    if (colon != std::string::npos) {
+      op = name.substr(0, colon);
+      index = std::atoi(name.c_str() + colon + 1);
+    }
+    TF_Operation* o = TF.TF_GraphOperationByName(plan->graph->graph, op.c_str());
+    if (!o) throw MakeError(env, TF_NOT_FOUND, "The tensor '" + name + "' does not exist: the graph has no operation '" + op + "'.");
+    if (index < 0 || index >= TF.TF_OperationNumOutputs(o)) {
+      throw MakeError(env, TF_NOT_FOUND, "The tensor '" + name + "' does not exist: operation '" + op + "' has " +
+                                             std::to_string(TF.TF_OperationNumOutputs(o)) + " output(s).");
+    }
+    return TF_Output{o, index};
+  };
+  auto strings = [&](size_t i, const char* what) {
+    if (!info[i].IsArray()) ThrowType(env, std::string(what) + " must be an array of names");
+    Napi::Array a = info[i].As<Napi::Array>();
+    std::vector<std::string> out(a.Length());
+    for (uint32_t j = 0; j < a.Length(); j++) out[j] = a.Get(j).ToString().Utf8Value();
+    return out;
+  };
+  for (const auto& n : strings(0, "feeds")) plan->inputs.push_back(resolveOutput(n));
+  for (const auto& n : strings(1, "fetches")) plan->outputs.push_back(resolveOutput(n));
+  for (const auto& n : strings(2, "targets")) {
+    TF_Operation* o = TF.TF_GraphOperationByName(plan->graph->graph, n.c_str());
+    if (!o) throw MakeError(env, TF_NOT_FOUND, "The operation '" + n + "' does not exist in the graph.");
+    plan->targets.push_back(o);
+  }
+  return Napi::External<RunPlan>::New(env, plan.release(), [](Napi::Env, RunPlan* p) { delete p; });
+}
+
+// runSync(plan, feeds, runOptions?: Uint8Array, wantMetadata?: boolean) → { outputs, metadata? }
+Napi::Value Session::RunSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!state_) throw MakeError(env, TF_FAILED_PRECONDITION, "Attempted to use a closed Session.");
+  RunCall call(env, state_, info);
+  call.Execute();
+  return call.Result(env, false);
+}
+
+// run(plan, feeds, runOptions?, wantMetadata?) → Promise<{ outputs, metadata? }>
+Napi::Value Session::Run(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!state_) throw MakeError(env, TF_FAILED_PRECONDITION, "Attempted to use a closed Session.");
+  auto call = std::make_unique<RunCall>(env, state_, info);
+  return Schedule(env, std::make_unique<RunOp>(env, std::move(call)));
+}
+
+Napi::Value Session::ListDevices(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!state_ || !state_->BeginRun()) throw MakeError(env, TF_FAILED_PRECONDITION, "Attempted to use a closed Session.");
+  StatusPtr status = NewStatus();
+  DeviceListPtr list(TF.TF_SessionListDevices(state_->session, status.get()));
+  state_->EndRun();
+  if (TF.TF_GetCode(status.get()) != TF_OK) throw MakeError(env, status.get());
+  int n = TF.TF_DeviceListCount(list.get());
+  Napi::Array out = Napi::Array::New(env, n);
+  for (int i = 0; i < n; i++) {
+    Napi::Object d = Napi::Object::New(env);
+    StatusPtr s = NewStatus();
+    d.Set("name", TF.TF_DeviceListName(list.get(), i, s.get()));
+    d.Set("type", TF.TF_DeviceListType(list.get(), i, s.get()));
+    d.Set("memoryBytes", Napi::Number::New(env, static_cast<double>(TF.TF_DeviceListMemoryBytes(list.get(), i, s.get()))));
+    out.Set(i, d);
+  }
+  return out;
+}
+
+// close() → Promise<void>; idempotent.
+Napi::Value Session::Close(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!state_) {
+    auto d = Napi::Promise::Deferred::New(env);
+    d.Resolve(env.Undefined());
+    return d.Promise();
+  }
+  auto s = std::move(state_);
+  return Schedule(env, std::make_unique<CloseOp>(env, std::move(s)));
+}
+
+Napi::Value Session::IsClosed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !state_); }
+
+Napi::Value Session::InFlight(const Napi::CallbackInfo& info) {
+  if (!state_) return Napi::Number::New(info.Env(), 0);
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return Napi::Number::New(info.Env(), state_->inflight);
+}
+
+void CloseAllSessions(Napi::Env env) {
+  AddonData* data = Data(env);
+  if (!data || !data->sessions) return;
+  auto reg = std::static_pointer_cast<SessionRegistry>(data->sessions);
+  std::vector<std::shared_ptr<SessionState>> live;
+  {
+    std::lock_guard<std::mutex> lock(reg->mu);
+    for (auto& w : reg->sessions) if (auto s = w.lock()) live.push_back(s);
+    reg->sessions.clear();
+  }
+  for (auto& s : live) s->Close();
+}
+
+void InitSessionFunctions(Napi::Env, Napi::Object) {}
+
+}  // namespace tfm

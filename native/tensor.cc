@@ -1,0 +1,243 @@
+#include "tensor.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+
+namespace tfm {
+namespace {
+
+constexpr size_t kAlignment = 64;            // TF_TensorDefaultAlignment() on x86-64 builds
+constexpr size_t kZeroCopyMinBytes = 64 << 10;  // below this a copy is cheaper than a finalizer
+
+// Memory shared by JS (an external ArrayBuffer) and TF (tensors). Freed when the last owner
+// lets go; the release can happen on a TF thread, so it uses only atomics, a mutex and free().
+struct SharedBlock {
+  void* data;
+  size_t size;
+  TF_Tensor* tensor;  // set when the block is a TF output handed to JS; else malloc'ed memory
+  std::atomic<int> refs{1};
+  std::atomic<bool> jsReleased{false};
+};
+
+std::mutex g_blocksMu;
+std::map<uintptr_t, SharedBlock*> g_blocks;  // keyed by start address
+
+void Unref(SharedBlock* b) {
+  if (b->refs.fetch_sub(1) != 1) return;
+  {
+    std::lock_guard<std::mutex> lock(g_blocksMu);
+    auto it = g_blocks.find(reinterpret_cast<uintptr_t>(b->data));
+    if (it != g_blocks.end() && it->second == b) g_blocks.erase(it);
+  }
+  if (b->tensor) TF.TF_DeleteTensor(b->tensor);
+  else std::free(b->data);
+  delete b;
+}
+
+void ReleaseJsRef(SharedBlock* b) {
+  if (!b->jsReleased.exchange(true)) Unref(b);
+}
+
+// The block containing [p, p+len), with a new reference, or null.
+SharedBlock* FindAndRef(const void* p, size_t len) {
+  std::lock_guard<std::mutex> lock(g_blocksMu);
+  auto addr = reinterpret_cast<uintptr_t>(p);
+  auto it = g_blocks.upper_bound(addr);
+  if (it == g_blocks.begin()) return nullptr;
+  --it;
+  SharedBlock* b = it->second;
+  if (addr + len > it->first + b->size || b->tensor) return nullptr;
+  b->refs.fetch_add(1);
+  return b;
+}
+
+// False when another block already starts there (TF forwards buffers: an Identity output can
+// share memory with a feed or with another output); the caller then copies instead.
+bool Register(SharedBlock* b) {
+  std::lock_guard<std::mutex> lock(g_blocksMu);
+  return g_blocks.emplace(reinterpret_cast<uintptr_t>(b->data), b).second;
+}
+
+Napi::ArrayBuffer ExternalBuffer(Napi::Env env, SharedBlock* b) {
+  return Napi::ArrayBuffer::New(env, b->data, b->size,
+                                [](Napi::Env, void*, SharedBlock* block) { ReleaseJsRef(block); }, b);
+}
+
+void DeallocShared(void*, size_t, void* arg) { Unref(static_cast<SharedBlock*>(arg)); }
+
+bool IsNumeric(TF_DataType t) {
+  return t != TF_STRING && t != TF_RESOURCE && t != TF_VARIANT;
+}
+
+// allocAligned(byteLength) → ArrayBuffer whose memory TF can use without a copy.
+Napi::Value AllocAligned(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) ThrowType(env, "allocAligned: byteLength must be a number");
+  int64_t n = info[0].As<Napi::Number>().Int64Value();
+  if (n < 0 || n > (int64_t(1) << 40)) ThrowType(env, "allocAligned: byteLength out of range");
+  size_t size = static_cast<size_t>(n);
+  size_t rounded = (size + kAlignment - 1) / kAlignment * kAlignment;
+  void* p = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
+  if (!p) throw Napi::Error::New(env, "allocAligned: out of memory");
+  std::memset(p, 0, rounded == 0 ? kAlignment : rounded);
+  auto* b = new SharedBlock{p, size, nullptr};
+  Register(b);
+  return ExternalBuffer(env, b);
+}
+
+// dispose(arrayBuffer): releases native memory behind an external ArrayBuffer now instead of
+// at garbage collection, and detaches the buffer so JS cannot read freed memory. Returns
+// whether there was anything to release.
+Napi::Value Dispose(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArrayBuffer()) return Napi::Boolean::New(env, false);
+  Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
+  if (ab.IsDetached()) return Napi::Boolean::New(env, false);
+  void* p = ab.Data();
+  SharedBlock* b = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(g_blocksMu);
+    auto it = g_blocks.find(reinterpret_cast<uintptr_t>(p));
+    if (it != g_blocks.end()) b = it->second;
+    if (b) b->refs.fetch_add(1);  // keep alive across detach
+  }
+  if (!b) return Napi::Boolean::New(env, false);
+  ab.Detach();
+  ReleaseJsRef(b);
+  Unref(b);
+  return Napi::Boolean::New(env, true);
+}
+
+}  // namespace
+
+TensorPtr TensorFromJs(Napi::Env env, const Napi::Value& value, const std::string& what) {
+  if (!value.IsObject()) ThrowType(env, what + ": expected a tensor object");
+  Napi::Object o = value.As<Napi::Object>();
+  Napi::Value dt = o.Get("dtype");
+  if (!dt.IsNumber()) ThrowType(env, what + ": dtype must be a TF_DataType number");
+  auto dtype = static_cast<TF_DataType>(dt.As<Napi::Number>().Int32Value());
+  std::vector<int64_t> dims = ToDims(env, o.Get("shape"), what.c_str());
+  int64_t count = 1;
+  for (int64_t d : dims) {
+    if (d < 0) ThrowType(env, what + ": negative dimension");
+    count *= d;
+  }
+  Napi::Value data = o.Get("data");
+
+  if (dtype == TF_STRING) {
+    if (!data.IsArray()) ThrowType(env, what + ": string data must be an array of Uint8Array");
+    Napi::Array arr = data.As<Napi::Array>();
+    if (static_cast<int64_t>(arr.Length()) != count) ThrowType(env, what + ": element count does not match shape");
+    TensorPtr t(TF.TF_AllocateTensor(TF_STRING, dims.data(), static_cast<int>(dims.size()), count * sizeof(TF_TString)));
+    auto* s = static_cast<TF_TString*>(TF.TF_TensorData(t.get()));
+    for (int64_t i = 0; i < count; i++) TF.TF_StringInit(&s[i]);
+    for (int64_t i = 0; i < count; i++) {
+      Napi::Value e = arr.Get(static_cast<uint32_t>(i));
+      if (!e.IsTypedArray()) ThrowType(env, what + ": string element " + std::to_string(i) + " is not a Uint8Array");
+      Napi::Uint8Array bytes = e.As<Napi::Uint8Array>();
+      TF.TF_StringCopy(&s[i], reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength());
+    }
+    return t;
+  }
+  if (!IsNumeric(dtype)) ThrowType(env, what + ": cannot feed a resource or variant tensor from JS");
+  size_t elem = TF.TF_DataTypeSize(dtype);
+  if (elem == 0) ThrowType(env, what + ": unsupported dtype " + std::to_string(dtype));
+  const void* src = nullptr;
+  size_t len = 0;
+  if (data.IsTypedArray()) {
+    Napi::TypedArray ta = data.As<Napi::TypedArray>();
+    src = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+    len = ta.ByteLength();
+  } else if (data.IsArrayBuffer()) {
+    Napi::ArrayBuffer ab = data.As<Napi::ArrayBuffer>();
+    src = ab.Data();
+    len = ab.ByteLength();
+  } else {
+    ThrowType(env, what + ": numeric data must be a TypedArray");
+  }
+  size_t want = static_cast<size_t>(count) * elem;
+  if (len != want) {
+    ThrowType(env, what + ": data has " + std::to_string(len) + " bytes, shape and dtype need " + std::to_string(want));
+  }
+  if (want > 0 && reinterpret_cast<uintptr_t>(src) % kAlignment == 0) {
+    if (SharedBlock* b = FindAndRef(src, want)) {
+      TF_Tensor* t = TF.TF_NewTensor(dtype, dims.data(), static_cast<int>(dims.size()), const_cast<void*>(src), want,
+                                     DeallocShared, b);
+      if (t) return TensorPtr(t);
+      Unref(b);
+    }
+  }
+  TensorPtr t(TF.TF_AllocateTensor(dtype, dims.data(), static_cast<int>(dims.size()), want));
+  if (!t) throw Napi::Error::New(env, what + ": TF could not allocate the tensor");
+  if (want) std::memcpy(TF.TF_TensorData(t.get()), src, want);
+  return t;
+}
+
+Napi::Object TensorToJs(Napi::Env env, TensorPtr tensor, bool zeroCopy) {
+  Napi::Object out = Napi::Object::New(env);
+  TF_Tensor* t = tensor.get();
+  TF_DataType dtype = TF.TF_TensorType(t);
+  int nd = TF.TF_NumDims(t);
+  std::vector<int64_t> dims(nd);
+  for (int i = 0; i < nd; i++) dims[i] = TF.TF_Dim(t, i);
+  out.Set("dtype", Napi::Number::New(env, dtype));
+  out.Set("shape", FromDims(env, dims.data(), nd));
+  size_t bytes = TF.TF_TensorByteSize(t);
+  void* p = TF.TF_TensorData(t);
+  if (dtype == TF_STRING) {
+    int64_t count = TF.TF_TensorElementCount(t);
+    auto* s = static_cast<const TF_TString*>(p);
+    Napi::Array arr = Napi::Array::New(env, count);
+    for (int64_t i = 0; i < count; i++) {
+      const char* d = TF.TF_StringGetDataPointer(&s[i]);
+      size_t n = TF.TF_StringGetSize(&s[i]);
+      arr.Set(static_cast<uint32_t>(i), Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(d), n));
+    }
+    out.Set("data", arr);
+    return out;
+  }
+  if (!IsNumeric(dtype)) {
+    out.Set("data", env.Null());
+    return out;
+  }
+  if (zeroCopy && bytes >= kZeroCopyMinBytes && p && reinterpret_cast<uintptr_t>(p) % 8 == 0) {
+    auto* b = new SharedBlock{p, bytes, t};
+    if (Register(b)) {
+      tensor.release();
+      out.Set("data", ExternalBuffer(env, b));
+      return out;
+    }
+    delete b;
+  }
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, bytes);
+  if (bytes) std::memcpy(ab.Data(), p, bytes);
+  out.Set("data", ab);
+  return out;
+}
+
+void InitTensor(Napi::Env env, Napi::Object exports) {
+  exports.Set("allocAligned", Napi::Function::New(env, AllocAligned, "allocAligned"));
+  exports.Set("disposeBuffer", Napi::Function::New(env, Dispose, "disposeBuffer"));
+  Napi::Object dtypes = Napi::Object::New(env);
+#define TFM_DTYPE(name) dtypes.Set(#name, Napi::Number::New(env, name));
+  TFM_DTYPE(TF_FLOAT) TFM_DTYPE(TF_DOUBLE) TFM_DTYPE(TF_INT32) TFM_DTYPE(TF_UINT8) TFM_DTYPE(TF_INT16)
+  TFM_DTYPE(TF_INT8) TFM_DTYPE(TF_STRING) TFM_DTYPE(TF_COMPLEX64) TFM_DTYPE(TF_INT64) TFM_DTYPE(TF_BOOL)
+  TFM_DTYPE(TF_QINT8) TFM_DTYPE(TF_QUINT8) TFM_DTYPE(TF_QINT32) TFM_DTYPE(TF_BFLOAT16) TFM_DTYPE(TF_QINT16)
+  TFM_DTYPE(TF_QUINT16) TFM_DTYPE(TF_UINT16) TFM_DTYPE(TF_COMPLEX128) TFM_DTYPE(TF_HALF) TFM_DTYPE(TF_RESOURCE)
+  TFM_DTYPE(TF_VARIANT) TFM_DTYPE(TF_UINT32) TFM_DTYPE(TF_UINT64)
+#undef TFM_DTYPE
+  exports.Set("dtypes", dtypes);
+  Napi::Object codes = Napi::Object::New(env);
+#define TFM_CODE(name) codes.Set(#name, Napi::Number::New(env, TF_##name));
+  TFM_CODE(OK) TFM_CODE(CANCELLED) TFM_CODE(UNKNOWN) TFM_CODE(INVALID_ARGUMENT) TFM_CODE(DEADLINE_EXCEEDED)
+  TFM_CODE(NOT_FOUND) TFM_CODE(ALREADY_EXISTS) TFM_CODE(PERMISSION_DENIED) TFM_CODE(RESOURCE_EXHAUSTED)
+  TFM_CODE(FAILED_PRECONDITION) TFM_CODE(ABORTED) TFM_CODE(OUT_OF_RANGE) TFM_CODE(UNIMPLEMENTED)
+  TFM_CODE(INTERNAL) TFM_CODE(UNAVAILABLE) TFM_CODE(DATA_LOSS) TFM_CODE(UNAUTHENTICATED)
+#undef TFM_CODE
+  exports.Set("codes", codes);
+}
+
+}  // namespace tfm

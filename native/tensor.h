@@ -1,0 +1,27 @@
+// Tensors between JS and TF.
+//
+// The JS side of a tensor is a plain object { dtype: number (TF_DataType), shape: number[],
+// data }, where data is a TypedArray/ArrayBuffer for numeric types and an array of Uint8Array
+// for TF_STRING. lib/core/tensor.ts builds and reads these; C++ only re-checks what would crash.
+//
+// Memory: feeds from memory made by AllocAligned (64-byte aligned, TF's default alignment) are
+// shared with TF without a copy (ref-counted); other feeds are copied once. Outputs are copied
+// into a JS ArrayBuffer, except large outputs of async runs, which JS gets without a copy
+// (external ArrayBuffer that owns the TF_Tensor; Dispose releases it eagerly).
+#pragma once
+
+#include <napi.h>
+
+#include "common.h"
+
+namespace tfm {
+
+// Builds a TF_Tensor from the JS object; `what` names it in errors (e.g. "feed 'x:0'").
+TensorPtr TensorFromJs(Napi::Env env, const Napi::Value& value, const std::string& what);
+
+// Converts and consumes the tensor. zeroCopy allows an external ArrayBuffer for large data.
+Napi::Object TensorToJs(Napi::Env env, TensorPtr tensor, bool zeroCopy);
+
+void InitTensor(Napi::Env env, Napi::Object exports);
+
+}  // namespace tfm

@@ -1,0 +1,67 @@
+#include "tf_api.h"
+
+#include <dlfcn.h>
+
+namespace tfm {
+namespace {
+std::mutex g_mutex;
+TfApi g_api;
+bool g_loaded = false;
+std::string g_path;
+}  // namespace
+
+const TfApi& Api() { return g_api; }
+bool IsLoaded() {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  return g_loaded;
+}
+std::string LoadedPath() {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  return g_path;
+}
+
+std::string Load(const std::string& frameworkPath, const std::string& mainPath) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (g_loaded) {
+    return mainPath == g_path ? "" : "libtensorflow is already loaded from " + g_path;
+  }
+  const int flags = RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
+  // The framework library first: the main library's DT_NEEDED entry for it then resolves to
+  // the copy already loaded, instead of a search through RUNPATH (which may point at a
+  // world-writable temporary folder, see FACTS.md).
+  void* framework = nullptr;
+  if (!frameworkPath.empty()) {
+    framework = dlopen(frameworkPath.c_str(), flags);
+    if (!framework) return std::string("cannot open ") + frameworkPath + ": " + dlerror();
+  }
+  void* main = dlopen(mainPath.c_str(), flags);
+  if (!main) {
+    std::string why = std::string("cannot open ") + mainPath + ": " + dlerror();
+    if (framework) dlclose(framework);
+    return why;
+  }
+  TfApi api;
+  std::string missing;
+  // dlsym on the main handle also searches its dependencies (the framework library), where the
+  // tensor/status/buffer half of the C API lives.
+#define TFM_RESOLVE(name)                                                   \
+  api.name = reinterpret_cast<decltype(&::name)>(dlsym(main, #name));      \
+  if (!api.name && framework)                                               \
+    api.name = reinterpret_cast<decltype(&::name)>(dlsym(framework, #name)); \
+  if (!api.name && missing.empty()) missing = #name;
+  TF_API_FUNCTIONS(TFM_RESOLVE)
+#undef TFM_RESOLVE
+  if (!missing.empty()) {
+    // Not libtensorflow (or a too old one). Unloading a half-initialised TF is not safe in
+    // general, but a library without the C API did not start TF's runtime: close it.
+    dlclose(main);
+    if (framework) dlclose(framework);
+    return mainPath + " is not a usable libtensorflow: it does not export " + missing;
+  }
+  g_api = api;
+  g_loaded = true;
+  g_path = mainPath;
+  return "";
+}
+
+}  // namespace tfm
