@@ -1,0 +1,72 @@
+/**
+ * Server: an in-process TF gRPC server (Python's tf.distribute.Server / tf.train.Server), so this
+ * process can be a ps or worker task of a TF1 cluster next to Python processes.
+ */
+import { toBinary } from '@bufbuild/protobuf';
+import { ServerDefSchema } from '../proto/gen/tensorflow/core/protobuf/tensorflow_server_pb';
+import { invalidArgument } from './errors';
+import { messageFromPlain } from './plain-message';
+import { native, NativeServer } from '../native';
+
+export interface ServerOptions {
+  /** { jobName: ['host:port', ...] } or a ClusterDef-like plain object. */
+  cluster: Record<string, string[] | Record<number, string>> | { job: unknown[] };
+  jobName: string;
+  taskIndex?: number;
+  protocol?: string;
+  config?: Record<string, unknown>;
+  /** Start serving at once (default true, as Python). */
+  start?: boolean;
+}
+
+function clusterDef(cluster: ServerOptions['cluster']): Record<string, unknown> {
+  if (cluster && typeof cluster === 'object' && Array.isArray((cluster as { job?: unknown }).job)) return cluster as Record<string, unknown>;
+  if (!cluster || typeof cluster !== 'object') throw invalidArgument('cluster', 'an object of job name → task addresses', cluster);
+  return {
+    job: Object.entries(cluster as Record<string, string[] | Record<number, string>>).map(([name, tasks]) => ({
+      name,
+      tasks: Array.isArray(tasks) ? Object.fromEntries(tasks.map((a, i) => [i, a])) : tasks,
+    })),
+  };
+}
+
+export class Server {
+  private nativeServer: NativeServer;
+  private closing: Promise<void> | null = null;
+
+  constructor(opts: ServerOptions | Uint8Array) {
+    let bytes: Uint8Array;
+    if (opts instanceof Uint8Array) {
+      bytes = opts;
+    } else {
+      if (!opts || typeof opts !== 'object') throw invalidArgument('options', 'server options', opts);
+      if (typeof opts.jobName !== 'string') throw invalidArgument('jobName', 'a job name', opts.jobName);
+      const def = messageFromPlain(ServerDefSchema, {
+        cluster: clusterDef(opts.cluster),
+        jobName: opts.jobName,
+        taskIndex: opts.taskIndex ?? 0,
+        protocol: opts.protocol ?? 'grpc',
+        ...(opts.config ? { defaultSessionConfig: opts.config } : {}),
+      }, 'options');
+      bytes = toBinary(ServerDefSchema, def);
+    }
+    this.nativeServer = new (native().NativeServer)(bytes);
+    if (opts instanceof Uint8Array || opts.start !== false) this.nativeServer.start();
+  }
+
+  /** A master string for sessions: 'grpc://localhost:PORT'. */
+  get target(): string {
+    return this.nativeServer.target();
+  }
+
+  start(): void { this.nativeServer.start(); }
+  stop(): void { this.nativeServer.stop(); }
+  /** Resolves when the server stops. */
+  join(): Promise<void> { return this.nativeServer.join(); }
+
+  /** Stops, waits for join() callers, frees the server. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.nativeServer.close();
+    return this.closing;
+  }
+}

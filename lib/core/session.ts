@@ -1,0 +1,248 @@
+/**
+ * Session: runs a Graph, in-process (`target: ''`) or on a TF master (`grpc://host:port`).
+ *
+ * `run` is async (TF runs on a native thread; the event loop keeps turning). `runSync` is for
+ * tight loops. Both take Python-style nested fetches and return the same structure:
+ *
+ * ```ts
+ * const { loss } = await sess.run({ loss: 'loss:0', step: 'train' }, { 'x:0': xs });
+ * ```
+ * A string with ':<n>' (or an Output) fetches a tensor; a plain name (or an Operation) runs the
+ * operation and yields null, as in Python.
+ */
+import { toBinary } from '@bufbuild/protobuf';
+import { ConfigProtoSchema, RunOptionsSchema } from '../proto/gen/tensorflow/core/protobuf/config_pb';
+import { ArgumentError, ClosedError, InvalidArgumentError, invalidArgument } from './errors';
+import { Graph, Operation, Output } from './graph';
+import { Tensor, TensorLike } from './tensor';
+import { DType } from './dtypes';
+import { messageFromPlain } from './plain-message';
+import { native, NativeSession, RawRunResult, RawTensor, RunPlan } from '../native';
+
+export type Fetch = string | Output | Operation | null | readonly Fetch[] | { readonly [key: string]: Fetch };
+export type FetchResult<F> =
+  F extends string | Output ? Tensor | null
+    : F extends Operation | null ? null
+      : F extends readonly (infer E)[] ? FetchResult<E>[]
+        : F extends { readonly [key: string]: Fetch } ? { [K in keyof F]: FetchResult<F[K]> }
+          : unknown;
+export type Feeds = Record<string, TensorLike> | Map<string | Output, TensorLike>;
+
+/** Plain-object RunOptions (camelCase fields of tensorflow.RunOptions) or the message. */
+export type RunOptionsInit = Record<string, unknown>;
+/** Python's run_metadata out-parameter: `bytes` holds the serialized RunMetadata after the run. */
+export interface RunMetadataSink { bytes?: Uint8Array }
+export interface RunCallOptions { options?: RunOptionsInit | null; runMetadata?: RunMetadataSink | null }
+
+export interface SessionOptions {
+  /** '' (in-process, default) or 'grpc://host:port'. */
+  target?: string;
+  /** ConfigProto as a plain camelCase object, a message, or serialized bytes. */
+  config?: Record<string, unknown> | Uint8Array | null;
+}
+
+// Flattened form of a fetch structure: tensor names to fetch, op names to run as targets.
+interface Flat {
+  tensors: string[];
+  targets: string[];
+  // Rebuilds the caller's structure from the fetched tensors.
+  build: (outs: Tensor[]) => unknown;
+}
+
+const TENSOR_NAME = /:\d+$/;
+
+function flattenFetches(graph: Graph, fetches: Fetch): Flat {
+  const tensors: string[] = [];
+  const targets: string[] = [];
+  const tensorIndex = new Map<string, number>();
+  const addTensor = (name: string): number => {
+    let i = tensorIndex.get(name);
+    if (i === undefined) {
+      i = tensors.length;
+      tensors.push(name);
+      tensorIndex.set(name, i);
+    }
+    return i;
+  };
+  const addTarget = (name: string) => {
+    if (!targets.includes(name)) targets.push(name);
+  };
+  const walk = (f: Fetch, where: string): ((outs: Tensor[]) => unknown) => {
+    if (f === null) return () => null;
+    if (typeof f === 'string') {
+      if (TENSOR_NAME.test(f)) {
+        const i = addTensor(f);
+        return (outs) => outs[i];
+      }
+      addTarget(f);
+      return () => null;
+    }
+    if (f instanceof Output) {
+      const i = addTensor(graph.tensorName(f, `fetches${where}`));
+      return (outs) => outs[i];
+    }
+    if (f instanceof Operation) {
+      addTarget(graph.opName(f, `fetches${where}`));
+      return () => null;
+    }
+    if (Array.isArray(f)) {
+      const parts = f.map((x, i) => walk(x, `${where}[${i}]`));
+      return (outs) => parts.map((p) => p(outs));
+    }
+    if (typeof f === 'object' && Object.getPrototypeOf(f) === Object.prototype || (typeof f === 'object' && Object.getPrototypeOf(f) === null)) {
+      const entries = Object.entries(f as Record<string, Fetch>).map(([k, v]) => [k, walk(v, `${where}.${k}`)] as const);
+      return (outs) => {
+        const o: Record<string, unknown> = {};
+        for (const [k, p] of entries) o[k] = p(outs);
+        return o;
+      };
+    }
+    throw invalidArgument(`fetches${where}`, "a tensor name ('x:0'), an operation name, an Output, an Operation, or arrays/objects of those", f);
+  };
+  const build = walk(fetches, '');
+  return { tensors, targets, build };
+}
+
+function shapeCompatible(staticShape: number[] | null, shape: number[]): boolean {
+  if (staticShape === null) return true;
+  if (staticShape.length !== shape.length) return false;
+  return staticShape.every((d, i) => d === -1 || d === shape[i]);
+}
+
+function fmtShape(s: number[] | null): string {
+  return s === null ? '<unknown>' : `(${s.map((d) => (d === -1 ? '?' : String(d))).join(', ')}${s.length === 1 ? ',' : ''})`;
+}
+
+export class Session {
+  readonly graph: Graph;
+  readonly target: string;
+  private nativeSession: NativeSession | null;
+  private readonly plans = new Map<string, RunPlan>();
+  private readonly feedInfo = new Map<string, { dtype: DType; shape: number[] | null }>();
+  private closing: Promise<void> | null = null;
+
+  constructor(graph: Graph, opts: SessionOptions = {}) {
+    if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);
+    const target = opts.target ?? '';
+    if (typeof target !== 'string') throw invalidArgument('target', "a master string ('' or 'grpc://host:port')", target);
+    let config: Uint8Array | null = null;
+    if (opts.config instanceof Uint8Array) config = opts.config;
+    else if (opts.config) config = toBinary(ConfigProtoSchema, messageFromPlain(ConfigProtoSchema, opts.config, 'config'));
+    this.graph = graph;
+    this.target = target;
+    this.nativeSession = new (native().NativeSession)(graph.native, target, config);
+  }
+
+  /** Same as the constructor, as a Promise (for symmetry with `close`). */
+  static async create(graph: Graph, opts: SessionOptions = {}): Promise<Session> {
+    return new Session(graph, opts);
+  }
+
+  get closed(): boolean {
+    return this.nativeSession === null;
+  }
+
+  private live(): NativeSession {
+    if (!this.nativeSession) throw new ClosedError('Session');
+    return this.nativeSession;
+  }
+
+  private prepare(fetches: Fetch, feeds: Feeds | undefined, opts: RunCallOptions | undefined) {
+    const s = this.live();
+    const flat = flattenFetches(this.graph, fetches);
+    const feedNames: string[] = [];
+    const feedTensors: RawTensor[] = [];
+    if (feeds !== undefined && feeds !== null) {
+      const entries: Array<[string | Output, TensorLike]> = feeds instanceof Map ? [...feeds.entries()] : Object.entries(feeds);
+      for (const [key, value] of entries) {
+        const name = this.graph.tensorName(key as string | Output, 'feeds');
+        const info = this.feedMeta(name);
+        const t = Tensor.from(value, value instanceof Tensor ? undefined : info.dtype, `feeds['${name}']`);
+        if (t.dtype !== info.dtype) {
+          throw new InvalidArgumentError(`Cannot feed a ${t.dtype} value to tensor '${name}', which has dtype ${info.dtype}.`);
+        }
+        if (!shapeCompatible(info.shape, t.shape)) {
+          throw new InvalidArgumentError(`Cannot feed value of shape ${fmtShape(t.shape)} for Tensor '${name}', which has shape ${fmtShape(info.shape)}`);
+        }
+        feedNames.push(name);
+        feedTensors.push(t.toRaw());
+      }
+    }
+    const key = `${feedNames.join(',')}|${flat.tensors.join(',')}|${flat.targets.join(',')}`;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      plan = s.prepare(feedNames, flat.tensors, flat.targets);
+      if (this.plans.size > 512) this.plans.clear();
+      this.plans.set(key, plan);
+    }
+    let optionBytes: Uint8Array | null = null;
+    if (opts?.options) optionBytes = toBinary(RunOptionsSchema, messageFromPlain(RunOptionsSchema, opts.options, 'options'));
+    const sink = opts?.runMetadata ?? null;
+    if (sink !== null && (typeof sink !== 'object')) throw invalidArgument('runMetadata', 'an object to receive { bytes }', sink);
+    return { s, plan, feedTensors, optionBytes, sink, flat };
+  }
+
+  private feedMeta(name: string): { dtype: DType; shape: number[] | null } {
+    let m = this.feedInfo.get(name);
+    if (!m) {
+      const out = this.graph.tensor(name);
+      m = { dtype: out.dtype, shape: out.shape };
+      this.feedInfo.set(name, m);
+    }
+    return m;
+  }
+
+  private static finish<F>(r: RawRunResult, flat: Flat, sink: RunMetadataSink | null): FetchResult<F> {
+    if (sink && r.metadata) sink.bytes = r.metadata;
+    return flat.build(r.outputs.map((o) => Tensor.fromRaw(o))) as FetchResult<F>;
+  }
+
+  /** Runs the graph: computes `fetches` given `feeds`. Rejects with a typed TFError. */
+  async run<F extends Fetch>(fetches: F, feeds?: Feeds, opts?: RunCallOptions): Promise<FetchResult<F>> {
+    const caller = new Error();
+    const p = this.prepare(fetches, feeds, opts);
+    try {
+      const r = await p.s.run(p.plan, p.feedTensors, p.optionBytes, p.sink !== null);
+      return Session.finish<F>(r, p.flat, p.sink);
+    } catch (e) {
+      // The native error has no JS stack of its own: point it at the caller of run().
+      if (e instanceof Error && caller.stack) e.stack = `${e.name}: ${e.message}\n${caller.stack.split('\n').slice(1).join('\n')}`;
+      throw e;
+    }
+  }
+
+  /** Like `run`, blocking the thread until TF returns. Outputs are copied. */
+  runSync<F extends Fetch>(fetches: F, feeds?: Feeds, opts?: RunCallOptions): FetchResult<F> {
+    const p = this.prepare(fetches, feeds, opts);
+    return Session.finish<F>(p.s.runSync(p.plan, p.feedTensors, p.optionBytes, p.sink !== null), p.flat, p.sink);
+  }
+
+  /** The devices this session can use. */
+  listDevices(): Array<{ name: string; type: string; memoryBytes: number }> {
+    return this.live().listDevices();
+  }
+
+  /** Number of runs in flight. */
+  get inFlight(): number {
+    return this.nativeSession?.inFlight() ?? 0;
+  }
+
+  /**
+   * Cancels runs in flight (they reject with CancelledError), waits for them, frees the session.
+   * Idempotent; later runs throw ClosedError.
+   */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    const s = this.nativeSession;
+    this.nativeSession = null;
+    this.plans.clear();
+    this.closing = s ? s.close() : Promise.resolve();
+    return this.closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+export { ArgumentError };
