@@ -12,33 +12,47 @@ namespace {
 constexpr size_t kAlignment = 64;            // TF_TensorDefaultAlignment() on x86-64 builds
 constexpr size_t kZeroCopyMinBytes = 64 << 10;  // below this a copy is cheaper than a finalizer
 
-// Memory shared by JS (an external ArrayBuffer) and TF (tensors). Freed when the last owner
-// lets go; the release can happen on a TF thread, so it uses only atomics, a mutex and free().
+// Memory shared by JS (an external ArrayBuffer) and TF (tensors).
+//
+// Two counts, because the memory and the bookkeeping live for different times: `memRefs` counts
+// users of the memory (the JS buffer until it is disposed or collected, and each TF tensor that
+// shares it); `holders` counts who may still touch this struct (the JS finalizer, which Node runs
+// even after a detach, and each TF deallocator). The memory goes when memRefs reaches 0 (eager
+// dispose), the struct when holders does. Releases can happen on a TF thread: they use only the
+// mutex, atomics and free().
 struct SharedBlock {
   void* data;
   size_t size;
-  TF_Tensor* tensor;  // set when the block is a TF output handed to JS; else malloc'ed memory
-  std::atomic<int> refs{1};
+  TF_Tensor* tensor;  // set when the block is a TF output handed to JS; else aligned_alloc'ed
+  int memRefs = 1;    // guarded by g_blocksMu
+  std::atomic<int> holders{1};
   std::atomic<bool> jsReleased{false};
+  SharedBlock(void* d, size_t n, TF_Tensor* t) : data(d), size(n), tensor(t) {}
 };
 
 std::mutex g_blocksMu;
-std::map<uintptr_t, SharedBlock*> g_blocks;  // keyed by start address
+std::map<uintptr_t, SharedBlock*> g_blocks;  // live memory, keyed by start address
 
-void Unref(SharedBlock* b) {
-  if (b->refs.fetch_sub(1) != 1) return;
+void ReleaseMemory(SharedBlock* b) {
   {
     std::lock_guard<std::mutex> lock(g_blocksMu);
+    if (--b->memRefs != 0) return;
     auto it = g_blocks.find(reinterpret_cast<uintptr_t>(b->data));
     if (it != g_blocks.end() && it->second == b) g_blocks.erase(it);
   }
   if (b->tensor) TF.TF_DeleteTensor(b->tensor);
   else std::free(b->data);
-  delete b;
+  b->tensor = nullptr;
+  b->data = nullptr;
 }
 
-void ReleaseJsRef(SharedBlock* b) {
-  if (!b->jsReleased.exchange(true)) Unref(b);
+void ReleaseHolder(SharedBlock* b) {
+  if (b->holders.fetch_sub(1) == 1) delete b;
+}
+
+// The JS side lets go of the memory (dispose or garbage collection), once.
+void ReleaseJsMemory(SharedBlock* b) {
+  if (!b->jsReleased.exchange(true)) ReleaseMemory(b);
 }
 
 // The block containing [p, p+len), with a new reference, or null.
@@ -49,8 +63,9 @@ SharedBlock* FindAndRef(const void* p, size_t len) {
   if (it == g_blocks.begin()) return nullptr;
   --it;
   SharedBlock* b = it->second;
-  if (addr + len > it->first + b->size || b->tensor) return nullptr;
-  b->refs.fetch_add(1);
+  if (addr + len > it->first + b->size || b->tensor || b->jsReleased) return nullptr;
+  b->memRefs++;
+  b->holders.fetch_add(1);
   return b;
 }
 
@@ -63,10 +78,18 @@ bool Register(SharedBlock* b) {
 
 Napi::ArrayBuffer ExternalBuffer(Napi::Env env, SharedBlock* b) {
   return Napi::ArrayBuffer::New(env, b->data, b->size,
-                                [](Napi::Env, void*, SharedBlock* block) { ReleaseJsRef(block); }, b);
+                                [](Napi::Env, void*, SharedBlock* block) {
+                                  ReleaseJsMemory(block);
+                                  ReleaseHolder(block);
+                                },
+                                b);
 }
 
-void DeallocShared(void*, size_t, void* arg) { Unref(static_cast<SharedBlock*>(arg)); }
+void DeallocShared(void*, size_t, void* arg) {
+  auto* b = static_cast<SharedBlock*>(arg);
+  ReleaseMemory(b);
+  ReleaseHolder(b);
+}
 
 bool IsNumeric(TF_DataType t) {
   return t != TF_STRING && t != TF_RESOURCE && t != TF_VARIANT;
@@ -83,7 +106,7 @@ Napi::Value AllocAligned(const Napi::CallbackInfo& info) {
   void* p = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
   if (!p) throw Napi::Error::New(env, "allocAligned: out of memory");
   std::memset(p, 0, rounded == 0 ? kAlignment : rounded);
-  auto* b = new SharedBlock{p, size, nullptr};
+  auto* b = new SharedBlock(p, size, nullptr);
   Register(b);
   return ExternalBuffer(env, b);
 }
@@ -101,13 +124,13 @@ Napi::Value Dispose(const Napi::CallbackInfo& info) {
   {
     std::lock_guard<std::mutex> lock(g_blocksMu);
     auto it = g_blocks.find(reinterpret_cast<uintptr_t>(p));
-    if (it != g_blocks.end()) b = it->second;
-    if (b) b->refs.fetch_add(1);  // keep alive across detach
+    if (it != g_blocks.end() && !it->second->jsReleased) b = it->second;
   }
   if (!b) return Napi::Boolean::New(env, false);
+  // Detach first so JS can never read the memory after it is freed. The struct stays alive: the
+  // buffer's finalizer still runs later and only drops its holder reference then.
   ab.Detach();
-  ReleaseJsRef(b);
-  Unref(b);
+  ReleaseJsMemory(b);
   return Napi::Boolean::New(env, true);
 }
 
@@ -167,7 +190,7 @@ TensorPtr TensorFromJs(Napi::Env env, const Napi::Value& value, const std::strin
       TF_Tensor* t = TF.TF_NewTensor(dtype, dims.data(), static_cast<int>(dims.size()), const_cast<void*>(src), want,
                                      DeallocShared, b);
       if (t) return TensorPtr(t);
-      Unref(b);
+      DeallocShared(nullptr, 0, b);
     }
   }
   TensorPtr t(TF.TF_AllocateTensor(dtype, dims.data(), static_cast<int>(dims.size()), want));
@@ -204,7 +227,7 @@ Napi::Object TensorToJs(Napi::Env env, TensorPtr tensor, bool zeroCopy) {
     return out;
   }
   if (zeroCopy && bytes >= kZeroCopyMinBytes && p && reinterpret_cast<uintptr_t>(p) % 8 == 0) {
-    auto* b = new SharedBlock{p, bytes, t};
+    auto* b = new SharedBlock(p, bytes, t);
     if (Register(b)) {
       tensor.release();
       out.Set("data", ExternalBuffer(env, b));

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { Graph } from '../../lib/core/graph';
+import { Session } from '../../lib/core/session';
+import { Tensor } from '../../lib/core/tensor';
+import type { DType } from '../../lib/core/dtypes';
+
+// One graph: a Placeholder → Identity pair per dtype, fetched back through TF.
+const graph = new Graph();
+const DTYPES: DType[] = ['float32', 'float64', 'float16', 'bfloat16', 'int8', 'int16', 'int32', 'int64',
+  'uint8', 'uint16', 'uint32', 'uint64', 'bool', 'complex64', 'complex128', 'string'];
+for (const dt of DTYPES) {
+  const p = graph.addOp({ type: 'Placeholder', name: `in_${dt}`, attrs: { dtype: dt, shape: null } });
+  graph.addOp({ type: 'Identity', name: `out_${dt}`, inputs: [p] });
+}
+const session = new Session(graph);
+
+async function roundTrip(t: Tensor): Promise<Tensor> {
+  const r = await session.run(`out_${t.dtype}:0`, { [`in_${t.dtype}:0`]: t });
+  const s = session.runSync(`out_${t.dtype}:0`, { [`in_${t.dtype}:0`]: t });
+  expect(s!.dtype).toBe(t.dtype);
+  expect(s!.shape).toEqual(t.shape);
+  return r!;
+}
+
+describe('Tensor round trip through Identity', () => {
+  const cases: Array<[DType, number[], ArrayLike<number | bigint>]> = [
+    ['float32', [2, 2], new Float32Array([1.5, -0, Infinity, NaN])],
+    ['float64', [3], new Float64Array([Math.PI, -1e308, 5e-324])],
+    ['float16', [2], new Uint16Array([0x3c00, 0xfbff])],
+    ['bfloat16', [2], new Uint16Array([0x3f80, 0x7f7f])],
+    ['int8', [3], new Int8Array([-128, 0, 127])],
+    ['int16', [2], new Int16Array([-32768, 32767])],
+    ['int32', [2], new Int32Array([-(2 ** 31), 2 ** 31 - 1])],
+    ['int64', [3], new BigInt64Array([2n ** 53n + 1n, -(2n ** 63n), 2n ** 63n - 1n])],
+    ['uint8', [2], new Uint8Array([0, 255])],
+    ['uint16', [2], new Uint16Array([0, 65535])],
+    ['uint32', [2], new Uint32Array([0, 2 ** 32 - 1])],
+    ['uint64', [2], new BigUint64Array([2n ** 64n - 1n, 2n ** 53n + 3n])],
+    ['bool', [3], new Uint8Array([1, 0, 1])],
+    ['complex64', [2], new Float32Array([1, -1, 0.5, 2])],
+    ['complex128', [1], new Float64Array([Math.E, -Math.PI])],
+  ];
+  for (const [dtype, shape, values] of cases) {
+    it(`keeps ${dtype} values exactly`, async () => {
+      const out = await roundTrip(Tensor.from({ dtype, shape, data: values as never }));
+      expect(out.dtype).toBe(dtype);
+      expect(out.shape).toEqual(shape);
+      // Compare bit patterns (NaN, -0 included).
+      const a = new Uint8Array((values as unknown as ArrayBufferView).buffer);
+      const d = out.data as unknown as ArrayBufferView;
+      expect(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)).toEqual(a);
+    });
+  }
+
+  it('keeps int64 beyond 2^53 as BigInt', async () => {
+    const out = await roundTrip(Tensor.from([2n ** 53n + 1n, -(2n ** 62n) - 7n], 'int64'));
+    expect(out.data).toEqual(new BigInt64Array([2n ** 53n + 1n, -(2n ** 62n) - 7n]));
+    expect(out.toArray()).toEqual([2n ** 53n + 1n, -(2n ** 62n) - 7n]);
+  });
+
+  it('keeps strings with NUL bytes and arbitrary bytes', async () => {
+    const raw = new Uint8Array([0, 255, 0, 1, 0xc3]);
+    const out = await roundTrip(Tensor.from({ dtype: 'string', shape: [2, 2], data: ['a\u0000b', '', 'üñí\u0000', raw] }));
+    expect(out.shape).toEqual([2, 2]);
+    expect((out.data as string[]).slice(0, 3)).toEqual(['a\u0000b', '', 'üñí\u0000']);
+    expect(Array.from(out.bytes[3])).toEqual(Array.from(raw));
+  });
+
+  it('keeps scalars', async () => {
+    expect((await roundTrip(Tensor.from(3.25))).scalar()).toBe(3.25);
+    expect((await roundTrip(Tensor.from(true))).scalar()).toBe(true);
+    expect((await roundTrip(Tensor.from('héllo'))).scalar()).toBe('héllo');
+    expect((await roundTrip(Tensor.from(-5n))).scalar()).toBe(-5n);
+  });
+
+  for (const dtype of ['float32', 'int64', 'string', 'bool'] as DType[]) {
+    it(`keeps empty ${dtype} tensors`, async () => {
+      const data = dtype === 'string' ? [] : dtype === 'int64' ? new BigInt64Array(0) : dtype === 'bool' ? new Uint8Array(0) : new Float32Array(0);
+      const out = await roundTrip(Tensor.from({ dtype, shape: [2, 0, 3], data: data as never }));
+      expect(out.shape).toEqual([2, 0, 3]);
+      expect(out.size).toBe(0);
+      expect((out.data as ArrayLike<unknown>).length).toBe(0);
+    });
+  }
+
+  it('feeds aligned native memory and reads large outputs without a copy', async () => {
+    const n = 1 << 16; // 256 KiB of float32: above the zero-copy threshold
+    const t = Tensor.alloc('float32', [n]);
+    const d = t.data as Float32Array;
+    expect(d.byteOffset % 64).toBe(0);
+    for (let i = 0; i < n; i++) d[i] = i * 0.5;
+    const out = await session.run('out_float32:0', { 'in_float32:0': t });
+    expect(out!.shape).toEqual([n]);
+    expect((out!.data as Float32Array)[n - 1]).toBe((n - 1) * 0.5);
+    out!.dispose();
+    expect(out!.isDisposed).toBe(true);
+    expect(() => out!.data).toThrow(/disposed/);
+    // The fed buffer is still valid after TF released its reference.
+    expect(d[10]).toBe(5);
+    t.dispose();
+  });
+});
