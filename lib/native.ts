@@ -72,10 +72,10 @@ export interface NativeSession {
 
 export interface NativeServer {
   /** [sync] */ start(): void;
-  /** [sync] */ stop(): void;
+  /** [sync] TF answers UNIMPLEMENTED for a started gRPC server */ stop(): void;
   /** [async] resolves when the server stopped */ join(): Promise<void>;
   /** [sync] e.g. grpc://localhost:1234 */ target(): string;
-  /** [async] stop, wait for joiners, delete; idempotent */ close(): Promise<void>;
+  /** [async] makes the object unusable; a started TF server keeps serving until exit (TF cannot stop it) */ close(): Promise<void>;
 }
 
 export interface NativeCheckpointReader {

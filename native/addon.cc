@@ -1,5 +1,6 @@
 // Entry point: per-environment state, the load() call that opens libtensorflow, and the classes.
 // Context-aware (NODE_API_MODULE): loads in worker threads, one AddonData per environment.
+#include <dlfcn.h>
 #include <napi.h>
 
 #include "async.h"
@@ -33,7 +34,20 @@ Napi::Value SetErrorFactory(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Our pool threads and libtensorflow's threads run code of this library for the life of the
+// process. Node unloads an addon when the last environment using it goes (e.g. the only worker
+// thread that loaded it exits): pin it so it is never unmapped under those threads.
+void PinThisLibrary() {
+  static bool pinned = false;
+  if (pinned) return;
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&PinThisLibrary), &info) && info.dli_fname) {
+    if (dlopen(info.dli_fname, RTLD_NOW | RTLD_NODELETE | RTLD_NOLOAD)) pinned = true;
+  }
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  PinThisLibrary();
   auto* data = new AddonData();
   env.SetInstanceData(data);
   InitAsync(env);

@@ -60,9 +60,14 @@ void Deliver(Napi::Env env, Napi::Function, AsyncState* state, AsyncOp* raw);
 
 using Channel = Napi::TypedThreadSafeFunction<AsyncState, AsyncOp, Deliver>;
 
+// Per environment. Pool threads hold it through a shared_ptr and deliver through the channel
+// only while `alive`: at environment teardown Node destroys the thread-safe function whatever its
+// thread count, so a pool thread must never touch it afterwards (that was a use-after-free).
 struct AsyncState {
+  std::mutex mu;
+  bool alive = true;   // guarded by mu
   Channel channel;
-  size_t pending = 0;
+  size_t pending = 0;  // JS thread only
 };
 
 namespace {
@@ -86,32 +91,27 @@ void RunOnPool(std::function<void()> fn) { ThePool().Submit(std::move(fn)); }
 
 void InitAsync(Napi::Env env) {
   AddonData* data = Data(env);
-  auto* state = new AsyncState();
-  state->channel = Channel::New(env, "tf-monitored", 0, 1, state);
+  auto state = std::make_shared<AsyncState>();
+  state->channel = Channel::New(env, "tf-monitored", 0, 1, state.get());
   state->channel.Unref(env);  // only pending ops keep the event loop alive
   data->async = state;
-  // At teardown ops still running finish on the pool; their delivery then fails and frees them
-  // there. The state is leaked on purpose (a few bytes per environment): a late task may still
-  // read it.
-  env.AddCleanupHook([state] { state->channel.Abort(); });
+  // Registered after the channel, so it runs before Node's own teardown of the channel: from
+  // here on, ops still running finish on the pool and are freed there.
+  env.AddCleanupHook([state] {
+    std::lock_guard<std::mutex> lock(state->mu);
+    state->alive = false;
+  });
 }
 
 Napi::Promise Schedule(Napi::Env env, std::unique_ptr<AsyncOp> op) {
-  AsyncState* state = Data(env)->async;
+  std::shared_ptr<AsyncState> state = Data(env)->async;
   Napi::Promise promise = op->Promise();
-  // Each task holds the channel (Acquire/Release), so it outlives the environment's teardown
-  // until the last task has tried to deliver.
-  if (state->channel.Acquire() != napi_ok) {
-    op->Deferred().Reject(Napi::Error::New(env, "the environment is shutting down").Value());
-    return promise;
-  }
   if (state->pending++ == 0) state->channel.Ref(env);
   AsyncOp* raw = op.release();
-  Channel channel = state->channel;
-  ThePool().Submit([raw, channel]() mutable {
+  ThePool().Submit([raw, state]() {
     raw->Execute();
-    if (channel.NonBlockingCall(raw) != napi_ok) delete raw;  // environment gone
-    channel.Release();
+    std::lock_guard<std::mutex> lock(state->mu);
+    if (!state->alive || state->channel.NonBlockingCall(raw) != napi_ok) delete raw;  // environment gone
   });
   return promise;
 }

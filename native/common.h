@@ -42,7 +42,7 @@ struct StatusCopy {
 struct AddonData {
   Napi::FunctionReference errorFactory;   // (code, message) => TFError, set by lib/native.ts
   Napi::FunctionReference graphCtor, sessionCtor, serverCtor, readerCtor;
-  struct AsyncState* async = nullptr;    // completion channel, see async.cc
+  std::shared_ptr<struct AsyncState> async;  // completion channel, see async.cc
   std::shared_ptr<void> sessions;        // live sessions, closed at teardown (session.cc)
 };
 

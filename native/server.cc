@@ -5,7 +5,8 @@
 namespace tfm {
 
 ServerState::~ServerState() {
-  if (server && !deleted) TF.TF_DeleteServer(server);
+  // Deleting a started TF server aborts the process (see server.h): only unstarted ones go.
+  if (server && !deleted && !started) TF.TF_DeleteServer(server);
 }
 
 namespace {
@@ -41,31 +42,17 @@ class CloseOp : public AsyncOp {
   void Execute() override {
     std::unique_lock<std::mutex> lock(s_->mu);
     if (s_->deleted) return;
-    if (!s_->stopped) {
-      s_->stopped = true;
-      lock.unlock();
-      StatusPtr st = NewStatus();
-      TF.TF_ServerStop(s_->server, st.get());
-      status_.From(st.get());
-      lock.lock();
-    }
+    s_->deleted = true;  // the JS object is unusable from now on
+    if (s_->started) return;  // TF cannot stop it: it serves until the process exits
     s_->noJoiners.wait(lock, [this] { return s_->joiners == 0; });
-    s_->deleted = true;
     lock.unlock();
     TF.TF_DeleteServer(s_->server);
   }
-  Napi::Value Result(Napi::Env env) override {
-    // Stopping a server that never started reports an error we do not care about.
-    if (!status_.ok() && status_.code != TF_FAILED_PRECONDITION && status_.code != TF_UNIMPLEMENTED) {
-      throw MakeError(env, status_);
-    }
-    return env.Undefined();
-  }
+  Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
 
  private:
   std::shared_ptr<ServerState> s_;
-  StatusCopy status_;
-};
+  };
 
 }  // namespace
 
@@ -98,16 +85,14 @@ Napi::Value Server::Start(const Napi::CallbackInfo& info) {
   StatusPtr st = NewStatus();
   TF.TF_ServerStart(s->server, st.get());
   if (TF.TF_GetCode(st.get()) != TF_OK) throw MakeError(info.Env(), st.get());
+  std::lock_guard<std::mutex> lock(s->mu);
+  s->started = true;
   return info.Env().Undefined();
 }
 
 Napi::Value Server::Stop(const Napi::CallbackInfo& info) {
   auto s = Live(info.Env(), state_);
   StatusPtr st = NewStatus();
-  {
-    std::lock_guard<std::mutex> lock(s->mu);
-    s->stopped = true;
-  }
   TF.TF_ServerStop(s->server, st.get());
   if (TF.TF_GetCode(st.get()) != TF_OK) throw MakeError(info.Env(), st.get());
   return info.Env().Undefined();

@@ -1,6 +1,10 @@
-// Server: owns one TF_Server (TF's own gRPC runtime). close() stops the server, waits for every
-// pending join() to return, then deletes it (the order TF requires: a joined server must not be
-// deleted under the joiner).
+// Server: owns one TF_Server (TF's own gRPC runtime).
+//
+// TF cannot shut down a started gRPC server: TF_ServerStop answers UNIMPLEMENTED ("Clean shutdown
+// is not currently implemented") and TF_DeleteServer on a started server aborts the process in a
+// CHECK. So, as in Python, a started server serves until the process exits: close() makes the JS
+// object unusable and leaves the TF_Server running (deliberately leaked). A server never started
+// is deleted, after every pending join() returned.
 #pragma once
 
 #include <napi.h>
@@ -18,7 +22,7 @@ struct ServerState {
   std::mutex mu;
   std::condition_variable noJoiners;
   int joiners = 0;
-  bool stopped = false;
+  bool started = false;
   bool deleted = false;
   std::string target;
   ~ServerState();

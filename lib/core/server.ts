@@ -60,11 +60,16 @@ export class Server {
   }
 
   start(): void { this.nativeServer.start(); }
+  /** TF's gRPC server cannot be stopped once started (UnimplementedError), as in Python. */
   stop(): void { this.nativeServer.stop(); }
-  /** Resolves when the server stops. */
+  /** Resolves when the server stops: for a started gRPC server, never (Python's join()). */
   join(): Promise<void> { return this.nativeServer.join(); }
 
-  /** Stops, waits for join() callers, frees the server. Idempotent. */
+  /**
+   * Releases this object. TF cannot shut down a started gRPC server (deleting one aborts the
+   * process), so a started server keeps serving until the process exits, exactly as in Python;
+   * an unstarted one is freed. Idempotent.
+   */
   close(): Promise<void> {
     this.closing ??= this.nativeServer.close();
     return this.closing;
