@@ -1,0 +1,33 @@
+/**
+ * `FeedFnHook`: feeds the result of a function into every run (Python's `FeedFnHook`).
+ */
+import { invalidArgument } from '../../core/errors';
+import type { Feeds } from '../../train/session-like';
+import { SessionRunArgs, SessionRunHook, type SessionRunContext } from '../session-run-hook';
+
+export interface FeedFnHookOptions {
+  /** Called before each run; returns the feeds to add (`{ 'x:0': value }`). May be async. */
+  feedFn: () => Feeds | Promise<Feeds>;
+}
+
+/**
+ * Adds `feedFn()`'s feeds to each run. A tensor fed by the user or by another hook as well is an
+ * error (`Same tensor is fed by ...`).
+ *
+ * @example
+ * new FeedFnHook({ feedFn: () => ({ 'x:0': nextBatch() }) })
+ */
+export class FeedFnHook extends SessionRunHook {
+  readonly feedFn: () => Feeds | Promise<Feeds>;
+
+  constructor(opts: FeedFnHookOptions) {
+    super();
+    const feedFn = opts?.feedFn;
+    if (typeof feedFn !== 'function') throw invalidArgument('feedFn', 'a function', feedFn);
+    this.feedFn = feedFn;
+  }
+
+  override async beforeRun(_runContext: SessionRunContext): Promise<SessionRunArgs> {
+    return new SessionRunArgs(null, await this.feedFn());
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * `FinalOpsHook`: evaluates fetches once, at the end of the session (Python's `FinalOpsHook`).
+ */
+import { OutOfRangeError } from '../../core/errors';
+import * as logging from '../../train/logging';
+import type { Feeds, Fetch, SessionLike } from '../../train/session-like';
+import { StopIteration } from '../../train/wrapped-session';
+import { SessionRunHook } from '../session-run-hook';
+
+export interface FinalOpsHookOptions {
+  /** A tensor/op, or an array or object of them. */
+  finalOps: Fetch;
+  /** Feeds for that run. */
+  finalOpsFeedDict?: Feeds | null;
+}
+
+const INPUT_WARNING = 'An OutOfRangeError or StopIteration exception is raised by the code in FinalOpsHook. '
+  + 'This typically means the Ops running by the FinalOpsHook have a dependency back to some input source, '
+  + 'which should not happen. For example, for metrics in tf.estimator.Estimator, all metrics functions '
+  + 'return two Ops: `value_op` and  `update_op`. Estimator.evaluate calls the `update_op` for each batch '
+  + 'of the data in input source and, once it is exhausted, it call the `value_op` to get the metric values. '
+  + 'The `value_op` here should have dependency back to variables reading only, rather than reading another '
+  + 'batch from input. Otherwise, the `value_op`, executed by `FinalOpsHook`, triggers another data reading, '
+  + 'which ends OutOfRangeError/StopIteration. Please fix that.';
+
+/**
+ * Runs `finalOps` in `end()` and keeps the result in {@link finalOpsValues}.
+ *
+ * @example
+ * const final = new FinalOpsHook({ finalOps: { acc: 'accuracy:0' } });
+ * // ... after the session closed:
+ * final.finalOpsValues.acc
+ */
+export class FinalOpsHook extends SessionRunHook {
+  private readonly finalOps: Fetch;
+  private readonly feedDict: Feeds | null;
+  private values: any = null;
+
+  constructor(opts: FinalOpsHookOptions) {
+    super();
+    this.finalOps = opts?.finalOps ?? null;
+    this.feedDict = opts?.finalOpsFeedDict ?? null;
+  }
+
+  /** The results of the final run, with the structure of `finalOps`; null before `end()`. */
+  get finalOpsValues(): any {
+    return this.values;
+  }
+
+  override async end(session: SessionLike): Promise<void> {
+    if (this.finalOps === null) return;
+    try {
+      this.values = await session.run(this.finalOps, this.feedDict ?? undefined);
+    } catch (e) {
+      if (e instanceof OutOfRangeError || e instanceof StopIteration) logging.warning(INPUT_WARNING);
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The session-run-hook API (Python's `session_run_hook.py`). A hook observes a MonitoredSession and
+ * may add fetches, feeds and run options to each of its runs, or ask it to stop.
+ *
+ * The call order, for
+ *
+ *     const sess = await MonitoredSession.create({ sessionCreator, hooks });
+ *     await sess.using(async (s) => { while (!s.shouldStop()) await s.run(fetches, feeds); });
+ *
+ * is, every hook method awaited in list order:
+ *
+ *     for hook of hooks: await hook.begin()                // graph still mutable
+ *     session = await sessionCreator.createSession()      // finalizes the graph
+ *     for hook of hooks: await hook.afterCreateSession(session, coord)
+ *     while (!shouldStop()):
+ *       context = new SessionRunContext(new SessionRunArgs(fetches, feeds), session)
+ *       for hook of hooks: args[hook] = await hook.beforeRun(context)   // fetches, feeds, options
+ *       try:
+ *         results = await session.run({ caller: fetches, ...hook fetches }, user + hook feeds, merged options)
+ *       catch (OutOfRangeError | StopIteration):   // in using(): ends the loop cleanly
+ *         break
+ *       for hook of hooks: await hook.afterRun(context, new SessionRunValues(results[hook], options, runMetadata))
+ *       stop requested by any context → shouldStop() is true from now on
+ *     for hook of hooks: await hook.end(session)     // skipped after any other error
+ *     await session.close()
+ *
+ * After a recoverable error (AbortedError, UnavailableError) the session is re-created:
+ * `afterCreateSession` runs again for every hook, `begin` does not. `afterRun` never runs for a run
+ * that raised, OutOfRangeError included; `end` does run after OutOfRangeError/StopIteration when the
+ * session is used through `using()`.
+ */
+import type { Feeds, Fetch, RunMetadataSink, RunOptionsInit, SessionLike } from '../train/session-like';
+import type { Coordinator } from '../train/coordinator';
+
+/**
+ * The methods a hook may implement; all are optional and may return Promises, which are awaited
+ * before the next hook is called. Extend {@link SessionRunHook} or pass any object of this shape.
+ */
+export interface SessionRunHookLike {
+  /** Once, before the session is created. The graph may still be changed. Not called again on recovery. */
+  begin?(): void | Promise<void>;
+  /** After every session creation, recoveries included. The graph is finalized. */
+  afterCreateSession?(session: SessionLike, coord: Coordinator): void | Promise<void>;
+  /** Before each run through the hooks; may ask for fetches, feeds and options. */
+  beforeRun?(runContext: SessionRunContext): SessionRunArgs | null | undefined | void | Promise<SessionRunArgs | null | undefined | void>;
+  /** After each successful run; `runValues.results` has the structure of this hook's fetches. */
+  afterRun?(runContext: SessionRunContext, runValues: SessionRunValues): void | Promise<void>;
+  /** At close, when training ended without error (or with OutOfRange/StopIteration inside `using()`). */
+  end?(session: SessionLike): void | Promise<void>;
+}
+
+/** Base class with no-op methods, as Python's `SessionRunHook`. */
+export class SessionRunHook implements SessionRunHookLike {
+  begin(): void | Promise<void> {}
+  afterCreateSession(_session: SessionLike, _coord: Coordinator): void | Promise<void> {}
+  beforeRun(_runContext: SessionRunContext): SessionRunArgs | null | undefined | void | Promise<SessionRunArgs | null | undefined | void> {
+    return null;
+  }
+  afterRun(_runContext: SessionRunContext, _runValues: SessionRunValues): void | Promise<void> {}
+  end(_session: SessionLike): void | Promise<void> {}
+}
+
+/** What a hook adds to a run (Python's `SessionRunArgs(fetches, feed_dict=None, options=None)`). */
+export class SessionRunArgs {
+  constructor(
+    readonly fetches: Fetch | undefined,
+    readonly feedDict: Feeds | null = null,
+    readonly options: RunOptionsInit | null = null,
+  ) {}
+}
+
+/** The run being made: the user's original arguments, the raw session, and the stop request. */
+export class SessionRunContext {
+  private stop = false;
+
+  constructor(readonly originalArgs: SessionRunArgs, readonly session: SessionLike) {}
+
+  /** Ask the MonitoredSession to stop; takes effect after the current run. */
+  requestStop(): void {
+    this.stop = true;
+  }
+
+  get stopRequested(): boolean {
+    return this.stop;
+  }
+}
+
+/** What a hook gets back: its results, the (merged) options and the run metadata of the run. */
+export class SessionRunValues {
+  constructor(
+    readonly results: any,
+    readonly options: RunOptionsInit,
+    readonly runMetadata: RunMetadataSink,
+  ) {}
+}

@@ -1,0 +1,65 @@
+/**
+ * FileWriterCache: one FileWriter per log directory, process-wide (Python's
+ * `tf.compat.v1.summary.FileWriterCache`, alias `SummaryWriterCache`). Hooks that are given an
+ * output directory get their writer here, so the step counter, the summary saver and the
+ * checkpoint saver of one session append to the same events file, and a second session in the
+ * same process and directory appends to it too (SPEC-MTS §8.1).
+ *
+ * Keyed by the absolute path (`path.resolve`; URIs such as `gs://...` as given, without trailing
+ * slashes): `runs/a`, `./runs/a` and `/cwd/runs/a` are one writer. Python keys by the string as
+ * given, so it opens two files for two spellings of one directory (which can then truncate each
+ * other, §8.2). Symbolic links are not resolved (the directory may not exist yet).
+ *
+ * A cached writer that was closed by its user is reopened by the next `get`.
+ */
+import { invalidArgument } from '../core/errors';
+import type { Graph } from '../core/graph';
+import { FileWriter, logdirKey } from './file-writer';
+
+const cache = new Map<string, FileWriter>();
+
+export interface FileWriterCacheGetOptions {
+  /**
+   * Written (graph_def + meta_graph_def) when this call creates the writer. Python writes the
+   * default graph; there is no default graph in JS, so pass it.
+   */
+  graph?: Graph | null;
+}
+
+export const FileWriterCache = {
+  /** The writer for `logdir`, created on first use. */
+  get(logdir: string, opts: FileWriterCacheGetOptions = {}): FileWriter {
+    if (typeof logdir !== 'string' || logdir === '') throw invalidArgument('logdir', 'a non-empty directory path string', logdir);
+    const key = logdirKey(logdir);
+    let w = cache.get(key);
+    if (!w) {
+      w = new FileWriter(logdir, { graph: opts.graph ?? null });
+      cache.set(key, w);
+    } else if (w.closed) {
+      w.reopen();
+    }
+    return w;
+  },
+
+  /** Closes every cached writer (flushing it) and empties the cache. */
+  async clear(): Promise<void> {
+    const writers = [...cache.values()];
+    cache.clear();
+    const results = await Promise.allSettled(writers.map((w) => w.close()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  },
+
+  /** Flushes every cached writer; resolves when all are on disk. */
+  async flushAll(): Promise<void> {
+    await Promise.all([...cache.values()].filter((w) => !w.closed).map((w) => w.flush()));
+  },
+
+  /** Number of cached writers. */
+  get size(): number {
+    return cache.size;
+  },
+};
+
+/** Python's other name for the same cache. */
+export const SummaryWriterCache = FileWriterCache;

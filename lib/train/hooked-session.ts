@@ -1,0 +1,111 @@
+/**
+ * The wrapper that calls the hooks around each run (Python's `_HookedSession`).
+ */
+import { RuntimeError, invalidArgument } from '../core/errors';
+import {
+  SessionRunArgs, SessionRunContext, SessionRunValues, type SessionRunHookLike,
+} from '../hooks/session-run-hook';
+import { canonicalTensorName } from './fetches';
+import type { Feeds, Fetch, RunCallOptions, RunOptionsInit, SessionLike } from './session-like';
+import { WrappedSession } from './wrapped-session';
+
+/** The key of the user's fetches in the combined fetch; hooks' fetches sit beside it. */
+const CALLER = 'caller';
+const hookKey = (i: number) => `hook:${i}`;
+
+/**
+ * Runs the hooks around each call to the raw session: `beforeRun` of every hook (collecting fetches,
+ * feeds and options), one run of the raw session, then `afterRun` of every hook with its own results.
+ * A stop requested by a hook makes `shouldStop()` true after that run.
+ */
+export class HookedSession extends WrappedSession {
+  private stop = false;
+
+  constructor(session: SessionLike, private readonly hooks: readonly SessionRunHookLike[]) {
+    super(session);
+  }
+
+  /** Whether a hook has asked to stop. */
+  get stopRequested(): boolean {
+    return this.stop;
+  }
+
+  override checkStop(): boolean {
+    return this.stop;
+  }
+
+  /**
+   * `opts.options`, when given, is changed in place by the hooks' options (as in Python), and is
+   * what the hooks see in `SessionRunValues.options`. Run metadata is always requested.
+   */
+  override async run(fetches: Fetch, feeds?: Feeds, opts: RunCallOptions = {}): Promise<any> {
+    if (this.shouldStop()) throw new RuntimeError('Run called even after should_stop requested.');
+    const raw = this.inner as SessionLike;
+    const actualFetches: Record<string, Fetch> = { [CALLER]: fetches };
+    const runContext = new SessionRunContext(new SessionRunArgs(fetches, feeds ?? null), raw);
+    const options = opts.options ?? {};
+    const feed = await this.callHooksBeforeRun(runContext, actualFetches, feeds, options);
+
+    const runMetadata = opts.runMetadata ?? {};
+    const outputs = await raw.run(actualFetches, feed, { options, runMetadata });
+
+    for (let i = 0; i < this.hooks.length; i++) {
+      const key = hookKey(i);
+      const results = key in actualFetches ? outputs[key] : null;
+      await this.hooks[i].afterRun?.(runContext, new SessionRunValues(results, options, runMetadata));
+    }
+    this.stop = this.stop || runContext.stopRequested;
+    return outputs[CALLER];
+  }
+
+  private async callHooksBeforeRun(
+    runContext: SessionRunContext, actualFetches: Record<string, Fetch>, userFeeds: Feeds | undefined, options: RunOptionsInit,
+  ): Promise<Feeds | undefined> {
+    const hookFeeds: Feeds = {};
+    for (let i = 0; i < this.hooks.length; i++) {
+      const request = await this.hooks[i].beforeRun?.(runContext);
+      if (request === null || request === undefined) continue;
+      if (typeof request !== 'object') throw invalidArgument(`hooks[${i}].beforeRun() result`, 'a SessionRunArgs, null or undefined', request);
+      if (request.fetches !== null && request.fetches !== undefined) actualFetches[hookKey(i)] = request.fetches;
+      if (request.feedDict && Object.keys(request.feedDict).length > 0) {
+        raiseIfFeedsIntersect(hookFeeds, request.feedDict, 'Same tensor is fed by two hooks.');
+        Object.assign(hookFeeds, request.feedDict);
+      }
+      if (request.options) mergeRunOptions(options, request.options);
+    }
+    if (Object.keys(hookFeeds).length === 0) return userFeeds;
+    if (!userFeeds || Object.keys(userFeeds).length === 0) return hookFeeds;
+    raiseIfFeedsIntersect(userFeeds, hookFeeds, 'Same tensor is fed by a SessionRunHook and user.');
+    return { ...hookFeeds, ...userFeeds };
+  }
+}
+
+function raiseIfFeedsIntersect(feeds1: Feeds, feeds2: Feeds, message: string): void {
+  const other = new Set(Object.keys(feeds2).map(canonicalTensorName));
+  const conflicts = Object.keys(feeds1).filter((k) => other.has(canonicalTensorName(k)));
+  if (conflicts.length > 0) {
+    throw new RuntimeError(`${message} Conflict(s): [${conflicts.map((k) => `'${k}'`).join(', ')}]`);
+  }
+}
+
+/**
+ * Merges a hook's RunOptions into `options`, in place: numbers take the maximum, flags the logical
+ * OR, debug tensor watches are appended; every other field of `incoming` is dropped (Python's
+ * `_merge_run_options`).
+ */
+export function mergeRunOptions(options: RunOptionsInit, incoming: RunOptionsInit): void {
+  for (const k of ['traceLevel', 'timeoutInMs', 'interOpThreadPool'] as const) {
+    const v = incoming[k];
+    if (v !== undefined) options[k] = Math.max(options[k] ?? 0, v);
+  }
+  for (const k of ['outputPartitionGraphs', 'reportTensorAllocationsUponOom'] as const) {
+    if (incoming[k] !== undefined) options[k] = Boolean(options[k] || incoming[k]);
+  }
+  const inDebug = incoming.debugOptions;
+  if (!inDebug) return;
+  const watches = inDebug.debugTensorWatchOpts ?? [];
+  if (watches.length === 0 && inDebug.resetDiskByteUsage === undefined) return;
+  const debug = (options.debugOptions ??= {});
+  if (watches.length > 0) (debug.debugTensorWatchOpts ??= []).push(...watches);
+  if (inDebug.resetDiskByteUsage !== undefined) debug.resetDiskByteUsage = Boolean(debug.resetDiskByteUsage || inDebug.resetDiskByteUsage);
+}

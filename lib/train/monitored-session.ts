@@ -1,0 +1,340 @@
+/**
+ * `MonitoredSession` and `SingularMonitoredSession` (Python's `monitored_session.py`): a session-like
+ * object that creates its session through a SessionCreator, calls hooks around every run, stops when
+ * a hook or the coordinator says so, re-creates the session after preemptions (MonitoredSession
+ * only), and ends the hooks on close.
+ *
+ * @example
+ * const sess = await MonitoredSession.create({ sessionCreator, hooks: [new StopAtStepHook({ lastStep: 100 })] });
+ * await sess.using(async (s) => {
+ *   while (!s.shouldStop()) await s.run('train');
+ * });
+ * console.log(sess.stopReason); // 'hook-request'
+ */
+import { ClosedError, OutOfRangeError, RuntimeError, ValueError, invalidArgument } from '../core/errors';
+import type { SessionRunHookLike } from '../hooks/session-run-hook';
+import { CoordinatedSession } from './coordinated-session';
+import { Coordinator } from './coordinator';
+import { HookedSession } from './hooked-session';
+import * as logging from './logging';
+import { type RecoveryOptions, RecoverableSession } from './recoverable-session';
+import type { Feeds, Fetch, FinalizableGraph, RunCallOptions, SessionCreator, SessionLike } from './session-like';
+import { StepContext, StopIteration, type StepFn, WrappedSession, isPreemptionError } from './wrapped-session';
+
+export { StepContext, StopIteration, type StepFn };
+
+/**
+ * Why training stopped (or is about to), better than Python, which does not say:
+ * - `'hook-request'`: a hook called `runContext.requestStop()` (StopAtStepHook, NanTensorHook, ...);
+ * - `'coordinator'`: the coordinator was asked to stop (`stopError` holds the error a thread reported, if any);
+ * - `'out-of-range'`: a run threw OutOfRangeError (end of input);
+ * - `'step-fn'`: a step function called `stepContext.requestStop()` (StopIteration);
+ * - `'preemption'`: preemption errors outlasted `maxRecoveryAttempts`, or happened without recovery;
+ * - `'error'`: a run, a step function or the `using()` body threw another error;
+ * - `'closed'`: `close()` was called while nothing asked to stop.
+ * A successful run clears a reason that came from an error; `close()` freezes the value.
+ */
+export type StopReason = 'hook-request' | 'coordinator' | 'out-of-range' | 'step-fn' | 'preemption' | 'error' | 'closed';
+
+export interface MonitoredSessionOptions {
+  /** Makes the raw session: `ChiefSessionCreator`, `WorkerSessionCreator`, or any `SessionCreator`. */
+  sessionCreator: SessionCreator;
+  hooks?: readonly SessionRunHookLike[] | null;
+  /** Time given to the coordinator's threads to end on close. Default 120. */
+  stopGracePeriodSecs?: number;
+  /**
+   * The graph the session runs. If it is not finalized at construction, it is un-finalized on close
+   * (the session creator finalizes it), as Python does with the default graph.
+   */
+  graph?: FinalizableGraph | null;
+  /** Called once after the hooks' `begin()` and before the first session is created. */
+  beforeCreate?: (() => void | Promise<void>) | null;
+}
+
+export interface RecoverableMonitoredSessionOptions extends MonitoredSessionOptions {
+  /** Backoff and cap of the preemption recovery. */
+  recovery?: RecoveryOptions;
+}
+
+type Reason = { reason: StopReason; error: unknown };
+
+/** Creates the raw session, its coordinator and the hooked + coordinated wrappers (Python's `_CoordinatedSessionCreator`). @internal */
+export class CoordinatedSessionCreator {
+  tfSess: SessionLike | null = null;
+  coord: Coordinator | null = null;
+  hooked: HookedSession | null = null;
+
+  constructor(
+    private readonly sessionCreator: SessionCreator,
+    private readonly hooks: readonly SessionRunHookLike[],
+    private readonly stopGracePeriodSecs: number,
+  ) {}
+
+  async createSession(): Promise<CoordinatedSession> {
+    const tfSess = await this.sessionCreator.createSession();
+    if (tfSess === null || typeof tfSess !== 'object' || typeof tfSess.run !== 'function' || typeof tfSess.close !== 'function') {
+      throw invalidArgument('sessionCreator', 'a SessionCreator whose createSession() resolves to a session', tfSess);
+    }
+    this.tfSess = tfSess;
+    // No error type counts as a clean stop: every error a thread reports is surfaced.
+    const coord = new Coordinator({ cleanStopExceptionTypes: [] });
+    this.coord = coord;
+    try {
+      for (const hook of this.hooks) await hook.afterCreateSession?.(tfSess, coord);
+    } catch (e) {
+      // Python leaves this session open; close it so that a failed construction leaks nothing.
+      coord.requestStop();
+      await tfSess.close().catch(() => {});
+      throw e;
+    }
+    this.hooked = new HookedSession(tfSess, this.hooks);
+    return new CoordinatedSession(this.hooked, coord, this.stopGracePeriodSecs);
+  }
+}
+
+/** @internal */
+export interface MonitoredSessionInit {
+  hooks: readonly SessionRunHookLike[];
+  creator: CoordinatedSessionCreator;
+  sess: WrappedSession;
+  graph: FinalizableGraph | null;
+  graphWasFinalized: boolean;
+}
+
+/** What `MonitoredSession` and `SingularMonitoredSession` share (Python's `_MonitoredSession`). */
+export abstract class MonitoredSessionBase {
+  private sess: WrappedSession | null;
+  private closeStarted = false;
+  private readonly hooks: readonly SessionRunHookLike[];
+  private readonly creator: CoordinatedSessionCreator;
+  private readonly graphRef: FinalizableGraph | null;
+  private readonly graphWasFinalized: boolean;
+  private errorReason: Reason | null = null;
+  private finalReason: Reason | null = null;
+
+  protected constructor(init: MonitoredSessionInit) {
+    this.hooks = init.hooks;
+    this.creator = init.creator;
+    this.sess = init.sess;
+    this.graphRef = init.graph;
+    this.graphWasFinalized = init.graphWasFinalized;
+  }
+
+  /**
+   * Python's construction sequence: each hook's `begin()`, then `beforeCreate`, then the session is
+   * created and each hook's `afterCreateSession(session, coord)` runs. If that fails, nothing is
+   * undone (the graph stays finalized, `end()` is not called), as in Python.
+   */
+  protected static async init(opts: RecoverableMonitoredSessionOptions, shouldRecover: boolean): Promise<MonitoredSessionInit> {
+    if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
+    const { sessionCreator, hooks, stopGracePeriodSecs = 120, graph = null, beforeCreate = null, recovery } = opts;
+    if (sessionCreator === null || typeof sessionCreator !== 'object' || typeof sessionCreator.createSession !== 'function') {
+      throw invalidArgument('sessionCreator', 'a SessionCreator (an object with createSession())', sessionCreator);
+    }
+    if (hooks !== undefined && hooks !== null && !Array.isArray(hooks)) throw invalidArgument('hooks', 'an array of SessionRunHooks', hooks);
+    const hookList = [...(hooks ?? [])];
+    hookList.forEach((h, i) => {
+      if (h === null || typeof h !== 'object') throw invalidArgument(`hooks[${i}]`, 'a SessionRunHook', h);
+    });
+    if (!(Number.isFinite(stopGracePeriodSecs) && stopGracePeriodSecs >= 0)) {
+      throw invalidArgument('stopGracePeriodSecs', 'a non-negative number', stopGracePeriodSecs);
+    }
+    if (graph !== null && (typeof graph !== 'object' || typeof graph.unfinalize !== 'function')) {
+      throw invalidArgument('graph', 'a graph with finalized and unfinalize()', graph);
+    }
+    if (beforeCreate !== null && typeof beforeCreate !== 'function') throw invalidArgument('beforeCreate', 'a function', beforeCreate);
+
+    const graphWasFinalized = graph?.finalized ?? false;
+    for (const hook of hookList) await hook.begin?.();
+    await beforeCreate?.();
+    const creator = new CoordinatedSessionCreator(sessionCreator, hookList, stopGracePeriodSecs);
+    const sess = shouldRecover ? await RecoverableSession.create(creator, recovery) : await creator.createSession();
+    return { hooks: hookList, creator, sess, graph, graphWasFinalized };
+  }
+
+  /** The raw session's graph, or null once closed. */
+  get graph(): unknown {
+    return this.creator.tfSess?.graph ?? null;
+  }
+
+  /**
+   * Runs `fetches` with `feeds` through the hooks. The result has the structure of `fetches`.
+   * `opts.options` is changed in place by the hooks' options, as in Python.
+   */
+  async run(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): Promise<any> {
+    const sess = this.openSession();
+    try {
+      const out = await sess.run(fetches, feeds, opts);
+      this.errorReason = null;
+      return out;
+    } catch (e) {
+      this.noteError(e);
+      throw e;
+    }
+  }
+
+  /**
+   * Calls `stepFn(stepContext)`: `stepContext.session` is the raw session (no hooks),
+   * `stepContext.runWithHooks()` runs through the hooks, and `stepContext.requestStop()` throws
+   * {@link StopIteration}. Returns what `stepFn` returns. With recovery, a preemption error makes the
+   * whole `stepFn` run again on a new session.
+   */
+  async runStepFn<T>(stepFn: StepFn<T>): Promise<T> {
+    if (typeof stepFn !== 'function') throw invalidArgument('stepFn', 'a function', stepFn);
+    if (stepFn.length > 1) {
+      throw new ValueError(`\`step_fn\` may either have one \`step_context\` argument, or \`self\` and \`step_context\` arguments if it's an instance method. Got ${stepFn.length} arguments instead.`);
+    }
+    const sess = this.openSession();
+    try {
+      const out = await sess.runStepFn(stepFn, () => this.creator.tfSess, null);
+      this.errorReason = null;
+      return out;
+    } catch (e) {
+      this.noteError(e);
+      throw e;
+    }
+  }
+
+  /** True once a hook or the coordinator asked to stop, or the session is closed. */
+  shouldStop(): boolean {
+    return this.sess === null || this.sess.shouldStop();
+  }
+
+  /** Why training stopped; null while nothing asked it to. See {@link StopReason}. */
+  get stopReason(): StopReason | null {
+    return (this.finalReason ?? this.currentReason())?.reason ?? null;
+  }
+
+  /** The error behind {@link stopReason}, when there is one. */
+  get stopError(): unknown {
+    return (this.finalReason ?? this.currentReason())?.error ?? null;
+  }
+
+  /**
+   * Runs every hook's `end(session)` in order, then closes the session chain (the coordinator's
+   * threads get `stopGracePeriodSecs`; an error one of them reported is thrown from here). If an
+   * `end()` throws, the later hooks are skipped, the session is still closed, and the error
+   * propagates. A second `close()` throws `RuntimeError('Session is already closed.')` without
+   * calling `end()` again (Python calls the hooks again, with no session).
+   */
+  close(): Promise<void> {
+    return this.closeInternal(false);
+  }
+
+  /**
+   * Python's `with MonitoredSession(...) as sess:` block: runs `body(this)`, then closes.
+   * - body returns: hooks' `end()` runs, the session closes, the body's value is returned;
+   * - body throws exactly `OutOfRangeError` or `StopIteration` (the class itself, not a subclass, as
+   *   Python compares exception types with `in [...]`): same as returning, the result is undefined;
+   * - body throws anything else: `end()` is skipped, the session closes, the error propagates.
+   * An error thrown while closing propagates instead (after the body's error is logged), as in Python.
+   */
+  async using<T>(body: (session: this) => T | Promise<T>): Promise<T | undefined> {
+    let result: T;
+    try {
+      result = await body(this);
+    } catch (e) {
+      this.noteError(e);
+      const clean = e instanceof Error && (e.constructor === OutOfRangeError || e.constructor === StopIteration);
+      if (clean) {
+        await this.closeInternal(false);
+        return undefined;
+      }
+      try {
+        await this.closeInternal(true);
+      } catch (closeError) {
+        logging.error(`An error was thrown while closing the session after this error: ${describe(e)}`);
+        throw closeError;
+      }
+      throw e;
+    }
+    await this.closeInternal(false);
+    return result;
+  }
+
+  /** `await using sess = await MonitoredSession.create(...)`: the same as `close()` (end() hooks run even after an error), and nothing if already closed. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.closeStarted) await this.close();
+  }
+
+  /** The raw session created by the session creator (null once closed). */
+  protected tfSess(): SessionLike | null {
+    return this.creator.tfSess;
+  }
+
+  private openSession(): WrappedSession {
+    if (this.sess === null || this.closeStarted) throw new ClosedError('MonitoredSession');
+    return this.sess;
+  }
+
+  private noteError(e: unknown): void {
+    let reason: StopReason = 'error';
+    if (e instanceof OutOfRangeError) reason = 'out-of-range';
+    else if (e instanceof StopIteration) reason = 'step-fn';
+    else if (isPreemptionError(e)) reason = 'preemption';
+    this.errorReason = { reason, error: e };
+  }
+
+  private currentReason(): Reason | null {
+    if (this.errorReason) return this.errorReason;
+    if (this.creator.hooked?.stopRequested) return { reason: 'hook-request', error: null };
+    if (this.sess instanceof RecoverableSession && this.sess.unrecoveredError !== undefined) {
+      return { reason: 'preemption', error: this.sess.unrecoveredError };
+    }
+    const coord = this.creator.coord;
+    if (coord?.shouldStop()) return { reason: 'coordinator', error: coord.requestedError ?? null };
+    return null;
+  }
+
+  private async closeInternal(skipEnd: boolean): Promise<void> {
+    if (this.sess === null || this.closeStarted) throw new RuntimeError('Session is already closed.');
+    this.closeStarted = true;
+    this.finalReason = this.currentReason() ?? { reason: 'closed', error: null };
+    const sess = this.sess;
+    try {
+      if (!skipEnd) {
+        // After a preemption seen by shouldStop() the new session is made here, as Python would have
+        // made it already, so that end() runs against a live session.
+        if (sess instanceof RecoverableSession && sess.recovering) await sess.ensureSession();
+        const raw = this.creator.tfSess as SessionLike;
+        for (const hook of this.hooks) await hook.end?.(raw);
+      }
+    } finally {
+      try {
+        await sess.close();
+      } finally {
+        this.sess = null;
+        this.creator.tfSess = null;
+        this.creator.coord = null;
+        if (this.graphRef && !this.graphWasFinalized) this.graphRef.unfinalize();
+      }
+    }
+  }
+}
+
+/**
+ * A monitored session that recovers from preemptions: after AbortedError or UnavailableError the
+ * session is closed and re-created through the session creator, hooks' `afterCreateSession` runs
+ * again, and the interrupted run is retried (see {@link RecoveryOptions}).
+ */
+export class MonitoredSession extends MonitoredSessionBase {
+  static async create(opts: RecoverableMonitoredSessionOptions): Promise<MonitoredSession> {
+    return new MonitoredSession(await MonitoredSessionBase.init(opts, true));
+  }
+}
+
+/** A monitored session without recovery (preemption errors propagate) that exposes the raw session. */
+export class SingularMonitoredSession extends MonitoredSessionBase {
+  static async create(opts: MonitoredSessionOptions): Promise<SingularMonitoredSession> {
+    return new SingularMonitoredSession(await MonitoredSessionBase.init(opts, false));
+  }
+
+  /** The underlying session (runs on it call no hooks); null once closed. */
+  rawSession(): SessionLike | null {
+    return this.tfSess();
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}

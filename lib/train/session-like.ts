@@ -1,0 +1,59 @@
+/**
+ * The minimal session surface the hook framework and the monitored-session wrappers need. The real
+ * `Session` of `lib/core` satisfies it structurally, and so do the wrappers themselves and the
+ * test fakes: nothing in `lib/train` or `lib/hooks` depends on the native layer.
+ */
+
+/**
+ * What can be fetched: a tensor name (`'loss:0'`), an operation name (`'train'`), any object with a
+ * `name` (an `Operation`/`Output`), or arrays / plain objects of fetches. The result has the same
+ * structure; an operation yields `null`, a tensor a {@link TensorLike}.
+ */
+export type Fetch = string | { readonly name: string } | null | readonly Fetch[] | { readonly [k: string]: Fetch };
+
+/** Feeds keyed by tensor name (`'x:0'`; `'x'` means `'x:0'`). */
+export type Feeds = Record<string, unknown>;
+
+/** Fields of TF's `RunOptions` that a run may set, camelCase. */
+export interface RunOptionsInit {
+  traceLevel?: number;
+  timeoutInMs?: number;
+  interOpThreadPool?: number;
+  outputPartitionGraphs?: boolean;
+  reportTensorAllocationsUponOom?: boolean;
+  debugOptions?: { debugTensorWatchOpts?: unknown[]; globalStep?: number; resetDiskByteUsage?: boolean };
+}
+
+/** Filled by `run()` when given: the serialized `RunMetadata` (Python's `run_metadata` out-parameter). */
+export interface RunMetadataSink { bytes?: Uint8Array }
+
+export interface RunCallOptions { options?: RunOptionsInit; runMetadata?: RunMetadataSink }
+
+export interface SessionLike {
+  run(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): Promise<any>;
+  close(): Promise<void>;
+  /** The session's graph, when it has one (`MonitoredSession.graph` returns it). */
+  readonly graph?: unknown;
+}
+
+/** Makes sessions: Python's `SessionCreator` (`ChiefSessionCreator`, `WorkerSessionCreator`, ...). */
+export interface SessionCreator {
+  createSession(): Promise<SessionLike>;
+}
+
+/**
+ * A graph as far as `MonitoredSession` cares: whether it is finalized, and how to undo the
+ * finalization its session creator did (Python un-finalizes on close when the graph was not
+ * finalized before construction).
+ */
+export interface FinalizableGraph {
+  readonly finalized: boolean;
+  unfinalize(): void;
+}
+
+/** A fetched tensor value as the hooks read it. */
+export interface TensorLike {
+  readonly dtype: string;
+  readonly shape: readonly number[];
+  readonly data: ArrayLike<unknown>;
+}
