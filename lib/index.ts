@@ -1,0 +1,16 @@
+/**
+ * tf-monitored: TensorFlow 1's MonitoredTrainingSession for Node.js, on the libtensorflow C API.
+ * The public API (DESIGN.md "Public API"). Loading this module does not load libtensorflow: the
+ * first call that needs TF does (or `loadLibtensorflow()`).
+ */
+import * as errors from './core/errors';
+
+export { errors };
+export { TFError, ArgumentError } from './core/errors';
+export { loadLibtensorflow, tfVersion, libraryPath, LibraryLoadError, type LoadOptions } from './native';
+export { Tensor, type TensorLike } from './core/tensor';
+export type { DType, TypedArray } from './core/dtypes';
+export { Graph, Operation, Output, type AddOpSpec, type ImportOptions, type TensorRef, type OpRef } from './core/graph';
+export { Session, type Fetch, type FetchResult, type Feeds, type SessionOptions, type RunCallOptions, type RunMetadataSink } from './core/session';
+export { Server, type ServerOptions } from './core/server';
+export * from './summary';

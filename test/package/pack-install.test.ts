@@ -1,0 +1,82 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../support/child';
+
+// `npm pack` → install into an empty project → load from the prebuild, with compilers replaced by
+// shims that record any call: proves the install compiled nothing.
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tfm-pack-'));
+const project = path.join(work, 'app');
+const shims = path.join(work, 'shims');
+const marker = path.join(work, 'compiler-was-called');
+const libDir = execFileSync(process.execPath, [path.join(ROOT, 'scripts/setup-libtensorflow.mjs'), '--print-lib'], { encoding: 'utf8' }).trim();
+const env = {
+  ...process.env,
+  PATH: `${shims}:${process.env.PATH}`,
+  TF_LIBRARY_PATH: libDir, // the setup step is then skipped: no second 800 MB download here
+  TF_CPP_MIN_LOG_LEVEL: '2',
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  npm_config_update_notifier: 'false',
+};
+
+beforeAll(() => {
+  const prebuild = path.join(ROOT, 'prebuilds', 'linux-x64', 'tf-monitored.node');
+  if (!fs.existsSync(prebuild)) {
+    execFileSync('npm', ['run', 'prebuild'], { cwd: ROOT, stdio: 'ignore' });
+  }
+  fs.mkdirSync(shims);
+  for (const tool of ['cc', 'c++', 'gcc', 'g++', 'make', 'cmake', 'ld']) {
+    fs.writeFileSync(path.join(shims, tool), `#!/bin/sh\necho "${tool} $*" >> "${marker}"\nexit 1\n`, { mode: 0o755 });
+  }
+  const tgz = execFileSync('npm', ['pack', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8', env: { ...process.env } })
+    .trim().split('\n').pop()!;
+  fs.mkdirSync(project);
+  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+  execFileSync('npm', ['install', path.join(work, tgz)], { cwd: project, env, stdio: 'pipe' });
+}, 600_000);
+
+describe('the packed package', () => {
+  it('installs from its prebuild without running a compiler', () => {
+    expect(fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8') : '').toBe('');
+    const installed = path.join(project, 'node_modules', 'tf-monitored');
+    expect(fs.existsSync(path.join(installed, 'prebuilds', 'linux-x64', 'tf-monitored.node'))).toBe(true);
+    expect(fs.existsSync(path.join(installed, 'build'))).toBe(false);
+    // Nothing from TF ships in the package.
+    expect(fs.existsSync(path.join(installed, '.libtensorflow'))).toBe(false);
+  });
+
+  it('runs a graph from require() and import(), with one addon instance', () => {
+    const script = `
+      const cjs = require('tf-monitored');
+      import('tf-monitored').then(async (esm) => {
+        const g = new esm.Graph();
+        const x = g.addOp({ type: 'Placeholder', name: 'x', attrs: { dtype: 'float32', shape: [2] } });
+        g.addOp({ type: 'Square', name: 'y', inputs: [x] });
+        const s = new cjs.Session(g);
+        const y = await s.run('y:0', { 'x:0': [3, 4] });
+        await s.close();
+        console.log(JSON.stringify({
+          same: esm.Graph === cjs.Graph && esm.default === cjs,
+          y: Array.from(y.data),
+          lib: cjs.libraryPath(),
+          addon: require.resolve('node-gyp-build') && require('node-gyp-build').path(require('path').dirname(require.resolve('tf-monitored/package.json'))),
+        }));
+      });`;
+    const out = execFileSync(process.execPath, ['-e', script], { cwd: project, env, encoding: 'utf8' });
+    const r = JSON.parse(out.trim().split('\n').pop()!);
+    expect(r.same).toBe(true);
+    expect(r.y).toEqual([9, 16]);
+    expect(r.lib).toBe(fs.realpathSync(path.join(libDir, 'libtensorflow_cc.so.2')));
+    expect(r.addon).toMatch(/prebuilds\/linux-x64\/tf-monitored\.node$/);
+  });
+
+  it('ships TypeScript types for both entry points', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(project, 'node_modules', 'tf-monitored', 'package.json'), 'utf8'));
+    const types = path.join(project, 'node_modules', 'tf-monitored', pkg.types);
+    expect(fs.readFileSync(types, 'utf8')).toMatch(/export .*Graph/);
+    expect(fs.existsSync(path.join(project, 'node_modules', 'tf-monitored', 'dist', 'esm', 'index.d.mts'))).toBe(true);
+  });
+});
