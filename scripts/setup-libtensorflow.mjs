@@ -48,7 +48,7 @@ function readManifest(dir) {
   }
 }
 
-function python() {
+export function python() {
   for (const exe of [process.env.PYTHON, 'python3', 'python'].filter(Boolean)) {
     try {
       execFileSync(exe, ['-m', 'pip', '--version'], { stdio: 'ignore' });
@@ -61,7 +61,7 @@ function python() {
 
 // pip retries the public index for a while before falling back to configured ones; when the
 // machine configures its own index, ask only that one (much faster, and works offline).
-function configuredIndexArgs(py) {
+export function configuredIndexArgs(py) {
   let text = '';
   try { text = execFileSync(py, ['-m', 'pip', 'config', 'list'], { encoding: 'utf8' }); } catch { return []; }
   const values = (key) => {
