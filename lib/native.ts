@@ -53,16 +53,20 @@ export interface NativeGraph {
   /** [sync] returns the new operation's name */ addOperation(desc: RawOpDescription): string;
 }
 
-export interface RawRunResult { outputs: RawTensor[]; metadata?: Uint8Array }
+/**
+ * Feeds and results cross the boundary flat, as positional triples (no per-tensor objects):
+ * [dtype0, shape0, data0, dtype1, ...]; a run's result ends with the RunMetadata bytes when asked.
+ */
+export type FlatTensors = Array<number | number[] | RawTensor['data']>;
 export type RunPlan = { readonly __plan: unique symbol };
 
 export interface NativeSession {
   /** [sync] resolves names once; the plan is reused by run/runSync */
   prepare(feeds: string[], fetches: string[], targets: string[]): RunPlan;
   /** [sync] outputs are copied */
-  runSync(plan: RunPlan, feeds: RawTensor[], runOptions?: Uint8Array | null, wantMetadata?: boolean): RawRunResult;
+  runSync(plan: RunPlan, feeds: FlatTensors, runOptions?: Uint8Array | null, wantMetadata?: boolean): FlatTensors;
   /** [async] large outputs arrive without a copy (external buffers) */
-  run(plan: RunPlan, feeds: RawTensor[], runOptions?: Uint8Array | null, wantMetadata?: boolean): Promise<RawRunResult>;
+  run(plan: RunPlan, feeds: FlatTensors, runOptions?: Uint8Array | null, wantMetadata?: boolean): Promise<FlatTensors>;
   /** [sync] */ listDevices(): Array<{ name: string; type: string; memoryBytes: number }>;
   /** [async] cancels in-flight runs, waits for them, deletes the session; idempotent */
   close(): Promise<void>;

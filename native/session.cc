@@ -63,18 +63,24 @@ struct RunPlan {
   std::vector<TF_Output> inputs, outputs;
   std::vector<TF_Operation*> targets;
 };
+using PlanRef = std::shared_ptr<RunPlan>;
 
-RunPlan* UnwrapPlan(Napi::Env env, const Napi::Value& v) {
+const PlanRef& UnwrapPlan(Napi::Env env, const Napi::Value& v) {
   if (!v.IsExternal()) ThrowType(env, "plan must come from session.prepare()");
-  return v.As<Napi::External<RunPlan>>().Data();
+  return *v.As<Napi::External<PlanRef>>().Data();
+}
+
+// One TF_Status per thread, reused: a run loop should not allocate one per call.
+TF_Status* ThreadStatus() {
+  thread_local StatusPtr status = NewStatus();
+  return status.get();
 }
 
 // The inputs of one run, converted on the JS thread; outputs filled by TF_SessionRun.
+// Feeds arrive flat: [dtype0, shape0, data0, dtype1, ...] (no per-feed objects to read).
 struct RunCall {
   std::shared_ptr<SessionState> session;
-  std::shared_ptr<GraphState> graph;  // keeps the plan's operations valid
-  std::vector<TF_Output> inputs, outputs;
-  std::vector<TF_Operation*> targets;
+  PlanRef plan;  // keeps the graph, and so the plan's operations, alive
   std::vector<TensorPtr> feeds;
   std::vector<TF_Tensor*> results;
   std::string runOptions;
@@ -84,25 +90,22 @@ struct RunCall {
   bool refused = false;
 
   RunCall(Napi::Env env, std::shared_ptr<SessionState> s, const Napi::CallbackInfo& info)
-      : session(std::move(s)) {
-    RunPlan* plan = UnwrapPlan(env, info[0]);
+      : session(std::move(s)), plan(UnwrapPlan(env, info[0])) {
     if (plan->graph != session->graph) ThrowType(env, "plan belongs to another graph");
-    graph = plan->graph;
-    inputs = plan->inputs;
-    outputs = plan->outputs;
-    targets = plan->targets;
-    if (!info[1].IsArray()) ThrowType(env, "feeds must be an array of tensors");
+    if (!info[1].IsArray()) ThrowType(env, "feeds must be a flat array of [dtype, shape, data] triples");
     Napi::Array f = info[1].As<Napi::Array>();
-    if (f.Length() != inputs.size()) ThrowType(env, "feeds do not match the plan");
-    for (uint32_t i = 0; i < f.Length(); i++) {
-      feeds.push_back(TensorFromJs(env, f.Get(i), "feed " + std::to_string(i)));
+    if (f.Length() != 3 * plan->inputs.size()) ThrowType(env, "feeds do not match the plan");
+    feeds.reserve(plan->inputs.size());
+    for (uint32_t i = 0; i < plan->inputs.size(); i++) {
+      feeds.push_back(TensorFromParts(env, f.Get(3 * i), f.Get(3 * i + 1), f.Get(3 * i + 2),
+                                      [i] { return "feed " + std::to_string(i); }));
     }
     if (info[2].IsTypedArray()) {
       Napi::Uint8Array b = info[2].As<Napi::Uint8Array>();
       runOptions.assign(reinterpret_cast<const char*>(b.Data()), b.ByteLength());
     }
     wantMetadata = info[3].ToBoolean();
-    results.assign(outputs.size(), nullptr);
+    results.assign(plan->outputs.size(), nullptr);
   }
 
   ~RunCall() {
@@ -115,38 +118,42 @@ struct RunCall {
       refused = true;
       return;
     }
-    std::vector<TF_Tensor*> in(feeds.size());
+    TF_Tensor* inBuf[16];
+    std::vector<TF_Tensor*> inVec;
+    TF_Tensor** in = inBuf;
+    if (feeds.size() > 16) {
+      inVec.resize(feeds.size());
+      in = inVec.data();
+    }
     for (size_t i = 0; i < feeds.size(); i++) in[i] = feeds[i].get();
     BufferPtr opts(runOptions.empty() ? nullptr : TF.TF_NewBufferFromString(runOptions.data(), runOptions.size()));
     BufferPtr meta(wantMetadata ? TF.TF_NewBuffer() : nullptr);
-    StatusPtr st = NewStatus();
-    TF.TF_SessionRun(session->session, opts.get(), inputs.data(), in.data(), static_cast<int>(inputs.size()),
-                     outputs.data(), results.data(), static_cast<int>(outputs.size()), targets.data(),
-                     static_cast<int>(targets.size()), meta.get(), st.get());
-    status.From(st.get());
+    TF_Status* st = ThreadStatus();
+    TF.TF_SessionRun(session->session, opts.get(), plan->inputs.data(), in, static_cast<int>(plan->inputs.size()),
+                     plan->outputs.data(), results.data(), static_cast<int>(plan->outputs.size()),
+                     plan->targets.data(), static_cast<int>(plan->targets.size()), meta.get(), st);
+    status.From(st);
     if (meta && status.ok()) metadata.assign(static_cast<const char*>(meta->data), meta->length);
     session->EndRun();
     feeds.clear();  // release feed memory as soon as possible
   }
 
-  // JS thread.
+  // JS thread. Returns [dtype0, shape0, data0, ..., metadata?].
   Napi::Value Result(Napi::Env env, bool zeroCopy) {
     if (refused) throw MakeError(env, TF_FAILED_PRECONDITION, "Attempted to use a closed Session.");
     if (!status.ok()) throw MakeError(env, status);
-    Napi::Object r = Napi::Object::New(env);
-    Napi::Array outs = Napi::Array::New(env, results.size());
+    Napi::Array out = Napi::Array::New(env, 3 * results.size() + (wantMetadata ? 1 : 0));
     for (size_t i = 0; i < results.size(); i++) {
       TensorPtr t(results[i]);
       results[i] = nullptr;
-      outs.Set(static_cast<uint32_t>(i), TensorToJs(env, std::move(t), zeroCopy));
+      TensorToParts(env, std::move(t), zeroCopy, out, static_cast<uint32_t>(3 * i));
     }
-    r.Set("outputs", outs);
     if (wantMetadata) {
       Napi::Uint8Array m = Napi::Uint8Array::New(env, metadata.size());
       if (!metadata.empty()) std::memcpy(m.Data(), metadata.data(), metadata.size());
-      r.Set("metadata", m);
+      out.Set(static_cast<uint32_t>(3 * results.size()), m);
     }
-    return r;
+    return out;
   }
 };
 
@@ -262,10 +269,10 @@ Napi::Value Session::Prepare(const Napi::CallbackInfo& info) {
     if (!o) throw MakeError(env, TF_NOT_FOUND, "The operation '" + n + "' does not exist in the graph.");
     plan->targets.push_back(o);
   }
-  return Napi::External<RunPlan>::New(env, plan.release(), [](Napi::Env, RunPlan* p) { delete p; });
+  return Napi::External<PlanRef>::New(env, new PlanRef(std::move(plan)), [](Napi::Env, PlanRef* p) { delete p; });
 }
 
-// runSync(plan, feeds, runOptions?: Uint8Array, wantMetadata?: boolean) → { outputs, metadata? }
+// runSync(plan, feeds, runOptions?: Uint8Array, wantMetadata?: boolean) → [dtype, shape, data, ..., metadata?]
 Napi::Value Session::RunSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!state_) throw MakeError(env, TF_FAILED_PRECONDITION, "Attempted to use a closed Session.");
@@ -274,7 +281,7 @@ Napi::Value Session::RunSync(const Napi::CallbackInfo& info) {
   return call.Result(env, false);
 }
 
-// run(plan, feeds, runOptions?, wantMetadata?) → Promise<{ outputs, metadata? }>
+// run(plan, feeds, runOptions?, wantMetadata?) → Promise<[dtype, shape, data, ..., metadata?]>
 Napi::Value Session::Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!state_) throw MakeError(env, TF_FAILED_PRECONDITION, "Attempted to use a closed Session.");

@@ -139,35 +139,54 @@ Napi::Value Dispose(const Napi::CallbackInfo& info) {
 TensorPtr TensorFromJs(Napi::Env env, const Napi::Value& value, const std::string& what) {
   if (!value.IsObject()) ThrowType(env, what + ": expected a tensor object");
   Napi::Object o = value.As<Napi::Object>();
-  Napi::Value dt = o.Get("dtype");
-  if (!dt.IsNumber()) ThrowType(env, what + ": dtype must be a TF_DataType number");
+  return TensorFromParts(env, o.Get("dtype"), o.Get("shape"), o.Get("data"), [&] { return what; });
+}
+
+TensorPtr TensorFromParts(Napi::Env env, const Napi::Value& dt, const Napi::Value& shape, const Napi::Value& data,
+                          const std::function<std::string()>& whatFn) {
+  auto fail = [&](const std::string& m) { ThrowType(env, whatFn() + m); };
+  if (!dt.IsNumber()) fail(": dtype must be a TF_DataType number");
   auto dtype = static_cast<TF_DataType>(dt.As<Napi::Number>().Int32Value());
-  std::vector<int64_t> dims = ToDims(env, o.Get("shape"), what.c_str());
-  int64_t count = 1;
-  for (int64_t d : dims) {
-    if (d < 0) ThrowType(env, what + ": negative dimension");
-    count *= d;
+  if (!shape.IsArray()) fail(": expected an array of dimensions");
+  Napi::Array sa = shape.As<Napi::Array>();
+  uint32_t rank = sa.Length();
+  int64_t dimsBuf[8];
+  std::vector<int64_t> dimsVec;
+  int64_t* dimsPtr = dimsBuf;
+  if (rank > 8) {
+    dimsVec.resize(rank);
+    dimsPtr = dimsVec.data();
   }
-  Napi::Value data = o.Get("data");
+  int64_t count = 1;
+  for (uint32_t i = 0; i < rank; i++) {
+    Napi::Value d = sa.Get(i);
+    if (!d.IsNumber()) fail(": dimension " + std::to_string(i) + " is not a number");
+    dimsPtr[i] = d.As<Napi::Number>().Int64Value();
+    if (dimsPtr[i] < 0) fail(": negative dimension");
+    count *= dimsPtr[i];
+  }
+  struct { int64_t* data() { return p; } size_t size() const { return n; } int64_t* p; size_t n; } dims{dimsPtr, rank};
+  std::string what;  // formatted lazily below
+  auto whatStr = [&]() -> const std::string& { if (what.empty()) what = whatFn(); return what; };
 
   if (dtype == TF_STRING) {
-    if (!data.IsArray()) ThrowType(env, what + ": string data must be an array of Uint8Array");
+    if (!data.IsArray()) ThrowType(env, whatStr() + ": string data must be an array of Uint8Array");
     Napi::Array arr = data.As<Napi::Array>();
-    if (static_cast<int64_t>(arr.Length()) != count) ThrowType(env, what + ": element count does not match shape");
+    if (static_cast<int64_t>(arr.Length()) != count) ThrowType(env, whatStr() + ": element count does not match shape");
     TensorPtr t(TF.TF_AllocateTensor(TF_STRING, dims.data(), static_cast<int>(dims.size()), count * sizeof(TF_TString)));
     auto* s = static_cast<TF_TString*>(TF.TF_TensorData(t.get()));
     for (int64_t i = 0; i < count; i++) TF.TF_StringInit(&s[i]);
     for (int64_t i = 0; i < count; i++) {
       Napi::Value e = arr.Get(static_cast<uint32_t>(i));
-      if (!e.IsTypedArray()) ThrowType(env, what + ": string element " + std::to_string(i) + " is not a Uint8Array");
+      if (!e.IsTypedArray()) ThrowType(env, whatStr() + ": string element " + std::to_string(i) + " is not a Uint8Array");
       Napi::Uint8Array bytes = e.As<Napi::Uint8Array>();
       TF.TF_StringCopy(&s[i], reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength());
     }
     return t;
   }
-  if (!IsNumeric(dtype)) ThrowType(env, what + ": cannot feed a resource or variant tensor from JS");
+  if (!IsNumeric(dtype)) ThrowType(env, whatStr() + ": cannot feed a resource or variant tensor from JS");
   size_t elem = TF.TF_DataTypeSize(dtype);
-  if (elem == 0) ThrowType(env, what + ": unsupported dtype " + std::to_string(dtype));
+  if (elem == 0) ThrowType(env, whatStr() + ": unsupported dtype " + std::to_string(dtype));
   const void* src = nullptr;
   size_t len = 0;
   if (data.IsTypedArray()) {
@@ -179,11 +198,11 @@ TensorPtr TensorFromJs(Napi::Env env, const Napi::Value& value, const std::strin
     src = ab.Data();
     len = ab.ByteLength();
   } else {
-    ThrowType(env, what + ": numeric data must be a TypedArray");
+    ThrowType(env, whatStr() + ": numeric data must be a TypedArray");
   }
   size_t want = static_cast<size_t>(count) * elem;
   if (len != want) {
-    ThrowType(env, what + ": data has " + std::to_string(len) + " bytes, shape and dtype need " + std::to_string(want));
+    ThrowType(env, whatStr() + ": data has " + std::to_string(len) + " bytes, shape and dtype need " + std::to_string(want));
   }
   if (want > 0 && reinterpret_cast<uintptr_t>(src) % kAlignment == 0) {
     if (SharedBlock* b = FindAndRef(src, want)) {
@@ -194,20 +213,29 @@ TensorPtr TensorFromJs(Napi::Env env, const Napi::Value& value, const std::strin
     }
   }
   TensorPtr t(TF.TF_AllocateTensor(dtype, dims.data(), static_cast<int>(dims.size()), want));
-  if (!t) throw Napi::Error::New(env, what + ": TF could not allocate the tensor");
+  if (!t) throw Napi::Error::New(env, whatStr() + ": TF could not allocate the tensor");
   if (want) std::memcpy(TF.TF_TensorData(t.get()), src, want);
   return t;
 }
 
 Napi::Object TensorToJs(Napi::Env env, TensorPtr tensor, bool zeroCopy) {
+  Napi::Array parts = Napi::Array::New(env, 3);
+  TensorToParts(env, std::move(tensor), zeroCopy, parts, 0);
   Napi::Object out = Napi::Object::New(env);
+  out.Set("dtype", parts.Get(0u));
+  out.Set("shape", parts.Get(1u));
+  out.Set("data", parts.Get(2u));
+  return out;
+}
+
+void TensorToParts(Napi::Env env, TensorPtr tensor, bool zeroCopy, Napi::Array& out, uint32_t at) {
   TF_Tensor* t = tensor.get();
   TF_DataType dtype = TF.TF_TensorType(t);
   int nd = TF.TF_NumDims(t);
-  std::vector<int64_t> dims(nd);
-  for (int i = 0; i < nd; i++) dims[i] = TF.TF_Dim(t, i);
-  out.Set("dtype", Napi::Number::New(env, dtype));
-  out.Set("shape", FromDims(env, dims.data(), nd));
+  Napi::Array shape = Napi::Array::New(env, nd);
+  for (int i = 0; i < nd; i++) shape.Set(i, Napi::Number::New(env, static_cast<double>(TF.TF_Dim(t, i))));
+  out.Set(at, Napi::Number::New(env, dtype));
+  out.Set(at + 1, shape);
   size_t bytes = TF.TF_TensorByteSize(t);
   void* p = TF.TF_TensorData(t);
   if (dtype == TF_STRING) {
@@ -219,26 +247,25 @@ Napi::Object TensorToJs(Napi::Env env, TensorPtr tensor, bool zeroCopy) {
       size_t n = TF.TF_StringGetSize(&s[i]);
       arr.Set(static_cast<uint32_t>(i), Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(d), n));
     }
-    out.Set("data", arr);
-    return out;
+    out.Set(at + 2, arr);
+    return;
   }
   if (!IsNumeric(dtype)) {
-    out.Set("data", env.Null());
-    return out;
+    out.Set(at + 2, env.Null());
+    return;
   }
   if (zeroCopy && bytes >= kZeroCopyMinBytes && p && reinterpret_cast<uintptr_t>(p) % 8 == 0) {
     auto* b = new SharedBlock(p, bytes, t);
     if (Register(b)) {
       tensor.release();
-      out.Set("data", ExternalBuffer(env, b));
-      return out;
+      out.Set(at + 2, ExternalBuffer(env, b));
+      return;
     }
     delete b;
   }
   Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, bytes);
   if (bytes) std::memcpy(ab.Data(), p, bytes);
-  out.Set("data", ab);
-  return out;
+  out.Set(at + 2, ab);
 }
 
 void InitTensor(Napi::Env env, Napi::Object exports) {

@@ -12,15 +12,24 @@
 
 #include <napi.h>
 
+#include <functional>
+#include <string>
+
 #include "common.h"
 
 namespace tfm {
 
 // Builds a TF_Tensor from the JS object; `what` names it in errors (e.g. "feed 'x:0'").
 TensorPtr TensorFromJs(Napi::Env env, const Napi::Value& value, const std::string& what);
+// The same from the three parts; `what` is only formatted when there is an error.
+TensorPtr TensorFromParts(Napi::Env env, const Napi::Value& dtype, const Napi::Value& shape, const Napi::Value& data,
+                          const std::function<std::string()>& what);
 
 // Converts and consumes the tensor. zeroCopy allows an external ArrayBuffer for large data.
 Napi::Object TensorToJs(Napi::Env env, TensorPtr tensor, bool zeroCopy);
+// The same as three positional entries (dtype, shape, data) written into out[at..at+2]: no
+// object and no property names per output, which matters in a run loop.
+void TensorToParts(Napi::Env env, TensorPtr tensor, bool zeroCopy, Napi::Array& out, uint32_t at);
 
 void InitTensor(Napi::Env env, Napi::Object exports);
 

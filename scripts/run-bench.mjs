@@ -6,6 +6,8 @@
 //   npm run bench                                  all, default sizes
 //   npm run bench -- run-overhead                  only benchmarks whose file name contains a word
 //   npm run bench -- --iters 200 --repeats 1       options go to every benchmark (bench/lib/options.ts)
+//   npm run bench -- --json out/bench.json         one JSON file per benchmark: out/bench.<name>.json
+//                                                  (the path as given when only one benchmark runs)
 //
 // The TypeScript benchmarks and lib/ are first compiled with tsc (bench/tsconfig.json, into
 // bench/out/js/, incremental), then run with plain node: the JS that is timed is what tsc emits
@@ -57,13 +59,22 @@ if (benches.some((f) => f.endsWith('.ts'))) {
 
 // TF reads this when it loads; each benchmark sets it too, this covers the children it spawns.
 const env = { ...process.env, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' };
+// A JSON path (--json or BENCH_JSON) gets the benchmark's name when several write one.
+const jsonFor = (p, file) => (benches.length > 1 ? p.replace(/(\.json)?$/, `.${file.replace(/\.(ts|mjs)$/, '')}$1`) : p);
+const argsFor = (file) => passThrough.map((a, i) => {
+  if (passThrough[i - 1] === '--json') return jsonFor(a, file);
+  return a.startsWith('--json=') ? `--json=${jsonFor(a.slice(7), file)}` : a;
+});
+const envFor = (file) => (env.BENCH_JSON ? { ...env, BENCH_JSON: jsonFor(env.BENCH_JSON, file) } : env);
+
 const failed = [];
 for (const file of benches) {
   const entry = file.endsWith('.ts') ? path.join(compiledDir, file.replace(/\.ts$/, '.js')) : path.join(benchDir, file);
-  console.log(`\n=== bench/${file} ${passThrough.join(' ')}`.trimEnd() + '\n');
+  const args = argsFor(file);
+  console.log(`\n=== bench/${file} ${args.join(' ')}`.trimEnd() + '\n');
   const t0 = Date.now();
   const r = fs.existsSync(entry)
-    ? spawnSync(process.execPath, [entry, ...passThrough], { cwd: root, env, stdio: 'inherit' })
+    ? spawnSync(process.execPath, [entry, ...args], { cwd: root, env: envFor(file), stdio: 'inherit' })
     : { status: null, error: new Error(`${path.relative(root, entry)} was not emitted`) };
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   if (r.status !== 0) {

@@ -50,9 +50,14 @@ export function lanes(dtype: DType): number {
 }
 
 let byNumber: Map<number, DType> | null = null;
+let byName: Map<DType, number> | null = null;
 
 export function dtypeToEnum(dtype: DType): number {
-  const n = native().dtypes[C_NAMES[dtype]];
+  if (!byName) {
+    const table = native().dtypes;
+    byName = new Map(DTYPES.map((d) => [d, table[C_NAMES[d]]!]));
+  }
+  const n = byName.get(dtype);
   if (n === undefined) throw invalidArgument('dtype', `one of ${DTYPES.join(', ')}`, dtype);
   return n;
 }

@@ -17,7 +17,7 @@ import { Graph, Operation, Output } from './graph';
 import { Tensor, TensorLike } from './tensor';
 import { DType } from './dtypes';
 import { messageFromPlain } from './plain-message';
-import { native, NativeSession, RawRunResult, RawTensor, RunPlan } from '../native';
+import { native, NativeSession, FlatTensors, RunPlan } from '../native';
 
 export type Fetch = string | Output | Operation | null | readonly Fetch[] | { readonly [key: string]: Fetch };
 export type FetchResult<F> =
@@ -47,7 +47,43 @@ interface Flat {
   targets: string[];
   // Rebuilds the caller's structure from the fetched tensors.
   build: (outs: Tensor[]) => unknown;
+  // The part of a plan key that comes from the fetches.
+  key: string;
 }
+
+// What the session remembers per fetch structure, so a loop that passes the same fetches each
+// step flattens them once. `snapshot` is a copy of the structure, compared on each hit, so a
+// caller that mutates a reused fetch object still gets what it asks for.
+interface CachedFetch { flat: Flat; snapshot: unknown }
+
+function snapshotOf(f: unknown): unknown {
+  if (Array.isArray(f)) return f.map(snapshotOf);
+  if (f !== null && typeof f === 'object' && !(f instanceof Output) && !(f instanceof Operation)) {
+    const o: Record<string, unknown> = {};
+    for (const k in f as Record<string, unknown>) o[k] = snapshotOf((f as Record<string, unknown>)[k]);
+    return o;
+  }
+  return f;
+}
+
+function sameAsSnapshot(snap: unknown, f: unknown): boolean {
+  if (snap === f) return true;
+  if (Array.isArray(snap)) {
+    if (!Array.isArray(f) || f.length !== snap.length) return false;
+    for (let i = 0; i < snap.length; i++) if (!sameAsSnapshot(snap[i], f[i])) return false;
+    return true;
+  }
+  if (snap === null || typeof snap !== 'object' || f === null || typeof f !== 'object' || Array.isArray(f)) return false;
+  const keys = Object.keys(snap as object);
+  let n = 0;
+  for (const k in f as object) {
+    if (!sameAsSnapshot((snap as Record<string, unknown>)[k], (f as Record<string, unknown>)[k])) return false;
+    n++;
+  }
+  return n === keys.length;
+}
+
+interface FeedInfo { name: string; dtype: DType; shape: number[] | null; param: string }
 
 const TENSOR_NAME = /:\d+$/;
 
@@ -100,7 +136,7 @@ function flattenFetches(graph: Graph, fetches: Fetch): Flat {
     throw invalidArgument(`fetches${where}`, "a tensor name ('x:0'), an operation name, an Output, an Operation, or arrays/objects of those", f);
   };
   const build = walk(fetches, '');
-  return { tensors, targets, build };
+  return { tensors, targets, build, key: `${tensors.join(',')}|${targets.join(',')}` };
 }
 
 function shapeCompatible(staticShape: number[] | null, shape: number[]): boolean {
@@ -118,7 +154,9 @@ export class Session {
   readonly target: string;
   private nativeSession: NativeSession | null;
   private readonly plans = new Map<string, RunPlan>();
-  private readonly feedInfo = new Map<string, { dtype: DType; shape: number[] | null }>();
+  private readonly feedInfo = new Map<string, FeedInfo>();
+  private readonly stringFetches = new Map<string, Flat>();
+  private readonly objectFetches = new WeakMap<object, CachedFetch>();
   private closing: Promise<void> | null = null;
 
   constructor(graph: Graph, opts: SessionOptions = {}) {
@@ -147,28 +185,64 @@ export class Session {
     return this.nativeSession;
   }
 
+  private flatten(fetches: Fetch): Flat {
+    if (typeof fetches === 'string') {
+      let flat = this.stringFetches.get(fetches);
+      if (!flat) {
+        flat = flattenFetches(this.graph, fetches);
+        if (this.stringFetches.size > 1024) this.stringFetches.clear();
+        this.stringFetches.set(fetches, flat);
+      }
+      return flat;
+    }
+    if (fetches !== null && typeof fetches === 'object' && !(fetches instanceof Output) && !(fetches instanceof Operation)) {
+      const hit = this.objectFetches.get(fetches);
+      if (hit && sameAsSnapshot(hit.snapshot, fetches)) return hit.flat;
+      const flat = flattenFetches(this.graph, fetches);
+      this.objectFetches.set(fetches, { flat, snapshot: snapshotOf(fetches) });
+      return flat;
+    }
+    return flattenFetches(this.graph, fetches);
+  }
+
+  private feedMeta(key: string | Output): FeedInfo {
+    const cacheKey = typeof key === 'string' ? key : key.name;
+    let m = this.feedInfo.get(cacheKey);
+    if (!m) {
+      const name = this.graph.tensorName(key, 'feeds');
+      const out = this.graph.tensor(name);
+      m = { name, dtype: out.dtype, shape: out.shape, param: `feeds['${name}']` };
+      this.feedInfo.set(cacheKey, m);
+    }
+    return m;
+  }
+
+  private addFeed(key: string | Output, value: TensorLike, names: string[], flatFeeds: FlatTensors): void {
+    const info = this.feedMeta(key);
+    const t = value instanceof Tensor ? value : Tensor.from(value, info.dtype, info.param);
+    if (t.dtype !== info.dtype) {
+      throw new InvalidArgumentError(`Cannot feed a ${t.dtype} value to tensor '${info.name}', which has dtype ${info.dtype}.`);
+    }
+    if (!shapeCompatible(info.shape, t.shape)) {
+      throw new InvalidArgumentError(`Cannot feed value of shape ${fmtShape(t.shape)} for Tensor '${info.name}', which has shape ${fmtShape(info.shape)}`);
+    }
+    names.push(info.name);
+    t.pushParts(flatFeeds);
+  }
+
   private prepare(fetches: Fetch, feeds: Feeds | undefined, opts: RunCallOptions | undefined) {
     const s = this.live();
-    const flat = flattenFetches(this.graph, fetches);
+    const flat = this.flatten(fetches);
     const feedNames: string[] = [];
-    const feedTensors: RawTensor[] = [];
+    const feedTensors: FlatTensors = [];
     if (feeds !== undefined && feeds !== null) {
-      const entries: Array<[string | Output, TensorLike]> = feeds instanceof Map ? [...feeds.entries()] : Object.entries(feeds);
-      for (const [key, value] of entries) {
-        const name = this.graph.tensorName(key as string | Output, 'feeds');
-        const info = this.feedMeta(name);
-        const t = Tensor.from(value, value instanceof Tensor ? undefined : info.dtype, `feeds['${name}']`);
-        if (t.dtype !== info.dtype) {
-          throw new InvalidArgumentError(`Cannot feed a ${t.dtype} value to tensor '${name}', which has dtype ${info.dtype}.`);
-        }
-        if (!shapeCompatible(info.shape, t.shape)) {
-          throw new InvalidArgumentError(`Cannot feed value of shape ${fmtShape(t.shape)} for Tensor '${name}', which has shape ${fmtShape(info.shape)}`);
-        }
-        feedNames.push(name);
-        feedTensors.push(t.toRaw());
+      if (feeds instanceof Map) {
+        for (const [key, value] of feeds) this.addFeed(key, value, feedNames, feedTensors);
+      } else {
+        for (const key in feeds) this.addFeed(key, feeds[key], feedNames, feedTensors);
       }
     }
-    const key = `${feedNames.join(',')}|${flat.tensors.join(',')}|${flat.targets.join(',')}`;
+    const key = feedNames.length ? `${feedNames.join(',')}|${flat.key}` : flat.key;
     let plan = this.plans.get(key);
     if (!plan) {
       plan = s.prepare(feedNames, flat.tensors, flat.targets);
@@ -182,33 +256,31 @@ export class Session {
     return { s, plan, feedTensors, optionBytes, sink, flat };
   }
 
-  private feedMeta(name: string): { dtype: DType; shape: number[] | null } {
-    let m = this.feedInfo.get(name);
-    if (!m) {
-      const out = this.graph.tensor(name);
-      m = { dtype: out.dtype, shape: out.shape };
-      this.feedInfo.set(name, m);
+  private static finish<F>(r: FlatTensors, flat: Flat, sink: RunMetadataSink | null): FetchResult<F> {
+    const n = flat.tensors.length;
+    if (sink && r.length > 3 * n) sink.bytes = r[3 * n] as Uint8Array;
+    const outs = new Array<Tensor>(n);
+    for (let i = 0; i < n; i++) {
+      outs[i] = Tensor.fromParts(r[3 * i] as number, r[3 * i + 1] as number[], r[3 * i + 2] as ArrayBuffer | Uint8Array[] | null);
     }
-    return m;
-  }
-
-  private static finish<F>(r: RawRunResult, flat: Flat, sink: RunMetadataSink | null): FetchResult<F> {
-    if (sink && r.metadata) sink.bytes = r.metadata;
-    return flat.build(r.outputs.map((o) => Tensor.fromRaw(o))) as FetchResult<F>;
+    return flat.build(outs) as FetchResult<F>;
   }
 
   /** Runs the graph: computes `fetches` given `feeds`. Rejects with a typed TFError. */
   async run<F extends Fetch>(fetches: F, feeds?: Feeds, opts?: RunCallOptions): Promise<FetchResult<F>> {
-    const caller = new Error();
     const p = this.prepare(fetches, feeds, opts);
+    let r: FlatTensors;
     try {
-      const r = await p.s.run(p.plan, p.feedTensors, p.optionBytes, p.sink !== null);
-      return Session.finish<F>(r, p.flat, p.sink);
+      r = await p.s.run(p.plan, p.feedTensors, p.optionBytes, p.sink !== null);
     } catch (e) {
-      // The native error has no JS stack of its own: point it at the caller of run().
-      if (e instanceof Error && caller.stack) e.stack = `${e.name}: ${e.message}\n${caller.stack.split('\n').slice(1).join('\n')}`;
+      // The native error was made on a completion callback, with no user frames. A stack taken
+      // here, after the await, has the caller's frames through V8's async stack traces; taking
+      // it before every run would cost microseconds per step.
+      const here = new Error();
+      if (e instanceof Error && here.stack) e.stack = `${e.name}: ${e.message}\n${here.stack.split('\n').slice(1).join('\n')}`;
       throw e;
     }
+    return Session.finish<F>(r, p.flat, p.sink);
   }
 
   /** Like `run`, blocking the thread until TF returns. Outputs are copied. */

@@ -178,18 +178,29 @@ export class Tensor {
 
   /** @internal From the addon's representation. */
   static fromRaw(raw: RawTensor): Tensor {
-    const dtype = dtypeFromEnum(raw.dtype);
-    if (raw.data === null) return new Tensor(dtype, raw.shape, null);
-    if (dtype === 'string') return new Tensor(dtype, raw.shape, raw.data as Uint8Array[]);
+    return Tensor.fromParts(raw.dtype, raw.shape, raw.data);
+  }
+
+  /** @internal From the addon's positional (dtype, shape, data) form. */
+  static fromParts(dtypeEnum: number, shape: number[], data: RawTensor['data']): Tensor {
+    const dtype = dtypeFromEnum(dtypeEnum);
+    if (data === null) return new Tensor(dtype, shape, null);
+    if (dtype === 'string') return new Tensor(dtype, shape, data as Uint8Array[]);
     const Ctor = ARRAY_TYPES[dtype]!;
-    const ab = raw.data as ArrayBuffer;
-    return new Tensor(dtype, raw.shape, new Ctor(ab, 0, ab.byteLength / Ctor.BYTES_PER_ELEMENT));
+    const ab = data as ArrayBuffer;
+    return new Tensor(dtype, shape, new Ctor(ab, 0, ab.byteLength / Ctor.BYTES_PER_ELEMENT));
   }
 
   /** @internal To the addon's representation. */
   toRaw(): RawTensor {
     this.checkAlive();
     return { dtype: dtypeToEnum(this.dtype), shape: this.shape, data: this.values };
+  }
+
+  /** @internal Appends (dtype, shape, data) to a flat feed list for the addon. */
+  pushParts(out: unknown[]): void {
+    this.checkAlive();
+    out.push(dtypeToEnum(this.dtype), this.shape, this.values);
   }
 
   private checkAlive(): void {
