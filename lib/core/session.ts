@@ -51,36 +51,12 @@ interface Flat {
   key: string;
 }
 
-// What the session remembers per fetch structure, so a loop that passes the same fetches each
-// step flattens them once. `snapshot` is a copy of the structure, compared on each hit, so a
-// caller that mutates a reused fetch object still gets what it asks for.
-interface CachedFetch { flat: Flat; snapshot: unknown }
-
-function snapshotOf(f: unknown): unknown {
-  if (Array.isArray(f)) return f.map(snapshotOf);
-  if (f !== null && typeof f === 'object' && !(f instanceof Output) && !(f instanceof Operation)) {
-    const o: Record<string, unknown> = {};
-    for (const k in f as Record<string, unknown>) o[k] = snapshotOf((f as Record<string, unknown>)[k]);
-    return o;
-  }
-  return f;
-}
-
-function sameAsSnapshot(snap: unknown, f: unknown): boolean {
-  if (snap === f) return true;
-  if (Array.isArray(snap)) {
-    if (!Array.isArray(f) || f.length !== snap.length) return false;
-    for (let i = 0; i < snap.length; i++) if (!sameAsSnapshot(snap[i], f[i])) return false;
-    return true;
-  }
-  if (snap === null || typeof snap !== 'object' || f === null || typeof f !== 'object' || Array.isArray(f)) return false;
-  const keys = Object.keys(snap as object);
-  let n = 0;
-  for (const k in f as object) {
-    if (!sameAsSnapshot((snap as Record<string, unknown>)[k], (f as Record<string, unknown>)[k])) return false;
-    n++;
-  }
-  return n === keys.length;
+// Fetch structures are cached by a key that describes them: a training loop usually writes
+// `sess.run({ loss: 'loss:0', train: 'train' }, ...)`, a new object each step with the same
+// content, so the key is the content (JSON, with Output/Operation leaves written as their names
+// through their toJSON), not the object's identity. JSON.stringify is native and fast.
+function fetchKey(f: Fetch): string {
+  return typeof f === 'string' ? f : JSON.stringify(f);
 }
 
 interface FeedInfo { name: string; dtype: DType; shape: number[] | null; param: string }
@@ -155,8 +131,7 @@ export class Session {
   private nativeSession: NativeSession | null;
   private readonly plans = new Map<string, RunPlan>();
   private readonly feedInfo = new Map<string, FeedInfo>();
-  private readonly stringFetches = new Map<string, Flat>();
-  private readonly objectFetches = new WeakMap<object, CachedFetch>();
+  private readonly fetchCache = new Map<string, Flat>();
   private closing: Promise<void> | null = null;
 
   constructor(graph: Graph, opts: SessionOptions = {}) {
@@ -186,23 +161,14 @@ export class Session {
   }
 
   private flatten(fetches: Fetch): Flat {
-    if (typeof fetches === 'string') {
-      let flat = this.stringFetches.get(fetches);
-      if (!flat) {
-        flat = flattenFetches(this.graph, fetches);
-        if (this.stringFetches.size > 1024) this.stringFetches.clear();
-        this.stringFetches.set(fetches, flat);
-      }
-      return flat;
+    const key = fetchKey(fetches);
+    let flat = this.fetchCache.get(key);
+    if (!flat) {
+      flat = flattenFetches(this.graph, fetches);
+      if (this.fetchCache.size > 1024) this.fetchCache.clear();
+      this.fetchCache.set(key, flat);
     }
-    if (fetches !== null && typeof fetches === 'object' && !(fetches instanceof Output) && !(fetches instanceof Operation)) {
-      const hit = this.objectFetches.get(fetches);
-      if (hit && sameAsSnapshot(hit.snapshot, fetches)) return hit.flat;
-      const flat = flattenFetches(this.graph, fetches);
-      this.objectFetches.set(fetches, { flat, snapshot: snapshotOf(fetches) });
-      return flat;
-    }
-    return flattenFetches(this.graph, fetches);
+    return flat;
   }
 
   private feedMeta(key: string | Output): FeedInfo {

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+/**
+ * The `tf-monitored` command line: train an exported TF1 graph with a MonitoredTrainingSession,
+ * inspect checkpoints, show which libtensorflow is used. Argument parsing by commander.
+ */
+import { Command, InvalidArgumentError as CliArgumentError } from 'commander';
+import { runTrain } from './train';
+import { runInspect } from './inspect';
+import { libraryPath, loadLibtensorflow, tfVersion } from '../native';
+
+function int(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new CliArgumentError(`${name} must be an integer, got '${v}'`);
+    return n;
+  };
+}
+// "off" maps to null (Python's None): the hook is not created.
+function intOrOff(name: string) {
+  return (v: string): number | null => (v === 'off' ? null : int(name)(v));
+}
+
+export function buildProgram(): Command {
+  const program = new Command('tf-monitored')
+    .description("TensorFlow 1's MonitoredTrainingSession for Node.js")
+    .showHelpAfterError();
+
+  program.command('train')
+    .description('train a graph exported from Python (.meta, .pb or .pbtxt) with a MonitoredTrainingSession')
+    .requiredOption('--graph <file>', 'model.meta, graph.pb or graph.pbtxt')
+    .option('--checkpoint-dir <dir>', 'where checkpoints, graph.pbtxt and events go (resumes from it)')
+    .option('--master <target>', "'' for in-process, grpc://host:port for a TF master", '')
+    .option('--worker', 'run as a non-chief worker (default: chief)')
+    .option('--train-op <name>', "operation to run each step (default: the graph's train_op collection, else 'train')")
+    .option('--fetch <tensor...>', 'tensors to print each logged step (e.g. loss:0)')
+    .option('--feeds <file.json>', 'JSON: one {"x:0": [...]} object, or an array of them used in turn')
+    .option('--last-step <n>', 'stop at this global step', int('--last-step'))
+    .option('--num-steps <n>', 'stop after this many steps from where training resumes', int('--num-steps'))
+    .option('--save-checkpoint-steps <n|off>', 'checkpoint every n steps', intOrOff('--save-checkpoint-steps'))
+    .option('--save-checkpoint-secs <n|off>', 'checkpoint every n seconds (Python default 600)', intOrOff('--save-checkpoint-secs'))
+    .option('--save-summaries-steps <n|off>', 'summaries every n steps (Python default 100)', intOrOff('--save-summaries-steps'))
+    .option('--log-step-count-steps <n|off>', 'global_step/sec every n steps (Python default 100)', intOrOff('--log-step-count-steps'))
+    .option('--quiet', 'no progress bar')
+    .action(async (opts) => {
+      process.exitCode = await runTrain(opts);
+    });
+
+  program.command('inspect')
+    .description('list the variables of a checkpoint (a prefix, or a directory: its latest checkpoint)')
+    .argument('<checkpoint>', 'model.ckpt-N prefix or checkpoint directory')
+    .option('--values', 'print the values too')
+    .action(async (checkpoint, opts) => {
+      process.exitCode = await runInspect(checkpoint, opts);
+    });
+
+  program.command('info')
+    .description('which libtensorflow is loaded, and its version')
+    .action(() => {
+      loadLibtensorflow();
+      console.log(`libtensorflow ${tfVersion()} from ${libraryPath()}`);
+    });
+  return program;
+}
+
+if (require.main === module) {
+  buildProgram().parseAsync(process.argv).catch((e: Error) => {
+    console.error(`tf-monitored: ${e.message}`);
+    process.exitCode = 1;
+  });
+}
