@@ -102,7 +102,11 @@ function flattenFetches(graph: Graph, fetches: Fetch): Flat {
       return (outs) => parts.map((p) => p(outs));
     }
     if (typeof f === 'object' && Object.getPrototypeOf(f) === Object.prototype || (typeof f === 'object' && Object.getPrototypeOf(f) === null)) {
-      const entries = Object.entries(f as Record<string, Fetch>).map(([k, v]) => [k, walk(v, `${where}.${k}`)] as const);
+      const entries = Object.entries(f as Record<string, Fetch>).map(([k, v]) => {
+        // Reserved for Output/Operation in the cache key (see fetchKey).
+        if (k.startsWith('\u0000')) throw invalidArgument(`fetches${where}`, 'keys that do not start with a NUL character', k);
+        return [k, walk(v, `${where}.${k}`)] as const;
+      });
       return (outs) => {
         const o: Record<string, unknown> = {};
         for (const [k, p] of entries) o[k] = p(outs);

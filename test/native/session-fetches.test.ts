@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { Graph } from '../../lib/core/graph';
+import { Session } from '../../lib/core/session';
+import { Tensor } from '../../lib/core/tensor';
+
+const g = new Graph();
+const x = g.addOp({ type: 'Placeholder', name: 'x', attrs: { dtype: 'float32', shape: [] } });
+const two = g.addOp({ type: 'Const', name: 'two', attrs: { dtype: 'float32', value: 2 } });
+const dbl = g.addOp({ type: 'Mul', name: 'dbl', inputs: [x, two] });
+const sq = g.addOp({ type: 'Square', name: 'sq', inputs: [x] });
+const v = g.addOp({ type: 'VariableV2', name: 'v', attrs: { dtype: 'float32', shape: [] } });
+const init = g.addOp({ type: 'Assign', name: 'init', inputs: [v, two] });
+const s = new Session(g);
+const val = (t: unknown) => (t as Tensor).scalar();
+
+describe('Session#run() fetch structures', () => {
+  it('returns the structure asked for: objects, arrays, nesting, op names as null', async () => {
+    const r = await s.run({ a: 'dbl:0', b: ['sq:0', { c: dbl.output(0), d: sq.output(0) }], op: 'init', opObj: init, none: null }, { 'x:0': 3 });
+    expect(val(r.a)).toBe(6);
+    expect(val(r.b[0])).toBe(9);
+    expect(val((r.b[1] as { c: Tensor }).c)).toBe(6);
+    expect(val((r.b[1] as { d: Tensor }).d)).toBe(9);
+    expect([r.op, r.opObj, r.none]).toEqual([null, null, null]);
+  });
+
+  it('fetching the same tensor twice gives two results', async () => {
+    const [a, b] = await s.run(['sq:0', 'sq:0'], { x: 4 });
+    expect([val(a), val(b)]).toEqual([16, 16]);
+  });
+
+  it('a reused fetch object that was changed is honoured (the cache keys on content)', async () => {
+    const fetches: Record<string, string> = { out: 'dbl:0' };
+    expect(val((await s.run(fetches, { 'x:0': 5 })).out)).toBe(10);
+    fetches.out = 'sq:0';
+    expect(val((await s.run(fetches, { 'x:0': 5 })).out)).toBe(25);
+    fetches.extra = 'dbl:0';
+    const r = s.runSync(fetches, { 'x:0': 5 });
+    expect([val(r.out), val(r.extra)]).toEqual([25, 10]);
+  });
+
+  it('tells an Output leaf from an object with the same JSON shape', () => {
+    expect(() => s.runSync({ '\u0000tensor': 'sq:0' } as never, { x: 1 })).toThrow(/keys that do not start with a NUL character/);
+    expect(val(s.runSync(sq.output(0), { x: 3 }))).toBe(9);
+  });
+
+  it('accepts feeds keyed by Output objects through a Map', async () => {
+    const r = await s.run('dbl:0', new Map([[x.output(0), 1.5]]));
+    expect(val(r)).toBe(3);
+  });
+});
