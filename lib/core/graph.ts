@@ -5,11 +5,28 @@
  * The op builder (`graph.addOp`) takes attrs as plain JS values and converts them using the
  * op's OpDef from the loaded library, so unknown ops and attrs are reported by name before TF
  * sees them.
+ *
+ * Files: `Graph.load` reads a `.meta`, `.pb` or `.pbtxt` (recognised by content),
+ * `Graph.fromGraphDef` / `Graph.fromMetaGraph` import messages or bytes (lib/graph-io). A graph
+ * keeps its collections (`graph.collections`, typed accessors in collections.ts) and the SaverDef
+ * of the MetaGraphDef it came from (`graph.saverDef`).
  */
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, fromBinary, isMessage, toBinary } from '@bufbuild/protobuf';
 import { AttrValueSchema, type AttrValue } from '../proto/gen/tensorflow/core/framework/attr_value_pb';
+import { GraphDefSchema, type GraphDef } from '../proto/gen/tensorflow/core/framework/graph_pb';
 import type { OpDef_AttrDef } from '../proto/gen/tensorflow/core/framework/op_def_pb';
-import { ArgumentError, InvalidArgumentError, NotFoundError, RuntimeError, invalidArgument } from './errors';
+import { TensorShapeProtoSchema } from '../proto/gen/tensorflow/core/framework/tensor_shape_pb';
+import type { MetaGraphDef, MetaGraphDef_MetaInfoDef } from '../proto/gen/tensorflow/core/protobuf/meta_graph_pb';
+import type { SaverDef } from '../proto/gen/tensorflow/core/protobuf/saver_pb';
+import { ProtoDecodeError, decodeBinary } from '../proto/binary';
+import { ArgumentError, InvalidArgumentError, NotFoundError, RuntimeError, TFError, errorForCode, invalidArgument } from './errors';
+import { GraphCollections } from './collections';
+import { checkGraphDefSupported } from './missing-ops';
+import { GraphFormatError } from '../graph-io/errors';
+import {
+  graphFromGraphDef, graphFromMetaGraph, loadGraph, loadGraphSync,
+  type FromGraphDefOptions, type FromMetaGraphOptions, type LoadGraphOptions,
+} from '../graph-io/load';
 import { DType, checkDType, dtypeFromEnum, dtypeToEnum, isDType } from './dtypes';
 import { Tensor, TensorLike } from './tensor';
 import { opDef } from './op-defs';
@@ -38,6 +55,10 @@ export class Output {
   }
   toString(): string {
     return `Output(${this.name})`;
+  }
+  /** In JSON (and so in a session's fetch-structure cache key) an Output is its name. */
+  toJSON(): { '\u0000tensor': string } {
+    return { '\u0000tensor': this.name };
   }
 }
 
@@ -78,6 +99,10 @@ export class Operation {
   toString(): string {
     return `Operation(${this.name})`;
   }
+  /** In JSON (and so in a session's fetch-structure cache key) an Operation is its name. */
+  toJSON(): { '\u0000operation': string } {
+    return { '\u0000operation': this.name };
+  }
 }
 
 /** Anything that names a tensor: 'x:0', 'x' (output 0), an Output, an Operation (output 0). */
@@ -102,6 +127,13 @@ export interface ImportOptions {
   /** Replace imported tensors: key 'name:i' in the GraphDef → a tensor of this graph. */
   inputMap?: Record<string, TensorRef>;
   controlDependencies?: OpRef[];
+  /** Where the GraphDef came from (a file name), named in errors. */
+  source?: string;
+}
+
+export interface AsGraphDefOptions {
+  /** Add `_output_shapes` to every node with outputs, as Python's `as_graph_def(add_shapes=True)`. */
+  addShapes?: boolean;
 }
 
 export class Graph {
@@ -109,42 +141,130 @@ export class Graph {
   readonly native: NativeGraph;
   private isFinalized = false;
   private finalizedBy: string | null = null;
-  /** Collections as in Python's tf.Graph (keys like 'variables', 'train_op'); kept in TS. */
-  readonly collections = new Map<string, unknown[]>();
+  /**
+   * Collections as in Python's tf.Graph (keys like 'variables', 'train_op'): a Map from key to
+   * members, with typed accessors (`graph.collections.variables()`, `.trainOp()`, `.savers()`, ...).
+   */
+  readonly collections: GraphCollections;
+  /**
+   * The SaverDef of the MetaGraphDef this graph was loaded from (re-scoped under the import scope),
+   * or of the one saver found in a loaded GraphDef; what `exportMetaGraph` writes by default.
+   */
+  saverDef: SaverDef | undefined = undefined;
+  /** The MetaInfoDef of the MetaGraphDef this graph was loaded from (TF version, stripped op list, tags). */
+  metaInfoDef: MetaGraphDef_MetaInfoDef | undefined = undefined;
 
   constructor() {
     this.native = new (native().NativeGraph)();
+    this.collections = new GraphCollections(this);
   }
 
-  /** A new graph holding a binary GraphDef. */
+  /**
+   * Loads a graph file, recognising its format by content, not by name: a binary MetaGraphDef
+   * (`.meta`, with its collections and SaverDef), a binary GraphDef (`.pb`) or either one in text
+   * format (`graph.pbtxt`). A GraphDef has no collections: the variables, trainable variables,
+   * global step and saver are recognised from its nodes. Malformed input is a GraphFormatError
+   * naming the file and the problem; ops the loaded libtensorflow lacks, a MissingOpsError.
+   * @example const graph = await Graph.load('model.meta', { clearDevices: true });
+   */
+  static load(source: string | Uint8Array, opts?: LoadGraphOptions): Promise<Graph> {
+    return loadGraph(source, opts);
+  }
+
+  /** {@link Graph.load} with a synchronous file read. */
+  static loadSync(source: string | Uint8Array, opts?: LoadGraphOptions): Graph {
+    return loadGraphSync(source, opts);
+  }
+
+  /** A new graph from a GraphDef message or its bytes (binary or text): Python's `tf.import_graph_def`. */
+  static fromGraphDef(graphDef: GraphDef | Uint8Array, opts?: FromGraphDefOptions): Graph {
+    return graphFromGraphDef(graphDef, opts);
+  }
+
+  /**
+   * A new graph from a MetaGraphDef (a message, its bytes, or a file path read synchronously):
+   * Python's `tf.compat.v1.train.import_meta_graph` with `importScope`, `clearDevices`, `inputMap`.
+   */
+  static fromMetaGraph(metaGraphDef: MetaGraphDef | Uint8Array | string, opts?: FromMetaGraphOptions): Graph {
+    return graphFromMetaGraph(metaGraphDef, opts);
+  }
+
+  /** A new graph holding a binary GraphDef (no collections; see {@link Graph.fromGraphDef}). */
   static fromGraphDefBytes(bytes: Uint8Array, opts: ImportOptions = {}): Graph {
     const g = new Graph();
     g.importGraphDef(bytes, opts);
     return g;
   }
 
-  importGraphDef(bytes: Uint8Array, opts: ImportOptions = {}): void {
+  /**
+   * Imports a GraphDef (a message or its binary serialization) into this graph. The ops are checked
+   * against the loaded libtensorflow first (MissingOpsError naming every missing op).
+   */
+  importGraphDef(graphDef: Uint8Array | GraphDef, opts: ImportOptions = {}): void {
     this.checkNotFinalized('importGraphDef');
-    if (!(bytes instanceof Uint8Array)) throw invalidArgument('graphDef', 'a Uint8Array of a serialized GraphDef', bytes);
+    let bytes: Uint8Array;
+    let message: GraphDef;
+    if (graphDef instanceof Uint8Array) {
+      bytes = graphDef;
+      try {
+        message = decodeBinary(GraphDefSchema, bytes, { file: opts.source });
+      } catch (e) {
+        const reason = e instanceof ProtoDecodeError ? e.reason : String(e);
+        throw new GraphFormatError(`not a serialized tensorflow.GraphDef: ${reason}`, { file: opts.source, cause: e });
+      }
+    } else if (isMessage(graphDef) && graphDef.$typeName === 'tensorflow.GraphDef') {
+      message = graphDef;
+      bytes = toBinary(GraphDefSchema, graphDef);
+    } else {
+      throw invalidArgument('graphDef', 'a Uint8Array of a serialized GraphDef or a GraphDef message', graphDef);
+    }
+    checkGraphDefSupported(message, { file: opts.source });
     const inputMap = Object.entries(opts.inputMap ?? {}).map(([key, dst]) => {
       const colon = key.lastIndexOf(':');
       const src = colon > 0 ? key.slice(0, colon) : key;
       const idx = colon > 0 ? Number(key.slice(colon + 1)) : 0;
       return [src, idx, this.tensorName(dst, `inputMap['${key}']`)] as [string, number, string];
     });
-    const unused = this.native.importGraphDef(bytes, {
-      prefix: opts.prefix,
-      inputMap,
-      controlDependencies: (opts.controlDependencies ?? []).map((o) => this.opName(o, 'controlDependencies')),
-    });
+    const controlDependencies = (opts.controlDependencies ?? []).map((o) => this.opName(o, 'controlDependencies'));
+    let unused: string[];
+    try {
+      unused = this.native.importGraphDef(bytes, { prefix: opts.prefix, inputMap, controlDependencies });
+    } catch (e) {
+      // TF's import errors (a node with a missing input, a bad attr, ...) name the file too.
+      if (opts.source && e instanceof TFError) throw errorForCode(e.code, `${opts.source}: ${e.message}`);
+      throw e;
+    }
     if (unused.length) {
       throw new InvalidArgumentError(`Attempted to map inputs that were not found in graph_def: [${unused.join(', ')}]`);
     }
   }
 
-  /** Serialized GraphDef of the whole graph. */
+  /** Serialized GraphDef of the whole graph, as TF writes it. */
   toGraphDef(): Uint8Array {
     return this.native.toGraphDef();
+  }
+
+  /**
+   * The graph as a GraphDef message, as Python's `graph.as_graph_def()`: without an empty
+   * `library`, and with `_output_shapes` (TF's static shapes) when `addShapes` is set.
+   */
+  asGraphDef(opts: AsGraphDefOptions = {}): GraphDef {
+    const gd = fromBinary(GraphDefSchema, this.native.toGraphDef());
+    const lib = gd.library;
+    if (lib && !lib.function.length && !lib.gradient.length && !lib.registeredGradients.length) gd.library = undefined;
+    if (opts.addShapes) {
+      for (const node of gd.node) {
+        const n = this.native.operationInfo(node.name)?.outputTypes.length ?? 0;
+        if (!n) continue;
+        const shape = [];
+        for (let i = 0; i < n; i++) {
+          const dims = this.native.outputShape(`${node.name}:${i}`);
+          shape.push(create(TensorShapeProtoSchema, dims === null ? { unknownRank: true } : { dim: dims.map((d) => ({ size: BigInt(d) })) }));
+        }
+        node.attr._output_shapes = create(AttrValueSchema, { value: { case: 'list', value: { shape } } });
+      }
+    }
+    return gd;
   }
 
   hasOperation(name: string): boolean {
@@ -281,15 +401,50 @@ export class Graph {
     }
   }
 
-  getCollection<T = unknown>(key: string): T[] {
-    return (this.collections.get(key) ?? []).slice() as T[];
+  /**
+   * A copy of a collection's members (Python's `get_collection`). With `scope`, only the members
+   * whose name matches it from the start (a regular expression, as in Python); members without a
+   * name are left out then.
+   */
+  getCollection<T = unknown>(key: string, scope?: string): T[] {
+    const list = (this.collections.get(key) ?? []).slice();
+    if (scope === undefined || scope === null) return list as T[];
+    const re = new RegExp(`^(?:${scope})`);
+    return list.filter((m) => {
+      const name = memberName(m);
+      return name !== undefined && re.test(name);
+    }) as T[];
   }
 
   addToCollection(key: string, value: unknown): void {
-    const list = this.collections.get(key) ?? [];
-    list.push(value);
-    this.collections.set(key, list);
+    this.collections.add(key, value);
   }
+
+  /** Python's `add_to_collections`: the value into each collection. */
+  addToCollections(keys: string[], value: unknown): void {
+    for (const k of new Set(keys)) this.collections.add(k, value);
+  }
+
+  /** Python's `clear_collection`. */
+  clearCollection(key: string): void {
+    this.collections.delete(key);
+  }
+
+  /** Python's `get_all_collection_keys`. */
+  getAllCollectionKeys(): string[] {
+    return [...this.collections.keys()];
+  }
+}
+
+// The name Python's get_collection(scope) matches: an element's, a variable's, or a `name` field.
+function memberName(m: unknown): string | undefined {
+  if (m instanceof Operation || m instanceof Output) return m.name;
+  if (m !== null && typeof m === 'object') {
+    const o = m as { $typeName?: string; variableName?: unknown; name?: unknown };
+    if (o.$typeName === 'tensorflow.VariableDef') return o.variableName as string;
+    if (typeof o.name === 'string') return o.name;
+  }
+  return undefined;
 }
 
 const utf8 = new TextEncoder();

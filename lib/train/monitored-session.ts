@@ -11,12 +11,14 @@
  * });
  * console.log(sess.stopReason); // 'hook-request'
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ClosedError, OutOfRangeError, RuntimeError, ValueError, invalidArgument } from '../core/errors';
 import type { SessionRunHookLike } from '../hooks/session-run-hook';
 import { CoordinatedSession } from './coordinated-session';
 import { Coordinator } from './coordinator';
 import { HookedSession } from './hooked-session';
 import * as logging from './logging';
+import { startQueueRunners } from './queue-runner';
 import { type RecoveryOptions, RecoverableSession } from './recoverable-session';
 import type { Feeds, Fetch, FinalizableGraph, RunCallOptions, SessionCreator, SessionLike } from './session-like';
 import { StepContext, StopIteration, type StepFn, WrappedSession, isPreemptionError } from './wrapped-session';
@@ -31,10 +33,28 @@ export { StepContext, StopIteration, type StepFn };
  * - `'step-fn'`: a step function called `stepContext.requestStop()` (StopIteration);
  * - `'preemption'`: preemption errors outlasted `maxRecoveryAttempts`, or happened without recovery;
  * - `'error'`: a run, a step function or the `using()` body threw another error;
+ * - `'signal'`: SIGTERM/SIGINT arrived with signal handling on (MonitoredTrainingSession's `handleSignals`);
  * - `'closed'`: `close()` was called while nothing asked to stop.
  * A successful run clears a reason that came from an error; `close()` freezes the value.
  */
-export type StopReason = 'hook-request' | 'coordinator' | 'out-of-range' | 'step-fn' | 'preemption' | 'error' | 'closed';
+export type StopReason = 'hook-request' | 'coordinator' | 'out-of-range' | 'step-fn' | 'preemption' | 'error' | 'signal' | 'closed';
+
+const graphContext = new AsyncLocalStorage<unknown>();
+
+/**
+ * The graph of the monitored session whose hooks are being called, or null (Python's default
+ * graph, as `begin()` and `afterCreateSession()` see it). Hooks that build ops or look up the global
+ * step call it in `begin()`; it is set for the whole construction and for every session re-creation,
+ * and is safe across sessions created concurrently (AsyncLocalStorage).
+ */
+export function currentGraph(): unknown {
+  return graphContext.getStore() ?? null;
+}
+
+/** A graph that may hold queue runners (the core Graph does). */
+interface GraphWithCollections extends FinalizableGraph {
+  getCollection?(key: string): unknown[];
+}
 
 export interface MonitoredSessionOptions {
   /** Makes the raw session: `ChiefSessionCreator`, `WorkerSessionCreator`, or any `SessionCreator`. */
@@ -49,6 +69,11 @@ export interface MonitoredSessionOptions {
   graph?: FinalizableGraph | null;
   /** Called once after the hooks' `begin()` and before the first session is created. */
   beforeCreate?: (() => void | Promise<void>) | null;
+  /**
+   * Called once the session chain is closed, whatever happened while closing (after the hooks'
+   * `end()` and the coordinator's join). MonitoredTrainingSession closes its summary writers here.
+   */
+  onClose?: (() => void | Promise<void>) | null;
 }
 
 export interface RecoverableMonitoredSessionOptions extends MonitoredSessionOptions {
@@ -68,9 +93,14 @@ export class CoordinatedSessionCreator {
     private readonly sessionCreator: SessionCreator,
     private readonly hooks: readonly SessionRunHookLike[],
     private readonly stopGracePeriodSecs: number,
+    private readonly graph: GraphWithCollections | null = null,
   ) {}
 
-  async createSession(): Promise<CoordinatedSession> {
+  createSession(): Promise<CoordinatedSession> {
+    return graphContext.run(this.graph, () => this.createInContext());
+  }
+
+  private async createInContext(): Promise<CoordinatedSession> {
     const tfSess = await this.sessionCreator.createSession();
     if (tfSess === null || typeof tfSess !== 'object' || typeof tfSess.run !== 'function' || typeof tfSess.close !== 'function') {
       throw invalidArgument('sessionCreator', 'a SessionCreator whose createSession() resolves to a session', tfSess);
@@ -80,6 +110,9 @@ export class CoordinatedSessionCreator {
     const coord = new Coordinator({ cleanStopExceptionTypes: [] });
     this.coord = coord;
     try {
+      // Python starts the graph's queue runners here, before the hooks see the session.
+      const queueRunners = this.graph?.getCollection?.('queue_runners') ?? [];
+      if (queueRunners.length > 0) startQueueRunners(queueRunners, tfSess, coord);
       for (const hook of this.hooks) await hook.afterCreateSession?.(tfSess, coord);
     } catch (e) {
       // Python leaves this session open; close it so that a failed construction leaks nothing.
@@ -99,25 +132,31 @@ export interface MonitoredSessionInit {
   sess: WrappedSession;
   graph: FinalizableGraph | null;
   graphWasFinalized: boolean;
+  onClose: (() => void | Promise<void>) | null;
 }
 
 /** What `MonitoredSession` and `SingularMonitoredSession` share (Python's `_MonitoredSession`). */
 export abstract class MonitoredSessionBase {
   private sess: WrappedSession | null;
   private closeStarted = false;
-  private readonly hooks: readonly SessionRunHookLike[];
+  private readonly hookList: readonly SessionRunHookLike[];
   private readonly creator: CoordinatedSessionCreator;
   private readonly graphRef: FinalizableGraph | null;
   private readonly graphWasFinalized: boolean;
   private errorReason: Reason | null = null;
   private finalReason: Reason | null = null;
+  private externalReason: Reason | null = null;
+  private readonly onClose: (() => void | Promise<void>) | null;
+  private inFlight = new Set<Promise<unknown>>();
+  private externalClose: Promise<void> | null = null;
 
   protected constructor(init: MonitoredSessionInit) {
-    this.hooks = init.hooks;
+    this.hookList = init.hooks;
     this.creator = init.creator;
     this.sess = init.sess;
     this.graphRef = init.graph;
     this.graphWasFinalized = init.graphWasFinalized;
+    this.onClose = init.onClose;
   }
 
   /**
@@ -127,7 +166,7 @@ export abstract class MonitoredSessionBase {
    */
   protected static async init(opts: RecoverableMonitoredSessionOptions, shouldRecover: boolean): Promise<MonitoredSessionInit> {
     if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
-    const { sessionCreator, hooks, stopGracePeriodSecs = 120, graph = null, beforeCreate = null, recovery } = opts;
+    const { sessionCreator, hooks, stopGracePeriodSecs = 120, graph = null, beforeCreate = null, onClose = null, recovery } = opts;
     if (sessionCreator === null || typeof sessionCreator !== 'object' || typeof sessionCreator.createSession !== 'function') {
       throw invalidArgument('sessionCreator', 'a SessionCreator (an object with createSession())', sessionCreator);
     }
@@ -143,13 +182,21 @@ export abstract class MonitoredSessionBase {
       throw invalidArgument('graph', 'a graph with finalized and unfinalize()', graph);
     }
     if (beforeCreate !== null && typeof beforeCreate !== 'function') throw invalidArgument('beforeCreate', 'a function', beforeCreate);
+    if (onClose !== null && typeof onClose !== 'function') throw invalidArgument('onClose', 'a function', onClose);
 
     const graphWasFinalized = graph?.finalized ?? false;
-    for (const hook of hookList) await hook.begin?.();
-    await beforeCreate?.();
-    const creator = new CoordinatedSessionCreator(sessionCreator, hookList, stopGracePeriodSecs);
+    await graphContext.run(graph, async () => {
+      for (const hook of hookList) await hook.begin?.();
+      await beforeCreate?.();
+    });
+    const creator = new CoordinatedSessionCreator(sessionCreator, hookList, stopGracePeriodSecs, graph);
     const sess = shouldRecover ? await RecoverableSession.create(creator, recovery) : await creator.createSession();
-    return { hooks: hookList, creator, sess, graph, graphWasFinalized };
+    return { hooks: hookList, creator, sess, graph, graphWasFinalized, onClose };
+  }
+
+  /** The hooks, in the order they are called (MonitoredTrainingSession's defaults included). */
+  get hooks(): readonly SessionRunHookLike[] {
+    return this.hookList;
   }
 
   /** The raw session's graph, or null once closed. */
@@ -163,13 +210,20 @@ export abstract class MonitoredSessionBase {
    */
   async run(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): Promise<any> {
     const sess = this.openSession();
+    return this.track(sess.run(fetches, feeds, opts));
+  }
+
+  private async track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p);
     try {
-      const out = await sess.run(fetches, feeds, opts);
+      const out = await p;
       this.errorReason = null;
       return out;
     } catch (e) {
       this.noteError(e);
       throw e;
+    } finally {
+      this.inFlight.delete(p);
     }
   }
 
@@ -185,19 +239,30 @@ export abstract class MonitoredSessionBase {
       throw new ValueError(`\`step_fn\` may either have one \`step_context\` argument, or \`self\` and \`step_context\` arguments if it's an instance method. Got ${stepFn.length} arguments instead.`);
     }
     const sess = this.openSession();
-    try {
-      const out = await sess.runStepFn(stepFn, () => this.creator.tfSess, null);
-      this.errorReason = null;
-      return out;
-    } catch (e) {
-      this.noteError(e);
-      throw e;
-    }
+    return this.track(sess.runStepFn(stepFn, () => this.creator.tfSess, null));
   }
 
   /** True once a hook or the coordinator asked to stop, or the session is closed. */
   shouldStop(): boolean {
-    return this.sess === null || this.sess.shouldStop();
+    return this.sess === null || this.externalReason !== null || this.sess.shouldStop();
+  }
+
+  /**
+   * @internal Ends training from outside the run loop (signal handling): `shouldStop()` turns true
+   * at once with `reason`; once the runs in flight have settled, the hooks' `end()` run and the
+   * session closes. A later `close()` (or the end of `using()`) resolves with that close instead of
+   * throwing "Session is already closed.". Resolves when closed.
+   */
+  stopAndClose(reason: StopReason): Promise<void> {
+    if (this.externalClose) return this.externalClose;
+    if (this.sess === null || this.closeStarted) return Promise.resolve();
+    this.externalReason = { reason, error: null };
+    this.externalClose = (async () => {
+      await Promise.allSettled([...this.inFlight]);
+      if (this.sess === null || this.closeStarted) return;
+      await this.closeInternal(false, true);
+    })();
+    return this.externalClose;
   }
 
   /** Why training stopped; null while nothing asked it to. See {@link StopReason}. */
@@ -263,7 +328,7 @@ export abstract class MonitoredSessionBase {
   }
 
   private openSession(): WrappedSession {
-    if (this.sess === null || this.closeStarted) throw new ClosedError('MonitoredSession');
+    if (this.sess === null || this.closeStarted || this.externalClose) throw new ClosedError('MonitoredSession');
     return this.sess;
   }
 
@@ -276,6 +341,7 @@ export abstract class MonitoredSessionBase {
   }
 
   private currentReason(): Reason | null {
+    if (this.externalReason) return this.externalReason;
     if (this.errorReason) return this.errorReason;
     if (this.creator.hooked?.stopRequested) return { reason: 'hook-request', error: null };
     if (this.sess instanceof RecoverableSession && this.sess.unrecoveredError !== undefined) {
@@ -286,7 +352,9 @@ export abstract class MonitoredSessionBase {
     return null;
   }
 
-  private async closeInternal(skipEnd: boolean): Promise<void> {
+  private async closeInternal(skipEnd: boolean, external = false): Promise<void> {
+    // After stopAndClose() (which waits for the runs in flight), that close is the close.
+    if (this.externalClose && !external) return this.externalClose;
     if (this.sess === null || this.closeStarted) throw new RuntimeError('Session is already closed.');
     this.closeStarted = true;
     this.finalReason = this.currentReason() ?? { reason: 'closed', error: null };
@@ -297,7 +365,7 @@ export abstract class MonitoredSessionBase {
         // made it already, so that end() runs against a live session.
         if (sess instanceof RecoverableSession && sess.recovering) await sess.ensureSession();
         const raw = this.creator.tfSess as SessionLike;
-        for (const hook of this.hooks) await hook.end?.(raw);
+        for (const hook of this.hookList) await hook.end?.(raw);
       }
     } finally {
       try {
@@ -307,6 +375,11 @@ export abstract class MonitoredSessionBase {
         this.creator.tfSess = null;
         this.creator.coord = null;
         if (this.graphRef && !this.graphWasFinalized) this.graphRef.unfinalize();
+        try {
+          await this.onClose?.();
+        } catch (e) {
+          logging.error(`Error after closing the session: ${describe(e)}`);
+        }
       }
     }
   }

@@ -30,7 +30,9 @@ export interface RunMetadataSink { bytes?: Uint8Array }
 export interface RunCallOptions { options?: RunOptionsInit; runMetadata?: RunMetadataSink }
 
 export interface SessionLike {
-  run(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): Promise<any>;
+  // Loose parameter types so that the core Session (whose feeds also take a Map) satisfies it.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  run(fetches: Fetch, feeds?: any, opts?: any): Promise<any>;
   close(): Promise<void>;
   /** The session's graph, when it has one (`MonitoredSession.graph` returns it). */
   readonly graph?: unknown;

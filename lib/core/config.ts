@@ -1,0 +1,74 @@
+/**
+ * Typed builders for the option messages users write as plain camelCase objects: ConfigProto
+ * (session config) and RunOptions (per run). The types follow the generated messages field by
+ * field, so editors complete them and typos fail to compile; the builders check the same at run
+ * time for JS callers (unknown field → ArgumentError naming `config.field`), through
+ * `messageFromPlain`.
+ *
+ * In a plain object: 64-bit integer fields take a number or a bigint; enum fields take the enum
+ * value or its name (`traceLevel: 'FULL_TRACE'`); nested messages are plain objects too; maps are
+ * objects (`deviceCount: { CPU: 1 }`).
+ *
+ * @example
+ *   const config = configProto({ interOpParallelismThreads: 1, gpuOptions: { allowGrowth: true } });
+ *   const opts = runOptions({ traceLevel: 'FULL_TRACE', timeoutInMs: 5000 });
+ */
+import { toBinary, type DescMessage, type Message, type MessageShape } from '@bufbuild/protobuf';
+import { ConfigProtoSchema, RunOptionsSchema, type ConfigProto, type RunOptions } from '../proto/gen/tensorflow/core/protobuf/config_pb';
+import { ProtoDecodeError, decodeBinary } from '../proto/binary';
+import { ArgumentError } from './errors';
+import { messageFromPlain } from './plain-message';
+
+type PlainValue<V> =
+  V extends bigint ? bigint | number
+    : V extends Uint8Array ? Uint8Array
+      : V extends string | boolean ? V
+        : V extends number ? (0.5 extends V ? number : V | string) // an enum: its value or its name
+          : V extends ReadonlyArray<infer E> ? PlainValue<E>[]
+            : V extends Message ? PlainMessage<V>
+              : V extends { [key: string]: infer M } ? { [key: string]: PlainValue<M> }
+                : V;
+
+/** A message, or a plain object with (some of) its fields in camelCase. */
+export type PlainMessage<T extends Message> =
+  | T
+  | { [K in keyof T as K extends '$typeName' | '$unknown' ? never : K]?: PlainValue<T[K]> };
+
+export type ConfigProtoInit = PlainMessage<ConfigProto>;
+export type RunOptionsInit = PlainMessage<RunOptions>;
+
+/** A message of `schema` from a plain object, the message itself, or its serialized bytes. */
+export function buildMessage<Desc extends DescMessage>(
+  schema: Desc,
+  init: PlainMessage<MessageShape<Desc>> | Uint8Array,
+  param: string,
+): MessageShape<Desc> {
+  if (init instanceof Uint8Array) {
+    try {
+      return decodeBinary(schema, init);
+    } catch (e) {
+      throw new ArgumentError(param, `${param} is not a serialized ${schema.typeName}: ${e instanceof ProtoDecodeError ? e.reason : String(e)}`);
+    }
+  }
+  return messageFromPlain(schema, init, param);
+}
+
+/** A ConfigProto from a plain camelCase object, the message, or its bytes. */
+export function configProto(init: ConfigProtoInit | Uint8Array, param = 'config'): ConfigProto {
+  return buildMessage(ConfigProtoSchema, init, param);
+}
+
+/** A RunOptions from a plain camelCase object, the message, or its bytes. */
+export function runOptions(init: RunOptionsInit | Uint8Array, param = 'options'): RunOptions {
+  return buildMessage(RunOptionsSchema, init, param);
+}
+
+/** The serialized ConfigProto (what TF_SetConfig takes). */
+export function serializeConfigProto(init: ConfigProtoInit | Uint8Array, param = 'config'): Uint8Array {
+  return toBinary(ConfigProtoSchema, configProto(init, param));
+}
+
+/** The serialized RunOptions (what TF_SessionRun takes). */
+export function serializeRunOptions(init: RunOptionsInit | Uint8Array, param = 'options'): Uint8Array {
+  return toBinary(RunOptionsSchema, runOptions(init, param));
+}

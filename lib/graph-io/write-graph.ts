@@ -1,0 +1,99 @@
+/**
+ * Python's `tf.io.write_graph` (alias `tf.compat.v1.train.write_graph`): a GraphDef (or any graph
+ * message) to `<logdir>/<name>`, as text (`text_format.MessageToString`, byte-identical) or binary
+ * (`SerializeToString(deterministic=True)`, byte-identical), creating `logdir` as needed and
+ * writing atomically (a temporary file in the same folder, then a rename), as Python's
+ * `atomic_write_string_to_file`.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, promises as fsp, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { isMessage } from '@bufbuild/protobuf';
+import { GraphDefSchema, type GraphDef } from '../proto/gen/tensorflow/core/framework/graph_pb';
+import { MetaGraphDefSchema, type MetaGraphDef } from '../proto/gen/tensorflow/core/protobuf/meta_graph_pb';
+import { ProtoDecodeError, decodeBinary, toBinaryDeterministic } from '../proto/binary';
+import { printText } from '../proto/text-format';
+import { Graph } from '../core/graph';
+import { invalidArgument } from '../core/errors';
+import { GraphFormatError } from './errors';
+
+/** What writeGraph writes: a Graph (its GraphDef, without shapes, as Python), a GraphDef or MetaGraphDef message, or GraphDef bytes. */
+export type GraphLike = Graph | GraphDef | MetaGraphDef | Uint8Array;
+
+/** The file content Python would write for `graphOrGraphDef`. */
+export function serializeGraph(graphOrGraphDef: GraphLike, asText: boolean, param = 'graphOrGraphDef'): Uint8Array | string {
+  let msg: GraphDef | MetaGraphDef;
+  if (graphOrGraphDef instanceof Graph) msg = graphOrGraphDef.asGraphDef();
+  else if (graphOrGraphDef instanceof Uint8Array) {
+    try {
+      msg = decodeBinary(GraphDefSchema, graphOrGraphDef);
+    } catch (e) {
+      throw new GraphFormatError(`${param} is not a serialized tensorflow.GraphDef: ${e instanceof ProtoDecodeError ? e.reason : String(e)}`, { cause: e });
+    }
+  } else if (isMessage(graphOrGraphDef) && (graphOrGraphDef.$typeName === 'tensorflow.GraphDef' || graphOrGraphDef.$typeName === 'tensorflow.MetaGraphDef')) {
+    msg = graphOrGraphDef;
+  } else {
+    throw invalidArgument(param, 'a Graph, a GraphDef or MetaGraphDef message, or GraphDef bytes', graphOrGraphDef);
+  }
+  if (msg.$typeName === 'tensorflow.MetaGraphDef') {
+    return asText ? printText(MetaGraphDefSchema, msg) : toBinaryDeterministic(MetaGraphDefSchema, msg);
+  }
+  return asText ? printText(GraphDefSchema, msg) : toBinaryDeterministic(GraphDefSchema, msg);
+}
+
+function check(logdir: unknown, name: unknown, asText: unknown): void {
+  if (typeof logdir !== 'string' || !logdir) throw invalidArgument('logdir', 'a directory path', logdir);
+  if (typeof name !== 'string' || !name) throw invalidArgument('name', 'a file name', name);
+  if (typeof asText !== 'boolean') throw invalidArgument('asText', 'a boolean', asText);
+}
+
+const tempName = (file: string) => `${file}.tmp${randomUUID().replace(/-/g, '')}`;
+
+/** Writes `data` to `file` through a temporary file and a rename (Python's atomic_write_string_to_file). */
+export async function atomicWrite(file: string, data: Uint8Array | string): Promise<void> {
+  const tmp = tempName(file);
+  try {
+    await fsp.writeFile(tmp, data);
+    await fsp.rename(tmp, file);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true }).catch(() => {});
+    throw e;
+  }
+}
+
+/** Synchronous {@link atomicWrite}. */
+export function atomicWriteSync(file: string, data: Uint8Array | string): void {
+  const tmp = tempName(file);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * Python's `tf.io.write_graph(graph_or_graph_def, logdir, name, as_text=True)`: writes the graph to
+ * `<logdir>/<name>` and resolves to that path. A Graph is written without `_output_shapes`, as
+ * Python's does; pass `graph.asGraphDef({ addShapes: true })` for what CheckpointSaverHook writes.
+ * @example await writeGraph(graph, 'runs/a', 'graph.pbtxt');
+ */
+export async function writeGraph(graphOrGraphDef: GraphLike, logdir: string, name: string, asText = true): Promise<string> {
+  check(logdir, name, asText);
+  const data = serializeGraph(graphOrGraphDef, asText);
+  await fsp.mkdir(logdir, { recursive: true });
+  const file = path.join(logdir, name);
+  await atomicWrite(file, data);
+  return file;
+}
+
+/** Synchronous {@link writeGraph}. */
+export function writeGraphSync(graphOrGraphDef: GraphLike, logdir: string, name: string, asText = true): string {
+  check(logdir, name, asText);
+  const data = serializeGraph(graphOrGraphDef, asText);
+  mkdirSync(logdir, { recursive: true });
+  const file = path.join(logdir, name);
+  atomicWriteSync(file, data);
+  return file;
+}

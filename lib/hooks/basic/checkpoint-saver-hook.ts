@@ -1,0 +1,209 @@
+/**
+ * `CheckpointSaverHook` and `CheckpointSaverListener`: save checkpoints when the session is created,
+ * every N seconds or steps, and at the end (Python's hook, SPEC-MTS §5.4, TF 2.x behaviour).
+ */
+import { fromBinary } from '@bufbuild/protobuf';
+import { RuntimeError, ValueError, invalidArgument } from '../../core/errors';
+import type { Graph, Output } from '../../core/graph';
+import { GraphDefSchema } from '../../proto/gen/tensorflow/core/framework/graph_pb';
+import { printText } from '../../proto/text-format';
+import { FileWriter } from '../../summary/file-writer';
+import { FileWriterCache } from '../../summary/file-writer-cache';
+import { sessionLog } from '../../summary/summary-builders';
+import { hookGlobalStep, hookGraph, stepValue } from '../../train/global-step';
+import * as logging from '../../train/logging';
+import { currentGraph } from '../../train/monitored-session';
+import { Saver } from '../../train/saver';
+import { buildMetaGraphDef } from '../../train/saver/meta-graph';
+import { atomicWriteFile, pyJoin } from '../../train/saver/files';
+import { type Scaffold, saverFromCollectionItem } from '../../train/scaffold';
+import type { SessionLike } from '../../train/session-like';
+import { type Clock, SecondOrStepTimer } from '../second-or-step-timer';
+import { SessionRunArgs, SessionRunHook, type SessionRunContext, type SessionRunValues } from '../session-run-hook';
+
+/**
+ * Acts around the saves of a {@link CheckpointSaverHook} (Python's `CheckpointSaverListener`). Every
+ * method is optional; `afterSave` returning true asks training to stop.
+ */
+export class CheckpointSaverListener {
+  /** Once, in the hook's `begin()` (the graph may still change). */
+  begin(): void | Promise<void> {}
+  beforeSave(_session: SessionLike, _globalStepValue: number): void | Promise<void> {}
+  /** Return true to stop training after this save. */
+  afterSave(_session: SessionLike, _globalStepValue: number): boolean | void | Promise<boolean | void> {}
+  /** In the hook's `end()`, after the final save. */
+  end(_session: SessionLike, _globalStepValue: number): void | Promise<void> {}
+}
+
+/** A listener: a CheckpointSaverListener or any object with some of its methods. */
+export type CheckpointSaverListenerLike = Partial<Pick<CheckpointSaverListener, 'begin' | 'beforeSave' | 'afterSave' | 'end'>>;
+
+export interface CheckpointSaverHookOptions {
+  /** Where checkpoints, `graph.pbtxt` and the hook's events go. */
+  checkpointDir: string;
+  saveSecs?: number | null;
+  saveSteps?: number | null;
+  /** The saver; at most one of saver/scaffold. Default: the scaffold's, else the graph's `savers` collection. */
+  saver?: Saver | null;
+  /** Default 'model.ckpt': checkpoints are `<checkpointDir>/model.ckpt-<step>`. */
+  checkpointBasename?: string;
+  scaffold?: Scaffold | null;
+  listeners?: readonly CheckpointSaverListenerLike[] | null;
+  /** Write `graph.pbtxt` on session creation and a `.meta` with each checkpoint. Default true. */
+  saveGraphDef?: boolean;
+  /**
+   * Global steps one run may advance. After a run, the real step is read (one extra run) only when
+   * `fetched step + stepsPerRun` would trigger a save. Default 1000000 (TF 2.x: with `saveSteps`, an
+   * extra read after every run); 1 is TF 1.15's value and skips the extra read between saves.
+   */
+  stepsPerRun?: number;
+  graph?: Graph | null;
+  clock?: Clock;
+}
+
+/**
+ * Saves a checkpoint when the session is created (also after a restore, and after each recovery),
+ * then every `saveSecs` seconds or `saveSteps` steps, and in `end()` unless the last save was at the
+ * final step. Each save logs "Saving checkpoints for N into <dir>/model.ckpt." and writes a
+ * CHECKPOINT session log to the events file of `checkpointDir`. On session creation it also writes
+ * `graph.pbtxt` (with `saveGraphDef`) and graph + meta-graph events.
+ *
+ * @example
+ * new CheckpointSaverHook({ checkpointDir: 'runs/a', saveSteps: 1000 })
+ */
+export class CheckpointSaverHook extends SessionRunHook {
+  readonly checkpointDir: string;
+  private readonly savePath: string;
+  private saverValue: Saver | null;
+  private readonly scaffold: Scaffold | null;
+  private readonly timer: SecondOrStepTimer;
+  private readonly listeners: readonly CheckpointSaverListenerLike[];
+  private stepsPerRun: number;
+  private readonly saveGraphDef: boolean;
+  private readonly graphOption: Graph | null;
+  private graph: Graph | null = null;
+  private summaryWriter: FileWriter | null = null;
+  private read: Output | null = null;
+
+  constructor(opts: CheckpointSaverHookOptions) {
+    super();
+    logging.info('Create CheckpointSaverHook.');
+    if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
+    const { checkpointDir, saveSecs = null, saveSteps = null, saver = null, checkpointBasename = 'model.ckpt', scaffold = null,
+      listeners = null, saveGraphDef = true, stepsPerRun = 1000000, graph = null } = opts;
+    if (saver !== null && scaffold !== null) throw new ValueError('You cannot provide both saver and scaffold.');
+    if (typeof checkpointDir !== 'string' || checkpointDir === '') throw invalidArgument('checkpointDir', 'a directory path', checkpointDir);
+    if (typeof checkpointBasename !== 'string' || checkpointBasename === '') throw invalidArgument('checkpointBasename', 'a file name', checkpointBasename);
+    if (saver !== null && !(saver instanceof Saver)) throw invalidArgument('saver', 'a Saver', saver);
+    if (listeners !== null && !Array.isArray(listeners)) throw invalidArgument('listeners', 'an array of CheckpointSaverListeners', listeners);
+    if (!(Number.isInteger(stepsPerRun) && stepsPerRun > 0)) throw invalidArgument('stepsPerRun', 'a positive integer', stepsPerRun);
+    this.checkpointDir = checkpointDir;
+    this.savePath = pyJoin(checkpointDir, checkpointBasename);
+    this.saverValue = saver;
+    this.scaffold = scaffold;
+    this.timer = new SecondOrStepTimer({ everySecs: saveSecs, everySteps: saveSteps, clock: opts.clock });
+    this.listeners = [...(listeners ?? [])];
+    this.stepsPerRun = stepsPerRun;
+    this.saveGraphDef = Boolean(saveGraphDef);
+    this.graphOption = graph;
+  }
+
+  /** Python's `_set_steps_per_run`. */
+  setStepsPerRun(stepsPerRun: number): void {
+    this.stepsPerRun = stepsPerRun;
+  }
+
+  override async begin(): Promise<void> {
+    const graph = hookGraph('CheckpointSaverHook', this.graphOption, currentGraph());
+    this.graph = graph;
+    this.summaryWriter = FileWriterCache.get(this.checkpointDir, { graph });
+    this.read = hookGlobalStep('CheckpointSaverHook', graph, null).read;
+    for (const l of this.listeners) await l.begin?.();
+  }
+
+  override async afterCreateSession(session: SessionLike): Promise<void> {
+    const graph = this.graph!;
+    const globalStep = stepValue(await session.run(this.read!));
+    if (this.saveGraphDef) {
+      // Written here, not in begin(): other hooks may still add ops in their begin().
+      await writeGraphPbtxt(graph, this.checkpointDir, 'graph.pbtxt');
+    }
+    const saver = this.getSaver();
+    const meta = buildMetaGraphDef(graph, saver?.saverDef ?? null);
+    this.summaryWriter!.addGraph(graph);
+    this.summaryWriter!.addMetaGraph(meta);
+    // The checkpoint saved here is the state at `globalStep`.
+    await this.save(session, globalStep);
+    this.timer.updateLastTriggeredStep(globalStep);
+  }
+
+  override beforeRun(_runContext: SessionRunContext): SessionRunArgs {
+    return new SessionRunArgs(this.read!);
+  }
+
+  override async afterRun(runContext: SessionRunContext, runValues: SessionRunValues): Promise<void> {
+    const stale = stepValue(runValues.results);
+    if (this.timer.shouldTriggerForStep(stale + this.stepsPerRun)) {
+      // The fetched value may predate this run's increment: use the real step.
+      const globalStep = stepValue(await runContext.session.run(this.read!));
+      if (this.timer.shouldTriggerForStep(globalStep)) {
+        this.timer.updateLastTriggeredStep(globalStep);
+        if (await this.save(runContext.session, globalStep)) runContext.requestStop();
+      }
+    }
+  }
+
+  override async end(session: SessionLike): Promise<void> {
+    const lastStep = stepValue(await session.run(this.read!));
+    if (lastStep !== this.timer.lastTriggeredStep()) await this.save(session, lastStep);
+    for (const l of this.listeners) await l.end?.(session, lastStep);
+  }
+
+  /** Saves; returns whether a listener asked to stop. */
+  private async save(session: SessionLike, step: number): Promise<boolean> {
+    logging.info(`Calling checkpoint listeners before saving checkpoint ${step}...`);
+    for (const l of this.listeners) await l.beforeSave?.(session, step);
+    logging.info(`Saving checkpoints for ${step} into ${this.savePath}.`);
+    const saver = this.getSaver();
+    await saver.save(session, this.savePath, { globalStep: step, writeMetaGraph: this.saveGraphDef });
+    this.summaryWriter!.addSessionLog(sessionLog('CHECKPOINT', { checkpointPath: this.savePath }), step);
+    logging.info(`Calling checkpoint listeners after saving checkpoint ${step}...`);
+    let shouldStop = false;
+    for (const l of this.listeners) {
+      if (await l.afterSave?.(session, step)) {
+        logging.info(`A CheckpointSaverListener requested that training be stopped. listener: ${describeListener(l)}`);
+        shouldStop = true;
+      }
+    }
+    return shouldStop;
+  }
+
+  private getSaver(): Saver {
+    if (this.saverValue !== null) return this.saverValue;
+    if (this.scaffold !== null && this.scaffold.saver !== null) return this.scaffold.saver;
+    const graph = this.graph!;
+    const savers = graph.getCollection('savers');
+    if (savers.length === 0) {
+      throw new RuntimeError('No items in collection savers. Please add a saver to the collection or provide a saver or scaffold.');
+    }
+    if (savers.length > 1) {
+      throw new RuntimeError('More than one item in collection savers. Please indicate which one to use by passing it to the constructor.');
+    }
+    this.saverValue = saverFromCollectionItem(graph, savers[0]);
+    return this.saverValue;
+  }
+}
+
+function describeListener(l: object): string {
+  return `<${l.constructor?.name ?? 'Object'} object>`;
+}
+
+/**
+ * ADAPTER until the formats module's `writeGraph` lands: `graph.pbtxt` as a text GraphDef, written
+ * atomically (Python's `training_util.write_graph`; without `_output_shapes`).
+ */
+async function writeGraphPbtxt(graph: Graph, dir: string, name: string): Promise<void> {
+  const text = printText(GraphDefSchema, fromBinary(GraphDefSchema, graph.toGraphDef()));
+  await atomicWriteFile(pyJoin(dir, name), text);
+}
+

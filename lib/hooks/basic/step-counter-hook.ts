@@ -1,0 +1,129 @@
+/**
+ * `StepCounterHook`: measures global steps per second and writes them as the summary
+ * `global_step/sec` (Python's `StepCounterHook`, SPEC-MTS §5.5).
+ */
+import { ValueError, invalidArgument } from '../../core/errors';
+import { Graph, type Output } from '../../core/graph';
+import { FileWriter } from '../../summary/file-writer';
+import { FileWriterCache } from '../../summary/file-writer-cache';
+import { stepsPerSecSummary } from '../../summary/summary-builders';
+import { getGlobalStep, hookGlobalStep, hookGraph, stepValue } from '../../train/global-step';
+import * as logging from '../../train/logging';
+import { currentGraph } from '../../train/monitored-session';
+import { type Clock, SecondOrStepTimer } from '../second-or-step-timer';
+import { SessionRunArgs, SessionRunHook, type SessionRunContext, type SessionRunValues } from '../session-run-hook';
+
+export interface StepCounterHookOptions {
+  /** Measure every N global steps. Default 100 (Python's default: pass `null` to use `everyNSecs`). */
+  everyNSteps?: number | null;
+  /** Measure every N seconds; needs `everyNSteps: null`, as in Python. */
+  everyNSecs?: number | null;
+  /** Directory of the events file (a writer from FileWriterCache), when no `summaryWriter` is given. */
+  outputDir?: string | null;
+  summaryWriter?: FileWriter | null;
+  /** Global steps one run advances (Python's `_set_steps_per_run`). Default 1. */
+  stepsPerRun?: number;
+  graph?: Graph | null;
+  clock?: Clock;
+}
+
+// Python's logging.log_first_n(WARN, ..., 5): at most 5 warnings per process.
+let notIncreasedWarnings = 0;
+
+/** numpy/Python `%g`: 6 significant digits, trailing zeros dropped, exponent outside [1e-4, 1e6). */
+export function formatG(x: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const exp = Math.floor(Math.log10(Math.abs(Number(x.toPrecision(6)))));
+  if (exp < -4 || exp >= 6) {
+    const [m, e] = x.toExponential(5).split('e');
+    const mant = m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m;
+    const n = Number(e);
+    return `${mant}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
+  }
+  const fixed = x.toFixed(Math.max(0, 5 - exp));
+  return fixed.includes('.') ? fixed.replace(/0+$/, '').replace(/\.$/, '') : fixed;
+}
+
+/**
+ * Every `everyNSteps` global steps (or `everyNSecs` seconds), computes steps/sec since the previous
+ * measurement, writes it to the summary writer at the current step and logs
+ * `global_step/sec: 51.843` at INFO. The first measurement only starts the clock. Warns (at most 5
+ * times per process) when the fetched global step did not change between two runs.
+ *
+ * @example
+ * new StepCounterHook({ outputDir: 'runs/a', everyNSteps: 100 })
+ */
+export class StepCounterHook extends SessionRunHook {
+  private readonly timer: SecondOrStepTimer;
+  private summaryWriter: FileWriter | null;
+  private readonly outputDir: string | null;
+  private readonly graphOption: Graph | null;
+  private stepsPerRun: number;
+  private lastGlobalStep: number | null = null;
+  private read: Output | null = null;
+  private summaryTag = 'global_step/sec';
+  private globalStepOpName = 'global_step';
+
+  constructor(opts: StepCounterHookOptions = {}) {
+    super();
+    if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
+    const everyNSteps = opts.everyNSteps === undefined ? 100 : opts.everyNSteps;
+    const everyNSecs = opts.everyNSecs ?? null;
+    if ((everyNSteps === null) === (everyNSecs === null)) {
+      throw new ValueError('exactly one of every_n_steps and every_n_secs should be provided.');
+    }
+    this.timer = new SecondOrStepTimer({ everySteps: everyNSteps, everySecs: everyNSecs, clock: opts.clock });
+    const { summaryWriter = null, outputDir = null, stepsPerRun = 1, graph = null } = opts;
+    if (summaryWriter !== null && !(summaryWriter instanceof FileWriter)) throw invalidArgument('summaryWriter', 'a FileWriter', summaryWriter);
+    if (outputDir !== null && typeof outputDir !== 'string') throw invalidArgument('outputDir', 'a directory path', outputDir);
+    if (!(Number.isInteger(stepsPerRun) && stepsPerRun > 0)) throw invalidArgument('stepsPerRun', 'a positive integer', stepsPerRun);
+    this.summaryWriter = summaryWriter;
+    this.outputDir = outputDir;
+    this.stepsPerRun = stepsPerRun;
+    this.graphOption = graph;
+  }
+
+  /** Python's `_set_steps_per_run`. */
+  setStepsPerRun(stepsPerRun: number): void {
+    this.stepsPerRun = stepsPerRun;
+  }
+
+  override begin(): void {
+    const graph = hookGraph('StepCounterHook', this.graphOption, currentGraph());
+    // The writer first: a new events file gets the graph as it is before the read op is added (Python's order).
+    if (this.summaryWriter === null && this.outputDir) this.summaryWriter = FileWriterCache.get(this.outputDir, { graph });
+    this.read = hookGlobalStep('StepCounterHook', graph, null).read;
+    this.globalStepOpName = getGlobalStep(graph)?.op.name ?? 'global_step';
+    this.summaryTag = `${this.globalStepOpName}/sec`;
+  }
+
+  override beforeRun(_runContext: SessionRunContext): SessionRunArgs {
+    return new SessionRunArgs(this.read!);
+  }
+
+  override async afterRun(runContext: SessionRunContext, runValues: SessionRunValues): Promise<void> {
+    const stale = stepValue(runValues.results);
+    if (this.timer.shouldTriggerForStep(stale + this.stepsPerRun)) {
+      // The fetched value may predate this run's increment: use the real step.
+      const globalStep = stepValue(await runContext.session.run(this.read!));
+      if (this.timer.shouldTriggerForStep(globalStep)) {
+        const [elapsedTime, elapsedSteps] = this.timer.updateLastTriggeredStep(globalStep);
+        if (elapsedTime !== null) this.logAndRecord(elapsedSteps!, elapsedTime, globalStep);
+      }
+    }
+    if (stale === this.lastGlobalStep && notIncreasedWarnings < 5) {
+      notIncreasedWarnings++;
+      logging.warning('It seems that global step (tf.train.get_global_step) has not been increased. '
+        + `Current value (could be stable): ${stale} vs previous value: ${this.lastGlobalStep}. `
+        + 'You could increase the global step by passing tf.train.get_global_step() to Optimizer.apply_gradients or Optimizer.minimize.');
+    }
+    this.lastGlobalStep = stale;
+  }
+
+  private logAndRecord(elapsedSteps: number, elapsedTime: number, globalStep: number): void {
+    const stepsPerSec = elapsedSteps / elapsedTime;
+    this.summaryWriter?.addSummary(stepsPerSecSummary(stepsPerSec, this.globalStepOpName), globalStep);
+    logging.info(`${this.summaryTag}: ${formatG(stepsPerSec)}`);
+  }
+}

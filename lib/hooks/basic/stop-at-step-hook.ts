@@ -1,0 +1,76 @@
+/**
+ * `StopAtStepHook`: asks the session to stop once the global step reaches a step (Python's
+ * `StopAtStepHook`, SPEC-MTS §5.3).
+ */
+import { ValueError, invalidArgument } from '../../core/errors';
+import type { Graph, Output } from '../../core/graph';
+import { hookGlobalStep, stepValue } from '../../train/global-step';
+import { currentGraph } from '../../train/monitored-session';
+import type { SessionLike } from '../../train/session-like';
+import { SessionRunArgs, SessionRunHook, type SessionRunContext, type SessionRunValues } from '../session-run-hook';
+
+export interface StopAtStepHookOptions {
+  /** Steps to run from the global step found when the session is created (restores count). */
+  numSteps?: number | null;
+  /** The global step after which to stop. */
+  lastStep?: number | null;
+  /** The graph (default: the monitored session's). */
+  graph?: Graph | null;
+}
+
+/**
+ * Requests a stop once the global step is at least `lastStep` (or the step at session creation +
+ * `numSteps`). The read fetched with each run may be from before the train op's increment, so the
+ * hook re-reads the step before stopping; at least one run always happens.
+ *
+ * @example
+ * new StopAtStepHook({ lastStep: 1000 })
+ */
+export class StopAtStepHook extends SessionRunHook {
+  private readonly numSteps: number | null;
+  private lastStepValue: number | null;
+  private readonly graphOption: Graph | null;
+  private read: Output | null = null;
+
+  constructor(opts: StopAtStepHookOptions = {}) {
+    super();
+    if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
+    const numSteps = opts.numSteps ?? null;
+    const lastStep = opts.lastStep ?? null;
+    if (numSteps === null && lastStep === null) throw new ValueError('One of num_steps or last_step must be specified.');
+    if (numSteps !== null && lastStep !== null) throw new ValueError('Only one of num_steps or last_step can be specified.');
+    if (numSteps !== null && !Number.isFinite(numSteps)) throw invalidArgument('numSteps', 'a number of steps', numSteps);
+    if (lastStep !== null && !Number.isFinite(lastStep)) throw invalidArgument('lastStep', 'a step number', lastStep);
+    this.numSteps = numSteps;
+    this.lastStepValue = lastStep;
+    this.graphOption = opts.graph ?? null;
+  }
+
+  /** The step at which training stops (known once the session exists when `numSteps` is used). */
+  get lastStep(): number | null {
+    return this.lastStepValue;
+  }
+
+  override begin(): void {
+    this.read = hookGlobalStep('StopAtStepHook', this.graphOption, currentGraph()).read;
+  }
+
+  override async afterCreateSession(session: SessionLike): Promise<void> {
+    if (this.lastStepValue === null) {
+      this.lastStepValue = stepValue(await session.run(this.read!)) + this.numSteps!;
+    }
+  }
+
+  override beforeRun(_runContext: SessionRunContext): SessionRunArgs {
+    return new SessionRunArgs(this.read!);
+  }
+
+  override async afterRun(runContext: SessionRunContext, runValues: SessionRunValues): Promise<void> {
+    const globalStep = stepValue(runValues.results) + 1;
+    if (globalStep >= this.lastStepValue!) {
+      // The fetched value may predate this run's increment: check the real step.
+      const step = stepValue(await runContext.session.run(this.read!));
+      if (step >= this.lastStepValue!) runContext.requestStop();
+    }
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * `SummarySaverHook`: fetches the summary op every N steps or seconds and writes the summaries at
+ * the global step (Python's `SummarySaverHook`, SPEC-MTS §5.6).
+ */
+import { ValueError, invalidArgument } from '../../core/errors';
+import type { Graph, Output, TensorRef } from '../../core/graph';
+import { FileWriter } from '../../summary/file-writer';
+import { FileWriterCache } from '../../summary/file-writer-cache';
+import { sessionLog } from '../../summary/summary-builders';
+import { hookGlobalStep, hookGraph, stepValue } from '../../train/global-step';
+import { currentGraph } from '../../train/monitored-session';
+import type { Scaffold } from '../../train/scaffold';
+import type { Fetch, SessionLike } from '../../train/session-like';
+import { type Clock, SecondOrStepTimer } from '../second-or-step-timer';
+import { SessionRunArgs, SessionRunHook, type SessionRunContext, type SessionRunValues } from '../session-run-hook';
+
+export interface SummarySaverHookOptions {
+  saveSteps?: number | null;
+  saveSecs?: number | null;
+  /** Directory of the events file (a writer from FileWriterCache), when no `summaryWriter` is given. */
+  outputDir?: string | null;
+  summaryWriter?: FileWriter | null;
+  /** Take the summary op from this scaffold (after its `finalize()`); exactly one of scaffold/summaryOp. */
+  scaffold?: Scaffold | null;
+  /** A string tensor holding a serialized Summary, or an array of them. */
+  summaryOp?: TensorRef | readonly TensorRef[] | null;
+  graph?: Graph | null;
+  clock?: Clock;
+}
+
+/**
+ * On the first run writes a START session log at the global step (TensorBoard then drops orphaned
+ * events from an earlier run past that step); on the first run and then every `saveSteps` steps
+ * (or `saveSecs` seconds) writes the fetched summaries, labelled with the step after the run.
+ * `end()` flushes the writer.
+ *
+ * @example
+ * new SummarySaverHook({ saveSteps: 100, outputDir: 'runs/a', summaryOp: 'Merge/MergeSummary:0' })
+ */
+export class SummarySaverHook extends SessionRunHook {
+  private readonly timer: SecondOrStepTimer;
+  private summaryWriter: FileWriter | null;
+  private readonly outputDir: string | null;
+  private readonly scaffold: Scaffold | null;
+  private readonly summaryOp: TensorRef | readonly TensorRef[] | null;
+  private readonly graphOption: Graph | null;
+  private read: Output | null = null;
+  private nextStep: number | null = null;
+  private requestSummary = false;
+
+  constructor(opts: SummarySaverHookOptions = {}) {
+    super();
+    if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
+    const { saveSteps = null, saveSecs = null, outputDir = null, summaryWriter = null, scaffold = null, summaryOp = null, graph = null } = opts;
+    if ((scaffold === null && summaryOp === null) || (scaffold !== null && summaryOp !== null)) {
+      throw new ValueError('Exactly one of scaffold or summary_op must be provided.');
+    }
+    this.timer = new SecondOrStepTimer({ everySteps: saveSteps, everySecs: saveSecs, clock: opts.clock });
+    if (summaryWriter !== null && !(summaryWriter instanceof FileWriter)) throw invalidArgument('summaryWriter', 'a FileWriter', summaryWriter);
+    if (outputDir !== null && typeof outputDir !== 'string') throw invalidArgument('outputDir', 'a directory path', outputDir);
+    this.summaryWriter = summaryWriter;
+    this.outputDir = outputDir;
+    this.scaffold = scaffold;
+    this.summaryOp = summaryOp;
+    this.graphOption = graph;
+  }
+
+  override begin(): void {
+    const graph = hookGraph('SummarySaverHook', this.graphOption, currentGraph());
+    if (this.summaryWriter === null && this.outputDir) this.summaryWriter = FileWriterCache.get(this.outputDir, { graph });
+    this.nextStep = null;
+    this.read = hookGlobalStep('SummarySaverHook', graph, null).read;
+  }
+
+  private summaryOps(): Fetch[] | null {
+    const op = this.summaryOp ?? (this.scaffold?.summaryOp as TensorRef | readonly TensorRef[] | null) ?? null;
+    if (op === null) return null;
+    return (Array.isArray(op) ? [...op] : [op]) as Fetch[];
+  }
+
+  override beforeRun(_runContext: SessionRunContext): SessionRunArgs {
+    this.requestSummary = this.nextStep === null || this.timer.shouldTriggerForStep(this.nextStep);
+    const requests: Record<string, Fetch> = { global_step: this.read! };
+    if (this.requestSummary) {
+      const ops = this.summaryOps();
+      if (ops !== null) requests.summary = ops;
+    }
+    return new SessionRunArgs(requests);
+  }
+
+  override async afterRun(runContext: SessionRunContext, runValues: SessionRunValues): Promise<void> {
+    if (!this.summaryWriter) return;
+    const results = runValues.results as { global_step: unknown; summary?: unknown[] };
+    let globalStep = stepValue(results.global_step) + 1;
+    if (this.nextStep === null || this.requestSummary) globalStep = stepValue(await runContext.session.run(this.read!));
+    if (this.nextStep === null) this.summaryWriter.addSessionLog(sessionLog('START'), globalStep);
+    if (this.requestSummary) {
+      this.timer.updateLastTriggeredStep(globalStep);
+      for (const s of results.summary ?? []) this.summaryWriter.addSummary(summaryBytes(s), globalStep);
+    }
+    this.nextStep = globalStep + 1;
+  }
+
+  override async end(_session: SessionLike): Promise<void> {
+    if (this.summaryWriter) await this.summaryWriter.flush();
+  }
+}
+
+/** The serialized Summary in a fetched scalar string tensor. */
+function summaryBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  const t = value as { bytes?: Uint8Array[]; data?: ArrayLike<unknown> };
+  if (Array.isArray(t.bytes) && t.bytes.length > 0) return t.bytes[0];
+  const d = t.data?.[0];
+  if (d instanceof Uint8Array) return d;
+  throw new TypeError(`Expected a fetched summary (a string tensor) but received ${String(value)}`);
+}

@@ -1,0 +1,137 @@
+/**
+ * Reading checkpoints without a graph: `CheckpointReader` over TF's own reader (V2 bundles and V1
+ * files), and Python's `tf.train.load_checkpoint` / `list_variables` / `load_variable`.
+ *
+ * A path is a checkpoint prefix (`runs/a/model.ckpt-100`) or a directory, which means the latest
+ * checkpoint named by its `checkpoint` state file.
+ *
+ * @example
+ *   listVariables('runs/a');   // [{ name: 'b', dtype: 'float32', shape: [] }, { name: 'w', ... shape: [3, 2] }]
+ *   loadVariable('runs/a', 'w').data;        // Float32Array
+ *   using reader = new CheckpointReader('runs/a/model.ckpt-100');
+ *   reader.getTensor('w');
+ */
+import fs from 'node:fs';
+import { Tensor } from '../core/tensor';
+import { dtypeFromEnum, type DType } from '../core/dtypes';
+import { ValueError, invalidArgument } from '../core/errors';
+import { native, type NativeCheckpointReader } from '../native';
+import { latestCheckpointSync } from './checkpoint-state';
+
+export interface CheckpointVariable {
+  /** The checkpoint key (the variable's name, e.g. 'dense/kernel'). */
+  name: string;
+  dtype: DType;
+  shape: number[];
+}
+
+/**
+ * An open checkpoint. Opening reads the index only; `getTensor` reads one tensor's data.
+ * Failures are TF's typed errors naming the file: NotFoundError (no such checkpoint, or no such
+ * key), DataLossError (a corrupt or truncated file), ...
+ */
+export class CheckpointReader {
+  readonly prefix: string;
+  private handle: NativeCheckpointReader | null;
+  private entries: CheckpointVariable[] | null = null;
+
+  constructor(prefix: string) {
+    if (typeof prefix !== 'string' || prefix === '') throw invalidArgument('prefix', 'a checkpoint prefix string', prefix);
+    this.prefix = prefix;
+    this.handle = new (native().NativeCheckpointReader)(prefix);
+  }
+
+  private live(): NativeCheckpointReader {
+    if (!this.handle) throw new ValueError(`The CheckpointReader for ${this.prefix} is closed.`);
+    return this.handle;
+  }
+
+  /** Every tensor in the checkpoint, sorted by name. */
+  variables(): CheckpointVariable[] {
+    if (!this.entries) {
+      this.entries = this.live().variables()
+        .map((v) => ({ name: v.name, dtype: dtypeFromEnum(v.dtype), shape: v.shape }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    }
+    return this.entries.map((v) => ({ ...v, shape: [...v.shape] }));
+  }
+
+  /** Python's `get_variable_to_shape_map()`. */
+  getVariableToShapeMap(): Record<string, number[]> {
+    return Object.fromEntries(this.variables().map((v) => [v.name, v.shape]));
+  }
+
+  /** Python's `get_variable_to_dtype_map()` (dtype names). */
+  getVariableToDtypeMap(): Record<string, DType> {
+    return Object.fromEntries(this.variables().map((v) => [v.name, v.dtype]));
+  }
+
+  hasTensor(name: string): boolean {
+    return this.variables().some((v) => v.name === name);
+  }
+
+  /** The tensor stored under `name`; NotFoundError "Key <name> not found in checkpoint" when absent. */
+  getTensor(name: string): Tensor {
+    if (typeof name !== 'string') throw invalidArgument('name', 'a checkpoint key string', name);
+    return Tensor.fromRaw(this.live().tensor(name));
+  }
+
+  /** Frees TF's reader. Idempotent. */
+  close(): void {
+    this.handle?.close();
+    this.handle = null;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The checkpoint prefix for a prefix or a directory (its latest checkpoint). */
+export function checkpointFilename(ckptDirOrFile: string): string {
+  if (typeof ckptDirOrFile !== 'string') throw invalidArgument('ckptDirOrFile', 'a checkpoint prefix or directory', ckptDirOrFile);
+  if (isDirectory(ckptDirOrFile)) {
+    const latest = latestCheckpointSync(ckptDirOrFile);
+    if (latest === null) throw new ValueError(`Couldn't find 'checkpoint' file or checkpoints in given directory ${ckptDirOrFile}`);
+    return latest;
+  }
+  return ckptDirOrFile;
+}
+
+/** Python's `tf.train.load_checkpoint`: a reader for a prefix or a directory's latest checkpoint. */
+export function loadCheckpoint(ckptDirOrFile: string): CheckpointReader {
+  return new CheckpointReader(checkpointFilename(ckptDirOrFile));
+}
+
+/**
+ * Python's `tf.train.list_variables`: every variable of the checkpoint, sorted by name. (Python
+ * gives `(name, shape)` tuples; here each entry also has the dtype.)
+ */
+export function listVariables(ckptDirOrFile: string): CheckpointVariable[] {
+  const reader = loadCheckpoint(ckptDirOrFile);
+  try {
+    return reader.variables();
+  } finally {
+    reader.close();
+  }
+}
+
+/** Python's `tf.train.load_variable`: the value of one variable (a trailing ':0' is ignored). */
+export function loadVariable(ckptDirOrFile: string, name: string): Tensor {
+  if (typeof name !== 'string') throw invalidArgument('name', 'a variable name', name);
+  const key = name.endsWith(':0') ? name.slice(0, -2) : name;
+  const reader = loadCheckpoint(ckptDirOrFile);
+  try {
+    return reader.getTensor(key);
+  } finally {
+    reader.close();
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The training layer (Python's `tf.compat.v1.train`): MonitoredTrainingSession and the pieces it is
+ * made of, the global step, savers and checkpoint files, the coordinator and queue runners.
+ */
+import * as logging from './logging';
+
+export { logging };
+export { MonitoredTrainingSession, type MonitoredTrainingSessionOptions } from './monitored-training-session';
+export {
+  MonitoredSession, SingularMonitoredSession, StepContext, StopIteration, currentGraph,
+  type StopReason, type StepFn, type MonitoredSessionOptions, type RecoverableMonitoredSessionOptions,
+} from './monitored-session';
+export type { RecoveryOptions } from './recoverable-session';
+export { ChiefSessionCreator, WorkerSessionCreator, type ChiefSessionCreatorOptions, type WorkerSessionCreatorOptions } from './session-creators';
+export {
+  SessionManager, type SessionManagerOptions, type PrepareSessionOptions, type RestoreOptions, type WaitForSessionOptions, type SessionConfig,
+} from './session-manager';
+export { Scaffold, type ScaffoldOptions, type ScaffoldInitFn } from './scaffold';
+export {
+  getGlobalStep, getOrCreateGlobalStep, createGlobalStep, assertGlobalStep, globalStepReadTensor,
+  type CreateGlobalStepOptions,
+} from './global-step';
+export { Coordinator, type CoordinatorOptions, type JoinOptions, type CoordinatedThread } from './coordinator';
+export { QueueRunner, startQueueRunners, type QueueRunnerOptions } from './queue-runner';
+export type { SessionLike, SessionCreator } from './session-like';
+export { Saver, type SaverOptions, type SaveOptions } from './saver';
+export { getCheckpointState, latestCheckpoint, checkpointExists } from './checkpoint-state';
+export { CheckpointReader, loadCheckpoint, listVariables, loadVariable } from './checkpoint-reader';

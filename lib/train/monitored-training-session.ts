@@ -1,0 +1,237 @@
+/**
+ * `MonitoredTrainingSession` (Python's `tf.compat.v1.train.MonitoredTrainingSession`, SPEC-MTS §1):
+ * a MonitoredSession set up for training, with the chief's default hooks (step counter, summaries,
+ * checkpoints) in Python's order, restore from `checkpointDir`, and a worker path that waits for
+ * the chief.
+ *
+ * Options are Python's parameters in camelCase. For the "USE_DEFAULT" ones (`saveCheckpointSecs`,
+ * `saveCheckpointSteps`, `saveSummariesSteps`, `saveSummariesSecs`), `undefined` means "not given"
+ * and `null` means "off", resolved pairwise as Python does (§1.2): giving only
+ * `saveCheckpointSteps: N` saves every N steps (the 600 s default goes away); giving both values of
+ * a pair is `ValueError("Can not provide both every_secs and every_steps.")`.
+ *
+ * Beyond Python (DESIGN.md "Parity, and where we go further"):
+ * - the events files of the default hooks are flushed and closed when the session closes (Python
+ *   can lose the last records, e.g. the final CHECKPOINT log, §8.5); a later session in the same
+ *   process and directory opens a new events file;
+ * - `workerPollIntervalSecs`: how often a worker checks whether the chief is ready (Python: 30 s);
+ * - `recovery`: backoff and a cap for re-creating the session after preemptions;
+ * - `stopReason` tells why training stopped;
+ * - `handleSignals: true`: on SIGTERM or SIGINT, `shouldStop()` turns true at once, the run in
+ *   flight finishes, the hooks' `end()` run (the final checkpoint is written) and the session
+ *   closes; a later `close()` resolves with that close. A second signal during that restores the
+ *   default handling and re-raises the signal (kills the process). Handlers are removed on close.
+ *
+ * @example
+ * const sess = await MonitoredTrainingSession({
+ *   graph, checkpointDir: 'runs/a', saveCheckpointSteps: 100, hooks: [new StopAtStepHook({ lastStep: 1000 })],
+ * });
+ * await sess.using(async (s) => {
+ *   while (!s.shouldStop()) await s.run('train', { 'x:0': xs, 'y:0': ys });
+ * });
+ */
+import { invalidArgument } from '../core/errors';
+import { Graph } from '../core/graph';
+import { CheckpointSaverHook } from '../hooks/basic/checkpoint-saver-hook';
+import { StepCounterHook } from '../hooks/basic/step-counter-hook';
+import { SummarySaverHook } from '../hooks/basic/summary-saver-hook';
+import type { SessionRunHookLike } from '../hooks/session-run-hook';
+import { FileWriterCache } from '../summary/file-writer-cache';
+import { type FileWriter, logdirKey, metaGraphDefFromGraphDef } from '../summary/file-writer';
+import * as logging from './logging';
+import { MonitoredSession } from './monitored-session';
+import type { RecoveryOptions } from './recoverable-session';
+import { Scaffold } from './scaffold';
+import { ChiefSessionCreator, WorkerSessionCreator } from './session-creators';
+import type { SessionConfig } from './session-manager';
+
+export interface MonitoredTrainingSessionOptions {
+  /** The graph to train (Python uses the default graph). */
+  graph: Graph;
+  /** `''` (in-process, default) or `'grpc://host:port'`. */
+  master?: string;
+  /** Default true. A non-chief waits for the chief, runs no default hooks, and neither restores nor saves. */
+  isChief?: boolean;
+  /** Restore from and save to this directory (chief only). Default null. */
+  checkpointDir?: string | null;
+  /** Default: a new Scaffold. Shared by the session creator and the default hooks. */
+  scaffold?: Scaffold | null;
+  /** Hooks for the chief and the workers, after the default hooks. */
+  hooks?: readonly SessionRunHookLike[] | null;
+  /** Hooks for the chief only, before the default hooks. */
+  chiefOnlyHooks?: readonly SessionRunHookLike[] | null;
+  /** undefined: 600 unless `saveCheckpointSteps` is given; null or ≤ 0: off. */
+  saveCheckpointSecs?: number | null;
+  /** undefined: 100 unless `saveSummariesSecs` is given; null or ≤ 0: off. */
+  saveSummariesSteps?: number | null;
+  /** undefined: off unless given. */
+  saveSummariesSecs?: number | null;
+  /** ConfigProto (plain camelCase object, message or bytes) for every session. */
+  config?: SessionConfig;
+  /** Time the coordinator's background work gets to end on close. Default 120. */
+  stopGracePeriodSecs?: number;
+  /** Period of the StepCounterHook in steps; null or ≤ 0 disables it. Default 100. */
+  logStepCountSteps?: number | null;
+  /** Worker only: the longest wait for the chief. Default 7200. */
+  maxWaitSecs?: number | null;
+  /** undefined: off unless given (then the 600 s default of `saveCheckpointSecs` goes away). */
+  saveCheckpointSteps?: number | null;
+  /** Where the step counter and summaries go. Default: `checkpointDir`. */
+  summaryDir?: string | null;
+  /** Write graph.pbtxt and the checkpoints' .meta files. Default true. */
+  saveGraphDef?: boolean;
+  /** Worker only: seconds between checks whether the chief made the model ready. Default 30 (Python's fixed value). */
+  workerPollIntervalSecs?: number;
+  /** The CheckpointSaverHook's steps per run (see CheckpointSaverHook). Default 1000000 (TF 2.x). */
+  checkpointStepsPerRun?: number;
+  /** Backoff and cap of the preemption recovery. */
+  recovery?: RecoveryOptions;
+  /** Stop cleanly on SIGTERM/SIGINT (see above). Default false. */
+  handleSignals?: boolean;
+}
+
+const KNOWN = new Set([
+  'graph', 'master', 'isChief', 'checkpointDir', 'scaffold', 'hooks', 'chiefOnlyHooks', 'saveCheckpointSecs', 'saveSummariesSteps',
+  'saveSummariesSecs', 'config', 'stopGracePeriodSecs', 'logStepCountSteps', 'maxWaitSecs', 'saveCheckpointSteps', 'summaryDir',
+  'saveGraphDef', 'workerPollIntervalSecs', 'checkpointStepsPerRun', 'recovery', 'handleSignals',
+]);
+
+/** Python's `x and x > 0` for a period. */
+const enabled = (x: number | null): x is number => x !== null && x > 0;
+
+function periodOption(opts: MonitoredTrainingSessionOptions, key: keyof MonitoredTrainingSessionOptions): number | null | undefined {
+  const v = opts[key];
+  if (v === undefined || v === null) return v as undefined | null;
+  if (typeof v !== 'number' || Number.isNaN(v)) throw invalidArgument(key, 'a number, null (off) or undefined (default)', v);
+  return v;
+}
+
+/** Python's USE_DEFAULT resolution of one pair (SPEC-MTS §1.2). */
+function resolvePair(steps: number | null | undefined, secs: number | null | undefined, defaults: { steps: number | null; secs: number | null }) {
+  if (steps === undefined && secs === undefined) return defaults;
+  if (secs === undefined) return { steps: steps ?? null, secs: null };
+  if (steps === undefined) return { steps: null, secs };
+  return { steps, secs };
+}
+
+/**
+ * Creates the session (see the module comment). Resolves once the session exists: restored or
+ * initialized (chief), or ready (worker), with every hook's `begin()` and `afterCreateSession()` run.
+ */
+export async function MonitoredTrainingSession(opts: MonitoredTrainingSessionOptions): Promise<MonitoredSession> {
+  if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an options object', opts);
+  for (const key of Object.keys(opts)) {
+    if (!KNOWN.has(key)) throw invalidArgument(key, `a known option (${[...KNOWN].join(', ')})`, `unknown option '${key}'`);
+  }
+  const {
+    graph, master = '', isChief = true, checkpointDir = null, scaffold: givenScaffold = null, hooks = null, chiefOnlyHooks = null,
+    config = null, stopGracePeriodSecs = 120, logStepCountSteps = 100, maxWaitSecs = 7200, summaryDir = null,
+    saveGraphDef = true, workerPollIntervalSecs = 30, checkpointStepsPerRun = 1000000, recovery, handleSignals = false,
+  } = opts;
+  if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);
+  if (typeof master !== 'string') throw invalidArgument('master', "a master string ('' or 'grpc://host:port')", master);
+  if (typeof isChief !== 'boolean') throw invalidArgument('isChief', 'a boolean', isChief);
+  if (checkpointDir !== null && typeof checkpointDir !== 'string') throw invalidArgument('checkpointDir', 'a directory path or null', checkpointDir);
+  if (summaryDir !== null && typeof summaryDir !== 'string') throw invalidArgument('summaryDir', 'a directory path or null', summaryDir);
+  if (givenScaffold !== null && !(givenScaffold instanceof Scaffold)) throw invalidArgument('scaffold', 'a Scaffold', givenScaffold);
+  for (const [key, list] of [['hooks', hooks], ['chiefOnlyHooks', chiefOnlyHooks]] as const) {
+    if (list !== null && !Array.isArray(list)) throw invalidArgument(key, 'an array of SessionRunHooks or null', list);
+  }
+  if (logStepCountSteps !== null && typeof logStepCountSteps !== 'number') throw invalidArgument('logStepCountSteps', 'a number or null', logStepCountSteps);
+  if (typeof saveGraphDef !== 'boolean') throw invalidArgument('saveGraphDef', 'a boolean', saveGraphDef);
+  if (typeof handleSignals !== 'boolean') throw invalidArgument('handleSignals', 'a boolean', handleSignals);
+
+  const summaries = resolvePair(periodOption(opts, 'saveSummariesSteps'), periodOption(opts, 'saveSummariesSecs'), { steps: 100, secs: null });
+  const checkpoints = resolvePair(periodOption(opts, 'saveCheckpointSteps'), periodOption(opts, 'saveCheckpointSecs'), { steps: null, secs: 600 });
+  const scaffold = givenScaffold ?? new Scaffold();
+
+  const writerDirs: string[] = [];
+  let sessionCreator;
+  let allHooks: SessionRunHookLike[];
+  if (!isChief) {
+    sessionCreator = new WorkerSessionCreator({ graph, scaffold, master, config, maxWaitSecs, recoveryWaitSecs: workerPollIntervalSecs });
+    allHooks = [...(hooks ?? [])];
+  } else {
+    allHooks = [...(chiefOnlyHooks ?? [])];
+    sessionCreator = new ChiefSessionCreator({ graph, scaffold, checkpointDir, master, config });
+    const sd = summaryDir || checkpointDir;
+    if (sd) {
+      if (enabled(logStepCountSteps)) {
+        allHooks.push(new StepCounterHook({ outputDir: sd, everyNSteps: logStepCountSteps, graph }));
+        writerDirs.push(sd);
+      }
+      if (enabled(summaries.steps) || enabled(summaries.secs)) {
+        allHooks.push(new SummarySaverHook({ scaffold, saveSteps: summaries.steps, saveSecs: summaries.secs, outputDir: sd, graph }));
+        writerDirs.push(sd);
+      }
+    }
+    if (checkpointDir && (enabled(checkpoints.secs) || enabled(checkpoints.steps))) {
+      allHooks.push(new CheckpointSaverHook({
+        checkpointDir, saveSteps: checkpoints.steps, saveSecs: checkpoints.secs, scaffold, saveGraphDef, stepsPerRun: checkpointStepsPerRun, graph,
+      }));
+      writerDirs.push(checkpointDir);
+    }
+    allHooks.push(...(hooks ?? []));
+  }
+
+  // A writer this module closed is reopened by FileWriterCache.get as a new events file, but without
+  // the graph events a new writer starts with: write them, as a new process would get them.
+  for (const d of new Set(writerDirs)) {
+    if (!closedDirs.has(logdirKey(d))) continue;
+    closedDirs.delete(logdirKey(d));
+    const w = FileWriterCache.get(d, { graph });
+    const graphDef = graph.toGraphDef();
+    w.addGraph(graphDef);
+    w.addMetaGraph(metaGraphDefFromGraphDef(graphDef));
+  }
+  let writers: FileWriter[] = [];
+  let removeSignalHandlers: (() => void) | null = null;
+  const session = await MonitoredSession.create({
+    sessionCreator,
+    hooks: allHooks,
+    stopGracePeriodSecs,
+    graph,
+    recovery,
+    beforeCreate: () => {
+      // The default hooks opened these writers in begin(); FileWriterCache.get returns them.
+      writers = [...new Set(writerDirs)].map((d) => FileWriterCache.get(d));
+    },
+    onClose: async () => {
+      removeSignalHandlers?.();
+      const open = writers.filter((w) => !w.closed);
+      for (const w of open) closedDirs.add(logdirKey(w.logdir));
+      const results = await Promise.allSettled(open.map((w) => w.close()));
+      for (const r of results) if (r.status === 'rejected') logging.error(`Could not close an events file: ${String((r.reason as Error)?.message ?? r.reason)}`);
+    },
+  });
+  if (handleSignals) removeSignalHandlers = installSignalHandlers(session);
+  return session;
+}
+
+/** Directories (FileWriterCache keys) whose cached writer a MonitoredTrainingSession closed. */
+const closedDirs = new Set<string>();
+
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+function installSignalHandlers(session: MonitoredSession): () => void {
+  let stopping = false;
+  const remove = () => {
+    for (const s of SIGNALS) process.removeListener(s, handler);
+  };
+  function handler(signal: NodeJS.Signals): void {
+    if (stopping) {
+      logging.warning(`Received ${signal} again while stopping: exiting without waiting.`);
+      remove();
+      process.kill(process.pid, signal);
+      return;
+    }
+    stopping = true;
+    logging.warning(`Received ${signal}: stopping after the current step, then running the hooks' end() (final checkpoint) and closing the session.`);
+    session.stopAndClose('signal').catch((e) => {
+      logging.error(`Error while closing the session after ${signal}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    });
+  }
+  for (const s of SIGNALS) process.on(s, handler);
+  return remove;
+}
+

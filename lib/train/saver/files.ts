@@ -1,0 +1,271 @@
+/**
+ * File-system helpers for checkpoints, with the semantics of the Python code they replace:
+ *
+ * - `py*` path functions behave like Python's `os.path` (no normalisation in `join`,
+ *   `dirname('model.ckpt') === ''`), because the state file stores paths exactly as Python computes
+ *   them;
+ * - `matchingFiles` is TF's `get_matching_files` (glob with `*`, `?`, `[...]`, in any component);
+ * - `ioError` turns a Node `fs` error into the TF error class TF's own file system would raise for
+ *   the same errno, with TF's message (`<path>; <strerror>`);
+ * - `atomicWriteFile` is `file_io.atomic_write_string_to_file` (temp file + rename).
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import nodePath from 'node:path';
+import { Code, errorForCode, type TFError } from '../../core/errors';
+
+// ---------------------------------------------------------------------------------------------
+// os.path
+
+export function pyIsAbs(p: string): boolean {
+  return p.startsWith('/');
+}
+
+/** `os.path.join(a, b)`: b when absolute, no normalisation. */
+export function pyJoin(a: string, b: string): string {
+  if (pyIsAbs(b)) return b;
+  if (a === '' || a.endsWith('/')) return a + b;
+  return `${a}/${b}`;
+}
+
+/** `os.path.dirname`: '' for a bare name, trailing slashes of the head removed. */
+export function pyDirname(p: string): string {
+  const i = p.lastIndexOf('/') + 1;
+  let head = p.slice(0, i);
+  if (head && !/^\/+$/.test(head)) head = head.replace(/\/+$/, '');
+  return head;
+}
+
+/** `os.path.basename`. */
+export function pyBasename(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
+}
+
+/** `os.path.split(p)[0]` is non-empty exactly when p has a '/'. */
+export function hasPathComponents(p: string): boolean {
+  return p.includes('/');
+}
+
+/** `os.path.relpath(p, start)` (both made absolute against the working directory first). */
+export function pyRelpath(p: string, start: string): string {
+  return nodePath.relative(nodePath.resolve(start || '.'), nodePath.resolve(p)) || '.';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+const ERRNO_CODE: Record<string, number> = {};
+const errnoGroups: Array<[number, string[]]> = [
+  [Code.INVALID_ARGUMENT, ['EINVAL', 'ENAMETOOLONG', 'E2BIG', 'EDESTADDRREQ', 'EDOM', 'EFAULT', 'EILSEQ', 'ENOPROTOOPT', 'ENOSTR', 'ENOTSOCK', 'ENOTTY', 'EPROTOTYPE', 'ESPIPE']],
+  [Code.DEADLINE_EXCEEDED, ['ETIMEDOUT', 'ETIME']],
+  [Code.NOT_FOUND, ['ENODEV', 'ENOENT', 'ENXIO', 'ESRCH']],
+  [Code.ALREADY_EXISTS, ['EEXIST', 'EADDRNOTAVAIL', 'EALREADY']],
+  [Code.PERMISSION_DENIED, ['EPERM', 'EACCES', 'EROFS']],
+  [Code.FAILED_PRECONDITION, ['ENOTEMPTY', 'EPIPE', 'ENOTCONN', 'EISCONN', 'EBUSY', 'ENOTDIR', 'EISDIR', 'ETXTBSY', 'ECHILD', 'ESHUTDOWN']],
+  [Code.RESOURCE_EXHAUSTED, ['ENOSPC', 'EMFILE', 'EMLINK', 'ENFILE', 'ENOBUFS', 'ENODATA', 'ENOMEM', 'ENOSR', 'EUSERS', 'EDQUOT']],
+  [Code.OUT_OF_RANGE, ['EFBIG', 'EOVERFLOW', 'ERANGE']],
+  [Code.UNIMPLEMENTED, ['ENOSYS', 'ENOTSUP', 'EAFNOSUPPORT', 'EPROTONOSUPPORT', 'ESOCKTNOSUPPORT', 'EXDEV']],
+  [Code.UNAVAILABLE, ['EAGAIN', 'ECONNREFUSED', 'ECONNABORTED', 'ECONNRESET', 'EINTR', 'EHOSTDOWN', 'EHOSTUNREACH', 'ENETDOWN', 'ENETRESET', 'ENETUNREACH', 'ENOLCK', 'ENOLINK']],
+  [Code.ABORTED, ['EDEADLK', 'ESTALE']],
+  [Code.CANCELLED, ['ECANCELED']],
+];
+for (const [code, names] of errnoGroups) for (const n of names) ERRNO_CODE[n] = code;
+
+const STRERROR: Record<string, string> = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  EROFS: 'Read-only file system',
+  ENOTDIR: 'Not a directory',
+  EISDIR: 'Is a directory',
+  EEXIST: 'File exists',
+  ENOTEMPTY: 'Directory not empty',
+  ENOSPC: 'No space left on device',
+  EDQUOT: 'Disk quota exceeded',
+  EXDEV: 'Invalid cross-device link',
+  EBUSY: 'Device or resource busy',
+  EMFILE: 'Too many open files',
+  ENAMETOOLONG: 'File name too long',
+  EINVAL: 'Invalid argument',
+  EIO: 'Input/output error',
+};
+
+/**
+ * The TF error for a failed file operation on `path` (TF's `IOError(context, errno)`): the class by
+ * errno as TF maps it, the message `<path>; <strerror>`, the Node error kept as `cause`.
+ */
+export function ioError(err: unknown, path: string): TFError {
+  const code = (err as NodeJS.ErrnoException)?.code ?? '';
+  const text = STRERROR[code] ?? (code || String((err as Error)?.message ?? err));
+  const e = errorForCode(ERRNO_CODE[code] ?? Code.UNKNOWN, `${path}; ${text}`);
+  Object.defineProperty(e, 'cause', { value: err, enumerable: false, writable: true, configurable: true });
+  return e;
+}
+
+export function errnoOf(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException)?.code;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Glob (TF's GetMatchingPaths)
+
+const GLOB_CHARS = /[*?[\\]/;
+
+export function isGlob(pattern: string): boolean {
+  return GLOB_CHARS.test(pattern);
+}
+
+function componentRegex(component: string): RegExp {
+  let re = '';
+  for (let i = 0; i < component.length; i++) {
+    const c = component[i];
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '\\' && i + 1 < component.length) re += escapeRe(component[++i]);
+    else if (c === '[') {
+      const end = component.indexOf(']', i + 2);
+      if (end < 0) { re += '\\['; continue; }
+      let body = component.slice(i + 1, end);
+      if (body.startsWith('!')) body = '^' + body.slice(1);
+      re += `[${body.replace(/\\/g, '\\\\')}]`;
+      i = end;
+    } else re += escapeRe(c);
+  }
+  return new RegExp(`^${re}$`, 's');
+}
+
+function escapeRe(c: string): string {
+  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+interface GlobPlan { base: string; parts: string[] }
+
+function plan(pattern: string): GlobPlan {
+  const abs = pyIsAbs(pattern);
+  const parts = pattern.split('/').filter((p, i) => p !== '' || i === 0);
+  if (abs) parts.shift();
+  return { base: abs ? '/' : '', parts };
+}
+
+function joinSeg(dir: string, seg: string): string {
+  return dir === '' ? seg : dir === '/' ? `/${seg}` : `${dir}/${seg}`;
+}
+
+/** Paths matching a glob pattern, sorted; the pattern itself when it has no wildcard and exists. */
+export function matchingFilesSync(pattern: string): string[] {
+  if (!isGlob(pattern)) return fs.existsSync(pattern) ? [pattern] : [];
+  const { base, parts } = plan(pattern);
+  let current = [base];
+  for (let k = 0; k < parts.length; k++) {
+    const seg = parts[k];
+    const next: string[] = [];
+    for (const dir of current) {
+      if (!isGlob(seg)) {
+        const p = joinSeg(dir, seg);
+        if (k < parts.length - 1 || fs.existsSync(p)) next.push(p);
+        continue;
+      }
+      let names: string[];
+      try {
+        names = fs.readdirSync(dir === '' ? '.' : dir);
+      } catch {
+        continue;
+      }
+      const re = componentRegex(seg);
+      for (const n of names) if (re.test(n)) next.push(joinSeg(dir, n));
+    }
+    current = next;
+  }
+  return current.sort();
+}
+
+/** Async {@link matchingFilesSync}. */
+export async function matchingFiles(pattern: string): Promise<string[]> {
+  if (!isGlob(pattern)) return (await exists(pattern)) ? [pattern] : [];
+  const { base, parts } = plan(pattern);
+  let current = [base];
+  for (let k = 0; k < parts.length; k++) {
+    const seg = parts[k];
+    const next: string[] = [];
+    for (const dir of current) {
+      if (!isGlob(seg)) {
+        const p = joinSeg(dir, seg);
+        if (k < parts.length - 1 || (await exists(p))) next.push(p);
+        continue;
+      }
+      let names: string[];
+      try {
+        names = await fsp.readdir(dir === '' ? '.' : dir);
+      } catch {
+        continue;
+      }
+      const re = componentRegex(seg);
+      for (const n of names) if (re.test(n)) next.push(joinSeg(dir, n));
+    }
+    current = next;
+  }
+  return current.sort();
+}
+
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await fsp.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await fsp.stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Atomic write
+
+function tempName(filename: string): string {
+  return `${filename}.tmp${randomUUID().replace(/-/g, '')}`;
+}
+
+/**
+ * Writes `contents` to `<filename>.tmp<uuid hex>`, then renames it over `filename`, as Python's
+ * `file_io.atomic_write_string_to_file`: a reader sees the old file or the new one, never a part.
+ * On failure the temp file is removed and a TF-typed error naming the file is thrown.
+ */
+export async function atomicWriteFile(filename: string, contents: string | Uint8Array): Promise<void> {
+  const temp = tempName(filename);
+  try {
+    await fsp.writeFile(temp, contents);
+  } catch (e) {
+    await fsp.unlink(temp).catch(() => {});
+    throw ioError(e, temp);
+  }
+  try {
+    await fsp.rename(temp, filename);
+  } catch (e) {
+    await fsp.unlink(temp).catch(() => {});
+    throw ioError(e, filename);
+  }
+}
+
+/** Sync {@link atomicWriteFile}. */
+export function atomicWriteFileSync(filename: string, contents: string | Uint8Array): void {
+  const temp = tempName(filename);
+  try {
+    fs.writeFileSync(temp, contents);
+  } catch (e) {
+    try { fs.unlinkSync(temp); } catch { /* not created */ }
+    throw ioError(e, temp);
+  }
+  try {
+    fs.renameSync(temp, filename);
+  } catch (e) {
+    try { fs.unlinkSync(temp); } catch { /* already gone */ }
+    throw ioError(e, filename);
+  }
+}

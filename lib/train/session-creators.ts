@@ -1,0 +1,150 @@
+/**
+ * Session creators for `MonitoredSession` (Python's `ChiefSessionCreator`, `WorkerSessionCreator`).
+ * Both finalize the scaffold (which finalizes the graph) on every creation; the chief restores or
+ * initializes, the worker waits until the chief has made the model ready.
+ *
+ * The master is `''` (in-process) or `'grpc://host:port'` (a TF server); `config` is a ConfigProto
+ * as a plain camelCase object (`{ deviceFilters: ['/job:ps', '/job:worker/task:0'] }`), a message or
+ * serialized bytes. There is no default graph in JS: pass `graph`.
+ *
+ * @example
+ * const creator = new ChiefSessionCreator({ graph, checkpointDir: 'runs/a' });
+ * const sess = await MonitoredSession.create({ sessionCreator: creator, graph, hooks });
+ */
+import { invalidArgument } from '../core/errors';
+import { Graph } from '../core/graph';
+import type { Session } from '../core/session';
+import { Scaffold } from './scaffold';
+import { SessionManager, type SessionConfig } from './session-manager';
+import type { SessionCreator } from './session-like';
+
+interface CommonOptions {
+  /** The graph to run (Python uses the default graph). */
+  graph: Graph;
+  /** Default: a new `Scaffold()`. */
+  scaffold?: Scaffold | null;
+  /** `''` (default) or `'grpc://host:port'`. */
+  master?: string;
+  config?: SessionConfig;
+}
+
+export interface ChiefSessionCreatorOptions extends CommonOptions {
+  /** Restore the latest checkpoint of this directory, when there is one. */
+  checkpointDir?: string | null;
+  /** Restore this checkpoint prefix instead. */
+  checkpointFilenameWithPath?: string | null;
+}
+
+export interface WorkerSessionCreatorOptions extends CommonOptions {
+  /** The longest wait for the chief, in seconds. Default 1800 (MonitoredTrainingSession passes 7200). */
+  maxWaitSecs?: number | null;
+  /**
+   * Seconds between two readiness checks while waiting for the chief. Default 30 (Python's fixed
+   * value, SPEC-MTS §3.3); lower it to join a fast chief sooner.
+   */
+  recoveryWaitSecs?: number;
+}
+
+function common(opts: CommonOptions): { graph: Graph; scaffold: Scaffold; master: string; config: SessionConfig } {
+  if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
+  const { graph, scaffold = null, master = '', config = null } = opts;
+  if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);
+  if (scaffold !== null && !(scaffold instanceof Scaffold)) throw invalidArgument('scaffold', 'a Scaffold', scaffold);
+  if (typeof master !== 'string') throw invalidArgument('master', "a master string ('' or 'grpc://host:port')", master);
+  return { graph, scaffold: scaffold ?? new Scaffold(), master, config };
+}
+
+/** Creates sessions for the chief: restore from a checkpoint or initialize (SPEC-MTS §3.1). */
+export class ChiefSessionCreator implements SessionCreator {
+  readonly graph: Graph;
+  readonly scaffold: Scaffold;
+  readonly master: string;
+  private readonly config: SessionConfig;
+  private readonly checkpointDir: string | null;
+  private readonly checkpointFilenameWithPath: string | null;
+  private sessionManager: SessionManager | null = null;
+
+  constructor(opts: ChiefSessionCreatorOptions) {
+    const c = common(opts);
+    this.graph = c.graph;
+    this.scaffold = c.scaffold;
+    this.master = c.master;
+    this.config = c.config;
+    const { checkpointDir = null, checkpointFilenameWithPath = null } = opts;
+    if (checkpointDir !== null && typeof checkpointDir !== 'string') throw invalidArgument('checkpointDir', 'a directory path or null', checkpointDir);
+    if (checkpointFilenameWithPath !== null && typeof checkpointFilenameWithPath !== 'string') {
+      throw invalidArgument('checkpointFilenameWithPath', 'a checkpoint prefix or null', checkpointFilenameWithPath);
+    }
+    this.checkpointDir = checkpointDir;
+    this.checkpointFilenameWithPath = checkpointFilenameWithPath;
+  }
+
+  private getSessionManager(): SessionManager {
+    this.sessionManager ??= new SessionManager({
+      graph: this.graph,
+      localInitOp: this.scaffold.localInitOp,
+      localInitFeedDict: this.scaffold.localInitFeedDict,
+      readyOp: this.scaffold.readyOp,
+      readyForLocalInitOp: this.scaffold.readyForLocalInitOp,
+    });
+    return this.sessionManager;
+  }
+
+  async createSession(): Promise<Session> {
+    this.scaffold.finalize(this.graph);
+    return this.getSessionManager().prepareSession(this.master, {
+      saver: this.scaffold.saver,
+      checkpointDir: this.checkpointDir,
+      checkpointFilenameWithPath: this.checkpointFilenameWithPath,
+      config: this.config,
+      initOp: this.scaffold.initOp,
+      initFeedDict: this.scaffold.initFeedDict,
+      initFn: this.scaffold.initFn,
+    });
+  }
+}
+
+/** Creates sessions for a worker: wait until the chief made the model ready (SPEC-MTS §3.2). */
+export class WorkerSessionCreator implements SessionCreator {
+  readonly graph: Graph;
+  readonly scaffold: Scaffold;
+  readonly master: string;
+  private readonly config: SessionConfig;
+  private readonly maxWaitSecs: number | null;
+  private readonly recoveryWaitSecs: number;
+  private sessionManager: SessionManager | null = null;
+
+  constructor(opts: WorkerSessionCreatorOptions) {
+    const c = common(opts);
+    this.graph = c.graph;
+    this.scaffold = c.scaffold;
+    this.master = c.master;
+    this.config = c.config;
+    const { maxWaitSecs = 30 * 60, recoveryWaitSecs = 30 } = opts;
+    if (maxWaitSecs !== null && !(typeof maxWaitSecs === 'number' && maxWaitSecs >= 0)) {
+      throw invalidArgument('maxWaitSecs', 'a non-negative number of seconds or null', maxWaitSecs);
+    }
+    if (!(Number.isFinite(recoveryWaitSecs) && recoveryWaitSecs >= 0)) {
+      throw invalidArgument('recoveryWaitSecs', 'a non-negative number of seconds', recoveryWaitSecs);
+    }
+    this.maxWaitSecs = maxWaitSecs;
+    this.recoveryWaitSecs = recoveryWaitSecs;
+  }
+
+  private getSessionManager(): SessionManager {
+    this.sessionManager ??= new SessionManager({
+      graph: this.graph,
+      localInitOp: this.scaffold.localInitOp,
+      localInitFeedDict: this.scaffold.localInitFeedDict,
+      readyOp: this.scaffold.readyOp,
+      readyForLocalInitOp: this.scaffold.readyForLocalInitOp,
+      recoveryWaitSecs: this.recoveryWaitSecs,
+    });
+    return this.sessionManager;
+  }
+
+  async createSession(): Promise<Session> {
+    this.scaffold.finalize(this.graph);
+    return this.getSessionManager().waitForSession(this.master, { config: this.config, maxWaitSecs: this.maxWaitSecs });
+  }
+}

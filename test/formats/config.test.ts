@@ -1,0 +1,54 @@
+// Typed builders for ConfigProto and RunOptions from plain camelCase objects (issue 3, Build).
+import { describe, expect, it } from 'vitest';
+import { toBinary } from '@bufbuild/protobuf';
+import { ConfigProtoSchema, RunOptionsSchema, RunOptions_TraceLevel, decodeBinary } from '../../lib/proto';
+import { configProto, runOptions, serializeConfigProto, serializeRunOptions, type ConfigProtoInit } from '../../lib/core/config';
+import { ArgumentError } from '../../lib/core/errors';
+import { Graph } from '../../lib/core/graph';
+import { Session } from '../../lib/core/session';
+
+describe('configProto() / runOptions()', () => {
+  it('build nested messages, maps, 64-bit fields and enums from plain objects', () => {
+    const init: ConfigProtoInit = {
+      interOpParallelismThreads: 1,
+      intraOpParallelismThreads: 2,
+      deviceCount: { CPU: 1, GPU: 0 },
+      gpuOptions: { allowGrowth: true, perProcessGpuMemoryFraction: 0.5 },
+      operationTimeoutInMs: 1500,
+      graphOptions: { optimizerOptions: { optLevel: 'L0' } },
+      allowSoftPlacement: true,
+    };
+    const c = configProto(init);
+    expect(c.$typeName).toBe('tensorflow.ConfigProto');
+    expect(c.deviceCount).toEqual({ CPU: 1, GPU: 0 });
+    expect(c.gpuOptions?.allowGrowth).toBe(true);
+    expect(c.operationTimeoutInMs).toBe(1500n);
+    expect(c.graphOptions?.optimizerOptions?.optLevel).toBe(-1);
+    const bytes = serializeConfigProto(init);
+    expect(toBinary(ConfigProtoSchema, decodeBinary(ConfigProtoSchema, bytes))).toEqual(bytes);
+    expect(configProto(bytes).intraOpParallelismThreads).toBe(2);
+
+    const r = runOptions({ traceLevel: 'FULL_TRACE', timeoutInMs: 5000n, outputPartitionGraphs: true });
+    expect(r.traceLevel).toBe(RunOptions_TraceLevel.FULL_TRACE);
+    expect(runOptions({ traceLevel: RunOptions_TraceLevel.SOFTWARE_TRACE }).traceLevel).toBe(RunOptions_TraceLevel.SOFTWARE_TRACE);
+    expect(decodeBinary(RunOptionsSchema, serializeRunOptions({ timeoutInMs: 7 })).timeoutInMs).toBe(7n);
+  });
+
+  it('name the parameter of a bad field, value or serialization', () => {
+    const param = (f: () => unknown) => { try { f(); } catch (e) { expect(e).toBeInstanceOf(ArgumentError); return (e as ArgumentError).param; } return undefined; };
+    // @ts-expect-error a typo is a compile error too
+    expect(param(() => configProto({ interOpParalelismThreads: 2 }))).toBe('config.interOpParalelismThreads');
+    // @ts-expect-error wrong type
+    expect(param(() => configProto({ gpuOptions: { allowGrowth: 'yes' } }))).toBe('config.gpuOptions.allowGrowth');
+    expect(param(() => runOptions({ traceLevel: 'EVERYTHING' }))).toBe('options.traceLevel');
+    expect(param(() => runOptions(Uint8Array.from([0xff, 0xff]), 'runOptions'))).toBe('runOptions');
+  });
+
+  it('a built ConfigProto is accepted by Session', async () => {
+    const g = new Graph();
+    g.addOp({ type: 'Const', name: 'c', attrs: { dtype: 'float32', value: 2 } });
+    const s = new Session(g, { config: configProto({ intraOpParallelismThreads: 1, interOpParallelismThreads: 1 }) });
+    expect(Array.from((await s.run('c:0'))!.data as Float32Array)).toEqual([2]);
+    await s.close();
+  });
+});

@@ -1,0 +1,291 @@
+/**
+ * Every error of SPEC-MTS §13 raised by the global step, the Scaffold, the SessionManager, the
+ * session creators, the basic hooks and MonitoredTrainingSession: class and message (issue 6,
+ * "It must show" 6). The hook-framework errors (feed conflicts, run after stop, double close,
+ * runStepFn, ...) are covered by test/unit.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DeadlineExceededError, RuntimeError, ValueError } from '../../lib/core/errors';
+import { Graph } from '../../lib/core/graph';
+import { Session } from '../../lib/core/session';
+import { MonitoredTrainingSession } from '../../lib/train/monitored-training-session';
+import { MonitoredSession } from '../../lib/train/monitored-session';
+import { ChiefSessionCreator } from '../../lib/train/session-creators';
+import { SessionManager } from '../../lib/train/session-manager';
+import { Scaffold } from '../../lib/train/scaffold';
+import { Saver } from '../../lib/train/saver';
+import {
+  assertGlobalStep, createGlobalStep, getGlobalStep, getOrCreateGlobalStep, globalStepReadTensor,
+} from '../../lib/train/global-step';
+import { StopAtStepHook } from '../../lib/hooks/basic/stop-at-step-hook';
+import { CheckpointSaverHook } from '../../lib/hooks/basic/checkpoint-saver-hook';
+import { StepCounterHook } from '../../lib/hooks/basic/step-counter-hook';
+import { SummarySaverHook } from '../../lib/hooks/basic/summary-saver-hook';
+import { GlobalStepWaiterHook } from '../../lib/hooks/basic/global-step-waiter-hook';
+import { ProfilerHook } from '../../lib/hooks/basic/profiler-hook';
+import type { SessionRunHookLike } from '../../lib/hooks/session-run-hook';
+import * as logging from '../../lib/train/logging';
+import { loadFixtureGraph, tmpDir } from './support';
+
+/** A graph with a float variable `w` (initializer `w/Assign`) and, optionally, the global step. */
+function smallGraph(withGlobalStep = true): Graph {
+  const g = new Graph();
+  if (withGlobalStep) getOrCreateGlobalStep(g);
+  const w = g.addOp({ type: 'VariableV2', name: 'w', attrs: { dtype: 'float32', shape: [] } });
+  const c = g.addOp({ type: 'Const', name: 'w/Initializer/Const', attrs: { dtype: 'float32', value: 0.5 } });
+  g.addOp({ type: 'Assign', name: 'w/Assign', inputs: [w, c] });
+  g.addToCollection('variables', w);
+  return g;
+}
+
+/** Asserts the class (instanceof) and the exact message. */
+function expectThrows(fn: () => unknown, Cls: new (...args: never[]) => Error, message: string): void {
+  let error: unknown = null;
+  try {
+    fn();
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(Cls);
+  expect((error as Error).message).toBe(message);
+}
+
+async function expectRejects(p: Promise<unknown>, Cls: new (...args: never[]) => Error, message: string): Promise<void> {
+  const error = await p.then(() => null, (e: unknown) => e);
+  expect(error).toBeInstanceOf(Cls);
+  expect((error as Error).message).toBe(message);
+}
+
+function quietly<T>(fn: () => Promise<T>): Promise<T> {
+  const capture = logging.captureLogs();
+  return fn().finally(() => capture.restore());
+}
+
+describe('validation errors of the hooks (SPEC-MTS §13)', () => {
+  it('SecondOrStepTimer, through the hooks that take a period', () => {
+    const dir = tmpDir();
+    const neither = 'Either every_secs or every_steps should be provided.';
+    const both = 'Can not provide both every_secs and every_steps.';
+    expectThrows(() => new CheckpointSaverHook({ checkpointDir: dir }), ValueError, neither);
+    expectThrows(() => new CheckpointSaverHook({ checkpointDir: dir, saveSecs: 1, saveSteps: 1 }), ValueError, both);
+    expectThrows(() => new SummarySaverHook({ summaryOp: 's:0' }), ValueError, neither);
+    expectThrows(() => new SummarySaverHook({ summaryOp: 's:0', saveSecs: 1, saveSteps: 2 }), ValueError, both);
+    expectThrows(() => new ProfilerHook({ outputDir: dir }), ValueError, neither);
+  });
+
+  it('StopAtStepHook', () => {
+    expectThrows(() => new StopAtStepHook({}), ValueError, 'One of num_steps or last_step must be specified.');
+    expectThrows(() => new StopAtStepHook({ numSteps: 1, lastStep: 2 }), ValueError, 'Only one of num_steps or last_step can be specified.');
+    expect(() => new StopAtStepHook({ numSteps: undefined, lastStep: 3 })).not.toThrow();
+  });
+
+  it('CheckpointSaverHook: saver and scaffold', () => {
+    const g = smallGraph();
+    const saver = new Saver({ graph: g });
+    expectThrows(() => new CheckpointSaverHook({ checkpointDir: tmpDir(), saveSteps: 1, saver, scaffold: new Scaffold() }), ValueError, 'You cannot provide both saver and scaffold.');
+  });
+
+  it('StepCounterHook: exactly one period (Python\'s default of 100 steps counts as given)', () => {
+    const msg = 'exactly one of every_n_steps and every_n_secs should be provided.';
+    expectThrows(() => new StepCounterHook({ everyNSteps: null }), ValueError, msg);
+    expectThrows(() => new StepCounterHook({ everyNSecs: 5 }), ValueError, msg);
+    expect(() => new StepCounterHook({ everyNSteps: null, everyNSecs: 5 })).not.toThrow();
+  });
+
+  it('SummarySaverHook: exactly one of scaffold and summaryOp', () => {
+    const msg = 'Exactly one of scaffold or summary_op must be provided.';
+    expectThrows(() => new SummarySaverHook({ saveSteps: 1 }), ValueError, msg);
+    expectThrows(() => new SummarySaverHook({ saveSteps: 1, scaffold: new Scaffold(), summaryOp: 's:0' }), ValueError, msg);
+  });
+
+  it.each([
+    ['StopAtStepHook', () => new StopAtStepHook({ lastStep: 1 })],
+    ['CheckpointSaverHook', () => new CheckpointSaverHook({ checkpointDir: tmpDir(), saveSteps: 1 })],
+    ['StepCounterHook', () => new StepCounterHook({})],
+    ['SummarySaverHook', () => new SummarySaverHook({ saveSteps: 1, summaryOp: 's:0' })],
+    ['_GlobalStepWaiterHook', () => new GlobalStepWaiterHook({ waitUntilStep: 1 })],
+    ['ProfilerHook', () => new ProfilerHook({ saveSteps: 1, outputDir: tmpDir() })],
+  ] as Array<[string, () => SessionRunHookLike]>)('%s needs a global step in begin()', async (name, make) => {
+    const g = smallGraph(false);
+    const hook = make();
+    const creator = new ChiefSessionCreator({ graph: g });
+    await expectRejects(quietly(() => MonitoredSession.create({ sessionCreator: creator, hooks: [hook], graph: g })), RuntimeError, `Global step should be created to use ${name}.`);
+  });
+
+  it('CheckpointSaverHook without a saver, scaffold or single item in savers', async () => {
+    const g = smallGraph();
+    const run = (hook: CheckpointSaverHook) => quietly(async () => {
+      const sess = await MonitoredSession.create({ sessionCreator: { createSession: async () => new Session(g) }, hooks: [hook], graph: g });
+      await sess.close();
+    });
+    await expectRejects(run(new CheckpointSaverHook({ checkpointDir: tmpDir(), saveSteps: 1 })), RuntimeError, 'No items in collection savers. Please add a saver to the collection or provide a saver or scaffold.');
+    g.unfinalize();
+    g.addToCollection('savers', new Saver({ graph: g }));
+    g.addToCollection('savers', new Saver({ graph: g }));
+    await expectRejects(run(new CheckpointSaverHook({ checkpointDir: tmpDir(), saveSteps: 1 })), RuntimeError, 'More than one item in collection savers. Please indicate which one to use by passing it to the constructor.');
+  });
+
+  it('ProfilerHook: a tag used twice in one events file', async () => {
+    const dir = tmpDir();
+    const run = () => quietly(async () => {
+      const g = smallGraph();
+      g.addOp({ type: 'AssignAdd', name: 'inc', inputs: ['global_step', g.addOp({ type: 'Const', name: 'one', attrs: { dtype: 'int64', value: 1n } })] });
+      const sess = await MonitoredTrainingSession({ graph: g, hooks: [new ProfilerHook({ saveSteps: 1, outputDir: dir })] });
+      await sess.using(async (s) => { for (let i = 0; i < 2; i++) await s.run('inc'); });
+    });
+    await run();
+    expect(fs.existsSync(path.join(dir, 'timeline-2.json'))).toBe(true);
+    await expectRejects(run(), ValueError, 'The provided tag was already used for this event type');
+  });
+});
+
+describe('validation errors of the global step (SPEC-MTS §6)', () => {
+  it('createGlobalStep when one exists', () => {
+    const g = smallGraph();
+    expectThrows(() => createGlobalStep(g), ValueError, '"global_step" already exists.');
+  });
+
+  it('assertGlobalStep: not a tensor, not an integer type, not scalar', () => {
+    const g = new Graph();
+    const f = g.addOp({ type: 'VariableV2', name: 'global_step', attrs: { dtype: 'float32', shape: [] } });
+    expectThrows(() => assertGlobalStep('global_step'), TypeError, 'Existing "global_step" must be a Variable or Tensor: global_step.');
+    expectThrows(() => getGlobalStep(g), TypeError, 'Existing "global_step" does not have integer type: <dtype: \'float32\'>');
+    expect(() => assertGlobalStep(f.output(0))).toThrow(TypeError);
+    const g2 = new Graph();
+    g2.addOp({ type: 'VariableV2', name: 'global_step', attrs: { dtype: 'int64', shape: [2] } });
+    expectThrows(() => getGlobalStep(g2), TypeError, 'Existing "global_step" is not scalar: (2,)');
+  });
+
+  it('more than one item in the global_step collection: an ERROR log and null', () => {
+    const g = smallGraph();
+    g.addToCollection('global_step', g.tensor('w:0'));
+    const capture = logging.captureLogs();
+    expect(getGlobalStep(g)).toBeNull();
+    capture.restore();
+    expect(capture.messages(logging.Level.ERROR)).toEqual(['Multiple tensors in global_step collection.']);
+  });
+
+  it('more than one cached read tensor', () => {
+    const g = smallGraph();
+    const read = globalStepReadTensor(g)!;
+    g.addToCollection('global_step_read_op_cache', read);
+    expectThrows(() => globalStepReadTensor(g), RuntimeError, 'There are multiple items in collection global_step_read_op_cache. There should be only one.');
+  });
+});
+
+describe('validation errors of the Scaffold and the graph', () => {
+  it('copyFromScaffold must be a Scaffold', () => {
+    expectThrows(() => new Scaffold({ copyFromScaffold: {} as Scaffold }), TypeError, 'copy_from_scaffold is not a Scaffold instance.');
+  });
+
+  it('more than one item in a collection: Python\'s unformatted message', () => {
+    const g = smallGraph();
+    g.addToCollection('init_op', g.addOp({ type: 'NoOp', name: 'a' }));
+    g.addToCollection('init_op', g.addOp({ type: 'NoOp', name: 'b' }));
+    expectThrows(() => new Scaffold().finalize(g), RuntimeError, 
+      '(\'More than one item in the collection "%s". Please indicate which one to use by passing it to the tf.Scaffold constructor as:  '
+      + 'tf.Scaffold(%s=item to use)\', \'init_op\', \'init_op\')');
+  });
+
+  it('adding an op after finalize() names the Scaffold', () => {
+    const g = smallGraph();
+    quietlySync(() => new Scaffold().finalize(g));
+    expect(() => g.addOp({ type: 'NoOp', name: 'late' })).toThrow(RuntimeError);
+    expect(() => g.addOp({ type: 'NoOp', name: 'late' })).toThrow(/^Graph is finalized and cannot be modified\. .*Scaffold\.finalize\(\)/);
+  });
+});
+
+function quietlySync<T>(fn: () => T): T {
+  const capture = logging.captureLogs();
+  try {
+    return fn();
+  } finally {
+    capture.restore();
+  }
+}
+
+describe('validation errors of the SessionManager and the session creators (SPEC-MTS §3)', () => {
+  it('readyForLocalInitOp without localInitOp', () => {
+    const g = smallGraph();
+    expectThrows(() => new SessionManager({ graph: g, readyForLocalInitOp: 'w:0' }), ValueError, 'If you pass a ready_for_local_init_op you must also pass a local_init_op , ready_for_local_init_op [w:0]');
+  });
+
+  it('checkpointDir and checkpointFilenameWithPath together', async () => {
+    const g = smallGraph();
+    const saver = new Saver({ graph: g });
+    await expectRejects(new SessionManager({ graph: g }).prepareSession('', { saver, checkpointDir: tmpDir(), checkpointFilenameWithPath: 'x', initOp: 'w/Assign' }), ValueError, 'Can not provide both checkpoint_dir and checkpoint_filename_with_path.');
+  });
+
+  it('nothing to initialize with', async () => {
+    await expectRejects(new SessionManager({ graph: smallGraph() }).prepareSession(''), RuntimeError, 'Model is not initialized and no init_op or init_fn or local_init_op was given');
+  });
+
+  it('init that leaves global variables uninitialized: not ready for local init', async () => {
+    const g = smallGraph();
+    const noop = g.addOp({ type: 'NoOp', name: 'noop' });
+    await expectRejects(quietly(() => new ChiefSessionCreator({ graph: g, scaffold: new Scaffold({ initOp: noop }) }).createSession()), RuntimeError, 'Init operations did not make model ready for local_init.  Init op: noop, init fn: None, '
+        + 'error: Variables not initialized: global_step, w');
+  });
+
+  it('init that leaves a local variable uninitialized: not ready', async () => {
+    const g = smallGraph();
+    const lv = g.addOp({ type: 'VariableV2', name: 'lv', attrs: { dtype: 'float32', shape: [] } });
+    g.addOp({ type: 'Assign', name: 'lv/Assign', inputs: [lv, g.addOp({ type: 'Const', name: 'lv/init', attrs: { dtype: 'float32', value: 0 } })] });
+    g.addToCollection('local_variables', lv);
+    const noop = g.addOp({ type: 'NoOp', name: 'no_local_init' });
+    await expectRejects(quietly(() => new ChiefSessionCreator({ graph: g, scaffold: new Scaffold({ localInitOp: noop }) }).createSession()), RuntimeError, 'Init operations did not make model ready.  Init op: group_deps, init fn: None, '
+        + 'local_init_op: no_local_init, error: Variables not initialized: lv');
+  });
+
+  it('a worker whose chief never makes the model ready: DeadlineExceededError after maxWaitSecs', async () => {
+    const capture = logging.captureLogs();
+    try {
+      await expectRejects(MonitoredTrainingSession({ graph: loadFixtureGraph('linear'), isChief: false, maxWaitSecs: 1 }), DeadlineExceededError, 'Session was not ready after waiting 1 secs.');
+    } finally {
+      capture.restore();
+    }
+  });
+});
+
+describe('validation errors of MonitoredTrainingSession (SPEC-MTS §1)', () => {
+  const graph = () => loadFixtureGraph('linear');
+
+  it('both checkpoint periods, or both summary periods', async () => {
+    const both = 'Can not provide both every_secs and every_steps.';
+    await expectRejects(quietly(() => MonitoredTrainingSession({ graph: graph(), checkpointDir: tmpDir(), saveCheckpointSecs: 10, saveCheckpointSteps: 5 })),
+      ValueError, both);
+    await expectRejects(quietly(() => MonitoredTrainingSession({ graph: graph(), checkpointDir: tmpDir(), saveSummariesSecs: 10, saveSummariesSteps: 5 })),
+      ValueError, both);
+  });
+
+  it('a checkpoint or summary directory without a global step fails at StepCounterHook', async () => {
+    await expectRejects(quietly(() => MonitoredTrainingSession({ graph: smallGraph(false), checkpointDir: tmpDir() })), RuntimeError, 'Global step should be created to use StepCounterHook.');
+  });
+
+  it('no directories: works without a global step', async () => {
+    const sess = await quietly(() => MonitoredTrainingSession({ graph: smallGraph(false) }));
+    expect((await sess.run('w:0')).data[0]).toBe(0.5);
+    await sess.close();
+  });
+
+  it('a state file naming deleted checkpoint files: ValueError, not a fresh start (§12.20)', async () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'checkpoint'), `model_checkpoint_path: "${dir}/model.ckpt-7"\n`);
+    await expectRejects(quietly(() => MonitoredTrainingSession({ graph: graph(), checkpointDir: dir })), ValueError, `The passed save_path is not a valid checkpoint: ${dir}/model.ckpt-7`);
+  });
+
+  it('a state file without model_checkpoint_path: ValueError (§12.21)', async () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'checkpoint'), `all_model_checkpoint_paths: "${dir}/model.ckpt-7"\n`);
+    await expectRejects(quietly(() => MonitoredTrainingSession({ graph: graph(), checkpointDir: dir })), ValueError, `Invalid checkpoint state loaded from ${dir}`);
+  });
+
+  it('bad option values name the option', async () => {
+    await expect(MonitoredTrainingSession({} as never)).rejects.toMatchObject({ name: 'ArgumentError', param: 'graph' });
+    await expect(MonitoredTrainingSession({ graph: graph(), isChief: 'yes' } as never)).rejects.toMatchObject({ param: 'isChief' });
+    await expect(MonitoredTrainingSession({ graph: graph(), saveCheckpointSteps: '5' } as never)).rejects.toMatchObject({ param: 'saveCheckpointSteps' });
+    await expect(MonitoredTrainingSession({ graph: graph(), checkpointDirectory: 'x' } as never)).rejects.toMatchObject({ param: 'checkpointDirectory' });
+  });
+});
