@@ -176,14 +176,21 @@ export class Graph {
     return loadGraphSync(source, opts);
   }
 
-  /** A new graph from a GraphDef message or its bytes (binary or text): Python's `tf.import_graph_def`. */
+  /**
+   * A new graph (or `opts.graph`) from a GraphDef message or its bytes (binary or text): Python's
+   * `tf.import_graph_def`, plus the variables and saver recognised from the nodes.
+   */
   static fromGraphDef(graphDef: GraphDef | Uint8Array, opts?: FromGraphDefOptions): Graph {
     return graphFromGraphDef(graphDef, opts);
   }
 
   /**
-   * A new graph from a MetaGraphDef (a message, its bytes, or a file path read synchronously):
-   * Python's `tf.compat.v1.train.import_meta_graph` with `importScope`, `clearDevices`, `inputMap`.
+   * A new graph (or `opts.graph`) from a MetaGraphDef (a message, its bytes, or a file path read
+   * synchronously): Python's `tf.compat.v1.train.import_meta_graph` with `importScope`,
+   * `clearDevices`, `inputMap`, `restoreCollectionsPredicate`.
+   * @example
+   *   const g = Graph.fromMetaGraph('model.meta', { importScope: 'tower_0', clearDevices: true });
+   *   g.saverDef?.restoreOpName; // 'tower_0/save/restore_all'
    */
   static fromMetaGraph(metaGraphDef: MetaGraphDef | Uint8Array | string, opts?: FromMetaGraphOptions): Graph {
     return graphFromMetaGraph(metaGraphDef, opts);
@@ -216,7 +223,7 @@ export class Graph {
       message = graphDef;
       bytes = toBinary(GraphDefSchema, graphDef);
     } else {
-      throw invalidArgument('graphDef', 'a Uint8Array of a serialized GraphDef or a GraphDef message', graphDef);
+      throw invalidArgument('graphDef', 'a Uint8Array of a serialized GraphDef', graphDef);
     }
     checkGraphDefSupported(message, { file: opts.source });
     const inputMap = Object.entries(opts.inputMap ?? {}).map(([key, dst]) => {

@@ -36,6 +36,11 @@ export interface GraphImportOptions {
   inputMap?: Record<string, TensorRef>;
   /** The name used in error messages when the input is not a path. */
   source?: string;
+  /**
+   * Import into this graph instead of a new one (Python imports into the default graph); needed for
+   * an `inputMap` onto existing tensors. The call returns this graph.
+   */
+  graph?: Graph;
 }
 
 /** Options of loading a GraphDef (which has no collections). */
@@ -102,7 +107,7 @@ export function loadGraphSync(source: string | Uint8Array, opts: LoadGraphOption
 function graphFromBytes(bytes: Uint8Array, opts: LoadGraphOptions): Graph {
   checkOptions(opts);
   const parsed = parseGraphBytes(bytes, { file: opts.source });
-  const graph = new Graph();
+  const graph = opts.graph ?? new Graph();
   if (parsed.metaGraphDef) importMetaGraph(graph, parsed.metaGraphDef, opts);
   else importGraphDefInto(graph, parsed.graphDef!, opts);
   return graph;
@@ -121,7 +126,7 @@ export function graphFromGraphDef(graphDef: GraphDef | Uint8Array, opts: FromGra
   } else {
     throw invalidArgument('graphDef', 'a tensorflow.GraphDef message or its serialized bytes', graphDef);
   }
-  const graph = new Graph();
+  const graph = opts.graph ?? new Graph();
   importGraphDefInto(graph, gd, opts);
   return graph;
 }
@@ -142,13 +147,14 @@ export function graphFromMetaGraph(meta: MetaGraphDef | Uint8Array | string, opt
   } else {
     throw invalidArgument('metaGraphDef', 'a tensorflow.MetaGraphDef message, its bytes or a file path', meta);
   }
-  const graph = new Graph();
+  const graph = opts.graph ?? new Graph();
   importMetaGraph(graph, m, { ...opts, source });
   return graph;
 }
 
 function checkOptions(opts: LoadGraphOptions): void {
   if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object', opts);
+  if (opts.graph !== undefined && !(opts.graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', opts.graph);
   if (opts.importScope !== undefined && typeof opts.importScope !== 'string') throw invalidArgument('importScope', 'a string', opts.importScope);
   if (opts.clearDevices !== undefined && typeof opts.clearDevices !== 'boolean') throw invalidArgument('clearDevices', 'a boolean', opts.clearDevices);
   if (opts.inputMap !== undefined && (opts.inputMap === null || typeof opts.inputMap !== 'object')) {

@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import { Tensor } from '../core/tensor';
 import { dtypeFromEnum, type DType } from '../core/dtypes';
-import { ValueError, invalidArgument } from '../core/errors';
+import { DataLossError, OutOfRangeError, TFError, ValueError, errorForCode, invalidArgument } from '../core/errors';
 import { native, type NativeCheckpointReader } from '../native';
 import { latestCheckpointSync } from './checkpoint-state';
 
@@ -38,7 +38,11 @@ export class CheckpointReader {
   constructor(prefix: string) {
     if (typeof prefix !== 'string' || prefix === '') throw invalidArgument('prefix', 'a checkpoint prefix string', prefix);
     this.prefix = prefix;
-    this.handle = new (native().NativeCheckpointReader)(prefix);
+    try {
+      this.handle = new (native().NativeCheckpointReader)(prefix);
+    } catch (e) {
+      throw checkpointError(e, prefix, `${prefix}.index`);
+    }
   }
 
   private live(): NativeCheckpointReader {
@@ -73,7 +77,11 @@ export class CheckpointReader {
   /** The tensor stored under `name`; NotFoundError "Key <name> not found in checkpoint" when absent. */
   getTensor(name: string): Tensor {
     if (typeof name !== 'string') throw invalidArgument('name', 'a checkpoint key string', name);
-    return Tensor.fromRaw(this.live().tensor(name));
+    try {
+      return Tensor.fromRaw(this.live().tensor(name));
+    } catch (e) {
+      throw checkpointError(e, this.prefix);
+    }
   }
 
   /** Frees TF's reader. Idempotent. */
@@ -85,6 +93,25 @@ export class CheckpointReader {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/**
+ * A TF error about a checkpoint's files, made to name them: TF's own message for a damaged index
+ * ("not an sstable (bad magic number)") or a short data file ("Read less bytes than requested") does
+ * not say which checkpoint. The class is kept, except that a short read becomes DataLossError: it
+ * means a truncated file, not the end of an input (OutOfRangeError ends training in a monitored
+ * session). The original error is the `cause`.
+ */
+export function checkpointError(err: unknown, prefix: string, file?: string): unknown {
+  if (!(err instanceof TFError) || err.message.includes(prefix)) return err;
+  const nl = err.message.indexOf('\n');
+  const first = nl < 0 ? err.message : err.message.slice(0, nl);
+  const rest = nl < 0 ? '' : err.message.slice(nl);
+  const e = err instanceof OutOfRangeError
+    ? new DataLossError(`${first}: a data file of checkpoint ${prefix} (${prefix}.data-?????-of-?????) is shorter than its index says${rest}`)
+    : errorForCode(err.code, `${first} (checkpoint ${prefix}${file ? `, file ${file}` : ''})${rest}`);
+  Object.defineProperty(e, 'cause', { value: err, enumerable: false, writable: true, configurable: true });
+  return e;
 }
 
 function isDirectory(p: string): boolean {

@@ -35,7 +35,7 @@ import * as logging from './logging';
 import {
   checkpointExists, getCheckpointMtimes, metaGraphFilename, removeCheckpoint, updateCheckpointState,
 } from './checkpoint-state';
-import { CheckpointReader } from './checkpoint-reader';
+import { CheckpointReader, checkpointError } from './checkpoint-reader';
 import { findVariables, resolveVariable, type GraphVariable, type VariableRef } from './variables';
 import { buildSaverDef, sliceSpecOf, validateSaveables, type Saveable } from './saver/builder';
 import { hasPathComponents, isDirectory, pyBasename, pyDirname } from './saver/files';
@@ -496,7 +496,7 @@ export class Saver {
     } catch (e) {
       if (e instanceof NotFoundError) throw wrapRestoreError(e, MISSING_KEY);
       if (e instanceof InvalidArgumentError) throw wrapRestoreError(e, MISMATCH);
-      throw e;
+      throw checkpointError(e, savePath);
     }
   }
 

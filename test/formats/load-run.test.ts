@@ -85,3 +85,21 @@ describe('Graph.load() runs every fixture as Python did', () => {
     }
   }
 });
+
+describe('Graph.load() into an existing graph', () => {
+  it('maps inputs onto its tensors and re-scopes names, as import_meta_graph(input_map=...) does', async () => {
+    const g = new Graph();
+    g.addOp({ type: 'Const', name: 'batch', attrs: { dtype: 'float32', value: [1, 2, 3] } });
+    const same = await Graph.load(fixturePath('linear', 'model.meta'), { graph: g, importScope: 'm', inputMap: { 'x:0': 'batch:0' } });
+    expect(same).toBe(g);
+    expect(g.collections.initOp()?.name).toBe('m/init');
+    expect(g.saverDef?.filenameTensorName).toBe('m/save/Const:0');
+    const s = session(g);
+    await s.run('m/init');
+    expect(Array.from((await s.run('m/pred:0'))!.data as Float32Array)).toEqual([-0.25, 0, 0.25]);
+    // A second import of the same file under the same scope gets a fresh one, as in Python.
+    Graph.loadSync(fixturePath('linear', 'graph.pb'), { graph: g, importScope: 'm' });
+    expect(g.hasOperation('m_1/pred')).toBe(true);
+    expect(g.getCollection('variables', 'm_1/').map((v) => (v as { variableName: string }).variableName)).toEqual(['m_1/global_step:0', 'm_1/w:0', 'm_1/b:0']);
+  });
+});

@@ -72,17 +72,20 @@ describe('MonitoredTrainingSession hook lists (SPEC-MTS §1.3, §1.4)', () => {
   });
 
   it('worker: only the user hooks; chief-only hooks, directories and periods are ignored', async () => {
-    // A chief in the same process makes the variables... of its own session; an in-process worker
-    // would wait forever, so the worker here gets a model that needs no initialization.
+    // No chief here: the worker's own local init op initializes the global step, so it is ready at once.
     const { Graph } = await import('../../lib/core/graph');
     const { getOrCreateGlobalStep } = await import('../../lib/train/global-step');
     const g = new Graph();
     getOrCreateGlobalStep(g);
-    const scaffold = new Scaffold({ readyOp: g.addOp({ type: 'Const', name: 'ready', attrs: { dtype: 'string', value: { dtype: 'string', shape: [0], data: [] } } }), readyForLocalInitOp: null, localInitOp: g.addOp({ type: 'NoOp', name: 'local' }) });
+    const scaffold = new Scaffold({
+      readyOp: g.addOp({ type: 'Const', name: 'ready', attrs: { dtype: 'string', value: { dtype: 'string', shape: [0], data: [] } } }),
+      readyForLocalInitOp: g.addOp({ type: 'NoOp', name: 'always_ready' }),
+      localInitOp: 'global_step/Assign',
+    });
     const dir = tmpDir();
     const capture = logging.captureLogs();
     const sess = await MonitoredTrainingSession({
-      graph: g, isChief: false, scaffold, checkpointDir: dir, chiefOnlyHooks: chiefOnly(), hooks: user(), saveCheckpointSteps: 1,
+      graph: g, isChief: false, scaffold, checkpointDir: dir, chiefOnlyHooks: chiefOnly(), hooks: user(), saveCheckpointSteps: 1, maxWaitSecs: 1,
     }).finally(() => capture.restore());
     expect(names(sess.hooks)).toEqual(['StopAtStepHook']);
     await sess.close().catch(() => {});

@@ -16,6 +16,11 @@ import { latestCheckpoint } from '../../lib/train/checkpoint-state';
 import { loadCheckpoint } from '../../lib/train/checkpoint-reader';
 import { fixtureDir, loadExpected, resolveFeed } from '../fixtures/fixtures';
 import { requirePythonTF, runPythonJSONAsync } from '../support/python';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { Session } from '../../lib/core/session';
+import { chromeTraceFromStepStats } from '../../lib/hooks/basic/profiler-hook';
+import { RunMetadataSchema } from '../../lib/proto/gen/tensorflow/core/protobuf/config_pb';
+import { StepStatsSchema, type StepStats } from '../../lib/proto/gen/tensorflow/core/framework/step_stats_pb';
 import { eventFiles, eventKinds, loadFixtureGraph, tmpDir } from './support';
 
 interface RunReport {
@@ -79,11 +84,17 @@ def session(d, hook, first_step):
             'values': {k: {'dtype': str(v.dtype), 'hex': np.asarray(v).tobytes().hex()} for k, v in values.items()},
             'events': [kinds(f) for f in sorted(glob.glob(os.path.join(d, 'events.out.tfevents.*')))]}
 
+from tensorflow.core.framework import step_stats_pb2
+from tensorflow.python.client import timeline
+stats = step_stats_pb2.StepStats.FromString(open(sys.argv[3], 'rb').read())
+traces = [timeline.Timeline(stats).generate_chrome_trace_format(show_dataflow=flow, show_memory=mem)
+          for flow, mem in ((True, False), (False, False), (True, True))]
+
 d = os.path.join(work, 'run')
 first = session(d, tf1.train.StopAtStepHook(last_step=6), 1)
 time.sleep(1.1)  # an events file opened in the same second would truncate the first one (SPEC-MTS 8.2)
 restart = session(d, tf1.train.StopAtStepHook(num_steps=4), 1 + first['runs'])
-emit({'dir': d, 'first': first, 'restart': restart})
+emit({'dir': d, 'first': first, 'restart': restart, 'traces': traces})
 `;
 
 const expected = loadExpected('linear');
@@ -128,6 +139,19 @@ async function ourSession(dir: string, hook: StopAtStepHook, firstStep: number):
   };
 }
 
+async function tracedStepStats(): Promise<StepStats> {
+  const graph = loadFixtureGraph('linear');
+  const session = new Session(graph, { config: { interOpParallelismThreads: 1, intraOpParallelismThreads: 1 } });
+  try {
+    await session.run('init');
+    const sink: { bytes?: Uint8Array } = {};
+    await session.run(['train', 'loss:0'], feedsFor(1), { options: { traceLevel: 3 }, runMetadata: sink });
+    return fromBinary(RunMetadataSchema, sink.bytes!).stepStats!;
+  } finally {
+    await session.close();
+  }
+}
+
 /** File names with the events file's name (which differs by design, see lib/summary) replaced. */
 const withoutEventNames = (files: string[]) => files.map((f) => (f.startsWith('events.out.tfevents.') ? 'events.out.tfevents.*' : f));
 /** INFO lines, with the directory and the measured rates replaced. */
@@ -136,18 +160,36 @@ const infoLines = (logs: Array<[string, string]>, dir: string) => logs
   .map(([, m]) => m.split(dir).join('<dir>').replace(/^global_step\/sec: .*$/, 'global_step/sec: <rate>'));
 
 describe('MonitoredTrainingSession parity with Python (linear fixture)', () => {
-  let py: { dir: string; first: RunReport; restart: RunReport };
+  let py: { dir: string; first: RunReport; restart: RunReport; traces: string[] };
   let ours: { dir: string; first: RunReport; restart: RunReport };
+
+  let stepStats: StepStats;
 
   beforeAll(async () => {
     requirePythonTF();
     const pyWork = tmpDir('tfm-mts-py-');
-    const python = runPythonJSONAsync<typeof py>(PY_SCRIPT, { args: [fixtureDir('linear'), pyWork] });
+    // The step stats of one traced train run, for the Chrome trace comparison.
+    stepStats = await tracedStepStats();
+    const statsFile = path.join(pyWork, 'step_stats.pb');
+    fs.writeFileSync(statsFile, toBinary(StepStatsSchema, stepStats));
+    const python = runPythonJSONAsync<typeof py>(PY_SCRIPT, { args: [fixtureDir('linear'), pyWork, statsFile] });
     const dir = path.join(tmpDir(), 'run');
     const first = await ourSession(dir, new StopAtStepHook({ lastStep: 6 }), 1);
     const restart = await ourSession(dir, new StopAtStepHook({ numSteps: 4 }), 1 + first.runs);
     ours = { dir, first, restart };
     py = await python;
+  });
+
+  it('writes the same Chrome trace as Python\'s client/timeline.py for the same step stats', () => {
+    expect(stepStats.devStats.length).toBeGreaterThan(0);
+    const ours = [
+      chromeTraceFromStepStats(stepStats, { showDataflow: true, showMemory: false }),
+      chromeTraceFromStepStats(stepStats, { showDataflow: false, showMemory: false }),
+      chromeTraceFromStepStats(stepStats, { showDataflow: true, showMemory: true }),
+    ];
+    expect(ours[0]).toBe(py.traces[0]);
+    expect(ours[1]).toBe(py.traces[1]);
+    expect(ours[2]).toBe(py.traces[2]);
   });
 
   describe('a fresh chief run', () => {

@@ -70,3 +70,28 @@ export function eventFiles(dir: string): string[] {
 }
 
 export { isMessage };
+
+/**
+ * A tiny TS-built training graph: the global step, a float variable `w` (0.5) in the `variables`
+ * collection, `train` (w -= 0.25 * w and global_step += 1), and a scalar summary `w_summary` in the
+ * `summaries` collection.
+ */
+export async function counterGraph(): Promise<Graph> {
+  const { getOrCreateGlobalStep } = await import('../../lib/train/global-step');
+  const g = new Graph();
+  const gs = getOrCreateGlobalStep(g);
+  const w = g.addOp({ type: 'VariableV2', name: 'w', attrs: { dtype: 'float32', shape: [] } });
+  g.addOp({ type: 'Assign', name: 'w/Assign', inputs: [w, g.addOp({ type: 'Const', name: 'w/Initializer/Const', attrs: { dtype: 'float32', value: 0.5 } })] });
+  g.addOp({ type: 'Identity', name: 'w/read', inputs: [w] });
+  g.addToCollection('variables', w);
+  const quarter = g.addOp({ type: 'Const', name: 'quarter', attrs: { dtype: 'float32', value: 0.25 } });
+  const delta = g.addOp({ type: 'Mul', name: 'delta', inputs: [w, quarter] });
+  const update = g.addOp({ type: 'AssignSub', name: 'update', inputs: [w, delta] });
+  const one = g.addOp({ type: 'Const', name: 'one', attrs: { dtype: 'int64', value: 1n } });
+  const inc = g.addOp({ type: 'AssignAdd', name: 'inc', inputs: [gs, one], controlInputs: [update] });
+  g.addOp({ type: 'NoOp', name: 'train', controlInputs: [inc] });
+  const tag = g.addOp({ type: 'Const', name: 'w_summary/tags', attrs: { dtype: 'string', value: 'w' } });
+  const summary = g.addOp({ type: 'ScalarSummary', name: 'w_summary', inputs: [tag, 'w/read:0'] });
+  g.addToCollection('summaries', summary.output(0));
+  return g;
+}

@@ -30,6 +30,11 @@ export interface StepCounterHookOptions {
 // Python's logging.log_first_n(WARN, ..., 5): at most 5 warnings per process.
 let notIncreasedWarnings = 0;
 
+/** @internal Tests: allow the "global step has not been increased" warning 5 more times. */
+export function resetNotIncreasedWarnings(): void {
+  notIncreasedWarnings = 0;
+}
+
 /** numpy/Python `%g`: 6 significant digits, trailing zeros dropped, exponent outside [1e-4, 1e6). */
 export function formatG(x: number): string {
   if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
