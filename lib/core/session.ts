@@ -10,13 +10,11 @@
  * A string with ':<n>' (or an Output) fetches a tensor; a plain name (or an Operation) runs the
  * operation and yields null, as in Python.
  */
-import { toBinary } from '@bufbuild/protobuf';
-import { ConfigProtoSchema, RunOptionsSchema } from '../proto/gen/tensorflow/core/protobuf/config_pb';
 import { ArgumentError, ClosedError, InvalidArgumentError, invalidArgument } from './errors';
 import { Graph, Operation, Output } from './graph';
 import { Tensor, TensorLike } from './tensor';
 import { DType } from './dtypes';
-import { messageFromPlain } from './plain-message';
+import { serializeConfigProto, serializeRunOptions, type ConfigProtoInit, type RunOptionsInit } from './config';
 import { native, NativeSession, FlatTensors, RunPlan } from '../native';
 
 export type Fetch = string | Output | Operation | null | readonly Fetch[] | { readonly [key: string]: Fetch };
@@ -28,8 +26,7 @@ export type FetchResult<F> =
           : unknown;
 export type Feeds = Record<string, TensorLike> | Map<string | Output, TensorLike>;
 
-/** Plain-object RunOptions (camelCase fields of tensorflow.RunOptions) or the message. */
-export type RunOptionsInit = Record<string, unknown>;
+export type { ConfigProtoInit, RunOptionsInit };
 /** Python's run_metadata out-parameter: `bytes` holds the serialized RunMetadata after the run. */
 export interface RunMetadataSink { bytes?: Uint8Array }
 export interface RunCallOptions { options?: RunOptionsInit | null; runMetadata?: RunMetadataSink | null }
@@ -38,7 +35,7 @@ export interface SessionOptions {
   /** '' (in-process, default) or 'grpc://host:port'. */
   target?: string;
   /** ConfigProto as a plain camelCase object, a message, or serialized bytes. */
-  config?: Record<string, unknown> | Uint8Array | null;
+  config?: ConfigProtoInit | Uint8Array | null;
 }
 
 // Flattened form of a fetch structure: tensor names to fetch, op names to run as targets.
@@ -142,9 +139,7 @@ export class Session {
     if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);
     const target = opts.target ?? '';
     if (typeof target !== 'string') throw invalidArgument('target', "a master string ('' or 'grpc://host:port')", target);
-    let config: Uint8Array | null = null;
-    if (opts.config instanceof Uint8Array) config = opts.config;
-    else if (opts.config) config = toBinary(ConfigProtoSchema, messageFromPlain(ConfigProtoSchema, opts.config, 'config'));
+    const config = opts.config ? serializeConfigProto(opts.config, 'config') : null;
     this.graph = graph;
     this.target = target;
     this.nativeSession = new (native().NativeSession)(graph.native, target, config);
@@ -220,7 +215,7 @@ export class Session {
       this.plans.set(key, plan);
     }
     let optionBytes: Uint8Array | null = null;
-    if (opts?.options) optionBytes = toBinary(RunOptionsSchema, messageFromPlain(RunOptionsSchema, opts.options, 'options'));
+    if (opts?.options) optionBytes = serializeRunOptions(opts.options, 'options');
     const sink = opts?.runMetadata ?? null;
     if (sink !== null && (typeof sink !== 'object')) throw invalidArgument('runMetadata', 'an object to receive { bytes }', sink);
     return { s, plan, feedTensors, optionBytes, sink, flat };
