@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import { Tensor } from '../core/tensor';
 import { dtypeFromEnum, type DType } from '../core/dtypes';
-import { DataLossError, OutOfRangeError, TFError, ValueError, errorForCode, invalidArgument } from '../core/errors';
+import { ClosedError, DataLossError, OutOfRangeError, TFError, ValueError, errorForCode, invalidArgument } from '../core/errors';
 import { native, type NativeCheckpointReader } from '../native';
 import { latestCheckpointSync } from './checkpoint-state';
 
@@ -46,7 +46,7 @@ export class CheckpointReader {
   }
 
   private live(): NativeCheckpointReader {
-    if (!this.handle) throw new ValueError(`The CheckpointReader for ${this.prefix} is closed.`);
+    if (!this.handle) throw new ClosedError(`CheckpointReader(${this.prefix})`);
     return this.handle;
   }
 

@@ -20,6 +20,8 @@ const hookKey = (i: number) => `hook:${i}`;
  */
 export class HookedSession extends WrappedSession {
   private stop = false;
+  /** The combined fetch of the previous run: reused when a run asks for the very same fetches. */
+  private lastFetches: Record<string, Fetch> | null = null;
 
   constructor(session: SessionLike, private readonly hooks: readonly SessionRunHookLike[]) {
     super(session);
@@ -47,7 +49,10 @@ export class HookedSession extends WrappedSession {
     const feed = await this.callHooksBeforeRun(runContext, actualFetches, feeds, options);
 
     const runMetadata = opts.runMetadata ?? {};
-    const outputs = await raw.run(actualFetches, feed, { options, runMetadata });
+    // The same object for the same fetches lets the session reuse its flattened fetch plan; and
+    // empty options are not sent (they would be serialized for nothing).
+    const fetch = this.sameAsLast(actualFetches) ? this.lastFetches! : (this.lastFetches = actualFetches);
+    const outputs = await raw.run(fetch, feed, hasKeys(options) || opts.options ? { options, runMetadata } : { runMetadata });
 
     for (let i = 0; i < this.hooks.length; i++) {
       const key = hookKey(i);
@@ -56,6 +61,18 @@ export class HookedSession extends WrappedSession {
     }
     this.stop = this.stop || runContext.stopRequested;
     return outputs[CALLER];
+  }
+
+  private sameAsLast(fetches: Record<string, Fetch>): boolean {
+    const last = this.lastFetches;
+    if (last === null) return false;
+    let n = 0;
+    for (const k in fetches) {
+      if (last[k] !== fetches[k]) return false;
+      n++;
+    }
+    for (const _ in last) n--;
+    return n === 0;
   }
 
   private async callHooksBeforeRun(
@@ -78,6 +95,11 @@ export class HookedSession extends WrappedSession {
     raiseIfFeedsIntersect(userFeeds, hookFeeds, 'Same tensor is fed by a SessionRunHook and user.');
     return { ...hookFeeds, ...userFeeds };
   }
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
 }
 
 function raiseIfFeedsIntersect(feeds1: Feeds, feeds2: Feeds, message: string): void {

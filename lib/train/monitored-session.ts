@@ -11,7 +11,6 @@
  * });
  * console.log(sess.stopReason); // 'hook-request'
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { ClosedError, OutOfRangeError, RuntimeError, ValueError, invalidArgument } from '../core/errors';
 import type { SessionRunHookLike } from '../hooks/session-run-hook';
 import { CoordinatedSession } from './coordinated-session';
@@ -39,16 +38,28 @@ export { StepContext, StopIteration, type StepFn };
  */
 export type StopReason = 'hook-request' | 'coordinator' | 'out-of-range' | 'step-fn' | 'preemption' | 'error' | 'signal' | 'closed';
 
-const graphContext = new AsyncLocalStorage<unknown>();
+let graphInScope: unknown = null;
 
 /**
- * The graph of the monitored session whose hooks are being called, or null (Python's default
- * graph, as `begin()` and `afterCreateSession()` see it). Hooks that build ops or look up the global
- * step call it in `begin()`; it is set for the whole construction and for every session re-creation,
- * and is safe across sessions created concurrently (AsyncLocalStorage).
+ * The graph of the monitored session whose hook is being called, or null: Python's default graph,
+ * as `begin()` and `afterCreateSession()` see it (also the session creator's `createSession()` and
+ * `beforeCreate`). It is set while such a method runs synchronously: call it at the start of the
+ * method, before any `await` (afterwards another session's hooks may be running). This costs nothing
+ * per run, unlike an AsyncLocalStorage, which would slow every Promise of the process.
  */
 export function currentGraph(): unknown {
-  return graphContext.getStore() ?? null;
+  return graphInScope;
+}
+
+/** Calls `fn` with `graph` as {@link currentGraph} during its synchronous part. */
+function inGraph<T>(graph: unknown, fn: () => T): T {
+  const previous = graphInScope;
+  graphInScope = graph;
+  try {
+    return fn();
+  } finally {
+    graphInScope = previous;
+  }
 }
 
 /** A graph that may hold queue runners (the core Graph does). */
@@ -63,8 +74,9 @@ export interface MonitoredSessionOptions {
   /** Time given to the coordinator's threads to end on close. Default 120. */
   stopGracePeriodSecs?: number;
   /**
-   * The graph the session runs. If it is not finalized at construction, it is un-finalized on close
-   * (the session creator finalizes it), as Python does with the default graph.
+   * The graph the session runs (default: the session creator's `graph`, when it has one). If it is
+   * not finalized at construction, it is un-finalized on close (the session creator finalizes it),
+   * as Python does with the default graph. Hooks see it through `currentGraph()` in `begin()`.
    */
   graph?: FinalizableGraph | null;
   /** Called once after the hooks' `begin()` and before the first session is created. */
@@ -96,12 +108,8 @@ export class CoordinatedSessionCreator {
     private readonly graph: GraphWithCollections | null = null,
   ) {}
 
-  createSession(): Promise<CoordinatedSession> {
-    return graphContext.run(this.graph, () => this.createInContext());
-  }
-
-  private async createInContext(): Promise<CoordinatedSession> {
-    const tfSess = await this.sessionCreator.createSession();
+  async createSession(): Promise<CoordinatedSession> {
+    const tfSess = await inGraph(this.graph, () => this.sessionCreator.createSession());
     if (tfSess === null || typeof tfSess !== 'object' || typeof tfSess.run !== 'function' || typeof tfSess.close !== 'function') {
       throw invalidArgument('sessionCreator', 'a SessionCreator whose createSession() resolves to a session', tfSess);
     }
@@ -113,7 +121,7 @@ export class CoordinatedSessionCreator {
       // Python starts the graph's queue runners here, before the hooks see the session.
       const queueRunners = this.graph?.getCollection?.('queue_runners') ?? [];
       if (queueRunners.length > 0) startQueueRunners(queueRunners, tfSess, coord);
-      for (const hook of this.hooks) await hook.afterCreateSession?.(tfSess, coord);
+      for (const hook of this.hooks) await inGraph(this.graph, () => hook.afterCreateSession?.(tfSess, coord));
     } catch (e) {
       // Python leaves this session open; close it so that a failed construction leaks nothing.
       coord.requestStop();
@@ -166,7 +174,10 @@ export abstract class MonitoredSessionBase {
    */
   protected static async init(opts: RecoverableMonitoredSessionOptions, shouldRecover: boolean): Promise<MonitoredSessionInit> {
     if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
-    const { sessionCreator, hooks, stopGracePeriodSecs = 120, graph = null, beforeCreate = null, onClose = null, recovery } = opts;
+    const { sessionCreator, hooks, stopGracePeriodSecs = 120, beforeCreate = null, onClose = null, recovery } = opts;
+    // Default: the graph of a session creator that has one (ChiefSessionCreator, WorkerSessionCreator).
+    const creatorGraph = (sessionCreator as { graph?: unknown } | null)?.graph as FinalizableGraph | undefined;
+    const graph = opts.graph ?? (creatorGraph && typeof creatorGraph.unfinalize === 'function' ? creatorGraph : null);
     if (sessionCreator === null || typeof sessionCreator !== 'object' || typeof sessionCreator.createSession !== 'function') {
       throw invalidArgument('sessionCreator', 'a SessionCreator (an object with createSession())', sessionCreator);
     }
@@ -185,10 +196,8 @@ export abstract class MonitoredSessionBase {
     if (onClose !== null && typeof onClose !== 'function') throw invalidArgument('onClose', 'a function', onClose);
 
     const graphWasFinalized = graph?.finalized ?? false;
-    await graphContext.run(graph, async () => {
-      for (const hook of hookList) await hook.begin?.();
-      await beforeCreate?.();
-    });
+    for (const hook of hookList) await inGraph(graph, () => hook.begin?.());
+    await inGraph(graph, () => beforeCreate?.());
     const creator = new CoordinatedSessionCreator(sessionCreator, hookList, stopGracePeriodSecs, graph);
     const sess = shouldRecover ? await RecoverableSession.create(creator, recovery) : await creator.createSession();
     return { hooks: hookList, creator, sess, graph, graphWasFinalized, onClose };

@@ -17,11 +17,15 @@
  *   the checkpoint's shape. The errors are the ones Python raises (NotFoundError /
  *   InvalidArgumentError with the "Restoring from checkpoint failed. ..." message, original as
  *   `cause`).
+ * - a NotFoundError after that check (every key is there) is a missing data file: it is reported
+ *   as such, not with Python's "missing variable" wording; errors of damaged files name the
+ *   checkpoint, and a truncated data file is a DataLossError (TF says OutOfRangeError, which a
+ *   monitored session would take for the end of the input).
  * - saves of one Saver are serialized: two concurrent `save` calls cannot interleave their
  *   bookkeeping of the checkpoints to keep.
  * - building the V1 format is not supported (V1 SaverDefs given by a graph are still used as is).
  */
-import { clone, create, fromBinary, isMessage } from '@bufbuild/protobuf';
+import { clone, isMessage } from '@bufbuild/protobuf';
 import {
   SaverDefSchema, SaverDef_CheckpointFormatVersion, type SaverDef,
 } from '../proto/gen/tensorflow/core/protobuf/saver_pb';
@@ -31,6 +35,8 @@ import {
 } from '../core/errors';
 import { Graph, Operation, Output } from '../core/graph';
 import { printText } from '../proto/text-format';
+import { decodeBinary } from '../proto/binary';
+import { messageFromPlain } from '../core/plain-message';
 import * as logging from './logging';
 import {
   checkpointExists, getCheckpointMtimes, metaGraphFilename, removeCheckpoint, updateCheckpointState,
@@ -118,9 +124,9 @@ function stripNameScope(name: string, scope: string): string {
 }
 
 function toSaverDef(v: NonNullable<SaverOptions['saverDef']>): SaverDef {
-  if (v instanceof Uint8Array) return fromBinary(SaverDefSchema, v);
+  if (v instanceof Uint8Array) return decodeBinary(SaverDefSchema, v);
   if (isMessage(v, SaverDefSchema)) return clone(SaverDefSchema, v);
-  if (typeof v === 'object') return create(SaverDefSchema, v as Parameters<typeof create<typeof SaverDefSchema>>[1]);
+  if (typeof v === 'object') return messageFromPlain(SaverDefSchema, v as Record<string, unknown>, 'saverDef');
   throw invalidArgument('saverDef', 'a SaverDef (message, plain object or bytes)', v);
 }
 
@@ -171,7 +177,6 @@ export class Saver {
   private readonly now: () => number;
   private built = false;
   private empty = false;
-  private writeVersion: SaverDef_CheckpointFormatVersion;
   /** Saveables this Saver built its ops for (for the restore pre-check); null when given a SaverDef. */
   private saveables: Saveable[] | null = null;
   private lastCheckpointsWithTime: Array<[string, number]> = [];
@@ -194,7 +199,6 @@ export class Saver {
     if (wv !== 'V2' && wv !== SaverDef_CheckpointFormatVersion.V2) {
       throw new ArgumentError('writeVersion', `Expected 'V2' for writeVersion but received ${String(wv)}: only the V2 checkpoint format is supported.`);
     }
-    this.writeVersion = SaverDef_CheckpointFormatVersion.V2;
     this.varList = opts.varList ?? null;
     if (opts.deferBuild && opts.varList) {
       throw new ValueError('If `var_list` is provided then build cannot be deferred. Either set defer_build=False or var_list=None.');
@@ -202,10 +206,7 @@ export class Saver {
     this.graph = opts.graph ?? graphOfVarList(this.varList);
     if (opts.saverDef != null) this.saverDef = toSaverDef(opts.saverDef);
     if (!opts.deferBuild) this.build();
-    if (this.saverDef) {
-      checkSaverDef(this.saverDef);
-      this.writeVersion = this.saverDef.version;
-    }
+    if (this.saverDef) checkSaverDef(this.saverDef);
   }
 
   /**
@@ -214,8 +215,8 @@ export class Saver {
    */
   static fromGraph(graph: Graph, opts: Omit<SaverOptions, 'graph' | 'saverDef' | 'varList'> = {}): Saver | null {
     if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);
-    const own = (graph as unknown as { saverDef?: unknown }).saverDef;
-    if (own && isMessage(own, SaverDefSchema)) return new Saver({ ...opts, graph, saverDef: own });
+    const own = graph.saverDef;
+    if (own) return new Saver({ ...opts, graph, saverDef: own });
     const savers = graph.getCollection('savers').filter((s) => isMessage(s, SaverDefSchema) || s instanceof Saver);
     if (savers.length > 1) {
       throw new RuntimeError('More than one item in collection savers. Please indicate which one to use by passing it to the constructor.');
@@ -294,9 +295,14 @@ export class Saver {
       for (const [key, value] of entries) {
         if (typeof key !== 'string') throw invalidArgument('varList', 'string checkpoint keys', key);
         if (Array.isArray(value)) {
+          let sliceName: string | null = null;
           value.forEach((r, i) => {
             const v = resolveVariable(graph, r as VariableRef, `varList['${key}'][${i}]`);
             if (!v.saveSliceInfo) throw new ValueError(`Slices must all be slices: ${v.name}`);
+            sliceName ??= v.saveSliceInfo.fullName;
+            if (v.saveSliceInfo.fullName !== sliceName) {
+              throw new ValueError(`Slices must all be from the same tensor: ${sliceName} != ${v.saveSliceInfo.fullName}`);
+            }
             add(key, v, sliceSpecOf(v));
           });
         } else {
@@ -313,7 +319,10 @@ export class Saver {
     return this.lastCheckpointsWithTime.map(([p]) => p);
   }
 
-  /** Replaces the list (timestamps +inf: never kept by keepCheckpointEveryNHours, never deleted early). */
+  /**
+   * Replaces the list of checkpoints (deprecated in Python for `setLastCheckpointsWithTime`). Their
+   * times are +inf, as in Python: when they drop out of the list they stay on disk for good.
+   */
   setLastCheckpoints(paths: readonly string[]): void {
     if (!Array.isArray(paths)) throw invalidArgument('paths', 'an array of checkpoint paths', paths);
     this.lastCheckpointsWithTime = paths.map((p) => [p, Infinity]);
@@ -489,12 +498,15 @@ export class Saver {
     if (!session || typeof session.run !== 'function') throw invalidArgument('session', 'a Session', session);
     if (!(await checkpointExists(savePath))) throw new ValueError(`The passed save_path is not a valid checkpoint: ${savePath}`);
     logging.info(`Restoring parameters from ${savePath}`);
-    if (this.saveables) this.checkAgainstCheckpoint(savePath, this.saveables);
+    const checked = this.saveables !== null;
+    if (checked) this.checkAgainstCheckpoint(savePath, this.saveables!);
     const def = this.saverDef!;
     try {
       await session.run(def.restoreOpName, { [def.filenameTensorName]: savePath });
     } catch (e) {
-      if (e instanceof NotFoundError) throw wrapRestoreError(e, MISSING_KEY);
+      // After the check every key is known to be there: a NotFoundError is a missing file, which
+      // TF's message names; Python's "missing variable" wording would mislead.
+      if (e instanceof NotFoundError) throw checked ? checkpointError(e, savePath) : wrapRestoreError(e, MISSING_KEY);
       if (e instanceof InvalidArgumentError) throw wrapRestoreError(e, MISMATCH);
       throw checkpointError(e, savePath);
     }
@@ -521,10 +533,11 @@ export class Saver {
         throw wrapRestoreError(new InvalidArgumentError(
           `tensor_name = ${s.name}; expected dtype ${v.dtype} does not equal original dtype ${entry.dtype} (checkpoint ${savePath}, variable '${v.name}')`), MISMATCH);
       }
-      if (s.sliceSpec || this.opts.reshape) continue;
-      if (!sameDims(v.shape, entry.shape)) {
+      if (this.opts.reshape) continue;
+      const expected = s.sliceSpec ? v.saveSliceInfo!.fullShape : v.shape;
+      if (!sameDims(expected, entry.shape)) {
         throw wrapRestoreError(new InvalidArgumentError(
-          `tensor_name = ${s.name}; the variable '${v.name}' has shape ${fmtShape(v.shape)} but the checkpoint ${savePath} has shape ${fmtShape(entry.shape)}`), MISMATCH);
+          `tensor_name = ${s.name}; the variable '${v.name}' has ${s.sliceSpec ? 'full shape' : 'shape'} ${fmtShape(expected)} but the checkpoint ${savePath} has shape ${fmtShape(entry.shape)}`), MISMATCH);
       }
     }
   }

@@ -3,8 +3,9 @@
  * the saveable conversion in `saveable_object_util`).
  *
  * Source, in order:
- *   1. the graph's `variables` collection (VariableDef messages, as `Graph.load` of a MetaGraphDef
- *      fills it, or names / Operations / Outputs put there by TS code), when it is not empty;
+ *   1. the graph's `variables` collection, when it is not empty: VariableDef messages (what
+ *      `Graph.load` puts there, from a MetaGraphDef or recognised in a GraphDef), objects with
+ *      `toProto()` giving one, or names / Operations / Outputs of variable ops;
  *   2. otherwise every variable op in the graph: `VariableV2` / `Variable` / `AutoReloadVariable`
  *      (ref variables) and `VarHandleOp` (resource variables). Without collections, local variables
  *      cannot be told apart from global ones: all are found.
@@ -132,6 +133,12 @@ function describe(graph: Graph, op: Operation, extra: { readTensor?: Output | nu
  * ('w/Read/ReadVariableOp:0'), an Operation/Output of those, or a VariableDef.
  */
 export function resolveVariable(graph: Graph, ref: VariableRef, param = 'variable'): GraphVariable {
+  // A variable object that serializes itself (Python's `to_proto`, e.g. a collection member).
+  const toProto = (ref as { toProto?: unknown } | null)?.toProto;
+  if (!isVariableDefLike(ref) && typeof toProto === 'function' && !(ref instanceof Operation) && !(ref instanceof Output)) {
+    const def = (toProto as () => unknown).call(ref);
+    if (isVariableDefLike(def)) return resolveVariable(graph, def, param);
+  }
   if (isVariableDefLike(ref)) {
     const op = lookupOp(graph, opNameOf(ref.variableName), param);
     const read = op.type === 'VarHandleOp' && ref.snapshotName ? readOpOf(graph, ref.snapshotName) : null;

@@ -4,6 +4,7 @@
  * build; CheckpointReader / listVariables / loadVariable read the same values.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { ClosedError } from '../../lib/core/errors';
 import { Saver } from '../../lib/train/saver';
 import { CheckpointReader, listVariables, loadVariable } from '../../lib/train/checkpoint-reader';
 import { getCheckpointState, latestCheckpoint } from '../../lib/train/checkpoint-state';
@@ -82,6 +83,8 @@ describe('Saver#restore() of the Python fixtures', () => {
       } finally {
         reader.close();
       }
+      reader.close(); // idempotent
+      expect(() => reader.getTensor(Object.keys(ex.checkpoint.tensors)[0])).toThrow(ClosedError);
     });
   }
 });

@@ -12,14 +12,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fromBinary } from '@bufbuild/protobuf';
+import { create, fromBinary } from '@bufbuild/protobuf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphDefSchema } from '../../lib/proto/gen/tensorflow/core/framework/graph_pb';
 import { AttrValueSchema } from '../../lib/proto/gen/tensorflow/core/framework/attr_value_pb';
 import { printText } from '../../lib/proto/text-format';
 import { Saver } from '../../lib/train/saver';
 import { getCheckpointState } from '../../lib/train/checkpoint-state';
-import type { Graph } from '../../lib/core/graph';
+import { Graph } from '../../lib/core/graph';
+import { VariableDefSchema } from '../../lib/proto/gen/tensorflow/core/framework/variable_pb';
 import { expectTensor, loadExpected, stepFeeds } from '../fixtures/fixtures';
 import { decodeRaw, requirePythonTF, runPythonJSONAsync, type RawTensor } from '../support/python';
 import {
@@ -38,6 +39,7 @@ interface PyOut {
   }>;
   sharded: { files: string[]; restored: Record<string, RawTensor>; reader_keys: string[] };
   structure: Record<string, Record<string, NodeSummary>>;
+  partitioned: { shapes: Record<string, number[]>; pv: RawTensor };
 }
 
 const ex = loadExpected('linear');
@@ -47,6 +49,8 @@ const ours: Record<string, { prefix: string; values: Record<string, Float32Array
 let shardedPrefix: string;
 let shardedValues: Awaited<ReturnType<typeof readSmall>>;
 let shardedFiles: string[];
+let partitionedPrefix: string;
+let partitionedRestored: number[];
 const ourStructure: Record<string, Record<string, NodeSummary>> = {};
 let py: PyOut;
 
@@ -113,6 +117,29 @@ beforeAll(async () => {
   shardedFiles = fs.readdirSync(shardDir).sort();
   await s2.close();
 
+  // A partitioned variable (two slices of a [4, 3] tensor), known through VariableDefs.
+  const g3 = new Graph();
+  for (const [i, offset] of [[0, 0], [1, 2]]) {
+    g3.addOp({ type: 'VariableV2', name: `pv/part_${i}`, attrs: { dtype: 'float32', shape: [2, 3] } });
+    const c = g3.addOp({ type: 'Const', name: `pv/part_${i}/value`, attrs: { dtype: 'float32', value: [[offset * 3, offset * 3 + 1, offset * 3 + 2], [offset * 3 + 3, offset * 3 + 4, offset * 3 + 5]] } });
+    g3.addOp({ type: 'Assign', name: `pv/part_${i}/Assign`, inputs: [`pv/part_${i}`, c] });
+    g3.addToCollection('variables', create(VariableDefSchema, {
+      variableName: `pv/part_${i}:0`, initializerName: `pv/part_${i}/Assign`, snapshotName: `pv/part_${i}:0`,
+      saveSliceInfoDef: { fullName: 'pv', fullShape: [4n, 3n], varOffset: [BigInt(offset), 0n], varShape: [2n, 3n] },
+    }));
+  }
+  const s3 = newSession(g3);
+  await s3.run(['pv/part_0/Assign', 'pv/part_1/Assign']);
+  const partDir = path.join(root, 'partitioned');
+  fs.mkdirSync(partDir);
+  const partSaver = new Saver({ graph: g3 });
+  partitionedPrefix = (await partSaver.save(s3, path.join(partDir, 'model.ckpt'), { writeMetaGraph: false }))!;
+  await s3.close();
+  const s4 = newSession(g3); // variables uninitialized: only the restore can give them values
+  await partSaver.restore(s4, partitionedPrefix);
+  partitionedRestored = [...Array.from((await s4.run('pv/part_0:0'))!.data as Float32Array), ...Array.from((await s4.run('pv/part_1:0'))!.data as Float32Array)];
+  await s4.close();
+
   // The subgraphs to compare with Python's.
   for (const sharded of [false, true]) {
     const g = smallGraph({ devices: { a: '/cpu:0', step: '', r: '/job:localhost/replica:0/task:0/device:CPU:1' } });
@@ -157,6 +184,8 @@ beforeAll(async () => {
         'restored': restored,
         'reader_keys': sorted(tf.train.load_checkpoint(sh['prefix']).get_variable_to_shape_map().keys()),
     }
+    pr = tf.train.load_checkpoint(spec['partitioned'])
+    out['partitioned'] = {'shapes': pr.get_variable_to_shape_map(), 'pv': raw(pr.get_tensor('pv'))}
     def summarize(g, scope):
         res = {}
         for n in g.as_graph_def().node:
@@ -192,6 +221,7 @@ beforeAll(async () => {
         return [k, { dir: o.dir, save_dir: o.dir, prefix: o.prefix, model: abs(model), all: all.map(abs) }];
       })),
       sharded: { prefix: shardedPrefix },
+      partitioned: partitionedPrefix,
     }),
   });
 });
@@ -240,6 +270,15 @@ describe('sharded Saver with variables on two devices', () => {
     expect(Array.from(decodeRaw(py.sharded.restored.a).data as Float32Array)).toEqual(shardedValues.a);
     expect((decodeRaw(py.sharded.restored.step).data as BigInt64Array)[0]).toBe(shardedValues.step);
     expect(Array.from(decodeRaw(py.sharded.restored.r).data as Float32Array)).toEqual(shardedValues.r);
+  });
+});
+
+describe('partitioned variables', () => {
+  it('are saved as slices of one checkpoint tensor that Python reads whole, and restore', () => {
+    expect(py.partitioned.shapes).toEqual({ pv: [4, 3] });
+    const whole = Array.from({ length: 12 }, (_, i) => i);
+    expect(Array.from(decodeRaw(py.partitioned.pv).data as Float32Array)).toEqual(whole);
+    expect(partitionedRestored).toEqual(whole);
   });
 });
 

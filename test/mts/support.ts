@@ -5,41 +5,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fromBinary, isMessage, toBinary } from '@bufbuild/protobuf';
 import { Graph } from '../../lib/core/graph';
-import { GraphDefSchema } from '../../lib/proto/gen/tensorflow/core/framework/graph_pb';
-import { VariableDefSchema } from '../../lib/proto/gen/tensorflow/core/framework/variable_pb';
-import { MetaGraphDefSchema } from '../../lib/proto/gen/tensorflow/core/protobuf/meta_graph_pb';
-import { QueueRunnerDefSchema } from '../../lib/proto/gen/tensorflow/core/protobuf/queue_runner_pb';
-import { SaverDefSchema } from '../../lib/proto/gen/tensorflow/core/protobuf/saver_pb';
 import { readEvents } from '../../lib/summary/summary-iterator';
 import { fixturePath, type FixtureName } from '../fixtures/fixtures';
 
-const VARIABLE_KEYS = new Set(['variables', 'trainable_variables', 'local_variables', 'global_step', 'model_variables', 'moving_average_variables', 'metric_variables']);
-
-/**
- * The fixture's model.meta as a Graph with its collections (VariableDef / SaverDef / QueueRunnerDef
- * messages and Operations/Outputs), as `Graph.load` gives it.
- */
+/** The fixture's model.meta as a Graph with its collections and SaverDef (`Graph.loadSync`). */
 export function loadFixtureGraph(name: FixtureName): Graph {
-  const load = (Graph as unknown as { load?: unknown }).load;
-  void load; // Graph.load is async; the tests use this synchronous import of the same content.
-  const meta = fromBinary(MetaGraphDefSchema, fs.readFileSync(fixturePath(name, 'model.meta')));
-  const g = Graph.fromGraphDefBytes(toBinary(GraphDefSchema, meta.graphDef!));
-  for (const [key, def] of Object.entries(meta.collectionDef)) {
-    const kind = def.kind;
-    if (kind.case === 'nodeList') {
-      for (const n of kind.value.value) g.addToCollection(key, /:\d+$/.test(n) ? g.tensor(n) : g.operation(n));
-    } else if (kind.case === 'bytesList') {
-      for (const b of kind.value.value) {
-        if (VARIABLE_KEYS.has(key)) g.addToCollection(key, fromBinary(VariableDefSchema, b));
-        else if (key === 'savers') g.addToCollection(key, fromBinary(SaverDefSchema, b));
-        else if (key === 'queue_runners') g.addToCollection(key, fromBinary(QueueRunnerDefSchema, b));
-        else g.addToCollection(key, b);
-      }
-    }
-  }
-  return g;
+  return Graph.loadSync(fixturePath(name, 'model.meta'));
 }
 
 export function tmpDir(prefix = 'tfm-mts-'): string {
@@ -69,7 +41,6 @@ export function eventFiles(dir: string): string[] {
   return fs.readdirSync(dir).filter((f) => f.startsWith('events.out.tfevents.')).sort().map((f) => path.join(dir, f));
 }
 
-export { isMessage };
 
 /**
  * A tiny TS-built training graph: the global step, a float variable `w` (0.5) in the `variables`

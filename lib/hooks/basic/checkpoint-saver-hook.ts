@@ -2,11 +2,10 @@
  * `CheckpointSaverHook` and `CheckpointSaverListener`: save checkpoints when the session is created,
  * every N seconds or steps, and at the end (Python's hook, SPEC-MTS §5.4, TF 2.x behaviour).
  */
-import { fromBinary } from '@bufbuild/protobuf';
 import { RuntimeError, ValueError, invalidArgument } from '../../core/errors';
 import type { Graph, Output } from '../../core/graph';
-import { GraphDefSchema } from '../../proto/gen/tensorflow/core/framework/graph_pb';
-import { printText } from '../../proto/text-format';
+import { buildMetaGraphDef } from '../../graph-io/export';
+import { writeGraph } from '../../graph-io/write-graph';
 import { FileWriter } from '../../summary/file-writer';
 import { FileWriterCache } from '../../summary/file-writer-cache';
 import { sessionLog } from '../../summary/summary-builders';
@@ -14,8 +13,7 @@ import { hookGlobalStep, hookGraph, stepValue } from '../../train/global-step';
 import * as logging from '../../train/logging';
 import { currentGraph } from '../../train/monitored-session';
 import { Saver } from '../../train/saver';
-import { buildMetaGraphDef } from '../../train/saver/meta-graph';
-import { atomicWriteFile, pyJoin } from '../../train/saver/files';
+import { pyJoin } from '../../train/saver/files';
 import { type Scaffold, saverFromCollectionItem } from '../../train/scaffold';
 import type { SessionLike } from '../../train/session-like';
 import { type Clock, SecondOrStepTimer } from '../second-or-step-timer';
@@ -126,10 +124,10 @@ export class CheckpointSaverHook extends SessionRunHook {
     const globalStep = stepValue(await session.run(this.read!));
     if (this.saveGraphDef) {
       // Written here, not in begin(): other hooks may still add ops in their begin().
-      await writeGraphPbtxt(graph, this.checkpointDir, 'graph.pbtxt');
+      await writeGraph(graph.asGraphDef({ addShapes: true }), this.checkpointDir, 'graph.pbtxt');
     }
-    const saver = this.getSaver();
-    const meta = buildMetaGraphDef(graph, saver?.saverDef ?? null);
+    // Python's create_meta_graph_def(graph_def with shapes, saver_def): every collection, this saver's SaverDef.
+    const meta = buildMetaGraphDef(graph, { saverDef: this.getSaver().saverDef ?? null });
     this.summaryWriter!.addGraph(graph);
     this.summaryWriter!.addMetaGraph(meta);
     // The checkpoint saved here is the state at `globalStep`.
@@ -196,14 +194,5 @@ export class CheckpointSaverHook extends SessionRunHook {
 
 function describeListener(l: object): string {
   return `<${l.constructor?.name ?? 'Object'} object>`;
-}
-
-/**
- * ADAPTER until the formats module's `writeGraph` lands: `graph.pbtxt` as a text GraphDef, written
- * atomically (Python's `training_util.write_graph`; without `_output_shapes`).
- */
-async function writeGraphPbtxt(graph: Graph, dir: string, name: string): Promise<void> {
-  const text = printText(GraphDefSchema, fromBinary(GraphDefSchema, graph.toGraphDef()));
-  await atomicWriteFile(pyJoin(dir, name), text);
 }
 

@@ -55,6 +55,7 @@ export class ProfilerHook extends SessionRunHook {
   private readonly timer: SecondOrStepTimer;
   private readonly graphOption: Graph | null;
   private read: Output | null = null;
+  private request: { global_step: Output } | null = null;
   private nextStep: number | null = null;
   private requestSummary = false;
 
@@ -75,11 +76,13 @@ export class ProfilerHook extends SessionRunHook {
   override begin(): void {
     this.nextStep = null;
     this.read = hookGlobalStep('ProfilerHook', this.graphOption, currentGraph()).read;
+    this.request = null;
   }
 
   override beforeRun(_runContext: SessionRunContext): SessionRunArgs {
     this.requestSummary = this.nextStep !== null && this.timer.shouldTriggerForStep(this.nextStep);
-    return new SessionRunArgs({ global_step: this.read! }, null, this.requestSummary ? { traceLevel: FULL_TRACE } : null);
+    this.request ??= { global_step: this.read! };
+    return new SessionRunArgs(this.request, null, this.requestSummary ? { traceLevel: FULL_TRACE } : null);
   }
 
   override async afterRun(runContext: SessionRunContext, runValues: SessionRunValues): Promise<void> {

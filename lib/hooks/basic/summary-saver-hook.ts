@@ -47,6 +47,8 @@ export class SummarySaverHook extends SessionRunHook {
   private read: Output | null = null;
   private nextStep: number | null = null;
   private requestSummary = false;
+  private plainRequest: Record<string, Fetch> | null = null;
+  private summaryRequest: Record<string, Fetch> | undefined = undefined;
 
   constructor(opts: SummarySaverHookOptions = {}) {
     super();
@@ -70,6 +72,8 @@ export class SummarySaverHook extends SessionRunHook {
     if (this.summaryWriter === null && this.outputDir) this.summaryWriter = FileWriterCache.get(this.outputDir, { graph });
     this.nextStep = null;
     this.read = hookGlobalStep('SummarySaverHook', graph, null).read;
+    this.plainRequest = null;
+    this.summaryRequest = undefined;
   }
 
   private summaryOps(): Fetch[] | null {
@@ -80,12 +84,14 @@ export class SummarySaverHook extends SessionRunHook {
 
   override beforeRun(_runContext: SessionRunContext): SessionRunArgs {
     this.requestSummary = this.nextStep === null || this.timer.shouldTriggerForStep(this.nextStep);
-    const requests: Record<string, Fetch> = { global_step: this.read! };
-    if (this.requestSummary) {
+    // The same request objects each time (the session then reuses its fetch plan).
+    this.plainRequest ??= { global_step: this.read! };
+    if (!this.requestSummary) return new SessionRunArgs(this.plainRequest);
+    if (this.summaryRequest === undefined) {
       const ops = this.summaryOps();
-      if (ops !== null) requests.summary = ops;
+      this.summaryRequest = ops === null ? this.plainRequest : { global_step: this.read!, summary: ops };
     }
-    return new SessionRunArgs(requests);
+    return new SessionRunArgs(this.summaryRequest);
   }
 
   override async afterRun(runContext: SessionRunContext, runValues: SessionRunValues): Promise<void> {
