@@ -11,6 +11,13 @@ export { loadLibtensorflow, tfVersion, libraryPath, LibraryLoadError, type LoadO
 export { Tensor, type TensorLike } from './core/tensor';
 export type { DType, TypedArray } from './core/dtypes';
 export { Graph, Operation, Output, type AddOpSpec, type ImportOptions, type TensorRef, type OpRef } from './core/graph';
+export { GraphKeys } from './core/collections';
 export { Session, type Fetch, type FetchResult, type Feeds, type SessionOptions, type RunCallOptions, type RunMetadataSink } from './core/session';
+export { configProto, runOptions, type ConfigProtoInit, type RunOptionsInit } from './core/config';
 export { Server, type ServerOptions } from './core/server';
+export { ClusterSpec } from './distribute/cluster-spec';
+export * from './graph-io';
 export * from './summary';
+export * from './hooks';
+export * from './train';
+export { updateCheckpointState, getCheckpointMtimes } from './train/checkpoint-state';

@@ -6,11 +6,12 @@ import { toBinary } from '@bufbuild/protobuf';
 import { ServerDefSchema } from '../proto/gen/tensorflow/core/protobuf/tensorflow_server_pb';
 import { invalidArgument } from './errors';
 import { messageFromPlain } from './plain-message';
+import { ClusterSpec, type ClusterInit } from '../distribute/cluster-spec';
 import { native, NativeServer } from '../native';
 
 export interface ServerOptions {
-  /** { jobName: ['host:port', ...] } or a ClusterDef-like plain object. */
-  cluster: Record<string, string[] | Record<number, string>> | { job: unknown[] };
+  /** A ClusterSpec, or { jobName: ['host:port', ...] } as Python's ClusterSpec takes it. */
+  cluster: ClusterInit;
   jobName: string;
   taskIndex?: number;
   protocol?: string;
@@ -19,16 +20,6 @@ export interface ServerOptions {
   start?: boolean;
 }
 
-function clusterDef(cluster: ServerOptions['cluster']): Record<string, unknown> {
-  if (cluster && typeof cluster === 'object' && Array.isArray((cluster as { job?: unknown }).job)) return cluster as Record<string, unknown>;
-  if (!cluster || typeof cluster !== 'object') throw invalidArgument('cluster', 'an object of job name → task addresses', cluster);
-  return {
-    job: Object.entries(cluster as Record<string, string[] | Record<number, string>>).map(([name, tasks]) => ({
-      name,
-      tasks: Array.isArray(tasks) ? Object.fromEntries(tasks.map((a, i) => [i, a])) : tasks,
-    })),
-  };
-}
 
 export class Server {
   private nativeServer: NativeServer;
@@ -42,7 +33,7 @@ export class Server {
       if (!opts || typeof opts !== 'object') throw invalidArgument('options', 'server options', opts);
       if (typeof opts.jobName !== 'string') throw invalidArgument('jobName', 'a job name', opts.jobName);
       const def = messageFromPlain(ServerDefSchema, {
-        cluster: clusterDef(opts.cluster),
+        cluster: new ClusterSpec(opts.cluster).asClusterDef(),
         jobName: opts.jobName,
         taskIndex: opts.taskIndex ?? 0,
         protocol: opts.protocol ?? 'grpc',

@@ -1,0 +1,123 @@
+/**
+ * ClusterSpec (Python's tf.train.ClusterSpec): the jobs of a TF1 cluster and their task
+ * addresses, convertible to the ClusterDef a Server needs. `tfConfig()` reads the TF_CONFIG
+ * environment variable Python's estimators and distribution strategies use, and `masterFor()`
+ * builds the `grpc://host:port` master string for a task.
+ */
+import { create } from '@bufbuild/protobuf';
+import { ClusterDefSchema, type ClusterDef } from '../proto/gen/tensorflow/core/protobuf/cluster_pb';
+import { ArgumentError, ValueError, invalidArgument } from '../core/errors';
+
+export type ClusterInit = Record<string, string[] | Record<number, string>> | ClusterSpec | ClusterDef;
+
+export class ClusterSpec {
+  private readonly jobsMap = new Map<string, Map<number, string>>();
+
+  /**
+   * @example new ClusterSpec({ ps: ['ps0:2222'], worker: ['w0:2222', 'w1:2222'] })
+   * Sparse jobs use an object: `{ worker: { 1: 'w1:2222' } }`.
+   */
+  constructor(cluster: ClusterInit = {}) {
+    if (cluster instanceof ClusterSpec) {
+      for (const [job, tasks] of cluster.jobsMap) this.jobsMap.set(job, new Map(tasks));
+      return;
+    }
+    if (cluster === null || typeof cluster !== 'object') throw invalidArgument('cluster', 'an object of job name → task addresses', cluster);
+    if ((cluster as ClusterDef).$typeName === 'tensorflow.ClusterDef') {
+      for (const job of (cluster as ClusterDef).job) {
+        this.jobsMap.set(job.name, new Map(Object.entries(job.tasks).map(([i, a]) => [Number(i), a])));
+      }
+      return;
+    }
+    for (const [job, tasks] of Object.entries(cluster as Record<string, unknown>)) {
+      if (!/^[a-z][a-z0-9_]*$/i.test(job)) throw new ArgumentError('cluster', `Invalid job name '${job}' in cluster`);
+      const m = new Map<number, string>();
+      if (Array.isArray(tasks)) {
+        tasks.forEach((a, i) => {
+          if (typeof a !== 'string' || !a) throw invalidArgument(`cluster.${job}[${i}]`, "a 'host:port' address", a);
+          m.set(i, a);
+        });
+      } else if (tasks && typeof tasks === 'object') {
+        for (const [i, a] of Object.entries(tasks)) {
+          if (!/^\d+$/.test(i)) throw invalidArgument(`cluster.${job}`, 'task indices as keys', i);
+          if (typeof a !== 'string' || !a) throw invalidArgument(`cluster.${job}[${i}]`, "a 'host:port' address", a);
+          m.set(Number(i), a);
+        }
+      } else {
+        throw invalidArgument(`cluster.${job}`, 'an array or an object of task addresses', tasks);
+      }
+      this.jobsMap.set(job, m);
+    }
+  }
+
+  get jobs(): string[] {
+    return [...this.jobsMap.keys()];
+  }
+
+  numTasks(job: string): number {
+    return this.tasksOf(job).size;
+  }
+
+  taskIndices(job: string): number[] {
+    return [...this.tasksOf(job).keys()].sort((a, b) => a - b);
+  }
+
+  taskAddress(job: string, index: number): string {
+    const a = this.tasksOf(job).get(index);
+    if (a === undefined) throw new ValueError(`No task with index ${index} in job ${job}`);
+    return a;
+  }
+
+  /** Addresses of a job in task order (Python's job_tasks). */
+  jobTasks(job: string): string[] {
+    return this.taskIndices(job).map((i) => this.taskAddress(job, i));
+  }
+
+  asDict(): Record<string, string[] | Record<number, string>> {
+    const out: Record<string, string[] | Record<number, string>> = {};
+    for (const [job, tasks] of this.jobsMap) {
+      const idx = [...tasks.keys()].sort((a, b) => a - b);
+      const dense = idx.every((v, i) => v === i);
+      out[job] = dense ? idx.map((i) => tasks.get(i)!) : Object.fromEntries(idx.map((i) => [i, tasks.get(i)!]));
+    }
+    return out;
+  }
+
+  asClusterDef(): ClusterDef {
+    return create(ClusterDefSchema, {
+      job: [...this.jobsMap].map(([name, tasks]) => ({ name, tasks: Object.fromEntries(tasks) })),
+    });
+  }
+
+  private tasksOf(job: string): Map<number, string> {
+    const t = this.jobsMap.get(job);
+    if (!t) throw new ValueError(`No such job in cluster: ${JSON.stringify(job)}`);
+    return t;
+  }
+}
+
+export interface TfConfig {
+  cluster: ClusterSpec;
+  task: { type: string; index: number } | null;
+}
+
+/** TF_CONFIG (JSON: { cluster, task: { type, index } }), or null when unset. */
+export function tfConfig(env: NodeJS.ProcessEnv = process.env): TfConfig | null {
+  const raw = env.TF_CONFIG;
+  if (!raw) return null;
+  let parsed: { cluster?: unknown; task?: { type?: unknown; index?: unknown } };
+  try {
+    parsed = JSON.parse(raw);
+  } catch (e) {
+    throw new ArgumentError('TF_CONFIG', `TF_CONFIG is not valid JSON: ${(e as Error).message}`);
+  }
+  const cluster = new ClusterSpec((parsed.cluster ?? {}) as ClusterInit);
+  const t = parsed.task;
+  const task = t && typeof t.type === 'string' ? { type: t.type, index: Number(t.index ?? 0) } : null;
+  return { cluster, task };
+}
+
+/** The master string for a task of the cluster: 'grpc://host:port'. */
+export function masterFor(cluster: ClusterSpec, job: string, index: number): string {
+  return `grpc://${cluster.taskAddress(job, index)}`;
+}
