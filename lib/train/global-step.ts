@@ -38,26 +38,8 @@ const VARIABLE_OPS = new Set(['VariableV2', 'Variable', 'VarHandleOp']);
 const INTEGER_DTYPES = new Set<DType>(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
 
 // ---------------------------------------------------------------------------------------------
-// Collection items. ADAPTER (until lib/core/collections.ts lands): a collection item may be a
-// VariableDef message (what a loaded MetaGraphDef holds), an Output/Operation, or a name; these
-// helpers turn each form into graph elements.
-
-/** A variable of the graph, as the Scaffold, the saver and the global step need it. @internal */
-export interface VariableRef {
-  /** The variable's op name (`'w'`), as reported by the ready op. */
-  readonly name: string;
-  /** The variable tensor (`'w:0'`): a ref or, for resource variables, the handle. */
-  readonly tensor: Output;
-  readonly isResource: boolean;
-  /** The value type (`'float32'`, never a ref or resource type). */
-  readonly dtype: DType;
-  /** Static shape from the op's `shape` attr (null: unknown rank). */
-  readonly shape: number[] | null;
-  /** The Assign / AssignVariableOp that initializes it, when known. */
-  readonly initializerName: string | null;
-  readonly snapshotName: string | null;
-  readonly initialValueName: string | null;
-}
+// Collection members: a VariableDef message (what a loaded MetaGraphDef holds), an Output or
+// Operation, or a name.
 
 function tensorNameOf(item: unknown): string | null {
   if (typeof item === 'string') return item;
@@ -96,27 +78,6 @@ function valueDType(t: Output): DType | null {
   } catch {
     return null; // a ref type of another op (RefIdentity ...)
   }
-}
-
-/** A collection item of a variables collection as a {@link VariableRef}. @internal */
-export function variableRef(graph: Graph, item: unknown, param = 'variable'): VariableRef {
-  const tensorName = tensorNameOf(item);
-  if (tensorName === null) throw invalidArgument(param, 'a VariableDef, an Output or a variable name', item);
-  const tensor = graph.tensor(tensorName);
-  const op = tensor.op;
-  const def = isMessage(item, VariableDefSchema) ? item : null;
-  const isResource = def?.isResource || op.type === 'VarHandleOp';
-  const guess = (n: string) => (graph.hasOperation(n.replace(/:\d+$/, '')) ? n : null);
-  return {
-    name: op.name,
-    tensor,
-    isResource,
-    dtype: valueDType(tensor) ?? 'float32',
-    shape: VARIABLE_OPS.has(op.type) ? shapeAttr(op) : graph.native.outputShape(tensor.name),
-    initializerName: def?.initializerName || guess(`${op.name}/Assign`),
-    snapshotName: def?.snapshotName || null,
-    initialValueName: def?.initialValueName || null,
-  };
 }
 
 /** An op-valued collection item (Operation, Output, name) as an Operation. @internal */

@@ -9,6 +9,9 @@ import { canonicalTensorName } from './fetches';
 import type { Feeds, Fetch, RunCallOptions, RunOptionsInit, SessionLike } from './session-like';
 import { WrappedSession } from './wrapped-session';
 
+/** With `syncRuns`, the longest time between two turns of the event loop. */
+const YIELD_EVERY_MS = 20;
+
 /** The key of the user's fetches in the combined fetch; hooks' fetches sit beside it. */
 const CALLER = 'caller';
 const hookKey = (i: number) => `hook:${i}`;
@@ -23,8 +26,16 @@ export class HookedSession extends WrappedSession {
   /** The combined fetch of the previous run: reused when a run asks for the very same fetches. */
   private lastFetches: Record<string, Fetch> | null = null;
 
-  constructor(session: SessionLike, private readonly hooks: readonly SessionRunHookLike[]) {
+  private readonly syncRuns: boolean;
+  private lastYield = performance.now();
+
+  /**
+   * With `syncRuns`, the raw session's `runSync` is used for the hooked runs when it has one (the
+   * hooks' own runs stay async), and the event loop gets a turn at least every 20 ms.
+   */
+  constructor(session: SessionLike, private readonly hooks: readonly SessionRunHookLike[], opts: { syncRuns?: boolean } = {}) {
     super(session);
+    this.syncRuns = Boolean(opts.syncRuns) && typeof session.runSync === 'function';
   }
 
   /** Whether a hook has asked to stop. */
@@ -52,7 +63,19 @@ export class HookedSession extends WrappedSession {
     // The same object for the same fetches lets the session reuse its flattened fetch plan; and
     // empty options are not sent (they would be serialized for nothing).
     const fetch = this.sameAsLast(actualFetches) ? this.lastFetches! : (this.lastFetches = actualFetches);
-    const outputs = await raw.run(fetch, feed, hasKeys(options) || opts.options ? { options, runMetadata } : { runMetadata });
+    const runOpts = hasKeys(options) || opts.options ? { options, runMetadata } : { runMetadata };
+    let outputs;
+    if (this.syncRuns) {
+      // A loop of synchronous runs would never let timers, I/O and signals in: yield now and then.
+      const now = performance.now();
+      if (now - this.lastYield > YIELD_EVERY_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        this.lastYield = performance.now();
+      }
+      outputs = raw.runSync!(fetch, feed, runOpts);
+    } else {
+      outputs = await raw.run(fetch, feed, runOpts);
+    }
 
     for (let i = 0; i < this.hooks.length; i++) {
       const key = hookKey(i);

@@ -88,12 +88,17 @@ export interface MonitoredTrainingSessionOptions {
   recovery?: RecoveryOptions;
   /** Stop cleanly on SIGTERM/SIGINT (see above). Default false. */
   handleSignals?: boolean;
+  /**
+   * Run the training steps synchronously on the JS thread (see MonitoredSessionOptions.syncRuns):
+   * faster small steps, at the price of blocking the event loop during each step. Default false.
+   */
+  syncRuns?: boolean;
 }
 
 const KNOWN = new Set([
   'graph', 'master', 'isChief', 'checkpointDir', 'scaffold', 'hooks', 'chiefOnlyHooks', 'saveCheckpointSecs', 'saveSummariesSteps',
   'saveSummariesSecs', 'config', 'stopGracePeriodSecs', 'logStepCountSteps', 'maxWaitSecs', 'saveCheckpointSteps', 'summaryDir',
-  'saveGraphDef', 'workerPollIntervalSecs', 'checkpointStepsPerRun', 'recovery', 'handleSignals',
+  'saveGraphDef', 'workerPollIntervalSecs', 'checkpointStepsPerRun', 'recovery', 'handleSignals', 'syncRuns',
 ]);
 
 /** Python's `x and x > 0` for a period. */
@@ -126,7 +131,7 @@ export async function MonitoredTrainingSession(opts: MonitoredTrainingSessionOpt
   const {
     graph, master = '', isChief = true, checkpointDir = null, scaffold: givenScaffold = null, hooks = null, chiefOnlyHooks = null,
     config = null, stopGracePeriodSecs = 120, logStepCountSteps = 100, maxWaitSecs = 7200, summaryDir = null,
-    saveGraphDef = true, workerPollIntervalSecs = 30, checkpointStepsPerRun = 1000000, recovery, handleSignals = false,
+    saveGraphDef = true, workerPollIntervalSecs = 30, checkpointStepsPerRun = 1000000, recovery, handleSignals = false, syncRuns = false,
   } = opts;
   if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);
   if (typeof master !== 'string') throw invalidArgument('master', "a master string ('' or 'grpc://host:port')", master);
@@ -140,6 +145,7 @@ export async function MonitoredTrainingSession(opts: MonitoredTrainingSessionOpt
   if (logStepCountSteps !== null && typeof logStepCountSteps !== 'number') throw invalidArgument('logStepCountSteps', 'a number or null', logStepCountSteps);
   if (typeof saveGraphDef !== 'boolean') throw invalidArgument('saveGraphDef', 'a boolean', saveGraphDef);
   if (typeof handleSignals !== 'boolean') throw invalidArgument('handleSignals', 'a boolean', handleSignals);
+  if (typeof syncRuns !== 'boolean') throw invalidArgument('syncRuns', 'a boolean', syncRuns);
 
   const summaries = resolvePair(periodOption(opts, 'saveSummariesSteps'), periodOption(opts, 'saveSummariesSecs'), { steps: 100, secs: null });
   const checkpoints = resolvePair(periodOption(opts, 'saveCheckpointSteps'), periodOption(opts, 'saveCheckpointSecs'), { steps: null, secs: 600 });
@@ -192,6 +198,7 @@ export async function MonitoredTrainingSession(opts: MonitoredTrainingSessionOpt
     stopGracePeriodSecs,
     graph,
     recovery,
+    syncRuns,
     beforeCreate: () => {
       // The default hooks opened these writers in begin(); FileWriterCache.get returns them.
       writers = [...new Set(writerDirs)].map((d) => FileWriterCache.get(d));

@@ -150,7 +150,7 @@ export class RecoverableSession extends WrappedSession {
 
   override async run(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): Promise<any> {
     for (;;) {
-      const session = await this.ensureSession();
+      const session = this.inner !== null && this.closing === null ? this.inner : await this.ensureSession();
       try {
         const out = await session.run(fetches, feeds, opts);
         this.attempts = 0;

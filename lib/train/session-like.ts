@@ -33,6 +33,8 @@ export interface SessionLike {
   // Loose parameter types so that the core Session (whose feeds also take a Map) satisfies it.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   run(fetches: Fetch, feeds?: any, opts?: any): Promise<any>;
+  /** Optional: the same run, blocking the JS thread (the core Session has it); used with `syncRuns`. */
+  runSync?(fetches: Fetch, feeds?: any, opts?: any): any;
   close(): Promise<void>;
   /** The session's graph, when it has one (`MonitoredSession.graph` returns it). */
   readonly graph?: unknown;

@@ -117,7 +117,7 @@ describe('validation errors of the hooks (SPEC-MTS §13)', () => {
   it('CheckpointSaverHook without a saver, scaffold or single item in savers', async () => {
     const g = smallGraph();
     const run = (hook: CheckpointSaverHook) => quietly(async () => {
-      const sess = await MonitoredSession.create({ sessionCreator: { createSession: async () => new Session(g) }, hooks: [hook], graph: g });
+      const sess = await MonitoredSession.create({ sessionCreator: { createSession: async () => { const s = new Session(g); await s.run(['global_step/Assign', 'w/Assign']); return s; } }, hooks: [hook], graph: g });
       await sess.close();
     });
     await expectRejects(run(new CheckpointSaverHook({ checkpointDir: tmpDir(), saveSteps: 1 })), RuntimeError, 'No items in collection savers. Please add a saver to the collection or provide a saver or scaffold.');

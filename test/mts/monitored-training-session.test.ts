@@ -184,3 +184,36 @@ describe('MonitoredTrainingSession beyond Python', () => {
     ]);
   });
 });
+
+describe('MonitoredTrainingSession({ syncRuns: true })', () => {
+  it('trains exactly as the async runs do: same checkpoints, values and events', async () => {
+    const dirs = [tmpDir(), tmpDir()];
+    const opts = { saveCheckpointSteps: 2, saveSummariesSteps: 2, logStepCountSteps: 2 };
+    await train({ checkpointDir: dirs[0], ...opts }, 6);
+    await train({ checkpointDir: dirs[1], ...opts, syncRuns: true }, 6);
+    const ckpts = dirs.map((d) => fs.readdirSync(d).filter((f) => f.startsWith('model.ckpt-')).sort());
+    expect(ckpts[1]).toEqual(ckpts[0]);
+    const { loadCheckpoint } = await import('../../lib/train/checkpoint-reader');
+    const values = dirs.map((d) => {
+      const r = loadCheckpoint(path.join(d, 'model.ckpt-6'));
+      const v = ['w', 'b'].map((k) => Array.from(r.getTensor(k).data as Float32Array));
+      r.close();
+      return v;
+    });
+    expect(values[1]).toEqual(values[0]);
+    const kinds = await Promise.all(dirs.map((d) => eventKinds(eventFiles(d)[0])));
+    expect(kinds[1]).toEqual(kinds[0]);
+  });
+
+  it('is ignored with queue runners, whose enqueues must go on while a step waits', async () => {
+    const capture = logging.captureLogs();
+    try {
+      const sess = await MonitoredTrainingSession({ graph: loadFixtureGraph('queue'), syncRuns: true, hooks: [new StopAtStepHook({ lastStep: 5 })] });
+      let n = 0;
+      await sess.using(async (s) => { while (!s.shouldStop()) { await s.run('train'); n++; } });
+      expect(n).toBe(5);
+    } finally {
+      capture.restore();
+    }
+  });
+});
