@@ -68,7 +68,9 @@ export function dtypeFromEnum(n: number): DType {
     const table = native().dtypes;
     for (const d of DTYPES) byNumber.set(table[C_NAMES[d]]!, d);
   }
-  const d = byNumber.get(n);
+  // Reference types (a VariableV2's output) are DataType + 100 (types.proto): their dtype is the
+  // base type, as the value read through them; `isRefType` tells them apart.
+  const d = byNumber.get(n > 100 ? n - 100 : n);
   if (!d) throw new RangeError(`Unknown TF_DataType ${n}`);
   return d;
 }
@@ -80,4 +82,9 @@ export function isDType(x: unknown): x is DType {
 export function checkDType(param: string, x: unknown): DType {
   if (!isDType(x)) throw invalidArgument(param, `a dtype (${DTYPES.join(', ')})`, x);
   return x;
+}
+
+/** True for reference dtypes (DataType values above 100, e.g. a VariableV2's output). */
+export function isRefType(n: number): boolean {
+  return n > 100;
 }

@@ -27,7 +27,7 @@ import {
   graphFromGraphDef, graphFromMetaGraph, loadGraph, loadGraphSync,
   type FromGraphDefOptions, type FromMetaGraphOptions, type LoadGraphOptions,
 } from '../graph-io/load';
-import { DType, checkDType, dtypeFromEnum, dtypeToEnum, isDType } from './dtypes';
+import { DType, checkDType, dtypeFromEnum, dtypeToEnum, isDType, isRefType } from './dtypes';
 import { Tensor, TensorLike } from './tensor';
 import { opDef } from './op-defs';
 import { native, NativeGraph, RawAttr, tfVersion } from '../native';
@@ -46,8 +46,13 @@ export class Output {
   get graph(): Graph {
     return this.op.graph;
   }
+  /** The dtype; for a reference output (a VariableV2) the referenced type, see `isRef`. */
   get dtype(): DType {
     return dtypeFromEnum(this.op.info().outputTypes[this.index]);
+  }
+  /** Whether this output is a reference (Python's `float32_ref`). */
+  get isRef(): boolean {
+    return isRefType(this.op.info().outputTypes[this.index]);
   }
   /** Static shape: null when the rank is unknown, -1 for an unknown dimension. */
   get shape(): number[] | null {

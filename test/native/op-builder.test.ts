@@ -81,3 +81,13 @@ describe('Graph#addOp (op builder)', () => {
     expect([a.name, b.name]).toEqual(['no_op', 'no_op_1']);
   });
 });
+
+describe('Output#dtype', () => {
+  it('gives the base dtype of a reference output and says it is a reference', () => {
+    const g = new Graph();
+    const v = g.addOp({ type: 'VariableV2', name: 'v', attrs: { dtype: 'int64', shape: [] } });
+    const r = g.addOp({ type: 'Identity', name: 'r', inputs: [v] });
+    expect([v.output().dtype, v.output().isRef]).toEqual(['int64', true]);
+    expect([r.output().dtype, r.output().isRef]).toEqual(['int64', false]);
+  });
+});

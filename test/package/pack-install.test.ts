@@ -23,8 +23,11 @@ const env = {
 };
 
 beforeAll(() => {
+  // CI builds the prebuild just before the tests; locally, rebuild it when a native source is newer.
   const prebuild = path.join(ROOT, 'prebuilds', 'linux-x64', 'tf-monitored.node');
-  if (!fs.existsSync(prebuild)) {
+  const nativeDir = path.join(ROOT, 'native');
+  const newestSource = Math.max(...fs.readdirSync(nativeDir).map((f) => fs.statSync(path.join(nativeDir, f)).mtimeMs));
+  if (!fs.existsSync(prebuild) || fs.statSync(prebuild).mtimeMs < newestSource) {
     execFileSync('npm', ['run', 'prebuild'], { cwd: ROOT, stdio: 'ignore' });
   }
   fs.mkdirSync(shims);
