@@ -1,6 +1,5 @@
 #include "async.h"
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -14,22 +13,11 @@ namespace {
 
 // A cached thread pool: a task never waits for a busy thread. Process-wide (threads touch TF
 // only, never an environment) and never destroyed, so no detached thread outlives it.
-inline void CpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#else
-  std::this_thread::yield();
-#endif
-}
-
 class Pool {
  public:
   void Submit(std::function<void()> fn) {
     std::unique_lock<std::mutex> lock(mu_);
     tasks_.push_back(std::move(fn));
-    pending_.fetch_add(1, std::memory_order_release);
     if (idle_ >= tasks_.size()) {
       cv_.notify_one();
       return;
@@ -41,19 +29,6 @@ class Pool {
   void Loop() {
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
-      if (tasks_.empty()) {
-        // A training loop submits its next run a few microseconds after the previous one
-        // completed; waking a sleeping thread costs more than that on a busy machine. Poll
-        // briefly first (counted as idle, so Submit does not start another thread meanwhile).
-        idle_++;
-        lock.unlock();
-        auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
-        while (pending_.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < until) {
-          CpuRelax();
-        }
-        lock.lock();
-        idle_--;
-      }
       while (tasks_.empty()) {
         idle_++;
         bool woke = cv_.wait_for(lock, std::chrono::seconds(30), [this] { return !tasks_.empty(); });
@@ -62,7 +37,6 @@ class Pool {
       }
       std::function<void()> fn = std::move(tasks_.front());
       tasks_.pop_front();
-      pending_.fetch_sub(1, std::memory_order_release);
       lock.unlock();
       fn();
       lock.lock();
@@ -72,9 +46,7 @@ class Pool {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> tasks_;
-  std::atomic<size_t> pending_{0};  // tasks_.size(), readable without the lock
   size_t idle_ = 0;
-  static constexpr int kSpinMicros = 100;
 };
 
 Pool& ThePool() {
