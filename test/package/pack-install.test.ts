@@ -23,23 +23,45 @@ const env = {
 };
 
 beforeAll(() => {
-  // CI builds the prebuild just before the tests; locally, rebuild it when a native source is newer.
-  const prebuild = path.join(ROOT, 'prebuilds', 'linux-x64', 'tf-monitored.node');
-  const nativeDir = path.join(ROOT, 'native');
-  const newestSource = Math.max(...fs.readdirSync(nativeDir).map((f) => fs.statSync(path.join(nativeDir, f)).mtimeMs));
-  if (!fs.existsSync(prebuild) || fs.statSync(prebuild).mtimeMs < newestSource) {
-    execFileSync('npm', ['run', 'prebuild'], { cwd: ROOT, stdio: 'ignore' });
-  }
   fs.mkdirSync(shims);
   for (const tool of ['cc', 'c++', 'gcc', 'g++', 'make', 'cmake', 'ld']) {
     fs.writeFileSync(path.join(shims, tool), `#!/bin/sh\necho "${tool} $*" >> "${marker}"\nexit 1\n`, { mode: 0o755 });
   }
-  const tgz = execFileSync('npm', ['pack', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8', env: { ...process.env } })
-    .trim().split('\n').pop()!;
+  const tgz = packFromCopy();
   fs.mkdirSync(project);
   fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
-  execFileSync('npm', ['install', path.join(work, tgz)], { cwd: project, env, stdio: 'pipe' });
+  execFileSync('npm', ['install', tgz], { cwd: project, env, stdio: 'pipe' });
 }, 600_000);
+
+/**
+ * Packs the package from a copy of its sources, so that building the prebuild (cmake-js wipes
+ * build/) never disturbs other tests that load the addon from this tree meanwhile. CI built the
+ * prebuild just before the tests: it is reused when no native source is newer.
+ */
+function packFromCopy(): string {
+  const copy = path.join(work, 'pkg');
+  fs.mkdirSync(copy);
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const entries = new Set<string>([...pkg.files, 'package.json', 'lib', 'tsconfig.json', 'scripts']);
+  for (const e of entries) {
+    const from = path.join(ROOT, e.replace(/\/$/, ''));
+    if (fs.existsSync(from) && !e.startsWith('dist') && !e.startsWith('prebuilds')) fs.cpSync(from, path.join(copy, e.replace(/\/$/, '')), { recursive: true });
+  }
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+  const prebuild = path.join(ROOT, 'prebuilds', 'linux-x64', 'tf-monitored.node');
+  const nativeDir = path.join(ROOT, 'native');
+  const newestSource = Math.max(...fs.readdirSync(nativeDir).map((f) => fs.statSync(path.join(nativeDir, f)).mtimeMs));
+  if (fs.existsSync(prebuild) && fs.statSync(prebuild).mtimeMs >= newestSource) {
+    fs.mkdirSync(path.join(copy, 'prebuilds', 'linux-x64'), { recursive: true });
+    fs.copyFileSync(prebuild, path.join(copy, 'prebuilds', 'linux-x64', 'tf-monitored.node'));
+  } else {
+    // The copy builds against this tree's headers (no second libtensorflow download).
+    const include = execFileSync(process.execPath, [path.join(ROOT, 'scripts/setup-libtensorflow.mjs'), '--print-include'], { encoding: 'utf8' }).trim();
+    execFileSync('npm', ['run', 'prebuild'], { cwd: copy, stdio: 'ignore', env: { ...process.env, TF_INCLUDE_DIR: include } });
+  }
+  const out = execFileSync('npm', ['pack', '--pack-destination', work], { cwd: copy, encoding: 'utf8' });
+  return path.join(work, out.trim().split('\n').pop()!);
+}
 
 describe('the packed package', () => {
   it('installs from its prebuild without running a compiler', () => {
