@@ -75,7 +75,7 @@ export function configuredIndexArgs(py) {
   return ['--index-url', all[0], ...all.slice(1).flatMap((u) => ['--extra-index-url', u])];
 }
 
-function download(py, into) {
+export function downloadWheel(py, into) {
   const spec = `${pin.pipPackage}==${pin.version}`;
   const base = ['-m', 'pip', 'download', spec, '--no-deps', '--only-binary=:all:', '-d', into];
   const fast = configuredIndexArgs(py);
@@ -131,7 +131,7 @@ export function ensureLibtensorflow({ force = false } = {}) {
   const started = Date.now();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-monitored-wheel-'));
   try {
-    const wheel = download(py, tmp);
+    const wheel = downloadWheel(py, tmp);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     log(`extracting libraries and C headers from ${path.basename(wheel)}`);

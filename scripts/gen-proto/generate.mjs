@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { protoCamelCase } from '@bufbuild/protobuf/reflect';
 import * as wkt from '@bufbuild/protobuf/wkt';
+import { downloadWheel, python } from '../setup-libtensorflow.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -50,46 +51,6 @@ export const ROOTS = [
 ];
 
 const log = (msg) => process.stderr.write(`[gen-proto] ${msg}\n`);
-
-function python() {
-  for (const exe of [process.env.PYTHON, 'python3', 'python'].filter(Boolean)) {
-    try {
-      execFileSync(exe, ['-m', 'pip', '--version'], { stdio: 'ignore' });
-      return exe;
-    } catch { /* try next */ }
-  }
-  throw new Error('gen-proto: no Python with pip found (tried $PYTHON, python3, python)');
-}
-
-// Same policy as scripts/setup-libtensorflow.mjs: ask the index that `pip config` names first
-// (fast, works offline), then pip's defaults.
-function configuredIndexArgs(py) {
-  let text = '';
-  try { text = execFileSync(py, ['-m', 'pip', 'config', 'list'], { encoding: 'utf8' }); } catch { return []; }
-  const values = (key) => {
-    const m = [...text.matchAll(new RegExp(`^[^\\n]*\\.${key}='([^']*)'`, 'gm'))];
-    return m.flatMap((x) => x[1].split(/\s+/).filter(Boolean));
-  };
-  const all = [...new Set([...values('index-url'), ...values('extra-index-url')])];
-  if (all.length === 0) return [];
-  return ['--index-url', all[0], ...all.slice(1).flatMap((u) => ['--extra-index-url', u])];
-}
-
-function downloadWheel(py, into) {
-  const spec = `${pin.pipPackage}==${pin.version}`;
-  const base = ['-m', 'pip', 'download', spec, '--no-deps', '--only-binary=:all:', '-d', into];
-  const fast = configuredIndexArgs(py);
-  let lastError;
-  for (const extra of fast.length ? [fast, []] : [[]]) {
-    try {
-      log(`pip download ${spec}${extra.length ? ' (configured index)' : ''}`);
-      execFileSync(py, [...base, ...extra], { stdio: ['ignore', 'ignore', 'inherit'] });
-      const wheel = fs.readdirSync(into).find((f) => f.endsWith('.whl'));
-      if (wheel) return path.join(into, wheel);
-    } catch (e) { lastError = e; }
-  }
-  throw new Error(`gen-proto: pip could not download ${spec}: ${lastError?.message ?? 'no wheel'}`);
-}
 
 // A wheel's file name carries its version: tensorflow_cpu-2.21.0-cp311-....whl.
 function checkWheelVersion(wheel) {
