@@ -80,13 +80,7 @@ export class ChiefSessionCreator implements SessionCreator {
   }
 
   private getSessionManager(): SessionManager {
-    this.sessionManager ??= new SessionManager({
-      graph: this.graph,
-      localInitOp: this.scaffold.localInitOp,
-      localInitFeedDict: this.scaffold.localInitFeedDict,
-      readyOp: this.scaffold.readyOp,
-      readyForLocalInitOp: this.scaffold.readyForLocalInitOp,
-    });
+    this.sessionManager ??= sessionManagerFor(this.graph, this.scaffold);
     return this.sessionManager;
   }
 
@@ -132,14 +126,7 @@ export class WorkerSessionCreator implements SessionCreator {
   }
 
   private getSessionManager(): SessionManager {
-    this.sessionManager ??= new SessionManager({
-      graph: this.graph,
-      localInitOp: this.scaffold.localInitOp,
-      localInitFeedDict: this.scaffold.localInitFeedDict,
-      readyOp: this.scaffold.readyOp,
-      readyForLocalInitOp: this.scaffold.readyForLocalInitOp,
-      recoveryWaitSecs: this.recoveryWaitSecs,
-    });
+    this.sessionManager ??= sessionManagerFor(this.graph, this.scaffold, { recoveryWaitSecs: this.recoveryWaitSecs });
     return this.sessionManager;
   }
 
@@ -147,4 +134,16 @@ export class WorkerSessionCreator implements SessionCreator {
     this.scaffold.finalize(this.graph);
     return this.getSessionManager().waitForSession(this.master, { config: this.config, maxWaitSecs: this.maxWaitSecs });
   }
+}
+
+/** The SessionManager both creators use: the scaffold's readiness and local-init pieces. */
+function sessionManagerFor(graph: Graph, scaffold: Scaffold, extra: { recoveryWaitSecs?: number } = {}): SessionManager {
+  return new SessionManager({
+    graph,
+    localInitOp: scaffold.localInitOp,
+    localInitFeedDict: scaffold.localInitFeedDict,
+    readyOp: scaffold.readyOp,
+    readyForLocalInitOp: scaffold.readyForLocalInitOp,
+    ...extra,
+  });
 }
