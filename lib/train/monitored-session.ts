@@ -68,8 +68,11 @@ interface GraphWithCollections extends FinalizableGraph {
 }
 
 export interface MonitoredSessionOptions {
-  /** Makes the raw session: `ChiefSessionCreator`, `WorkerSessionCreator`, or any `SessionCreator`. */
-  sessionCreator: SessionCreator;
+  /**
+   * Makes the raw session: `ChiefSessionCreator`, `WorkerSessionCreator`, or any `SessionCreator`.
+   * Default, as Python: a `ChiefSessionCreator` of `graph` (in-process, default Scaffold).
+   */
+  sessionCreator?: SessionCreator | null;
   hooks?: readonly SessionRunHookLike[] | null;
   /** Time given to the coordinator's threads to end on close. Default 120. */
   stopGracePeriodSecs?: number;
@@ -185,12 +188,18 @@ export abstract class MonitoredSessionBase {
    */
   protected static async init(opts: RecoverableMonitoredSessionOptions, shouldRecover: boolean): Promise<MonitoredSessionInit> {
     if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
-    const { sessionCreator, hooks, stopGracePeriodSecs = 120, beforeCreate = null, onClose = null, recovery, syncRuns = false } = opts;
+    const { hooks, stopGracePeriodSecs = 120, beforeCreate = null, onClose = null, recovery, syncRuns = false } = opts;
+    let { sessionCreator } = opts;
+    if ((sessionCreator === undefined || sessionCreator === null) && opts.graph) {
+      // Imported here: session-creators → scaffold → this module would be a cycle at load time.
+      const { ChiefSessionCreator } = await import('./session-creators');
+      sessionCreator = new ChiefSessionCreator({ graph: opts.graph as never });
+    }
     // Default: the graph of a session creator that has one (ChiefSessionCreator, WorkerSessionCreator).
     const creatorGraph = (sessionCreator as { graph?: unknown } | null)?.graph as FinalizableGraph | undefined;
     const graph = opts.graph ?? (creatorGraph && typeof creatorGraph.unfinalize === 'function' ? creatorGraph : null);
     if (sessionCreator === null || typeof sessionCreator !== 'object' || typeof sessionCreator.createSession !== 'function') {
-      throw invalidArgument('sessionCreator', 'a SessionCreator (an object with createSession())', sessionCreator);
+      throw invalidArgument('sessionCreator', 'a SessionCreator with createSession() (or no sessionCreator and a graph)', sessionCreator);
     }
     if (hooks !== undefined && hooks !== null && !Array.isArray(hooks)) throw invalidArgument('hooks', 'an array of SessionRunHooks', hooks);
     const hookList = [...(hooks ?? [])];

@@ -49,8 +49,8 @@ describe('MonitoredSession.create()', () => {
   });
 
   it.each([
-    [{ sessionCreator: null }, 'sessionCreator', 'Expected a SessionCreator (an object with createSession()) for sessionCreator but received null'],
-    [{ sessionCreator: { make: () => null } }, 'sessionCreator', 'Expected a SessionCreator (an object with createSession()) for sessionCreator but received Object'],
+    [{ sessionCreator: null }, 'sessionCreator', 'Expected a SessionCreator with createSession() (or no sessionCreator and a graph) for sessionCreator but received null'],
+    [{ sessionCreator: { make: () => null } }, 'sessionCreator', 'Expected a SessionCreator with createSession() (or no sessionCreator and a graph) for sessionCreator but received Object'],
     [{ hooks: 'h' }, 'hooks', 'Expected an array of SessionRunHooks for hooks but received string "h"'],
     [{ hooks: [new TraceHook('h', []), 3] }, 'hooks[1]', 'Expected a SessionRunHook for hooks[1] but received number 3'],
     [{ stopGracePeriodSecs: -1 }, 'stopGracePeriodSecs', 'Expected a non-negative number for stopGracePeriodSecs but received number -1'],
