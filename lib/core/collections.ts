@@ -67,6 +67,9 @@ export const GraphKeys = {
   COND_CONTEXT: 'cond_context',
   WHILE_CONTEXT: 'while_context',
   UNBOUND_INPUTS: 'unbound_inputs',
+  SAVED_MODEL_INITIALIZERS: 'saved_model_initializers',
+  /** Not in Python's GraphKeys: training_util's GLOBAL_STEP_READ_KEY (the hooks' step read). */
+  GLOBAL_STEP_READ: 'global_step_read_op_cache',
 } as const;
 
 /** A member of a node_list collection. */

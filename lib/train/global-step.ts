@@ -7,6 +7,7 @@
  * const read = globalStepReadTensor(graph);          // Output 'global_step/add:0' (its value + 0)
  * const step = (await sess.run(read)).scalar();
  */
+import { GraphKeys } from '../core/collections';
 import { create, isMessage } from '@bufbuild/protobuf';
 import { type DType, dtypeFromEnum } from '../core/dtypes';
 import { RuntimeError, ValueError, invalidArgument } from '../core/errors';
@@ -14,25 +15,8 @@ import { Graph, Operation, Output } from '../core/graph';
 import { VariableAggregation, VariableDefSchema, type VariableDef } from '../proto/gen/tensorflow/core/framework/variable_pb';
 import * as logging from './logging';
 
-/** Python's `GraphKeys` used by the training layer. */
-export const GraphKeys = {
-  GLOBAL_VARIABLES: 'variables',
-  LOCAL_VARIABLES: 'local_variables',
-  TRAINABLE_VARIABLES: 'trainable_variables',
-  GLOBAL_STEP: 'global_step',
-  GLOBAL_STEP_READ: 'global_step_read_op_cache',
-  INIT_OP: 'init_op',
-  LOCAL_INIT_OP: 'local_init_op',
-  READY_OP: 'ready_op',
-  READY_FOR_LOCAL_INIT_OP: 'ready_for_local_init_op',
-  SUMMARY_OP: 'summary_op',
-  SUMMARIES: 'summaries',
-  SAVERS: 'savers',
-  QUEUE_RUNNERS: 'queue_runners',
-  TABLE_INITIALIZERS: 'table_initializer',
-  SAVED_MODEL_INITIALIZERS: 'saved_model_initializers',
-  TRAIN_OP: 'train_op',
-} as const;
+/** The standard collection names (one table for the project: lib/core/collections.ts). */
+export { GraphKeys };
 
 const VARIABLE_OPS = new Set(['VariableV2', 'Variable', 'VarHandleOp']);
 const INTEGER_DTYPES = new Set<DType>(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
