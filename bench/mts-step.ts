@@ -38,7 +38,7 @@ import type { MonitoredSession } from '../lib/train/monitored-session';
 import * as logging from '../lib/train/logging';
 import { tfEnvSummary } from './lib/env';
 import { BENCH_ROOT, PACKAGE_ROOT, benchOptions } from './lib/options';
-import { RawLoop, buildCProgram, tfLocation } from './lib/raw-c';
+import { RawLoop, tfLocation, tryBuildRawLoop } from './lib/raw-c';
 import { fmtRatio, ratio, ratioTable, type Cell } from './lib/table';
 import { summarize, timeAwaited, timeSync } from './lib/timing';
 
@@ -123,16 +123,7 @@ async function main(): Promise<void> {
   const graphFile = path.join(scratch, 'graph.pb');
   fs.writeFileSync(graphFile, loadGraph().toGraphDef());
   const tf = tfLocation();
-  let exe: string | null = null;
-  let cUnavailable = 'n/a';
-  try {
-    const b = buildCProgram(path.join(BENCH_ROOT, 'raw_loop.c'), opts.outDir, tf);
-    exe = b.exe;
-    if (b.built) console.error(`[bench] built ${path.relative(process.cwd(), b.exe)} in ${b.ms} ms`);
-  } catch (e) {
-    cUnavailable = 'no build';
-    console.error(`[bench] raw C loop unavailable: ${(e as Error).message}`);
-  }
+  const { exe, unavailable: cUnavailable } = tryBuildRawLoop(BENCH_ROOT, opts.outDir, tf);
 
   console.log('# MonitoredTrainingSession step (µs per training step, linear fixture)\n');
   console.log(`libtensorflow ${tfVersion()}: ${tf.mainLib}`);

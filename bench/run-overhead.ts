@@ -28,7 +28,7 @@ import { Tensor } from '../lib/core/tensor';
 import { tfVersion, type NativeSession, type FlatTensors } from '../lib/native';
 import { tfEnvSummary } from './lib/env';
 import { BENCH_ROOT, benchOptions } from './lib/options';
-import { RawLoop, buildCProgram, tfLocation } from './lib/raw-c';
+import { RawLoop, tfLocation, tryBuildRawLoop } from './lib/raw-c';
 import { ratioTable, targetLine, type Cell } from './lib/table';
 import { summarize, timeAwaited, timeInFlight, timeSync } from './lib/timing';
 
@@ -85,16 +85,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(graphFile, graph.toGraphDef());
 
   const tf = tfLocation();
-  let exe: string | null = null;
-  let cUnavailable = 'n/a';
-  try {
-    const b = buildCProgram(path.join(BENCH_ROOT, 'raw_loop.c'), opts.outDir, tf);
-    exe = b.exe;
-    if (b.built) console.error(`[bench] built ${path.relative(process.cwd(), b.exe)} in ${b.ms} ms`);
-  } catch (e) {
-    cUnavailable = 'no build';
-    console.error(`[bench] raw C loop unavailable: ${(e as Error).message}`);
-  }
+  const { exe, unavailable: cUnavailable } = tryBuildRawLoop(BENCH_ROOT, opts.outDir, tf);
 
   console.log('# Run overhead (µs per run, tiny graph)\n');
   console.log(`libtensorflow ${tfVersion()}: ${tf.mainLib}`);

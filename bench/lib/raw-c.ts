@@ -160,3 +160,18 @@ export class RawLoop {
     await exited;
   }
 }
+
+/**
+ * Builds bench/raw_loop.c against the library the addon loaded, or says why it could not:
+ * `{ exe, unavailable }` where exactly one is set (a benchmark then prints 'no build' cells).
+ */
+export function tryBuildRawLoop(benchRoot: string, outDir: string, tf: TfLocation): { exe: string | null; unavailable: string } {
+  try {
+    const b = buildCProgram(`${benchRoot}/raw_loop.c`, outDir, tf);
+    if (b.built) console.error(`[bench] built ${b.exe} in ${b.ms} ms`);
+    return { exe: b.exe, unavailable: 'n/a' };
+  } catch (e) {
+    console.error(`[bench] raw C loop unavailable: ${(e as Error).message}`);
+    return { exe: null, unavailable: 'no build' };
+  }
+}
