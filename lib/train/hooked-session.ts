@@ -49,7 +49,7 @@ export class HookedSession extends WrappedSession {
 
   /**
    * `opts.options`, when given, is changed in place by the hooks' options (as in Python), and is
-   * what the hooks see in `SessionRunValues.options`. Run metadata is always requested.
+   * what the hooks see in `SessionRunValues.options`. Run metadata: see run().
    */
   override async run(fetches: Fetch, feeds?: Feeds, opts: RunCallOptions = {}): Promise<any> {
     if (this.shouldStop()) throw new RuntimeError('Run called even after should_stop requested.');
@@ -59,11 +59,17 @@ export class HookedSession extends WrappedSession {
     const options = opts.options ?? {};
     const feed = await this.callHooksBeforeRun(runContext, actualFetches, feeds, options);
 
-    const runMetadata = opts.runMetadata ?? {};
+    // Python always collects RunMetadata (SPEC §12.16). TF fills it only when tracing or partition
+    // graphs are asked for; otherwise it is empty, so it is requested only then (or when the caller
+    // passed a sink) and hooks get an empty one — the same content without serializing and copying
+    // an empty message on every step.
+    const wanted = opts.runMetadata != null || wantsMetadata(options as Record<string, unknown>);
+    const runMetadata = opts.runMetadata ?? (wanted ? {} : { bytes: EMPTY });
     // The same object for the same fetches lets the session reuse its flattened fetch plan; and
     // empty options are not sent (they would be serialized for nothing).
     const fetch = this.sameAsLast(actualFetches) ? this.lastFetches! : (this.lastFetches = actualFetches);
-    const runOpts = hasKeys(options) || opts.options ? { options, runMetadata } : { runMetadata };
+    const sink = wanted ? runMetadata : undefined;
+    const runOpts = hasKeys(options) || opts.options ? { options, runMetadata: sink } : { runMetadata: sink };
     let outputs;
     if (this.syncRuns) {
       // A loop of synchronous runs would never let timers, I/O and signals in: yield now and then.
@@ -153,4 +159,12 @@ export function mergeRunOptions(options: RunOptionsInit, incoming: RunOptionsIni
   const debug = (options.debugOptions ??= {});
   if (watches.length > 0) (debug.debugTensorWatchOpts ??= []).push(...watches);
   if (inDebug.resetDiskByteUsage !== undefined) debug.resetDiskByteUsage = Boolean(debug.resetDiskByteUsage || inDebug.resetDiskByteUsage);
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Whether TF would put anything in RunMetadata for these options. */
+function wantsMetadata(options: Record<string, unknown>): boolean {
+  const trace = options.traceLevel;
+  return (trace !== undefined && trace !== 0 && trace !== 'NO_TRACE') || Boolean(options.outputPartitionGraphs);
 }

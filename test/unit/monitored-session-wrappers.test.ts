@@ -170,14 +170,20 @@ describe('HookedSession', () => {
     expect(inner.runs[0].opts!.runMetadata).toBe(runMetadata);
   });
 
-  it('always asks for run metadata and hands the hooks the filled sink and the options', async () => {
+  it('asks for run metadata only when TF would fill it (tracing), and always hands the hooks a sink and the options', async () => {
     const inner = new FakeSession('s', { values });
     const h = new TraceHook('h', []);
-    await new HookedSession(inner, [h]).run('a:0');
+    const hooked = new HookedSession(inner, [h]);
+    await hooked.run('a:0');
     expect(h.lastValues!.options).toEqual({});
-    expect(h.lastValues!.runMetadata.bytes).toEqual(new Uint8Array([1]));
+    expect(h.lastValues!.runMetadata.bytes).toEqual(new Uint8Array(0)); // what TF returns untraced
     expect(h.lastValues!.results).toBeNull();
     expect(h.lastContext!.originalArgs).toEqual(new SessionRunArgs('a:0', null));
+    await hooked.run('a:0', undefined, { options: { traceLevel: 3 } });
+    expect(h.lastValues!.runMetadata.bytes).toEqual(new Uint8Array([2])); // filled by the session (its 2nd run)
+    const sink = {};
+    await hooked.run('a:0', undefined, { runMetadata: sink });
+    expect(h.lastValues!.runMetadata).toBe(sink);
   });
 
   it('gives each hook the results of its own fetches, in their structure', async () => {
