@@ -21,6 +21,7 @@
  *   emit({'w': raw(reader.get_tensor('w'))})
  *   `, { args: [prefix] });
  */
+import { ARRAY_TYPES } from '../../lib/core/dtypes';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -321,19 +322,8 @@ export async function runPythonJSONAsync<T = unknown>(code: string, opts: RunPyt
   return parseLastLine<T>(await runPythonAsync(code, opts), code);
 }
 
-const DTYPE_ARRAYS: Record<string, { new (buf: ArrayBuffer): ArrayLike<number | bigint> }> = {
-  float32: Float32Array,
-  float64: Float64Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int64: BigInt64Array,
-  uint64: BigUint64Array,
-  bool: Uint8Array,
-};
+// The project's own dtype → TypedArray table.
+const DTYPE_ARRAYS = ARRAY_TYPES as Record<string, { new (buf: ArrayBuffer): ArrayLike<number | bigint> }>;
 
 /** Decodes Python's `raw(a)` into a TypedArray (strings: Buffers). Assumes a little-endian host. */
 export function decodeRaw(t: RawTensor): {
