@@ -61,13 +61,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->graphCtor = Napi::Persistent(graph);
   exports.Set("NativeGraph", graph);
   Napi::Function session = Session::Init(env);
-  data->sessionCtor = Napi::Persistent(session);
   exports.Set("NativeSession", session);
   Napi::Function server = Server::Init(env);
-  data->serverCtor = Napi::Persistent(server);
   exports.Set("NativeServer", server);
   Napi::Function reader = CheckpointReader::Init(env);
-  data->readerCtor = Napi::Persistent(reader);
   exports.Set("NativeCheckpointReader", reader);
   return exports;
 }

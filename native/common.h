@@ -41,7 +41,7 @@ struct StatusCopy {
 // Per-environment state (the addon loads in worker threads: no globals with JS values).
 struct AddonData {
   Napi::FunctionReference errorFactory;   // (code, message) => TFError, set by lib/native.ts
-  Napi::FunctionReference graphCtor, sessionCtor, serverCtor, readerCtor;
+  Napi::FunctionReference graphCtor;     // to check that an argument is a NativeGraph
   std::shared_ptr<struct AsyncState> async;  // completion channel, see async.cc
   std::shared_ptr<void> sessions;        // live sessions, closed at teardown (session.cc)
 };

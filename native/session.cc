@@ -342,6 +342,4 @@ void CloseAllSessions(Napi::Env env) {
   for (auto& s : live) s->Close();
 }
 
-void InitSessionFunctions(Napi::Env, Napi::Object) {}
-
 }  // namespace tfm

@@ -50,7 +50,6 @@ class Session : public Napi::ObjectWrap<Session> {
   std::shared_ptr<SessionState> state_;
 };
 
-void InitSessionFunctions(Napi::Env env, Napi::Object exports);
 void CloseAllSessions(Napi::Env env);
 
 }  // namespace tfm

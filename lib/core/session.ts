@@ -10,7 +10,7 @@
  * A string with ':<n>' (or an Output) fetches a tensor; a plain name (or an Operation) runs the
  * operation and yields null, as in Python.
  */
-import { ArgumentError, ClosedError, InvalidArgumentError, invalidArgument } from './errors';
+import { ClosedError, InvalidArgumentError, invalidArgument } from './errors';
 import { Graph, Operation, Output } from './graph';
 import { Tensor, TensorLike } from './tensor';
 import { DType } from './dtypes';
@@ -321,4 +321,3 @@ export class Session {
   }
 }
 
-export { ArgumentError };
