@@ -18,7 +18,12 @@ import { errorForCode } from './core/errors';
 export interface RawTensor {
   dtype: number;
   shape: number[];
-  data: ArrayBuffer | ArrayBufferView | Uint8Array[] | null;
+  /**
+   * Numeric data as an ArrayBuffer (typed array on the way in); outputs of at most 16 elements
+   * come back as their values instead (one number/bigint, or an array of them); strings as
+   * Uint8Array[]; null for resource/variant outputs.
+   */
+  data: ArrayBuffer | ArrayBufferView | Uint8Array[] | number | bigint | Array<number | bigint> | null;
 }
 
 export interface RawOperationInfo {

@@ -95,6 +95,47 @@ bool IsNumeric(TF_DataType t) {
   return t != TF_STRING && t != TF_RESOURCE && t != TF_VARIANT;
 }
 
+// Outputs of at most this many elements cross as JS numbers (or BigInts), not as an ArrayBuffer.
+// An ArrayBuffer costs a malloc'ed backing store, its registry entry and GC sweeping: measured,
+// ~2.5 µs per scalar output against ~0.1 µs for a number; JS then builds an on-heap typed array.
+constexpr int64_t kInlineMaxElements = 16;
+
+template <typename T>
+double AsDouble(const void* p, int64_t i) { return static_cast<double>(static_cast<const T*>(p)[i]); }
+
+// The values of a small real-valued tensor as JS numbers/BigInts: one value for a single element,
+// else an array. Empty Value when they have no exact JS number form (complex dtypes, NaNs): the
+// caller falls back to an ArrayBuffer.
+Napi::Value InlineValues(Napi::Env env, TF_DataType dtype, const void* p, int64_t count) {
+  // A NaN's payload does not survive a JS number (float → double quiets it, V8 may canonicalize):
+  // NaNs take the ArrayBuffer path, which keeps every bit.
+  auto number = [&](double v) -> Napi::Value { return v != v ? Napi::Value() : Napi::Number::New(env, v); };
+  auto one = [&](int64_t i) -> Napi::Value {
+    switch (dtype) {
+      case TF_FLOAT: return number(AsDouble<float>(p, i));
+      case TF_DOUBLE: return number(AsDouble<double>(p, i));
+      case TF_INT32: case TF_QINT32: return Napi::Number::New(env, AsDouble<int32_t>(p, i));
+      case TF_UINT32: return Napi::Number::New(env, AsDouble<uint32_t>(p, i));
+      case TF_INT16: case TF_QINT16: return Napi::Number::New(env, AsDouble<int16_t>(p, i));
+      case TF_UINT16: case TF_QUINT16: case TF_HALF: case TF_BFLOAT16:  // 16-bit raw patterns
+        return Napi::Number::New(env, AsDouble<uint16_t>(p, i));
+      case TF_INT8: case TF_QINT8: return Napi::Number::New(env, AsDouble<int8_t>(p, i));
+      case TF_UINT8: case TF_QUINT8: case TF_BOOL: return Napi::Number::New(env, AsDouble<uint8_t>(p, i));
+      case TF_INT64: return Napi::BigInt::New(env, static_cast<const int64_t*>(p)[i]);
+      case TF_UINT64: return Napi::BigInt::New(env, static_cast<const uint64_t*>(p)[i]);
+      default: return Napi::Value();
+    }
+  };
+  if (count == 1) return one(0);
+  Napi::Array arr = Napi::Array::New(env, static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; i++) {
+    Napi::Value v = one(i);
+    if (v.IsEmpty()) return Napi::Value();
+    arr.Set(static_cast<uint32_t>(i), v);
+  }
+  return arr;
+}
+
 // allocAligned(byteLength) → ArrayBuffer whose memory TF can use without a copy.
 Napi::Value AllocAligned(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -253,6 +294,14 @@ void TensorToParts(Napi::Env env, TensorPtr tensor, bool zeroCopy, Napi::Array& 
   if (!IsNumeric(dtype)) {
     out.Set(at + 2, env.Null());
     return;
+  }
+  int64_t count = TF.TF_TensorElementCount(t);
+  if (count >= 1 && count <= kInlineMaxElements && p) {
+    Napi::Value v = InlineValues(env, dtype, p, count);
+    if (!v.IsEmpty()) {
+      out.Set(at + 2, v);
+      return;
+    }
   }
   if (zeroCopy && bytes >= kZeroCopyMinBytes && p && reinterpret_cast<uintptr_t>(p) % 8 == 0) {
     auto* b = new SharedBlock(p, bytes, t);

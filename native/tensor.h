@@ -5,9 +5,10 @@
 // for TF_STRING. lib/core/tensor.ts builds and reads these; C++ only re-checks what would crash.
 //
 // Memory: feeds from memory made by AllocAligned (64-byte aligned, TF's default alignment) are
-// shared with TF without a copy (ref-counted); other feeds are copied once. Outputs are copied
-// into a JS ArrayBuffer, except large outputs of async runs, which JS gets without a copy
-// (external ArrayBuffer that owns the TF_Tensor; Dispose releases it eagerly).
+// shared with TF without a copy (ref-counted); other feeds are copied once. Outputs of at most
+// 16 real-valued elements cross as JS numbers/BigInts (no ArrayBuffer: see InlineValues); larger
+// ones are copied into a JS ArrayBuffer, except large outputs of async runs, which JS gets without
+// a copy (external ArrayBuffer that owns the TF_Tensor; Dispose releases it eagerly).
 #pragma once
 
 #include <napi.h>

@@ -15,7 +15,7 @@ import { Graph, Operation, Output } from './graph';
 import { Tensor, TensorLike } from './tensor';
 import { DType } from './dtypes';
 import { serializeConfigProto, serializeRunOptions, type ConfigProtoInit, type RunOptionsInit } from './config';
-import { native, NativeSession, FlatTensors, RunPlan } from '../native';
+import { native, NativeSession, FlatTensors, RunPlan, type RawTensor } from '../native';
 
 export type Fetch = string | Output | Operation | null | readonly Fetch[] | { readonly [key: string]: Fetch };
 export type FetchResult<F> =
@@ -265,7 +265,7 @@ export class Session {
     if (sink && r.length > 3 * n) sink.bytes = r[3 * n] as Uint8Array;
     const outs = new Array<Tensor>(n);
     for (let i = 0; i < n; i++) {
-      outs[i] = Tensor.fromParts(r[3 * i] as number, r[3 * i + 1] as number[], r[3 * i + 2] as ArrayBuffer | Uint8Array[] | null);
+      outs[i] = Tensor.fromParts(r[3 * i] as number, r[3 * i + 1] as number[], r[3 * i + 2] as RawTensor['data']);
     }
     return flat.build(outs) as FetchResult<F>;
   }

@@ -187,8 +187,13 @@ export class Tensor {
     if (data === null) return new Tensor(dtype, shape, null);
     if (dtype === 'string') return new Tensor(dtype, shape, data as Uint8Array[]);
     const Ctor = ARRAY_TYPES[dtype]!;
-    const ab = data as ArrayBuffer;
-    return new Tensor(dtype, shape, new Ctor(ab, 0, ab.byteLength / Ctor.BYTES_PER_ELEMENT));
+    if (data instanceof ArrayBuffer) return new Tensor(dtype, shape, new Ctor(data, 0, data.byteLength / Ctor.BYTES_PER_ELEMENT));
+    // Small outputs arrive as their values (native/tensor.cc, InlineValues): a typed array made
+    // here lives on V8's heap, with no backing store to allocate and sweep.
+    if (Array.isArray(data)) return new Tensor(dtype, shape, (Ctor as unknown as { from(a: unknown[]): TypedArray }).from(data));
+    const one = new Ctor(1);
+    one[0] = data as never;
+    return new Tensor(dtype, shape, one);
   }
 
   /** @internal To the addon's representation. */

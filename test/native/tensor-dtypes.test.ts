@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Graph } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
 import { Tensor } from '../../lib/core/tensor';
-import type { DType } from '../../lib/core/dtypes';
+import { ARRAY_TYPES, type DType } from '../../lib/core/dtypes';
 
 // One graph: a Placeholder → Identity pair per dtype, fetched back through TF.
 const graph = new Graph();
@@ -98,5 +98,43 @@ describe('Tensor round trip through Identity', () => {
     // The fed buffer is still valid after TF released its reference.
     expect(d[10]).toBe(5);
     t.dispose();
+  });
+});
+
+describe('Small outputs (≤ 16 elements cross as values) and larger ones (an ArrayBuffer)', () => {
+  const REAL: DType[] = ['float32', 'float64', 'float16', 'bfloat16', 'int8', 'int16', 'int32', 'int64',
+    'uint8', 'uint16', 'uint32', 'uint64', 'bool'];
+  const patterns: Record<string, (i: number) => number | bigint> = {
+    float32: (i) => Math.fround(-1.5 + i * 0.37) * (i % 2 ? -1 : 1), float64: (i) => Math.PI * i - 1e300 * (i % 3 === 0 ? 1 : 0),
+    float16: (i) => 0x3c00 + i, bfloat16: (i) => 0xff7f - i, int8: (i) => (i * 37) % 256 - 128, int16: (i) => i * 4000 - 32768,
+    int32: (i) => (i * 2 ** 27) | 0, int64: (i) => (2n ** 62n + BigInt(i)) * (i % 2 ? -1n : 1n), uint8: (i) => 255 - i,
+    uint16: (i) => 65535 - i * 3, uint32: (i) => 2 ** 32 - 1 - i, uint64: (i) => 2n ** 64n - 1n - BigInt(i), bool: (i) => i % 2,
+  };
+  for (const dtype of REAL) {
+    for (const n of [1, 16, 17]) {
+      it(`${dtype}[${n}] comes back bit-exact from run and runSync, in the dtype's typed array`, async () => {
+        const Ctor = ARRAY_TYPES[dtype]!;
+        const data = new (Ctor as unknown as new (n: number) => ArrayLike<unknown> & Record<number, unknown>)(n);
+        for (let i = 0; i < n; i++) data[i] = patterns[dtype]!(i);
+        const t = Tensor.from({ dtype, shape: [n], data: data as never });
+        const feeds = { [`in_${dtype}:0`]: t };
+        for (const out of [await session.run(`out_${dtype}:0`, feeds), session.runSync(`out_${dtype}:0`, feeds)]) {
+          expect(out!.dtype).toBe(dtype);
+          expect(out!.shape).toEqual([n]);
+          expect(out!.data).toBeInstanceOf(Ctor);
+          expect(out!.data).toEqual(data);
+        }
+      });
+    }
+  }
+
+  it('keeps NaN payloads and -0 in small float outputs', async () => {
+    const bits = new Uint32Array([0x7f800001, 0xffc00123, 0x80000000, 0x7fc00000]); // signaling NaN, NaN with payload, -0, NaN
+    const f32 = new Float32Array(bits.buffer);
+    const out = session.runSync('out_float32:0', { 'in_float32:0': Tensor.from({ dtype: 'float32', shape: [4], data: f32 }) });
+    const d = out!.data as Float32Array;
+    expect(Array.from(new Uint32Array(d.buffer, d.byteOffset, 4))).toEqual(Array.from(bits));
+    const zero = session.runSync('out_float64:0', { 'in_float64:0': Tensor.from({ dtype: 'float64', shape: [], data: new Float64Array([-0]) }) });
+    expect(Object.is((zero!.data as Float64Array)[0], -0)).toBe(true);
   });
 });
