@@ -4,7 +4,7 @@
  *
  *   raw C loop          bench/raw_loop.c, built now against the library the addon loaded; it
  *                       imports the GraphDef this script exports (graph.toGraphDef())
- *   runSync             Session.runSync, fed a Tensor made once
+ *   runSync             Session.runSync, fed a Tensor made once (Tensor.alloc: aligned native memory)
  *   run, awaited        Session.run, each awaited before the next
  *   run, 64 in flight   Session.run with 64 calls outstanding (extra info)
  *
@@ -112,8 +112,12 @@ async function main(): Promise<void> {
 
     for (const wl of WORKLOADS) {
       const fetch = [...wl.fetches, ...wl.targets];
-      const xTensor = Tensor.from(new Float32Array([1, 2, 3, 4]));
+      // The feed made once, as raw_loop's `reuse` mode makes one TF_Tensor: a tensor in aligned
+      // native memory (Tensor.alloc), which every run feeds without making a tensor.
+      const xTensor = Tensor.alloc('float32', [4]);
+      (xTensor.data as Float32Array).set([1, 2, 3, 4]);
       const feeds = { [FEED.name]: xTensor };
+      const jsFeeds = { [FEED.name]: Tensor.from(new Float32Array([1, 2, 3, 4])) };
       const xArray = new Float32Array([1, 2, 3, 4]);
       const arrayFeeds = { [FEED.name]: xArray };
       const rawSpec = { feed: FEED, fetches: [...wl.fetches], targets: [...wl.targets] };
@@ -130,6 +134,7 @@ async function main(): Promise<void> {
           measure: (n) => timeInFlight(n, IN_FLIGHT, () => sess.run(fetch, feeds)), scale: IN_FLIGHT_SCALE,
         },
         { key: 'rawCFresh', label: 'extra: raw C, new feed tensor each run', measure: raw ? (n) => raw.run({ ...rawSpec, iters: n, mode: 'fresh' }) : cUnavailable },
+        { key: 'runSyncJs', label: 'extra: `runSync` fed a Tensor in JS memory (copied each run)', measure: (n) => timeSync(n, () => sess.runSync(fetch, jsFeeds)) },
         { key: 'runSyncArray', label: 'extra: `runSync` fed a Float32Array', measure: (n) => timeSync(n, () => sess.runSync(fetch, arrayFeeds)) },
         {
           key: 'addonSync', label: 'extra: addon `runSync` alone (no TS wrapper)',

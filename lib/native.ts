@@ -59,11 +59,15 @@ export interface NativeGraph {
 }
 
 /**
- * Feeds and results cross the boundary flat, as positional triples (no per-tensor objects):
- * [dtype0, shape0, data0, dtype1, ...]; a run's result ends with the RunMetadata bytes when asked.
+ * Feeds cross the boundary flat, as positional triples (no per-tensor objects): [dtype0, shape0,
+ * data0, dtype1, ...], or [handle, null, null] for a feed made once with `feedHandle`.
+ * Results come back as pairs [shape0, data0, shape1, data1, ...]: the dtype is the graph's, and
+ * shapeN is undefined when the output has its fully known static shape; a run's result ends with
+ * the RunMetadata bytes when asked.
  */
-export type FlatTensors = Array<number | number[] | RawTensor['data']>;
+export type FlatTensors = Array<number | number[] | FeedHandle | undefined | RawTensor['data']>;
 export type RunPlan = { readonly __plan: unique symbol };
+export type FeedHandle = { readonly __feedHandle: unique symbol };
 
 export interface NativeSession {
   /** [sync] resolves names once; the plan is reused by run/runSync */
@@ -101,6 +105,10 @@ export interface Addon {
   allOpList(): Uint8Array;
   allocAligned(byteLength: number): ArrayBuffer;
   disposeBuffer(buffer: ArrayBuffer): boolean;
+  /** A feed reused by every run (only for allocAligned memory, else null): no tensor made per run. */
+  feedHandle(dtype: number, shape: number[], data: ArrayBufferView): FeedHandle | null;
+  /** Drops the handle's tensor now (runs in flight keep theirs); later feeds of it are a TypeError. */
+  releaseFeedHandle(handle: FeedHandle): void;
   dtypes: Record<string, number>;
   codes: Record<string, number>;
   NativeGraph: new () => NativeGraph;

@@ -58,6 +58,26 @@ inline Napi::Error MakeError(Napi::Env env, TF_Status* s) { return MakeError(env
 [[noreturn]] void ThrowType(Napi::Env env, const std::string& message);
 void RequireLoaded(Napi::Env env);
 
+// A value carried by a JS External, with a tag saying what it is: the addon hands out Externals of
+// several kinds (run plans, feed handles), and one passed where another is expected must be a
+// TypeError, not a misread pointer.
+template <uint32_t Tag, typename T>
+struct TaggedSlot {
+  uint32_t tag = Tag;
+  T value;
+  explicit TaggedSlot(T v) : value(std::move(v)) {}
+
+  static Napi::External<TaggedSlot> Wrap(Napi::Env env, T v) {
+    return Napi::External<TaggedSlot>::New(env, new TaggedSlot(std::move(v)), [](Napi::Env, TaggedSlot* s) { delete s; });
+  }
+  // The slot behind `v`, or null when `v` is not an External of this kind.
+  static TaggedSlot* From(const Napi::Value& v) {
+    if (!v.IsExternal()) return nullptr;
+    auto* s = static_cast<TaggedSlot*>(v.As<Napi::External<TaggedSlot>>().Data());
+    return s && s->tag == Tag ? s : nullptr;
+  }
+};
+
 std::vector<int64_t> ToDims(Napi::Env env, const Napi::Value& v, const char* what);
 Napi::Array FromDims(Napi::Env env, const int64_t* dims, int n);
 

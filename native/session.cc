@@ -62,12 +62,24 @@ struct RunPlan {
   std::shared_ptr<GraphState> graph;
   std::vector<TF_Output> inputs, outputs;
   std::vector<TF_Operation*> targets;
+  // Per output, the graph's static shape when it is fully known (else empty with known=false): an
+  // output of exactly that shape is returned without a shape array (JS has the same static shape).
+  std::vector<std::vector<int64_t>> staticDims;
+  std::vector<bool> staticKnown;
 };
 using PlanRef = std::shared_ptr<RunPlan>;
+using PlanSlot = TaggedSlot<0x504c414e /* PLAN */, PlanRef>;
 
 const PlanRef& UnwrapPlan(Napi::Env env, const Napi::Value& v) {
-  if (!v.IsExternal()) ThrowType(env, "plan must come from session.prepare()");
-  return *v.As<Napi::External<PlanRef>>().Data();
+  PlanSlot* slot = PlanSlot::From(v);
+  if (!slot) ThrowType(env, "plan must come from session.prepare()");
+  return slot->value;
+}
+
+bool SameDims(TF_Tensor* t, const std::vector<int64_t>& dims) {
+  if (TF.TF_NumDims(t) != static_cast<int>(dims.size())) return false;
+  for (size_t i = 0; i < dims.size(); i++) if (TF.TF_Dim(t, static_cast<int>(i)) != dims[i]) return false;
+  return true;
 }
 
 // One TF_Status per thread, reused: a run loop should not allocate one per call.
@@ -77,11 +89,14 @@ TF_Status* ThreadStatus() {
 }
 
 // The inputs of one run, converted on the JS thread; outputs filled by TF_SessionRun.
-// Feeds arrive flat: [dtype0, shape0, data0, dtype1, ...] (no per-feed objects to read).
+// Feeds arrive flat: [dtype0, shape0, data0, dtype1, ...] (no per-feed objects to read); a feed
+// made once with feedHandle() comes as [handle, any, any] and is used as it is.
 struct RunCall {
   std::shared_ptr<SessionState> session;
   PlanRef plan;  // keeps the graph, and so the plan's operations, alive
-  std::vector<TensorPtr> feeds;
+  std::vector<TF_Tensor*> inputs;   // what TF_SessionRun reads, one per plan input
+  std::vector<TensorPtr> owned;     // feeds converted for this run
+  std::vector<FeedRef> handles;     // feeds made once, held while the run uses them
   std::vector<TF_Tensor*> results;
   std::string runOptions;
   bool wantMetadata = false;
@@ -95,10 +110,19 @@ struct RunCall {
     if (!info[1].IsArray()) ThrowType(env, "feeds must be a flat array of [dtype, shape, data] triples");
     Napi::Array f = info[1].As<Napi::Array>();
     if (f.Length() != 3 * plan->inputs.size()) ThrowType(env, "feeds do not match the plan");
-    feeds.reserve(plan->inputs.size());
+    inputs.reserve(plan->inputs.size());
     for (uint32_t i = 0; i < plan->inputs.size(); i++) {
-      feeds.push_back(TensorFromParts(env, f.Get(3 * i), f.Get(3 * i + 1), f.Get(3 * i + 2),
+      Napi::Value first = f.Get(3 * i);
+      if (first.IsExternal()) {
+        FeedRef h = FeedHandleOf(first);
+        if (!h || !h->tensor) ThrowType(env, "feed " + std::to_string(i) + ": not a live feed handle (released, or another kind of value)");
+        inputs.push_back(h->tensor);
+        handles.push_back(std::move(h));
+        continue;
+      }
+      owned.push_back(TensorFromParts(env, first, f.Get(3 * i + 1), f.Get(3 * i + 2),
                                       [i] { return "feed " + std::to_string(i); }));
+      inputs.push_back(owned.back().get());
     }
     if (info[2].IsTypedArray()) {
       Napi::Uint8Array b = info[2].As<Napi::Uint8Array>();
@@ -118,40 +142,38 @@ struct RunCall {
       refused = true;
       return;
     }
-    TF_Tensor* inBuf[16];
-    std::vector<TF_Tensor*> inVec;
-    TF_Tensor** in = inBuf;
-    if (feeds.size() > 16) {
-      inVec.resize(feeds.size());
-      in = inVec.data();
-    }
-    for (size_t i = 0; i < feeds.size(); i++) in[i] = feeds[i].get();
     BufferPtr opts(runOptions.empty() ? nullptr : TF.TF_NewBufferFromString(runOptions.data(), runOptions.size()));
     BufferPtr meta(wantMetadata ? TF.TF_NewBuffer() : nullptr);
     TF_Status* st = ThreadStatus();
-    TF.TF_SessionRun(session->session, opts.get(), plan->inputs.data(), in, static_cast<int>(plan->inputs.size()),
+    TF.TF_SessionRun(session->session, opts.get(), plan->inputs.data(), inputs.data(), static_cast<int>(plan->inputs.size()),
                      plan->outputs.data(), results.data(), static_cast<int>(plan->outputs.size()),
                      plan->targets.data(), static_cast<int>(plan->targets.size()), meta.get(), st);
     status.From(st);
     if (meta && status.ok()) metadata.assign(static_cast<const char*>(meta->data), meta->length);
     session->EndRun();
-    feeds.clear();  // release feed memory as soon as possible
+    // Release feed memory as soon as possible.
+    inputs.clear();
+    owned.clear();
+    handles.clear();
   }
 
-  // JS thread. Returns [dtype0, shape0, data0, ..., metadata?].
+  // JS thread. Returns [shape0, data0, shape1, data1, ..., metadata?]: the dtype is the graph's
+  // (JS knows it), and shapeN is left undefined when the output has the plan's static shape.
   Napi::Value Result(Napi::Env env, bool zeroCopy) {
     if (refused) throw MakeError(env, TF_FAILED_PRECONDITION, "Attempted to use a closed Session.");
     if (!status.ok()) throw MakeError(env, status);
-    Napi::Array out = Napi::Array::New(env, 3 * results.size() + (wantMetadata ? 1 : 0));
+    Napi::Array out = Napi::Array::New(env, 2 * results.size() + (wantMetadata ? 1 : 0));
     for (size_t i = 0; i < results.size(); i++) {
       TensorPtr t(results[i]);
       results[i] = nullptr;
-      TensorToParts(env, std::move(t), zeroCopy, out, static_cast<uint32_t>(3 * i));
+      auto at = static_cast<uint32_t>(2 * i);
+      if (!plan->staticKnown[i] || !SameDims(t.get(), plan->staticDims[i])) out.Set(at, ShapeToJs(env, t.get()));
+      out.Set(at + 1, DataToJs(env, t, zeroCopy));
     }
     if (wantMetadata) {
       Napi::Uint8Array m = Napi::Uint8Array::New(env, metadata.size());
       if (!metadata.empty()) std::memcpy(m.Data(), metadata.data(), metadata.size());
-      out.Set(static_cast<uint32_t>(3 * results.size()), m);
+      out.Set(static_cast<uint32_t>(2 * results.size()), m);
     }
     return out;
   }
@@ -263,16 +285,30 @@ Napi::Value Session::Prepare(const Napi::CallbackInfo& info) {
     return out;
   };
   for (const auto& n : strings(0, "feeds")) plan->inputs.push_back(resolveOutput(n));
-  for (const auto& n : strings(1, "fetches")) plan->outputs.push_back(resolveOutput(n));
+  for (const auto& n : strings(1, "fetches")) {
+    TF_Output out = resolveOutput(n);
+    plan->outputs.push_back(out);
+    StatusPtr st = NewStatus();
+    int nd = TF.TF_GraphGetTensorNumDims(plan->graph->graph, out, st.get());
+    std::vector<int64_t> dims(nd > 0 ? nd : 0);
+    bool known = TF.TF_GetCode(st.get()) == TF_OK && nd >= 0;
+    if (known && nd > 0) {
+      TF.TF_GraphGetTensorShape(plan->graph->graph, out, dims.data(), nd, st.get());
+      known = TF.TF_GetCode(st.get()) == TF_OK;
+      for (int64_t d : dims) known = known && d >= 0;
+    }
+    plan->staticKnown.push_back(known);
+    plan->staticDims.push_back(known ? std::move(dims) : std::vector<int64_t>());
+  }
   for (const auto& n : strings(2, "targets")) {
     TF_Operation* o = TF.TF_GraphOperationByName(plan->graph->graph, n.c_str());
     if (!o) throw MakeError(env, TF_NOT_FOUND, "The operation '" + n + "' does not exist in the graph.");
     plan->targets.push_back(o);
   }
-  return Napi::External<PlanRef>::New(env, new PlanRef(std::move(plan)), [](Napi::Env, PlanRef* p) { delete p; });
+  return PlanSlot::Wrap(env, PlanRef(std::move(plan)));
 }
 
-// runSync(plan, feeds, runOptions?: Uint8Array, wantMetadata?: boolean) → [dtype, shape, data, ..., metadata?]
+// runSync(plan, feeds, runOptions?: Uint8Array, wantMetadata?: boolean) → [shape?, data, ..., metadata?]
 Napi::Value Session::RunSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!state_) throw MakeError(env, TF_FAILED_PRECONDITION, "Attempted to use a closed Session.");
@@ -281,7 +317,7 @@ Napi::Value Session::RunSync(const Napi::CallbackInfo& info) {
   return call.Result(env, false);
 }
 
-// run(plan, feeds, runOptions?, wantMetadata?) → Promise<[dtype, shape, data, ..., metadata?]>
+// run(plan, feeds, runOptions?, wantMetadata?) → Promise<[shape?, data, ..., metadata?]>
 Napi::Value Session::Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!state_) throw MakeError(env, TF_FAILED_PRECONDITION, "Attempted to use a closed Session.");

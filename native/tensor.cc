@@ -184,7 +184,8 @@ TensorPtr TensorFromJs(Napi::Env env, const Napi::Value& value, const std::strin
 }
 
 TensorPtr TensorFromParts(Napi::Env env, const Napi::Value& dt, const Napi::Value& shape, const Napi::Value& data,
-                          const std::function<std::string()>& whatFn) {
+                          const std::function<std::string()>& whatFn, bool* shared) {
+  if (shared) *shared = false;
   auto fail = [&](const std::string& m) { ThrowType(env, whatFn() + m); };
   if (!dt.IsNumber()) fail(": dtype must be a TF_DataType number");
   auto dtype = static_cast<TF_DataType>(dt.As<Napi::Number>().Int32Value());
@@ -249,7 +250,10 @@ TensorPtr TensorFromParts(Napi::Env env, const Napi::Value& dt, const Napi::Valu
     if (SharedBlock* b = FindAndRef(src, want)) {
       TF_Tensor* t = TF.TF_NewTensor(dtype, dims.data(), static_cast<int>(dims.size()), const_cast<void*>(src), want,
                                      DeallocShared, b);
-      if (t) return TensorPtr(t);
+      if (t) {
+        if (shared) *shared = true;
+        return TensorPtr(t);
+      }
       DeallocShared(nullptr, 0, b);
     }
   }
@@ -269,14 +273,16 @@ Napi::Object TensorToJs(Napi::Env env, TensorPtr tensor, bool zeroCopy) {
   return out;
 }
 
-void TensorToParts(Napi::Env env, TensorPtr tensor, bool zeroCopy, Napi::Array& out, uint32_t at) {
-  TF_Tensor* t = tensor.get();
-  TF_DataType dtype = TF.TF_TensorType(t);
+Napi::Array ShapeToJs(Napi::Env env, TF_Tensor* t) {
   int nd = TF.TF_NumDims(t);
   Napi::Array shape = Napi::Array::New(env, nd);
   for (int i = 0; i < nd; i++) shape.Set(i, Napi::Number::New(env, static_cast<double>(TF.TF_Dim(t, i))));
-  out.Set(at, Napi::Number::New(env, dtype));
-  out.Set(at + 1, shape);
+  return shape;
+}
+
+Napi::Value DataToJs(Napi::Env env, TensorPtr& tensor, bool zeroCopy) {
+  TF_Tensor* t = tensor.get();
+  TF_DataType dtype = TF.TF_TensorType(t);
   size_t bytes = TF.TF_TensorByteSize(t);
   void* p = TF.TF_TensorData(t);
   if (dtype == TF_STRING) {
@@ -288,38 +294,70 @@ void TensorToParts(Napi::Env env, TensorPtr tensor, bool zeroCopy, Napi::Array& 
       size_t n = TF.TF_StringGetSize(&s[i]);
       arr.Set(static_cast<uint32_t>(i), Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(d), n));
     }
-    out.Set(at + 2, arr);
-    return;
+    return arr;
   }
-  if (!IsNumeric(dtype)) {
-    out.Set(at + 2, env.Null());
-    return;
-  }
+  if (!IsNumeric(dtype)) return env.Null();
   int64_t count = TF.TF_TensorElementCount(t);
   if (count >= 1 && count <= kInlineMaxElements && p) {
     Napi::Value v = InlineValues(env, dtype, p, count);
-    if (!v.IsEmpty()) {
-      out.Set(at + 2, v);
-      return;
-    }
+    if (!v.IsEmpty()) return v;
   }
   if (zeroCopy && bytes >= kZeroCopyMinBytes && p && reinterpret_cast<uintptr_t>(p) % 8 == 0) {
     auto* b = new SharedBlock(p, bytes, t);
     if (Register(b)) {
       tensor.release();
-      out.Set(at + 2, ExternalBuffer(env, b));
-      return;
+      return ExternalBuffer(env, b);
     }
     delete b;
   }
   Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, bytes);
   if (bytes) std::memcpy(ab.Data(), p, bytes);
-  out.Set(at + 2, ab);
+  return ab;
+}
+
+void TensorToParts(Napi::Env env, TensorPtr tensor, bool zeroCopy, Napi::Array& out, uint32_t at) {
+  out.Set(at, Napi::Number::New(env, TF.TF_TensorType(tensor.get())));
+  out.Set(at + 1, ShapeToJs(env, tensor.get()));
+  out.Set(at + 2, DataToJs(env, tensor, zeroCopy));
+}
+
+FeedHandle::~FeedHandle() {
+  if (tensor) TF.TF_DeleteTensor(tensor);
+}
+
+namespace {
+
+// What a JS handle holds: releaseFeedHandle() empties it, the finalizer deletes it.
+using FeedSlot = TaggedSlot<0x46454544 /* FEED */, FeedRef>;
+
+// feedHandle(dtype, shape, data) → a handle to feed instead of (dtype, shape, data), or null when
+// the data is not aligned native memory (a copy would freeze its values: those are fed as parts).
+Napi::Value MakeFeedHandle(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool shared = false;
+  TensorPtr t = TensorFromParts(env, info[0], info[1], info[2], [] { return std::string("feedHandle"); }, &shared);
+  if (!shared) return env.Null();
+  return FeedSlot::Wrap(env, std::make_shared<FeedHandle>(t.release()));
+}
+
+// releaseFeedHandle(handle): drops the handle's tensor now (runs in flight keep theirs).
+Napi::Value ReleaseFeedHandle(const Napi::CallbackInfo& info) {
+  if (FeedSlot* slot = FeedSlot::From(info[0])) slot->value.reset();
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+FeedRef FeedHandleOf(const Napi::Value& value) {
+  FeedSlot* slot = FeedSlot::From(value);
+  return slot ? slot->value : nullptr;
 }
 
 void InitTensor(Napi::Env env, Napi::Object exports) {
   exports.Set("allocAligned", Napi::Function::New(env, AllocAligned, "allocAligned"));
   exports.Set("disposeBuffer", Napi::Function::New(env, Dispose, "disposeBuffer"));
+  exports.Set("feedHandle", Napi::Function::New(env, MakeFeedHandle, "feedHandle"));
+  exports.Set("releaseFeedHandle", Napi::Function::New(env, ReleaseFeedHandle, "releaseFeedHandle"));
   Napi::Object dtypes = Napi::Object::New(env);
 #define TFM_DTYPE(name) dtypes.Set(#name, Napi::Number::New(env, name));
   TFM_DTYPE(TF_FLOAT) TFM_DTYPE(TF_DOUBLE) TFM_DTYPE(TF_INT32) TFM_DTYPE(TF_UINT8) TFM_DTYPE(TF_INT16)

@@ -144,10 +144,24 @@ function flattenFetches(graph: Graph, fetches: Fetch): Flat {
   return { tensors, targets, build, key: `${tensors.join(',')}|${targets.join(',')}` };
 }
 
+/** A prepared run: the addon's plan, and per fetched tensor its dtype and fully known static shape. */
+interface Plan {
+  native: RunPlan;
+  dtypes: DType[];
+  shapes: Array<number[] | null>;
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function shapeCompatible(staticShape: number[] | null, shape: number[]): boolean {
   if (staticShape === null) return true;
   if (staticShape.length !== shape.length) return false;
-  return staticShape.every((d, i) => d === -1 || d === shape[i]);
+  for (let i = 0; i < shape.length; i++) if (staticShape[i] !== -1 && staticShape[i] !== shape[i]) return false;
+  return true;
 }
 
 function fmtShape(s: number[] | null): string {
@@ -158,10 +172,11 @@ export class Session {
   readonly graph: Graph;
   readonly target: string;
   private nativeSession: NativeSession | null;
-  private readonly plans = new Map<string, RunPlan>();
+  private readonly plans = new Map<string, Plan>();
   private readonly feedInfo = new Map<string, FeedInfo>();
   private readonly fetchCache = new Map<string, Flat>();
   private lastFetch: { obj: object; flat: Flat; snapshot: unknown } | null = null;
+  private lastPlan: { flat: Flat; feedNames: string[]; plan: Plan } | null = null;
   private closing: Promise<void> | null = null;
 
   constructor(graph: Graph, opts: SessionOptions = {}) {
@@ -246,13 +261,7 @@ export class Session {
         for (const key in feeds) this.addFeed(key, feeds[key], feedNames, feedTensors);
       }
     }
-    const key = feedNames.length ? `${feedNames.join(',')}|${flat.key}` : flat.key;
-    let plan = this.plans.get(key);
-    if (!plan) {
-      plan = s.prepare(feedNames, flat.tensors, flat.targets);
-      if (this.plans.size > 512) this.plans.clear();
-      this.plans.set(key, plan);
-    }
+    const plan = this.planFor(s, flat, feedNames);
     let optionBytes: Uint8Array | null = null;
     if (opts?.options) optionBytes = serializeRunOptions(opts.options, 'options');
     const sink = opts?.runMetadata ?? null;
@@ -260,12 +269,35 @@ export class Session {
     return { s, plan, feedTensors, optionBytes, sink, flat };
   }
 
-  private static finish<F>(r: FlatTensors, flat: Flat, sink: RunMetadataSink | null): FetchResult<F> {
+  private planFor(s: NativeSession, flat: Flat, feedNames: string[]): Plan {
+    // A loop runs the same fetches with the same feeds each step: the previous plan, checked
+    // name by name, saves building and hashing the key string.
+    const last = this.lastPlan;
+    if (last !== null && last.flat === flat && sameStrings(last.feedNames, feedNames)) return last.plan;
+    const key = feedNames.length ? `${feedNames.join(',')}|${flat.key}` : flat.key;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      const outs = flat.tensors.map((n) => this.graph.tensor(n));
+      plan = {
+        native: s.prepare(feedNames, flat.tensors, flat.targets),
+        dtypes: outs.map((o) => o.dtype),
+        // The addon leaves out a shape equal to this one (fully known: no -1, known rank).
+        shapes: outs.map((o) => { const sh = o.shape; return sh !== null && sh.every((d) => d >= 0) ? sh : null; }),
+      };
+      if (this.plans.size > 512) this.plans.clear();
+      this.plans.set(key, plan);
+    }
+    this.lastPlan = { flat, feedNames, plan };
+    return plan;
+  }
+
+  private static finish<F>(r: FlatTensors, plan: Plan, flat: Flat, sink: RunMetadataSink | null): FetchResult<F> {
     const n = flat.tensors.length;
-    if (sink && r.length > 3 * n) sink.bytes = r[3 * n] as Uint8Array;
+    if (sink && r.length > 2 * n) sink.bytes = r[2 * n] as Uint8Array;
     const outs = new Array<Tensor>(n);
     for (let i = 0; i < n; i++) {
-      outs[i] = Tensor.fromParts(r[3 * i] as number, r[3 * i + 1] as number[], r[3 * i + 2] as RawTensor['data']);
+      const shape = (r[2 * i] as number[] | undefined) ?? plan.shapes[i]!.slice();
+      outs[i] = Tensor.fromParts(plan.dtypes[i]!, shape, r[2 * i + 1] as RawTensor['data']);
     }
     return flat.build(outs) as FetchResult<F>;
   }
@@ -275,7 +307,7 @@ export class Session {
     const p = this.prepare(fetches, feeds, opts);
     let r: FlatTensors;
     try {
-      r = await p.s.run(p.plan, p.feedTensors, p.optionBytes, p.sink !== null);
+      r = await p.s.run(p.plan.native, p.feedTensors, p.optionBytes, p.sink !== null);
     } catch (e) {
       // The native error was made on a completion callback, with no user frames. A stack taken
       // here, after the await, has the caller's frames through V8's async stack traces; taking
@@ -284,13 +316,13 @@ export class Session {
       if (e instanceof Error && here.stack) e.stack = `${e.name}: ${e.message}\n${here.stack.split('\n').slice(1).join('\n')}`;
       throw e;
     }
-    return Session.finish<F>(r, p.flat, p.sink);
+    return Session.finish<F>(r, p.plan, p.flat, p.sink);
   }
 
   /** Like `run`, blocking the thread until TF returns. Outputs are copied. */
   runSync<F extends Fetch>(fetches: F, feeds?: Feeds, opts?: RunCallOptions): FetchResult<F> {
     const p = this.prepare(fetches, feeds, opts);
-    return Session.finish<F>(p.s.runSync(p.plan, p.feedTensors, p.optionBytes, p.sink !== null), p.flat, p.sink);
+    return Session.finish<F>(p.s.runSync(p.plan.native, p.feedTensors, p.optionBytes, p.sink !== null), p.plan, p.flat, p.sink);
   }
 
   /** The devices this session can use. */

@@ -8,7 +8,7 @@
  */
 import { ArgumentError, invalidArgument } from './errors';
 import { ARRAY_TYPES, DType, TypedArray, checkDType, dtypeFromEnum, dtypeToEnum, lanes } from './dtypes';
-import { native, RawTensor } from '../native';
+import { native, type FeedHandle, type RawTensor } from '../native';
 
 export type NestedArray<T> = T | NestedArray<T>[];
 /** What a feed or `Tensor.from` accepts. */
@@ -109,6 +109,11 @@ export class Tensor {
   readonly shape: number[];
   private values: TypedArray | Uint8Array[] | null;
   private disposed = false;
+  /**
+   * For tensors in aligned native memory (`alloc`): the addon's feed made once from this memory
+   * and reused by every run (undefined until first fed; null when the addon declined).
+   */
+  private feedHandle: FeedHandle | null | undefined = null;
 
   private constructor(dtype: DType, shape: number[], values: TypedArray | Uint8Array[] | null) {
     this.dtype = dtype;
@@ -173,17 +178,18 @@ export class Tensor {
     if (!Ctor) throw invalidArgument('dtype', 'a numeric or bool dtype', dtype);
     const n = elementCount(shape) * lanes(dtype);
     const buffer = native().allocAligned(n * Ctor.BYTES_PER_ELEMENT);
-    return new Tensor(dtype, shape, new Ctor(buffer, 0, n));
+    const t = new Tensor(dtype, shape, new Ctor(buffer, 0, n));
+    t.feedHandle = undefined; // made on first feed
+    return t;
   }
 
   /** @internal From the addon's representation. */
   static fromRaw(raw: RawTensor): Tensor {
-    return Tensor.fromParts(raw.dtype, raw.shape, raw.data);
+    return Tensor.fromParts(dtypeFromEnum(raw.dtype), raw.shape, raw.data);
   }
 
-  /** @internal From the addon's positional (dtype, shape, data) form. */
-  static fromParts(dtypeEnum: number, shape: number[], data: RawTensor['data']): Tensor {
-    const dtype = dtypeFromEnum(dtypeEnum);
+  /** @internal From the addon's positional (shape, data) form; the dtype is the graph's. */
+  static fromParts(dtype: DType, shape: number[], data: RawTensor['data']): Tensor {
     if (data === null) return new Tensor(dtype, shape, null);
     if (dtype === 'string') return new Tensor(dtype, shape, data as Uint8Array[]);
     const Ctor = ARRAY_TYPES[dtype]!;
@@ -205,7 +211,9 @@ export class Tensor {
   /** @internal Appends (dtype, shape, data) to a flat feed list for the addon. */
   pushParts(out: unknown[]): void {
     this.checkAlive();
-    out.push(dtypeToEnum(this.dtype), this.shape, this.values);
+    if (this.feedHandle === undefined) this.feedHandle = native().feedHandle(dtypeToEnum(this.dtype), this.shape, this.values as TypedArray);
+    if (this.feedHandle) out.push(this.feedHandle, null, null);
+    else out.push(dtypeToEnum(this.dtype), this.shape, this.values);
   }
 
   private checkAlive(): void {
@@ -265,6 +273,8 @@ export class Tensor {
     this.disposed = true;
     const v = this.values;
     this.values = null;
+    if (this.feedHandle) native().releaseFeedHandle(this.feedHandle);
+    this.feedHandle = null;
     if (v && !Array.isArray(v)) native().disposeBuffer(v.buffer as ArrayBuffer);
   }
 

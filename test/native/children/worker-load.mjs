@@ -23,5 +23,5 @@ if (isMainThread) {
   const plan = s.prepare(['x:0'], ['y:0'], []);
   const r = await s.run(plan, [addon.dtypes.TF_FLOAT, [], new Float32Array([workerData.k])]);
   // Leave the session open on purpose: the environment's cleanup hook must close it.
-  parentPort.postMessage(r[2]); // r = [dtype, shape, data]: a scalar output arrives as its value
+  parentPort.postMessage(r[1]); // r = [shape (left out: static), data]: a scalar output arrives as its value
 }
