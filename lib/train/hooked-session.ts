@@ -28,14 +28,19 @@ export class HookedSession extends WrappedSession {
 
   private readonly syncRuns: boolean;
   private lastYield = performance.now();
+  /** The session hooks see in their run context: the raw one, or with `syncRuns` its blocking view. */
+  private readonly hookSession: SessionLike;
 
   /**
-   * With `syncRuns`, the raw session's `runSync` is used for the hooked runs when it has one (the
-   * hooks' own runs stay async), and the event loop gets a turn at least every 20 ms.
+   * With `syncRuns`, the raw session's `runSync` is used for the hooked runs when it has one, and
+   * for the hooks' own runs too (`runContext.session.run` blocks, as in Python: an async run on a
+   * trigger step cost ~0.5–1 ms of thread wake-ups, measured), and the event loop gets a turn at
+   * least every 20 ms.
    */
   constructor(session: SessionLike, private readonly hooks: readonly SessionRunHookLike[], opts: { syncRuns?: boolean } = {}) {
     super(session);
     this.syncRuns = Boolean(opts.syncRuns) && typeof session.runSync === 'function';
+    this.hookSession = this.syncRuns ? blockingRuns(session) : session;
   }
 
   /** Whether a hook has asked to stop. */
@@ -55,7 +60,7 @@ export class HookedSession extends WrappedSession {
     if (this.shouldStop()) throw new RuntimeError('Run called even after should_stop requested.');
     const raw = this.inner as SessionLike;
     const actualFetches: Record<string, Fetch> = { [CALLER]: fetches };
-    const runContext = new SessionRunContext(new SessionRunArgs(fetches, feeds ?? null), raw);
+    const runContext = new SessionRunContext(new SessionRunArgs(fetches, feeds ?? null), this.hookSession);
     const options = opts.options ?? {};
     const feed = await this.callHooksBeforeRun(runContext, actualFetches, feeds, options);
 
@@ -124,6 +129,27 @@ export class HookedSession extends WrappedSession {
     raiseIfFeedsIntersect(userFeeds, hookFeeds, 'Same tensor is fed by a SessionRunHook and user.');
     return { ...hookFeeds, ...userFeeds };
   }
+}
+
+/**
+ * The same session, except that `run` is done with `runSync` (the Promise it returns is already
+ * settled). Everything else, `instanceof` included, is the session's own.
+ */
+function blockingRuns(session: SessionLike): SessionLike {
+  const run = (fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): Promise<any> => {
+    try {
+      return Promise.resolve(session.runSync!(fetches, feeds, opts));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  };
+  return new Proxy(session, {
+    get(target, key) {
+      if (key === 'run') return run;
+      const v = Reflect.get(target, key, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
 }
 
 function hasKeys(o: object): boolean {

@@ -270,3 +270,44 @@ describe('mergeRunOptions', () => {
     expect(inner.runs[0].opts!.options).toEqual({ traceLevel: 2, timeoutInMs: 9, debugOptions: { debugTensorWatchOpts: ['a', 'b'] } });
   });
 });
+
+describe('HookedSession with syncRuns', () => {
+  /** A fake whose runSync answers like run (synchronously) and counts which of the two served. */
+  class SyncFake extends FakeSession {
+    syncRuns = 0;
+    asyncRuns = 0;
+    runSync(fetches: unknown, feeds?: unknown): any {
+      this.syncRuns++;
+      if (fetches === 'boom:0') throw new InvalidArgumentError('boom');
+      return (this as any).resolve(fetches, feeds ?? {});
+    }
+    override async run(fetches: any, feeds?: any, opts?: any): Promise<any> {
+      this.asyncRuns++;
+      return super.run(fetches, feeds, opts);
+    }
+    devices(): string[] { return ['cpu']; }
+  }
+
+  it("serves the step and the hooks' own runs with runSync; the hooks still see the session itself", async () => {
+    const sess = new SyncFake('s', { values: { 'gs:0': 7, 'boom:0': 0 } });
+    const seen: unknown[] = [];
+    const hook = {
+      async afterRun(ctx: any) {
+        seen.push(ctx.session instanceof SyncFake, ctx.session.devices(), ctx.session.graph);
+        const p = ctx.session.run('gs:0');
+        seen.push(p instanceof Promise, valueOf(await p));
+        await expect(ctx.session.run('boom:0')).rejects.toThrow(InvalidArgumentError);
+      },
+    };
+    const hooked = new HookedSession(sess, [hook], { syncRuns: true });
+    await hooked.run('gs:0');
+    expect(seen).toEqual([true, ['cpu'], undefined, true, 7]);
+    expect(sess.asyncRuns).toBe(0);
+    expect(sess.syncRuns).toBe(3); // the step, the hook's run, the hook's failing run
+
+    // Without syncRuns the hook's run is the session's async run.
+    const plain = new SyncFake('p', { values: { 'gs:0': 7, 'boom:0': 0 } });
+    await new HookedSession(plain, [{ async afterRun(ctx: any) { await ctx.session.run('gs:0'); } }]).run('gs:0');
+    expect([plain.asyncRuns, plain.syncRuns]).toEqual([2, 0]);
+  });
+});
