@@ -85,7 +85,8 @@ export interface MonitoredSessionOptions {
   /** Called once after the hooks' `begin()` and before the first session is created. */
   beforeCreate?: (() => void | Promise<void>) | null;
   /**
-   * Run the hooked runs with the raw session's `runSync` (on the JS thread) instead of `run`: a
+   * Run the hooked runs with the raw session's `runSync` (on the JS thread) instead of `run`, and
+   * the hooks' own runs too (`runContext.session.run` blocks, as every run does in Python): a
    * training step then costs what a synchronous run costs, without the thread hand-offs of an async
    * run (several times faster for small steps), but a step blocks the event loop while it runs (the
    * loop still gets a turn every 20 ms). Ignored when the graph has queue runners: their enqueues
