@@ -138,11 +138,11 @@ async function main(): Promise<void> {
         { key: 'runSyncArray', label: 'extra: `runSync` fed a Float32Array', measure: (n) => timeSync(n, () => sess.runSync(fetch, arrayFeeds)) },
         {
           key: 'addonSync', label: 'extra: addon `runSync` alone (no TS wrapper)',
-          measure: ns && plan ? (n) => timeSync(n, () => ns.runSync(plan, rawFeeds, null, false)) : 'n/a',
+          measure: ns && plan ? (n) => timeSync(n, () => ns.runSync(plan, ...rawFeeds)) : 'n/a',
         },
         {
           key: 'addonRun', label: 'extra: addon `run` alone, awaited',
-          measure: ns && plan ? (n) => timeAwaited(n, () => ns.run(plan, rawFeeds, null, false)) : 'n/a', scale: AWAITED_SCALE,
+          measure: ns && plan ? (n) => timeAwaited(n, () => ns.run(plan, ...rawFeeds)) : 'n/a', scale: AWAITED_SCALE,
         },
       ];
 

@@ -59,23 +59,24 @@ export interface NativeGraph {
 }
 
 /**
- * Feeds cross the boundary flat, as positional triples (no per-tensor objects): [dtype0, shape0,
- * data0, dtype1, ...], or [handle, null, null] for a feed made once with `feedHandle`.
+ * Feeds cross the boundary flat, as arguments after the plan (no per-tensor objects, no array to
+ * read): dtype0, shape0, data0, dtype1, ..., or a single handle for a feed made once with
+ * `feedHandle`; then optionally the serialized RunOptions (or null) and whether RunMetadata is wanted.
  * Results come back as pairs [shape0, data0, shape1, data1, ...]: the dtype is the graph's, and
  * shapeN is undefined when the output has its fully known static shape; a run's result ends with
  * the RunMetadata bytes when asked.
  */
-export type FlatTensors = Array<number | number[] | FeedHandle | undefined | RawTensor['data']>;
+export type FlatTensors = Array<number | number[] | FeedHandle | boolean | undefined | RawTensor['data']>;
 export type RunPlan = { readonly __plan: unique symbol };
 export type FeedHandle = { readonly __feedHandle: unique symbol };
 
 export interface NativeSession {
   /** [sync] resolves names once; the plan is reused by run/runSync */
   prepare(feeds: string[], fetches: string[], targets: string[]): RunPlan;
-  /** [sync] outputs are copied */
-  runSync(plan: RunPlan, feeds: FlatTensors, runOptions?: Uint8Array | null, wantMetadata?: boolean): FlatTensors;
-  /** [async] large outputs arrive without a copy (external buffers) */
-  run(plan: RunPlan, feeds: FlatTensors, runOptions?: Uint8Array | null, wantMetadata?: boolean): Promise<FlatTensors>;
+  /** [sync] outputs are copied; args: ...feeds, then optionally runOptions and wantMetadata */
+  runSync(plan: RunPlan, ...feedsThenOptions: FlatTensors): FlatTensors;
+  /** [async] large outputs arrive without a copy (external buffers); args as runSync */
+  run(plan: RunPlan, ...feedsThenOptions: FlatTensors): Promise<FlatTensors>;
   /** [sync] */ listDevices(): Array<{ name: string; type: string; memoryBytes: number }>;
   /** [async] cancels in-flight runs, waits for them, deletes the session; idempotent */
   close(): Promise<void>;

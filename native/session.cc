@@ -89,8 +89,8 @@ TF_Status* ThreadStatus() {
 }
 
 // The inputs of one run, converted on the JS thread; outputs filled by TF_SessionRun.
-// Feeds arrive flat: [dtype0, shape0, data0, dtype1, ...] (no per-feed objects to read); a feed
-// made once with feedHandle() comes as [handle, any, any] and is used as it is.
+// Feeds arrive flat as arguments: dtype0, shape0, data0, dtype1, ... (no per-feed objects to
+// read); a feed made once with feedHandle() comes as one argument, the handle, used as it is.
 struct RunCall {
   std::shared_ptr<SessionState> session;
   PlanRef plan;  // keeps the graph, and so the plan's operations, alive
@@ -104,31 +104,35 @@ struct RunCall {
   StatusCopy status;
   bool refused = false;
 
+  // info: (plan, ...feeds, runOptions?, wantMetadata?). Feeds are positional arguments, not an
+  // array: each array read is an N-API call, and a run loop pays every one of them.
   RunCall(Napi::Env env, std::shared_ptr<SessionState> s, const Napi::CallbackInfo& info)
       : session(std::move(s)), plan(UnwrapPlan(env, info[0])) {
     if (plan->graph != session->graph) ThrowType(env, "plan belongs to another graph");
-    if (!info[1].IsArray()) ThrowType(env, "feeds must be a flat array of [dtype, shape, data] triples");
-    Napi::Array f = info[1].As<Napi::Array>();
-    if (f.Length() != 3 * plan->inputs.size()) ThrowType(env, "feeds do not match the plan");
+    const size_t argc = info.Length();
+    size_t at = 1;
     inputs.reserve(plan->inputs.size());
-    for (uint32_t i = 0; i < plan->inputs.size(); i++) {
-      Napi::Value first = f.Get(3 * i);
+    for (size_t i = 0; i < plan->inputs.size(); i++) {
+      if (at >= argc) ThrowType(env, "feeds do not match the plan: " + std::to_string(plan->inputs.size()) + " expected");
+      Napi::Value first = info[at];
       if (first.IsExternal()) {
-        FeedRef h = FeedHandleOf(first);
+        FeedRef h = FeedHandleOfExternal(first);
         if (!h || !h->tensor) ThrowType(env, "feed " + std::to_string(i) + ": not a live feed handle (released, or another kind of value)");
         inputs.push_back(h->tensor);
         handles.push_back(std::move(h));
+        at += 1;
         continue;
       }
-      owned.push_back(TensorFromParts(env, first, f.Get(3 * i + 1), f.Get(3 * i + 2),
-                                      [i] { return "feed " + std::to_string(i); }));
+      if (at + 2 >= argc) ThrowType(env, "feeds do not match the plan: feed " + std::to_string(i) + " needs (dtype, shape, data)");
+      owned.push_back(TensorFromParts(env, first, info[at + 1], info[at + 2], [i] { return "feed " + std::to_string(i); }));
       inputs.push_back(owned.back().get());
+      at += 3;
     }
-    if (info[2].IsTypedArray()) {
-      Napi::Uint8Array b = info[2].As<Napi::Uint8Array>();
+    if (at < argc && info[at].IsTypedArray()) {
+      Napi::Uint8Array b = info[at].As<Napi::Uint8Array>();
       runOptions.assign(reinterpret_cast<const char*>(b.Data()), b.ByteLength());
     }
-    wantMetadata = info[3].ToBoolean();
+    if (at + 1 < argc) wantMetadata = info[at + 1].ToBoolean();
     results.assign(plan->outputs.size(), nullptr);
   }
 
@@ -308,7 +312,7 @@ Napi::Value Session::Prepare(const Napi::CallbackInfo& info) {
   return PlanSlot::Wrap(env, PlanRef(std::move(plan)));
 }
 
-// runSync(plan, feeds, runOptions?: Uint8Array, wantMetadata?: boolean) → [shape?, data, ..., metadata?]
+// runSync(plan, ...feeds, runOptions?: Uint8Array | null, wantMetadata?: boolean) → [shape?, data, ..., metadata?]
 Napi::Value Session::RunSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!state_) throw MakeError(env, TF_FAILED_PRECONDITION, "Attempted to use a closed Session.");
@@ -317,7 +321,7 @@ Napi::Value Session::RunSync(const Napi::CallbackInfo& info) {
   return call.Result(env, false);
 }
 
-// run(plan, feeds, runOptions?, wantMetadata?) → Promise<[shape?, data, ..., metadata?]>
+// run(plan, ...feeds, runOptions?, wantMetadata?) → Promise<[shape?, data, ..., metadata?]>
 Napi::Value Session::Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!state_) throw MakeError(env, TF_FAILED_PRECONDITION, "Attempted to use a closed Session.");

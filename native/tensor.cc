@@ -348,8 +348,8 @@ Napi::Value ReleaseFeedHandle(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-FeedRef FeedHandleOf(const Napi::Value& value) {
-  FeedSlot* slot = FeedSlot::From(value);
+FeedRef FeedHandleOfExternal(const Napi::Value& external) {
+  FeedSlot* slot = FeedSlot::FromExternal(external);
   return slot ? slot->value : nullptr;
 }
 

@@ -38,8 +38,8 @@ struct FeedHandle {
   FeedHandle& operator=(const FeedHandle&) = delete;
 };
 using FeedRef = std::shared_ptr<FeedHandle>;
-// The handle behind a JS value made by feedHandle(), or null (not a handle, or released).
-FeedRef FeedHandleOf(const Napi::Value& value);
+// The handle behind an External made by feedHandle(), or null (another kind, or released).
+FeedRef FeedHandleOfExternal(const Napi::Value& external);
 
 // The shape of a tensor as a JS array.
 Napi::Array ShapeToJs(Napi::Env env, TF_Tensor* tensor);

@@ -266,7 +266,9 @@ export class Session {
     if (opts?.options) optionBytes = serializeRunOptions(opts.options, 'options');
     const sink = opts?.runMetadata ?? null;
     if (sink !== null && (typeof sink !== 'object')) throw invalidArgument('runMetadata', 'an object to receive { bytes }', sink);
-    return { s, plan, feedTensors, optionBytes, sink, flat };
+    // The addon's arguments after the plan: the feeds, then the options only when there are some.
+    if (optionBytes !== null || sink !== null) feedTensors.push(optionBytes, sink !== null);
+    return { s, plan, args: feedTensors, sink, flat };
   }
 
   private planFor(s: NativeSession, flat: Flat, feedNames: string[]): Plan {
@@ -307,7 +309,7 @@ export class Session {
     const p = this.prepare(fetches, feeds, opts);
     let r: FlatTensors;
     try {
-      r = await p.s.run(p.plan.native, p.feedTensors, p.optionBytes, p.sink !== null);
+      r = await p.s.run(p.plan.native, ...p.args);
     } catch (e) {
       // The native error was made on a completion callback, with no user frames. A stack taken
       // here, after the await, has the caller's frames through V8's async stack traces; taking
@@ -322,7 +324,7 @@ export class Session {
   /** Like `run`, blocking the thread until TF returns. Outputs are copied. */
   runSync<F extends Fetch>(fetches: F, feeds?: Feeds, opts?: RunCallOptions): FetchResult<F> {
     const p = this.prepare(fetches, feeds, opts);
-    return Session.finish<F>(p.s.runSync(p.plan.native, p.feedTensors, p.optionBytes, p.sink !== null), p.plan, p.flat, p.sink);
+    return Session.finish<F>(p.s.runSync(p.plan.native, ...p.args), p.plan, p.flat, p.sink);
   }
 
   /** The devices this session can use. */

@@ -208,11 +208,11 @@ export class Tensor {
     return { dtype: dtypeToEnum(this.dtype), shape: this.shape, data: this.values };
   }
 
-  /** @internal Appends (dtype, shape, data) to a flat feed list for the addon. */
+  /** @internal Appends (dtype, shape, data), or its feed handle, to a flat feed list for the addon. */
   pushParts(out: unknown[]): void {
     this.checkAlive();
     if (this.feedHandle === undefined) this.feedHandle = native().feedHandle(dtypeToEnum(this.dtype), this.shape, this.values as TypedArray);
-    if (this.feedHandle) out.push(this.feedHandle, null, null);
+    if (this.feedHandle) out.push(this.feedHandle);
     else out.push(dtypeToEnum(this.dtype), this.shape, this.values);
   }
 

@@ -21,7 +21,7 @@ if (isMainThread) {
   g.addOperation({ type: 'Square', name: 'y', inputs: ['x:0'] });
   const s = new addon.NativeSession(g, '', null);
   const plan = s.prepare(['x:0'], ['y:0'], []);
-  const r = await s.run(plan, [addon.dtypes.TF_FLOAT, [], new Float32Array([workerData.k])]);
+  const r = await s.run(plan, addon.dtypes.TF_FLOAT, [], new Float32Array([workerData.k])); // feeds are arguments
   // Leave the session open on purpose: the environment's cleanup hook must close it.
   parentPort.postMessage(r[1]); // r = [shape (left out: static), data]: a scalar output arrives as its value
 }
