@@ -3,6 +3,7 @@ import { Graph } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
 import { Tensor } from '../../lib/core/tensor';
 import { ARRAY_TYPES, type DType } from '../../lib/core/dtypes';
+import { native } from '../../lib/native';
 
 // One graph: a Placeholder → Identity pair per dtype, fetched back through TF.
 const graph = new Graph();
@@ -136,5 +137,44 @@ describe('Small outputs (≤ 16 elements cross as values) and larger ones (an Ar
     expect(Array.from(new Uint32Array(d.buffer, d.byteOffset, 4))).toEqual(Array.from(bits));
     const zero = session.runSync('out_float64:0', { 'in_float64:0': Tensor.from({ dtype: 'float64', shape: [], data: new Float64Array([-0]) }) });
     expect(Object.is((zero!.data as Float64Array)[0], -0)).toBe(true);
+  });
+});
+
+describe('A Tensor.alloc feed is one TF tensor reused by every run (feed handle)', () => {
+  it('sees in-place writes to its data in the next run, sync and async, also with runs in flight', async () => {
+    const t = Tensor.alloc('float32', [3]);
+    const d = t.data as Float32Array;
+    const feeds = { 'in_float32:0': t };
+    for (let k = 0; k < 3; k++) {
+      d.set([k, k + 1, k + 2]);
+      expect(Array.from(session.runSync('out_float32:0', feeds)!.data as Float32Array)).toEqual([k, k + 1, k + 2]);
+      expect(Array.from((await session.run('out_float32:0', feeds))!.data as Float32Array)).toEqual([k, k + 1, k + 2]);
+    }
+    const many = await Promise.all(Array.from({ length: 16 }, () => session.run('out_float32:0', feeds)));
+    for (const out of many) expect(Array.from(out!.data as Float32Array)).toEqual([2, 3, 4]);
+    t.dispose();
+    expect(() => session.runSync('out_float32:0', feeds)).toThrow(/disposed/);
+  });
+
+  it('a released handle, or an External of another kind, is a TypeError from the addon, not a crash', () => {
+    const addon = native();
+    const g = new Graph();
+    g.addOp({ type: 'Placeholder', name: 'x', attrs: { dtype: 'float32', shape: [2] } });
+    g.addOp({ type: 'Neg', name: 'y', inputs: ['x:0'] });
+    const s = new addon.NativeSession(g.native, '', null);
+    const plan = s.prepare(['x:0'], ['y:0'], []);
+    const buf = new Float32Array(addon.allocAligned(8));
+    buf.set([1, -2]);
+    const handle = addon.feedHandle(addon.dtypes.TF_FLOAT!, [2], buf)!;
+    expect(handle).not.toBeNull();
+    expect(Array.from(s.runSync(plan, handle)[1] as number[])).toEqual([-1, 2]);
+    // Memory that is not aligned native memory gets no handle (a copy would freeze its values).
+    expect(addon.feedHandle(addon.dtypes.TF_FLOAT!, [2], new Float32Array([1, 2]))).toBeNull();
+    // A plan where a feed handle is expected, and the other way round.
+    expect(() => s.runSync(plan, plan as never)).toThrow(/not a live feed handle/);
+    expect(() => s.runSync(handle as never, handle)).toThrow(/plan must come from session.prepare/);
+    addon.releaseFeedHandle(handle);
+    expect(() => s.runSync(plan, handle)).toThrow(/not a live feed handle/);
+    expect(() => s.runSync(plan)).toThrow(/feeds do not match the plan/);
   });
 });
