@@ -72,6 +72,13 @@ struct TaggedSlot {
   }
   // The slot behind `v`, or null when `v` is not an External of this kind.
   static TaggedSlot* From(const Napi::Value& v) { return v.IsExternal() ? FromExternal(v) : nullptr; }
+  // The same in one N-API call: napi_get_value_external fails on anything but an External.
+  static TaggedSlot* TryFrom(const Napi::Value& v) {
+    void* data = nullptr;
+    if (napi_get_value_external(v.Env(), v, &data) != napi_ok) return nullptr;
+    auto* s = static_cast<TaggedSlot*>(data);
+    return s && s->tag == Tag ? s : nullptr;
+  }
   // The same for a value already known to be an External (saves one N-API call in a run loop).
   static TaggedSlot* FromExternal(const Napi::Value& v) {
     auto* s = static_cast<TaggedSlot*>(v.As<Napi::External<TaggedSlot>>().Data());

@@ -71,7 +71,7 @@ using PlanRef = std::shared_ptr<RunPlan>;
 using PlanSlot = TaggedSlot<0x504c414e /* PLAN */, PlanRef>;
 
 const PlanRef& UnwrapPlan(Napi::Env env, const Napi::Value& v) {
-  PlanSlot* slot = PlanSlot::From(v);
+  PlanSlot* slot = PlanSlot::TryFrom(v);
   if (!slot) ThrowType(env, "plan must come from session.prepare()");
   return slot->value;
 }
@@ -91,12 +91,18 @@ TF_Status* ThreadStatus() {
 // The inputs of one run, converted on the JS thread; outputs filled by TF_SessionRun.
 // Feeds arrive flat as arguments: dtype0, shape0, data0, dtype1, ... (no per-feed objects to
 // read); a feed made once with feedHandle() comes as one argument, the handle, used as it is.
+//
+// A synchronous run borrows the session, the plan and the feed handles: nothing can release them
+// while the JS thread is inside the call, and each reference count touched is an atomic operation
+// per run. An async run (keepAlive) holds references until it is done.
 struct RunCall {
-  std::shared_ptr<SessionState> session;
-  PlanRef plan;  // keeps the graph, and so the plan's operations, alive
+  SessionState* session;
+  RunPlan* plan;
+  std::shared_ptr<SessionState> sessionRef;  // async only
+  PlanRef planRef;  // async only: keeps the graph, and so the plan's operations, alive
   std::vector<TF_Tensor*> inputs;   // what TF_SessionRun reads, one per plan input
   std::vector<TensorPtr> owned;     // feeds converted for this run
-  std::vector<FeedRef> handles;     // feeds made once, held while the run uses them
+  std::vector<FeedRef> handles;     // async only: feeds made once, held while the run uses them
   std::vector<TF_Tensor*> results;
   std::string runOptions;
   bool wantMetadata = false;
@@ -106,8 +112,14 @@ struct RunCall {
 
   // info: (plan, ...feeds, runOptions?, wantMetadata?). Feeds are positional arguments, not an
   // array: each array read is an N-API call, and a run loop pays every one of them.
-  RunCall(Napi::Env env, std::shared_ptr<SessionState> s, const Napi::CallbackInfo& info)
-      : session(std::move(s)), plan(UnwrapPlan(env, info[0])) {
+  RunCall(Napi::Env env, const std::shared_ptr<SessionState>& s, const Napi::CallbackInfo& info, bool keepAlive)
+      : session(s.get()) {
+    const PlanRef& p = UnwrapPlan(env, info[0]);
+    plan = p.get();
+    if (keepAlive) {
+      sessionRef = s;
+      planRef = p;
+    }
     if (plan->graph != session->graph) ThrowType(env, "plan belongs to another graph");
     const size_t argc = info.Length();
     size_t at = 1;
@@ -116,10 +128,10 @@ struct RunCall {
       if (at >= argc) ThrowType(env, "feeds do not match the plan: " + std::to_string(plan->inputs.size()) + " expected");
       Napi::Value first = info[at];
       if (first.IsExternal()) {
-        FeedRef h = FeedHandleOfExternal(first);
-        if (!h || !h->tensor) ThrowType(env, "feed " + std::to_string(i) + ": not a live feed handle (released, or another kind of value)");
-        inputs.push_back(h->tensor);
-        handles.push_back(std::move(h));
+        const FeedRef* h = FeedHandleOfExternal(first);
+        if (!h || !*h || !(*h)->tensor) ThrowType(env, "feed " + std::to_string(i) + ": not a live feed handle (released, or another kind of value)");
+        inputs.push_back((*h)->tensor);
+        if (keepAlive) handles.push_back(*h);
         at += 1;
         continue;
       }
@@ -316,7 +328,7 @@ Napi::Value Session::Prepare(const Napi::CallbackInfo& info) {
 Napi::Value Session::RunSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!state_) throw MakeError(env, TF_FAILED_PRECONDITION, "Attempted to use a closed Session.");
-  RunCall call(env, state_, info);
+  RunCall call(env, state_, info, false);
   call.Execute();
   return call.Result(env, false);
 }
@@ -325,7 +337,7 @@ Napi::Value Session::RunSync(const Napi::CallbackInfo& info) {
 Napi::Value Session::Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!state_) throw MakeError(env, TF_FAILED_PRECONDITION, "Attempted to use a closed Session.");
-  auto call = std::make_unique<RunCall>(env, state_, info);
+  auto call = std::make_unique<RunCall>(env, state_, info, true);
   return Schedule(env, std::make_unique<RunOp>(env, std::move(call)));
 }
 

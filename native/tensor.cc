@@ -348,9 +348,9 @@ Napi::Value ReleaseFeedHandle(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-FeedRef FeedHandleOfExternal(const Napi::Value& external) {
+const FeedRef* FeedHandleOfExternal(const Napi::Value& external) {
   FeedSlot* slot = FeedSlot::FromExternal(external);
-  return slot ? slot->value : nullptr;
+  return slot ? &slot->value : nullptr;
 }
 
 void InitTensor(Napi::Env env, Napi::Object exports) {
