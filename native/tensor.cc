@@ -91,6 +91,15 @@ void DeallocShared(void*, size_t, void* arg) {
   ReleaseHolder(b);
 }
 
+size_t TypedArrayElementSize(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array: case napi_uint8_array: case napi_uint8_clamped_array: return 1;
+    case napi_int16_array: case napi_uint16_array: return 2;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: return 4;
+    default: return 8;  // float64, bigint64, biguint64
+  }
+}
+
 bool IsNumeric(TF_DataType t) {
   return t != TF_STRING && t != TF_RESOURCE && t != TF_VARIANT;
 }
@@ -231,10 +240,14 @@ TensorPtr TensorFromParts(Napi::Env env, const Napi::Value& dt, const Napi::Valu
   if (elem == 0) ThrowType(env, whatStr() + ": unsupported dtype " + std::to_string(dtype));
   const void* src = nullptr;
   size_t len = 0;
-  if (data.IsTypedArray()) {
-    Napi::TypedArray ta = data.As<Napi::TypedArray>();
-    src = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
-    len = ta.ByteLength();
+  napi_typedarray_type taType;
+  size_t taLength = 0;
+  void* taData = nullptr;
+  // One N-API call for type, length and data pointer (the wrapper's accessors make five); it fails
+  // on anything that is not a typed array.
+  if (napi_get_typedarray_info(env, data, &taType, &taLength, &taData, nullptr, nullptr) == napi_ok) {
+    src = taData;
+    len = taLength * TypedArrayElementSize(taType);
   } else if (data.IsArrayBuffer()) {
     Napi::ArrayBuffer ab = data.As<Napi::ArrayBuffer>();
     src = ab.Data();
