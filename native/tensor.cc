@@ -198,9 +198,10 @@ TensorPtr TensorFromParts(Napi::Env env, const Napi::Value& dt, const Napi::Valu
   auto fail = [&](const std::string& m) { ThrowType(env, whatFn() + m); };
   if (!dt.IsNumber()) fail(": dtype must be a TF_DataType number");
   auto dtype = static_cast<TF_DataType>(dt.As<Napi::Number>().Int32Value());
-  if (!shape.IsArray()) fail(": expected an array of dimensions");
-  Napi::Array sa = shape.As<Napi::Array>();
-  uint32_t rank = sa.Length();
+  // Raw N-API calls that fail on a wrong type, instead of a type check before each read: a feed
+  // pays these on every run.
+  uint32_t rank = 0;
+  if (napi_get_array_length(env, shape, &rank) != napi_ok) fail(": expected an array of dimensions");
   int64_t dimsBuf[8];
   std::vector<int64_t> dimsVec;
   int64_t* dimsPtr = dimsBuf;
@@ -210,9 +211,10 @@ TensorPtr TensorFromParts(Napi::Env env, const Napi::Value& dt, const Napi::Valu
   }
   int64_t count = 1;
   for (uint32_t i = 0; i < rank; i++) {
-    Napi::Value d = sa.Get(i);
-    if (!d.IsNumber()) fail(": dimension " + std::to_string(i) + " is not a number");
-    dimsPtr[i] = d.As<Napi::Number>().Int64Value();
+    napi_value d = nullptr;
+    if (napi_get_element(env, shape, i, &d) != napi_ok || napi_get_value_int64(env, d, &dimsPtr[i]) != napi_ok) {
+      fail(": dimension " + std::to_string(i) + " is not a number");
+    }
     if (dimsPtr[i] < 0) fail(": negative dimension");
     count *= dimsPtr[i];
   }

@@ -176,5 +176,12 @@ describe('A Tensor.alloc feed is one TF tensor reused by every run (feed handle)
     addon.releaseFeedHandle(handle);
     expect(() => s.runSync(plan, handle)).toThrow(/not a live feed handle/);
     expect(() => s.runSync(plan)).toThrow(/feeds do not match the plan/);
+    // Raw parts checked by the addon itself (lib/ normally validates first).
+    const F = addon.dtypes.TF_FLOAT!;
+    expect(Array.from(s.runSync(plan, F, [2], new Float32Array([3, 4]))[1] as number[])).toEqual([-3, -4]);
+    expect(() => s.runSync(plan, F, 2 as never, new Float32Array([3, 4]))).toThrow(/expected an array of dimensions/);
+    expect(() => s.runSync(plan, F, ['2'] as never, new Float32Array([3, 4]))).toThrow(/dimension 0 is not a number/);
+    expect(() => s.runSync(plan, F, [2], new Float32Array([3]))).toThrow(/data has 4 bytes, shape and dtype need 8/);
+    expect(() => s.runSync(plan, F, [2], new DataView(new ArrayBuffer(8)) as never)).toThrow(/numeric data must be a TypedArray/);
   });
 });
