@@ -23,6 +23,18 @@ describe('Session#run() fetch structures', () => {
     expect([r.op, r.opObj, r.none]).toEqual([null, null, null]);
   });
 
+  it('the same fetch object with different feeds each step gets the right plan (last-plan reuse)', () => {
+    const f = { d: 'dbl:0' };
+    // x fed, then x fed under another name, then x and the constant both fed.
+    for (let i = 1; i <= 3; i++) {
+      expect(val(s.runSync(f, { 'x:0': i }).d)).toBe(2 * i);
+      expect(val(s.runSync(f, { x: i + 10 }).d)).toBe(2 * (i + 10));
+      expect(val(s.runSync(f, { 'x:0': i, 'two:0': 3 }).d)).toBe(3 * i);
+    }
+    // A scalar of known static shape gets its shape from the graph (the addon leaves it out).
+    expect(s.runSync({ d: 'dbl:0' }, { 'x:0': 5 }).d!.shape).toEqual([]);
+  });
+
   it('fetching the same tensor twice gives two results', async () => {
     const [a, b] = await s.run(['sq:0', 'sq:0'], { x: 4 });
     expect([val(a), val(b)]).toEqual([16, 16]);
