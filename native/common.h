@@ -70,18 +70,12 @@ struct TaggedSlot {
   static Napi::External<TaggedSlot> Wrap(Napi::Env env, T v) {
     return Napi::External<TaggedSlot>::New(env, new TaggedSlot(std::move(v)), [](Napi::Env, TaggedSlot* s) { delete s; });
   }
-  // The slot behind `v`, or null when `v` is not an External of this kind.
-  static TaggedSlot* From(const Napi::Value& v) { return v.IsExternal() ? FromExternal(v) : nullptr; }
-  // The same in one N-API call: napi_get_value_external fails on anything but an External.
-  static TaggedSlot* TryFrom(const Napi::Value& v) {
+  // The slot behind `v`, or null when `v` is not an External of this kind. One N-API call:
+  // napi_get_value_external fails on anything but an External.
+  static TaggedSlot* From(const Napi::Value& v) {
     void* data = nullptr;
     if (napi_get_value_external(v.Env(), v, &data) != napi_ok) return nullptr;
     auto* s = static_cast<TaggedSlot*>(data);
-    return s && s->tag == Tag ? s : nullptr;
-  }
-  // The same for a value already known to be an External (saves one N-API call in a run loop).
-  static TaggedSlot* FromExternal(const Napi::Value& v) {
-    auto* s = static_cast<TaggedSlot*>(v.As<Napi::External<TaggedSlot>>().Data());
     return s && s->tag == Tag ? s : nullptr;
   }
 };

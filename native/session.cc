@@ -71,7 +71,7 @@ using PlanRef = std::shared_ptr<RunPlan>;
 using PlanSlot = TaggedSlot<0x504c414e /* PLAN */, PlanRef>;
 
 const PlanRef& UnwrapPlan(Napi::Env env, const Napi::Value& v) {
-  PlanSlot* slot = PlanSlot::TryFrom(v);
+  PlanSlot* slot = PlanSlot::From(v);
   if (!slot) ThrowType(env, "plan must come from session.prepare()");
   return slot->value;
 }
@@ -127,8 +127,8 @@ struct RunCall {
     for (size_t i = 0; i < plan->inputs.size(); i++) {
       if (at >= argc) ThrowType(env, "feeds do not match the plan: " + std::to_string(plan->inputs.size()) + " expected");
       Napi::Value first = info[at];
-      if (first.IsExternal()) {
-        const FeedRef* h = FeedHandleOfExternal(first);
+      const FeedRef* h = FeedHandleOf(first);
+      if (h || first.IsExternal()) {
         if (!h || !*h || !(*h)->tensor) ThrowType(env, "feed " + std::to_string(i) + ": not a live feed handle (released, or another kind of value)");
         inputs.push_back((*h)->tensor);
         if (keepAlive) handles.push_back(*h);

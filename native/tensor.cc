@@ -363,8 +363,8 @@ Napi::Value ReleaseFeedHandle(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-const FeedRef* FeedHandleOfExternal(const Napi::Value& external) {
-  FeedSlot* slot = FeedSlot::FromExternal(external);
+const FeedRef* FeedHandleOf(const Napi::Value& value) {
+  FeedSlot* slot = FeedSlot::From(value);
   return slot ? &slot->value : nullptr;
 }
 

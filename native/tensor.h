@@ -38,9 +38,9 @@ struct FeedHandle {
   FeedHandle& operator=(const FeedHandle&) = delete;
 };
 using FeedRef = std::shared_ptr<FeedHandle>;
-// The handle slot behind an External made by feedHandle() (empty once released), or null for an
-// External of another kind.
-const FeedRef* FeedHandleOfExternal(const Napi::Value& external);
+// The handle slot behind an External made by feedHandle() (empty once released), or null for any
+// other value.
+const FeedRef* FeedHandleOf(const Napi::Value& value);
 
 // The shape of a tensor as a JS array.
 Napi::Array ShapeToJs(Napi::Env env, TF_Tensor* tensor);
