@@ -1,6 +1,7 @@
 /**
  * The wrapper that ties a session to a Coordinator (Python's `_CoordinatedSession`).
  */
+import { type MaybePromise, isThenable } from '../core/maybe-promise';
 import type { Coordinator } from './coordinator';
 import type { Feeds, Fetch, RunCallOptions, SessionLike } from './session-like';
 import { WrappedSession, isPreemptionError } from './wrapped-session';
@@ -38,18 +39,25 @@ export class CoordinatedSession extends WrappedSession {
     }
   }
 
-  override async run(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): Promise<any> {
+  override step(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): MaybePromise<any> {
+    let out;
     try {
-      return await super.run(fetches, feeds, opts);
-    } catch (original) {
-      if (isPreemptionError(original)) throw original;
-      // A failure here may come from a preemption a background thread saw first: prefer that error.
-      try {
-        this.coord.raiseRequestedException();
-      } catch (recorded) {
-        if (isPreemptionError(recorded)) throw recorded;
-      }
-      throw original;
+      out = super.step(fetches, feeds, opts);
+    } catch (e) {
+      return this.preferRecorded(e);
     }
+    return isThenable(out) ? Promise.resolve(out).catch((e: unknown) => this.preferRecorded(e)) : out;
+  }
+
+  /** Throws the error a run failed with, or a preemption error a background thread reported first. */
+  private preferRecorded(original: unknown): never {
+    if (isPreemptionError(original)) throw original;
+    // A failure here may come from a preemption a background thread saw first: prefer that error.
+    try {
+      this.coord.raiseRequestedException();
+    } catch (recorded) {
+      if (isPreemptionError(recorded)) throw recorded;
+    }
+    throw original;
   }
 }

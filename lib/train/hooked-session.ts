@@ -2,11 +2,14 @@
  * The wrapper that calls the hooks around each run (Python's `_HookedSession`).
  */
 import { RuntimeError, invalidArgument } from '../core/errors';
+import { type MaybePromise, isThenable } from '../core/maybe-promise';
 import {
   SessionRunArgs, SessionRunContext, SessionRunValues, type SessionRunHookLike,
 } from '../hooks/session-run-hook';
 import { canonicalTensorName } from './fetches';
-import type { Feeds, Fetch, RunCallOptions, RunOptionsInit, SessionLike } from './session-like';
+import {
+  type Feeds, type Fetch, RUN_BLOCKING, type RunCallOptions, type RunMetadataSink, type RunOptionsInit, type SessionLike,
+} from './session-like';
 import { WrappedSession } from './wrapped-session';
 
 /** With `syncRuns`, the longest time between two turns of the event loop. */
@@ -54,46 +57,90 @@ export class HookedSession extends WrappedSession {
 
   /**
    * `opts.options`, when given, is changed in place by the hooks' options (as in Python), and is
-   * what the hooks see in `SessionRunValues.options`. Run metadata: see run().
+   * what the hooks see in `SessionRunValues.options`. Run metadata: see runRaw().
+   *
+   * Synchronous for as long as every part is: a hook whose `beforeRun`/`afterRun` returns a Promise,
+   * or an async raw run, makes the rest of the step continue asynchronously (same order, same calls).
    */
-  override async run(fetches: Fetch, feeds?: Feeds, opts: RunCallOptions = {}): Promise<any> {
+  override step(fetches: Fetch, feeds?: Feeds, opts: RunCallOptions = {}): MaybePromise<any> {
     if (this.shouldStop()) throw new RuntimeError('Run called even after should_stop requested.');
-    const raw = this.inner as SessionLike;
-    const actualFetches: Record<string, Fetch> = { [CALLER]: fetches };
-    const runContext = new SessionRunContext(new SessionRunArgs(fetches, feeds ?? null), this.hookSession);
-    const options = opts.options ?? {};
-    const feed = await this.callHooksBeforeRun(runContext, actualFetches, feeds, options);
+    const run: HookedRun = {
+      context: new SessionRunContext(new SessionRunArgs(fetches, feeds ?? null), this.hookSession),
+      fetches: { [CALLER]: fetches },
+      userFeeds: feeds,
+      hookFeeds: null,
+      options: opts.options ?? {},
+      opts,
+      runMetadata: EMPTY_METADATA,
+    };
+    const hooks = this.hooks;
+    for (let i = 0; i < hooks.length; i++) {
+      const request = hooks[i].beforeRun?.(run.context);
+      if (isThenable(request)) return this.finishBeforeRunsAsync(run, i, request);
+      collectRequest(run, i, request);
+    }
+    const outputs = this.runRaw(run);
+    if (isThenable(outputs)) return Promise.resolve(outputs).then((o) => this.afterRunsAsync(run, o, 0, undefined));
+    return this.afterRuns(run, outputs);
+  }
 
+  private async finishBeforeRunsAsync(run: HookedRun, i: number, pending: PromiseLike<unknown>): Promise<any> {
+    collectRequest(run, i, await pending);
+    for (let j = i + 1; j < this.hooks.length; j++) collectRequest(run, j, await this.hooks[j].beforeRun?.(run.context));
+    return this.afterRunsAsync(run, await this.runRaw(run), 0, undefined);
+  }
+
+  /** The run of the raw session with the hooks' fetches, feeds and options merged in. */
+  private runRaw(run: HookedRun): MaybePromise<any> {
+    const { options, opts } = run;
+    const feed = mergedFeeds(run.userFeeds, run.hookFeeds);
     // Python always collects RunMetadata (SPEC §12.16). TF fills it only when tracing or partition
     // graphs are asked for; otherwise it is empty, so it is requested only then (or when the caller
     // passed a sink) and hooks get an empty one — the same content without serializing and copying
     // an empty message on every step.
     const wanted = opts.runMetadata != null || wantsMetadata(options as Record<string, unknown>);
-    const runMetadata = opts.runMetadata ?? (wanted ? {} : { bytes: EMPTY });
+    if (wanted) run.runMetadata = opts.runMetadata ?? {};
+    else run.runMetadata = { bytes: EMPTY };
     // The same object for the same fetches lets the session reuse its flattened fetch plan; and
     // empty options are not sent (they would be serialized for nothing).
-    const fetch = this.sameAsLast(actualFetches) ? this.lastFetches! : (this.lastFetches = actualFetches);
-    const sink = wanted ? runMetadata : undefined;
+    const fetch = this.sameAsLast(run.fetches) ? this.lastFetches! : (this.lastFetches = run.fetches);
+    const sink = wanted ? run.runMetadata : undefined;
     const runOpts = hasKeys(options) || opts.options ? { options, runMetadata: sink } : { runMetadata: sink };
-    let outputs;
-    if (this.syncRuns) {
-      // A loop of synchronous runs would never let timers, I/O and signals in: yield now and then.
-      const now = performance.now();
-      if (now - this.lastYield > YIELD_EVERY_MS) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
+    const raw = this.inner as SessionLike;
+    if (!this.syncRuns) return raw.run(fetch, feed, runOpts);
+    // A loop of synchronous runs would never let timers, I/O and signals in: yield now and then.
+    if (performance.now() - this.lastYield > YIELD_EVERY_MS) {
+      return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
         this.lastYield = performance.now();
-      }
-      outputs = raw.runSync!(fetch, feed, runOpts);
-    } else {
-      outputs = await raw.run(fetch, feed, runOpts);
+        return raw.runSync!(fetch, feed, runOpts);
+      });
     }
+    return raw.runSync!(fetch, feed, runOpts);
+  }
 
-    for (let i = 0; i < this.hooks.length; i++) {
-      const key = hookKey(i);
-      const results = key in actualFetches ? outputs[key] : null;
-      await this.hooks[i].afterRun?.(runContext, new SessionRunValues(results, options, runMetadata));
+  /** Each hook's `afterRun` with its own results; then the caller's results. */
+  private afterRuns(run: HookedRun, outputs: any): MaybePromise<any> {
+    const hooks = this.hooks;
+    for (let i = 0; i < hooks.length; i++) {
+      const done = hooks[i].afterRun?.(run.context, this.valuesFor(run, outputs, i));
+      if (isThenable(done)) return this.afterRunsAsync(run, outputs, i + 1, done);
     }
-    this.stop = this.stop || runContext.stopRequested;
+    return this.finish(run, outputs);
+  }
+
+  private async afterRunsAsync(run: HookedRun, outputs: any, from: number, pending: PromiseLike<unknown> | undefined): Promise<any> {
+    await pending;
+    for (let i = from; i < this.hooks.length; i++) await this.hooks[i].afterRun?.(run.context, this.valuesFor(run, outputs, i));
+    return this.finish(run, outputs);
+  }
+
+  private valuesFor(run: HookedRun, outputs: any, i: number): SessionRunValues {
+    const key = hookKey(i);
+    return new SessionRunValues(key in run.fetches ? outputs[key] : null, run.options, run.runMetadata);
+  }
+
+  private finish(run: HookedRun, outputs: any): any {
+    this.stop = this.stop || run.context.stopRequested;
     return outputs[CALLER];
   }
 
@@ -108,27 +155,43 @@ export class HookedSession extends WrappedSession {
     for (const _ in last) n--;
     return n === 0;
   }
+}
 
-  private async callHooksBeforeRun(
-    runContext: SessionRunContext, actualFetches: Record<string, Fetch>, userFeeds: Feeds | undefined, options: RunOptionsInit,
-  ): Promise<Feeds | undefined> {
-    const hookFeeds: Feeds = {};
-    for (let i = 0; i < this.hooks.length; i++) {
-      const request = await this.hooks[i].beforeRun?.(runContext);
-      if (request === null || request === undefined) continue;
-      if (typeof request !== 'object') throw invalidArgument(`hooks[${i}].beforeRun() result`, 'a SessionRunArgs, null or undefined', request);
-      if (request.fetches !== null && request.fetches !== undefined) actualFetches[hookKey(i)] = request.fetches;
-      if (request.feedDict && Object.keys(request.feedDict).length > 0) {
-        raiseIfFeedsIntersect(hookFeeds, request.feedDict, 'Same tensor is fed by two hooks.');
-        Object.assign(hookFeeds, request.feedDict);
-      }
-      if (request.options) mergeRunOptions(options, request.options);
-    }
-    if (Object.keys(hookFeeds).length === 0) return userFeeds;
-    if (!userFeeds || Object.keys(userFeeds).length === 0) return hookFeeds;
-    raiseIfFeedsIntersect(userFeeds, hookFeeds, 'Same tensor is fed by a SessionRunHook and user.');
-    return { ...hookFeeds, ...userFeeds };
+/** One hooked run on its way: what Python's `_HookedSession.run` keeps in locals. */
+interface HookedRun {
+  readonly context: SessionRunContext;
+  /** The caller's fetches under `caller`, each hook's under `hook:<i>`. */
+  readonly fetches: Record<string, Fetch>;
+  readonly userFeeds: Feeds | undefined;
+  /** The hooks' feeds, merged (null while none fed anything). */
+  hookFeeds: Feeds | null;
+  readonly options: RunOptionsInit;
+  readonly opts: RunCallOptions;
+  runMetadata: RunMetadataSink;
+}
+
+const EMPTY_METADATA: RunMetadataSink = { bytes: new Uint8Array(0) };
+
+/** Adds what hook `i`'s `beforeRun` asked for (fetches, feeds, options) to the run, with Python's conflict errors. */
+function collectRequest(run: HookedRun, i: number, request: unknown): void {
+  if (request === null || request === undefined) return;
+  if (typeof request !== 'object') throw invalidArgument(`hooks[${i}].beforeRun() result`, 'a SessionRunArgs, null or undefined', request);
+  const r = request as SessionRunArgs;
+  if (r.fetches !== null && r.fetches !== undefined) run.fetches[hookKey(i)] = r.fetches;
+  if (r.feedDict && hasKeys(r.feedDict)) {
+    const hookFeeds = (run.hookFeeds ??= {});
+    raiseIfFeedsIntersect(hookFeeds, r.feedDict, 'Same tensor is fed by two hooks.');
+    Object.assign(hookFeeds, r.feedDict);
   }
+  if (r.options) mergeRunOptions(run.options, r.options);
+}
+
+/** The user's feeds with the hooks' (a feed of the same tensor by both is Python's error). */
+function mergedFeeds(userFeeds: Feeds | undefined, hookFeeds: Feeds | null): Feeds | undefined {
+  if (hookFeeds === null) return userFeeds;
+  if (!userFeeds || !hasKeys(userFeeds)) return hookFeeds;
+  raiseIfFeedsIntersect(userFeeds, hookFeeds, 'Same tensor is fed by a SessionRunHook and user.');
+  return { ...hookFeeds, ...userFeeds };
 }
 
 /**
@@ -143,9 +206,11 @@ function blockingRuns(session: SessionLike): SessionLike {
       return Promise.reject(e);
     }
   };
+  const runBlocking = (fetches: Fetch) => session.runSync!(fetches);
   return new Proxy(session, {
     get(target, key) {
       if (key === 'run') return run;
+      if (key === RUN_BLOCKING) return runBlocking;
       const v = Reflect.get(target, key, target);
       return typeof v === 'function' ? v.bind(target) : v;
     },

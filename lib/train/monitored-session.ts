@@ -12,6 +12,7 @@
  * console.log(sess.stopReason); // 'hook-request'
  */
 import { ClosedError, OutOfRangeError, RuntimeError, ValueError, invalidArgument } from '../core/errors';
+import { isThenable } from '../core/maybe-promise';
 import type { SessionRunHookLike } from '../hooks/session-run-hook';
 import { CoordinatedSession } from './coordinated-session';
 import { Coordinator } from './coordinator';
@@ -239,13 +240,24 @@ export abstract class MonitoredSessionBase {
    * `opts.options` is changed in place by the hooks' options, as in Python.
    */
   run(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): Promise<any> {
-    let p: Promise<any>;
+    let sess: WrappedSession;
     try {
-      p = this.openSession().run(fetches, feeds, opts);
+      sess = this.openSession();
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.track(p);
+    // A step the chain finished synchronously (syncRuns, hooks without Promises) is settled here:
+    // nothing is in flight, and no async frame is paid for it.
+    let out;
+    try {
+      out = sess.step(fetches, feeds, opts);
+    } catch (e) {
+      this.noteError(e);
+      return Promise.reject(e);
+    }
+    if (isThenable(out)) return this.track(Promise.resolve(out));
+    this.errorReason = null;
+    return Promise.resolve(out);
   }
 
   private async track<T>(p: Promise<T>): Promise<T> {

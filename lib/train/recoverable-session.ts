@@ -7,6 +7,7 @@
  * the preemption error propagates.
  */
 import { invalidArgument } from '../core/errors';
+import { type MaybePromise, isThenable } from '../core/maybe-promise';
 import * as logging from './logging';
 import type { Feeds, Fetch, RunCallOptions, SessionLike } from './session-like';
 import { type RunFn, type StepFn, WrappedSession, isPreemptionError } from './wrapped-session';
@@ -148,19 +149,36 @@ export class RecoverableSession extends WrappedSession {
     await super.close();
   }
 
-  override async run(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): Promise<any> {
-    for (;;) {
-      const session = this.inner !== null && this.closing === null ? this.inner : await this.ensureSession();
-      try {
-        const out = await session.run(fetches, feeds, opts);
-        this.attempts = 0;
-        return out;
-      } catch (e) {
-        if (!isPreemptionError(e)) throw e;
-        this.noteFailure(e, WHILE_RUNNING);
-        await this.close();
-      }
+  override step(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): MaybePromise<any> {
+    const session = this.inner;
+    if (session === null || this.closing !== null) return this.stepOnNewSession(fetches, feeds, opts);
+    let out;
+    try {
+      out = session.step(fetches, feeds, opts);
+    } catch (e) {
+      return this.recover(e, fetches, feeds, opts);
     }
+    if (isThenable(out)) {
+      return Promise.resolve(out).then((v) => {
+        this.attempts = 0;
+        return v;
+      }, (e: unknown) => this.recover(e, fetches, feeds, opts));
+    }
+    this.attempts = 0;
+    return out;
+  }
+
+  /** After a failed run: a preemption error closes the session and the run is tried again on a new one. */
+  private async recover(e: unknown, fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): Promise<any> {
+    if (!isPreemptionError(e)) throw e;
+    this.noteFailure(e, WHILE_RUNNING);
+    await this.close();
+    return this.stepOnNewSession(fetches, feeds, opts);
+  }
+
+  private async stepOnNewSession(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): Promise<any> {
+    await this.ensureSession();
+    return this.step(fetches, feeds, opts);
   }
 
   /**

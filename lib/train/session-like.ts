@@ -40,6 +40,13 @@ export interface SessionLike {
   readonly graph?: unknown;
 }
 
+/**
+ * Present on the session hooks see in their run context with `syncRuns`: runs a fetch blocking and
+ * returns its result (no Promise). The package's hooks read the global step through it
+ * (`readGlobalStep`) so that a step stays synchronous; a user's hook simply calls `session.run`.
+ */
+export const RUN_BLOCKING: unique symbol = Symbol('tf-monitored.runBlocking');
+
 /** Makes sessions: Python's `SessionCreator` (`ChiefSessionCreator`, `WorkerSessionCreator`, ...). */
 export interface SessionCreator {
   createSession(): Promise<SessionLike>;

@@ -9,6 +9,7 @@
  *                  └─ Session     raw
  */
 import { AbortedError, ClosedError, UnavailableError } from '../core/errors';
+import type { MaybePromise } from '../core/maybe-promise';
 import * as logging from './logging';
 import type { Feeds, Fetch, RunCallOptions, SessionLike } from './session-like';
 
@@ -93,8 +94,21 @@ export class WrappedSession implements SessionLike {
   }
 
   run(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): Promise<any> {
-    if (!this.inner) return Promise.reject(new ClosedError('Session'));
-    return this.inner.run(fetches, feeds, opts);
+    try {
+      return Promise.resolve(this.step(fetches, feeds, opts));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * `run()`'s work, for the wrapper above: the result, or a Promise of it when a layer below had to
+   * wait. May throw synchronously. Subclasses override this, not `run()`. @internal
+   */
+  step(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): MaybePromise<any> {
+    const inner = this.inner;
+    if (!inner) throw new ClosedError('Session');
+    return inner instanceof WrappedSession ? inner.step(fetches, feeds, opts) : inner.run(fetches, feeds, opts);
   }
 
   /**

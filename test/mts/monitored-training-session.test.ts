@@ -205,6 +205,38 @@ describe('MonitoredTrainingSession({ syncRuns: true })', () => {
     expect(kinds[1]).toEqual(kinds[0]);
   });
 
+  it('makes a step synchronous unless a checkpoint is saved: run() returns it done', async () => {
+    // A hook added last sees afterRun only once every hook before it is done: if that has happened
+    // before run() returns, nothing in the step (hooks, wrappers, the runs) waited for a Promise.
+    // The step counter and the summary saver log and write on steps 1, 5, 9 (synchronously too);
+    // the checkpoint saver reads the global step after every run, as in Python (TF 2.x).
+    let afterRuns = 0;
+    class Last extends SessionRunHook {
+      override afterRun(): void { afterRuns++; }
+    }
+    const dir = tmpDir();
+    const opts = { saveCheckpointSteps: 100, saveSummariesSteps: 4, logStepCountSteps: 4, syncRuns: true };
+    const sess = await open({ checkpointDir: dir, ...opts, hooks: [new Last()] });
+    expect(names(sess.hooks)).toEqual(['StepCounterHook', 'SummarySaverHook', 'CheckpointSaverHook', 'Last']);
+    const settledAtReturn: boolean[] = [];
+    for (let step = 1; step <= 12; step++) {
+      const before = afterRuns;
+      const p = sess.run('train', feeds(step));
+      settledAtReturn.push(afterRuns === before + 1);
+      await p;
+    }
+    expect(afterRuns).toBe(12);
+    // Every step but those after which the event loop was due a turn (syncRuns yields every 20 ms:
+    // 2 of the 12 here; a slow machine has more).
+    expect(settledAtReturn.filter(Boolean).length).toBeGreaterThanOrEqual(6);
+    await sess.close();
+    // What the synchronous steps wrote: START, the summaries of steps 1, 5, 9, and global_step/sec.
+    const kinds = await eventKinds(eventFiles(dir)[0]);
+    expect(kinds).toContain('session_log START 1');
+    expect(kinds.filter((k) => k.startsWith('summary loss_1')).length).toBe(3);
+    expect(kinds.filter((k) => k.startsWith('summary global_step/sec')).length).toBe(2);
+  });
+
   it('is ignored with queue runners, whose enqueues must go on while a step waits', async () => {
     const capture = logging.captureLogs();
     try {

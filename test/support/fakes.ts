@@ -62,9 +62,14 @@ export class FakeSession implements SessionLike {
   }
 
   async run(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): Promise<any> {
+    return this.answer('run', fetches, feeds, opts);
+  }
+
+  /** A run's work, synchronously; `how` names the call in the trace (`<label>.<how>`). */
+  protected answer(how: string, fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): any {
     if (this.closed) throw new Error(`${this.label}: Attempted to use a closed Session.`);
     this.runs.push({ fetches, feeds, opts });
-    this.opts.trace?.push(`${this.label}.run`);
+    this.opts.trace?.push(`${this.label}.${how}`);
     const fail = this.opts.failOnRun;
     if (fail && (this.runs.length === fail.n || (fail.failAfter && this.runs.length > fail.n))) throw fail.error();
     const canonicalFeeds: Feeds = {};
@@ -123,6 +128,25 @@ export class StackSessionCreator implements SessionCreator {
     if (next === undefined) throw new Error('pop from empty list');
     this.created++;
     return typeof next === 'function' ? next() : next;
+  }
+}
+
+/**
+ * A FakeSession that also has `runSync`, as the core Session does: the same answers and failures
+ * (`failOnRun` counts both kinds of run), synchronously, traced as `<label>.runSync`.
+ */
+export class SyncFakeSession extends FakeSession {
+  syncRuns = 0;
+  asyncRuns = 0;
+
+  override async run(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): Promise<any> {
+    this.asyncRuns++;
+    return this.answer('run', fetches, feeds, opts);
+  }
+
+  runSync(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): any {
+    this.syncRuns++;
+    return this.answer('runSync', fetches, feeds, opts);
   }
 }
 

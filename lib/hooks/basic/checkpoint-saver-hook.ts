@@ -9,7 +9,8 @@ import { writeGraph } from '../../graph-io/write-graph';
 import { FileWriter } from '../../summary/file-writer';
 import { FileWriterCache } from '../../summary/file-writer-cache';
 import { sessionLog } from '../../summary/summary-builders';
-import { hookGlobalStep, hookGraph, stepValue } from '../../train/global-step';
+import { andThen } from '../../core/maybe-promise';
+import { hookGlobalStep, hookGraph, readGlobalStep, stepValue } from '../../train/global-step';
 import * as logging from '../../train/logging';
 import { currentGraph } from '../../train/monitored-session';
 import { Saver } from '../../train/saver';
@@ -82,6 +83,7 @@ export class CheckpointSaverHook extends SessionRunHook {
   private graph: Graph | null = null;
   private summaryWriter: FileWriter | null = null;
   private read: Output | null = null;
+  private request: SessionRunArgs | null = null;
 
   constructor(opts: CheckpointSaverHookOptions) {
     super();
@@ -116,6 +118,7 @@ export class CheckpointSaverHook extends SessionRunHook {
     this.graph = graph;
     this.summaryWriter = FileWriterCache.get(this.checkpointDir, { graph });
     this.read = hookGlobalStep('CheckpointSaverHook', graph, null).read;
+    this.request = null;
     for (const l of this.listeners) await l.begin?.();
   }
 
@@ -136,19 +139,26 @@ export class CheckpointSaverHook extends SessionRunHook {
   }
 
   override beforeRun(_runContext: SessionRunContext): SessionRunArgs {
-    return new SessionRunArgs(this.read!);
+    // One request object for every step: nothing to allocate, and the session reuses its fetch plan.
+    return (this.request ??= new SessionRunArgs(this.read!));
   }
 
-  override async afterRun(runContext: SessionRunContext, runValues: SessionRunValues): Promise<void> {
+  /**
+   * Synchronous unless a save is due or the global step must be read with an async run (a Promise
+   * then): see HookedSession.step. With TF 2.x's stepsPerRun (10⁶) the step is read after every
+   * run, as in Python.
+   */
+  override afterRun(runContext: SessionRunContext, runValues: SessionRunValues): void | Promise<void> {
     const stale = stepValue(runValues.results);
-    if (this.timer.shouldTriggerForStep(stale + this.stepsPerRun)) {
-      // The fetched value may predate this run's increment: use the real step.
-      const globalStep = stepValue(await runContext.session.run(this.read!));
-      if (this.timer.shouldTriggerForStep(globalStep)) {
-        this.timer.updateLastTriggeredStep(globalStep);
-        if (await this.save(runContext.session, globalStep)) runContext.requestStop();
-      }
-    }
+    if (!this.timer.shouldTriggerForStep(stale + this.stepsPerRun)) return;
+    // The fetched value may predate this run's increment: use the real step.
+    return andThen(readGlobalStep(runContext.session, this.read!), (globalStep) => {
+      if (!this.timer.shouldTriggerForStep(globalStep)) return;
+      this.timer.updateLastTriggeredStep(globalStep);
+      return this.save(runContext.session, globalStep).then((stop) => {
+        if (stop) runContext.requestStop();
+      });
+    });
   }
 
   override async end(session: SessionLike): Promise<void> {

@@ -27,7 +27,9 @@ export class FeedFnHook extends SessionRunHook {
     this.feedFn = feedFn;
   }
 
-  override async beforeRun(_runContext: SessionRunContext): Promise<SessionRunArgs> {
-    return new SessionRunArgs(null, await this.feedFn());
+  /** A Promise only when `feedFn` returns one (a synchronous step stays synchronous). */
+  override beforeRun(_runContext: SessionRunContext): SessionRunArgs | Promise<SessionRunArgs> {
+    const feeds = this.feedFn();
+    return feeds instanceof Promise ? feeds.then((f) => new SessionRunArgs(null, f)) : new SessionRunArgs(null, feeds);
   }
 }

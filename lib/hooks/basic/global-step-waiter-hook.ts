@@ -48,8 +48,11 @@ export class GlobalStepWaiterHook extends SessionRunHook {
     this.read = hookGlobalStep('_GlobalStepWaiterHook', this.graphOption, currentGraph()).read;
   }
 
-  override async beforeRun(runContext: SessionRunContext): Promise<null> {
-    if (this.workerIsStarted) return null;
+  override beforeRun(runContext: SessionRunContext): null | Promise<null> {
+    return this.workerIsStarted ? null : this.waitForStep(runContext);
+  }
+
+  private async waitForStep(runContext: SessionRunContext): Promise<null> {
     if (this.waitUntilStep <= 0) {
       this.workerIsStarted = true;
       return null;

@@ -85,18 +85,21 @@ export class ProfilerHook extends SessionRunHook {
     return new SessionRunArgs(this.request, null, this.requestSummary ? { traceLevel: FULL_TRACE } : null);
   }
 
-  override async afterRun(runContext: SessionRunContext, runValues: SessionRunValues): Promise<void> {
+  /** Synchronous except on the steps that write a timeline (a Promise then). */
+  override afterRun(runContext: SessionRunContext, runValues: SessionRunValues): void | Promise<void> {
     const stale = stepValue((runValues.results as { global_step: unknown }).global_step);
     if (this.nextStep === null) this.timer.updateLastTriggeredStep(stale);
-    let globalStep = stale + 1;
-    if (this.requestSummary) {
-      globalStep = stepValue(await runContext.session.run(this.read!));
-      this.timer.updateLastTriggeredStep(globalStep);
-      const bytes = runValues.runMetadata.bytes ?? new Uint8Array();
-      const metadata = fromBinary(RunMetadataSchema, bytes);
-      await this.save(globalStep, this.outputFile(globalStep), metadata.stepStats);
-      this.fileWriter.addRunMetadata(bytes, `step_${globalStep}`);
-    }
+    if (this.requestSummary) return this.writeTimeline(runContext, runValues);
+    this.nextStep = stale + 2;
+  }
+
+  private async writeTimeline(runContext: SessionRunContext, runValues: SessionRunValues): Promise<void> {
+    const globalStep = stepValue(await runContext.session.run(this.read!));
+    this.timer.updateLastTriggeredStep(globalStep);
+    const bytes = runValues.runMetadata.bytes ?? new Uint8Array();
+    const metadata = fromBinary(RunMetadataSchema, bytes);
+    await this.save(globalStep, this.outputFile(globalStep), metadata.stepStats);
+    this.fileWriter.addRunMetadata(bytes, `step_${globalStep}`);
     this.nextStep = globalStep + 1;
   }
 

@@ -7,7 +7,8 @@ import { Graph, type Output } from '../../core/graph';
 import { FileWriter } from '../../summary/file-writer';
 import { FileWriterCache } from '../../summary/file-writer-cache';
 import { stepsPerSecSummary } from '../../summary/summary-builders';
-import { getGlobalStep, hookGlobalStep, hookGraph, stepValue } from '../../train/global-step';
+import { andThen } from '../../core/maybe-promise';
+import { getGlobalStep, hookGlobalStep, hookGraph, readGlobalStep, stepValue } from '../../train/global-step';
 import * as logging from '../../train/logging';
 import { currentGraph } from '../../train/monitored-session';
 import { type Clock, SecondOrStepTimer } from '../second-or-step-timer';
@@ -67,6 +68,7 @@ export class StepCounterHook extends SessionRunHook {
   private stepsPerRun: number;
   private lastGlobalStep: number | null = null;
   private read: Output | null = null;
+  private request: SessionRunArgs | null = null;
   private summaryTag = 'global_step/sec';
   private globalStepOpName = 'global_step';
 
@@ -99,24 +101,32 @@ export class StepCounterHook extends SessionRunHook {
     // The writer first: a new events file gets the graph as it is before the read op is added (Python's order).
     if (this.summaryWriter === null && this.outputDir) this.summaryWriter = FileWriterCache.get(this.outputDir, { graph });
     this.read = hookGlobalStep('StepCounterHook', graph, null).read;
+    this.request = null;
     this.globalStepOpName = getGlobalStep(graph)?.op.name ?? 'global_step';
     this.summaryTag = `${this.globalStepOpName}/sec`;
   }
 
   override beforeRun(_runContext: SessionRunContext): SessionRunArgs {
-    return new SessionRunArgs(this.read!);
+    // One request object for every step: nothing to allocate, and the session reuses its fetch plan.
+    return (this.request ??= new SessionRunArgs(this.read!));
   }
 
-  override async afterRun(runContext: SessionRunContext, runValues: SessionRunValues): Promise<void> {
+  /** Synchronous unless the global step must be read with an async run: see HookedSession.step. */
+  override afterRun(runContext: SessionRunContext, runValues: SessionRunValues): void | Promise<void> {
     const stale = stepValue(runValues.results);
-    if (this.timer.shouldTriggerForStep(stale + this.stepsPerRun)) {
-      // The fetched value may predate this run's increment: use the real step.
-      const globalStep = stepValue(await runContext.session.run(this.read!));
+    if (!this.timer.shouldTriggerForStep(stale + this.stepsPerRun)) return this.noteStep(stale);
+    // The fetched value may predate this run's increment: use the real step.
+    return andThen(readGlobalStep(runContext.session, this.read!), (globalStep) => {
       if (this.timer.shouldTriggerForStep(globalStep)) {
         const [elapsedTime, elapsedSteps] = this.timer.updateLastTriggeredStep(globalStep);
         if (elapsedTime !== null) this.logAndRecord(elapsedSteps!, elapsedTime, globalStep);
       }
-    }
+      this.noteStep(stale);
+    });
+  }
+
+  /** Warns (at most 5 times per process, as Python) when the global step did not move. */
+  private noteStep(stale: number): void {
     if (stale === this.lastGlobalStep && notIncreasedWarnings < 5) {
       notIncreasedWarnings++;
       logging.warning('It seems that global step (tf.train.get_global_step) has not been increased. '

@@ -4,7 +4,8 @@
  */
 import { ValueError, invalidArgument } from '../../core/errors';
 import type { Graph, Output } from '../../core/graph';
-import { hookGlobalStep, stepValue } from '../../train/global-step';
+import { andThen } from '../../core/maybe-promise';
+import { hookGlobalStep, readGlobalStep, stepValue } from '../../train/global-step';
 import { currentGraph } from '../../train/monitored-session';
 import type { SessionLike } from '../../train/session-like';
 import { SessionRunArgs, SessionRunHook, type SessionRunContext, type SessionRunValues } from '../session-run-hook';
@@ -31,6 +32,7 @@ export class StopAtStepHook extends SessionRunHook {
   private lastStepValue: number | null;
   private readonly graphOption: Graph | null;
   private read: Output | null = null;
+  private request: SessionRunArgs | null = null;
 
   constructor(opts: StopAtStepHookOptions = {}) {
     super();
@@ -53,6 +55,7 @@ export class StopAtStepHook extends SessionRunHook {
 
   override begin(): void {
     this.read = hookGlobalStep('StopAtStepHook', this.graphOption, currentGraph()).read;
+    this.request = null;
   }
 
   override async afterCreateSession(session: SessionLike): Promise<void> {
@@ -62,15 +65,16 @@ export class StopAtStepHook extends SessionRunHook {
   }
 
   override beforeRun(_runContext: SessionRunContext): SessionRunArgs {
-    return new SessionRunArgs(this.read!);
+    // One request object for every step: nothing to allocate, and the session reuses its fetch plan.
+    return (this.request ??= new SessionRunArgs(this.read!));
   }
 
-  override async afterRun(runContext: SessionRunContext, runValues: SessionRunValues): Promise<void> {
-    const globalStep = stepValue(runValues.results) + 1;
-    if (globalStep >= this.lastStepValue!) {
-      // The fetched value may predate this run's increment: check the real step.
-      const step = stepValue(await runContext.session.run(this.read!));
+  /** Synchronous unless the global step must be read with an async run: see HookedSession.step. */
+  override afterRun(runContext: SessionRunContext, runValues: SessionRunValues): void | Promise<void> {
+    if (stepValue(runValues.results) + 1 < this.lastStepValue!) return;
+    // The fetched value may predate this run's increment: check the real step.
+    return andThen(readGlobalStep(runContext.session, this.read!), (step) => {
       if (step >= this.lastStepValue!) runContext.requestStop();
-    }
+    });
   }
 }

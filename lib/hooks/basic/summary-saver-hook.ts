@@ -7,7 +7,8 @@ import type { Graph, Output, TensorRef } from '../../core/graph';
 import { FileWriter } from '../../summary/file-writer';
 import { FileWriterCache } from '../../summary/file-writer-cache';
 import { sessionLog } from '../../summary/summary-builders';
-import { hookGlobalStep, hookGraph, stepValue } from '../../train/global-step';
+import { andThen } from '../../core/maybe-promise';
+import { hookGlobalStep, hookGraph, readGlobalStep, stepValue } from '../../train/global-step';
 import { currentGraph } from '../../train/monitored-session';
 import type { Scaffold } from '../../train/scaffold';
 import type { Fetch, SessionLike } from '../../train/session-like';
@@ -48,6 +49,7 @@ export class SummarySaverHook extends SessionRunHook {
   private nextStep: number | null = null;
   private requestSummary = false;
   private plainRequest: Record<string, Fetch> | null = null;
+  private plainArgs: SessionRunArgs | null = null;
   private summaryRequest: Record<string, Fetch> | undefined = undefined;
 
   constructor(opts: SummarySaverHookOptions = {}) {
@@ -73,6 +75,7 @@ export class SummarySaverHook extends SessionRunHook {
     this.nextStep = null;
     this.read = hookGlobalStep('SummarySaverHook', graph, null).read;
     this.plainRequest = null;
+    this.plainArgs = null;
     this.summaryRequest = undefined;
   }
 
@@ -86,7 +89,7 @@ export class SummarySaverHook extends SessionRunHook {
     this.requestSummary = this.nextStep === null || this.timer.shouldTriggerForStep(this.nextStep);
     // The same request objects each time (the session then reuses its fetch plan).
     this.plainRequest ??= { global_step: this.read! };
-    if (!this.requestSummary) return new SessionRunArgs(this.plainRequest);
+    if (!this.requestSummary) return (this.plainArgs ??= new SessionRunArgs(this.plainRequest));
     if (this.summaryRequest === undefined) {
       const ops = this.summaryOps();
       this.summaryRequest = ops === null ? this.plainRequest : { global_step: this.read!, summary: ops };
@@ -94,15 +97,22 @@ export class SummarySaverHook extends SessionRunHook {
     return new SessionRunArgs(this.summaryRequest);
   }
 
-  override async afterRun(runContext: SessionRunContext, runValues: SessionRunValues): Promise<void> {
+  /** Synchronous unless the global step must be read with an async run: see HookedSession.step. */
+  override afterRun(runContext: SessionRunContext, runValues: SessionRunValues): void | Promise<void> {
     if (!this.summaryWriter) return;
     const results = runValues.results as { global_step: unknown; summary?: unknown[] };
-    let globalStep = stepValue(results.global_step) + 1;
-    if (this.nextStep === null || this.requestSummary) globalStep = stepValue(await runContext.session.run(this.read!));
-    if (this.nextStep === null) this.summaryWriter.addSessionLog(sessionLog('START'), globalStep);
+    if (this.nextStep === null || this.requestSummary) {
+      return andThen(readGlobalStep(runContext.session, this.read!), (globalStep) => this.write(results, globalStep));
+    }
+    this.nextStep = stepValue(results.global_step) + 2;
+  }
+
+  private write(results: { summary?: unknown[] }, globalStep: number): void {
+    const writer = this.summaryWriter!;
+    if (this.nextStep === null) writer.addSessionLog(sessionLog('START'), globalStep);
     if (this.requestSummary) {
       this.timer.updateLastTriggeredStep(globalStep);
-      for (const s of results.summary ?? []) this.summaryWriter.addSummary(summaryBytes(s), globalStep);
+      for (const s of results.summary ?? []) writer.addSummary(summaryBytes(s), globalStep);
     }
     this.nextStep = globalStep + 1;
   }
