@@ -46,7 +46,12 @@ interface Flat {
   build: (outs: Tensor[]) => unknown;
   // The part of a plan key that comes from the fetches.
   key: string;
+  // The plan of the last run of these fetches, with the feed names it was made for.
+  lastPlan: { feedNames: string[]; plan: Plan } | null;
 }
+
+/** The snapshot of an Output or Operation fetch: nothing to compare, it cannot change. */
+const IMMUTABLE = Symbol('immutable');
 
 // Fetch structures are cached by a key that describes them: a training loop usually writes
 // `sess.run({ loss: 'loss:0', train: 'train' }, ...)`, a new object each step with the same
@@ -141,7 +146,7 @@ function flattenFetches(graph: Graph, fetches: Fetch): Flat {
     throw invalidArgument(`fetches${where}`, "a tensor name ('x:0'), an operation name, an Output, an Operation, or arrays/objects of those", f);
   };
   const build = walk(fetches, '');
-  return { tensors, targets, build, key: `${tensors.join(',')}|${targets.join(',')}` };
+  return { tensors, targets, build, key: `${tensors.join(',')}|${targets.join(',')}`, lastPlan: null };
 }
 
 /** A prepared run: the addon's plan, and per fetched tensor its dtype and fully known static shape. */
@@ -175,8 +180,8 @@ export class Session {
   private readonly plans = new Map<string, Plan>();
   private readonly feedInfo = new Map<string, FeedInfo>();
   private readonly fetchCache = new Map<string, Flat>();
-  private lastFetch: { obj: object; flat: Flat; snapshot: unknown } | null = null;
-  private lastPlan: { flat: Flat; feedNames: string[]; plan: Plan } | null = null;
+  /** Fetch objects seen before, by identity (see flatten). */
+  private readonly fetchMemo = new WeakMap<object, { flat: Flat; snapshot: unknown }>();
   private closing: Promise<void> | null = null;
 
   constructor(graph: Graph, opts: SessionOptions = {}) {
@@ -204,22 +209,31 @@ export class Session {
   }
 
   private flatten(fetches: Fetch): Flat {
-    // Fast path for a loop that passes the same fetch object every step (the monitored session
-    // does): compared to a copy of its content, which costs no allocation, so a caller that
-    // mutates the object still gets what it now asks for.
-    const memo = this.lastFetch;
-    if (memo && memo.obj === fetches && memo.snapshot !== undefined && sameAsSnapshot(memo.snapshot, fetches)) return memo.flat;
+    if (fetches === null || typeof fetches !== 'object') return this.flatFor(fetches);
+    // Fast path for fetch objects that come back step after step (the monitored session passes
+    // the same combined fetch each step, and its hooks the same global-step Output in between),
+    // found by identity. An Output or Operation cannot change; a container is compared to a copy
+    // of its content, which costs no allocation, so a caller that mutates it still gets what it
+    // now asks for. The copy is taken only when the same object comes back, so callers that build
+    // a new literal each step pay nothing extra.
+    const memo = this.fetchMemo.get(fetches);
+    if (memo !== undefined && memo.snapshot !== undefined && (memo.snapshot === IMMUTABLE || sameAsSnapshot(memo.snapshot, fetches))) {
+      return memo.flat;
+    }
+    const flat = this.flatFor(fetches);
+    const snapshot = fetches instanceof Output || fetches instanceof Operation ? IMMUTABLE : memo !== undefined ? snapshotOf(fetches) : undefined;
+    this.fetchMemo.set(fetches, { flat, snapshot });
+    return flat;
+  }
+
+  /** The flattened fetch, cached by its content (see fetchKey). */
+  private flatFor(fetches: Fetch): Flat {
     const key = fetchKey(fetches);
     let flat = this.fetchCache.get(key);
     if (!flat) {
       flat = flattenFetches(this.graph, fetches);
       if (this.fetchCache.size > 1024) this.fetchCache.clear();
       this.fetchCache.set(key, flat);
-    }
-    if (fetches !== null && typeof fetches === 'object') {
-      // The copy is taken only when the same object comes back, so callers that build a new
-      // literal each step pay nothing extra.
-      this.lastFetch = memo && memo.obj === fetches ? { obj: fetches, flat, snapshot: snapshotOf(fetches) } : { obj: fetches, flat, snapshot: undefined };
     }
     return flat;
   }
@@ -272,10 +286,10 @@ export class Session {
   }
 
   private planFor(s: NativeSession, flat: Flat, feedNames: string[]): Plan {
-    // A loop runs the same fetches with the same feeds each step: the previous plan, checked
-    // name by name, saves building and hashing the key string.
-    const last = this.lastPlan;
-    if (last !== null && last.flat === flat && sameStrings(last.feedNames, feedNames)) return last.plan;
+    // A loop runs the same fetches with the same feeds each step: the fetch's previous plan,
+    // checked name by name, saves building and hashing the key string.
+    const last = flat.lastPlan;
+    if (last !== null && sameStrings(last.feedNames, feedNames)) return last.plan;
     const key = feedNames.length ? `${feedNames.join(',')}|${flat.key}` : flat.key;
     let plan = this.plans.get(key);
     if (!plan) {
@@ -289,7 +303,7 @@ export class Session {
       if (this.plans.size > 512) this.plans.clear();
       this.plans.set(key, plan);
     }
-    this.lastPlan = { flat, feedNames, plan };
+    flat.lastPlan = { feedNames, plan };
     return plan;
   }
 
