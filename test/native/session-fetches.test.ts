@@ -50,6 +50,23 @@ describe('Session#run() fetch structures', () => {
     expect([val(r.out), val(r.extra)]).toEqual([25, 10]);
   });
 
+  it('fetch objects used in turn (as a monitored step and its hooks do) each keep their plan, and changes are honoured', () => {
+    const step: Record<string, unknown> = { d: 'dbl:0', nested: { s: sq.output(0) } };
+    const read = dbl.output(0);
+    for (let i = 1; i <= 4; i++) {
+      const r = s.runSync(step as never, { 'x:0': i }) as { d: Tensor; nested: { s: Tensor; t?: Tensor } };
+      expect([val(r.d), val(r.nested.s)]).toEqual([2 * i, i * i]);
+      expect(val(s.runSync(read, { 'x:0': i + 1 }))).toBe(2 * (i + 1));
+      expect(val(s.runSync([read, 'sq:0'], { 'x:0': i })[1])).toBe(i * i);
+    }
+    // A nested change in the object that keeps coming back is seen, as is a feed added to it.
+    (step.nested as Record<string, unknown>).t = 'dbl:0';
+    const r = s.runSync(step as never, { 'x:0': 3 }) as { nested: { t: Tensor } };
+    expect(val(r.nested.t)).toBe(6);
+    expect(val((s.runSync(step as never, { 'x:0': 3, 'two:0': 5 }) as { d: Tensor }).d)).toBe(15);
+    expect(val(s.runSync(read, { 'x:0': 3 }))).toBe(6);
+  });
+
   it('tells an Output leaf from an object with the same JSON shape', () => {
     expect(() => s.runSync({ '\u0000tensor': 'sq:0' } as never, { x: 1 })).toThrow(/keys that do not start with a NUL character/);
     expect(val(s.runSync(sq.output(0), { x: 3 }))).toBe(9);
