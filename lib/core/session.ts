@@ -50,6 +50,9 @@ interface Flat {
   lastPlan: { feedNames: string[]; plan: Plan } | null;
 }
 
+/** A fetch object seen before: its flattened form and a copy of its content (see Session#flatten). */
+interface FetchMemo { obj: object; flat: Flat; snapshot: unknown }
+
 /** The snapshot of an Output or Operation fetch: nothing to compare, it cannot change. */
 const IMMUTABLE = Symbol('immutable');
 
@@ -181,7 +184,8 @@ export class Session {
   private readonly feedInfo = new Map<string, FeedInfo>();
   private readonly fetchCache = new Map<string, Flat>();
   /** Fetch objects seen before, by identity (see flatten). */
-  private readonly fetchMemo = new WeakMap<object, { flat: Flat; snapshot: unknown }>();
+  private readonly fetchMemo = new WeakMap<object, FetchMemo>();
+  private lastFetch: FetchMemo | null = null;
   private closing: Promise<void> | null = null;
 
   constructor(graph: Graph, opts: SessionOptions = {}) {
@@ -216,13 +220,17 @@ export class Session {
     // of its content, which costs no allocation, so a caller that mutates it still gets what it
     // now asks for. The copy is taken only when the same object comes back, so callers that build
     // a new literal each step pay nothing extra.
-    const memo = this.fetchMemo.get(fetches);
+    // The last one is checked first: a plain loop then pays no WeakMap lookup.
+    const memo = this.lastFetch !== null && this.lastFetch.obj === fetches ? this.lastFetch : this.fetchMemo.get(fetches);
     if (memo !== undefined && memo.snapshot !== undefined && (memo.snapshot === IMMUTABLE || sameAsSnapshot(memo.snapshot, fetches))) {
+      this.lastFetch = memo;
       return memo.flat;
     }
     const flat = this.flatFor(fetches);
     const snapshot = fetches instanceof Output || fetches instanceof Operation ? IMMUTABLE : memo !== undefined ? snapshotOf(fetches) : undefined;
-    this.fetchMemo.set(fetches, { flat, snapshot });
+    const entry = { obj: fetches, flat, snapshot };
+    this.fetchMemo.set(fetches, entry);
+    this.lastFetch = entry;
     return flat;
   }
 
