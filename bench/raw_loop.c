@@ -11,6 +11,11 @@
  *   run <iters> <reuse|fresh> <feed name|-> <feed dims, comma-separated|-> <fetches|-> <targets|->
  *     -> "ok <total wall ns> <checksum> <total process CPU ns>" or "err <message>"
  *
+ *   run ... <targets|-> <then fetches|-> <then targets|->
+ *     the same, and each iteration then makes a second run, without feeds, of these fetches and
+ *     targets (a MonitoredTrainingSession step with a checkpoint saver makes two runs: the step
+ *     and a read of the global step)
+ *
  * The feed is float32, filled with 1, 2, 3, ... `reuse` makes the feed tensor once and hands the
  * same one to every run (the cheapest a C caller can do); `fresh` allocates and fills a new one
  * each run (what a binding that copies its input pays). Every fetched tensor is read (checksum)
@@ -157,10 +162,11 @@ int main(int argc, char** argv) {
   char line[4096];
   while (fgets(line, sizeof line, stdin)) {
     char cmd[16], mode[16], feed[512], dimspec[256], fetchspec[2048], targetspec[1024];
+    char thenFetchspec[2048] = "-", thenTargetspec[1024] = "-";
     long iters = 0;
-    if (sscanf(line, "%15s %ld %15s %511s %255s %2047s %1023s", cmd, &iters, mode, feed, dimspec, fetchspec,
-               targetspec) != 7 ||
-        strcmp(cmd, "run") != 0) {
+    int fields = sscanf(line, "%15s %ld %15s %511s %255s %2047s %1023s %2047s %1023s", cmd, &iters, mode, feed, dimspec,
+                        fetchspec, targetspec, thenFetchspec, thenTargetspec);
+    if ((fields != 7 && fields != 9) || strcmp(cmd, "run") != 0) {
       printf("err bad command: %s", line);
       fflush(stdout);
       continue;
@@ -188,6 +194,16 @@ int main(int argc, char** argv) {
     int ok = 1;
     for (int i = 0; i < nout && ok; i++) ok = resolve_output(graph, fetchNames[i], &outputs[i]);
     for (int i = 0; i < ntargets && ok; i++) ok = (targets[i] = op_by_name(graph, targetNames[i])) != NULL;
+    /* The optional second run of each iteration. */
+    int twice = fields == 9;
+    char* thenFetchNames[MAX_N];
+    char* thenTargetNames[MAX_N];
+    int thenNout = twice ? split(thenFetchspec, thenFetchNames, MAX_N) : 0;
+    int thenNtargets = twice ? split(thenTargetspec, thenTargetNames, MAX_N) : 0;
+    TF_Output thenOutputs[MAX_N];
+    TF_Operation* thenTargets[MAX_N];
+    for (int i = 0; i < thenNout && ok; i++) ok = resolve_output(graph, thenFetchNames[i], &thenOutputs[i]);
+    for (int i = 0; i < thenNtargets && ok; i++) ok = (thenTargets[i] = op_by_name(graph, thenTargetNames[i])) != NULL;
     if (!ok) continue;
 
     TF_Tensor* feedTensor = ninputs && !fresh ? make_feed(dims, ndims) : NULL;
@@ -211,6 +227,16 @@ int main(int argc, char** argv) {
         TF_DeleteTensor(out[i]);
       }
       if (fresh && ninputs) TF_DeleteTensor(in[0]);
+      if (!twice) continue;
+      TF_SessionRun(sess, NULL, NULL, NULL, 0, thenOutputs, out, thenNout, (const TF_Operation* const*)thenTargets,
+                    thenNtargets, NULL, status);
+      if (TF_GetCode(status) != TF_OK) break;
+      for (int i = 0; i < thenNout; i++) {
+        if (TF_TensorType(out[i]) == TF_INT64 && TF_TensorByteSize(out[i]) >= sizeof(int64_t)) {
+          checksum += (double)*(const int64_t*)TF_TensorData(out[i]);
+        }
+        TF_DeleteTensor(out[i]);
+      }
     }
     int64_t t1 = clock_ns(CLOCK_MONOTONIC);
     int64_t c1 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);

@@ -99,6 +99,8 @@ export interface RawRunSpec {
   feed?: { name: string; dims: number[] };
   fetches: string[];
   targets: string[];
+  /** A second run in each iteration, without feeds (a monitored step's global-step read). */
+  then?: { fetches: string[]; targets: string[] };
 }
 
 /** A running raw_loop process: one session on one graph and config, timing loops on request. */
@@ -145,6 +147,7 @@ export class RawLoop {
   async runTimed(spec: RawRunSpec): Promise<{ wallUs: number; cpuUs: number }> {
     const list = (xs: readonly (string | number)[]) => (xs.length ? xs.join(',') : '-');
     const cmd = ['run', spec.iters, spec.mode, spec.feed?.name ?? '-', spec.feed ? list(spec.feed.dims) : '-', list(spec.fetches), list(spec.targets)];
+    if (spec.then) cmd.push(list(spec.then.fetches), list(spec.then.targets));
     this.child.stdin.write(`${cmd.join(' ')}\n`);
     const r = await this.lines.next();
     if (r.done) throw new Error(`bench: raw_loop exited: ${this.stderr}`);

@@ -11,6 +11,11 @@ export interface HookTimer {
   /** Records a trigger at `step`; returns the seconds and steps since the previous one (null the first time). */
   updateLastTriggeredStep(step: number): [elapsedSecs: number | null, elapsedSteps: number | null];
   lastTriggeredStep(): number | null;
+  /**
+   * Whether `shouldTriggerForStep` could be true now for some step. False means the answer is
+   * false whatever the step, so a hook need not find out the step to decide (not in Python).
+   */
+  couldTriggerNow?(): boolean;
 }
 
 /** Seconds on a monotonic clock. */
@@ -79,6 +84,11 @@ export class SecondOrStepTimer implements HookTimer {
   lastTriggeredStep(): number | null {
     return this.lastStep;
   }
+
+  couldTriggerNow(): boolean {
+    if (this.lastStep === null || this.lastTime === null || this.everySteps !== null) return true;
+    return this.everySecs !== null && this.clock() >= this.lastTime + this.everySecs;
+  }
 }
 
 /** A timer that never triggers (used by hooks that act only at the end). */
@@ -87,4 +97,5 @@ export class NeverTriggerTimer implements HookTimer {
   shouldTriggerForStep(_step: number): boolean { return false; }
   updateLastTriggeredStep(_step: number): [null, null] { return [null, null]; }
   lastTriggeredStep(): null { return null; }
+  couldTriggerNow(): boolean { return false; }
 }

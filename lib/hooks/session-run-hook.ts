@@ -28,6 +28,12 @@
  * `afterCreateSession` runs again for every hook, `begin` does not. `afterRun` never runs for a run
  * that raised, OutOfRangeError included; `end` does run after OutOfRangeError/StopIteration when the
  * session is used through `using()`.
+ *
+ * "Awaited" applies to what a method returns: a Promise is waited for before the next call, any
+ * other value is used at once. So with `syncRuns: true` and hooks that return no Promise on a
+ * given step, that whole step is done when `run()` returns (no microtask turns). The package's
+ * hooks return a Promise only when they save, or read the global step with an async run (without
+ * `syncRuns`).
  */
 import type { Feeds, Fetch, RunMetadataSink, RunOptionsInit, SessionLike } from '../train/session-like';
 import type { Coordinator } from '../train/coordinator';

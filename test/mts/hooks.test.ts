@@ -103,6 +103,42 @@ describe('CheckpointSaverHook with a CheckpointSaverListener (SPEC-MTS §11.5)',
     // 1 read at creation + 1 in end(); with the 2.x default, one more after each of the 5 runs.
     expect(counts).toEqual([7, 2]);
   });
+
+  it('saving every N seconds, the 2.x re-read after each run is made only once N seconds have passed (not in Python)', async () => {
+    const graph = await counterGraph();
+    const clock = { now: 1000 };
+    const reads: number[] = [];
+    let run = 0;
+    class CountRawRuns extends SessionRunHook {
+      override afterCreateSession(session: SessionLike): void {
+        const raw = session as Session;
+        const runFn = raw.run.bind(raw);
+        (raw as { run: unknown }).run = (f: unknown, ...rest: unknown[]) => {
+          if ((f as { name?: unknown })?.name === 'global_step/add:0') reads.push(run);
+          return runFn(f as never, ...(rest as []));
+        };
+      }
+    }
+    const dir = tmpDir();
+    await withLogs(async () => {
+      const sess = await MonitoredSession.create({
+        sessionCreator: new ChiefSessionCreator({ graph }), graph,
+        hooks: [new CountRawRuns(), new CheckpointSaverHook({ checkpointDir: dir, saveSecs: 600, clock: () => clock.now })],
+      });
+      await sess.using(async (s) => {
+        for (run = 1; run <= 6; run++) {
+          if (run === 4) clock.now += 600; // the period is over after run 4
+          await s.run('train');
+        }
+        run = 7;
+      });
+    });
+    // At creation (run 0), after run 4 only (Python: after every run), and in end() (run 7).
+    expect(reads).toEqual([0, 4, 7]);
+    // The save the timer asked for happened at the real step.
+    const index = fs.readFileSync(path.join(dir, 'checkpoint'), 'utf8');
+    expect(index).toMatch(/all_model_checkpoint_paths: ".*model\.ckpt-4"/);
+  });
 });
 
 describe('ProfilerHook (SPEC-MTS §5.12)', () => {

@@ -54,6 +54,27 @@ describe('SecondOrStepTimer', () => {
     expect(steps).toBe(100);
   });
 
+  it('couldTriggerNow(): false only while no step at all could trigger (seconds mode, period not over)', () => {
+    const clock = fakeClock();
+    const secs = new SecondOrStepTimer({ everySecs: 5, clock: clock.read });
+    expect(secs.couldTriggerNow()).toBe(true); // never triggered: any step triggers
+    secs.updateLastTriggeredStep(0);
+    clock.now += 4.9;
+    expect(secs.couldTriggerNow()).toBe(false);
+    for (const step of [1, 10, 1e6]) expect(secs.shouldTriggerForStep(step)).toBe(false);
+    clock.now += 0.1;
+    expect(secs.couldTriggerNow()).toBe(true);
+    expect(secs.shouldTriggerForStep(1)).toBe(true);
+
+    // In steps mode the answer depends on the step: some step can always trigger.
+    const steps = new SecondOrStepTimer({ everySteps: 10 });
+    steps.updateLastTriggeredStep(0);
+    expect(steps.couldTriggerNow()).toBe(true);
+    expect([steps.shouldTriggerForStep(9), steps.shouldTriggerForStep(10)]).toEqual([false, true]);
+    secs.reset();
+    expect(secs.couldTriggerNow()).toBe(true);
+  });
+
   it('reset() makes the next step trigger again', () => {
     const timer = new SecondOrStepTimer({ everySteps: 100 });
     timer.updateLastTriggeredStep(5);
@@ -70,5 +91,6 @@ describe('NeverTriggerTimer', () => {
     expect(timer.shouldTriggerForStep(0)).toBe(false);
     expect(timer.updateLastTriggeredStep(3)).toEqual([null, null]);
     expect(timer.lastTriggeredStep()).toBeNull();
+    expect(timer.couldTriggerNow()).toBe(false);
   });
 });

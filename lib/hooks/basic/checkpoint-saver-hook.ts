@@ -145,12 +145,17 @@ export class CheckpointSaverHook extends SessionRunHook {
 
   /**
    * Synchronous unless a save is due or the global step must be read with an async run (a Promise
-   * then): see HookedSession.step. With TF 2.x's stepsPerRun (10⁶) the step is read after every
-   * run, as in Python.
+   * then): see HookedSession.step.
+   *
+   * With TF 2.x's stepsPerRun (10⁶) Python reads the real global step after every run, an extra
+   * session run per step, only to ask the timer again. Here that read is skipped when no step could
+   * make the timer trigger now (saving every N seconds, and N seconds have not passed): it could not
+   * change the decision. Saving every N steps, the step is read after every run, as in Python.
    */
   override afterRun(runContext: SessionRunContext, runValues: SessionRunValues): void | Promise<void> {
     const stale = stepValue(runValues.results);
     if (!this.timer.shouldTriggerForStep(stale + this.stepsPerRun)) return;
+    if (!this.timer.couldTriggerNow()) return;
     // The fetched value may predate this run's increment: use the real step.
     return andThen(readGlobalStep(runContext.session, this.read!), (globalStep) => {
       if (!this.timer.shouldTriggerForStep(globalStep)) return;
