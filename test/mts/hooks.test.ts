@@ -75,21 +75,26 @@ describe('CheckpointSaverHook with a CheckpointSaverListener (SPEC-MTS §11.5)',
     expect((await eventKinds(eventFiles(dir)[0])).filter((k) => k.endsWith('graph_def'))).toEqual(['graph_def', 'meta_graph_def', 'graph_def', 'meta_graph_def']);
   });
 
+  /** A hook class whose instances make the raw session call `onRead` for each run of the global-step read. */
+  function globalStepReadCounter(onRead: () => void) {
+    return class CountRawRuns extends SessionRunHook {
+      override afterCreateSession(session: SessionLike): void {
+        const raw = session as Session;
+        const run = raw.run.bind(raw);
+        (raw as { run: unknown }).run = (f: unknown, ...rest: unknown[]) => {
+          if ((f as { name?: unknown })?.name === 'global_step/add:0') onRead();
+          return run(f as never, ...(rest as []));
+        };
+      }
+    };
+  }
+
   it('stepsPerRun 1 (TF 1.15) skips the extra global step read between saves', async () => {
     const graph = await counterGraph();
     const counts: number[] = [];
     for (const stepsPerRun of [1000000, 1]) {
       let extraReads = 0;
-      class CountRawRuns extends SessionRunHook {
-        override afterCreateSession(session: SessionLike): void {
-          const raw = session as Session;
-          const run = raw.run.bind(raw);
-          (raw as { run: unknown }).run = (f: unknown, ...rest: unknown[]) => {
-            if (typeof (f as { name?: unknown })?.name === 'string' && (f as { name: string }).name === 'global_step/add:0') extraReads++;
-            return run(f as never, ...(rest as []));
-          };
-        }
-      }
+      const CountRawRuns = globalStepReadCounter(() => { extraReads++; });
       const dir = tmpDir();
       await withLogs(async () => {
         const sess = await MonitoredSession.create({
@@ -109,16 +114,7 @@ describe('CheckpointSaverHook with a CheckpointSaverListener (SPEC-MTS §11.5)',
     const clock = { now: 1000 };
     const reads: number[] = [];
     let run = 0;
-    class CountRawRuns extends SessionRunHook {
-      override afterCreateSession(session: SessionLike): void {
-        const raw = session as Session;
-        const runFn = raw.run.bind(raw);
-        (raw as { run: unknown }).run = (f: unknown, ...rest: unknown[]) => {
-          if ((f as { name?: unknown })?.name === 'global_step/add:0') reads.push(run);
-          return runFn(f as never, ...(rest as []));
-        };
-      }
-    }
+    const CountRawRuns = globalStepReadCounter(() => { reads.push(run); });
     const dir = tmpDir();
     await withLogs(async () => {
       const sess = await MonitoredSession.create({
