@@ -33,6 +33,16 @@ describe('FeedFnHook', () => {
     expect(valueOf(await sess.run('y:0'))).toBe(3);
   });
 
+  it('answers synchronously for a synchronous feedFn, and with a Promise for an async one (any thenable)', async () => {
+    const sync = new FeedFnHook({ feedFn: () => ({ 'x:0': 1 }) }).beforeRun(null as never);
+    expect(sync).toBeInstanceOf(SessionRunArgs);
+    expect((sync as SessionRunArgs).feedDict).toEqual({ 'x:0': 1 });
+    const thenable = { then: (resolve: (v: unknown) => void) => resolve({ 'x:0': 2 }) };
+    const later = new FeedFnHook({ feedFn: () => thenable as never }).beforeRun(null as never);
+    expect(later).toBeInstanceOf(Promise);
+    expect((await later).feedDict).toEqual({ 'x:0': 2 });
+  });
+
   it('conflicts with a user feed of the same tensor', async () => {
     const raw = new FakeSession('s', { values: { 'y:0': 1 } });
     const sess = await MonitoredSession.create({ ...sessionWith(raw), hooks: [new FeedFnHook({ feedFn: () => ({ 'x:0': 1 }) })] });

@@ -2,6 +2,7 @@
  * `FeedFnHook`: feeds the result of a function into every run (Python's `FeedFnHook`).
  */
 import { invalidArgument } from '../../core/errors';
+import { andThen } from '../../core/maybe-promise';
 import type { Feeds } from '../../train/session-like';
 import { SessionRunArgs, SessionRunHook, type SessionRunContext } from '../session-run-hook';
 
@@ -29,7 +30,6 @@ export class FeedFnHook extends SessionRunHook {
 
   /** A Promise only when `feedFn` returns one (a synchronous step stays synchronous). */
   override beforeRun(_runContext: SessionRunContext): SessionRunArgs | Promise<SessionRunArgs> {
-    const feeds = this.feedFn();
-    return feeds instanceof Promise ? feeds.then((f) => new SessionRunArgs(null, f)) : new SessionRunArgs(null, feeds);
+    return andThen(this.feedFn(), (feeds) => new SessionRunArgs(null, feeds));
   }
 }
