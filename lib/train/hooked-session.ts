@@ -80,14 +80,14 @@ export class HookedSession extends WrappedSession {
       collectRequest(run, i, request);
     }
     const outputs = this.runRaw(run);
-    if (isThenable(outputs)) return Promise.resolve(outputs).then((o) => this.afterRunsAsync(run, o, 0, undefined));
+    if (isThenable(outputs)) return Promise.resolve(outputs).then((o) => this.afterRuns(run, o));
     return this.afterRuns(run, outputs);
   }
 
   private async finishBeforeRunsAsync(run: HookedRun, i: number, pending: PromiseLike<unknown>): Promise<any> {
     collectRequest(run, i, await pending);
     for (let j = i + 1; j < this.hooks.length; j++) collectRequest(run, j, await this.hooks[j].beforeRun?.(run.context));
-    return this.afterRunsAsync(run, await this.runRaw(run), 0, undefined);
+    return this.afterRuns(run, await this.runRaw(run));
   }
 
   /** The run of the raw session with the hooks' fetches, feeds and options merged in. */
@@ -128,7 +128,7 @@ export class HookedSession extends WrappedSession {
     return this.finish(run, outputs);
   }
 
-  private async afterRunsAsync(run: HookedRun, outputs: any, from: number, pending: PromiseLike<unknown> | undefined): Promise<any> {
+  private async afterRunsAsync(run: HookedRun, outputs: any, from: number, pending: PromiseLike<unknown>): Promise<any> {
     await pending;
     for (let i = from; i < this.hooks.length; i++) await this.hooks[i].afterRun?.(run.context, this.valuesFor(run, outputs, i));
     return this.finish(run, outputs);
