@@ -6,7 +6,7 @@
  * error thrown by a synchronous run is recovered from as an async one is.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UnavailableError, ValueError } from '../../lib/core/errors';
+import { OutOfRangeError, UnavailableError, ValueError } from '../../lib/core/errors';
 import { SessionRunArgs, SessionRunHook } from '../../lib/hooks/session-run-hook';
 import { type LogCapture, captureLogs } from '../../lib/train/logging';
 import { MonitoredSession } from '../../lib/train/monitored-session';
@@ -77,6 +77,25 @@ describe('MonitoredSession steps with syncRuns', () => {
     expect(sess.stopReason).toBe('error');
     expect(raw.syncRuns).toBe(0);
     await sess.close();
+  });
+
+  it('ends using() cleanly when a synchronous run throws OutOfRangeError (end() hooks run)', async () => {
+    const trace: string[] = [];
+    const raw = new SyncFakeSession('s', { trace, values, failOnRun: { n: 3, error: () => new OutOfRangeError('End of sequence') } });
+    const h = new TraceHook('h', trace);
+    const sess = await MonitoredSession.create({ sessionCreator: new StackSessionCreator([raw]), hooks: [h], syncRuns: true });
+    let steps = 0;
+    const result = await sess.using(async (s) => {
+      for (;;) {
+        await s.run('out:0', { 'ph:0': 1 });
+        steps++;
+      }
+    });
+    expect(result).toBeUndefined();
+    expect(steps).toBe(2);
+    expect(h.calls).toMatchObject({ before: 3, after: 2, end: 1 });
+    expect(sess.stopReason).toBe('out-of-range');
+    expect(trace.slice(-3)).toEqual(['s.runSync', 'h.end', 's.close']);
   });
 
   it('recovers from a preemption error thrown by a synchronous run: new session, afterCreateSession again, same answer', async () => {
