@@ -53,7 +53,8 @@ export interface CheckpointSaverHookOptions {
   /**
    * Global steps one run may advance. After a run, the real step is read (one extra run) only when
    * `fetched step + stepsPerRun` would trigger a save. Default 1000000 (TF 2.x: with `saveSteps`, an
-   * extra read after every run); 1 is TF 1.15's value and skips the extra read between saves.
+   * extra read after every run); 1 is TF 1.15's value and skips the extra read between saves. With
+   * `saveSecs` the read is made only once the period is over (Python reads after every run).
    */
   stepsPerRun?: number;
   graph?: Graph | null;
