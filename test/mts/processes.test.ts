@@ -31,6 +31,22 @@ describe('MonitoredTrainingSession({ handleSignals: true })', () => {
   });
 });
 
+describe('MonitoredTrainingSession({ handleSignals: true, syncRuns: true })', () => {
+  it('a tight loop of synchronous steps still stops on SIGTERM after the current step and writes the final checkpoint', async () => {
+    const dir = tmpDir();
+    const { child, line, output } = startTs(path.join(CHILDREN, 'signal-train.ts'), [dir, 'sync'], /READY/);
+    await line;
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const { out, err } = output();
+    expect(code, `${out}\n${err}`).toBe(0);
+    const done = JSON.parse(/DONE (.*)/.exec(out)![1]) as { reason: string; steps: number };
+    expect(done.reason).toBe('signal');
+    expect(done.steps).toBeGreaterThan(5);
+    expect(fs.existsSync(path.join(dir, `model.ckpt-${done.steps}.index`))).toBe(true);
+  });
+});
+
 describe('MonitoredTrainingSession chief and worker on a TF cluster', () => {
   it('the worker waits for the chief, polling every workerPollIntervalSecs, then trains on the shared variables', async () => {
     const port = await freePort();
