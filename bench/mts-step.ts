@@ -119,7 +119,7 @@ type Measure = (n: number) => number | Promise<number>;
 interface Row { key: string; label: string; measure: Measure | string; scale?: number }
 
 async function main(): Promise<void> {
-  const opts = benchOptions({ iters: 5000, repeats: 3 });
+  const opts = benchOptions({ iters: 5000 });
   fs.mkdirSync(opts.outDir, { recursive: true });
   const scratch = fs.mkdtempSync(path.join(opts.outDir, 'mts-step-'));
   logging.setVerbosity('error'); // the racy "global step has not been increased" warning is expected here

@@ -76,7 +76,7 @@ function addonSession(s: Session): NativeSession | null {
 }
 
 async function main(): Promise<void> {
-  const opts = benchOptions({ iters: 20_000, repeats: 3 });
+  const opts = benchOptions({ iters: 20_000 });
   fs.mkdirSync(opts.outDir, { recursive: true });
   const scratch = fs.mkdtempSync(path.join(opts.outDir, 'run-overhead-'));
 

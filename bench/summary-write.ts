@@ -10,7 +10,7 @@
  *                         goes on in the background (extra info, no flush in the time)
  *
  * Both writers with their defaults (max_queue 10, flush_secs 120), a new writer per measurement
- * in a fresh directory; median of --repeats. Prints µs/event, events/s and the ratio to Python.
+ * in a fresh directory; min (or --stat median) of --repeats. Prints µs/event, events/s and the ratio to Python.
  * Never fails on a rate.
  *
  *   npm run bench -- summary-write                      (100 000 events, 3 repeats)
@@ -27,7 +27,7 @@ import { FileWriter, scalarSummary, tfRecordIterator } from '../lib/summary';
 import { tfEnvSummary } from './lib/env';
 import { benchOptions } from './lib/options';
 import { ratioTable, type Cell } from './lib/table';
-import { median } from './lib/timing';
+import { summarize } from './lib/timing';
 
 const opts = benchOptions({ iters: 100_000, repeats: 3 });
 const N = opts.iters;
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(work, { recursive: true });
   try {
     console.log('# Event-file write rate (scalar summary events, then a flush to disk)\n');
-    console.log(`libtensorflow ${tfVersion()}; ${N} events per measurement, median of ${opts.repeats}; defaults (max_queue 10, flush_secs 120)`);
+    console.log(`libtensorflow ${tfVersion()}; ${N} events per measurement, ${opts.stat} of ${opts.repeats}; defaults (max_queue 10, flush_secs 120)`);
     console.log(`env: ${tfEnvSummary() || '(none)'}; files under ${work}\n`);
 
     // Warm-up: loads TF, JIT-compiles both paths. Each measurement still opens a new writer, whose
@@ -128,11 +128,11 @@ async function main(): Promise<void> {
       rows[2].us.push(await ours('addOnly'));
     }
     const py = python();
-    const pyCell: Cell = typeof py === 'string' ? 'n/a' : median(py.us);
+    const pyCell: Cell = typeof py === 'string' ? 'n/a' : summarize(py.us, opts.stat);
     if (typeof py === 'string') console.log(py + '\n');
     else console.log(`Python TF ${py.version}\n`);
 
-    const all = [{ label: 'Python tf.compat.v1.summary.FileWriter', cell: pyCell }, ...rows.map((r) => ({ label: r.label, cell: median(r.us) as Cell }))];
+    const all = [{ label: 'Python tf.compat.v1.summary.FileWriter', cell: pyCell }, ...rows.map((r) => ({ label: r.label, cell: summarize(r.us, opts.stat) as Cell }))];
     console.log(ratioTable({
       head: 'writer',
       groups: ['write + flush'],
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
     for (const r of all) {
       if (typeof r.cell === 'number') console.log(`${r.label}: ${Math.round(1e6 / r.cell).toLocaleString('en-US')} events/s`);
     }
-    const oursUs = median(rows[0].us);
+    const oursUs = summarize(rows[0].us, opts.stat);
     if (typeof pyCell === 'number') {
       console.log(`\nratio (events/s, ours ÷ Python): ${(pyCell / oursUs).toFixed(2)}×`);
     }
