@@ -279,12 +279,10 @@ TensorPtr TensorFromParts(Napi::Env env, const Napi::Value& dt, const Napi::Valu
 }
 
 Napi::Object TensorToJs(Napi::Env env, TensorPtr tensor, bool zeroCopy) {
-  Napi::Array parts = Napi::Array::New(env, 3);
-  TensorToParts(env, std::move(tensor), zeroCopy, parts, 0);
   Napi::Object out = Napi::Object::New(env);
-  out.Set("dtype", parts.Get(0u));
-  out.Set("shape", parts.Get(1u));
-  out.Set("data", parts.Get(2u));
+  out.Set("dtype", Napi::Number::New(env, TF.TF_TensorType(tensor.get())));
+  out.Set("shape", ShapeToJs(env, tensor.get()));
+  out.Set("data", DataToJs(env, tensor, zeroCopy));
   return out;
 }
 
@@ -328,12 +326,6 @@ Napi::Value DataToJs(Napi::Env env, TensorPtr& tensor, bool zeroCopy) {
   Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, bytes);
   if (bytes) std::memcpy(ab.Data(), p, bytes);
   return ab;
-}
-
-void TensorToParts(Napi::Env env, TensorPtr tensor, bool zeroCopy, Napi::Array& out, uint32_t at) {
-  out.Set(at, Napi::Number::New(env, TF.TF_TensorType(tensor.get())));
-  out.Set(at + 1, ShapeToJs(env, tensor.get()));
-  out.Set(at + 2, DataToJs(env, tensor, zeroCopy));
 }
 
 FeedHandle::~FeedHandle() {

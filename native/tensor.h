@@ -48,11 +48,9 @@ Napi::Array ShapeToJs(Napi::Env env, TF_Tensor* tensor);
 // memory without a copy.
 Napi::Value DataToJs(Napi::Env env, TensorPtr& tensor, bool zeroCopy);
 
-// Converts and consumes the tensor. zeroCopy allows an external ArrayBuffer for large data.
+// Converts and consumes the tensor as { dtype, shape, data }. zeroCopy allows an external
+// ArrayBuffer for large data. (Runs return shapes and data positionally: see session.cc.)
 Napi::Object TensorToJs(Napi::Env env, TensorPtr tensor, bool zeroCopy);
-// The same as three positional entries (dtype, shape, data) written into out[at..at+2]: no
-// object and no property names per output, which matters in a run loop.
-void TensorToParts(Napi::Env env, TensorPtr tensor, bool zeroCopy, Napi::Array& out, uint32_t at);
 
 void InitTensor(Napi::Env env, Napi::Object exports);
 

@@ -219,8 +219,8 @@ export class Session {
     // found by identity. An Output or Operation cannot change; a container is compared to a copy
     // of its content, which costs no allocation, so a caller that mutates it still gets what it
     // now asks for. The copy is taken only when the same object comes back, so callers that build
-    // a new literal each step pay nothing extra.
-    // The last one is checked first: a plain loop then pays no WeakMap lookup.
+    // a new literal each step pay nothing extra. The last one is checked first: a plain loop then
+    // pays no WeakMap lookup.
     const memo = this.lastFetch !== null && this.lastFetch.obj === fetches ? this.lastFetch : this.fetchMemo.get(fetches);
     if (memo !== undefined && memo.snapshot !== undefined && (memo.snapshot === IMMUTABLE || sameAsSnapshot(memo.snapshot, fetches))) {
       this.lastFetch = memo;

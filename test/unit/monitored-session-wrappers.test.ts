@@ -13,7 +13,7 @@ import { HookedSession, mergeRunOptions } from '../../lib/train/hooked-session';
 import { Level, type LogCapture, captureLogs } from '../../lib/train/logging';
 import type { RunOptionsInit, SessionLike } from '../../lib/train/session-like';
 import { WrappedSession } from '../../lib/train/wrapped-session';
-import { FakeSession, TraceHook, failingSession, valueOf } from '../support/fakes';
+import { FakeSession, SyncFakeSession, TraceHook, failingSession, valueOf } from '../support/fakes';
 
 let logs: LogCapture;
 beforeEach(() => { logs = captureLogs(); });
@@ -272,18 +272,12 @@ describe('mergeRunOptions', () => {
 });
 
 describe('HookedSession with syncRuns', () => {
-  /** A fake whose runSync answers like run (synchronously) and counts which of the two served. */
-  class SyncFake extends FakeSession {
-    syncRuns = 0;
-    asyncRuns = 0;
-    runSync(fetches: unknown, feeds?: unknown): any {
+  /** The sync fake, with a run that fails and a method of its own. */
+  class SyncFake extends SyncFakeSession {
+    override runSync(fetches: any, feeds?: any, opts?: any): any {
+      if (fetches !== 'boom:0') return super.runSync(fetches, feeds, opts);
       this.syncRuns++;
-      if (fetches === 'boom:0') throw new InvalidArgumentError('boom');
-      return (this as any).resolve(fetches, feeds ?? {});
-    }
-    override async run(fetches: any, feeds?: any, opts?: any): Promise<any> {
-      this.asyncRuns++;
-      return super.run(fetches, feeds, opts);
+      throw new InvalidArgumentError('boom');
     }
     devices(): string[] { return ['cpu']; }
   }

@@ -15,7 +15,7 @@ import { TensorDescriptionSchema } from '../../proto/gen/tensorflow/core/framewo
 import { printText } from '../../proto/text-format';
 import type { FileWriter } from '../../summary/file-writer';
 import { FileWriterCache } from '../../summary/file-writer-cache';
-import { hookGlobalStep, stepValue } from '../../train/global-step';
+import { hookGlobalStep, readGlobalStep, stepValue } from '../../train/global-step';
 import * as logging from '../../train/logging';
 import { currentGraph } from '../../train/monitored-session';
 import { type Clock, SecondOrStepTimer } from '../second-or-step-timer';
@@ -94,7 +94,7 @@ export class ProfilerHook extends SessionRunHook {
   }
 
   private async writeTimeline(runContext: SessionRunContext, runValues: SessionRunValues): Promise<void> {
-    const globalStep = stepValue(await runContext.session.run(this.read!));
+    const globalStep = await readGlobalStep(runContext.session, this.read!);
     this.timer.updateLastTriggeredStep(globalStep);
     const bytes = runValues.runMetadata.bytes ?? new Uint8Array();
     const metadata = fromBinary(RunMetadataSchema, bytes);

@@ -48,9 +48,9 @@ export class SummarySaverHook extends SessionRunHook {
   private read: Output | null = null;
   private nextStep: number | null = null;
   private requestSummary = false;
-  private plainRequest: Record<string, Fetch> | null = null;
+  // The same request objects every step (the session then reuses its fetch plan).
   private plainArgs: SessionRunArgs | null = null;
-  private summaryRequest: Record<string, Fetch> | undefined = undefined;
+  private summaryArgs: SessionRunArgs | null = null;
 
   constructor(opts: SummarySaverHookOptions = {}) {
     super();
@@ -74,9 +74,8 @@ export class SummarySaverHook extends SessionRunHook {
     if (this.summaryWriter === null && this.outputDir) this.summaryWriter = FileWriterCache.get(this.outputDir, { graph });
     this.nextStep = null;
     this.read = hookGlobalStep('SummarySaverHook', graph, null).read;
-    this.plainRequest = null;
     this.plainArgs = null;
-    this.summaryRequest = undefined;
+    this.summaryArgs = null;
   }
 
   private summaryOps(): Fetch[] | null {
@@ -87,14 +86,13 @@ export class SummarySaverHook extends SessionRunHook {
 
   override beforeRun(_runContext: SessionRunContext): SessionRunArgs {
     this.requestSummary = this.nextStep === null || this.timer.shouldTriggerForStep(this.nextStep);
-    // The same request objects each time (the session then reuses its fetch plan).
-    this.plainRequest ??= { global_step: this.read! };
-    if (!this.requestSummary) return (this.plainArgs ??= new SessionRunArgs(this.plainRequest));
-    if (this.summaryRequest === undefined) {
+    this.plainArgs ??= new SessionRunArgs({ global_step: this.read! });
+    if (!this.requestSummary) return this.plainArgs;
+    if (this.summaryArgs === null) {
       const ops = this.summaryOps();
-      this.summaryRequest = ops === null ? this.plainRequest : { global_step: this.read!, summary: ops };
+      this.summaryArgs = ops === null ? this.plainArgs : new SessionRunArgs({ global_step: this.read!, summary: ops });
     }
-    return new SessionRunArgs(this.summaryRequest);
+    return this.summaryArgs;
   }
 
   /** Synchronous unless the global step must be read with an async run: see HookedSession.step. */
