@@ -15,6 +15,8 @@
  *                             the default hooks fetch
  *   raw C, Python's two runs  (extra) that run, then the CheckpointSaverHook's global-step re-read
  *                             Python makes after every run (TF 2.x; ours skips it while no save is due)
+ *   runSync, the step's run   (extra) Session.runSync making that same run (train + the global step),
+ *                             no wrappers, no hooks: the binding's floor for a monitored step
  *   Python MTS                tf.compat.v1.train.MonitoredTrainingSession with the same options,
  *                             in a Python process (when `import tensorflow` works)
  *
@@ -44,7 +46,7 @@ import { globalStepReadTensor } from '../lib/train/global-step';
 import { tfEnvSummary } from './lib/env';
 import { BENCH_ROOT, PACKAGE_ROOT, benchOptions } from './lib/options';
 import { RawLoop, tfLocation, tryBuildRawLoop } from './lib/raw-c';
-import { fmtRatio, ratio, ratioTable, type Cell } from './lib/table';
+import { fmtRatio, headroom, ratio, ratioTable, type Cell } from './lib/table';
 import { summarize, timeAwaited, timeSync } from './lib/timing';
 
 const META = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'linear', 'model.meta');
@@ -155,6 +157,11 @@ async function main(): Promise<void> {
     const rawStep = exe ? await RawLoop.start(exe, stepGraphFile, configFile, ['init']) : null;
     const plain = new Session(loadGraph(), { config: configBytes });
     plain.runSync('init');
+    // The binding's floor for a monitored step: the very run the step makes, through runSync alone.
+    const plainStepGraph = loadGraph();
+    const plainStepFetch = ['train', globalStepReadTensor(plainStepGraph)!];
+    const plainStep = new Session(plainStepGraph, { config: configBytes });
+    plainStep.runSync('init');
     const sessions: MonitoredSession[] = [];
     const mts = async (withDir: boolean, syncRuns = false) => {
       const s = await MonitoredTrainingSession({
@@ -182,6 +189,10 @@ async function main(): Promise<void> {
         }) : cUnavailable,
       },
       { key: 'runSync', label: '`runSync`', measure: (n) => timeSync(n, () => plain.runSync('train', feeds)) },
+      {
+        key: 'runSyncStep', label: "extra: `runSync` making the MTS step's own run (no wrappers, no hooks)",
+        measure: (n) => timeSync(n, () => plainStep.runSync(plainStepFetch, feeds)),
+      },
       { key: 'run', label: '`run`, awaited', measure: (n) => timeAwaited(n, () => plain.run('train', feeds)) },
       { key: 'mts', label: 'MTS, default hooks', measure: (n) => timeAwaited(n, () => withHooks.run('train', feeds)) },
       { key: 'mtsBare', label: 'extra: MTS, no hooks', measure: (n) => timeAwaited(n, () => noHooks.run('train', feeds)) },
@@ -202,6 +213,7 @@ async function main(): Promise<void> {
     results[cfg.key] = samples;
     for (const s of sessions) await s.close();
     await plain.close();
+    await plainStep.close();
     await raw?.close();
     await rawStep?.close();
   }
@@ -227,6 +239,13 @@ async function main(): Promise<void> {
   }));
   console.log('');
   for (const c of CONFIGS) {
+    // The floor under the ≤ 1.5× target: what the binding alone pays to make the step's run. The
+    // wrapper chain and the hooks can only add to it.
+    const floor = ratio(cell(c.key, 'runSyncStep'), cell(c.key, 'rawC'));
+    if (Number.isFinite(floor)) {
+      console.log(`floor, ${c.label}: \`runSync\` making the MTS step's own run, no wrappers or hooks, is ${fmtRatio(floor)} raw C`
+        + ` (the ≤ ${TARGET_VS_C}× target leaves ${headroom(cell(c.key, 'rawC'), cell(c.key, 'runSyncStep'), TARGET_VS_C)} for the wrapper chain and the hooks)`);
+    }
     for (const [key, what] of [['mts', 'MTS'], ['mtsSync', 'MTS (syncRuns)']] as const) {
       const vsPy = ratio(cell(c.key, 'python'), cell(c.key, key));
       console.log(Number.isFinite(vsPy)

@@ -161,7 +161,12 @@ function main(argv) {
   ensureLibtensorflow({ force: args.has('--force') });
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+// Run as a program (not imported): `node scripts/setup-libtensorflow.mjs`, or the package's
+// `tf-monitored-setup` bin, whose node_modules/.bin link node reports as argv[1] unresolved.
+function invokedPath() {
+  try { return fs.realpathSync(path.resolve(process.argv[1])); } catch { return ''; }
+}
+if (process.argv[1] && invokedPath() === fs.realpathSync(fileURLToPath(import.meta.url))) {
   try {
     main(process.argv.slice(2));
   } catch (e) {

@@ -57,6 +57,16 @@ export function ratioTable(spec: RatioTableSpec): string {
 }
 
 /** 'met' / 'NOT met' line for a target ratio (informative: benchmarks never fail on it). */
+/**
+ * What a ≤ `max`× target leaves above a floor that everything else builds on: "2.10 µs" when the
+ * floor is below max × base, "nothing (the floor is 0.40 µs over)" when it is already above.
+ */
+export function headroom(base: Cell, floor: Cell, max: number): string {
+  if (typeof base !== 'number' || typeof floor !== 'number') return 'n/a';
+  const left = max * base - floor;
+  return left >= 0 ? `${fmtUs(left)} µs` : `nothing (the floor is ${fmtUs(-left)} µs over)`;
+}
+
 export function targetLine(what: string, value: Cell, base: Cell, max: number): string {
   const r = ratio(value, base);
   if (!Number.isFinite(r)) return `${what}: target ≤ ${max}× — not measured`;

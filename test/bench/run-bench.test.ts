@@ -48,6 +48,10 @@ describe('npm run bench (scripts/run-bench.mjs)', () => {
     if (hasCompiler()) {
       expect(stdout).toMatch(/\| raw C loop \| [\d.]+ \| 1\.00× \| [\d.]+ \| 1\.00× \|/);
       expect(stdout).toContain('library check: raw C loaded the same file');
+      // Each target line comes with the floor under it: what the binding alone pays, and what the
+      // target leaves above it (a µs figure, or how far over the floor already is).
+      expect(stdout).toMatch(/\(floor: the addon's runSync alone, no TS wrapper, is [\d.]+× raw C; the target leaves (?:[\d.]+ µs|nothing \(the floor is [\d.]+ µs over\)) for the TS wrapper\)/);
+      expect(stdout).toMatch(/floor, default config: `runSync` making the MTS step's own run, no wrappers or hooks, is [\d.]+× raw C \(the ≤ 1\.5× target leaves (?:[\d.]+ µs|nothing \(the floor is [\d.]+ µs over\)) for the wrapper chain and the hooks\)/);
     }
     // One JSON file per benchmark (bench.<name>.json) when several run; the plain name when one.
     const perBench = path.join(outDir, 'bench.run-overhead.json');

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/child';
 
 // `npm pack` → install into an empty project → load from the prebuild, with compilers replaced by
@@ -21,6 +21,8 @@ const env = {
   npm_config_fund: 'false',
   npm_config_update_notifier: 'false',
 };
+
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 beforeAll(() => {
   fs.mkdirSync(shims);
@@ -104,4 +106,35 @@ describe('the packed package', () => {
     expect(fs.readFileSync(types, 'utf8')).toMatch(/export .*Graph/);
     expect(fs.existsSync(path.join(project, 'node_modules', 'tf-monitored', 'dist', 'esm', 'index.d.mts'))).toBe(true);
   });
+
+  // npm ≥ 11 skips a dependency's install scripts unless the user allows them, so an installed
+  // copy may have no libtensorflow: the load error must name a fix that works from there.
+  it('without libtensorflow, fails with an error naming `npx tf-monitored-setup`, which then sets it up', () => {
+    const installed = path.join(project, 'node_modules', 'tf-monitored');
+    const { TF_LIBRARY_PATH: _lib, TF_MONITORED_CACHE_DIR: _cache, ...noLibrary } = env;
+    // No Python TF to fall back on either: python3/python answer nothing.
+    const noPython = path.join(work, 'no-python');
+    fs.mkdirSync(noPython, { recursive: true });
+    for (const exe of ['python3', 'python']) fs.writeFileSync(path.join(noPython, exe), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    const load = "console.log(require('tf-monitored').tfVersion(), require('tf-monitored').libraryPath())";
+    const before = spawnSync(process.execPath, ['-e', load], {
+      cwd: project, env: { ...noLibrary, PATH: `${noPython}:${noLibrary.PATH}` }, encoding: 'utf8',
+    });
+    expect(before.status).not.toBe(0);
+    expect(before.stderr).toContain('LibraryLoadError');
+    expect(before.stderr).toContain('npx tf-monitored-setup');
+    try {
+      // The named command: the package's bin, run through its node_modules/.bin link.
+      const setup = spawnSync('npx', ['--no-install', 'tf-monitored-setup'], { cwd: project, env: noLibrary, encoding: 'utf8', timeout: 300_000 });
+      expect(setup.stderr).toMatch(/libtensorflow 2\.\d+\.\d+: \d+ files into .*node_modules\/tf-monitored\/\.libtensorflow/);
+      expect(setup.status).toBe(0);
+      const after = execFileSync(process.execPath, ['-e', load], {
+        cwd: project, env: { ...noLibrary, PATH: `${noPython}:${noLibrary.PATH}` }, encoding: 'utf8',
+      }).trim().split('\n').pop()!.split(' ');
+      expect(after[0]).toMatch(/^2\.\d+\.\d+$/);
+      expect(after[1].startsWith(`${path.join(fs.realpathSync(installed), '.libtensorflow')}/`)).toBe(true);
+    } finally {
+      fs.rmSync(path.join(installed, '.libtensorflow'), { recursive: true, force: true }); // ~800 MB
+    }
+  }, 300_000);
 });
