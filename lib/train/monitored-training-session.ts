@@ -32,6 +32,7 @@
  */
 import { invalidArgument } from '../core/errors';
 import { Graph } from '../core/graph';
+import { checkOptionNames } from '../core/options';
 import { CheckpointSaverHook } from '../hooks/basic/checkpoint-saver-hook';
 import { StepCounterHook } from '../hooks/basic/step-counter-hook';
 import { SummarySaverHook } from '../hooks/basic/summary-saver-hook';
@@ -95,11 +96,11 @@ export interface MonitoredTrainingSessionOptions {
   syncRuns?: boolean;
 }
 
-const KNOWN = new Set([
+const KNOWN = ([
   'graph', 'master', 'isChief', 'checkpointDir', 'scaffold', 'hooks', 'chiefOnlyHooks', 'saveCheckpointSecs', 'saveSummariesSteps',
   'saveSummariesSecs', 'config', 'stopGracePeriodSecs', 'logStepCountSteps', 'maxWaitSecs', 'saveCheckpointSteps', 'summaryDir',
   'saveGraphDef', 'workerPollIntervalSecs', 'checkpointStepsPerRun', 'recovery', 'handleSignals', 'syncRuns',
-]);
+] satisfies Array<keyof MonitoredTrainingSessionOptions>);
 
 /** Python's `x and x > 0` for a period. */
 const enabled = (x: number | null): x is number => x !== null && x > 0;
@@ -125,9 +126,7 @@ function resolvePair(steps: number | null | undefined, secs: number | null | und
  */
 export async function MonitoredTrainingSession(opts: MonitoredTrainingSessionOptions): Promise<MonitoredSession> {
   if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an options object', opts);
-  for (const key of Object.keys(opts)) {
-    if (!KNOWN.has(key)) throw invalidArgument(key, `a known option (${[...KNOWN].join(', ')})`, `unknown option '${key}'`);
-  }
+  checkOptionNames(opts, KNOWN, 'MonitoredTrainingSession');
   const {
     graph, master = '', isChief = true, checkpointDir = null, scaffold: givenScaffold = null, hooks = null, chiefOnlyHooks = null,
     config = null, stopGracePeriodSecs = 120, logStepCountSteps = 100, maxWaitSecs = 7200, summaryDir = null,

@@ -1,0 +1,38 @@
+/**
+ * Checks shared by every options object and path parameter of the package. Python rejects an
+ * unknown keyword argument; an options object would silently ignore one, and a typo'd option
+ * (`everyNStep`) would quietly become its default. A NUL character in a path is cut by the C
+ * library (TF writes `dir/a` for `dir/a\0b`) while Node's fs rejects it: files would land in one
+ * place and the bookkeeping in another.
+ */
+import { invalidArgument } from './errors';
+
+/**
+ * Throws an ArgumentError naming the first key of `opts` that is not in `known`.
+ * `owner` names whose options these are, in the message: "a known StepCounterHook option (...)".
+ */
+export function checkOptionNames(opts: object, known: readonly string[], owner: string): void {
+  for (const key of Object.keys(opts)) {
+    if (!known.includes(key)) throw invalidArgument(key, `a known ${owner} option (${known.join(', ')})`, `unknown option '${key}'`);
+  }
+}
+
+/** A path parameter: a string without NUL characters (empty allowed only when `allowEmpty`). */
+export function checkPath(value: unknown, param: string, opts: { allowEmpty?: boolean } = {}): string {
+  if (typeof value !== 'string') throw invalidArgument(param, 'a path (a string)', value);
+  if (value.includes('\0')) throw invalidArgument(param, 'a path without NUL characters', value);
+  if (value === '' && !opts.allowEmpty) throw invalidArgument(param, 'a non-empty path', value);
+  return value;
+}
+
+/** A count or period: a finite number, optionally an integer, optionally > 0 or ≥ 0. */
+export function checkNumber(
+  value: unknown, param: string, opts: { integer?: boolean; min?: 'positive' | 'non-negative' } = {},
+): number {
+  const what = [opts.min === 'positive' ? 'a positive' : opts.min === 'non-negative' ? 'a non-negative' : 'a finite', opts.integer ? 'integer' : 'number'].join(' ');
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidArgument(param, what, value);
+  if (opts.integer && !Number.isInteger(value)) throw invalidArgument(param, what, value);
+  if (opts.min === 'positive' && !(value > 0)) throw invalidArgument(param, what, value);
+  if (opts.min === 'non-negative' && !(value >= 0)) throw invalidArgument(param, what, value);
+  return value;
+}
