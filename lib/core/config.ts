@@ -16,7 +16,7 @@
 import { toBinary, type DescMessage, type Message, type MessageShape } from '@bufbuild/protobuf';
 import { ConfigProtoSchema, RunOptionsSchema, type ConfigProto, type RunOptions } from '../proto/gen/tensorflow/core/protobuf/config_pb';
 import { ProtoDecodeError, decodeBinary } from '../proto/binary';
-import { ArgumentError } from './errors';
+import { ArgumentError, invalidArgument } from './errors';
 import { messageFromPlain } from './plain-message';
 
 type PlainValue<V> =
@@ -55,7 +55,25 @@ export function buildMessage<Desc extends DescMessage>(
 
 /** A ConfigProto from a plain camelCase object, the message, or its bytes. */
 export function configProto(init: ConfigProtoInit | Uint8Array, param = 'config'): ConfigProto {
-  return buildMessage(ConfigProtoSchema, init, param);
+  return checkThreadCounts(buildMessage(ConfigProtoSchema, init, param), param);
+}
+
+/**
+ * Thread counts TF takes without a check and then aborts the process on (`Check failed:
+ * num_threads >= 1` when it makes the pool): a negative intra-op count or a negative size of a
+ * session inter-op pool. 0 means "TF's default" in both; a negative inter-op count is valid (the
+ * caller's thread runs the ops), so it passes.
+ */
+function checkThreadCounts(config: ConfigProto, param: string): ConfigProto {
+  if (config.intraOpParallelismThreads < 0) {
+    throw invalidArgument(`${param}.intraOpParallelismThreads`, 'a thread count ≥ 0 (0: one per core)', config.intraOpParallelismThreads);
+  }
+  config.sessionInterOpThreadPool.forEach((pool, i) => {
+    if (pool.numThreads < 0) {
+      throw invalidArgument(`${param}.sessionInterOpThreadPool[${i}].numThreads`, 'a thread count ≥ 0 (0: one per core)', pool.numThreads);
+    }
+  });
+  return config;
 }
 
 /** A RunOptions from a plain camelCase object, the message, or its bytes. */

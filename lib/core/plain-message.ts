@@ -11,9 +11,10 @@ const BIG = new Set([ScalarType.INT64, ScalarType.UINT64, ScalarType.SINT64, Sca
 
 function scalar(field: { scalar: ScalarType }, v: unknown, param: string): unknown {
   if (BIG.has(field.scalar)) {
-    if (typeof v === 'bigint') return v;
-    if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
-    throw invalidArgument(param, 'an integer', v);
+    const [lo, hi, what] = INT64_RANGES.get(field.scalar)!;
+    const b = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : null;
+    if (b === null || b < lo || b > hi) throw invalidArgument(param, what, v);
+    return b;
   }
   if (field.scalar === ScalarType.STRING) {
     if (typeof v !== 'string') throw invalidArgument(param, 'a string', v);
@@ -28,11 +29,30 @@ function scalar(field: { scalar: ScalarType }, v: unknown, param: string): unkno
     return v;
   }
   if (typeof v !== 'number') throw invalidArgument(param, 'a number', v);
+  // The encoder would refuse these later with a message that names no parameter.
+  const range = INT_RANGES.get(field.scalar);
+  if (range && !(Number.isInteger(v) && v >= range[0] && v <= range[1])) throw invalidArgument(param, range[2], v);
   return v;
 }
 
+const INT32: [number, number, string] = [-(2 ** 31), 2 ** 31 - 1, 'a 32-bit integer'];
+const UINT32: [number, number, string] = [0, 2 ** 32 - 1, 'an unsigned 32-bit integer'];
+const INT_RANGES = new Map<ScalarType, [number, number, string]>([
+  [ScalarType.INT32, INT32], [ScalarType.SINT32, INT32], [ScalarType.SFIXED32, INT32],
+  [ScalarType.UINT32, UINT32], [ScalarType.FIXED32, UINT32],
+]);
+
+const INT64_RANGES = new Map<ScalarType, [bigint, bigint, string]>([
+  [ScalarType.INT64, [-(2n ** 63n), 2n ** 63n - 1n, 'a 64-bit integer']],
+  [ScalarType.SINT64, [-(2n ** 63n), 2n ** 63n - 1n, 'a 64-bit integer']],
+  [ScalarType.SFIXED64, [-(2n ** 63n), 2n ** 63n - 1n, 'a 64-bit integer']],
+  [ScalarType.UINT64, [0n, 2n ** 64n - 1n, 'an unsigned 64-bit integer']],
+  [ScalarType.FIXED64, [0n, 2n ** 64n - 1n, 'an unsigned 64-bit integer']],
+]);
+
 function enumValue(field: DescField & { fieldKind: 'enum' }, v: unknown, param: string): number {
-  if (typeof v === 'number') return v;
+  // Open enums: any 32-bit value is kept (as the encoder would), not only the named ones.
+  if (typeof v === 'number' && Number.isInteger(v) && v >= INT32[0] && v <= INT32[1]) return v;
   if (typeof v === 'string') {
     const e = field.enum.values.find((x) => x.name === v || x.localName === v);
     if (e) return e.number;
@@ -58,7 +78,7 @@ function convert(desc: DescMessage, obj: unknown, param: string): Record<string,
         case 'message': return isMessage(x) ? x : convert(field.message, x, pp);
         case 'list':
           if (field.listKind === 'scalar') return scalar(field as unknown as { scalar: ScalarType }, x, pp);
-          if (field.listKind === 'enum') return typeof x === 'number' ? x : enumValue(field as never, x, pp);
+          if (field.listKind === 'enum') return enumValue(field as never, x, pp);
           return isMessage(x) ? x : convert(field.message!, x, pp);
         case 'map':
           if (field.mapKind === 'message') return isMessage(x) ? x : convert(field.message!, x, pp);

@@ -44,6 +44,36 @@ describe('configProto() / runOptions()', () => {
     expect(param(() => runOptions(Uint8Array.from([0xff, 0xff]), 'runOptions'))).toBe('runOptions');
   });
 
+  it('refuses integers the encoder cannot write, naming the field', () => {
+    const param = (f: () => unknown) => { try { f(); } catch (e) { expect(e).toBeInstanceOf(ArgumentError); return (e as ArgumentError).param; } return undefined; };
+    expect(param(() => configProto({ intraOpParallelismThreads: 1.5 }))).toBe('config.intraOpParallelismThreads');
+    expect(param(() => configProto({ interOpParallelismThreads: 2 ** 40 }))).toBe('config.interOpParallelismThreads');
+    expect(param(() => configProto({ deviceCount: { CPU: 2 ** 31 } }))).toBe('config.deviceCount.CPU');
+    expect(param(() => runOptions({ timeoutInMs: 2n ** 63n }))).toBe('options.timeoutInMs');
+    expect(param(() => runOptions({ traceLevel: Number.NaN }))).toBe('options.traceLevel');
+    // The limits themselves still pass.
+    expect(configProto({ interOpParallelismThreads: -(2 ** 31), deviceCount: { CPU: 2 ** 31 - 1 } }).interOpParallelismThreads).toBe(-(2 ** 31));
+  });
+
+  // TF checks neither and then aborts the whole process when it makes the thread pool
+  // ("Check failed: num_threads >= 1"); a negative inter-op count is valid (ops run on the caller).
+  it('refuses the negative thread counts that abort TF, before a session exists', () => {
+    const g = new Graph();
+    g.addOp({ type: 'Const', name: 'c', attrs: { dtype: 'float32', value: 2 } });
+    const param = (f: () => unknown) => { try { f(); } catch (e) { expect(e).toBeInstanceOf(ArgumentError); return (e as ArgumentError).param; } return undefined; };
+    expect(param(() => new Session(g, { config: { intraOpParallelismThreads: -1 } }))).toBe('config.intraOpParallelismThreads');
+    expect(param(() => new Session(g, { config: { sessionInterOpThreadPool: [{ numThreads: 1 }, { numThreads: -2 }] } })))
+      .toBe('config.sessionInterOpThreadPool[1].numThreads');
+    // The same in serialized form.
+    const bytes = toBinary(ConfigProtoSchema, configProto({ interOpParallelismThreads: 1 }));
+    bytes[1] = 0x7f; // the varint of field 2 (inter-op) becomes 127: still valid
+    expect(configProto(bytes).interOpParallelismThreads).toBe(127);
+    const negIntra = serializeConfigProto({ interOpParallelismThreads: 1 });
+    const bad = new Uint8Array([...negIntra, 0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]); // intra_op = -1
+    expect(param(() => new Session(g, { config: bad }))).toBe('config.intraOpParallelismThreads');
+    expect(configProto({ interOpParallelismThreads: -1, intraOpParallelismThreads: 0 }).interOpParallelismThreads).toBe(-1);
+  });
+
   it('a built ConfigProto is accepted by Session', async () => {
     const g = new Graph();
     g.addOp({ type: 'Const', name: 'c', attrs: { dtype: 'float32', value: 2 } });
