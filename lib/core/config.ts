@@ -61,20 +61,26 @@ export function configProto(init: ConfigProtoInit | Uint8Array, param = 'config'
 /**
  * Thread counts TF takes without a check and then aborts the process on (`Check failed:
  * num_threads >= 1` when it makes the pool): a negative intra-op count or a negative size of a
- * session inter-op pool. 0 means "TF's default" in both; a negative inter-op count is valid (the
- * caller's thread runs the ops), so it passes.
+ * session inter-op pool; and counts so large that making the pool crashes or never ends. 0 means
+ * "TF's default"; a negative inter-op count is valid (the caller's thread runs the ops).
  */
 function checkThreadCounts(config: ConfigProto, param: string): ConfigProto {
-  if (config.intraOpParallelismThreads < 0) {
-    throw invalidArgument(`${param}.intraOpParallelismThreads`, 'a thread count ≥ 0 (0: one per core)', config.intraOpParallelismThreads);
-  }
-  config.sessionInterOpThreadPool.forEach((pool, i) => {
-    if (pool.numThreads < 0) {
-      throw invalidArgument(`${param}.sessionInterOpThreadPool[${i}].numThreads`, 'a thread count ≥ 0 (0: one per core)', pool.numThreads);
+  const count = (n: number, p: string, negativeOk: boolean) => {
+    if ((n < 0 && !negativeOk) || n > MAX_THREADS) {
+      throw invalidArgument(`${param}.${p}`, `a thread count from ${negativeOk ? 'a negative number (run on the caller)' : '0 (one per core)'} to ${MAX_THREADS}`, n);
     }
-  });
+  };
+  count(config.intraOpParallelismThreads, 'intraOpParallelismThreads', false);
+  count(config.interOpParallelismThreads, 'interOpParallelismThreads', true);
+  config.sessionInterOpThreadPool.forEach((pool, i) => count(pool.numThreads, `sessionInterOpThreadPool[${i}].numThreads`, false));
   return config;
 }
+
+/**
+ * Far above any machine's cores. TF makes every thread of a pool when the session is created:
+ * 2^31-1 crashed the process and 100000 took longer than any test would wait.
+ */
+const MAX_THREADS = 4096;
 
 /** A RunOptions from a plain camelCase object, the message, or its bytes. */
 export function runOptions(init: RunOptionsInit | Uint8Array, param = 'options'): RunOptions {

@@ -57,7 +57,7 @@ describe('configProto() / runOptions()', () => {
 
   // TF checks neither and then aborts the whole process when it makes the thread pool
   // ("Check failed: num_threads >= 1"); a negative inter-op count is valid (ops run on the caller).
-  it('refuses the negative thread counts that abort TF, before a session exists', () => {
+  it('refuses the thread counts that abort or hang TF, before a session exists', () => {
     const g = new Graph();
     g.addOp({ type: 'Const', name: 'c', attrs: { dtype: 'float32', value: 2 } });
     const param = (f: () => unknown) => { try { f(); } catch (e) { expect(e).toBeInstanceOf(ArgumentError); return (e as ArgumentError).param; } return undefined; };
@@ -72,6 +72,10 @@ describe('configProto() / runOptions()', () => {
     const bad = new Uint8Array([...negIntra, 0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]); // intra_op = -1
     expect(param(() => new Session(g, { config: bad }))).toBe('config.intraOpParallelismThreads');
     expect(configProto({ interOpParallelismThreads: -1, intraOpParallelismThreads: 0 }).interOpParallelismThreads).toBe(-1);
+    // Pools so large that making them crashed the process (2^31-1) or did not end (100000).
+    expect(param(() => new Session(g, { config: { intraOpParallelismThreads: 2 ** 31 - 1 } }))).toBe('config.intraOpParallelismThreads');
+    expect(param(() => new Session(g, { config: { interOpParallelismThreads: 100000 } }))).toBe('config.interOpParallelismThreads');
+    expect(param(() => new Session(g, { config: { sessionInterOpThreadPool: [{ numThreads: 2 ** 31 - 1 }] } }))).toBe('config.sessionInterOpThreadPool[0].numThreads');
   });
 
   it('a built ConfigProto is accepted by Session', async () => {
