@@ -112,6 +112,8 @@ export class SessionManager {
   /** Python's `_restore_checkpoint`: a new session, restored when a checkpoint is found. */
   private async restoreCheckpoint(master: string, opts: RestoreOptions): Promise<{ session: Session; restored: boolean }> {
     const { saver = null, checkpointDir = null, checkpointFilenameWithPath = null, waitForCheckpoint = false, maxWaitSecs = 7200, config } = opts;
+    if (typeof maxWaitSecs !== 'number' || !(maxWaitSecs >= 0)) throw invalidArgument('maxWaitSecs', 'a non-negative number of seconds', maxWaitSecs);
+    if (typeof waitForCheckpoint !== 'boolean') throw invalidArgument('waitForCheckpoint', 'a boolean', waitForCheckpoint);
     const session = this.newSession(master, config);
     try {
       if (checkpointDir && checkpointFilenameWithPath) {
@@ -122,10 +124,12 @@ export class SessionManager {
         await this.restoreAndRunSavedModelInitializers(session, saver, checkpointFilenameWithPath);
         return { session, restored: true };
       }
+      // Python counts the sleeps; the clock counts too, or a wait of 0 s between tries never ends.
       let waited = 0;
+      const start = Date.now();
       let ckpt = await getCheckpointState(checkpointDir!);
       while (!ckpt || !ckpt.modelCheckpointPath) {
-        if (!(waitForCheckpoint && waited < maxWaitSecs)) return { session, restored: false };
+        if (!(waitForCheckpoint && Math.max(waited, (Date.now() - start) / 1000) < maxWaitSecs)) return { session, restored: false };
         logging.info('Waiting for checkpoint to be available.');
         await sleep(this.recoveryWaitSecs);
         waited += this.recoveryWaitSecs;
@@ -215,7 +219,7 @@ export class SessionManager {
   async waitForSession(master: string, opts: WaitForSessionOptions = {}): Promise<Session> {
     checkMaster(master);
     const maxWaitSecs = opts.maxWaitSecs ?? Infinity;
-    if (typeof maxWaitSecs !== 'number' || Number.isNaN(maxWaitSecs)) throw invalidArgument('maxWaitSecs', 'a number of seconds or null', opts.maxWaitSecs);
+    if (typeof maxWaitSecs !== 'number' || !(maxWaitSecs >= 0)) throw invalidArgument('maxWaitSecs', 'a non-negative number of seconds or null', opts.maxWaitSecs);
     const start = Date.now();
     const remaining = () => Math.max(0, maxWaitSecs - (Date.now() - start) / 1000);
     for (;;) {
@@ -234,7 +238,9 @@ export class SessionManager {
         readyMsg = msg;
       }
       await session.close().catch(() => {});
-      if (remaining() - this.recoveryWaitSecs < 0) {
+      // Python's test is only the second one, so with a poll interval of 0 (possible here, not in
+      // Python's MTS) it never gave up: a deadline that has passed ends the wait too.
+      if (remaining() === 0 || remaining() - this.recoveryWaitSecs < 0) {
         throw new DeadlineExceededError(`Session was not ready after waiting ${Number.isFinite(maxWaitSecs) ? Math.trunc(maxWaitSecs) : maxWaitSecs} secs.`);
       }
       logging.info(`Waiting for model to be ready.  Ready_for_local_init_op:  ${localMsg ?? 'None'}, ready: ${readyMsg ?? 'None'}`);

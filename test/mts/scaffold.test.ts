@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ArgumentError, DeadlineExceededError } from '../../lib/core/errors';
 import { Graph, Operation, Output } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
 import type { Tensor } from '../../lib/core/tensor';
@@ -194,6 +195,36 @@ describe('SessionManager (SPEC-MTS §3.3)', () => {
     expect(waits.length).toBeGreaterThanOrEqual(1);
     expect(waits[0]).toBe('Waiting for model to be ready.  Ready_for_local_init_op:  Variables not initialized: global_step, w, ready: None');
     g.unfinalize();
+  });
+
+  // Python's deadline test (time left − poll interval < 0) never fires with an interval of 0,
+  // which our options allow (workerPollIntervalSecs): the wait looped forever.
+  it('with a wait of 0 s between tries, still gives up at maxWaitSecs', async () => {
+    const g = await counterGraph();
+    const scaffold = quiet(() => new Scaffold().finalize(g));
+    const sm = new SessionManager({ graph: g, readyOp: scaffold.readyOp, readyForLocalInitOp: scaffold.readyForLocalInitOp, localInitOp: scaffold.localInitOp, recoveryWaitSecs: 0 });
+    const capture = logging.captureLogs();
+    try {
+      const t0 = Date.now();
+      const e = await sm.waitForSession('', { maxWaitSecs: 0.3 }).catch((x) => x);
+      expect(e).toBeInstanceOf(DeadlineExceededError);
+      expect(e.message).toBe('Session was not ready after waiting 0 secs.');
+      expect(Date.now() - t0).toBeLessThan(20_000); // not forever; no timing claim beyond that
+      // The same for a chief waiting for its first checkpoint.
+      const dir = tmpDir();
+      const r = await sm.recoverSession('', { saver: scaffold.saver, checkpointDir: dir, waitForCheckpoint: true, maxWaitSecs: 0.3 });
+      expect(r.restored).toBe(false);
+      await r.session.close();
+      for (const [opts, param] of [[{ maxWaitSecs: Number.NaN }, 'maxWaitSecs'], [{ maxWaitSecs: -1 }, 'maxWaitSecs'], [{ waitForCheckpoint: 'yes' }, 'waitForCheckpoint']] as const) {
+        const bad = await sm.recoverSession('', { saver: scaffold.saver, checkpointDir: dir, ...(opts as object) }).catch((x) => x);
+        expect(bad).toBeInstanceOf(ArgumentError);
+        expect(bad.param).toBe(param);
+      }
+      expect(await sm.waitForSession('', { maxWaitSecs: -1 }).catch((x) => x.param)).toBe('maxWaitSecs');
+    } finally {
+      capture.restore();
+      g.unfinalize();
+    }
   });
 });
 
