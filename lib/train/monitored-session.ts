@@ -13,11 +13,14 @@
  */
 import { ClosedError, OutOfRangeError, RuntimeError, ValueError, invalidArgument } from '../core/errors';
 import { isThenable } from '../core/maybe-promise';
+import { checkOptionNames } from '../core/options';
 import type { SessionRunHookLike } from '../hooks/session-run-hook';
 import { CoordinatedSession } from './coordinated-session';
 import { Coordinator } from './coordinator';
 import { HookedSession } from './hooked-session';
 import * as logging from './logging';
+import type { Scaffold } from './scaffold';
+import type { SessionConfig } from './session-manager';
 import { startQueueRunners } from './queue-runner';
 import { type RecoveryOptions, RecoverableSession } from './recoverable-session';
 import type { Feeds, Fetch, FinalizableGraph, RunCallOptions, SessionCreator, SessionLike } from './session-like';
@@ -106,6 +109,24 @@ export interface RecoverableMonitoredSessionOptions extends MonitoredSessionOpti
   recovery?: RecoveryOptions;
 }
 
+/**
+ * Python's `SingularMonitoredSession(hooks, scaffold, master, config, checkpoint_dir,
+ * stop_grace_period_secs, checkpoint_filename_with_path)`: the chief session creator's arguments
+ * (with `graph`) build its `ChiefSessionCreator`. A `sessionCreator` may be given instead of them.
+ */
+export interface SingularMonitoredSessionOptions extends MonitoredSessionOptions {
+  scaffold?: Scaffold | null;
+  master?: string;
+  config?: SessionConfig;
+  checkpointDir?: string | null;
+  checkpointFilenameWithPath?: string | null;
+}
+
+const MONITORED_SESSION_OPTIONS = [
+  'sessionCreator', 'hooks', 'stopGracePeriodSecs', 'graph', 'beforeCreate', 'syncRuns', 'onClose', 'recovery',
+] satisfies Array<keyof RecoverableMonitoredSessionOptions>;
+const CHIEF_CREATOR_OPTIONS = ['scaffold', 'master', 'config', 'checkpointDir', 'checkpointFilenameWithPath'] satisfies Array<keyof SingularMonitoredSessionOptions>;
+
 type Reason = { reason: StopReason; error: unknown };
 
 /** Creates the raw session, its coordinator and the hooked + coordinated wrappers (Python's `_CoordinatedSessionCreator`). @internal */
@@ -191,6 +212,7 @@ export abstract class MonitoredSessionBase {
   protected static async init(opts: RecoverableMonitoredSessionOptions, shouldRecover: boolean): Promise<MonitoredSessionInit> {
     if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
     const { hooks, stopGracePeriodSecs = 120, beforeCreate = null, onClose = null, recovery, syncRuns = false } = opts;
+    if (typeof syncRuns !== 'boolean') throw invalidArgument('syncRuns', 'a boolean', syncRuns);
     let { sessionCreator } = opts;
     if ((sessionCreator === undefined || sessionCreator === null) && opts.graph) {
       // Imported here: session-creators → scaffold → this module would be a cycle at load time.
@@ -220,7 +242,7 @@ export abstract class MonitoredSessionBase {
     const graphWasFinalized = graph?.finalized ?? false;
     for (const hook of hookList) await inGraph(graph, () => hook.begin?.());
     await inGraph(graph, () => beforeCreate?.());
-    const creator = new CoordinatedSessionCreator(sessionCreator, hookList, stopGracePeriodSecs, graph, Boolean(syncRuns));
+    const creator = new CoordinatedSessionCreator(sessionCreator, hookList, stopGracePeriodSecs, graph, syncRuns);
     const sess = shouldRecover ? await RecoverableSession.create(creator, recovery) : await creator.createSession();
     return { hooks: hookList, creator, sess, graph, graphWasFinalized, onClose };
   }
@@ -439,14 +461,27 @@ export abstract class MonitoredSessionBase {
  */
 export class MonitoredSession extends MonitoredSessionBase {
   static async create(opts: RecoverableMonitoredSessionOptions): Promise<MonitoredSession> {
+    if (opts !== null && typeof opts === 'object') checkOptionNames(opts, MONITORED_SESSION_OPTIONS, 'MonitoredSession');
     return new MonitoredSession(await MonitoredSessionBase.init(opts, true));
   }
 }
 
 /** A monitored session without recovery (preemption errors propagate) that exposes the raw session. */
 export class SingularMonitoredSession extends MonitoredSessionBase {
-  static async create(opts: MonitoredSessionOptions): Promise<SingularMonitoredSession> {
-    return new SingularMonitoredSession(await MonitoredSessionBase.init(opts, false));
+  static async create(opts: SingularMonitoredSessionOptions): Promise<SingularMonitoredSession> {
+    if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
+    const optionNames = [...MONITORED_SESSION_OPTIONS, ...CHIEF_CREATOR_OPTIONS].filter((k) => k !== 'recovery');
+    checkOptionNames(opts, optionNames, 'SingularMonitoredSession');
+    const given = CHIEF_CREATOR_OPTIONS.filter((k) => opts[k] !== undefined);
+    if (given.length === 0) return new SingularMonitoredSession(await MonitoredSessionBase.init(opts, false));
+    if (opts.sessionCreator !== undefined && opts.sessionCreator !== null) {
+      throw invalidArgument('sessionCreator', `nothing: ${given.join(', ')} build the ChiefSessionCreator (Python's SingularMonitoredSession)`, opts.sessionCreator);
+    }
+    const { scaffold, master, config, checkpointDir, checkpointFilenameWithPath, ...rest } = opts;
+    // Imported here: session-creators → scaffold → this module would be a cycle at load time.
+    const { ChiefSessionCreator } = await import('./session-creators');
+    const sessionCreator = new ChiefSessionCreator({ graph: opts.graph as never, scaffold, master, config, checkpointDir, checkpointFilenameWithPath });
+    return new SingularMonitoredSession(await MonitoredSessionBase.init({ ...rest, sessionCreator }, false));
   }
 
   /** The underlying session (runs on it call no hooks); null once closed. */

@@ -8,6 +8,7 @@
  */
 import { invalidArgument } from '../core/errors';
 import { type MaybePromise, isThenable } from '../core/maybe-promise';
+import { checkOptionNames } from '../core/options';
 import * as logging from './logging';
 import type { Feeds, Fetch, RunCallOptions, SessionLike } from './session-like';
 import { type RunFn, type StepFn, WrappedSession, isPreemptionError } from './wrapped-session';
@@ -30,6 +31,8 @@ export interface RecoveryOptions {
 export interface WrappedSessionCreator {
   createSession(): Promise<WrappedSession>;
 }
+
+const RECOVERY_OPTIONS = ['initialBackoffSecs', 'maxBackoffSecs', 'maxRecoveryAttempts', 'sleep'] satisfies Array<keyof RecoveryOptions>;
 
 const defaultSleep = (secs: number) => new Promise<void>((resolve) => setTimeout(resolve, secs * 1000));
 
@@ -76,6 +79,7 @@ export class RecoverableSession extends WrappedSession {
   /** Creates the first session at once, retrying preemption errors as every later creation does. */
   static async create(creator: WrappedSessionCreator, opts: RecoveryOptions = {}): Promise<RecoverableSession> {
     if (opts === null || typeof opts !== 'object') throw invalidArgument('recovery', 'an object', opts);
+    checkOptionNames(opts, RECOVERY_OPTIONS, 'recovery');
     const session = new RecoverableSession(creator, opts);
     await session.ensureSession();
     return session;
