@@ -32,7 +32,7 @@
  */
 import { invalidArgument } from '../core/errors';
 import { Graph } from '../core/graph';
-import { checkOptionNames } from '../core/options';
+import { checkNumber, checkOptionNames, checkPath } from '../core/options';
 import { CheckpointSaverHook } from '../hooks/basic/checkpoint-saver-hook';
 import { StepCounterHook } from '../hooks/basic/step-counter-hook';
 import { SummarySaverHook } from '../hooks/basic/summary-saver-hook';
@@ -105,10 +105,17 @@ const KNOWN = ([
 /** Python's `x and x > 0` for a period. */
 const enabled = (x: number | null): x is number => x !== null && x > 0;
 
+/**
+ * A period option, checked here so that the error names it (the hooks would name their own).
+ * Steps are integers; seconds any finite number. ≤ 0 means off, as Python's `x and x > 0`.
+ */
 function periodOption(opts: MonitoredTrainingSessionOptions, key: keyof MonitoredTrainingSessionOptions): number | null | undefined {
   const v = opts[key];
   if (v === undefined || v === null) return v as undefined | null;
-  if (typeof v !== 'number' || Number.isNaN(v)) throw invalidArgument(key, 'a number, null (off) or undefined (default)', v);
+  const steps = key.endsWith('Steps');
+  if (typeof v !== 'number' || !Number.isFinite(v) || (steps && !Number.isInteger(v))) {
+    throw invalidArgument(key, `${steps ? 'an integer number of steps' : 'a finite number of seconds'}, null (off) or undefined (default)`, v);
+  }
   return v;
 }
 
@@ -135,13 +142,17 @@ export async function MonitoredTrainingSession(opts: MonitoredTrainingSessionOpt
   if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);
   if (typeof master !== 'string') throw invalidArgument('master', "a master string ('' or 'grpc://host:port')", master);
   if (typeof isChief !== 'boolean') throw invalidArgument('isChief', 'a boolean', isChief);
-  if (checkpointDir !== null && typeof checkpointDir !== 'string') throw invalidArgument('checkpointDir', 'a directory path or null', checkpointDir);
-  if (summaryDir !== null && typeof summaryDir !== 'string') throw invalidArgument('summaryDir', 'a directory path or null', summaryDir);
+  if (checkpointDir !== null) checkPath(checkpointDir, 'checkpointDir', { allowEmpty: true }); // '' is "none", as Python's falsy ''
+  if (summaryDir !== null) checkPath(summaryDir, 'summaryDir', { allowEmpty: true });
   if (givenScaffold !== null && !(givenScaffold instanceof Scaffold)) throw invalidArgument('scaffold', 'a Scaffold', givenScaffold);
   for (const [key, list] of [['hooks', hooks], ['chiefOnlyHooks', chiefOnlyHooks]] as const) {
     if (list !== null && !Array.isArray(list)) throw invalidArgument(key, 'an array of SessionRunHooks or null', list);
   }
-  if (logStepCountSteps !== null && typeof logStepCountSteps !== 'number') throw invalidArgument('logStepCountSteps', 'a number or null', logStepCountSteps);
+  periodOption(opts, 'logStepCountSteps');
+  // Checked here, under the names given: the worker's creator calls them maxWaitSecs and recoveryWaitSecs.
+  if (typeof maxWaitSecs !== 'number' || !(maxWaitSecs >= 0)) throw invalidArgument('maxWaitSecs', 'a non-negative number of seconds', maxWaitSecs);
+  checkNumber(workerPollIntervalSecs, 'workerPollIntervalSecs', { min: 'non-negative' });
+  checkNumber(checkpointStepsPerRun, 'checkpointStepsPerRun', { integer: true, min: 'positive' });
   if (typeof saveGraphDef !== 'boolean') throw invalidArgument('saveGraphDef', 'a boolean', saveGraphDef);
   if (typeof handleSignals !== 'boolean') throw invalidArgument('handleSignals', 'a boolean', handleSignals);
   if (typeof syncRuns !== 'boolean') throw invalidArgument('syncRuns', 'a boolean', syncRuns);

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DeadlineExceededError, RuntimeError, ValueError } from '../../lib/core/errors';
+import { ArgumentError, DeadlineExceededError, RuntimeError, ValueError } from '../../lib/core/errors';
 import { Graph } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
 import { MonitoredTrainingSession } from '../../lib/train/monitored-training-session';
@@ -287,5 +287,29 @@ describe('validation errors of MonitoredTrainingSession (SPEC-MTS §1)', () => {
     await expect(MonitoredTrainingSession({ graph: graph(), isChief: 'yes' } as never)).rejects.toMatchObject({ param: 'isChief' });
     await expect(MonitoredTrainingSession({ graph: graph(), saveCheckpointSteps: '5' } as never)).rejects.toMatchObject({ param: 'saveCheckpointSteps' });
     await expect(MonitoredTrainingSession({ graph: graph(), checkpointDirectory: 'x' } as never)).rejects.toMatchObject({ param: 'checkpointDirectory' });
+  });
+
+  // Found by a bad-input probe: each was accepted, or rejected by a hook or creator under its own
+  // option name (everySteps, stepsPerRun, recoveryWaitSecs) instead of the one the caller wrote.
+  it('bad values name the MonitoredTrainingSession option, on the chief and the worker', async () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ saveCheckpointSteps: Infinity }, 'saveCheckpointSteps'],
+      [{ saveCheckpointSteps: 1.5 }, 'saveCheckpointSteps'],
+      [{ saveSummariesSecs: Infinity }, 'saveSummariesSecs'],
+      [{ logStepCountSteps: Number.NaN }, 'logStepCountSteps'],
+      [{ logStepCountSteps: Infinity }, 'logStepCountSteps'],
+      [{ checkpointStepsPerRun: 0 }, 'checkpointStepsPerRun'],
+      [{ maxWaitSecs: Number.NaN }, 'maxWaitSecs'],
+      [{ maxWaitSecs: -1 }, 'maxWaitSecs'],
+      [{ workerPollIntervalSecs: 'x' }, 'workerPollIntervalSecs'],
+      [{ workerPollIntervalSecs: -1, isChief: false }, 'workerPollIntervalSecs'],
+      [{ checkpointDir: `${tmpDir()}/a\u0000b` }, 'checkpointDir'],
+      [{ summaryDir: `${tmpDir()}/s\u0000t` }, 'summaryDir'],
+    ];
+    for (const [opts, param] of cases) {
+      const e = await MonitoredTrainingSession({ graph: graph(), checkpointDir: tmpDir(), ...opts } as never).then(async (s) => { await s.close(); return null; }, (x) => x);
+      expect(e, JSON.stringify(opts)).toBeInstanceOf(ArgumentError);
+      expect(e.param, JSON.stringify(opts)).toBe(param);
+    }
   });
 });
