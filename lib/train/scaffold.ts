@@ -21,6 +21,7 @@
  */
 import { isMessage } from '@bufbuild/protobuf';
 import { RuntimeError, ValueError, invalidArgument } from '../core/errors';
+import { checkOptionNames } from '../core/options';
 import { Graph, Operation, Output, type OpRef, type TensorRef } from '../core/graph';
 import type { Session } from '../core/session';
 import { SaverDefSchema } from '../proto/gen/tensorflow/core/protobuf/saver_pb';
@@ -55,6 +56,10 @@ export interface ScaffoldOptions {
 
 type SummaryOp = Output | Operation | readonly (Output | Operation)[];
 
+const SCAFFOLD_OPTIONS = [
+  'initOp', 'initFeedDict', 'initFn', 'readyOp', 'readyForLocalInitOp', 'localInitOp', 'localInitFeedDict', 'summaryOp', 'saver', 'copyFromScaffold',
+] satisfies Array<keyof ScaffoldOptions>;
+
 export class Scaffold {
   private initOpValue: OpRef | null;
   private readonly initFeedDictValue: Feeds | null;
@@ -70,6 +75,7 @@ export class Scaffold {
 
   constructor(opts: ScaffoldOptions = {}) {
     if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
+    checkOptionNames(opts, SCAFFOLD_OPTIONS, 'Scaffold');
     let { initOp = null, initFeedDict = null, initFn = null, readyOp = null, readyForLocalInitOp = null, localInitOp = null,
       localInitFeedDict = null, summaryOp = null, saver = null } = opts;
     const from = opts.copyFromScaffold ?? null;

@@ -12,6 +12,7 @@
  * const sess = await MonitoredSession.create({ sessionCreator: creator, graph, hooks });
  */
 import { invalidArgument } from '../core/errors';
+import { checkOptionNames, checkPath } from '../core/options';
 import { Graph } from '../core/graph';
 import type { Session } from '../core/session';
 import { Scaffold } from './scaffold';
@@ -45,8 +46,12 @@ export interface WorkerSessionCreatorOptions extends CommonOptions {
   recoveryWaitSecs?: number;
 }
 
-function common(opts: CommonOptions): { graph: Graph; scaffold: Scaffold; master: string; config: SessionConfig } {
+const CHIEF_OPTIONS = ['graph', 'scaffold', 'master', 'config', 'checkpointDir', 'checkpointFilenameWithPath'] satisfies Array<keyof ChiefSessionCreatorOptions>;
+const WORKER_OPTIONS = ['graph', 'scaffold', 'master', 'config', 'maxWaitSecs', 'recoveryWaitSecs'] satisfies Array<keyof WorkerSessionCreatorOptions>;
+
+function common(opts: CommonOptions, known: readonly string[], owner: string): { graph: Graph; scaffold: Scaffold; master: string; config: SessionConfig } {
   if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
+  checkOptionNames(opts, known, owner);
   const { graph, scaffold = null, master = '', config = null } = opts;
   if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);
   if (scaffold !== null && !(scaffold instanceof Scaffold)) throw invalidArgument('scaffold', 'a Scaffold', scaffold);
@@ -65,16 +70,14 @@ export class ChiefSessionCreator implements SessionCreator {
   private sessionManager: SessionManager | null = null;
 
   constructor(opts: ChiefSessionCreatorOptions) {
-    const c = common(opts);
+    const c = common(opts, CHIEF_OPTIONS, 'ChiefSessionCreator');
     this.graph = c.graph;
     this.scaffold = c.scaffold;
     this.master = c.master;
     this.config = c.config;
     const { checkpointDir = null, checkpointFilenameWithPath = null } = opts;
-    if (checkpointDir !== null && typeof checkpointDir !== 'string') throw invalidArgument('checkpointDir', 'a directory path or null', checkpointDir);
-    if (checkpointFilenameWithPath !== null && typeof checkpointFilenameWithPath !== 'string') {
-      throw invalidArgument('checkpointFilenameWithPath', 'a checkpoint prefix or null', checkpointFilenameWithPath);
-    }
+    if (checkpointDir !== null) checkPath(checkpointDir, 'checkpointDir', { allowEmpty: true });
+    if (checkpointFilenameWithPath !== null) checkPath(checkpointFilenameWithPath, 'checkpointFilenameWithPath');
     this.checkpointDir = checkpointDir;
     this.checkpointFilenameWithPath = checkpointFilenameWithPath;
   }
@@ -109,7 +112,7 @@ export class WorkerSessionCreator implements SessionCreator {
   private sessionManager: SessionManager | null = null;
 
   constructor(opts: WorkerSessionCreatorOptions) {
-    const c = common(opts);
+    const c = common(opts, WORKER_OPTIONS, 'WorkerSessionCreator');
     this.graph = c.graph;
     this.scaffold = c.scaffold;
     this.master = c.master;

@@ -18,6 +18,7 @@
  */
 import { DeadlineExceededError, FailedPreconditionError, RuntimeError, ValueError, invalidArgument } from '../core/errors';
 import { Graph, Operation, Output, type OpRef, type TensorRef } from '../core/graph';
+import { checkOptionNames, checkPath } from '../core/options';
 import { Session, type RunOptionsInit, type SessionOptions } from '../core/session';
 import type { Tensor } from '../core/tensor';
 import { getCheckpointState } from './checkpoint-state';
@@ -59,6 +60,21 @@ export interface PrepareSessionOptions extends RestoreOptions {
   initFn?: ((session: Session) => void | Promise<void>) | null;
 }
 
+const MANAGER_OPTIONS = [
+  'graph', 'localInitOp', 'readyOp', 'readyForLocalInitOp', 'recoveryWaitSecs', 'localInitRunOptions', 'localInitFeedDict',
+] satisfies Array<keyof SessionManagerOptions>;
+const RESTORE_OPTIONS = ['saver', 'checkpointDir', 'checkpointFilenameWithPath', 'waitForCheckpoint', 'maxWaitSecs', 'config'] satisfies Array<keyof RestoreOptions>;
+const PREPARE_OPTIONS = [...RESTORE_OPTIONS, 'initOp', 'initFeedDict', 'initFn'] satisfies Array<keyof PrepareSessionOptions>;
+
+function checkOptions(opts: unknown, known: readonly string[], owner: string): void {
+  if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
+  checkOptionNames(opts, known, owner);
+}
+
+function isOpRef(x: unknown): boolean {
+  return (typeof x === 'string' && x !== '') || x instanceof Operation || x instanceof Output;
+}
+
 export interface WaitForSessionOptions {
   config?: SessionConfig;
   /** Default: forever. */
@@ -87,6 +103,7 @@ export class SessionManager {
 
   constructor(opts: SessionManagerOptions) {
     if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
+    checkOptionNames(opts, MANAGER_OPTIONS, 'SessionManager');
     const { graph, localInitOp = null, readyOp = null, readyForLocalInitOp = null, recoveryWaitSecs = 30,
       localInitRunOptions = null, localInitFeedDict = null } = opts;
     if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);
@@ -112,6 +129,9 @@ export class SessionManager {
   /** Python's `_restore_checkpoint`: a new session, restored when a checkpoint is found. */
   private async restoreCheckpoint(master: string, opts: RestoreOptions): Promise<{ session: Session; restored: boolean }> {
     const { saver = null, checkpointDir = null, checkpointFilenameWithPath = null, waitForCheckpoint = false, maxWaitSecs = 7200, config } = opts;
+    if (saver !== null && (typeof saver !== 'object' || typeof saver.restore !== 'function')) throw invalidArgument('saver', 'a Saver or null', saver);
+    if (checkpointDir !== null) checkPath(checkpointDir, 'checkpointDir', { allowEmpty: true });
+    if (checkpointFilenameWithPath !== null) checkPath(checkpointFilenameWithPath, 'checkpointFilenameWithPath');
     if (typeof maxWaitSecs !== 'number' || !(maxWaitSecs >= 0)) throw invalidArgument('maxWaitSecs', 'a non-negative number of seconds', maxWaitSecs);
     if (typeof waitForCheckpoint !== 'boolean') throw invalidArgument('waitForCheckpoint', 'a boolean', waitForCheckpoint);
     const session = this.newSession(master, config);
@@ -159,6 +179,8 @@ export class SessionManager {
    */
   async prepareSession(master: string, opts: PrepareSessionOptions = {}): Promise<Session> {
     checkMaster(master);
+    checkOptions(opts, PREPARE_OPTIONS, 'prepareSession');
+    if (opts.initOp !== undefined && opts.initOp !== null && !isOpRef(opts.initOp)) throw invalidArgument('initOp', 'an operation (a name, an Operation or an Output) or null', opts.initOp);
     const { initOp = null, initFeedDict = null, initFn = null } = opts;
     if (initFn !== null && typeof initFn !== 'function') throw invalidArgument('initFn', 'a function', initFn);
     const { session, restored } = await this.restoreCheckpoint(master, opts);
@@ -193,6 +215,7 @@ export class SessionManager {
    */
   async recoverSession(master: string, opts: RestoreOptions = {}): Promise<{ session: Session; restored: boolean }> {
     checkMaster(master);
+    checkOptions(opts, RESTORE_OPTIONS, 'recoverSession');
     const { session, restored } = await this.restoreCheckpoint(master, opts);
     const [localOk, localMsg] = await this.tryRunLocalInitOp(session);
     if (!restored) return { session, restored: false };
@@ -218,6 +241,7 @@ export class SessionManager {
    */
   async waitForSession(master: string, opts: WaitForSessionOptions = {}): Promise<Session> {
     checkMaster(master);
+    checkOptions(opts, ['config', 'maxWaitSecs'] satisfies Array<keyof WaitForSessionOptions>, 'waitForSession');
     const maxWaitSecs = opts.maxWaitSecs ?? Infinity;
     if (typeof maxWaitSecs !== 'number' || !(maxWaitSecs >= 0)) throw invalidArgument('maxWaitSecs', 'a non-negative number of seconds or null', opts.maxWaitSecs);
     const start = Date.now();

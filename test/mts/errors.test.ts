@@ -12,7 +12,7 @@ import { Graph } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
 import { MonitoredTrainingSession } from '../../lib/train/monitored-training-session';
 import { MonitoredSession } from '../../lib/train/monitored-session';
-import { ChiefSessionCreator } from '../../lib/train/session-creators';
+import { ChiefSessionCreator, WorkerSessionCreator } from '../../lib/train/session-creators';
 import { SessionManager } from '../../lib/train/session-manager';
 import { Scaffold } from '../../lib/train/scaffold';
 import { Saver } from '../../lib/train/saver';
@@ -245,6 +245,32 @@ describe('validation errors of the SessionManager and the session creators (SPEC
       await expectRejects(MonitoredTrainingSession({ graph: loadFixtureGraph('linear'), isChief: false, maxWaitSecs: 1 }), DeadlineExceededError, 'Session was not ready after waiting 1 secs.');
     } finally {
       capture.restore();
+    }
+  });
+});
+
+describe('unknown option names and bad values of the Scaffold, SessionManager and session creators', () => {
+  it('a typo is an ArgumentError naming it, not a silent default', async () => {
+    const graph = loadFixtureGraph('linear');
+    const sm = new SessionManager({ graph });
+    const cases: Array<[() => unknown, string]> = [
+      [() => new Scaffold({ initop: null } as never), 'initop'],
+      [() => new SessionManager({ graph, readyop: null } as never), 'readyop'],
+      [() => sm.prepareSession('', { initop: 'init' } as never), 'initop'],
+      [() => sm.recoverSession('', { checkpointdir: tmpDir() } as never), 'checkpointdir'],
+      [() => sm.waitForSession('', { maxWaitSec: 1 } as never), 'maxWaitSec'],
+      [() => new ChiefSessionCreator({ graph, checkpointdir: tmpDir() } as never), 'checkpointdir'],
+      [() => new WorkerSessionCreator({ graph, maxWaitSec: 1 } as never), 'maxWaitSec'],
+      // Bad values found by the probe: a plain TypeError deep inside, or the wrong name.
+      [() => sm.prepareSession('', { saver: {} } as never), 'saver'],
+      [() => sm.prepareSession('', { initOp: 5 } as never), 'initOp'],
+      [() => new ChiefSessionCreator({ graph, checkpointDir: 'a\u0000b' }), 'checkpointDir'],
+    ];
+    for (const [f, param] of cases) {
+      let e: unknown = null;
+      try { await f(); } catch (x) { e = x; }
+      expect(e, param).toBeInstanceOf(ArgumentError);
+      expect((e as ArgumentError).param).toBe(param);
     }
   });
 });
