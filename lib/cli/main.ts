@@ -8,10 +8,12 @@ import { runTrain } from './train';
 import { runInspect } from './inspect';
 import { libraryPath, loadLibtensorflow, tfVersion } from '../native';
 
-function int(name: string) {
+// Decimal digits only: Number() would take '' as 0 and '0x10' as 16.
+function int(name: string, opts: { min?: number } = {}) {
   return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n)) throw new CliArgumentError(`${name} must be an integer, got '${v}'`);
+    const n = /^[+-]?\d+$/.test(v.trim()) ? Number(v) : NaN;
+    if (!Number.isSafeInteger(n)) throw new CliArgumentError(`${name} must be an integer, got '${v}'`);
+    if (opts.min !== undefined && n < opts.min) throw new CliArgumentError(`${name} must be at least ${opts.min}, got '${v}'`);
     return n;
   };
 }
@@ -34,8 +36,8 @@ export function buildProgram(): Command {
     .option('--train-op <name>', "operation to run each step (default: the graph's train_op collection, else 'train')")
     .option('--fetch <tensor...>', 'tensors to print each logged step (e.g. loss:0)')
     .option('--feeds <file.json>', 'JSON: one {"x:0": [...]} object, or an array of them used in turn')
-    .option('--last-step <n>', 'stop at this global step', int('--last-step'))
-    .option('--num-steps <n>', 'stop after this many steps from where training resumes', int('--num-steps'))
+    .option('--last-step <n>', 'stop at this global step', int('--last-step', { min: 0 }))
+    .option('--num-steps <n>', 'stop after this many steps from where training resumes', int('--num-steps', { min: 0 }))
     .option('--save-checkpoint-steps <n|off>', 'checkpoint every n steps', intOrOff('--save-checkpoint-steps'))
     .option('--save-checkpoint-secs <n|off>', 'checkpoint every n seconds (Python default 600)', intOrOff('--save-checkpoint-secs'))
     .option('--save-summaries-steps <n|off>', 'summaries every n steps (Python default 100)', intOrOff('--save-summaries-steps'))

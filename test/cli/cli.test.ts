@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, runTs } from '../support/child';
 import { latestCheckpointSync } from '../../lib/train/checkpoint-state';
 import { loadVariable } from '../../lib/train/checkpoint-reader';
+import { buildProgram } from '../../lib/cli/main';
 
 const cli = path.join(ROOT, 'lib', 'cli', 'main.ts');
 const graph = path.join(ROOT, 'test', 'fixtures', 'linear', 'model.meta');
@@ -42,5 +43,22 @@ describe('tf-monitored train (the README main job)', () => {
     const r3 = runTs(cli, ['train', '--graph', '/nonexistent/model.meta']);
     expect(r3.status).toBe(1);
     expect(r3.stderr).toContain('/nonexistent/model.meta');
+  });
+
+  // In-process: parsing fails before anything runs. Number() took '' as 0 and '0x10' as 16.
+  it('takes step counts in decimal only, and no negative stop step', async () => {
+    for (const [flag, value, message] of [
+      ['--save-summaries-steps', '', '--save-summaries-steps must be an integer'],
+      ['--log-step-count-steps', '0x10', '--log-step-count-steps must be an integer'],
+      ['--save-checkpoint-steps', '1e3', '--save-checkpoint-steps must be an integer'],
+      ['--last-step', '-5', '--last-step must be at least 0'],
+      ['--num-steps', '-1', '--num-steps must be at least 0'],
+    ]) {
+      const program = buildProgram().exitOverride();
+      for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: () => {} });
+      const e = await program.parseAsync(['node', 'tf-monitored', 'train', '--graph', graph, flag, value]).then(() => null, (x) => x);
+      expect(e, `${flag} ${value}`).toBeInstanceOf(Error);
+      expect(String(e.message)).toContain(message);
+    }
   });
 });
