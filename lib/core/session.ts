@@ -61,7 +61,13 @@ const IMMUTABLE = Symbol('immutable');
 // content, so the key is the content (JSON, with Output/Operation leaves written as their names
 // through their toJSON), not the object's identity. JSON.stringify is native and fast.
 function fetchKey(f: Fetch): string {
-  return typeof f === 'string' ? f : JSON.stringify(f);
+  if (typeof f === 'string') return f;
+  try {
+    return JSON.stringify(f);
+  } catch (e) {
+    // A cycle or a leaf JSON cannot write (a bigint): not a fetch structure anyway.
+    throw invalidArgument('fetches', `a fetch structure without cycles (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, f);
+  }
 }
 
 // A copy of a fetch structure's containers (leaves kept by identity), and the comparison with it.
@@ -172,6 +178,11 @@ function shapeCompatible(staticShape: number[] | null, shape: number[]): boolean
   return true;
 }
 
+function canSetBytes(sink: object): boolean {
+  const own = Object.getOwnPropertyDescriptor(sink, 'bytes');
+  return own ? Boolean(own.writable || own.set) : Object.isExtensible(sink);
+}
+
 function fmtShape(s: number[] | null): string {
   return s === null ? '<unknown>' : `(${s.map((d) => (d === -1 ? '?' : String(d))).join(', ')}${s.length === 1 ? ',' : ''})`;
 }
@@ -277,6 +288,10 @@ export class Session {
     const feedNames: string[] = [];
     const feedTensors: FlatTensors = [];
     if (feeds !== undefined && feeds !== null) {
+      // A string would be walked as an object of characters ('0' → tensor '0:0').
+      if (typeof feeds !== 'object' || Array.isArray(feeds) || ArrayBuffer.isView(feeds)) {
+        throw invalidArgument('feeds', "an object or Map of feeds ({ 'x:0': value })", feeds);
+      }
       if (feeds instanceof Map) {
         for (const [key, value] of feeds) this.addFeed(key, value, feedNames, feedTensors);
       } else {
@@ -287,7 +302,8 @@ export class Session {
     let optionBytes: Uint8Array | null = null;
     if (opts?.options) optionBytes = serializeRunOptions(opts.options, 'options');
     const sink = opts?.runMetadata ?? null;
-    if (sink !== null && (typeof sink !== 'object')) throw invalidArgument('runMetadata', 'an object to receive { bytes }', sink);
+    // Checked before the run: a sink that cannot take `bytes` would fail after the run had its effects.
+    if (sink !== null && (typeof sink !== 'object' || !canSetBytes(sink))) throw invalidArgument('runMetadata', 'a writable object to receive { bytes }', sink);
     // The addon's arguments after the plan: the feeds, then the options only when there are some.
     if (optionBytes !== null || sink !== null) feedTensors.push(optionBytes, sink !== null);
     return { s, plan, args: feedTensors, sink, flat };

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Graph } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
 import { Tensor } from '../../lib/core/tensor';
+import { ArgumentError } from '../../lib/core/errors';
 
 const g = new Graph();
 const x = g.addOp({ type: 'Placeholder', name: 'x', attrs: { dtype: 'float32', shape: [] } });
@@ -75,5 +76,24 @@ describe('Session#run() fetch structures', () => {
   it('accepts feeds keyed by Output objects through a Map', async () => {
     const r = await s.run('dbl:0', new Map([[x.output(0), 1.5]]));
     expect(val(r)).toBe(3);
+  });
+
+  // Found by a bad-input probe: each failed with a message that named nothing useful, and the
+  // frozen sink only after the run had already changed the variable.
+  it('names bad feeds, cyclic fetches and an unwritable runMetadata before anything runs', async () => {
+    const param = (f: () => unknown) => { try { f(); } catch (e) { expect(e).toBeInstanceOf(ArgumentError); return (e as ArgumentError).param; } return 'no error'; };
+    expect(param(() => s.runSync('dbl:0', 'x' as never))).toBe('feeds');
+    expect(param(() => s.runSync('dbl:0', [1.5] as never))).toBe('feeds');
+    const cyclic: Record<string, unknown> = { a: 'dbl:0' };
+    cyclic.self = cyclic;
+    expect(param(() => s.runSync(cyclic as never, { 'x:0': 1 }))).toBe('fetches');
+    expect(param(() => s.runSync({ a: 1n } as never, { 'x:0': 1 }))).toBe('fetches');
+    s.runSync('init');
+    const frozen = Object.freeze({});
+    expect(param(() => s.runSync(['v:0', 'init'], undefined, { runMetadata: frozen as never }))).toBe('runMetadata');
+    await expect(s.run('v:0', undefined, { runMetadata: Object.freeze({ bytes: undefined }) as never })).rejects.toMatchObject({ param: 'runMetadata' });
+    const sink: { bytes?: Uint8Array } = {};
+    s.runSync('v:0', undefined, { runMetadata: sink });
+    expect(sink.bytes).toBeInstanceOf(Uint8Array);
   });
 });
