@@ -3,6 +3,7 @@
  * `SecondOrStepTimer` and `NeverTriggerTimer`).
  */
 import { ValueError, invalidArgument } from '../core/errors';
+import { checkHookOptions } from './check';
 
 /** The shared timer interface the hooks use. */
 export interface HookTimer {
@@ -29,6 +30,14 @@ export interface SecondOrStepTimerOptions {
   clock?: Clock;
 }
 
+const OPTION_NAMES = ['everySecs', 'everySteps', 'clock'] satisfies Array<keyof SecondOrStepTimerOptions>;
+
+/** The names reported in errors about the periods: a hook passes its own (`saveSteps`, `everyNIter`, ...). */
+export interface PeriodNames {
+  everySecs?: string;
+  everySteps?: string;
+}
+
 /**
  * Triggers at most once every `everySecs` seconds or once every `everySteps` steps, and always on
  * the first step asked about.
@@ -44,9 +53,19 @@ export class SecondOrStepTimer implements HookTimer {
   private lastStep: number | null = null;
   private lastTime: number | null = null;
 
-  constructor({ everySecs = null, everySteps = null, clock = monotonicSeconds }: SecondOrStepTimerOptions = {}) {
-    if (everySecs !== null && !Number.isFinite(everySecs)) throw invalidArgument('everySecs', 'a finite number or null', everySecs);
-    if (everySteps !== null && !Number.isFinite(everySteps)) throw invalidArgument('everySteps', 'a finite number or null', everySteps);
+  /**
+   * `names` only changes the parameter names in ArgumentErrors, so that a hook's bad `saveSteps`
+   * is reported as `saveSteps`. Steps are integers; zero and negative periods are accepted, as in
+   * Python (they trigger on every step).
+   */
+  constructor(opts: SecondOrStepTimerOptions = {}, names: PeriodNames = {}) {
+    checkHookOptions(opts, OPTION_NAMES, 'SecondOrStepTimer');
+    const { everySecs = null, everySteps = null, clock = monotonicSeconds } = opts;
+    const secsName = names.everySecs ?? 'everySecs';
+    const stepsName = names.everySteps ?? 'everySteps';
+    if (everySecs !== null && !Number.isFinite(everySecs)) throw invalidArgument(secsName, 'a finite number or null', everySecs);
+    if (everySteps !== null && !Number.isFinite(everySteps)) throw invalidArgument(stepsName, 'a finite number or null', everySteps);
+    if (everySteps !== null && !Number.isInteger(everySteps)) throw invalidArgument(stepsName, 'an integer number of steps or null', everySteps);
     if (typeof clock !== 'function') throw invalidArgument('clock', 'a function', clock);
     if (everySecs === null && everySteps === null) {
       throw new ValueError('Either every_secs or every_steps should be provided.');

@@ -35,6 +35,7 @@
  * hooks return a Promise only when they save, or read the global step with an async run (without
  * `syncRuns`).
  */
+import { invalidArgument } from '../core/errors';
 import type { Feeds, Fetch, RunMetadataSink, RunOptionsInit, SessionLike } from '../train/session-like';
 import type { Coordinator } from '../train/coordinator';
 
@@ -53,6 +54,35 @@ export interface SessionRunHookLike {
   afterRun?(runContext: SessionRunContext, runValues: SessionRunValues): void | Promise<void>;
   /** At close, when training ended without error (or with OutOfRange/StopIteration inside `using()`). */
   end?(session: SessionLike): void | Promise<void>;
+}
+
+const HOOK_METHODS = ['begin', 'afterCreateSession', 'beforeRun', 'afterRun', 'end'] as const satisfies ReadonlyArray<keyof SessionRunHookLike>;
+
+/**
+ * Checks that `hook` can be used as a hook: an object (not a class or function: `hooks: [StopAtStepHook]`
+ * would be a silent no-op) whose `begin`/`afterCreateSession`/`beforeRun`/`afterRun`/`end`, where
+ * present, are functions. Throws an ArgumentError naming `param` or `param.method`.
+ *
+ * @example
+ * hooks.forEach((h, i) => checkHook(h, `hooks[${i}]`));
+ */
+export function checkHook(hook: unknown, param: string): SessionRunHookLike {
+  if (hook === null || typeof hook !== 'object' || Array.isArray(hook)) {
+    throw invalidArgument(param, 'a SessionRunHook (an object with begin/afterCreateSession/beforeRun/afterRun/end methods)', hook);
+  }
+  for (const m of HOOK_METHODS) {
+    const f = (hook as Record<string, unknown>)[m];
+    if (f !== undefined && typeof f !== 'function') throw invalidArgument(`${param}.${m}`, 'a function', f);
+  }
+  return hook as SessionRunHookLike;
+}
+
+/** Checks a list of hooks (an array, or null/undefined for none): each through {@link checkHook} as `param[i]`. */
+export function checkHooks(hooks: unknown, param: string): readonly SessionRunHookLike[] {
+  if (hooks === null || hooks === undefined) return [];
+  if (!Array.isArray(hooks)) throw invalidArgument(param, 'an array of SessionRunHooks or null', hooks);
+  hooks.forEach((h, i) => checkHook(h, `${param}[${i}]`));
+  return hooks;
 }
 
 /** Base class with no-op methods, as Python's `SessionRunHook`. */

@@ -14,7 +14,7 @@
 import { ClosedError, OutOfRangeError, RuntimeError, ValueError, invalidArgument } from '../core/errors';
 import { isThenable } from '../core/maybe-promise';
 import { checkOptionNames } from '../core/options';
-import type { SessionRunHookLike } from '../hooks/session-run-hook';
+import { type SessionRunHookLike, checkHooks } from '../hooks/session-run-hook';
 import { CoordinatedSession } from './coordinated-session';
 import { Coordinator } from './coordinator';
 import { HookedSession } from './hooked-session';
@@ -225,11 +225,7 @@ export abstract class MonitoredSessionBase {
     if (sessionCreator === null || typeof sessionCreator !== 'object' || typeof sessionCreator.createSession !== 'function') {
       throw invalidArgument('sessionCreator', 'a SessionCreator with createSession() (or no sessionCreator and a graph)', sessionCreator);
     }
-    if (hooks !== undefined && hooks !== null && !Array.isArray(hooks)) throw invalidArgument('hooks', 'an array of SessionRunHooks', hooks);
-    const hookList = [...(hooks ?? [])];
-    hookList.forEach((h, i) => {
-      if (h === null || typeof h !== 'object') throw invalidArgument(`hooks[${i}]`, 'a SessionRunHook', h);
-    });
+    const hookList = [...checkHooks(hooks, 'hooks')];
     if (!(Number.isFinite(stopGracePeriodSecs) && stopGracePeriodSecs >= 0)) {
       throw invalidArgument('stopGracePeriodSecs', 'a non-negative number', stopGracePeriodSecs);
     }

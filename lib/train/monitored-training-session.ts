@@ -36,7 +36,7 @@ import { checkNumber, checkOptionNames, checkPath } from '../core/options';
 import { CheckpointSaverHook } from '../hooks/basic/checkpoint-saver-hook';
 import { StepCounterHook } from '../hooks/basic/step-counter-hook';
 import { SummarySaverHook } from '../hooks/basic/summary-saver-hook';
-import type { SessionRunHookLike } from '../hooks/session-run-hook';
+import { type SessionRunHookLike, checkHooks } from '../hooks/session-run-hook';
 import { FileWriterCache } from '../summary/file-writer-cache';
 import { type FileWriter, logdirKey, metaGraphDefFromGraphDef } from '../summary/file-writer';
 import * as logging from './logging';
@@ -145,9 +145,9 @@ export async function MonitoredTrainingSession(opts: MonitoredTrainingSessionOpt
   if (checkpointDir !== null) checkPath(checkpointDir, 'checkpointDir', { allowEmpty: true }); // '' is "none", as Python's falsy ''
   if (summaryDir !== null) checkPath(summaryDir, 'summaryDir', { allowEmpty: true });
   if (givenScaffold !== null && !(givenScaffold instanceof Scaffold)) throw invalidArgument('scaffold', 'a Scaffold', givenScaffold);
-  for (const [key, list] of [['hooks', hooks], ['chiefOnlyHooks', chiefOnlyHooks]] as const) {
-    if (list !== null && !Array.isArray(list)) throw invalidArgument(key, 'an array of SessionRunHooks or null', list);
-  }
+  // Checked under the names given: the two lists are merged before MonitoredSession sees them.
+  checkHooks(hooks, 'hooks');
+  checkHooks(chiefOnlyHooks, 'chiefOnlyHooks');
   periodOption(opts, 'logStepCountSteps');
   // Checked here, under the names given: the worker's creator calls them maxWaitSecs and recoveryWaitSecs.
   if (typeof maxWaitSecs !== 'number' || !(maxWaitSecs >= 0)) throw invalidArgument('maxWaitSecs', 'a non-negative number of seconds', maxWaitSecs);

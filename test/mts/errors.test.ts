@@ -331,6 +331,9 @@ describe('validation errors of MonitoredTrainingSession (SPEC-MTS §1)', () => {
       [{ workerPollIntervalSecs: -1, isChief: false }, 'workerPollIntervalSecs'],
       [{ checkpointDir: `${tmpDir()}/a\u0000b` }, 'checkpointDir'],
       [{ summaryDir: `${tmpDir()}/s\u0000t` }, 'summaryDir'],
+      [{ hooks: [{ begin: 5 }] }, 'hooks[0].begin'],
+      [{ hooks: [{ beforeRun: 'x' }] }, 'hooks[0].beforeRun'],
+      [{ chiefOnlyHooks: [null] }, 'chiefOnlyHooks[0]'],
     ];
     for (const [opts, param] of cases) {
       const e = await MonitoredTrainingSession({ graph: graph(), checkpointDir: tmpDir(), ...opts } as never).then(async (s) => { await s.close(); return null; }, (x) => x);

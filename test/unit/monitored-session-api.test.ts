@@ -51,8 +51,8 @@ describe('MonitoredSession.create()', () => {
   it.each([
     [{ sessionCreator: null }, 'sessionCreator', 'Expected a SessionCreator with createSession() (or no sessionCreator and a graph) for sessionCreator but received null'],
     [{ sessionCreator: { make: () => null } }, 'sessionCreator', 'Expected a SessionCreator with createSession() (or no sessionCreator and a graph) for sessionCreator but received Object'],
-    [{ hooks: 'h' }, 'hooks', 'Expected an array of SessionRunHooks for hooks but received string "h"'],
-    [{ hooks: [new TraceHook('h', []), 3] }, 'hooks[1]', 'Expected a SessionRunHook for hooks[1] but received number 3'],
+    [{ hooks: 'h' }, 'hooks', 'Expected an array of SessionRunHooks or null for hooks but received string "h"'],
+    [{ hooks: [new TraceHook('h', []), 3] }, 'hooks[1]', 'Expected a SessionRunHook (an object with begin/afterCreateSession/beforeRun/afterRun/end methods) for hooks[1] but received number 3'],
     [{ stopGracePeriodSecs: -1 }, 'stopGracePeriodSecs', 'Expected a non-negative number for stopGracePeriodSecs but received number -1'],
     [{ graph: { finalized: false } }, 'graph', 'Expected a graph with finalized and unfinalize() for graph but received Object'],
     [{ beforeCreate: 'now' }, 'beforeCreate', 'Expected a function for beforeCreate but received string "now"'],

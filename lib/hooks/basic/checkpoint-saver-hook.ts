@@ -15,9 +15,11 @@ import * as logging from '../../train/logging';
 import { currentGraph } from '../../train/monitored-session';
 import { Saver } from '../../train/saver';
 import { pyJoin } from '../../train/saver/files';
-import { type Scaffold, saverFromCollectionItem } from '../../train/scaffold';
+import { checkPath } from '../../core/options';
+import { Scaffold, saverFromCollectionItem } from '../../train/scaffold';
 import type { SessionLike } from '../../train/session-like';
 import { type Clock, SecondOrStepTimer } from '../second-or-step-timer';
+import { checkBoolean, checkGraphOption, checkHookOptions } from '../check';
 import { SessionRunArgs, SessionRunHook, type SessionRunContext, type SessionRunValues } from '../session-run-hook';
 
 /**
@@ -61,6 +63,12 @@ export interface CheckpointSaverHookOptions {
   clock?: Clock;
 }
 
+const OPTION_NAMES = [
+  'checkpointDir', 'saveSecs', 'saveSteps', 'saver', 'checkpointBasename', 'scaffold', 'listeners', 'saveGraphDef', 'stepsPerRun', 'graph', 'clock',
+] satisfies Array<keyof CheckpointSaverHookOptions>;
+
+const LISTENER_METHODS = ['begin', 'beforeSave', 'afterSave', 'end'] as const;
+
 /**
  * Saves a checkpoint when the session is created (also after a restore, and after each recovery),
  * then every `saveSecs` seconds or `saveSteps` steps, and in `end()` unless the last save was at the
@@ -89,24 +97,29 @@ export class CheckpointSaverHook extends SessionRunHook {
   constructor(opts: CheckpointSaverHookOptions) {
     super();
     logging.info('Create CheckpointSaverHook.');
-    if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
+    checkHookOptions(opts, OPTION_NAMES, 'CheckpointSaverHook');
     const { checkpointDir, saveSecs = null, saveSteps = null, saver = null, checkpointBasename = 'model.ckpt', scaffold = null,
       listeners = null, saveGraphDef = true, stepsPerRun = 1000000, graph = null } = opts;
     if (saver !== null && scaffold !== null) throw new ValueError('You cannot provide both saver and scaffold.');
-    if (typeof checkpointDir !== 'string' || checkpointDir === '') throw invalidArgument('checkpointDir', 'a directory path', checkpointDir);
-    if (typeof checkpointBasename !== 'string' || checkpointBasename === '') throw invalidArgument('checkpointBasename', 'a file name', checkpointBasename);
+    // A NUL would cut the path TF writes at while Node's fs sees the whole one: checkpoint files and
+    // the `checkpoint` state file would disagree.
+    checkPath(checkpointDir, 'checkpointDir');
+    checkPath(checkpointBasename, 'checkpointBasename');
     if (saver !== null && !(saver instanceof Saver)) throw invalidArgument('saver', 'a Saver', saver);
+    if (scaffold !== null && !(scaffold instanceof Scaffold)) throw invalidArgument('scaffold', 'a Scaffold or null', scaffold);
     if (listeners !== null && !Array.isArray(listeners)) throw invalidArgument('listeners', 'an array of CheckpointSaverListeners', listeners);
+    (listeners ?? []).forEach(checkListener);
     if (!(Number.isInteger(stepsPerRun) && stepsPerRun > 0)) throw invalidArgument('stepsPerRun', 'a positive integer', stepsPerRun);
+    checkBoolean(saveGraphDef, 'saveGraphDef');
     this.checkpointDir = checkpointDir;
     this.savePath = pyJoin(checkpointDir, checkpointBasename);
     this.saverValue = saver;
     this.scaffold = scaffold;
-    this.timer = new SecondOrStepTimer({ everySecs: saveSecs, everySteps: saveSteps, clock: opts.clock });
+    this.timer = new SecondOrStepTimer({ everySecs: saveSecs, everySteps: saveSteps, clock: opts.clock }, { everySecs: 'saveSecs', everySteps: 'saveSteps' });
     this.listeners = [...(listeners ?? [])];
     this.stepsPerRun = stepsPerRun;
-    this.saveGraphDef = Boolean(saveGraphDef);
-    this.graphOption = graph;
+    this.saveGraphDef = saveGraphDef;
+    this.graphOption = checkGraphOption(graph);
   }
 
   /** Python's `_set_steps_per_run`. */
@@ -205,6 +218,15 @@ export class CheckpointSaverHook extends SessionRunHook {
     }
     this.saverValue = saverFromCollectionItem(graph, savers[0]);
     return this.saverValue;
+  }
+}
+
+/** A listener: an object whose listener methods, where present, are functions. */
+function checkListener(l: unknown, i: number): void {
+  if (l === null || typeof l !== 'object') throw invalidArgument(`listeners[${i}]`, 'a CheckpointSaverListener (an object)', l);
+  for (const m of LISTENER_METHODS) {
+    const f = (l as Record<string, unknown>)[m];
+    if (f !== undefined && typeof f !== 'function') throw invalidArgument(`listeners[${i}].${m}`, 'a function', f);
   }
 }
 

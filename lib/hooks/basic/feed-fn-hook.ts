@@ -4,6 +4,7 @@
 import { invalidArgument } from '../../core/errors';
 import { andThen } from '../../core/maybe-promise';
 import type { Feeds } from '../../train/session-like';
+import { checkHookOptions } from '../check';
 import { SessionRunArgs, SessionRunHook, type SessionRunContext } from '../session-run-hook';
 
 export interface FeedFnHookOptions {
@@ -11,19 +12,34 @@ export interface FeedFnHookOptions {
   feedFn: () => Feeds | Promise<Feeds>;
 }
 
+const OPTION_NAMES = ['feedFn'] satisfies Array<keyof FeedFnHookOptions>;
+
+type FeedFn = () => Feeds | Promise<Feeds>;
+
 /**
  * Adds `feedFn()`'s feeds to each run. A tensor fed by the user or by another hook as well is an
  * error (`Same tensor is fed by ...`).
  *
+ * The function may also be passed alone, as in Python's `FeedFnHook(feed_fn)`.
+ *
  * @example
  * new FeedFnHook({ feedFn: () => ({ 'x:0': nextBatch() }) })
+ * new FeedFnHook(() => ({ 'x:0': nextBatch() }))
  */
 export class FeedFnHook extends SessionRunHook {
-  readonly feedFn: () => Feeds | Promise<Feeds>;
+  readonly feedFn: FeedFn;
 
-  constructor(opts: FeedFnHookOptions) {
+  constructor(opts: FeedFnHookOptions | FeedFn) {
     super();
-    const feedFn = opts?.feedFn;
+    if (typeof opts === 'function') {
+      this.feedFn = opts;
+      return;
+    }
+    if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
+      throw invalidArgument('feedFn', 'a function, or options { feedFn: function }', opts);
+    }
+    checkHookOptions(opts, OPTION_NAMES, 'FeedFnHook');
+    const feedFn = opts.feedFn;
     if (typeof feedFn !== 'function') throw invalidArgument('feedFn', 'a function', feedFn);
     this.feedFn = feedFn;
   }

@@ -1,18 +1,21 @@
 /**
  * `FinalOpsHook`: evaluates fetches once, at the end of the session (Python's `FinalOpsHook`).
  */
-import { OutOfRangeError } from '../../core/errors';
+import { OutOfRangeError, invalidArgument } from '../../core/errors';
 import * as logging from '../../train/logging';
 import type { Feeds, Fetch, SessionLike } from '../../train/session-like';
 import { StopIteration } from '../../train/wrapped-session';
+import { checkFeeds, checkFetch, checkHookOptions } from '../check';
 import { SessionRunHook } from '../session-run-hook';
 
 export interface FinalOpsHookOptions {
-  /** A tensor/op, or an array or object of them. */
+  /** A tensor/op, or an array or object of them; null runs nothing. Required, as in Python. */
   finalOps: Fetch;
   /** Feeds for that run. */
   finalOpsFeedDict?: Feeds | null;
 }
+
+const OPTION_NAMES = ['finalOps', 'finalOpsFeedDict'] satisfies Array<keyof FinalOpsHookOptions>;
 
 const INPUT_WARNING = 'An OutOfRangeError or StopIteration exception is raised by the code in FinalOpsHook. '
   + 'This typically means the Ops running by the FinalOpsHook have a dependency back to some input source, '
@@ -38,8 +41,16 @@ export class FinalOpsHook extends SessionRunHook {
 
   constructor(opts: FinalOpsHookOptions) {
     super();
-    this.finalOps = opts?.finalOps ?? null;
-    this.feedDict = opts?.finalOpsFeedDict ?? null;
+    // Only a plain object: a string or an Output passed alone would otherwise read as options.
+    const proto = opts !== null && typeof opts === 'object' ? Object.getPrototypeOf(opts) : undefined;
+    if (proto !== Object.prototype && proto !== null) throw invalidArgument('options', 'an object { finalOps, finalOpsFeedDict }', opts);
+    checkHookOptions(opts, OPTION_NAMES, 'FinalOpsHook');
+    const { finalOps, finalOpsFeedDict = null } = opts;
+    if (finalOps === undefined) throw invalidArgument('finalOps', 'the fetches to run at the end (or null)', finalOps);
+    checkFetch(finalOps, 'finalOps');
+    checkFeeds(finalOpsFeedDict, 'finalOpsFeedDict');
+    this.finalOps = finalOps;
+    this.feedDict = finalOpsFeedDict;
   }
 
   /** The results of the final run, with the structure of `finalOps`; null before `end()`. */

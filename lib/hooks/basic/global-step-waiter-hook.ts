@@ -7,6 +7,7 @@ import type { Graph, Output } from '../../core/graph';
 import { hookGlobalStep, stepValue } from '../../train/global-step';
 import * as logging from '../../train/logging';
 import { currentGraph } from '../../train/monitored-session';
+import { checkGraphOption, checkHookOptions } from '../check';
 import { SessionRunHook, type SessionRunContext } from '../session-run-hook';
 
 export interface GlobalStepWaiterHookOptions {
@@ -16,6 +17,8 @@ export interface GlobalStepWaiterHookOptions {
   pollIntervalSecs?: number;
   graph?: Graph | null;
 }
+
+const OPTION_NAMES = ['waitUntilStep', 'pollIntervalSecs', 'graph'] satisfies Array<keyof GlobalStepWaiterHookOptions>;
 
 /**
  * Before the first run, reads the global step through the raw session every `pollIntervalSecs`
@@ -34,13 +37,13 @@ export class GlobalStepWaiterHook extends SessionRunHook {
 
   constructor(opts: GlobalStepWaiterHookOptions) {
     super();
-    if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
+    checkHookOptions(opts, OPTION_NAMES, 'GlobalStepWaiterHook');
     const { waitUntilStep, pollIntervalSecs = 0.5, graph = null } = opts;
     if (!Number.isFinite(waitUntilStep)) throw invalidArgument('waitUntilStep', 'a step number', waitUntilStep);
     if (!(Number.isFinite(pollIntervalSecs) && pollIntervalSecs >= 0)) throw invalidArgument('pollIntervalSecs', 'a non-negative number of seconds', pollIntervalSecs);
     this.waitUntilStep = waitUntilStep;
     this.pollIntervalSecs = pollIntervalSecs;
-    this.graphOption = graph;
+    this.graphOption = checkGraphOption(graph);
   }
 
   override begin(): void {

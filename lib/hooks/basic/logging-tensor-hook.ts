@@ -7,6 +7,7 @@ import { canonicalTensorName, fetchName, isTensorLike } from '../../train/fetche
 import * as logging from '../../train/logging';
 import type { SessionLike } from '../../train/session-like';
 import { type Clock, type HookTimer, NeverTriggerTimer, SecondOrStepTimer } from '../second-or-step-timer';
+import { checkBoolean, checkHookOptions } from '../check';
 import { SessionRunArgs, SessionRunHook, type SessionRunContext, type SessionRunValues } from '../session-run-hook';
 
 type TensorRef = string | { readonly name: string };
@@ -29,6 +30,8 @@ export interface LoggingTensorHookOptions {
   clock?: Clock;
 }
 
+const OPTION_NAMES = ['tensors', 'everyNIter', 'everyNSecs', 'atEnd', 'formatter', 'clock'] satisfies Array<keyof LoggingTensorHookOptions>;
+
 /**
  * Logs at INFO `loss = 4.0, step = 1`, then `loss = 1.6384, step = 3 (0.011 sec)` with the seconds
  * since the previous line. Values print as numpy prints them (with `suppress=True`).
@@ -48,8 +51,9 @@ export class LoggingTensorHook extends SessionRunHook {
 
   constructor(opts: LoggingTensorHookOptions) {
     super();
-    if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
+    checkHookOptions(opts, OPTION_NAMES, 'LoggingTensorHook');
     const { tensors, everyNIter = null, everyNSecs = null, atEnd = false, formatter = null, clock } = opts;
+    checkBoolean(atEnd, 'atEnd');
     const onlyLogAtEnd = atEnd && everyNIter === null && everyNSecs === null;
     if (!onlyLogAtEnd && (everyNIter === null) === (everyNSecs === null)) {
       throw new ValueError('either at_end and/or exactly one of every_n_iter and every_n_secs must be provided.');
@@ -64,20 +68,20 @@ export class LoggingTensorHook extends SessionRunHook {
     if (Array.isArray(tensors)) {
       this.tagOrder = tensors.map((t, i) => {
         const name = fetchName(t);
-        if (name === null) throw invalidArgument(`tensors[${i}]`, 'a tensor name or an Output', t);
+        if (!name) throw invalidArgument(`tensors[${i}]`, 'a tensor name or an Output', t);
         return name;
       });
       this.fetches = Object.fromEntries(this.tagOrder.map((tag, i) => [tag, asFetch(tensors[i])]));
     } else {
       const entries = Object.entries(tensors as Readonly<Record<string, TensorRef>>);
       for (const [tag, t] of entries) {
-        if (fetchName(t) === null) throw invalidArgument(`tensors.${tag}`, 'a tensor name or an Output', t);
+        if (!fetchName(t)) throw invalidArgument(`tensors.${tag}`, 'a tensor name or an Output', t);
       }
       this.tagOrder = entries.map(([tag]) => tag).sort();
       this.fetches = Object.fromEntries(entries.map(([tag, t]) => [tag, asFetch(t)]));
     }
     this.formatter = formatter;
-    this.timer = onlyLogAtEnd ? new NeverTriggerTimer() : new SecondOrStepTimer({ everySecs: everyNSecs, everySteps: everyNIter, clock });
+    this.timer = onlyLogAtEnd ? new NeverTriggerTimer() : new SecondOrStepTimer({ everySecs: everyNSecs, everySteps: everyNIter, clock }, { everySecs: 'everyNSecs', everySteps: 'everyNIter' });
     this.logAtEnd = atEnd;
   }
 

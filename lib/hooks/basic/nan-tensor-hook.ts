@@ -4,6 +4,7 @@
 import { RuntimeError, invalidArgument } from '../../core/errors';
 import { containsNaN, fetchName } from '../../train/fetches';
 import * as logging from '../../train/logging';
+import { checkHookOptions } from '../check';
 import { SessionRunArgs, SessionRunHook, type SessionRunContext, type SessionRunValues } from '../session-run-hook';
 
 /** Thrown by NanTensorHook when the loss is NaN and `failOnNanLoss` is set. A RuntimeError, as in Python. */
@@ -21,6 +22,8 @@ export interface NanTensorHookOptions {
   failOnNanLoss?: boolean;
 }
 
+const OPTION_NAMES = ['lossTensor', 'failOnNanLoss'] satisfies Array<keyof NanTensorHookOptions>;
+
 /**
  * Fetches the loss with every run. When it is NaN (any element, for a non-scalar loss): logs
  * "Model diverged with loss = NaN." at ERROR and throws {@link NanLossDuringTrainingError}, or,
@@ -32,8 +35,9 @@ export class NanTensorHook extends SessionRunHook {
 
   constructor(opts: NanTensorHookOptions) {
     super();
-    const lossTensor = opts?.lossTensor;
-    if (fetchName(lossTensor) === null) throw invalidArgument('lossTensor', 'a tensor name or an Output', lossTensor);
+    checkHookOptions(opts, OPTION_NAMES, 'NanTensorHook');
+    const lossTensor = opts.lossTensor;
+    if (!fetchName(lossTensor)) throw invalidArgument('lossTensor', 'a tensor name or an Output', lossTensor);
     const failOnNanLoss = opts.failOnNanLoss ?? true;
     if (typeof failOnNanLoss !== 'boolean') throw invalidArgument('failOnNanLoss', 'a boolean', failOnNanLoss);
     this.lossTensor = lossTensor;

@@ -19,6 +19,8 @@ import { hookGlobalStep, readGlobalStep, stepValue } from '../../train/global-st
 import * as logging from '../../train/logging';
 import { currentGraph } from '../../train/monitored-session';
 import { type Clock, SecondOrStepTimer } from '../second-or-step-timer';
+import { checkPath } from '../../core/options';
+import { checkBoolean, checkGraphOption, checkHookOptions } from '../check';
 import { SessionRunArgs, SessionRunHook, type SessionRunContext, type SessionRunValues } from '../session-run-hook';
 
 /** RunOptions.TraceLevel.FULL_TRACE. */
@@ -37,6 +39,8 @@ export interface ProfilerHookOptions {
   graph?: Graph | null;
   clock?: Clock;
 }
+
+const OPTION_NAMES = ['saveSteps', 'saveSecs', 'outputDir', 'showDataflow', 'showMemory', 'graph', 'clock'] satisfies Array<keyof ProfilerHookOptions>;
 
 /**
  * Never traces the first run; afterwards traces the run whose step is due (RunOptions trace level
@@ -61,15 +65,18 @@ export class ProfilerHook extends SessionRunHook {
 
   constructor(opts: ProfilerHookOptions = {}) {
     super();
-    if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
+    checkHookOptions(opts, OPTION_NAMES, 'ProfilerHook');
     const { saveSteps = null, saveSecs = null, outputDir = '', showDataflow = true, showMemory = false, graph = null } = opts;
-    if (typeof outputDir !== 'string') throw invalidArgument('outputDir', 'a directory path', outputDir);
-    this.timer = new SecondOrStepTimer({ everySteps: saveSteps, everySecs: saveSecs, clock: opts.clock });
+    checkPath(outputDir, 'outputDir', { allowEmpty: true });
+    checkBoolean(showDataflow, 'showDataflow');
+    checkBoolean(showMemory, 'showMemory');
+    checkGraphOption(graph);
+    this.timer = new SecondOrStepTimer({ everySteps: saveSteps, everySecs: saveSecs, clock: opts.clock }, { everySecs: 'saveSecs', everySteps: 'saveSteps' });
     this.outputFile = (step) => path.join(outputDir, `timeline-${step}.json`);
     // Python's FileWriterCache.get('') writes into the current directory.
     this.fileWriter = FileWriterCache.get(outputDir || '.', { graph: graph ?? (currentGraph() as Graph | null) });
-    this.showDataflow = Boolean(showDataflow);
-    this.showMemory = Boolean(showMemory);
+    this.showDataflow = showDataflow;
+    this.showMemory = showMemory;
     this.graphOption = graph;
   }
 

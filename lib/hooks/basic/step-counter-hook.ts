@@ -12,6 +12,7 @@ import { getGlobalStep, hookGlobalStep, hookGraph, readGlobalStep, stepValue } f
 import * as logging from '../../train/logging';
 import { currentGraph } from '../../train/monitored-session';
 import { type Clock, SecondOrStepTimer } from '../second-or-step-timer';
+import { checkGraphOption, checkHookOptions, checkOptionalDir } from '../check';
 import { SessionRunArgs, SessionRunHook, type SessionRunContext, type SessionRunValues } from '../session-run-hook';
 
 export interface StepCounterHookOptions {
@@ -51,6 +52,8 @@ export function formatG(x: number): string {
   return fixed.includes('.') ? fixed.replace(/0+$/, '').replace(/\.$/, '') : fixed;
 }
 
+const OPTION_NAMES = ['everyNSteps', 'everyNSecs', 'outputDir', 'summaryWriter', 'stepsPerRun', 'graph', 'clock'] satisfies Array<keyof StepCounterHookOptions>;
+
 /**
  * Every `everyNSteps` global steps (or `everyNSecs` seconds), computes steps/sec since the previous
  * measurement, writes it to the summary writer at the current step and logs
@@ -74,21 +77,20 @@ export class StepCounterHook extends SessionRunHook {
 
   constructor(opts: StepCounterHookOptions = {}) {
     super();
-    if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
+    checkHookOptions(opts, OPTION_NAMES, 'StepCounterHook');
     const everyNSteps = opts.everyNSteps === undefined ? 100 : opts.everyNSteps;
     const everyNSecs = opts.everyNSecs ?? null;
     if ((everyNSteps === null) === (everyNSecs === null)) {
       throw new ValueError('exactly one of every_n_steps and every_n_secs should be provided.');
     }
-    this.timer = new SecondOrStepTimer({ everySteps: everyNSteps, everySecs: everyNSecs, clock: opts.clock });
+    this.timer = new SecondOrStepTimer({ everySteps: everyNSteps, everySecs: everyNSecs, clock: opts.clock }, { everySecs: 'everyNSecs', everySteps: 'everyNSteps' });
     const { summaryWriter = null, outputDir = null, stepsPerRun = 1, graph = null } = opts;
     if (summaryWriter !== null && !(summaryWriter instanceof FileWriter)) throw invalidArgument('summaryWriter', 'a FileWriter', summaryWriter);
-    if (outputDir !== null && typeof outputDir !== 'string') throw invalidArgument('outputDir', 'a directory path', outputDir);
     if (!(Number.isInteger(stepsPerRun) && stepsPerRun > 0)) throw invalidArgument('stepsPerRun', 'a positive integer', stepsPerRun);
     this.summaryWriter = summaryWriter;
-    this.outputDir = outputDir;
+    this.outputDir = checkOptionalDir(outputDir, 'outputDir');
     this.stepsPerRun = stepsPerRun;
-    this.graphOption = graph;
+    this.graphOption = checkGraphOption(graph);
   }
 
   /** Python's `_set_steps_per_run`. */

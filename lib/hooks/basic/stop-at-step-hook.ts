@@ -8,6 +8,7 @@ import { andThen } from '../../core/maybe-promise';
 import { hookGlobalStep, readGlobalStep, stepValue } from '../../train/global-step';
 import { currentGraph } from '../../train/monitored-session';
 import type { SessionLike } from '../../train/session-like';
+import { checkGraphOption, checkHookOptions } from '../check';
 import { SessionRunArgs, SessionRunHook, type SessionRunContext, type SessionRunValues } from '../session-run-hook';
 
 export interface StopAtStepHookOptions {
@@ -18,6 +19,8 @@ export interface StopAtStepHookOptions {
   /** The graph (default: the monitored session's). */
   graph?: Graph | null;
 }
+
+const OPTION_NAMES = ['numSteps', 'lastStep', 'graph'] satisfies Array<keyof StopAtStepHookOptions>;
 
 /**
  * Requests a stop once the global step is at least `lastStep` (or the step at session creation +
@@ -36,16 +39,17 @@ export class StopAtStepHook extends SessionRunHook {
 
   constructor(opts: StopAtStepHookOptions = {}) {
     super();
-    if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
+    checkHookOptions(opts, OPTION_NAMES, 'StopAtStepHook');
     const numSteps = opts.numSteps ?? null;
     const lastStep = opts.lastStep ?? null;
     if (numSteps === null && lastStep === null) throw new ValueError('One of num_steps or last_step must be specified.');
     if (numSteps !== null && lastStep !== null) throw new ValueError('Only one of num_steps or last_step can be specified.');
-    if (numSteps !== null && !Number.isFinite(numSteps)) throw invalidArgument('numSteps', 'a number of steps', numSteps);
-    if (lastStep !== null && !Number.isFinite(lastStep)) throw invalidArgument('lastStep', 'a step number', lastStep);
+    // Integers; zero or negative values are accepted, as in Python (a stop after the first run).
+    if (numSteps !== null && !Number.isInteger(numSteps)) throw invalidArgument('numSteps', 'an integer number of steps', numSteps);
+    if (lastStep !== null && !Number.isInteger(lastStep)) throw invalidArgument('lastStep', 'an integer step number', lastStep);
     this.numSteps = numSteps;
     this.lastStepValue = lastStep;
-    this.graphOption = opts.graph ?? null;
+    this.graphOption = checkGraphOption(opts.graph);
   }
 
   /** The step at which training stops (known once the session exists when `numSteps` is used). */

@@ -10,9 +10,10 @@ import { sessionLog } from '../../summary/summary-builders';
 import { andThen } from '../../core/maybe-promise';
 import { hookGlobalStep, hookGraph, readGlobalStep, stepValue } from '../../train/global-step';
 import { currentGraph } from '../../train/monitored-session';
-import type { Scaffold } from '../../train/scaffold';
+import { Scaffold } from '../../train/scaffold';
 import type { Fetch, SessionLike } from '../../train/session-like';
 import { type Clock, SecondOrStepTimer } from '../second-or-step-timer';
+import { checkGraphOption, checkHookOptions, checkOptionalDir, isTensorRef } from '../check';
 import { SessionRunArgs, SessionRunHook, type SessionRunContext, type SessionRunValues } from '../session-run-hook';
 
 export interface SummarySaverHookOptions {
@@ -28,6 +29,8 @@ export interface SummarySaverHookOptions {
   graph?: Graph | null;
   clock?: Clock;
 }
+
+const OPTION_NAMES = ['saveSteps', 'saveSecs', 'outputDir', 'summaryWriter', 'scaffold', 'summaryOp', 'graph', 'clock'] satisfies Array<keyof SummarySaverHookOptions>;
 
 /**
  * On the first run writes a START session log at the global step (TensorBoard then drops orphaned
@@ -54,19 +57,20 @@ export class SummarySaverHook extends SessionRunHook {
 
   constructor(opts: SummarySaverHookOptions = {}) {
     super();
-    if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
+    checkHookOptions(opts, OPTION_NAMES, 'SummarySaverHook');
     const { saveSteps = null, saveSecs = null, outputDir = null, summaryWriter = null, scaffold = null, summaryOp = null, graph = null } = opts;
     if ((scaffold === null && summaryOp === null) || (scaffold !== null && summaryOp !== null)) {
       throw new ValueError('Exactly one of scaffold or summary_op must be provided.');
     }
-    this.timer = new SecondOrStepTimer({ everySteps: saveSteps, everySecs: saveSecs, clock: opts.clock });
+    this.timer = new SecondOrStepTimer({ everySteps: saveSteps, everySecs: saveSecs, clock: opts.clock }, { everySecs: 'saveSecs', everySteps: 'saveSteps' });
     if (summaryWriter !== null && !(summaryWriter instanceof FileWriter)) throw invalidArgument('summaryWriter', 'a FileWriter', summaryWriter);
-    if (outputDir !== null && typeof outputDir !== 'string') throw invalidArgument('outputDir', 'a directory path', outputDir);
+    if (scaffold !== null && !(scaffold instanceof Scaffold)) throw invalidArgument('scaffold', 'a Scaffold or null', scaffold);
+    checkSummaryOp(summaryOp);
     this.summaryWriter = summaryWriter;
-    this.outputDir = outputDir;
+    this.outputDir = checkOptionalDir(outputDir, 'outputDir');
     this.scaffold = scaffold;
     this.summaryOp = summaryOp;
-    this.graphOption = graph;
+    this.graphOption = checkGraphOption(graph);
   }
 
   override begin(): void {
@@ -118,6 +122,16 @@ export class SummarySaverHook extends SessionRunHook {
   override async end(_session: SessionLike): Promise<void> {
     if (this.summaryWriter) await this.summaryWriter.flush();
   }
+}
+
+/** A summary tensor (name, Output or Operation) or an array of them; null when a scaffold gives it. */
+function checkSummaryOp(op: unknown): void {
+  const tensor = "a summary tensor (a tensor name such as 'Merge/MergeSummary:0', or an Output)";
+  if (op === null || isTensorRef(op)) return;
+  if (!Array.isArray(op)) throw invalidArgument('summaryOp', `${tensor}, an array of them, or null`, op);
+  op.forEach((o, i) => {
+    if (!isTensorRef(o)) throw invalidArgument(`summaryOp[${i}]`, tensor, o);
+  });
 }
 
 /** The serialized Summary in a fetched scalar string tensor. */
