@@ -198,14 +198,26 @@ export class EventWriterOps {
     this.session.runSync('flush');
   }
 
-  /** Flushes and closes the file (TF deletes its writer), then frees the private session. */
+  /**
+   * Flushes and closes the file (TF deletes its writer), then frees the private session. The
+   * explicit flush comes first because TF's close only logs a failed final write (its writer's
+   * destructor flushes): a full disk would leave a torn last record and a close that succeeded.
+   * The file is closed either way; the flush's error is thrown after.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    let flushError: unknown = null;
     try {
+      try {
+        await this.session.run('flush');
+      } catch (e) {
+        flushError = e;
+      }
       await this.session.run('close');
     } finally {
       await this.session.close();
     }
+    if (flushError) throw flushError;
   }
 }

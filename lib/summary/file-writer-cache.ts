@@ -13,8 +13,9 @@
  * A cached writer that was closed by its user is reopened by the next `get`.
  */
 import { invalidArgument } from '../core/errors';
+import { checkOptionNames } from '../core/options';
 import type { Graph } from '../core/graph';
-import { FileWriter, logdirKey } from './file-writer';
+import { FileWriter, checkLogdir, logdirKey } from './file-writer';
 
 const cache = new Map<string, FileWriter>();
 
@@ -26,10 +27,14 @@ export interface FileWriterCacheGetOptions {
   graph?: Graph | null;
 }
 
+const GET_OPTION_NAMES = ['graph'] as const satisfies Array<keyof FileWriterCacheGetOptions>;
+
 export const FileWriterCache = {
   /** The writer for `logdir`, created on first use. */
   get(logdir: string, opts: FileWriterCacheGetOptions = {}): FileWriter {
-    if (typeof logdir !== 'string' || logdir === '') throw invalidArgument('logdir', 'a non-empty directory path string', logdir);
+    checkLogdir(logdir);
+    if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object', opts);
+    checkOptionNames(opts, GET_OPTION_NAMES, 'FileWriterCache.get');
     const key = logdirKey(logdir);
     let w = cache.get(key);
     if (!w) {

@@ -49,6 +49,7 @@
 import path from 'node:path';
 import { clone, create, fromBinary, toBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import { ArgumentError, ValueError, invalidArgument } from '../core/errors';
+import { checkOptionNames, checkPath } from '../core/options';
 import { Graph } from '../core/graph';
 import { Tensor } from '../core/tensor';
 import { opDef } from '../core/op-defs';
@@ -81,6 +82,16 @@ export interface FileWriterOptions {
   flushSecs?: number;
   /** Appended to the file name (after TF's `.<pid>.<n>`). Default none. */
   filenameSuffix?: string | null;
+}
+
+const FILE_WRITER_OPTION_NAMES = [
+  'graph', 'metaGraphDef', 'maxQueue', 'flushSecs', 'filenameSuffix',
+] as const satisfies Array<keyof FileWriterOptions>;
+
+/** The checks of a log directory parameter (FileWriter, FileWriterCache.get): a non-empty path without NUL. */
+export function checkLogdir(logdir: unknown): string {
+  if (typeof logdir !== 'string' || logdir === '') throw invalidArgument('logdir', 'a non-empty directory path string', logdir);
+  return checkPath(logdir, 'logdir');
 }
 
 const CLOSED_WARNING =
@@ -242,8 +253,9 @@ export class FileWriter {
    * synchronously. With `graph`, writes a graph_def and a meta_graph_def event next.
    */
   constructor(logdir: string, opts: FileWriterOptions = {}) {
-    if (typeof logdir !== 'string' || logdir === '') throw invalidArgument('logdir', 'a non-empty directory path string', logdir);
+    checkLogdir(logdir);
     if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object', opts);
+    checkOptionNames(opts, FILE_WRITER_OPTION_NAMES, 'FileWriter');
     this.logdir = logdir;
     this.maxQueue = opts.maxQueue === undefined ? 10 : checkPositiveInt(opts.maxQueue, 'maxQueue');
     const flushSecs = opts.flushSecs === undefined ? 120 : opts.flushSecs;
@@ -252,7 +264,9 @@ export class FileWriter {
     }
     this.flushSecs = flushSecs;
     const suffix = opts.filenameSuffix ?? '';
-    if (typeof suffix !== 'string' || suffix.includes('/')) throw invalidArgument('filenameSuffix', 'a string without "/"', opts.filenameSuffix);
+    if (typeof suffix !== 'string' || suffix.includes('/') || suffix.includes('\0')) {
+      throw invalidArgument('filenameSuffix', 'a string without "/" or NUL', opts.filenameSuffix);
+    }
     this.filenameSuffix = suffix;
     const graphBytes = opts.graph === undefined || opts.graph === null ? null : graphDefBytes(opts.graph, 'graph');
     const metaBytes = opts.metaGraphDef === undefined || opts.metaGraphDef === null ? null : bytesArg(MetaGraphDefSchema, opts.metaGraphDef, 'metaGraphDef');

@@ -16,7 +16,9 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { fromBinary } from '@bufbuild/protobuf';
-import { DataLossError, NotFoundError, PermissionDeniedError, invalidArgument } from '../core/errors';
+import { DataLossError, FailedPreconditionError, invalidArgument } from '../core/errors';
+import { checkOptionNames, checkPath } from '../core/options';
+import { ioError } from '../train/saver/files';
 import { EventSchema, type Event } from '../proto/gen/tensorflow/core/util/event_pb';
 import { maskedCrc32c } from './crc32c';
 
@@ -25,17 +27,16 @@ export interface SummaryIteratorOptions {
   chunkSize?: number;
 }
 
+const ITERATOR_OPTION_NAMES = ['chunkSize'] as const satisfies Array<keyof SummaryIteratorOptions>;
+
 /** One TFRecord: its start offset in the file and its data (a view valid until the next yield). */
 export interface RawRecord {
   offset: number;
   data: Uint8Array;
 }
 
-function openError(path: string, e: NodeJS.ErrnoException): Error {
-  if (e.code === 'ENOENT') return new NotFoundError(`${path}; No such file or directory`);
-  if (e.code === 'EACCES' || e.code === 'EPERM') return new PermissionDeniedError(`${path}; Permission denied`);
-  return e;
-}
+// File-system failures are TF's errors for the errno (NotFoundError "<path>; No such file or
+// directory", PermissionDeniedError, ...), as TF's record reader would report them.
 
 /**
  * The TFRecords of a file, CRC-checked, streamed. Lower level than {@link summaryIterator}; the
@@ -43,15 +44,20 @@ function openError(path: string, e: NodeJS.ErrnoException): Error {
  */
 export async function* tfRecordIterator(path: string, opts: SummaryIteratorOptions = {}): AsyncGenerator<RawRecord> {
   if (typeof path !== 'string' || path === '') throw invalidArgument('path', 'an events file path string', path);
+  checkPath(path, 'path');
+  if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object', opts);
+  checkOptionNames(opts, ITERATOR_OPTION_NAMES, 'summaryIterator');
   const chunkSize = opts.chunkSize ?? 1 << 20;
   if (!Number.isInteger(chunkSize) || chunkSize < 16) throw invalidArgument('chunkSize', 'an integer ≥ 16', opts.chunkSize);
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
   } catch (e) {
-    throw openError(path, e as NodeJS.ErrnoException);
+    throw ioError(e, path);
   }
   try {
+    // open(2) of a directory succeeds for reading; its first read would fail with a bare EISDIR.
+    if ((await fh.stat()).isDirectory()) throw new FailedPreconditionError(`${path}; Is a directory`);
     let buf = Buffer.alloc(chunkSize);
     let start = 0; // first unconsumed byte in buf
     let end = 0; // end of valid bytes in buf
@@ -71,7 +77,12 @@ export async function* tfRecordIterator(path: string, opts: SummaryIteratorOptio
           buf.copy(bigger, 0, 0, end);
           buf = bigger;
         }
-        const { bytesRead } = await fh.read(buf, end, buf.length - end, null);
+        let bytesRead: number;
+        try {
+          ({ bytesRead } = await fh.read(buf, end, buf.length - end, null));
+        } catch (e) {
+          throw ioError(e, path);
+        }
         if (bytesRead === 0) eof = true;
         end += bytesRead;
       }

@@ -33,12 +33,15 @@ export { SaverDef_CheckpointFormatVersion as CheckpointFormatVersion };
 /** Default name of the state file in a checkpoint directory. */
 export const DEFAULT_LATEST_FILENAME = 'checkpoint';
 
+// A NUL would be cut by TF and rejected by Node's fs: files in one place, bookkeeping in another.
 function checkString(param: string, v: unknown): string {
   if (typeof v !== 'string') throw invalidArgument(param, 'a path string', v);
+  if (v.includes('\0')) throw invalidArgument(param, 'a path without NUL characters', v);
   return v;
 }
 
 function stateFilename(saveDir: string, latestFilename?: string | null): string {
+  if (latestFilename != null) checkString('latestFilename', latestFilename);
   return pyJoin(saveDir, latestFilename ?? DEFAULT_LATEST_FILENAME);
 }
 

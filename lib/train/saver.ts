@@ -35,7 +35,6 @@ import {
 } from '../core/errors';
 import { Graph, Operation, Output } from '../core/graph';
 import { printText } from '../proto/text-format';
-import { decodeBinary } from '../proto/binary';
 import { messageFromPlain } from '../core/plain-message';
 import * as logging from './logging';
 import {
@@ -46,6 +45,12 @@ import { findVariables, resolveVariable, type GraphVariable, type VariableRef } 
 import { buildSaverDef, sliceSpecOf, validateSaveables, type Saveable } from './saver/builder';
 import { hasPathComponents, isDirectory, pyBasename, pyDirname } from './saver/files';
 import { writeMetaGraph, type MetaGraphOptions } from './saver/meta-graph';
+import {
+  EXPORT_META_GRAPH_OPTION_NAMES, FROM_GRAPH_OPTION_NAMES, FROM_PROTO_OPTION_NAMES, SAVE_OPTION_NAMES, SAVER_OPTION_NAMES,
+  checkBoolean, checkOptionsObject, checkSaveOptions, checkSaverOptions, decodeSaverDefBytes,
+} from './saver/options';
+import { prefixFiles, removePartialSave } from './saver/partial-save';
+import { checkPath } from '../core/options';
 
 /** What a Saver needs of a session: Python's `sess.run`, and the graph for the `.meta` file. */
 export interface SaverSession {
@@ -124,7 +129,7 @@ function stripNameScope(name: string, scope: string): string {
 }
 
 function toSaverDef(v: NonNullable<SaverOptions['saverDef']>): SaverDef {
-  if (v instanceof Uint8Array) return decodeBinary(SaverDefSchema, v);
+  if (v instanceof Uint8Array) return decodeSaverDefBytes(v);
   if (isMessage(v, SaverDefSchema)) return clone(SaverDefSchema, v);
   if (typeof v === 'object') return messageFromPlain(SaverDefSchema, v as Record<string, unknown>, 'saverDef');
   throw invalidArgument('saverDef', 'a SaverDef (message, plain object or bytes)', v);
@@ -186,14 +191,13 @@ export class Saver {
 
   constructor(opts: SaverOptions = {}) {
     if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object', opts);
+    checkOptionsObject(opts, 'opts', SAVER_OPTION_NAMES, 'Saver');
+    checkSaverOptions(opts);
     this.opts = opts;
     this.now = opts.now ?? (() => Date.now() / 1000);
     if (opts.graph != null && !(opts.graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', opts.graph);
     if (opts.maxToKeep != null && !(Number.isInteger(opts.maxToKeep) && opts.maxToKeep >= 0)) {
       throw invalidArgument('maxToKeep', 'a non-negative integer or null', opts.maxToKeep);
-    }
-    if (opts.keepCheckpointEveryNHours !== undefined && !(typeof opts.keepCheckpointEveryNHours === 'number' && opts.keepCheckpointEveryNHours > 0)) {
-      throw invalidArgument('keepCheckpointEveryNHours', 'a positive number', opts.keepCheckpointEveryNHours);
     }
     const wv = opts.writeVersion ?? SaverDef_CheckpointFormatVersion.V2;
     if (wv !== 'V2' && wv !== SaverDef_CheckpointFormatVersion.V2) {
@@ -215,6 +219,7 @@ export class Saver {
    */
   static fromGraph(graph: Graph, opts: Omit<SaverOptions, 'graph' | 'saverDef' | 'varList'> = {}): Saver | null {
     if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);
+    checkOptionsObject(opts, 'opts', FROM_GRAPH_OPTION_NAMES, 'Saver.fromGraph');
     const own = graph.saverDef;
     if (own) return new Saver({ ...opts, graph, saverDef: own });
     const savers = graph.getCollection('savers').filter((s) => isMessage(s, SaverDefSchema) || s instanceof Saver);
@@ -228,6 +233,7 @@ export class Saver {
 
   /** Python's `Saver.from_proto`: a Saver over an existing SaverDef, its names under `importScope`. */
   static fromProto(saverDef: SaverDef | Record<string, unknown> | Uint8Array, opts: { importScope?: string | null; graph?: Graph | null } = {}): Saver {
+    checkOptionsObject(opts, 'opts', FROM_PROTO_OPTION_NAMES, 'Saver.fromProto');
     return new Saver({ saverDef, name: opts.importScope ?? null, graph: opts.graph ?? null });
   }
 
@@ -325,6 +331,7 @@ export class Saver {
    */
   setLastCheckpoints(paths: readonly string[]): void {
     if (!Array.isArray(paths)) throw invalidArgument('paths', 'an array of checkpoint paths', paths);
+    paths.forEach((p, i) => checkPath(p, `paths[${i}]`));
     this.lastCheckpointsWithTime = paths.map((p) => [p, Infinity]);
   }
 
@@ -339,6 +346,7 @@ export class Saver {
    */
   async recoverLastCheckpoints(checkpointPaths: readonly string[]): Promise<void> {
     if (!Array.isArray(checkpointPaths)) throw invalidArgument('checkpointPaths', 'an array of checkpoint paths', checkpointPaths);
+    checkpointPaths.forEach((p, i) => checkPath(p, `checkpointPaths[${i}]`));
     const out: Array<[string, number]> = [];
     for (const p of checkpointPaths) {
       let mtimes: number[];
@@ -371,9 +379,13 @@ export class Saver {
   }
 
   /**
-   * Saves the variables; returns the checkpoint prefix (null for an empty saver). In order, as
-   * Python: runs the save op, then (writeState) records the checkpoint, rewrites the state file
-   * atomically and deletes at most one old checkpoint, then (writeMetaGraph) writes `<prefix>.meta`.
+   * Saves the variables; returns the checkpoint prefix (null for an empty saver). In order: runs
+   * the save op, then (writeMetaGraph) writes `<prefix>.meta` atomically, then (writeState) records
+   * the checkpoint, rewrites the state file atomically and deletes at most one old checkpoint.
+   * Python writes the `.meta` last; here the state file names a checkpoint only once all its files
+   * are written. When the save op or the `.meta` write fails, what this save wrote is removed
+   * (`<prefix>_temp/`, new `.index`/`.data` files), the state file is untouched, and the error is
+   * a TF-typed error naming the file.
    */
   save(session: SaverSession, savePath: string, opts: SaveOptions = {}): Promise<string | null> {
     const run = this.saving.then(() => this.saveNow(session, savePath, opts));
@@ -385,10 +397,13 @@ export class Saver {
     if (!this.built) throw new RuntimeError('`build()` should be called before save if defer_build==True');
     if (!session || typeof session.run !== 'function') throw invalidArgument('session', 'a Session', session);
     if (typeof savePath !== 'string' || savePath === '') throw invalidArgument('savePath', 'a checkpoint path string', savePath);
-    const latestFilename = opts.latestFilename ?? 'checkpoint';
-    if (typeof latestFilename !== 'string') throw invalidArgument('latestFilename', 'a file name', latestFilename);
+    checkPath(savePath, 'savePath');
+    opts = checkOptionsObject<SaveOptions>(opts, 'opts', SAVE_OPTION_NAMES, 'Saver.save');
+    const { latestFilename, metaGraphSuffix } = checkSaveOptions(opts);
     if (hasPathComponents(latestFilename)) throw new ValueError("'latest_filename' must not contain path components");
-    const metaGraphSuffix = opts.metaGraphSuffix ?? 'meta';
+    const writeMeta = opts.writeMetaGraph ?? true;
+    const metaGraph = writeMeta ? (session.graph instanceof Graph ? session.graph : this.graph) : null;
+    if (writeMeta && !metaGraph) throw new ValueError('Cannot write the meta graph: neither the session nor the Saver has a Graph (pass writeMetaGraph: false).');
 
     let checkpointFile = savePath;
     if (opts.globalStep !== undefined && opts.globalStep !== null) {
@@ -399,34 +414,48 @@ export class Saver {
     }
 
     const saveDir = pyDirname(savePath);
+    const parentMissing = async (e: unknown): Promise<unknown> => {
+      if ((e instanceof FailedPreconditionError || e instanceof NotFoundError) && !(await isDirectory(saveDir || '.'))) {
+        const ve = new ValueError(`Parent directory of ${savePath} doesn't exist, can't save.`);
+        Object.defineProperty(ve, 'cause', { value: e, enumerable: false, writable: true, configurable: true });
+        return ve;
+      }
+      return e;
+    };
+
     let modelCheckpointPath: string | null = null;
+    const before = this.empty ? null : await prefixFiles(checkpointFile);
     if (!this.empty) {
       const def = this.saverDef!;
       try {
         modelCheckpointPath = fetchedString(await session.run(def.saveTensorName, { [def.filenameTensorName]: checkpointFile }));
-        if (opts.writeState ?? true) {
-          this.recordLastCheckpoint(modelCheckpointPath);
-          await updateCheckpointState(saveDir, modelCheckpointPath, {
-            allModelCheckpointPaths: this.lastCheckpoints,
-            latestFilename,
-            saveRelativePaths: !!this.opts.saveRelativePaths,
-          });
-          await this.maybeDeleteOldCheckpoints(metaGraphSuffix);
-        }
       } catch (e) {
-        if ((e instanceof FailedPreconditionError || e instanceof NotFoundError) && !(await isDirectory(saveDir || '.'))) {
-          const ve = new ValueError(`Parent directory of ${savePath} doesn't exist, can't save.`);
-          Object.defineProperty(ve, 'cause', { value: e, enumerable: false, writable: true, configurable: true });
-          throw ve;
-        }
+        await removePartialSave(checkpointFile, before!);
+        throw await parentMissing(e);
+      }
+    }
+
+    if (metaGraph) {
+      try {
+        await this.exportMetaGraph(metaGraphFilename(checkpointFile, metaGraphSuffix), { graph: metaGraph, stripDefaultAttrs: opts.stripDefaultAttrs });
+      } catch (e) {
+        if (before) await removePartialSave(checkpointFile, before);
         throw e;
       }
     }
 
-    if (opts.writeMetaGraph ?? true) {
-      const graph = session.graph instanceof Graph ? session.graph : this.graph;
-      if (!graph) throw new ValueError('Cannot write the meta graph: neither the session nor the Saver has a Graph (pass writeMetaGraph: false).');
-      await this.exportMetaGraph(metaGraphFilename(checkpointFile, metaGraphSuffix), { graph, stripDefaultAttrs: opts.stripDefaultAttrs });
+    if (!this.empty && (opts.writeState ?? true)) {
+      try {
+        this.recordLastCheckpoint(modelCheckpointPath!);
+        await updateCheckpointState(saveDir, modelCheckpointPath!, {
+          allModelCheckpointPaths: this.lastCheckpoints,
+          latestFilename,
+          saveRelativePaths: !!this.opts.saveRelativePaths,
+        });
+        await this.maybeDeleteOldCheckpoints(metaGraphSuffix);
+      } catch (e) {
+        throw await parentMissing(e);
+      }
     }
     return this.empty ? null : modelCheckpointPath;
   }
@@ -495,6 +524,7 @@ export class Saver {
     if (!this.built) throw new RuntimeError('`build()` should be called before restore if defer_build==True');
     if (savePath === null || savePath === undefined) throw new ValueError("Can't load save_path when it is None.");
     if (typeof savePath !== 'string') throw invalidArgument('savePath', 'a checkpoint path string', savePath);
+    checkPath(savePath, 'savePath', { allowEmpty: true });
     if (!session || typeof session.run !== 'function') throw invalidArgument('session', 'a Session', session);
     if (!(await checkpointExists(savePath))) throw new ValueError(`The passed save_path is not a valid checkpoint: ${savePath}`);
     logging.info(`Restoring parameters from ${savePath}`);
@@ -544,6 +574,10 @@ export class Saver {
 
   /** Writes the graph with this saver's SaverDef as a binary MetaGraphDef (`<prefix>.meta`). */
   async exportMetaGraph(filename: string, opts: MetaGraphOptions & { graph?: Graph } = {}): Promise<void> {
+    checkPath(filename, 'filename');
+    opts = checkOptionsObject<MetaGraphOptions & { graph?: Graph }>(opts, 'opts', EXPORT_META_GRAPH_OPTION_NAMES, 'Saver.exportMetaGraph');
+    if (opts.graph != null && !(opts.graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', opts.graph);
+    checkBoolean(opts.stripDefaultAttrs, 'stripDefaultAttrs');
     const graph = opts.graph ?? this.graph;
     if (!graph) throw new ArgumentError('graph', 'exportMetaGraph needs a graph: the Saver has none, pass { graph }.');
     await writeMetaGraph(filename, graph, this.saverDef, { stripDefaultAttrs: opts.stripDefaultAttrs });

@@ -2,11 +2,14 @@
  * Writes the `.meta` file a save leaves next to the checkpoint: Python's `Saver.export_meta_graph`,
  * i.e. the graph I/O module's `exportMetaGraph` (lib/graph-io: graph_def with `_output_shapes`, the
  * stripped op list, every serializable collection) with this saver's SaverDef, written atomically.
+ * A file-system failure is the TF error TF's own file system would raise for that errno, naming
+ * the `.meta` file (not a bare Node `EISDIR`/`ENOSPC`).
  */
 import type { SaverDef } from '../../proto/gen/tensorflow/core/protobuf/saver_pb';
 import type { MetaGraphDef } from '../../proto/gen/tensorflow/core/protobuf/meta_graph_pb';
 import type { Graph } from '../../core/graph';
 import { exportMetaGraph } from '../../graph-io/export';
+import { errnoOf, ioError } from './files';
 
 export interface MetaGraphOptions {
   /** Remove attrs whose value is the OpDef default (Python's `strip_default_attrs`). */
@@ -14,6 +17,11 @@ export interface MetaGraphOptions {
 }
 
 /** Writes `filename` (binary MetaGraphDef of `graph` with `saverDef`); resolves to the message. */
-export function writeMetaGraph(filename: string, graph: Graph, saverDef: SaverDef | null, opts: MetaGraphOptions = {}): Promise<MetaGraphDef> {
-  return exportMetaGraph(graph, { filename, saverDef, stripDefaultAttrs: !!opts.stripDefaultAttrs });
+export async function writeMetaGraph(filename: string, graph: Graph, saverDef: SaverDef | null, opts: MetaGraphOptions = {}): Promise<MetaGraphDef> {
+  try {
+    return await exportMetaGraph(graph, { filename, saverDef, stripDefaultAttrs: !!opts.stripDefaultAttrs });
+  } catch (e) {
+    if (errnoOf(e)) throw ioError(e, filename);
+    throw e;
+  }
 }

@@ -1,0 +1,64 @@
+/**
+ * What a failed save leaves behind, and its removal ("no half-written checkpoint"). TF's SaveV2
+ * writes `<prefix>.data-*` / `<prefix>.index` through `.tempstate<n>` temp files it renames; the
+ * sharded save writes its shards under `<prefix>_temp/` and merges them into `<prefix>.*`
+ * (MergeV2Checkpoints). A failure anywhere (disk full, a blocked path) can leave the temp
+ * directory, temp files, or some of the final files without the others.
+ *
+ * The files a save may create are listed before it runs; after a failure, `<prefix>_temp/` and
+ * every file of the prefix that was not there before are removed. Files that were there before are
+ * kept: they belong to a checkpoint saved earlier under the same prefix.
+ */
+import fsp from 'node:fs/promises';
+import * as logging from '../logging';
+import { errnoOf, pyBasename, pyDirname, pyJoin } from './files';
+
+const PREFIX_FILE = /^(?:index|data-\d{5}-of-\d{5})(?:\.tempstate\d+)?$/;
+
+function belongsTo(name: string, base: string): boolean {
+  return name.startsWith(`${base}.`) && PREFIX_FILE.test(name.slice(base.length + 1));
+}
+
+/** The names of `<prefix>.index` / `.data-*` files (and their temp files) present now. */
+export async function prefixFiles(prefix: string): Promise<Set<string>> {
+  const base = pyBasename(prefix);
+  try {
+    return new Set((await fsp.readdir(pyDirname(prefix) || '.')).filter((n) => belongsTo(n, base)));
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * Removes what a failed save of `prefix` left: `<prefix>_temp/` and the `<prefix>.index` /
+ * `.data-*` (and temp) files not in `before`. Never throws (a removal that fails is logged): the
+ * caller rethrows the save's own error.
+ */
+export async function removePartialSave(prefix: string, before: ReadonlySet<string>): Promise<void> {
+  const dir = pyDirname(prefix);
+  const base = pyBasename(prefix);
+  const remove = async (p: string, what: () => Promise<void>) => {
+    try {
+      await what();
+    } catch (e) {
+      const code = errnoOf(e);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return; // not there: nothing to remove
+      logging.warning(`Could not remove ${p} after a failed save: ${(e as Error).message}`);
+    }
+  };
+  const temp = `${prefix}_temp`;
+  await remove(temp, () => fsp.rm(temp, { recursive: true, force: true }));
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir || '.');
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (!belongsTo(n, base) || before.has(n)) continue;
+    const p = pyJoin(dir, n);
+    await remove(p, async () => {
+      if ((await fsp.lstat(p)).isFile()) await fsp.unlink(p);
+    });
+  }
+}
