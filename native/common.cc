@@ -21,19 +21,51 @@ void ThrowType(Napi::Env env, const std::string& message) {
 
 void RequireLoaded(Napi::Env env) {
   if (!IsLoaded()) {
-    throw Napi::Error::New(env, "libtensorflow is not loaded: call load() first (lib/native.ts does this)");
+    throw MakeError(env, TF_FAILED_PRECONDITION, "libtensorflow is not loaded: call load() first (lib/native.ts does this)");
   }
 }
 
-std::vector<int64_t> ToDims(Napi::Env env, const Napi::Value& v, const char* what) {
-  if (!v.IsArray()) ThrowType(env, std::string(what) + ": expected an array of dimensions");
+void CheckRank(Napi::Env env, size_t rank, const std::function<std::string()>& what) {
+  if (rank > kMaxRank) {
+    throw MakeError(env, TF_INVALID_ARGUMENT, what() + ": rank " + std::to_string(rank) + " is above " +
+                                                  std::to_string(kMaxRank) + ", the most dimensions TensorFlow allows");
+  }
+}
+
+int64_t CheckDims(Napi::Env env, const int64_t* dims, size_t rank, bool partial, const std::function<std::string()>& what) {
+  CheckRank(env, rank, what);
+  int64_t known = 1;
+  bool unknown = false;
+  for (size_t i = 0; i < rank; i++) {
+    int64_t d = dims[i];
+    if (d < 0) {
+      if (partial && d == -1) {
+        unknown = true;
+        continue;
+      }
+      throw MakeError(env, TF_INVALID_ARGUMENT, what() + ": dimension " + std::to_string(i) + " is " + std::to_string(d) +
+                                                    (partial ? "; dimensions are >= 0, or -1 for unknown" : "; dimensions are >= 0"));
+    }
+    if (__builtin_mul_overflow(known, d, &known)) {
+      throw MakeError(env, TF_INVALID_ARGUMENT, what() + ": the product of the dimensions overflows int64 at dimension " +
+                                                    std::to_string(i) + " (" + std::to_string(d) + ")");
+    }
+  }
+  return unknown ? -1 : known;
+}
+
+std::vector<int64_t> ToDims(Napi::Env env, const Napi::Value& v, const std::string& what, bool partial) {
+  if (!v.IsArray()) ThrowType(env, what + ": expected an array of dimensions");
   Napi::Array a = v.As<Napi::Array>();
-  std::vector<int64_t> dims(a.Length());
-  for (uint32_t i = 0; i < a.Length(); i++) {
+  uint32_t rank = a.Length();
+  CheckRank(env, rank, [&] { return what; });
+  std::vector<int64_t> dims(rank);
+  for (uint32_t i = 0; i < rank; i++) {
     Napi::Value d = a.Get(i);
-    if (!d.IsNumber()) ThrowType(env, std::string(what) + ": dimension " + std::to_string(i) + " is not a number");
+    if (!d.IsNumber()) ThrowType(env, what + ": dimension " + std::to_string(i) + " is not a number");
     dims[i] = d.As<Napi::Number>().Int64Value();
   }
+  CheckDims(env, dims.data(), rank, partial, [&] { return what; });
   return dims;
 }
 

@@ -4,6 +4,7 @@
 
 #include <napi.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -80,7 +81,21 @@ struct TaggedSlot {
   }
 };
 
-std::vector<int64_t> ToDims(Napi::Env env, const Napi::Value& v, const char* what);
+// TF's TensorShape holds at most this many dimensions (TensorShape::MaxDimensions()).
+constexpr uint32_t kMaxRank = 254;
+
+// The one check of dimensions on their way to TF (tensors built from JS, feeds, feed handles,
+// shape and list(shape) attrs). TF builds a TensorShape from them and aborts the process in a
+// CHECK when the rank is above 254, a dimension is below its minimum, or the running product of
+// the known dimensions overflows int64 (TF multiplies in order: [2^62, 2^62, 0] is refused).
+// `partial` allows -1 (unknown dimension), as shape attrs do. Throws an InvalidArgumentError
+// naming what(); returns the element count (-1 when a dimension is unknown).
+void CheckRank(Napi::Env env, size_t rank, const std::function<std::string()>& what);
+int64_t CheckDims(Napi::Env env, const int64_t* dims, size_t rank, bool partial, const std::function<std::string()>& what);
+
+// A shape from JS (an array of numbers), checked by CheckDims before anything proportional to
+// the array's length is allocated.
+std::vector<int64_t> ToDims(Napi::Env env, const Napi::Value& v, const std::string& what, bool partial);
 Napi::Array FromDims(Napi::Env env, const int64_t* dims, int n);
 
 }  // namespace tfm

@@ -1,5 +1,6 @@
 #include "graph.h"
 
+#include <cstdint>
 #include <cstring>
 
 #include "tensor.h"
@@ -18,14 +19,17 @@ std::string StringArg(const Napi::CallbackInfo& info, size_t i, const char* what
   return info[i].As<Napi::String>().Utf8Value();
 }
 
-// "name:3" → ("name", 3); "name" → ("name", 0).
+// "name:3" → ("name", 3); "name" → ("name", 0). An index above INT_MAX (no operation has that
+// many outputs) comes back as -1, which OutputByName reports as a tensor that does not exist.
 std::pair<std::string, int> SplitTensorName(const std::string& name) {
   auto colon = name.rfind(':');
   if (colon == std::string::npos || colon + 1 == name.size()) return {name, 0};
+  int64_t index = 0;
   for (size_t i = colon + 1; i < name.size(); i++) {
     if (name[i] < '0' || name[i] > '9') return {name, 0};
+    if (index <= INT32_MAX) index = index * 10 + (name[i] - '0');
   }
-  return {name.substr(0, colon), std::stoi(name.substr(colon + 1))};
+  return {name.substr(0, colon), index > INT32_MAX ? -1 : static_cast<int>(index)};
 }
 
 Napi::Value TfVersion(const Napi::CallbackInfo& info) {
@@ -73,8 +77,12 @@ TF_Operation* Graph::OperationByName(Napi::Env env, const std::string& name) con
 }
 
 TF_Output Graph::OutputByName(Napi::Env env, const std::string& name) const {
+  return tfm::OutputByName(env, state_->graph, name);
+}
+
+TF_Output OutputByName(Napi::Env env, TF_Graph* graph, const std::string& name) {
   auto [opName, index] = SplitTensorName(name);
-  TF_Operation* op = TF.TF_GraphOperationByName(state_->graph, opName.c_str());
+  TF_Operation* op = TF.TF_GraphOperationByName(graph, opName.c_str());
   if (!op) {
     throw MakeError(env, TF_NOT_FOUND,
                     "The tensor '" + name + "' does not exist: the graph has no operation '" + opName + "'.");
@@ -112,10 +120,14 @@ Napi::Value Graph::ImportGraphDef(const Napi::CallbackInfo& info) {
       for (uint32_t i = 0; i < m.Length(); i++) {
         Napi::Array e = m.Get(i).As<Napi::Array>();
         std::string src = e.Get(0u).As<Napi::String>().Utf8Value();
-        int srcIndex = e.Get(1u).As<Napi::Number>().Int32Value();
+        Napi::Value idx = e.Get(1u);
+        double srcIndex = idx.IsNumber() ? idx.As<Napi::Number>().DoubleValue() : -1;
+        if (!(srcIndex >= 0 && srcIndex <= INT32_MAX && srcIndex == static_cast<int>(srcIndex))) {
+          ThrowType(env, "inputMap['" + src + "']: the source output index must be an integer in [0, 2^31-1]");
+        }
         TF_Output dst = OutputByName(env, e.Get(2u).As<Napi::String>().Utf8Value());
         // TF copies the source name into its own storage.
-        TF.TF_ImportGraphDefOptionsAddInputMapping(opts.get(), src.c_str(), srcIndex, dst);
+        TF.TF_ImportGraphDefOptionsAddInputMapping(opts.get(), src.c_str(), static_cast<int>(srcIndex), dst);
       }
     }
     if (o.Get("controlDependencies").IsArray()) {
@@ -302,6 +314,17 @@ Napi::Value Graph::AddOperation(const Napi::CallbackInfo& info) {
           if (!v.IsArray()) ThrowType(env, what + ": expected an array");
           return v.As<Napi::Array>();
         };
+        // Each element is checked as it is read, so a sparse array claiming 2^32-1 elements
+        // fails at its first hole. Reserving room for a claimed length that cannot be allocated
+        // throws std::bad_alloc, which node-addon-api turns into a JS Error
+        // (NODE_ADDON_API_CPP_EXCEPTIONS_ALL).
+        auto each = [&](auto convert) {
+          Napi::Array l = list();
+          std::vector<decltype(convert(Napi::Value()))> xs;
+          xs.reserve(l.Length());
+          for (uint32_t j = 0; j < l.Length(); j++) xs.push_back(convert(l.Get(j)));
+          return xs;
+        };
         if (kind == "int") {
           TF.TF_SetAttrInt(desc, n, num(v).Int64Value());
         } else if (kind == "float") {
@@ -318,7 +341,7 @@ Napi::Value Graph::AddOperation(const Napi::CallbackInfo& info) {
           if (v.IsNull()) {
             TF.TF_SetAttrShape(desc, n, nullptr, -1);
           } else {
-            std::vector<int64_t> dims = ToDims(env, v, what.c_str());
+            std::vector<int64_t> dims = ToDims(env, v, what, true);
             TF.TF_SetAttrShape(desc, n, dims.data(), static_cast<int>(dims.size()));
           }
         } else if (kind == "tensor") {
@@ -336,54 +359,44 @@ Napi::Value Graph::AddOperation(const Napi::CallbackInfo& info) {
           TF.TF_SetAttrValueProto(desc, n, b.Data(), b.ByteLength(), s.get());
           if (TF.TF_GetCode(s.get()) != TF_OK) throw MakeError(env, s.get());
         } else if (kind == "list(int)") {
-          Napi::Array l = list();
-          std::vector<int64_t> xs(l.Length());
-          for (uint32_t j = 0; j < xs.size(); j++) xs[j] = num(l.Get(j)).Int64Value();
+          std::vector<int64_t> xs = each([&](Napi::Value x) -> int64_t { return num(x).Int64Value(); });
           TF.TF_SetAttrIntList(desc, n, xs.data(), static_cast<int>(xs.size()));
         } else if (kind == "list(float)") {
-          Napi::Array l = list();
-          std::vector<float> xs(l.Length());
-          for (uint32_t j = 0; j < xs.size(); j++) xs[j] = num(l.Get(j)).FloatValue();
+          std::vector<float> xs = each([&](Napi::Value x) -> float { return num(x).FloatValue(); });
           TF.TF_SetAttrFloatList(desc, n, xs.data(), static_cast<int>(xs.size()));
         } else if (kind == "list(bool)") {
-          Napi::Array l = list();
-          std::vector<unsigned char> xs(l.Length());
-          for (uint32_t j = 0; j < xs.size(); j++) xs[j] = l.Get(j).ToBoolean() ? 1 : 0;
+          std::vector<unsigned char> xs = each([&](Napi::Value x) -> unsigned char {
+            if (!x.IsBoolean()) ThrowType(env, what + ": expected a boolean");
+            return x.As<Napi::Boolean>().Value() ? 1 : 0;
+          });
           TF.TF_SetAttrBoolList(desc, n, xs.data(), static_cast<int>(xs.size()));
         } else if (kind == "list(type)") {
-          Napi::Array l = list();
-          std::vector<TF_DataType> xs(l.Length());
-          for (uint32_t j = 0; j < xs.size(); j++) xs[j] = static_cast<TF_DataType>(num(l.Get(j)).Int32Value());
+          std::vector<TF_DataType> xs = each([&](Napi::Value x) { return static_cast<TF_DataType>(num(x).Int32Value()); });
           TF.TF_SetAttrTypeList(desc, n, xs.data(), static_cast<int>(xs.size()));
         } else if (kind == "list(string)") {
-          Napi::Array l = list();
-          std::vector<std::string> xs(l.Length());
-          std::vector<const void*> ptrs(l.Length());
-          std::vector<size_t> lens(l.Length());
-          for (uint32_t j = 0; j < xs.size(); j++) {
-            Napi::Value e = l.Get(j);
+          std::vector<std::string> xs = each([&](Napi::Value e) -> std::string {
             if (!e.IsTypedArray()) ThrowType(env, what + ": expected an array of bytes");
             Napi::Uint8Array b = e.As<Napi::Uint8Array>();
-            xs[j].assign(reinterpret_cast<const char*>(b.Data()), b.ByteLength());
-            ptrs[j] = xs[j].data();
-            lens[j] = xs[j].size();
+            return std::string(reinterpret_cast<const char*>(b.Data()), b.ByteLength());
+          });
+          std::vector<const void*> ptrs;
+          std::vector<size_t> lens;
+          for (const std::string& x : xs) {
+            ptrs.push_back(x.data());
+            lens.push_back(x.size());
           }
           TF.TF_SetAttrStringList(desc, n, ptrs.data(), lens.data(), static_cast<int>(xs.size()));
         } else if (kind == "list(shape)") {
-          Napi::Array l = list();
-          std::vector<std::vector<int64_t>> shapes(l.Length());
-          std::vector<const int64_t*> ptrs(l.Length());
-          std::vector<int> ranks(l.Length());
-          for (uint32_t j = 0; j < shapes.size(); j++) {
-            Napi::Value e = l.Get(j);
-            if (e.IsNull()) {
-              ranks[j] = -1;
-              ptrs[j] = nullptr;
-            } else {
-              shapes[j] = ToDims(env, e, what.c_str());
-              ptrs[j] = shapes[j].data();
-              ranks[j] = static_cast<int>(shapes[j].size());
-            }
+          // An element is null (unknown rank) or an array of dimensions (-1 = unknown).
+          std::vector<std::pair<bool, std::vector<int64_t>>> shapes = each([&](Napi::Value e) {
+            if (e.IsNull()) return std::make_pair(false, std::vector<int64_t>());
+            return std::make_pair(true, ToDims(env, e, what, true));
+          });
+          std::vector<const int64_t*> ptrs;
+          std::vector<int> ranks;
+          for (const auto& [known, dims] : shapes) {
+            ptrs.push_back(known ? dims.data() : nullptr);
+            ranks.push_back(known ? static_cast<int>(dims.size()) : -1);
           }
           TF.TF_SetAttrShapeList(desc, n, ptrs.data(), ranks.data(), static_cast<int>(shapes.size()));
         } else if (kind == "list(tensor)") {
@@ -401,9 +414,9 @@ Napi::Value Graph::AddOperation(const Napi::CallbackInfo& info) {
         }
       }
     }
-  } catch (const Napi::Error& e) {
+  } catch (...) {
     // Finish the description so TF frees it, with an attr no op declares: node validation then
-    // fails and nothing is added to the graph.
+    // fails and nothing is added to the graph. Any exception (std::bad_alloc too) is rethrown.
     TF.TF_SetAttrBool(desc, "tf_monitored_aborted_description", 1);
     StatusPtr s = NewStatus();
     TF.TF_FinishOperation(desc, s.get());

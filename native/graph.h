@@ -44,6 +44,10 @@ class Graph : public Napi::ObjectWrap<Graph> {
   std::shared_ptr<GraphState> state_;
 };
 
+// Looks up "op" or "op:index" in `graph`; throws a NotFound TF error naming the tensor (also for an
+// index no operation can have, e.g. "x:99999999999").
+TF_Output OutputByName(Napi::Env env, TF_Graph* graph, const std::string& name);
+
 void InitGraphFunctions(Napi::Env env, Napi::Object exports);
 
 }  // namespace tfm

@@ -12,7 +12,9 @@ ServerState::~ServerState() {
 namespace {
 
 std::shared_ptr<ServerState> Live(Napi::Env env, const std::shared_ptr<ServerState>& s) {
-  if (!s || s->deleted) throw MakeError(env, TF_FAILED_PRECONDITION, "The server is closed.");
+  if (!s) throw MakeError(env, TF_FAILED_PRECONDITION, "The server is closed.");
+  std::lock_guard<std::mutex> lock(s->mu);
+  if (s->closed || s->deleted) throw MakeError(env, TF_FAILED_PRECONDITION, "The server is closed.");
   return s;
 }
 
@@ -113,7 +115,15 @@ Napi::Value Server::Target(const Napi::CallbackInfo& info) {
 
 Napi::Value Server::Close(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!state_) {
+  bool first = false;
+  if (state_) {
+    // Marked closed now, on the JS thread: start()/stop()/join() called before the pool thread
+    // deletes the server must be refused, not race with TF_DeleteServer.
+    std::lock_guard<std::mutex> lock(state_->mu);
+    first = !state_->closed;
+    state_->closed = true;
+  }
+  if (!first) {
     auto d = Napi::Promise::Deferred::New(env);
     d.Resolve(env.Undefined());
     return d.Promise();

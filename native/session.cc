@@ -275,29 +275,20 @@ Session::~Session() {
 // prepare(feeds: string[], fetches: string[], targets: string[]) → plan (opaque)
 Napi::Value Session::Prepare(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  if (!state_) throw MakeError(env, TF_FAILED_PRECONDITION, "Attempted to use a closed Session.");
   auto plan = std::make_unique<RunPlan>();
   plan->graph = state_->graph;
-  auto resolveOutput = [&](const std::string& name) -> TF_Output {
-    auto colon = name.rfind(':');
-    std::string op = name;
-    int index = 0;
-    if (colon != std::string::npos) {
-      op = name.substr(0, colon);
-      index = std::atoi(name.c_str() + colon + 1);
-    }
-    TF_Operation* o = TF.TF_GraphOperationByName(plan->graph->graph, op.c_str());
-    if (!o) throw MakeError(env, TF_NOT_FOUND, "The tensor '" + name + "' does not exist: the graph has no operation '" + op + "'.");
-    if (index < 0 || index >= TF.TF_OperationNumOutputs(o)) {
-      throw MakeError(env, TF_NOT_FOUND, "The tensor '" + name + "' does not exist: operation '" + op + "' has " +
-                                             std::to_string(TF.TF_OperationNumOutputs(o)) + " output(s).");
-    }
-    return TF_Output{o, index};
-  };
+  auto resolveOutput = [&](const std::string& name) { return OutputByName(env, plan->graph->graph, name); };
   auto strings = [&](size_t i, const char* what) {
     if (!info[i].IsArray()) ThrowType(env, std::string(what) + " must be an array of names");
     Napi::Array a = info[i].As<Napi::Array>();
-    std::vector<std::string> out(a.Length());
-    for (uint32_t j = 0; j < a.Length(); j++) out[j] = a.Get(j).ToString().Utf8Value();
+    std::vector<std::string> out;
+    out.reserve(a.Length());
+    for (uint32_t j = 0; j < a.Length(); j++) {
+      Napi::Value v = a.Get(j);
+      if (!v.IsString()) ThrowType(env, std::string(what) + "[" + std::to_string(j) + "] must be a string");
+      out.push_back(v.As<Napi::String>().Utf8Value());
+    }
     return out;
   };
   for (const auto& n : strings(0, "feeds")) plan->inputs.push_back(resolveOutput(n));

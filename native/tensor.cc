@@ -1,5 +1,6 @@
 #include "tensor.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -148,6 +149,7 @@ Napi::Value InlineValues(Napi::Env env, TF_DataType dtype, const void* p, int64_
 // allocAligned(byteLength) → ArrayBuffer whose memory TF can use without a copy.
 Napi::Value AllocAligned(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  RequireLoaded(env);
   if (!info[0].IsNumber()) ThrowType(env, "allocAligned: byteLength must be a number");
   int64_t n = info[0].As<Napi::Number>().Int64Value();
   if (n < 0 || n > (int64_t(1) << 40)) ThrowType(env, "allocAligned: byteLength out of range");
@@ -202,23 +204,17 @@ TensorPtr TensorFromParts(Napi::Env env, const Napi::Value& dt, const Napi::Valu
   // pays these on every run.
   uint32_t rank = 0;
   if (napi_get_array_length(env, shape, &rank) != napi_ok) fail(": expected an array of dimensions");
-  int64_t dimsBuf[8];
-  std::vector<int64_t> dimsVec;
-  int64_t* dimsPtr = dimsBuf;
-  if (rank > 8) {
-    dimsVec.resize(rank);
-    dimsPtr = dimsVec.data();
-  }
-  int64_t count = 1;
+  // The rank is bounded before any dimension is read: a sparse array may claim 2^32-1 of them.
+  CheckRank(env, rank, whatFn);
+  int64_t dimsBuf[kMaxRank];
   for (uint32_t i = 0; i < rank; i++) {
     napi_value d = nullptr;
-    if (napi_get_element(env, shape, i, &d) != napi_ok || napi_get_value_int64(env, d, &dimsPtr[i]) != napi_ok) {
+    if (napi_get_element(env, shape, i, &d) != napi_ok || napi_get_value_int64(env, d, &dimsBuf[i]) != napi_ok) {
       fail(": dimension " + std::to_string(i) + " is not a number");
     }
-    if (dimsPtr[i] < 0) fail(": negative dimension");
-    count *= dimsPtr[i];
   }
-  struct { int64_t* data() { return p; } size_t size() const { return n; } int64_t* p; size_t n; } dims{dimsPtr, rank};
+  const int64_t count = CheckDims(env, dimsBuf, rank, false, whatFn);
+  struct { int64_t* data() { return p; } size_t size() const { return n; } int64_t* p; size_t n; } dims{dimsBuf, rank};
   std::string what;  // formatted lazily below
   auto whatStr = [&]() -> const std::string& { if (what.empty()) what = whatFn(); return what; };
 
@@ -226,13 +222,24 @@ TensorPtr TensorFromParts(Napi::Env env, const Napi::Value& dt, const Napi::Valu
     if (!data.IsArray()) ThrowType(env, whatStr() + ": string data must be an array of Uint8Array");
     Napi::Array arr = data.As<Napi::Array>();
     if (static_cast<int64_t>(arr.Length()) != count) ThrowType(env, whatStr() + ": element count does not match shape");
+    // Every element is checked before TF allocates count strings: a sparse array may claim 2^32-1.
+    std::vector<Napi::Uint8Array> elems;
+    elems.reserve(static_cast<size_t>(std::min<int64_t>(count, 4096)));
+    for (int64_t i = 0; i < count; i++) {
+      Napi::Value e = arr.Get(static_cast<uint32_t>(i));
+      napi_typedarray_type type;
+      if (napi_get_typedarray_info(env, e, &type, nullptr, nullptr, nullptr, nullptr) != napi_ok ||
+          (type != napi_uint8_array && type != napi_uint8_clamped_array)) {
+        ThrowType(env, whatStr() + ": string element " + std::to_string(i) + " is not a Uint8Array");
+      }
+      elems.push_back(e.As<Napi::Uint8Array>());
+    }
     TensorPtr t(TF.TF_AllocateTensor(TF_STRING, dims.data(), static_cast<int>(dims.size()), count * sizeof(TF_TString)));
+    if (!t || (count > 0 && !TF.TF_TensorData(t.get()))) throw Napi::Error::New(env, whatStr() + ": TF could not allocate the tensor");
     auto* s = static_cast<TF_TString*>(TF.TF_TensorData(t.get()));
     for (int64_t i = 0; i < count; i++) TF.TF_StringInit(&s[i]);
     for (int64_t i = 0; i < count; i++) {
-      Napi::Value e = arr.Get(static_cast<uint32_t>(i));
-      if (!e.IsTypedArray()) ThrowType(env, whatStr() + ": string element " + std::to_string(i) + " is not a Uint8Array");
-      Napi::Uint8Array bytes = e.As<Napi::Uint8Array>();
+      const Napi::Uint8Array& bytes = elems[static_cast<size_t>(i)];
       TF.TF_StringCopy(&s[i], reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength());
     }
     return t;
@@ -257,9 +264,10 @@ TensorPtr TensorFromParts(Napi::Env env, const Napi::Value& dt, const Napi::Valu
   } else {
     ThrowType(env, whatStr() + ": numeric data must be a TypedArray");
   }
-  size_t want = static_cast<size_t>(count) * elem;
-  if (len != want) {
-    ThrowType(env, whatStr() + ": data has " + std::to_string(len) + " bytes, shape and dtype need " + std::to_string(want));
+  size_t want = 0;
+  if (__builtin_mul_overflow(static_cast<size_t>(count), elem, &want) || len != want) {
+    ThrowType(env, whatStr() + ": data has " + std::to_string(len) + " bytes, shape and dtype need " +
+                       (want || !count ? std::to_string(want) : "more than 2^64"));
   }
   if (want > 0 && reinterpret_cast<uintptr_t>(src) % kAlignment == 0) {
     if (SharedBlock* b = FindAndRef(src, want)) {
@@ -341,6 +349,7 @@ using FeedSlot = TaggedSlot<0x46454544 /* FEED */, FeedRef>;
 // the data is not aligned native memory (a copy would freeze its values: those are fed as parts).
 Napi::Value MakeFeedHandle(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  RequireLoaded(env);
   bool shared = false;
   TensorPtr t = TensorFromParts(env, info[0], info[1], info[2], [] { return std::string("feedHandle"); }, &shared);
   if (!shared) return env.Null();

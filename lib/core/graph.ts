@@ -28,14 +28,18 @@ import {
   type FromGraphDefOptions, type FromMetaGraphOptions, type LoadGraphOptions,
 } from '../graph-io/load';
 import { DType, checkDType, dtypeFromEnum, dtypeToEnum, isDType, isRefType } from './dtypes';
-import { Tensor, TensorLike } from './tensor';
+import { Tensor, TensorLike, checkShape } from './tensor';
 import { opDef } from './op-defs';
 import { native, NativeGraph, RawAttr, tfVersion } from '../native';
+
+const INT32_MAX = 2 ** 31 - 1;
 
 export class Output {
   readonly op: Operation;
   readonly index: number;
   constructor(op: Operation, index: number) {
+    if (!(op instanceof Operation)) throw invalidArgument('op', 'an Operation', op);
+    if (!Number.isInteger(index) || index < 0 || index > INT32_MAX) throw invalidArgument('index', 'an output index (integer >= 0)', index);
     this.op = op;
     this.index = index;
   }
@@ -48,11 +52,18 @@ export class Output {
   }
   /** The dtype; for a reference output (a VariableV2) the referenced type, see `isRef`. */
   get dtype(): DType {
-    return dtypeFromEnum(this.op.info().outputTypes[this.index]);
+    return dtypeFromEnum(this.outputType());
   }
   /** Whether this output is a reference (Python's `float32_ref`). */
   get isRef(): boolean {
-    return isRefType(this.op.info().outputTypes[this.index]);
+    return isRefType(this.outputType());
+  }
+  private outputType(): number {
+    const types = this.op.info().outputTypes;
+    if (this.index >= types.length) {
+      throw new ArgumentError('index', `Operation '${this.op.name}' has ${types.length} output(s); index ${this.index} is out of range`);
+    }
+    return types[this.index];
   }
   /** Static shape: null when the rank is unknown, -1 for an unknown dimension. */
   get shape(): number[] | null {
@@ -214,6 +225,7 @@ export class Graph {
    */
   importGraphDef(graphDef: Uint8Array | GraphDef, opts: ImportOptions = {}): void {
     this.checkNotFinalized('importGraphDef');
+    if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object', opts);
     let bytes: Uint8Array;
     let message: GraphDef;
     if (graphDef instanceof Uint8Array) {
@@ -232,12 +244,16 @@ export class Graph {
     }
     checkGraphDefSupported(message, { file: opts.source });
     const inputMap = Object.entries(opts.inputMap ?? {}).map(([key, dst]) => {
-      const colon = key.lastIndexOf(':');
-      const src = colon > 0 ? key.slice(0, colon) : key;
-      const idx = colon > 0 ? Number(key.slice(colon + 1)) : 0;
-      return [src, idx, this.tensorName(dst, `inputMap['${key}']`)] as [string, number, string];
+      const m = /^(.+):(\d+)$/.exec(key);
+      if ((m ? Number(m[2]) > INT32_MAX : key.includes(':')) || !key) {
+        throw new ArgumentError(`inputMap['${key}']`, `Expected a tensor name like 'x:0' as a key of inputMap but received '${key}'`);
+      }
+      return [m ? m[1] : key, m ? Number(m[2]) : 0, this.tensorName(dst, `inputMap['${key}']`)] as [string, number, string];
     });
-    const controlDependencies = (opts.controlDependencies ?? []).map((o) => this.opName(o, 'controlDependencies'));
+    const deps = opts.controlDependencies ?? [];
+    if (!Array.isArray(deps)) throw invalidArgument('controlDependencies', 'an array of operations or operation names', deps);
+    const controlDependencies: string[] = [];
+    for (let i = 0; i < deps.length; i++) controlDependencies.push(this.opName(deps[i], `controlDependencies[${i}]`));
     let unused: string[];
     try {
       unused = this.native.importGraphDef(bytes, { prefix: opts.prefix, inputMap, controlDependencies });
@@ -378,16 +394,26 @@ export class Graph {
       }
       attrs.push(convertAttr(attrDef, value, given, `${name}.${key}`));
     }
-    const inputs = (spec.inputs ?? []).map((x, i) =>
-      Array.isArray(x) ? x.map((y, j) => this.tensorName(y, `inputs[${i}][${j}]`)) : this.tensorName(x, `inputs[${i}]`));
-    const created = this.native.addOperation({
-      type: spec.type,
-      name,
-      device: spec.device,
-      inputs,
-      controlInputs: (spec.controlInputs ?? []).map((c, i) => this.opName(c, `controlInputs[${i}]`)),
-      attrs,
-    });
+    // Index loops, not map(): holes are errors (map skips them), and a sparse array claiming
+    // 2^32-1 elements fails at its first hole instead of being walked.
+    const specInputs = spec.inputs ?? [];
+    if (!Array.isArray(specInputs)) throw invalidArgument('inputs', 'an array of tensors (or arrays of tensors for list inputs)', specInputs);
+    const inputs: Array<string | string[]> = [];
+    for (let i = 0; i < specInputs.length; i++) {
+      const x = specInputs[i];
+      if (Array.isArray(x)) {
+        const list: string[] = [];
+        for (let j = 0; j < x.length; j++) list.push(this.tensorName(x[j], `inputs[${i}][${j}]`));
+        inputs.push(list);
+      } else {
+        inputs.push(this.tensorName(x, `inputs[${i}]`));
+      }
+    }
+    const specControls = spec.controlInputs ?? [];
+    if (!Array.isArray(specControls)) throw invalidArgument('controlInputs', 'an array of operations', specControls);
+    const controlInputs: string[] = [];
+    for (let i = 0; i < specControls.length; i++) controlInputs.push(this.opName(specControls[i], `controlInputs[${i}]`));
+    const created = this.native.addOperation({ type: spec.type, name, device: spec.device, inputs, controlInputs, attrs });
     return new Operation(this, created);
   }
 
@@ -498,8 +524,7 @@ function convertAttr(attrDef: OpDef_AttrDef, value: unknown, all: Record<string,
         return toDType(v, p);
       case 'shape':
         if (v === null) return null;
-        if (!Array.isArray(v) || !v.every((d) => Number.isInteger(d) && d >= -1)) throw invalidArgument(p, 'a shape (array of integers, -1 = unknown) or null (unknown rank)', v);
-        return v;
+        return checkShape(p, v, true);
       case 'tensor': {
         const dt = isDType(all.dtype) ? (all.dtype as DType) : undefined;
         return Tensor.from(v as TensorLike, dt, p).toRaw();
@@ -516,7 +541,11 @@ function convertAttr(attrDef: OpDef_AttrDef, value: unknown, all: Record<string,
     if (!Array.isArray(value)) throw invalidArgument(param, `an array for attr type ${type}`, value);
     const inner = list[1];
     if (inner === 'func') throw new ArgumentError(param, 'list(func) attrs need { proto: AttrValue }');
-    return { name, kind: type, value: value.map((v, i) => one(inner, v, `${param}[${i}]`)) };
+    // An index loop: holes are errors (map() skips them), and a sparse array claiming 2^32-1
+    // elements fails at its first hole.
+    const out: unknown[] = [];
+    for (let i = 0; i < value.length; i++) out.push(one(inner, value[i], `${param}[${i}]`));
+    return { name, kind: type, value: out };
   }
   return { name, kind: type, value: one(type, value, param) };
 }

@@ -24,23 +24,51 @@ const utf8Decoder = new TextDecoder('utf-8');
 
 function elementCount(shape: readonly number[]): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
   return n;
 }
 
-function checkShape(param: string, shape: unknown): number[] {
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw invalidArgument(param, 'an array of non-negative integers', shape);
+/** TF's TensorShape holds at most this many dimensions; more aborts the process inside TF. */
+export const MAX_RANK = 254;
+const INT64_MAX = 2 ** 63;
+/** The largest `Tensor.alloc` (the addon's allocAligned limit, 1 TiB). */
+const MAX_ALLOC_BYTES = 2 ** 40;
+
+/**
+ * A tensor shape: at most {@link MAX_RANK} non-negative integer dimensions (`-1` too when
+ * `partial`, for an unknown dimension) whose running product of known dimensions fits in int64
+ * (TF multiplies them in order and aborts on overflow, even when a later dimension is 0). The
+ * rank is checked first and the dimensions by index, so a sparse array claiming 2^32-1
+ * dimensions fails at once, and holes are not dimensions.
+ */
+export function checkShape(param: string, shape: unknown, partial = false): number[] {
+  const expected = partial
+    ? 'a shape (array of integers >= -1, -1 = unknown) or null (unknown rank)'
+    : 'an array of non-negative integers';
+  if (!Array.isArray(shape)) throw invalidArgument(param, expected, shape);
+  if (shape.length > MAX_RANK) throw invalidArgument(param, `${expected} of rank at most ${MAX_RANK} (TensorFlow's maximum)`, shape);
+  let known = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const d: unknown = shape[i];
+    if (!Number.isInteger(d) || (d as number) < (partial ? -1 : 0)) {
+      throw invalidArgument(`${param}[${i}]`, partial ? 'an integer >= -1' : 'a non-negative integer', i in shape ? d : undefined);
+    }
+    if ((d as number) >= 0) {
+      known *= d as number;
+      if (known >= INT64_MAX) {
+        throw new ArgumentError(param, `Expected ${expected} for ${param} but the product of its dimensions overflows int64 at dimension ${i} ([${shape.slice(0, i + 1)}${i + 1 < shape.length ? ', ...' : ''}])`);
+      }
+    }
   }
   return shape as number[];
 }
 
-function inferDType(x: unknown): DType {
+function inferDType(x: unknown, param: string): DType {
   if (typeof x === 'number') return 'float32';
   if (typeof x === 'bigint') return 'int64';
   if (typeof x === 'boolean') return 'bool';
   if (typeof x === 'string' || x instanceof Uint8Array) return 'string';
-  throw invalidArgument('value', 'a number, bigint, boolean or string', x);
+  throw invalidArgument(param, 'a number, bigint, boolean or string', x);
 }
 
 function typedArrayDType(a: TypedArray): DType {
@@ -56,14 +84,22 @@ function typedArrayDType(a: TypedArray): DType {
   return 'uint64';
 }
 
-/** Shape and flat values of nested arrays; ragged input is an error naming the position. */
+/**
+ * Shape and flat values of nested arrays; ragged input is an error naming the position. Nesting
+ * deeper than {@link MAX_RANK} (TF's maximum rank) is an error, which also stops a self-containing
+ * array; holes are errors too (`[1, , 3]` has no second value).
+ */
 function flatten(value: unknown, param: string): { shape: number[]; flat: unknown[] } {
   const shape: number[] = [];
   let probe: unknown = value;
   while (Array.isArray(probe)) {
+    if (shape.length === MAX_RANK) {
+      throw invalidArgument(param, `nested arrays at most ${MAX_RANK} deep (TensorFlow's maximum rank; a self-containing array never ends)`, value);
+    }
     shape.push(probe.length);
     probe = probe[0];
   }
+  checkShape(param, shape);
   const flat: unknown[] = [];
   const walk = (v: unknown, depth: number, where: string): void => {
     if (depth === shape.length) {
@@ -74,7 +110,10 @@ function flatten(value: unknown, param: string): { shape: number[]; flat: unknow
     if (!Array.isArray(v) || v.length !== shape[depth]) {
       throw new ArgumentError(param, `Ragged nested array for ${param}: expected ${shape[depth]} elements at ${where || 'the top level'} but received ${Array.isArray(v) ? v.length : 'a scalar'}`);
     }
-    v.forEach((e, i) => walk(e, depth + 1, `${where}[${i}]`));
+    for (let i = 0; i < v.length; i++) {
+      if (!(i in v)) throw invalidArgument(`${param}${where}[${i}]`, 'a value (the array has a hole here)', undefined);
+      walk(v[i], depth + 1, `${where}[${i}]`);
+    }
   };
   walk(value, 0, '');
   return { shape, flat };
@@ -137,7 +176,10 @@ export class Tensor {
       const dt = checkDType(`${param}.dtype`, spec.dtype ?? dtype);
       const shape = checkShape(`${param}.shape`, spec.shape);
       const n = elementCount(shape);
+      const dataLength = (spec.data as ArrayLike<unknown> | null | undefined)?.length;
+      if (typeof dataLength !== 'number') throw invalidArgument(`${param}.data`, 'a TypedArray or an array of values', spec.data);
       if (dt === 'string') {
+        if (dataLength !== n) throw new ArgumentError(`${param}.data`, `${param}.data has ${dataLength} elements but shape [${shape}] needs ${n}`);
         const arr = Array.from(spec.data as ArrayLike<string | Uint8Array>);
         if (arr.length !== n) throw new ArgumentError(`${param}.data`, `${param}.data has ${arr.length} elements but shape [${shape}] needs ${n}`);
         return new Tensor(dt, shape, arr.map((s, i) => toBytes(s, `${param}.data[${i}]`)));
@@ -148,7 +190,8 @@ export class Tensor {
       let data: TypedArray;
       if (ArrayBuffer.isView(spec.data) && spec.data instanceof Ctor) data = spec.data as TypedArray;
       else if (ArrayBuffer.isView(spec.data) && !(spec.data instanceof DataView)) throw invalidArgument(`${param}.data`, `a ${Ctor.name} for dtype ${dt}`, spec.data);
-      else data = fillTyped(dt, Array.from(spec.data), `${param}.data`);
+      else if (dataLength !== want) throw new ArgumentError(`${param}.data`, `${param}.data has ${dataLength} elements but shape [${shape}] and dtype ${dt} need ${want}`);
+      else data = fillTyped(dt, spec.data, `${param}.data`);
       if (data.length !== want) throw new ArgumentError(`${param}.data`, `${param}.data has ${data.length} elements but shape [${shape}] and dtype ${dt} need ${want}`);
       return new Tensor(dt, shape, data);
     }
@@ -158,10 +201,13 @@ export class Tensor {
       const Ctor = ARRAY_TYPES[dt];
       if (!Ctor) throw invalidArgument('dtype', 'a dtype with JS values', dt);
       const data = value instanceof Ctor ? (value as TypedArray) : fillTyped(dt, Array.from(value as ArrayLike<number>), param);
+      if (data.length % lanes(dt) !== 0) {
+        throw invalidArgument(param, `an even number of elements for dtype ${dt} (real and imaginary parts)`, value);
+      }
       return new Tensor(dt, [data.length / lanes(dt)], data);
     }
     const { shape, flat } = Array.isArray(value) ? flatten(value, param) : { shape: [], flat: [value] };
-    const dt = dtype ?? (flat.length ? inferDType(flat[0]) : 'float32');
+    const dt = dtype ?? (flat.length ? inferDType(flat[0], Array.isArray(value) ? `${param}[0]` : param) : 'float32');
     if (dt === 'string') return new Tensor(dt, shape, flat.map((s, i) => toBytes(s, `${param}[${i}]`)));
     if (lanes(dt) !== 1) throw invalidArgument('dtype', 'a real dtype for nested arrays (complex needs { dtype, shape, data })', dt);
     return new Tensor(dt, shape, fillTyped(dt, flat, param));
@@ -177,6 +223,9 @@ export class Tensor {
     const Ctor = ARRAY_TYPES[dtype];
     if (!Ctor) throw invalidArgument('dtype', 'a numeric or bool dtype', dtype);
     const n = elementCount(shape) * lanes(dtype);
+    if (n * Ctor.BYTES_PER_ELEMENT > MAX_ALLOC_BYTES) {
+      throw new ArgumentError('shape', `Tensor.alloc: shape [${shape}] of ${dtype} needs ${n * Ctor.BYTES_PER_ELEMENT} bytes, more than the ${MAX_ALLOC_BYTES} allowed`);
+    }
     const buffer = native().allocAligned(n * Ctor.BYTES_PER_ELEMENT);
     const t = new Tensor(dtype, shape, new Ctor(buffer, 0, n));
     t.feedHandle = undefined; // made on first feed
@@ -254,6 +303,7 @@ export class Tensor {
 
   /** The values as nested arrays following the shape. */
   toArray(): NestedArray<number | bigint | boolean | string> {
+    this.checkAlive();
     const flat: Array<number | bigint | boolean | string> = this.dtype === 'string'
       ? (this.data as string[])
       : this.dtype === 'bool'
