@@ -20,7 +20,7 @@ import { create } from '@bufbuild/protobuf';
 import { CheckpointStateSchema, type CheckpointState } from '../proto/gen/tensorflow/python/training/checkpoint_state_pb';
 import { SaverDef_CheckpointFormatVersion } from '../proto/gen/tensorflow/core/protobuf/saver_pb';
 import { parseText, printText, TextFormatError } from '../proto/text-format';
-import { RuntimeError, ValueError, invalidArgument } from '../core/errors';
+import { DataLossError, RuntimeError, ValueError, invalidArgument } from '../core/errors';
 import * as logging from './logging';
 import {
   atomicWriteFile, atomicWriteFileSync, errnoOf, ioError, matchingFiles, matchingFilesSync,
@@ -127,12 +127,25 @@ export function updateCheckpointStateSync(saveDir: string, modelCheckpointPath: 
 }
 
 // Parses the file's text as Python's get_checkpoint_state does after reading it.
-function stateFromText(checkpointDir: string, file: string, text: string): CheckpointState | null {
+/** How {@link getCheckpointState} treats a state file that exists but cannot be read or parsed. */
+export interface ReadStateOptions {
+  /**
+   * Throw (DataLossError for a parse error, the I/O error otherwise) instead of Python's WARN and
+   * null. The chief's restore uses it: a fresh start would overwrite the damaged file and stop
+   * tracking the checkpoints it listed. Default false (Python's behaviour).
+   */
+  strict?: boolean;
+}
+
+const STRICT_ADVICE = 'A fresh start would overwrite it and stop tracking the checkpoints it lists: repair it, or move it away to start from scratch.';
+
+function stateFromText(checkpointDir: string, file: string, text: string, strict = false): CheckpointState | null {
   let state: CheckpointState;
   try {
     state = parseText(CheckpointStateSchema, text, { file });
   } catch (e) {
     if (!(e instanceof TextFormatError)) throw e;
+    if (strict) throw new DataLossError(`The checkpoint state file ${file} cannot be parsed (${e.line}:${e.column}: ${e.reason}). ${STRICT_ADVICE}`);
     logging.warning(`ParseError: ${e.line}:${e.column} : ${e.reason}`);
     logging.warning(`${file}: Checkpoint ignored`);
     return null;
@@ -143,8 +156,12 @@ function stateFromText(checkpointDir: string, file: string, text: string): Check
   return state;
 }
 
-function unreadable(file: string, err: unknown): null {
+function unreadable(file: string, err: unknown, strict = false): null {
   const e = ioError(err, file);
+  if (strict) {
+    e.message = `The checkpoint state file ${file} cannot be read (${e.message}). ${STRICT_ADVICE}`;
+    throw e;
+  }
   logging.warning(`${e.name}: ${e.message}`);
   logging.warning(`${file}: Checkpoint ignored`);
   return null;
@@ -159,16 +176,18 @@ const MISSING = new Set(['ENOENT', 'ENOTDIR']);
  * Throws `ValueError("Invalid checkpoint state loaded from <dir>")` when the file parses but names
  * no model checkpoint path.
  */
-export async function getCheckpointState(checkpointDir: string, latestFilename?: string | null): Promise<CheckpointState | null> {
+export async function getCheckpointState(
+  checkpointDir: string, latestFilename?: string | null, opts: ReadStateOptions = {},
+): Promise<CheckpointState | null> {
   checkString('checkpointDir', checkpointDir);
   const file = stateFilename(checkpointDir, latestFilename);
   let text: string;
   try {
     text = await fsp.readFile(file, 'utf8');
   } catch (e) {
-    return MISSING.has(errnoOf(e) ?? '') ? null : unreadable(file, e);
+    return MISSING.has(errnoOf(e) ?? '') ? null : unreadable(file, e, opts.strict);
   }
-  return stateFromText(checkpointDir, file, text);
+  return stateFromText(checkpointDir, file, text, opts.strict);
 }
 
 /** Sync {@link getCheckpointState}. */

@@ -144,16 +144,18 @@ export class SessionManager {
         await this.restoreAndRunSavedModelInitializers(session, saver, checkpointFilenameWithPath);
         return { session, restored: true };
       }
+      // Strict: a state file that exists but cannot be parsed stops here (Python ignores it, starts
+      // from scratch and overwrites it: SPEC-MTS §12.21).
       // Python counts the sleeps; the clock counts too, or a wait of 0 s between tries never ends.
       let waited = 0;
       const start = Date.now();
-      let ckpt = await getCheckpointState(checkpointDir!);
+      let ckpt = await getCheckpointState(checkpointDir!, null, { strict: true });
       while (!ckpt || !ckpt.modelCheckpointPath) {
         if (!(waitForCheckpoint && Math.max(waited, (Date.now() - start) / 1000) < maxWaitSecs)) return { session, restored: false };
         logging.info('Waiting for checkpoint to be available.');
         await sleep(this.recoveryWaitSecs);
         waited += this.recoveryWaitSecs;
-        ckpt = await getCheckpointState(checkpointDir!);
+        ckpt = await getCheckpointState(checkpointDir!, null, { strict: true });
       }
       await this.restoreAndRunSavedModelInitializers(session, saver, ckpt.modelCheckpointPath);
       await saver.recoverLastCheckpoints(ckpt.allModelCheckpointPaths);

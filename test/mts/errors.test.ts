@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, DeadlineExceededError, RuntimeError, ValueError } from '../../lib/core/errors';
+import { ArgumentError, DataLossError, DeadlineExceededError, FailedPreconditionError, RuntimeError, ValueError } from '../../lib/core/errors';
 import { Graph } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
 import { MonitoredTrainingSession } from '../../lib/train/monitored-training-session';
@@ -300,6 +300,28 @@ describe('validation errors of MonitoredTrainingSession (SPEC-MTS §1)', () => {
     const dir = tmpDir();
     fs.writeFileSync(path.join(dir, 'checkpoint'), `model_checkpoint_path: "${dir}/model.ckpt-7"\n`);
     await expectRejects(quietly(() => MonitoredTrainingSession({ graph: graph(), checkpointDir: dir })), ValueError, `The passed save_path is not a valid checkpoint: ${dir}/model.ckpt-7`);
+  });
+
+  // Python ignores an unparseable state file (§12.21): the chief starts from step 0 and overwrites
+  // it, and the checkpoints it listed are no longer tracked. Ours refuses and writes nothing.
+  it('an unparseable or unreadable state file: the chief refuses to start from scratch, and writes no checkpoint', async () => {
+    const fixture = path.resolve(__dirname, '..', 'fixtures', 'linear', 'ckpt');
+    for (const damage of ['garbage', 'directory'] as const) {
+      const dir = tmpDir();
+      for (const f of fs.readdirSync(fixture).filter((f) => f !== 'checkpoint')) fs.copyFileSync(path.join(fixture, f), path.join(dir, f));
+      const state = path.join(dir, 'checkpoint');
+      if (damage === 'garbage') fs.writeFileSync(state, 'model_checkpoint_path: "model.ckpt-3"\ngarbage {{{');
+      else fs.mkdirSync(state);
+      const before = fs.readdirSync(dir).sort();
+      const e = await quietly(() => MonitoredTrainingSession({ graph: graph(), checkpointDir: dir })).then(() => null, (x) => x);
+      expect(e, damage).toBeInstanceOf(damage === 'garbage' ? DataLossError : FailedPreconditionError);
+      expect(e.message).toContain(`The checkpoint state file ${state} cannot be ${damage === 'garbage' ? 'parsed' : 'read'}`);
+      expect(e.message).toContain('move it away to start from scratch');
+      // The summary hooks' events file is opened in begin(), before the session (as Python does);
+      // no checkpoint file is written.
+      expect(fs.readdirSync(dir).filter((f) => !f.startsWith('events.out.tfevents.')).sort()).toEqual(before);
+      if (damage === 'garbage') expect(fs.readFileSync(state, 'utf8')).toBe('model_checkpoint_path: "model.ckpt-3"\ngarbage {{{');
+    }
   });
 
   it('a state file without model_checkpoint_path: ValueError (§12.21)', async () => {
