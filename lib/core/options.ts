@@ -17,6 +17,24 @@ export function checkOptionNames(opts: object, known: readonly string[], owner: 
   }
 }
 
+/**
+ * An options object (undefined is the default `{}`) whose keys are all in `known`; throws an
+ * ArgumentError naming `param` when it is not an object, or the unknown key.
+ */
+export function checkOptionsObject<T extends object>(opts: unknown, param: string, known: readonly string[], owner: string): T {
+  if (opts === undefined) return {} as T;
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw invalidArgument(param, 'an options object', opts);
+  checkOptionNames(opts, known, owner);
+  return opts as T;
+}
+
+/** A boolean (no truthiness: `'false'` is not false); `undefined` too when `optional`. */
+export function checkBoolean(value: unknown, param: string, opts: { optional?: boolean } = {}): boolean | undefined {
+  if (value === undefined && opts.optional) return undefined;
+  if (typeof value !== 'boolean') throw invalidArgument(param, 'a boolean', value);
+  return value;
+}
+
 /** A path parameter: a string without NUL characters (empty allowed only when `allowEmpty`). */
 export function checkPath(value: unknown, param: string, opts: { allowEmpty?: boolean } = {}): string {
   if (typeof value !== 'string') throw invalidArgument(param, 'a path (a string)', value);

@@ -21,12 +21,6 @@ export function checkHookOptions<T extends object, K extends keyof T & string>(
   checkOptionNames(opts, known, owner);
 }
 
-/** A boolean option (no truthiness: `'false'` is not false). */
-export function checkBoolean(value: unknown, param: string): boolean {
-  if (typeof value !== 'boolean') throw invalidArgument(param, 'a boolean', value);
-  return value;
-}
-
 /** A `graph` option: a Graph, or null/undefined for "the session's". */
 export function checkGraphOption(value: unknown, param = 'graph'): Graph | null {
   if (value === null || value === undefined) return null;

@@ -47,10 +47,10 @@ import { hasPathComponents, isDirectory, pyBasename, pyDirname } from './saver/f
 import { writeMetaGraph, type MetaGraphOptions } from './saver/meta-graph';
 import {
   EXPORT_META_GRAPH_OPTION_NAMES, FROM_GRAPH_OPTION_NAMES, FROM_PROTO_OPTION_NAMES, SAVE_OPTION_NAMES, SAVER_OPTION_NAMES,
-  checkBoolean, checkOptionsObject, checkSaveOptions, checkSaverOptions, decodeSaverDefBytes,
+  checkSaveOptions, checkSaverOptions, decodeSaverDefBytes,
 } from './saver/options';
 import { prefixFiles, removePartialSave } from './saver/partial-save';
-import { checkPath } from '../core/options';
+import { checkBoolean, checkOptionsObject, checkPath } from '../core/options';
 
 /** What a Saver needs of a session: Python's `sess.run`, and the graph for the `.meta` file. */
 export interface SaverSession {
@@ -577,7 +577,7 @@ export class Saver {
     checkPath(filename, 'filename');
     opts = checkOptionsObject<MetaGraphOptions & { graph?: Graph }>(opts, 'opts', EXPORT_META_GRAPH_OPTION_NAMES, 'Saver.exportMetaGraph');
     if (opts.graph != null && !(opts.graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', opts.graph);
-    checkBoolean(opts.stripDefaultAttrs, 'stripDefaultAttrs');
+    checkBoolean(opts.stripDefaultAttrs, 'stripDefaultAttrs', { optional: true });
     const graph = opts.graph ?? this.graph;
     if (!graph) throw new ArgumentError('graph', 'exportMetaGraph needs a graph: the Saver has none, pass { graph }.');
     await writeMetaGraph(filename, graph, this.saverDef, { stripDefaultAttrs: opts.stripDefaultAttrs });

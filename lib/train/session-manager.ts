@@ -18,7 +18,7 @@
  */
 import { DeadlineExceededError, FailedPreconditionError, RuntimeError, ValueError, invalidArgument } from '../core/errors';
 import { Graph, Operation, Output, type OpRef, type TensorRef } from '../core/graph';
-import { checkOptionNames, checkPath } from '../core/options';
+import { checkOptionNames, checkOptionsObject, checkPath } from '../core/options';
 import { Session, type RunOptionsInit, type SessionOptions } from '../core/session';
 import type { Tensor } from '../core/tensor';
 import { getCheckpointState } from './checkpoint-state';
@@ -65,11 +65,6 @@ const MANAGER_OPTIONS = [
 ] satisfies Array<keyof SessionManagerOptions>;
 const RESTORE_OPTIONS = ['saver', 'checkpointDir', 'checkpointFilenameWithPath', 'waitForCheckpoint', 'maxWaitSecs', 'config'] satisfies Array<keyof RestoreOptions>;
 const PREPARE_OPTIONS = [...RESTORE_OPTIONS, 'initOp', 'initFeedDict', 'initFn'] satisfies Array<keyof PrepareSessionOptions>;
-
-function checkOptions(opts: unknown, known: readonly string[], owner: string): void {
-  if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
-  checkOptionNames(opts, known, owner);
-}
 
 function isOpRef(x: unknown): boolean {
   return (typeof x === 'string' && x !== '') || x instanceof Operation || x instanceof Output;
@@ -181,7 +176,7 @@ export class SessionManager {
    */
   async prepareSession(master: string, opts: PrepareSessionOptions = {}): Promise<Session> {
     checkMaster(master);
-    checkOptions(opts, PREPARE_OPTIONS, 'prepareSession');
+    checkOptionsObject(opts, 'options', PREPARE_OPTIONS, 'prepareSession');
     if (opts.initOp !== undefined && opts.initOp !== null && !isOpRef(opts.initOp)) throw invalidArgument('initOp', 'an operation (a name, an Operation or an Output) or null', opts.initOp);
     const { initOp = null, initFeedDict = null, initFn = null } = opts;
     if (initFn !== null && typeof initFn !== 'function') throw invalidArgument('initFn', 'a function', initFn);
@@ -217,7 +212,7 @@ export class SessionManager {
    */
   async recoverSession(master: string, opts: RestoreOptions = {}): Promise<{ session: Session; restored: boolean }> {
     checkMaster(master);
-    checkOptions(opts, RESTORE_OPTIONS, 'recoverSession');
+    checkOptionsObject(opts, 'options', RESTORE_OPTIONS, 'recoverSession');
     const { session, restored } = await this.restoreCheckpoint(master, opts);
     const [localOk, localMsg] = await this.tryRunLocalInitOp(session);
     if (!restored) return { session, restored: false };
@@ -243,7 +238,7 @@ export class SessionManager {
    */
   async waitForSession(master: string, opts: WaitForSessionOptions = {}): Promise<Session> {
     checkMaster(master);
-    checkOptions(opts, ['config', 'maxWaitSecs'] satisfies Array<keyof WaitForSessionOptions>, 'waitForSession');
+    checkOptionsObject(opts, 'options', ['config', 'maxWaitSecs'] satisfies Array<keyof WaitForSessionOptions>, 'waitForSession');
     const maxWaitSecs = opts.maxWaitSecs ?? Infinity;
     if (typeof maxWaitSecs !== 'number' || !(maxWaitSecs >= 0)) throw invalidArgument('maxWaitSecs', 'a non-negative number of seconds or null', opts.maxWaitSecs);
     const start = Date.now();

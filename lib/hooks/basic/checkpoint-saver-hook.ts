@@ -15,11 +15,11 @@ import * as logging from '../../train/logging';
 import { currentGraph } from '../../train/monitored-session';
 import { Saver } from '../../train/saver';
 import { pyJoin } from '../../train/saver/files';
-import { checkPath } from '../../core/options';
 import { Scaffold, saverFromCollectionItem } from '../../train/scaffold';
 import type { SessionLike } from '../../train/session-like';
 import { type Clock, SecondOrStepTimer } from '../second-or-step-timer';
-import { checkBoolean, checkGraphOption, checkHookOptions } from '../check';
+import { checkBoolean, checkPath } from '../../core/options';
+import { checkGraphOption, checkHookOptions } from '../check';
 import { SessionRunArgs, SessionRunHook, type SessionRunContext, type SessionRunValues } from '../session-run-hook';
 
 /**

@@ -7,7 +7,8 @@ import { canonicalTensorName, fetchName, isTensorLike } from '../../train/fetche
 import * as logging from '../../train/logging';
 import type { SessionLike } from '../../train/session-like';
 import { type Clock, type HookTimer, NeverTriggerTimer, SecondOrStepTimer } from '../second-or-step-timer';
-import { checkBoolean, checkHookOptions } from '../check';
+import { checkBoolean } from '../../core/options';
+import { checkHookOptions } from '../check';
 import { SessionRunArgs, SessionRunHook, type SessionRunContext, type SessionRunValues } from '../session-run-hook';
 
 type TensorRef = string | { readonly name: string };

@@ -20,7 +20,8 @@ import * as logging from '../../train/logging';
 import { currentGraph } from '../../train/monitored-session';
 import { type Clock, SecondOrStepTimer } from '../second-or-step-timer';
 import { checkPath } from '../../core/options';
-import { checkBoolean, checkGraphOption, checkHookOptions } from '../check';
+import { checkBoolean } from '../../core/options';
+import { checkGraphOption, checkHookOptions } from '../check';
 import { SessionRunArgs, SessionRunHook, type SessionRunContext, type SessionRunValues } from '../session-run-hook';
 
 /** RunOptions.TraceLevel.FULL_TRACE. */

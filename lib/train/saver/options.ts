@@ -8,7 +8,7 @@ import type { SaverDef } from '../../proto/gen/tensorflow/core/protobuf/saver_pb
 import { SaverDefSchema } from '../../proto/gen/tensorflow/core/protobuf/saver_pb';
 import { ProtoDecodeError, decodeBinary } from '../../proto/binary';
 import { ArgumentError, invalidArgument } from '../../core/errors';
-import { checkNumber, checkOptionNames, checkPath } from '../../core/options';
+import { checkBoolean, checkNumber, checkPath } from '../../core/options';
 import type { SaveOptions, SaverOptions } from '../saver';
 import type { MetaGraphOptions } from './meta-graph';
 
@@ -31,23 +31,10 @@ export const FROM_GRAPH_OPTION_NAMES = SAVER_OPTION_NAMES.filter((n) => n !== 'g
 
 export const FROM_PROTO_OPTION_NAMES = ['importScope', 'graph'] as const;
 
-/** An options object (undefined is the default `{}`); throws an ArgumentError naming `param` otherwise. */
-export function checkOptionsObject<T extends object>(opts: unknown, param: string, known: readonly string[], owner: string): T {
-  if (opts === undefined) return {} as T;
-  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw invalidArgument(param, 'an options object', opts);
-  checkOptionNames(opts, known, owner);
-  return opts as T;
-}
-
-/** An optional boolean option: undefined (the default) or a boolean. */
-export function checkBoolean(value: unknown, param: string): void {
-  if (value !== undefined && typeof value !== 'boolean') throw invalidArgument(param, 'a boolean', value);
-}
-
 /** The Saver constructor's option types (the checks the constructor itself does are not repeated). */
 export function checkSaverOptions(opts: SaverOptions): void {
   for (const b of ['reshape', 'sharded', 'restoreSequentially', 'deferBuild', 'allowEmpty', 'padStepNumber', 'saveRelativePaths'] as const) {
-    checkBoolean(opts[b], b);
+    checkBoolean(opts[b], b, { optional: true });
   }
   if (opts.name != null && typeof opts.name !== 'string') throw invalidArgument('name', 'a name scope string or null', opts.name);
   if (opts.filename != null) checkPath(opts.filename, 'filename');
@@ -80,6 +67,6 @@ export function checkSaveOptions(opts: SaveOptions): { latestFilename: string; m
   if (typeof metaGraphSuffix !== 'string' || metaGraphSuffix === '' || metaGraphSuffix.includes('/') || metaGraphSuffix.includes('\0')) {
     throw invalidArgument('metaGraphSuffix', 'a non-empty file name suffix (no "/" or NUL)', opts.metaGraphSuffix);
   }
-  for (const b of ['writeMetaGraph', 'writeState', 'stripDefaultAttrs'] as const) checkBoolean(opts[b], b);
+  for (const b of ['writeMetaGraph', 'writeState', 'stripDefaultAttrs'] as const) checkBoolean(opts[b], b, { optional: true });
   return { latestFilename, metaGraphSuffix };
 }
