@@ -60,6 +60,32 @@ export interface PrepareSessionOptions extends RestoreOptions {
   initFn?: ((session: Session) => void | Promise<void>) | null;
 }
 
+/** Seconds between the "still waiting" lines of {@link whileWaiting}. */
+const WAIT_LOG_SECS = 10;
+
+/**
+ * Logs a warning every WAIT_LOG_SECS while `work` (runs against a remote master) is pending. TF's
+ * master makes a session only once every task of the cluster answered, and waits for that without
+ * a limit; it says so only in its own log ("CreateSession still waiting for response from
+ * worker"), which Python shows and this package hides by default (TF_CPP_MIN_LOG_LEVEL=2). Without
+ * this, a worker whose ps is unreachable would hang silently.
+ */
+async function whileWaiting<T>(master: string, work: Promise<T>): Promise<T> {
+  if (!master) return work;
+  const start = Date.now();
+  const timer = setInterval(() => {
+    logging.warning(`Still waiting for ${master} after ${Math.round((Date.now() - start) / 1000)} s: TF's master makes a session only once `
+      + 'every task of the cluster answers, and waits for that without a limit. Check that every ps and worker address is reachable '
+      + '(TF_CPP_MIN_LOG_LEVEL=0 shows which task TF is waiting for).');
+  }, WAIT_LOG_SECS * 1000);
+  timer.unref();
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 const MANAGER_OPTIONS = [
   'graph', 'localInitOp', 'readyOp', 'readyForLocalInitOp', 'recoveryWaitSecs', 'localInitRunOptions', 'localInitFeedDict',
 ] satisfies Array<keyof SessionManagerOptions>;
@@ -176,6 +202,10 @@ export class SessionManager {
    */
   async prepareSession(master: string, opts: PrepareSessionOptions = {}): Promise<Session> {
     checkMaster(master);
+    return whileWaiting(master, this.prepareSessionNow(master, opts));
+  }
+
+  private async prepareSessionNow(master: string, opts: PrepareSessionOptions): Promise<Session> {
     checkOptionsObject(opts, 'options', PREPARE_OPTIONS, 'prepareSession');
     if (opts.initOp !== undefined && opts.initOp !== null && !isOpRef(opts.initOp)) throw invalidArgument('initOp', 'an operation (a name, an Operation or an Output) or null', opts.initOp);
     const { initOp = null, initFeedDict = null, initFn = null } = opts;
@@ -246,12 +276,12 @@ export class SessionManager {
     for (;;) {
       const session = this.newSession(master, opts.config);
       let readyMsg: string | null = null;
-      const [localOk, localMsg] = await this.tryRunLocalInitOp(session).catch(async (e) => {
+      const [localOk, localMsg] = await whileWaiting(master, this.tryRunLocalInitOp(session)).catch(async (e) => {
         await session.close().catch(() => {});
         throw e;
       });
       if (localOk) {
-        const [ready, msg] = await this.modelReady(session).catch(async (e) => {
+        const [ready, msg] = await whileWaiting(master, this.modelReady(session)).catch(async (e) => {
           await session.close().catch(() => {});
           throw e;
         });
