@@ -119,17 +119,36 @@ function flatten(value: unknown, param: string): { shape: number[]; flat: unknow
   return { shape, flat };
 }
 
+// Integer dtypes' ranges: a typed array would wrap a value outside them silently (2**31 in an
+// int32 becomes -2**31, 2n**70n in an int64 becomes 0). Non-integers are truncated, as numpy does
+// for a feed; NaN and ±Infinity have no integer value and are refused.
+const INT_RANGE: Partial<Record<DType, readonly [number, number]>> = {
+  int8: [-(2 ** 7), 2 ** 7 - 1], int16: [-(2 ** 15), 2 ** 15 - 1], int32: [-(2 ** 31), 2 ** 31 - 1],
+  uint8: [0, 2 ** 8 - 1], uint16: [0, 2 ** 16 - 1], uint32: [0, 2 ** 32 - 1],
+  qint8: [-(2 ** 7), 2 ** 7 - 1], quint8: [0, 2 ** 8 - 1], qint16: [-(2 ** 15), 2 ** 15 - 1], quint16: [0, 2 ** 16 - 1], qint32: [-(2 ** 31), 2 ** 31 - 1],
+};
+const BIG_RANGE: Partial<Record<DType, readonly [bigint, bigint]>> = {
+  int64: [-(2n ** 63n), 2n ** 63n - 1n], uint64: [0n, 2n ** 64n - 1n],
+};
+
 function fillTyped(dtype: DType, flat: ArrayLike<unknown>, param: string): TypedArray {
   const Ctor = ARRAY_TYPES[dtype];
   if (!Ctor) throw invalidArgument(param, 'a numeric, bool or string dtype', dtype);
   const out = new Ctor(flat.length);
-  const big = dtype === 'int64' || dtype === 'uint64';
+  const bigRange = BIG_RANGE[dtype];
+  const intRange = INT_RANGE[dtype];
   for (let i = 0; i < flat.length; i++) {
     const v = flat[i];
-    if (big) {
-      if (typeof v === 'bigint') (out as BigInt64Array)[i] = v;
-      else if (typeof v === 'number' && Number.isInteger(v)) (out as BigInt64Array)[i] = BigInt(v);
-      else throw invalidArgument(`${param}[${i}]`, `an integer for dtype ${dtype}`, v);
+    if (bigRange) {
+      const b = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : null;
+      if (b === null || b < bigRange[0] || b > bigRange[1]) throw invalidArgument(`${param}[${i}]`, `an integer in ${dtype}'s range`, v);
+      (out as BigInt64Array)[i] = b;
+    } else if (intRange && (typeof v === 'number' || typeof v === 'bigint')) {
+      const n = typeof v === 'bigint' ? Number(v) : Math.trunc(v);
+      if (!(n >= intRange[0] && n <= intRange[1])) throw invalidArgument(`${param}[${i}]`, `a number in ${dtype}'s range [${intRange[0]}, ${intRange[1]}]`, v);
+      (out as Int32Array)[i] = n;
+    } else if (dtype === 'bool' && (typeof v === 'number' || typeof v === 'bigint')) {
+      (out as Uint8Array)[i] = v ? 1 : 0; // TF's bool is one byte holding 0 or 1 (NaN and 0 are false)
     } else if (typeof v === 'number') {
       (out as Float64Array)[i] = v;
     } else if (typeof v === 'boolean') {

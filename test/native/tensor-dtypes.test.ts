@@ -4,6 +4,7 @@ import { Session } from '../../lib/core/session';
 import { Tensor } from '../../lib/core/tensor';
 import { ARRAY_TYPES, type DType } from '../../lib/core/dtypes';
 import { native } from '../../lib/native';
+import { ArgumentError } from '../../lib/core/errors';
 
 // One graph: a Placeholder → Identity pair per dtype, fetched back through TF.
 const graph = new Graph();
@@ -183,5 +184,26 @@ describe('A Tensor.alloc feed is one TF tensor reused by every run (feed handle)
     expect(() => s.runSync(plan, F, ['2'] as never, new Float32Array([3, 4]))).toThrow(/dimension 0 is not a number/);
     expect(() => s.runSync(plan, F, [2], new Float32Array([3]))).toThrow(/data has 4 bytes, shape and dtype need 8/);
     expect(() => s.runSync(plan, F, [2], new DataView(new ArrayBuffer(8)) as never)).toThrow(/numeric data must be a TypedArray/);
+  });
+});
+
+// A typed array wraps what does not fit its type: 2**31 in an int32 became -2**31 and 2n**70n in
+// an int64 became 0, silently, and a bool tensor could hold the byte 2.
+describe('Values that do not fit the dtype', () => {
+  it('are ArgumentErrors naming the element; truncation of fractions stays (numpy feeds do it)', () => {
+    const param = (f: () => unknown) => { try { f(); } catch (e) { expect(e).toBeInstanceOf(ArgumentError); return (e as ArgumentError).param; } return 'no error'; };
+    expect(param(() => Tensor.from([1, 2 ** 31], 'int32'))).toBe('value[1]');
+    expect(param(() => Tensor.from([-1], 'uint8'))).toBe('value[0]');
+    expect(param(() => Tensor.from([Number.NaN], 'int16'))).toBe('value[0]');
+    expect(param(() => Tensor.from([Infinity], 'uint32'))).toBe('value[0]');
+    expect(param(() => Tensor.from([2n ** 70n], 'int64'))).toBe('value[0]');
+    expect(param(() => Tensor.from([-1n], 'uint64'))).toBe('value[0]');
+    expect(param(() => Tensor.from({ dtype: 'int8', shape: [2], data: [1, 300] }))).toBe('value.data[1]');
+    // The limits themselves, and truncation toward zero.
+    expect(Array.from(Tensor.from([-(2 ** 31), 2 ** 31 - 1, 2.9, -2.9], 'int32').data as Int32Array)).toEqual([-(2 ** 31), 2 ** 31 - 1, 2, -2]);
+    expect(Array.from(Tensor.from([2n ** 64n - 1n], 'uint64').data as BigUint64Array)).toEqual([2n ** 64n - 1n]);
+    expect(Array.from(Tensor.from([2n ** 63n - 1n, -(2n ** 63n)], 'int64').data as BigInt64Array)).toEqual([2n ** 63n - 1n, -(2n ** 63n)]);
+    // A bool holds 0 or 1, whatever number it was given.
+    expect(Array.from(Tensor.from([0, 2, -1, 0.5], 'bool').data as Uint8Array)).toEqual([0, 1, 1, 1]);
   });
 });
