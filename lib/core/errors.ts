@@ -108,8 +108,12 @@ export class RuntimeError extends Error {
   constructor(message: string) { super(message); this.name = 'RuntimeError'; }
 }
 
-/** Raised when an object is used after `close()`/`dispose()`. */
-export class ClosedError extends Error {
+/**
+ * Raised when an object is used after `close()`/`dispose()`. A FailedPreconditionError (code 9),
+ * as the addon's own "Attempted to use a closed Session." that a run racing `close()` gets: one
+ * catch handles both, whichever side noticed first.
+ */
+export class ClosedError extends FailedPreconditionError {
   constructor(what: string) { super(`${what} is closed`); this.name = 'ClosedError'; }
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Graph } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
 import { Tensor } from '../../lib/core/tensor';
-import { ArgumentError, ClosedError, InvalidArgumentError, NotFoundError, TFError } from '../../lib/core/errors';
+import { ArgumentError, ClosedError, FailedPreconditionError, InvalidArgumentError, NotFoundError, TFError } from '../../lib/core/errors';
 
 function model() {
   const g = new Graph();
@@ -109,5 +109,20 @@ describe('bad input gives a typed error naming the problem', () => {
     expect(() => new Session({} as never)).toThrow(/Expected a Graph for graph/);
     expect(() => Tensor.from([1, 2], 'float128' as never)).toThrow(/for dtype/);
     expect(() => Tensor.from({ dtype: 'float32', shape: [3], data: new Float32Array(2) })).toThrow(/value\.data has 2 elements but shape \[3\]/);
+  });
+});
+
+describe('use after close', () => {
+  // A run that races close() gets the addon's FailedPreconditionError or the TS layer's
+  // ClosedError, depending on which side sees the close first: both are FailedPreconditionError.
+  it('ClosedError is a FailedPreconditionError with code 9, as the addon\'s own closed-session error', async () => {
+    const g = new Graph();
+    g.addOp({ type: 'Const', name: 'c', attrs: { dtype: 'float32', value: 1 } });
+    const s = new Session(g);
+    await s.close();
+    const e = (() => { try { s.runSync('c:0'); } catch (x) { return x; } return null; })();
+    expect(e).toBeInstanceOf(ClosedError);
+    expect(e).toBeInstanceOf(FailedPreconditionError);
+    expect((e as TFError).code).toBe(9);
   });
 });
