@@ -156,7 +156,7 @@ Napi::Value AllocAligned(const Napi::CallbackInfo& info) {
   size_t size = static_cast<size_t>(n);
   size_t rounded = (size + kAlignment - 1) / kAlignment * kAlignment;
   void* p = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
-  if (!p) throw Napi::Error::New(env, "allocAligned: out of memory");
+  if (!p) throw MakeError(env, TF_RESOURCE_EXHAUSTED, "allocAligned: out of memory (" + std::to_string(size) + " bytes)");
   std::memset(p, 0, rounded == 0 ? kAlignment : rounded);
   auto* b = new SharedBlock(p, size, nullptr);
   Register(b);

@@ -82,6 +82,8 @@ export class Operation {
   readonly graph: Graph;
   readonly name: string;
   constructor(graph: Graph, name: string) {
+    if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);
+    if (typeof name !== 'string' || name === '') throw invalidArgument('name', 'an operation name', name);
     this.graph = graph;
     this.name = name;
   }
@@ -110,6 +112,7 @@ export class Operation {
   }
   /** The attr as an AttrValue message. */
   attr(name: string): AttrValue {
+    if (typeof name !== 'string' || name === '') throw invalidArgument('name', 'an attribute name', name);
     return fromBinary(AttrValueSchema, this.graph.native.attrValue(this.name, name));
   }
   toString(): string {
@@ -243,7 +246,11 @@ export class Graph {
       throw invalidArgument('graphDef', 'a Uint8Array of a serialized GraphDef', graphDef);
     }
     checkGraphDefSupported(message, { file: opts.source });
-    const inputMap = Object.entries(opts.inputMap ?? {}).map(([key, dst]) => {
+    const prefix = opts.prefix ?? undefined;
+    if (prefix !== undefined && (typeof prefix !== 'string' || prefix.includes('\0'))) throw invalidArgument('prefix', 'a name scope (a string without NUL)', prefix);
+    const rawMap = opts.inputMap ?? {};
+    if (typeof rawMap !== 'object' || Array.isArray(rawMap)) throw invalidArgument('inputMap', "an object of tensor names ({ 'x:0': Output or name })", rawMap);
+    const inputMap = Object.entries(rawMap).map(([key, dst]) => {
       const m = /^(.+):(\d+)$/.exec(key);
       if ((m ? Number(m[2]) > INT32_MAX : key.includes(':')) || !key) {
         throw new ArgumentError(`inputMap['${key}']`, `Expected a tensor name like 'x:0' as a key of inputMap but received '${key}'`);
@@ -256,7 +263,7 @@ export class Graph {
     for (let i = 0; i < deps.length; i++) controlDependencies.push(this.opName(deps[i], `controlDependencies[${i}]`));
     let unused: string[];
     try {
-      unused = this.native.importGraphDef(bytes, { prefix: opts.prefix, inputMap, controlDependencies });
+      unused = this.native.importGraphDef(bytes, { prefix, inputMap, controlDependencies });
     } catch (e) {
       // TF's import errors (a node with a missing input, a bad attr, ...) name the file too.
       if (opts.source && e instanceof TFError) throw errorForCode(e.code, `${opts.source}: ${e.message}`);
@@ -359,6 +366,7 @@ export class Graph {
 
   /** A name not used yet: base, base_1, base_2, ... (Python's unique_name). */
   uniqueName(base: string): string {
+    if (typeof base !== 'string' || base === '') throw invalidArgument('base', 'an operation name', base);
     if (!this.native.hasOperation(base)) return base;
     for (let i = 1; ; i++) {
       const n = `${base}_${i}`;
@@ -375,7 +383,8 @@ export class Graph {
     if (typeof spec.type !== 'string' || !spec.type) throw invalidArgument('spec.type', 'an op type name', spec.type);
     const name = spec.name ?? this.uniqueName(spec.type.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase());
     this.checkNotFinalized(`adding operation '${name}' of type '${spec.type}'`);
-    if (typeof name !== 'string' || !name) throw invalidArgument('spec.name', 'a non-empty operation name', name);
+    // TF's C API takes C strings: a NUL would cut the name TF stores.
+    if (typeof name !== 'string' || !name || name.includes('\0')) throw invalidArgument('spec.name', 'a non-empty operation name without NUL', name);
     const def = opDef(spec.type);
     if (!def) {
       throw new NotFoundError(`Op type '${spec.type}' (for operation '${name}') is not registered in the loaded libtensorflow ${tfVersion()}.`);
@@ -492,7 +501,11 @@ function attrTypeOf(attrDef: OpDef_AttrDef): string {
 }
 
 function toDType(v: unknown, param: string): number {
-  if (typeof v === 'number') return v;
+  // A DataType enum value (what a GraphDef holds) is a small positive integer; 1.5 was taken as 1.
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v) || v <= 0 || v > 2 ** 31 - 1) throw invalidArgument(param, 'a dtype name or a DataType enum value', v);
+    return v;
+  }
   return dtypeToEnum(checkDType(param, v));
 }
 

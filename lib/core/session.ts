@@ -11,6 +11,7 @@
  * operation and yields null, as in Python.
  */
 import { ClosedError, InvalidArgumentError, invalidArgument } from './errors';
+import { checkOptionNames } from './options';
 import { Graph, Operation, Output } from './graph';
 import { Tensor, TensorLike } from './tensor';
 import { DType } from './dtypes';
@@ -201,6 +202,8 @@ export class Session {
 
   constructor(graph: Graph, opts: SessionOptions = {}) {
     if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);
+    if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object ({ target, config })', opts);
+    checkOptionNames(opts, ['target', 'config'] satisfies Array<keyof SessionOptions>, 'Session');
     const target = opts.target ?? '';
     if (typeof target !== 'string') throw invalidArgument('target', "a master string ('' or 'grpc://host:port')", target);
     const config = opts.config ? serializeConfigProto(opts.config, 'config') : null;
@@ -257,7 +260,9 @@ export class Session {
     return flat;
   }
 
-  private feedMeta(key: string | Output): FeedInfo {
+  private feedMeta(key: string | Output | Operation): FeedInfo {
+    // An Output of another graph must not find the cached entry of a same-named tensor of this one.
+    if ((key instanceof Output || key instanceof Operation) && key.graph !== this.graph) this.graph.tensorName(key, 'feeds');
     const cacheKey = typeof key === 'string' ? key : key.name;
     let m = this.feedInfo.get(cacheKey);
     if (!m) {

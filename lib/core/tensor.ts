@@ -71,7 +71,7 @@ function inferDType(x: unknown, param: string): DType {
   throw invalidArgument(param, 'a number, bigint, boolean or string', x);
 }
 
-function typedArrayDType(a: TypedArray): DType {
+function typedArrayDType(a: ArrayBufferView, param: string): DType {
   if (a instanceof Float32Array) return 'float32';
   if (a instanceof Float64Array) return 'float64';
   if (a instanceof Int32Array) return 'int32';
@@ -81,7 +81,9 @@ function typedArrayDType(a: TypedArray): DType {
   if (a instanceof Int16Array) return 'int16';
   if (a instanceof Uint16Array) return 'uint16';
   if (a instanceof Uint32Array) return 'uint32';
-  return 'uint64';
+  if (a instanceof BigUint64Array) return 'uint64';
+  if (a instanceof Uint8ClampedArray) return 'uint8';
+  throw invalidArgument(param, 'a TypedArray of a TF dtype (Float32Array, Int32Array, BigInt64Array, ...)', a);
 }
 
 /**
@@ -215,7 +217,7 @@ export class Tensor {
       return new Tensor(dt, shape, data);
     }
     if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-      const dt = dtype ?? typedArrayDType(value as TypedArray);
+      const dt = dtype ?? typedArrayDType(value, param);
       if (dt === 'string') return new Tensor('string', [], [value as Uint8Array]);
       const Ctor = ARRAY_TYPES[dt];
       if (!Ctor) throw invalidArgument('dtype', 'a dtype with JS values', dt);

@@ -15,6 +15,8 @@ import { ProtoDecodeError, decodeBinary, toBinaryDeterministic } from '../proto/
 import { printText } from '../proto/text-format';
 import { Graph } from '../core/graph';
 import { invalidArgument } from '../core/errors';
+import { ioError } from '../core/io-errors';
+import { checkPath } from '../core/options';
 import { GraphFormatError } from './errors';
 
 /** What writeGraph writes: a Graph (its GraphDef, without shapes, as Python), a GraphDef or MetaGraphDef message, or GraphDef bytes. */
@@ -42,8 +44,8 @@ export function serializeGraph(graphOrGraphDef: GraphLike, asText: boolean, para
 }
 
 function check(logdir: unknown, name: unknown, asText: unknown): void {
-  if (typeof logdir !== 'string' || !logdir) throw invalidArgument('logdir', 'a directory path', logdir);
-  if (typeof name !== 'string' || !name) throw invalidArgument('name', 'a file name', name);
+  checkPath(logdir, 'logdir');
+  checkPath(name, 'name');
   if (typeof asText !== 'boolean') throw invalidArgument('asText', 'a boolean', asText);
 }
 
@@ -82,9 +84,13 @@ export function atomicWriteSync(file: string, data: Uint8Array | string): void {
 export async function writeGraph(graphOrGraphDef: GraphLike, logdir: string, name: string, asText = true): Promise<string> {
   check(logdir, name, asText);
   const data = serializeGraph(graphOrGraphDef, asText);
-  await fsp.mkdir(logdir, { recursive: true });
   const file = path.join(logdir, name);
-  await atomicWrite(file, data);
+  try {
+    await fsp.mkdir(logdir, { recursive: true });
+    await atomicWrite(file, data);
+  } catch (e) {
+    throw ioError(e, file); // a typed error naming the file (a full disk was a bare ENOSPC)
+  }
   return file;
 }
 
@@ -92,8 +98,12 @@ export async function writeGraph(graphOrGraphDef: GraphLike, logdir: string, nam
 export function writeGraphSync(graphOrGraphDef: GraphLike, logdir: string, name: string, asText = true): string {
   check(logdir, name, asText);
   const data = serializeGraph(graphOrGraphDef, asText);
-  mkdirSync(logdir, { recursive: true });
   const file = path.join(logdir, name);
-  atomicWriteSync(file, data);
+  try {
+    mkdirSync(logdir, { recursive: true });
+    atomicWriteSync(file, data);
+  } catch (e) {
+    throw ioError(e, file);
+  }
   return file;
 }

@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import { Tensor } from '../core/tensor';
 import { dtypeFromEnum, type DType } from '../core/dtypes';
 import { ClosedError, DataLossError, OutOfRangeError, TFError, ValueError, errorForCode, invalidArgument } from '../core/errors';
+import { checkPath } from '../core/options';
 import { native, type NativeCheckpointReader } from '../native';
 import { latestCheckpointSync } from './checkpoint-state';
 
@@ -37,6 +38,7 @@ export class CheckpointReader {
 
   constructor(prefix: string) {
     if (typeof prefix !== 'string' || prefix === '') throw invalidArgument('prefix', 'a checkpoint prefix string', prefix);
+    checkPath(prefix, 'prefix'); // TF would read at the path cut at a NUL
     this.prefix = prefix;
     try {
       this.handle = new (native().NativeCheckpointReader)(prefix);

@@ -11,7 +11,7 @@
  * });
  * console.log(sess.stopReason); // 'hook-request'
  */
-import { ClosedError, OutOfRangeError, RuntimeError, ValueError, invalidArgument } from '../core/errors';
+import { ArgumentError, ClosedError, OutOfRangeError, RuntimeError, ValueError, invalidArgument } from '../core/errors';
 import { isThenable } from '../core/maybe-promise';
 import { checkOptionNames } from '../core/options';
 import { type SessionRunHookLike, checkHooks } from '../hooks/session-run-hook';
@@ -196,6 +196,11 @@ export abstract class MonitoredSessionBase {
   private externalClose: Promise<void> | null = null;
 
   protected constructor(init: MonitoredSessionInit) {
+    // `protected` binds TypeScript only: from JS, `new MonitoredSession(options)` made an object
+    // whose run() and close() failed with TypeErrors from deep inside.
+    if (init === null || typeof init !== 'object' || !(init.creator instanceof CoordinatedSessionCreator)) {
+      throw new ArgumentError('options', `Expected no direct construction: use \`await ${new.target.name}.create(options)\``);
+    }
     this.hookList = init.hooks;
     this.creator = init.creator;
     this.sess = init.sess;

@@ -7,11 +7,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, DataLossError, DeadlineExceededError, FailedPreconditionError, RuntimeError, ValueError } from '../../lib/core/errors';
+import { ArgumentError, DataLossError, DeadlineExceededError, FailedPreconditionError, RuntimeError, TFError, ValueError } from '../../lib/core/errors';
 import { Graph } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
 import { MonitoredTrainingSession } from '../../lib/train/monitored-training-session';
 import { MonitoredSession } from '../../lib/train/monitored-session';
+import { writeGraph } from '../../lib/graph-io/write-graph';
+import { CheckpointReader } from '../../lib/train/checkpoint-reader';
 import { ChiefSessionCreator, WorkerSessionCreator } from '../../lib/train/session-creators';
 import { SessionManager } from '../../lib/train/session-manager';
 import { Scaffold } from '../../lib/train/scaffold';
@@ -362,5 +364,25 @@ describe('validation errors of MonitoredTrainingSession (SPEC-MTS §1)', () => {
       expect(e, JSON.stringify(opts)).toBeInstanceOf(ArgumentError);
       expect(e.param, JSON.stringify(opts)).toBe(param);
     }
+  });
+});
+
+describe('direct construction and file errors', () => {
+  it('new MonitoredSession(...) from JS is an ArgumentError pointing at create()', () => {
+    const Ctor = MonitoredSession as unknown as new (o: unknown) => unknown;
+    expect(() => new Ctor({ graph: loadFixtureGraph('linear') })).toThrow(ArgumentError);
+    expect(() => new Ctor({ graph: loadFixtureGraph('linear') })).toThrow('use `await MonitoredSession.create(options)`');
+  });
+
+  it('writeGraph under a path that is a file: a TF-typed error naming the file (was a bare Node error)', async () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'taken'), '');
+    const e = await writeGraph(loadFixtureGraph('linear'), path.join(dir, 'taken'), 'graph.pbtxt').then(() => null, (x) => x);
+    expect(e).toBeInstanceOf(TFError); // AlreadyExistsError (mkdir: EEXIST), as TF maps errno
+    expect(e.message).toBe(`${path.join(dir, 'taken', 'graph.pbtxt')}; File exists`);
+    await expect(writeGraph(loadFixtureGraph('linear'), dir, 'a\u0000b')).rejects.toMatchObject({ name: 'ArgumentError', param: 'name' });
+    // TF would open the checkpoint at the path cut at the NUL.
+    const ckpt = path.resolve(__dirname, '..', 'fixtures', 'linear', 'ckpt', 'model.ckpt-3');
+    expect(() => new CheckpointReader(`${ckpt}\u0000.other`)).toThrow(ArgumentError);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Graph } from '../../lib/core/graph';
+import { Graph, Operation } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
 import { Tensor } from '../../lib/core/tensor';
 import { ArgumentError, ClosedError, FailedPreconditionError, InvalidArgumentError, NotFoundError, TFError } from '../../lib/core/errors';
@@ -124,5 +124,37 @@ describe('use after close', () => {
     expect(e).toBeInstanceOf(ClosedError);
     expect(e).toBeInstanceOf(FailedPreconditionError);
     expect((e as TFError).code).toBe(9);
+  });
+});
+
+// From a second bad-input probe: each was a bare TypeError from inside, or accepted silently.
+describe('more bad input to Graph, Tensor and Session', () => {
+  const param = (f: () => unknown) => { try { f(); } catch (e) { expect(e).toBeInstanceOf(ArgumentError); return (e as ArgumentError).param; } return 'no error'; };
+
+  it('names the parameter', () => {
+    const g = new Graph();
+    const c = g.addOp({ type: 'Const', name: 'c', attrs: { dtype: 'float32', value: 1 } });
+    expect(param(() => c.attr(5 as never))).toBe('name');
+    expect(param(() => new Operation(g, 5 as never))).toBe('name');
+    expect(param(() => g.uniqueName(5 as never))).toBe('base');
+    expect(param(() => g.addOp({ type: 'Placeholder', name: 'p', attrs: { dtype: 1.5 as never } }))).toBe('p.dtype');
+    expect(param(() => g.addOp({ type: 'Const', name: 'a\u0000b', attrs: { dtype: 'float32', value: 1 } }))).toBe('spec.name');
+    const bytes = g.toGraphDef();
+    expect(param(() => new Graph().importGraphDef(bytes, { prefix: 5 as never }))).toBe('prefix');
+    expect(param(() => new Graph().importGraphDef(bytes, { inputMap: 'x' as never }))).toBe('inputMap');
+    expect(param(() => new Session(g, null as never))).toBe('opts');
+    expect(param(() => new Session(g, { tagret: 'grpc://x' } as never))).toBe('tagret');
+  });
+
+  it('a Uint8ClampedArray is uint8 (it was taken as uint64), and an Output of another graph is refused as a feed key', () => {
+    expect(Tensor.from(new Uint8ClampedArray([1, 300 & 0xff])).dtype).toBe('uint8');
+    const g = new Graph();
+    const x = g.addOp({ type: 'Placeholder', name: 'x', attrs: { dtype: 'float32', shape: [] } });
+    g.addOp({ type: 'Square', name: 'y', inputs: [x] });
+    const other = new Graph();
+    const ox = other.addOp({ type: 'Placeholder', name: 'x', attrs: { dtype: 'float32', shape: [] } });
+    const s = new Session(g);
+    expect((s.runSync('y:0', new Map([[x, 3]])) as Tensor).scalar()).toBe(9); // caches x:0
+    expect(param(() => s.runSync('y:0', new Map([[ox, 3]])))).toBe('feeds');
   });
 });

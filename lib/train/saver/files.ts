@@ -13,7 +13,6 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import nodePath from 'node:path';
-import { Code, errorForCode, type TFError } from '../../core/errors';
 
 // ---------------------------------------------------------------------------------------------
 // os.path
@@ -53,59 +52,11 @@ export function pyRelpath(p: string, start: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Errors
+// Errors (lib/core/io-errors.ts; re-exported for the saver's modules)
 
-const ERRNO_CODE: Record<string, number> = {};
-const errnoGroups: Array<[number, string[]]> = [
-  [Code.INVALID_ARGUMENT, ['EINVAL', 'ENAMETOOLONG', 'E2BIG', 'EDESTADDRREQ', 'EDOM', 'EFAULT', 'EILSEQ', 'ENOPROTOOPT', 'ENOSTR', 'ENOTSOCK', 'ENOTTY', 'EPROTOTYPE', 'ESPIPE']],
-  [Code.DEADLINE_EXCEEDED, ['ETIMEDOUT', 'ETIME']],
-  [Code.NOT_FOUND, ['ENODEV', 'ENOENT', 'ENXIO', 'ESRCH']],
-  [Code.ALREADY_EXISTS, ['EEXIST', 'EADDRNOTAVAIL', 'EALREADY']],
-  [Code.PERMISSION_DENIED, ['EPERM', 'EACCES', 'EROFS']],
-  [Code.FAILED_PRECONDITION, ['ENOTEMPTY', 'EPIPE', 'ENOTCONN', 'EISCONN', 'EBUSY', 'ENOTDIR', 'EISDIR', 'ETXTBSY', 'ECHILD', 'ESHUTDOWN']],
-  [Code.RESOURCE_EXHAUSTED, ['ENOSPC', 'EMFILE', 'EMLINK', 'ENFILE', 'ENOBUFS', 'ENODATA', 'ENOMEM', 'ENOSR', 'EUSERS', 'EDQUOT']],
-  [Code.OUT_OF_RANGE, ['EFBIG', 'EOVERFLOW', 'ERANGE']],
-  [Code.UNIMPLEMENTED, ['ENOSYS', 'ENOTSUP', 'EAFNOSUPPORT', 'EPROTONOSUPPORT', 'ESOCKTNOSUPPORT', 'EXDEV']],
-  [Code.UNAVAILABLE, ['EAGAIN', 'ECONNREFUSED', 'ECONNABORTED', 'ECONNRESET', 'EINTR', 'EHOSTDOWN', 'EHOSTUNREACH', 'ENETDOWN', 'ENETRESET', 'ENETUNREACH', 'ENOLCK', 'ENOLINK']],
-  [Code.ABORTED, ['EDEADLK', 'ESTALE']],
-  [Code.CANCELLED, ['ECANCELED']],
-];
-for (const [code, names] of errnoGroups) for (const n of names) ERRNO_CODE[n] = code;
+import { errnoOf, ioError } from '../../core/io-errors';
 
-const STRERROR: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  EROFS: 'Read-only file system',
-  ENOTDIR: 'Not a directory',
-  EISDIR: 'Is a directory',
-  EEXIST: 'File exists',
-  ENOTEMPTY: 'Directory not empty',
-  ENOSPC: 'No space left on device',
-  EDQUOT: 'Disk quota exceeded',
-  EXDEV: 'Invalid cross-device link',
-  EBUSY: 'Device or resource busy',
-  EMFILE: 'Too many open files',
-  ENAMETOOLONG: 'File name too long',
-  EINVAL: 'Invalid argument',
-  EIO: 'Input/output error',
-};
-
-/**
- * The TF error for a failed file operation on `path` (TF's `IOError(context, errno)`): the class by
- * errno as TF maps it, the message `<path>; <strerror>`, the Node error kept as `cause`.
- */
-export function ioError(err: unknown, path: string): TFError {
-  const code = (err as NodeJS.ErrnoException)?.code ?? '';
-  const text = STRERROR[code] ?? (code || String((err as Error)?.message ?? err));
-  const e = errorForCode(ERRNO_CODE[code] ?? Code.UNKNOWN, `${path}; ${text}`);
-  Object.defineProperty(e, 'cause', { value: err, enumerable: false, writable: true, configurable: true });
-  return e;
-}
-
-export function errnoOf(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException)?.code;
-}
+export { errnoOf, ioError };
 
 // ---------------------------------------------------------------------------------------------
 // Glob (TF's GetMatchingPaths)
