@@ -5,15 +5,15 @@
  * library (TF writes `dir/a` for `dir/a\0b`) while Node's fs rejects it: files would land in one
  * place and the bookkeeping in another.
  */
-import { invalidArgument } from './errors';
+import { ArgumentError, invalidArgument } from './errors';
 
 /**
  * Throws an ArgumentError naming the first key of `opts` that is not in `known`.
- * `owner` names whose options these are, in the message: "a known StepCounterHook option (...)".
+ * `owner` names whose options these are: "Unknown option 'everyNStep' for StepCounterHook (known options: ...)".
  */
 export function checkOptionNames(opts: object, known: readonly string[], owner: string): void {
   for (const key of Object.keys(opts)) {
-    if (!known.includes(key)) throw invalidArgument(key, `a known ${owner} option (${known.join(', ')})`, `unknown option '${key}'`);
+    if (!known.includes(key)) throw new ArgumentError(key, `Unknown option '${key}' for ${owner} (known options: ${known.join(', ')})`);
   }
 }
 
