@@ -6,6 +6,8 @@ import { toBinary } from '@bufbuild/protobuf';
 import { ServerDefSchema } from '../proto/gen/tensorflow/core/protobuf/tensorflow_server_pb';
 import { invalidArgument } from './errors';
 import { messageFromPlain } from './plain-message';
+import { buildMessage, configProto, type ConfigProtoInit } from './config';
+import { checkOptionNames } from './options';
 import { ClusterSpec, type ClusterInit } from '../distribute/cluster-spec';
 import { native, NativeServer } from '../native';
 
@@ -28,16 +30,20 @@ export class Server {
   constructor(opts: ServerOptions | Uint8Array) {
     let bytes: Uint8Array;
     if (opts instanceof Uint8Array) {
+      // The session config inside gets the same checks as a Session's (thread counts TF aborts on).
+      const def = buildMessage(ServerDefSchema, opts, 'serverDef');
+      if (def.defaultSessionConfig) configProto(def.defaultSessionConfig, 'serverDef.defaultSessionConfig');
       bytes = opts;
     } else {
       if (!opts || typeof opts !== 'object') throw invalidArgument('options', 'server options', opts);
+      checkOptionNames(opts, ['cluster', 'jobName', 'taskIndex', 'protocol', 'config', 'start'] satisfies Array<keyof ServerOptions>, 'Server');
       if (typeof opts.jobName !== 'string') throw invalidArgument('jobName', 'a job name', opts.jobName);
       const def = messageFromPlain(ServerDefSchema, {
         cluster: new ClusterSpec(opts.cluster).asClusterDef(),
         jobName: opts.jobName,
         taskIndex: opts.taskIndex ?? 0,
         protocol: opts.protocol ?? 'grpc',
-        ...(opts.config ? { defaultSessionConfig: opts.config } : {}),
+        ...(opts.config ? { defaultSessionConfig: configProto(opts.config as ConfigProtoInit, 'config') } : {}),
       }, 'options');
       bytes = toBinary(ServerDefSchema, def);
     }

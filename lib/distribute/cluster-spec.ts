@@ -23,25 +23,21 @@ export class ClusterSpec {
       return;
     }
     if (cluster === null || typeof cluster !== 'object') throw invalidArgument('cluster', 'an object of job name → task addresses', cluster);
-    if ((cluster as ClusterDef).$typeName === 'tensorflow.ClusterDef') {
-      for (const job of (cluster as ClusterDef).job) {
-        this.jobsMap.set(job.name, new Map(Object.entries(job.tasks).map(([i, a]) => [Number(i), a])));
-      }
-      return;
-    }
-    for (const [job, tasks] of Object.entries(cluster as Record<string, unknown>)) {
+    // A ClusterDef goes through the same checks as a plain object: the same job names, indexes, addresses.
+    const entries: Array<[string, unknown]> = (cluster as ClusterDef).$typeName === 'tensorflow.ClusterDef'
+      ? (cluster as ClusterDef).job.map((j) => [j.name, { ...j.tasks }])
+      : Object.entries(cluster as Record<string, unknown>);
+    for (const [job, tasks] of entries) {
+      if (this.jobsMap.has(job)) throw new ArgumentError('cluster', `Job '${job}' appears twice in cluster`);
       if (!/^[a-z][a-z0-9_]*$/i.test(job)) throw new ArgumentError('cluster', `Invalid job name '${job}' in cluster`);
       const m = new Map<number, string>();
       if (Array.isArray(tasks)) {
-        tasks.forEach((a, i) => {
-          if (typeof a !== 'string' || !a) throw invalidArgument(`cluster.${job}[${i}]`, "a 'host:port' address", a);
-          m.set(i, a);
-        });
+        tasks.forEach((a, i) => m.set(i, checkAddress(a, `cluster.${job}[${i}]`)));
       } else if (tasks && typeof tasks === 'object') {
         for (const [i, a] of Object.entries(tasks)) {
-          if (!/^\d+$/.test(i)) throw invalidArgument(`cluster.${job}`, 'task indices as keys', i);
-          if (typeof a !== 'string' || !a) throw invalidArgument(`cluster.${job}[${i}]`, "a 'host:port' address", a);
-          m.set(Number(i), a);
+          // Canonical decimal only: '01' and '1' would be the same task.
+          if (!/^(0|[1-9]\d*)$/.test(i) || Number(i) > 2 ** 31 - 1) throw invalidArgument(`cluster.${job}`, 'task indexes (0, 1, ... without leading zeros) as keys', i);
+          m.set(Number(i), checkAddress(a, `cluster.${job}[${i}]`));
         }
       } else {
         throw invalidArgument(`cluster.${job}`, 'an array or an object of task addresses', tasks);
@@ -102,6 +98,14 @@ export interface TfConfig {
 }
 
 /** TF_CONFIG (JSON: { cluster, task: { type, index } }), or null when unset. */
+/** A task address: a non-empty 'host:port' string whose port, when numeric, is a TCP port. */
+function checkAddress(a: unknown, param: string): string {
+  if (typeof a !== 'string' || !a || a.includes('\0')) throw invalidArgument(param, "a 'host:port' address", a);
+  const port = /:(\d+)$/.exec(a);
+  if (port && Number(port[1]) > 65535) throw invalidArgument(param, "a 'host:port' address with a port up to 65535", a);
+  return a;
+}
+
 export function tfConfig(env: NodeJS.ProcessEnv = process.env): TfConfig | null {
   const raw = env.TF_CONFIG;
   if (!raw) return null;

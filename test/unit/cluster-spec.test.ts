@@ -32,3 +32,31 @@ describe('ClusterSpec', () => {
     expect(() => tfConfig({ TF_CONFIG: '{nope' })).toThrow(/TF_CONFIG is not valid JSON/);
   });
 });
+
+// From a bad-input probe: these were accepted silently, or (the Server's config) aborted the process.
+describe('ClusterSpec and Server: what was accepted silently', () => {
+  const param = (f: () => unknown) => { try { f(); } catch (e) { expect(e).toBeInstanceOf(ArgumentError); return (e as ArgumentError).param; } return 'no error'; };
+
+  it('task keys in canonical decimal, ports up to 65535, ClusterDef jobs checked like plain ones', () => {
+    expect(param(() => new ClusterSpec({ worker: { 1: 'a:1', '01': 'b:2' } }))).toBe('cluster.worker');
+    expect(param(() => new ClusterSpec({ worker: ['localhost:99999'] }))).toBe('cluster.worker[0]');
+    const def = new ClusterSpec({ worker: ['a:1'] }).asClusterDef();
+    def.job[0].name = 'bad name!';
+    expect(param(() => new ClusterSpec(def))).toBe('cluster');
+    expect(new ClusterSpec({ worker: { 0: 'a:1', 10: 'b:65535' } }).taskAddress('worker', 10)).toBe('b:65535');
+  });
+
+  it('a Server\'s session config gets the thread-count checks (TF aborted the process on -1), from options and from ServerDef bytes', async () => {
+    const { Server } = await import('../../lib/core/server');
+    const { ServerDefSchema } = await import('../../lib/proto/gen/tensorflow/core/protobuf/tensorflow_server_pb');
+    const { create, toBinary } = await import('@bufbuild/protobuf');
+    const { configProto } = await import('../../lib/core/config');
+    const cluster = { worker: ['localhost:1'] };
+    expect(param(() => new Server({ cluster, jobName: 'worker', config: { intraOpParallelismThreads: -1 } }))).toBe('config.intraOpParallelismThreads');
+    expect(param(() => new Server({ cluster, jobName: 'worker', taskindex: 0 } as never))).toBe('taskindex');
+    const bad = configProto({});
+    bad.intraOpParallelismThreads = -1;
+    const bytes = toBinary(ServerDefSchema, create(ServerDefSchema, { cluster: new ClusterSpec(cluster).asClusterDef(), jobName: 'worker', protocol: 'grpc', defaultSessionConfig: bad }));
+    expect(param(() => new Server(bytes))).toBe('serverDef.defaultSessionConfig.intraOpParallelismThreads');
+  });
+});
