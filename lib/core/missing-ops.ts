@@ -13,6 +13,7 @@ import type { NodeDef } from '../proto/gen/tensorflow/core/framework/node_def_pb
 import { native, tfVersion } from '../native';
 import { InvalidArgumentError, NotFoundError } from './errors';
 import { opDef } from './op-defs';
+import { checkFunctionLibrary } from './function-library';
 
 /** The graph uses ops that the loaded libtensorflow does not register. */
 export class MissingOpsError extends NotFoundError {
@@ -145,6 +146,7 @@ function usedOps(graphDef: GraphDef): Map<string, string[]> {
  * (`min_consumer` above it, or it is a `bad_consumer`). Call before TF's import.
  */
 export function checkGraphDefSupported(graphDef: GraphDef, opts: { file?: string } = {}): void {
+  checkFunctionLibrary(graphDef, opts);
   const versions = graphDef.versions;
   const producer = versions?.producer ?? 0;
   const minConsumer = versions?.minConsumer ?? 0;

@@ -194,3 +194,27 @@ describe('inconsistent MetaGraphDefs and bad arguments', () => {
     expect(param(() => Graph.loadSync(PB, { inputMap: { 'x:0': 7 as never } }))).toBe("inputMap['x:0']");
   });
 });
+
+// TF's import runs shape inference through function calls: a recursive library overflowed the
+// process's stack (SIGSEGV). Refused before TF sees it, naming the cycle.
+describe('a recursive function library', () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+  it('is an InvalidArgumentError naming the cycle, directly or through a func attr; a plain library still loads', async () => {
+    const direct = 'library { function { signature { name: "f" } node_def { name: "x" op: "f" } } } node { name: "call" op: "f" }';
+    const e1 = await Graph.load(enc(direct)).then(() => null, (x) => x);
+    expect(e1).toBeInstanceOf(InvalidArgumentError);
+    expect(e1.message).toContain("recursive ('f' → 'f')");
+    const indirect = 'library {'
+      + ' function { signature { name: "f" } node_def { name: "c" op: "PartitionedCall" attr { key: "f" value { func { name: "g" } } } } }'
+      + ' function { signature { name: "g" } node_def { name: "d" op: "f" } } }'
+      + ' node { name: "call" op: "g" }';
+    const e2 = await Graph.load(enc(indirect)).then(() => null, (x) => x);
+    expect(e2).toBeInstanceOf(InvalidArgumentError);
+    expect(e2.message).toMatch(/recursive \('(f|g)' → '(g|f)' → '\1'\)/);
+    // Not recursive: h calls k, twice.
+    const plain = 'library { function { signature { name: "k" } } function { signature { name: "h" } node_def { name: "a" op: "k" } node_def { name: "b" op: "k" } } }'
+      + ' node { name: "call" op: "h" }';
+    const g = await Graph.load(enc(plain));
+    expect(g.hasOperation('call')).toBe(true);
+  });
+});
