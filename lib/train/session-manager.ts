@@ -16,6 +16,7 @@
  * const sm = new SessionManager({ graph, readyOp: scaffold.readyOp, localInitOp: scaffold.localInitOp });
  * const sess = await sm.prepareSession('', { initOp: scaffold.initOp, saver: scaffold.saver, checkpointDir: 'runs/a' });
  */
+import net from 'node:net';
 import { DeadlineExceededError, FailedPreconditionError, RuntimeError, ValueError, invalidArgument } from '../core/errors';
 import { Graph, Operation, Output, type OpRef, type TensorRef } from '../core/graph';
 import { checkOptionNames, checkOptionsObject, checkPath } from '../core/options';
@@ -58,6 +59,26 @@ export interface PrepareSessionOptions extends RestoreOptions {
   initFeedDict?: Feeds | null;
   /** Called with the session after `initOp` when nothing was restored. */
   initFn?: ((session: Session) => void | Promise<void>) | null;
+}
+
+/**
+ * For a `grpc://host:port` master: null when a TCP connection opens within `timeoutMs`, else why
+ * not (ECONNREFUSED, EHOSTUNREACH, 'timeout', ...). Other masters ('' in-process) are reachable.
+ */
+function masterUnreachable(master: string, timeoutMs: number): Promise<string | null> {
+  const m = /^grpc:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(master);
+  if (!m) return Promise.resolve(null);
+  const host = m[1].replace(/^\[|\]$/g, '');
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port: Number(m[2]) });
+    const done = (why: string | null) => {
+      socket.destroy();
+      resolve(why);
+    };
+    socket.setTimeout(timeoutMs, () => done('timeout'));
+    socket.once('connect', () => done(null));
+    socket.once('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
+  });
 }
 
 /** Seconds between the "still waiting" lines of {@link whileWaiting}. */
@@ -274,6 +295,18 @@ export class SessionManager {
     const start = Date.now();
     const remaining = () => Math.max(0, maxWaitSecs - (Date.now() - start) / 1000);
     for (;;) {
+      // A remote master that accepts no connection would make the session's first run wait inside
+      // gRPC without a limit, and maxWaitSecs could never end the wait: such a master counts as
+      // "not ready yet" (Python hangs there).
+      const unreachable = await masterUnreachable(master, Math.min(5000, Math.max(100, remaining() * 1000)));
+      if (unreachable !== null) {
+        if (remaining() === 0 || remaining() - this.recoveryWaitSecs < 0) {
+          throw new DeadlineExceededError(`Session was not ready after waiting ${Number.isFinite(maxWaitSecs) ? Math.trunc(maxWaitSecs) : maxWaitSecs} secs: ${master} accepts no connection (${unreachable}).`);
+        }
+        logging.info(`Waiting for ${master} to accept connections (${unreachable}).`);
+        await sleep(this.recoveryWaitSecs);
+        continue;
+      }
       const session = this.newSession(master, opts.config);
       let readyMsg: string | null = null;
       const [localOk, localMsg] = await whileWaiting(master, this.tryRunLocalInitOp(session)).catch(async (e) => {

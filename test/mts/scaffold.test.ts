@@ -18,6 +18,7 @@ import { getGlobalStep, getOrCreateGlobalStep, globalStepReadTensor } from '../.
 import * as logging from '../../lib/train/logging';
 import { expectTensor, fixturePath, loadExpected, stepFeeds, type FixtureName } from '../fixtures/fixtures';
 import { counterGraph, loadFixtureGraph, tmpDir } from './support';
+import { freePort } from '../support/child';
 
 const strings = (t: Tensor) => t.bytes.map((b) => Buffer.from(b).toString('utf8'));
 const nameOf = (x: unknown) => (x as Operation | Output).name;
@@ -195,6 +196,19 @@ describe('SessionManager (SPEC-MTS §3.3)', () => {
     expect(waits.length).toBeGreaterThanOrEqual(1);
     expect(waits[0]).toBe('Waiting for model to be ready.  Ready_for_local_init_op:  Variables not initialized: global_step, w, ready: None');
     g.unfinalize();
+  });
+
+  // A remote master nothing listens on: the session's first run would wait inside gRPC forever
+  // (Python hangs there too). The wait counts as "not ready" and ends at maxWaitSecs.
+  it('a worker whose master accepts no connection gives up at maxWaitSecs, naming why', async () => {
+    const port = await freePort();
+    const capture = logging.captureLogs();
+    const e = await MonitoredTrainingSession({
+      graph: loadFixtureGraph('linear'), master: `grpc://127.0.0.1:${port}`, isChief: false, maxWaitSecs: 0.5, workerPollIntervalSecs: 0.1,
+    }).then(() => null, (x) => x).finally(() => capture.restore());
+    expect(e).toBeInstanceOf(DeadlineExceededError);
+    expect(e.message).toBe(`Session was not ready after waiting 0 secs: grpc://127.0.0.1:${port} accepts no connection (ECONNREFUSED).`);
+    expect(capture.messages(logging.Level.INFO)).toContain(`Waiting for grpc://127.0.0.1:${port} to accept connections (ECONNREFUSED).`);
   });
 
   // Python's deadline test (time left − poll interval < 0) never fires with an interval of 0,
