@@ -8,7 +8,7 @@
  * (missing-ops.ts), so a graph from a newer TF or with custom ops fails with an error naming every
  * missing op and both GraphDef versions.
  */
-import { readFileSync, promises as fsp } from 'node:fs';
+import { readFileSync, statSync, promises as fsp } from 'node:fs';
 import { clone, create, equals, isMessage } from '@bufbuild/protobuf';
 import { AttrValueSchema } from '../proto/gen/tensorflow/core/framework/attr_value_pb';
 import { GraphDefSchema, type GraphDef } from '../proto/gen/tensorflow/core/framework/graph_pb';
@@ -22,6 +22,8 @@ import { ArgumentError, NotFoundError, invalidArgument } from '../core/errors';
 import { GraphFormatError } from './errors';
 import { parseGraphBytes } from './detect';
 import { findSaverDefs, findVariables } from './variables';
+import { ioError } from '../core/io-errors';
+import { checkPath } from '../core/options';
 
 /** Options shared by every way of loading a graph. */
 export interface GraphImportOptions {
@@ -68,8 +70,23 @@ export type LoadGraphOptions = FromGraphDefOptions & FromMetaGraphOptions;
 const isGraphDef = (x: unknown): x is GraphDef => isMessage(x) && x.$typeName === 'tensorflow.GraphDef';
 const isMetaGraphDef = (x: unknown): x is MetaGraphDef => isMessage(x) && x.$typeName === 'tensorflow.MetaGraphDef';
 
+// Protobuf messages are limited to 2 GiB; Node's readFile refuses more anyway.
+const MAX_GRAPH_FILE = 2 ** 31 - 1;
+
+/**
+ * Only a regular file is read: a FIFO without a writer or a device such as /dev/zero would block
+ * or never end (a pipe's pending read even kept the process from exiting).
+ */
+function checkGraphFile(path: string, stat: { isFile(): boolean; isDirectory(): boolean; size: number }): void {
+  if (stat.isDirectory()) throw new GraphFormatError('is a directory; expected a graph file (.meta, .pb or .pbtxt)', { file: path });
+  if (!stat.isFile()) throw new GraphFormatError('is not a regular file; expected a graph file (.meta, .pb or .pbtxt)', { file: path });
+  if (stat.size > MAX_GRAPH_FILE) throw new GraphFormatError(`is ${stat.size} bytes, more than a protobuf message can hold (2 GiB)`, { file: path });
+}
+
 async function readGraphFile(path: string): Promise<Uint8Array> {
+  checkPath(path, 'source');
   try {
+    checkGraphFile(path, await fsp.stat(path));
     return await fsp.readFile(path);
   } catch (e) {
     throw fileError(path, e);
@@ -77,7 +94,9 @@ async function readGraphFile(path: string): Promise<Uint8Array> {
 }
 
 function readGraphFileSync(path: string): Uint8Array {
+  checkPath(path, 'source');
   try {
+    checkGraphFile(path, statSync(path));
     return readFileSync(path);
   } catch (e) {
     throw fileError(path, e);
@@ -85,10 +104,10 @@ function readGraphFileSync(path: string): Uint8Array {
 }
 
 function fileError(path: string, e: unknown): Error {
+  if (e instanceof GraphFormatError) return e;
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return new NotFoundError(`${path}: no such file; expected a graph file (.meta, .pb or .pbtxt)`);
-  if (code === 'EISDIR') return new GraphFormatError('is a directory; expected a graph file (.meta, .pb or .pbtxt)', { file: path });
-  return e as Error;
+  return code ? ioError(e, path) : (e as Error);
 }
 
 /** `Graph.load`: reads a file (or takes bytes), recognises the format, imports it into a new graph. */
@@ -105,6 +124,7 @@ export function loadGraphSync(source: string | Uint8Array, opts: LoadGraphOption
 }
 
 function graphFromBytes(bytes: Uint8Array, opts: LoadGraphOptions): Graph {
+  if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object', opts);
   checkOptions(opts);
   const parsed = parseGraphBytes(bytes, { file: opts.source });
   const graph = opts.graph ?? new Graph();

@@ -1,6 +1,7 @@
 // Issue 3, "It must show" 4: malformed input (truncated bytes, a pbtxt with a syntax error reported
 // with line and column, an unknown field, a file that is not a graph) gives a typed error that
 // names the file and the problem.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -216,5 +217,21 @@ describe('a recursive function library', () => {
       + ' node { name: "call" op: "h" }';
     const g = await Graph.load(enc(plain));
     expect(g.hasOperation('call')).toBe(true);
+  });
+});
+
+describe('Graph.load on what is not a graph file', () => {
+  it('a FIFO, a device and a NUL in the path are typed errors, without reading (a FIFO blocked the process)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tfm-load-'));
+    const fifo = join(dir, 'pipe.pb');
+    execFileSync('mkfifo', [fifo]);
+    for (const file of [fifo, '/dev/zero']) {
+      const e = await Graph.load(file).then(() => null, (x) => x);
+      expect(e, file).toBeInstanceOf(GraphFormatError);
+      expect(e.message).toContain('is not a regular file');
+    }
+    await expect(Graph.load(`${dir}/a\u0000b`)).rejects.toMatchObject({ name: 'ArgumentError', param: 'source' });
+    await expect(Graph.load(new Uint8Array(0), null as never)).rejects.toMatchObject({ name: 'ArgumentError', param: 'opts' });
+    rmSync(dir, { recursive: true, force: true });
   });
 });
