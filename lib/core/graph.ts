@@ -456,7 +456,13 @@ export class Graph {
   getCollection<T = unknown>(key: string, scope?: string): T[] {
     const list = (this.collections.get(key) ?? []).slice();
     if (scope === undefined || scope === null) return list as T[];
-    const re = new RegExp(`^(?:${scope})`);
+    if (typeof scope !== 'string') throw invalidArgument('scope', 'a name scope (a regular expression, as in Python)', scope);
+    let re: RegExp;
+    try {
+      re = new RegExp(`^(?:${scope})`);
+    } catch (e) {
+      throw new ArgumentError('scope', `scope is not a valid regular expression: ${(e as Error).message}`);
+    }
     return list.filter((m) => {
       const name = memberName(m);
       return name !== undefined && re.test(name);

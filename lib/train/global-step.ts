@@ -16,6 +16,7 @@ import { Graph, Operation, Output } from '../core/graph';
 import { VariableAggregation, VariableDefSchema, type VariableDef } from '../proto/gen/tensorflow/core/framework/variable_pb';
 import * as logging from './logging';
 import { type Fetch, RUN_BLOCKING, type SessionLike } from './session-like';
+import { checkOptionsObject } from '../core/options';
 
 /** The standard collection names (one table for the project: lib/core/collections.ts). */
 export { GraphKeys };
@@ -148,6 +149,7 @@ export interface CreateGlobalStepOptions {
  * (as VariableDefs). ValueError('"global_step" already exists.') when there is one.
  */
 export function createGlobalStep(graph: Graph, opts: CreateGlobalStepOptions = {}): Output {
+  checkOptionsObject(opts, 'opts', ['device'] satisfies Array<keyof CreateGlobalStepOptions>, 'createGlobalStep');
   if (getGlobalStep(graph) !== null) throw new ValueError('"global_step" already exists.');
   const device = opts.device;
   if (device !== undefined && typeof device !== 'string') throw invalidArgument('device', 'a device string', device);
@@ -170,6 +172,7 @@ export function createGlobalStep(graph: Graph, opts: CreateGlobalStepOptions = {
 
 /** The global step of `graph`, created first when there is none (Python's `get_or_create_global_step`). */
 export function getOrCreateGlobalStep(graph: Graph, opts: CreateGlobalStepOptions = {}): Output {
+  checkOptionsObject(opts, 'opts', ['device'] satisfies Array<keyof CreateGlobalStepOptions>, 'getOrCreateGlobalStep');
   return getGlobalStep(graph) ?? createGlobalStep(graph, opts);
 }
 

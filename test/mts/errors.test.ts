@@ -143,6 +143,15 @@ describe('validation errors of the hooks (SPEC-MTS §13)', () => {
   });
 });
 
+describe('bad options of the global step helpers and collection scopes', () => {
+  it('null options and an invalid scope regex are ArgumentErrors naming them (were plain TypeError / SyntaxError)', () => {
+    const g = new Graph();
+    expect(() => createGlobalStep(g, null as never)).toThrow(expect.objectContaining({ name: 'ArgumentError', param: 'opts' }));
+    expect(() => getOrCreateGlobalStep(g, { devic: '/cpu:0' } as never)).toThrow(expect.objectContaining({ name: 'ArgumentError', param: 'devic' }));
+    expect(() => g.getCollection('variables', '(')).toThrow(expect.objectContaining({ name: 'ArgumentError', param: 'scope' }));
+  });
+});
+
 describe('validation errors of the global step (SPEC-MTS §6)', () => {
   it('createGlobalStep when one exists', () => {
     const g = smallGraph();
