@@ -278,7 +278,8 @@ export function collectionDefsOf(graph: Graph, keys?: readonly string[]): Record
     const members = graph.collections.get(key) ?? [];
     if (!members.length) continue;
     try {
-      out[key] = collectionDefOf(graph, key, members);
+      // defineProperty: a collection named '__proto__' would set the object's prototype instead.
+      Object.defineProperty(out, key, { value: collectionDefOf(graph, key, members), enumerable: true, writable: true, configurable: true });
     } catch (e) {
       logging.warning(`Issue encountered when serializing: ${key}.\n${(e as Error).message}`);
     }

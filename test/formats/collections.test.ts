@@ -241,3 +241,15 @@ describe('GraphCollections accessors', () => {
 
 // Type-level check that the accessors return messages.
 export type _Check = ReturnType<Graph['collections']['variables']> extends VariableDef[] ? true : never;
+
+describe('a collection named like an Object.prototype property', () => {
+  // Assigned as out['__proto__'] = def, it set the prototype and vanished from the export.
+  it("'__proto__' is exported like any other key", () => {
+    const g = new Graph();
+    g.addToCollection('__proto__', 'abc');
+    g.addToCollection('constructor', 'def');
+    const defs = collectionDefsOf(g);
+    expect(Object.keys(defs).sort()).toEqual(['__proto__', 'constructor']);
+    expect(Object.getOwnPropertyDescriptor(defs, '__proto__')?.value?.kind.case).toBe('bytesList');
+  });
+});
