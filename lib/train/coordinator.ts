@@ -11,7 +11,9 @@
  * coord.requestStop();
  * await coord.join({ stopGracePeriodSecs: 5 });
  */
-import { OutOfRangeError, RuntimeError } from '../core/errors';
+import { inspect, types } from 'node:util';
+import { OutOfRangeError, RuntimeError, invalidArgument } from '../core/errors';
+import { checkBoolean, checkOptionsObject } from '../core/options';
 import * as logging from './logging';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -28,21 +30,105 @@ export interface CoordinatedThread {
 export interface CoordinatorOptions {
   /**
    * Errors of these classes (instanceof) passed to `requestStop` count as a clean stop and are not
-   * recorded. Default `[OutOfRangeError]`; MonitoredSession passes `[]`.
+   * recorded. Default (undefined or null, Python's None) `[OutOfRangeError]`; MonitoredSession passes `[]`.
    */
-  cleanStopExceptionTypes?: readonly ErrorClass[];
+  cleanStopExceptionTypes?: readonly ErrorClass[] | null;
 }
 
 export interface JoinOptions {
   /** Threads to wait for in addition to the registered ones. */
   threads?: Iterable<CoordinatedThread | PromiseLike<unknown>> | null;
-  /** Time given to the threads to end once a stop was requested. Default 120. */
+  /** Time given to the threads to end once a stop was requested: a number ≥ 0, `Infinity` waits without a limit. Default 120. */
   stopGracePeriodSecs?: number;
   /** Log instead of throwing when threads are still running after the grace period. Default false. */
   ignoreLiveThreads?: boolean;
 }
 
 const NO_ERROR = Symbol('no error');
+const COORDINATOR_OPTIONS = ['cleanStopExceptionTypes'] as const;
+const JOIN_OPTIONS = ['threads', 'stopGracePeriodSecs', 'ignoreLiveThreads'] as const;
+/** The longest delay setTimeout takes (2^31 - 1 ms); a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const isError = (v: unknown): v is Error => v instanceof Error || types.isNativeError(v);
+
+/**
+ * A short description of any value, for messages and logs. Never throws: null-prototype objects,
+ * Symbols, Proxies and objects whose `toString`/inspect hook throws are all described.
+ */
+export function describeValue(value: unknown): string {
+  try {
+    if (value === undefined) return 'undefined';
+    if (value === null) return 'null';
+    if (typeof value === 'string') return `string ${JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value)}`;
+    if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${inspect(value)}`;
+    if (typeof value === 'symbol') return value.toString();
+    const text = inspect(value, { depth: 1, breakLength: Infinity, maxArrayLength: 5, maxStringLength: 60, customInspect: false });
+    return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+  } catch {
+    return typeof value === 'function' ? 'a function' : 'an object that cannot be described';
+  }
+}
+
+/** `name, message` of an error for the "Error reported to Coordinator" line; never throws. */
+function errorSummary(e: Error): string {
+  let name: string;
+  let message: string;
+  try { name = String(e.name); } catch { name = 'Error'; }
+  try { message = String(e.message); } catch { message = describeValue(e); }
+  return `${name}, ${message}`;
+}
+
+/**
+ * The error to record for a value a coordinated thread threw (or rejected with). An Error is kept
+ * as is; any other value (undefined, null, a string, a number, a null-prototype object, ...) is
+ * wrapped in an Error saying what was thrown, with the value as `cause`, so that nothing a thread
+ * throws is lost and `join()` always re-raises an Error.
+ */
+export function thrownAsError(value: unknown, what = 'A coordinated thread threw'): Error {
+  if (isError(value)) return value;
+  return new Error(`${what} a non-Error value: ${describeValue(value)}`, { cause: value });
+}
+
+/** Resolves after `ms` (finite, ≥ 0), in chunks setTimeout can take. `cancel()` clears the pending timer. */
+function delay(ms: number): { promise: Promise<void>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  let cancelled = false;
+  const promise = new Promise<void>((resolve) => {
+    const deadline = Date.now() + ms;
+    const arm = (left: number) => {
+      timer = setTimeout(() => {
+        const rest = deadline - Date.now();
+        if (rest > 0 && !cancelled) arm(rest); else resolve();
+      }, Math.min(left, MAX_TIMER_MS));
+    };
+    arm(ms);
+  });
+  return { promise, cancel: () => { cancelled = true; clearTimeout(timer); } };
+}
+
+/** A timeout in seconds: a number ≥ 0 (Infinity allowed); NaN, negatives and non-numbers are refused. */
+function checkSeconds(value: unknown, param: string): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw invalidArgument(param, 'a non-negative number of seconds (Infinity waits without a limit)', value);
+  }
+  return value;
+}
+
+function checkErrorClasses(value: unknown): readonly ErrorClass[] {
+  if (value === undefined || value === null) return [OutOfRangeError];
+  if (typeof value !== 'object' || typeof (value as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw invalidArgument('cleanStopExceptionTypes', 'an array of error classes', value);
+  }
+  const list = [...(value as Iterable<unknown>)];
+  list.forEach((T, i) => {
+    const usable = typeof T === 'function'
+      && (typeof (T as { prototype?: unknown }).prototype === 'object'
+        || (T as { [Symbol.hasInstance]?: unknown })[Symbol.hasInstance] !== Function.prototype[Symbol.hasInstance]);
+    if (!usable) throw invalidArgument(`cleanStopExceptionTypes[${i}]`, 'an error class', T);
+  });
+  return list as ErrorClass[];
+}
 
 export class Coordinator {
   private readonly cleanTypes: readonly ErrorClass[];
@@ -54,8 +140,9 @@ export class Coordinator {
   private registered = new Set<CoordinatedThread>();
   private threadCount = 0;
 
-  constructor({ cleanStopExceptionTypes = [OutOfRangeError] }: CoordinatorOptions = {}) {
-    this.cleanTypes = [...cleanStopExceptionTypes];
+  constructor(options: CoordinatorOptions = {}) {
+    const opts = checkOptionsObject<CoordinatorOptions>(options, 'options', COORDINATOR_OPTIONS, 'Coordinator');
+    this.cleanTypes = checkErrorClasses(opts.cleanStopExceptionTypes);
   }
 
   private newStopSignal(): Promise<void> {
@@ -63,25 +150,49 @@ export class Coordinator {
   }
 
   private isClean(ex: unknown): boolean {
-    return this.cleanTypes.some((T) => ex instanceof T);
+    return this.cleanTypes.some((T) => {
+      try {
+        return ex instanceof T;
+      } catch {
+        return false; // a Symbol.hasInstance that throws: not a clean stop, the error is kept
+      }
+    });
   }
 
   /**
    * Asks all threads to stop. The first error given (that is not a clean-stop type) is recorded and
    * re-raised by `join()`, `raiseRequestedException()` and the monitored session. After `join()`,
    * an error given here is thrown at once.
+   *
+   * As Python's `request_stop(ex=None)` (`if ex:`), only a truthy `ex` is an error: undefined, null,
+   * 0, false, '' and NaN request a plain stop. A truthy value that is not an Error is recorded
+   * wrapped in an Error that describes it (the value is its `cause`). A value a coordinated thread
+   * throws is always an error (see {@link thrownAsError}), falsy or not.
    */
   requestStop(ex?: unknown): void {
-    const error = ex === undefined || ex === null || this.isClean(ex) ? NO_ERROR : ex;
+    const error = !ex || this.isClean(ex) ? NO_ERROR : thrownAsError(ex, 'requestStop() was given');
     if (this.joinedFlag && error !== NO_ERROR) throw error;
     if (this.stopped) return;
     if (error !== NO_ERROR && this.stored === NO_ERROR) {
-      const e = error as { name?: unknown; message?: unknown };
-      logging.info(`Error reported to Coordinator: ${String(e?.name ?? typeof error)}, ${String(e?.message ?? error)}`);
       this.stored = error;
+      logging.info(`Error reported to Coordinator: ${errorSummary(error)}`);
     }
     this.stopped = true;
     this.wakeStopWaiters();
+  }
+
+  /**
+   * Reports a value a coordinated thread threw: an Error as is, anything else wrapped (so a thread
+   * throwing undefined, 0 or a null-prototype object still stops everything with an error). After
+   * `join()` the error has nowhere to go and is logged at ERROR (Python's dying thread prints it).
+   */
+  private reportThrown(value: unknown, name: string): void {
+    const error = thrownAsError(value, `Thread ${name} threw`);
+    try {
+      this.requestStop(error);
+    } catch {
+      logging.error(`Exception in thread ${name} after the coordinator was joined: ${errorSummary(error)}`);
+    }
   }
 
   /** Clears the stop request and the recorded error; `shouldStop()` is false again. */
@@ -98,19 +209,22 @@ export class Coordinator {
     return this.stopped;
   }
 
-  /** Resolves true once a stop is requested, or false after `timeoutSecs` (waits forever when omitted). */
+  /**
+   * Resolves true once a stop is requested, or false after `timeoutSecs` (a number ≥ 0). Waits
+   * without a limit when it is undefined, null (Python's None) or Infinity.
+   */
   async waitForStop(timeoutSecs?: number | null): Promise<boolean> {
+    const timeout = timeoutSecs === undefined || timeoutSecs === null ? Infinity : checkSeconds(timeoutSecs, 'timeoutSecs');
     if (this.stopped) return true;
-    if (timeoutSecs === undefined || timeoutSecs === null) {
+    if (timeout === Infinity) {
       await this.stopSignal;
       return true;
     }
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), Math.max(0, timeoutSecs * 1000)); });
+    const timer = delay(timeout * 1000);
     try {
-      return await Promise.race([this.stopSignal.then(() => true as const), timedOut]);
+      return await Promise.race([this.stopSignal.then(() => true as const), timer.promise.then(() => false as const)]);
     } finally {
-      clearTimeout(timer);
+      timer.cancel();
     }
   }
 
@@ -119,10 +233,11 @@ export class Coordinator {
    * (Python's `with coord.stop_on_exception():`).
    */
   async stopOnException<T>(fn: () => T | Promise<T>): Promise<T | undefined> {
+    if (typeof fn !== 'function') throw invalidArgument('fn', 'a function', fn);
     try {
       return await fn();
     } catch (e) {
-      this.requestStop(e);
+      this.requestStop(thrownAsError(e, 'The function given to stopOnException() threw'));
       return undefined;
     }
   }
@@ -132,6 +247,8 @@ export class Coordinator {
    * error is reported with `requestStop(error)` (a Node promise cannot die silently as a thread can).
    */
   registerThread(thread: CoordinatedThread | PromiseLike<unknown>, name?: string): CoordinatedThread {
+    if (name !== undefined && typeof name !== 'string') throw invalidArgument('name', 'a string', name);
+    if (!isThread(thread) && !isThenable(thread)) throw invalidArgument('thread', 'a CoordinatedThread or a Promise', thread);
     const t = isThread(thread) ? thread : this.wrap(thread, name);
     this.registered.add(t);
     return t;
@@ -139,19 +256,22 @@ export class Coordinator {
 
   /** Starts `fn(coord)` as a registered thread; an error it throws is reported with `requestStop`. */
   startThread(fn: (coord: Coordinator) => unknown, name?: string): CoordinatedThread {
+    if (typeof fn !== 'function') throw invalidArgument('fn', 'a function', fn);
+    if (name !== undefined && typeof name !== 'string') throw invalidArgument('name', 'a string', name);
     return this.registerThread(Promise.resolve().then(() => fn(this)), name);
   }
 
   private wrap(p: PromiseLike<unknown>, name?: string): CoordinatedThread {
     let alive = true;
+    const threadName = name ?? `Thread-${++this.threadCount}`;
     const done = Promise.resolve(p).then(
       () => { alive = false; },
       (e) => {
         alive = false;
-        try { this.requestStop(e); } catch { /* joined already: the error has nowhere to go */ }
+        this.reportThrown(e, threadName);
       },
     );
-    return { name: name ?? `Thread-${++this.threadCount}`, done, isAlive: () => alive };
+    return { name: threadName, done, isAlive: () => alive };
   }
 
   /**
@@ -160,20 +280,30 @@ export class Coordinator {
    * still running, throws `RuntimeError('Coordinator stopped with threads still running: <names>')`
    * or, with `ignoreLiveThreads`, logs that line at INFO.
    */
-  async join({ threads = null, stopGracePeriodSecs = 120, ignoreLiveThreads = false }: JoinOptions = {}): Promise<void> {
+  async join(options: JoinOptions = {}): Promise<void> {
+    const opts = checkOptionsObject<JoinOptions>(options, 'options', JOIN_OPTIONS, 'Coordinator.join');
+    const { threads = null, stopGracePeriodSecs = 120, ignoreLiveThreads = false } = opts;
+    // Python's join takes a float (None is a TypeError there); Infinity waits without a limit.
+    const grace = checkSeconds(stopGracePeriodSecs, 'stopGracePeriodSecs');
+    checkBoolean(ignoreLiveThreads, 'ignoreLiveThreads');
+    const given = checkThreads(threads);
+
     const all = new Set(this.registered);
-    for (const t of threads ?? []) all.add(isThread(t) ? t : this.wrap(t));
+    for (const t of given) all.add(isThread(t) ? t : this.wrap(t));
     const list = [...all];
     const allDone = Promise.all(list.map((t) => t.done));
 
     await Promise.race([allDone, this.stopSignal]);
     if (list.some((t) => t.isAlive())) {
-      let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, Math.max(0, stopGracePeriodSecs) * 1000); });
-      try {
-        await Promise.race([allDone, grace]);
-      } finally {
-        clearTimeout(timer);
+      if (grace === Infinity) {
+        await allDone;
+      } else {
+        const timer = delay(grace * 1000);
+        try {
+          await Promise.race([allDone, timer.promise]);
+        } finally {
+          timer.cancel();
+        }
       }
     }
     const stragglers = list.filter((t) => t.isAlive()).map((t) => t.name);
@@ -201,6 +331,28 @@ export class Coordinator {
   raiseRequestedException(): void {
     if (this.stored !== NO_ERROR) throw this.stored;
   }
+}
+
+function isThenable(t: unknown): t is PromiseLike<unknown> {
+  if (t === null || (typeof t !== 'object' && typeof t !== 'function')) return false;
+  try {
+    return typeof (t as PromiseLike<unknown>).then === 'function';
+  } catch {
+    return false;
+  }
+}
+
+/** `join()`'s `threads`: null/undefined, or an iterable (not a string) of threads or Promises. */
+function checkThreads(threads: unknown): Array<CoordinatedThread | PromiseLike<unknown>> {
+  if (threads === undefined || threads === null) return [];
+  if (typeof threads !== 'object' || typeof (threads as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw invalidArgument('threads', 'an array of CoordinatedThreads or Promises', threads);
+  }
+  const list = [...(threads as Iterable<unknown>)];
+  list.forEach((t, i) => {
+    if (!isThread(t) && !isThenable(t)) throw invalidArgument(`threads[${i}]`, 'a CoordinatedThread or a Promise', t);
+  });
+  return list as Array<CoordinatedThread | PromiseLike<unknown>>;
 }
 
 function isThread(t: unknown): t is CoordinatedThread {

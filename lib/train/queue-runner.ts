@@ -18,8 +18,9 @@
  */
 import { isMessage } from '@bufbuild/protobuf';
 import { Code, invalidArgument } from '../core/errors';
+import { checkBoolean, checkOptionNames, checkOptionsObject } from '../core/options';
 import { QueueRunnerDefSchema, type QueueRunnerDef } from '../proto/gen/tensorflow/core/protobuf/queue_runner_pb';
-import type { CoordinatedThread, Coordinator } from './coordinator';
+import { type CoordinatedThread, type Coordinator, describeValue, thrownAsError } from './coordinator';
 import * as logging from './logging';
 import type { SessionLike } from './session-like';
 
@@ -34,13 +35,29 @@ export interface QueueRunnerOptions {
   closeOp?: OpName | null;
   /** Closes the queue and cancels pending enqueues (run when the coordinator stops). */
   cancelOp?: OpName | null;
-  /** TF error codes that mean "the queue was closed" and end a loop quietly. Default [OUT_OF_RANGE]. */
-  queueClosedExceptionTypes?: readonly number[];
+  /** TF error codes that mean "the queue was closed" and end a loop quietly. Default (undefined or null) [OUT_OF_RANGE]. */
+  queueClosedExceptionTypes?: readonly number[] | null;
   /** Build from a QueueRunnerDef instead (what a loaded MetaGraphDef holds). */
   queueRunnerDef?: QueueRunnerDef | null;
 }
 
-const opName = (o: OpName): string => (typeof o === 'string' ? o : o.name).replace(/:\d+$/, '');
+const QUEUE_RUNNER_OPTIONS = ['queueName', 'enqueueOps', 'closeOp', 'cancelOp', 'queueClosedExceptionTypes', 'queueRunnerDef'] as const;
+const CREATE_THREADS_OPTIONS = ['coord', 'start'] as const;
+
+/** An op given by name (`'enqueue'`, `'enqueue:0'`) or as an object with a `name` (an Operation or Output). */
+function opName(o: unknown, param: string): string {
+  const name = typeof o === 'string' ? o : o !== null && typeof o === 'object' ? (o as { name?: unknown }).name : undefined;
+  if (typeof name !== 'string' || name === '') throw invalidArgument(param, 'an operation (a non-empty name, or an Operation or Output)', o);
+  return name.replace(/:\d+$/, '');
+}
+
+/** Messages of errors the loops ignore or log; never throws. */
+function messageOf(e: unknown): string {
+  if (e instanceof Error) {
+    try { return String(e.message); } catch { /* a throwing getter: describe it instead */ }
+  }
+  return describeValue(e);
+}
 
 interface PerSession { live: number }
 
@@ -65,13 +82,15 @@ export class QueueRunner {
       this.queueClosedExceptionTypes = def.queueClosedExceptionTypes.length ? [...def.queueClosedExceptionTypes] : [Code.OUT_OF_RANGE];
       return;
     }
-    const { queueName = 'queue', enqueueOps, closeOp = null, cancelOp = null, queueClosedExceptionTypes = [Code.OUT_OF_RANGE] } = opts;
+    checkOptionNames(opts, QUEUE_RUNNER_OPTIONS, 'QueueRunner');
+    const { queueName = 'queue', enqueueOps, closeOp = null, cancelOp = null, queueClosedExceptionTypes = null } = opts;
+    if (typeof queueName !== 'string' || queueName === '') throw invalidArgument('queueName', 'a non-empty string', queueName);
     if (!Array.isArray(enqueueOps) || enqueueOps.length === 0) throw invalidArgument('enqueueOps', 'a non-empty array of operations', enqueueOps);
     this.queueName = queueName;
-    this.enqueueOps = enqueueOps.map(opName);
-    this.closeOp = closeOp === null ? null : opName(closeOp);
-    this.cancelOp = cancelOp === null ? null : opName(cancelOp);
-    this.queueClosedExceptionTypes = [...queueClosedExceptionTypes];
+    this.enqueueOps = enqueueOps.map((o: unknown, i) => opName(o, `enqueueOps[${i}]`));
+    this.closeOp = closeOp === null ? null : opName(closeOp, 'closeOp');
+    this.cancelOp = cancelOp === null ? null : opName(cancelOp, 'cancelOp');
+    this.queueClosedExceptionTypes = checkCodes(queueClosedExceptionTypes);
   }
 
   /** A QueueRunner from a `queue_runners` collection item (a QueueRunnerDef or a QueueRunner). */
@@ -91,8 +110,14 @@ export class QueueRunner {
    * each registered with `coord`. Returns no loops when loops of this runner still run on `session`.
    * Loop names are Python's thread names: `QueueRunnerThread-<queue>-<op>`.
    */
-  createThreads(session: SessionLike, opts: { coord?: Coordinator | null; start?: boolean } = {}): CoordinatedThread[] {
+  createThreads(session: SessionLike, options: { coord?: Coordinator | null; start?: boolean } = {}): CoordinatedThread[] {
+    if (session === null || typeof session !== 'object' || typeof (session as { run?: unknown }).run !== 'function') {
+      throw invalidArgument('session', 'a session (an object with a run() method)', session);
+    }
+    const opts = checkOptionsObject<{ coord?: Coordinator | null; start?: boolean }>(options, 'options', CREATE_THREADS_OPTIONS, 'QueueRunner.createThreads');
     const coord = opts.coord ?? null;
+    if (coord !== null && !isCoordinator(coord)) throw invalidArgument('coord', 'a Coordinator', coord);
+    checkBoolean(opts.start, 'start', { optional: true });
     const state = this.runs.get(session);
     if (state && state.live > 0) return [];
     const perSession: PerSession = { live: this.enqueueOps.length };
@@ -133,7 +158,7 @@ export class QueueRunner {
             try {
               await session.run(this.closeOp);
             } catch (closeError) {
-              logging.debug(`Ignored exception: ${String((closeError as Error)?.message ?? closeError)}`);
+              logging.debug(`Ignored exception: ${messageOf(closeError)}`);
             }
           }
           return;
@@ -141,11 +166,15 @@ export class QueueRunner {
       }
     } catch (e) {
       if (coord) {
+        const error = thrownAsError(e, `QueueRunnerThread-${this.queueName}-${op} threw`);
         try {
-          coord.requestStop(e);
-        } catch { /* the coordinator was joined: Python's thread would die with it, unseen */ }
+          coord.requestStop(error);
+        } catch {
+          // The coordinator was joined: Python's thread dies with the error and prints it.
+          logging.error(`Exception in QueueRunner after the coordinator was joined: ${messageOf(error)}`);
+        }
       } else {
-        logging.error(`Exception in QueueRunner: ${String((e as Error)?.message ?? e)}`);
+        logging.error(`Exception in QueueRunner: ${messageOf(e)}`);
         this.raised.push(e);
         throw e;
       }
@@ -160,9 +189,26 @@ export class QueueRunner {
     try {
       await session.run(this.cancelOp);
     } catch (e) {
-      logging.debug(`Ignored exception: ${String((e as Error)?.message ?? e)}`);
+      logging.debug(`Ignored exception: ${messageOf(e)}`);
     }
   }
+}
+
+/** Duck-typed, so that a Coordinator from another copy of the package works too. */
+function isCoordinator(c: unknown): c is Coordinator {
+  if (typeof c !== 'object' || c === null) return false;
+  const k = c as Record<string, unknown>;
+  return ['requestStop', 'shouldStop', 'waitForStop', 'registerThread'].every((m) => typeof k[m] === 'function');
+}
+
+/** `queueClosedExceptionTypes`: null/undefined (the default, OUT_OF_RANGE) or an array of TF error codes. */
+function checkCodes(value: unknown): readonly number[] {
+  if (value === undefined || value === null) return [Code.OUT_OF_RANGE];
+  if (!Array.isArray(value)) throw invalidArgument('queueClosedExceptionTypes', 'an array of TF error codes', value);
+  value.forEach((c: unknown, i) => {
+    if (typeof c !== 'number' || !Number.isInteger(c) || c < 0) throw invalidArgument(`queueClosedExceptionTypes[${i}]`, 'a TF error code (an integer, e.g. Code.OUT_OF_RANGE)', c);
+  });
+  return [...value] as number[];
 }
 
 /**
@@ -170,6 +216,7 @@ export class QueueRunner {
  * `start_queue_runners(sess, coord, daemon=True, start=True)`). Returns the loops started.
  */
 export function startQueueRunners(items: readonly unknown[], session: SessionLike, coord: Coordinator): CoordinatedThread[] {
+  if (!Array.isArray(items)) throw invalidArgument('items', 'an array of queue_runners collection items', items);
   const threads: CoordinatedThread[] = [];
   for (const item of items) threads.push(...QueueRunner.fromCollectionItem(item).createThreads(session, { coord, start: true }));
   return threads;
