@@ -65,6 +65,11 @@ export function buildProgram(): Command {
 }
 
 if (require.main === module) {
+  // `tf-monitored inspect ... --values | head`: the reader went away; stop quietly, as cat does.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   buildProgram().parseAsync(process.argv).catch((e: Error) => {
     console.error(`tf-monitored: ${e.message}`);
     process.exitCode = 1;

@@ -5,12 +5,20 @@
  * Memory: `Tensor.alloc` gives 64-byte-aligned native memory that TF uses without a copy when the
  * tensor is fed. Large outputs of async runs arrive without a copy; `dispose()` frees their
  * native memory at once instead of at garbage collection (do so in tight loops).
+ *
+ * Values: `data` is the storage (float16/bfloat16 as raw 16-bit patterns, complex as interleaved
+ * (re, im) parts); `toArray()`/`scalar()` give the values (float16/bfloat16 decoded to numbers,
+ * each complex number as a `[re, im]` pair), and `Tensor.from` of nested arrays takes them back.
  */
 import { ArgumentError, invalidArgument } from './errors';
 import { ARRAY_TYPES, DType, TypedArray, checkDType, dtypeFromEnum, dtypeToEnum, lanes } from './dtypes';
 import { native, type FeedHandle, type RawTensor } from '../native';
 
 export type NestedArray<T> = T | NestedArray<T>[];
+/** A complex number as `toArray()`/`scalar()` give it: `[re, im]`. */
+export type ComplexPair = [number, number];
+/** One element's value as `toArray()`/`scalar()` give it. */
+export type ElementValue = number | bigint | boolean | string | ComplexPair;
 /** What a feed or `Tensor.from` accepts. */
 export type TensorLike =
   | Tensor
@@ -133,7 +141,57 @@ const BIG_RANGE: Partial<Record<DType, readonly [bigint, bigint]>> = {
   int64: [-(2n ** 63n), 2n ** 63n - 1n], uint64: [0n, 2n ** 64n - 1n],
 };
 
-function fillTyped(dtype: DType, flat: ArrayLike<unknown>, param: string): TypedArray {
+// float16 (IEEE binary16) and bfloat16 (the top half of a float32) ↔ JS numbers.
+const f32 = new Float32Array(1);
+const f32Bits = new Uint32Array(f32.buffer);
+
+/** The number a float16 bit pattern stands for. */
+export function float16ToNumber(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >> 10) & 0x1f;
+  const frac = bits & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** The number a bfloat16 bit pattern stands for. */
+export function bfloat16ToNumber(bits: number): number {
+  f32Bits[0] = (bits & 0xffff) << 16;
+  return f32[0];
+}
+
+/** The float16 bit pattern nearest to `x` (round half to even, overflow to ±Infinity, as numpy). */
+export function numberToFloat16(x: number): number {
+  if (Number.isNaN(x)) return 0x7e00;
+  const sign = x < 0 || Object.is(x, -0) ? 0x8000 : 0;
+  const a = Math.abs(x);
+  if (a >= 65520) return sign | 0x7c00; // 65504 + half an ulp rounds up to Infinity
+  if (a < 2 ** -14) {
+    // Subnormal: units of 2^-24, rounded half to even.
+    const q = a / 2 ** -24;
+    let m = Math.round(q);
+    if (m - q === 0.5 && m % 2 === 1) m -= 1;
+    return sign | m; // m = 1024 is the smallest normal, which the bits express as well
+  }
+  let exp = Math.floor(Math.log2(a));
+  if (2 ** exp > a) exp -= 1;
+  else if (2 ** (exp + 1) <= a) exp += 1;
+  const q = (a / 2 ** exp - 1) * 1024;
+  let m = Math.round(q);
+  if (m - q === 0.5 && m % 2 === 1) m -= 1;
+  return sign | ((exp + 15) << 10) + m; // m = 1024 carries into the exponent
+}
+
+/** The bfloat16 bit pattern nearest to `x` (round half to even from float32, as TF and numpy). */
+export function numberToBfloat16(x: number): number {
+  if (Number.isNaN(x)) return 0x7fc0;
+  f32[0] = x;
+  const b = f32Bits[0];
+  return ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+function fillTyped(dtype: DType, flat: ArrayLike<unknown>, param: string, encodeHalf = false): TypedArray {
   const Ctor = ARRAY_TYPES[dtype];
   if (!Ctor) throw invalidArgument(param, 'a numeric, bool or string dtype', dtype);
   const out = new Ctor(flat.length);
@@ -151,6 +209,8 @@ function fillTyped(dtype: DType, flat: ArrayLike<unknown>, param: string): Typed
       (out as Int32Array)[i] = n;
     } else if (dtype === 'bool' && (typeof v === 'number' || typeof v === 'bigint')) {
       (out as Uint8Array)[i] = v ? 1 : 0; // TF's bool is one byte holding 0 or 1 (NaN and 0 are false)
+    } else if (encodeHalf && (dtype === 'float16' || dtype === 'bfloat16') && (typeof v === 'number' || typeof v === 'bigint')) {
+      (out as Uint16Array)[i] = (dtype === 'float16' ? numberToFloat16 : numberToBfloat16)(Number(v));
     } else if (typeof v === 'number') {
       (out as Float64Array)[i] = v;
     } else if (typeof v === 'boolean') {
@@ -170,6 +230,12 @@ export class Tensor {
   private values: TypedArray | Uint8Array[] | null;
   private disposed = false;
   /**
+   * True when `values` is memory this tensor owns (an `alloc` buffer, an output's buffer) and
+   * `dispose()` may free. A tensor made from the caller's TypedArray (possibly another tensor's
+   * `data`) shares it and never frees it.
+   */
+  private ownsBuffer = false;
+  /**
    * For tensors in aligned native memory (`alloc`): the addon's feed made once from this memory
    * and reused by every run (undefined until first fed; null when the addon declined).
    */
@@ -183,8 +249,13 @@ export class Tensor {
 
   /**
    * Builds a tensor from a JS value. `dtype` converts numbers (default float32 for numbers,
-   * int64 for bigints, bool, string).
+   * int64 for bigints, bool, string). Nested arrays and scalars are values, as `toArray()` gives
+   * them: numbers are encoded for float16/bfloat16, complex elements are `[re, im]` pairs. A
+   * `{ dtype, shape, data }` object's `data` is storage, as the `data` property gives it (16-bit
+   * patterns for float16/bfloat16, interleaved parts for complex). A TypedArray of the dtype's
+   * storage type is used as is, shared, not copied.
    * @example Tensor.from([[1, 2], [3, 4]], 'int32')
+   * @example Tensor.from([[1, 2], [3, -4]], 'complex64') // shape [2]: 1+2i, 3-4i
    */
   static from(value: TensorLike, dtype?: DType, param = 'value'): Tensor {
     if (dtype !== undefined) checkDType('dtype', dtype);
@@ -221,7 +292,8 @@ export class Tensor {
       if (dt === 'string') return new Tensor('string', [], [value as Uint8Array]);
       const Ctor = ARRAY_TYPES[dt];
       if (!Ctor) throw invalidArgument('dtype', 'a dtype with JS values', dt);
-      const data = value instanceof Ctor ? (value as TypedArray) : fillTyped(dt, Array.from(value as ArrayLike<number>), param);
+      // Another TypedArray's numbers are values (a Float32Array given for float16 is encoded).
+      const data = value instanceof Ctor ? (value as TypedArray) : fillTyped(dt, Array.from(value as ArrayLike<number>), param, true);
       if (data.length % lanes(dt) !== 0) {
         throw invalidArgument(param, `an even number of elements for dtype ${dt} (real and imaginary parts)`, value);
       }
@@ -230,8 +302,14 @@ export class Tensor {
     const { shape, flat } = Array.isArray(value) ? flatten(value, param) : { shape: [], flat: [value] };
     const dt = dtype ?? (flat.length ? inferDType(flat[0], Array.isArray(value) ? `${param}[0]` : param) : 'float32');
     if (dt === 'string') return new Tensor(dt, shape, flat.map((s, i) => toBytes(s, `${param}[${i}]`)));
-    if (lanes(dt) !== 1) throw invalidArgument('dtype', 'a real dtype for nested arrays (complex needs { dtype, shape, data })', dt);
-    return new Tensor(dt, shape, fillTyped(dt, flat, param));
+    if (lanes(dt) !== 1) {
+      // Complex values as toArray() gives them: [re, im] pairs at the innermost level.
+      if (shape.length === 0 || shape[shape.length - 1] !== 2) {
+        throw invalidArgument(param, `nested arrays of [re, im] pairs for dtype ${dt} (innermost dimension 2)`, value);
+      }
+      return new Tensor(dt, shape.slice(0, -1), fillTyped(dt, flat, param));
+    }
+    return new Tensor(dt, shape, fillTyped(dt, flat, param, true));
   }
 
   /**
@@ -250,6 +328,7 @@ export class Tensor {
     const buffer = native().allocAligned(n * Ctor.BYTES_PER_ELEMENT);
     const t = new Tensor(dtype, shape, new Ctor(buffer, 0, n));
     t.feedHandle = undefined; // made on first feed
+    t.ownsBuffer = true;
     return t;
   }
 
@@ -263,7 +342,11 @@ export class Tensor {
     if (data === null) return new Tensor(dtype, shape, null);
     if (dtype === 'string') return new Tensor(dtype, shape, data as Uint8Array[]);
     const Ctor = ARRAY_TYPES[dtype]!;
-    if (data instanceof ArrayBuffer) return new Tensor(dtype, shape, new Ctor(data, 0, data.byteLength / Ctor.BYTES_PER_ELEMENT));
+    if (data instanceof ArrayBuffer) {
+      const t = new Tensor(dtype, shape, new Ctor(data, 0, data.byteLength / Ctor.BYTES_PER_ELEMENT));
+      t.ownsBuffer = true;
+      return t;
+    }
     // Small outputs arrive as their values (native/tensor.cc, InlineValues): a typed array made
     // here lives on V8's heap, with no backing store to allocate and sweep.
     if (Array.isArray(data)) return new Tensor(dtype, shape, (Ctor as unknown as { from(a: unknown[]): TypedArray }).from(data));
@@ -288,6 +371,30 @@ export class Tensor {
 
   private checkAlive(): void {
     if (this.disposed) throw new ArgumentError('tensor', 'The tensor was disposed');
+    const v = this.values;
+    // A TypedArray whose buffer was freed reads as length 0: the tensor shares memory (made with
+    // Tensor.from(other.data)) whose owner was disposed.
+    if (v !== null && !Array.isArray(v) && v.length === 0 && this.size !== 0) {
+      throw new ArgumentError('tensor', `The tensor's memory was freed: it shares the data of another tensor that was disposed`);
+    }
+  }
+
+  /** The values as a flat array of JS values (see toArray). */
+  private elementValues(): ElementValue[] {
+    const dt = this.dtype;
+    if (dt === 'string') return (this.values as Uint8Array[]).map((b) => utf8Decoder.decode(b));
+    if (this.values === null) {
+      throw new ArgumentError('tensor', `A ${dt} tensor is a handle with no JS values (toArray() and scalar() are for numeric, bool and string tensors)`);
+    }
+    const v = this.values as TypedArray;
+    if (dt === 'bool') return Array.from(v as Uint8Array, (x) => x !== 0);
+    if (dt === 'float16') return Array.from(v as Uint16Array, float16ToNumber);
+    if (dt === 'bfloat16') return Array.from(v as Uint16Array, bfloat16ToNumber);
+    if (lanes(dt) === 2) {
+      const f = v as Float32Array | Float64Array;
+      return Array.from({ length: f.length / 2 }, (_, i): ComplexPair => [f[2 * i], f[2 * i + 1]]);
+    }
+    return Array.from(v as ArrayLike<number | bigint>);
   }
 
   /** Number of elements. */
@@ -312,25 +419,29 @@ export class Tensor {
     return this.values as Uint8Array[];
   }
 
-  /** The single value of a one-element tensor (a scalar, or shape [1], ...). */
-  scalar(): number | bigint | boolean | string {
+  /**
+   * The single value of a one-element tensor (a scalar, or shape [1], ...), as in `toArray()`:
+   * a number (float16/bfloat16 decoded), a bigint (int64/uint64), a boolean, a string, or for a
+   * complex tensor its `[re, im]` pair. Resource/variant tensors have no JS value (ArgumentError).
+   * @example Tensor.from({ dtype: 'complex64', shape: [], data: new Float32Array([5, 7]) }).scalar() // [5, 7]
+   */
+  scalar(): ElementValue {
     this.checkAlive();
     if (this.size !== 1) throw new ArgumentError('tensor', `scalar() needs exactly one element; shape is [${this.shape}]`);
-    if (this.dtype === 'string') return utf8Decoder.decode((this.values as Uint8Array[])[0]);
-    const v = (this.values as TypedArray)[0];
-    if (this.dtype === 'bool') return v !== 0;
-    return v as number | bigint;
+    return this.elementValues()[0];
   }
 
-  /** The values as nested arrays following the shape. */
-  toArray(): NestedArray<number | bigint | boolean | string> {
+  /**
+   * The values as nested arrays following the shape: numbers (float16/bfloat16 decoded from
+   * their bit patterns; `data` keeps the bits), bigints for int64/uint64, booleans, strings, and
+   * for complex dtypes a `[re, im]` pair per element, one level below the shape's innermost
+   * (`[1+2i, 3+4i]` → `[[1, 2], [3, 4]]`; `Tensor.from` of that with the complex dtype gives the
+   * tensor back). Resource/variant tensors have no JS values (ArgumentError).
+   */
+  toArray(): NestedArray<ElementValue> {
     this.checkAlive();
-    const flat: Array<number | bigint | boolean | string> = this.dtype === 'string'
-      ? (this.data as string[])
-      : this.dtype === 'bool'
-        ? Array.from(this.values as Uint8Array, (x) => x !== 0)
-        : Array.from(this.values as ArrayLike<number | bigint>);
-    const build = (dim: number, offset: number): NestedArray<number | bigint | boolean | string> => {
+    const flat = this.elementValues();
+    const build = (dim: number, offset: number): NestedArray<ElementValue> => {
       if (dim === this.shape.length) return flat[offset];
       const stride = elementCount(this.shape.slice(dim + 1));
       return Array.from({ length: this.shape[dim] }, (_, i) => build(dim + 1, offset + i * stride));
@@ -338,7 +449,11 @@ export class Tensor {
     return build(0, 0);
   }
 
-  /** Frees native memory now (outputs of async runs, `alloc` tensors). Idempotent. */
+  /**
+   * Frees the native memory this tensor owns now (outputs of async runs, `alloc` tensors), and
+   * marks it disposed. Memory it shares (a TypedArray given to `Tensor.from`, such as another
+   * tensor's `data`) is left to its owner. Idempotent.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -346,7 +461,7 @@ export class Tensor {
     this.values = null;
     if (this.feedHandle) native().releaseFeedHandle(this.feedHandle);
     this.feedHandle = null;
-    if (v && !Array.isArray(v)) native().disposeBuffer(v.buffer as ArrayBuffer);
+    if (v && !Array.isArray(v) && this.ownsBuffer) native().disposeBuffer(v.buffer as ArrayBuffer);
   }
 
   get isDisposed(): boolean {

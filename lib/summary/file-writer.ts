@@ -64,6 +64,7 @@ import { OpListSchema, type OpDef } from '../proto/gen/tensorflow/core/framework
 import { RunMetadataSchema, type RunMetadata } from '../proto/gen/tensorflow/core/protobuf/config_pb';
 import { EventField, encodeEvent, encodeSummary } from './event-encoding';
 import { EventWriterOps, MAX_BATCH } from './event-writer-ops';
+import { checkSessionStatus } from './summary-builders';
 
 /** A global step: an integer number, a bigint, or a one-element integer Tensor (a fetched step). */
 export type GlobalStep = number | bigint | Tensor;
@@ -145,7 +146,11 @@ export function checkStep(step: unknown, param = 'globalStep'): bigint | null {
     const integer = /^u?int(8|16|32|64)$/.test(step.dtype);
     const d = integer && step.size === 1 ? step.data : null;
     const v = d && !Array.isArray(d) ? (d as ArrayLike<number | bigint>)[0] : undefined;
-    if (typeof v === 'bigint') return BigInt.asIntN(64, v);
+    // Event.step is int64: a uint64 step above int64's maximum would wrap to a negative step.
+    if (typeof v === 'bigint') {
+      if (v > INT64_MAX) throw invalidArgument(param, 'an integer step within int64', `${step.dtype} tensor holding ${v}`);
+      return v;
+    }
     if (typeof v === 'number') return BigInt(v);
     throw invalidArgument(param, expected, `${step.dtype} tensor of shape [${step.shape}]`);
   }
@@ -365,11 +370,14 @@ export class FileWriter {
 
   /**
    * Writes a `session_log` event: a SessionLog message, its bytes, or a plain object such as
-   * `{ status: 'CHECKPOINT', checkpointPath: 'runs/a/model.ckpt' }`.
+   * `{ status: 'CHECKPOINT', checkpointPath: 'runs/a/model.ckpt' }`. The status must be one of
+   * SessionLog's (START, STOP, CHECKPOINT, STATUS_UNSPECIFIED), as `sessionLog()` requires.
    */
   addSessionLog(sessionLog: SessionLog | Uint8Array | { status?: string | number; checkpointPath?: string; msg?: string }, globalStep?: GlobalStep | null): void {
     const step = checkStep(globalStep);
-    const bytes = bytesArg(SessionLogSchema, sessionLog, 'sessionLog', true);
+    const message = messageArg(SessionLogSchema, sessionLog, 'sessionLog', true);
+    checkSessionStatus(message.status, 'sessionLog.status'); // as sessionLog() checks it
+    const bytes = sessionLog instanceof Uint8Array ? sessionLog : toBinary(SessionLogSchema, message);
     if (this.checkOpen()) this.enqueue(encodeEvent(now(), step, EventField.sessionLog, bytes));
   }
 

@@ -11,6 +11,7 @@
 import { create, fromBinary } from '@bufbuild/protobuf';
 import { PNG, type ColorType } from 'pngjs';
 import { ArgumentError, invalidArgument } from '../core/errors';
+import { checkOptionsObject } from '../core/options';
 import {
   SummarySchema,
   SummaryMetadataSchema,
@@ -82,6 +83,7 @@ function upperBound(limits: readonly number[], value: number): number {
  * histogram for: <tag>").
  */
 export function histogramProto(values: ArrayLike<number> | Iterable<number>, tag = 'values'): HistogramProto {
+  checkTag(tag);
   const limits = DEFAULT_BUCKET_LIMITS;
   const counts = new Float64Array(limits.length);
   let min = limits[limits.length - 1];
@@ -189,7 +191,7 @@ export function encodePng(image: RawImage, param = 'image'): Uint8Array {
   const { height, width, channels, data } = image;
   if (!Number.isInteger(height) || height < 1) throw invalidArgument(`${param}.height`, 'a positive integer', height);
   if (!Number.isInteger(width) || width < 1) throw invalidArgument(`${param}.width`, 'a positive integer', width);
-  if (!(channels in COLOR_TYPE)) throw invalidArgument(`${param}.channels`, '1 (gray), 2 (gray+alpha), 3 (RGB) or 4 (RGBA)', channels);
+  if (typeof channels !== 'number' || !(channels in COLOR_TYPE)) throw invalidArgument(`${param}.channels`, '1 (gray), 2 (gray+alpha), 3 (RGB) or 4 (RGBA)', channels);
   const n = height * width * channels;
   if (data === null || typeof data !== 'object' || typeof (data as ArrayLike<number>).length !== 'number') {
     throw invalidArgument(`${param}.data`, 'a Uint8Array of pixels', data);
@@ -267,12 +269,23 @@ export function mergeSummaries(...summaries: Array<Summary | Uint8Array>): Summa
 
 export type SessionStatusName = 'STATUS_UNSPECIFIED' | 'START' | 'STOP' | 'CHECKPOINT';
 
+const SESSION_LOG_OPTION_NAMES = ['checkpointPath', 'msg'] as const;
+
+/** A SessionLog status given by name or number, as its number; anything else is an ArgumentError. */
+export function checkSessionStatus(status: unknown, param = 'status'): SessionLog_SessionStatus {
+  const s: unknown = typeof status === 'string'
+    ? (Object.prototype.hasOwnProperty.call(SessionLog_SessionStatus, status) ? SessionLog_SessionStatus[status as SessionStatusName] : undefined)
+    : status;
+  if (typeof s !== 'number' || SessionLog_SessionStatus[s] === undefined) {
+    throw invalidArgument(param, 'one of START, STOP, CHECKPOINT, STATUS_UNSPECIFIED', status);
+  }
+  return s;
+}
+
 /** A SessionLog: `sessionLog('START')`, `sessionLog('CHECKPOINT', { checkpointPath })`. */
 export function sessionLog(status: SessionStatusName | SessionLog_SessionStatus, opts: { checkpointPath?: string; msg?: string } = {}): SessionLog {
-  const s = typeof status === 'string' ? SessionLog_SessionStatus[status as SessionStatusName] : status;
-  if (typeof s !== 'number' || SessionLog_SessionStatus[s] === undefined) {
-    throw invalidArgument('status', 'one of START, STOP, CHECKPOINT, STATUS_UNSPECIFIED', status);
-  }
+  const s = checkSessionStatus(status);
+  opts = checkOptionsObject<{ checkpointPath?: string; msg?: string }>(opts, 'opts', SESSION_LOG_OPTION_NAMES, 'sessionLog');
   if (opts.checkpointPath !== undefined && typeof opts.checkpointPath !== 'string') throw invalidArgument('checkpointPath', 'a string', opts.checkpointPath);
   if (opts.msg !== undefined && typeof opts.msg !== 'string') throw invalidArgument('msg', 'a string', opts.msg);
   return create(SessionLogSchema, { status: s, checkpointPath: opts.checkpointPath ?? '', msg: opts.msg ?? '' });

@@ -249,10 +249,13 @@ describe('StepCounterHook and SummarySaverHook (SPEC-MTS §5.5, §5.6)', () => {
     await writer.close();
     const kinds = await eventKinds(eventFiles(dir)[0]);
     expect(kinds).toEqual(['file_version', 'session_log START 1', 'summary w 1', 'summary w 3', 'summary w 5']);
-    // The value is the one computed in the run (before its update): w = 0.5 · 0.75^(step-1).
+    // The value is the one computed in that step's run: w = 0.5 · 0.75^(step-1), or its update
+    // 0.5 · 0.75^step, as the summary's read of w and the train op's update of it run in one
+    // session run with no order between them (TF picks; it differed on a loaded machine).
     const values = (await readEvents(eventFiles(dir)[0])).filter((e) => e.what.case === 'summary')
       .map((e) => (e.what.value as { value: Array<{ value: { value: number } }> }).value[0].value.value);
-    expect(values).toEqual([0.5, 0.5 * 0.75 ** 2, 0.5 * 0.75 ** 4]);
+    expect(values).toHaveLength(3);
+    [1, 3, 5].forEach((step, i) => expect([0.5 * 0.75 ** (step - 1), 0.5 * 0.75 ** step]).toContain(values[i]));
   });
 });
 
