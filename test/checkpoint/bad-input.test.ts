@@ -21,6 +21,7 @@ import { CheckpointReader, listVariables, loadVariable } from '../../lib/train/c
 import { getCheckpointState, latestCheckpoint } from '../../lib/train/checkpoint-state';
 import { captureLogs } from '../../lib/train/logging';
 import { cleanupTmp, newSession, readSmall, setSmall, smallGraph, tmp } from './support';
+import { catchError } from '../support/errors';
 
 afterAll(cleanupTmp);
 
@@ -44,15 +45,6 @@ function expectNothingLost(before: Map<string, Buffer>, after: Map<string, Buffe
     expect(after.has(f), `${f} is gone`).toBe(true);
     expect(after.get(f)!.equals(bytes), `${f} changed`).toBe(true);
   }
-}
-
-async function catchError(p: Promise<unknown> | (() => unknown)): Promise<Error> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
 }
 
 interface Setup { dir: string; prefix: string; saver: Saver; sess: ReturnType<typeof newSession> }

@@ -12,6 +12,7 @@ import { Saver } from '../../lib/train/saver';
 import { getCheckpointState, latestCheckpoint } from '../../lib/train/checkpoint-state';
 import { runTs } from '../support/child';
 import { cleanupTmp, newSession, readSmall, setSmall, smallGraph, tmp } from './support';
+import { catchError, expectArgumentError } from '../support/errors';
 
 afterAll(cleanupTmp);
 
@@ -19,23 +20,6 @@ const sessions: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   for (const s of sessions.splice(0)) await s.close();
 });
-
-async function catchError(p: Promise<unknown> | (() => unknown)): Promise<Error> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
-}
-
-async function expectArgumentError(p: Promise<unknown> | (() => unknown), param: string): Promise<ArgumentError> {
-  const e = await catchError(p);
-  expect(e).toBeInstanceOf(ArgumentError);
-  expect((e as ArgumentError).param).toBe(param);
-  expect(e.message).toContain(param);
-  return e as ArgumentError;
-}
 
 /** Every entry below `dir` (directories with a trailing '/') with the bytes of the files. */
 function snapshot(dir: string): Map<string, string> {

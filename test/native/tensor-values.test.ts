@@ -9,6 +9,7 @@ import { Session } from '../../lib/core/session';
 import { Tensor, numberToFloat16, numberToBfloat16, float16ToNumber, bfloat16ToNumber } from '../../lib/core/tensor';
 import type { DType } from '../../lib/core/dtypes';
 import { ArgumentError } from '../../lib/core/errors';
+import { catchErrorSync } from '../support/errors';
 
 const graph = new Graph();
 for (const dt of ['float32', 'float16', 'bfloat16', 'complex64', 'complex128'] as DType[]) {
@@ -21,15 +22,6 @@ afterAll(() => session.close());
 
 async function roundTrip(t: Tensor): Promise<Tensor> {
   return (await session.run(`out_${t.dtype}:0`, { [`in_${t.dtype}:0`]: t }))!;
-}
-
-function catchError(f: () => unknown): ArgumentError {
-  try {
-    f();
-  } catch (e) {
-    return e as ArgumentError;
-  }
-  throw new Error('did not throw');
 }
 
 describe('Tensor#toArray() and #scalar() of complex tensors', () => {
@@ -55,7 +47,7 @@ describe('Tensor#toArray() and #scalar() of complex tensors', () => {
   });
 
   it('refuses nested arrays that are not pairs, naming the parameter', () => {
-    const e = catchError(() => Tensor.from([1, 2, 3], 'complex64'));
+    const e = catchErrorSync<ArgumentError>(() => Tensor.from([1, 2, 3], 'complex64'));
     expect(e).toBeInstanceOf(ArgumentError);
     expect(e.param).toBe('value');
     expect(e.message).toMatch(/\[re, im\] pairs/);
@@ -106,13 +98,13 @@ describe('Tensor#toArray() and #scalar() of handle tensors', () => {
     const r = (await session.run('handle:0'))!;
     expect(r.dtype).toBe('resource');
     for (const f of [() => r.toArray(), () => r.scalar()]) {
-      const e = catchError(f);
+      const e = catchErrorSync<ArgumentError>(f);
       expect(e).toBeInstanceOf(ArgumentError);
       expect(e.param).toBe('tensor');
       expect(e.message).toMatch(/resource tensor is a handle with no JS values/);
     }
     const v = Tensor.fromParts('variant', [2], null);
-    expect(catchError(() => v.toArray()).message).toMatch(/variant tensor is a handle with no JS values/);
+    expect(catchErrorSync<ArgumentError>(() => v.toArray()).message).toMatch(/variant tensor is a handle with no JS values/);
   });
 });
 
@@ -138,11 +130,11 @@ describe('Tensor#dispose() of a tensor sharing memory', () => {
     const alias = Tensor.from({ dtype: 'float32', shape: [n], data: o.data as Float32Array });
     o.dispose();
     for (const f of [() => alias.toArray(), () => alias.data, () => alias.scalar()]) {
-      const e = catchError(f);
+      const e = catchErrorSync<ArgumentError>(f);
       expect(e).toBeInstanceOf(ArgumentError);
       expect(e.param).toBe('tensor');
     }
-    expect(catchError(() => alias.data).message).toMatch(/memory was freed/);
+    expect(catchErrorSync<ArgumentError>(() => alias.data).message).toMatch(/memory was freed/);
     const fed = await session.run('out_float32:0', { 'in_float32:0': alias }).then(() => null, (e: Error) => e);
     expect(fed).toBeInstanceOf(ArgumentError);
   });

@@ -13,23 +13,15 @@ import { Tensor } from '../../lib/core/tensor';
 import { FileWriter, readEvents, scalarSummary, sessionLog } from '../../lib/summary';
 import { histogramProto, imageSummary } from '../../lib/summary/summary-builders';
 import { SessionLogSchema } from '../../lib/proto/gen/tensorflow/core/util/event_pb';
+import { catchErrorSync } from '../support/errors';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tfm-builders-input-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshDir = () => path.join(root, `run${++n}`);
 
-function catchError(f: () => unknown): ArgumentError {
-  try {
-    f();
-  } catch (e) {
-    return e as ArgumentError;
-  }
-  throw new Error('did not throw');
-}
-
 function expectArgumentError(f: () => unknown, param: string): ArgumentError {
-  const e = catchError(f);
+  const e = catchErrorSync<ArgumentError>(f);
   expect(e).toBeInstanceOf(ArgumentError);
   expect(e.param).toBe(param);
   expect(e.message).toContain(param);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, FailedPreconditionError, NotFoundError, OutOfRangeError } from '../../lib/core/errors';
 import { FileWriter, FileWriterCache, readEvents, scalarSummary, summaryIterator, tfRecordIterator } from '../../lib/summary';
 import { runTs } from '../support/child';
+import { catchError, expectArgumentError } from '../support/errors';
 
 let root: string;
 beforeAll(() => {
@@ -23,23 +24,6 @@ afterAll(async () => {
 
 let n = 0;
 const freshDir = () => path.join(root, `run${++n}`);
-
-async function catchError(p: Promise<unknown> | (() => unknown)): Promise<Error> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
-}
-
-async function expectArgumentError(p: Promise<unknown> | (() => unknown), param: string): Promise<ArgumentError> {
-  const e = await catchError(p);
-  expect(e).toBeInstanceOf(ArgumentError);
-  expect((e as ArgumentError).param).toBe(param);
-  expect(e.message).toContain(param);
-  return e as ArgumentError;
-}
 
 async function drain(it: AsyncIterable<unknown>): Promise<void> {
   for await (const _ of it) { /* read all */ }
