@@ -112,19 +112,24 @@ function fileError(path: string, e: unknown): Error {
 
 /** `Graph.load`: reads a file (or takes bytes), recognises the format, imports it into a new graph. */
 export async function loadGraph(source: string | Uint8Array, opts: LoadGraphOptions = {}): Promise<Graph> {
+  checkOptionsArg(opts);
   if (typeof source === 'string') return graphFromBytes(await readGraphFile(source), { ...opts, source: opts.source ?? source });
   return loadGraphSync(source, opts);
 }
 
 /** `Graph.loadSync`: {@link loadGraph} with a synchronous file read. */
 export function loadGraphSync(source: string | Uint8Array, opts: LoadGraphOptions = {}): Graph {
+  checkOptionsArg(opts);
   if (typeof source === 'string') return graphFromBytes(readGraphFileSync(source), { ...opts, source: opts.source ?? source });
   if (!(source instanceof Uint8Array)) throw invalidArgument('source', 'a file path or the bytes of a graph file', source);
   return graphFromBytes(source, opts);
 }
 
-function graphFromBytes(bytes: Uint8Array, opts: LoadGraphOptions): Graph {
+function checkOptionsArg(opts: unknown): void {
   if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object', opts);
+}
+
+function graphFromBytes(bytes: Uint8Array, opts: LoadGraphOptions): Graph {
   checkOptions(opts);
   const parsed = parseGraphBytes(bytes, { file: opts.source });
   const graph = opts.graph ?? new Graph();

@@ -232,6 +232,7 @@ describe('Graph.load on what is not a graph file', () => {
     }
     await expect(Graph.load(`${dir}/a\u0000b`)).rejects.toMatchObject({ name: 'ArgumentError', param: 'source' });
     await expect(Graph.load(new Uint8Array(0), null as never)).rejects.toMatchObject({ name: 'ArgumentError', param: 'opts' });
+    await expect(Graph.load(fifo, null as never)).rejects.toMatchObject({ name: 'ArgumentError', param: 'opts' });
     rmSync(dir, { recursive: true, force: true });
   });
 });
