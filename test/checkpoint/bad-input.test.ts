@@ -269,7 +269,9 @@ describe('saving where files cannot be written', () => {
     expect(e).toBeInstanceOf(FailedPreconditionError);
     expect(e.message).toBe(`${path.join(dir, 'checkpoint')}; Is a directory`);
     expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
-    // The checkpoint data itself was written before the state update (Python's order).
+    // The checkpoint data itself was written before the state update (Python's order), and the
+    // checkpoint the state would have named is complete (its .meta is written before the state).
     expect(fs.existsSync(path.join(dir, 'model.ckpt-2.index'))).toBe(true);
+    expect(fs.readdirSync(dir).sort()).toEqual(['checkpoint', 'model.ckpt-2.data-00000-of-00001', 'model.ckpt-2.index', 'model.ckpt-2.meta']);
   });
 });

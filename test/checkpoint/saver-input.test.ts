@@ -245,17 +245,4 @@ describe('Saver: option types', () => {
     await expectArgumentError(s.saver.save(s.sess, base, 'x' as never), 'opts');
     await expectUntouched(s, before);
   });
-
-  it('a state file that cannot be written: the error names it; the checkpoint it would have named is complete (.meta included)', async () => {
-    const dir = tmp();
-    fs.mkdirSync(path.join(dir, 'checkpoint'));
-    const graph = smallGraph();
-    const sess = newSession(graph);
-    sessions.push(sess);
-    await setSmall(sess, 2);
-    const e = await catchError(new Saver({ graph }).save(sess, path.join(dir, 'model.ckpt'), { globalStep: 2 }));
-    expect(e).toBeInstanceOf(FailedPreconditionError);
-    expect(e.message).toBe(`${path.join(dir, 'checkpoint')}; Is a directory`);
-    expect(fs.readdirSync(dir).sort()).toEqual(['checkpoint', 'model.ckpt-2.data-00000-of-00001', 'model.ckpt-2.index', 'model.ckpt-2.meta']);
-  });
 });
