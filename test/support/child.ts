@@ -35,14 +35,25 @@ export function startTs(file: string, args: string[], ready: RegExp, env: Record
   return { child, line, output: () => ({ out, err }) };
 }
 
-/** A TCP port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
+// Ports handed out in this process: the OS may give a just-closed port 0 again, and a test that
+// asks for three ports in a row (a ps/worker cluster) then got the same one twice ("Could not
+// start gRPC server" once the first task had bound it).
+const given = new Set<number>();
+
+/** A TCP port free on 127.0.0.1 right now, and not handed out before in this process. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = net.createServer();
+      srv.listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+      srv.on('error', reject);
     });
-    srv.on('error', reject);
-  });
+    if (!given.has(port)) {
+      given.add(port);
+      return port;
+    }
+  }
 }
