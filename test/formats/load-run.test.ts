@@ -1,7 +1,9 @@
 // Graph.load of every fixture in each of its formats (.meta, binary .pb, text .pbtxt), then running
 // it: init, Python's training steps from init bit for bit, and the checkpoint outputs through the
 // graph's SaverDef (the MetaGraphDef's, or the one recognised from the GraphDef's nodes).
-import { afterEach, describe, expect, it } from 'vitest';
+// Trained and computed floats are compared with Python TF run on this machine (test/support/
+// fixture-replay.ts says why); the initial values are CPU-independent and come from expected.json.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Graph } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
 import { Tensor } from '../../lib/core/tensor';
@@ -10,6 +12,8 @@ import {
   FIXTURE_NAMES, expectTensor, fixturePath, loadExpected, resolveFeed, stepFeeds,
   type FixtureName, type PlainTensor,
 } from '../fixtures/fixtures';
+import { requirePythonTF } from '../support/python';
+import { type FixtureReplay, expectSameAsPython, replayFixtures } from '../support/fixture-replay';
 
 const FORMATS = ['model.meta', 'graph.pb', 'graph.pbtxt'] as const;
 const open: Session[] = [];
@@ -39,6 +43,12 @@ function snapshots(graph: Graph): Record<string, string> {
 }
 
 describe('Graph.load() runs every fixture as Python did', () => {
+  let py: Record<FixtureName, FixtureReplay>;
+  beforeAll(() => {
+    requirePythonTF();
+    py = replayFixtures(FIXTURE_NAMES);
+  });
+
   for (const name of FIXTURE_NAMES) {
     for (const file of FORMATS) {
       it(`${name}/${file}: init, then the training steps from init`, async () => {
@@ -52,12 +62,15 @@ describe('Graph.load() runs every fixture as Python did', () => {
         for (const [v, enc] of Object.entries(ex.initial ?? {})) {
           expectTensor(plain(await s.run(reads[v])), enc, `${name} initial ${v}`);
         }
-        for (const step of ex.steps) {
+        expect(py[name].steps).toHaveLength(ex.steps.length);
+        for (const [i, step] of ex.steps.entries()) {
+          const theirs = py[name].steps[i];
           if (name === 'queue') await s.run(ex.names.enqueue_op as string);
           const fetched = await s.run({ train: ex.names.train_op as string, out: Object.keys(step.fetches) }, stepFeeds(name, step.step) as never);
-          Object.keys(step.fetches).forEach((t, i) => expectTensor(plain(fetched.out[i]), step.fetches[t], `${name} step ${step.step} ${t}`));
-          for (const [v, enc] of Object.entries(step.after ?? {})) {
-            expectTensor(plain(await s.run(reads[v])), enc, `${name} after step ${step.step}: ${v}`);
+          Object.keys(step.fetches).forEach((t, j) => expectSameAsPython(plain(fetched.out[j]), theirs.fetches[t], `${name} step ${step.step} ${t}`));
+          expect(Object.keys(theirs.after).sort()).toEqual(Object.keys(reads).sort());
+          for (const v of Object.keys(reads)) {
+            expectSameAsPython(plain(await s.run(reads[v])), theirs.after[v], `${name} after step ${step.step}: ${v}`);
           }
         }
         if (name === 'dataset') {
@@ -75,11 +88,11 @@ describe('Graph.load() runs every fixture as Python did', () => {
         expect(saver.restoreOpName).toBe(ex.saver_def.restore_op_name);
         const s = session(graph);
         await s.run(saver.restoreOpName, { [saver.filenameTensorName]: fixturePath(name, ex.checkpoint.prefix) });
-        for (const out of ex.outputs) {
+        for (const [i, out] of ex.outputs.entries()) {
           const feeds = Object.fromEntries(Object.entries(out.feeds).map(([k, f]) => [k, resolveFeed(name, f)]));
           const names = Object.keys(out.fetches);
           const got = await s.run(names, feeds as never);
-          names.forEach((t, i) => expectTensor(plain(got[i]), out.fetches[t], `${name} ${out.description}: ${t}`));
+          names.forEach((t, j) => expectSameAsPython(plain(got[j]), py[name].outputs[i][t], `${name} ${out.description}: ${t}`));
         }
       });
     }
