@@ -9,7 +9,7 @@
  * | collection_def kind | member |
  * |---|---|
  * | `node_list` | an `Operation` (`'train'`) or an `Output` (`'loss:0'`) |
- * | `bytes_list` of a proto key (`variables`, `trainable_variables`, `global_step`, `local_variables`, `model_variables`, `moving_average_variables`, `metric_variables`, `savers`, `queue_runners`) | the message (`VariableDef`, `SaverDef`, `QueueRunnerDef`), or any object with `toProto(): message` (Python's `to_proto`, e.g. a Saver) |
+ * | `bytes_list` of a proto key (`variables`, `trainable_variables`, `global_step`, `local_variables`, `model_variables`, `moving_average_variables`, `metric_variables`, `savers`, `queue_runners`) | the message (`VariableDef`, `SaverDef`, `QueueRunnerDef`), or any object with `toProto(): message` (Python's `to_proto`, e.g. a Saver or QueueRunner); a loaded `queue_runners` holds `QueueRunner`s, as Python's |
  * | `bytes_list` of `cond_context` / `while_context` | the serialized `CondContextDef` / `WhileContextDef` (a `Uint8Array`) |
  * | `bytes_list`, any other key | a `Uint8Array` (a `string` is written as UTF-8, as Python does) |
  * | `int64_list` | a `bigint` |
@@ -27,10 +27,12 @@ import { QueueRunnerDefSchema, type QueueRunnerDef } from '../proto/gen/tensorfl
 import { Code } from '../proto/gen/xla/tsl/protobuf/error_codes_pb';
 import { ProtoDecodeError, decodeBinary } from '../proto/binary';
 import { ArgumentError, RuntimeError } from './errors';
+import { prependNameScope } from './name-scope';
 import { Operation, Output, type Graph } from './graph';
 import { GraphFormatError } from '../graph-io/errors';
 import { findVariables } from '../graph-io/variables';
 import * as logging from '../train/logging';
+import { QueueRunner } from '../train/queue-runner';
 
 /** Python's `tf.compat.v1.GraphKeys`: the standard collection names. */
 export const GraphKeys = {
@@ -100,13 +102,7 @@ export function collectionProtoType(key: string): DescMessage | 'raw' | undefine
   return PROTO_KEYS.get(key);
 }
 
-/** Python's `ops.prepend_name_scope`: 'a' → 'scope/a', '^a' → '^scope/a', 'loc:@a' → 'loc:@scope/a'. */
-export function prependNameScope(name: string, scope: string | undefined): string {
-  if (!scope) return name;
-  const s = scope.endsWith('/') ? scope.slice(0, -1) : scope;
-  const m = /^(\^|loc:@)?([^]*)$/.exec(name)!;
-  return `${m[1] ?? ''}${s}/${m[2]}`;
-}
+export { prependNameScope };
 
 const isElement = (x: unknown): x is GraphElement => x instanceof Operation || x instanceof Output;
 const elementOp = (e: GraphElement): string => (e instanceof Output ? e.op.name : e.name);
@@ -185,7 +181,7 @@ export class GraphCollections extends Map<string, unknown[]> {
   losses(): GraphElement[] { return this.elements('losses'); }
   /** SAVERS as SaverDefs. */
   savers(): SaverDef[] { return this.protos('savers', SaverDefSchema); }
-  /** QUEUE_RUNNERS as QueueRunnerDefs. */
+  /** QUEUE_RUNNERS as QueueRunnerDefs (a QueueRunner member through its `toProto()`). */
   queueRunners(): QueueRunnerDef[] { return this.protos('queue_runners', QueueRunnerDefSchema); }
 
   /**
@@ -416,7 +412,12 @@ export function importCollections(graph: Graph, defs: Record<string, CollectionD
         } else if (proto === SaverDefSchema) {
           graph.collections.add(key, rescopeSaverDef(decode(key, SaverDefSchema, bytes), scope));
         } else {
-          graph.collections.add(key, rescopeQueueRunnerDef(decode(key, QueueRunnerDefSchema, bytes), scope));
+          // A QueueRunner again, as Python's from_proto makes one; its ops must be in the graph.
+          const qr = QueueRunner.fromProto(decode(key, QueueRunnerDefSchema, bytes), scope);
+          for (const op of [qr.queueName, ...qr.enqueueOps, qr.closeOp ?? '', qr.cancelOp ?? '']) {
+            if (op && !graph.hasOperation(op)) throw fail(`${where(key)} holds a queue runner naming '${op}', which is not in the graph`);
+          }
+          graph.collections.add(key, qr);
         }
       }
       continue;

@@ -12,12 +12,19 @@
  * Errors surface as in Python (§12.18): an enqueue error other than the "queue closed" types is
  * reported with `coord.requestStop(error)`, so `shouldStop()` turns true and `close()` throws it.
  *
+ * A QueueRunner added to the `queue_runners` collection is written to a MetaGraphDef (and so to
+ * every checkpoint's `.meta`) as its QueueRunnerDef ({@link QueueRunner.toProto}), and a loaded
+ * MetaGraphDef's `queue_runners` hold QueueRunners again ({@link QueueRunner.fromProto}), as
+ * Python's `register_proto_function` for that key does.
+ *
  * @example
  * const qr = new QueueRunner({ queueName: 'input_queue', enqueueOps: ['enqueue'], closeOp: 'input_queue_Close', cancelOp: 'input_queue_Close_1' });
+ * graph.addToCollection('queue_runners', qr);
  * qr.createThreads(session, { coord, start: true });
  */
-import { isMessage } from '@bufbuild/protobuf';
-import { Code, invalidArgument } from '../core/errors';
+import { create, isMessage } from '@bufbuild/protobuf';
+import { Code, RuntimeError, invalidArgument } from '../core/errors';
+import { prependNameScope, stripNameScope } from '../core/name-scope';
 import { checkBoolean, checkOptionNames, checkOptionsObject } from '../core/options';
 import { QueueRunnerDefSchema, type QueueRunnerDef } from '../proto/gen/tensorflow/core/protobuf/queue_runner_pb';
 import { type CoordinatedThread, type Coordinator, describeValue, thrownAsError } from './coordinator';
@@ -37,12 +44,33 @@ export interface QueueRunnerOptions {
   cancelOp?: OpName | null;
   /** TF error codes that mean "the queue was closed" and end a loop quietly. Default (undefined or null) [OUT_OF_RANGE]. */
   queueClosedExceptionTypes?: readonly number[] | null;
-  /** Build from a QueueRunnerDef instead (what a loaded MetaGraphDef holds). */
+  /** Build from a QueueRunnerDef instead (what a MetaGraphDef holds); the other options must then be left out. */
   queueRunnerDef?: QueueRunnerDef | null;
+  /** With `queueRunnerDef`: a name scope prepended to its names (Python's `import_scope`). */
+  importScope?: string | null;
 }
 
-const QUEUE_RUNNER_OPTIONS = ['queueName', 'enqueueOps', 'closeOp', 'cancelOp', 'queueClosedExceptionTypes', 'queueRunnerDef'] as const;
-const CREATE_THREADS_OPTIONS = ['coord', 'start'] as const;
+/** Options of {@link QueueRunner.createThreads} (Python's `create_threads` arguments). */
+export interface CreateThreadsOptions {
+  /** Registers the loops with it, adds the close-on-stop loop, and receives the loops' errors. */
+  coord?: Coordinator | null;
+  /**
+   * Python's `daemon`. Accepted for the same call shape; it changes nothing, as Node has no daemon
+   * threads: a loop's pending enqueue keeps the process alive until the coordinator stops it.
+   */
+  daemon?: boolean;
+  /** Start the loops now. Default false, as in Python: call each returned thread's `start()`. */
+  start?: boolean;
+}
+
+/** A queue-runner loop: registered with the coordinator when created, running once started. */
+export interface QueueRunnerThread extends CoordinatedThread {
+  /** Starts the loop (Python's `Thread.start`); a RuntimeError when it was started already. */
+  start(): void;
+}
+
+const QUEUE_RUNNER_OPTIONS = ['queueName', 'enqueueOps', 'closeOp', 'cancelOp', 'queueClosedExceptionTypes', 'queueRunnerDef', 'importScope'] as const;
+const CREATE_THREADS_OPTIONS = ['coord', 'daemon', 'start'] as const;
 
 /** An op given by name (`'enqueue'`, `'enqueue:0'`) or as an object with a `name` (an Operation or Output). */
 function opName(o: unknown, param: string): string {
@@ -72,17 +100,25 @@ export class QueueRunner {
 
   constructor(opts: QueueRunnerOptions) {
     if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
+    checkOptionNames(opts, QUEUE_RUNNER_OPTIONS, 'QueueRunner');
     const def = opts.queueRunnerDef ?? null;
+    const scope = opts.importScope ?? null;
+    if (scope !== null && typeof scope !== 'string') throw invalidArgument('importScope', 'a name scope (a string)', scope);
     if (def !== null) {
       if (!isMessage(def, QueueRunnerDefSchema)) throw invalidArgument('queueRunnerDef', 'a QueueRunnerDef', def);
-      this.queueName = def.queueName;
-      this.enqueueOps = [...def.enqueueOpName];
-      this.closeOp = def.closeOpName || null;
-      this.cancelOp = def.cancelOpName || null;
+      // Python: "queue_runner_def and queue are mutually exclusive."
+      const extra = QUEUE_RUNNER_OPTIONS.find((k) => k !== 'queueRunnerDef' && k !== 'importScope' && opts[k] !== undefined);
+      if (extra) throw invalidArgument(extra, 'no value next to queueRunnerDef (they are mutually exclusive)', opts[extra]);
+      const name = (n: string) => prependNameScope(n, scope);
+      this.queueName = name(def.queueName);
+      this.enqueueOps = def.enqueueOpName.map(name);
+      this.closeOp = def.closeOpName ? name(def.closeOpName) : null;
+      this.cancelOp = def.cancelOpName ? name(def.cancelOpName) : null;
+      // Legacy QueueRunnerDefs have no exception types: Python reads them as OUT_OF_RANGE.
       this.queueClosedExceptionTypes = def.queueClosedExceptionTypes.length ? [...def.queueClosedExceptionTypes] : [Code.OUT_OF_RANGE];
       return;
     }
-    checkOptionNames(opts, QUEUE_RUNNER_OPTIONS, 'QueueRunner');
+    if (scope !== null) throw invalidArgument('importScope', 'no value without queueRunnerDef (it scopes that message\'s names)', scope);
     const { queueName = 'queue', enqueueOps, closeOp = null, cancelOp = null, queueClosedExceptionTypes = null } = opts;
     if (typeof queueName !== 'string' || queueName === '') throw invalidArgument('queueName', 'a non-empty string', queueName);
     if (!Array.isArray(enqueueOps) || enqueueOps.length === 0) throw invalidArgument('enqueueOps', 'a non-empty array of operations', enqueueOps);
@@ -91,6 +127,40 @@ export class QueueRunner {
     this.closeOp = closeOp === null ? null : opName(closeOp, 'closeOp');
     this.cancelOp = cancelOp === null ? null : opName(cancelOp, 'cancelOp');
     this.queueClosedExceptionTypes = checkCodes(queueClosedExceptionTypes);
+  }
+
+  /**
+   * Python's `QueueRunner.from_proto(queue_runner_def, import_scope)`: a runner for the ops a
+   * QueueRunnerDef names, each under `importScope` when given.
+   */
+  static fromProto(queueRunnerDef: QueueRunnerDef, importScope?: string | null): QueueRunner {
+    if (!isMessage(queueRunnerDef, QueueRunnerDefSchema)) throw invalidArgument('queueRunnerDef', 'a QueueRunnerDef', queueRunnerDef);
+    return new QueueRunner({ queueRunnerDef, importScope });
+  }
+
+  /** Python's `name`: the queue's name (what `getCollection('queue_runners', scope)` filters on). */
+  get name(): string {
+    return this.queueName;
+  }
+
+  /**
+   * Python's `to_proto(export_scope)`: the QueueRunnerDef with `exportScope` stripped from every
+   * name; null when the queue is outside that scope (the exporter then leaves the runner out).
+   * A missing close or cancel op is written as '' (the field's default).
+   */
+  toProto(exportScope?: string | null): QueueRunnerDef | null {
+    if (exportScope !== undefined && exportScope !== null && typeof exportScope !== 'string') {
+      throw invalidArgument('exportScope', 'a name scope (a string)', exportScope);
+    }
+    if (exportScope && !this.queueName.startsWith(exportScope)) return null;
+    const name = (n: string | null) => (n === null ? '' : stripNameScope(n, exportScope));
+    return create(QueueRunnerDefSchema, {
+      queueName: name(this.queueName),
+      enqueueOpName: this.enqueueOps.map(name),
+      closeOpName: name(this.closeOp),
+      cancelOpName: name(this.cancelOp),
+      queueClosedExceptionTypes: [...this.queueClosedExceptionTypes],
+    });
   }
 
   /** A QueueRunner from a `queue_runners` collection item (a QueueRunnerDef or a QueueRunner). */
@@ -106,17 +176,20 @@ export class QueueRunner {
   }
 
   /**
-   * Starts (with `start`) one loop per enqueue op and, with a coordinator, the close-on-stop loop,
-   * each registered with `coord`. Returns no loops when loops of this runner still run on `session`.
-   * Loop names are Python's thread names: `QueueRunnerThread-<queue>-<op>`.
+   * Python's `create_threads(sess, coord, daemon, start)`: one loop per enqueue op and, with a
+   * coordinator, the close-on-stop loop, each registered with `coord`. They run only once started:
+   * `start: true` starts them here, otherwise call `start()` on each (Python's default
+   * start=False). Returns no loops when loops of this runner still run on `session`. Loop names are
+   * Python's thread names: `QueueRunnerThread-<queue>-<op>`.
    */
-  createThreads(session: SessionLike, options: { coord?: Coordinator | null; start?: boolean } = {}): CoordinatedThread[] {
+  createThreads(session: SessionLike, options: CreateThreadsOptions = {}): QueueRunnerThread[] {
     if (session === null || typeof session !== 'object' || typeof (session as { run?: unknown }).run !== 'function') {
       throw invalidArgument('session', 'a session (an object with a run() method)', session);
     }
-    const opts = checkOptionsObject<{ coord?: Coordinator | null; start?: boolean }>(options, 'options', CREATE_THREADS_OPTIONS, 'QueueRunner.createThreads');
+    const opts = checkOptionsObject<CreateThreadsOptions>(options, 'options', CREATE_THREADS_OPTIONS, 'QueueRunner.createThreads');
     const coord = opts.coord ?? null;
     if (coord !== null && !isCoordinator(coord)) throw invalidArgument('coord', 'a Coordinator', coord);
+    checkBoolean(opts.daemon, 'daemon', { optional: true });
     checkBoolean(opts.start, 'start', { optional: true });
     const state = this.runs.get(session);
     if (state && state.live > 0) return [];
@@ -125,17 +198,12 @@ export class QueueRunner {
     const starters: Array<[string, () => Promise<void>]> = this.enqueueOps.map((op) =>
       [`QueueRunnerThread-${this.queueName}-${op}`, () => this.loop(session, op, coord, perSession)]);
     if (coord) starters.push([`QueueRunnerThread-${this.queueName}-close_on_stop`, () => this.closeOnStop(session, coord)]);
-    if (opts.start === false) {
-      // Python can create threads without starting them; an async loop exists only once started.
-      return [];
-    }
-    return starters.map(([name, fn]) => {
-      let alive = true;
-      const done = Promise.resolve().then(fn).then(() => { alive = false; }, () => { alive = false; });
-      const t: CoordinatedThread = { name, done, isAlive: () => alive };
+    const threads = starters.map(([name, fn]) => loopThread(name, fn));
+    for (const t of threads) {
       coord?.registerThread(t);
-      return t;
-    });
+      if (opts.start === true) t.start();
+    }
+    return threads;
   }
 
   private isQueueClosed(e: unknown): boolean {
@@ -192,6 +260,25 @@ export class QueueRunner {
       logging.debug(`Ignored exception: ${messageOf(e)}`);
     }
   }
+}
+
+/**
+ * A loop that runs `body` once started. Before that it is not alive and its `done` is settled, so
+ * a coordinator's join does not wait for it (Python's join skips threads that are not alive).
+ */
+function loopThread(name: string, body: () => Promise<void>): QueueRunnerThread {
+  let ended: Promise<void> | null = null;
+  let alive = false;
+  return {
+    name,
+    get done() { return ended ?? Promise.resolve(); },
+    isAlive: () => alive,
+    start() {
+      if (ended) throw new RuntimeError(`threads can only be started once: ${name}`);
+      alive = true;
+      ended = Promise.resolve().then(body).then(() => { alive = false; }, () => { alive = false; });
+    },
+  };
 }
 
 /** Duck-typed, so that a Coordinator from another copy of the package works too. */

@@ -15,6 +15,7 @@ import { Graph, Operation, Output } from '../../lib/core/graph';
 import { ArgumentError, RuntimeError } from '../../lib/core/errors';
 import { GraphKeys, buildMetaGraphDef, collectionDefsOf, findVariables } from '../../lib/graph-io';
 import { captureLogs } from '../../lib/train/logging';
+import { QueueRunner } from '../../lib/train/queue-runner';
 import { FIXTURE_NAMES, fixturePath, loadExpected, type FixtureName } from '../fixtures/fixtures';
 import { requirePythonTF, runPythonJSON } from '../support/python';
 
@@ -60,7 +61,7 @@ function describeMember(x: unknown): Desc {
   if (x instanceof Operation) return ['op', x.name];
   if (isMessage(x, VariableDefSchema)) return ['variable', b64(x, VariableDefSchema)];
   if (isMessage(x, SaverDefSchema)) return ['saver', b64(x, SaverDefSchema)];
-  if (isMessage(x, QueueRunnerDefSchema)) return ['queue_runner', b64(x, QueueRunnerDefSchema)];
+  if (x instanceof QueueRunner) return ['queue_runner', b64(x.toProto()!, QueueRunnerDefSchema)];
   if (x instanceof Uint8Array) return ['bytes', Buffer.from(x).toString('base64')];
   if (typeof x === 'bigint') return ['int', String(x)];
   if (typeof x === 'number') return ['float', x];

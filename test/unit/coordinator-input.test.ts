@@ -112,7 +112,7 @@ describe('Coordinator: every value a thread throws is recorded and re-raised (it
     const coord = new Coordinator();
     const odd = Object.create(null);
     const qr = new QueueRunner({ queueName: 'q', enqueueOps: ['enqueue'] });
-    expect(qr.createThreads(failingSession(odd), { coord }).map((t) => t.name))
+    expect(qr.createThreads(failingSession(odd), { coord, start: true }).map((t) => t.name))
       .toEqual(['QueueRunnerThread-q-enqueue', 'QueueRunnerThread-q-close_on_stop']);
     const err = await caught(() => coord.join({ stopGracePeriodSecs: 5 }));
     expect(err).toBeInstanceOf(Error);
@@ -123,7 +123,7 @@ describe('Coordinator: every value a thread throws is recorded and re-raised (it
   it('a QueueRunner without a coordinator logs a null-prototype failure instead of throwing while logging', async () => {
     const odd = Object.create(null);
     const qr = new QueueRunner({ enqueueOps: ['enqueue'] });
-    await Promise.all(qr.createThreads(failingSession(odd)).map((t) => t.done));
+    await Promise.all(qr.createThreads(failingSession(odd), { start: true }).map((t) => t.done));
     expect(qr.exceptionsRaised).toEqual([odd]);
     expect(logs.messages(Level.ERROR)).toEqual(['Exception in QueueRunner: [Object: null prototype] {}']);
   });
@@ -250,7 +250,7 @@ describe('Coordinator and QueueRunner arguments are checked and named (item 3)',
       'Expected an array of TF error codes for queueClosedExceptionTypes but received number 5');
     expectArgumentError(caughtSync(() => new QueueRunner({ enqueueOps: ['a'], queueClosedExceptionTypes: ['x'] as never })), 'queueClosedExceptionTypes[0]');
     expectArgumentError(caughtSync(() => new QueueRunner({ enqueueOps: ['a'], closeOps: 'c' } as never)), 'closeOps',
-      "Unknown option 'closeOps' for QueueRunner (known options: queueName, enqueueOps, closeOp, cancelOp, queueClosedExceptionTypes, queueRunnerDef)");
+      "Unknown option 'closeOps' for QueueRunner (known options: queueName, enqueueOps, closeOp, cancelOp, queueClosedExceptionTypes, queueRunnerDef, importScope)");
     // Still fine: names with an output index, objects with a name, null close/cancel ops and codes.
     const qr = new QueueRunner({ enqueueOps: ['e:0', { name: 'e2' }], closeOp: null, cancelOp: { name: 'c:0' }, queueClosedExceptionTypes: null });
     expect([qr.enqueueOps, qr.closeOp, qr.cancelOp, qr.queueClosedExceptionTypes]).toEqual([['e', 'e2'], null, 'c', [Code.OUT_OF_RANGE]]);
@@ -264,8 +264,9 @@ describe('Coordinator and QueueRunner arguments are checked and named (item 3)',
     expectArgumentError(caughtSync(() => qr.createThreads(sess, null as never)), 'options');
     expectArgumentError(caughtSync(() => qr.createThreads(sess, { coord: 5 as never })), 'coord', 'Expected a Coordinator for coord but received number 5');
     expectArgumentError(caughtSync(() => qr.createThreads(sess, { start: 'no' as never })), 'start');
+    expectArgumentError(caughtSync(() => qr.createThreads(sess, { daemon: 1 as never })), 'daemon');
     expectArgumentError(caughtSync(() => qr.createThreads(sess, { cord: new Coordinator() } as never)), 'cord',
-      "Unknown option 'cord' for QueueRunner.createThreads (known options: coord, start)");
+      "Unknown option 'cord' for QueueRunner.createThreads (known options: coord, daemon, start)");
   });
 });
 
