@@ -21,7 +21,7 @@ export {
   type CreateGlobalStepOptions,
 } from './global-step';
 export { Coordinator, type CoordinatorOptions, type JoinOptions, type CoordinatedThread } from './coordinator';
-export { QueueRunner, startQueueRunners, type QueueRunnerOptions } from './queue-runner';
+export { QueueRunner, startQueueRunners, type QueueRunnerOptions, type CreateThreadsOptions, type QueueRunnerThread } from './queue-runner';
 export type { SessionLike, SessionCreator } from './session-like';
 export { Saver, type SaverOptions, type SaveOptions } from './saver';
 export { getCheckpointState, latestCheckpoint, checkpointExists } from './checkpoint-state';
