@@ -11,7 +11,8 @@
         "native/server.cc",
         "native/session.cc",
         "native/tensor.cc",
-        "native/tf_api.cc"
+        "native/tf_api.cc",
+        "native/writable_file.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -98,6 +98,15 @@ export interface NativeCheckpointReader {
   /** [sync] */ close(): void;
 }
 
+/** A file written through TF's filesystem layer (any path TF's Env reaches); see native/writable_file.h. */
+export interface NativeWritableFile {
+  /** [sync] into TF's buffer for the file */ append(bytes: Uint8Array): void;
+  /** [sync] flush, then wait until persisted (fsync) */ flushSync(): void;
+  /** [async] as flushSync, on a pool thread */ flush(): Promise<void>;
+  /** [sync] idempotent */ closeSync(): void;
+  /** [async] idempotent */ close(): Promise<void>;
+}
+
 export interface Addon {
   load(frameworkPath: string, mainPath: string): string;
   loadedPath(): string | null;
@@ -116,6 +125,14 @@ export interface Addon {
   NativeSession: new (graph: NativeGraph, target: string, config: Uint8Array | null) => NativeSession;
   NativeServer: new (serverDef: Uint8Array) => NativeServer;
   NativeCheckpointReader: new (prefix: string) => NativeCheckpointReader;
+  /** Creates or truncates the file. */
+  NativeWritableFile: new (path: string) => NativeWritableFile;
+  /** [sync] null when the path does not exist (TF's NOT_FOUND); other errors are thrown */
+  fileStat(path: string): { length: number; isDirectory: boolean } | null;
+  /** [sync] one level; an existing path is TF's AlreadyExistsError */
+  createDir(path: string): void;
+  /** [sync] 0, 1, 2, ... for the whole process (all worker threads) */
+  nextFileId(): number;
 }
 
 /** Thrown when no libtensorflow could be loaded; `candidates` lists every path tried and why. */

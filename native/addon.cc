@@ -10,6 +10,7 @@
 #include "server.h"
 #include "session.h"
 #include "tensor.h"
+#include "writable_file.h"
 
 namespace tfm {
 namespace {
@@ -66,6 +67,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeServer", server);
   Napi::Function reader = CheckpointReader::Init(env);
   exports.Set("NativeCheckpointReader", reader);
+  exports.Set("NativeWritableFile", WritableFile::Init(env));
+  InitFileFunctions(env, exports);
   return exports;
 }
 

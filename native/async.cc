@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include <pthread.h>
+
 #include "common.h"
 
 namespace tfm {
@@ -31,7 +33,12 @@ class Pool {
       return;
     }
     lock.unlock();
-    std::thread([this, first = std::move(fn)]() mutable { Loop(std::move(first)); }).detach();
+    std::thread([this, first = std::move(fn)]() mutable {
+      // Named, so that a look at the process (top -H, /proc/<pid>/task/*/comm) tells our threads
+      // from TF's and Node's.
+      pthread_setname_np(pthread_self(), "tfm_run_pool");
+      Loop(std::move(first));
+    }).detach();
   }
 
  private:

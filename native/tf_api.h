@@ -12,6 +12,7 @@
 
 #include "tensorflow/c/c_api.h"
 #include "tensorflow/c/c_api_experimental.h"
+#include "tensorflow/c/env.h"
 #include "tensorflow/c/tf_tstring.h"
 
 #define TF_API_FUNCTIONS(X)                                                    \
@@ -57,7 +58,9 @@
   X(TF_CheckpointReaderSize) X(TF_CheckpointReaderGetVariable)                 \
   X(TF_CheckpointReaderGetVariableDataType)                                    \
   X(TF_CheckpointReaderGetVariableNumDims)                                     \
-  X(TF_CheckpointReaderGetVariableShape) X(TF_CheckpointReaderGetTensor)
+  X(TF_CheckpointReaderGetVariableShape) X(TF_CheckpointReaderGetTensor)      \
+  X(TF_NewWritableFile) X(TF_AppendWritableFile) X(TF_FlushWritableFile)       \
+  X(TF_SyncWritableFile) X(TF_CloseWritableFile) X(TF_FileStat) X(TF_CreateDir)
 
 namespace tfm {
 

@@ -11,24 +11,24 @@
  *
  * How it works. The `add*` methods validate their arguments, build the serialized `tensorflow.Event`
  * (wall_time = now in float seconds, step when one is given) and queue it, synchronously, in call
- * order. A pump hands the queue to TF's writer (event-writer-ops.ts) in batches of up to 64 events
- * per session run, on a worker thread. Everything that touches TF (writes, flush, close) runs on
+ * order. A pump hands the queue to the events file (event-file.ts), which writes TF's format through
+ * TF's filesystem layer and syncs on a worker thread. Everything that touches TF (writes, flush, close) runs on
  * one serial chain, so events land in the file in the order the `add*` calls were made, whatever
  * the async interleaving of the callers.
  *
  * Where it differs from Python, and why:
- * - File name: TF's C++ summary writer (the one the ops expose) names the file
- *   `events.out.tfevents.<secs>.<hostname>.<pid>.<n>.<suffix>` (TF2's `tf.summary` naming), while
- *   Python's v1 FileWriter names it `events.out.tfevents.<secs>.<hostname><suffix>`. The ops offer
- *   no way to drop the `.<pid>.<n>` part (renaming the file would make TF's writer see it as
- *   "disappeared" and open another). TensorBoard and `summary_iterator` accept both; and the pid and
- *   counter make names unique, so two writers opened in the same second no longer truncate each
- *   other's file (SPEC-MTS §8.2). With the default empty suffix the name ends in `.`.
+ * - File name: `events.out.tfevents.<secs>.<hostname>.<pid>.<n>.<suffix>`, the name TF's C++
+ *   summary writer gives (TF2's `tf.summary` naming), while Python's v1 FileWriter names it
+ *   `events.out.tfevents.<secs>.<hostname><suffix>`. TensorBoard and `summary_iterator` accept
+ *   both; the pid and the process-wide counter make names unique, so two writers opened in the
+ *   same second do not truncate each other's file as Python's do. With the default empty suffix
+ *   the name ends in `.`.
  * - Buffering: Python's `add_*` block when `max_queue` events wait for its writer thread, and the
  *   events reach the file's buffer one by one; the file is synced every `flush_secs`. Here `add*`
  *   never block (JS cannot): events wait in a JS queue that is drained continuously, and `maxQueue`
- *   and `flushSecs` are TF's writer's parameters: TF keeps at most `maxQueue` events in memory and
- *   writes and syncs the file when more arrive or when `flushSecs` passed since the last flush. So
+ *   and `flushSecs` are TF's writer's parameters, applied as TF applies them: at most `maxQueue`
+ *   events wait in memory; the queue is written and the file synced when more arrive or when
+ *   `flushSecs` passed since the last flush. So
  *   fewer events are at risk at a crash than in Python, at the cost of an fsync every `maxQueue`+1
  *   events (raise `maxQueue` when writing thousands of events per second to a slow disk).
  * - An idle writer is flushed `flushSecs` after its last write (Python flushes only when the next
@@ -63,8 +63,11 @@ import { MetaGraphDefSchema, type MetaGraphDef } from '../proto/gen/tensorflow/c
 import { OpListSchema, type OpDef } from '../proto/gen/tensorflow/core/framework/op_def_pb';
 import { RunMetadataSchema, type RunMetadata } from '../proto/gen/tensorflow/core/protobuf/config_pb';
 import { EventField, encodeEvent, encodeSummary } from './event-encoding';
-import { EventWriterOps, MAX_BATCH } from './event-writer-ops';
+import { EventFile } from './event-file';
 import { checkSessionStatus } from './summary-builders';
+
+/** Events handed to the file per pump step. */
+const PUMP_BATCH = 64;
 
 /** A global step: an integer number, a bigint, or a one-element integer Tensor (a fetched step). */
 export type GlobalStep = number | bigint | Tensor;
@@ -229,7 +232,7 @@ function now(): number {
 // ---------------------------------------------------------------------------------------------
 
 interface ClosingWork {
-  ops: EventWriterOps;
+  file: EventFile;
   events: Uint8Array[];
   started: boolean;
 }
@@ -240,7 +243,7 @@ export class FileWriter {
   private readonly maxQueue: number;
   private readonly flushSecs: number;
   private readonly filenameSuffix: string;
-  private ops: EventWriterOps | null = null;
+  private file: EventFile | null = null;
   private isClosed = true;
   private pending: Uint8Array[] = [];
   private pendingHead = 0;
@@ -285,7 +288,7 @@ export class FileWriter {
   }
 
   private open(): void {
-    this.ops = EventWriterOps.open({
+    this.file = EventFile.open({
       logdir: this.logdir,
       maxQueue: this.maxQueue,
       flushMillis: Math.round(this.flushSecs * 1000),
@@ -303,7 +306,7 @@ export class FileWriter {
 
   /** The path of the events file being written (null when closed, or not a local path). */
   get fileName(): string | null {
-    return this.ops?.fileName ?? null;
+    return this.file?.fileName ?? null;
   }
 
   /** True after `close()` until `reopen()`. */
@@ -450,14 +453,14 @@ export class FileWriter {
     if (f) throw f;
   }
 
-  /** Hands every queued event to TF, one batch (≤ MAX_BATCH) per session run. */
+  /** Hands every queued event to the file, PUMP_BATCH at a time (the event loop turns between). */
   private async drain(): Promise<void> {
     try {
-      while (this.ops && this.pendingCount > 0) {
-        const ops = this.ops;
-        const batch = this.takePending(MAX_BATCH);
+      while (this.file && this.pendingCount > 0) {
+        const file = this.file;
+        const batch = this.takePending(PUMP_BATCH);
         try {
-          await ops.write(batch);
+          await file.write(batch);
         } catch (e) {
           this.fail(e);
         }
@@ -469,11 +472,11 @@ export class FileWriter {
   }
 
   private armFlushTimer(): void {
-    if (this.flushTimer || !this.ops) return;
+    if (this.flushTimer || !this.file) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
-      const ops = this.ops;
-      if (ops) void this.schedule(() => ops.flush());
+      const file = this.file;
+      if (file) void this.schedule(() => file.flush());
     }, this.flushSecs * 1000);
     this.flushTimer.unref();
   }
@@ -496,8 +499,8 @@ export class FileWriter {
     this.clearFlushTimer();
     await this.schedule(async () => {
       await this.drain();
-      const ops = this.ops;
-      if (ops) await ops.flush();
+      const file = this.file;
+      if (file) await file.flush();
     });
     this.takeFailure();
   }
@@ -510,10 +513,10 @@ export class FileWriter {
   flushSync(): void {
     if (!this.checkOpen()) return;
     this.clearFlushTimer();
-    const ops = this.ops!;
+    const file = this.file!;
     const batch = this.takePending();
-    if (batch.length) ops.writeSync(batch);
-    ops.flushSync();
+    if (batch.length) file.writeSync(batch);
+    file.flushSync();
   }
 
   /** @internal The exit handler: flush whatever this writer still holds, including a pending close. */
@@ -521,18 +524,18 @@ export class FileWriter {
     const c = this.closingWork;
     if (c && !c.started) {
       c.started = true;
-      if (c.events.length) c.ops.writeSync(c.events);
-      c.ops.flushSync();
+      if (c.events.length) c.file.writeSync(c.events);
+      c.file.flushSync();
     }
-    if (this.ops && !this.isClosed) {
+    if (this.file && !this.isClosed) {
       const batch = this.takePending();
-      if (batch.length) this.ops.writeSync(batch);
-      this.ops.flushSync();
+      if (batch.length) this.file.writeSync(batch);
+      this.file.flushSync();
     }
   }
 
   /**
-   * Writes what is queued, flushes and closes the file. Later `add*` calls are no-ops (with a
+   * Writes what is queued, flushes and closes the file. Later `add*` calls are no-file (with a
    * warning) until `reopen()`. Resolves when the file is closed; idempotent.
    */
   async close(): Promise<void> {
@@ -542,15 +545,15 @@ export class FileWriter {
     }
     this.isClosed = true;
     this.clearFlushTimer();
-    const work: ClosingWork = { ops: this.ops!, events: this.takePending(), started: false };
-    this.ops = null;
+    const work: ClosingWork = { file: this.file!, events: this.takePending(), started: false };
+    this.file = null;
     this.closingWork = work;
     await this.schedule(async () => {
       try {
         if (work.started) return; // written by the exit handler
         work.started = true;
-        if (work.events.length) await work.ops.write(work.events);
-        await work.ops.close();
+        if (work.events.length) await work.file.write(work.events);
+        await work.file.close();
       } finally {
         if (this.closingWork === work) this.closingWork = null;
         if (this.isClosed) liveWriters.delete(this);
