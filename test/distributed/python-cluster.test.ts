@@ -1,23 +1,31 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Graph } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
 import { Server } from '../../lib/core/server';
 import { Tensor } from '../../lib/core/tensor';
 import { freePort } from '../support/child';
 import { pythonExecutable, requirePythonTF, runPythonJSONAsync } from '../support/python';
+import { type FixtureReplay, expectSameAsPython, replayFixturesAsync } from '../support/fixture-replay';
 
 // A TF1 cluster of mixed processes on loopback: Python hosts the two ps tasks, this Node process
 // is the worker (a Server of our own) and trains the `distributed` fixture (variables placed on
 // /job:ps by Python's replica_device_setter) through grpc://. Python then reads the variables back
-// from the ps tasks as another client of the same cluster.
+// from the ps tasks as another client of the same cluster. The losses must be those of Python
+// training the same graph locally on this machine (not expected.json's: see fixture-replay.ts).
 const fixture = path.resolve(__dirname, '..', 'fixtures', 'distributed');
 const expected = JSON.parse(fs.readFileSync(path.join(fixture, 'expected.json'), 'utf8'));
 
 let ps: ChildProcess | null = null;
 afterAll(() => ps?.kill('SIGKILL'));
+
+let local: FixtureReplay;
+beforeAll(async () => {
+  requirePythonTF();
+  local = (await replayFixturesAsync(['distributed'])).distributed;
+});
 
 function startPythonPs(cluster: Record<string, string[]>): Promise<void> {
   const code = `
@@ -52,15 +60,16 @@ describe('a ps/worker cluster shared with Python processes', () => {
     const devices = sess.listDevices().map((d) => d.name);
     expect(devices.some((d) => d.startsWith('/job:ps/replica:0/task:1'))).toBe(true);
     await sess.run(expected.names.init_op);
-    const steps = expected.steps as Array<{ feeds: Record<string, { values: number[] }>; fetches: Record<string, { bits: number[] }> }>;
-    for (const step of steps) {
+    const steps = expected.steps as Array<{ feeds: Record<string, { values: number[] }> }>;
+    for (const [i, step] of steps.entries()) {
       const feeds = Object.fromEntries(Object.entries(step.feeds).map(([k, v]) => [k, Tensor.from(new Float32Array(v.values))]));
       const { loss } = await sess.run({ loss: 'loss:0', train: 'train' }, feeds);
-      const bits = new Uint32Array(new Float32Array([(loss as Tensor).scalar() as number]).buffer)[0];
-      expect(bits).toBe(step.fetches['loss:0'].bits[0]);
+      expectSameAsPython(loss as Tensor as never, local.steps[i].fetches['loss:0'], `loss of step ${i + 1}`);
     }
     const ours = await sess.run({ w: 'w:0', b: 'b:0', step: 'global_step:0' });
     await sess.close();
+    expectSameAsPython(ours.w as Tensor as never, local.final.w, 'w');
+    expectSameAsPython(ours.b as Tensor as never, local.final.b, 'b');
 
     // Python, as a second client of the same cluster, sees the state this worker left on ps.
     const theirs = await runPythonJSONAsync<{ w: number[]; b: number[]; step: number }>(`

@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Graph } from '../../lib/core/graph';
 import { exportMetaGraph, exportMetaGraphSync, writeGraph } from '../../lib/graph-io';
-import { expectTensor, fixturePath, loadExpected, type PlainTensor } from '../fixtures/fixtures';
-import { decodeRaw, requirePythonTF, runPythonJSONAsync, type RawTensor } from '../support/python';
+import { fixturePath, loadExpected, type PlainTensor } from '../fixtures/fixtures';
+import { PY_PREAMBLE, decodeRaw, requirePythonTF, runPythonJSONAsync, type RawTensor } from '../support/python';
+import { PY_REPLAY_DEFS, expectSameAsPython, type FixtureReplay } from '../support/fixture-replay';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tfm-formats-py-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -64,6 +65,8 @@ interface PyResult {
   D: { devices: string[]; unscoped: string[]; pred: RawTensor; variables: string[] };
   E: { pred: RawTensor; stripped: boolean };
   F: { devices: string[]; pred: RawTensor };
+  /** The linear fixture's own model.meta run by Python here: what A and B must compute. */
+  linear: FixtureReplay;
 }
 
 let py: PyResult;
@@ -208,8 +211,9 @@ beforeAll(async () => {
     with g.as_default():
         tf1.train.import_meta_graph(os.path.join(fx, 'distributed', 'model.meta'))
         tf1.train.export_meta_graph(P('F', 'python.meta'), clear_devices=True)
+    res['linear'] = replay(fx, 'linear')
     emit(res)
-  `, { args: [tmp, fixturePath('linear', '..')] });
+  `, { args: [tmp, fixturePath('linear', '..')], preamble: PY_PREAMBLE + PY_REPLAY_DEFS });
 });
 
 const plain = (r: RawTensor): PlainTensor => decodeRaw(r) as PlainTensor;
@@ -219,9 +223,9 @@ const bytes = (...p: string[]) => readFileSync(out(...p));
 
 describe('Python reads and runs what we write', () => {
   it('linear model.meta loaded then exported: Python imports it, trains a step from init, restores its checkpoint', () => {
-    expectTensor(plain(py.A.loss), linear.steps[0].fetches['loss:0'], 'loss of step 1 in Python');
+    expectSameAsPython(plain(py.A.loss), py.linear.steps[0].fetches['loss:0'], 'loss of step 1 in Python');
     const o = linear.outputs[0];
-    Object.keys(o.fetches).forEach((t, i) => expectTensor(plain(py.A.restored[i]), o.fetches[t], `Python ${t} after restore`));
+    Object.keys(o.fetches).forEach((t, i) => expectSameAsPython(plain(py.A.restored[i]), py.linear.outputs[0][t], `Python ${t} after restore`));
     expect(py.A.keys).toEqual(linear.collections);
   });
 
@@ -236,7 +240,7 @@ describe('Python reads and runs what we write', () => {
     expect(py.B.trainable).toEqual(['w:0', 'b:0']);
     expect(py.B.global_step).toBe('global_step:0');
     const o = linear.outputs[0];
-    Object.keys(o.fetches).forEach((t, i) => expectTensor(plain(py.B.restored[i]), o.fetches[t], `Python ${t} after restore`));
+    Object.keys(o.fetches).forEach((t, i) => expectSameAsPython(plain(py.B.restored[i]), py.linear.outputs[0][t], `Python ${t} after restore`));
   });
 
   it('a graph built with the op builder: Python runs it and reads every collection kind', () => {

@@ -209,10 +209,11 @@ describe('MonitoredTrainingSession parity with Python (linear fixture)', () => {
       expect(ours.first.state.split(ours.dir).join('<dir>')).toBe(py.first.state.split(py.dir).join('<dir>'));
     });
 
-    it('ends with the same variable values, bit for bit (and the fixture\'s)', () => {
+    it('ends with the same variable values, bit for bit', () => {
+      // Python trained on this machine: expected.json's trained values come from the CPU that made
+      // the fixtures, whose last bits may differ (test/support/fixture-replay.ts).
       expect(ours.first.values).toEqual(py.first.values);
-      const after = expected.steps[5].after!;
-      expect(ours.first.values.w.hex).toBe(Buffer.from(Uint32Array.of(after.w.bits![0]).buffer).toString('hex'));
+      expect(ours.first.values.global_step.hex).toBe(Buffer.from(BigInt64Array.of(6n).buffer).toString('hex'));
     });
 
     it('writes the same sequence of event records as SPEC-MTS §8.6', () => {
