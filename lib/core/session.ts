@@ -9,6 +9,11 @@
  * ```
  * A string with ':<n>' (or an Output) fetches a tensor; a plain name (or an Operation) runs the
  * operation and yields null, as in Python.
+ *
+ * Some of a `config` is applied once per process, by the first session (or Server) that needs it:
+ * the inter-op and intra-op thread pools, GPU memory options, NUMA affinity. A later session's
+ * values for those are ignored by TF. The package opens no session of its own, so the user's
+ * first session decides them, as in Python (docs/process-wide-tf-state.md).
  */
 import { ClosedError, InvalidArgumentError, invalidArgument } from './errors';
 import { checkOptionNames } from './options';
