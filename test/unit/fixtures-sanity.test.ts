@@ -14,7 +14,8 @@ import {
   resolveFeed,
   tensorMismatches,
 } from '../fixtures/fixtures';
-import { type RawTensor, decodeRaw, requirePythonTF, runPythonJSON } from '../support/python';
+import { PY_PREAMBLE, type RawTensor, decodeRaw, requirePythonTF, runPythonJSON } from '../support/python';
+import { PY_REPLAY_DEFS, type FixtureReplay } from '../support/fixture-replay';
 
 const manifest = loadManifest();
 
@@ -142,39 +143,9 @@ def feed_value(v, data):
         return full[v['rows'][0]:v['rows'][1]]
     return np.array(v['values'], dtype=v['dtype']).reshape(v['shape'])
 
-def replay(d, ex, data):
-    # steps[] again, on model.meta imported into a fresh graph, from init: what a TS port replays.
-    g = tf.Graph()
-    with g.as_default():
-        tf1.train.import_meta_graph(os.path.join(d, 'model.meta'), clear_devices=True)
-        snap = {v['name']: v['snapshot_name'] for v in ex['variables']}
-        train = ex['names']['train_op']
-        steps, end = [], None
-        with tf1.Session(graph=g, config=config) as sess:
-            sess.run(ex['names']['init_op'])
-            coord = tf1.train.Coordinator()
-            threads = tf1.train.start_queue_runners(sess, coord)  # queue: from the collection
-            try:
-                for s in ex['steps']:
-                    names = list(s['fetches'])
-                    summ = list(s.get('summaries', {}))
-                    vals = sess.run([train] + names + summ,
-                                    feed_dict={k: feed_value(v, data) for k, v in s['feeds'].items()})[1:]
-                    rec = {'fetches': {n: raw(v) for n, v in zip(names, vals)},
-                           'summaries': {n: base64.b64encode(v).decode('ascii') for n, v in zip(summ, vals[len(names):])}}
-                    if 'after' in s:
-                        rec['after'] = {k: raw(sess.run(snap[k])) for k in s['after']}
-                    steps.append(rec)
-                if 'end_error' in ex:
-                    try:
-                        sess.run(train)
-                        end = 'none'
-                    except tf.errors.OpError as e:
-                        end = type(e).__name__
-            finally:
-                coord.request_stop()
-                coord.join(threads, stop_grace_period_secs=10)
-    return {'steps': steps, 'end_error': end}
+def summary_values(b64):
+    return [{'tag': v.tag, 'simple_value': raw(np.float32(v.simple_value))}
+            for v in tf1.Summary.FromString(base64.b64decode(b64)).value]
 
 for fx in manifest['fixtures']:
     name = fx['name']
@@ -222,7 +193,10 @@ for fx in manifest['fixtures']:
                 vals = sess.run(fetches, feed_dict=feed)
                 outs.append({n: raw(v) for n, v in zip(fetches, vals)})
             r['outputs'] = outs
-    r['replay'] = replay(d, ex, data)
+    # steps[] again, on model.meta imported into a fresh graph, from init: what a TS port replays.
+    r['replay'] = replay(root, name)
+    for st in r['replay']['steps']:
+        st['summary_values'] = {n: summary_values(b) for n, b in st['summaries'].items()}
     out['fixtures'][name] = r
 emit(out)
 `;
@@ -237,10 +211,38 @@ interface PyFixtureResult {
   missing_in_meta: string[];
   restored: Record<string, RawTensor>;
   outputs: Array<Record<string, RawTensor>>;
-  replay: {
-    steps: Array<{ fetches: Record<string, RawTensor>; summaries: Record<string, string>; after?: Record<string, RawTensor> }>;
-    end_error: string | null;
+  replay: FixtureReplay & {
+    steps: Array<{ summary_values: Record<string, Array<{ tag: string; simple_value: RawTensor }>> }>;
   };
+}
+
+/**
+ * How far a float32 computed by training (or through MatMul) on this machine may be from the value
+ * recorded on the machine that made the fixtures, as a fraction of the tensor's largest magnitude.
+ * Another CPU sums MatMul products in another order; measured on an AMD EPYC, mlp_digits' 8 Adam
+ * steps end ≤ 8e-7 away from the recorded values, and moving every initial weight by 1 ULP moves
+ * them ≤ 6e-6; a different graph, feed or optimizer moves them by orders of magnitude more.
+ */
+const TRAINED_FLOAT_TOLERANCE = 1e-4;
+
+/** tensorMismatches, but float32 elements (and the float64 sum of large tensors) within the tolerance. */
+function referenceMismatches(raw: RawTensor, enc: EncodedTensor): string[] {
+  const got = decodeRaw(raw);
+  if (enc.dtype !== 'float32' || got.dtype !== 'float32') return tensorMismatches(got as never, enc);
+  if (JSON.stringify(got.shape) !== JSON.stringify(enc.shape)) return [`shape ${JSON.stringify(got.shape)} != ${JSON.stringify(enc.shape)}`];
+  const data = got.data as Float32Array;
+  const tol = TRAINED_FLOAT_TOLERANCE * data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const out: string[] = [];
+  for (const [label, recorded] of [['values', enc.values], ['head_values', enc.head_values]] as const) {
+    (recorded as number[] | undefined)?.forEach((want, i) => {
+      if (!(Math.abs(data[i] - want) <= tol)) out.push(`${label}[${i}] ${data[i]} not within ${tol} of ${want}`);
+    });
+  }
+  if (enc.sum_f64 !== undefined) {
+    const sum = data.reduce((a, v) => a + v, 0);
+    if (!(Math.abs(sum - enc.sum_f64) <= data.length * tol)) out.push(`sum_f64 ${sum} not within ${data.length * tol} of ${enc.sum_f64}`);
+  }
+  return out;
 }
 
 describe('Python TF restores every fixture from another working directory', () => {
@@ -250,7 +252,7 @@ describe('Python TF restores every fixture from another working directory', () =
   beforeAll(() => {
     requirePythonTF();
     cwd = mkdtempSync(join(tmpdir(), 'tfm-fixtures-cwd-'));
-    py = runPythonJSON(PY_CHECK, { cwd, args: [FIXTURES_DIR], timeoutMs: 300_000 });
+    py = runPythonJSON(PY_CHECK, { cwd, args: [FIXTURES_DIR], timeoutMs: 300_000, preamble: PY_PREAMBLE + PY_REPLAY_DEFS });
   });
   afterAll(() => {
     if (cwd) rmSync(cwd, { recursive: true, force: true });
@@ -288,22 +290,27 @@ describe('Python TF restores every fixture from another working directory', () =
       for (const [k, raw] of Object.entries(r().restored)) expect(mismatches(raw, ex.checkpoint.tensors[k]), k).toEqual([]);
     });
 
-    it('replays steps[] on model.meta from init with the same fetches, summaries and variable values', () => {
+    // Trained and computed floats depend on the CPU (test/support/fixture-replay.ts): here they
+    // are references, checked within TRAINED_FLOAT_TOLERANCE; integers must still be exact.
+    it('replays steps[] on model.meta from init with the recorded fetches, summaries and variable values', () => {
       const rep = r().replay;
       expect(rep.steps.length).toBe(ex.steps.length);
       ex.steps.forEach((s, i) => {
         const got = rep.steps[i];
-        for (const [n, enc] of Object.entries(s.fetches)) expect(mismatches(got.fetches[n], enc), `step ${s.step} ${n}`).toEqual([]);
-        for (const [n, summ] of Object.entries(s.summaries ?? {})) expect(got.summaries[n], `step ${s.step} ${n}`).toBe(summ.base64);
-        for (const [k, enc] of Object.entries(s.after ?? {})) expect(mismatches(got.after![k], enc), `step ${s.step} after ${k}`).toEqual([]);
+        for (const [n, enc] of Object.entries(s.fetches)) expect(referenceMismatches(got.fetches[n], enc), `step ${s.step} ${n}`).toEqual([]);
+        for (const [n, summ] of Object.entries(s.summaries ?? {})) {
+          expect(got.summary_values[n].map((v) => v.tag), `step ${s.step} ${n} tags`).toEqual(summ.values.map((v) => v.tag));
+          summ.values.forEach((v, j) => expect(referenceMismatches(got.summary_values[n][j].simple_value, v.simple_value!), `step ${s.step} ${v.tag}`).toEqual([]));
+        }
+        for (const [k, enc] of Object.entries(s.after ?? {})) expect(referenceMismatches(got.after[k], enc), `step ${s.step} after ${k}`).toEqual([]);
       });
       expect(rep.end_error).toBe(ex.end_error ?? null);
     });
 
-    it('recomputes the recorded outputs exactly', () => {
+    it('recomputes the recorded outputs', () => {
       expect(r().outputs.length).toBe(ex.outputs.length);
       ex.outputs.forEach((o, i) => {
-        for (const [n, enc] of Object.entries(o.fetches)) expect(mismatches(r().outputs[i][n], enc), `${o.description}: ${n}`).toEqual([]);
+        for (const [n, enc] of Object.entries(o.fetches)) expect(referenceMismatches(r().outputs[i][n], enc), `${o.description}: ${n}`).toEqual([]);
       });
     });
   });
