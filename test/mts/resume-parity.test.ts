@@ -1,0 +1,138 @@
+/**
+ * Resume parity on a realistic TF1 model (issue 12): scripts/fixtures/cnn_digits.py builds a small
+ * CNN the way TF1 code was written (tf.data in the graph, batch norm through UPDATE_OPS, seeded
+ * dropout, L2 regularization losses, exponential_decay, Momentum, an EMA in the train op, merged
+ * scalar/histogram/image summaries, Saver(max_to_keep=3) in SAVERS, a graph seed) and trains it
+ * with Python's MonitoredTrainingSession to step N. The directory is copied twice; Python resumes
+ * one copy to 2N, our MonitoredTrainingSession (in a fresh Node process, test/mts/children/
+ * resume-cnn.ts, graph from the latest checkpoint's .meta) the other, with the same settings.
+ *
+ * Everything runs live on this machine: float results differ between CPUs, so only Python run here
+ * can be compared bit for bit. Compared, bit for bit:
+ * - the loss of every resumed step (float32 bytes);
+ * - every variable of the final checkpoint (weights, EMA shadows, Momentum slots, batch-norm moving
+ *   statistics, global step), read by Python's tf.train.load_checkpoint in both directories, and
+ *   ours read by our CheckpointReader too;
+ * - the file names in the directory, the events files' names aside (they hold the time, the host
+ *   and, for ours, the pid: TF's C++ writer's name, not Python's);
+ * - the `checkpoint` state file, with the directory replaced by `<dir>` (the copies' state files
+ *   were made relative before resuming, as a moved directory needs; both sides write absolute ones);
+ * - every event record in order, wall_time left out (a clock): summaries as each value's serialized
+ *   Summary.Value per tag and step (simple values, histograms, PNG images), except the
+ *   step counter's global_step/sec whose value is a measured rate (tag and step only); session
+ *   logs with status, step, message and the checkpoint file name (a copied first events file names
+ *   the original directory); file_version/graph_def/meta_graph_def by kind and step only (our graph
+ *   is the imported .meta, Python's the one its code built: same ops, not the same bytes).
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadCheckpoint } from '../../lib/train/checkpoint-reader';
+import { latestCheckpoint } from '../../lib/train/checkpoint-state';
+import { ROOT } from '../support/child';
+import { requirePythonTF, runPythonJSONAsync } from '../support/python';
+import { tmpDir } from './support';
+
+const SCRIPT = path.join(ROOT, 'scripts', 'fixtures', 'cnn_digits.py');
+const N = 10;
+
+/** What cnn_digits.py's `dump` emits for one directory. */
+interface Dump {
+  files: string[];
+  state: string;
+  variables: Record<string, { dtype: string; hex: string }>;
+  events: unknown[][][];
+}
+
+/** Runs cnn_digits.py with `args` and parses its JSON line. */
+function script<T>(...args: string[]): Promise<T> {
+  return runPythonJSONAsync<T>(`
+    import runpy
+    runpy.run_path(${JSON.stringify(SCRIPT)}, run_name='__main__')
+  `, { preamble: false, args });
+}
+
+/** Our resume in a fresh Node process (the thread pools TF sizes per process are then its own). */
+function resumeInNode(dir: string, lastStep: number, settings: unknown): Promise<{ losses: string[] }> {
+  const child = path.join(__dirname, 'children', 'resume-cnn.ts');
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', child, dir, String(lastStep), JSON.stringify(settings)], {
+      cwd: ROOT, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' }, timeout: 120_000, maxBuffer: 16 << 20,
+    }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`resume-cnn.ts failed: ${err.message}\n${stderr}`));
+      else resolve(JSON.parse(stdout.trim().split('\n').pop()!));
+    });
+  });
+}
+
+/** A copy of `from` whose `checkpoint` state file names the checkpoints relative to it. */
+function copyRelative(from: string, to: string): string {
+  fs.cpSync(from, to, { recursive: true });
+  const state = path.join(to, 'checkpoint');
+  fs.writeFileSync(state, fs.readFileSync(state, 'utf8').split(`${from}/`).join(''));
+  return to;
+}
+
+const withoutEventNames = (files: string[]) => files.map((f) => (f.startsWith('events.out.tfevents.') ? 'events.out.tfevents.*' : f));
+
+describe('resuming a realistic TF1 model (cnn_digits) from a Python checkpoint, next to Python', () => {
+  let py: { losses: string[]; dump: Dump };
+  let ours: { losses: string[]; dump: Dump; dir: string };
+
+  beforeAll(async () => {
+    requirePythonTF();
+    const work = tmpDir('tfm-resume-');
+    const first = path.join(work, 'first');
+    const settings = await script<Record<string, number>>('settings');
+    await script('train', first, String(N));
+    const pyDir = copyRelative(first, path.join(work, 'python'));
+    const ourDir = copyRelative(first, path.join(work, 'node'));
+    const [pyRun, ourRun] = await Promise.all([script<{ losses: string[] }>('train', pyDir, String(2 * N)), resumeInNode(ourDir, 2 * N, settings)]);
+    const [pyDump, ourDump] = await script<Dump[]>('dump', pyDir, ourDir);
+    py = { losses: pyRun.losses, dump: pyDump };
+    ours = { losses: ourRun.losses, dump: ourDump, dir: ourDir };
+  });
+
+  it('computes the same loss at every resumed step, bit for bit', () => {
+    expect(ours.losses).toHaveLength(N);
+    expect(ours.losses).toEqual(py.losses);
+  });
+
+  it('ends with the same variables, bit for bit: weights, EMA shadows, Momentum slots, moving statistics, global step', () => {
+    const names = Object.keys(py.dump.variables);
+    for (const v of ['conv1/kernel', 'conv1/kernel/ExponentialMovingAverage', 'conv1/kernel/Momentum', 'conv1/batch_normalization/moving_mean',
+      'conv1/batch_normalization/moving_variance', 'dense/kernel/Momentum', 'dense/bias/ExponentialMovingAverage', 'global_step']) {
+      expect(names).toContain(v);
+    }
+    expect(py.dump.variables.global_step.hex).toBe(Buffer.from(BigInt64Array.of(BigInt(2 * N)).buffer).toString('hex'));
+    expect(ours.dump.variables).toEqual(py.dump.variables);
+  });
+
+  it('our CheckpointReader reads our final checkpoint as Python reads it', async () => {
+    const reader = loadCheckpoint((await latestCheckpoint(ours.dir))!);
+    try {
+      const read = Object.fromEntries(Object.keys(ours.dump.variables).map((k) => {
+        const data = reader.getTensor(k).data as Float32Array | BigInt64Array;
+        return [k, Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex')];
+      }));
+      expect(read).toEqual(Object.fromEntries(Object.entries(ours.dump.variables).map(([k, v]) => [k, v.hex])));
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('leaves the same files and the same checkpoint state file (max_to_keep 3 of the SAVERS saver)', () => {
+    expect(withoutEventNames(ours.dump.files)).toEqual(withoutEventNames(py.dump.files));
+    expect(ours.dump.files.filter((f) => f.endsWith('.index'))).toEqual(['model.ckpt-16.index', 'model.ckpt-19.index', 'model.ckpt-20.index']);
+    expect(ours.dump.state).toBe(py.dump.state);
+  });
+
+  it('writes the same event records: summary values per tag and step, session logs, graph events', () => {
+    expect(ours.dump.events).toHaveLength(2);
+    const resumed = py.dump.events[1];
+    const tags = resumed.filter((e) => e[0] === 'summary' && e[1] === N + 1).map((e) => Object.keys(e[2] as object).sort());
+    expect(tags).toEqual([['conv1/preactivation', 'input/image/0', 'input/image/1', 'learning_rate', 'logits', 'loss_1']]);
+    expect(ours.dump.events).toEqual(py.dump.events);
+  });
+});
