@@ -24,5 +24,6 @@ export { Coordinator, type CoordinatorOptions, type JoinOptions, type Coordinate
 export { QueueRunner, startQueueRunners, type QueueRunnerOptions, type CreateThreadsOptions, type QueueRunnerThread } from './queue-runner';
 export type { SessionLike, SessionCreator } from './session-like';
 export { Saver, type SaverOptions, type SaveOptions } from './saver';
+export { initFromCheckpoint, type AssignmentMap, type AssignmentTarget, type VariableObject } from './init-from-checkpoint';
 export { getCheckpointState, latestCheckpoint, checkpointExists } from './checkpoint-state';
 export { CheckpointReader, loadCheckpoint, listVariables, loadVariable } from './checkpoint-reader';

@@ -238,12 +238,14 @@ function localVariables(graph: Graph): Array<{ v: GraphVariable; item: unknown }
 }
 
 /**
- * A variable's initializer: the VariableDef's `initializer_name`, else `<name>/Assign`, else the
+ * A variable's initializer: the VariableDef's `initializer_name` (an op, or a tensor of it), else `<name>/Assign`, else the
  * first Assign/AssignVariableOp of the variable outside the saver's ops.
  */
 function initializerOf(graph: Graph, v: GraphVariable, item: unknown): Operation {
-  const fromDef = (item as { initializerName?: unknown })?.initializerName;
-  if (typeof fromDef === 'string' && fromDef && graph.hasOperation(fromDef)) return graph.operation(fromDef);
+  const given = (item as { initializerName?: unknown })?.initializerName;
+  // Python may record the initializer as a tensor ('Assign:0', what init_from_checkpoint writes): its op.
+  const fromDef = typeof given === 'string' ? given.replace(/:\d+$/, '') : '';
+  if (fromDef && graph.hasOperation(fromDef)) return graph.operation(fromDef);
   const conventional = graph.tryOperation(`${v.name}/Assign`);
   if (conventional) return conventional;
   for (const op of graph.operations()) {
