@@ -8,18 +8,23 @@
  * Prints "ready <TF_Version()> <path of the loaded library>" once set up, then reads commands on
  * stdin, one a line, and answers each with one line on stdout:
  *
- *   run <iters> <reuse|fresh> <feed name|-> <feed dims, comma-separated|-> <fetches|-> <targets|->
- *     -> "ok <total wall ns> <checksum> <total process CPU ns>" or "err <message>"
+ *   run <iters> <reuse|fresh|copy> <feeds|-> <dims|-> <fetches|-> <targets|-> [<then fetches> <then targets>] [key=value...]
+ *     -> "ok <total wall ns> <checksum> <total process CPU ns> <peak RSS bytes|0>" or "err <message>"
  *
- *   run ... <targets|-> <then fetches|-> <then targets|->
- *     the same, and each iteration then makes a second run, without feeds, of these fetches and
- *     targets (a MonitoredTrainingSession step with a checkpoint saver makes two runs: the step
- *     and a read of the global step)
+ *   <then fetches> <then targets>: each iteration then makes a second run, without feeds, of these
+ *     fetches and targets (a MonitoredTrainingSession step with a checkpoint saver makes two runs:
+ *     the step and a read of the global step)
  *
- * The feed is float32, filled with 1, 2, 3, ... `reuse` makes the feed tensor once and hands the
- * same one to every run (the cheapest a C caller can do); `fresh` allocates and fills a new one
- * each run (what a binding that copies its input pays). Every fetched tensor is read (checksum)
- * and deleted each run. Fetches and targets are comma-separated names ('y:0', 'train').
+ * Feeds: comma-separated names, each optionally `name@kind`: `float` (float32 1, 2, 3, ...; the
+ * default), `unit` (float32 (i % 251) / 251), `label` (int32 i % 10). Dims: one comma-separated
+ * list per feed, the lists separated by '/' (`128,784/128`). Modes: `reuse` makes each feed tensor
+ * once and hands the same one to every run (the cheapest a C caller can do); `fresh` allocates and
+ * fills a new one each run; `copy` allocates a new one each run and memcpy's the values from a
+ * buffer filled once (what a binding that copies its input pays). Options: `out=peek` (default:
+ * each fetched tensor's first element goes into the checksum) or `out=copy` (each fetched tensor
+ * is also copied out into a malloc'd buffer, as a binding that copies its outputs does); `rss=1`:
+ * the process's resident set is sampled after every run and its peak reported. Every fetched
+ * tensor is deleted each run. Fetches and targets are comma-separated names ('y:0', 'train').
  * EOF on stdin ends the program.
  */
 #define _GNU_SOURCE
@@ -29,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <tensorflow/c/c_api.h>
 
@@ -98,13 +104,79 @@ static int resolve_output(TF_Graph* g, const char* spec, TF_Output* out) {
   return 1;
 }
 
-static TF_Tensor* make_feed(const int64_t* dims, int ndims) {
-  size_t n = 1;
-  for (int i = 0; i < ndims; i++) n *= (size_t)dims[i];
-  TF_Tensor* t = TF_AllocateTensor(TF_FLOAT, dims, ndims, n * sizeof(float));
-  float* p = (float*)TF_TensorData(t);
-  for (size_t i = 0; i < n; i++) p[i] = (float)(i + 1);
-  return t;
+enum fill { FILL_FLOAT, FILL_UNIT, FILL_LABEL };
+
+struct feed {
+  TF_Output out;
+  enum fill fill;
+  int64_t dims[16];
+  int ndims;
+  size_t count;
+  void* host; /* mode copy: the values, filled once */
+  TF_Tensor* tensor; /* mode reuse: the tensor every run gets */
+};
+
+static size_t feed_bytes(const struct feed* f) {
+  return f->count * (f->fill == FILL_LABEL ? sizeof(int32_t) : sizeof(float));
+}
+
+static void fill_values(const struct feed* f, void* data) {
+  if (f->fill == FILL_LABEL) {
+    int32_t* p = (int32_t*)data;
+    for (size_t i = 0; i < f->count; i++) p[i] = (int32_t)(i % 10);
+  } else {
+    float* p = (float*)data;
+    if (f->fill == FILL_UNIT) {
+      for (size_t i = 0; i < f->count; i++) p[i] = (float)(i % 251) / 251.0f;
+    } else {
+      for (size_t i = 0; i < f->count; i++) p[i] = (float)(i + 1);
+    }
+  }
+}
+
+static TF_Tensor* new_feed_tensor(const struct feed* f) {
+  return TF_AllocateTensor(f->fill == FILL_LABEL ? TF_INT32 : TF_FLOAT, f->dims, f->ndims, feed_bytes(f));
+}
+
+/* The resident set of this process now, in bytes (/proc/self/statm). */
+static long long rss_bytes(void) {
+  static long page = 0;
+  if (!page) page = sysconf(_SC_PAGESIZE);
+  FILE* f = fopen("/proc/self/statm", "r");
+  long long size = 0, resident = 0;
+  if (!f) return 0;
+  if (fscanf(f, "%lld %lld", &size, &resident) != 2) resident = 0;
+  fclose(f);
+  return resident * page;
+}
+
+/* The first element of a fetched tensor, for the checksum. */
+static double first_value(TF_Tensor* t) {
+  size_t n = TF_TensorByteSize(t);
+  const void* d = TF_TensorData(t);
+  switch (TF_TensorType(t)) {
+    case TF_FLOAT: return n >= sizeof(float) ? *(const float*)d : 0;
+    case TF_INT32: return n >= sizeof(int32_t) ? *(const int32_t*)d : 0;
+    case TF_INT64: return n >= sizeof(int64_t) ? (double)*(const int64_t*)d : 0;
+    default: return 0;
+  }
+}
+
+/* Reads, optionally copies out, and deletes the fetched tensors of one run. */
+static double take_outputs(TF_Tensor** out, int nout, int copyOut) {
+  double sum = 0;
+  for (int i = 0; i < nout; i++) {
+    sum += first_value(out[i]);
+    if (copyOut) {
+      size_t n = TF_TensorByteSize(out[i]);
+      void* host = malloc(n ? n : 1);
+      memcpy(host, TF_TensorData(out[i]), n);
+      sum += n ? ((const unsigned char*)host)[n - 1] : 0;
+      free(host);
+    }
+    TF_DeleteTensor(out[i]);
+  }
+  return sum;
 }
 
 int main(int argc, char** argv) {
@@ -159,92 +231,137 @@ int main(int argc, char** argv) {
   printf("ready %s %s\n", TF_Version(), libPath);
   fflush(stdout);
 
-  char line[4096];
+  char line[8192];
   while (fgets(line, sizeof line, stdin)) {
-    char cmd[16], mode[16], feed[512], dimspec[256], fetchspec[2048], targetspec[1024];
-    char thenFetchspec[2048] = "-", thenTargetspec[1024] = "-";
-    long iters = 0;
-    int fields = sscanf(line, "%15s %ld %15s %511s %255s %2047s %1023s %2047s %1023s", cmd, &iters, mode, feed, dimspec,
-                        fetchspec, targetspec, thenFetchspec, thenTargetspec);
-    if ((fields != 7 && fields != 9) || strcmp(cmd, "run") != 0) {
-      printf("err bad command: %s", line);
+    char* tok[16];
+    int ntok = 0;
+    for (char* t = strtok(line, " \t\r\n"); t && ntok < 16; t = strtok(NULL, " \t\r\n")) tok[ntok++] = t;
+    /* Positional fields first, then key=value options. */
+    int npos = 0;
+    while (npos < ntok && !strchr(tok[npos], '=')) npos++;
+    if ((npos != 7 && npos != 9) || strcmp(tok[0], "run") != 0) {
+      printf("err bad command (%d fields)\n", npos);
       fflush(stdout);
       continue;
     }
-    int fresh = strcmp(mode, "fresh") == 0;
+    int copyOut = 0, sampleRss = 0;
+    for (int i = npos; i < ntok; i++) {
+      if (strcmp(tok[i], "out=copy") == 0) copyOut = 1;
+      else if (strcmp(tok[i], "rss=1") == 0) sampleRss = 1;
+    }
+    long iters = atol(tok[1]);
+    const char* mode = tok[2];
+    int fresh = strcmp(mode, "fresh") == 0, copyIn = strcmp(mode, "copy") == 0;
 
-    TF_Output inputs[1];
-    int ninputs = 0;
-    int64_t dims[16];
-    int ndims = 0;
-    if (strcmp(feed, "-") != 0) {
-      if (!resolve_output(graph, feed, &inputs[0])) continue;
-      ninputs = 1;
-      char* d[16];
-      ndims = split(dimspec, d, 16);
-      for (int i = 0; i < ndims; i++) dims[i] = atoll(d[i]);
+    struct feed feeds[MAX_N];
+    TF_Output inputs[MAX_N];
+    int ninputs = 0, ok = 1;
+    char* feedNames[MAX_N];
+    char* dimGroups[MAX_N];
+    int nfeeds = split(tok[3], feedNames, MAX_N);
+    int ngroups = 0;
+    if (strcmp(tok[4], "-") != 0) {
+      for (char* g = strtok(tok[4], "/"); g && ngroups < MAX_N; g = strtok(NULL, "/")) dimGroups[ngroups++] = g;
+    }
+    if (nfeeds != ngroups) {
+      printf("err %d feeds but %d dims lists\n", nfeeds, ngroups);
+      fflush(stdout);
+      continue;
+    }
+    for (int i = 0; i < nfeeds && ok; i++) {
+      struct feed* f = &feeds[i];
+      memset(f, 0, sizeof *f);
+      char* at = strchr(feedNames[i], '@');
+      f->fill = FILL_FLOAT;
+      if (at) {
+        *at = 0;
+        if (strcmp(at + 1, "unit") == 0) f->fill = FILL_UNIT;
+        else if (strcmp(at + 1, "label") == 0) f->fill = FILL_LABEL;
+      }
+      ok = resolve_output(graph, feedNames[i], &f->out);
+      f->count = 1;
+      for (char* d = strtok(dimGroups[i], ","); d && f->ndims < 16; d = strtok(NULL, ",")) {
+        f->dims[f->ndims] = atoll(d);
+        f->count *= (size_t)f->dims[f->ndims++];
+      }
+      inputs[i] = f->out;
+      ninputs++;
     }
 
     char* fetchNames[MAX_N];
     char* targetNames[MAX_N];
-    int nout = split(fetchspec, fetchNames, MAX_N);
-    int ntargets = split(targetspec, targetNames, MAX_N);
+    int nout = split(tok[5], fetchNames, MAX_N);
+    int ntargets = split(tok[6], targetNames, MAX_N);
     TF_Output outputs[MAX_N];
     TF_Operation* targets[MAX_N];
-    int ok = 1;
     for (int i = 0; i < nout && ok; i++) ok = resolve_output(graph, fetchNames[i], &outputs[i]);
     for (int i = 0; i < ntargets && ok; i++) ok = (targets[i] = op_by_name(graph, targetNames[i])) != NULL;
     /* The optional second run of each iteration. */
-    int twice = fields == 9;
+    int twice = npos == 9;
     char* thenFetchNames[MAX_N];
     char* thenTargetNames[MAX_N];
-    int thenNout = twice ? split(thenFetchspec, thenFetchNames, MAX_N) : 0;
-    int thenNtargets = twice ? split(thenTargetspec, thenTargetNames, MAX_N) : 0;
+    int thenNout = twice ? split(tok[7], thenFetchNames, MAX_N) : 0;
+    int thenNtargets = twice ? split(tok[8], thenTargetNames, MAX_N) : 0;
     TF_Output thenOutputs[MAX_N];
     TF_Operation* thenTargets[MAX_N];
     for (int i = 0; i < thenNout && ok; i++) ok = resolve_output(graph, thenFetchNames[i], &thenOutputs[i]);
     for (int i = 0; i < thenNtargets && ok; i++) ok = (thenTargets[i] = op_by_name(graph, thenTargetNames[i])) != NULL;
     if (!ok) continue;
 
-    TF_Tensor* feedTensor = ninputs && !fresh ? make_feed(dims, ndims) : NULL;
-    TF_Tensor* in[1];
+    for (int i = 0; i < ninputs; i++) {
+      struct feed* f = &feeds[i];
+      if (copyIn) {
+        f->host = malloc(feed_bytes(f) ? feed_bytes(f) : 1);
+        fill_values(f, f->host);
+      } else if (!fresh) {
+        f->tensor = new_feed_tensor(f);
+        fill_values(f, TF_TensorData(f->tensor));
+      }
+    }
+    TF_Tensor* in[MAX_N];
     TF_Tensor* out[MAX_N];
     double checksum = 0;
+    long long peakRss = sampleRss ? rss_bytes() : 0;
     int64_t c0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
     int64_t t0 = clock_ns(CLOCK_MONOTONIC);
     for (long it = 0; it < iters; it++) {
-      if (ninputs) in[0] = fresh ? make_feed(dims, ndims) : feedTensor;
+      for (int i = 0; i < ninputs; i++) {
+        struct feed* f = &feeds[i];
+        if (f->tensor) {
+          in[i] = f->tensor;
+        } else {
+          in[i] = new_feed_tensor(f);
+          if (copyIn) memcpy(TF_TensorData(in[i]), f->host, feed_bytes(f));
+          else fill_values(f, TF_TensorData(in[i]));
+        }
+      }
       TF_SessionRun(sess, NULL, inputs, in, ninputs, outputs, out, nout, (const TF_Operation* const*)targets, ntargets, NULL,
                     status);
-      if (TF_GetCode(status) != TF_OK) {
-        if (fresh && ninputs) TF_DeleteTensor(in[0]);
-        break;
+      for (int i = 0; i < ninputs; i++) {
+        if (!feeds[i].tensor) TF_DeleteTensor(in[i]);
       }
-      for (int i = 0; i < nout; i++) {
-        if (TF_TensorType(out[i]) == TF_FLOAT && TF_TensorByteSize(out[i]) >= sizeof(float)) {
-          checksum += *(const float*)TF_TensorData(out[i]);
-        }
-        TF_DeleteTensor(out[i]);
+      if (TF_GetCode(status) != TF_OK) break;
+      checksum += take_outputs(out, nout, copyOut);
+      if (sampleRss) {
+        long long r = rss_bytes();
+        if (r > peakRss) peakRss = r;
       }
-      if (fresh && ninputs) TF_DeleteTensor(in[0]);
       if (!twice) continue;
       TF_SessionRun(sess, NULL, NULL, NULL, 0, thenOutputs, out, thenNout, (const TF_Operation* const*)thenTargets,
                     thenNtargets, NULL, status);
       if (TF_GetCode(status) != TF_OK) break;
-      for (int i = 0; i < thenNout; i++) {
-        if (TF_TensorType(out[i]) == TF_INT64 && TF_TensorByteSize(out[i]) >= sizeof(int64_t)) {
-          checksum += (double)*(const int64_t*)TF_TensorData(out[i]);
-        }
-        TF_DeleteTensor(out[i]);
-      }
+      checksum += take_outputs(out, thenNout, copyOut);
     }
     int64_t t1 = clock_ns(CLOCK_MONOTONIC);
     int64_t c1 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
-    if (feedTensor) TF_DeleteTensor(feedTensor);
+    for (int i = 0; i < ninputs; i++) {
+      if (feeds[i].tensor) TF_DeleteTensor(feeds[i].tensor);
+      free(feeds[i].host);
+    }
     if (TF_GetCode(status) != TF_OK) {
       printf("err %s\n", TF_Message(status));
     } else {
-      printf("ok %lld %.6g %lld\n", (long long)(t1 - t0), checksum, (long long)(c1 - c0));
+      printf("ok %lld %.6g %lld %lld\n", (long long)(t1 - t0), checksum, (long long)(c1 - c0), peakRss);
     }
     fflush(stdout);
   }

@@ -90,13 +90,25 @@ export function buildCProgram(source: string, outDir: string, tf: TfLocation = t
   throw new Error(`bench: building ${path.basename(source)} failed:\n${lastError}`);
 }
 
+/** A feed of raw_loop: float32 1, 2, 3... ('float', the default), float32 (i % 251) / 251 ('unit'), int32 i % 10 ('label'). */
+export interface RawFeed { name: string; dims: number[]; fill?: 'float' | 'unit' | 'label' }
+
 export interface RawRunSpec {
   /** Timed runs. */
   iters: number;
-  /** 'reuse': one feed tensor for all runs; 'fresh': a new feed tensor each run. */
-  mode: 'reuse' | 'fresh';
-  /** One float32 feed (filled with 1, 2, 3...) and its dims, or none. */
-  feed?: { name: string; dims: number[] };
+  /**
+   * 'reuse': one tensor per feed for all runs; 'fresh': a new feed tensor filled each run; 'copy':
+   * a new feed tensor each run, memcpy'd from values filled once.
+   */
+  mode: 'reuse' | 'fresh' | 'copy';
+  /** One feed, or none. */
+  feed?: RawFeed;
+  /** Several feeds (instead of `feed`). */
+  feeds?: RawFeed[];
+  /** 'peek' (default): read each output's first element; 'copy': also copy each output out. */
+  out?: 'peek' | 'copy';
+  /** Sample the process's RSS after every run and report its peak. */
+  rss?: boolean;
   fetches: string[];
   targets: string[];
   /** A second run in each iteration, without feeds (a monitored step's global-step read). */
@@ -144,16 +156,21 @@ export class RawLoop {
   }
 
   /** µs per run of one timed loop: wall clock, and CPU time of the whole process. */
-  async runTimed(spec: RawRunSpec): Promise<{ wallUs: number; cpuUs: number }> {
+  async runTimed(spec: RawRunSpec): Promise<{ wallUs: number; cpuUs: number; peakRssBytes: number }> {
     const list = (xs: readonly (string | number)[]) => (xs.length ? xs.join(',') : '-');
-    const cmd = ['run', spec.iters, spec.mode, spec.feed?.name ?? '-', spec.feed ? list(spec.feed.dims) : '-', list(spec.fetches), list(spec.targets)];
+    const feeds = spec.feeds ?? (spec.feed ? [spec.feed] : []);
+    const feedList = list(feeds.map((f) => (f.fill && f.fill !== 'float' ? `${f.name}@${f.fill}` : f.name)));
+    const dimsList = feeds.length ? feeds.map((f) => f.dims.join(',')).join('/') : '-';
+    const cmd = ['run', spec.iters, spec.mode, feedList, dimsList, list(spec.fetches), list(spec.targets)];
     if (spec.then) cmd.push(list(spec.then.fetches), list(spec.then.targets));
+    if (spec.out === 'copy') cmd.push('out=copy');
+    if (spec.rss) cmd.push('rss=1');
     this.child.stdin.write(`${cmd.join(' ')}\n`);
     const r = await this.lines.next();
     if (r.done) throw new Error(`bench: raw_loop exited: ${this.stderr}`);
     const [status, ns, ...rest] = r.value.split(' ');
     if (status !== 'ok') throw new Error(`bench: raw_loop: ${[ns, ...rest].join(' ')}`);
-    return { wallUs: Number(ns) / 1000 / spec.iters, cpuUs: Number(rest[1]) / 1000 / spec.iters };
+    return { wallUs: Number(ns) / 1000 / spec.iters, cpuUs: Number(rest[1]) / 1000 / spec.iters, peakRssBytes: Number(rest[2] ?? 0) };
   }
 
   async close(): Promise<void> {
