@@ -15,6 +15,7 @@ import { Scaffold } from '../../lib/train/scaffold';
 import { getOrCreateGlobalStep } from '../../lib/train/global-step';
 import { loadCheckpoint } from '../../lib/train/checkpoint-reader';
 import { initFromCheckpoint } from '../../lib/index';
+import { VariableDefSchema, create } from '../../lib/proto';
 import * as logging from '../../lib/train/logging';
 import { requirePythonTF, runPythonJSON } from '../support/python';
 import { catchErrorSync } from '../support/errors';
@@ -157,6 +158,36 @@ describe('initFromCheckpoint: assignment maps', () => {
     const twice = model('new', [2, 3]);
     initFromCheckpoint(twice, source, [['old/w', 'new/w'], ['old/w', twice.operation('new/b')]]);
     expect(await initialValues(twice, ['new/w', 'new/b'])).toEqual([sourceLast['old/w'], sourceLast['old/w']]);
+  });
+
+  it("a root map ('/': '/') loads every variable, the global step too, from the checkpoint's root", async () => {
+    const g = model('new');
+    initFromCheckpoint(g, fineDir, { '/': '/' });
+    const scaffold = new Scaffold().finalize(g);
+    const sess = new Session(g);
+    try {
+      await sess.run(scaffold.initOp!);
+      expect((await sess.run('global_step:0')).scalar()).toBe(4n);
+      expect([...(await sess.run('new/w:0')).data as Float32Array]).toEqual(read(path.join(fineDir, 'model.ckpt-4'), 'new/w'));
+    } finally {
+      await sess.close();
+    }
+  });
+
+  it('a partitioned variable (<name>/part_<i>, slices from its VariableDefs) loads each slice of the tensor', async () => {
+    const g = new Graph();
+    for (const i of [0, 1]) {
+      const name = `p/part_${i}`;
+      const v = g.addOp({ type: 'VariableV2', name, attrs: { dtype: 'float32', shape: [1, 3] } });
+      g.addOp({ type: 'Assign', name: `${name}/Assign`, inputs: [v, g.addOp({ type: 'Const', name: `${name}/zeros`, attrs: { dtype: 'float32', value: { dtype: 'float32', shape: [1, 3], data: [0, 0, 0] } } })] });
+      g.addToCollection('variables', create(VariableDefSchema, {
+        variableName: `${name}:0`, initializerName: `${name}/Assign`, snapshotName: `${name}:0`,
+        saveSliceInfoDef: { fullName: 'p', fullShape: [2n, 3n], varOffset: [BigInt(i), 0n], varShape: [1n, 3n] },
+      }));
+    }
+    initFromCheckpoint(g, source, { 'old/w': 'p' });
+    const rows = await initialValues(g, ['p/part_0', 'p/part_1']);
+    expect(rows).toEqual([sourceLast['old/w'].slice(0, 3), sourceLast['old/w'].slice(3)]);
   });
 
   it('a missing checkpoint name: ValueError with Python\'s text (the shape map listed by name)', () => {
