@@ -22,6 +22,8 @@ import { Tensor, TensorLike } from './tensor';
 import { DType } from './dtypes';
 import { serializeConfigProto, serializeRunOptions, type ConfigProtoInit, type RunOptionsInit } from './config';
 import { native, NativeSession, FlatTensors, RunPlan, type RawTensor } from '../native';
+import { RunScheduler, newRunTiming, type RunMode, type RunTiming } from './run-scheduler';
+import type { MaybePromise } from './maybe-promise';
 
 export type Fetch = string | Output | Operation | null | readonly Fetch[] | { readonly [key: string]: Fetch };
 export type FetchResult<F> =
@@ -42,6 +44,14 @@ export interface SessionOptions {
   target?: string;
   /** ConfigProto as a plain camelCase object, a message, or serialized bytes. */
   config?: ConfigProtoInit | Uint8Array | null;
+  /**
+   * Where `run()` executes (lib/core/run-scheduler.ts): `'async'` (default: always off the JS
+   * thread), `'auto'` (runs expected to be shorter than `maxBlockMs` on the JS thread, longer ones
+   * off it), `'sync'` (always on the JS thread). `run()` returns a Promise in every mode.
+   */
+  runMode?: RunMode;
+  /** With `'auto'`/`'sync'`: the longest stretch of blocking runs between turns of the event loop. Default 10. */
+  maxBlockMs?: number;
 }
 
 // Flattened form of a fetch structure: tensor names to fetch, op names to run as targets.
@@ -169,6 +179,8 @@ interface Plan {
   native: RunPlan;
   dtypes: DType[];
   shapes: Array<number[] | null>;
+  /** How long this plan's runs took (for the run scheduler's choice of thread). */
+  timing: RunTiming;
 }
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
@@ -204,14 +216,17 @@ export class Session {
   private readonly fetchMemo = new WeakMap<object, FetchMemo>();
   private lastFetch: FetchMemo | null = null;
   private closing: Promise<void> | null = null;
+  /** Where `run()` executes; see SessionOptions.runMode. */
+  readonly scheduler: RunScheduler;
 
   constructor(graph: Graph, opts: SessionOptions = {}) {
     if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);
     if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object ({ target, config })', opts);
-    checkOptionNames(opts, ['target', 'config'] satisfies Array<keyof SessionOptions>, 'Session');
+    checkOptionNames(opts, ['target', 'config', 'runMode', 'maxBlockMs'] satisfies Array<keyof SessionOptions>, 'Session');
     const target = opts.target ?? '';
     if (typeof target !== 'string') throw invalidArgument('target', "a master string ('' or 'grpc://host:port')", target);
     const config = opts.config ? serializeConfigProto(opts.config, 'config') : null;
+    this.scheduler = new RunScheduler(opts.runMode ?? 'async', opts.maxBlockMs ?? undefined);
     this.graph = graph;
     this.target = target;
     this.nativeSession = new (native().NativeSession)(graph.native, target, config);
@@ -333,6 +348,7 @@ export class Session {
         dtypes: outs.map((o) => o.dtype),
         // The addon leaves out a shape equal to this one (fully known: no -1, known rank).
         shapes: outs.map((o) => { const sh = o.shape; return sh !== null && sh.every((d) => d >= 0) ? sh : null; }),
+        timing: newRunTiming(),
       };
       if (this.plans.size > 512) this.plans.clear();
       this.plans.set(key, plan);
@@ -352,9 +368,51 @@ export class Session {
     return flat.build(outs) as FetchResult<F>;
   }
 
-  /** Runs the graph: computes `fetches` given `feeds`. Rejects with a typed TFError. */
-  async run<F extends Fetch>(fetches: F, feeds?: Feeds, opts?: RunCallOptions): Promise<FetchResult<F>> {
+  /**
+   * Runs the graph: computes `fetches` given `feeds`. Rejects with a typed TFError. Where TF runs
+   * (off the JS thread, or on it) follows the session's `runMode`.
+   */
+  run<F extends Fetch>(fetches: F, feeds?: Feeds, opts?: RunCallOptions): Promise<FetchResult<F>> {
+    try {
+      if (this.scheduler.mode === 'async') return this.runOnPool<F>(this.prepare(fetches, feeds, opts));
+      const r = this.runWith<F>(this.scheduler, fetches, feeds, opts);
+      return r instanceof Promise ? r : Promise.resolve(r);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * The run, placed by `scheduler` (on the JS thread, or on the pool, or after a turn of the event
+   * loop): its result now when it ran on the JS thread, else a Promise. The monitored session
+   * passes its own scheduler, shared by its steps and its hooks' runs.
+   */
+  runWith<F extends Fetch>(scheduler: RunScheduler, fetches: F, feeds?: Feeds, opts?: RunCallOptions): MaybePromise<FetchResult<F>> {
     const p = this.prepare(fetches, feeds, opts);
+    const timing = p.plan.timing;
+    const place = scheduler.place(timing);
+    if (place === 'thread') {
+      const t0 = scheduler.now();
+      const r = p.s.runSync(p.plan.native, ...p.args);
+      scheduler.record(timing, scheduler.now() - t0);
+      return Session.finish<F>(r, p.plan, p.flat, p.sink);
+    }
+    if (place === 'yield') return scheduler.yieldTurn().then(() => this.runWith<F>(scheduler, fetches, feeds, opts));
+    const t0 = scheduler.now();
+    return this.runOnPool<F>(p).then(
+      (r) => {
+        scheduler.record(timing, scheduler.now() - t0, true);
+        scheduler.turned();
+        return r;
+      },
+      (e) => {
+        scheduler.turned();
+        throw e;
+      },
+    );
+  }
+
+  private async runOnPool<F extends Fetch>(p: ReturnType<Session['prepare']>): Promise<FetchResult<F>> {
     let r: FlatTensors;
     try {
       r = await p.s.run(p.plan.native, ...p.args);
