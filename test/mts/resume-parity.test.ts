@@ -31,7 +31,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../../lib/train/checkpoint-reader';
 import { latestCheckpoint } from '../../lib/train/checkpoint-state';
 import { ROOT } from '../support/child';
-import { requirePythonTF, runPythonJSONAsync } from '../support/python';
+import { pythonExecutable, requirePythonTF } from '../support/python';
 import { tmpDir } from './support';
 
 const SCRIPT = path.join(ROOT, 'scripts', 'fixtures', 'cnn_digits.py');
@@ -45,26 +45,37 @@ interface Dump {
   events: unknown[][][];
 }
 
-/** Runs cnn_digits.py with `args` and parses its JSON line. */
-function script<T>(...args: string[]): Promise<T> {
-  return runPythonJSONAsync<T>(`
-    import runpy
-    runpy.run_path(${JSON.stringify(SCRIPT)}, run_name='__main__')
-  `, { preamble: false, args });
+interface Run {
+  settings: { save_checkpoint_steps: number; save_summaries_steps: number; log_step_count_steps: number };
+  losses: string[];
+  dumps?: Dump[];
 }
 
-/** Our resume in a fresh Node process (the thread pools TF sizes per process are then its own). */
-function resumeInNode(dir: string, lastStep: number, settings: unknown): Promise<{ losses: string[] }> {
-  const child = path.join(__dirname, 'children', 'resume-cnn.ts');
+/**
+ * Runs `command args` and parses the JSON of its last stdout line. With `release`, a line goes to
+ * its stdin once that resolves, and the process is killed if it rejects.
+ */
+function runJSON<T>(label: string, command: string, args: string[], release?: Promise<unknown>): Promise<T> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', child, dir, String(lastStep), JSON.stringify(settings)], {
-      cwd: ROOT, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' }, timeout: 120_000, maxBuffer: 16 << 20,
+    const child = execFile(command, args, {
+      cwd: ROOT, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', TF_ENABLE_ONEDNN_OPTS: '0' }, timeout: 180_000, maxBuffer: 64 << 20,
     }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`resume-cnn.ts failed: ${err.message}\n${stderr}`));
+      if (err) reject(new Error(`${label} failed: ${err.message}\n${stderr}`));
       else resolve(JSON.parse(stdout.trim().split('\n').pop()!));
     });
+    child.stdin!.on('error', () => {}); // gone already: its exit reports why
+    if (release) release.then(() => child.stdin!.end('go\n'), () => child.kill());
+    else child.stdin!.end();
   });
 }
+
+/** cnn_digits.py (see its docstring). */
+const python = (args: string[], release?: Promise<unknown>) => runJSON<Run>(`cnn_digits.py ${args.join(' ')}`, pythonExecutable(), [SCRIPT, ...args], release);
+
+/** Our resume in a fresh Node process (the thread pools TF sizes per process are then its own). */
+const resumeInNode = (dir: string, lastStep: number, settings: Run['settings']) => runJSON<{ losses: string[] }>('resume-cnn.ts', process.execPath, [
+  '--import', 'tsx', path.join(__dirname, 'children', 'resume-cnn.ts'), dir, String(lastStep), JSON.stringify(settings),
+]);
 
 /** A copy of `from` whose `checkpoint` state file names the checkpoints relative to it. */
 function copyRelative(from: string, to: string): string {
@@ -84,14 +95,14 @@ describe('resuming a realistic TF1 model (cnn_digits) from a Python checkpoint, 
     requirePythonTF();
     const work = tmpDir('tfm-resume-');
     const first = path.join(work, 'first');
-    const settings = await script<Record<string, number>>('settings');
-    await script('train', first, String(N));
+    const { settings } = await python(['train', first, String(N)]);
     const pyDir = copyRelative(first, path.join(work, 'python'));
     const ourDir = copyRelative(first, path.join(work, 'node'));
-    const [pyRun, ourRun] = await Promise.all([script<{ losses: string[] }>('train', pyDir, String(2 * N)), resumeInNode(ourDir, 2 * N, settings)]);
-    const [pyDump, ourDump] = await script<Dump[]>('dump', pyDir, ourDir);
-    py = { losses: pyRun.losses, dump: pyDump };
-    ours = { losses: ourRun.losses, dump: ourDump, dir: ourDir };
+    // Both resume at once; Python's process then reads both directories once ours is done.
+    const nodeRun = resumeInNode(ourDir, 2 * N, settings);
+    const [pyRun, ourRun] = await Promise.all([python(['train', pyDir, String(2 * N), ourDir], nodeRun), nodeRun]);
+    py = { losses: pyRun.losses, dump: pyRun.dumps![0] };
+    ours = { losses: ourRun.losses, dump: pyRun.dumps![1], dir: ourDir };
   });
 
   it('computes the same loss at every resumed step, bit for bit', () => {
