@@ -5,7 +5,7 @@ the Node and raw C rows of one run.
     python3 tf1_bench.py build <mlp|cnn|bigmeta> <out.meta>   build a model, export its MetaGraphDef
     python3 tf1_bench.py serve                              answer JSON commands, one a line (below)
 
-Every model has: feeds `x:0` (float32) and `y:0` (int32 labels), `loss:0`, the train op `train`,
+Every model but vars100 has: feeds `x:0` (float32) and `y:0` (int32 labels), `loss:0`, the train op `train`,
 `init` (initializes every variable, for the raw C loop), a global step, a `loss` scalar summary
 (SUMMARY_OP collection) and a Saver (SAVERS collection).
 
@@ -14,6 +14,7 @@ Every model has: feeds `x:0` (float32) and `y:0` (int32 labels), `loss:0`, the t
   cnn      x [128, 784] as 28x28x1 -> conv 3x3x16 + batch norm (training, moving statistics in
            UPDATE_OPS) + relu + max-pool 2 -> conv 3x3x32 + batch norm + relu + max-pool 2 ->
            dropout 0.25 -> dense 128 + relu -> dense 10; L2 on the kernels; momentum 0.9
+  vars100  25 float32 variables of 1,000,000 elements (100 MB) and `init`, nothing else
   bigmeta  the cnn plus BLOCKS small conv + batch-norm blocks at 7x7 (little compute, many ops):
            a graph whose MetaGraphDef is ~1 MB
 
@@ -24,8 +25,9 @@ serve: each stdin line is a JSON object {"op": ..., ...}; each answer one JSON l
   feeds  {id, feeds: [{name, dims, fill: float|unit|label}], fetches: [...], targets: [...]}
   time   {id, iters} -> {us}: µs per step of `iters` runs of the fetches/targets with the feeds
   close  {id}
-  saver_open     {id, config, count, elems, dir}: count float32 variables of elems each, a Saver
-  saver_save     {id, iters} -> {us}: µs per save (write_meta_graph False)
+  saver_open     {id, meta, config, dir, write_meta}: a Session on the MetaGraphDef, `init` run, its
+                 Saver (SAVERS collection) or a new Saver(max_to_keep=2)
+  saver_save     {id, iters} -> {us}: µs per save (global_step, write_meta_graph as opened)
   saver_restore  {id, iters} -> {us}: µs per restore of the last save
 Feeds are made once (numpy arrays filled as bench/raw_loop.c fills them) and fed every run.
 """
@@ -44,7 +46,8 @@ tf.get_logger().setLevel('ERROR')
 tf1.disable_v2_behavior()
 
 BATCH = 128
-BLOCKS = 9
+BLOCKS = 16
+VAR_COUNT, VAR_ELEMS = 25, 1000000  # vars100: 25 float32 variables, 100 MB
 
 
 def fill(spec):
@@ -90,6 +93,10 @@ def conv_block(h, channels, name, l2):
 
 def build(kind):
     tf1.set_random_seed(1234)
+    if kind == 'vars100':
+        vs = [tf1.get_variable('v%02d' % i, [VAR_ELEMS], initializer=tf1.random_uniform_initializer(seed=i)) for i in range(VAR_COUNT)]
+        tf.group(*[v.initializer for v in vs], name='init')
+        return
     x = tf1.placeholder(tf.float32, [BATCH, 784], name='x')
     y = tf1.placeholder(tf.int32, [BATCH], name='y')
     global_step = tf1.train.get_or_create_global_step()
@@ -165,15 +172,17 @@ class Runner:
 
 
 class SaverRunner:
+    """A Session on an imported MetaGraphDef and its Saver (the one in SAVERS, else a new one)."""
+
     def __init__(self, req):
         self.graph = tf1.Graph()
         self.dir = req['dir']
+        self.write_meta = bool(req.get('write_meta'))
         with self.graph.as_default():
-            vs = [tf1.get_variable('v%02d' % i, [req['elems']], initializer=tf1.random_uniform_initializer(seed=i))
-                  for i in range(req['count'])]
-            self.saver = tf1.train.Saver(vs, max_to_keep=2)
+            saver = tf1.train.import_meta_graph(req['meta'])
+            self.saver = saver or tf1.train.Saver(max_to_keep=2)
             self.sess = tf1.Session(config=config_from(req.get('config')))
-            self.sess.run(tf1.global_variables_initializer())
+            self.sess.run('init')
         self.n = 0
         self.last = None
 
@@ -181,7 +190,7 @@ class SaverRunner:
         t0 = time.perf_counter()
         for _ in range(iters):
             self.n += 1
-            self.last = self.saver.save(self.sess, os.path.join(self.dir, 'model'), global_step=self.n, write_meta_graph=False)
+            self.last = self.saver.save(self.sess, os.path.join(self.dir, 'model'), global_step=self.n, write_meta_graph=self.write_meta)
         return (time.perf_counter() - t0) * 1e6 / iters
 
     def restore(self, iters):
