@@ -63,6 +63,7 @@ export class HookedSession extends WrappedSession {
    * or an async raw run, makes the rest of the step continue asynchronously (same order, same calls).
    */
   override step(fetches: Fetch, feeds?: Feeds, opts: RunCallOptions = {}): MaybePromise<any> {
+    if (fetches === null || fetches === undefined) throw invalidArgument('fetches', 'a tensor or op (name, Output, Operation) or a list/object of them', fetches);
     if (this.shouldStop()) throw new RuntimeError('Run called even after should_stop requested.');
     const run: HookedRun = {
       context: new SessionRunContext(new SessionRunArgs(fetches, feeds ?? null), this.hookSession),

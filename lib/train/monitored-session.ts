@@ -263,6 +263,8 @@ export abstract class MonitoredSessionBase {
    * `opts.options` is changed in place by the hooks' options, as in Python.
    */
   run(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): Promise<any> {
+    // Python raises TypeError; TF's own error (or, with hooks adding fetches, a result of null) would not name it.
+    if (fetches === null || fetches === undefined) return Promise.reject(invalidArgument('fetches', 'a tensor or op (name, Output, Operation) or a list/object of them', fetches));
     let sess: WrappedSession;
     try {
       sess = this.openSession();
@@ -346,7 +348,8 @@ export abstract class MonitoredSessionBase {
   }
 
   /**
-   * Runs every hook's `end(session)` in order, then closes the session chain (the coordinator's
+   * Waits for the runs in flight to settle (a run called from now on is a ClosedError), runs
+   * every hook's `end(session)` in order, then closes the session chain (the coordinator's
    * threads get `stopGracePeriodSecs`; an error one of them reported is thrown from here). If an
    * `end()` throws, the later hooks are skipped, the session is still closed, and the error
    * propagates. A second `close()` throws `RuntimeError('Session is already closed.')` without
@@ -426,7 +429,10 @@ export abstract class MonitoredSessionBase {
     // After stopAndClose() (which waits for the runs in flight), that close is the close.
     if (this.externalClose && !external) return this.externalClose;
     if (this.sess === null || this.closeStarted) throw new RuntimeError('Session is already closed.');
+    // From here a new run is a ClosedError; the runs in flight settle first, so that a step whose
+    // run() resolved is in what end() saves (Python's runs block the caller: none can be in flight).
     this.closeStarted = true;
+    if (!skipEnd) await Promise.allSettled([...this.inFlight]);
     this.finalReason = this.currentReason() ?? { reason: 'closed', error: null };
     const sess = this.sess;
     try {

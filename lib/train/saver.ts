@@ -23,6 +23,10 @@
  *   monitored session would take for the end of the input).
  * - saves of one Saver are serialized: two concurrent `save` calls cannot interleave their
  *   bookkeeping of the checkpoints to keep.
+ * - a V2 save never rewrites files in place: it writes under a temporary prefix and renames into
+ *   place, `.index` last (saver/temp-prefix.ts); a checkpoint retention drops is marked before the
+ *   state file drops it, so that a kill before its deletion leaves nothing behind for good
+ *   (saver/debris.ts).
  * - building the V1 format is not supported (V1 SaverDefs given by a graph are still used as is).
  */
 import { clone, isMessage } from '@bufbuild/protobuf';
@@ -50,6 +54,8 @@ import {
   checkSaveOptions, checkSaverOptions, decodeSaverDefBytes,
 } from './saver/options';
 import { prefixFiles, removePartialSave } from './saver/partial-save';
+import { markForDeletion, unmark } from './saver/debris';
+import { moveIntoPlace, tempPrefix } from './saver/temp-prefix';
 import { checkBoolean, checkOptionsObject, checkPath } from '../core/options';
 
 /** What a Saver needs of a session: Python's `sess.run`, and the graph for the `.meta` file. */
@@ -380,12 +386,14 @@ export class Saver {
 
   /**
    * Saves the variables; returns the checkpoint prefix (null for an empty saver). In order: runs
-   * the save op, then (writeMetaGraph) writes `<prefix>.meta` atomically, then (writeState) records
-   * the checkpoint, rewrites the state file atomically and deletes at most one old checkpoint.
-   * Python writes the `.meta` last; here the state file names a checkpoint only once all its files
-   * are written. When the save op or the `.meta` write fails, what this save wrote is removed
-   * (`<prefix>_temp/`, new `.index`/`.data` files), the state file is untouched, and the error is
-   * a TF-typed error naming the file.
+   * the save op, writing under `<prefix>.tmp<hex>` and renaming the files into place (`.index`
+   * last: see saver/temp-prefix.ts), then (writeMetaGraph) writes `<prefix>.meta` atomically, then
+   * (writeState) records the checkpoint, rewrites the state file atomically and deletes at most one
+   * old checkpoint. Python writes the `.meta` last and lets TF rewrite an existing prefix in place;
+   * here the state file names a checkpoint only once all its files are written, and no write
+   * truncates a file the state file names. When the save op or the `.meta` write fails, what this
+   * save wrote is removed, the state file is untouched, and the error is a TF-typed error naming
+   * the file.
    */
   save(session: SaverSession, savePath: string, opts: SaveOptions = {}): Promise<string | null> {
     const run = this.saving.then(() => this.saveNow(session, savePath, opts));
@@ -427,9 +435,15 @@ export class Saver {
     const before = this.empty ? null : await prefixFiles(checkpointFile);
     if (!this.empty) {
       const def = this.saverDef!;
+      // V2: written elsewhere, renamed into place (saver/temp-prefix.ts). V1 files are written as TF names them.
+      const v2 = def.version === SaverDef_CheckpointFormatVersion.V2;
+      const target = v2 ? tempPrefix(checkpointFile) : checkpointFile;
       try {
-        modelCheckpointPath = fetchedString(await session.run(def.saveTensorName, { [def.filenameTensorName]: checkpointFile }));
+        const written = fetchedString(await session.run(def.saveTensorName, { [def.filenameTensorName]: target }));
+        if (v2) await moveIntoPlace(target, checkpointFile);
+        modelCheckpointPath = v2 ? checkpointFile : written;
       } catch (e) {
+        if (v2) await removePartialSave(target, new Set());
         await removePartialSave(checkpointFile, before!);
         throw await parentMissing(e);
       }
@@ -447,12 +461,21 @@ export class Saver {
     if (!this.empty && (opts.writeState ?? true)) {
       try {
         this.recordLastCheckpoint(modelCheckpointPath!);
-        await updateCheckpointState(saveDir, modelCheckpointPath!, {
-          allModelCheckpointPaths: this.lastCheckpoints,
-          latestFilename,
-          saveRelativePaths: !!this.opts.saveRelativePaths,
-        });
-        await this.maybeDeleteOldCheckpoints(metaGraphSuffix);
+        const doomed = await this.markNextDeletion(latestFilename, metaGraphSuffix);
+        try {
+          await updateCheckpointState(saveDir, modelCheckpointPath!, {
+            allModelCheckpointPaths: this.lastCheckpoints,
+            latestFilename,
+            saveRelativePaths: !!this.opts.saveRelativePaths,
+          });
+        } catch (e) {
+          if (doomed) {
+            this.toBeDeleted.unshift(doomed);
+            await unmark(doomed[0]);
+          }
+          throw e;
+        }
+        if (doomed) await this.deleteCheckpoint(doomed[0], metaGraphSuffix);
       } catch (e) {
         throw await parentMissing(e);
       }
@@ -497,16 +520,28 @@ export class Saver {
   }
 
   // One deletion per save, as Python: the oldest pending checkpoint, unless it is the one to keep
-  // for keepCheckpointEveryNHours.
-  private async maybeDeleteOldCheckpoints(metaGraphSuffix: string): Promise<void> {
+  // for keepCheckpointEveryNHours. It is marked before the state file drops it (saver/debris.ts): a
+  // kill between that write and the deletion would otherwise leave it on disk, named by nothing.
+  private async markNextDeletion(latestFilename: string, metaGraphSuffix: string): Promise<[string, number] | null> {
     const p = this.toBeDeleted.shift();
-    if (!p) return;
+    if (!p) return null;
     if (p[1] > this.nextCheckpointTime) {
       this.nextCheckpointTime += this.saverDef!.keepCheckpointEveryNHours * 3600;
-      return;
+      return null;
     }
     try {
-      await removeCheckpoint(p[0], this.saverDef!.version, metaGraphSuffix);
+      await markForDeletion(p[0], { latestFilename, metaGraphSuffix });
+    } catch (e) {
+      this.toBeDeleted.unshift(p);
+      throw e;
+    }
+    return p;
+  }
+
+  private async deleteCheckpoint(prefix: string, metaGraphSuffix: string): Promise<void> {
+    try {
+      await removeCheckpoint(prefix, this.saverDef!.version, metaGraphSuffix);
+      await unmark(prefix);
     } catch (e) {
       logging.warning(`Ignoring: ${(e as Error).message}`);
     }

@@ -26,6 +26,7 @@ import { getCheckpointState } from './checkpoint-state';
 import { GraphKeys } from './global-step';
 import * as logging from './logging';
 import type { Saver } from './saver';
+import { restoreNewestLoadable } from './saver/fallback';
 import type { Feeds } from '../core/session';
 
 /** ConfigProto as a plain camelCase object, a message or serialized bytes. */
@@ -199,8 +200,11 @@ export class SessionManager {
         waited += this.recoveryWaitSecs;
         ckpt = await getCheckpointState(checkpointDir!, null, { strict: true });
       }
-      await this.restoreAndRunSavedModelInitializers(session, saver, ckpt.modelCheckpointPath);
-      await saver.recoverLastCheckpoints(ckpt.allModelCheckpointPaths);
+      await this.runSavedModelInitializers(session);
+      const used = await restoreNewestLoadable(session, saver, ckpt.modelCheckpointPath, ckpt.allModelCheckpointPaths);
+      // The newer ones did not load: they are not tracked (the next saves replace them or leave them be).
+      const all = ckpt.allModelCheckpointPaths;
+      await saver.recoverLastCheckpoints(all.includes(used) ? all.slice(0, all.indexOf(used) + 1) : [used]);
       return { session, restored: true };
     } catch (e) {
       // Python leaves the session open; it is unreachable after this, so close it.
@@ -210,9 +214,13 @@ export class SessionManager {
   }
 
   private async restoreAndRunSavedModelInitializers(session: Session, saver: Saver, path: string): Promise<void> {
+    await this.runSavedModelInitializers(session);
+    await saver.restore(session, path);
+  }
+
+  private async runSavedModelInitializers(session: Session): Promise<void> {
     const inits = this.graph.getCollection(GraphKeys.SAVED_MODEL_INITIALIZERS);
     if (inits.length) await session.run(inits.map((x) => (x instanceof Operation || x instanceof Output ? x : String(x))));
-    await saver.restore(session, path);
   }
 
   /**

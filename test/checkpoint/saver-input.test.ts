@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ArgumentError, FailedPreconditionError, OutOfRangeError, TFError } from '../../lib/core/errors';
+import { ArgumentError, FailedPreconditionError, OutOfRangeError } from '../../lib/core/errors';
 import { Saver } from '../../lib/train/saver';
 import { getCheckpointState, latestCheckpoint } from '../../lib/train/checkpoint-state';
 import { runTs } from '../support/child';
@@ -143,20 +143,18 @@ describe('Saver: a failed save op', () => {
     });
   }
 
-  it('sharded, a shard blocked inside <prefix>_temp: the temp directory of this save is removed, others are not', async () => {
+  it('sharded, a stale <prefix>_temp/ that blocks a shard: the save writes under its own temporary prefix and succeeds, leaving it alone', async () => {
     const s = await saved({ sharded: true });
-    fs.mkdirSync(path.join(s.dir, 'model.ckpt-6_temp'));
-    fs.mkdirSync(path.join(s.dir, 'model.ckpt-6_temp', 'part-00000-of-00001.data-00000-of-00001'));
-    const other = path.join(s.dir, 'other.ckpt-6_temp');
-    fs.mkdirSync(other);
-    const before = snapshot(s.dir);
-    const e = await catchError(s.saver.save(s.sess, path.join(s.dir, 'model.ckpt'), { globalStep: 6 }));
-    expect(e).toBeInstanceOf(TFError);
-    expect(e.message).toContain('model.ckpt-6_temp');
-    before.delete('model.ckpt-6_temp/');
-    before.delete('model.ckpt-6_temp/part-00000-of-00001.data-00000-of-00001/');
-    await expectUntouched(s, before);
-    expect(fs.existsSync(other)).toBe(true);
+    const stale = path.join(s.dir, 'model.ckpt-6_temp');
+    fs.mkdirSync(stale);
+    fs.mkdirSync(path.join(stale, 'part-00000-of-00001.data-00000-of-00001'));
+    await setSmall(s.sess, 6);
+    const prefix = await s.saver.save(s.sess, path.join(s.dir, 'model.ckpt'), { globalStep: 6 });
+    expect(prefix).toBe(path.join(s.dir, 'model.ckpt-6'));
+    await s.saver.restore(s.sess, prefix);
+    expect(await readSmall(s.sess)).toEqual({ a: [6, -6], step: 6n, r: [6, 7, 8] });
+    expect(fs.existsSync(path.join(stale, 'part-00000-of-00001.data-00000-of-00001'))).toBe(true);
+    expect(fs.readdirSync(s.dir).filter((n) => n.includes('.tmp'))).toEqual([]);
   });
 
   it('the disk fills up during the save (file size limit in a child process): typed error, no _temp dir, no new files, state unchanged', () => {
@@ -199,7 +197,7 @@ describe('Saver: a failed save op', () => {
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(out).toMatchObject({ ok: false, name: OutOfRangeError.name, stateSame: true });
-    expect(out.message).toMatch(/model\.ckpt-2_temp\/part-00000-of-00001\.data-00000-of-00001.*File too large/);
+    expect(out.message).toMatch(/model\.ckpt-2\.tmp[0-9a-f]{32}_temp\/part-00000-of-00001\.data-00000-of-00001.*File too large/);
     expect(fs.readdirSync(ckdir).sort()).toEqual(['checkpoint', 'model.ckpt-1.data-00000-of-00001', 'model.ckpt-1.index']);
   });
 });

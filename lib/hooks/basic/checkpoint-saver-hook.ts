@@ -14,6 +14,7 @@ import { hookGlobalStep, hookGraph, readGlobalStep, stepValue } from '../../trai
 import * as logging from '../../train/logging';
 import { currentGraph } from '../../train/monitored-session';
 import { Saver } from '../../train/saver';
+import { removeSaveDebris } from '../../train/saver/debris';
 import { pyJoin } from '../../train/saver/files';
 import { Scaffold, saverFromCollectionItem } from '../../train/scaffold';
 import type { SessionLike } from '../../train/session-like';
@@ -133,6 +134,9 @@ export class CheckpointSaverHook extends SessionRunHook {
     this.summaryWriter = FileWriterCache.get(this.checkpointDir, { graph });
     this.read = hookGlobalStep('CheckpointSaverHook', graph, null).read;
     this.request = null;
+    // The chief's start, before its restore and its first save: what killed saves left is removed
+    // (the rule: lib/train/saver/debris.ts).
+    await removeSaveDebris(this.checkpointDir);
     for (const l of this.listeners) await l.begin?.();
   }
 
@@ -147,7 +151,9 @@ export class CheckpointSaverHook extends SessionRunHook {
     const meta = buildMetaGraphDef(graph, { saverDef: this.getSaver().saverDef ?? null });
     this.summaryWriter!.addGraph(graph);
     this.summaryWriter!.addMetaGraph(meta);
-    // The checkpoint saved here is the state at `globalStep`.
+    // The checkpoint saved here is the state at `globalStep`: after a restore, the restored step
+    // again, under the prefix the state file names. The Saver writes it elsewhere and renames it into
+    // place (lib/train/saver/temp-prefix.ts): a kill here cannot break the checkpoint just restored.
     await this.save(session, globalStep);
     this.timer.updateLastTriggeredStep(globalStep);
   }

@@ -1,0 +1,52 @@
+/**
+ * A V2 save writes under a temporary prefix, `<prefix>.tmp<32 hex>`, and its files are then renamed
+ * into place: the `.data-*` shards first, the `.index` last. TF would otherwise rewrite the files of
+ * an existing prefix in place (MergeV2Checkpoints truncates the `.index`), and a kill in that window
+ * left a 0-byte `.index` that the state file still named. With renames, a file of the prefix is
+ * always either the old one or the new one, whole; and `<prefix>.index` appears only once every
+ * shard it points to is there.
+ *
+ * A save is never skipped, even when the prefix holds the same step (a restart's re-save): it
+ * writes the same bytes, so a kill between the renames leaves old index + new (identical) data.
+ */
+import { randomUUID } from 'node:crypto';
+import fsp from 'node:fs/promises';
+import { RuntimeError } from '../../core/errors';
+import { errnoOf, ioError, pyBasename, pyDirname } from './files';
+
+const SHARD = /^\.data-\d{5}-of-\d{5}$/;
+
+/** `<prefix>.tmp<32 hex>`: the name the save op writes to. Recognised as debris by debris.ts. */
+export function tempPrefix(prefix: string): string {
+  return `${prefix}.tmp${randomUUID().replace(/-/g, '')}`;
+}
+
+async function rename(from: string, to: string): Promise<void> {
+  try {
+    await fsp.rename(from, to);
+  } catch (e) {
+    throw ioError(e, to);
+  }
+}
+
+/**
+ * Renames the files TF wrote under `temp` to `prefix`: shards, then the index; then removes shards
+ * of `prefix` the new index does not use (a checkpoint saved there before with another shard count).
+ */
+export async function moveIntoPlace(temp: string, prefix: string): Promise<void> {
+  const dir = pyDirname(prefix);
+  const tempBase = pyBasename(temp);
+  const base = pyBasename(prefix);
+  const names = await fsp.readdir(dir || '.').catch((e: unknown) => { throw ioError(e, dir || '.'); });
+  const suffixes = (b: string) => names.filter((n) => n.startsWith(`${b}.`) && SHARD.test(n.slice(b.length))).map((n) => n.slice(b.length));
+  const shards = suffixes(tempBase);
+  if (!names.includes(`${tempBase}.index`)) throw new RuntimeError(`The save op wrote no ${temp}.index: the SaverDef's save tensor does not write to the fed filename.`);
+  for (const s of shards) await rename(`${temp}${s}`, `${prefix}${s}`);
+  await rename(`${temp}.index`, `${prefix}.index`);
+  for (const s of suffixes(base)) {
+    if (shards.includes(s)) continue;
+    await fsp.unlink(`${prefix}${s}`).catch((e: unknown) => {
+      if (errnoOf(e) !== 'ENOENT') throw ioError(e, `${prefix}${s}`);
+    });
+  }
+}
