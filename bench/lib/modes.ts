@@ -57,8 +57,3 @@ export function modeLabel(mode: BenchMode): string {
   if (hasRunMode) return mode === 'default' ? "default mode ('auto')" : `runMode '${mode}'`;
   return mode === 'default' ? 'default mode (async: no runMode option yet)' : mode === 'async' ? '`syncRuns: false` (async)' : '`syncRuns: true` (sync)';
 }
-
-/** The event loop's guaranteed turn in a mode, in ms: maxBlockMs (default 10), or 20 for today's syncRuns. */
-export function blockBudgetMs(maxBlockMs = 10): number {
-  return hasRunMode ? maxBlockMs : 20;
-}
