@@ -101,13 +101,13 @@ async function main(): Promise<void> {
     { key: 'rawCopyBoth', label: 'raw C, feed copied in, output copied out', measure: rawRow('rawCopyBoth', { mode: 'copy', feed: FEED, out: 'copy' }) },
     {
       key: 'runZero', label: 'awaited `run`, `Tensor.alloc` feed, output disposed (zero-copy both ways)',
-      measure: ours('runZero', async () => (await sess.run('y:0', zeroCopyFeeds)).dispose()),
+      measure: ours('runZero', async () => (await sess.run('y:0', zeroCopyFeeds))!.dispose()),
     },
     { key: 'syncZero', label: '`runSync`, `Tensor.alloc` feed (zero-copy feed; output copied)', measure: ours('syncZero', () => sess.runSync('y:0', zeroCopyFeeds)) },
     { key: 'syncCopy', label: '`runSync`, feed in JS memory (copied in and out)', measure: ours('syncCopy', () => sess.runSync('y:0', copyFeeds)) },
     {
       key: 'runCopy', label: 'extra: awaited `run`, feed in JS memory, output disposed',
-      measure: ours('runCopy', async () => (await sess.run('y:0', copyFeeds)).dispose()),
+      measure: ours('runCopy', async () => (await sess.run('y:0', copyFeeds))!.dispose()),
     },
   ];
   const rssBefore = process.memoryUsage.rss();
