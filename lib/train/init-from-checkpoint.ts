@@ -31,7 +31,7 @@ import { CheckpointReader, checkpointFilename, type CheckpointVariable } from '.
 import { GraphKeys, uniqueScope } from './global-step';
 import * as logging from './logging';
 import { mergeDevices } from './saver/device';
-import { findVariables, resolveVariable, type GraphVariable, type VariableDefLike } from './variables';
+import { findVariables, resolveVariable, type GraphVariable, type VariableDefLike, type VariableRef } from './variables';
 import { pyShape, pyShapeMap, shapesCompatible, sliceSpec } from './init-from-checkpoint-format';
 
 /** A graph variable as an assignment-map value: a VariableDef, or an Operation/Output of a variable op. */
@@ -113,11 +113,11 @@ function isTarget(x: unknown): x is AssignmentTarget {
 function variableStore(graph: Graph): Store {
   const collected = new Set<string>();
   for (const key of VARIABLE_COLLECTION_KEYS) {
-    graph.getCollection(key).forEach((item, i) => collected.add(resolveVariable(graph, item as VariableDefLike, `${key}[${i}]`).name));
+    graph.getCollection(key).forEach((item, i) => collected.add(resolveVariable(graph, item as VariableRef, `${key}[${i}]`).name));
   }
   const items = [...graph.getCollection(GraphKeys.GLOBAL_VARIABLES), ...graph.getCollection(GraphKeys.LOCAL_VARIABLES)];
   const vars = items.length
-    ? items.map((item, i) => resolveVariable(graph, item as VariableDefLike, `variables collection member ${i}`))
+    ? items.map((item, i) => resolveVariable(graph, item as VariableRef, `variables collection member ${i}`))
     : findVariables(graph);
   return { vars: new Map(vars.map((v) => [v.name, v])), collected };
 }
@@ -256,7 +256,7 @@ function recordInitializer(graph: Graph, v: GraphVariable, initializerName: stri
     const list = graph.collections.get(key);
     if (!list) continue;
     for (let i = 0; i < list.length; i++) {
-      if (resolveVariable(graph, list[i] as VariableDefLike, `${key}[${i}]`).name !== v.name) continue;
+      if (resolveVariable(graph, list[i] as VariableRef, `${key}[${i}]`).name !== v.name) continue;
       if (def === null) {
         // Checked by plan(): v is in a collection.
         const current = graph.collections.protos(key, VariableDefSchema)[i];
