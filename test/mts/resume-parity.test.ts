@@ -36,6 +36,9 @@ import { tmpDir } from './support';
 
 const SCRIPT = path.join(ROOT, 'scripts', 'fixtures', 'cnn_digits.py');
 const N = 10;
+// Three TF processes (~25 s of CPU in all) on a 2-core machine that other test files share: the
+// wall time can be several times that.
+const SETUP_TIMEOUT_MS = 300_000;
 
 /** What cnn_digits.py's `dump` emits for one directory. */
 interface Dump {
@@ -58,7 +61,7 @@ interface Run {
 function runJSON<T>(label: string, command: string, args: string[], release?: Promise<unknown>): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = execFile(command, args, {
-      cwd: ROOT, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', TF_ENABLE_ONEDNN_OPTS: '0' }, timeout: 180_000, maxBuffer: 64 << 20,
+      cwd: ROOT, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', TF_ENABLE_ONEDNN_OPTS: '0' }, timeout: SETUP_TIMEOUT_MS, maxBuffer: 64 << 20,
     }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${label} failed: ${err.message}\n${stderr}`));
       else resolve(JSON.parse(stdout.trim().split('\n').pop()!));
@@ -103,7 +106,7 @@ describe('resuming a realistic TF1 model (cnn_digits) from a Python checkpoint, 
     const [pyRun, ourRun] = await Promise.all([python(['train', pyDir, String(2 * N), ourDir], nodeRun), nodeRun]);
     py = { losses: pyRun.losses, dump: pyRun.dumps![0] };
     ours = { losses: ourRun.losses, dump: pyRun.dumps![1], dir: ourDir };
-  });
+  }, SETUP_TIMEOUT_MS);
 
   it('computes the same loss at every resumed step, bit for bit', () => {
     expect(ours.losses).toHaveLength(N);
