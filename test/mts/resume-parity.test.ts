@@ -23,6 +23,9 @@
  *   logs with status, step, message and the checkpoint file name (a copied first events file names
  *   the original directory); file_version/graph_def/meta_graph_def by kind and step only (our graph
  *   is the imported .meta, Python's the one its code built: same ops, not the same bytes).
+ * The model is sized so that its float bits depend on the intra-op thread count: a session whose
+ * thread pools differ from Python's (as when a summary writer's helper session sized them first)
+ * fails the loss and variable checks by a few ULP.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
