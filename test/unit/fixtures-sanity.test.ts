@@ -9,6 +9,8 @@ import {
   type EncodedTensor,
   type FixtureName,
   decodeTensor,
+  expectTensor,
+  isReference,
   loadExpected,
   loadManifest,
   resolveFeed,
@@ -104,6 +106,16 @@ describe.each(FIXTURE_NAMES.map((n) => [n] as const))('test/fixtures/%s/expected
       }
     }
     expect(ex.checkpoint.tensors.global_step.values).toEqual([String(ex.checkpoint.step)]);
+  });
+
+  it('makes expectTensor refuse its recorded trained floats and accept what is CPU-independent', () => {
+    const loss = ex.steps[0].fetches['loss:0'];
+    expect(() => expectTensor(decodeTensor(loss), loss)).toThrow(/computed on the CPU that made the fixtures/);
+    for (const o of ex.outputs) for (const enc of Object.values(o.fetches)) expect(isReference(enc)).toBe(enc.dtype === 'float32');
+    for (const enc of Object.values(ex.steps[0].after ?? {})) expect(isReference(enc)).toBe(enc.dtype === 'float32');
+    for (const enc of [...Object.values(ex.checkpoint.tensors), ...Object.values(ex.initial ?? {})]) expect(isReference(enc)).toBe(false);
+    const stored = ex.checkpoint.tensors.global_step;
+    expectTensor(decodeTensor(stored), stored);
   });
 
   it('names tensors as "op:index" and everything in the variables list', () => {
