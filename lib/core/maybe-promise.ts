@@ -1,6 +1,6 @@
 /**
  * Values that are there now or later. The monitored-session chain and the hooks use them to stay
- * synchronous while nothing has to wait (with `syncRuns`, a whole step can be): each `await` costs
+ * synchronous while nothing has to wait (when its runs happen on the JS thread, a whole step can be): each `await` costs
  * an async frame and a microtask turn, which add up to microseconds per step (bench/README.md).
  */
 

@@ -15,8 +15,9 @@
  * So in `'auto'` a training loop of millisecond steps runs at `runSync` speed and timers, I/O and
  * signals wait at most about `maxBlockMs`; a step of a second never blocks the event loop.
  *
- * The scheduler knows the event loop turned when it yielded itself or when a pool run completed
- * (its result arrives in a later macrotask). One scheduler serves one training loop: the monitored
+ * The scheduler knows the event loop turned when it yielded itself, when a pool run completed (its
+ * result arrives in a later macrotask), or when a setImmediate it left after a run on the JS
+ * thread ran (the loop turned by itself, e.g. the caller awaited a timer between steps). One scheduler serves one training loop: the monitored
  * session shares its own between the steps and the hooks' runs, so a step that also saves a
  * checkpoint is counted as a whole.
  */
@@ -64,6 +65,8 @@ export class RunScheduler {
   private lastTurn: number;
   /** Turns this scheduler gave the event loop itself (for tests and diagnostics). */
   yields = 0;
+  /** A setImmediate is pending that records the next turn the event loop takes by itself. */
+  private watching = false;
 
   constructor(mode: RunMode = 'auto', maxBlockMs = DEFAULT_MAX_BLOCK_MS, now: () => number = () => performance.now()) {
     this.mode = checkRunMode(mode);
@@ -80,7 +83,22 @@ export class RunScheduler {
       expected = timing.estimateMs;
       if (!(expected < this.maxBlockMs)) return 'pool'; // NaN (never run) included
     }
-    return this.now() - this.lastTurn + expected > this.maxBlockMs ? 'yield' : 'thread';
+    if (this.now() - this.lastTurn + expected > this.maxBlockMs) return 'yield';
+    this.watchForTurn();
+    return 'thread';
+  }
+
+  /**
+   * Notes the next turn the event loop takes without our asking (the caller awaited a timer or I/O
+   * between steps), so that no turn is forced where one just happened. One setImmediate at a time.
+   */
+  private watchForTurn(): void {
+    if (this.watching) return;
+    this.watching = true;
+    setImmediate(() => {
+      this.watching = false;
+      this.lastTurn = this.now();
+    });
   }
 
   /**

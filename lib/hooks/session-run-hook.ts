@@ -30,10 +30,10 @@
  * session is used through `using()`.
  *
  * "Awaited" applies to what a method returns: a Promise is waited for before the next call, any
- * other value is used at once. So with `syncRuns: true` and hooks that return no Promise on a
- * given step, that whole step is done when `run()` returns (no microtask turns). The package's
- * hooks return a Promise only when they save, or read the global step with an async run (without
- * `syncRuns`).
+ * other value is used at once. So when a step's runs happen on the JS thread (run mode 'auto' for
+ * short runs, 'sync') and its hooks return no Promise, that whole step is done when `run()`
+ * returns (no microtask turns). The package's hooks return a Promise only when they save, or read
+ * the global step with a run off the JS thread.
  */
 import { invalidArgument } from '../core/errors';
 import type { Feeds, Fetch, RunMetadataSink, RunOptionsInit, SessionLike } from '../train/session-like';

@@ -11,11 +11,11 @@ import { GraphKeys } from '../core/collections';
 import { create, isMessage } from '@bufbuild/protobuf';
 import { type DType, dtypeFromEnum } from '../core/dtypes';
 import { RuntimeError, ValueError, invalidArgument } from '../core/errors';
-import type { MaybePromise } from '../core/maybe-promise';
+import { andThen, type MaybePromise } from '../core/maybe-promise';
 import { Graph, Operation, Output } from '../core/graph';
 import { VariableAggregation, VariableDefSchema, type VariableDef } from '../proto/gen/tensorflow/core/framework/variable_pb';
 import * as logging from './logging';
-import { type Fetch, RUN_BLOCKING, type SessionLike } from './session-like';
+import { type Fetch, RUN_MAYBE_SYNC, type SessionLike } from './session-like';
 import { checkOptionsObject } from '../core/options';
 
 /** The standard collection names (one table for the project: lib/core/collections.ts). */
@@ -311,12 +311,13 @@ export function hookGraph(hookName: string, graph: Graph | null | undefined, cur
 
 /** A fetched global step (int64 tensor, plain tensor-like, number or bigint) as a number. @internal */
 /**
- * Runs the global-step read tensor on a hook's session: the value at once when that session runs
- * blocking (`syncRuns`), else a Promise of it. What Python's hooks do with `session.run(read)`.
+ * Runs the global-step read tensor on a hook's session: the value at once when the read ran on
+ * the JS thread (run modes 'auto' and 'sync'), else a Promise of it. What Python's hooks do with
+ * `session.run(read)`.
  */
 export function readGlobalStep(session: SessionLike, read: Fetch): MaybePromise<number> {
-  const runBlocking = (session as { [RUN_BLOCKING]?: (fetch: Fetch) => unknown })[RUN_BLOCKING];
-  if (typeof runBlocking === 'function') return stepValue(runBlocking(read));
+  const runMaybeSync = (session as { [RUN_MAYBE_SYNC]?: (fetch: Fetch) => unknown })[RUN_MAYBE_SYNC];
+  if (typeof runMaybeSync === 'function') return andThen(runMaybeSync(read), stepValue);
   return session.run(read).then(stepValue);
 }
 

@@ -8,12 +8,10 @@ import {
 } from '../hooks/session-run-hook';
 import { canonicalTensorName } from './fetches';
 import {
-  type Feeds, type Fetch, RUN_BLOCKING, type RunCallOptions, type RunMetadataSink, type RunOptionsInit, type SessionLike,
+  type Feeds, type Fetch, RUN_MAYBE_SYNC, type RunCallOptions, type RunMetadataSink, type RunOptionsInit, type SessionLike,
 } from './session-like';
 import { WrappedSession } from './wrapped-session';
-
-/** With `syncRuns`, the longest time between two turns of the event loop. */
-const YIELD_EVERY_MS = 20;
+import { type RunScheduler, newRunTiming } from '../core/run-scheduler';
 
 /** The key of the user's fetches in the combined fetch; hooks' fetches sit beside it. */
 const CALLER = 'caller';
@@ -29,21 +27,24 @@ export class HookedSession extends WrappedSession {
   /** The combined fetch of the previous run: reused when a run asks for the very same fetches. */
   private lastFetches: Record<string, Fetch> | null = null;
 
-  private readonly syncRuns: boolean;
-  private lastYield = performance.now();
-  /** The session hooks see in their run context: the raw one, or with `syncRuns` its blocking view. */
+  /** Places the runs (JS thread or pool), or null: every run is the raw session's async `run`. */
+  private readonly scheduler: RunScheduler | null;
+  /** The session hooks see in their run context: the raw one, or one whose runs the scheduler places. */
   private readonly hookSession: SessionLike;
 
   /**
-   * With `syncRuns`, the raw session's `runSync` is used for the hooked runs when it has one, and
-   * for the hooks' own runs too (`runContext.session.run` blocks, as in Python: an async run on a
-   * trigger step cost ~0.5–1 ms of thread wake-ups, measured), and the event loop gets a turn at
-   * least every 20 ms.
+   * With a scheduler in mode 'auto' or 'sync', the hooked runs and the hooks' own runs
+   * (`runContext.session.run`) go through it: on the JS thread when it says so (as every run is in
+   * Python: an async run on a trigger step cost ~0.5–1 ms of thread wake-ups, measured), with a
+   * turn of the event loop at least every `maxBlockMs`. One scheduler for both, so a step that
+   * also saves a checkpoint is counted whole.
    */
-  constructor(session: SessionLike, private readonly hooks: readonly SessionRunHookLike[], opts: { syncRuns?: boolean } = {}) {
+  constructor(session: SessionLike, private readonly hooks: readonly SessionRunHookLike[], opts: { scheduler?: RunScheduler | null } = {}) {
     super(session);
-    this.syncRuns = Boolean(opts.syncRuns) && typeof session.runSync === 'function';
-    this.hookSession = this.syncRuns ? blockingRuns(session) : session;
+    const scheduler = opts.scheduler ?? null;
+    const canPlace = typeof session.runWith === 'function' || (scheduler?.mode === 'sync' && typeof session.runSync === 'function');
+    this.scheduler = scheduler !== null && scheduler.mode !== 'async' && canPlace ? scheduler : null;
+    this.hookSession = this.scheduler ? scheduledRuns(session, this.scheduler) : session;
   }
 
   /** Whether a hook has asked to stop. */
@@ -108,15 +109,8 @@ export class HookedSession extends WrappedSession {
     const sink = wanted ? run.runMetadata : undefined;
     const runOpts = hasKeys(options) || opts.options ? { options, runMetadata: sink } : { runMetadata: sink };
     const raw = this.inner as SessionLike;
-    if (!this.syncRuns) return raw.run(fetch, feed, runOpts);
-    // A loop of synchronous runs would never let timers, I/O and signals in: yield now and then.
-    if (performance.now() - this.lastYield > YIELD_EVERY_MS) {
-      return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        this.lastYield = performance.now();
-        return raw.runSync!(fetch, feed, runOpts);
-      });
-    }
-    return raw.runSync!(fetch, feed, runOpts);
+    if (this.scheduler === null) return raw.run(fetch, feed, runOpts);
+    return runScheduled(raw, this.scheduler, fetch, feed, runOpts);
   }
 
   /** Each hook's `afterRun` with its own results; then the caller's results. */
@@ -195,23 +189,38 @@ function mergedFeeds(userFeeds: Feeds | undefined, hookFeeds: Feeds | null): Fee
   return { ...hookFeeds, ...userFeeds };
 }
 
+/** The timing of runs of a session that cannot say how long its runs take (no `runWith`): none expected. */
+const UNMEASURED = Object.freeze({ ...newRunTiming(), estimateMs: 0 });
+
 /**
- * The same session, except that `run` is done with `runSync` (the Promise it returns is already
- * settled). Everything else, `instanceof` included, is the session's own.
+ * A run placed by the scheduler: the session's own `runWith` when it has one (the core Session
+ * keeps each plan's durations); else (a session with only `runSync`, in mode 'sync') `runSync`,
+ * with the scheduler's turns of the event loop.
  */
-function blockingRuns(session: SessionLike): SessionLike {
+function runScheduled(session: SessionLike, scheduler: RunScheduler, fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): MaybePromise<any> {
+  if (typeof session.runWith === 'function') return session.runWith(scheduler, fetches, feeds, opts);
+  if (scheduler.place(UNMEASURED) === 'yield') return scheduler.yieldTurn().then(() => session.runSync!(fetches, feeds, opts));
+  return session.runSync!(fetches, feeds, opts);
+}
+
+/**
+ * The same session, except that its runs are placed by the scheduler (`run` still returns a
+ * Promise; `RUN_MAYBE_SYNC` returns the value when it ran on the JS thread). Everything else,
+ * `instanceof` included, is the session's own.
+ */
+function scheduledRuns(session: SessionLike, scheduler: RunScheduler): SessionLike {
   const run = (fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): Promise<any> => {
     try {
-      return Promise.resolve(session.runSync!(fetches, feeds, opts));
+      return Promise.resolve(runScheduled(session, scheduler, fetches, feeds, opts));
     } catch (e) {
       return Promise.reject(e);
     }
   };
-  const runBlocking = (fetches: Fetch) => session.runSync!(fetches);
+  const runMaybeSync = (fetches: Fetch) => runScheduled(session, scheduler, fetches);
   return new Proxy(session, {
     get(target, key) {
       if (key === 'run') return run;
-      if (key === RUN_BLOCKING) return runBlocking;
+      if (key === RUN_MAYBE_SYNC) return runMaybeSync;
       const v = Reflect.get(target, key, target);
       return typeof v === 'function' ? v.bind(target) : v;
     },

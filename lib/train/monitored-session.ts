@@ -11,6 +11,7 @@
  * });
  * console.log(sess.stopReason); // 'hook-request'
  */
+import { DEFAULT_MAX_BLOCK_MS, RunScheduler, checkMaxBlockMs, checkRunMode, type RunMode } from '../core/run-scheduler';
 import { ArgumentError, ClosedError, OutOfRangeError, RuntimeError, ValueError, invalidArgument } from '../core/errors';
 import { isThenable } from '../core/maybe-promise';
 import { checkOptionNames } from '../core/options';
@@ -89,13 +90,19 @@ export interface MonitoredSessionOptions {
   /** Called once after the hooks' `begin()` and before the first session is created. */
   beforeCreate?: (() => void | Promise<void>) | null;
   /**
-   * Run the hooked runs with the raw session's `runSync` (on the JS thread) instead of `run`, and
-   * the hooks' own runs too (`runContext.session.run` blocks, as every run does in Python): a
-   * training step then costs what a synchronous run costs, without the thread hand-offs of an async
-   * run (several times faster for small steps), but a step blocks the event loop while it runs (the
-   * loop still gets a turn every 20 ms). Ignored when the graph has queue runners: their enqueues
-   * must be issued while a step waits on the queue. Default false.
+   * Where the steps' runs and the hooks' own runs execute (lib/core/run-scheduler.ts):
+   * - `'auto'` (default): a run expected to take less than `maxBlockMs` runs on the JS thread (as
+   *   every run does in Python: no thread hand-offs, several times faster for small steps), a
+   *   longer one on the addon's pool; the event loop gets a turn at least every `maxBlockMs`.
+   * - `'async'`: always on the pool; the event loop is never blocked by TF.
+   * - `'sync'`: always on the JS thread, with a turn of the event loop every `maxBlockMs`.
+   * A graph with queue runners always runs `'async'`: their enqueues must be issued while a step
+   * waits on the queue. Hooks that return Promises work in every mode.
    */
+  runMode?: RunMode;
+  /** The longest stretch of blocking runs between turns of the event loop ('auto', 'sync'). Default 10. */
+  maxBlockMs?: number;
+  /** Older name: `true` is `runMode: 'sync'`, `false` is `runMode: 'async'`. */
   syncRuns?: boolean;
   /**
    * Called once the session chain is closed, whatever happened while closing (after the hooks'
@@ -123,11 +130,27 @@ export interface SingularMonitoredSessionOptions extends MonitoredSessionOptions
 }
 
 const MONITORED_SESSION_OPTIONS = [
-  'sessionCreator', 'hooks', 'stopGracePeriodSecs', 'graph', 'beforeCreate', 'syncRuns', 'onClose', 'recovery',
+  'sessionCreator', 'hooks', 'stopGracePeriodSecs', 'graph', 'beforeCreate', 'runMode', 'maxBlockMs', 'syncRuns', 'onClose', 'recovery',
 ] satisfies Array<keyof RecoverableMonitoredSessionOptions>;
 const CHIEF_CREATOR_OPTIONS = ['scaffold', 'master', 'config', 'checkpointDir', 'checkpointFilenameWithPath'] satisfies Array<keyof SingularMonitoredSessionOptions>;
 
 type Reason = { reason: StopReason; error: unknown };
+
+/** The run scheduler the options ask for (runMode, maxBlockMs, and the older syncRuns). @internal */
+export function schedulerFor(opts: { runMode?: unknown; maxBlockMs?: unknown; syncRuns?: unknown }): RunScheduler {
+  const { runMode, syncRuns, maxBlockMs } = opts;
+  if (syncRuns !== undefined && typeof syncRuns !== 'boolean') throw invalidArgument('syncRuns', 'a boolean', syncRuns);
+  let mode: RunMode = 'auto';
+  if (runMode !== undefined) {
+    mode = checkRunMode(runMode);
+    if (syncRuns !== undefined && (syncRuns ? 'sync' : 'async') !== mode) {
+      throw invalidArgument('syncRuns', `no value, or ${mode === 'sync'} (runMode '${mode}' is given)`, syncRuns);
+    }
+  } else if (syncRuns !== undefined) {
+    mode = syncRuns ? 'sync' : 'async';
+  }
+  return new RunScheduler(mode, maxBlockMs === undefined ? DEFAULT_MAX_BLOCK_MS : checkMaxBlockMs(maxBlockMs));
+}
 
 /** Creates the raw session, its coordinator and the hooked + coordinated wrappers (Python's `_CoordinatedSessionCreator`). @internal */
 export class CoordinatedSessionCreator {
@@ -141,7 +164,7 @@ export class CoordinatedSessionCreator {
     private readonly hooks: readonly SessionRunHookLike[],
     private readonly stopGracePeriodSecs: number,
     private readonly graph: GraphWithCollections | null = null,
-    private readonly syncRuns = false,
+    private readonly scheduler: RunScheduler | null = null,
   ) {}
 
   async createSession(): Promise<CoordinatedSession> {
@@ -165,7 +188,7 @@ export class CoordinatedSessionCreator {
       await tfSess.close().catch(() => {});
       throw e;
     }
-    this.hooked = new HookedSession(tfSess, this.hooks, { syncRuns: this.syncRuns && !this.hasQueueRunners });
+    this.hooked = new HookedSession(tfSess, this.hooks, { scheduler: this.hasQueueRunners ? null : this.scheduler });
     return new CoordinatedSession(this.hooked, coord, this.stopGracePeriodSecs);
   }
 }
@@ -216,8 +239,8 @@ export abstract class MonitoredSessionBase {
    */
   protected static async init(opts: RecoverableMonitoredSessionOptions, shouldRecover: boolean): Promise<MonitoredSessionInit> {
     if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
-    const { hooks, stopGracePeriodSecs = 120, beforeCreate = null, onClose = null, recovery, syncRuns = false } = opts;
-    if (typeof syncRuns !== 'boolean') throw invalidArgument('syncRuns', 'a boolean', syncRuns);
+    const { hooks, stopGracePeriodSecs = 120, beforeCreate = null, onClose = null, recovery } = opts;
+    const scheduler = schedulerFor(opts);
     let { sessionCreator } = opts;
     if ((sessionCreator === undefined || sessionCreator === null) && opts.graph) {
       // Imported here: session-creators → scaffold → this module would be a cycle at load time.
@@ -243,7 +266,7 @@ export abstract class MonitoredSessionBase {
     const graphWasFinalized = graph?.finalized ?? false;
     for (const hook of hookList) await inGraph(graph, () => hook.begin?.());
     await inGraph(graph, () => beforeCreate?.());
-    const creator = new CoordinatedSessionCreator(sessionCreator, hookList, stopGracePeriodSecs, graph, syncRuns);
+    const creator = new CoordinatedSessionCreator(sessionCreator, hookList, stopGracePeriodSecs, graph, scheduler);
     const sess = shouldRecover ? await RecoverableSession.create(creator, recovery) : await creator.createSession();
     return { hooks: hookList, creator, sess, graph, graphWasFinalized, onClose };
   }

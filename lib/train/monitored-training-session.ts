@@ -40,7 +40,8 @@ import { type SessionRunHookLike, checkHooks } from '../hooks/session-run-hook';
 import { FileWriterCache } from '../summary/file-writer-cache';
 import { type FileWriter, logdirKey, metaGraphDefFromGraphDef } from '../summary/file-writer';
 import * as logging from './logging';
-import { MonitoredSession } from './monitored-session';
+import { MonitoredSession, schedulerFor } from './monitored-session';
+import type { RunMode } from '../core/run-scheduler';
 import type { RecoveryOptions } from './recoverable-session';
 import { Scaffold } from './scaffold';
 import { ChiefSessionCreator, WorkerSessionCreator } from './session-creators';
@@ -90,16 +91,21 @@ export interface MonitoredTrainingSessionOptions {
   /** Stop cleanly on SIGTERM/SIGINT (see above). Default false. */
   handleSignals?: boolean;
   /**
-   * Run the training steps synchronously on the JS thread (see MonitoredSessionOptions.syncRuns):
-   * faster small steps, at the price of blocking the event loop during each step. Default false.
+   * Where the steps' runs execute: `'auto'` (default; short runs on the JS thread, long ones off
+   * it, the event loop gets a turn at least every `maxBlockMs`), `'async'` (never block the event
+   * loop), `'sync'` (always on the JS thread). See MonitoredSessionOptions.runMode.
    */
+  runMode?: RunMode;
+  /** Default 10 ms. See MonitoredSessionOptions.maxBlockMs. */
+  maxBlockMs?: number;
+  /** Older name: `true` is `runMode: 'sync'`, `false` is `runMode: 'async'`. */
   syncRuns?: boolean;
 }
 
 const KNOWN = ([
   'graph', 'master', 'isChief', 'checkpointDir', 'scaffold', 'hooks', 'chiefOnlyHooks', 'saveCheckpointSecs', 'saveSummariesSteps',
   'saveSummariesSecs', 'config', 'stopGracePeriodSecs', 'logStepCountSteps', 'maxWaitSecs', 'saveCheckpointSteps', 'summaryDir',
-  'saveGraphDef', 'workerPollIntervalSecs', 'checkpointStepsPerRun', 'recovery', 'handleSignals', 'syncRuns',
+  'saveGraphDef', 'workerPollIntervalSecs', 'checkpointStepsPerRun', 'recovery', 'handleSignals', 'runMode', 'maxBlockMs', 'syncRuns',
 ] satisfies Array<keyof MonitoredTrainingSessionOptions>);
 
 /** Python's `x and x > 0` for a period. */
@@ -137,7 +143,8 @@ export async function MonitoredTrainingSession(opts: MonitoredTrainingSessionOpt
   const {
     graph, master = '', isChief = true, checkpointDir = null, scaffold: givenScaffold = null, hooks = null, chiefOnlyHooks = null,
     config = null, stopGracePeriodSecs = 120, logStepCountSteps = 100, maxWaitSecs = 7200, summaryDir = null,
-    saveGraphDef = true, workerPollIntervalSecs = 30, checkpointStepsPerRun = 1000000, recovery, handleSignals = false, syncRuns = false,
+    saveGraphDef = true, workerPollIntervalSecs = 30, checkpointStepsPerRun = 1000000, recovery, handleSignals = false,
+    runMode, maxBlockMs, syncRuns,
   } = opts;
   if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);
   if (typeof master !== 'string') throw invalidArgument('master', "a master string ('' or 'grpc://host:port')", master);
@@ -155,7 +162,7 @@ export async function MonitoredTrainingSession(opts: MonitoredTrainingSessionOpt
   checkNumber(checkpointStepsPerRun, 'checkpointStepsPerRun', { integer: true, min: 'positive' });
   if (typeof saveGraphDef !== 'boolean') throw invalidArgument('saveGraphDef', 'a boolean', saveGraphDef);
   if (typeof handleSignals !== 'boolean') throw invalidArgument('handleSignals', 'a boolean', handleSignals);
-  if (typeof syncRuns !== 'boolean') throw invalidArgument('syncRuns', 'a boolean', syncRuns);
+  schedulerFor({ runMode, maxBlockMs, syncRuns }); // checked now, before any hook begins
 
   const summaries = resolvePair(periodOption(opts, 'saveSummariesSteps'), periodOption(opts, 'saveSummariesSecs'), { steps: 100, secs: null });
   const checkpoints = resolvePair(periodOption(opts, 'saveCheckpointSteps'), periodOption(opts, 'saveCheckpointSecs'), { steps: null, secs: 600 });
@@ -208,6 +215,8 @@ export async function MonitoredTrainingSession(opts: MonitoredTrainingSessionOpt
     stopGracePeriodSecs,
     graph,
     recovery,
+    runMode,
+    maxBlockMs,
     syncRuns,
     beforeCreate: () => {
       // The default hooks opened these writers in begin(); FileWriterCache.get returns them.

@@ -3,6 +3,7 @@
  * `Session` of `lib/core` satisfies it structurally, and so do the wrappers themselves and the
  * test fakes: nothing in `lib/train` or `lib/hooks` depends on the native layer.
  */
+import type { RunScheduler } from '../core/run-scheduler';
 
 /**
  * What can be fetched: a tensor name (`'loss:0'`), an operation name (`'train'`), any object with a
@@ -33,19 +34,25 @@ export interface SessionLike {
   // Loose parameter types so that the core Session (whose feeds also take a Map) satisfies it.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   run(fetches: Fetch, feeds?: any, opts?: any): Promise<any>;
-  /** Optional: the same run, blocking the JS thread (the core Session has it); used with `syncRuns`. */
+  /** Optional: the same run, blocking the JS thread (the core Session has it). */
   runSync?(fetches: Fetch, feeds?: any, opts?: any): any;
+  /**
+   * Optional: the same run placed by a run scheduler (the core Session has it): the result now
+   * when it ran on the JS thread, else a Promise. Used by the monitored sessions' run modes.
+   */
+  runWith?(scheduler: RunScheduler, fetches: Fetch, feeds?: any, opts?: any): any;
   close(): Promise<void>;
   /** The session's graph, when it has one (`MonitoredSession.graph` returns it). */
   readonly graph?: unknown;
 }
 
 /**
- * Present on the session hooks see in their run context with `syncRuns`: runs a fetch blocking and
- * returns its result (no Promise). The package's hooks read the global step through it
+ * Present on the session hooks see in their run context when runs may happen on the JS thread
+ * (run mode 'auto' or 'sync'): runs a fetch and returns its result now when it ran on the JS
+ * thread, else a Promise of it. The package's hooks read the global step through it
  * (`readGlobalStep`) so that a step stays synchronous; a user's hook simply calls `session.run`.
  */
-export const RUN_BLOCKING: unique symbol = Symbol('tf-monitored.runBlocking');
+export const RUN_MAYBE_SYNC: unique symbol = Symbol('tf-monitored.runMaybeSync');
 
 /** Makes sessions: Python's `SessionCreator` (`ChiefSessionCreator`, `WorkerSessionCreator`, ...). */
 export interface SessionCreator {

@@ -79,11 +79,18 @@ describe('CheckpointSaverHook with a CheckpointSaverListener (SPEC-MTS §11.5)',
   function globalStepReadCounter(onRead: () => void) {
     return class CountRawRuns extends SessionRunHook {
       override afterCreateSession(session: SessionLike): void {
+        // Every way a run reaches the raw session: run(), and runWith() (the run modes' path).
         const raw = session as Session;
+        const isRead = (f: unknown) => (f as { name?: unknown })?.name === 'global_step/add:0';
         const run = raw.run.bind(raw);
         (raw as { run: unknown }).run = (f: unknown, ...rest: unknown[]) => {
-          if ((f as { name?: unknown })?.name === 'global_step/add:0') onRead();
+          if (isRead(f)) onRead();
           return run(f as never, ...(rest as []));
+        };
+        const runWith = raw.runWith.bind(raw);
+        (raw as { runWith: unknown }).runWith = (s: unknown, f: unknown, ...rest: unknown[]) => {
+          if (isRead(f)) onRead();
+          return runWith(s as never, f as never, ...(rest as []));
         };
       }
     };

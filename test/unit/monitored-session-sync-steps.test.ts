@@ -34,13 +34,15 @@ class SlowHook extends SessionRunHook {
   }
 }
 
+// maxBlockMs: 60 s: no turn of the event loop is due within these few steps, however loaded the
+// machine (a due turn would, rightly, make a step wait for setImmediate).
 describe('MonitoredSession steps with syncRuns', () => {
   it('finishes a step before run() returns when every hook answers synchronously', async () => {
     const trace: string[] = [];
     const raw = new SyncFakeSession('s', { trace, values });
     const h1 = new TraceHook('h1', trace, { request: new SessionRunArgs('gs:0') });
     const h2 = new TraceHook('h2', trace);
-    const sess = await MonitoredSession.create({ sessionCreator: new StackSessionCreator([raw]), hooks: [h1, h2], syncRuns: true });
+    const sess = await MonitoredSession.create({ sessionCreator: new StackSessionCreator([raw]), hooks: [h1, h2], syncRuns: true, maxBlockMs: 60_000 });
     trace.length = 0;
     const p = sess.run('out:0', { 'ph:0': 4 });
     expect(trace).toEqual(['h1.before', 'h2.before', 's.runSync', 'h1.after', 'h2.after']);
@@ -54,7 +56,7 @@ describe('MonitoredSession steps with syncRuns', () => {
     const trace: string[] = [];
     const raw = new SyncFakeSession('s', { trace, values });
     const hooks = [new TraceHook('h1', trace), new SlowHook(trace), new TraceHook('h3', trace)];
-    const sess = await MonitoredSession.create({ sessionCreator: new StackSessionCreator([raw]), hooks, syncRuns: true });
+    const sess = await MonitoredSession.create({ sessionCreator: new StackSessionCreator([raw]), hooks, syncRuns: true, maxBlockMs: 60_000 });
     trace.length = 0;
     const p = sess.run('out:0', { 'ph:0': 1 });
     expect(trace).toEqual(['h1.before', 'slow.before']);
@@ -70,7 +72,7 @@ describe('MonitoredSession steps with syncRuns', () => {
     const trace: string[] = [];
     const raw = new SyncFakeSession('s', { trace, values });
     const bad = new TraceHook('bad', trace, { throwIn: { method: 'before', error: () => new ValueError('bad hook') } });
-    const sess = await MonitoredSession.create({ sessionCreator: new StackSessionCreator([raw]), hooks: [bad], syncRuns: true });
+    const sess = await MonitoredSession.create({ sessionCreator: new StackSessionCreator([raw]), hooks: [bad], syncRuns: true, maxBlockMs: 60_000 });
     let p: Promise<unknown> | undefined;
     expect(() => { p = sess.run('out:0'); }).not.toThrow();
     await expect(p).rejects.toThrow(new ValueError('bad hook'));
@@ -83,7 +85,7 @@ describe('MonitoredSession steps with syncRuns', () => {
     const trace: string[] = [];
     const raw = new SyncFakeSession('s', { trace, values, failOnRun: { n: 3, error: () => new OutOfRangeError('End of sequence') } });
     const h = new TraceHook('h', trace);
-    const sess = await MonitoredSession.create({ sessionCreator: new StackSessionCreator([raw]), hooks: [h], syncRuns: true });
+    const sess = await MonitoredSession.create({ sessionCreator: new StackSessionCreator([raw]), hooks: [h], syncRuns: true, maxBlockMs: 60_000 });
     let steps = 0;
     const result = await sess.using(async (s) => {
       for (;;) {
@@ -104,7 +106,7 @@ describe('MonitoredSession steps with syncRuns', () => {
     const second = new SyncFakeSession('s2', { trace, values });
     const h = new TraceHook('h', trace);
     const sess = await MonitoredSession.create({
-      sessionCreator: new StackSessionCreator([first, second]), hooks: [h], syncRuns: true, recovery: { sleep: async () => {} },
+      sessionCreator: new StackSessionCreator([first, second]), hooks: [h], syncRuns: true, maxBlockMs: 60_000, recovery: { sleep: async () => {} },
     });
     trace.length = 0;
     expect(valueOf(await sess.run('out:0', { 'ph:0': 5 }))).toBe(10);

@@ -2,6 +2,7 @@
  * The wrapper layers one by one (SPEC-MTS §2.3–§2.5), as TF's WrappedSessionTest,
  * CoordinatedSessionTest and HookedSessionTest do.
  */
+import { RunScheduler } from '../../lib/core/run-scheduler';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   AbortedError, ArgumentError, InvalidArgumentError, UnavailableError, ValueError,
@@ -271,7 +272,7 @@ describe('mergeRunOptions', () => {
   });
 });
 
-describe('HookedSession with syncRuns', () => {
+describe("HookedSession with a 'sync' run scheduler", () => {
   /** The sync fake, with a run that fails and a method of its own. */
   class SyncFake extends SyncFakeSession {
     override runSync(fetches: any, feeds?: any, opts?: any): any {
@@ -293,13 +294,13 @@ describe('HookedSession with syncRuns', () => {
         await expect(ctx.session.run('boom:0')).rejects.toThrow(InvalidArgumentError);
       },
     };
-    const hooked = new HookedSession(sess, [hook], { syncRuns: true });
+    const hooked = new HookedSession(sess, [hook], { scheduler: new RunScheduler('sync') });
     await hooked.run('gs:0');
     expect(seen).toEqual([true, ['cpu'], undefined, true, 7]);
     expect(sess.asyncRuns).toBe(0);
     expect(sess.syncRuns).toBe(3); // the step, the hook's run, the hook's failing run
 
-    // Without syncRuns the hook's run is the session's async run.
+    // Without a scheduler the hook's run is the session's async run.
     const plain = new SyncFake('p', { values: { 'gs:0': 7, 'boom:0': 0 } });
     await new HookedSession(plain, [{ async afterRun(ctx: any) { await ctx.session.run('gs:0'); } }]).run('gs:0');
     expect([plain.asyncRuns, plain.syncRuns]).toEqual([2, 0]);
