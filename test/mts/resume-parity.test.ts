@@ -30,7 +30,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../../lib/train/checkpoint-reader';
 import { latestCheckpoint } from '../../lib/train/checkpoint-state';
 import { ROOT } from '../support/child';
@@ -96,10 +96,15 @@ const withoutEventNames = (files: string[]) => files.map((f) => (f.startsWith('e
 describe('resuming a realistic TF1 model (cnn_digits) from a Python checkpoint, next to Python', () => {
   let py: { losses: string[]; dump: Dump };
   let ours: { losses: string[]; dump: Dump; dir: string };
+  let work: string | undefined;
+
+  afterAll(() => {
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
 
   beforeAll(async () => {
     requirePythonTF();
-    const work = tmpDir('tfm-resume-');
+    work = tmpDir('tfm-resume-');
     const first = path.join(work, 'first');
     const { settings } = await python(['train', first, String(N)]);
     const pyDir = copyRelative(first, path.join(work, 'python'));
