@@ -42,6 +42,7 @@ export async function childRunner(): Promise<(args: ChildArgs) => Promise<ChildR
   const outDir = path.join(ROOT, 'node_modules', '.cache', 'tf-monitored-tests');
   fs.mkdirSync(outDir, { recursive: true });
   const outfile = path.join(outDir, `restart-loop-${process.pid}.cjs`);
+  process.once('exit', () => fs.rmSync(outfile, { force: true }));
   const altLib = process.env.KILL_TEST_LIB;
   const libDir = path.join(ROOT, 'lib') + path.sep;
   await build({
