@@ -160,6 +160,7 @@ export class Graph {
   readonly native: NativeGraph;
   private isFinalized = false;
   private finalizedBy: string | null = null;
+  private changes = 0;
   /**
    * Collections as in Python's tf.Graph (keys like 'variables', 'train_op'): a Map from key to
    * members, with typed accessors (`graph.collections.variables()`, `.trainOp()`, `.savers()`, ...).
@@ -263,6 +264,7 @@ export class Graph {
     for (let i = 0; i < deps.length; i++) controlDependencies.push(this.opName(deps[i], `controlDependencies[${i}]`));
     let unused: string[];
     try {
+      this.changes++;
       unused = this.native.importGraphDef(bytes, { prefix, inputMap, controlDependencies });
     } catch (e) {
       // TF's import errors (a node with a missing input, a bad attr, ...) name the file too.
@@ -422,6 +424,7 @@ export class Graph {
     if (!Array.isArray(specControls)) throw invalidArgument('controlInputs', 'an array of operations', specControls);
     const controlInputs: string[] = [];
     for (let i = 0; i < specControls.length; i++) controlInputs.push(this.opName(specControls[i], `controlInputs[${i}]`));
+    this.changes++;
     const created = this.native.addOperation({ type: spec.type, name, device: spec.device, inputs, controlInputs, attrs });
     return new Operation(this, created);
   }
@@ -440,6 +443,15 @@ export class Graph {
 
   get finalized(): boolean {
     return this.isFinalized;
+  }
+
+  /**
+   * @internal Counts the changes made to the TF graph (ops added, GraphDefs imported): what was
+   * derived from the graph at one revision (its serialized GraphDef) holds while it is unchanged.
+   * TF graphs only grow, and only through those two calls.
+   */
+  get revision(): number {
+    return this.changes;
   }
 
   private checkNotFinalized(what: string): void {

@@ -6,9 +6,8 @@
  * the `.meta` file (not a bare Node `EISDIR`/`ENOSPC`).
  */
 import type { SaverDef } from '../../proto/gen/tensorflow/core/protobuf/saver_pb';
-import type { MetaGraphDef } from '../../proto/gen/tensorflow/core/protobuf/meta_graph_pb';
 import type { Graph } from '../../core/graph';
-import { exportMetaGraph } from '../../graph-io/export';
+import { exportMetaGraph, writeMetaGraphFile } from '../../graph-io/export';
 import { errnoOf, ioError } from './files';
 
 export interface MetaGraphOptions {
@@ -16,10 +15,16 @@ export interface MetaGraphOptions {
   stripDefaultAttrs?: boolean;
 }
 
-/** Writes `filename` (binary MetaGraphDef of `graph` with `saverDef`); resolves to the message. */
-export async function writeMetaGraph(filename: string, graph: Graph, saverDef: SaverDef | null, opts: MetaGraphOptions = {}): Promise<MetaGraphDef> {
+/**
+ * Writes `filename`: the binary MetaGraphDef of `graph` with `saverDef`. Without
+ * `stripDefaultAttrs` (a checkpoint's `.meta`), through the graph I/O module's serialized-GraphDef
+ * cache: a training graph does not change between saves, so only the first save pays for turning
+ * the graph into bytes (same bytes as a full export).
+ */
+export async function writeMetaGraph(filename: string, graph: Graph, saverDef: SaverDef | null, opts: MetaGraphOptions = {}): Promise<void> {
   try {
-    return await exportMetaGraph(graph, { filename, saverDef, stripDefaultAttrs: !!opts.stripDefaultAttrs });
+    if (opts.stripDefaultAttrs) await exportMetaGraph(graph, { filename, saverDef, stripDefaultAttrs: true });
+    else await writeMetaGraphFile(graph, filename, { saverDef });
   } catch (e) {
     if (errnoOf(e)) throw ioError(e, filename);
     throw e;
