@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError as CliArgumentError } from 'commander';
 import { runTrain } from './train';
 import { runInspect } from './inspect';
+import { runServer } from './server';
 import { libraryPath, loadLibtensorflow, tfVersion } from '../native';
 
 // Decimal digits only: Number() would take '' as 0 and '0x10' as 16.
@@ -14,6 +15,13 @@ function int(name: string, opts: { min?: number } = {}) {
     const n = /^[+-]?\d+$/.test(v.trim()) ? Number(v) : NaN;
     if (!Number.isSafeInteger(n)) throw new CliArgumentError(`${name} must be an integer, got '${v}'`);
     if (opts.min !== undefined && n < opts.min) throw new CliArgumentError(`${name} must be at least ${opts.min}, got '${v}'`);
+    return n;
+  };
+}
+function num(name: string) {
+  return (v: string): number => {
+    const n = /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : NaN;
+    if (!Number.isFinite(n)) throw new CliArgumentError(`${name} must be a non-negative number, got '${v}'`);
     return n;
   };
 }
@@ -43,8 +51,23 @@ export function buildProgram(): Command {
     .option('--save-summaries-steps <n|off>', 'summaries every n steps (Python default 100)', intOrOff('--save-summaries-steps'))
     .option('--log-step-count-steps <n|off>', 'global_step/sec every n steps (Python default 100)', intOrOff('--log-step-count-steps'))
     .option('--quiet', 'no progress bar')
+    .option('--log-every <n>', 'without a progress bar, print the step every n runs (default 100)', int('--log-every', { min: 1 }))
+    .option('--worker-poll-secs <s>', "how often a worker checks that the chief has initialized (Python's 30)", num('--worker-poll-secs'))
+    .option('--operation-timeout-ms <ms>', 'fail a run that waits longer (a dead task) instead of waiting forever', int('--operation-timeout-ms', { min: 1 }))
+    .addHelpText('after', '\nWith TF_CONFIG set and no --master, trains as the task TF_CONFIG names (chief or worker), on its own gRPC server.')
     .action(async (opts) => {
       process.exitCode = await runTrain(opts);
+    });
+
+  program.command('server')
+    .description("run one task's gRPC server (a ps task) until SIGTERM/SIGINT; the task comes from TF_CONFIG or the flags")
+    .option('--cluster <json>', 'the cluster as JSON: {"ps": ["host:port"], "worker": ["host:port", ...]}')
+    .option('--job <name>', "this task's job (e.g. ps)")
+    .option('--task <index>', "this task's index in its job (default 0)", int('--task', { min: 0 }))
+    .option('--protocol <name>', "the server's protocol (default grpc, or TF_CONFIG's rpc_layer)")
+    .action(async (opts) => {
+      // TF cannot shut a started gRPC server down: exiting is how it stops.
+      process.exit(await runServer(opts));
     });
 
   program.command('inspect')

@@ -3,6 +3,9 @@
  * MonitoredTrainingSession (chief or worker, in-process or on a grpc:// master), runs the train op
  * with the given feeds until a StopAtStepHook (or the data) ends training, then closes — which
  * writes the final checkpoint. SIGINT/SIGTERM stop after the current step, cleanly.
+ *
+ * With TF_CONFIG set and no --master, this process is the task TF_CONFIG names: it starts that
+ * task's gRPC server and trains on it, as chief or worker by the chief rule (tf-config.ts).
  */
 import fs from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
@@ -12,6 +15,8 @@ import { MonitoredTrainingSession } from '../train/monitored-training-session';
 import { getGlobalStep } from '../train/global-step';
 import { StopAtStepHook } from '../hooks/basic/stop-at-step-hook';
 import { ArgumentError } from '../core/errors';
+import { tfConfig } from '../distribute/tf-config';
+import { checkTrainingTask, startTaskServer } from '../distribute/from-env';
 
 export interface TrainArgs {
   graph: string;
@@ -28,6 +33,12 @@ export interface TrainArgs {
   saveSummariesSteps?: number | null;
   logStepCountSteps?: number | null;
   quiet?: boolean;
+  /** Without a progress bar, print a step line every this many runs (default 100). */
+  logEvery?: number;
+  /** Seconds between a worker's checks that the chief has initialized (Python: 30). */
+  workerPollSecs?: number;
+  /** Bounds every run (ConfigProto.operation_timeout_in_ms): a run that waits on a dead task fails instead. */
+  operationTimeoutMs?: number;
 }
 
 function readFeeds(file: string | undefined): Array<Record<string, unknown>> {
@@ -53,8 +64,23 @@ function trainOpName(graph: Graph, given: string | undefined): string {
   return 'train';
 }
 
-export async function runTrain(args: TrainArgs): Promise<number> {
+/** The master and chiefness: from the flags, or from TF_CONFIG when it is set and --master is not. */
+function placement(args: TrainArgs, env: NodeJS.ProcessEnv): { master: string; isChief: boolean } {
+  const cfg = args.master ? null : tfConfig(env);
+  if (!cfg) return { master: args.master, isChief: !args.worker };
+  if (!cfg.task) throw new ArgumentError('TF_CONFIG.task', 'TF_CONFIG has no task: `tf-monitored train` needs { "task": { "type": ..., "index": ... } } to know its role');
+  checkTrainingTask(cfg.task);
+  const { server, task, isChief } = startTaskServer(cfg, '`tf-monitored train`');
+  if (args.worker && isChief) {
+    throw new ArgumentError('--worker', `--worker contradicts TF_CONFIG: /job:${task.type}/task:${task.index} is the chief`);
+  }
+  console.log(`task /job:${task.type}/task:${task.index} (${isChief ? 'chief' : 'worker'}) serving at ${server.target}`);
+  return { master: server.target, isChief };
+}
+
+export async function runTrain(args: TrainArgs, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const feeds = readFeeds(args.feeds);
+  const { master, isChief } = placement(args, env);
   const graph = await Graph.load(args.graph);
   const trainOp = trainOpName(graph, args.trainOp);
   const hooks = [];
@@ -64,8 +90,8 @@ export async function runTrain(args: TrainArgs): Promise<number> {
   const globalStep = getGlobalStep(graph);
   const sess = await MonitoredTrainingSession({
     graph,
-    master: args.master,
-    isChief: !args.worker,
+    master,
+    isChief,
     checkpointDir: args.checkpointDir,
     hooks,
     saveCheckpointSteps: args.saveCheckpointSteps,
@@ -73,6 +99,8 @@ export async function runTrain(args: TrainArgs): Promise<number> {
     saveSummariesSteps: args.saveSummariesSteps,
     logStepCountSteps: args.logStepCountSteps,
     handleSignals: true,
+    ...(args.workerPollSecs !== undefined ? { workerPollIntervalSecs: args.workerPollSecs } : {}),
+    ...(args.operationTimeoutMs !== undefined ? { config: { operationTimeoutInMs: args.operationTimeoutMs } } : {}),
   });
   const bar = args.quiet || !process.stderr.isTTY ? null : new SingleBar({
     format: args.lastStep !== undefined ? 'step {value}/{total} [{bar}] {fetched}' : 'step {value} {fetched}',
@@ -90,7 +118,7 @@ export async function runTrain(args: TrainArgs): Promise<number> {
       const step = last.step ? Number((last.step as Tensor).scalar()) : i;
       const shown = (args.fetch ?? []).map((n, k) => `${n}=${String((last[`f${k}`] as Tensor).toArray())}`).join(' ');
       if (bar) bar.update(step, { fetched: shown });
-      else if (!args.quiet && (i % 100 === 0)) console.log(`step ${step} ${shown}`);
+      else if (!args.quiet && (i % (args.logEvery ?? 100) === 0)) console.log(`step ${step} ${shown}`);
     }
   } finally {
     bar?.stop();

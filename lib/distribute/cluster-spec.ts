@@ -1,7 +1,7 @@
 /**
  * ClusterSpec (Python's tf.train.ClusterSpec): the jobs of a TF1 cluster and their task
  * addresses, convertible to the ClusterDef a Server needs. `tfConfig()` reads the TF_CONFIG
- * environment variable Python's estimators and distribution strategies use, and `masterFor()`
+ * environment variable Python's estimators and distribution strategies use (see tf-config.ts), and `masterFor()`
  * builds the `grpc://host:port` master string for a task.
  */
 import { create } from '@bufbuild/protobuf';
@@ -92,12 +92,6 @@ export class ClusterSpec {
   }
 }
 
-export interface TfConfig {
-  cluster: ClusterSpec;
-  task: { type: string; index: number } | null;
-}
-
-/** TF_CONFIG (JSON: { cluster, task: { type, index } }), or null when unset. */
 /** A task address: a non-empty 'host:port' string whose port, when numeric, is a TCP port. */
 function checkAddress(a: unknown, param: string): string {
   if (typeof a !== 'string' || !a || a.includes('\0')) throw invalidArgument(param, "a 'host:port' address", a);
@@ -106,22 +100,10 @@ function checkAddress(a: unknown, param: string): string {
   return a;
 }
 
-export function tfConfig(env: NodeJS.ProcessEnv = process.env): TfConfig | null {
-  const raw = env.TF_CONFIG;
-  if (!raw) return null;
-  let parsed: { cluster?: unknown; task?: { type?: unknown; index?: unknown } };
-  try {
-    parsed = JSON.parse(raw);
-  } catch (e) {
-    throw new ArgumentError('TF_CONFIG', `TF_CONFIG is not valid JSON: ${(e as Error).message}`);
-  }
-  const cluster = new ClusterSpec((parsed.cluster ?? {}) as ClusterInit);
-  const t = parsed.task;
-  const task = t && typeof t.type === 'string' ? { type: t.type, index: Number(t.index ?? 0) } : null;
-  return { cluster, task };
-}
-
 /** The master string for a task of the cluster: 'grpc://host:port'. */
 export function masterFor(cluster: ClusterSpec, job: string, index: number): string {
   return `grpc://${cluster.taskAddress(job, index)}`;
 }
+
+// Kept here for existing imports; the parser lives in tf-config.ts (it needs ClusterSpec, defined above).
+export { tfConfig, type TfConfig } from './tf-config';
