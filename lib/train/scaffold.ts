@@ -19,9 +19,10 @@
  * const scaffold = new Scaffold({ initFn: async (scaffold, sess) => { await scaffold.saver!.restore(sess, 'pretrained/model.ckpt-100'); } });
  * const sess = await MonitoredTrainingSession({ graph, scaffold, checkpointDir: 'runs/a' });
  */
+import { initFromCheckpoint, type AssignmentMap } from './init-from-checkpoint';
 import { isMessage } from '@bufbuild/protobuf';
 import { RuntimeError, ValueError, invalidArgument } from '../core/errors';
-import { checkOptionNames } from '../core/options';
+import { checkOptionNames, checkOptionsObject } from '../core/options';
 import { Graph, Operation, Output, type OpRef, type TensorRef } from '../core/graph';
 import type { Session } from '../core/session';
 import { SaverDefSchema } from '../proto/gen/tensorflow/core/protobuf/saver_pb';
@@ -52,12 +53,26 @@ export interface ScaffoldOptions {
   saver?: Saver | null;
   /** Fields not given here are taken from this scaffold (Python's `copy_from_scaffold`). */
   copyFromScaffold?: Scaffold | null;
+  /**
+   * Warm start: before the default init op is built, the variables the map names are set to load
+   * their initial values from another run's checkpoint (Python's `init_from_checkpoint` called
+   * while building the model; see lib/train/init-from-checkpoint.ts). It applies when the run
+   * starts from scratch: a checkpoint of the run's own directory still wins, as in Python.
+   * @example new Scaffold({ initFromCheckpoint: { ckptDirOrFile: 'runs/pretrain', assignmentMap: { 'encoder/': 'encoder/' } } })
+   */
+  initFromCheckpoint?: WarmStart | null;
+}
+
+/** Where a warm start loads from, and which variables: `initFromCheckpoint`'s arguments. */
+export interface WarmStart {
+  ckptDirOrFile: string;
+  assignmentMap: AssignmentMap;
 }
 
 type SummaryOp = Output | Operation | readonly (Output | Operation)[];
 
 const SCAFFOLD_OPTIONS = [
-  'initOp', 'initFeedDict', 'initFn', 'readyOp', 'readyForLocalInitOp', 'localInitOp', 'localInitFeedDict', 'summaryOp', 'saver', 'copyFromScaffold',
+  'initOp', 'initFeedDict', 'initFn', 'readyOp', 'readyForLocalInitOp', 'localInitOp', 'localInitFeedDict', 'summaryOp', 'saver', 'copyFromScaffold', 'initFromCheckpoint',
 ] satisfies Array<keyof ScaffoldOptions>;
 
 export class Scaffold {
@@ -72,12 +87,13 @@ export class Scaffold {
   private summaryOpValue: TensorRef | readonly TensorRef[] | null;
   private saverValue: Saver | null;
   private graphValue: Graph | null = null;
+  private readonly warmStart: WarmStart | null;
 
   constructor(opts: ScaffoldOptions = {}) {
     if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
     checkOptionNames(opts, SCAFFOLD_OPTIONS, 'Scaffold');
     let { initOp = null, initFeedDict = null, initFn = null, readyOp = null, readyForLocalInitOp = null, localInitOp = null,
-      localInitFeedDict = null, summaryOp = null, saver = null } = opts;
+      localInitFeedDict = null, summaryOp = null, saver = null, initFromCheckpoint: warmStart = null } = opts;
     const from = opts.copyFromScaffold ?? null;
     if (from !== null) {
       if (!(from instanceof Scaffold)) throw new TypeError('copy_from_scaffold is not a Scaffold instance.');
@@ -90,9 +106,20 @@ export class Scaffold {
       localInitFeedDict ??= from.localInitFeedDictValue;
       summaryOp ??= from.summaryOpValue;
       saver ??= from.saverValue;
+      warmStart ??= from.warmStart;
     }
     if (initFn !== null && typeof initFn !== 'function') throw invalidArgument('initFn', 'a function (scaffold, session) => void', initFn);
     if (saver !== null && !(saver instanceof Saver)) throw invalidArgument('saver', 'a Saver', saver);
+    if (warmStart !== null) {
+      const o = checkOptionsObject<WarmStart>(warmStart, 'initFromCheckpoint', ['ckptDirOrFile', 'assignmentMap'], 'Scaffold initFromCheckpoint');
+      if (typeof o.ckptDirOrFile !== 'string' || o.ckptDirOrFile === '') {
+        throw invalidArgument('initFromCheckpoint.ckptDirOrFile', 'a checkpoint directory or prefix', o.ckptDirOrFile);
+      }
+      if (o.assignmentMap === null || typeof o.assignmentMap !== 'object') {
+        throw invalidArgument('initFromCheckpoint.assignmentMap', "an assignment map ({ 'scope/': 'scope/' })", o.assignmentMap);
+      }
+    }
+    this.warmStart = warmStart;
     this.initOpValue = initOp;
     this.initFeedDictValue = initFeedDict;
     this.userInitFn = initFn;
@@ -115,6 +142,11 @@ export class Scaffold {
     if (!(g instanceof Graph)) throw invalidArgument('graph', 'a Graph (Scaffold.finalize(graph))', g);
     if (this.graphValue !== null && this.graphValue !== g) {
       throw new ValueError('This Scaffold was finalized with another graph; use a new Scaffold for each graph.');
+    }
+    // Once per graph: the variables' initializers then load from the checkpoint, and the default
+    // init op built below runs them.
+    if (this.warmStart !== null && this.graphValue === null) {
+      initFromCheckpoint(g, this.warmStart.ckptDirOrFile, this.warmStart.assignmentMap);
     }
     this.graphValue = g;
     this.initOpValue = resolveOp(g, this.initOpValue ?? getOrDefault(g, 'init_op', GraphKeys.INIT_OP, () => defaultInitOp(g)), 'initOp');

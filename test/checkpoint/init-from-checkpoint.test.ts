@@ -260,6 +260,29 @@ describe('a MonitoredTrainingSession fine-tunes from another run', () => {
     expect(fs.readFileSync(path.join(source, 'checkpoint'), 'utf8')).not.toContain(fineDir);
   });
 
+  it("is one Scaffold option: { initFromCheckpoint: { ckptDirOrFile, assignmentMap } }, and the run's own checkpoint wins on resume", async () => {
+    const dir = tmpDir('ifc-scaffold-');
+    const run = async (lastStep: number) => {
+      const sess = await MonitoredTrainingSession({
+        graph: model('new'), checkpointDir: dir, config: CONFIG, saveSummariesSteps: null, hooks: [new StopAtStepHook({ lastStep })],
+        scaffold: new Scaffold({ initFromCheckpoint: { ckptDirOrFile: source, assignmentMap: { 'old/': 'new/' } } }),
+      });
+      try {
+        while (!sess.shouldStop()) await sess.run('train');
+      } finally {
+        await sess.close();
+      }
+    };
+    await run(2);
+    expect(read(path.join(dir, 'model.ckpt-0'), 'new/w')).toEqual(sourceLast['old/w']);
+    expect(read(path.join(dir, 'model.ckpt-2'), 'new/w')).toEqual(trained(sourceLast['old/w'], 2));
+    // A restart resumes from its own step 2, not from the warm-start values again.
+    await run(3);
+    expect(read(path.join(dir, 'model.ckpt-3'), 'new/w')).toEqual(trained(sourceLast['old/w'], 3));
+    expect(() => new Scaffold({ initFromCheckpoint: { ckptDirOrFile: '', assignmentMap: {} } })).toThrow(/initFromCheckpoint\.ckptDirOrFile/);
+    expect(() => new Scaffold({ initFromCheckpoint: { ckptDir: source } as never })).toThrow(/ckptDir/);
+  });
+
   it("Python's tf.train.load_checkpoint reads the fine-tuned checkpoint and agrees", () => {
     expect(py.result.step).toBe(4);
     expect(py.result.w).toEqual(read(path.join(fineDir, 'model.ckpt-4'), 'new/w'));
