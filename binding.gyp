@@ -12,6 +12,7 @@
         "native/session.cc",
         "native/tensor.cc",
         "native/tf_api.cc",
+        "native/tf_files.cc",
         "native/writable_file.cc"
       ],
       "include_dirs": [

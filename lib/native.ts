@@ -128,11 +128,30 @@ export interface Addon {
   /** Creates or truncates the file. */
   NativeWritableFile: new (path: string) => NativeWritableFile;
   /** [sync] null when the path does not exist (TF's NOT_FOUND); other errors are thrown */
-  fileStat(path: string): { length: number; isDirectory: boolean } | null;
+  fileStat(path: string): { length: number; isDirectory: boolean; mtimeNs: number } | null;
   /** [sync] one level; an existing path is TF's AlreadyExistsError */
   createDir(path: string): void;
   /** [sync] 0, 1, 2, ... for the whole process (all worker threads) */
   nextFileId(): number;
+  // Through TF's Env, for paths with a scheme (native/tf_files.cc); errors are TF's typed errors.
+  /** [sync] the whole file */
+  readFile(path: string): Buffer;
+  readFileAsync(path: string): Promise<Buffer>;
+  /** [sync] replaces `to` */
+  renameFile(from: string, to: string): void;
+  renameFileAsync(from: string, to: string): Promise<void>;
+  /** [sync] whether a rename onto `path`'s filesystem is atomic */
+  hasAtomicMove(path: string): boolean;
+  /** [sync] the registered schemes ('' and 'file' are local) */
+  fileSystemSchemes(): string[];
+  /** [sync] */
+  deleteFile(path: string): void;
+  /** [sync] an empty directory */
+  deleteDir(path: string): void;
+  /** [sync] */
+  deleteRecursively(path: string): void;
+  /** [sync] names in the directory */
+  getChildren(dir: string): string[];
 }
 
 /** Thrown when no libtensorflow could be loaded; `candidates` lists every path tried and why. */

@@ -11,6 +11,7 @@
 #include "session.h"
 #include "tensor.h"
 #include "writable_file.h"
+#include "tf_files.h"
 
 namespace tfm {
 namespace {
@@ -69,6 +70,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeCheckpointReader", reader);
   exports.Set("NativeWritableFile", WritableFile::Init(env));
   InitFileFunctions(env, exports);
+  InitTfFileFunctions(env, exports);
   return exports;
 }
 

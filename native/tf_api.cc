@@ -8,6 +8,8 @@ std::mutex g_mutex;
 TfApi g_api;
 bool g_loaded = false;
 std::string g_path;
+void* g_main = nullptr;
+void* g_framework = nullptr;
 }  // namespace
 
 const TfApi& Api() { return g_api; }
@@ -18,6 +20,14 @@ bool IsLoaded() {
 std::string LoadedPath() {
   std::lock_guard<std::mutex> lock(g_mutex);
   return g_path;
+}
+
+void* LoadedSymbol(const char* name) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (!g_loaded) return nullptr;
+  void* sym = dlsym(g_main, name);
+  if (!sym && g_framework) sym = dlsym(g_framework, name);
+  return sym;
 }
 
 std::string Load(const std::string& frameworkPath, const std::string& mainPath) {
@@ -61,6 +71,8 @@ std::string Load(const std::string& frameworkPath, const std::string& mainPath) 
   g_api = api;
   g_loaded = true;
   g_path = mainPath;
+  g_main = main;
+  g_framework = framework;
   return "";
 }
 

@@ -60,7 +60,9 @@
   X(TF_CheckpointReaderGetVariableNumDims)                                     \
   X(TF_CheckpointReaderGetVariableShape) X(TF_CheckpointReaderGetTensor)      \
   X(TF_NewWritableFile) X(TF_AppendWritableFile) X(TF_FlushWritableFile)       \
-  X(TF_SyncWritableFile) X(TF_CloseWritableFile) X(TF_FileStat) X(TF_CreateDir)
+  X(TF_SyncWritableFile) X(TF_CloseWritableFile) X(TF_FileStat) X(TF_CreateDir) \
+  X(TF_DeleteFile) X(TF_DeleteDir) X(TF_DeleteRecursively) X(TF_GetChildren)                   \
+  X(TF_StringStreamNext) X(TF_StringStreamDone)
 
 namespace tfm {
 
@@ -75,6 +77,10 @@ struct TfApi {
 const TfApi& Api();
 bool IsLoaded();
 std::string LoadedPath();
+
+// A symbol of the loaded libraries that is not in the table (looked up when first needed; null
+// when neither library exports it). For the C++ functions tf_files.cc uses.
+void* LoadedSymbol(const char* name);
 
 // Opens the framework library, then the main library, both by the given real paths, and fills
 // the table. Thread-safe; a second successful call with other paths is refused. Returns "" on

@@ -81,7 +81,7 @@ void ThrowIfError(Napi::Env env, const StatusCopy& s) {
   if (!s.ok()) throw MakeError(env, s);
 }
 
-// fileStat(path) → { length, isDirectory } | null
+// fileStat(path) → { length, isDirectory, mtimeNs } | null
 Napi::Value FileStat(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireLoaded(env);
@@ -94,6 +94,7 @@ Napi::Value FileStat(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("length", Napi::Number::New(env, static_cast<double>(stats.length)));
   out.Set("isDirectory", Napi::Boolean::New(env, stats.is_directory));
+  out.Set("mtimeNs", Napi::Number::New(env, static_cast<double>(stats.mtime_nsec)));
   return out;
 }
 

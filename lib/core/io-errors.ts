@@ -3,7 +3,7 @@
  * TF maps it, message `<path>; <strerror>`), so a failed write anywhere in the package is a typed
  * error naming its file.
  */
-import { Code, errorForCode, type TFError } from './errors';
+import { Code, errorForCode, TFError } from './errors';
 
 const ERRNO_CODE: Record<string, number> = {};
 const errnoGroups: Array<[number, string[]]> = [
@@ -46,6 +46,8 @@ const STRERROR: Record<string, string> = {
  * errno as TF maps it, the message `<path>; <strerror>`, the Node error kept as `cause`.
  */
 export function ioError(err: unknown, path: string): TFError {
+  // Already TF's (a path through TF's filesystem): its class and message are TF's own.
+  if (err instanceof TFError) return err;
   const code = (err as NodeJS.ErrnoException)?.code ?? '';
   const text = STRERROR[code] ?? (code || String((err as Error)?.message ?? err));
   const e = errorForCode(ERRNO_CODE[code] ?? Code.UNKNOWN, `${path}; ${text}`);

@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { AlreadyExistsError, FailedPreconditionError } from './errors';
+import { AlreadyExistsError, FailedPreconditionError, UnimplementedError } from './errors';
 import { native } from '../native';
 
 const URI = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*)(.*)$/;
@@ -65,4 +65,46 @@ export function recursivelyCreateDir(dir: string): void {
       if (!(e instanceof AlreadyExistsError)) throw e;
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schemes
+
+const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//;
+
+/** The scheme of `scheme://...` paths; null for a local path (which keeps Node's fs). */
+export function schemeOf(p: string): string | null {
+  const m = SCHEME.exec(p);
+  return m ? m[1] : null;
+}
+
+/**
+ * A path whose scheme no filesystem of the loaded libtensorflow handles. Thrown at the first use
+ * of the path, before anything is written anywhere (Node's fs would otherwise take
+ * `nosuch://x` for the local directory `nosuch:/x`).
+ */
+export class UnsupportedFileSystemError extends UnimplementedError {
+  constructor(readonly parameter: string, readonly path: string, readonly scheme: string, readonly supported: readonly string[]) {
+    super(`${parameter}: '${path}' has the scheme '${scheme}', for which this libtensorflow has no filesystem; ` +
+      `it has ${supported.map((s) => `${s}://`).join(', ')} and local paths (other schemes need TF's filesystem plugins, ` +
+      'e.g. tensorflow-io for s3:// and hdfs://, loaded before use).');
+    this.name = 'UnsupportedFileSystemError';
+  }
+}
+
+/** The schemes TF's Env has a filesystem for now (plugins may add some at any time). */
+export function registeredSchemes(): string[] {
+  return native().fileSystemSchemes().filter((s) => s !== '' && s !== 'file').sort();
+}
+
+/**
+ * Whether `p` goes through TF (it has a scheme); throws {@link UnsupportedFileSystemError} naming
+ * `parameter` when TF has no filesystem for that scheme.
+ */
+export function usesTfFilesystem(p: string, parameter = 'path'): boolean {
+  const scheme = schemeOf(p);
+  if (scheme === null) return false;
+  const known = native().fileSystemSchemes();
+  if (!known.includes(scheme)) throw new UnsupportedFileSystemError(parameter, p, scheme, registeredSchemes());
+  return true;
 }
