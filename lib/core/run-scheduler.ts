@@ -12,14 +12,15 @@
  *   run that builds TF's executor); see record() for how durations make the estimate. Before a run on the JS thread, the event loop gets a
  *   turn when the time since its last one plus the expected duration would exceed `maxBlockMs`.
  *
- * So in `'auto'` a training loop of millisecond steps runs at `runSync` speed and timers, I/O and
- * signals wait at most about `maxBlockMs`; a step of a second never blocks the event loop.
+ * So in `'auto'` a training loop of millisecond steps runs at `runSync` speed, timers, I/O and
+ * signals wait at most about `maxBlockMs`, and a step of a second never blocks the event loop.
+ * Why this is the monitored sessions' default: docs/run-modes.md.
  *
  * The scheduler knows the event loop turned when it yielded itself, when a pool run completed (its
  * result arrives in a later macrotask), or when a setImmediate it left after a run on the JS
- * thread ran (the loop turned by itself, e.g. the caller awaited a timer between steps). One scheduler serves one training loop: the monitored
- * session shares its own between the steps and the hooks' runs, so a step that also saves a
- * checkpoint is counted as a whole.
+ * thread ran (the loop turned by itself, e.g. the caller awaited a timer between steps). One
+ * scheduler serves one training loop: the monitored session shares its own between the steps and
+ * the hooks' runs, so a step that also saves a checkpoint is counted as a whole.
  */
 import { invalidArgument } from './errors';
 
