@@ -9,8 +9,9 @@
  * - `'auto'`: a run expected to take less than `maxBlockMs` runs on the JS thread, a longer one on
  *   the pool. The expectation is per run plan (the same fetches and feeds), from its recent
  *   durations: a plan seen for the first time goes to the pool (it may block: a dequeue, a first
- *   run that builds TF's executor); see record() for how durations make the estimate. Before a run on the JS thread, the event loop gets a
- *   turn when the time since its last one plus the expected duration would exceed `maxBlockMs`.
+ *   run that builds TF's executor); record() says how durations make the estimate. Before a run
+ *   on the JS thread, the event loop gets a turn when the time since its last one plus the
+ *   expected duration would exceed `maxBlockMs`.
  *
  * So in `'auto'` a training loop of millisecond steps runs at `runSync` speed, timers, I/O and
  * signals wait at most about `maxBlockMs`, and a step of a second never blocks the event loop.
