@@ -18,6 +18,7 @@ import { native } from '../native';
 import { joinPath, recursivelyCreateDir, usesTfFilesystem } from './tf-filesystem';
 
 export { usesTfFilesystem };
+export { UnsupportedFileSystemError } from './tf-filesystem';
 
 /** A missing file or directory, from Node's fs or from TF. */
 export function isNotFound(e: unknown): boolean {
@@ -111,6 +112,11 @@ export function hasAtomicMove(p: string): boolean {
 
 export async function unlink(p: string): Promise<void> {
   if (!usesTfFilesystem(p)) return fsp.unlink(p);
+  named(p, () => native().deleteFile(p));
+}
+
+export function unlinkSync(p: string): void {
+  if (!usesTfFilesystem(p)) return fs.unlinkSync(p);
   named(p, () => native().deleteFile(p));
 }
 

@@ -30,8 +30,8 @@ import { invalidArgument } from '../core/errors';
 import { tfVersion } from '../native';
 import { atomicWrite, atomicWriteSync, serializeGraph } from './write-graph';
 import { toBinaryDeterministic } from '../proto/binary';
-import { mkdirSync, promises as fsp } from 'node:fs';
-import path from 'node:path';
+import * as io from '../core/file-io';
+import { pyDirname } from '../train/saver/files';
 
 export interface ExportMetaGraphOptions {
   /** Also write the MetaGraphDef to this file (binary, or text with `asText`), atomically; its folder is created. */
@@ -195,7 +195,7 @@ export function serializeMetaGraph(graph: Graph, opts: Pick<ExportMetaGraphOptio
 /** Writes {@link serializeMetaGraph}'s bytes to `filename`, atomically (its folder is created). */
 export async function writeMetaGraphFile(graph: Graph, filename: string, opts: Pick<ExportMetaGraphOptions, 'saverDef' | 'collectionList'> = {}): Promise<void> {
   const data = serializeMetaGraph(graph, opts);
-  await fsp.mkdir(path.dirname(filename), { recursive: true });
+  await io.mkdirp(pyDirname(filename) || '.');
   await atomicWrite(filename, data);
 }
 
@@ -208,7 +208,7 @@ export async function exportMetaGraph(graph: Graph, opts: ExportMetaGraphOptions
   const meta = buildMetaGraphDef(graph, opts);
   if (opts.filename) {
     const data = serializeGraph(meta, !!opts.asText);
-    await fsp.mkdir(path.dirname(opts.filename), { recursive: true });
+    await io.mkdirp(pyDirname(opts.filename) || '.');
     await atomicWrite(opts.filename, data);
   }
   return meta;
@@ -219,7 +219,7 @@ export function exportMetaGraphSync(graph: Graph, opts: ExportMetaGraphOptions =
   const meta = buildMetaGraphDef(graph, opts);
   if (opts.filename) {
     const data = serializeGraph(meta, !!opts.asText);
-    mkdirSync(path.dirname(opts.filename), { recursive: true });
+    io.mkdirpSync(pyDirname(opts.filename) || '.');
     atomicWriteSync(opts.filename, data);
   }
   return meta;

@@ -9,6 +9,7 @@
  * missing op and both GraphDef versions.
  */
 import { readFileSync, statSync, promises as fsp } from 'node:fs';
+import * as io from '../core/file-io';
 import { clone, create, equals, isMessage } from '@bufbuild/protobuf';
 import { AttrValueSchema } from '../proto/gen/tensorflow/core/framework/attr_value_pb';
 import { GraphDefSchema, type GraphDef } from '../proto/gen/tensorflow/core/framework/graph_pb';
@@ -83,8 +84,23 @@ function checkGraphFile(path: string, stat: { isFile(): boolean; isDirectory(): 
   if (stat.size > MAX_GRAPH_FILE) throw new GraphFormatError(`is ${stat.size} bytes, more than a protobuf message can hold (2 GiB)`, { file: path });
 }
 
+/** A file through TF's filesystem (a path with a scheme): TF's stat has no "regular file". */
+function tfStat(path: string): { isFile(): boolean; isDirectory(): boolean; size: number } {
+  const st = io.stat(path);
+  if (!st) throw new NotFoundError(`${path}: no such file; expected a graph file (.meta, .pb or .pbtxt)`);
+  return { isFile: () => !st.isDirectory, isDirectory: () => st.isDirectory, size: st.length };
+}
+
 async function readGraphFile(path: string): Promise<Uint8Array> {
   checkPath(path, 'source');
+  if (io.usesTfFilesystem(path, 'source')) {
+    try {
+      checkGraphFile(path, tfStat(path));
+      return await io.readFile(path);
+    } catch (e) {
+      throw fileError(path, e);
+    }
+  }
   try {
     checkGraphFile(path, await fsp.stat(path));
     return await fsp.readFile(path);
@@ -95,6 +111,14 @@ async function readGraphFile(path: string): Promise<Uint8Array> {
 
 function readGraphFileSync(path: string): Uint8Array {
   checkPath(path, 'source');
+  if (io.usesTfFilesystem(path, 'source')) {
+    try {
+      checkGraphFile(path, tfStat(path));
+      return io.readFileSync(path);
+    } catch (e) {
+      throw fileError(path, e);
+    }
+  }
   try {
     checkGraphFile(path, statSync(path));
     return readFileSync(path);

@@ -5,9 +5,9 @@
  * writing atomically (a temporary file in the same folder, then a rename), as Python's
  * `atomic_write_string_to_file`.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, promises as fsp, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import * as io from '../core/file-io';
+import { joinPath, schemeOf } from '../core/tf-filesystem';
 import { isMessage } from '@bufbuild/protobuf';
 import { GraphDefSchema, type GraphDef } from '../proto/gen/tensorflow/core/framework/graph_pb';
 import { MetaGraphDefSchema, type MetaGraphDef } from '../proto/gen/tensorflow/core/protobuf/meta_graph_pb';
@@ -49,30 +49,38 @@ function check(logdir: unknown, name: unknown, asText: unknown): void {
   if (typeof asText !== 'boolean') throw invalidArgument('asText', 'a boolean', asText);
 }
 
-const tempName = (file: string) => `${file}.tmp${randomUUID().replace(/-/g, '')}`;
-
-/** Writes `data` to `file` through a temporary file and a rename (Python's atomic_write_string_to_file). */
+/**
+ * Writes `data` to `file` through a temporary file and a rename (Python's
+ * atomic_write_string_to_file); in place where TF says renames are not atomic (gs://), as Python.
+ */
 export async function atomicWrite(file: string, data: Uint8Array | string): Promise<void> {
-  const tmp = tempName(file);
+  if (!io.hasAtomicMove(file)) return io.writeFile(file, data);
+  const tmp = io.tempName(file);
   try {
-    await fsp.writeFile(tmp, data);
-    await fsp.rename(tmp, file);
+    await io.writeFile(tmp, data);
+    await io.rename(tmp, file);
   } catch (e) {
-    await fsp.rm(tmp, { force: true }).catch(() => {});
+    await io.rmRecursive(tmp).catch(() => {});
     throw e;
   }
 }
 
 /** Synchronous {@link atomicWrite}. */
 export function atomicWriteSync(file: string, data: Uint8Array | string): void {
-  const tmp = tempName(file);
+  if (!io.hasAtomicMove(file)) return io.writeFileSync(file, data);
+  const tmp = io.tempName(file);
   try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, file);
+    io.writeFileSync(tmp, data);
+    io.renameSync(tmp, file);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    try { io.unlinkSync(tmp); } catch { /* not created */ }
     throw e;
   }
+}
+
+/** `<logdir>/<name>`: normalised for a local path (as before), as given after a scheme. */
+function fileIn(logdir: string, name: string): string {
+  return schemeOf(logdir) === null ? path.join(logdir, name) : joinPath(logdir, name);
 }
 
 /**
@@ -84,9 +92,10 @@ export function atomicWriteSync(file: string, data: Uint8Array | string): void {
 export async function writeGraph(graphOrGraphDef: GraphLike, logdir: string, name: string, asText = true): Promise<string> {
   check(logdir, name, asText);
   const data = serializeGraph(graphOrGraphDef, asText);
-  const file = path.join(logdir, name);
+  io.usesTfFilesystem(logdir, 'logdir');
+  const file = fileIn(logdir, name);
   try {
-    await fsp.mkdir(logdir, { recursive: true });
+    await io.mkdirp(logdir);
     await atomicWrite(file, data);
   } catch (e) {
     throw ioError(e, file); // a typed error naming the file (a full disk was a bare ENOSPC)
@@ -98,9 +107,10 @@ export async function writeGraph(graphOrGraphDef: GraphLike, logdir: string, nam
 export function writeGraphSync(graphOrGraphDef: GraphLike, logdir: string, name: string, asText = true): string {
   check(logdir, name, asText);
   const data = serializeGraph(graphOrGraphDef, asText);
-  const file = path.join(logdir, name);
+  io.usesTfFilesystem(logdir, 'logdir');
+  const file = fileIn(logdir, name);
   try {
-    mkdirSync(logdir, { recursive: true });
+    io.mkdirpSync(logdir);
     atomicWriteSync(file, data);
   } catch (e) {
     throw ioError(e, file);

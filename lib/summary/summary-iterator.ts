@@ -14,7 +14,8 @@
  * records Python yields before its DataLossError). A record cut short by the end of the file is a
  * DataLossError too ("truncated record"), as in TF's record reader; an empty file yields nothing.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import * as io from '../core/file-io';
 import { fromBinary } from '@bufbuild/protobuf';
 import { DataLossError, FailedPreconditionError, invalidArgument } from '../core/errors';
 import { checkOptionNames, checkPath } from '../core/options';
@@ -35,6 +36,34 @@ export interface RawRecord {
   data: Uint8Array;
 }
 
+/** What the reader needs of a file: Node's FileHandle, or {@link tfSource}. */
+interface RecordSource {
+  stat(): Promise<{ isDirectory(): boolean }>;
+  read(buf: Uint8Array, offset: number, length: number, position: null): Promise<{ bytesRead: number }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A file through TF's filesystem (a path with a scheme), read whole: the C API has no ranged
+ * read, and events files are read once, start to end.
+ */
+async function tfSource(path: string): Promise<RecordSource> {
+  const st = io.stat(path);
+  if (st?.isDirectory) return { stat: async () => ({ isDirectory: () => true }), read: async () => ({ bytesRead: 0 }), close: async () => {} };
+  const bytes = await io.readFile(path);
+  let at = 0;
+  return {
+    stat: async () => ({ isDirectory: () => false }),
+    read: async (buf, offset, length) => {
+      const n = Math.min(length, bytes.length - at);
+      buf.set(bytes.subarray(at, at + n), offset);
+      at += n;
+      return { bytesRead: n };
+    },
+    close: async () => {},
+  };
+}
+
 // File-system failures are TF's errors for the errno (NotFoundError "<path>; No such file or
 // directory", PermissionDeniedError, ...), as TF's record reader would report them.
 
@@ -49,9 +78,9 @@ export async function* tfRecordIterator(path: string, opts: SummaryIteratorOptio
   checkOptionNames(opts, ITERATOR_OPTION_NAMES, 'summaryIterator');
   const chunkSize = opts.chunkSize ?? 1 << 20;
   if (!Number.isInteger(chunkSize) || chunkSize < 16) throw invalidArgument('chunkSize', 'an integer ≥ 16', opts.chunkSize);
-  let fh: FileHandle;
+  let fh: RecordSource;
   try {
-    fh = await open(path, 'r');
+    fh = io.usesTfFilesystem(path, 'path') ? await tfSource(path) : await open(path, 'r');
   } catch (e) {
     throw ioError(e, path);
   }

@@ -11,7 +11,7 @@
  *   using reader = new CheckpointReader('runs/a/model.ckpt-100');
  *   reader.getTensor('w');
  */
-import fs from 'node:fs';
+import * as io from '../core/file-io';
 import { Tensor } from '../core/tensor';
 import { dtypeFromEnum, type DType } from '../core/dtypes';
 import { ClosedError, DataLossError, OutOfRangeError, TFError, ValueError, errorForCode, invalidArgument } from '../core/errors';
@@ -118,8 +118,9 @@ export function checkpointError(err: unknown, prefix: string, file?: string): un
 
 function isDirectory(p: string): boolean {
   try {
-    return fs.statSync(p).isDirectory();
-  } catch {
+    return io.stat(p)?.isDirectory ?? false;
+  } catch (e) {
+    if (e instanceof io.UnsupportedFileSystemError) throw e;
     return false;
   }
 }

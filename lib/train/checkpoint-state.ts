@@ -14,8 +14,8 @@
  *   const prefix = await latestCheckpoint('runs/a');        // 'runs/a/model.ckpt-100' or null
  *   const state = await getCheckpointState('runs/a');       // CheckpointState message or null
  */
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
+import * as io from '../core/file-io';
+import { schemeOf } from '../core/tf-filesystem';
 import { create } from '@bufbuild/protobuf';
 import { CheckpointStateSchema, type CheckpointState } from '../proto/gen/tensorflow/python/training/checkpoint_state_pb';
 import { SaverDef_CheckpointFormatVersion } from '../proto/gen/tensorflow/core/protobuf/saver_pb';
@@ -23,7 +23,7 @@ import { parseText, printText, TextFormatError } from '../proto/text-format';
 import { DataLossError, RuntimeError, ValueError, invalidArgument } from '../core/errors';
 import * as logging from './logging';
 import {
-  atomicWriteFile, atomicWriteFileSync, errnoOf, ioError, matchingFiles, matchingFilesSync,
+  atomicWriteFile, atomicWriteFileSync, ioError, matchingFiles, matchingFilesSync,
   pyIsAbs, pyJoin, pyRelpath,
 } from './saver/files';
 
@@ -151,8 +151,10 @@ function stateFromText(checkpointDir: string, file: string, text: string, strict
     return null;
   }
   if (!state.modelCheckpointPath) throw new ValueError(`Invalid checkpoint state loaded from ${checkpointDir}`);
-  if (!pyIsAbs(state.modelCheckpointPath)) state.modelCheckpointPath = pyJoin(checkpointDir, state.modelCheckpointPath);
-  state.allModelCheckpointPaths = state.allModelCheckpointPaths.map((p) => (pyIsAbs(p) ? p : pyJoin(checkpointDir, p)));
+  // A path with a scheme is complete (Python's os.path.isabs says no and would join it on).
+  const complete = (p: string) => pyIsAbs(p) || schemeOf(p) !== null;
+  if (!complete(state.modelCheckpointPath)) state.modelCheckpointPath = pyJoin(checkpointDir, state.modelCheckpointPath);
+  state.allModelCheckpointPaths = state.allModelCheckpointPaths.map((p) => (complete(p) ? p : pyJoin(checkpointDir, p)));
   return state;
 }
 
@@ -167,8 +169,6 @@ function unreadable(file: string, err: unknown, strict = false): null {
   return null;
 }
 
-// A missing file (or a missing/non-directory parent) means "no state", silently.
-const MISSING = new Set(['ENOENT', 'ENOTDIR']);
 
 /**
  * The `CheckpointState` of a directory, with relative paths joined onto `checkpointDir`; null when
@@ -180,12 +180,14 @@ export async function getCheckpointState(
   checkpointDir: string, latestFilename?: string | null, opts: ReadStateOptions = {},
 ): Promise<CheckpointState | null> {
   checkString('checkpointDir', checkpointDir);
+  io.usesTfFilesystem(checkpointDir, 'checkpointDir');
   const file = stateFilename(checkpointDir, latestFilename);
   let text: string;
   try {
-    text = await fsp.readFile(file, 'utf8');
+    text = await io.readText(file);
   } catch (e) {
-    return MISSING.has(errnoOf(e) ?? '') ? null : unreadable(file, e, opts.strict);
+    // A missing file (or a missing/non-directory parent) means "no state", silently.
+    return io.isNotFound(e) ? null : unreadable(file, e, opts.strict);
   }
   return stateFromText(checkpointDir, file, text, opts.strict);
 }
@@ -193,12 +195,13 @@ export async function getCheckpointState(
 /** Sync {@link getCheckpointState}. */
 export function getCheckpointStateSync(checkpointDir: string, latestFilename?: string | null): CheckpointState | null {
   checkString('checkpointDir', checkpointDir);
+  io.usesTfFilesystem(checkpointDir, 'checkpointDir');
   const file = stateFilename(checkpointDir, latestFilename);
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = io.readTextSync(file);
   } catch (e) {
-    return MISSING.has(errnoOf(e) ?? '') ? null : unreadable(file, e);
+    return io.isNotFound(e) ? null : unreadable(file, e);
   }
   return stateFromText(checkpointDir, file, text);
 }
@@ -241,12 +244,14 @@ export function checkpointExistsSync(checkpointPrefix: string): boolean {
 }
 
 async function mtimeSeconds(file: string): Promise<number> {
+  let st;
   try {
-    const st = await fsp.stat(file, { bigint: true });
-    return Number(st.mtimeNs) / 1e9;
+    st = io.stat(file);
   } catch (e) {
     throw ioError(e, file);
   }
+  if (!st) throw ioError(Object.assign(new Error('not found'), { code: 'ENOENT' }), file);
+  return Number(st.mtimeNs) / 1e9;
 }
 
 /**
@@ -276,9 +281,9 @@ export function metaGraphFilename(checkpointFilename: string, metaGraphSuffix = 
 async function deleteMatching(pattern: string): Promise<void> {
   for (const file of await matchingFiles(pattern)) {
     try {
-      await fsp.unlink(file);
+      await io.unlink(file);
     } catch (e) {
-      if (errnoOf(e) === 'ENOENT') {
+      if (io.isNotFound(e)) {
         logging.warning(`Hit NotFoundError when deleting '${file}', possibly because another process/thread is also deleting/moving the same file`);
       } else {
         throw ioError(e, file);

@@ -30,6 +30,7 @@
  *   while (!s.shouldStop()) await s.run('train', { 'x:0': xs, 'y:0': ys });
  * });
  */
+import { usesTfFilesystem } from '../core/tf-filesystem';
 import { invalidArgument } from '../core/errors';
 import { Graph } from '../core/graph';
 import { checkNumber, checkOptionNames, checkPath } from '../core/options';
@@ -151,6 +152,9 @@ export async function MonitoredTrainingSession(opts: MonitoredTrainingSessionOpt
   if (typeof isChief !== 'boolean') throw invalidArgument('isChief', 'a boolean', isChief);
   if (checkpointDir !== null) checkPath(checkpointDir, 'checkpointDir', { allowEmpty: true }); // '' is "none", as Python's falsy ''
   if (summaryDir !== null) checkPath(summaryDir, 'summaryDir', { allowEmpty: true });
+  // A scheme TF has no filesystem for fails here, before any hook or writer touches the path.
+  if (checkpointDir) usesTfFilesystem(checkpointDir, 'checkpointDir');
+  if (summaryDir) usesTfFilesystem(summaryDir, 'summaryDir');
   if (givenScaffold !== null && !(givenScaffold instanceof Scaffold)) throw invalidArgument('scaffold', 'a Scaffold', givenScaffold);
   // Checked under the names given: the two lists are merged before MonitoredSession sees them.
   checkHooks(hooks, 'hooks');

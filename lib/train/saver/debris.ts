@@ -17,11 +17,11 @@
  * user's (kept by keepCheckpointEveryNHours, or copied there). Called at the chief's start
  * (CheckpointSaverHook.begin), when no save of this directory is running.
  */
-import fsp from 'node:fs/promises';
+import * as io from '../../core/file-io';
 import path from 'node:path';
 import { getCheckpointState, removeCheckpoint } from '../checkpoint-state';
 import * as logging from '../logging';
-import { atomicWriteFile, errnoOf, pyJoin } from './files';
+import { atomicWriteFile, pyJoin } from './files';
 
 const TEMP_NAME = /\.tmp[0-9a-f]{32}(?:$|\.|_temp$)/;
 const TEMPSTATE = /\.(?:index|data-\d{5}-of-\d{5})\.tempstate\d+$/;
@@ -40,14 +40,14 @@ export async function markForDeletion(prefix: string, marker: Marker): Promise<v
 }
 
 export async function unmark(prefix: string): Promise<void> {
-  await fsp.unlink(`${prefix}${MARKER}`).catch(() => {});
+  await io.unlink(`${prefix}${MARKER}`).catch(() => {});
 }
 
 /** Removes the debris of killed saves from `dir` (see the module comment); returns what it removed. */
 export async function removeSaveDebris(dir: string): Promise<string[]> {
   let entries;
   try {
-    entries = await fsp.readdir(dir || '.', { withFileTypes: true });
+    entries = await io.readdirEntries(dir);
   } catch {
     return [];
   }
@@ -58,16 +58,16 @@ export async function removeSaveDebris(dir: string): Promise<string[]> {
       removed.push(p);
       logging.info(`Removed ${p}, left by a save that did not finish.`);
     } catch (e) {
-      if (errnoOf(e) !== 'ENOENT') logging.warning(`Could not remove ${p}, left by a save that did not finish: ${(e as Error).message}`);
+      if (!io.isNotFound(e)) logging.warning(`Could not remove ${p}, left by a save that did not finish: ${(e as Error).message}`);
     }
   };
   for (const entry of entries) {
     const name = entry.name;
     const p = pyJoin(dir, name);
-    if (entry.isDirectory()) {
-      if ((TEMP_NAME.test(name) || SHARD_DIR.test(name)) && (await onlyParts(p))) await remove(p, () => fsp.rm(p, { recursive: true }));
-    } else if (entry.isFile()) {
-      if (TEMP_NAME.test(name) || TEMPSTATE.test(name)) await remove(p, () => fsp.unlink(p));
+    if (entry.isDirectory) {
+      if ((TEMP_NAME.test(name) || SHARD_DIR.test(name)) && (await onlyParts(p))) await remove(p, () => io.rmRecursive(p));
+    } else {
+      if (TEMP_NAME.test(name) || TEMPSTATE.test(name)) await remove(p, () => io.unlink(p));
       else if (name.endsWith(MARKER)) await finishDeletion(dir, p.slice(0, -MARKER.length), remove);
     }
   }
@@ -76,8 +76,8 @@ export async function removeSaveDebris(dir: string): Promise<string[]> {
 
 async function onlyParts(dir: string): Promise<boolean> {
   try {
-    const entries = await fsp.readdir(dir, { withFileTypes: true });
-    return entries.every((e) => e.isFile() && PART.test(e.name));
+    const entries = await io.readdirEntries(dir);
+    return entries.every((e) => !e.isDirectory && PART.test(e.name));
   } catch {
     return false;
   }
@@ -86,7 +86,7 @@ async function onlyParts(dir: string): Promise<boolean> {
 async function finishDeletion(dir: string, prefix: string, remove: (p: string, how: () => Promise<void>) => Promise<void>): Promise<void> {
   let marker: Marker;
   try {
-    marker = JSON.parse(await fsp.readFile(`${prefix}${MARKER}`, 'utf8')) as Marker;
+    marker = JSON.parse(await io.readText(`${prefix}${MARKER}`)) as Marker;
   } catch {
     return; // not one of ours, or unreadable: leave everything
   }
@@ -102,5 +102,5 @@ async function finishDeletion(dir: string, prefix: string, remove: (p: string, h
   if (!named.some((n) => path.resolve(n) === self)) {
     await remove(prefix, () => removeCheckpoint(prefix, undefined, marker.metaGraphSuffix));
   }
-  await remove(`${prefix}${MARKER}`, () => fsp.unlink(`${prefix}${MARKER}`));
+  await remove(`${prefix}${MARKER}`, () => io.unlink(`${prefix}${MARKER}`));
 }

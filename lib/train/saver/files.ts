@@ -8,11 +8,11 @@
  * - `ioError` turns a Node `fs` error into the TF error class TF's own file system would raise for
  *   the same errno, with TF's message (`<path>; <strerror>`);
  * - `atomicWriteFile` is `file_io.atomic_write_string_to_file` (temp file + rename).
+ *
+ * Paths with a scheme (`ram://`, `gs://`) go through TF's filesystem (lib/core/file-io.ts).
  */
-import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import nodePath from 'node:path';
+import * as io from '../../core/file-io';
 
 // ---------------------------------------------------------------------------------------------
 // os.path
@@ -93,6 +93,9 @@ function escapeRe(c: string): string {
 interface GlobPlan { base: string; parts: string[] }
 
 function plan(pattern: string): GlobPlan {
+  // `scheme://host` is the base; wildcards are matched in the path after it.
+  const uri = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*)(.*)$/.exec(pattern);
+  if (uri) return { base: uri[1], parts: uri[2].split('/').filter((p) => p !== '') };
   const abs = pyIsAbs(pattern);
   const parts = pattern.split('/').filter((p, i) => p !== '' || i === 0);
   if (abs) parts.shift();
@@ -105,7 +108,7 @@ function joinSeg(dir: string, seg: string): string {
 
 /** Paths matching a glob pattern, sorted; the pattern itself when it has no wildcard and exists. */
 export function matchingFilesSync(pattern: string): string[] {
-  if (!isGlob(pattern)) return fs.existsSync(pattern) ? [pattern] : [];
+  if (!isGlob(pattern)) return io.existsSync(pattern) ? [pattern] : [];
   const { base, parts } = plan(pattern);
   let current = [base];
   for (let k = 0; k < parts.length; k++) {
@@ -114,13 +117,14 @@ export function matchingFilesSync(pattern: string): string[] {
     for (const dir of current) {
       if (!isGlob(seg)) {
         const p = joinSeg(dir, seg);
-        if (k < parts.length - 1 || fs.existsSync(p)) next.push(p);
+        if (k < parts.length - 1 || io.existsSync(p)) next.push(p);
         continue;
       }
       let names: string[];
       try {
-        names = fs.readdirSync(dir === '' ? '.' : dir);
-      } catch {
+        names = io.readdirSync(dir);
+      } catch (e) {
+        if (e instanceof io.UnsupportedFileSystemError) throw e;
         continue;
       }
       const re = componentRegex(seg);
@@ -147,8 +151,9 @@ export async function matchingFiles(pattern: string): Promise<string[]> {
       }
       let names: string[];
       try {
-        names = await fsp.readdir(dir === '' ? '.' : dir);
-      } catch {
+        names = await io.readdir(dir);
+      } catch (e) {
+        if (e instanceof io.UnsupportedFileSystemError) throw e;
         continue;
       }
       const re = componentRegex(seg);
@@ -159,19 +164,13 @@ export async function matchingFiles(pattern: string): Promise<string[]> {
   return current.sort();
 }
 
-export async function exists(p: string): Promise<boolean> {
-  try {
-    await fsp.access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const exists = io.exists;
 
 export async function isDirectory(p: string): Promise<boolean> {
   try {
-    return (await fsp.stat(p)).isDirectory();
-  } catch {
+    return io.stat(p || '.')?.isDirectory ?? false;
+  } catch (e) {
+    if (e instanceof io.UnsupportedFileSystemError) throw e;
     return false;
   }
 }
@@ -179,44 +178,58 @@ export async function isDirectory(p: string): Promise<boolean> {
 // ---------------------------------------------------------------------------------------------
 // Atomic write
 
-function tempName(filename: string): string {
-  return `${filename}.tmp${randomUUID().replace(/-/g, '')}`;
-}
+const { tempName } = io;
 
 /**
  * Writes `contents` to `<filename>.tmp<uuid hex>`, then renames it over `filename`, as Python's
  * `file_io.atomic_write_string_to_file`: a reader sees the old file or the new one, never a part.
- * On failure the temp file is removed and a TF-typed error naming the file is thrown.
+ * On failure the temp file is removed and a TF-typed error naming the file is thrown. Where TF
+ * says renames are not atomic (object stores such as gs://: a rename is a copy and a delete), the
+ * file is written in place, as Python does there.
  */
 export async function atomicWriteFile(filename: string, contents: string | Uint8Array): Promise<void> {
+  if (!io.hasAtomicMove(filename)) {
+    try {
+      return await io.writeFile(filename, contents);
+    } catch (e) {
+      throw ioError(e, filename);
+    }
+  }
   const temp = tempName(filename);
   try {
-    await fsp.writeFile(temp, contents);
+    await io.writeFile(temp, contents);
   } catch (e) {
-    await fsp.unlink(temp).catch(() => {});
+    await io.unlink(temp).catch(() => {});
     throw ioError(e, temp);
   }
   try {
-    await fsp.rename(temp, filename);
+    await io.rename(temp, filename);
   } catch (e) {
-    await fsp.unlink(temp).catch(() => {});
+    await io.unlink(temp).catch(() => {});
     throw ioError(e, filename);
   }
 }
 
 /** Sync {@link atomicWriteFile}. */
 export function atomicWriteFileSync(filename: string, contents: string | Uint8Array): void {
+  if (!io.hasAtomicMove(filename)) {
+    try {
+      return io.writeFileSync(filename, contents);
+    } catch (e) {
+      throw ioError(e, filename);
+    }
+  }
   const temp = tempName(filename);
   try {
-    fs.writeFileSync(temp, contents);
+    io.writeFileSync(temp, contents);
   } catch (e) {
-    try { fs.unlinkSync(temp); } catch { /* not created */ }
+    try { io.unlinkSync(temp); } catch { /* not created */ }
     throw ioError(e, temp);
   }
   try {
-    fs.renameSync(temp, filename);
+    io.renameSync(temp, filename);
   } catch (e) {
-    try { fs.unlinkSync(temp); } catch { /* already gone */ }
+    try { io.unlinkSync(temp); } catch { /* already gone */ }
     throw ioError(e, filename);
   }
 }

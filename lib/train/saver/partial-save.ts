@@ -9,9 +9,9 @@
  * every file of the prefix that was not there before are removed. Files that were there before are
  * kept: they belong to a checkpoint saved earlier under the same prefix.
  */
-import fsp from 'node:fs/promises';
+import * as io from '../../core/file-io';
 import * as logging from '../logging';
-import { errnoOf, pyBasename, pyDirname, pyJoin } from './files';
+import { pyBasename, pyDirname, pyJoin } from './files';
 
 const PREFIX_FILE = /^(?:index|data-\d{5}-of-\d{5})(?:\.tempstate\d+)?$/;
 
@@ -23,7 +23,7 @@ function belongsTo(name: string, base: string): boolean {
 export async function prefixFiles(prefix: string): Promise<Set<string>> {
   const base = pyBasename(prefix);
   try {
-    return new Set((await fsp.readdir(pyDirname(prefix) || '.')).filter((n) => belongsTo(n, base)));
+    return new Set((await io.readdir(pyDirname(prefix))).filter((n) => belongsTo(n, base)));
   } catch {
     return new Set();
   }
@@ -41,16 +41,15 @@ export async function removePartialSave(prefix: string, before: ReadonlySet<stri
     try {
       await what();
     } catch (e) {
-      const code = errnoOf(e);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return; // not there: nothing to remove
+      if (io.isNotFound(e)) return; // not there: nothing to remove
       logging.warning(`Could not remove ${p} after a failed save: ${(e as Error).message}`);
     }
   };
   const temp = `${prefix}_temp`;
-  await remove(temp, () => fsp.rm(temp, { recursive: true, force: true }));
+  await remove(temp, () => io.rmRecursive(temp));
   let names: string[];
   try {
-    names = await fsp.readdir(dir || '.');
+    names = await io.readdir(dir);
   } catch {
     return;
   }
@@ -58,7 +57,7 @@ export async function removePartialSave(prefix: string, before: ReadonlySet<stri
     if (!belongsTo(n, base) || before.has(n)) continue;
     const p = pyJoin(dir, n);
     await remove(p, async () => {
-      if ((await fsp.lstat(p)).isFile()) await fsp.unlink(p);
+      if (io.stat(p)?.isDirectory === false) await io.unlink(p);
     });
   }
 }

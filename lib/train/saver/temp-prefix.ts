@@ -10,9 +10,9 @@
  * writes the same bytes, so a kill between the renames leaves old index + new (identical) data.
  */
 import { randomUUID } from 'node:crypto';
-import fsp from 'node:fs/promises';
+import * as io from '../../core/file-io';
 import { RuntimeError } from '../../core/errors';
-import { errnoOf, ioError, pyBasename, pyDirname } from './files';
+import { ioError, pyBasename, pyDirname } from './files';
 
 const SHARD = /^\.data-\d{5}-of-\d{5}$/;
 
@@ -23,7 +23,7 @@ export function tempPrefix(prefix: string): string {
 
 async function rename(from: string, to: string): Promise<void> {
   try {
-    await fsp.rename(from, to);
+    await io.rename(from, to);
   } catch (e) {
     throw ioError(e, to);
   }
@@ -37,7 +37,7 @@ export async function moveIntoPlace(temp: string, prefix: string): Promise<void>
   const dir = pyDirname(prefix);
   const tempBase = pyBasename(temp);
   const base = pyBasename(prefix);
-  const names = await fsp.readdir(dir || '.').catch((e: unknown) => { throw ioError(e, dir || '.'); });
+  const names = await io.readdir(dir).catch((e: unknown) => { throw ioError(e, dir || '.'); });
   const suffixes = (b: string) => names.filter((n) => n.startsWith(`${b}.`) && SHARD.test(n.slice(b.length))).map((n) => n.slice(b.length));
   const shards = suffixes(tempBase);
   if (!names.includes(`${tempBase}.index`)) throw new RuntimeError(`The save op wrote no ${temp}.index: the SaverDef's save tensor does not write to the fed filename.`);
@@ -45,8 +45,8 @@ export async function moveIntoPlace(temp: string, prefix: string): Promise<void>
   await rename(`${temp}.index`, `${prefix}.index`);
   for (const s of suffixes(base)) {
     if (shards.includes(s)) continue;
-    await fsp.unlink(`${prefix}${s}`).catch((e: unknown) => {
-      if (errnoOf(e) !== 'ENOENT') throw ioError(e, `${prefix}${s}`);
+    await io.unlink(`${prefix}${s}`).catch((e: unknown) => {
+      if (!io.isNotFound(e)) throw ioError(e, `${prefix}${s}`);
     });
   }
 }
