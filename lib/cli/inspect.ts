@@ -1,5 +1,6 @@
 /** `tf-monitored inspect <checkpoint>`: Python's inspect_checkpoint / tf.train.list_variables. */
 import fs from 'node:fs';
+import { stat, usesTfFilesystem } from '../core/file-io';
 import { loadCheckpoint } from '../train/checkpoint-reader';
 import type { ElementValue, NestedArray, Tensor } from '../core/tensor';
 
@@ -18,7 +19,8 @@ export function checkpointArgument(checkpoint: string): string {
 
 function isFile(p: string): boolean {
   try {
-    return fs.statSync(p).isFile();
+    // A gs://... path through TF's filesystem, whose stat knows files and directories only.
+    return usesTfFilesystem(p, 'checkpoint') ? stat(p)?.isDirectory === false : fs.statSync(p).isFile();
   } catch {
     return false;
   }

@@ -7,7 +7,7 @@
  * With TF_CONFIG set and no --master, this process is the task TF_CONFIG names: it starts that
  * task's gRPC server and trains on it, as chief or worker by the chief rule (tf-config.ts).
  */
-import fs from 'node:fs';
+import { readTextSync } from '../core/file-io';
 import { SingleBar, Presets } from 'cli-progress';
 import { Graph } from '../core/graph';
 import type { Tensor } from '../core/tensor';
@@ -45,7 +45,7 @@ function readFeeds(file: string | undefined): Array<Record<string, unknown>> {
   if (!file) return [{}];
   let parsed: unknown;
   try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    parsed = JSON.parse(readTextSync(file)); // gs://... through TF's filesystem
   } catch (e) {
     throw new ArgumentError('--feeds', `--feeds ${file}: ${(e as Error).message}`);
   }
