@@ -25,9 +25,13 @@ function num(name: string) {
     return n;
   };
 }
-// "off" maps to null (Python's None): the hook is not created.
+// "off" maps to null (Python's None): the hook is not created. The parser keeps 'off' and
+// offToNull() maps it after parsing: commander turns a parser's null into ''.
 function intOrOff(name: string) {
-  return (v: string): number | null => (v === 'off' ? null : int(name)(v));
+  return (v: string): number | 'off' => (v === 'off' ? 'off' : int(name)(v));
+}
+function offToNull<T extends Record<string, unknown>>(opts: T): T {
+  return Object.fromEntries(Object.entries(opts).map(([k, v]) => [k, v === 'off' ? null : v])) as T;
 }
 
 export function buildProgram(): Command {
@@ -56,7 +60,7 @@ export function buildProgram(): Command {
     .option('--operation-timeout-ms <ms>', 'fail a run that waits longer (a dead task) instead of waiting forever', int('--operation-timeout-ms', { min: 1 }))
     .addHelpText('after', '\nWith TF_CONFIG set and no --master, trains as the task TF_CONFIG names (chief or worker), on its own gRPC server.')
     .action(async (opts) => {
-      process.exitCode = await runTrain(opts);
+      process.exitCode = await runTrain(offToNull(opts));
     });
 
   program.command('server')
@@ -65,6 +69,7 @@ export function buildProgram(): Command {
     .option('--job <name>', "this task's job (e.g. ps)")
     .option('--task <index>', "this task's index in its job (default 0)", int('--task', { min: 0 }))
     .option('--protocol <name>', "the server's protocol (default grpc, or TF_CONFIG's rpc_layer)")
+    .option('--stop-grace-secs <s>', "after SIGTERM/SIGINT keep serving this long, so the chief's final checkpoint can reach it (default 10)", num('--stop-grace-secs'))
     .action(async (opts) => {
       // TF cannot shut a started gRPC server down: exiting is how it stops.
       process.exit(await runServer(opts));

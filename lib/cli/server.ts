@@ -1,6 +1,6 @@
 /**
  * `tf-monitored server`: runs one task's gRPC server (a ps task, typically) until SIGTERM or
- * SIGINT, then exits 0. The task comes from TF_CONFIG or from --cluster/--job/--task; the first
+ * SIGINT (after a grace period, see runServer), then exits 0. The task comes from TF_CONFIG or from --cluster/--job/--task; the first
  * stdout line is `serving /job:<job>/task:<i> at <target>`.
  */
 import { ArgumentError } from '../core/errors';
@@ -13,6 +13,8 @@ export interface ServerArgs {
   job?: string;
   task?: number;
   protocol?: string;
+  /** Seconds to keep serving after the first SIGTERM/SIGINT (default 10). */
+  stopGraceSecs?: number;
 }
 
 function fromFlags(args: ServerArgs): TfConfig {
@@ -40,20 +42,29 @@ export async function runServer(args: ServerArgs, env: NodeJS.ProcessEnv = proce
     throw new ArgumentError('--cluster', 'give either TF_CONFIG or --cluster/--job/--task, not both');
   }
   const cfg = flags ? fromFlags(args) : tfConfig(env);
+  if (!cfg) throw new ArgumentError('TF_CONFIG', 'TF_CONFIG is not set: give it, or --cluster and --job (and --task), to name the task to serve');
   if (args.protocol && !flags && cfg) cfg.rpcLayer = parseTfConfig(JSON.stringify({ rpc_layer: args.protocol })).rpcLayer;
   const { server, task } = startTaskServer(cfg, '`tf-monitored server`');
   console.log(`serving /job:${task.type}/task:${task.index} at ${server.target}`);
   // TF cannot stop a started gRPC server: the process ends it. The interval keeps the event loop
   // alive (join() is a native wait that does not hold it).
   const keepAlive = setInterval(() => {}, 1 << 30);
+  // A scheduler stops a job by signalling every task at once: the chief then writes its final
+  // checkpoint, which needs the ps tasks, so a ps keeps serving for a grace period; a second
+  // signal ends it at once.
+  const grace = args.stopGraceSecs ?? 10;
   await new Promise<void>((resolve) => {
+    let stopping = false;
     const stop = (sig: NodeJS.Signals) => {
-      console.log(`${sig}: stopping /job:${task.type}/task:${task.index}`);
-      resolve();
+      if (stopping) return resolve();
+      stopping = true;
+      console.log(`${sig}: /job:${task.type}/task:${task.index} stops in ${grace} s (another signal stops it now)`);
+      setTimeout(resolve, grace * 1000);
     };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
   });
   clearInterval(keepAlive);
+  console.log(`stopped /job:${task.type}/task:${task.index}`);
   return 0;
 }
