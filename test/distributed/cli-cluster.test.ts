@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requirePythonTF, runPythonJSONAsync } from '../support/python';
-import { META, type Task, feedsFile, killAll, localCluster, psTask, tmpDir, trainTask } from './support/tasks';
+import { type Task, feedsFile, killAll, localCluster, psTask, tmpDir, trainTask } from './support/tasks';
 import { latestCheckpointSync } from '../../lib/train/checkpoint-state';
 
 beforeAll(() => requirePythonTF());
@@ -39,10 +39,15 @@ describe('tf-monitored server + tf-monitored train from TF_CONFIG', () => {
 
     const read = await runPythonJSONAsync<{ ckpt: number[]; ps: number[] }>(`
 reader = tf.train.load_checkpoint(${JSON.stringify(ckpt)})
-tf1.train.import_meta_graph(${JSON.stringify(META)})
-# Only the ps tasks: a master waits for every task it may use, and the workers have exited.
+# The variables where the fixture put them, by name (TF1 variables on a server are shared by name);
+# not model.meta, whose compute ops need /job:worker tasks, and the workers have exited.
+with tf1.device('/job:ps/task:0'):
+    step_v = tf1.Variable(0, dtype=tf.int64, name='global_step')
+    b_v = tf1.Variable(0.0, name='b')
+with tf1.device('/job:ps/task:1'):
+    w_v = tf1.Variable(0.0, name='w')
 with tf1.Session('grpc://${cluster.ps[0]}', config=tf1.ConfigProto(device_filters=['/job:ps'])) as s:
-    w, b, step = s.run(['w:0', 'b:0', 'global_step:0'])
+    w, b, step = s.run([w_v, b_v, step_v])
 emit({'ckpt': [float(reader.get_tensor('w')), float(reader.get_tensor('b')), int(reader.get_tensor('global_step'))],
       'ps': [float(w), float(b), int(step)]})
 `, { timeoutMs: 90_000 });
