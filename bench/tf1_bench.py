@@ -17,6 +17,8 @@ Every model but vars100 has: feeds `x:0` (float32) and `y:0` (int32 labels), `lo
   vars100  25 float32 variables of 1,000,000 elements (100 MB) and `init`, nothing else
   bigmeta  the cnn plus BLOCKS small conv + batch-norm blocks at 7x7 (little compute, many ops):
            a graph whose MetaGraphDef is ~1 MB
+  bigconst the cnn plus a ~1 MB Const (an evaluation set kept in the graph, not run by the step):
+           a MetaGraphDef of ~1 MB made of one big tensor rather than many ops
 
 serve: each stdin line is a JSON object {"op": ..., ...}; each answer one JSON line on stdout,
 {"ok": true, ...} or {"ok": false, "error": "..."}. Ops:
@@ -47,6 +49,7 @@ tf1.disable_v2_behavior()
 
 BATCH = 128
 BLOCKS = 16
+EVAL_SAMPLES = 330  # bigconst: 330 x 784 float32, ~1 MB
 VAR_COUNT, VAR_ELEMS = 25, 1000000  # vars100: 25 float32 variables, 100 MB
 
 
@@ -112,6 +115,10 @@ def build(kind):
         if kind == 'bigmeta':
             for i in range(BLOCKS):
                 h = h + conv_block(h, 32, 'extra%d' % i, l2) * 0.1
+        if kind == 'bigconst':
+            # An evaluation set kept in the graph (as in-graph data sets are): ~1 MB of Const.
+            evals = (np.arange(EVAL_SAMPLES * 784) % 251).astype(np.float32).reshape(EVAL_SAMPLES, 784) / np.float32(251)
+            tf.reduce_mean(tf.constant(evals, name='eval_images'), name='eval_mean')
         h = tf1.nn.dropout(tf.reshape(h, [BATCH, 7 * 7 * 32]), rate=0.25, seed=5)
         logits = dense(tf.nn.relu(dense(h, 128, 'dense1', l2)), 10, 'dense2', l2)
         xent = tf1.losses.sparse_softmax_cross_entropy(y, logits)

@@ -89,11 +89,16 @@ describe('npm run bench (scripts/run-bench.mjs)', () => {
       }
       for (const model of ['mlp', 'cnn']) expect(stdout).toMatch(new RegExp(`MTS step, default mode, vs raw C, ${model}: .*target ≤ 1\\.05×\\) — ${verdict}`));
       expect(stdout).toMatch(new RegExp(`event loop, mlp, default mode: .*— ${verdict}`));
-      // saver: ours vs Python for each row, the four verdicts.
-      for (const what of ['100 MB save', '100 MB restore', 'save with a ~1 MB .meta', 'checkpoint step with a ~1 MB .meta']) {
-        expect(stdout).toMatch(new RegExp(`\\| ${what.replace(/[.~]/g, '\\$&')} \\| [\\d.]+ \\| [\\d.]+ \\| [\\d.]+× \\|`));
-        expect(stdout).toMatch(new RegExp(`${what.replace(/[.~]/g, '\\$&')}, ours vs Python: .*target ≤ 1\\.1×\\) — ${verdict}`));
+      // saver: ours vs Python for each row, the six verdicts, the .meta files both sides wrote.
+      const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\~]/g, '\\$&');
+      for (const what of [
+        '100 MB save', '100 MB restore', 'save with a ~1 MB .meta (many ops)', 'checkpoint step with a ~1 MB .meta (many ops)',
+        'save with a ~1 MB .meta (one big Const)', 'checkpoint step with a ~1 MB .meta (one big Const)',
+      ]) {
+        expect(stdout).toMatch(new RegExp(`\\| ${esc(what)} \\| [\\d.]+ \\| [\\d.]+ \\| [\\d.]+× \\|`));
+        expect(stdout).toMatch(new RegExp(`${esc(what)}, ours vs Python: .*target ≤ 1\\.1×\\) — ${verdict}`));
       }
+      expect(stdout).toMatch(/newest \.meta written by the save rows: bigmeta: ours model-\d+\.meta \d+ KiB, Python model-\d+\.meta \d+ KiB/);
     } else {
       expect(stdout).toContain('not measured: the models are built by bench/tf1_bench.py');
     }
