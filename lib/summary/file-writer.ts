@@ -46,6 +46,7 @@
  *   need them). The constructor's MetaGraphDef carries the graph and the stripped op list, not the
  *   graph's collections (pass `metaGraphDef` to write a full one).
  */
+import { usesTfFilesystem } from '../core/tf-filesystem';
 import path from 'node:path';
 import { clone, create, fromBinary, toBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import { ArgumentError, ValueError, invalidArgument } from '../core/errors';
@@ -95,7 +96,9 @@ const FILE_WRITER_OPTION_NAMES = [
 /** The checks of a log directory parameter (FileWriter, FileWriterCache.get): a non-empty path without NUL. */
 export function checkLogdir(logdir: unknown): string {
   if (typeof logdir !== 'string' || logdir === '') throw invalidArgument('logdir', 'a non-empty directory path string', logdir);
-  return checkPath(logdir, 'logdir');
+  checkPath(logdir, 'logdir');
+  usesTfFilesystem(logdir, 'logdir'); // an unknown scheme: UnsupportedFileSystemError naming it
+  return logdir;
 }
 
 const CLOSED_WARNING =

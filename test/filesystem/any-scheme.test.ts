@@ -133,6 +133,7 @@ describe('a scheme TF has no filesystem for', () => {
       await expect(getCheckpointState('nosuch://x')).rejects.toBeInstanceOf(UnsupportedFileSystemError);
       await expect(writeGraph(new Graph(), 'nosuch://x', 'graph.pbtxt')).rejects.toThrow(/logdir: .*'nosuch'/);
       await expect(Graph.load('nosuch://x/graph.pbtxt')).rejects.toThrow(/source: .*'nosuch'/);
+      expect(() => new FileWriter('nosuch://x')).toThrow(/logdir: .*'nosuch'/);
       expect(fs.readdirSync(scratch)).toEqual([]);
     } finally {
       process.chdir(cwd);

@@ -4,7 +4,8 @@
  * SPEC-MTS §5.12), and {@link chromeTraceFromStepStats}, the port of Python's `client/timeline.py`
  * (open the file in chrome://tracing or Perfetto).
  */
-import fs from 'node:fs/promises';
+import { writeFile } from '../../core/file-io';
+import { joinPath, schemeOf } from '../../core/tf-filesystem';
 import path from 'node:path';
 import { fromBinary } from '@bufbuild/protobuf';
 import { invalidArgument } from '../../core/errors';
@@ -73,7 +74,7 @@ export class ProfilerHook extends SessionRunHook {
     checkBoolean(showMemory, 'showMemory');
     checkGraphOption(graph);
     this.timer = new SecondOrStepTimer({ everySteps: saveSteps, everySecs: saveSecs, clock: opts.clock }, { everySecs: 'saveSecs', everySteps: 'saveSteps' });
-    this.outputFile = (step) => path.join(outputDir, `timeline-${step}.json`);
+    this.outputFile = (step) => (schemeOf(outputDir) === null ? path.join(outputDir, `timeline-${step}.json`) : joinPath(outputDir, `timeline-${step}.json`));
     // Python's FileWriterCache.get('') writes into the current directory.
     this.fileWriter = FileWriterCache.get(outputDir || '.', { graph: graph ?? (currentGraph() as Graph | null) });
     this.showDataflow = showDataflow;
@@ -113,7 +114,7 @@ export class ProfilerHook extends SessionRunHook {
 
   private async save(step: number, savePath: string, stepStats: StepStats | undefined): Promise<void> {
     logging.info(`Saving timeline for ${step} into '${savePath}'.`);
-    await fs.writeFile(savePath, chromeTraceFromStepStats(stepStats, { showDataflow: this.showDataflow, showMemory: this.showMemory }));
+    await writeFile(savePath, chromeTraceFromStepStats(stepStats, { showDataflow: this.showDataflow, showMemory: this.showMemory }));
   }
 }
 
