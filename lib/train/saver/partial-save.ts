@@ -9,6 +9,7 @@
  * every file of the prefix that was not there before are removed. Files that were there before are
  * kept: they belong to a checkpoint saved earlier under the same prefix.
  */
+import fsp from 'node:fs/promises';
 import * as io from '../../core/file-io';
 import * as logging from '../logging';
 import { pyBasename, pyDirname, pyJoin } from './files';
@@ -57,7 +58,9 @@ export async function removePartialSave(prefix: string, before: ReadonlySet<stri
     if (!belongsTo(n, base) || before.has(n)) continue;
     const p = pyJoin(dir, n);
     await remove(p, async () => {
-      if (io.stat(p)?.isDirectory === false) await io.unlink(p);
+      // TF's stat knows files and directories only; locally, symlinks are left alone (lstat).
+      const isFile = io.usesTfFilesystem(p) ? io.stat(p)?.isDirectory === false : (await fsp.lstat(p)).isFile();
+      if (isFile) await io.unlink(p);
     });
   }
 }
