@@ -14,21 +14,12 @@ import { CheckpointStateSchema } from '../../lib/proto/gen/tensorflow/python/tra
 import { Saver } from '../../lib/train/saver';
 import { checkpointExists, getCheckpointState } from '../../lib/train/checkpoint-state';
 import { startTs } from '../support/child';
+import { mulberry32 } from '../support/seeded-random';
 import { cleanupTmp, newSession, readSmall, smallGraph, tmp } from './support';
 
 const KILLS = 50;
 const CHILD = path.join(__dirname, 'children', 'save-loop.ts');
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

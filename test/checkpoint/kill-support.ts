@@ -9,16 +9,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { ROOT } from '../support/child';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../support/seeded-random';
 
 /** The step of `<dir>/model.ckpt-<step>`. */
 export function stepOf(prefix: string): number {
