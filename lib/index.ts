@@ -17,7 +17,7 @@ export { configProto, runOptions, type ConfigProtoInit, type RunOptionsInit } fr
 export { Server, type ServerOptions } from './core/server';
 export { ClusterSpec, masterFor } from './distribute/cluster-spec';
 export { tfConfig, parseTfConfig, TASK_TYPES, type TfConfig, type TfTask, type TaskType } from './distribute/tf-config';
-export { clusterFromEnv, startTaskServer, type TaskServer } from './distribute/from-env';
+export { clusterFromEnv, deviceFiltersFor, startTaskServer, type TaskServer } from './distribute/from-env';
 export * from './graph-io';
 export * from './summary';
 export * from './hooks';

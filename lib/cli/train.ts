@@ -16,7 +16,7 @@ import { getGlobalStep } from '../train/global-step';
 import { StopAtStepHook } from '../hooks/basic/stop-at-step-hook';
 import { ArgumentError } from '../core/errors';
 import { tfConfig } from '../distribute/tf-config';
-import { checkTrainingTask, startTaskServer } from '../distribute/from-env';
+import { checkTrainingTask, deviceFiltersFor, startTaskServer } from '../distribute/from-env';
 
 export interface TrainArgs {
   graph: string;
@@ -65,7 +65,7 @@ function trainOpName(graph: Graph, given: string | undefined): string {
 }
 
 /** The master and chiefness: from the flags, or from TF_CONFIG when it is set and --master is not. */
-function placement(args: TrainArgs, env: NodeJS.ProcessEnv): { master: string; isChief: boolean } {
+function placement(args: TrainArgs, env: NodeJS.ProcessEnv): { master: string; isChief: boolean; deviceFilters?: string[] } {
   const cfg = args.master ? null : tfConfig(env);
   if (!cfg) return { master: args.master, isChief: !args.worker };
   if (!cfg.task) throw new ArgumentError('TF_CONFIG.task', 'TF_CONFIG has no task: `tf-monitored train` needs { "task": { "type": ..., "index": ... } } to know its role');
@@ -75,12 +75,16 @@ function placement(args: TrainArgs, env: NodeJS.ProcessEnv): { master: string; i
     throw new ArgumentError('--worker', `--worker contradicts TF_CONFIG: /job:${task.type}/task:${task.index} is the chief`);
   }
   console.log(`task /job:${task.type}/task:${task.index} (${isChief ? 'chief' : 'worker'}) serving at ${server.target}`);
-  return { master: server.target, isChief };
+  return { master: server.target, isChief, deviceFilters: deviceFiltersFor(task) };
 }
 
 export async function runTrain(args: TrainArgs, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const feeds = readFeeds(args.feeds);
-  const { master, isChief } = placement(args, env);
+  const { master, isChief, deviceFilters } = placement(args, env);
+  const config = {
+    ...(deviceFilters ? { deviceFilters } : {}),
+    ...(args.operationTimeoutMs !== undefined ? { operationTimeoutInMs: args.operationTimeoutMs } : {}),
+  };
   const graph = await Graph.load(args.graph);
   const trainOp = trainOpName(graph, args.trainOp);
   const hooks = [];
@@ -100,7 +104,7 @@ export async function runTrain(args: TrainArgs, env: NodeJS.ProcessEnv = process
     logStepCountSteps: args.logStepCountSteps,
     handleSignals: true,
     ...(args.workerPollSecs !== undefined ? { workerPollIntervalSecs: args.workerPollSecs } : {}),
-    ...(args.operationTimeoutMs !== undefined ? { config: { operationTimeoutInMs: args.operationTimeoutMs } } : {}),
+    ...(Object.keys(config).length ? { config } : {}),
   });
   const bar = args.quiet || !process.stderr.isTTY ? null : new SingleBar({
     format: args.lastStep !== undefined ? 'step {value}/{total} [{bar}] {fetched}' : 'step {value} {fetched}',

@@ -49,10 +49,23 @@ export function checkTrainingTask(task: TfTask): void {
   }
 }
 
-/** `{ master, isChief }` for MonitoredTrainingSession from TF_CONFIG (a chief, master or worker task). */
-export function clusterFromEnv(env: NodeJS.ProcessEnv = process.env): { master: string; isChief: boolean } {
+/**
+ * The devices a training task's sessions may use, as Estimator's RunConfig sets them: the ps tasks
+ * and the task itself. TF's master otherwise waits for every task of the cluster when it makes a
+ * session, so a restarted worker or chief would wait for the others (measured: a restarted worker
+ * waited without end beside a live chief), and one task's compute could land on another.
+ */
+export function deviceFiltersFor(task: TfTask): string[] {
+  return ['/job:ps', `/job:${task.type}/task:${task.index}`];
+}
+
+/**
+ * `{ master, isChief, config }` for MonitoredTrainingSession from TF_CONFIG (a chief, master or
+ * worker task); `config` holds the device filters (deviceFiltersFor): merge it into a config of your own.
+ */
+export function clusterFromEnv(env: NodeJS.ProcessEnv = process.env): { master: string; isChief: boolean; config: { deviceFilters: string[] } } {
   const cfg = requireTask(tfConfig(env), 'clusterFromEnv()');
   checkTrainingTask(cfg.task);
   const { server, isChief } = startTaskServer(cfg);
-  return { master: server.target, isChief };
+  return { master: server.target, isChief, config: { deviceFilters: deviceFiltersFor(cfg.task) } };
 }

@@ -92,9 +92,10 @@ export interface MonitoredTrainingSessionOptions {
   /** Stop cleanly on SIGTERM/SIGINT (see above). Default false. */
   handleSignals?: boolean;
   /**
-   * Where the steps' runs execute: `'auto'` (default; short runs on the JS thread, long ones off
-   * it, the event loop gets a turn at least every `maxBlockMs`), `'async'` (never block the event
-   * loop), `'sync'` (always on the JS thread). See MonitoredSessionOptions.runMode.
+   * Where the steps' runs execute: `'auto'` (default with master ''; short runs on the JS thread,
+   * long ones off it, the event loop gets a turn at least every `maxBlockMs`), `'async'` (never
+   * block the event loop; default with a remote master), `'sync'` (always on the JS thread). See
+   * MonitoredSessionOptions.runMode.
    */
   runMode?: RunMode;
   /** Default 10 ms. See MonitoredSessionOptions.maxBlockMs. */
@@ -145,8 +146,14 @@ export async function MonitoredTrainingSession(opts: MonitoredTrainingSessionOpt
     graph, master = '', isChief = true, checkpointDir = null, scaffold: givenScaffold = null, hooks = null, chiefOnlyHooks = null,
     config = null, stopGracePeriodSecs = 120, logStepCountSteps = 100, maxWaitSecs = 7200, summaryDir = null,
     saveGraphDef = true, workerPollIntervalSecs = 30, checkpointStepsPerRun = 1000000, recovery, handleSignals = false,
-    runMode, maxBlockMs, syncRuns,
+    maxBlockMs, syncRuns,
   } = opts;
+  // A master other than '' runs steps through TF's gRPC runtime, where a run can wait for a task
+  // that stopped answering (without a limit unless operationTimeoutInMs). 'auto' puts such
+  // millisecond steps on the JS thread, and the wait would then freeze timers, I/O and signal
+  // handlers until the task comes back (measured: a worker's 4 ms steps, a ps SIGSTOPped for 3 s
+  // by a timer of the same process: the timer never fired). So remote masters default to 'async'.
+  const runMode = opts.runMode ?? (syncRuns === undefined && typeof master === 'string' && master !== '' ? 'async' : undefined);
   if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);
   if (typeof master !== 'string') throw invalidArgument('master', "a master string ('' or 'grpc://host:port')", master);
   if (typeof isChief !== 'boolean') throw invalidArgument('isChief', 'a boolean', isChief);

@@ -33,7 +33,9 @@ async function survive(victim: Victim, seed: number) {
   const ckpt = path.join(dir, 'ckpt');
   const feeds = feedsFile(dir);
   const ps = await Promise.all([psTask(cluster, 0), psTask(cluster, 1)]);
-  const chiefFlags = { lastStep: LAST_STEP, checkpointDir: ckpt, saveSteps: 20, logEvery: 5 };
+  // A restarted worker must find training still going to show that it rejoins: then the chief
+  // trains until told to stop (SIGTERM), and the restarted worker trains a number of steps.
+  const chiefFlags = { lastStep: victim === 'worker' ? 1_000_000 : LAST_STEP, checkpointDir: ckpt, saveSteps: 20, logEvery: 5 };
   const workerFlags = { lastStep: LAST_STEP, logEvery: 5 };
   const startChief = () => trainTask('chief', cluster, 'worker', 0, feeds, chiefFlags);
   const startWorker = () => trainTask('worker', cluster, 'worker', 1, feeds, workerFlags);
@@ -57,8 +59,12 @@ async function survive(victim: Victim, seed: number) {
   let restarted: Task;
   if (victim === 'ps') restarted = ps[psIndex] = await psTask(cluster, psIndex);
   else if (victim === 'chief') restarted = chief = startChief();
-  else restarted = worker = startWorker();
+  else restarted = worker = trainTask('worker', cluster, 'worker', 1, feeds, { numSteps: 40, logEvery: 5 });
 
+  if (victim === 'worker') {
+    await worker.succeeds(120_000, 'the restarted worker to rejoin, train 40 steps and exit 0');
+    chief.kill('SIGTERM');
+  }
   await chief.succeeds(120_000, `the chief to finish training after the ${victim} came back`);
   await worker.succeeds(120_000, `the worker to finish training after the ${victim} came back`);
   const after = [...stepsSince(chief, chief === restarted ? 0 : chiefFrom), ...stepsSince(worker, worker === restarted ? 0 : workerFrom)];
@@ -67,12 +73,15 @@ async function survive(victim: Victim, seed: number) {
 
   // Training went on after the task came back, and finished.
   expect(after.length).toBeGreaterThan(0);
-  expect(figures.final).toBeGreaterThanOrEqual(LAST_STEP);
+  expect(figures.final).toBeGreaterThanOrEqual(victim === 'worker' ? Math.max(...worker.steps()) : LAST_STEP);
   // Never back to 0, never below what was saved before the fault (the ps restart and the chief
   // restart restore the latest checkpoint; the worker restart touches nothing).
   expect(savedAtKill).toBeGreaterThanOrEqual(0);
   expect(figures.minStepAfter).toBeGreaterThanOrEqual(savedAtKill);
-  if (victim === 'worker') expect(stepsSince(worker, 0).length).toBeGreaterThan(0); // it rejoined and trained
+  if (victim === 'worker') {
+    expect(worker.steps().length).toBeGreaterThan(0); // it rejoined and trained
+    expect(chief.out).toMatch(/\(signal\)/);
+  }
   if (victim !== 'worker') expect(restarted.exit === null || restarted.exit.code === 0).toBe(true);
   ps.forEach((p) => p.kill('SIGKILL'));
   return figures;

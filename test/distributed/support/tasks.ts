@@ -140,7 +140,8 @@ export async function psTask(cluster: Cluster, index: number, ms = 60_000, grace
 }
 
 export interface TrainFlags {
-  lastStep: number;
+  lastStep?: number;
+  numSteps?: number;
   checkpointDir?: string;
   saveSteps?: number;
   logEvery?: number;
@@ -148,7 +149,8 @@ export interface TrainFlags {
 }
 
 export function trainTask(name: string, cluster: Cluster, type: string, index: number, feeds: string, f: TrainFlags): Task {
-  const args = ['train', '--graph', META, '--feeds', feeds, '--last-step', String(f.lastStep),
+  const stop = f.lastStep !== undefined ? ['--last-step', String(f.lastStep)] : ['--num-steps', String(f.numSteps)];
+  const args = ['train', '--graph', META, '--feeds', feeds, ...stop,
     '--log-every', String(f.logEvery ?? 10), '--worker-poll-secs', '0.2',
     '--save-summaries-steps', 'off', '--log-step-count-steps', 'off'];
   if (f.checkpointDir) args.push('--checkpoint-dir', f.checkpointDir, '--save-checkpoint-steps', String(f.saveSteps ?? 50), '--save-checkpoint-secs', 'off');
