@@ -55,6 +55,7 @@ export function buildProgram(): Command {
     .option('--save-summaries-steps <n|off>', 'summaries every n steps (Python default 100)', intOrOff('--save-summaries-steps'))
     .option('--log-step-count-steps <n|off>', 'global_step/sec every n steps (Python default 100)', intOrOff('--log-step-count-steps'))
     .option('--quiet', 'no progress bar')
+    .option('--verbose', 'INFO logs too: checkpoint restores and saves, recoveries')
     .option('--log-every <n>', 'without a progress bar, print the step every n runs (default 100)', int('--log-every', { min: 1 }))
     .option('--worker-poll-secs <s>', "how often a worker checks that the chief has initialized (Python's 30)", num('--worker-poll-secs'))
     .option('--operation-timeout-ms <ms>', 'fail a run that waits longer (a dead task) instead of waiting forever', int('--operation-timeout-ms', { min: 1 }))

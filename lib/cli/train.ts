@@ -16,6 +16,7 @@ import { getGlobalStep } from '../train/global-step';
 import { StopAtStepHook } from '../hooks/basic/stop-at-step-hook';
 import { ArgumentError } from '../core/errors';
 import { tfConfig } from '../distribute/tf-config';
+import { Level, setVerbosity } from '../train/logging';
 import { checkTrainingTask, deviceFiltersFor, startTaskServer } from '../distribute/from-env';
 
 export interface TrainArgs {
@@ -39,6 +40,8 @@ export interface TrainArgs {
   workerPollSecs?: number;
   /** Bounds every run (ConfigProto.operation_timeout_in_ms): a run that waits on a dead task fails instead. */
   operationTimeoutMs?: number;
+  /** INFO logs too (restores, saves), as Python's set_verbosity(INFO). */
+  verbose?: boolean;
 }
 
 function readFeeds(file: string | undefined): Array<Record<string, unknown>> {
@@ -80,6 +83,7 @@ function placement(args: TrainArgs, env: NodeJS.ProcessEnv): { master: string; i
 
 export async function runTrain(args: TrainArgs, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const feeds = readFeeds(args.feeds);
+  if (args.verbose) setVerbosity(Level.INFO);
   const { master, isChief, deviceFilters } = placement(args, env);
   const config = {
     ...(deviceFilters ? { deviceFilters } : {}),

@@ -51,6 +51,7 @@ async function survive(victim: Victim, seed: number) {
   const target = victim === 'ps' ? ps[psIndex] : victim === 'chief' ? chief : worker;
   const savedAtKill = ckptStep(ckpt);
   const chiefFrom = chief.out.length;
+  const chiefErrFrom = chief.err.length;
   const workerFrom = worker.out.length;
   const stepAtKill = Math.max(...chief.steps(), ...worker.steps());
   target.kill('SIGKILL');
@@ -68,7 +69,8 @@ async function survive(victim: Victim, seed: number) {
   await chief.succeeds(120_000, `the chief to finish training after the ${victim} came back`);
   await worker.succeeds(120_000, `the worker to finish training after the ${victim} came back`);
   const after = [...stepsSince(chief, chief === restarted ? 0 : chiefFrom), ...stepsSince(worker, worker === restarted ? 0 : workerFrom)];
-  const figures = { victim, seed, secs: Math.round((Date.now() - started) / 1000), delayMs, downMs, psIndex, stepAtKill, savedAtKill, minStepAfter: Math.min(...after), final: ckptStep(ckpt) };
+  const restoredFrom = [...chief.err.slice(victim === 'chief' ? 0 : chiefErrFrom).matchAll(/Restoring parameters from \S*model\.ckpt-(\d+)/g)].map((m) => Number(m[1]));
+  const figures = { victim, seed, restoredFrom, secs: Math.round((Date.now() - started) / 1000), delayMs, downMs, psIndex, stepAtKill, savedAtKill, minStepAfter: Math.min(...after), final: ckptStep(ckpt) };
   console.log(`FAULT ${JSON.stringify(figures)}`);
 
   // Training went on after the task came back, and finished.
@@ -78,6 +80,13 @@ async function survive(victim: Victim, seed: number) {
   // restart restore the latest checkpoint; the worker restart touches nothing).
   expect(savedAtKill).toBeGreaterThanOrEqual(0);
   expect(figures.minStepAfter).toBeGreaterThanOrEqual(savedAtKill);
+  // The ps and chief faults: the chief restored the checkpoint that was the latest at the kill
+  // (a restarted ps lost its variables; a restarted chief restores first, as Python's).
+  if (victim !== 'worker') {
+    const restores = [...chief.err.slice(victim === 'chief' ? 0 : chiefErrFrom).matchAll(/Restoring parameters from \S*model\.ckpt-(\d+)/g)].map((m) => Number(m[1]));
+    expect(restores, chief.err.slice(-2000)).toContain(savedAtKill);
+    expect(Math.min(...restores)).toBeGreaterThanOrEqual(savedAtKill);
+  }
   if (victim === 'worker') {
     expect(worker.steps().length).toBeGreaterThan(0); // it rejoined and trained
     expect(chief.out).toMatch(/\(signal\)/);

@@ -152,7 +152,7 @@ export function trainTask(name: string, cluster: Cluster, type: string, index: n
   const stop = f.lastStep !== undefined ? ['--last-step', String(f.lastStep)] : ['--num-steps', String(f.numSteps)];
   const args = ['train', '--graph', META, '--feeds', feeds, ...stop,
     '--log-every', String(f.logEvery ?? 10), '--worker-poll-secs', '0.2',
-    '--save-summaries-steps', 'off', '--log-step-count-steps', 'off'];
+    '--save-summaries-steps', 'off', '--log-step-count-steps', 'off', '--verbose'];
   if (f.checkpointDir) args.push('--checkpoint-dir', f.checkpointDir, '--save-checkpoint-steps', String(f.saveSteps ?? 50), '--save-checkpoint-secs', 'off');
   return cli(name, [...args, ...(f.extra ?? [])], tfConfig(cluster, type, index));
 }
