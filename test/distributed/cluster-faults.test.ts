@@ -1,7 +1,8 @@
 /**
  * Faults survived by an all-Node cluster (2 ps tasks, worker 0 as chief, worker 1), each task a
  * `tf-monitored` process from TF_CONFIG: one task is SIGKILLed mid-training at a seeded random
- * moment and restarted after a seeded random downtime, and training still finishes.
+ * moment (a seeded step, then a seeded delay) and restarted after a seeded random downtime, and
+ * training still finishes.
  *
  * The suite runs each fault once (seed FAULT_SEED, default 15); scripts/soak-cluster-faults.mjs
  * runs FAULT_REPEATS=3 of each with other seeds and prints the figures.
@@ -44,9 +45,17 @@ async function survive(victim: Victim, seed: number) {
   await chief.waitFor(/^step \d+/m, 90_000, 'the chief to train its first steps');
   await worker.waitFor(/^step \d+/m, 90_000, 'the worker to train its first steps');
 
-  const delayMs = Math.round(200 + rand() * 1500);
+  // The kill lands mid-training: once a seeded step is printed, after a seeded delay under 300 ms
+  // (a delay in seconds from the start could land after the last step on a fast machine).
+  const killStep = Math.round(30 + rand() * 60);
+  const delayMs = Math.round(rand() * 300);
   const downMs = Math.round(300 + rand() * 1500);
   const psIndex = rand() < 0.5 ? 0 : 1;
+  const printed = () => Math.max(0, ...chief.steps(), ...worker.steps());
+  for (const deadline = Date.now() + 90_000; printed() < killStep; await sleep(10)) {
+    if (Date.now() > deadline) throw new Error(`timed out after 90 s waiting for step ${killStep} (printed: ${printed()})`);
+    if (chief.exit || worker.exit) throw new Error(`a trainer exited before step ${killStep}:\n${chief.out.slice(-500)}\n${worker.out.slice(-500)}`);
+  }
   await sleep(delayMs);
   const target = victim === 'ps' ? ps[psIndex] : victim === 'chief' ? chief : worker;
   const savedAtKill = ckptStep(ckpt);
@@ -70,7 +79,7 @@ async function survive(victim: Victim, seed: number) {
   await worker.succeeds(120_000, `the worker to finish training after the ${victim} came back`);
   const after = [...stepsSince(chief, chief === restarted ? 0 : chiefFrom), ...stepsSince(worker, worker === restarted ? 0 : workerFrom)];
   const restoredFrom = [...chief.err.slice(victim === 'chief' ? 0 : chiefErrFrom).matchAll(/Restoring parameters from \S*model\.ckpt-(\d+)/g)].map((m) => Number(m[1]));
-  const figures = { victim, seed, restoredFrom, secs: Math.round((Date.now() - started) / 1000), delayMs, downMs, psIndex, stepAtKill, savedAtKill, minStepAfter: Math.min(...after), final: ckptStep(ckpt) };
+  const figures = { victim, seed, killStep, restoredFrom, secs: Math.round((Date.now() - started) / 1000), delayMs, downMs, psIndex, stepAtKill, savedAtKill, minStepAfter: Math.min(...after), final: ckptStep(ckpt) };
   console.log(`FAULT ${JSON.stringify(figures)}`);
 
   // Training went on after the task came back, and finished.
@@ -84,7 +93,8 @@ async function survive(victim: Victim, seed: number) {
   // (a restarted ps lost its variables; a restarted chief restores first, as Python's).
   if (victim !== 'worker') {
     const restores = [...chief.err.slice(victim === 'chief' ? 0 : chiefErrFrom).matchAll(/Restoring parameters from \S*model\.ckpt-(\d+)/g)].map((m) => Number(m[1]));
-    expect(restores, chief.err.slice(-2000)).toContain(savedAtKill);
+    // A save under way at the kill may land just after it: no older than the latest at the kill.
+    expect(restores.length, chief.err.slice(-3000)).toBeGreaterThan(0);
     expect(Math.min(...restores)).toBeGreaterThanOrEqual(savedAtKill);
   }
   if (victim === 'worker') {
