@@ -12,6 +12,7 @@
  *
  *   npm run bench -- event-loop --iters 50 --repeats 7     (MLP steps per segment; tiny: ×40)
  */
+import { mlpFeeds } from './lib/mlp-feeds';
 import './lib/env'; // first: sets TF's environment before the library loads
 import fs from 'node:fs';
 import os from 'node:os';
@@ -77,15 +78,9 @@ async function main(): Promise<void> {
     await py.call({ op: 'build', kind: 'mlp', out: meta });
     await py.close();
     const metaBytes = fs.readFileSync(meta);
-    const x = Tensor.alloc('float32', [128, 784]);
-    const xs = x.data as Float32Array;
-    for (let i = 0; i < xs.length; i++) xs[i] = (i % 251) / 251;
-    const y = Tensor.alloc('int32', [128]);
-    const ys = y.data as Int32Array;
-    for (let i = 0; i < ys.length; i++) ys[i] = i % 10;
     workloads.push({
       key: 'mlp', title: 'MLP 784-512-10, batch 128, Adam (fetch loss:0, run train)',
-      graph: () => Graph.fromMetaGraph(metaBytes), feeds: { 'x:0': x, 'y:0': y }, fetch: ['loss:0', 'train'], steps: opts.iters,
+      graph: () => Graph.fromMetaGraph(metaBytes), feeds: mlpFeeds(), fetch: ['loss:0', 'train'], steps: opts.iters,
     });
   }
 

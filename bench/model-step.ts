@@ -18,13 +18,13 @@
  *
  *   npm run bench -- model-step --iters 20 --repeats 7
  */
+import { mlpFeeds } from './lib/mlp-feeds';
 import './lib/env'; // first: sets TF's environment before the library loads
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Graph } from '../lib/core/graph';
 import { Session } from '../lib/core/session';
-import { Tensor } from '../lib/core/tensor';
 import { tfVersion } from '../lib/native';
 import type { MonitoredSession } from '../lib/train/monitored-session';
 import * as logging from '../lib/train/logging';
@@ -48,17 +48,6 @@ const FEEDS: RawFeed[] = [
 ];
 const FETCHES = ['loss:0'];
 const TARGETS = ['train'];
-
-/** Feeds in aligned native memory (fed without a copy, as raw C's one tensor per feed). */
-function feedTensors(): Record<string, Tensor> {
-  const x = Tensor.alloc('float32', [128, 784]);
-  const xs = x.data as Float32Array;
-  for (let i = 0; i < xs.length; i++) xs[i] = (i % 251) / 251;
-  const y = Tensor.alloc('int32', [128]);
-  const ys = y.data as Int32Array;
-  for (let i = 0; i < ys.length; i++) ys[i] = i % 10;
-  return { 'x:0': x, 'y:0': y };
-}
 
 async function main(): Promise<void> {
   const opts = benchOptions({ iters: 20 });
@@ -95,7 +84,7 @@ async function main(): Promise<void> {
     fs.writeFileSync(graphFile, load().toGraphDef());
 
     const raw = exe ? await RawLoop.start(exe, graphFile, config.file, ['init']) : null;
-    const feeds = feedTensors();
+    const feeds = mlpFeeds();
     const plain = new Session(load(), { config: config.bytes });
     plain.runSync('init');
     const fetch = [...FETCHES, ...TARGETS];

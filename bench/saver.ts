@@ -20,13 +20,13 @@
  *
  *   npm run bench -- saver --iters 2 --repeats 7
  */
+import { mlpFeeds } from './lib/mlp-feeds';
 import './lib/env'; // first: sets TF's environment before the library loads
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Graph } from '../lib/core/graph';
 import { Session } from '../lib/core/session';
-import { Tensor } from '../lib/core/tensor';
 import { tfVersion } from '../lib/native';
 import type { MonitoredSession } from '../lib/train/monitored-session';
 import * as logging from '../lib/train/logging';
@@ -46,16 +46,6 @@ const STEP_SCALE = 2;
 function newestMeta(d: string): string {
   const metas = fs.readdirSync(d).filter((f) => /^model-\d+\.meta$/.test(f)).sort((a, b) => Number(b.match(/\d+/)![0]) - Number(a.match(/\d+/)![0]));
   return metas.length ? `${metas[0]} ${(fs.statSync(path.join(d, metas[0])).size / 1024).toFixed(0)} KiB` : 'none';
-}
-
-function feedTensors(): Record<string, Tensor> {
-  const x = Tensor.alloc('float32', [128, 784]);
-  const xs = x.data as Float32Array;
-  for (let i = 0; i < xs.length; i++) xs[i] = (i % 251) / 251;
-  const y = Tensor.alloc('int32', [128]);
-  const ys = y.data as Int32Array;
-  for (let i = 0; i < ys.length; i++) ys[i] = i % 10;
-  return { 'x:0': x, 'y:0': y };
 }
 
 async function main(): Promise<void> {
@@ -97,7 +87,7 @@ async function main(): Promise<void> {
 
   // ~1 MB .meta, of many ops (bigmeta) or of one big Const (bigconst): the graph's own Saver (its
   // SAVERS collection), the .meta written each save; and MTS steps saving every step.
-  const feeds = feedTensors();
+  const feeds = mlpFeeds();
   const fetch = ['loss:0', 'train'];
   const pyFeeds = { feeds: [{ name: 'x:0', dims: [128, 784], fill: 'unit' }, { name: 'y:0', dims: [128], fill: 'label' }], fetches: ['loss:0'], targets: ['train'] };
   const sessions: MonitoredSession[] = [];

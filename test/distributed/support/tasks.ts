@@ -165,14 +165,5 @@ export function pythonTask(name: string, code: string, env: Record<string, strin
   return new Task(name, pythonExecutable(), [file], env);
 }
 
-/** A tiny seeded PRNG (mulberry32): the fault tests' timing is random but reproducible from the seed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The fault tests' timing is random but reproducible from the seed. */
+export { mulberry32 as seeded } from '../../support/seeded-random';
