@@ -47,6 +47,9 @@ tf1 = tf.compat.v1
 tf.get_logger().setLevel('ERROR')
 tf1.disable_v2_behavior()
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'scripts', 'fixtures'))
+from tf1_batch_norm import batch_norm  # noqa: E402
+
 BATCH = 128
 BLOCKS = 16
 EVAL_SAMPLES = 330  # bigconst: 330 x 784 float32, ~1 MB
@@ -73,18 +76,6 @@ def dense(h, units, name, l2=None):
         return tf1.nn.xw_plus_b(h, w, b)
 
 
-def batch_norm(x, momentum=0.9):
-    """tf1.layers.batch_normalization(x, training=True, fused=True)'s ops and variables."""
-    with tf1.variable_scope('batch_normalization'):
-        c = x.shape[-1]
-        gamma = tf1.get_variable('gamma', [c], initializer=tf1.ones_initializer())
-        beta = tf1.get_variable('beta', [c], initializer=tf1.zeros_initializer())
-        mean = tf1.get_variable('moving_mean', [c], initializer=tf1.zeros_initializer(), trainable=False)
-        var = tf1.get_variable('moving_variance', [c], initializer=tf1.ones_initializer(), trainable=False)
-        y, batch_mean, batch_var = tf1.nn.fused_batch_norm(x, gamma, beta, epsilon=1e-3, is_training=True)
-        for v, value in ((mean, batch_mean), (var, batch_var)):
-            tf1.add_to_collection(tf1.GraphKeys.UPDATE_OPS, tf1.assign_sub(v, (v - value) * (1 - momentum)))
-        return y
 
 
 def conv_block(h, channels, name, l2):
