@@ -16,35 +16,8 @@
  * one serial chain, so events land in the file in the order the `add*` calls were made, whatever
  * the async interleaving of the callers.
  *
- * Where it differs from Python, and why:
- * - File name: `events.out.tfevents.<secs>.<hostname>.<pid>.<n>.<suffix>`, the name TF's C++
- *   summary writer gives (TF2's `tf.summary` naming), while Python's v1 FileWriter names it
- *   `events.out.tfevents.<secs>.<hostname><suffix>`. TensorBoard and `summary_iterator` accept
- *   both; the pid and the process-wide counter make names unique, so two writers opened in the
- *   same second do not truncate each other's file as Python's do. With the default empty suffix
- *   the name ends in `.`.
- * - Buffering: Python's `add_*` block when `max_queue` events wait for its writer thread, and the
- *   events reach the file's buffer one by one; the file is synced every `flush_secs`. Here `add*`
- *   never block (JS cannot): events wait in a JS queue that is drained continuously, and `maxQueue`
- *   and `flushSecs` are TF's writer's parameters, applied as TF applies them: at most `maxQueue`
- *   events wait in memory; the queue is written and the file synced when more arrive or when
- *   `flushSecs` passed since the last flush. So
- *   fewer events are at risk at a crash than in Python, at the cost of an fsync every `maxQueue`+1
- *   events (raise `maxQueue` when writing thousands of events per second to a slow disk).
- * - An idle writer is flushed `flushSecs` after its last write (Python flushes only when the next
- *   event arrives). The timer does not keep the process alive.
- * - Process exit: every open writer is flushed synchronously from a `process.on('exit')` handler
- *   (normal end of the event loop, `process.exit()`, an uncaught exception), so the last records
- *   (e.g. the final CHECKPOINT session log, SPEC-MTS §8.5) are not lost. Signals that kill the
- *   process (SIGKILL, an unhandled SIGTERM/SIGINT) skip exit handlers: call `flushSync()` from your
- *   own signal handler, or use the monitored session's opt-in signal handling.
- * - `flush()`/`close()` are async and resolve when the data is on disk; they reject with the first
- *   error TF reported for earlier writes (Python only logs those).
- * - `addSummary` does not modify the caller's Summary when it strips repeated metadata (Python
- *   clears the field in place).
- * - `addGraph` writes the GraphDef without `_output_shapes` (Python adds them; TensorBoard does not
- *   need them). The constructor's MetaGraphDef carries the graph and the stripped op list, not the
- *   graph's collections (pass `metaGraphDef` to write a full one).
+ * Where it differs from Python (file name, buffering, flushing at exit, errors from flush/close),
+ * and why: docs/differences-from-python.md#events-files.
  */
 import { usesTfFilesystem } from '../core/tf-filesystem';
 import path from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * `MonitoredTrainingSession` (Python's `tf.compat.v1.train.MonitoredTrainingSession`, SPEC-MTS §1):
+ * `MonitoredTrainingSession` (Python's `tf.compat.v1.train.MonitoredTrainingSession`, docs/python-parity.md §1):
  * a MonitoredSession set up for training, with the chief's default hooks (step counter, summaries,
  * checkpoints) in Python's order, restore from `checkpointDir`, and a worker path that waits for
  * the chief.
@@ -10,17 +10,8 @@
  * `saveCheckpointSteps: N` saves every N steps (the 600 s default goes away); giving both values of
  * a pair is `ValueError("Can not provide both every_secs and every_steps.")`.
  *
- * Beyond Python (DESIGN.md "Parity, and where we go further"):
- * - the events files of the default hooks are flushed and closed when the session closes (Python
- *   can lose the last records, e.g. the final CHECKPOINT log, §8.5); a later session in the same
- *   process and directory opens a new events file;
- * - `workerPollIntervalSecs`: how often a worker checks whether the chief is ready (Python: 30 s);
- * - `recovery`: backoff and a cap for re-creating the session after preemptions;
- * - `stopReason` tells why training stopped;
- * - `handleSignals: true`: on SIGTERM or SIGINT, `shouldStop()` turns true at once, the run in
- *   flight finishes, the hooks' `end()` run (the final checkpoint is written) and the session
- *   closes; a later `close()` resolves with that close. A second signal during that restores the
- *   default handling and re-raises the signal (kills the process). Handlers are removed on close.
+ * Beyond Python (flushing writers at close, `workerPollIntervalSecs`, `recovery`, `stopReason`,
+ * `handleSignals`): docs/differences-from-python.md#monitored-sessions.
  *
  * @example
  * const sess = await MonitoredTrainingSession({
@@ -127,7 +118,7 @@ function periodOption(opts: MonitoredTrainingSessionOptions, key: keyof Monitore
   return v;
 }
 
-/** Python's USE_DEFAULT resolution of one pair (SPEC-MTS §1.2). */
+/** Python's USE_DEFAULT resolution of one pair (docs/python-parity.md §1.2). */
 function resolvePair(steps: number | null | undefined, secs: number | null | undefined, defaults: { steps: number | null; secs: number | null }) {
   if (steps === undefined && secs === undefined) return defaults;
   if (secs === undefined) return { steps: steps ?? null, secs: null };

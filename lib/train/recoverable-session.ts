@@ -1,10 +1,9 @@
 /**
  * The wrapper that re-creates the session after a preemption (Python's `_RecoverableSession`).
  *
- * Better than Python, which retries at once and forever: each recovery is logged at WARN with its
- * attempt number, consecutive recoveries wait with exponential backoff, and `maxRecoveryAttempts`
- * caps how many recoveries may follow each other without a successful run in between; past the cap
- * the preemption error propagates.
+ * Unlike Python, which retries at once and forever, recoveries are logged, back off and can be
+ * capped with `maxRecoveryAttempts` (docs/differences-from-python.md#monitored-sessions); past the
+ * cap the preemption error propagates.
  */
 import { invalidArgument } from '../core/errors';
 import { type MaybePromise, isThenable } from '../core/maybe-promise';

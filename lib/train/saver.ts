@@ -1,5 +1,5 @@
 /**
- * `Saver`: TF1's `tf.compat.v1.train.Saver` (SPEC-MTS §7). Checkpoints are written and read by TF's
+ * `Saver`: TF1's `tf.compat.v1.train.Saver` (docs/python-parity.md §7). Checkpoints are written and read by TF's
  * own ops (SaveV2 / RestoreV2 / MergeV2Checkpoints) through the graph's SaverDef: the one given, or
  * one this class builds with the op builder exactly as Python's saver builder does. The `checkpoint`
  * state file, `maxToKeep` and `keepCheckpointEveryNHours` are handled here, as in Python.
@@ -10,24 +10,8 @@
  *   // 'runs/a/model.ckpt-100'; files model.ckpt-100.index, .data-00000-of-00001, .meta, checkpoint
  *   await saver.restore(session, await latestCheckpoint('runs/a'));
  *
- * Differences from Python, on purpose (see also builder.ts):
- * - `restore` checks the checkpoint's keys, dtypes and shapes against the saver's variables before
- *   running the restore op (when this Saver built the ops), so a missing variable or a mismatched
- *   shape is reported by name — also for resource variables, which Python restores silently with
- *   the checkpoint's shape. The errors are the ones Python raises (NotFoundError /
- *   InvalidArgumentError with the "Restoring from checkpoint failed. ..." message, original as
- *   `cause`).
- * - a NotFoundError after that check (every key is there) is a missing data file: it is reported
- *   as such, not with Python's "missing variable" wording; errors of damaged files name the
- *   checkpoint, and a truncated data file is a DataLossError (TF says OutOfRangeError, which a
- *   monitored session would take for the end of the input).
- * - saves of one Saver are serialized: two concurrent `save` calls cannot interleave their
- *   bookkeeping of the checkpoints to keep.
- * - a V2 save never rewrites files in place: it writes under a temporary prefix and renames into
- *   place, `.index` last (saver/temp-prefix.ts); a checkpoint retention drops is marked before the
- *   state file drops it, so that a kill before its deletion leaves nothing behind for good
- *   (saver/debris.ts).
- * - building the V1 format is not supported (V1 SaverDefs given by a graph are still used as is).
+ * Where it differs from Python (checks before restore, serialized saves, no in-place rewrite, no V1
+ * builder), and why: docs/differences-from-python.md#checkpoints.
  */
 import { clone, isMessage } from '@bufbuild/protobuf';
 import {
