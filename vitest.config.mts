@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// TF reads these when the library loads; a worker cannot set them for itself (FACTS.md), so the
+// TF reads these when the library loads; a worker cannot set them for itself (docs/libtensorflow-facts.md#logging), so the
 // config sets them before any test process starts. Users turn logs on with TF_CPP_MIN_LOG_LEVEL=0.
 process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
 process.env.TF_ENABLE_ONEDNN_OPTS ??= '0';

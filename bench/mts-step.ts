@@ -190,7 +190,7 @@ async function main(): Promise<void> {
       },
       {
         // With TF 2.x's stepsPerRun (10⁶) Python's CheckpointSaverHook reads the global step again
-        // after every run (SPEC-MTS §5.4): a default Python MTS step is two runs. Ours skips that
+        // after every run (docs/python-parity.md §5.4): a default Python MTS step is two runs. Ours skips that
         // read while no save can be due (a 600 s timer), so our step is the one run above.
         key: 'rawCRuns', label: "extra: raw C, the two runs of Python's MTS step (that run, then the checkpoint saver's global-step re-read)",
         measure: rawStep ? (n) => rawStep.run({

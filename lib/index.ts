@@ -1,6 +1,6 @@
 /**
  * tf-monitored: TensorFlow 1's MonitoredTrainingSession for Node.js, on the libtensorflow C API.
- * The public API (DESIGN.md "Public API"). Loading this module does not load libtensorflow: the
+ * The public API (docs/design.md#public-api). Loading this module does not load libtensorflow: the
  * first call that needs TF does (or `loadLibtensorflow()`).
  */
 import * as errors from './core/errors';

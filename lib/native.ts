@@ -1,7 +1,7 @@
 /**
  * The typed surface of the C++ addon, and the code that finds and loads libtensorflow.
  *
- * Order of the search (DESIGN.md decision 2), each candidate recorded with why it failed:
+ * Order of the search (docs/design.md decision 2), each candidate recorded with why it failed:
  *   1. `loadLibtensorflow({ path })` or `TF_LIBRARY_PATH` (a library file or a folder)
  *   2. the package's own cache, filled by `scripts/setup-libtensorflow.mjs`
  *   3. an installed Python `tensorflow`/`tensorflow-cpu` (found without importing it)

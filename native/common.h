@@ -49,7 +49,7 @@ struct AddonData {
 
 AddonData* Data(Napi::Env env);
 
-// The one status → error conversion (decision 5 of DESIGN.md).
+// The one status → error conversion (docs/design.md decision 5).
 Napi::Error MakeError(Napi::Env env, int code, const std::string& message);
 inline Napi::Error MakeError(Napi::Env env, const StatusCopy& s) { return MakeError(env, s.code, s.message); }
 inline Napi::Error MakeError(Napi::Env env, TF_Status* s) { return MakeError(env, TF.TF_GetCode(s), TF.TF_Message(s)); }

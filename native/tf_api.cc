@@ -38,7 +38,7 @@ std::string Load(const std::string& frameworkPath, const std::string& mainPath) 
   const int flags = RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
   // The framework library first: the main library's DT_NEEDED entry for it then resolves to
   // the copy already loaded, instead of a search through RUNPATH (which may point at a
-  // world-writable temporary folder, see FACTS.md).
+  // world-writable temporary folder, see docs/libtensorflow-facts.md#loading).
   void* framework = nullptr;
   if (!frameworkPath.empty()) {
     framework = dlopen(frameworkPath.c_str(), flags);

@@ -2,7 +2,7 @@
 //
 // The addon has no link-time dependency on TF: libtensorflow is dlopen()ed (framework library
 // first, by real path, RTLD_DEEPBIND so TF's bundled BoringSSL does not bind to Node's OpenSSL;
-// see DESIGN.md decision 1). Every C function we call is listed once in TF_API_FUNCTIONS; the
+// see docs/design.md decision 1). Every C function we call is listed once in TF_API_FUNCTIONS; the
 // table member has the exact type of the header's declaration (decltype), so a signature change
 // in TF is a compile error, not a crash.
 #pragma once

@@ -1,7 +1,7 @@
 /**
  * Ratio tables: rows of timings (µs) in one or more column groups (e.g. session configs), each
  * number followed by its ratio to the baseline row of the same group. Printed as Markdown so a
- * run can be pasted into FACTS.md or an issue as it is.
+ * run can be pasted into an issue or docs/libtensorflow-facts.md as it is.
  */
 
 /** A cell: a time in µs, or null / a short text when it could not be measured. */

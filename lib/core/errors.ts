@@ -98,12 +98,12 @@ export class ArgumentError extends TypeError {
   }
 }
 
-/** A Python `ValueError` equivalent raised by the training layer (messages as in SPEC-MTS §13). */
+/** A Python `ValueError` equivalent raised by the training layer (messages as in docs/python-parity.md §11). */
 export class ValueError extends Error {
   constructor(message: string) { super(message); this.name = 'ValueError'; }
 }
 
-/** A Python `RuntimeError` equivalent raised by the training layer (messages as in SPEC-MTS §13). */
+/** A Python `RuntimeError` equivalent raised by the training layer (messages as in docs/python-parity.md §11). */
 export class RuntimeError extends Error {
   constructor(message: string) { super(message); this.name = 'RuntimeError'; }
 }

@@ -2,7 +2,7 @@
  * CRC-32C (Castagnoli) and TFRecord's masked form, used to *check* event files when reading them
  * back (`summaryIterator`). Writing never uses this: the records are framed by TF's own writer.
  *
- * Reflected polynomial 0x82F63B78, init 0xFFFFFFFF, final xor 0xFFFFFFFF (SPEC-MTS §8.3), computed
+ * Reflected polynomial 0x82F63B78, init 0xFFFFFFFF, final xor 0xFFFFFFFF (docs/python-parity.md §8.3), computed
  * slicing-by-8 in plain TypeScript (a few hundred MB/s, enough for reading event files; no native
  * dependency).
  */

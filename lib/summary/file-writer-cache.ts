@@ -3,7 +3,7 @@
  * `tf.compat.v1.summary.FileWriterCache`, alias `SummaryWriterCache`). Hooks that are given an
  * output directory get their writer here, so the step counter, the summary saver and the
  * checkpoint saver of one session append to the same events file, and a second session in the
- * same process and directory appends to it too (SPEC-MTS §8.1).
+ * same process and directory appends to it too (docs/python-parity.md §8.1).
  *
  * Keyed by the absolute path (`path.resolve`; URIs such as `gs://...` as given, without trailing
  * slashes): `runs/a`, `./runs/a` and `/cwd/runs/a` are one writer. Python keys by the string as

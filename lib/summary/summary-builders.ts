@@ -40,7 +40,7 @@ export function scalarSummary(tag: string, value: number | bigint): Summary {
 }
 
 /**
- * The StepCounterHook's summary: `<global step op name>/sec` = steps per second (SPEC-MTS §5.5);
+ * The StepCounterHook's summary: `<global step op name>/sec` = steps per second (docs/python-parity.md §5.5);
  * the tag is `global_step/sec` for the usual global step.
  */
 export function stepsPerSecSummary(stepsPerSec: number, globalStepOpName = 'global_step'): Summary {

@@ -8,7 +8,7 @@
  * }
  * ```
  *
- * Every record's framing is checked (SPEC-MTS §8.3): the masked CRC-32C of the 8-byte length and
+ * Every record's framing is checked (docs/python-parity.md §8.3): the masked CRC-32C of the 8-byte length and
  * of the data. At the first bad record the generator throws a DataLossError naming the file and the
  * byte offset where that record starts, after it yielded every good record before it (the same
  * records Python yields before its DataLossError). A record cut short by the end of the file is a

@@ -196,7 +196,7 @@ export interface GlobalStepReadOptions {
  * before they act).
  *
  * Unlike Python, the read is not guarded by a `cond` on the variable being initialized unless
- * `guarded` is set (SPEC-MTS §14 allows the plain read): running it before initialization is a
+ * `guarded` is set (docs/python-parity.md §6.3 allows the plain read): running it before initialization is a
  * FailedPreconditionError instead of the initial value.
  */
 export function globalStepReadTensor(graph: Graph, opts: GlobalStepReadOptions = {}): Output | null {

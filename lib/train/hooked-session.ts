@@ -96,7 +96,7 @@ export class HookedSession extends WrappedSession {
   private runRaw(run: HookedRun): MaybePromise<any> {
     const { options, opts } = run;
     const feed = mergedFeeds(run.userFeeds, run.hookFeeds);
-    // Python always collects RunMetadata (SPEC §12.16). TF fills it only when tracing or partition
+    // Python always collects RunMetadata (docs/python-parity.md §2.4). TF fills it only when tracing or partition
     // graphs are asked for; otherwise it is empty, so it is requested only then (or when the caller
     // passed a sink) and hooks get an empty one — the same content without serializing and copying
     // an empty message on every step.

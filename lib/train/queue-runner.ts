@@ -3,13 +3,13 @@
  * until the coordinator stops, plus one loop that closes the queue (cancelling pending enqueues)
  * once a stop is requested. The monitored session starts the runners of the graph's
  * `queue_runners` collection right after creating a session and before the hooks'
- * `afterCreateSession` (SPEC-MTS §2.2, §9.2).
+ * `afterCreateSession` (docs/python-parity.md §2.2, §9.2).
  *
  * In Node the "threads" are async loops registered with the {@link Coordinator}. Each enqueue is a
  * `session.run` on a native thread, so an enqueue that blocks on a full queue blocks neither the
  * event loop nor the training runs.
  *
- * Errors surface as in Python (§12.18): an enqueue error other than the "queue closed" types is
+ * Errors surface as in Python (§9.2): an enqueue error other than the "queue closed" types is
  * reported with `coord.requestStop(error)`, so `shouldStop()` turns true and `close()` throws it.
  *
  * A QueueRunner added to the `queue_runners` collection is written to a MetaGraphDef (and so to

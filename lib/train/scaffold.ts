@@ -1,7 +1,7 @@
 /**
  * `Scaffold` (Python's `tf.compat.v1.train.Scaffold`): the ops a training session needs besides the
  * model, taken from the constructor, else from the graph's collections, else built by `finalize()`
- * with the op builder, as Python builds them (SPEC-MTS §4):
+ * with the op builder, as Python builds them (docs/python-parity.md §4):
  *
  * | field | collection | built when missing |
  * |---|---|---|

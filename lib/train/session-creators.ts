@@ -41,7 +41,7 @@ export interface WorkerSessionCreatorOptions extends CommonOptions {
   maxWaitSecs?: number | null;
   /**
    * Seconds between two readiness checks while waiting for the chief. Default 30 (Python's fixed
-   * value, SPEC-MTS §3.3); lower it to join a fast chief sooner.
+   * value, docs/python-parity.md §3.3); lower it to join a fast chief sooner.
    */
   recoveryWaitSecs?: number;
 }
@@ -59,7 +59,7 @@ function common(opts: CommonOptions, known: readonly string[], owner: string): {
   return { graph, scaffold: scaffold ?? new Scaffold(), master, config };
 }
 
-/** Creates sessions for the chief: restore from a checkpoint or initialize (SPEC-MTS §3.1). */
+/** Creates sessions for the chief: restore from a checkpoint or initialize (docs/python-parity.md §3.1). */
 export class ChiefSessionCreator implements SessionCreator {
   readonly graph: Graph;
   readonly scaffold: Scaffold;
@@ -101,7 +101,7 @@ export class ChiefSessionCreator implements SessionCreator {
   }
 }
 
-/** Creates sessions for a worker: wait until the chief made the model ready (SPEC-MTS §3.2). */
+/** Creates sessions for a worker: wait until the chief made the model ready (docs/python-parity.md §3.2). */
 export class WorkerSessionCreator implements SessionCreator {
   readonly graph: Graph;
   readonly scaffold: Scaffold;

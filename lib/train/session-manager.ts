@@ -188,7 +188,7 @@ export class SessionManager {
         return { session, restored: true };
       }
       // Strict: a state file that exists but cannot be parsed stops here (Python ignores it, starts
-      // from scratch and overwrites it: SPEC-MTS §12.21).
+      // from scratch and overwrites it: docs/python-parity.md §7.7).
       // Python counts the sleeps; the clock counts too, or a wait of 0 s between tries never ends.
       let waited = 0;
       const start = Date.now();

@@ -1,6 +1,6 @@
 /**
  * The `checkpoint` state file and checkpoint lookup (checkpoint-state.ts), against the rules and
- * exact strings of Python's checkpoint_management (SPEC-MTS §7.6, §7.7, §12.21).
+ * exact strings of Python's checkpoint_management (docs/python-parity.md §7.6, §7.7, §7.7).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,7 +23,7 @@ function touchCheckpoint(prefix: string, shards = 1): void {
 }
 
 describe('updateCheckpointState()', () => {
-  it('writes Python\'s text for an absolute directory (SPEC-MTS §7.6)', async () => {
+  it('writes Python\'s text for an absolute directory (docs/python-parity.md §7.6)', async () => {
     const dir = tmp();
     const paths = [0, 2, 4, 6].map((s) => `${dir}/model.ckpt-${s}`);
     await updateCheckpointState(dir, paths[3], { allModelCheckpointPaths: paths });

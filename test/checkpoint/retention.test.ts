@@ -23,7 +23,7 @@ const DEFAULT: SaverSpec = { max_to_keep: 5, keep_hours: 10000, sharded: false }
 const every = (n: number, dt: number, start = T0, from = 0) => Array.from({ length: n }, (_, k) => ({ step: from + k, time: start + dt * (k + 1) }));
 
 const SCENARIOS: Scenario[] = [
-  // SPEC-MTS §11.4: max_to_keep=2, keep every 1.5 s, a save every 0.6 s, steps 0..6.
+  // docs/python-parity.md §7.9: max_to_keep=2, keep every 1.5 s, a save every 0.6 s, steps 0..6.
   { name: 'spec-11.4', phases: [{ saver: { max_to_keep: 2, keep_hours: 1.5 / 3600, sharded: false }, built_at: T0, saves: every(7, 0.6) }] },
   { name: 'max_to_keep=None', phases: [{ saver: { ...DEFAULT, max_to_keep: null }, built_at: T0, saves: every(4, 1) }] },
   { name: 'max_to_keep=0', phases: [{ saver: { ...DEFAULT, max_to_keep: 0 }, built_at: T0, saves: every(3, 1) }] },
@@ -140,8 +140,8 @@ describe('Saver retention (maxToKeep, keepCheckpointEveryNHours) compared with P
     });
   }
 
-  it('SPEC-MTS §11.4 scenario: one older checkpoint is kept for good, the state lists 5 and 6', () => {
-    // Real timing (the observation in §11.4) kept step 4; this fake clock passes the first keep time
+  it('docs/python-parity.md §7.9 scenario: one older checkpoint is kept for good, the state lists 5 and 6', () => {
+    // Real timing (the observation in §7.9) kept step 4; this fake clock passes the first keep time
     // (build + 1.5 s) at step 2's save. What matters is the agreement with Python above.
     const r = ours['spec-11.4'];
     expect(r.last).toEqual(['<DIR>/model.ckpt-5', '<DIR>/model.ckpt-6']);

@@ -1,5 +1,5 @@
 /**
- * Saver behaviour and misuse, Python's rules and messages (SPEC-MTS §7.1, §7.4, §7.5, §7.8, §13):
+ * Saver behaviour and misuse, Python's rules and messages (docs/python-parity.md §7.1, §7.4, §7.5, §7.8, §11):
  * building, file names, save/restore round trips for ref and resource variables, errors.
  */
 import fs from 'node:fs';

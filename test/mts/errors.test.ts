@@ -1,5 +1,5 @@
 /**
- * Every error of SPEC-MTS §13 raised by the global step, the Scaffold, the SessionManager, the
+ * Every error of docs/python-parity.md §11 raised by the global step, the Scaffold, the SessionManager, the
  * session creators, the basic hooks and MonitoredTrainingSession: class and message (issue 6,
  * "It must show" 6). The hook-framework errors (feed conflicts, run after stop, double close,
  * runStepFn, ...) are covered by test/unit.
@@ -65,7 +65,7 @@ function quietly<T>(fn: () => Promise<T>): Promise<T> {
   return fn().finally(() => capture.restore());
 }
 
-describe('validation errors of the hooks (SPEC-MTS §13)', () => {
+describe('validation errors of the hooks (docs/python-parity.md §11)', () => {
   it('SecondOrStepTimer, through the hooks that take a period', () => {
     const dir = tmpDir();
     const neither = 'Either every_secs or every_steps should be provided.';
@@ -152,7 +152,7 @@ describe('bad options of the global step helpers and collection scopes', () => {
   });
 });
 
-describe('validation errors of the global step (SPEC-MTS §6)', () => {
+describe('validation errors of the global step (docs/python-parity.md §6)', () => {
   it('createGlobalStep when one exists', () => {
     const g = smallGraph();
     expectThrows(() => createGlobalStep(g), ValueError, '"global_step" already exists.');
@@ -217,7 +217,7 @@ function quietlySync<T>(fn: () => T): T {
   }
 }
 
-describe('validation errors of the SessionManager and the session creators (SPEC-MTS §3)', () => {
+describe('validation errors of the SessionManager and the session creators (docs/python-parity.md §3)', () => {
   it('readyForLocalInitOp without localInitOp', () => {
     const g = smallGraph();
     expectThrows(() => new SessionManager({ graph: g, readyForLocalInitOp: 'w:0' }), ValueError, 'If you pass a ready_for_local_init_op you must also pass a local_init_op , ready_for_local_init_op [w:0]');
@@ -286,7 +286,7 @@ describe('unknown option names and bad values of the Scaffold, SessionManager an
   });
 });
 
-describe('validation errors of MonitoredTrainingSession (SPEC-MTS §1)', () => {
+describe('validation errors of MonitoredTrainingSession (docs/python-parity.md §1)', () => {
   const graph = () => loadFixtureGraph('linear');
 
   it('both checkpoint periods, or both summary periods', async () => {
@@ -307,13 +307,13 @@ describe('validation errors of MonitoredTrainingSession (SPEC-MTS §1)', () => {
     await sess.close();
   });
 
-  it('a state file naming deleted checkpoint files: ValueError, not a fresh start (§12.20)', async () => {
+  it('a state file naming deleted checkpoint files: ValueError, not a fresh start (§7.7)', async () => {
     const dir = tmpDir();
     fs.writeFileSync(path.join(dir, 'checkpoint'), `model_checkpoint_path: "${dir}/model.ckpt-7"\n`);
     await expectRejects(quietly(() => MonitoredTrainingSession({ graph: graph(), checkpointDir: dir })), ValueError, `The passed save_path is not a valid checkpoint: ${dir}/model.ckpt-7`);
   });
 
-  // Python ignores an unparseable state file (§12.21): the chief starts from step 0 and overwrites
+  // Python ignores an unparseable state file (§7.7): the chief starts from step 0 and overwrites
   // it, and the checkpoints it listed are no longer tracked. Ours refuses and writes nothing.
   it('an unparseable or unreadable state file: the chief refuses to start from scratch, and writes no checkpoint', async () => {
     const fixture = path.resolve(__dirname, '..', 'fixtures', 'linear', 'ckpt');
@@ -335,7 +335,7 @@ describe('validation errors of MonitoredTrainingSession (SPEC-MTS §1)', () => {
     }
   });
 
-  it('a state file without model_checkpoint_path: ValueError (§12.21)', async () => {
+  it('a state file without model_checkpoint_path: ValueError (§7.7)', async () => {
     const dir = tmpDir();
     fs.writeFileSync(path.join(dir, 'checkpoint'), `all_model_checkpoint_paths: "${dir}/model.ckpt-7"\n`);
     await expectRejects(quietly(() => MonitoredTrainingSession({ graph: graph(), checkpointDir: dir })), ValueError, `Invalid checkpoint state loaded from ${dir}`);

@@ -1,6 +1,6 @@
 /**
  * The basic hooks this issue adds, on real graphs and sessions: CheckpointSaverHook with listeners
- * (SPEC-MTS §5.4, trace of §11.5), ProfilerHook (§5.12), GlobalStepWaiterHook (§5.9),
+ * (docs/python-parity.md §5.4, trace of §5.7), ProfilerHook (§5.12), GlobalStepWaiterHook (§5.9),
  * StepCounterHook (§5.5), SummarySaverHook (§5.6) and StopAtStepHook (§5.3).
  */
 import fs from 'node:fs';
@@ -43,7 +43,7 @@ async function withLogs<T>(fn: () => Promise<T>): Promise<{ value: T; logs: logg
   }
 }
 
-describe('CheckpointSaverHook with a CheckpointSaverListener (SPEC-MTS §11.5)', () => {
+describe('CheckpointSaverHook with a CheckpointSaverListener (docs/python-parity.md §5.7)', () => {
   it('calls the listener around each save, stops when it asks, and does not save twice at the end', async () => {
     const dir = tmpDir();
     const listener = new TraceListener();
@@ -144,7 +144,7 @@ describe('CheckpointSaverHook with a CheckpointSaverListener (SPEC-MTS §11.5)',
   });
 });
 
-describe('ProfilerHook (SPEC-MTS §5.12)', () => {
+describe('ProfilerHook (docs/python-parity.md §5.12)', () => {
   it('never traces the first run; writes timeline-2.json and a step_2 run metadata event with saveSteps 2', async () => {
     const dir = tmpDir();
     const graph = await counterGraph();
@@ -170,7 +170,7 @@ describe('ProfilerHook (SPEC-MTS §5.12)', () => {
   });
 });
 
-describe('GlobalStepWaiterHook (SPEC-MTS §5.9)', () => {
+describe('GlobalStepWaiterHook (docs/python-parity.md §5.9)', () => {
   it('holds the first run until the global step reaches the target, polling through the raw session', async () => {
     const graph = await counterGraph();
     let raw: Session | null = null;
@@ -207,7 +207,7 @@ describe('GlobalStepWaiterHook (SPEC-MTS §5.9)', () => {
   });
 });
 
-describe('StepCounterHook and SummarySaverHook (SPEC-MTS §5.5, §5.6)', () => {
+describe('StepCounterHook and SummarySaverHook (docs/python-parity.md §5.5, §5.6)', () => {
   it('writes global_step/sec from the second measurement on, at the real step, and logs it with %g', async () => {
     const dir = tmpDir();
     const graph = await counterGraph();
@@ -266,7 +266,7 @@ describe('StepCounterHook and SummarySaverHook (SPEC-MTS §5.5, §5.6)', () => {
   });
 });
 
-describe('StopAtStepHook (SPEC-MTS §5.3)', () => {
+describe('StopAtStepHook (docs/python-parity.md §5.3)', () => {
   it('numSteps counts from the step at session creation', async () => {
     const graph = await counterGraph();
     const hook = new StopAtStepHook({ numSteps: 3 });

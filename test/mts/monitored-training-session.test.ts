@@ -1,5 +1,5 @@
 /**
- * MonitoredTrainingSession's construction (SPEC-MTS §1): the hook lists of the chief and the worker
+ * MonitoredTrainingSession's construction (docs/python-parity.md §1): the hook lists of the chief and the worker
  * in Python's order, the USE_DEFAULT resolution, what the chief writes, and our improvements
  * (writers closed on close, stopReason).
  */
@@ -45,7 +45,7 @@ async function train(opts: Partial<MonitoredTrainingSessionOptions>, lastStep: n
   }
 }
 
-describe('MonitoredTrainingSession hook lists (SPEC-MTS §1.3, §1.4)', () => {
+describe('MonitoredTrainingSession hook lists (docs/python-parity.md §1.3, §1.4)', () => {
   const chiefOnly = () => [new FinalOpsHook({ finalOps: 'w:0' })];
   const user = () => [new StopAtStepHook({ lastStep: 10 })];
 
@@ -93,7 +93,7 @@ describe('MonitoredTrainingSession hook lists (SPEC-MTS §1.3, §1.4)', () => {
   });
 });
 
-describe('MonitoredTrainingSession USE_DEFAULT resolution (SPEC-MTS §1.2)', () => {
+describe('MonitoredTrainingSession USE_DEFAULT resolution (docs/python-parity.md §1.2)', () => {
   it('only saveCheckpointSteps given: saves every N steps, no 600 s timer', async () => {
     const dir = tmpDir();
     await train({ checkpointDir: dir, saveCheckpointSteps: 3, saveSummariesSteps: null, logStepCountSteps: null }, 6);

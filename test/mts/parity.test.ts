@@ -4,7 +4,7 @@
  * StopAtStepHook lastStep 6), the same feeds, then a restart on the same directory with
  * StopAtStepHook numSteps 4. Python runs in one process while our sessions run here; then the file
  * names, the state file, the checkpoints kept, the variable values (bit for bit), the sequence of
- * event records (SPEC-MTS §8.6) and the INFO log lines are compared.
+ * event records (docs/python-parity.md §8.6) and the INFO log lines are compared.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -92,7 +92,7 @@ traces = [timeline.Timeline(stats).generate_chrome_trace_format(show_dataflow=fl
 
 d = os.path.join(work, 'run')
 first = session(d, tf1.train.StopAtStepHook(last_step=6), 1)
-time.sleep(1.1)  # an events file opened in the same second would truncate the first one (SPEC-MTS 8.2)
+time.sleep(1.1)  # an events file opened in the same second would truncate the first one (docs/python-parity.md §8.2)
 restart = session(d, tf1.train.StopAtStepHook(num_steps=4), 1 + first['runs'])
 emit({'dir': d, 'first': first, 'restart': restart, 'traces': traces})
 `;
@@ -216,7 +216,7 @@ describe('MonitoredTrainingSession parity with Python (linear fixture)', () => {
       expect(ours.first.values.global_step.hex).toBe(Buffer.from(BigInt64Array.of(6n).buffer).toString('hex'));
     });
 
-    it('writes the same sequence of event records as SPEC-MTS §8.6', () => {
+    it('writes the same sequence of event records as docs/python-parity.md §8.6', () => {
       expect(ours.first.events).toEqual(py.first.events);
       expect(ours.first.events[0]).toEqual([
         'file_version', 'graph_def', 'meta_graph_def', 'graph_def', 'meta_graph_def',

@@ -1,5 +1,5 @@
 /**
- * Scaffold (SPEC-MTS §4), the global step (§6) and the SessionManager (§3.3) on real graphs; and
+ * Scaffold (docs/python-parity.md §4), the global step (§6) and the SessionManager (§3.3) on real graphs; and
  * MonitoredTrainingSession on the resource-variable and MLP fixtures, bit for bit against Python
  * TF replaying them on this machine (test/support/fixture-replay.ts: not against expected.json).
  */
@@ -35,7 +35,7 @@ function quiet<T>(fn: () => T): T {
   }
 }
 
-describe('getOrCreateGlobalStep (SPEC-MTS §6)', () => {
+describe('getOrCreateGlobalStep (docs/python-parity.md §6)', () => {
   it('builds Python\'s structure and the read tensor global_step/add:0', () => {
     const g = new Graph();
     const gs = getOrCreateGlobalStep(g);
@@ -50,7 +50,7 @@ describe('getOrCreateGlobalStep (SPEC-MTS §6)', () => {
     expect(read.name).toBe('global_step/add:0');
     expect(globalStepReadTensor(g)).toBe(read);
     expect(g.getCollection('global_step_read_op_cache')).toEqual([read]);
-    // The plain read (SPEC-MTS §14): the snapshot plus a zero.
+    // The plain read (docs/python-parity.md §6.3): the snapshot plus a zero.
     expect(read.op.inputs.map((i) => i.name)).toEqual(['global_step/read:0', 'global_step/add/y:0']);
   });
 
@@ -80,7 +80,7 @@ describe('getOrCreateGlobalStep (SPEC-MTS §6)', () => {
   });
 });
 
-describe('Scaffold.finalize() (SPEC-MTS §4.2)', () => {
+describe('Scaffold.finalize() (docs/python-parity.md §4.2)', () => {
   it('builds the missing ops with Python\'s names, adds them to the collections and finalizes the graph', async () => {
     const g = await counterGraph();
     const scaffold = new Scaffold();
@@ -147,7 +147,7 @@ describe('Scaffold.finalize() (SPEC-MTS §4.2)', () => {
   });
 });
 
-describe('SessionManager (SPEC-MTS §3.3)', () => {
+describe('SessionManager (docs/python-parity.md §3.3)', () => {
   it('recoverSession: not restored without a checkpoint, restored (and logged) with one', async () => {
     const g = await counterGraph();
     const scaffold = quiet(() => new Scaffold().finalize(g));

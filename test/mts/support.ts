@@ -18,7 +18,7 @@ export function tmpDir(prefix = 'tfm-mts-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** One line per event: kind and step, as SPEC-MTS §8.6 lists them (timing values left out). */
+/** One line per event: kind and step, as docs/python-parity.md §8.6 lists them (timing values left out). */
 export async function eventKinds(file: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readEvents(file)) {

@@ -84,7 +84,7 @@ describe('FileWriter', () => {
     const b = new FileWriter(dir, { filenameSuffix: 'v1' });
     expect(path.basename(a.fileName!)).toMatch(new RegExp(`\\.${process.pid}\\.\\d+\\.worker0$`));
     expect(path.basename(b.fileName!)).toMatch(new RegExp(`\\.${process.pid}\\.\\d+\\.v1$`));
-    // Two writers in the same second no longer share (and truncate) one file (SPEC-MTS §8.2).
+    // Two writers in the same second no longer share (and truncate) one file (docs/python-parity.md §8.2).
     expect(eventFiles(dir)).toHaveLength(2);
     await Promise.all([a.close(), b.close()]);
   });

@@ -57,7 +57,7 @@ describe('crc32c', () => {
     expect(crc32c(new TextEncoder().encode('123456789'))).toBe(0xe3069283);
     expect(crc32c(new Uint8Array(32))).toBe(0x8a9136aa);
     expect(crc32c(new Uint8Array(32).fill(0xff))).toBe(0x62a8ab43);
-    // SPEC-MTS §8.3: the observed header 3e00000000000000 has the stored CRC d9d240e7 (LE).
+    // docs/python-parity.md §8.3: the observed header 3e00000000000000 has the stored CRC d9d240e7 (LE).
     expect(maskedCrc32c(Uint8Array.from([0x3e, 0, 0, 0, 0, 0, 0, 0]))).toBe(0xe740d2d9);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Coordinator (SPEC-MTS §9.1): stop requests, recorded errors, joining async "threads".
+ * Coordinator (docs/python-parity.md §9.1): stop requests, recorded errors, joining async "threads".
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, OutOfRangeError, RuntimeError, ValueError } from '../../lib/core/errors';

@@ -1,5 +1,5 @@
 /**
- * The graph-independent basic hooks: FeedFnHook, FinalOpsHook, NanTensorHook (SPEC-MTS §5.8,
+ * The graph-independent basic hooks: FeedFnHook, FinalOpsHook, NanTensorHook (docs/python-parity.md §5.8,
  * §5.10, §5.11), run inside a MonitoredSession over fakes.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * LoggingTensorHook (SPEC-MTS §5.7, observed lines in §11.5) and its numpy-style value printing.
+ * LoggingTensorHook (docs/python-parity.md §5.7, observed lines in §5.7) and its numpy-style value printing.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArgumentError, ValueError } from '../../lib/core/errors';
@@ -12,7 +12,7 @@ let logs: LogCapture;
 beforeEach(() => { logs = captureLogs(); });
 afterEach(() => { logs.restore(); });
 
-/** As in §11.5: `train` bumps the step; the loss after it is the one Python printed for that step. */
+/** As in §5.7: `train` bumps the step; the loss after it is the one Python printed for that step. */
 const LOSS_AT_STEP = [Number.NaN, 4.0, 2.56, 1.6384, 1.0485759, 0.6710886, 0.4294967];
 function trainingSession() {
   let step = 0;

@@ -1,5 +1,5 @@
 /**
- * The hook API objects (SPEC-MTS §5.1).
+ * The hook API objects (docs/python-parity.md §5.1).
  */
 import { describe, expect, it } from 'vitest';
 import { SessionRunArgs, SessionRunContext, SessionRunHook, SessionRunValues } from '../../lib/hooks/session-run-hook';

@@ -1,5 +1,5 @@
 /**
- * SecondOrStepTimer and NeverTriggerTimer (SPEC-MTS §5.2).
+ * SecondOrStepTimer and NeverTriggerTimer (docs/python-parity.md §5.2).
  */
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, ValueError } from '../../lib/core/errors';

@@ -1,5 +1,5 @@
 /**
- * Preemption recovery (SPEC-MTS §2.8): AbortedError/UnavailableError re-create the session through
+ * Preemption recovery (docs/python-parity.md §2.8): AbortedError/UnavailableError re-create the session through
  * the creator; better than Python, retries are logged, back off, and can be capped.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -184,7 +184,7 @@ describe('MonitoredSession recovery', () => {
     expect(sess.shouldStop()).toBe(true);
     expect(sess.stopReason).toBe('coordinator');
     expect(sess.stopError).toBeInstanceOf(InvalidArgumentError);
-    // As in Python, close() re-raises the thread's error (SPEC §9.2, §12.18).
+    // As in Python, close() re-raises the thread's error (docs/python-parity.md §9.2, §9.2).
     await expect(sess.close()).rejects.toThrow('assert failed');
     expect(logs.messages(Level.INFO)).toContain('Error reported to Coordinator: InvalidArgumentError, assert failed');
   });

@@ -1,5 +1,5 @@
 /**
- * The hook-call traces of SPEC-MTS §11.3 and the construction/close failures of §11.7, reproduced
+ * The hook-call traces of docs/python-parity.md §2.9 and the construction/close failures of §2.10, reproduced
  * with fakes.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -33,7 +33,7 @@ function setup(trace: string[], sessions = 1) {
   return { graph, raw, creator };
 }
 
-describe('MonitoredSession hook-call traces (SPEC §11.3)', () => {
+describe('MonitoredSession hook-call traces (docs/python-parity.md §2.9)', () => {
   it('A: calls begin, afterCreateSession, beforeRun, afterRun and end in hook order around one run', async () => {
     const trace: string[] = [];
     const { graph, raw, creator } = setup(trace);
@@ -185,7 +185,7 @@ describe('MonitoredSession hook-call traces (SPEC §11.3)', () => {
     expect(sess.stopReason).toBe('error');
   });
 
-  it('C: a subclass of OutOfRangeError is not swallowed (exact type match, SPEC §12.23)', async () => {
+  it('C: a subclass of OutOfRangeError is not swallowed (exact type match, docs/python-parity.md §2.4)', async () => {
     class EndOfFile extends OutOfRangeError {}
     const { creator } = setup([]);
     const h1 = new TraceHook('h1', []);
@@ -310,7 +310,7 @@ describe('MonitoredSession hook-call traces (SPEC §11.3)', () => {
   });
 });
 
-describe('MonitoredSession construction and close failures (SPEC §11.7)', () => {
+describe('MonitoredSession construction and close failures (docs/python-parity.md §2.10)', () => {
   it('rejects creation when afterCreateSession throws, leaving the graph finalized and end() uncalled', async () => {
     const trace: string[] = [];
     const { graph, raw, creator } = setup(trace);

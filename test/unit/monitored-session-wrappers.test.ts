@@ -1,5 +1,5 @@
 /**
- * The wrapper layers one by one (SPEC-MTS §2.3–§2.5), as TF's WrappedSessionTest,
+ * The wrapper layers one by one (docs/python-parity.md §2.3–§2.5), as TF's WrappedSessionTest,
  * CoordinatedSessionTest and HookedSessionTest do.
  */
 import { RunScheduler } from '../../lib/core/run-scheduler';

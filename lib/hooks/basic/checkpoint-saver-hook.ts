@@ -1,6 +1,6 @@
 /**
  * `CheckpointSaverHook` and `CheckpointSaverListener`: save checkpoints when the session is created,
- * every N seconds or steps, and at the end (Python's hook, SPEC-MTS §5.4, TF 2.x behaviour).
+ * every N seconds or steps, and at the end (Python's hook, docs/python-parity.md §5.4, TF 2.x behaviour).
  */
 import { RuntimeError, ValueError, invalidArgument } from '../../core/errors';
 import type { Graph, Output } from '../../core/graph';

@@ -1,6 +1,6 @@
 /**
  * `GlobalStepWaiterHook`: holds back the first run until the global step reaches a value (Python's
- * `GlobalStepWaiterHook`, SPEC-MTS §5.9), to start workers gradually.
+ * `GlobalStepWaiterHook`, docs/python-parity.md §5.9), to start workers gradually.
  */
 import { invalidArgument } from '../../core/errors';
 import type { Graph, Output } from '../../core/graph';

@@ -1,7 +1,7 @@
 /**
  * `ProfilerHook`: every N steps or seconds, traces one run and writes `timeline-<step>.json` in the
  * Chrome trace format plus a `tagged_run_metadata` event `step_<step>` (Python's `ProfilerHook`,
- * SPEC-MTS §5.12), and {@link chromeTraceFromStepStats}, the port of Python's `client/timeline.py`
+ * docs/python-parity.md §5.12), and {@link chromeTraceFromStepStats}, the port of Python's `client/timeline.py`
  * (open the file in chrome://tracing or Perfetto).
  */
 import { writeFile } from '../../core/file-io';

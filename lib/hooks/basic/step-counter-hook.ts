@@ -1,6 +1,6 @@
 /**
  * `StepCounterHook`: measures global steps per second and writes them as the summary
- * `global_step/sec` (Python's `StepCounterHook`, SPEC-MTS §5.5).
+ * `global_step/sec` (Python's `StepCounterHook`, docs/python-parity.md §5.5).
  */
 import { ValueError, invalidArgument } from '../../core/errors';
 import { Graph, type Output } from '../../core/graph';

@@ -1,6 +1,6 @@
 /**
  * `StopAtStepHook`: asks the session to stop once the global step reaches a step (Python's
- * `StopAtStepHook`, SPEC-MTS §5.3).
+ * `StopAtStepHook`, docs/python-parity.md §5.3).
  */
 import { ValueError, invalidArgument } from '../../core/errors';
 import type { Graph, Output } from '../../core/graph';

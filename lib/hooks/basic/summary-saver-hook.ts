@@ -1,6 +1,6 @@
 /**
  * `SummarySaverHook`: fetches the summary op every N steps or seconds and writes the summaries at
- * the global step (Python's `SummarySaverHook`, SPEC-MTS §5.6).
+ * the global step (Python's `SummarySaverHook`, docs/python-parity.md §5.6).
  */
 import { ValueError, invalidArgument } from '../../core/errors';
 import type { Graph, Output, TensorRef } from '../../core/graph';

@@ -1,6 +1,6 @@
 /**
  * Builds the save/restore subgraph of a V2 `Saver` with the op builder, node for node as Python's
- * `BulkSaverBuilder._build_internal` does (SPEC-MTS §7.3): the same op types, names, inputs, control
+ * `BulkSaverBuilder._build_internal` does (docs/python-parity.md §7.3): the same op types, names, inputs, control
  * inputs and devices, so a `.meta` we write looks like one Python writes and Python's tools work on
  * it. The result is the SaverDef: feed `filenameTensorName` the prefix, run `saveTensorName` to save,
  * `restoreOpName` to restore.

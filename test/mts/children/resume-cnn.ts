@@ -1,7 +1,7 @@
 // Resumes the cnn_digits model (scripts/fixtures/cnn_digits.py) from DIR to LAST_STEP, the way a
 // user's training script would: a fresh process, the graph from the latest checkpoint's .meta,
 // MonitoredTrainingSession with the script's settings. Prints {"losses": [hex float32, ...]}.
-// A child process because TF sizes its thread pools once per process (FACTS.md): in the test
+// A child process because TF sizes its thread pools once per process (docs/process-wide-tf-state.md): in the test
 // runner's shared process an earlier test's session would decide them.
 import { Graph } from '../../../lib/core/graph';
 import '../../../lib/graph-io';
