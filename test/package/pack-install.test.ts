@@ -1,17 +1,22 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/child';
 
-// `npm pack` → install into an empty project → load from the prebuild, with compilers replaced by
-// shims that record any call: proves the install compiled nothing.
+// The release path, end to end: a clean copy of this checkout (what a clone holds) runs `npm pack`,
+// whose prepack ships a prebuild built from the packed native sources; the tarball is checked against
+// package.json's "files"; then that very tarball is installed into an empty project with compilers
+// replaced by shims that record any call: proves the install compiled nothing.
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tfm-pack-'));
+const clone = path.join(work, 'clone');
 const project = path.join(work, 'app');
 const shims = path.join(work, 'shims');
 const marker = path.join(work, 'compiler-was-called');
 const libDir = execFileSync(process.execPath, [path.join(ROOT, 'scripts/setup-libtensorflow.mjs'), '--print-lib'], { encoding: 'utf8' }).trim();
+const include = execFileSync(process.execPath, [path.join(ROOT, 'scripts/setup-libtensorflow.mjs'), '--print-include'], { encoding: 'utf8' }).trim();
 const env = {
   ...process.env,
   PATH: `${shims}:${process.env.PATH}`,
@@ -21,6 +26,11 @@ const env = {
   npm_config_fund: 'false',
   npm_config_update_notifier: 'false',
 };
+// The clone builds against this tree's headers (no second libtensorflow download).
+const packEnv = { ...env, PATH: process.env.PATH, TF_INCLUDE_DIR: include };
+const PREBUILD = 'prebuilds/linux-x64/tf-monitored.node';
+let tgz = '';
+let packed: string[] = []; // the tarball's files, without the leading package/
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
@@ -29,41 +39,59 @@ beforeAll(() => {
   for (const tool of ['cc', 'c++', 'gcc', 'g++', 'make', 'cmake', 'ld']) {
     fs.writeFileSync(path.join(shims, tool), `#!/bin/sh\necho "${tool} $*" >> "${marker}"\nexit 1\n`, { mode: 0o755 });
   }
-  const tgz = packFromCopy();
+  tgz = packClone();
+  packed = execFileSync('tar', ['-tzf', tgz], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
   fs.mkdirSync(project);
   fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
   execFileSync('npm', ['install', tgz], { cwd: project, env, stdio: 'pipe' });
 }, 600_000);
 
 /**
- * Packs the package from a copy of its sources, so that building the prebuild (cmake-js wipes
- * build/) never disturbs other tests that load the addon from this tree meanwhile. CI built the
- * prebuild just before the tests: it is reused when no native source is newer.
+ * `npm pack` in a copy of this checkout's files (tracked and new, not ignored: what a clone holds),
+ * after the set-up command's untracked results are put back (node_modules linked, libtensorflow's
+ * headers named). The copy keeps other tests, which load the addon from this tree, undisturbed
+ * (building a prebuild wipes build/, packing rebuilds dist/). `npm run prebuild` in this tree (CI
+ * runs it before the tests) is reused when prepack finds it built from these sources; otherwise
+ * prepack builds one in the copy.
  */
-function packFromCopy(): string {
-  const copy = path.join(work, 'pkg');
-  fs.mkdirSync(copy);
-  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-  const entries = new Set<string>([...pkg.files, 'package.json', 'lib', 'tsconfig.json', 'scripts']);
-  for (const e of entries) {
-    const from = path.join(ROOT, e.replace(/\/$/, ''));
-    if (fs.existsSync(from) && !e.startsWith('dist') && !e.startsWith('prebuilds')) fs.cpSync(from, path.join(copy, e.replace(/\/$/, '')), { recursive: true });
+function packClone(): string {
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' });
+  for (const f of files.split('\0').filter(Boolean)) {
+    const from = path.join(ROOT, f);
+    if (!fs.existsSync(from)) continue; // deleted, not yet committed
+    fs.mkdirSync(path.dirname(path.join(clone, f)), { recursive: true });
+    fs.copyFileSync(from, path.join(clone, f));
   }
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
-  const prebuild = path.join(ROOT, 'prebuilds', 'linux-x64', 'tf-monitored.node');
-  const nativeDir = path.join(ROOT, 'native');
-  const newestSource = Math.max(...fs.readdirSync(nativeDir).map((f) => fs.statSync(path.join(nativeDir, f)).mtimeMs));
-  if (fs.existsSync(prebuild) && fs.statSync(prebuild).mtimeMs >= newestSource) {
-    fs.mkdirSync(path.join(copy, 'prebuilds', 'linux-x64'), { recursive: true });
-    fs.copyFileSync(prebuild, path.join(copy, 'prebuilds', 'linux-x64', 'tf-monitored.node'));
-  } else {
-    // The copy builds against this tree's headers (no second libtensorflow download).
-    const include = execFileSync(process.execPath, [path.join(ROOT, 'scripts/setup-libtensorflow.mjs'), '--print-include'], { encoding: 'utf8' }).trim();
-    execFileSync('npm', ['run', 'prebuild'], { cwd: copy, stdio: 'ignore', env: { ...process.env, TF_INCLUDE_DIR: include } });
-  }
-  const out = execFileSync('npm', ['pack', '--pack-destination', work], { cwd: copy, encoding: 'utf8' });
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(clone, 'node_modules'));
+  if (fs.existsSync(path.join(ROOT, 'prebuilds'))) fs.cpSync(path.join(ROOT, 'prebuilds'), path.join(clone, 'prebuilds'), { recursive: true });
+  const out = execFileSync('npm', ['pack', '--pack-destination', work], { cwd: clone, encoding: 'utf8', env: packEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   return path.join(work, out.trim().split('\n').pop()!);
 }
+
+describe('npm pack from a clean clone', () => {
+  it('ships the prebuild, built from the packed native sources', async () => {
+    expect(packed).toContain(PREBUILD);
+    const { sourcesHash } = await import('../../scripts/prepack.mjs');
+    const note = JSON.parse(fs.readFileSync(path.join(clone, 'prebuilds/linux-x64/sources.json'), 'utf8'));
+    expect(note.sources).toBe(sourcesHash(clone));
+    const shipped = execFileSync('tar', ['-xzOf', tgz, `package/${PREBUILD}`]);
+    expect(createHash('sha256').update(shipped).digest('hex')).toBe(note.nodeSha256);
+  });
+
+  it("holds package.json's files and nothing a user does not need", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(clone, 'package.json'), 'utf8'));
+    const entries: string[] = pkg.files.filter((e: string) => !e.startsWith('!'));
+    for (const e of entries) {
+      expect(e.endsWith('/') ? packed.some((f) => f.startsWith(e)) : packed.includes(e), `${e} (package.json files) is in the tarball`).toBe(true);
+    }
+    const listed = (f: string) => f === 'package.json' || entries.some((e) => (e.endsWith('/') ? f.startsWith(e) : f === e));
+    expect(packed.filter((f) => !listed(f))).toEqual([]);
+    const unwanted = /(^|\/)(test|tests|bench|examples|fixtures|gen-proto|scratch|lib|build|node_modules|\.libtensorflow)\/|\.(test|bench)\.|(?<!\.d)\.m?ts$|\.tgz$|(^|\/)sources\.json$/;
+    expect(packed.filter((f) => unwanted.test(f))).toEqual([]);
+    expect(packed.filter((f) => f.startsWith('scripts/')).sort()).toEqual(['scripts/libtensorflow.json', 'scripts/setup-libtensorflow.mjs']);
+    expect(packed.filter((f) => f.startsWith('prebuilds/'))).toEqual([PREBUILD]);
+  });
+});
 
 describe('the packed package', () => {
   it('installs from its prebuild without running a compiler', () => {
@@ -137,4 +165,35 @@ describe('the packed package', () => {
       fs.rmSync(path.join(installed, '.libtensorflow'), { recursive: true, force: true }); // ~800 MB
     }
   }, 300_000);
+});
+
+// Last: these change the clone.
+describe('prepack, when the prebuild cannot ship', () => {
+  it('refuses a prebuild built from other native sources', () => {
+    const header = path.join(clone, 'native', 'common.h');
+    const original = fs.readFileSync(header);
+    fs.appendFileSync(header, '\n// changed after the prebuild\n');
+    try {
+      const r = spawnSync(process.execPath, ['scripts/prepack.mjs', '--check'], { cwd: clone, env: packEnv, encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('NOT PACKING');
+      expect(r.stderr).toContain(`${PREBUILD} was built from other native sources than these`);
+    } finally {
+      fs.writeFileSync(header, original);
+    }
+  });
+
+  it('fails `npm pack` loudly, writing no tarball, when the prebuild is missing and cannot be built', () => {
+    fs.rmSync(path.join(clone, 'prebuilds'), { recursive: true });
+    const dest = path.join(work, 'no-tarball');
+    fs.mkdirSync(dest);
+    // No TF headers: the build prepack starts fails at its first compile.
+    const noHeaders = path.join(work, 'no-headers');
+    fs.mkdirSync(noHeaders);
+    const r = spawnSync('npm', ['pack', '--pack-destination', dest], { cwd: clone, env: { ...packEnv, TF_INCLUDE_DIR: noHeaders }, encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('prebuilds/linux-x64/ holds no .node; building it (npm run prebuild)');
+    expect(r.stderr).toContain('NOT PACKING');
+    expect(fs.readdirSync(dest)).toEqual([]);
+  }, 180_000);
 });
