@@ -7,8 +7,10 @@
  * Options are Python's parameters in camelCase. For the "USE_DEFAULT" ones (`saveCheckpointSecs`,
  * `saveCheckpointSteps`, `saveSummariesSteps`, `saveSummariesSecs`), `undefined` means "not given"
  * and `null` means "off", resolved pairwise as Python does (§1.2): giving only
- * `saveCheckpointSteps: N` saves every N steps (the 600 s default goes away); giving both values of
- * a pair is `ValueError("Can not provide both every_secs and every_steps.")`.
+ * `saveCheckpointSteps: N` saves every N steps (the 600 s default goes away). Both checkpoint
+ * options given: the reference page's rule ("If both are provided, then only save_checkpoint_secs
+ * is used"), with a warning, where TF 2.21 raises; both summary options given:
+ * `ValueError("Can not provide both every_secs and every_steps.")`, as Python (the page says nothing).
  *
  * Beyond Python (flushing writers at close, `workerPollIntervalSecs`, `recovery`, `stopReason`,
  * `handleSignals`): docs/differences-from-python.md#monitored-sessions.
@@ -68,7 +70,13 @@ export interface MonitoredTrainingSessionOptions {
   logStepCountSteps?: number | null;
   /** Worker only: the longest wait for the chief. Default 7200. */
   maxWaitSecs?: number | null;
-  /** undefined: off unless given (then the 600 s default of `saveCheckpointSecs` goes away). */
+  /**
+   * undefined: off unless given (then the 600 s default of `saveCheckpointSecs` goes away). The
+   * reference page: "If both save_checkpoint_steps and save_checkpoint_secs are set to None, then
+   * the default checkpoint saver isn't used. If both are provided, then only save_checkpoint_secs
+   * is used." So it is ignored, with a warning, when `saveCheckpointSecs` is given too (TF 2.21
+   * raises a ValueError there instead).
+   */
   saveCheckpointSteps?: number | null;
   /** Where the step counter and summaries go. Default: `checkpointDir`. */
   summaryDir?: string | null;
@@ -168,6 +176,12 @@ export async function MonitoredTrainingSession(opts: MonitoredTrainingSessionOpt
 
   const summaries = resolvePair(periodOption(opts, 'saveSummariesSteps'), periodOption(opts, 'saveSummariesSecs'), { steps: 100, secs: null });
   const checkpoints = resolvePair(periodOption(opts, 'saveCheckpointSteps'), periodOption(opts, 'saveCheckpointSecs'), { steps: null, secs: 600 });
+  if (checkpoints.secs !== null && checkpoints.steps !== null) {
+    // The reference page's rule, where TF 2.21 raises "Can not provide both every_secs and
+    // every_steps." (docs/differences-from-python.md#monitored-sessions).
+    logging.warning(`saveCheckpointSteps (${checkpoints.steps}) is ignored: saveCheckpointSecs (${checkpoints.secs}) is given too, and then only saveCheckpointSecs is used.`);
+    checkpoints.steps = null;
+  }
   const scaffold = givenScaffold ?? new Scaffold();
 
   const writerDirs: string[] = [];

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MonitoredTrainingSession, type MonitoredTrainingSessionOptions } from '../../lib/train/monitored-training-session';
 import { StopAtStepHook } from '../../lib/hooks/basic/stop-at-step-hook';
 import { FinalOpsHook } from '../../lib/hooks/basic/final-ops-hook';
@@ -99,6 +99,35 @@ describe('MonitoredTrainingSession USE_DEFAULT resolution (docs/python-parity.md
     await train({ checkpointDir: dir, saveCheckpointSteps: 3, saveSummariesSteps: null, logStepCountSteps: null }, 6);
     const steps = fs.readdirSync(dir).filter((f) => f.endsWith('.index')).map((f) => Number(/-(\d+)\./.exec(f)![1])).sort((a, b) => a - b);
     expect(steps).toEqual([0, 3, 6]);
+  });
+
+  it("both checkpoint periods given: the reference page's rule, seconds only, one warning naming saveCheckpointSteps (TF 2.21 raises)", async () => {
+    const dir = tmpDir();
+    // A clock the test moves: 61 s pass after step 3. Steps every 2 would save at 2, 4, 6.
+    let now = performance.now();
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    const capture = logging.captureLogs();
+    try {
+      const sess = await MonitoredTrainingSession({
+        graph: loadFixtureGraph('linear'), hooks: [new StopAtStepHook({ lastStep: 7 })], checkpointDir: dir,
+        saveCheckpointSecs: 60, saveCheckpointSteps: 2, saveSummariesSteps: null, logStepCountSteps: null,
+      });
+      let step = 1;
+      await sess.using(async (s) => {
+        while (!s.shouldStop()) {
+          await s.run('train', feeds(step));
+          if (step++ === 3) now += 61_000;
+        }
+      });
+    } finally {
+      clock.mockRestore();
+      capture.restore();
+    }
+    const steps = fs.readdirSync(dir).filter((f) => f.endsWith('.index')).map((f) => Number(/-(\d+)\./.exec(f)![1])).sort((a, b) => a - b);
+    expect(steps).toEqual([0, 4, 7]);
+    const warnings = capture.records.filter((r) => r.message.includes('saveCheckpointSteps'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].message).toContain('ignored');
   });
 
   it('only saveSummariesSecs given: summaries by time (here: only the first run)', async () => {
