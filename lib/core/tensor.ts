@@ -10,6 +10,7 @@
  * (re, im) parts); `toArray()`/`scalar()` give the values (float16/bfloat16 decoded to numbers,
  * each complex number as a `[re, im]` pair), and `Tensor.from` of nested arrays takes them back.
  */
+import { formatTensorValue } from './numpy-format';
 import { ArgumentError, invalidArgument } from './errors';
 import { ARRAY_TYPES, DType, TypedArray, checkDType, dtypeFromEnum, dtypeToEnum, lanes } from './dtypes';
 import { native, type FeedHandle, type RawTensor } from '../native';
@@ -468,8 +469,38 @@ export class Tensor {
     return this.disposed;
   }
 
+  /**
+   * The values as numpy's `str()` prints them (`42.0`, `[1.5  2.25]`, long tensors elided), so a
+   * tensor in a template string or a log line reads as it does in Python.
+   */
   toString(): string {
-    return `Tensor(${this.dtype}, [${this.shape}])`;
+    const view = this.printable();
+    return view === null ? this.describe() : formatTensorValue(view);
+  }
+
+  /** What numpy-style printing reads: half floats decoded; null for handles, complex and disposed tensors. */
+  private printable(): { dtype: string; shape: number[]; data: ArrayLike<unknown> } | null {
+    if (this.disposed || this.dtype === 'resource' || this.dtype === 'variant' || this.dtype.startsWith('complex')) return null;
+    if (this.dtype === 'float16' || this.dtype === 'bfloat16') {
+      const flat = [this.toArray()].flat(Infinity as 1) as number[];
+      return { dtype: this.dtype, shape: this.shape, data: flat };
+    }
+    const data = this.data;
+    return data === null ? null : { dtype: this.dtype, shape: this.shape, data };
+  }
+
+  /** `Tensor<float32 [2, 3]>`: dtype and shape. */
+  private describe(): string {
+    return `Tensor<${this.dtype} [${this.shape.join(', ')}]>${this.disposed ? ' (disposed)' : ''}`;
+  }
+
+  /** What `console.log` and `util.inspect` show: dtype, shape and the values (numpy-style). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    const head = this.describe();
+    const view = this.printable();
+    if (view === null) return head;
+    const values = formatTensorValue(view);
+    return values.includes('\n') ? `${head}\n${values}` : `${head} ${values}`;
   }
 }
 
