@@ -181,7 +181,19 @@ interface Plan {
   shapes: Array<number[] | null>;
   /** How long this plan's runs took (for the run scheduler's choice of thread). */
   timing: RunTiming;
+  /**
+   * For each fetched tensor that is also fed, the index of its feed (else -1); null when none is.
+   * Python's Session.run returns a fed value for such a fetch, where TF refuses to fetch a fed
+   * tensor: those are left out of the TF run and answered from the feeds. `dtypes`/`shapes` then
+   * describe only the tensors TF fetches.
+   */
+  fed: Int32Array | null;
+  /** Nothing left for TF to do (every fetch fed, no target): no TF run at all. */
+  skip: boolean;
 }
+
+/** The result of a run that was not made (every fetch was fed). */
+const NO_RUN: FlatTensors = [];
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
@@ -204,6 +216,9 @@ function canSetBytes(sink: object): boolean {
 function fmtShape(s: number[] | null): string {
   return s === null ? '<unknown>' : `(${s.map((d) => (d === -1 ? '?' : String(d))).join(', ')}${s.length === 1 ? ',' : ''})`;
 }
+
+/** A run with its fetches flattened, its feeds converted and its plan found. */
+type Prepared = ReturnType<Session['prepare']>;
 
 export class Session {
   readonly graph: Graph;
@@ -294,7 +309,7 @@ export class Session {
     return m;
   }
 
-  private addFeed(key: string | Output, value: TensorLike, names: string[], flatFeeds: FlatTensors): void {
+  private addFeed(key: string | Output, value: TensorLike, names: string[], flatFeeds: FlatTensors, values: Tensor[]): void {
     const info = this.feedMeta(key);
     const t = value instanceof Tensor ? value : Tensor.from(value, info.dtype, info.param);
     if (t.dtype !== info.dtype) {
@@ -304,6 +319,7 @@ export class Session {
       throw new InvalidArgumentError(`Cannot feed value of shape ${fmtShape(t.shape)} for Tensor '${info.name}', which has shape ${fmtShape(info.shape)}`);
     }
     names.push(info.name);
+    values.push(t);
     t.pushParts(flatFeeds);
   }
 
@@ -312,15 +328,16 @@ export class Session {
     const flat = this.flatten(fetches);
     const feedNames: string[] = [];
     const feedTensors: FlatTensors = [];
+    const feedValues: Tensor[] = [];
     if (feeds !== undefined && feeds !== null) {
       // A string would be walked as an object of characters ('0' → tensor '0:0').
       if (typeof feeds !== 'object' || Array.isArray(feeds) || ArrayBuffer.isView(feeds)) {
         throw invalidArgument('feeds', "an object or Map of feeds ({ 'x:0': value })", feeds);
       }
       if (feeds instanceof Map) {
-        for (const [key, value] of feeds) this.addFeed(key, value, feedNames, feedTensors);
+        for (const [key, value] of feeds) this.addFeed(key, value, feedNames, feedTensors, feedValues);
       } else {
-        for (const key in feeds) this.addFeed(key, feeds[key], feedNames, feedTensors);
+        for (const key in feeds) this.addFeed(key, feeds[key], feedNames, feedTensors, feedValues);
       }
     }
     const plan = this.planFor(s, flat, feedNames);
@@ -331,7 +348,7 @@ export class Session {
     if (sink !== null && (typeof sink !== 'object' || !canSetBytes(sink))) throw invalidArgument('runMetadata', 'a writable object to receive { bytes }', sink);
     // The addon's arguments after the plan: the feeds, then the options only when there are some.
     if (optionBytes !== null || sink !== null) feedTensors.push(optionBytes, sink !== null);
-    return { s, plan, args: feedTensors, sink, flat };
+    return { s, plan, args: feedTensors, sink, flat, feedValues };
   }
 
   private planFor(s: NativeSession, flat: Flat, feedNames: string[]): Plan {
@@ -342,13 +359,23 @@ export class Session {
     const key = feedNames.length ? `${feedNames.join(',')}|${flat.key}` : flat.key;
     let plan = this.plans.get(key);
     if (!plan) {
-      const outs = flat.tensors.map((n) => this.graph.tensor(n));
+      let fed: Int32Array | null = null;
+      for (let i = 0; i < flat.tensors.length; i++) {
+        const f = feedNames.indexOf(flat.tensors[i]);
+        if (f < 0) continue;
+        fed ??= new Int32Array(flat.tensors.length).fill(-1);
+        fed[i] = f;
+      }
+      const fetched = fed === null ? flat.tensors : flat.tensors.filter((_, i) => fed![i] < 0);
+      const outs = fetched.map((n) => this.graph.tensor(n));
       plan = {
-        native: s.prepare(feedNames, flat.tensors, flat.targets),
+        native: s.prepare(feedNames, fetched, flat.targets),
         dtypes: outs.map((o) => o.dtype),
         // The addon leaves out a shape equal to this one (fully known: no -1, known rank).
         shapes: outs.map((o) => { const sh = o.shape; return sh !== null && sh.every((d) => d >= 0) ? sh : null; }),
         timing: newRunTiming(),
+        fed,
+        skip: fetched.length === 0 && flat.targets.length === 0 && flat.tensors.length > 0,
       };
       if (this.plans.size > 512) this.plans.clear();
       this.plans.set(key, plan);
@@ -357,15 +384,27 @@ export class Session {
     return plan;
   }
 
-  private static finish<F>(r: FlatTensors, plan: Plan, flat: Flat, sink: RunMetadataSink | null): FetchResult<F> {
-    const n = flat.tensors.length;
+  private static finish<F>(r: FlatTensors, p: Prepared): FetchResult<F> {
+    const { plan, flat, sink } = p;
+    const n = plan.dtypes.length;
     if (sink && r.length > 2 * n) sink.bytes = r[2 * n] as Uint8Array;
-    const outs = new Array<Tensor>(n);
-    for (let i = 0; i < n; i++) {
-      const shape = (r[2 * i] as number[] | undefined) ?? plan.shapes[i]!.slice();
-      outs[i] = Tensor.fromParts(plan.dtypes[i]!, shape, r[2 * i + 1] as RawTensor['data']);
+    const outs = new Array<Tensor>(flat.tensors.length);
+    const fed = plan.fed;
+    for (let i = 0, j = 0; i < outs.length; i++) {
+      if (fed !== null && fed[i] >= 0) {
+        outs[i] = p.feedValues[fed[i]];
+        continue;
+      }
+      const shape = (r[2 * j] as number[] | undefined) ?? plan.shapes[j]!.slice();
+      outs[i] = Tensor.fromParts(plan.dtypes[j]!, shape, r[2 * j + 1] as RawTensor['data']);
+      j++;
     }
     return flat.build(outs) as FetchResult<F>;
+  }
+
+  /** The prepared run, on the JS thread (nothing when every fetch was fed). */
+  private static execSync(p: Prepared): FlatTensors {
+    return p.plan.skip ? NO_RUN : p.s.runSync(p.plan.native, ...p.args);
   }
 
   /**
@@ -393,9 +432,9 @@ export class Session {
     const place = scheduler.place(timing);
     if (place === 'thread') {
       const t0 = scheduler.now();
-      const r = p.s.runSync(p.plan.native, ...p.args);
+      const r = Session.execSync(p);
       scheduler.record(timing, scheduler.now() - t0);
-      return Session.finish<F>(r, p.plan, p.flat, p.sink);
+      return Session.finish<F>(r, p);
     }
     if (place === 'yield') return scheduler.yieldTurn().then(() => this.runWith<F>(scheduler, fetches, feeds, opts));
     const t0 = scheduler.now();
@@ -412,10 +451,10 @@ export class Session {
     );
   }
 
-  private async runOnPool<F extends Fetch>(p: ReturnType<Session['prepare']>): Promise<FetchResult<F>> {
+  private async runOnPool<F extends Fetch>(p: Prepared): Promise<FetchResult<F>> {
     let r: FlatTensors;
     try {
-      r = await p.s.run(p.plan.native, ...p.args);
+      r = p.plan.skip ? NO_RUN : await p.s.run(p.plan.native, ...p.args);
     } catch (e) {
       // The native error was made on a completion callback, with no user frames. A stack taken
       // here, after the await, has the caller's frames through V8's async stack traces; taking
@@ -424,13 +463,13 @@ export class Session {
       if (e instanceof Error && here.stack) e.stack = `${e.name}: ${e.message}\n${here.stack.split('\n').slice(1).join('\n')}`;
       throw e;
     }
-    return Session.finish<F>(r, p.plan, p.flat, p.sink);
+    return Session.finish<F>(r, p);
   }
 
   /** Like `run`, blocking the thread until TF returns. Outputs are copied. */
   runSync<F extends Fetch>(fetches: F, feeds?: Feeds, opts?: RunCallOptions): FetchResult<F> {
     const p = this.prepare(fetches, feeds, opts);
-    return Session.finish<F>(p.s.runSync(p.plan.native, ...p.args), p.plan, p.flat, p.sink);
+    return Session.finish<F>(Session.execSync(p), p);
   }
 
   /** The devices this session can use. */
