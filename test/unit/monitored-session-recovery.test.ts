@@ -151,13 +151,18 @@ describe('MonitoredSession recovery', () => {
     expect(rawSeen).toEqual(sessions);
   });
 
-  it('recovers when a coordinator thread reports a preemption error: shouldStop() is false and the next run uses a new session', async () => {
+  // TF's RecoverableSessionTest.test_recovery_from_coordinator_exception, with our one deliberate
+  // difference (docs/differences-from-python.md#monitored-sessions): shouldStop() is synchronous
+  // and making a session is not, so the new session is made at the start of the next run (before
+  // any hook's beforeRun of it), where Python makes it inside should_stop().
+  it('test_recovery_from_coordinator_exception: shouldStop() is false; the session is re-created, hooks see afterCreateSession again, before the next run', async () => {
     const sessions = [new FakeSession('s1', { values }), new FakeSession('s2', { values })];
     const creator = new StackSessionCreator(sessions);
     const hook = new FailingThreadHook(() => new AbortedError('ps restarted'));
     const sess = await MonitoredSession.create({ sessionCreator: creator, hooks: [hook], recovery: noWait });
     await new Promise((r) => setTimeout(r, 5));
     expect(sess.shouldStop()).toBe(false);
+    expect(creator.created).toBe(1); // Python: 2 here (made inside should_stop)
     expect(valueOf(await sess.run('x:0', { 'x:0': 2 }))).toBe(2);
     expect(creator.created).toBe(2);
     expect(sessions[0].closed).toBe(true);
