@@ -1,7 +1,8 @@
 /**
- * Every document a comment or a doc names is in the repository: no reference to design notes kept
- * beside it, every `docs/x.md` and `[..](x.md#anchor)` link resolves to a file and a heading, every
- * `§N.N` to a section of docs/python-parity.md, every "decision N" to one in docs/design.md.
+ * Every document a comment or a doc names is in the repository: a Markdown file named anywhere
+ * exists in it, a document cited by section (`NAME §N`) is one of its files, no path leads out of
+ * it, every `docs/x.md` and `[..](x.md#anchor)` link resolves to a file and a heading, every `§N.N`
+ * to a section of docs/python-parity.md, every "decision N" to one in docs/design.md.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -33,18 +34,28 @@ function headings(file: string): string[] {
   return h;
 }
 
-/** Names of documents that live beside the repository, not in it. */
-const outside = /\b(?:DESIGN|FACTS|STYLE)\.md\b|SPEC-MTS|\bSPEC §|\.\.\/shared\b/g;
+/** Documents named outside the repository: a Markdown file it lacks, an upper-case name cited by section, a path that leaves it. */
+function outsideReferences(file: string, line: string, basenames: Set<string>): string[] {
+  const out: string[] = [];
+  for (const m of line.matchAll(/(?<![\w/.-])([\w-]+\.md)\b/g)) if (!basenames.has(m[1])) out.push(m[1]);
+  for (const m of line.matchAll(/\b([A-Z][A-Z0-9-]+) §/g)) if (!basenames.has(m[1])) out.push(`${m[1]} §`);
+  for (const m of line.matchAll(/(?:^|[\s('"`])((?:\.\.\/)+[\w.-]+)/g)) {
+    if (relative(root, resolve(root, dirname(file), m[1])).startsWith('..')) out.push(m[1]);
+  }
+  return out;
+}
 
 function problems(): string[] {
   const found: string[] = [];
   const parity = join(root, 'docs/python-parity.md');
   const design = join(root, 'docs/design.md');
-  for (const file of repoFiles()) {
+  const files = repoFiles();
+  const basenames = new Set(files.map((f) => f.split('/').pop()!));
+  for (const file of files) {
     const lines = readFileSync(join(root, file), 'utf8').split('\n');
     lines.forEach((line, i) => {
       const at = `${file}:${i + 1}`;
-      for (const m of line.matchAll(outside)) found.push(`${at}: names ${m[0]}, which is not in the repository`);
+      for (const name of outsideReferences(file, line, basenames)) found.push(`${at}: names ${name}, which is not in the repository`);
       // docs/x.md or docs/x.md#anchor, from anywhere; (x.md#anchor) links relative to a Markdown file.
       const links: { target: string; anchor?: string }[] = [];
       for (const m of line.matchAll(/\bdocs\/([\w.-]+\.md)(?:#([\w-]+))?/g)) links.push({ target: join(root, 'docs', m[1]), anchor: m[2] });
