@@ -19,6 +19,21 @@ void ThrowType(Napi::Env env, const std::string& message) {
   throw Napi::TypeError::New(env, message);
 }
 
+void ThrowIfError(Napi::Env env, const StatusCopy& s) {
+  if (!s.ok()) throw MakeError(env, s);
+}
+
+void ThrowIfError(Napi::Env env, TF_Status* s) {
+  if (TF.TF_GetCode(s) != TF_OK) throw MakeError(env, s);
+}
+
+std::string PathArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (!info[i].IsString()) ThrowType(info.Env(), std::string(what) + " must be a string");
+  std::string p = info[i].As<Napi::String>().Utf8Value();
+  if (p.find('\0') != std::string::npos) ThrowType(info.Env(), std::string(what) + " must not contain NUL");
+  return p;
+}
+
 void RequireLoaded(Napi::Env env) {
   if (!IsLoaded()) {
     throw MakeError(env, TF_FAILED_PRECONDITION, "libtensorflow is not loaded: call load() first (lib/native.ts does this)");

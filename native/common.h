@@ -59,6 +59,14 @@ inline Napi::Error MakeError(Napi::Env env, TF_Status* s) { return MakeError(env
 [[noreturn]] void ThrowType(Napi::Env env, const std::string& message);
 void RequireLoaded(Napi::Env env);
 
+// Throws the TF error of a failed status (nothing when it is OK).
+void ThrowIfError(Napi::Env env, const StatusCopy& s);
+void ThrowIfError(Napi::Env env, TF_Status* s);
+
+// Argument i as a path for TF: a string without NUL (TF takes a C string, and a NUL would cut the
+// path; lib/ refuses such paths first). `what` names it in the TypeError.
+std::string PathArg(const Napi::CallbackInfo& info, size_t i, const char* what);
+
 // A value carried by a JS External, with a tag saying what it is: the addon hands out Externals of
 // several kinds (run plans, feed handles), and one passed where another is expected must be a
 // TypeError, not a misread pointer.

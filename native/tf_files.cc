@@ -109,17 +109,6 @@ StatusCopy Rename(const std::string& from, const std::string& to) {
   return ToCopy(Cxx().rename(Cxx().envDefault(), from, to));
 }
 
-std::string StringArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  if (!info[i].IsString()) ThrowType(info.Env(), std::string(what) + " must be a string");
-  std::string p = info[i].As<Napi::String>().Utf8Value();
-  if (p.find('\0') != std::string::npos) ThrowType(info.Env(), std::string(what) + " must not contain NUL");
-  return p;
-}
-
-void ThrowIfError(Napi::Env env, const StatusCopy& s) {
-  if (!s.ok()) throw MakeError(env, s);
-}
-
 Napi::Value ToBuffer(Napi::Env env, std::string&& bytes) {
   auto* owned = new std::string(std::move(bytes));
   return Napi::Buffer<char>::New(env, owned->data(), owned->size(),
@@ -157,30 +146,30 @@ class RenameOp : public AsyncOp {
 Napi::Value ReadFileSync(const Napi::CallbackInfo& info) {
   RequireLoaded(info.Env());
   std::string bytes;
-  ThrowIfError(info.Env(), ReadFile(StringArg(info, 0, "path"), &bytes));
+  ThrowIfError(info.Env(), ReadFile(PathArg(info, 0, "path"), &bytes));
   return ToBuffer(info.Env(), std::move(bytes));
 }
 
 Napi::Value ReadFileAsync(const Napi::CallbackInfo& info) {
   RequireLoaded(info.Env());
-  return Schedule(info.Env(), std::make_unique<ReadOp>(info.Env(), StringArg(info, 0, "path")));
+  return Schedule(info.Env(), std::make_unique<ReadOp>(info.Env(), PathArg(info, 0, "path")));
 }
 
 Napi::Value RenameSync(const Napi::CallbackInfo& info) {
   RequireLoaded(info.Env());
-  ThrowIfError(info.Env(), Rename(StringArg(info, 0, "from"), StringArg(info, 1, "to")));
+  ThrowIfError(info.Env(), Rename(PathArg(info, 0, "from"), PathArg(info, 1, "to")));
   return info.Env().Undefined();
 }
 
 Napi::Value RenameAsync(const Napi::CallbackInfo& info) {
   RequireLoaded(info.Env());
-  return Schedule(info.Env(), std::make_unique<RenameOp>(info.Env(), StringArg(info, 0, "from"), StringArg(info, 1, "to")));
+  return Schedule(info.Env(), std::make_unique<RenameOp>(info.Env(), PathArg(info, 0, "from"), PathArg(info, 1, "to")));
 }
 
 Napi::Value HasAtomicMove(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireLoaded(env);
-  std::string path = StringArg(info, 0, "path");
+  std::string path = PathArg(info, 0, "path");
   ThrowIfError(env, CheckCxx());
   bool atomic = true;
   ThrowIfError(env, ToCopy(Cxx().hasAtomicMove(Cxx().envDefault(), path, &atomic)));
@@ -201,38 +190,38 @@ Napi::Value FileSystemSchemes(const Napi::CallbackInfo& info) {
 Napi::Value DeleteFile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireLoaded(env);
-  std::string path = StringArg(info, 0, "path");
+  std::string path = PathArg(info, 0, "path");
   StatusPtr st = NewStatus();
   TF.TF_DeleteFile(path.c_str(), st.get());
-  if (TF.TF_GetCode(st.get()) != TF_OK) throw MakeError(env, st.get());
+  ThrowIfError(env, st.get());
   return env.Undefined();
 }
 
 Napi::Value DeleteDir(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireLoaded(env);
-  std::string path = StringArg(info, 0, "path");
+  std::string path = PathArg(info, 0, "path");
   StatusPtr st = NewStatus();
   TF.TF_DeleteDir(path.c_str(), st.get());
-  if (TF.TF_GetCode(st.get()) != TF_OK) throw MakeError(env, st.get());
+  ThrowIfError(env, st.get());
   return env.Undefined();
 }
 
 Napi::Value DeleteRecursively(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireLoaded(env);
-  std::string path = StringArg(info, 0, "path");
+  std::string path = PathArg(info, 0, "path");
   StatusPtr st = NewStatus();
   int64_t files = 0, dirs = 0;
   TF.TF_DeleteRecursively(path.c_str(), &files, &dirs, st.get());
-  if (TF.TF_GetCode(st.get()) != TF_OK) throw MakeError(env, st.get());
+  ThrowIfError(env, st.get());
   return env.Undefined();
 }
 
 Napi::Value GetChildren(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireLoaded(env);
-  std::string path = StringArg(info, 0, "path");
+  std::string path = PathArg(info, 0, "path");
   StatusPtr st = NewStatus();
   TF_StringStream* list = TF.TF_GetChildren(path.c_str(), st.get());
   if (TF.TF_GetCode(st.get()) != TF_OK) {

@@ -69,28 +69,16 @@ class FileOp : public AsyncOp {
   StatusCopy status_;
 };
 
-std::string PathArg(const Napi::CallbackInfo& info) {
-  if (!info[0].IsString()) ThrowType(info.Env(), "path must be a string");
-  std::string p = info[0].As<Napi::String>().Utf8Value();
-  // TF takes a C string: a NUL would cut the path (lib/ refuses such paths first).
-  if (p.find('\0') != std::string::npos) ThrowType(info.Env(), "path must not contain NUL");
-  return p;
-}
-
-void ThrowIfError(Napi::Env env, const StatusCopy& s) {
-  if (!s.ok()) throw MakeError(env, s);
-}
-
 // fileStat(path) → { length, isDirectory, mtimeNs } | null
 Napi::Value FileStat(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireLoaded(env);
-  std::string path = PathArg(info);
+  std::string path = PathArg(info, 0, "path");
   TF_FileStatistics stats{};
   StatusPtr st = NewStatus();
   TF.TF_FileStat(path.c_str(), &stats, st.get());
   if (TF.TF_GetCode(st.get()) == TF_NOT_FOUND) return env.Null();
-  if (TF.TF_GetCode(st.get()) != TF_OK) throw MakeError(env, st.get());
+  ThrowIfError(env, st.get());
   Napi::Object out = Napi::Object::New(env);
   out.Set("length", Napi::Number::New(env, static_cast<double>(stats.length)));
   out.Set("isDirectory", Napi::Boolean::New(env, stats.is_directory));
@@ -102,10 +90,10 @@ Napi::Value FileStat(const Napi::CallbackInfo& info) {
 Napi::Value CreateDir(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireLoaded(env);
-  std::string path = PathArg(info);
+  std::string path = PathArg(info, 0, "path");
   StatusPtr st = NewStatus();
   TF.TF_CreateDir(path.c_str(), st.get());
-  if (TF.TF_GetCode(st.get()) != TF_OK) throw MakeError(env, st.get());
+  ThrowIfError(env, st.get());
   return env.Undefined();
 }
 
@@ -133,11 +121,11 @@ Napi::Function WritableFile::Init(Napi::Env env) {
 WritableFile::WritableFile(const Napi::CallbackInfo& info) : Napi::ObjectWrap<WritableFile>(info) {
   Napi::Env env = info.Env();
   RequireLoaded(env);
-  std::string path = PathArg(info);
+  std::string path = PathArg(info, 0, "path");
   StatusPtr st = NewStatus();
   TF_WritableFileHandle* handle = nullptr;
   TF.TF_NewWritableFile(path.c_str(), &handle, st.get());
-  if (TF.TF_GetCode(st.get()) != TF_OK) throw MakeError(env, st.get());
+  ThrowIfError(env, st.get());
   state_ = std::make_shared<WritableFileState>();
   state_->handle = handle;
 }

@@ -222,3 +222,55 @@ export function mkdirpSync(dir: string): void {
 export function tempName(filename: string): string {
   return `${filename}.tmp${randomUUID().replace(/-/g, '')}`;
 }
+
+/** Maps a failed write to the error to throw, given the path that failed. */
+export type WriteErrorMap = (e: unknown, path: string) => unknown;
+const asIs: WriteErrorMap = (e) => e;
+
+/**
+ * Writes `contents` to `<file>.tmp<uuid hex>`, then renames it over `file`, as Python's
+ * `file_io.atomic_write_string_to_file`: a reader sees the old file or the new one, never a part.
+ * On failure the temp file is removed and `mapError(e, path)` is thrown, `path` being the temp file
+ * when writing it failed and `file` otherwise. Where TF says renames are not atomic (object stores
+ * such as gs://: a rename is a copy and a delete), the file is written in place, as Python does.
+ */
+export async function atomicWrite(file: string, contents: string | Uint8Array, mapError: WriteErrorMap = asIs): Promise<void> {
+  if (!hasAtomicMove(file)) {
+    try {
+      return await writeFile(file, contents);
+    } catch (e) {
+      throw mapError(e, file);
+    }
+  }
+  const temp = tempName(file);
+  let failed = temp;
+  try {
+    await writeFile(temp, contents);
+    failed = file;
+    await rename(temp, file);
+  } catch (e) {
+    await unlink(temp).catch(() => {});
+    throw mapError(e, failed);
+  }
+}
+
+/** Synchronous {@link atomicWrite}. */
+export function atomicWriteSync(file: string, contents: string | Uint8Array, mapError: WriteErrorMap = asIs): void {
+  if (!hasAtomicMove(file)) {
+    try {
+      return writeFileSync(file, contents);
+    } catch (e) {
+      throw mapError(e, file);
+    }
+  }
+  const temp = tempName(file);
+  let failed = temp;
+  try {
+    writeFileSync(temp, contents);
+    failed = file;
+    renameSync(temp, file);
+  } catch (e) {
+    try { unlinkSync(temp); } catch { /* not created, or already gone */ }
+    throw mapError(e, failed);
+  }
+}

@@ -49,34 +49,11 @@ function check(logdir: unknown, name: unknown, asText: unknown): void {
   if (typeof asText !== 'boolean') throw invalidArgument('asText', 'a boolean', asText);
 }
 
-/**
- * Writes `data` to `file` through a temporary file and a rename (Python's
- * atomic_write_string_to_file); in place where TF says renames are not atomic (gs://), as Python.
- */
-export async function atomicWrite(file: string, data: Uint8Array | string): Promise<void> {
-  if (!io.hasAtomicMove(file)) return io.writeFile(file, data);
-  const tmp = io.tempName(file);
-  try {
-    await io.writeFile(tmp, data);
-    await io.rename(tmp, file);
-  } catch (e) {
-    await io.rmRecursive(tmp).catch(() => {});
-    throw e;
-  }
-}
+/** Python's atomic_write_string_to_file (lib/core/file-io.ts): a temp file and a rename, in place where TF has no atomic move. */
+export const atomicWrite = (file: string, data: Uint8Array | string): Promise<void> => io.atomicWrite(file, data);
 
 /** Synchronous {@link atomicWrite}. */
-export function atomicWriteSync(file: string, data: Uint8Array | string): void {
-  if (!io.hasAtomicMove(file)) return io.writeFileSync(file, data);
-  const tmp = io.tempName(file);
-  try {
-    io.writeFileSync(tmp, data);
-    io.renameSync(tmp, file);
-  } catch (e) {
-    try { io.unlinkSync(tmp); } catch { /* not created */ }
-    throw e;
-  }
-}
+export const atomicWriteSync = (file: string, data: Uint8Array | string): void => io.atomicWriteSync(file, data);
 
 /** `<logdir>/<name>`: normalised for a local path (as before), as given after a scheme. */
 function fileIn(logdir: string, name: string): string {

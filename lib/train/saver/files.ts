@@ -178,58 +178,15 @@ export async function isDirectory(p: string): Promise<boolean> {
 // ---------------------------------------------------------------------------------------------
 // Atomic write
 
-const { tempName } = io;
-
 /**
- * Writes `contents` to `<filename>.tmp<uuid hex>`, then renames it over `filename`, as Python's
- * `file_io.atomic_write_string_to_file`: a reader sees the old file or the new one, never a part.
- * On failure the temp file is removed and a TF-typed error naming the file is thrown. Where TF
- * says renames are not atomic (object stores such as gs://: a rename is a copy and a delete), the
- * file is written in place, as Python does there.
+ * {@link io.atomicWrite} (a temp file and a rename; in place where TF has no atomic move) with a
+ * TF-typed error naming the file that failed: the temp file while it is written, else `filename`.
  */
-export async function atomicWriteFile(filename: string, contents: string | Uint8Array): Promise<void> {
-  if (!io.hasAtomicMove(filename)) {
-    try {
-      return await io.writeFile(filename, contents);
-    } catch (e) {
-      throw ioError(e, filename);
-    }
-  }
-  const temp = tempName(filename);
-  try {
-    await io.writeFile(temp, contents);
-  } catch (e) {
-    await io.unlink(temp).catch(() => {});
-    throw ioError(e, temp);
-  }
-  try {
-    await io.rename(temp, filename);
-  } catch (e) {
-    await io.unlink(temp).catch(() => {});
-    throw ioError(e, filename);
-  }
+export function atomicWriteFile(filename: string, contents: string | Uint8Array): Promise<void> {
+  return io.atomicWrite(filename, contents, ioError);
 }
 
 /** Sync {@link atomicWriteFile}. */
 export function atomicWriteFileSync(filename: string, contents: string | Uint8Array): void {
-  if (!io.hasAtomicMove(filename)) {
-    try {
-      return io.writeFileSync(filename, contents);
-    } catch (e) {
-      throw ioError(e, filename);
-    }
-  }
-  const temp = tempName(filename);
-  try {
-    io.writeFileSync(temp, contents);
-  } catch (e) {
-    try { io.unlinkSync(temp); } catch { /* not created */ }
-    throw ioError(e, temp);
-  }
-  try {
-    io.renameSync(temp, filename);
-  } catch (e) {
-    try { io.unlinkSync(temp); } catch { /* already gone */ }
-    throw ioError(e, filename);
-  }
+  io.atomicWriteSync(filename, contents, ioError);
 }
