@@ -7,9 +7,10 @@ import * as logging from './logging';
 export { logging };
 export { MonitoredTrainingSession, type MonitoredTrainingSessionOptions } from './monitored-training-session';
 export {
-  MonitoredSession, SingularMonitoredSession, StepContext, StopIteration, currentGraph,
+  MonitoredSession, SingularMonitoredSession, StepContext, StopIteration,
   type StopReason, type StepFn, type MonitoredSessionOptions, type RecoverableMonitoredSessionOptions,
 } from './monitored-session';
+export { currentGraph } from '../core/current-graph';
 export type { RecoveryOptions } from './recoverable-session';
 export { ChiefSessionCreator, WorkerSessionCreator, type ChiefSessionCreatorOptions, type WorkerSessionCreatorOptions } from './session-creators';
 export {

@@ -11,6 +11,7 @@
  * });
  * console.log(sess.stopReason); // 'hook-request'
  */
+import { currentGraph, inGraph } from '../core/current-graph';
 import { DEFAULT_MAX_BLOCK_MS, RunScheduler, checkMaxBlockMs, checkRunMode, type RunMode } from '../core/run-scheduler';
 import { ArgumentError, ClosedError, OutOfRangeError, RuntimeError, ValueError, invalidArgument } from '../core/errors';
 import { isThenable } from '../core/maybe-promise';
@@ -42,30 +43,6 @@ export { StepContext, StopIteration, type StepFn };
  * A successful run clears a reason that came from an error; `close()` freezes the value.
  */
 export type StopReason = 'hook-request' | 'coordinator' | 'out-of-range' | 'step-fn' | 'preemption' | 'error' | 'signal' | 'closed';
-
-let graphInScope: unknown = null;
-
-/**
- * The graph of the monitored session whose hook is being called, or null: Python's default graph,
- * as `begin()` and `afterCreateSession()` see it (also the session creator's `createSession()` and
- * `beforeCreate`). It is set while such a method runs synchronously: call it at the start of the
- * method, before any `await` (afterwards another session's hooks may be running). This costs nothing
- * per run, unlike an AsyncLocalStorage, which would slow every Promise of the process.
- */
-export function currentGraph(): unknown {
-  return graphInScope;
-}
-
-/** Calls `fn` with `graph` as {@link currentGraph} during its synchronous part. */
-function inGraph<T>(graph: unknown, fn: () => T): T {
-  const previous = graphInScope;
-  graphInScope = graph;
-  try {
-    return fn();
-  } finally {
-    graphInScope = previous;
-  }
-}
 
 /** A graph that may hold queue runners (the core Graph does). */
 interface GraphWithCollections extends FinalizableGraph {

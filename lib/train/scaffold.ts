@@ -28,7 +28,7 @@ import type { Session } from '../core/session';
 import { SaverDefSchema } from '../proto/gen/tensorflow/core/protobuf/saver_pb';
 import { GraphKeys, opOf, outputOf, uniqueScope } from './global-step';
 import * as logging from './logging';
-import { currentGraph } from './monitored-session';
+import { currentGraph } from '../core/current-graph';
 import { Saver } from './saver';
 import type { Feeds } from '../core/session';
 import { type GraphVariable, findVariables, resolveVariable, type VariableRef } from './variables';

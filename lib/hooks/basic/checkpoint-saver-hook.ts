@@ -12,7 +12,7 @@ import { sessionLog } from '../../summary/summary-builders';
 import { andThen } from '../../core/maybe-promise';
 import { hookGlobalStep, hookGraph, readGlobalStep, stepValue } from '../../train/global-step';
 import * as logging from '../../train/logging';
-import { currentGraph } from '../../train/monitored-session';
+import { currentGraph } from '../../core/current-graph';
 import { Saver } from '../../train/saver';
 import { removeSaveDebris } from '../../train/saver/debris';
 import { pyJoin } from '../../train/saver/files';

@@ -6,7 +6,7 @@ import { invalidArgument } from '../../core/errors';
 import type { Graph, Output } from '../../core/graph';
 import { hookGlobalStep, stepValue } from '../../train/global-step';
 import * as logging from '../../train/logging';
-import { currentGraph } from '../../train/monitored-session';
+import { currentGraph } from '../../core/current-graph';
 import { checkGraphOption, checkHookOptions } from '../check';
 import { SessionRunHook, type SessionRunContext } from '../session-run-hook';
 

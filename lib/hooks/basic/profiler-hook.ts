@@ -18,7 +18,7 @@ import type { FileWriter } from '../../summary/file-writer';
 import { FileWriterCache } from '../../summary/file-writer-cache';
 import { hookGlobalStep, readGlobalStep, stepValue } from '../../train/global-step';
 import * as logging from '../../train/logging';
-import { currentGraph } from '../../train/monitored-session';
+import { currentGraph } from '../../core/current-graph';
 import { type Clock, SecondOrStepTimer } from '../second-or-step-timer';
 import { checkPath } from '../../core/options';
 import { checkBoolean } from '../../core/options';

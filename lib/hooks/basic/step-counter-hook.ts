@@ -10,7 +10,7 @@ import { stepsPerSecSummary } from '../../summary/summary-builders';
 import { andThen } from '../../core/maybe-promise';
 import { getGlobalStep, hookGlobalStep, hookGraph, readGlobalStep, stepValue } from '../../train/global-step';
 import * as logging from '../../train/logging';
-import { currentGraph } from '../../train/monitored-session';
+import { currentGraph } from '../../core/current-graph';
 import { type Clock, SecondOrStepTimer } from '../second-or-step-timer';
 import { checkGraphOption, checkHookOptions, checkOptionalDir } from '../check';
 import { SessionRunArgs, SessionRunHook, type SessionRunContext, type SessionRunValues } from '../session-run-hook';

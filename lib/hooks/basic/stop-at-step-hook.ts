@@ -6,7 +6,7 @@ import { ValueError, invalidArgument } from '../../core/errors';
 import type { Graph, Output } from '../../core/graph';
 import { andThen } from '../../core/maybe-promise';
 import { hookGlobalStep, readGlobalStep, stepValue } from '../../train/global-step';
-import { currentGraph } from '../../train/monitored-session';
+import { currentGraph } from '../../core/current-graph';
 import type { SessionLike } from '../../train/session-like';
 import { checkGraphOption, checkHookOptions } from '../check';
 import { SessionRunArgs, SessionRunHook, type SessionRunContext, type SessionRunValues } from '../session-run-hook';

@@ -9,7 +9,7 @@ import { FileWriterCache } from '../../summary/file-writer-cache';
 import { sessionLog } from '../../summary/summary-builders';
 import { andThen } from '../../core/maybe-promise';
 import { hookGlobalStep, hookGraph, readGlobalStep, stepValue } from '../../train/global-step';
-import { currentGraph } from '../../train/monitored-session';
+import { currentGraph } from '../../core/current-graph';
 import { Scaffold } from '../../train/scaffold';
 import type { Fetch, SessionLike } from '../../train/session-like';
 import { type Clock, SecondOrStepTimer } from '../second-or-step-timer';
