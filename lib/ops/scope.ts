@@ -167,7 +167,10 @@ function scopedControlInputs(s: BuildState, inputs: ReadonlyArray<TensorRef | Te
 }
 
 export interface ScopedOpSpec extends Omit<AddOpSpec, 'name'> {
-  /** The op's name before scoping and uniquing; defaults to the op type, as Python's op wrappers. */
+  /**
+   * The op's name before scoping and uniquing; defaults to the op type, as Python's op wrappers.
+   * A name ending in '/' (a scope's name, as `nameScope` hands it out) is the op's full name, as is.
+   */
   name?: string;
   /** The graph, when no input tells it and no default graph is set. */
   graph?: Graph;
@@ -182,7 +185,9 @@ export function addScopedOp(spec: ScopedOpSpec): Operation {
   const inputs = spec.inputs ?? [];
   const graph = spec.graph ?? graphFor(inputs);
   const s = stateOf(graph);
-  const name = uniqueName(graph, spec.name ?? spec.type);
+  // A name ending in '/' is a scope's own name, used as is: Python names an op created with
+  // `name=scope` after the scope ('train/loss/' → 'train/loss'), without making it unique again.
+  const name = spec.name?.endsWith('/') ? spec.name.slice(0, -1) : uniqueName(graph, spec.name ?? spec.type);
   const controlInputs = [...scopedControlInputs(s, inputs), ...(spec.controlInputs ?? [])];
   return graph.addOp({
     type: spec.type,
