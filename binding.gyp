@@ -7,6 +7,7 @@
         "native/async.cc",
         "native/checkpoint_reader.cc",
         "native/common.cc",
+        "native/quiet_load.cc",
         "native/graph.cc",
         "native/server.cc",
         "native/session.cc",

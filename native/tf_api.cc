@@ -2,6 +2,8 @@
 
 #include <dlfcn.h>
 
+#include "quiet_load.h"
+
 namespace tfm {
 namespace {
 std::mutex g_mutex;
@@ -41,10 +43,10 @@ std::string Load(const std::string& frameworkPath, const std::string& mainPath) 
   // world-writable temporary folder, see docs/libtensorflow-facts.md#loading).
   void* framework = nullptr;
   if (!frameworkPath.empty()) {
-    framework = dlopen(frameworkPath.c_str(), flags);
+    framework = DlopenFilteringLoadLogs(frameworkPath.c_str(), flags);
     if (!framework) return std::string("cannot open ") + frameworkPath + ": " + dlerror();
   }
-  void* main = dlopen(mainPath.c_str(), flags);
+  void* main = DlopenFilteringLoadLogs(mainPath.c_str(), flags);
   if (!main) {
     std::string why = std::string("cannot open ") + mainPath + ": " + dlerror();
     if (framework) dlclose(framework);
