@@ -56,6 +56,8 @@ export interface NativeGraph {
   /** [sync] serialized AttrValue */ attrValue(op: string, attr: string): Uint8Array;
   /** [sync] serialized NodeDef */ nodeDef(op: string): Uint8Array;
   /** [sync] returns the new operation's name */ addOperation(desc: RawOpDescription): string;
+  /** [sync] TF's C++ gradients under `prefix/`: one 'op:i' per x, null where TF gave none */
+  addGradients(prefix: string, ys: string[], xs: string[], gradYs: string[] | null): Array<string | null>;
 }
 
 /**

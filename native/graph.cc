@@ -56,6 +56,7 @@ Napi::Function Graph::Init(Napi::Env env) {
     InstanceMethod<&Graph::AttrValue>("attrValue"),
     InstanceMethod<&Graph::NodeDef>("nodeDef"),
     InstanceMethod<&Graph::AddOperation>("addOperation"),
+    InstanceMethod<&Graph::AddGradients>("addGradients"),
   });
 }
 
@@ -426,6 +427,48 @@ Napi::Value Graph::AddOperation(const Napi::CallbackInfo& info) {
   TF_Operation* op = TF.TF_FinishOperation(desc, status.get());
   if (TF.TF_GetCode(status.get()) != TF_OK) throw MakeError(env, status.get());
   return Napi::String::New(env, TF.TF_OperationName(op));
+}
+
+// addGradients(prefix, ys: ["op:i"], xs: ["op:i"], gradYs: ["op:i"] | null) → ["op:i" | null] per x:
+// TF's C++ gradient registry (TF_AddGradientsWithPrefix) adds ops under `prefix/`, which must not
+// be in use yet. null where TF returned no output (an x the ys do not depend on). The C API calls
+// the initial gradients "dx" and the results "dy"; here they are gradYs and the result.
+Napi::Value Graph::AddGradients(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string prefix = PathArg(info, 0, "prefix");
+  auto outputs = [&](const Napi::Value& v, const char* what) {
+    if (!v.IsArray()) ThrowType(env, std::string(what) + " must be an array of tensor names");
+    Napi::Array a = v.As<Napi::Array>();
+    std::vector<TF_Output> out;
+    out.reserve(a.Length());
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      Napi::Value e = a.Get(i);
+      if (!e.IsString()) ThrowType(env, std::string(what) + " must be an array of tensor names");
+      out.push_back(OutputByName(env, e.As<Napi::String>().Utf8Value()));
+    }
+    return out;
+  };
+  std::vector<TF_Output> ys = outputs(info[1], "ys");
+  std::vector<TF_Output> xs = outputs(info[2], "xs");
+  std::vector<TF_Output> gradYs;
+  bool haveGradYs = info.Length() > 3 && !info[3].IsNull() && !info[3].IsUndefined();
+  if (haveGradYs) {
+    gradYs = outputs(info[3], "gradYs");
+    if (gradYs.size() != ys.size()) ThrowType(env, "gradYs must have one tensor per y");
+  }
+  if (ys.empty()) ThrowType(env, "ys must not be empty");
+  std::vector<TF_Output> dxs(xs.size(), TF_Output{nullptr, 0});
+  StatusPtr status = NewStatus();
+  TF.TF_AddGradientsWithPrefix(state_->graph, prefix.c_str(), ys.data(), static_cast<int>(ys.size()), xs.data(),
+                               static_cast<int>(xs.size()), haveGradYs ? gradYs.data() : nullptr, status.get(),
+                               dxs.data());
+  ThrowIfError(env, status.get());
+  Napi::Array result = Napi::Array::New(env, xs.size());
+  for (size_t i = 0; i < dxs.size(); i++) {
+    if (!dxs[i].oper) result.Set(i, env.Null());
+    else result.Set(i, std::string(TF.TF_OperationName(dxs[i].oper)) + ":" + std::to_string(dxs[i].index));
+  }
+  return result;
 }
 
 void InitGraphFunctions(Napi::Env env, Napi::Object exports) {

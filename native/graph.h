@@ -40,6 +40,7 @@ class Graph : public Napi::ObjectWrap<Graph> {
   Napi::Value AttrValue(const Napi::CallbackInfo& info);
   Napi::Value NodeDef(const Napi::CallbackInfo& info);
   Napi::Value AddOperation(const Napi::CallbackInfo& info);
+  Napi::Value AddGradients(const Napi::CallbackInfo& info);
 
   std::shared_ptr<GraphState> state_;
 };

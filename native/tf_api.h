@@ -45,7 +45,7 @@
   X(TF_OperationNumOutputs) X(TF_OperationOutputType) X(TF_OperationNumInputs) \
   X(TF_OperationInput) X(TF_OperationNumControlInputs)                         \
   X(TF_OperationGetControlInputs) X(TF_OperationGetAttrValueProto)             \
-  X(TF_OperationToNodeDef)                                                     \
+  X(TF_OperationToNodeDef) X(TF_AddGradientsWithPrefix)                       \
   X(TF_GetAllOpList)                                                           \
   X(TF_NewSessionOptions) X(TF_DeleteSessionOptions) X(TF_SetTarget)          \
   X(TF_SetConfig) X(TF_NewSession) X(TF_CloseSession) X(TF_DeleteSession)      \
