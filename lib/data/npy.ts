@@ -90,7 +90,7 @@ export function parseNpy(bytes: Uint8Array, name = '<bytes>'): Tensor {
     bad(`${have < want ? 'truncated' : 'size mismatch'}: shape (${header.shape.join(', ')}) of '${header.descr}' needs ${want} bytes of data, the file has ${have}`);
   }
   // A copy at offset 0 of its own buffer: aligned for any typed array, and free of the file's memory.
-  let raw = new Uint8Array(want);
+  let raw: Uint8Array = new Uint8Array(want);
   raw.set(bytes.subarray(dataStart, dataStart + want));
   if (type.swap) swapBytes(raw, type.laneBytes);
   if (header.fortranOrder && header.shape.length > 1) raw = fortranToC(raw, type.itemsize, header.shape);
