@@ -3,16 +3,18 @@
  *
  * Order of the search (docs/design.md decision 2), each candidate recorded with why it failed:
  *   1. `loadLibtensorflow({ path })` or `TF_LIBRARY_PATH` (a library file or a folder)
- *   2. the package's own cache, filled by `scripts/setup-libtensorflow.mjs`
+ *   2. the package's own cache, filled by `scripts/setup-libtensorflow.mjs` (its CUDA build first)
  *   3. an installed Python `tensorflow`/`tensorflow-cpu` (found without importing it)
  *   4. the system's default library names (ld.so's search path)
  * Candidates 2–4 are skipped when they sit in a world-writable folder: only a path the user names
- * explicitly may come from one.
+ * explicitly may come from one. Before a candidate is opened, the CUDA runtime libraries found in
+ * the wheels next to it are opened by absolute path (lib/gpu/cuda-libraries.ts, docs/gpu.md).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { errorForCode } from './core/errors';
+import { describeCudaReport, findCudaLibraries, type CudaLibraryReport } from './gpu/cuda-libraries';
 
 /** A tensor as it crosses the addon boundary (see native/tensor.h). */
 export interface RawTensor {
@@ -111,6 +113,10 @@ export interface NativeWritableFile {
 
 export interface Addon {
   load(frameworkPath: string, mainPath: string): string;
+  /** Opens a library by absolute path (RTLD_GLOBAL), for good; "" or dlerror's text. */
+  preload(path: string): string;
+  /** Serialized KernelList of the op's registered kernels. */
+  registeredKernelsForOp(op: string): Uint8Array;
   loadedPath(): string | null;
   setErrorFactory(f: (code: number, message: string) => Error): void;
   tfVersion(): string;
@@ -223,10 +229,27 @@ function worldWritable(p: string): boolean {
   }
 }
 
-function cacheLibDir(root: string): string {
+// The CUDA build's folder first (`setup --gpu` made it: the user asked for it), then the CPU one's.
+function cacheLibDirs(root: string): string[] {
   const pin = JSON.parse(fs.readFileSync(path.join(root, 'scripts', 'libtensorflow.json'), 'utf8'));
   const base = process.env.TF_MONITORED_CACHE_DIR || path.join(root, '.libtensorflow');
-  return path.join(base, `${pin.pipPackage}-${pin.version}`, 'lib');
+  const gpu = path.join(base, `${pin.gpuPipPackage}-${pin.version}`);
+  const cpu = path.join(base, `${pin.pipPackage}-${pin.version}`, 'lib');
+  return fs.existsSync(path.join(gpu, 'manifest.json')) ? [path.join(gpu, 'lib'), cpu] : [cpu];
+}
+
+let cudaReport: CudaLibraryReport | null = null;
+
+// Opens the CUDA libraries found next to the TF library in `dir`; null when there is nothing to
+// say (a CPU build, or no wheels and no sign of CUDA).
+function preloadCuda(addon: Addon, dir: string): CudaLibraryReport | null {
+  const report = findCudaLibraries(dir);
+  if (report.cudaBuild !== true && report.found.length === 0) return null;
+  for (const f of report.found) {
+    const why = addon.preload(f.path);
+    if (why) f.error = why;
+  }
+  return report;
 }
 
 function tryLoad(addon: Addon, candidates: Candidate[], tried: Array<{ path: string; reason: string }>): string | null {
@@ -243,9 +266,13 @@ function tryLoad(addon: Addon, candidates: Candidate[], tried: Array<{ path: str
         continue;
       }
       const fw = fs.existsSync(c.framework) ? fs.realpathSync(c.framework) : '';
+      const cuda = preloadCuda(addon, dir);
       const why = addon.load(fw, main);
-      if (!why) return main;
-      tried.push({ path: main, reason: why });
+      if (!why) {
+        cudaReport = cuda;
+        return main;
+      }
+      tried.push({ path: main, reason: cuda ? [why, ...describeCudaReport(cuda)].join('\n    ') : why });
     } else {
       const why = addon.load(c.framework, c.main);
       if (!why) return c.main;
@@ -298,7 +325,10 @@ export function loadLibtensorflow(opts: LoadOptions = {}): string {
   }
   if (!found) {
     const root = packageRoot();
-    found = tryLoad(addon, candidatesIn(cacheLibDir(root), false, 'package cache'), tried);
+    for (const dir of cacheLibDirs(root)) {
+      found = tryLoad(addon, candidatesIn(dir, false, 'package cache'), tried);
+      if (found) break;
+    }
   }
   if (!found) {
     for (const dir of pythonTensorflowDirs()) {
@@ -323,6 +353,14 @@ export function native(): Addon {
 /** The version string of the loaded libtensorflow (TF_Version()). */
 export function tfVersion(): string {
   return native().tfVersion();
+}
+
+/**
+ * The CUDA runtime libraries the loader found and opened for the loaded libtensorflow (null for a
+ * CPU build, before loading, or when no wheels were next to it); `tf-monitored info` prints it.
+ */
+export function cudaLibraryReport(): CudaLibraryReport | null {
+  return cudaReport;
 }
 
 /** The real path of the loaded libtensorflow, or null before loading. */

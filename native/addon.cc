@@ -3,6 +3,8 @@
 #include <dlfcn.h>
 #include <napi.h>
 
+#include <cstring>
+
 #include "async.h"
 #include "checkpoint_reader.h"
 #include "common.h"
@@ -22,6 +24,26 @@ Napi::Value LoadLibrary(const Napi::CallbackInfo& info) {
   if (!info[0].IsString() || !info[1].IsString()) ThrowType(env, "load(frameworkPath, mainPath): strings expected");
   std::string why = Load(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value());
   return Napi::String::New(env, why);
+}
+
+// preload(path: string) → "" or dlerror's text (native/tf_api.h Preload).
+Napi::Value PreloadLibrary(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) ThrowType(info.Env(), "preload(path): a string is required");
+  return Napi::String::New(info.Env(), Preload(info[0].As<Napi::String>().Utf8Value()));
+}
+
+// registeredKernelsForOp(op) → serialized KernelList: which devices have a kernel for the op
+// (how lib/gpu/build-info.ts tells a GPU build, docs/gpu.md).
+Napi::Value RegisteredKernelsForOp(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLoaded(env);
+  if (!info[0].IsString()) ThrowType(env, "registeredKernelsForOp(op): a string is required");
+  StatusPtr status = NewStatus();
+  BufferPtr b(TF.TF_GetRegisteredKernelsForOp(info[0].As<Napi::String>().Utf8Value().c_str(), status.get()));
+  ThrowIfError(env, status.get());
+  auto out = Napi::Uint8Array::New(env, b ? b->length : 0);
+  if (b && b->length) std::memcpy(out.Data(), b->data, b->length);
+  return out;
 }
 
 Napi::Value Loaded(const Napi::CallbackInfo& info) {
@@ -55,6 +77,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitAsync(env);
   env.AddCleanupHook([env] { CloseAllSessions(env); });
   exports.Set("load", Napi::Function::New(env, LoadLibrary, "load"));
+  exports.Set("preload", Napi::Function::New(env, PreloadLibrary, "preload"));
+  exports.Set("registeredKernelsForOp", Napi::Function::New(env, RegisteredKernelsForOp, "registeredKernelsForOp"));
   exports.Set("loadedPath", Napi::Function::New(env, Loaded, "loadedPath"));
   exports.Set("setErrorFactory", Napi::Function::New(env, SetErrorFactory, "setErrorFactory"));
   InitTensor(env, exports);

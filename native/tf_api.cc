@@ -78,4 +78,12 @@ std::string Load(const std::string& frameworkPath, const std::string& mainPath) 
   return "";
 }
 
+std::string Preload(const std::string& path) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  // Never closed: TF may bind to it at any time after it loads.
+  if (dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL)) return "";
+  const char* why = dlerror();
+  return why ? why : "dlopen failed";
+}
+
 }  // namespace tfm

@@ -46,7 +46,7 @@
   X(TF_OperationInput) X(TF_OperationNumControlInputs)                         \
   X(TF_OperationGetControlInputs) X(TF_OperationGetAttrValueProto)             \
   X(TF_OperationToNodeDef) X(TF_AddGradientsWithPrefix)                       \
-  X(TF_GetAllOpList)                                                           \
+  X(TF_GetAllOpList) X(TF_GetRegisteredKernelsForOp)                          \
   X(TF_NewSessionOptions) X(TF_DeleteSessionOptions) X(TF_SetTarget)          \
   X(TF_SetConfig) X(TF_NewSession) X(TF_CloseSession) X(TF_DeleteSession)      \
   X(TF_SessionRun) X(TF_SessionListDevices) X(TF_DeleteDeviceList)             \
@@ -86,6 +86,11 @@ void* LoadedSymbol(const char* name);
 // the table. Thread-safe; a second successful call with other paths is refused. Returns "" on
 // success, otherwise why it failed (dlerror text or the first missing symbol).
 std::string Load(const std::string& frameworkPath, const std::string& mainPath);
+
+// Opens a library by absolute path, RTLD_GLOBAL, and keeps it for the life of the process: the
+// CUDA runtime libraries of a GPU build, opened before TF so that TF's later dlopen by soname
+// finds the copy already loaded (docs/gpu.md). Returns "" or dlerror's text.
+std::string Preload(const std::string& path);
 
 }  // namespace tfm
 
