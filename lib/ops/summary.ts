@@ -11,7 +11,7 @@ import { Graph, Operation, Output, type TensorRef } from '../core/graph';
 import { Tensor, type TensorLike } from '../core/tensor';
 import type { DType } from '../core/dtypes';
 import { SummaryMetadataSchema } from '../proto/gen/tensorflow/core/framework/summary_pb';
-import * as logging from '../train/logging';
+import * as logging from '../core/logging';
 import { addScopedOp, graphFor, nameScope } from './scope';
 
 export interface SummaryOptions {

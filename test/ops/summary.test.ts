@@ -13,7 +13,7 @@ import { Graph, Output } from '../../lib/core/graph';
 import { Tensor } from '../../lib/core/tensor';
 import * as summary from '../../lib/ops/summary';
 import { addScopedOp, asDefault, nameScope } from '../../lib/ops/scope';
-import { createGlobalStep } from '../../lib/train/global-step';
+import { createGlobalStep } from '../../lib/core/global-step';
 import { MonitoredTrainingSession } from '../../lib/train/monitored-training-session';
 import { requirePythonTF, runPythonJSON } from '../support/python';
 import { PY_COMPARE_GRAPHS, writeGraphDef } from './graph-compare';
