@@ -22,4 +22,5 @@ export * from './graph-io';
 export * from './summary';
 export * from './hooks';
 export * from './train';
+export * from './data'; // .npy/.npz readers, batches, feedFromBatches (docs/data.md)
 export { updateCheckpointState, getCheckpointMtimes } from './train/checkpoint-state';

@@ -6,7 +6,7 @@
  */
 import { ArgumentError, OutOfRangeError, invalidArgument } from '../core/errors';
 import { andThen, type MaybePromise } from '../core/maybe-promise';
-import type { Feeds } from '../train/session-like';
+import type { Feeds } from '../core/session-like';
 import { FeedFnHook } from '../hooks/basic/feed-fn-hook';
 import type { SessionRunContext, SessionRunValues } from '../hooks/session-run-hook';
 
