@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { runPythonJSON } from '../support/python';
 import { ArgumentError, OutOfRangeError } from '../../lib/core/errors';
 import { Tensor } from '../../lib/core/tensor';
-import { Graph } from '../../lib/core/graph';
+import { loadGraph } from '../../lib/graph-io/load';
 import { MonitoredTrainingSession } from '../../lib/train/monitored-training-session';
 import { batches, feedFromBatches, type Batch } from '../../lib/data';
 import { ROOT } from '../support/child';
@@ -127,7 +127,7 @@ describe('feedFromBatches in a MonitoredTrainingSession', () => {
   const y = Tensor.from([1, 3, 5, 7, 9, 11, 13], 'float32');
 
   it('feeds one batch per run and stops after the run that used the last batch', async () => {
-    const graph = await Graph.load(graphFile);
+    const graph = await loadGraph(graphFile);
     const hook = feedFromBatches(batches({ xs: x, ys: y }, { batchSize: 3, epochs: 2, seed: 5 }), { 'x:0': 'xs', 'y:0': 'ys' });
     const sess = await MonitoredTrainingSession({ graph, hooks: [hook], saveSummariesSteps: null, logStepCountSteps: null });
     const fed: number[][] = [];
@@ -146,7 +146,7 @@ describe('feedFromBatches in a MonitoredTrainingSession', () => {
   });
 
   it('with no batch at all, the first run is an OutOfRangeError, which using() ends cleanly', async () => {
-    const graph = await Graph.load(graphFile);
+    const graph = await loadGraph(graphFile);
     const hook = feedFromBatches([] as Batch[]);
     const sess = await MonitoredTrainingSession({ graph, hooks: [hook], saveSummariesSteps: null, logStepCountSteps: null });
     let thrown: unknown = null;
