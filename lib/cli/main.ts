@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError as CliArgumentError } from 'commander';
 import { runTrain } from './train';
 import { runInspect } from './inspect';
 import { runServer } from './server';
-import { libraryPath, loadLibtensorflow, tfVersion } from '../native';
+import { runInfo } from './info';
 
 // Decimal digits only: Number() would take '' as 0 and '0x10' as 16.
 function int(name: string, opts: { min?: number } = {}) {
@@ -91,10 +91,10 @@ export function buildProgram(): Command {
     });
 
   program.command('info')
-    .description('which libtensorflow is loaded, and its version')
-    .action(() => {
-      loadLibtensorflow();
-      console.log(`libtensorflow ${tfVersion()} from ${libraryPath()}`);
+    .description('which libtensorflow is loaded (version, CUDA build or not, CUDA libraries opened) and the devices a session sees')
+    .option('--json', 'one JSON object instead of text')
+    .action(async (opts) => {
+      process.exitCode = await runInfo(opts);
     });
   return program;
 }

@@ -55,7 +55,24 @@ export function buildMessage<Desc extends DescMessage>(
 
 /** A ConfigProto from a plain camelCase object, the message, or its bytes. */
 export function configProto(init: ConfigProtoInit | Uint8Array, param = 'config'): ConfigProto {
-  return checkThreadCounts(buildMessage(ConfigProtoSchema, init, param), param);
+  return checkGpuOptions(checkThreadCounts(buildMessage(ConfigProtoSchema, init, param), param), param);
+}
+
+/**
+ * GPU options a CPU build ignores and a CUDA build rejects only when it makes its GPU devices
+ * (docs/gpu.md): checked here so a config fails the same way on every machine.
+ */
+function checkGpuOptions(config: ConfigProto, param: string): ConfigProto {
+  const gpu = config.gpuOptions;
+  if (!gpu) return config;
+  const f = gpu.perProcessGpuMemoryFraction;
+  if (!Number.isFinite(f) || f < 0) {
+    throw invalidArgument(`${param}.gpuOptions.perProcessGpuMemoryFraction`, 'a fraction of GPU memory from 0 (TF\'s default) up; above 1 uses unified memory', f);
+  }
+  if (gpu.visibleDeviceList !== '' && !/^\s*\d+\s*(,\s*\d+\s*)*$/.test(gpu.visibleDeviceList)) {
+    throw invalidArgument(`${param}.gpuOptions.visibleDeviceList`, "GPU ids separated by commas, e.g. '0' or '1,0'", gpu.visibleDeviceList);
+  }
+  return config;
 }
 
 /**
