@@ -95,7 +95,12 @@ export function parseNpy(bytes: Uint8Array, name = '<bytes>'): Tensor {
   if (type.swap) swapBytes(raw, type.laneBytes);
   if (header.fortranOrder && header.shape.length > 1) raw = fortranToC(raw, type.itemsize, header.shape);
   if (type.text) {
-    const data = decodeText(raw, count, type);
+    let data: Uint8Array[];
+    try {
+      data = decodeText(raw, count, type);
+    } catch (e) {
+      return bad(`bad '${header.descr}' text: ${(e as Error).message}`); // a code point past U+10FFFF
+    }
     return Tensor.from({ dtype: 'string', shape: header.shape, data });
   }
   const Ctor = ARRAY_TYPES[type.dtype]!;
@@ -154,7 +159,9 @@ function decodeText(raw: Uint8Array, count: number, type: ElementType): Uint8Arr
       const units = new Uint32Array(item.slice().buffer);
       let end = units.length;
       while (end > 0 && units[end - 1] === 0) end--;
-      out.push(utf8.encode(String.fromCodePoint(...units.subarray(0, end))));
+      let text = '';
+      for (let k = 0; k < end; k++) text += String.fromCodePoint(units[k]);
+      out.push(utf8.encode(text));
     }
   }
   return out;
@@ -176,7 +183,7 @@ export function encodeNpy(tensor: Tensor): Uint8Array {
   let body: Uint8Array;
   if (tensor.dtype === 'string') {
     const items = tensor.bytes;
-    const width = Math.max(1, ...items.map((b) => b.length));
+    const width = items.reduce((w, b) => Math.max(w, b.length), 1);
     descr = `|S${width}`;
     body = new Uint8Array(items.length * width);
     items.forEach((b, i) => body.set(b, i * width));

@@ -204,6 +204,8 @@ describe('corrupt and unsupported files are a DataFormatError naming the file', 
     expect((await failure(variant('c_f8.npy', 'header.npy', (b) => Buffer.from(b.toString('latin1').replace("'shape': (", "'shape': [("), 'latin1')))).reason).toMatch(/^bad header/);
     expect((await failure(variant('c_f8.npy', 'nokey.npy', (b) => Buffer.from(b.toString('latin1').replace("'descr'", "'dtype'"), 'latin1')))).reason).toMatch(/has no 'descr' key/);
     expect((await failure(variant('c_f8.npy', 'version.npy', (b) => { const c = Buffer.from(b); c[6] = 9; return c; }))).reason).toMatch(/version 9\.0/);
+    const noChar = (b: Buffer) => { const c = Buffer.from(b); c.writeUInt32LE(0x110000, 10 + c.readUInt16LE(8)); return c; };
+    expect((await failure(variant('unicode.npy', 'codepoint.npy', noChar))).reason).toMatch(/^bad '<U\d+' text/);
   });
 
   it('object, structured and datetime arrays are refused by dtype', async () => {
