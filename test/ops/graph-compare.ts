@@ -12,13 +12,18 @@ import type { Graph } from '../../lib/core/graph';
  * (empty when the graphs agree). `skip_attrs` are left out of the comparison (e.g. `_class`).
  */
 export const PY_COMPARE_GRAPHS = `
-def compare_graphs(ours_path, theirs, skip_attrs=('_class',)):
+def compare_graphs(ours_path, theirs, skip_attrs=('_class', '_has_manual_control_dependencies'), skip_prefix=None, controls=True):
+    # skip_prefix: nodes under it are left out and inputs from it compared as the prefix alone (the
+    # gradient ops, which TF's C++ registry names its own way); controls=False: data inputs only.
+    def norm(i):
+        return skip_prefix if skip_prefix and i.lstrip('^').startswith(skip_prefix + '/') else i
     ours = tf1.GraphDef()
     with open(ours_path, 'rb') as f:
         ours.ParseFromString(f.read())
     theirs_def = theirs.as_graph_def()
-    a = {n.name: n for n in ours.node}
-    b = {n.name: n for n in theirs_def.node}
+    keep = lambda n: not (skip_prefix and (n.name == skip_prefix or n.name.startswith(skip_prefix + '/')))
+    a = {n.name: n for n in ours.node if keep(n)}
+    b = {n.name: n for n in theirs_def.node if keep(n)}
     diffs = []
     for name in sorted(set(a) | set(b)):
         if name not in a:
@@ -28,13 +33,13 @@ def compare_graphs(ours_path, theirs, skip_attrs=('_class',)):
         x, y = a[name], b[name]
         if x.op != y.op:
             diffs.append('%s: op %s vs %s' % (name, x.op, y.op))
-        xi = [i for i in x.input if not i.startswith('^')]
-        yi = [i for i in y.input if not i.startswith('^')]
+        xi = [norm(i) for i in x.input if not i.startswith('^')]
+        yi = [norm(i) for i in y.input if not i.startswith('^')]
         if xi != yi:
             diffs.append('%s: inputs %s vs %s' % (name, xi, yi))
         xc = sorted(i for i in x.input if i.startswith('^'))
         yc = sorted(i for i in y.input if i.startswith('^'))
-        if xc != yc:
+        if controls and xc != yc:
             diffs.append('%s: control inputs %s vs %s' % (name, xc, yc))
         for k in sorted(set(x.attr) | set(y.attr)):
             if k in skip_attrs:
@@ -51,9 +56,9 @@ def compare_graphs(ours_path, theirs, skip_attrs=('_class',)):
     return diffs
 `;
 
-/** Writes `graph`'s GraphDef to `dir/ours.pb` and returns the path. */
-export function writeGraphDef(graph: Graph, dir: string): string {
-  const p = join(dir, 'ours.pb');
+/** Writes `graph`'s GraphDef to `dir/<file>` and returns the path. */
+export function writeGraphDef(graph: Graph, dir: string, file = 'ours.pb'): string {
+  const p = join(dir, file);
   writeFileSync(p, graph.toGraphDef());
   return p;
 }
