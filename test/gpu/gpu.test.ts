@@ -88,7 +88,7 @@ emit({'init': init.name})
     const prefix = await new Saver({ graph, saverDef: graph.saverDef }).save(s, path.join(path.dirname(meta), 'model.ckpt'));
     const ours: Record<string, string> = {};
     for (const n of ['w', 'b']) {
-      const d = (await s.run(`${n}:0`)).data as Float32Array;
+      const d = (await s.run(`${n}:0`))!.data as Float32Array;
       ours[n] = Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64');
     }
     await s.close();

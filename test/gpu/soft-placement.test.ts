@@ -60,7 +60,7 @@ describe('a graph pinned to /device:GPU:0 on a CPU-only machine', () => {
   it.skipIf(hasGpu)('runs with allowSoftPlacement and gives the bytes Python gives', async () => {
     const s = new Session(Graph.fromMetaGraph(fs.readFileSync(meta)), { config: { allowSoftPlacement: true } });
     await s.run('init');
-    const y = await s.run('y:0', { 'x:0': Tensor.from([[1, 2, 3]]) });
+    const y = (await s.run('y:0', { 'x:0': Tensor.from([[1, 2, 3]]) }))!;
     await s.close();
     const want = decodeRaw(py.y);
     expect(y.shape).toEqual(want.shape);

@@ -13,7 +13,7 @@ async function main() {
   const out: Record<string, string> = {};
   for (const n of names.split(',')) {
     const t = await s.run(`${n}:0`);
-    const d = t.data as Float32Array;
+    const d = t!.data as Float32Array;
     out[n] = Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64');
   }
   const devices = (await listDevices()).map((d) => d.type);
