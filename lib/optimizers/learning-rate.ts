@@ -87,6 +87,20 @@ export function exponentialDecay(learningRate: number | Output, globalStep: Step
   );
 }
 
+const INTEGER_DTYPES: ReadonlySet<string> = new Set(['int32', 'int64', 'int16', 'int8', 'uint8']);
+const FLOAT_DTYPES: ReadonlySet<string> = new Set(['float32', 'float64']);
+
+/**
+ * A boundary in the step's dtype: for an integer step an int32 constant (cast to int64 for an int64
+ * step, the one promotion Python makes); for a float step a constant of its dtype (JS numbers do
+ * not tell 2 from 2.0, where Python would refuse an int boundary against a float step).
+ */
+function boundaryTensor(b: number, dtype: DType): Output {
+  if (FLOAT_DTYPES.has(dtype)) return constant(b, dtype, 'Const');
+  const t = constant(b, 'int32', 'Const');
+  return dtype === 'int32' ? t : castTensor(t, dtype);
+}
+
 /**
  * `tf.compat.v1.train.piecewise_constant`: `values[0]` while `x <= boundaries[0]`, `values[i]` while
  * `boundaries[i-1] < x <= boundaries[i]`, the last value after the last boundary. Values are float32;
@@ -100,11 +114,18 @@ export function piecewiseConstant(x: StepLike, boundaries: number[], values: num
   if (!Array.isArray(values) || values.some((v) => typeof v !== 'number' || !Number.isFinite(v))) throw invalidArgument('values', 'an array of finite numbers', values);
   if (values.length !== boundaries.length + 1) throw new ValueError('The length of boundaries should be 1 less than the length of values');
   if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object', opts);
+  if (INTEGER_DTYPES.has(step.dtype)) {
+    const bad = boundaries.find((b) => !Number.isInteger(b));
+    // Python: a float boundary against an integer step is refused rather than truncated.
+    if (bad !== undefined) throw new ValueError(`Boundaries (float32) must have the same dtype as x (${step.dtype}): ${bad} is not an integer.`);
+  } else if (!FLOAT_DTYPES.has(step.dtype)) {
+    throw invalidArgument('x', 'a float or integer step tensor', `a ${step.dtype} tensor`);
+  }
   const graph = graphFor([step], 'x');
   return nameScope(
     opts.name ?? 'PiecewiseConstant',
     () => {
-      const b = boundaries.map((v, i) => castNumber(v, step.dtype, `boundaries[${i}]`));
+      const b = boundaries.map((v) => boundaryTensor(v, step.dtype));
       const vals = values.map((v) => constant(v, 'float32', 'Const'));
       // The intervals are exclusive and cover every x: the value of the one x falls in.
       let out = vals[0];
