@@ -23,11 +23,11 @@ import './lib/env'; // first: sets TF's environment before the library loads
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Graph } from '../lib/core/graph';
+import { Graph } from '../lib/graph-io/graph';
 import { Session } from '../lib/core/session';
 import { tfVersion } from '../lib/native';
 import type { MonitoredSession } from '../lib/train/monitored-session';
-import * as logging from '../lib/train/logging';
+import * as logging from '../lib/core/logging';
 import { tfEnvSummary } from './lib/env';
 import { MODES, modeLabel, monitoredSession, probeRunMode } from './lib/modes';
 import { BENCH_ROOT, benchOptions } from './lib/options';

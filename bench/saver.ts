@@ -25,12 +25,12 @@ import './lib/env'; // first: sets TF's environment before the library loads
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Graph } from '../lib/core/graph';
+import { Graph } from '../lib/graph-io/graph';
 import { Session } from '../lib/core/session';
 import { tfVersion } from '../lib/native';
 import type { MonitoredSession } from '../lib/train/monitored-session';
-import * as logging from '../lib/train/logging';
-import { Saver } from '../lib/train/saver';
+import * as logging from '../lib/core/logging';
+import { Saver } from '../lib/checkpoint/saver';
 import { tfEnvSummary } from './lib/env';
 import { modeLabel, monitoredSession, probeRunMode } from './lib/modes';
 import { benchOptions } from './lib/options';

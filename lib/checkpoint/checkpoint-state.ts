@@ -21,11 +21,11 @@ import { CheckpointStateSchema, type CheckpointState } from '../proto/gen/tensor
 import { SaverDef_CheckpointFormatVersion } from '../proto/gen/tensorflow/core/protobuf/saver_pb';
 import { parseText, printText, TextFormatError } from '../proto/text-format';
 import { DataLossError, RuntimeError, ValueError, invalidArgument } from '../core/errors';
-import * as logging from './logging';
+import * as logging from '../core/logging';
 import {
   atomicWriteFile, atomicWriteFileSync, ioError, matchingFiles, matchingFilesSync,
   pyIsAbs, pyJoin, pyRelpath,
-} from './saver/files';
+} from '../core/file-paths';
 
 export type { CheckpointState };
 export { SaverDef_CheckpointFormatVersion as CheckpointFormatVersion };

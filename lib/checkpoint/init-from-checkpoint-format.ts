@@ -4,7 +4,7 @@
  * read as Python's and the restore ops read the same slices.
  */
 import type { CheckpointVariable } from './checkpoint-reader';
-import type { SaveSliceInfo } from './variables';
+import type { SaveSliceInfo } from '../core/variables';
 
 /** Python's `str(TensorShape)`: '()', '(4,)', '(2, 3)', '(None, 3)', '<unknown>' (-1 is an unknown dimension). */
 export function pyShape(shape: readonly number[] | null): string {

@@ -28,10 +28,10 @@ import { ArgumentError, ValueError, invalidArgument } from '../core/errors';
 import { Graph, Operation, Output } from '../core/graph';
 import { checkPath } from '../core/options';
 import { CheckpointReader, checkpointFilename, type CheckpointVariable } from './checkpoint-reader';
-import { GraphKeys, uniqueScope } from './global-step';
-import * as logging from './logging';
+import { GraphKeys, uniqueScope } from '../core/global-step';
+import * as logging from '../core/logging';
 import { mergeDevices } from './saver/device';
-import { findVariables, resolveVariable, type GraphVariable, type VariableDefLike, type VariableRef } from './variables';
+import { findVariables, resolveVariable, type GraphVariable, type VariableDefLike, type VariableRef } from '../core/variables';
 import { pyShape, pyShapeMap, shapesCompatible, sliceSpec } from './init-from-checkpoint-format';
 
 /** A graph variable as an assignment-map value: a VariableDef, or an Operation/Output of a variable op. */

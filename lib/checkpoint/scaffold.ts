@@ -26,12 +26,12 @@ import { checkOptionNames, checkOptionsObject } from '../core/options';
 import { Graph, Operation, Output, type OpRef, type TensorRef } from '../core/graph';
 import type { Session } from '../core/session';
 import { SaverDefSchema } from '../proto/gen/tensorflow/core/protobuf/saver_pb';
-import { GraphKeys, opOf, outputOf, uniqueScope } from './global-step';
-import * as logging from './logging';
+import { GraphKeys, opOf, outputOf, uniqueScope } from '../core/global-step';
+import * as logging from '../core/logging';
 import { currentGraph } from '../core/current-graph';
 import { Saver } from './saver';
 import type { Feeds } from '../core/session';
-import { type GraphVariable, findVariables, resolveVariable, type VariableRef } from './variables';
+import { type GraphVariable, findVariables, resolveVariable, type VariableRef } from '../core/variables';
 
 /** Python's `init_fn(scaffold, session)`. */
 export type ScaffoldInitFn = (scaffold: Scaffold, session: Session) => void | Promise<void>;
@@ -56,7 +56,7 @@ export interface ScaffoldOptions {
   /**
    * Warm start: before the default init op is built, the variables the map names are set to load
    * their initial values from another run's checkpoint (Python's `init_from_checkpoint` called
-   * while building the model; see lib/train/init-from-checkpoint.ts). It applies when the run
+   * while building the model; see lib/checkpoint/init-from-checkpoint.ts). It applies when the run
    * starts from scratch: a checkpoint of the run's own directory still wins, as in Python.
    * @example new Scaffold({ initFromCheckpoint: { ckptDirOrFile: 'runs/pretrain', assignmentMap: { 'encoder/': 'encoder/' } } })
    */

@@ -1,7 +1,7 @@
 /** `tf-monitored inspect <checkpoint>`: Python's inspect_checkpoint / tf.train.list_variables. */
 import fs from 'node:fs';
 import { stat, usesTfFilesystem } from '../core/file-io';
-import { loadCheckpoint } from '../train/checkpoint-reader';
+import { loadCheckpoint } from '../checkpoint/checkpoint-reader';
 import type { ElementValue, NestedArray, Tensor } from '../core/tensor';
 
 // The files of a V2 checkpoint: `<prefix>.index` and `<prefix>.data-00000-of-00001`.

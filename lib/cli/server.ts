@@ -4,7 +4,7 @@
  * stdout line is `serving /job:<job>/task:<i> at <target>`.
  */
 import { ArgumentError } from '../core/errors';
-import { ClusterSpec } from '../distribute/cluster-spec';
+import { ClusterSpec } from '../core/cluster-spec';
 import { startTaskServer } from '../distribute/from-env';
 import { parseTfConfig, tfConfig, type TfConfig } from '../distribute/tf-config';
 

@@ -6,7 +6,7 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { ClusterDefSchema, type ClusterDef } from '../proto/gen/tensorflow/core/protobuf/cluster_pb';
-import { ArgumentError, ValueError, invalidArgument } from '../core/errors';
+import { ArgumentError, ValueError, invalidArgument } from './errors';
 
 export type ClusterInit = Record<string, string[] | Record<number, string>> | ClusterSpec | ClusterDef;
 
@@ -105,5 +105,3 @@ export function masterFor(cluster: ClusterSpec, job: string, index: number): str
   return `grpc://${cluster.taskAddress(job, index)}`;
 }
 
-// Kept here for existing imports; the parser lives in tf-config.ts (it needs ClusterSpec, defined above).
-export { tfConfig, type TfConfig } from './tf-config';

@@ -28,11 +28,12 @@ import { Code } from '../proto/gen/xla/tsl/protobuf/error_codes_pb';
 import { ProtoDecodeError, decodeBinary } from '../proto/binary';
 import { ArgumentError, RuntimeError } from './errors';
 import { prependNameScope } from './name-scope';
-import { Operation, Output, type Graph } from './graph';
-import { GraphFormatError } from '../graph-io/errors';
-import { findVariables } from '../graph-io/variables';
-import * as logging from '../train/logging';
-import { QueueRunner } from '../train/queue-runner';
+import { Operation, Output } from './operation';
+import type { Graph } from './graph';
+import { GraphFormatError } from './graph-errors';
+import { findVariables } from './graph-variables';
+import * as logging from './logging';
+import { QueueRunner } from './queue-runner';
 
 /** Python's `tf.compat.v1.GraphKeys`: the standard collection names. */
 export const GraphKeys = {

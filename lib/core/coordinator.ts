@@ -12,8 +12,8 @@
  * await coord.join({ stopGracePeriodSecs: 5 });
  */
 import { inspect, types } from 'node:util';
-import { OutOfRangeError, RuntimeError, invalidArgument } from '../core/errors';
-import { checkBoolean, checkOptionsObject } from '../core/options';
+import { OutOfRangeError, RuntimeError, invalidArgument } from './errors';
+import { checkBoolean, checkOptionsObject } from './options';
 import * as logging from './logging';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -132,3 +132,14 @@ function describe(value: unknown): string {
 export function invalidArgument(param: string, expected: string, received: unknown): ArgumentError {
   return new ArgumentError(param, `Expected ${expected} for ${param} but received ${describe(received)}`);
 }
+
+/**
+ * Python's builtin `StopIteration`: thrown by a step function's `stepContext.requestStop()`. Inside
+ * `MonitoredSession#using()` it ends training cleanly (hooks' `end()` runs).
+ */
+export class StopIteration extends Error {
+  constructor(message = '') {
+    super(message);
+    this.name = 'StopIteration';
+  }
+}

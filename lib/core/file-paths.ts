@@ -12,7 +12,7 @@
  * Paths with a scheme (`ram://`, `gs://`) go through TF's filesystem (lib/core/file-io.ts).
  */
 import nodePath from 'node:path';
-import * as io from '../../core/file-io';
+import * as io from './file-io';
 
 // ---------------------------------------------------------------------------------------------
 // os.path
@@ -54,7 +54,7 @@ export function pyRelpath(p: string, start: string): string {
 // ---------------------------------------------------------------------------------------------
 // Errors (lib/core/io-errors.ts; re-exported for the saver's modules)
 
-import { errnoOf, ioError } from '../../core/io-errors';
+import { errnoOf, ioError } from './io-errors';
 
 export { errnoOf, ioError };
 

@@ -7,16 +7,16 @@
  * const read = globalStepReadTensor(graph);          // Output 'global_step/add:0' (its value + 0)
  * const step = (await sess.run(read)).scalar();
  */
-import { GraphKeys } from '../core/collections';
+import { GraphKeys } from './collections';
 import { create, isMessage } from '@bufbuild/protobuf';
-import { type DType, dtypeFromEnum } from '../core/dtypes';
-import { RuntimeError, ValueError, invalidArgument } from '../core/errors';
-import { andThen, type MaybePromise } from '../core/maybe-promise';
-import { Graph, Operation, Output } from '../core/graph';
+import { type DType, dtypeFromEnum } from './dtypes';
+import { RuntimeError, ValueError, invalidArgument } from './errors';
+import { andThen, type MaybePromise } from './maybe-promise';
+import { Graph, Operation, Output } from './graph';
 import { VariableAggregation, VariableDefSchema, type VariableDef } from '../proto/gen/tensorflow/core/framework/variable_pb';
 import * as logging from './logging';
 import { type Fetch, RUN_MAYBE_SYNC, type SessionLike } from './session-like';
-import { checkOptionsObject } from '../core/options';
+import { checkOptionsObject } from './options';
 
 /** The standard collection names (one table for the project: lib/core/collections.ts). */
 export { GraphKeys };

@@ -3,7 +3,7 @@
  * (an image, an event file, random bytes), a truncated or corrupted serialization, a text file
  * with a syntax error or an unknown field, or a MetaGraphDef whose parts contradict each other.
  */
-import { InvalidArgumentError } from '../core/errors';
+import { InvalidArgumentError } from './errors';
 
 export class GraphFormatError extends InvalidArgumentError {
   /** The file, when the input came from one (or the name the caller gave the bytes). */

@@ -6,9 +6,9 @@
  * op's OpDef from the loaded library, so unknown ops and attrs are reported by name before TF
  * sees them.
  *
- * Files: `Graph.load` reads a `.meta`, `.pb` or `.pbtxt` (recognised by content),
- * `Graph.fromGraphDef` / `Graph.fromMetaGraph` import messages or bytes (lib/graph-io). A graph
- * keeps its collections (`graph.collections`, typed accessors in collections.ts) and the SaverDef
+ * Files: the graph-io layer's Graph (this class plus `Graph.load`, `Graph.fromGraphDef`,
+ * `Graph.fromMetaGraph`; the one the package exports) reads graph files, so that core does not
+ * depend on the file formats. A graph keeps its collections (`graph.collections`, typed accessors in collections.ts) and the SaverDef
  * of the MetaGraphDef it came from (`graph.saverDef`).
  */
 import { create, fromBinary, isMessage, toBinary } from '@bufbuild/protobuf';
@@ -22,112 +22,16 @@ import { ProtoDecodeError, decodeBinary } from '../proto/binary';
 import { ArgumentError, InvalidArgumentError, NotFoundError, RuntimeError, TFError, errorForCode, invalidArgument } from './errors';
 import { GraphCollections } from './collections';
 import { checkGraphDefSupported } from './missing-ops';
-import { GraphFormatError } from '../graph-io/errors';
-import {
-  graphFromGraphDef, graphFromMetaGraph, loadGraph, loadGraphSync,
-  type FromGraphDefOptions, type FromMetaGraphOptions, type LoadGraphOptions,
-} from '../graph-io/load';
+import { GraphFormatError } from './graph-errors';
 import { DType, checkDType, dtypeFromEnum, dtypeToEnum, isDType, isRefType } from './dtypes';
 import { Tensor, TensorLike, checkShape } from './tensor';
 import { opDef } from './op-defs';
 import { native, NativeGraph, RawAttr, tfVersion } from '../native';
+import { Operation, Output, type OpRef, type TensorRef } from './operation';
+
+export { Operation, Output, type OpRef, type TensorRef };
 
 const INT32_MAX = 2 ** 31 - 1;
-
-export class Output {
-  readonly op: Operation;
-  readonly index: number;
-  constructor(op: Operation, index: number) {
-    if (!(op instanceof Operation)) throw invalidArgument('op', 'an Operation', op);
-    if (!Number.isInteger(index) || index < 0 || index > INT32_MAX) throw invalidArgument('index', 'an output index (integer >= 0)', index);
-    this.op = op;
-    this.index = index;
-  }
-  /** 'op:index', the name used for feeds and fetches. */
-  get name(): string {
-    return `${this.op.name}:${this.index}`;
-  }
-  get graph(): Graph {
-    return this.op.graph;
-  }
-  /** The dtype; for a reference output (a VariableV2) the referenced type, see `isRef`. */
-  get dtype(): DType {
-    return dtypeFromEnum(this.outputType());
-  }
-  /** Whether this output is a reference (Python's `float32_ref`). */
-  get isRef(): boolean {
-    return isRefType(this.outputType());
-  }
-  private outputType(): number {
-    const types = this.op.info().outputTypes;
-    if (this.index >= types.length) {
-      throw new ArgumentError('index', `Operation '${this.op.name}' has ${types.length} output(s); index ${this.index} is out of range`);
-    }
-    return types[this.index];
-  }
-  /** Static shape: null when the rank is unknown, -1 for an unknown dimension. */
-  get shape(): number[] | null {
-    return this.op.graph.native.outputShape(this.name);
-  }
-  toString(): string {
-    return `Output(${this.name})`;
-  }
-  /** In JSON (and so in a session's fetch-structure cache key) an Output is its name. */
-  toJSON(): { '\u0000tensor': string } {
-    return { '\u0000tensor': this.name };
-  }
-}
-
-export class Operation {
-  readonly graph: Graph;
-  readonly name: string;
-  constructor(graph: Graph, name: string) {
-    if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);
-    if (typeof name !== 'string' || name === '') throw invalidArgument('name', 'an operation name', name);
-    this.graph = graph;
-    this.name = name;
-  }
-  /** @internal */
-  info() {
-    const i = this.graph.native.operationInfo(this.name);
-    if (!i) throw new NotFoundError(`The operation '${this.name}' does not exist in the graph.`);
-    return i;
-  }
-  get type(): string { return this.info().type; }
-  get device(): string { return this.info().device; }
-  get numOutputs(): number { return this.info().outputTypes.length; }
-  get outputs(): Output[] { return this.info().outputTypes.map((_, i) => new Output(this, i)); }
-  get inputs(): Output[] {
-    return this.info().inputs.map((n) => this.graph.tensor(n));
-  }
-  get controlInputs(): Operation[] {
-    return this.info().controlInputs.map((n) => new Operation(this.graph, n));
-  }
-  output(index = 0): Output {
-    const n = this.numOutputs;
-    if (!Number.isInteger(index) || index < 0 || index >= n) {
-      throw new ArgumentError('index', `Operation '${this.name}' has ${n} output(s); index ${index} is out of range`);
-    }
-    return new Output(this, index);
-  }
-  /** The attr as an AttrValue message. */
-  attr(name: string): AttrValue {
-    if (typeof name !== 'string' || name === '') throw invalidArgument('name', 'an attribute name', name);
-    return fromBinary(AttrValueSchema, this.graph.native.attrValue(this.name, name));
-  }
-  toString(): string {
-    return `Operation(${this.name})`;
-  }
-  /** In JSON (and so in a session's fetch-structure cache key) an Operation is its name. */
-  toJSON(): { '\u0000operation': string } {
-    return { '\u0000operation': this.name };
-  }
-}
-
-/** Anything that names a tensor: 'x:0', 'x' (output 0), an Output, an Operation (output 0). */
-export type TensorRef = string | Output | Operation;
-/** Anything that names an operation. */
-export type OpRef = string | Operation | Output;
 
 export interface AddOpSpec {
   type: string;
@@ -177,43 +81,6 @@ export class Graph {
   constructor() {
     this.native = new (native().NativeGraph)();
     this.collections = new GraphCollections(this);
-  }
-
-  /**
-   * Loads a graph file, recognising its format by content, not by name: a binary MetaGraphDef
-   * (`.meta`, with its collections and SaverDef), a binary GraphDef (`.pb`) or either one in text
-   * format (`graph.pbtxt`). A GraphDef has no collections: the variables, trainable variables,
-   * global step and saver are recognised from its nodes. Malformed input is a GraphFormatError
-   * naming the file and the problem; ops the loaded libtensorflow lacks, a MissingOpsError.
-   * @example const graph = await Graph.load('model.meta', { clearDevices: true });
-   */
-  static load(source: string | Uint8Array, opts?: LoadGraphOptions): Promise<Graph> {
-    return loadGraph(source, opts);
-  }
-
-  /** {@link Graph.load} with a synchronous file read. */
-  static loadSync(source: string | Uint8Array, opts?: LoadGraphOptions): Graph {
-    return loadGraphSync(source, opts);
-  }
-
-  /**
-   * A new graph (or `opts.graph`) from a GraphDef message or its bytes (binary or text): Python's
-   * `tf.import_graph_def`, plus the variables and saver recognised from the nodes.
-   */
-  static fromGraphDef(graphDef: GraphDef | Uint8Array, opts?: FromGraphDefOptions): Graph {
-    return graphFromGraphDef(graphDef, opts);
-  }
-
-  /**
-   * A new graph (or `opts.graph`) from a MetaGraphDef (a message, its bytes, or a file path read
-   * synchronously): Python's `tf.compat.v1.train.import_meta_graph` with `importScope`,
-   * `clearDevices`, `inputMap`, `restoreCollectionsPredicate`.
-   * @example
-   *   const g = Graph.fromMetaGraph('model.meta', { importScope: 'tower_0', clearDevices: true });
-   *   g.saverDef?.restoreOpName; // 'tower_0/save/restore_all'
-   */
-  static fromMetaGraph(metaGraphDef: MetaGraphDef | Uint8Array | string, opts?: FromMetaGraphOptions): Graph {
-    return graphFromMetaGraph(metaGraphDef, opts);
   }
 
   /** A new graph holding a binary GraphDef (no collections; see {@link Graph.fromGraphDef}). */

@@ -23,9 +23,9 @@
  * qr.createThreads(session, { coord, start: true });
  */
 import { create, isMessage } from '@bufbuild/protobuf';
-import { Code, RuntimeError, invalidArgument } from '../core/errors';
-import { prependNameScope, stripNameScope } from '../core/name-scope';
-import { checkBoolean, checkOptionNames, checkOptionsObject } from '../core/options';
+import { Code, RuntimeError, invalidArgument } from './errors';
+import { prependNameScope, stripNameScope } from './name-scope';
+import { checkBoolean, checkOptionNames, checkOptionsObject } from './options';
 import { QueueRunnerDefSchema, type QueueRunnerDef } from '../proto/gen/tensorflow/core/protobuf/queue_runner_pb';
 import { type CoordinatedThread, type Coordinator, describeValue, thrownAsError } from './coordinator';
 import * as logging from './logging';

@@ -8,7 +8,7 @@ import { invalidArgument } from './errors';
 import { messageFromPlain } from './plain-message';
 import { buildMessage, configProto, type ConfigProtoInit } from './config';
 import { checkOptionNames } from './options';
-import { ClusterSpec, type ClusterInit } from '../distribute/cluster-spec';
+import { ClusterSpec, type ClusterInit } from './cluster-spec';
 import { native, NativeServer } from '../native';
 
 export interface ServerOptions {

@@ -3,7 +3,7 @@
  * `Session` of `lib/core` satisfies it structurally, and so do the wrappers themselves and the
  * test fakes: nothing in `lib/train` or `lib/hooks` depends on the native layer.
  */
-import type { RunScheduler } from '../core/run-scheduler';
+import type { RunScheduler } from './run-scheduler';
 
 /**
  * What can be fetched: a tensor name (`'loss:0'`), an operation name (`'train'`), any object with a

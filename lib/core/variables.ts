@@ -14,9 +14,9 @@
  * is saved from its read tensor (`<name>/Read/ReadVariableOp:0`, or the VariableDef's snapshot) and
  * restored with `AssignVariableOp` on its handle.
  */
-import { dtypeFromEnum, type DType } from '../core/dtypes';
-import { ArgumentError, InvalidArgumentError, NotFoundError, invalidArgument } from '../core/errors';
-import { Graph, Operation, Output } from '../core/graph';
+import { dtypeFromEnum, type DType } from './dtypes';
+import { ArgumentError, InvalidArgumentError, NotFoundError, invalidArgument } from './errors';
+import { Graph, Operation, Output } from './graph';
 
 export const REF_VARIABLE_OPS: ReadonlySet<string> = new Set(['Variable', 'VariableV2', 'AutoReloadVariable']);
 export const RESOURCE_VARIABLE_OPS: ReadonlySet<string> = new Set(['VarHandleOp']);

@@ -9,7 +9,7 @@
  * ArgumentError whose param names the field (`TF_CONFIG.task.index`, ...).
  */
 import { ArgumentError, invalidArgument } from '../core/errors';
-import { ClusterSpec, type ClusterInit } from './cluster-spec';
+import { ClusterSpec, type ClusterInit } from '../core/cluster-spec';
 
 export const TASK_TYPES = ['chief', 'master', 'worker', 'ps', 'evaluator'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];

@@ -16,8 +16,8 @@ import { MetaGraphDefSchema, type MetaGraphDef } from '../proto/gen/tensorflow/c
 import { SavedModelSchema } from '../proto/gen/tensorflow/core/protobuf/saved_model_pb';
 import { EventSchema } from '../proto/gen/tensorflow/core/util/event_pb';
 import { TextFormatError, parseText } from '../proto/text-format';
-import { maskedCrc32c } from '../summary/crc32c';
-import { GraphFormatError } from './errors';
+import { maskedCrc32c } from '../core/crc32c';
+import { GraphFormatError } from '../core/graph-errors';
 
 export type GraphFileFormat = 'meta_graph' | 'graph_def' | 'meta_graph_text' | 'graph_def_text';
 

@@ -31,7 +31,7 @@ import { tfVersion } from '../native';
 import { atomicWrite, atomicWriteSync, serializeGraph } from './write-graph';
 import { toBinaryDeterministic } from '../proto/binary';
 import * as io from '../core/file-io';
-import { pyDirname } from '../train/saver/files';
+import { pyDirname } from '../core/file-paths';
 
 export interface ExportMetaGraphOptions {
   /** Also write the MetaGraphDef to this file (binary, or text with `asText`), atomically; its folder is created. */

@@ -3,7 +3,7 @@
  * `Graph.fromGraphDef`, `Graph.fromMetaGraph`, `importMetaGraph`), exporting MetaGraphDefs
  * (`exportMetaGraph`) and writing graphs (`writeGraph`) that Python TF reads.
  */
-export { GraphFormatError } from './errors';
+export { GraphFormatError } from '../core/graph-errors';
 export { detectGraphFormat, parseGraphBytes, type GraphFileFormat, type ParsedGraphFile } from './detect';
 export {
   importMetaGraph, importGraphDefInto, removeDefaultAttrs,
@@ -13,8 +13,9 @@ export {
   exportMetaGraph, exportMetaGraphSync, buildMetaGraphDef, strippedOpListForGraph, stripDefaultValuedAttrs,
   type ExportMetaGraphOptions,
 } from './export';
+export { Graph } from './graph';
 export { writeGraph, writeGraphSync, serializeGraph, atomicWrite, atomicWriteSync, type GraphLike } from './write-graph';
-export { findVariables, findSaverDefs, type FoundVariables } from './variables';
+export { findVariables, findSaverDefs, type FoundVariables } from '../core/graph-variables';
 export {
   GraphKeys, GraphCollections, VARIABLE_COLLECTION_KEYS, collectionProtoType, collectionDefsOf, importCollections,
   prependNameScope, rescopeVariableDef, rescopeSaverDef, rescopeQueueRunnerDef,

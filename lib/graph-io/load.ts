@@ -20,9 +20,9 @@ import { Graph, type TensorRef, type OpRef } from '../core/graph';
 import { importCollections, rescopeSaverDef, rescopeVariableDef } from '../core/collections';
 import { opDef } from '../core/op-defs';
 import { ArgumentError, NotFoundError, invalidArgument } from '../core/errors';
-import { GraphFormatError } from './errors';
+import { GraphFormatError } from '../core/graph-errors';
 import { parseGraphBytes } from './detect';
-import { findSaverDefs, findVariables } from './variables';
+import { findSaverDefs, findVariables } from '../core/graph-variables';
 import { ioError } from '../core/io-errors';
 import { checkPath } from '../core/options';
 
@@ -51,7 +51,7 @@ export interface FromGraphDefOptions extends GraphImportOptions {
   /**
    * Fill the `variables`, `trainable_variables` and `global_step` collections with VariableDefs
    * recognised from the nodes, and `graph.saverDef` with the graph's saver when it has exactly one
-   * (see graph-io/variables.ts). Default true.
+   * (see core/graph-variables.ts). Default true.
    */
   findVariables?: boolean;
   /** Python's `producer_op_list`: attrs unknown to this TF that have the producer's default value are dropped. */

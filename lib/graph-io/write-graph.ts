@@ -17,7 +17,7 @@ import { Graph } from '../core/graph';
 import { invalidArgument } from '../core/errors';
 import { ioError } from '../core/io-errors';
 import { checkPath } from '../core/options';
-import { GraphFormatError } from './errors';
+import { GraphFormatError } from '../core/graph-errors';
 
 /** What writeGraph writes: a Graph (its GraphDef, without shapes, as Python), a GraphDef or MetaGraphDef message, or GraphDef bytes. */
 export type GraphLike = Graph | GraphDef | MetaGraphDef | Uint8Array;

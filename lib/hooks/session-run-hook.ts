@@ -36,8 +36,8 @@
  * the global step with a run off the JS thread.
  */
 import { invalidArgument } from '../core/errors';
-import type { Feeds, Fetch, RunMetadataSink, RunOptionsInit, SessionLike } from '../train/session-like';
-import type { Coordinator } from '../train/coordinator';
+import type { Feeds, Fetch, RunMetadataSink, RunOptionsInit, SessionLike } from '../core/session-like';
+import type { Coordinator } from '../core/coordinator';
 
 /**
  * The methods a hook may implement; all are optional and may return Promises, which are awaited

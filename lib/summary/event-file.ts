@@ -34,7 +34,7 @@ import os from 'node:os';
 import { TFError, UnknownError, errorForCode } from '../core/errors';
 import { joinPath, recursivelyCreateDir } from '../core/tf-filesystem';
 import { native, type NativeWritableFile } from '../native';
-import { maskedCrc32c } from './crc32c';
+import { maskedCrc32c } from '../core/crc32c';
 import { EventSchema, SourceMetadataSchema } from '../proto/gen/tensorflow/core/util/event_pb';
 import { create, toBinary } from '@bufbuild/protobuf';
 

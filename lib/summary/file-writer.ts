@@ -29,7 +29,7 @@ import { Tensor } from '../core/tensor';
 import { opDef } from '../core/op-defs';
 import { messageFromPlain } from '../core/plain-message';
 import { tfVersion } from '../native';
-import * as logging from '../train/logging';
+import * as logging from '../core/logging';
 import { EventSchema, SessionLogSchema, TaggedRunMetadataSchema, type Event, type SessionLog } from '../proto/gen/tensorflow/core/util/event_pb';
 import { SummarySchema, Summary_ValueSchema, type Summary } from '../proto/gen/tensorflow/core/framework/summary_pb';
 import { GraphDefSchema, type GraphDef } from '../proto/gen/tensorflow/core/framework/graph_pb';

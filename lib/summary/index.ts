@@ -20,4 +20,4 @@ export {
   type SessionStatusName,
 } from './summary-builders';
 export { summaryIterator, tfRecordIterator, readEvents, type SummaryIteratorOptions, type RawRecord } from './summary-iterator';
-export { crc32c, maskCrc, maskedCrc32c } from './crc32c';
+export { crc32c, maskCrc, maskedCrc32c } from '../core/crc32c';

@@ -19,9 +19,9 @@ import * as io from '../core/file-io';
 import { fromBinary } from '@bufbuild/protobuf';
 import { DataLossError, FailedPreconditionError, invalidArgument } from '../core/errors';
 import { checkOptionNames, checkPath } from '../core/options';
-import { ioError } from '../train/saver/files';
+import { ioError } from '../core/file-paths';
 import { EventSchema, type Event } from '../proto/gen/tensorflow/core/util/event_pb';
-import { maskedCrc32c } from './crc32c';
+import { maskedCrc32c } from '../core/crc32c';
 
 export interface SummaryIteratorOptions {
   /** Bytes read per file read (default 1 MiB). */

@@ -2,8 +2,8 @@
  * The wrapper that ties a session to a Coordinator (Python's `_CoordinatedSession`).
  */
 import { type MaybePromise, isThenable } from '../core/maybe-promise';
-import type { Coordinator } from './coordinator';
-import type { Feeds, Fetch, RunCallOptions, SessionLike } from './session-like';
+import type { Coordinator } from '../core/coordinator';
+import type { Feeds, Fetch, RunCallOptions, SessionLike } from '../core/session-like';
 import { WrappedSession, isPreemptionError } from './wrapped-session';
 
 /**

@@ -6,10 +6,10 @@ import { type MaybePromise, isThenable } from '../core/maybe-promise';
 import {
   SessionRunArgs, SessionRunContext, SessionRunValues, type SessionRunHookLike,
 } from '../hooks/session-run-hook';
-import { canonicalTensorName } from './fetches';
+import { canonicalTensorName } from '../core/fetches';
 import {
   type Feeds, type Fetch, RUN_MAYBE_SYNC, type RunCallOptions, type RunMetadataSink, type RunOptionsInit, type SessionLike,
-} from './session-like';
+} from '../core/session-like';
 import { WrappedSession } from './wrapped-session';
 import { type RunScheduler, newRunTiming } from '../core/run-scheduler';
 

@@ -33,11 +33,11 @@ import { SummarySaverHook } from '../hooks/basic/summary-saver-hook';
 import { type SessionRunHookLike, checkHooks } from '../hooks/session-run-hook';
 import { FileWriterCache } from '../summary/file-writer-cache';
 import { type FileWriter, logdirKey, metaGraphDefFromGraphDef } from '../summary/file-writer';
-import * as logging from './logging';
+import * as logging from '../core/logging';
 import { MonitoredSession, schedulerFor } from './monitored-session';
 import type { RunMode } from '../core/run-scheduler';
 import type { RecoveryOptions } from './recoverable-session';
-import { Scaffold } from './scaffold';
+import { Scaffold } from '../checkpoint/scaffold';
 import { ChiefSessionCreator, WorkerSessionCreator } from './session-creators';
 import type { SessionConfig } from './session-manager';
 

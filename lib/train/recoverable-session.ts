@@ -8,8 +8,8 @@
 import { invalidArgument } from '../core/errors';
 import { type MaybePromise, isThenable } from '../core/maybe-promise';
 import { checkOptionNames } from '../core/options';
-import * as logging from './logging';
-import type { Feeds, Fetch, RunCallOptions, SessionLike } from './session-like';
+import * as logging from '../core/logging';
+import type { Feeds, Fetch, RunCallOptions, SessionLike } from '../core/session-like';
 import { type RunFn, type StepFn, WrappedSession, isPreemptionError } from './wrapped-session';
 
 export interface RecoveryOptions {

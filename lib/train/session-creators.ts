@@ -15,9 +15,9 @@ import { invalidArgument } from '../core/errors';
 import { checkOptionNames, checkPath } from '../core/options';
 import { Graph } from '../core/graph';
 import type { Session } from '../core/session';
-import { Scaffold } from './scaffold';
+import { Scaffold } from '../checkpoint/scaffold';
 import { SessionManager, type SessionConfig } from './session-manager';
-import type { SessionCreator } from './session-like';
+import type { SessionCreator } from '../core/session-like';
 
 interface CommonOptions {
   /** The graph to run (Python uses the default graph). */

@@ -22,11 +22,11 @@ import { Graph, Operation, Output, type OpRef, type TensorRef } from '../core/gr
 import { checkOptionNames, checkOptionsObject, checkPath } from '../core/options';
 import { Session, type RunOptionsInit, type SessionOptions } from '../core/session';
 import type { Tensor } from '../core/tensor';
-import { getCheckpointState } from './checkpoint-state';
-import { GraphKeys } from './global-step';
-import * as logging from './logging';
-import type { Saver } from './saver';
-import { restoreNewestLoadable } from './saver/fallback';
+import { getCheckpointState } from '../checkpoint/checkpoint-state';
+import { GraphKeys } from '../core/global-step';
+import * as logging from '../core/logging';
+import type { Saver } from '../checkpoint/saver';
+import { restoreNewestLoadable } from '../checkpoint/saver/fallback';
 import type { Feeds } from '../core/session';
 
 /** ConfigProto as a plain camelCase object, a message or serialized bytes. */

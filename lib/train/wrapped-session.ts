@@ -8,10 +8,11 @@
  *              └─ HookedSession   calls the hooks, owns the stop flag
  *                  └─ Session     raw
  */
-import { AbortedError, ClosedError, UnavailableError } from '../core/errors';
+import { AbortedError, ClosedError, StopIteration, UnavailableError } from '../core/errors';
+export { StopIteration };
 import type { MaybePromise } from '../core/maybe-promise';
-import * as logging from './logging';
-import type { Feeds, Fetch, RunCallOptions, SessionLike } from './session-like';
+import * as logging from '../core/logging';
+import type { Feeds, Fetch, RunCallOptions, SessionLike } from '../core/session-like';
 
 /** `run` with the signature of `Session.run`. */
 export type RunFn = (fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions) => Promise<any>;
@@ -22,17 +23,6 @@ export type StepFn<T> = (stepContext: StepContext) => T | Promise<T>;
 /** Errors after which the session is re-created (Python's `_PREEMPTION_ERRORS`; instanceof, as `except`). */
 export function isPreemptionError(e: unknown): e is AbortedError | UnavailableError {
   return e instanceof AbortedError || e instanceof UnavailableError;
-}
-
-/**
- * Python's builtin `StopIteration`: thrown by {@link StepContext.requestStop}. Inside
- * `MonitoredSession#using()` it ends training cleanly (hooks' `end()` runs).
- */
-export class StopIteration extends Error {
-  constructor(message = '') {
-    super(message);
-    this.name = 'StopIteration';
-  }
 }
 
 /** What a step function of `runStepFn` gets: the raw session, a hooked run, and a way to stop. */

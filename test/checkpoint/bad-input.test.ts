@@ -16,10 +16,10 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   DataLossError, FailedPreconditionError, NotFoundError, OutOfRangeError, PermissionDeniedError, TFError, ValueError,
 } from '../../lib/core/errors';
-import { Saver } from '../../lib/train/saver';
-import { CheckpointReader, listVariables, loadVariable } from '../../lib/train/checkpoint-reader';
-import { getCheckpointState, latestCheckpoint } from '../../lib/train/checkpoint-state';
-import { captureLogs } from '../../lib/train/logging';
+import { Saver } from '../../lib/checkpoint/saver';
+import { CheckpointReader, listVariables, loadVariable } from '../../lib/checkpoint/checkpoint-reader';
+import { getCheckpointState, latestCheckpoint } from '../../lib/checkpoint/checkpoint-state';
+import { captureLogs } from '../../lib/core/logging';
 import { cleanupTmp, newSession, readSmall, setSmall, smallGraph, tmp } from './support';
 import { catchError } from '../support/errors';
 

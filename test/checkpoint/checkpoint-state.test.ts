@@ -10,8 +10,8 @@ import {
   checkpointExists, checkpointExistsSync, generateCheckpointStateProto, getCheckpointMtimes, getCheckpointState,
   getCheckpointStateSync, latestCheckpoint, latestCheckpointSync, metaGraphFilename, removeCheckpoint,
   updateCheckpointState, updateCheckpointStateSync,
-} from '../../lib/train/checkpoint-state';
-import { captureLogs } from '../../lib/train/logging';
+} from '../../lib/checkpoint/checkpoint-state';
+import { captureLogs } from '../../lib/core/logging';
 import { cleanupTmp, tmp } from './support';
 
 afterAll(cleanupTmp);

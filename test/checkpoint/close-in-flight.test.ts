@@ -6,10 +6,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClosedError } from '../../lib/core/errors';
 import { CheckpointSaverHook } from '../../lib/hooks/basic/checkpoint-saver-hook';
-import { CheckpointReader } from '../../lib/train/checkpoint-reader';
-import { latestCheckpoint } from '../../lib/train/checkpoint-state';
+import { CheckpointReader } from '../../lib/checkpoint/checkpoint-reader';
+import { latestCheckpoint } from '../../lib/checkpoint/checkpoint-state';
 import { MonitoredSession } from '../../lib/train/monitored-session';
-import { Scaffold } from '../../lib/train/scaffold';
+import { Scaffold } from '../../lib/checkpoint/scaffold';
 import { ChiefSessionCreator } from '../../lib/train/session-creators';
 import { catchError, expectArgumentError } from '../support/errors';
 import { SESSION_CONFIG, cleanupTmp, tmp } from './support';

@@ -1,13 +1,13 @@
 /**
- * Issue 13, point 3, rule by rule (lib/train/saver/debris.ts): at the chief's start
+ * Issue 13, point 3, rule by rule (lib/checkpoint/saver/debris.ts): at the chief's start
  * (CheckpointSaverHook.begin) what killed saves leave is removed, and nothing else is.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { updateCheckpointState } from '../../lib/train/checkpoint-state';
-import { Saver } from '../../lib/train/saver';
-import { removeSaveDebris } from '../../lib/train/saver/debris';
+import { updateCheckpointState } from '../../lib/checkpoint/checkpoint-state';
+import { Saver } from '../../lib/checkpoint/saver';
+import { removeSaveDebris } from '../../lib/checkpoint/saver/debris';
 import { cleanupTmp, newSession, setSmall, smallGraph, tmp } from './support';
 
 afterAll(cleanupTmp);

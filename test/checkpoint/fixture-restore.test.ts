@@ -7,10 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClosedError } from '../../lib/core/errors';
-import { Saver } from '../../lib/train/saver';
-import { CheckpointReader, listVariables, loadVariable } from '../../lib/train/checkpoint-reader';
-import { getCheckpointState, latestCheckpoint } from '../../lib/train/checkpoint-state';
-import { findVariables } from '../../lib/train/variables';
+import { Saver } from '../../lib/checkpoint/saver';
+import { CheckpointReader, listVariables, loadVariable } from '../../lib/checkpoint/checkpoint-reader';
+import { getCheckpointState, latestCheckpoint } from '../../lib/checkpoint/checkpoint-state';
+import { findVariables } from '../../lib/core/variables';
 import {
   FIXTURE_NAMES, expectTensor, fixturePath, loadExpected, resolveFeed, type FixtureName,
 } from '../fixtures/fixtures';

@@ -6,9 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { Graph } from '../../lib/core/graph';
+import { Graph } from '../../lib/graph-io/graph';
 import { exportMetaGraph, serializeMetaGraph } from '../../lib/graph-io/export';
-import { Saver } from '../../lib/train/saver';
+import { Saver } from '../../lib/checkpoint/saver';
 import { fixturePath } from '../fixtures/fixtures';
 import { cleanupTmp, newSession, setSmall, smallGraph, tmp } from './support';
 

@@ -16,8 +16,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getCheckpointState } from '../../lib/train/checkpoint-state';
-import { CheckpointReader } from '../../lib/train/checkpoint-reader';
+import { getCheckpointState } from '../../lib/checkpoint/checkpoint-state';
+import { CheckpointReader } from '../../lib/checkpoint/checkpoint-reader';
 import { requirePythonTF, runPythonJSONAsync } from '../support/python';
 import { type ChildArgs, type ChildResult, childRunner, mulberry32, stepOf } from './kill-support';
 import { cleanupTmp, tmp } from './support';

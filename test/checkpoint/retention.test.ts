@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Graph } from '../../lib/core/graph';
-import { Saver } from '../../lib/train/saver';
-import { getCheckpointState } from '../../lib/train/checkpoint-state';
+import { Saver } from '../../lib/checkpoint/saver';
+import { getCheckpointState } from '../../lib/checkpoint/checkpoint-state';
 import { requirePythonTF, runPythonJSONAsync } from '../support/python';
 import { cleanupTmp, newSession, tmp } from './support';
 

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ArgumentError, FailedPreconditionError, OutOfRangeError } from '../../lib/core/errors';
-import { Saver } from '../../lib/train/saver';
-import { getCheckpointState, latestCheckpoint } from '../../lib/train/checkpoint-state';
+import { Saver } from '../../lib/checkpoint/saver';
+import { getCheckpointState, latestCheckpoint } from '../../lib/checkpoint/checkpoint-state';
 import { runTs } from '../support/child';
 import { cleanupTmp, newSession, readSmall, setSmall, smallGraph, tmp } from './support';
 import { catchError, expectArgumentError } from '../support/errors';
@@ -167,7 +167,7 @@ describe('Saver: a failed save op', () => {
       import path from 'node:path';
       import { Graph } from '${lib}/core/graph';
       import { Session } from '${lib}/core/session';
-      import { Saver } from '${lib}/train/saver';
+      import { Saver } from '${lib}/checkpoint/saver';
       process.on('SIGXFSZ', () => {}); // the write fails with EFBIG instead of killing the process
       (async () => {
         const dir = process.argv[2];

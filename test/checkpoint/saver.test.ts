@@ -8,10 +8,10 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ArgumentError, InvalidArgumentError, NotFoundError, RuntimeError, ValueError } from '../../lib/core/errors';
 import { Graph } from '../../lib/core/graph';
 import type { Session } from '../../lib/core/session';
-import { Saver } from '../../lib/train/saver';
-import { getCheckpointState } from '../../lib/train/checkpoint-state';
-import { listVariables } from '../../lib/train/checkpoint-reader';
-import { findVariables } from '../../lib/train/variables';
+import { Saver } from '../../lib/checkpoint/saver';
+import { getCheckpointState } from '../../lib/checkpoint/checkpoint-state';
+import { listVariables } from '../../lib/checkpoint/checkpoint-reader';
+import { findVariables } from '../../lib/core/variables';
 import { cleanupTmp, newSession, readSmall, setSmall, smallGraph, tmp } from './support';
 
 const open: Session[] = [];

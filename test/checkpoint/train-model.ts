@@ -5,7 +5,7 @@
  * `.index` large.
  */
 import { Graph } from '../../lib/core/graph';
-import { getOrCreateGlobalStep } from '../../lib/train/global-step';
+import { getOrCreateGlobalStep } from '../../lib/core/global-step';
 
 const SIZE = 4096;
 

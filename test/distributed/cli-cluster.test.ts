@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requirePythonTF, runPythonJSONAsync } from '../support/python';
 import { type Task, feedsFile, killAll, localCluster, psTask, tmpDir, trainTask } from './support/tasks';
-import { latestCheckpointSync } from '../../lib/train/checkpoint-state';
+import { latestCheckpointSync } from '../../lib/checkpoint/checkpoint-state';
 
 beforeAll(() => requirePythonTF());
 afterAll(() => killAll());

@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { latestCheckpointSync } from '../../lib/train/checkpoint-state';
+import { latestCheckpointSync } from '../../lib/checkpoint/checkpoint-state';
 import { type Cluster, type Task, feedsFile, killAll, localCluster, psTask, seeded, tmpDir, trainTask } from './support/tasks';
 
 const REPEATS = Number(process.env.FAULT_REPEATS ?? 1);

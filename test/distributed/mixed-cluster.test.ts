@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { latestCheckpointSync } from '../../lib/train/checkpoint-state';
+import { latestCheckpointSync } from '../../lib/checkpoint/checkpoint-state';
 import { requirePythonTF } from '../support/python';
 import { type Cluster, META, feedsFile, killAll, localCluster, psTask, pythonTask, tfConfig, tmpDir, trainTask } from './support/tasks';
 

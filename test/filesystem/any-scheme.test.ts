@@ -9,11 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { native } from '../../lib/native';
-import { Graph } from '../../lib/core/graph';
+import { Graph } from '../../lib/graph-io/graph';
 import { MonitoredTrainingSession } from '../../lib/train/monitored-training-session';
 import { StopAtStepHook } from '../../lib/hooks/basic/stop-at-step-hook';
-import { latestCheckpoint, getCheckpointState } from '../../lib/train/checkpoint-state';
-import { CheckpointReader } from '../../lib/train/checkpoint-reader';
+import { latestCheckpoint, getCheckpointState } from '../../lib/checkpoint/checkpoint-state';
+import { CheckpointReader } from '../../lib/checkpoint/checkpoint-reader';
 import { exportMetaGraph } from '../../lib/graph-io/export';
 import { writeGraph } from '../../lib/graph-io/write-graph';
 import { FileWriter } from '../../lib/summary/file-writer';
@@ -89,7 +89,7 @@ describe('a monitored session on ram://', () => {
                         for n in tf.io.gfile.listdir('ram://run1'))
       s1 = run(12); first = names(); s2 = run(16)
       emit({'first': first, 'second': names(), 'latest': tf1.train.latest_checkpoint('ram://run1'), 'steps': [s1, s2]})
-    `, { timeout: 120_000 });
+    `, { timeoutMs: 120_000 });
     expect(py.steps).toEqual([12, 4]);
     expect(py.latest).toBe('ram://run1/model.ckpt-16');
     expect(afterFirst).toEqual(py.first);

@@ -11,11 +11,12 @@ import {
   MetaGraphDefSchema, QueueRunnerDefSchema, SaverDefSchema, VariableDefSchema, TensorShapeProtoSchema,
   decodeBinary, equals, toBinaryDeterministic, type VariableDef,
 } from '../../lib/proto';
-import { Graph, Operation, Output } from '../../lib/core/graph';
+import { Operation, Output } from '../../lib/core/graph';
+import { Graph } from '../../lib/graph-io/graph';
 import { ArgumentError, RuntimeError } from '../../lib/core/errors';
 import { GraphKeys, buildMetaGraphDef, collectionDefsOf, findVariables } from '../../lib/graph-io';
-import { captureLogs } from '../../lib/train/logging';
-import { QueueRunner } from '../../lib/train/queue-runner';
+import { captureLogs } from '../../lib/core/logging';
+import { QueueRunner } from '../../lib/core/queue-runner';
 import { FIXTURE_NAMES, fixturePath, loadExpected, type FixtureName } from '../fixtures/fixtures';
 import { requirePythonTF, runPythonJSON } from '../support/python';
 

@@ -4,7 +4,7 @@
 // Trained and computed floats are compared with Python TF run on this machine (test/support/
 // fixture-replay.ts says why); the initial values are CPU-independent and come from expected.json.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Graph } from '../../lib/core/graph';
+import { Graph } from '../../lib/graph-io/graph';
 import { Session } from '../../lib/core/session';
 import { Tensor } from '../../lib/core/tensor';
 import { OutOfRangeError } from '../../lib/core/errors';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { CollectionDefSchema, MetaGraphDefSchema, decodeBinary } from '../../lib/proto';
-import { Graph } from '../../lib/core/graph';
+import { Graph } from '../../lib/graph-io/graph';
 import { ArgumentError, InvalidArgumentError, NotFoundError } from '../../lib/core/errors';
 import { GraphFormatError } from '../../lib/graph-io';
 import { FileWriter } from '../../lib/summary/file-writer';

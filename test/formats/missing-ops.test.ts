@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { GraphDefSchema, MetaGraphDefSchema, printText, type GraphDef } from '../../lib/proto';
-import { Graph } from '../../lib/core/graph';
+import { Graph } from '../../lib/graph-io/graph';
 import { InvalidArgumentError, NotFoundError } from '../../lib/core/errors';
 import { tfVersion } from '../../lib/native';
 import { GraphVersionError, MissingOpsError, libraryGraphDefVersion, opsUsedByGraphDef } from '../../lib/graph-io';

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Graph } from '../../lib/core/graph';
+import { Graph } from '../../lib/graph-io/graph';
 import { exportMetaGraph, exportMetaGraphSync, writeGraph } from '../../lib/graph-io';
 import { fixturePath, loadExpected, type PlainTensor } from '../fixtures/fixtures';
 import { PY_PREAMBLE, decodeRaw, requirePythonTF, runPythonJSONAsync, type RawTensor } from '../support/python';

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   GraphDefSchema, MetaGraphDefSchema, decodeBinary, parseText, printText, toBinary, toBinaryDeterministic,
 } from '../../lib/proto';
-import { Graph } from '../../lib/core/graph';
+import { Graph } from '../../lib/graph-io/graph';
 import { exportMetaGraph, writeGraph, writeGraphSync, detectGraphFormat } from '../../lib/graph-io';
 import { FIXTURE_NAMES, fixturePath, loadManifest } from '../fixtures/fixtures';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Graph } from '../../lib/core/graph';
+import { Graph } from '../../lib/graph-io/graph';
 import type { Tensor } from '../../lib/core/tensor';
 import { MonitoredSession, SingularMonitoredSession } from '../../lib/train/monitored-session';
 import { StopAtStepHook } from '../../lib/hooks/basic/stop-at-step-hook';

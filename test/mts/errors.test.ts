@@ -13,14 +13,14 @@ import { Session } from '../../lib/core/session';
 import { MonitoredTrainingSession } from '../../lib/train/monitored-training-session';
 import { MonitoredSession } from '../../lib/train/monitored-session';
 import { writeGraph } from '../../lib/graph-io/write-graph';
-import { CheckpointReader } from '../../lib/train/checkpoint-reader';
+import { CheckpointReader } from '../../lib/checkpoint/checkpoint-reader';
 import { ChiefSessionCreator, WorkerSessionCreator } from '../../lib/train/session-creators';
 import { SessionManager } from '../../lib/train/session-manager';
-import { Scaffold } from '../../lib/train/scaffold';
-import { Saver } from '../../lib/train/saver';
+import { Scaffold } from '../../lib/checkpoint/scaffold';
+import { Saver } from '../../lib/checkpoint/saver';
 import {
   assertGlobalStep, createGlobalStep, getGlobalStep, getOrCreateGlobalStep, globalStepReadTensor,
-} from '../../lib/train/global-step';
+} from '../../lib/core/global-step';
 import { StopAtStepHook } from '../../lib/hooks/basic/stop-at-step-hook';
 import { CheckpointSaverHook } from '../../lib/hooks/basic/checkpoint-saver-hook';
 import { StepCounterHook } from '../../lib/hooks/basic/step-counter-hook';
@@ -28,7 +28,7 @@ import { SummarySaverHook } from '../../lib/hooks/basic/summary-saver-hook';
 import { GlobalStepWaiterHook } from '../../lib/hooks/basic/global-step-waiter-hook';
 import { ProfilerHook } from '../../lib/hooks/basic/profiler-hook';
 import type { SessionRunHookLike } from '../../lib/hooks/session-run-hook';
-import * as logging from '../../lib/train/logging';
+import * as logging from '../../lib/core/logging';
 import { loadFixtureGraph, tmpDir } from './support';
 
 /** A graph with a float variable `w` (initializer `w/Assign`) and, optionally, the global step. */

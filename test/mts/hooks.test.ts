@@ -17,11 +17,11 @@ import { StepCounterHook, formatG, resetNotIncreasedWarnings } from '../../lib/h
 import { SummarySaverHook } from '../../lib/hooks/basic/summary-saver-hook';
 import { StopAtStepHook } from '../../lib/hooks/basic/stop-at-step-hook';
 import { SessionRunHook } from '../../lib/hooks/session-run-hook';
-import type { SessionLike } from '../../lib/train/session-like';
+import type { SessionLike } from '../../lib/core/session-like';
 import { FileWriter } from '../../lib/summary/file-writer';
 import { FileWriterCache } from '../../lib/summary/file-writer-cache';
 import { readEvents } from '../../lib/summary/summary-iterator';
-import * as logging from '../../lib/train/logging';
+import * as logging from '../../lib/core/logging';
 import { counterGraph, eventFiles, eventKinds, tmpDir } from './support';
 
 const step = (t: unknown) => Number((t as { data: BigInt64Array }).data[0]);

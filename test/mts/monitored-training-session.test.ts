@@ -10,8 +10,8 @@ import { MonitoredTrainingSession, type MonitoredTrainingSessionOptions } from '
 import { StopAtStepHook } from '../../lib/hooks/basic/stop-at-step-hook';
 import { FinalOpsHook } from '../../lib/hooks/basic/final-ops-hook';
 import { SessionRunHook } from '../../lib/hooks/session-run-hook';
-import { Scaffold } from '../../lib/train/scaffold';
-import * as logging from '../../lib/train/logging';
+import { Scaffold } from '../../lib/checkpoint/scaffold';
+import * as logging from '../../lib/core/logging';
 import { readEvents } from '../../lib/summary/summary-iterator';
 import { loadExpected, resolveFeed } from '../fixtures/fixtures';
 import { eventFiles, eventKinds, loadFixtureGraph, tmpDir } from './support';
@@ -74,7 +74,7 @@ describe('MonitoredTrainingSession hook lists (docs/python-parity.md §1.3, §1.
   it('worker: only the user hooks; chief-only hooks, directories and periods are ignored', async () => {
     // No chief here: the worker's own local init op initializes the global step, so it is ready at once.
     const { Graph } = await import('../../lib/core/graph');
-    const { getOrCreateGlobalStep } = await import('../../lib/train/global-step');
+    const { getOrCreateGlobalStep } = await import('../../lib/core/global-step');
     const g = new Graph();
     getOrCreateGlobalStep(g);
     const scaffold = new Scaffold({
@@ -222,7 +222,7 @@ describe('MonitoredTrainingSession({ syncRuns: true })', () => {
     await train({ checkpointDir: dirs[1], ...opts, syncRuns: true }, 6);
     const ckpts = dirs.map((d) => fs.readdirSync(d).filter((f) => f.startsWith('model.ckpt-')).sort());
     expect(ckpts[1]).toEqual(ckpts[0]);
-    const { loadCheckpoint } = await import('../../lib/train/checkpoint-reader');
+    const { loadCheckpoint } = await import('../../lib/checkpoint/checkpoint-reader');
     const values = dirs.map((d) => {
       const r = loadCheckpoint(path.join(d, 'model.ckpt-6'));
       const v = ['w', 'b'].map((k) => Array.from(r.getTensor(k).data as Float32Array));

@@ -9,10 +9,10 @@ import type { Session } from '../../lib/core/session';
 import type { RunMode } from '../../lib/core/run-scheduler';
 import { SessionRunHook } from '../../lib/hooks/session-run-hook';
 import { MonitoredTrainingSession } from '../../lib/train/monitored-training-session';
-import { CheckpointReader } from '../../lib/train/checkpoint-reader';
-import { latestCheckpointSync as latestCheckpoint } from '../../lib/train/checkpoint-state';
-import type { SessionLike } from '../../lib/train/session-like';
-import { captureLogs } from '../../lib/train/logging';
+import { CheckpointReader } from '../../lib/checkpoint/checkpoint-reader';
+import { latestCheckpointSync as latestCheckpoint } from '../../lib/checkpoint/checkpoint-state';
+import type { SessionLike } from '../../lib/core/session-like';
+import { captureLogs } from '../../lib/core/logging';
 import { counterGraph, tmpDir } from './support';
 
 /** Counts where the raw session's runs happened: a value from runWith ran on the JS thread. */

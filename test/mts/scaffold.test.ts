@@ -10,13 +10,13 @@ import { ArgumentError, DeadlineExceededError } from '../../lib/core/errors';
 import { Graph, Operation, Output } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
 import type { Tensor } from '../../lib/core/tensor';
-import { Scaffold } from '../../lib/train/scaffold';
+import { Scaffold } from '../../lib/checkpoint/scaffold';
 import { SessionManager } from '../../lib/train/session-manager';
-import { Saver } from '../../lib/train/saver';
+import { Saver } from '../../lib/checkpoint/saver';
 import { MonitoredTrainingSession } from '../../lib/train/monitored-training-session';
 import { StopAtStepHook } from '../../lib/hooks/basic/stop-at-step-hook';
-import { getGlobalStep, getOrCreateGlobalStep, globalStepReadTensor } from '../../lib/train/global-step';
-import * as logging from '../../lib/train/logging';
+import { getGlobalStep, getOrCreateGlobalStep, globalStepReadTensor } from '../../lib/core/global-step';
+import * as logging from '../../lib/core/logging';
 import { fixturePath, loadExpected, stepFeeds, type FixtureName } from '../fixtures/fixtures';
 import { requirePythonTF } from '../support/python';
 import { type FixtureReplay, expectSameAsPython, replayFixtures } from '../support/fixture-replay';
@@ -271,7 +271,7 @@ describe('MonitoredTrainingSession on more Python fixtures, bit for bit', () => 
       capture.restore();
     }
     expect(fs.existsSync(path.join(dir, `model.ckpt-${last}.index`))).toBe(true);
-    const { loadCheckpoint } = await import('../../lib/train/checkpoint-reader');
+    const { loadCheckpoint } = await import('../../lib/checkpoint/checkpoint-reader');
     const reader = loadCheckpoint(path.join(dir, `model.ckpt-${last}`));
     // Every variable after the last step, optimizer slots included, as the fixture's checkpoint has them.
     expect(Object.keys(py[name].final).sort()).toEqual(Object.keys(expected.checkpoint.tensors).sort());

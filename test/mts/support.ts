@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Graph } from '../../lib/core/graph';
+import { Graph } from '../../lib/graph-io/graph';
 import { readEvents } from '../../lib/summary/summary-iterator';
 import { fixturePath, type FixtureName } from '../fixtures/fixtures';
 
@@ -48,7 +48,7 @@ export function eventFiles(dir: string): string[] {
  * `summaries` collection.
  */
 export async function counterGraph(): Promise<Graph> {
-  const { getOrCreateGlobalStep } = await import('../../lib/train/global-step');
+  const { getOrCreateGlobalStep } = await import('../../lib/core/global-step');
   const g = new Graph();
   const gs = getOrCreateGlobalStep(g);
   const w = g.addOp({ type: 'VariableV2', name: 'w', attrs: { dtype: 'float32', shape: [] } });

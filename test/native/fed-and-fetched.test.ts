@@ -10,7 +10,7 @@ import { Tensor } from '../../lib/core/tensor';
 import { FinalOpsHook } from '../../lib/hooks/basic/final-ops-hook';
 import { MonitoredSession } from '../../lib/train/monitored-session';
 import { ChiefSessionCreator } from '../../lib/train/session-creators';
-import { Scaffold } from '../../lib/train/scaffold';
+import { Scaffold } from '../../lib/checkpoint/scaffold';
 
 function graph(): Graph {
   const g = new Graph();

@@ -10,7 +10,7 @@ import { Session } from '../../lib/core/session';
 import { Tensor } from '../../lib/core/tensor';
 import { LoggingTensorHook } from '../../lib/hooks/basic/logging-tensor-hook';
 import { HookedSession } from '../../lib/train/hooked-session';
-import { Level, captureLogs } from '../../lib/train/logging';
+import { Level, captureLogs } from '../../lib/core/logging';
 
 describe('String(tensor) and util.inspect(tensor)', () => {
   it('a float scalar: 42.0', () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, FailedPreconditionError, ValueError } from '../../lib/core/errors';
 import { Graph } from '../../lib/core/graph';
 import { Tensor } from '../../lib/core/tensor';
-import { captureLogs } from '../../lib/train/logging';
+import { captureLogs } from '../../lib/core/logging';
 import { EventSchema, SessionLog_SessionStatus, type Event } from '../../lib/proto/gen/tensorflow/core/util/event_pb';
 import { SummarySchema } from '../../lib/proto/gen/tensorflow/core/framework/summary_pb';
 import { GraphDefSchema } from '../../lib/proto/gen/tensorflow/core/framework/graph_pb';

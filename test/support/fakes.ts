@@ -5,11 +5,11 @@
  * every call into a shared trace.
  */
 import { SessionRunHook, type SessionRunArgs, type SessionRunContext, type SessionRunValues } from '../../lib/hooks/session-run-hook';
-import type { Coordinator } from '../../lib/train/coordinator';
-import { canonicalTensorName } from '../../lib/train/fetches';
+import type { Coordinator } from '../../lib/core/coordinator';
+import { canonicalTensorName } from '../../lib/core/fetches';
 import type {
   Feeds, Fetch, FinalizableGraph, RunCallOptions, SessionCreator, SessionLike, TensorLike,
-} from '../../lib/train/session-like';
+} from '../../lib/core/session-like';
 
 export function tensor(dtype: string, shape: number[], data: ArrayLike<unknown>): TensorLike {
   return { dtype, shape, data };

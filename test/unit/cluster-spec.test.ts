@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ClusterSpec, masterFor, tfConfig } from '../../lib/distribute/cluster-spec';
+import { ClusterSpec, masterFor } from '../../lib/core/cluster-spec';
+import { tfConfig } from '../../lib/distribute/tf-config';
 import { ArgumentError, ValueError } from '../../lib/core/errors';
 
 describe('ClusterSpec', () => {

@@ -5,10 +5,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ArgumentError, Code, OutOfRangeError, RuntimeError, ValueError } from '../../lib/core/errors';
-import { Coordinator } from '../../lib/train/coordinator';
-import { Level, type LogCapture, captureLogs } from '../../lib/train/logging';
-import { QueueRunner } from '../../lib/train/queue-runner';
-import type { SessionLike } from '../../lib/train/session-like';
+import { Coordinator } from '../../lib/core/coordinator';
+import { Level, type LogCapture, captureLogs } from '../../lib/core/logging';
+import { QueueRunner } from '../../lib/core/queue-runner';
+import type { SessionLike } from '../../lib/core/session-like';
 
 let logs: LogCapture;
 beforeEach(() => { logs = captureLogs(); });

@@ -3,8 +3,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, OutOfRangeError, RuntimeError, ValueError } from '../../lib/core/errors';
-import { Coordinator } from '../../lib/train/coordinator';
-import { Level, type LogCapture, captureLogs } from '../../lib/train/logging';
+import { Coordinator } from '../../lib/core/coordinator';
+import { Level, type LogCapture, captureLogs } from '../../lib/core/logging';
 import { StopIteration } from '../../lib/train/monitored-session';
 
 let logs: LogCapture;

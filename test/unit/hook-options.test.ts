@@ -20,8 +20,8 @@ import { StopAtStepHook } from '../../lib/hooks/basic/stop-at-step-hook';
 import { SummarySaverHook } from '../../lib/hooks/basic/summary-saver-hook';
 import { SecondOrStepTimer } from '../../lib/hooks/second-or-step-timer';
 import { SessionRunHook, checkHook, checkHooks } from '../../lib/hooks/session-run-hook';
-import { type LogCapture, captureLogs } from '../../lib/train/logging';
-import { Scaffold } from '../../lib/train/scaffold';
+import { type LogCapture, captureLogs } from '../../lib/core/logging';
+import { Scaffold } from '../../lib/checkpoint/scaffold';
 
 const dirs: string[] = [];
 function tmp(): string {

@@ -8,7 +8,7 @@ import { FeedFnHook } from '../../lib/hooks/basic/feed-fn-hook';
 import { FinalOpsHook } from '../../lib/hooks/basic/final-ops-hook';
 import { NanLossDuringTrainingError, NanTensorHook } from '../../lib/hooks/basic/nan-tensor-hook';
 import { SessionRunArgs } from '../../lib/hooks/session-run-hook';
-import { Level, type LogCapture, captureLogs } from '../../lib/train/logging';
+import { Level, type LogCapture, captureLogs } from '../../lib/core/logging';
 import { MonitoredSession } from '../../lib/train/monitored-session';
 import { FakeSession, StackSessionCreator, failingSession, tensor, valueOf } from '../support/fakes';
 

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArgumentError, ValueError } from '../../lib/core/errors';
 import { LoggingTensorHook, formatTensorValue } from '../../lib/hooks/basic/logging-tensor-hook';
-import { Level, type LogCapture, captureLogs } from '../../lib/train/logging';
+import { Level, type LogCapture, captureLogs } from '../../lib/core/logging';
 import { MonitoredSession } from '../../lib/train/monitored-session';
 import { FakeSession, StackSessionCreator, scalar, tensor } from '../support/fakes';
 

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SessionRunArgs, SessionRunContext, SessionRunHook, SessionRunValues } from '../../lib/hooks/session-run-hook';
-import { Coordinator } from '../../lib/train/coordinator';
+import { Coordinator } from '../../lib/core/coordinator';
 import { FakeSession } from '../support/fakes';
 
 describe('SessionRunHook', () => {

@@ -5,10 +5,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArgumentError, InvalidArgumentError, OutOfRangeError, ValueError } from '../../lib/core/errors';
 import type { SessionRunHookLike } from '../../lib/hooks/session-run-hook';
-import type { Coordinator } from '../../lib/train/coordinator';
-import { Level, type LogCapture, captureLogs } from '../../lib/train/logging';
+import type { Coordinator } from '../../lib/core/coordinator';
+import { Level, type LogCapture, captureLogs } from '../../lib/core/logging';
 import { MonitoredSession, type MonitoredSessionOptions } from '../../lib/train/monitored-session';
-import type { SessionLike } from '../../lib/train/session-like';
+import type { SessionLike } from '../../lib/core/session-like';
 import {
   FakeGraph, FakeSession, StackSessionCreator, TraceHook, failingSession, valueOf,
 } from '../support/fakes';

@@ -1,8 +1,8 @@
 /**
- * The training layer's logger (lib/train/logging.ts): Python's levels, verbosity and line format.
+ * The training layer's logger (lib/core/logging.ts): Python's levels, verbosity and line format.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import * as logging from '../../lib/train/logging';
+import * as logging from '../../lib/core/logging';
 
 describe('logging', () => {
   const original = logging.getVerbosity();

@@ -7,11 +7,11 @@ import {
   AbortedError, ArgumentError, InvalidArgumentError, UnavailableError,
 } from '../../lib/core/errors';
 import { SessionRunHook } from '../../lib/hooks/session-run-hook';
-import type { Coordinator } from '../../lib/train/coordinator';
-import { Level, type LogCapture, captureLogs } from '../../lib/train/logging';
+import type { Coordinator } from '../../lib/core/coordinator';
+import { Level, type LogCapture, captureLogs } from '../../lib/core/logging';
 import { MonitoredSession, SingularMonitoredSession } from '../../lib/train/monitored-session';
 import type { StepContext } from '../../lib/train/wrapped-session';
-import type { SessionLike } from '../../lib/train/session-like';
+import type { SessionLike } from '../../lib/core/session-like';
 import {
   FakeSession, StackSessionCreator, TraceHook, failingSession, valueOf,
 } from '../support/fakes';

@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OutOfRangeError, UnavailableError, ValueError } from '../../lib/core/errors';
 import { SessionRunArgs, SessionRunHook } from '../../lib/hooks/session-run-hook';
-import { type LogCapture, captureLogs } from '../../lib/train/logging';
+import { type LogCapture, captureLogs } from '../../lib/core/logging';
 import { MonitoredSession } from '../../lib/train/monitored-session';
 import { StackSessionCreator, SyncFakeSession, TraceHook, valueOf } from '../support/fakes';
 

@@ -7,8 +7,8 @@ import {
   AbortedError, ArgumentError, OutOfRangeError, RuntimeError, ValueError,
 } from '../../lib/core/errors';
 import { SessionRunArgs } from '../../lib/hooks/session-run-hook';
-import { Coordinator } from '../../lib/train/coordinator';
-import { type LogCapture, captureLogs } from '../../lib/train/logging';
+import { Coordinator } from '../../lib/core/coordinator';
+import { type LogCapture, captureLogs } from '../../lib/core/logging';
 import {
   MonitoredSession, SingularMonitoredSession, StopIteration,
 } from '../../lib/train/monitored-session';

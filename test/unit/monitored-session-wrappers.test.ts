@@ -9,10 +9,10 @@ import {
 } from '../../lib/core/errors';
 import { SessionRunArgs } from '../../lib/hooks/session-run-hook';
 import { CoordinatedSession } from '../../lib/train/coordinated-session';
-import { Coordinator } from '../../lib/train/coordinator';
+import { Coordinator } from '../../lib/core/coordinator';
 import { HookedSession, mergeRunOptions } from '../../lib/train/hooked-session';
-import { Level, type LogCapture, captureLogs } from '../../lib/train/logging';
-import type { RunOptionsInit, SessionLike } from '../../lib/train/session-like';
+import { Level, type LogCapture, captureLogs } from '../../lib/core/logging';
+import type { RunOptionsInit, SessionLike } from '../../lib/core/session-like';
 import { WrappedSession } from '../../lib/train/wrapped-session';
 import { FakeSession, SyncFakeSession, TraceHook, failingSession, valueOf } from '../support/fakes';
 

@@ -15,7 +15,7 @@ import { TensorProtoSchema } from '../../proto/gen/tensorflow/core/framework/ten
 import { DataType } from '../../proto/gen/tensorflow/core/framework/types_pb';
 import { ValueError } from '../../core/errors';
 import type { Graph, Operation } from '../../core/graph';
-import type { GraphVariable } from '../variables';
+import type { GraphVariable } from '../../core/variables';
 import { canonicalDevice, mergeDevices, setCpu0 } from './device';
 
 /** One entry of a checkpoint: a variable (or one slice of a partitioned one) under a key. */

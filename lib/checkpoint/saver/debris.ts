@@ -20,8 +20,8 @@
 import * as io from '../../core/file-io';
 import path from 'node:path';
 import { getCheckpointState, removeCheckpoint } from '../checkpoint-state';
-import * as logging from '../logging';
-import { atomicWriteFile, pyJoin } from './files';
+import * as logging from '../../core/logging';
+import { atomicWriteFile, pyJoin } from '../../core/file-paths';
 
 const TEMP_NAME = /\.tmp[0-9a-f]{32}(?:$|\.|_temp$)/;
 const TEMPSTATE = /\.(?:index|data-\d{5}-of-\d{5})\.tempstate\d+$/;

@@ -8,7 +8,7 @@
  * graph (a missing variable, another shape) fails as before, since every older one would too.
  */
 import { DataLossError, NotFoundError, ValueError } from '../../core/errors';
-import * as logging from '../logging';
+import * as logging from '../../core/logging';
 import type { Saver, SaverSession } from '../saver';
 
 /** The errors of a checkpoint whose files are damaged or gone (see Saver.restore). */

@@ -8,7 +8,7 @@
 import type { SaverDef } from '../../proto/gen/tensorflow/core/protobuf/saver_pb';
 import type { Graph } from '../../core/graph';
 import { exportMetaGraph, writeMetaGraphFile } from '../../graph-io/export';
-import { errnoOf, ioError } from './files';
+import { errnoOf, ioError } from '../../core/file-paths';
 
 export interface MetaGraphOptions {
   /** Remove attrs whose value is the OpDef default (Python's `strip_default_attrs`). */

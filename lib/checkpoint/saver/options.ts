@@ -9,8 +9,75 @@ import { SaverDefSchema } from '../../proto/gen/tensorflow/core/protobuf/saver_p
 import { ProtoDecodeError, decodeBinary } from '../../proto/binary';
 import { ArgumentError, invalidArgument } from '../../core/errors';
 import { checkBoolean, checkNumber, checkPath } from '../../core/options';
-import type { SaveOptions, SaverOptions } from '../saver';
+import type { Graph, Operation, Output } from '../../core/graph';
+import type { VariableRef } from '../../core/variables';
+import type { SaverDef_CheckpointFormatVersion } from '../../proto/gen/tensorflow/core/protobuf/saver_pb';
 import type { MetaGraphOptions } from './meta-graph';
+
+/** What a Saver needs of a session: Python's `sess.run`, and the graph for the `.meta` file. */
+export interface SaverSession {
+  run(fetches: any, feeds?: any): Promise<any>;
+  readonly graph?: unknown;
+}
+
+/**
+ * Variables to save: a list (keys are the variables' op names) or a map from checkpoint key to a
+ * variable (or to the partitions of one partitioned variable).
+ */
+export type VarList =
+  | readonly VariableRef[]
+  | Readonly<Record<string, VariableRef | readonly VariableRef[]>>
+  | ReadonlyMap<string, VariableRef | readonly VariableRef[]>;
+
+export interface SaverOptions {
+  /** The graph to build in. Needed unless `varList` holds Operations/Outputs or `saverDef` is given. */
+  graph?: Graph | null;
+  /** Default (undefined/null): every variable of the graph (see variables.ts). */
+  varList?: VarList | null;
+  /** Restore values of another shape with the same number of elements. Default false. */
+  reshape?: boolean;
+  /** One checkpoint shard per device. Default false. */
+  sharded?: boolean;
+  /** Checkpoints to keep; null or 0 keeps all (and the state file lists only the newest). Default 5. */
+  maxToKeep?: number | null;
+  /** Additionally keep one checkpoint every N hours. Default 10000. */
+  keepCheckpointEveryNHours?: number;
+  /** Name scope of the saver's ops. Default 'save' (made unique). With `saverDef`: its import scope. */
+  name?: string | null;
+  /** Accepted for parity; the bulk restore is sequential anyway (as Python's). */
+  restoreSequentially?: boolean;
+  /** Use this SaverDef (message, plain object, or serialized bytes) instead of building ops. */
+  saverDef?: SaverDef | Record<string, unknown> | Uint8Array | null;
+  /** Build the ops on the first `build()` call instead of now. Not with `varList`. */
+  deferBuild?: boolean;
+  /** No variables is not an error: the saver is empty, `save` returns null, `restore` does nothing. */
+  allowEmpty?: boolean;
+  /** Only 'V2' (2) can be built. */
+  writeVersion?: 'V2' | SaverDef_CheckpointFormatVersion;
+  /** `<path>-00000100` instead of `<path>-100`. Default false. */
+  padStepNumber?: boolean;
+  /** Store paths in the state file relative to its directory. Default false. */
+  saveRelativePaths?: boolean;
+  /** Default value of the filename tensor. Default 'model'. */
+  filename?: string | null;
+  /** Clock in seconds since the epoch (for tests and simulations). Default: the system clock. */
+  now?: () => number;
+}
+
+export interface SaveOptions {
+  /** Appended to the path: `<savePath>-<step>`. A number, or a tensor/variable to read it from. */
+  globalStep?: number | bigint | string | Output | Operation | null;
+  /** Name of the state file in the checkpoint's directory. Default 'checkpoint'. */
+  latestFilename?: string | null;
+  /** Default 'meta'. */
+  metaGraphSuffix?: string;
+  /** Default true. */
+  writeMetaGraph?: boolean;
+  /** Update the state file and delete old checkpoints. Default true. */
+  writeState?: boolean;
+  /** Default false. */
+  stripDefaultAttrs?: boolean;
+}
 
 export const SAVER_OPTION_NAMES = [
   'graph', 'varList', 'reshape', 'sharded', 'maxToKeep', 'keepCheckpointEveryNHours', 'name',

@@ -11,8 +11,8 @@
  */
 import fsp from 'node:fs/promises';
 import * as io from '../../core/file-io';
-import * as logging from '../logging';
-import { pyBasename, pyDirname, pyJoin } from './files';
+import * as logging from '../../core/logging';
+import { pyBasename, pyDirname, pyJoin } from '../../core/file-paths';
 
 const PREFIX_FILE = /^(?:index|data-\d{5}-of-\d{5})(?:\.tempstate\d+)?$/;
 

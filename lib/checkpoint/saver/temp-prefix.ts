@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import * as io from '../../core/file-io';
 import { RuntimeError } from '../../core/errors';
-import { ioError, pyBasename, pyDirname } from './files';
+import { ioError, pyBasename, pyDirname } from '../../core/file-paths';
 
 const SHARD = /^\.data-\d{5}-of-\d{5}$/;
 

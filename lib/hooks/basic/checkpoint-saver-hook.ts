@@ -10,14 +10,14 @@ import { FileWriter } from '../../summary/file-writer';
 import { FileWriterCache } from '../../summary/file-writer-cache';
 import { sessionLog } from '../../summary/summary-builders';
 import { andThen } from '../../core/maybe-promise';
-import { hookGlobalStep, hookGraph, readGlobalStep, stepValue } from '../../train/global-step';
-import * as logging from '../../train/logging';
+import { hookGlobalStep, hookGraph, readGlobalStep, stepValue } from '../../core/global-step';
+import * as logging from '../../core/logging';
 import { currentGraph } from '../../core/current-graph';
-import { Saver } from '../../train/saver';
-import { removeSaveDebris } from '../../train/saver/debris';
-import { pyJoin } from '../../train/saver/files';
-import { Scaffold, saverFromCollectionItem } from '../../train/scaffold';
-import type { SessionLike } from '../../train/session-like';
+import { Saver } from '../../checkpoint/saver';
+import { removeSaveDebris } from '../../checkpoint/saver/debris';
+import { pyJoin } from '../../core/file-paths';
+import { Scaffold, saverFromCollectionItem } from '../../checkpoint/scaffold';
+import type { SessionLike } from '../../core/session-like';
 import { type Clock, SecondOrStepTimer } from '../second-or-step-timer';
 import { checkBoolean, checkPath } from '../../core/options';
 import { checkGraphOption, checkHookOptions } from '../check';
@@ -135,7 +135,7 @@ export class CheckpointSaverHook extends SessionRunHook {
     this.read = hookGlobalStep('CheckpointSaverHook', graph, null).read;
     this.request = null;
     // The chief's start, before its restore and its first save: what killed saves left is removed
-    // (the rule: lib/train/saver/debris.ts).
+    // (the rule: lib/checkpoint/saver/debris.ts).
     await removeSaveDebris(this.checkpointDir);
     for (const l of this.listeners) await l.begin?.();
   }
@@ -153,7 +153,7 @@ export class CheckpointSaverHook extends SessionRunHook {
     this.summaryWriter!.addMetaGraph(meta);
     // The checkpoint saved here is the state at `globalStep`: after a restore, the restored step
     // again, under the prefix the state file names. The Saver writes it elsewhere and renames it into
-    // place (lib/train/saver/temp-prefix.ts): a kill here cannot break the checkpoint just restored.
+    // place (lib/checkpoint/saver/temp-prefix.ts): a kill here cannot break the checkpoint just restored.
     await this.save(session, globalStep);
     this.timer.updateLastTriggeredStep(globalStep);
   }

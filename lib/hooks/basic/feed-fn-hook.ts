@@ -3,7 +3,7 @@
  */
 import { invalidArgument } from '../../core/errors';
 import { andThen } from '../../core/maybe-promise';
-import type { Feeds } from '../../train/session-like';
+import type { Feeds } from '../../core/session-like';
 import { checkHookOptions } from '../check';
 import { SessionRunArgs, SessionRunHook, type SessionRunContext } from '../session-run-hook';
 

@@ -2,9 +2,9 @@
  * `FinalOpsHook`: evaluates fetches once, at the end of the session (Python's `FinalOpsHook`).
  */
 import { OutOfRangeError, invalidArgument } from '../../core/errors';
-import * as logging from '../../train/logging';
-import type { Feeds, Fetch, SessionLike } from '../../train/session-like';
-import { StopIteration } from '../../train/wrapped-session';
+import * as logging from '../../core/logging';
+import type { Feeds, Fetch, SessionLike } from '../../core/session-like';
+import { StopIteration } from '../../core/errors';
 import { checkFeeds, checkFetch, checkHookOptions } from '../check';
 import { SessionRunHook } from '../session-run-hook';
 

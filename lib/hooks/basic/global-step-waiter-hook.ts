@@ -4,8 +4,8 @@
  */
 import { invalidArgument } from '../../core/errors';
 import type { Graph, Output } from '../../core/graph';
-import { hookGlobalStep, stepValue } from '../../train/global-step';
-import * as logging from '../../train/logging';
+import { hookGlobalStep, stepValue } from '../../core/global-step';
+import * as logging from '../../core/logging';
 import { currentGraph } from '../../core/current-graph';
 import { checkGraphOption, checkHookOptions } from '../check';
 import { SessionRunHook, type SessionRunContext } from '../session-run-hook';

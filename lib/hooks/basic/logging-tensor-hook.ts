@@ -3,10 +3,10 @@
  * (Python's `LoggingTensorHook`), with numpy's way of printing values.
  */
 import { ValueError, invalidArgument } from '../../core/errors';
-import { canonicalTensorName, fetchName } from '../../train/fetches';
+import { canonicalTensorName, fetchName } from '../../core/fetches';
 import { formatTensorValue } from '../../core/numpy-format';
-import * as logging from '../../train/logging';
-import type { SessionLike } from '../../train/session-like';
+import * as logging from '../../core/logging';
+import type { SessionLike } from '../../core/session-like';
 import { type Clock, type HookTimer, NeverTriggerTimer, SecondOrStepTimer } from '../second-or-step-timer';
 import { checkBoolean } from '../../core/options';
 import { checkHookOptions } from '../check';

@@ -2,8 +2,8 @@
  * `NanTensorHook`: stops training when the loss is NaN (Python's `NanTensorHook`).
  */
 import { RuntimeError, invalidArgument } from '../../core/errors';
-import { containsNaN, fetchName } from '../../train/fetches';
-import * as logging from '../../train/logging';
+import { containsNaN, fetchName } from '../../core/fetches';
+import * as logging from '../../core/logging';
 import { checkHookOptions } from '../check';
 import { SessionRunArgs, SessionRunHook, type SessionRunContext, type SessionRunValues } from '../session-run-hook';
 

@@ -16,8 +16,8 @@ import { TensorDescriptionSchema } from '../../proto/gen/tensorflow/core/framewo
 import { printText } from '../../proto/text-format';
 import type { FileWriter } from '../../summary/file-writer';
 import { FileWriterCache } from '../../summary/file-writer-cache';
-import { hookGlobalStep, readGlobalStep, stepValue } from '../../train/global-step';
-import * as logging from '../../train/logging';
+import { hookGlobalStep, readGlobalStep, stepValue } from '../../core/global-step';
+import * as logging from '../../core/logging';
 import { currentGraph } from '../../core/current-graph';
 import { type Clock, SecondOrStepTimer } from '../second-or-step-timer';
 import { checkPath } from '../../core/options';

@@ -5,9 +5,9 @@
 import { ValueError, invalidArgument } from '../../core/errors';
 import type { Graph, Output } from '../../core/graph';
 import { andThen } from '../../core/maybe-promise';
-import { hookGlobalStep, readGlobalStep, stepValue } from '../../train/global-step';
+import { hookGlobalStep, readGlobalStep, stepValue } from '../../core/global-step';
 import { currentGraph } from '../../core/current-graph';
-import type { SessionLike } from '../../train/session-like';
+import type { SessionLike } from '../../core/session-like';
 import { checkGraphOption, checkHookOptions } from '../check';
 import { SessionRunArgs, SessionRunHook, type SessionRunContext, type SessionRunValues } from '../session-run-hook';
 

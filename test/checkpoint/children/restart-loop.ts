@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import { CheckpointSaverHook } from '../../../lib/hooks/basic/checkpoint-saver-hook';
 import { MonitoredSession } from '../../../lib/train/monitored-session';
-import { Scaffold } from '../../../lib/train/scaffold';
+import { Scaffold } from '../../../lib/checkpoint/scaffold';
 import { ChiefSessionCreator } from '../../../lib/train/session-creators';
 import { model } from '../train-model';
 

@@ -7,8 +7,8 @@
  * Usage: save-loop.ts <dir> <sharded: 0|1>
  */
 import path from 'node:path';
-import { Saver } from '../../../lib/train/saver';
-import { getCheckpointState } from '../../../lib/train/checkpoint-state';
+import { Saver } from '../../../lib/checkpoint/saver';
+import { getCheckpointState } from '../../../lib/checkpoint/checkpoint-state';
 import { newSession, setSmall, smallGraph } from '../support';
 
 async function main(): Promise<void> {

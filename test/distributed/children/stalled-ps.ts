@@ -4,7 +4,7 @@
 // in ms>`. If a run waiting for the stopped ps held the JS thread, the timer could never fire.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { Graph } from '../../../lib/core/graph';
+import { Graph } from '../../../lib/graph-io/graph';
 import { Server } from '../../../lib/core/server';
 import { Tensor } from '../../../lib/core/tensor';
 import { MonitoredTrainingSession } from '../../../lib/train/monitored-training-session';

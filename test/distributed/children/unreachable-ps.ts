@@ -2,10 +2,10 @@
 // waits for them without a limit. Prints each warning line the package logs, as `LOG <message>`,
 // on stdout; the test reads the first "still waiting" line and kills this process.
 import path from 'node:path';
-import { Graph } from '../../../lib/core/graph';
+import { Graph } from '../../../lib/graph-io/graph';
 import { Server } from '../../../lib/core/server';
 import { MonitoredTrainingSession } from '../../../lib/train/monitored-training-session';
-import * as logging from '../../../lib/train/logging';
+import * as logging from '../../../lib/core/logging';
 
 const [psPort, workerPort] = process.argv.slice(2).map(Number);
 logging.setSink((r) => process.stdout.write(`LOG ${r.levelName} ${r.message}\n`));

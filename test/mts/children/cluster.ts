@@ -4,7 +4,7 @@
 // Prints RESULT <json>.
 import { Server } from '../../../lib/core/server';
 import { MonitoredTrainingSession } from '../../../lib/train/monitored-training-session';
-import * as logging from '../../../lib/train/logging';
+import * as logging from '../../../lib/core/logging';
 import { loadExpected, resolveFeed } from '../../fixtures/fixtures';
 import { loadFixtureGraph } from '../support';
 

@@ -3,10 +3,10 @@
 // MonitoredTrainingSession with the script's settings. Prints {"losses": [hex float32, ...]}.
 // A child process because TF sizes its thread pools once per process (docs/process-wide-tf-state.md): in the test
 // runner's shared process an earlier test's session would decide them.
-import { Graph } from '../../../lib/core/graph';
+import { Graph } from '../../../lib/graph-io/graph';
 import '../../../lib/graph-io';
 import { StopAtStepHook } from '../../../lib/hooks/basic/stop-at-step-hook';
-import { latestCheckpoint } from '../../../lib/train/checkpoint-state';
+import { latestCheckpoint } from '../../../lib/checkpoint/checkpoint-state';
 import { MonitoredTrainingSession } from '../../../lib/train/monitored-training-session';
 
 const [dir, lastStep, settingsJson] = process.argv.slice(2);

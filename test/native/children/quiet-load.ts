@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Graph } from '../../../lib/core/graph';
+import { Graph } from '../../../lib/graph-io/graph';
 import { MonitoredTrainingSession } from '../../../lib/train/monitored-training-session';
 import { StopAtStepHook } from '../../../lib/hooks/basic/stop-at-step-hook';
 import { loadLibtensorflow } from '../../../lib/native';

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FileWriter, FileWriterCache, Graph, MonitoredTrainingSession, Saver, Session, StopAtStepHook, getOrCreateGlobalStep } from '../../../lib/index';
-import { CheckpointReader } from '../../../lib/train/checkpoint-reader';
+import { CheckpointReader } from '../../../lib/checkpoint/checkpoint-reader';
 import { scalarSummary } from '../../../lib/summary/summary-builders';
 
 /** Thread names of this process, counted (Linux: /proc/self/task/<tid>/comm). */
