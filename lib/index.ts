@@ -10,12 +10,14 @@ export { TFError, ArgumentError } from './core/errors';
 export { loadLibtensorflow, tfVersion, libraryPath, LibraryLoadError, type LoadOptions } from './native';
 export { Tensor, type TensorLike } from './core/tensor';
 export type { DType, TypedArray } from './core/dtypes';
-export { Graph, Operation, Output, type AddOpSpec, type ImportOptions, type TensorRef, type OpRef } from './core/graph';
+export { Operation, Output, type AddOpSpec, type ImportOptions, type TensorRef, type OpRef } from './core/graph';
+export { Graph } from './graph-io/graph';
 export { GraphKeys } from './core/collections';
 export { Session, type Fetch, type FetchResult, type Feeds, type SessionOptions, type RunCallOptions, type RunMetadataSink } from './core/session';
+export * from './gpu';
 export { configProto, runOptions, type ConfigProtoInit, type RunOptionsInit } from './core/config';
 export { Server, type ServerOptions } from './core/server';
-export { ClusterSpec, masterFor } from './distribute/cluster-spec';
+export { ClusterSpec, masterFor } from './core/cluster-spec';
 export { tfConfig, parseTfConfig, TASK_TYPES, type TfConfig, type TfTask, type TaskType } from './distribute/tf-config';
 export { clusterFromEnv, deviceFiltersFor, startTaskServer, type TaskServer } from './distribute/from-env';
 export * from './graph-io';
@@ -23,6 +25,6 @@ export * from './summary';
 export * from './hooks';
 export * from './train';
 export * from './data'; // .npy/.npz readers, batches, feedFromBatches (docs/data.md)
-export { updateCheckpointState, getCheckpointMtimes } from './train/checkpoint-state';
+export { updateCheckpointState, getCheckpointMtimes } from './checkpoint/checkpoint-state';
 export * as summary from './ops/summary'; // in-graph summaries: summary.scalar(...), summary.mergeAll() (docs/optimizers.md)
 export * from './optimizers'; // optimizers and learning-rate schedules (docs/optimizers.md)
