@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import { invalidArgument } from '../core/errors';
 import { libraryPath, native } from '../native';
 import { wheelBuildInfo } from './cuda-libraries';
 
@@ -22,6 +23,7 @@ export interface GpuBuildInfo {
 
 /** The device types with a kernel registered for `op` (from TF_GetRegisteredKernelsForOp's KernelList). */
 export function kernelDeviceTypes(op: string): string[] {
+  if (typeof op !== 'string' || op === '') throw invalidArgument('op', "an op type name such as 'MatMul'", op);
   const bytes = native().registeredKernelsForOp(op);
   const types = new Set<string>();
   // KernelList { repeated KernelDef kernel = 1 }; KernelDef { string op = 1; string device_type = 2; ... }
