@@ -15,5 +15,11 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ['default', './test/support/count-reporter.ts'],
+    // Type tests (*.test-d.ts): tsc checks them against tsconfig.test.json; each is counted as a test.
+    typecheck: {
+      enabled: true,
+      include: ['test/types/**/*.test-d.ts'],
+      tsconfig: './tsconfig.test.json',
+    },
   },
 });

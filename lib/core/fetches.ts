@@ -1,4 +1,4 @@
-import type { TensorLike } from './session-like';
+import type { FetchedTensor } from './session-like';
 
 /** `'x'` and `'x:0'` name the same tensor; feeds and tags compare by this form. */
 export function canonicalTensorName(name: string): string {
@@ -14,9 +14,9 @@ export function fetchName(fetch: unknown): string | null {
   return null;
 }
 
-export function isTensorLike(value: unknown): value is TensorLike {
+export function isTensorLike(value: unknown): value is FetchedTensor {
   if (value === null || typeof value !== 'object') return false;
-  const v = value as Partial<TensorLike>;
+  const v = value as Partial<FetchedTensor>;
   return typeof v.dtype === 'string' && Array.isArray(v.shape) && v.data !== undefined && typeof v.data === 'object';
 }
 

@@ -15,7 +15,7 @@ import { andThen, type MaybePromise } from './maybe-promise';
 import { Graph, Operation, Output } from './graph';
 import { VariableAggregation, VariableDefSchema, type VariableDef } from '../proto/gen/tensorflow/core/framework/variable_pb';
 import * as logging from './logging';
-import { type Fetch, RUN_MAYBE_SYNC, type SessionLike } from './session-like';
+import { type FetchStructure, RUN_MAYBE_SYNC, type SessionLike } from './session-like';
 import { checkOptionsObject } from './options';
 
 /** The standard collection names (one table for the project: lib/core/collections.ts). */
@@ -315,8 +315,8 @@ export function hookGraph(hookName: string, graph: Graph | null | undefined, cur
  * the JS thread (run modes 'auto' and 'sync'), else a Promise of it. What Python's hooks do with
  * `session.run(read)`.
  */
-export function readGlobalStep(session: SessionLike, read: Fetch): MaybePromise<number> {
-  const runMaybeSync = (session as { [RUN_MAYBE_SYNC]?: (fetch: Fetch) => unknown })[RUN_MAYBE_SYNC];
+export function readGlobalStep(session: SessionLike, read: FetchStructure): MaybePromise<number> {
+  const runMaybeSync = (session as { [RUN_MAYBE_SYNC]?: (fetch: FetchStructure) => unknown })[RUN_MAYBE_SYNC];
   if (typeof runMaybeSync === 'function') return andThen(runMaybeSync(read), stepValue);
   return session.run(read).then(stepValue);
 }

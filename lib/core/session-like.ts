@@ -8,12 +8,12 @@ import type { RunScheduler } from './run-scheduler';
 /**
  * What can be fetched: a tensor name (`'loss:0'`), an operation name (`'train'`), any object with a
  * `name` (an `Operation`/`Output`), or arrays / plain objects of fetches. The result has the same
- * structure; an operation yields `null`, a tensor a {@link TensorLike}.
+ * structure; an operation yields `null`, a tensor a {@link FetchedTensor}.
  */
-export type Fetch = string | { readonly name: string } | null | readonly Fetch[] | { readonly [k: string]: Fetch };
+export type FetchStructure = string | { readonly name: string } | null | readonly FetchStructure[] | { readonly [k: string]: FetchStructure };
 
-/** Feeds keyed by tensor name (`'x:0'`; `'x'` means `'x:0'`). */
-export type Feeds = Record<string, unknown>;
+/** Feeds keyed by tensor name (Python's feed_dict) (`'x:0'`; `'x'` means `'x:0'`). */
+export type FeedDict = Record<string, unknown>;
 
 /** Fields of TF's `RunOptions` that a run may set, camelCase. */
 export interface RunOptionsInit {
@@ -33,14 +33,14 @@ export interface RunCallOptions { options?: RunOptionsInit; runMetadata?: RunMet
 export interface SessionLike {
   // Loose parameter types so that the core Session (whose feeds also take a Map) satisfies it.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  run(fetches: Fetch, feeds?: any, opts?: any): Promise<any>;
+  run(fetches: FetchStructure, feeds?: any, opts?: any): Promise<any>;
   /** Optional: the same run, blocking the JS thread (the core Session has it). */
-  runSync?(fetches: Fetch, feeds?: any, opts?: any): any;
+  runSync?(fetches: FetchStructure, feeds?: any, opts?: any): any;
   /**
    * Optional: the same run placed by a run scheduler (the core Session has it): the result now
    * when it ran on the JS thread, else a Promise. Used by the monitored sessions' run modes.
    */
-  runWith?(scheduler: RunScheduler, fetches: Fetch, feeds?: any, opts?: any): any;
+  runWith?(scheduler: RunScheduler, fetches: FetchStructure, feeds?: any, opts?: any): any;
   close(): Promise<void>;
   /** The session's graph, when it has one (`MonitoredSession.graph` returns it). */
   readonly graph?: unknown;
@@ -70,7 +70,7 @@ export interface FinalizableGraph {
 }
 
 /** A fetched tensor value as the hooks read it. */
-export interface TensorLike {
+export interface FetchedTensor {
   readonly dtype: string;
   readonly shape: readonly number[];
   readonly data: ArrayLike<unknown>;

@@ -6,7 +6,7 @@
  */
 import { ArgumentError, OutOfRangeError, invalidArgument } from '../core/errors';
 import { andThen, type MaybePromise } from '../core/maybe-promise';
-import type { Feeds } from '../core/session-like';
+import type { FeedDict } from '../core/session-like';
 import { FeedFnHook } from '../hooks/basic/feed-fn-hook';
 import type { SessionRunContext, SessionRunValues } from '../hooks/session-run-hook';
 
@@ -53,7 +53,7 @@ export class BatchFeedHook extends FeedFnHook {
     return this.iterator.next();
   }
 
-  private nextFeeds(): MaybePromise<Feeds> {
+  private nextFeeds(): MaybePromise<FeedDict> {
     if (this.next !== null) {
       const b = this.next;
       this.next = null;
@@ -73,11 +73,11 @@ export class BatchFeedHook extends FeedFnHook {
     return new OutOfRangeError(`feedFromBatches: no more batches (${this.batchesFed} fed)`);
   }
 
-  private toFeeds(batch: AnyBatch): Feeds {
+  private toFeeds(batch: AnyBatch): FeedDict {
     if (batch === null || typeof batch !== 'object') throw invalidArgument(`batches[${this.batchesFed}]`, 'a batch { name: value }', batch);
     this.batchesFed++;
-    if (this.feedMap === null) return batch as Feeds;
-    const feeds: Feeds = {};
+    if (this.feedMap === null) return batch as FeedDict;
+    const feeds: FeedDict = {};
     for (const [tensor, key] of Object.entries(this.feedMap)) {
       if (!Object.prototype.hasOwnProperty.call(batch, key)) {
         throw new ArgumentError('feedMap', `feedMap feeds ${tensor} from '${key}', but the batch has ${Object.keys(batch).map((k) => `'${k}'`).join(', ') || 'no names'}`);

@@ -36,7 +36,7 @@
  * the global step with a run off the JS thread.
  */
 import { invalidArgument } from '../core/errors';
-import type { Feeds, Fetch, RunMetadataSink, RunOptionsInit, SessionLike } from '../core/session-like';
+import type { FeedDict, FetchStructure, RunMetadataSink, RunOptionsInit, SessionLike } from '../core/session-like';
 import type { Coordinator } from '../core/coordinator';
 
 /**
@@ -99,8 +99,8 @@ export class SessionRunHook implements SessionRunHookLike {
 /** What a hook adds to a run (Python's `SessionRunArgs(fetches, feed_dict=None, options=None)`). */
 export class SessionRunArgs {
   constructor(
-    readonly fetches: Fetch | undefined,
-    readonly feedDict: Feeds | null = null,
+    readonly fetches: FetchStructure | undefined,
+    readonly feedDict: FeedDict | null = null,
     readonly options: RunOptionsInit | null = null,
   ) {}
 }

@@ -3,7 +3,7 @@
  */
 import { type MaybePromise, isThenable } from '../core/maybe-promise';
 import type { Coordinator } from '../core/coordinator';
-import type { Feeds, Fetch, RunCallOptions, SessionLike } from '../core/session-like';
+import type { FeedDict, FetchStructure, RunCallOptions, SessionLike } from '../core/session-like';
 import { WrappedSession, isPreemptionError } from './wrapped-session';
 
 /**
@@ -39,7 +39,7 @@ export class CoordinatedSession extends WrappedSession {
     }
   }
 
-  override step(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): MaybePromise<any> {
+  override step(fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): MaybePromise<any> {
     let out;
     try {
       out = super.step(fetches, feeds, opts);

@@ -8,7 +8,7 @@ import {
 } from '../hooks/session-run-hook';
 import { canonicalTensorName } from '../core/fetches';
 import {
-  type Feeds, type Fetch, RUN_MAYBE_SYNC, type RunCallOptions, type RunMetadataSink, type RunOptionsInit, type SessionLike,
+  type FeedDict, type FetchStructure, RUN_MAYBE_SYNC, type RunCallOptions, type RunMetadataSink, type RunOptionsInit, type SessionLike,
 } from '../core/session-like';
 import { WrappedSession } from './wrapped-session';
 import { type RunScheduler, newRunTiming } from '../core/run-scheduler';
@@ -25,7 +25,7 @@ const hookKey = (i: number) => `hook:${i}`;
 export class HookedSession extends WrappedSession {
   private stop = false;
   /** The combined fetch of the previous run: reused when a run asks for the very same fetches. */
-  private lastFetches: Record<string, Fetch> | null = null;
+  private lastFetches: Record<string, FetchStructure> | null = null;
 
   /** Places the runs (JS thread or pool), or null: every run is the raw session's async `run`. */
   private readonly scheduler: RunScheduler | null;
@@ -63,7 +63,7 @@ export class HookedSession extends WrappedSession {
    * Synchronous for as long as every part is: a hook whose `beforeRun`/`afterRun` returns a Promise,
    * or an async raw run, makes the rest of the step continue asynchronously (same order, same calls).
    */
-  override step(fetches: Fetch, feeds?: Feeds, opts: RunCallOptions = {}): MaybePromise<any> {
+  override step(fetches: FetchStructure, feeds?: FeedDict, opts: RunCallOptions = {}): MaybePromise<any> {
     if (fetches === null || fetches === undefined) throw invalidArgument('fetches', 'a tensor or op (name, Output, Operation) or a list/object of them', fetches);
     if (this.shouldStop()) throw new RuntimeError('Run called even after should_stop requested.');
     const run: HookedRun = {
@@ -139,7 +139,7 @@ export class HookedSession extends WrappedSession {
     return outputs[CALLER];
   }
 
-  private sameAsLast(fetches: Record<string, Fetch>): boolean {
+  private sameAsLast(fetches: Record<string, FetchStructure>): boolean {
     const last = this.lastFetches;
     if (last === null) return false;
     let n = 0;
@@ -156,10 +156,10 @@ export class HookedSession extends WrappedSession {
 interface HookedRun {
   readonly context: SessionRunContext;
   /** The caller's fetches under `caller`, each hook's under `hook:<i>`. */
-  readonly fetches: Record<string, Fetch>;
-  readonly userFeeds: Feeds | undefined;
+  readonly fetches: Record<string, FetchStructure>;
+  readonly userFeeds: FeedDict | undefined;
   /** The hooks' feeds, merged (null while none fed anything). */
-  hookFeeds: Feeds | null;
+  hookFeeds: FeedDict | null;
   readonly options: RunOptionsInit;
   readonly opts: RunCallOptions;
   runMetadata: RunMetadataSink;
@@ -182,7 +182,7 @@ function collectRequest(run: HookedRun, i: number, request: unknown): void {
 }
 
 /** The user's feeds with the hooks' (a feed of the same tensor by both is Python's error). */
-function mergedFeeds(userFeeds: Feeds | undefined, hookFeeds: Feeds | null): Feeds | undefined {
+function mergedFeeds(userFeeds: FeedDict | undefined, hookFeeds: FeedDict | null): FeedDict | undefined {
   if (hookFeeds === null) return userFeeds;
   if (!userFeeds || !hasKeys(userFeeds)) return hookFeeds;
   raiseIfFeedsIntersect(userFeeds, hookFeeds, 'Same tensor is fed by a SessionRunHook and user.');
@@ -197,7 +197,7 @@ const UNMEASURED = Object.freeze({ ...newRunTiming(), estimateMs: 0 });
  * keeps each plan's durations); else (a session with only `runSync`, in mode 'sync') `runSync`,
  * with the scheduler's turns of the event loop.
  */
-function runScheduled(session: SessionLike, scheduler: RunScheduler, fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): MaybePromise<any> {
+function runScheduled(session: SessionLike, scheduler: RunScheduler, fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): MaybePromise<any> {
   if (typeof session.runWith === 'function') return session.runWith(scheduler, fetches, feeds, opts);
   if (scheduler.place(UNMEASURED) === 'yield') return scheduler.yieldTurn().then(() => session.runSync!(fetches, feeds, opts));
   return session.runSync!(fetches, feeds, opts);
@@ -209,14 +209,14 @@ function runScheduled(session: SessionLike, scheduler: RunScheduler, fetches: Fe
  * `instanceof` included, is the session's own.
  */
 function scheduledRuns(session: SessionLike, scheduler: RunScheduler): SessionLike {
-  const run = (fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): Promise<any> => {
+  const run = (fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): Promise<any> => {
     try {
       return Promise.resolve(runScheduled(session, scheduler, fetches, feeds, opts));
     } catch (e) {
       return Promise.reject(e);
     }
   };
-  const runMaybeSync = (fetches: Fetch) => runScheduled(session, scheduler, fetches);
+  const runMaybeSync = (fetches: FetchStructure) => runScheduled(session, scheduler, fetches);
   return new Proxy(session, {
     get(target, key) {
       if (key === 'run') return run;
@@ -232,7 +232,7 @@ function hasKeys(o: object): boolean {
   return false;
 }
 
-function raiseIfFeedsIntersect(feeds1: Feeds, feeds2: Feeds, message: string): void {
+function raiseIfFeedsIntersect(feeds1: FeedDict, feeds2: FeedDict, message: string): void {
   const other = new Set(Object.keys(feeds2).map(canonicalTensorName));
   const conflicts = Object.keys(feeds1).filter((k) => other.has(canonicalTensorName(k)));
   if (conflicts.length > 0) {

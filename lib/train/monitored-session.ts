@@ -14,7 +14,7 @@
 import { currentGraph, inGraph } from '../core/current-graph';
 import { DEFAULT_MAX_BLOCK_MS, RunScheduler, checkMaxBlockMs, checkRunMode, type RunMode } from '../core/run-scheduler';
 import { ArgumentError, ClosedError, OutOfRangeError, RuntimeError, ValueError, invalidArgument } from '../core/errors';
-import { isThenable } from '../core/maybe-promise';
+import { isThenable, type MaybePromise } from '../core/maybe-promise';
 import { checkOptionNames } from '../core/options';
 import { type SessionRunHookLike, checkHooks } from '../hooks/session-run-hook';
 import { CoordinatedSession } from './coordinated-session';
@@ -25,7 +25,8 @@ import type { Scaffold } from '../checkpoint/scaffold';
 import type { SessionConfig } from './session-manager';
 import { startQueueRunners } from '../core/queue-runner';
 import { type RecoveryOptions, RecoverableSession } from './recoverable-session';
-import type { Feeds, Fetch, FinalizableGraph, RunCallOptions, SessionCreator, SessionLike } from '../core/session-like';
+import type { Fetch, FetchResult } from '../core/session';
+import type { FeedDict, FinalizableGraph, RunCallOptions, SessionCreator, SessionLike } from '../core/session-like';
 import { StepContext, StopIteration, type StepFn, WrappedSession, isPreemptionError } from './wrapped-session';
 
 export { StepContext, StopIteration, type StepFn };
@@ -262,7 +263,7 @@ export abstract class MonitoredSessionBase {
    * Runs `fetches` with `feeds` through the hooks. The result has the structure of `fetches`.
    * `opts.options` is changed in place by the hooks' options, as in Python.
    */
-  run(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): Promise<any> {
+  run<F extends Fetch>(fetches: F, feeds?: FeedDict, opts?: RunCallOptions): Promise<FetchResult<F>> {
     // Python raises TypeError; TF's own error (or, with hooks adding fetches, a result of null) would not name it.
     if (fetches === null || fetches === undefined) return Promise.reject(invalidArgument('fetches', 'a tensor or op (name, Output, Operation) or a list/object of them', fetches));
     let sess: WrappedSession;
@@ -273,16 +274,17 @@ export abstract class MonitoredSessionBase {
     }
     // A step the chain finished synchronously (syncRuns, hooks without Promises) is settled here:
     // nothing is in flight, and no async frame is paid for it.
-    let out;
+    // The wrapped sessions are untyped (hooks add their own fetches); the result has the structure of `fetches`.
+    let out: MaybePromise<FetchResult<F>>;
     try {
-      out = sess.step(fetches, feeds, opts);
+      out = sess.step(fetches, feeds, opts) as MaybePromise<FetchResult<F>>;
     } catch (e) {
       this.noteError(e);
       return Promise.reject(e);
     }
     if (isThenable(out)) return this.track(Promise.resolve(out));
     this.errorReason = null;
-    return Promise.resolve(out);
+    return Promise.resolve(out as FetchResult<F>);
   }
 
   private async track<T>(p: Promise<T>): Promise<T> {

@@ -12,10 +12,10 @@ import { AbortedError, ClosedError, StopIteration, UnavailableError } from '../c
 export { StopIteration };
 import type { MaybePromise } from '../core/maybe-promise';
 import * as logging from '../core/logging';
-import type { Feeds, Fetch, RunCallOptions, SessionLike } from '../core/session-like';
+import type { FeedDict, FetchStructure, RunCallOptions, SessionLike } from '../core/session-like';
 
 /** `run` with the signature of `Session.run`. */
-export type RunFn = (fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions) => Promise<any>;
+export type RunFn = (fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions) => Promise<any>;
 
 /** A step function for `runStepFn`. */
 export type StepFn<T> = (stepContext: StepContext) => T | Promise<T>;
@@ -34,7 +34,7 @@ export class StepContext {
   ) {}
 
   /** Same as `MonitoredSession#run`: the hooks run around it. */
-  runWithHooks(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): Promise<any> {
+  runWithHooks(fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): Promise<any> {
     return this.runWithHooksFn(fetches, feeds, opts);
   }
 
@@ -83,7 +83,7 @@ export class WrappedSession implements SessionLike {
     }
   }
 
-  run(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): Promise<any> {
+  run(fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): Promise<any> {
     try {
       return Promise.resolve(this.step(fetches, feeds, opts));
     } catch (e) {
@@ -95,7 +95,7 @@ export class WrappedSession implements SessionLike {
    * `run()`'s work, for the wrapper above: the result, or a Promise of it when a layer below had to
    * wait. May throw synchronously. Subclasses override this, not `run()`. @internal
    */
-  step(fetches: Fetch, feeds?: Feeds, opts?: RunCallOptions): MaybePromise<any> {
+  step(fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): MaybePromise<any> {
     const inner = this.inner;
     if (!inner) throw new ClosedError('Session');
     return inner instanceof WrappedSession ? inner.step(fetches, feeds, opts) : inner.run(fetches, feeds, opts);

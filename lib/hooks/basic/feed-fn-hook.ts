@@ -3,18 +3,18 @@
  */
 import { invalidArgument } from '../../core/errors';
 import { andThen } from '../../core/maybe-promise';
-import type { Feeds } from '../../core/session-like';
+import type { FeedDict } from '../../core/session-like';
 import { checkHookOptions } from '../check';
 import { SessionRunArgs, SessionRunHook, type SessionRunContext } from '../session-run-hook';
 
 export interface FeedFnHookOptions {
   /** Called before each run; returns the feeds to add (`{ 'x:0': value }`). May be async. */
-  feedFn: () => Feeds | Promise<Feeds>;
+  feedFn: () => FeedDict | Promise<FeedDict>;
 }
 
 const OPTION_NAMES = ['feedFn'] satisfies Array<keyof FeedFnHookOptions>;
 
-type FeedFn = () => Feeds | Promise<Feeds>;
+type FeedFn = () => FeedDict | Promise<FeedDict>;
 
 /**
  * Adds `feedFn()`'s feeds to each run. A tensor fed by the user or by another hook as well is an

@@ -3,16 +3,16 @@
  */
 import { OutOfRangeError, invalidArgument } from '../../core/errors';
 import * as logging from '../../core/logging';
-import type { Feeds, Fetch, SessionLike } from '../../core/session-like';
+import type { FeedDict, FetchStructure, SessionLike } from '../../core/session-like';
 import { StopIteration } from '../../core/errors';
 import { checkFeeds, checkFetch, checkHookOptions } from '../check';
 import { SessionRunHook } from '../session-run-hook';
 
 export interface FinalOpsHookOptions {
   /** A tensor/op, or an array or object of them; null runs nothing. Required, as in Python. */
-  finalOps: Fetch;
+  finalOps: FetchStructure;
   /** Feeds for that run. */
-  finalOpsFeedDict?: Feeds | null;
+  finalOpsFeedDict?: FeedDict | null;
 }
 
 const OPTION_NAMES = ['finalOps', 'finalOpsFeedDict'] satisfies Array<keyof FinalOpsHookOptions>;
@@ -35,8 +35,8 @@ const INPUT_WARNING = 'An OutOfRangeError or StopIteration exception is raised b
  * final.finalOpsValues.acc
  */
 export class FinalOpsHook extends SessionRunHook {
-  private readonly finalOps: Fetch;
-  private readonly feedDict: Feeds | null;
+  private readonly finalOps: FetchStructure;
+  private readonly feedDict: FeedDict | null;
   private values: any = null;
 
   constructor(opts: FinalOpsHookOptions) {

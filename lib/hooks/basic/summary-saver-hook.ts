@@ -11,7 +11,7 @@ import { andThen } from '../../core/maybe-promise';
 import { hookGlobalStep, hookGraph, readGlobalStep, stepValue } from '../../core/global-step';
 import { currentGraph } from '../../core/current-graph';
 import { Scaffold } from '../../checkpoint/scaffold';
-import type { Fetch, SessionLike } from '../../core/session-like';
+import type { FetchStructure, SessionLike } from '../../core/session-like';
 import { type Clock, SecondOrStepTimer } from '../second-or-step-timer';
 import { checkGraphOption, checkHookOptions, checkOptionalDir, isTensorRef } from '../check';
 import { SessionRunArgs, SessionRunHook, type SessionRunContext, type SessionRunValues } from '../session-run-hook';
@@ -82,10 +82,10 @@ export class SummarySaverHook extends SessionRunHook {
     this.summaryArgs = null;
   }
 
-  private summaryOps(): Fetch[] | null {
+  private summaryOps(): FetchStructure[] | null {
     const op = this.summaryOp ?? (this.scaffold?.summaryOp as TensorRef | readonly TensorRef[] | null) ?? null;
     if (op === null) return null;
-    return (Array.isArray(op) ? [...op] : [op]) as Fetch[];
+    return (Array.isArray(op) ? [...op] : [op]) as FetchStructure[];
   }
 
   override beforeRun(_runContext: SessionRunContext): SessionRunArgs {
