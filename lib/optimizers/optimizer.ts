@@ -107,7 +107,7 @@ export abstract class Optimizer {
     }
     if (!varList.length) throw new ValueError('No variables to optimize.');
     const vars = varList.map((v, i) => resolveVariable(v, `varList[${i}]`, graph));
-    const grads = gradients(loss, vars.map((v) => v.ref), opts.gradLoss ? { gradYs: [opts.gradLoss] } : {});
+    const grads = gateGradients(gradients(loss, vars.map((v) => v.ref), opts.gradLoss ? { gradYs: [opts.gradLoss] } : {}));
     vars.forEach((v, i) => {
       if (grads[i] !== null && !FLOAT_DTYPES.has(v.dtype)) throw new ValueError(`Invalid type ${v.dtype} for ${v.name}, expected: ${[...FLOAT_DTYPES].join(', ')}.`);
     });
@@ -251,6 +251,32 @@ export function castTensor(t: Output, dtype: DType): Output {
 /** `math_ops.cast` of a Variable: Python opens the 'Cast' scope even when no op is needed. */
 export function castVariable(read: Output, dtype: DType): Output {
   return nameScope('Cast', (scope) => (read.dtype === dtype ? read : addScopedOp({ type: 'Cast', name: scope, inputs: [read], attrs: { DstT: dtype, Truncate: false } }).output(0)));
+}
+
+/**
+ * Every gradient behind one gate (Python's `control_flow_ops.tuple`): an update op may change its
+ * variable in place while another gradient still reads the variable's snapshot (a ref variable's
+ * `read` aliases its buffer), so no update may start before every gradient is computed. Python's
+ * default GATE_OP gates each op's gradients inside `tf.gradients`; TF's C++ gradients have no gates,
+ * so the whole list is gated here (Python's GATE_GRAPH), which computes the same values. The gate
+ * ops go under the gradients' own scope ('gradients/tuple/group_deps', '.../control_dependency').
+ */
+function gateGradients(grads: Array<Output | null>): Array<Output | null> {
+  const present = grads.filter((g): g is Output => g !== null);
+  if (present.length < 2) return grads;
+  const m = /^(.*?gradients(?:_\d+)?)\//.exec(present[0].op.name);
+  const build = () =>
+    nameScope('tuple', () => {
+      const seen = new Set<string>();
+      const gatingOps = present.map((g) => g.op).filter((op) => !seen.has(op.name) && seen.add(op.name));
+      const gate = group(gatingOps, 'group_deps');
+      return grads.map((g) => (g === null ? null : nameScope('control_dependency', (scope) => addScopedOp({ type: 'Identity', name: scope, inputs: [g], controlInputs: [gate] }).output(0))));
+    });
+  return m ? nameScope(`${m[1]}/`, build, present[0].graph) : inGraphOf(present[0], build);
+}
+
+function inGraphOf<T>(t: Output, fn: () => T): T {
+  return controlDependencies([], fn, t.graph);
 }
 
 function checkFloat(t: Output, what: string): void {
