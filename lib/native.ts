@@ -170,8 +170,8 @@ export class LibraryLoadError extends Error {
     super(
       'tf-monitored could not load libtensorflow. Tried, in order:\n' + lines.join('\n') +
       '\nFix: run `npx tf-monitored-setup` (or `node node_modules/tf-monitored/scripts/setup-libtensorflow.mjs`) ' +
-      'to fetch the pinned CPU build with pip, or set TF_LIBRARY_PATH to a libtensorflow_cc.so.2 / ' +
-      'libtensorflow.so.2 (GPU builds work the same way), or `pip install tensorflow`.',
+      'to fetch the pinned CPU build with pip (`--gpu --and-cuda`: the CUDA build, README "GPU"), or set ' +
+      'TF_LIBRARY_PATH to a libtensorflow_cc.so.2 / libtensorflow.so.2, or `pip install tensorflow`.',
     );
     this.name = 'LibraryLoadError';
     this.candidates = candidates;
@@ -242,11 +242,14 @@ let cudaReport: CudaLibraryReport | null = null;
 
 // Opens the CUDA libraries found next to the TF library in `dir`; null when there is nothing to
 // say (a CPU build, or no wheels and no sign of CUDA).
-function preloadCuda(addon: Addon, dir: string): CudaLibraryReport | null {
+// Libraries in a world-writable folder are refused as TF itself is (unless the user named the TF).
+function preloadCuda(addon: Addon, dir: string, explicit: boolean): CudaLibraryReport | null {
   const report = findCudaLibraries(dir);
   if (report.cudaBuild !== true && report.found.length === 0) return null;
   for (const f of report.found) {
-    const why = addon.preload(f.path);
+    const libDir = path.dirname(f.path);
+    const unsafe = explicit ? undefined : [libDir, path.dirname(libDir), path.dirname(path.dirname(libDir))].find(worldWritable);
+    const why = unsafe ? `not opened: ${unsafe} is world-writable (name the library in TF_LIBRARY_PATH to use it anyway)` : addon.preload(f.path);
     if (why) f.error = why;
   }
   return report;
@@ -266,7 +269,7 @@ function tryLoad(addon: Addon, candidates: Candidate[], tried: Array<{ path: str
         continue;
       }
       const fw = fs.existsSync(c.framework) ? fs.realpathSync(c.framework) : '';
-      const cuda = preloadCuda(addon, dir);
+      const cuda = preloadCuda(addon, dir, c.explicit);
       const why = addon.load(fw, main);
       if (!why) {
         cudaReport = cuda;

@@ -41,7 +41,7 @@ export interface CudaLibraryReport {
   cudaBuild: boolean | null;
   /** The nvidia/ folders looked in, in order. */
   searched: string[];
-  /** Found and opened ("" reason) or found and refused by dlopen. */
+  /** Found and opened (no error), or found and not opened (refused by dlopen, or in a world-writable folder). */
   found: Array<{ name: string; path: string; error?: string }>;
   /** Required libraries not found in any searched folder (TF then searches ld.so's path itself). */
   missing: string[];
@@ -119,7 +119,7 @@ export function findCudaLibraries(tfDir: string): CudaLibraryReport {
 export function describeCudaReport(r: CudaLibraryReport): string[] {
   const lines = [`CUDA libraries for ${r.tfDir} (searched ${r.searched.join(', ')}):`];
   if (r.skipped) lines.push(`  none opened: ${r.skipped}`);
-  for (const f of r.found) lines.push(`  ${f.error ? 'failed' : 'opened'} ${f.path}${f.error ? `: ${f.error}` : ''}`);
+  for (const f of r.found) lines.push(f.error ? `  not usable ${f.path}: ${f.error}` : `  opened ${f.path}`);
   if (r.missing.length) lines.push(`  missing: ${r.missing.join(', ')} (TF will look in ld.so's search path; without them it uses no GPU)`);
   return lines;
 }

@@ -129,4 +129,22 @@ describe('tf-monitored-setup --gpu against a local index', () => {
     expect(opened).toHaveLength(CUDA_LIBRARIES.length);
     expect(out.message).toContain('opened ' + path.join(gpuDir, 'nvidia', 'cudnn', 'lib', 'libcudnn.so.9'));
   }, 120_000);
+
+  it('does not open a CUDA library from a world-writable folder unless the TF library was named explicitly', () => {
+    const base = tmp('tfm-gpu-ww-');
+    const dir = path.join(base, path.basename(gpuDir));
+    fs.cpSync(gpuDir, dir, { recursive: true });
+    const cudnn = path.join(dir, 'nvidia', 'cudnn', 'lib');
+    fs.chmodSync(cudnn, 0o777);
+    const load = (env: Record<string, string | undefined>) => {
+      const r = runTs(loadChild, [], { PYTHON: '/nonexistent/python', PATH: '/nonexistent', TF_LIBRARY_PATH: undefined, ...env });
+      return JSON.parse(r.stdout.trim().split('\n').pop()!) as { ok: boolean; message: string };
+    };
+    const searched = load({ TF_MONITORED_CACHE_DIR: base });
+    expect(searched.message).toContain(`not usable ${path.join(cudnn, 'libcudnn.so.9')}: not opened: ${cudnn} is world-writable`);
+    expect(searched.message).toContain(`opened ${path.join(dir, 'nvidia', 'cublas', 'lib', 'libcublas.so.12')}`);
+    const named = load({ TF_LIBRARY_PATH: path.join(dir, 'lib') });
+    expect(named.ok).toBe(false);
+    expect(named.message).toContain(`opened ${path.join(cudnn, 'libcudnn.so.9')}`);
+  }, 120_000);
 });
