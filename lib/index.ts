@@ -25,6 +25,7 @@ export * from './summary';
 export * from './hooks';
 export * from './train';
 export * from './data'; // .npy/.npz readers, batches, feedFromBatches (docs/data.md)
-export { updateCheckpointState, getCheckpointMtimes } from './checkpoint/checkpoint-state';
+export * from './checkpoint';
 export * as summary from './ops/summary'; // in-graph summaries: summary.scalar(...), summary.mergeAll() (docs/optimizers.md)
 export * from './optimizers'; // optimizers and learning-rate schedules (docs/optimizers.md)
+export * as ops from './ops'; // model building: ops, gradients, variables, initializers (docs/model-building.md)

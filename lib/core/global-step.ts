@@ -321,6 +321,17 @@ export function readGlobalStep(session: SessionLike, read: FetchStructure): Mayb
   return session.run(read).then(stepValue);
 }
 
+/**
+ * Python's `tf.compat.v1.train.global_step(sess, global_step_tensor)`: the global step's value as
+ * a number, read with one run of `session`.
+ * @example const step = await globalStep(sess, getGlobalStep(graph)!);
+ */
+export async function globalStep(session: SessionLike, globalStepTensor: FetchStructure): Promise<number> {
+  if (session === null || typeof session !== 'object' || typeof session.run !== 'function') throw invalidArgument('session', 'a session', session);
+  if (globalStepTensor === null || globalStepTensor === undefined) throw invalidArgument('globalStepTensor', 'the global step tensor (name or Output)', globalStepTensor);
+  return stepValue(await session.run(globalStepTensor));
+}
+
 export function stepValue(value: unknown): number {
   if (typeof value === 'number') return value;
   if (typeof value === 'bigint') return Number(value);

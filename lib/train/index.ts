@@ -1,6 +1,6 @@
 /**
  * The training layer (Python's `tf.compat.v1.train`): MonitoredTrainingSession and the pieces it is
- * made of, the global step, savers and checkpoint files, the coordinator and queue runners.
+ * made of, the global step, the coordinator and queue runners (checkpoints: lib/checkpoint).
  */
 import * as logging from '../core/logging';
 
@@ -16,15 +16,10 @@ export { ChiefSessionCreator, WorkerSessionCreator, type ChiefSessionCreatorOpti
 export {
   SessionManager, type SessionManagerOptions, type PrepareSessionOptions, type RestoreOptions, type WaitForSessionOptions, type SessionConfig,
 } from './session-manager';
-export { Scaffold, type ScaffoldOptions, type ScaffoldInitFn } from '../checkpoint/scaffold';
 export {
-  getGlobalStep, getOrCreateGlobalStep, createGlobalStep, assertGlobalStep, globalStepReadTensor,
+  getGlobalStep, getOrCreateGlobalStep, createGlobalStep, assertGlobalStep, globalStepReadTensor, globalStep,
   type CreateGlobalStepOptions,
 } from '../core/global-step';
 export { Coordinator, type CoordinatorOptions, type JoinOptions, type CoordinatedThread } from '../core/coordinator';
 export { QueueRunner, startQueueRunners, type QueueRunnerOptions, type CreateThreadsOptions, type QueueRunnerThread } from '../core/queue-runner';
 export type { SessionLike, SessionCreator } from '../core/session-like';
-export { Saver, type SaverOptions, type SaveOptions } from '../checkpoint/saver';
-export { initFromCheckpoint, type AssignmentMap, type AssignmentTarget, type VariableObject } from '../checkpoint/init-from-checkpoint';
-export { getCheckpointState, latestCheckpoint, checkpointExists } from '../checkpoint/checkpoint-state';
-export { CheckpointReader, loadCheckpoint, listVariables, loadVariable } from '../checkpoint/checkpoint-reader';

@@ -128,6 +128,26 @@ describe('the packed package', () => {
     expect(r.addon).toMatch(/prebuilds\/linux-x64\/tf-monitored\.node$/);
   });
 
+  it('exports TF\'s message types at tf-monitored/proto, from require() and import()', () => {
+    // A user decodes a RunMetadata, builds a Summary with plugin data, reads a ConfigProto.
+    const script = `
+      const proto = require('tf-monitored/proto');
+      import('tf-monitored/proto').then((esm) => {
+        const summary = esm.create(esm.SummarySchema, { value: [{ tag: 't', metadata: { pluginData: { pluginName: 'text' } } }] });
+        const back = proto.fromBinary(proto.SummarySchema, esm.toBinary(esm.SummarySchema, summary));
+        const config = proto.fromBinary(proto.ConfigProtoSchema, proto.toBinary(proto.ConfigProtoSchema, proto.create(proto.ConfigProtoSchema, { interOpParallelismThreads: 3 })));
+        console.log(JSON.stringify({
+          same: esm.SummarySchema === proto.SummarySchema,
+          plugin: back.value[0].metadata.pluginData.pluginName,
+          inter: config.interOpParallelismThreads,
+          runMetadata: typeof proto.RunMetadataSchema.typeName,
+        }));
+      });`;
+    const out = execFileSync(process.execPath, ['-e', script], { cwd: project, env, encoding: 'utf8' });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ same: true, plugin: 'text', inter: 3, runMetadata: 'string' });
+    expect(fs.existsSync(path.join(project, 'node_modules', 'tf-monitored', 'dist', 'esm', 'proto.d.mts'))).toBe(true);
+  });
+
   it('ships TypeScript types for both entry points', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(project, 'node_modules', 'tf-monitored', 'package.json'), 'utf8'));
     const types = path.join(project, 'node_modules', 'tf-monitored', pkg.types);
