@@ -16,12 +16,13 @@ import { getOrCreateGlobalStep } from '../../lib/core/global-step';
 import { Tensor } from '../../lib/core/tensor';
 import { matMul, addV2, relu, softmaxCrossEntropyWithLogits, mean, placeholder, square, sub } from '../../lib/ops/gen';
 import { addScopedOp, asDefault } from '../../lib/ops/scope';
+import { getVariable, type Variable } from '../../lib/ops/variables';
 import { AdamOptimizer } from '../../lib/optimizers/adam';
 import { MomentumOptimizer } from '../../lib/optimizers/momentum';
 import type { Optimizer } from '../../lib/optimizers/optimizer';
 import { MonitoredTrainingSession } from '../../lib/train/monitored-training-session';
 import { requirePythonTF, runPythonJSONAsync } from '../support/python';
-import { b64, refVariable, seeded } from '../optimizers/model';
+import { b64, seeded } from '../optimizers/model';
 
 const N = 16;
 const FIRST = 10;
@@ -107,22 +108,23 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Builds the model in a new graph: variables from `init`, the loss, and the optimizer's train op. */
+/**
+ * Builds the model in a new graph with the building API: `getVariable` (initial values given as
+ * tensors), the generated op functions, and the optimizer over the default `trainable_variables`.
+ */
 function build(spec: Spec, d: Data) {
   const g = new Graph();
-  const v: Record<string, Output> = {};
-  for (const [name, shape] of spec.vars) {
-    refVariable(g, name, Tensor.from({ dtype: 'float32', shape, data: d.init[name] }));
-    v[name] = g.tensor(`${name}/read:0`);
-  }
-  const gs = getOrCreateGlobalStep(g);
-  const { loss, train } = asDefault(g, () => {
+  return asDefault(g, () => {
+    const vars: Record<string, Variable> = {};
+    for (const [name, shape] of spec.vars) vars[name] = getVariable(name, { initializer: Tensor.from({ dtype: 'float32', shape, data: d.init[name] }) });
+    const gs = getOrCreateGlobalStep(g);
     const x = placeholder({ dtype: 'float32', shape: [-1, spec.xDim], name: 'x' });
     const y = placeholder({ dtype: 'float32', shape: [-1, spec.yDim], name: 'y' });
-    const l = spec.loss(x, y, v);
-    return { loss: l, train: spec.optimizer().minimize(l, { globalStep: gs }) };
+    const loss = spec.loss(x, y, Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, v.value()])));
+    const opt = spec.optimizer();
+    const train = opt.minimize(loss, { globalStep: gs });
+    return { g, loss, train, opt, vars };
   });
-  return { g, loss, train };
 }
 
 const feeds = (spec: Spec, d: Data, s: number) => ({
@@ -134,7 +136,11 @@ const hex = (t: Tensor) => Buffer.from((t.data as Float32Array).buffer, (t.data 
 
 /** Runs steps [from, to) in a MonitoredTrainingSession on `ckptDir` (restoring what is there). */
 async function trainMts(spec: Spec, d: Data, ckptDir: string, from: number, to: number): Promise<string[]> {
-  const { g, loss, train } = build(spec, d);
+  const { g, loss, train, opt, vars } = build(spec, d);
+  // The optimizer takes getVariable's Variables and names their slots as Python.
+  for (const [name, v] of Object.entries(vars)) {
+    for (const slot of opt.getSlotNames()) expect(opt.getSlot(v, slot)?.name).toMatch(new RegExp(`^${name}/(Adam|Adam_1|Momentum):0$`));
+  }
   const sess = await MonitoredTrainingSession({ graph: g, checkpointDir: ckptDir, saveSummariesSteps: null, logStepCountSteps: null, saveCheckpointSteps: 1000 });
   const losses: string[] = [];
   try {
