@@ -9,6 +9,7 @@ import { ValueError, invalidArgument } from '../core/errors';
 import { Output } from '../core/graph';
 import type { TensorLike } from '../core/tensor';
 import { constant } from './constant';
+import { filledTensor } from './fill';
 import * as raw from './gen';
 import { getSeed } from './random-seed';
 import { nameScope } from './scope';
@@ -26,25 +27,14 @@ export const isFloatDType = (dtype: DType): boolean => FLOAT_DTYPES.has(dtype);
 
 const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-// Python's zeros/ones: a Const below 1000 elements, else Fill of a scalar (array_ops._constant_if_small).
-function filled(kind: 'zeros' | 'ones', shape: number[], dtype: DType): Output {
-  const one = kind === 'ones';
-  const value = dtype === 'bool' ? one : dtype === 'int64' || dtype === 'uint64' ? BigInt(one ? 1 : 0) : one ? 1 : 0;
-  return nameScope(kind, (scope) => {
-    if (numel(shape) < 1000) return constant(value, { dtype, shape, name: scope });
-    const dims = constant(shape, { dtype: 'int32', name: 'shape_as_tensor' });
-    return raw.fill(dims, constant(value, { dtype }), { name: scope });
-  });
-}
-
 /** Python's `tf.compat.v1.zeros_initializer()`. */
 export function zerosInitializer(): Initializer {
-  return { kind: 'zeros', build: (shape, dtype) => filled('zeros', shape, dtype) };
+  return { kind: 'zeros', build: (shape, dtype) => filledTensor('zeros', shape, dtype) };
 }
 
 /** Python's `tf.compat.v1.ones_initializer()`. */
 export function onesInitializer(): Initializer {
-  return { kind: 'ones', build: (shape, dtype) => filled('ones', shape, dtype) };
+  return { kind: 'ones', build: (shape, dtype) => filledTensor('ones', shape, dtype) };
 }
 
 /** Python's `tf.compat.v1.constant_initializer(value)`: a scalar repeated, or values of the variable's element count. */
