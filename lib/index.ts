@@ -29,4 +29,3 @@ export * from './checkpoint';
 export * as summary from './ops/summary'; // in-graph summaries: summary.scalar(...), summary.mergeAll() (docs/optimizers.md)
 export * from './optimizers'; // optimizers and learning-rate schedules (docs/optimizers.md)
 export * as ops from './ops'; // model building: ops, gradients, variables, initializers (docs/model-building.md)
-export * as ops from './ops'; // model building: ops, gradients, variables, initializers (docs/model-building.md)
