@@ -143,7 +143,8 @@ for n in z.namelist():
     elif n.endswith('.dist-info/METADATA'):
         for line in z.read(n).decode('utf8', 'replace').splitlines():
             m = re.match(r'Requires-Dist:\s*([^;]+);(.*)$', line)
-            if m and re.search(r'extra\s*==\s*["\']and-cuda["\']', m.group(2)):
+            # Only the CUDA runtime wheels (nvidia-*): what the loader opens.
+            if m and m.group(1).strip().startswith('nvidia-') and re.search(r'extra\s*==\s*["\']and-cuda["\']', m.group(2)):
                 cuda.append(m.group(1).strip().replace(' ', ''))
 print(json.dumps({'files': out, 'buildInfo': info, 'cudaRequirements': cuda}))
 `;
