@@ -11,7 +11,8 @@ import { ValueError, invalidArgument } from '../core/errors';
 import { Graph, Operation, Output } from '../core/graph';
 import { gradients } from '../ops/gradients';
 import { addScopedOp, controlDependencies, device, nameScope } from '../ops/scope';
-import { constant, createNonSlot, createSlot, group, resolveVariable, type ResolvedVariable, type VariableLike } from './variables';
+import type { Variable } from '../ops/variables';
+import { constant, createNonSlot, createSlot, group, resolveVariable, type OptimizerVariable, type ResolvedVariable, type VariableLike } from './variables';
 
 /** A hyperparameter: a number (a float32 constant), a tensor, or a function giving either. */
 export type Hyperparameter = number | Output | (() => number | Output);
@@ -62,11 +63,11 @@ export abstract class Optimizer {
   readonly name: string;
   readonly useLocking: boolean;
   /** slot name ('m') → variable name ('w') → slot variable ('w/Adam'). */
-  private readonly slots = new Map<string, Map<string, ResolvedVariable>>();
+  private readonly slots = new Map<string, Map<string, OptimizerVariable>>();
   /** Per graph: name ('beta1_power') → variable, as Python keys them by (name, graph). */
-  private readonly nonSlots = new WeakMap<Graph, Map<string, ResolvedVariable>>();
+  private readonly nonSlots = new WeakMap<Graph, Map<string, OptimizerVariable>>();
   /** Every variable made, slots and non-slots. */
-  private readonly created: ResolvedVariable[] = [];
+  private readonly created: OptimizerVariable[] = [];
 
   protected constructor(opts: OptimizerOptions, defaultName: string) {
     const name = opts.name ?? defaultName;
@@ -182,22 +183,22 @@ export abstract class Optimizer {
     return [...this.slots.keys()].sort();
   }
 
-  /** The ref tensor of `variable`'s slot `name` ('w/Adam:0' for Adam's 'm' of 'w'), or null. */
-  getSlot(variable: VariableLike, name: string): Output | null {
+  /** `variable`'s slot `name` (Adam's 'm' of 'w' is the Variable 'w/Adam'), or null. */
+  getSlot(variable: VariableLike, name: string): Variable | null {
     const v = resolveVariable(variable, 'variable', graphOf(variable));
-    return this.slots.get(name)?.get(v.name)?.ref ?? null;
+    return this.slots.get(name)?.get(v.name)?.variable ?? null;
   }
 
   /** Every variable the optimizer made (in `graph`, when given), sorted by name as Python's `variables()`. */
-  variables(graph?: Graph): Output[] {
+  variables(graph?: Graph): Variable[] {
     return this.created
       .filter((v) => !graph || v.ref.graph === graph)
-      .map((v) => v.ref)
+      .map((v) => v.variable)
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** Python's `_zeros_slot` (fill 0) and `_get_or_make_slot_with_initializer` (fill 1). */
-  protected slot(v: ResolvedVariable, slotName: string, fill: 0 | 1 = 0): ResolvedVariable {
+  protected slot(v: ResolvedVariable, slotName: string, fill: 0 | 1 = 0): OptimizerVariable {
     let perVar = this.slots.get(slotName);
     if (!perVar) this.slots.set(slotName, (perVar = new Map()));
     let s = perVar.get(v.name);
@@ -215,7 +216,7 @@ export abstract class Optimizer {
   }
 
   /** Python's `_create_non_slot_variable`: one per (name, graph). */
-  protected nonSlot(colocateWith: ResolvedVariable, name: string, value: number): ResolvedVariable {
+  protected nonSlot(colocateWith: ResolvedVariable, name: string, value: number): OptimizerVariable {
     const graph = colocateWith.ref.graph;
     let m = this.nonSlots.get(graph);
     if (!m) this.nonSlots.set(graph, (m = new Map()));

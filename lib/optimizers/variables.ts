@@ -5,14 +5,13 @@
  * with the ops and VariableDefs Python's `slot_creator` and `VariableV1` make, so checkpoints hold
  * the keys Python looks for.
  */
-import { create } from '@bufbuild/protobuf';
 import { GraphKeys } from '../core/collections';
 import type { DType } from '../core/dtypes';
 import { ValueError, invalidArgument } from '../core/errors';
 import { Graph, Operation, Output } from '../core/graph';
 import { Tensor } from '../core/tensor';
-import { VariableDefSchema } from '../proto/gen/tensorflow/core/framework/variable_pb';
 import { addScopedOp, controlDependencies, device, nameScope } from '../ops/scope';
+import { Variable } from '../ops/variables';
 
 /**
  * Anything that names a ref variable: its ref Output ('w:0') or VariableV2 Operation, a VariableDef
@@ -33,6 +32,11 @@ export interface ResolvedVariable {
   /** The declared shape (-1: unknown dimension), null for an unknown rank. */
   readonly shape: number[] | null;
   readonly device: string;
+}
+
+/** A variable an optimizer made: its resolved parts and the `Variable` the collections hold. */
+export interface OptimizerVariable extends ResolvedVariable {
+  readonly variable: Variable;
 }
 
 const REF_VARIABLE_OPS = new Set(['VariableV2', 'Variable']);
@@ -98,26 +102,23 @@ export function filled(value: 0 | 1, shape: number[], dtype: DType, name: string
  * (VariableV2), `<name>/Assign`, `<name>/read`, the initial value made by `init` inside the scope,
  * and a VariableDef in the `variables` collection. `scope` is the variable's scope with its '/'.
  */
-function makeVariable(graph: Graph, scope: string, dtype: DType, shape: number[], init: () => Output): ResolvedVariable {
+function makeVariable(graph: Graph, scope: string, dtype: DType, shape: number[], init: () => Output): OptimizerVariable {
   const initial = init();
   const v = addScopedOp({ type: 'VariableV2', name: scope, graph, attrs: { dtype, shape, container: '', shared_name: '' } });
-  const name = v.name;
   const assign = nameScope(scope, () => addScopedOp({ type: 'Assign', name: 'Assign', inputs: [v, initial], attrs: { use_locking: true, validate_shape: true } }), graph);
   const read = nameScope(scope, () => addScopedOp({ type: 'Identity', name: 'read', inputs: [v] }), graph);
-  graph.addToCollection(
-    GraphKeys.GLOBAL_VARIABLES,
-    create(VariableDefSchema, { variableName: `${name}:0`, initializerName: assign.name, snapshotName: `${read.name}:0`, initialValueName: initial.name, trainable: false }),
-  );
-  return { name, ref: v.output(0), read: read.output(0), dtype, shape, device: v.device };
+  const variable = new Variable({ op: v, initializer: assign, initialValue: initial, snapshot: read.output(0), trainable: false });
+  graph.addToCollection(GraphKeys.GLOBAL_VARIABLES, variable);
+  return { name: v.name, ref: v.output(0), read: read.output(0), dtype, shape, device: v.device, variable };
 }
 
 /**
  * Python's `slot_creator.create_zeros_slot` / `create_slot_with_initializer`: a variable named
  * `<primary>/<opName>` (made unique: `w/Adam`, then `w/Adam_1`), at the top of the name scopes
  * (slot names depend only on the primary's), placed with the primary, outside any control scope,
- * initialised with zeros or ones (`<slot>/Initializer/zeros`).
+ * initialised with zeros or ones (`<slot>/Initializer/zeros`). A global, non-trainable Variable.
  */
-export function createSlot(primary: ResolvedVariable, opName: string, fill: 0 | 1): ResolvedVariable {
+export function createSlot(primary: ResolvedVariable, opName: string, fill: 0 | 1): OptimizerVariable {
   const graph = primary.ref.graph;
   if (!primary.shape || primary.shape.some((d) => d < 0)) {
     throw new ValueError(`Variable '${primary.name}' has no fully defined shape (${JSON.stringify(primary.shape)}): the optimizers' slots need one.`);
@@ -144,7 +145,7 @@ export function createSlot(primary: ResolvedVariable, opName: string, fill: 0 | 
  * Python's `Optimizer._create_non_slot_variable`: a scalar variable such as `beta1_power`, in the
  * current name scope, placed with `colocateWith`, initialised from a Const `<name>/initial_value`.
  */
-export function createNonSlot(colocateWith: ResolvedVariable, name: string, value: number, dtype: DType): ResolvedVariable {
+export function createNonSlot(colocateWith: ResolvedVariable, name: string, value: number, dtype: DType): OptimizerVariable {
   const graph = colocateWith.ref.graph;
   return controlDependencies(
     null,

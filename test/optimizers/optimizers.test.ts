@@ -23,7 +23,7 @@ import { exponentialDecay } from '../../lib/optimizers/learning-rate';
 import { MomentumOptimizer } from '../../lib/optimizers/momentum';
 import type { Optimizer } from '../../lib/optimizers/optimizer';
 import { RMSPropOptimizer } from '../../lib/optimizers/rmsprop';
-import type { VariableDef } from '../../lib/proto/gen/tensorflow/core/framework/variable_pb';
+import { globalVariables, trainableVariables } from '../../lib/ops/variables';
 import { requirePythonTF, runPythonJSONAsync } from '../support/python';
 import { PY_COMPARE_GRAPHS, writeGraphDef } from '../ops/graph-compare';
 import { PY_MODEL, STEPS, buildModel, dataJSON, feedsOf, makeData } from './model';
@@ -77,25 +77,27 @@ async function trainOurs(c: Case): Promise<Ours> {
   const opt = c.make(g, gs);
   const train = opt.minimize(loss, { globalStep: gs });
   const graphFile = writeGraphDef(g, dir, `${c.key}.pb`);
-  const defs = g.getCollection<VariableDef>(GraphKeys.GLOBAL_VARIABLES);
+  const vars = globalVariables(undefined, g);
   const saver = new Saver({ graph: g });
   const sess = new Session(g);
   try {
-    await sess.run(defs.map((d) => d.initializerName));
+    await sess.run(vars.map((v) => v.initializer));
     for (let i = 0; i < STEPS; i++) await sess.run(train, feedsOf(data, i));
-    const vals = (await sess.run(defs.map((d) => d.variableName))) as Tensor[];
+    const vals = (await sess.run(vars.map((v) => v.ref))) as Tensor[];
     const values: Record<string, string> = {};
-    defs.forEach((d, i) => {
+    vars.forEach((v, i) => {
       const t = vals[i].data as unknown as ArrayBufferView;
-      values[d.variableName] = Buffer.from(t.buffer, t.byteOffset, t.byteLength).toString('base64');
+      values[v.name] = Buffer.from(t.buffer, t.byteOffset, t.byteLength).toString('base64');
     });
     mkdirSync(join(dir, c.key), { recursive: true });
     const prefix = (await saver.save(sess, join(dir, c.key, 'model.ckpt')))!;
     const slots: Record<string, string[]> = {};
     for (const s of opt.getSlotNames()) slots[s] = [w, b].map((v) => opt.getSlot(v, s)?.name ?? 'none');
+    // variables(): what the optimizer made, sorted by name, as Python's.
+    expect(opt.variables().map((v) => v.name)).toEqual(vars.map((v) => v.name).filter((n) => !['w:0', 'b:0', 'global_step:0'].includes(n) && !n.startsWith('ExponentialDecay')).sort());
     return {
-      globals: defs.map((d) => d.variableName),
-      trainables: g.getCollection<VariableDef>(GraphKeys.TRAINABLE_VARIABLES).map((d) => d.variableName),
+      globals: vars.map((v) => v.name),
+      trainables: trainableVariables(undefined, g).map((v) => v.name),
       trainOps: g.getCollection<Operation>(GraphKeys.TRAIN_OP).map((o) => o.name),
       values,
       slots,
