@@ -116,26 +116,39 @@ export class StepCounterHook extends SessionRunHook {
   /** Synchronous unless the global step must be read with an async run: see HookedSession.step. */
   override afterRun(runContext: SessionRunContext, runValues: SessionRunValues): void | Promise<void> {
     const stale = stepValue(runValues.results);
-    if (!this.timer.shouldTriggerForStep(stale + this.stepsPerRun)) return this.noteStep(stale);
+    if (!this.timer.shouldTriggerForStep(stale + this.stepsPerRun)) return this.noteStep(stale, runContext);
     // The fetched value may predate this run's increment: use the real step.
     return andThen(readGlobalStep(runContext.session, this.read!), (globalStep) => {
       if (this.timer.shouldTriggerForStep(globalStep)) {
         const [elapsedTime, elapsedSteps] = this.timer.updateLastTriggeredStep(globalStep);
         if (elapsedTime !== null) this.logAndRecord(elapsedSteps!, elapsedTime, globalStep);
       }
-      this.noteStep(stale);
+      return this.noteStep(stale, runContext, globalStep);
     });
   }
 
-  /** Warns (at most 5 times per process, as Python) when the global step did not move. */
-  private noteStep(stale: number): void {
-    if (stale === this.lastGlobalStep && notIncreasedWarnings < 5) {
+  /**
+   * Warns (at most 5 times per process, as Python) when the global step did not move. The value
+   * fetched with the train op is read before or after the op's increment, as TF happens to order
+   * them, so two runs in a row can fetch the same value in normal training (Python then warns
+   * wrongly). An unchanged value is checked against the step now before warning.
+   */
+  private noteStep(stale: number, runContext: SessionRunContext, current?: number): void | Promise<void> {
+    const previous = this.lastGlobalStep;
+    this.lastGlobalStep = stale;
+    if (stale !== previous || notIncreasedWarnings >= 5) return;
+    const warnUnlessMoved = (now: number): void => {
+      if (now !== previous) {
+        this.lastGlobalStep = now;
+        return;
+      }
       notIncreasedWarnings++;
       logging.warning('It seems that global step (tf.train.get_global_step) has not been increased. '
-        + `Current value (could be stable): ${stale} vs previous value: ${this.lastGlobalStep}. `
+        + `Current value (could be stable): ${stale} vs previous value: ${previous}. `
         + 'You could increase the global step by passing tf.train.get_global_step() to Optimizer.apply_gradients or Optimizer.minimize.');
-    }
-    this.lastGlobalStep = stale;
+    };
+    if (current !== undefined) return warnUnlessMoved(current);
+    return andThen(readGlobalStep(runContext.session, this.read!), warnUnlessMoved);
   }
 
   private logAndRecord(elapsedSteps: number, elapsedTime: number, globalStep: number): void {
