@@ -344,6 +344,8 @@ export function loadLibtensorflow(opts: LoadOptions = {}): string {
   }
   if (!found) throw new LibraryLoadError(tried);
   loadedFrom = found;
+  // TF's own "Cannot dlopen some GPU libraries" is a warning, hidden at the default log level.
+  if (cudaReport && process.env.TF_MONITORED_VERBOSE) process.stderr.write(describeCudaReport(cudaReport).join('\n') + '\n');
   return found;
 }
 

@@ -130,6 +130,29 @@ describe('tf-monitored-setup --gpu against a local index', () => {
     expect(out.message).toContain('opened ' + path.join(gpuDir, 'nvidia', 'cudnn', 'lib', 'libcudnn.so.9'));
   }, 120_000);
 
+  it('a TF that loads gets the libraries opened first and reports them (cudaLibraryReport, info, TF_MONITORED_VERBOSE)', () => {
+    // The real CPU libraries (hard links) in the CUDA build's folder, its manifest without build
+    // info (so the build is unknown until loaded), the stand-in CUDA libraries next to it.
+    const base = tmp('tfm-gpu-real-');
+    const dir = path.join(base, path.basename(gpuDir));
+    fs.cpSync(path.join(gpuDir, 'nvidia'), path.join(dir, 'nvidia'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'lib'));
+    const cpuLib = spawnSync(process.execPath, [script, '--print-lib'], { encoding: 'utf8' }).stdout.trim();
+    for (const f of ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2']) fs.linkSync(path.join(cpuLib, f), path.join(dir, 'lib', f));
+    const { buildInfo: _, ...manifest } = JSON.parse(fs.readFileSync(path.join(gpuDir, 'manifest.json'), 'utf8'));
+    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const r = runTs(path.join(ROOT, 'lib', 'cli', 'main.ts'), ['info', '--json'], { TF_MONITORED_CACHE_DIR: base, TF_MONITORED_VERBOSE: '1', TF_LIBRARY_PATH: undefined });
+    expect(r.status, r.stderr).toBe(0);
+    const info = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(info.path).toBe(path.join(dir, 'lib', 'libtensorflow_cc.so.2'));
+    expect(info.cudaLibraries).toMatchObject({ tfDir: path.join(dir, 'lib'), cudaBuild: null, missing: [] });
+    expect(info.cudaLibraries.found).toHaveLength(CUDA_LIBRARIES.length);
+    expect(info.cudaLibraries.found.filter((f: { error?: string }) => f.error)).toEqual([]);
+    // The kernels tell the truth the wheel did not: a CPU build.
+    expect(info.build).toMatchObject({ cuda: false, gpuKernels: false, wheelSaysCuda: null });
+    expect(r.stderr).toContain(`opened ${path.join(dir, 'nvidia', 'cuda_runtime', 'lib', 'libcudart.so.12')}`);
+  }, 120_000);
+
   it('does not open a CUDA library from a world-writable folder unless the TF library was named explicitly', () => {
     const base = tmp('tfm-gpu-ww-');
     const dir = path.join(base, path.basename(gpuDir));
