@@ -10,6 +10,7 @@
  */
 import { readTextSync } from '../core/file-io';
 import { SingleBar, Presets } from 'cli-progress';
+import { StepRate, formatEta, formatRate } from './progress';
 import { Graph } from '../graph-io/graph';
 import type { Tensor } from '../core/tensor';
 import { MonitoredTrainingSession } from '../train/monitored-training-session';
@@ -175,7 +176,7 @@ export async function runTrain(args: TrainArgs, env: NodeJS.ProcessEnv = process
     ...(Object.keys(config).length ? { config } : {}),
   });
   const bar = args.quiet || !process.stderr.isTTY ? null : new SingleBar({
-    format: args.lastStep !== undefined ? 'step {value}/{total} [{bar}] {fetched}' : 'step {value} {fetched}',
+    format: args.lastStep !== undefined ? 'step {value}/{total} [{bar}] {rate} {eta} {fetched}' : 'step {value} {rate} {fetched}',
     hideCursor: true,
   }, Presets.shades_classic);
   const fetches: Record<string, unknown> = { train: trainOp };
@@ -183,7 +184,8 @@ export async function runTrain(args: TrainArgs, env: NodeJS.ProcessEnv = process
   (args.fetch ?? []).forEach((name, i) => (fetches[`f${i}`] = name));
   let i = 0;
   let last: Record<string, unknown> = {};
-  bar?.start(args.lastStep ?? 0, 0, { fetched: '' });
+  const rate = new StepRate(args.lastStep);
+  bar?.start(args.lastStep ?? 0, 0, { fetched: '', rate: '', eta: '' });
   try {
     while (!sess.shouldStop()) {
       try {
@@ -195,8 +197,9 @@ export async function runTrain(args: TrainArgs, env: NodeJS.ProcessEnv = process
       }
       const step = last.step ? Number((last.step as Tensor).scalar()) : i;
       const shown = (args.fetch ?? []).map((n, k) => `${n}=${String((last[`f${k}`] as Tensor).toArray())}`).join(' ');
-      if (bar) bar.update(step, { fetched: shown });
-      else if (!args.quiet && (i % (args.logEvery ?? 100) === 0)) console.log(`step ${step} ${shown}`);
+      const progress = rate.update(step);
+      if (bar) bar.update(step, { fetched: shown, rate: formatRate(progress), eta: formatEta(progress) });
+      else if (!args.quiet && (i % (args.logEvery ?? 100) === 0)) console.log(['step', step, formatRate(progress), formatEta(progress), shown].filter((x) => x !== '').join(' '));
     }
   } finally {
     bar?.stop();
