@@ -431,8 +431,9 @@ Napi::Value Graph::AddOperation(const Napi::CallbackInfo& info) {
 
 // addGradients(prefix, ys: ["op:i"], xs: ["op:i"], gradYs: ["op:i"] | null) → ["op:i" | null] per x:
 // TF's C++ gradient registry (TF_AddGradientsWithPrefix) adds ops under `prefix/`, which must not
-// be in use yet. null where TF returned no output (an x the ys do not depend on). The C API calls
-// the initial gradients "dx" and the results "dy"; here they are gradYs and the result.
+// be in use yet. TF refuses an x the ys do not reach (lib/ops/gradients.ts leaves those out); null
+// where TF returns no output. The C API calls the initial gradients "dx" and the results "dy"; here
+// they are gradYs and the result.
 Napi::Value Graph::AddGradients(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string prefix = PathArg(info, 0, "prefix");

@@ -52,8 +52,27 @@ export function placeholder(dtype: DType, opts: PlaceholderOptions = {}): Output
   return addScopedOp({ type: 'Placeholder', name: opts.name ?? 'Placeholder', attrs: { dtype, shape } }).output(0);
 }
 
-/** What a friendly op function takes as a tensor input: an Output (or Operation), or a JS value made a constant. */
-export type TensorInput = Output | Operation | TensorLike;
+/** Anything with a `value()` Output, such as a Variable: used through its value, as Python converts variables. */
+export interface HasValue {
+  value(): Output;
+}
+
+/** What a friendly op function takes as a tensor input: an Output (or Operation), a Variable, or a JS value made a constant. */
+export type TensorInput = Output | Operation | HasValue | TensorLike;
+
+/** Whether `x` is used as a tensor as it is (an Output, an Operation or a Variable), not converted to a constant. */
+export function isTensorLike(x: unknown): x is Output | Operation | HasValue {
+  return x instanceof Output || x instanceof Operation || (x !== null && typeof x === 'object' && !(x instanceof Tensor) && typeof (x as HasValue).value === 'function');
+}
+
+/** An Output, Operation or Variable as an Output (output 0, the variable's value). */
+export function asOutput(x: Output | Operation | HasValue): Output {
+  if (x instanceof Output) return x;
+  if (x instanceof Operation) return x.output(0);
+  const v = x.value();
+  if (!(v instanceof Output)) throw invalidArgument('value()', 'an Output', v);
+  return v;
+}
 
 /**
  * An input as a tensor: Outputs as they are, anything else a Const named `name` in the current
@@ -61,8 +80,7 @@ export type TensorInput = Output | Operation | TensorLike;
  * not tensor names: pass `graph.tensor('x:0')` for a tensor by name.
  */
 export function toTensor(x: TensorInput, dtype: DType | undefined, name: string, param = 'x'): Output {
-  if (x instanceof Output) return x;
-  if (x instanceof Operation) return x.output(0);
+  if (isTensorLike(x)) return asOutput(x);
   if (x === undefined || x === null) throw invalidArgument(param, 'a tensor (an Output) or a JS value', x);
   return constant(x as TensorLike, { dtype, name });
 }

@@ -5,7 +5,8 @@
  * on the path with no C++ gradient is a GradientNotFoundError naming its type and its name(s).
  */
 import { NotFoundError, ValueError, invalidArgument } from '../core/errors';
-import { Graph, Output } from '../core/graph';
+import { Graph, Operation, Output } from '../core/graph';
+import { asOutput, isTensorLike, type HasValue } from './constant';
 import { graphFor, uniqueName } from './scope';
 
 /** An op between the xs and the ys has no gradient in TF's C++ registry (Python's LookupError). */
@@ -36,14 +37,16 @@ export interface GradientsOptions {
 
 /**
  * d(sum of ys)/dx for each x, as Python's `tf.gradients(ys, xs, grad_ys)`: an Output per x, null for
- * an x that no y depends on.
+ * an x that no y depends on. A Variable among the xs stands for its value (`w/read:0`), as in Python.
  * @example const [dw, db] = gradients(loss, [w.value(), b.value()]);
  */
-export function gradients(ys: Output | Output[], xs: Output[], opts: GradientsOptions = {}): Array<Output | null> {
+export function gradients(ys: Output | Output[], xsIn: Array<Output | HasValue>, opts: GradientsOptions = {}): Array<Output | null> {
   const yList = Array.isArray(ys) ? ys : [ys];
   if (!yList.length) throw invalidArgument('ys', 'an Output or a non-empty array of Outputs', ys);
   yList.forEach((y, i) => checkOutput(y, Array.isArray(ys) ? `ys[${i}]` : 'ys'));
-  if (!Array.isArray(xs)) throw invalidArgument('xs', 'an array of Outputs', xs);
+  if (!Array.isArray(xsIn)) throw invalidArgument('xs', 'an array of Outputs or Variables', xsIn);
+  // A Variable stands for its value ('w/read:0'), as Python's tf.gradients converts it.
+  const xs = xsIn.map((x) => (!(x instanceof Output) && isTensorLike(x) && !(x instanceof Operation) ? asOutput(x) : x)) as Output[];
   xs.forEach((x, i) => checkOutput(x, `xs[${i}]`));
   if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object', opts);
   const gradYs = opts.gradYs;

@@ -7,7 +7,7 @@
 import type { DType } from '../core/dtypes';
 import { ArgumentError, invalidArgument } from '../core/errors';
 import { Operation, Output } from '../core/graph';
-import { constant, toTensor, type TensorInput } from './constant';
+import { asOutput, constant, isTensorLike, toTensor, type TensorInput } from './constant';
 import { filledTensor } from './fill';
 import { addScopedOp, nameScope } from './scope';
 
@@ -18,9 +18,9 @@ type In = [value: TensorInput | TensorInput[], dtype: DType | undefined, arg: st
  * their argument inside the op's own name scope, the op then taking the scope's name.
  */
 function wrap(type: string, name: string, inputs: In[], attrs: Record<string, unknown> = {}): Operation {
-  const isTensor = (v: unknown) => v instanceof Output || v instanceof Operation;
+  const isTensor = isTensorLike;
   const allTensors = inputs.every(([v]) => (Array.isArray(v) ? v.every(isTensor) : isTensor(v)));
-  const asRef = (v: TensorInput) => (v instanceof Operation ? v.output(0) : (v as Output));
+  const asRef = (v: TensorInput) => asOutput(v as Output);
   if (allTensors) {
     return addScopedOp({ type, name, inputs: inputs.map(([v]) => (Array.isArray(v) ? v.map(asRef) : asRef(v as TensorInput))), attrs });
   }
@@ -34,8 +34,7 @@ function wrap(type: string, name: string, inputs: In[], attrs: Record<string, un
 
 const one = (type: string, name: string, inputs: In[], attrs?: Record<string, unknown>) => wrap(type, name, inputs, attrs).output(0);
 const dtypeOf = (...xs: unknown[]): DType | undefined => {
-  for (const x of xs) if (x instanceof Output) return x.dtype;
-  for (const x of xs) if (x instanceof Operation) return x.output(0).dtype;
+  for (const x of xs) if (isTensorLike(x)) return asOutput(x).dtype;
   return undefined;
 };
 const binary = (type: string, defaultName: string) => (x: TensorInput, y: TensorInput, opts: { name?: string } = {}): Output => {
@@ -137,18 +136,31 @@ export function softmaxCrossEntropyWithLogits(opts: { labels: TensorInput; logit
 }
 
 /**
- * `tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)`: ops under
- * 'SparseSoftmaxCrossEntropyWithLogits/' as Python's (the labels' 'Shape', then the op).
+ * `tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)`: the per-example loss, with
+ * Python's ops under 'SparseSoftmaxCrossEntropyWithLogits/' (the labels' 'Shape', then the op).
+ *
+ * TF 2.21 has no C++ gradient for SparseSoftmaxCrossEntropyWithLogits, so by default a few ops
+ * follow that give the loss a gradient TF can build: `stop(loss) + (z - stop(z))` with
+ * `z = sum(logits * stop(backprop), -1)`, where `backprop` is the op's own second output (the
+ * gradient Python's registered function uses). `z - stop(z)` is exactly 0, so the value is the op's
+ * bit for bit (unless z overflows to inf/NaN), and the gradient is Python's `grad[..., None] * backprop`.
+ * `differentiable: false` returns the op's output itself (no gradient through it).
  */
-export function sparseSoftmaxCrossEntropyWithLogits(opts: { labels: TensorInput; logits: TensorInput; name?: string }): Output {
+export function sparseSoftmaxCrossEntropyWithLogits(opts: { labels: TensorInput; logits: TensorInput; name?: string; differentiable?: boolean }): Output {
   if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object { labels, logits }', opts);
+  if (opts.differentiable !== undefined && typeof opts.differentiable !== 'boolean') throw invalidArgument('opts.differentiable', 'a boolean', opts.differentiable);
   return nameScope(opts.name ?? 'SparseSoftmaxCrossEntropyWithLogits', () => {
     const labels = toTensor(opts.labels, 'int32', 'labels', 'labels');
     const logits = toTensor(opts.logits, 'float32', 'logits', 'logits');
     const shape = labels.shape;
     if (shape && !shape.includes(-1)) constant(shape, { dtype: 'int32', name: 'Shape' });
     else addScopedOp({ type: 'Shape', name: 'Shape', inputs: [labels], attrs: { out_type: 'int32' } });
-    return addScopedOp({ type: 'SparseSoftmaxCrossEntropyWithLogits', inputs: [logits, labels] }).output(0);
+    const op = addScopedOp({ type: 'SparseSoftmaxCrossEntropyWithLogits', inputs: [logits, labels] });
+    if (opts.differentiable === false) return op.output(0);
+    return nameScope('with_gradient', (scope) => {
+      const z = reduceSum(multiply(logits, stopGradient(op.output(1))), -1);
+      return add(stopGradient(op.output(0)), subtract(z, stopGradient(z)), { name: scope });
+    });
   });
 }
 

@@ -5,6 +5,7 @@ import { Tensor } from '../../lib/core/tensor';
 import { ArgumentError, ValueError } from '../../lib/core/errors';
 import { addScopedOp, asDefault, nameScope } from '../../lib/ops/scope';
 import { GradientNotFoundError, gradients } from '../../lib/ops/gradients';
+import * as ops from '../../lib/ops';
 import { requirePythonTF, runPythonJSON, type RawTensor } from '../support/python';
 
 // Inputs made in TS (float32 values, exact in JSON) and sent to Python, so both graphs hold the same constants.
@@ -119,6 +120,51 @@ describe('gradients (TF C++ gradient registry) against Python tf.gradients', () 
       return [a, b, c, d].map((t) => (t.name.startsWith('train/') ? `train/${t.name.split('/')[1]}` : t.name.split('/')[0]));
     });
     expect(ours).toEqual(pyNames);
+  });
+
+  it('through an MLP built from seeded getVariable variables and friendly ops: the same gradients as Python for each Variable', async () => {
+    const pyGrads = runPythonJSON<RawTensor[]>(`
+      g = tf.Graph()
+      with g.as_default():
+        tf1.set_random_seed(3)
+        x = tf.constant(np.linspace(-1, 1, 20, dtype=np.float32).reshape(5, 4), name='x')
+        y = tf.constant([0, 2, 1, 1, 0], name='y')
+        with tf1.variable_scope('hidden'):
+          w1 = tf1.get_variable('kernel', [4, 8])
+          b1 = tf1.get_variable('bias', [8], initializer=tf1.zeros_initializer())
+        h = tf.nn.relu(tf.matmul(x, w1) + b1)
+        with tf1.variable_scope('out'):
+          w2 = tf1.get_variable('kernel', [8, 3], initializer=tf1.truncated_normal_initializer(stddev=0.5))
+        logits = tf.matmul(h, w2)
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+        grads = tf.gradients(loss, [w1, b1, w2])
+        with tf1.Session() as s:
+          s.run(tf1.global_variables_initializer())
+          emit([raw(v) for v in s.run(grads)])
+    `);
+    const g = new Graph();
+    const grads = ops.asDefault(g, () => {
+      ops.setRandomSeed(3);
+      const xs = Array.from({ length: 20 }, (_, i) => -1 + (2 * i) / 19);
+      const x = ops.constant(Float32Array.from(new Float64Array(xs)), { shape: [5, 4], name: 'x' });
+      const y = ops.constant([0, 2, 1, 1, 0], { dtype: 'int32', name: 'y' });
+      const [w1, b1] = ops.variableScope('hidden', () => [ops.getVariable('kernel', { shape: [4, 8] }), ops.getVariable('bias', { shape: [8], initializer: ops.zerosInitializer() })]);
+      const h = ops.relu(ops.add(ops.matmul(x, w1), b1, { name: 'add' }));
+      const w2 = ops.variableScope('out', () => ops.getVariable('kernel', { shape: [8, 3], initializer: ops.truncatedNormalInitializer({ stddev: 0.5 }) }));
+      const logits = ops.matmul(h, w2);
+      const loss = ops.reduceMean(ops.sparseSoftmaxCrossEntropyWithLogits({ labels: y, logits }));
+      const out = ops.gradients(loss, [w1, b1, w2]);
+      ops.globalVariablesInitializer();
+      return out;
+    });
+    const sess = new Session(g);
+    try {
+      await sess.run(g.operation('init'));
+      const got = (await sess.run(grads as Output[])) as Tensor[];
+      got.forEach((t, i) => expect(b64(t), `gradient ${i}`).toBe(pyGrads[i].base64));
+    } finally {
+      sess.close();
+    }
   });
 
   it('an op with no C++ gradient (Cumprod in TF 2.21) is a GradientNotFoundError naming its type and name', () => {
