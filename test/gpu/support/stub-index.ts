@@ -40,16 +40,23 @@ const BUILD = [
   'print(whl)',
 ].join('\n');
 
+/** A tiny shared library with the given soname at `file` (what the loader opens in place of TF or CUDA). */
+export function stubLibrary(file: string, soname = path.basename(file)): string {
+  const src = `${file}.c`;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(src, 'int tfm_stub_library(void) { return 42; }\n');
+  execFileSync('cc', ['-shared', '-fPIC', `-Wl,-soname,${soname}`, '-o', file, src]);
+  fs.rmSync(src);
+  return file;
+}
+
 /** Builds the index in a new temporary folder; returns its path. */
 export function buildStubIndex(opts: { version: string; tfPackage: string }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfm-stub-index-'));
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tfm-stub-src-'));
-  const src = path.join(work, 'stub.c');
-  fs.writeFileSync(src, 'int tfm_stub_library(void) { return 42; }\n');
   const so = (soname: string) => {
     const out = path.join(work, soname);
-    if (!fs.existsSync(out)) execFileSync('cc', ['-shared', '-fPIC', `-Wl,-soname,${soname}`, '-o', out, src]);
-    return out;
+    return fs.existsSync(out) ? out : stubLibrary(out);
   };
   const text = (name: string, body: string) => {
     const p = path.join(work, name);
