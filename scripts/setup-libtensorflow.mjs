@@ -91,7 +91,8 @@ export function configuredIndexArgs(py) {
   return ['--index-url', all[0], ...all.slice(1).flatMap((u) => ['--extra-index-url', u])];
 }
 
-export function downloadWheel(py, into, specs = [`${pin.pipPackage}==${pin.version}`]) {
+/** Downloads one wheel per requirement into `into` (no dependencies, binary only); their paths. */
+export function downloadWheels(py, into, specs) {
   const spec = specs.join(' ');
   const base = ['-m', 'pip', 'download', ...specs, '--no-deps', '--only-binary=:all:', '-d', into];
   const fast = configuredIndexArgs(py);
@@ -102,10 +103,15 @@ export function downloadWheel(py, into, specs = [`${pin.pipPackage}==${pin.versi
       log(`pip download ${spec}${extra.length ? ' (configured index)' : ''}`);
       execFileSync(py, [...base, ...extra], { stdio: ['ignore', 'ignore', 'inherit'] });
       const wheels = fs.readdirSync(into).filter((f) => f.endsWith('.whl'));
-      if (wheels.length >= specs.length) return specs.length === 1 ? path.join(into, wheels[0]) : wheels.map((w) => path.join(into, w));
+      if (wheels.length >= specs.length) return wheels.map((w) => path.join(into, w));
     } catch (e) { lastError = e; }
   }
   throw new Error(`tf-monitored setup: pip could not download ${spec}: ${lastError?.message ?? 'no wheel'}`);
+}
+
+/** The pinned CPU wheel (or `spec`) downloaded into `into`; its path. */
+export function downloadWheel(py, into, spec = `${pin.pipPackage}==${pin.version}`) {
+  return downloadWheels(py, into, [spec])[0];
 }
 
 function extract(py, wheel, dest) {
@@ -199,7 +205,7 @@ export function ensureLibtensorflow({ force = false, gpu = false, andCuda = fals
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-monitored-wheel-'));
   try {
     if (!manifest) {
-      const wheel = downloadWheel(py, tmp, [`${pipPackage}==${pin.version}`]);
+      const wheel = downloadWheel(py, tmp, `${pipPackage}==${pin.version}`);
       fs.rmSync(dir, { recursive: true, force: true });
       fs.mkdirSync(dir, { recursive: true });
       log(`extracting libraries and C headers from ${path.basename(wheel)}`);
@@ -214,7 +220,7 @@ export function ensureLibtensorflow({ force = false, gpu = false, andCuda = fals
       const reqs = manifest.cudaRequirements ?? [];
       if (reqs.length === 0) throw new Error(`tf-monitored setup: ${manifest.wheel} pins no CUDA runtime wheels (no Requires-Dist with extra == "and-cuda")`);
       const into = fs.mkdtempSync(path.join(tmp, 'cuda-'));
-      const wheels = [downloadWheel(py, into, reqs)].flat();
+      const wheels = downloadWheels(py, into, reqs);
       const files = extractCudaLibraries(py, wheels, dir);
       manifest = { ...manifest, files: [...manifest.files, ...files], cudaRuntime: wheels.map((w) => path.basename(w)).sort() };
       log(`CUDA runtime: ${files.length} libraries from ${wheels.length} wheels into ${path.join(dir, 'nvidia')}`);
