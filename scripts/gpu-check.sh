@@ -10,7 +10,7 @@ export TF_MONITORED_GPU=and-cuda   # the setup (also when npm ci runs it) fetche
 if [ ! -d node_modules ]; then npm ci || exit 1; fi
 node scripts/setup-libtensorflow.mjs || exit 1
 node scripts/setup-python-test-deps.mjs || exit 1
-npx tsx lib/cli/main.ts info --json > "$out/info.json" || exit 1
+npx tsx lib/cli/main.ts info --json > "$out/info.json"
 npx tsx lib/cli/main.ts info
 npx vitest run test/gpu/gpu.test.ts --reporter=default --reporter=json --outputFile.json="$out/tests.json"
 node scripts/run-bench.mjs gpu-mlp --iters 50 --repeats 5 --json "$out/bench.json"
