@@ -7,7 +7,7 @@ import type { Operation, Output } from '../core/graph';
 import { invalidArgument } from '../core/errors';
 import { addScopedOp, controlDependencies, device } from '../ops/scope';
 import { Optimizer, castTensor, castVariable, checkHyperparameter, checkOptions, type Hyperparameter, type OptimizerOptions } from './optimizer';
-import { group, type ResolvedVariable } from './variables';
+import { group, type ResolvedVariable } from './slot-creator';
 
 export interface AdamOptimizerOptions extends OptimizerOptions {
   /** Default 0.9. A number: it is also `beta1_power`'s initial value. */

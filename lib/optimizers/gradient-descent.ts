@@ -5,7 +5,7 @@
 import type { Operation, Output } from '../core/graph';
 import { addScopedOp } from '../ops/scope';
 import { Optimizer, castTensor, checkHyperparameter, checkOptions, type Hyperparameter, type OptimizerOptions } from './optimizer';
-import type { ResolvedVariable } from './variables';
+import type { ResolvedVariable } from './slot-creator';
 
 export class GradientDescentOptimizer extends Optimizer {
   private readonly learningRate: Hyperparameter;

@@ -8,4 +8,4 @@ export { MomentumOptimizer, type MomentumOptimizerOptions } from './momentum';
 export { AdamOptimizer, type AdamOptimizerOptions } from './adam';
 export { RMSPropOptimizer, type RMSPropOptimizerOptions } from './rmsprop';
 export { exponentialDecay, piecewiseConstant, type ExponentialDecayOptions, type StepLike } from './learning-rate';
-export type { VariableLike } from './variables';
+export type { VariableLike } from './slot-creator';

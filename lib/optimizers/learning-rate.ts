@@ -8,7 +8,7 @@ import { ValueError, invalidArgument } from '../core/errors';
 import { Operation, Output } from '../core/graph';
 import { addScopedOp, graphFor, nameScope } from '../ops/scope';
 import { castTensor } from './optimizer';
-import { constant } from './variables';
+import { constant } from '../ops/constant';
 
 /** A step: a tensor (a global step's ref or read Output), or a variable object with `value()`. */
 export type StepLike = Output | Operation | { value(): Output };
@@ -34,7 +34,7 @@ function stepTensor(x: unknown, param: string): Output {
 function numberTensor(x: unknown, param: string, name: string): Output {
   if (x instanceof Output) return x;
   if (typeof x !== 'number' || !Number.isFinite(x)) throw invalidArgument(param, 'a finite number or a tensor', x);
-  return constant(x, Number.isInteger(x) ? 'int32' : 'float32', name);
+  return constant(x, { dtype: Number.isInteger(x) ? 'int32' : 'float32', name });
 }
 
 /** Python's `math_ops.cast(x, dtype)` of a value converted as `x` inside the 'Cast' scope. */
@@ -73,7 +73,7 @@ export function exponentialDecay(learningRate: number | Output, globalStep: Step
     opts.name ?? 'ExponentialDecay',
     (scope) => {
       // Python: convert_to_tensor(initial_learning_rate) — a number is a float32 constant.
-      const lr = learningRate instanceof Output ? learningRate : constant(learningRate, 'float32', 'initial_learning_rate');
+      const lr = learningRate instanceof Output ? learningRate : constant(learningRate, { dtype: 'float32', name: 'initial_learning_rate' });
       const dtype = lr.dtype;
       const steps = castNumber(decaySteps, dtype, 'decaySteps');
       const rate = castNumber(decayRate, dtype, 'decayRate');
@@ -96,15 +96,16 @@ const FLOAT_DTYPES: ReadonlySet<string> = new Set(['float32', 'float64']);
  * not tell 2 from 2.0, where Python would refuse an int boundary against a float step).
  */
 function boundaryTensor(b: number, dtype: DType): Output {
-  if (FLOAT_DTYPES.has(dtype)) return constant(b, dtype, 'Const');
-  const t = constant(b, 'int32', 'Const');
+  if (FLOAT_DTYPES.has(dtype)) return constant(b, { dtype, name: 'Const' });
+  const t = constant(b, { dtype: 'int32', name: 'Const' });
   return dtype === 'int32' ? t : castTensor(t, dtype);
 }
 
 /**
  * `tf.compat.v1.train.piecewise_constant`: `values[0]` while `x <= boundaries[0]`, `values[i]` while
- * `boundaries[i-1] < x <= boundaries[i]`, the last value after the last boundary. Values are float32;
- * boundaries are compared in `x`'s dtype (integers as int32 constants cast to it, as Python's ints).
+ * `boundaries[i-1] < x <= boundaries[i]`, the last value after the last boundary. Values are float32.
+ * Boundaries take the step's dtype; a fractional boundary for an integer step is a ValueError, as in
+ * Python.
  */
 export function piecewiseConstant(x: StepLike, boundaries: number[], values: number[], opts: { name?: string } = {}): Output {
   const step = stepTensor(x, 'x');
@@ -126,7 +127,7 @@ export function piecewiseConstant(x: StepLike, boundaries: number[], values: num
     opts.name ?? 'PiecewiseConstant',
     () => {
       const b = boundaries.map((v) => boundaryTensor(v, step.dtype));
-      const vals = values.map((v) => constant(v, 'float32', 'Const'));
+      const vals = values.map((v) => constant(v, { dtype: 'float32', name: 'Const' }));
       // The intervals are exclusive and cover every x: the value of the one x falls in.
       let out = vals[0];
       const last = b.length - 1;

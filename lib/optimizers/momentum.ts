@@ -6,7 +6,7 @@ import type { Operation, Output } from '../core/graph';
 import { invalidArgument } from '../core/errors';
 import { addScopedOp } from '../ops/scope';
 import { Optimizer, castTensor, checkHyperparameter, checkOptions, type Hyperparameter, type OptimizerOptions } from './optimizer';
-import type { ResolvedVariable } from './variables';
+import type { ResolvedVariable } from './slot-creator';
 
 export interface MomentumOptimizerOptions extends OptimizerOptions {
   /** Nesterov momentum (Python's `use_nesterov`). Default false. */

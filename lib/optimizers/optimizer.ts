@@ -12,7 +12,8 @@ import { Graph, Operation, Output } from '../core/graph';
 import { gradients } from '../ops/gradients';
 import { addScopedOp, controlDependencies, device, nameScope } from '../ops/scope';
 import type { Variable } from '../ops/variables';
-import { constant, createNonSlot, createSlot, group, resolveVariable, type OptimizerVariable, type ResolvedVariable, type VariableLike } from './variables';
+import { constant } from '../ops/constant';
+import { createNonSlot, createSlot, group, resolveVariable, type OptimizerVariable, type ResolvedVariable, type VariableLike } from './slot-creator';
 
 /** A hyperparameter: a number (a float32 constant), a tensor, or a function giving either. */
 export type Hyperparameter = number | Output | (() => number | Output);
@@ -154,7 +155,7 @@ export abstract class Optimizer {
         if (!globalStep) return this.finish(updateOps, scope);
         const finished = this.finish(updateOps, 'update');
         return controlDependencies([finished], () => {
-          const inc = () => addScopedOp({ type: 'AssignAdd', name: scope, inputs: [globalStep.ref, constant(1, globalStep.dtype, 'value')], attrs: { use_locking: false } });
+          const inc = () => addScopedOp({ type: 'AssignAdd', name: scope, inputs: [globalStep.ref, constant(1, { dtype: globalStep.dtype, name: 'value' })], attrs: { use_locking: false } });
           return globalStep.device ? device(globalStep.device, inc, graph) : inc();
         }, graph);
       },
@@ -239,7 +240,7 @@ export abstract class Optimizer {
     const value = typeof h === 'function' ? h() : h;
     if (value instanceof Output) return value;
     if (typeof value !== 'number') throw invalidArgument(name, 'a number or a tensor', value);
-    return constant(value, 'float32', name);
+    return constant(value, { dtype: 'float32', name });
   }
 }
 

@@ -7,7 +7,7 @@ import type { Operation, Output } from '../core/graph';
 import { invalidArgument } from '../core/errors';
 import { addScopedOp } from '../ops/scope';
 import { Optimizer, castTensor, checkHyperparameter, checkOptions, type Hyperparameter, type OptimizerOptions } from './optimizer';
-import type { ResolvedVariable } from './variables';
+import type { ResolvedVariable } from './slot-creator';
 
 export interface RMSPropOptimizerOptions extends OptimizerOptions {
   /** Discounting factor of the history (Python's `decay`). Default 0.9. */

@@ -9,8 +9,9 @@ import { GraphKeys } from '../core/collections';
 import type { DType } from '../core/dtypes';
 import { ValueError, invalidArgument } from '../core/errors';
 import { Graph, Operation, Output } from '../core/graph';
-import { Tensor } from '../core/tensor';
 import { addScopedOp, controlDependencies, device, nameScope } from '../ops/scope';
+import { constant } from '../ops/constant';
+import { filledTensor } from '../ops/fill';
 import { Variable } from '../ops/variables';
 
 /**
@@ -76,27 +77,6 @@ function shapeOf(op: Operation): number[] | null {
   return s.unknownRank ? null : s.dim.map((d) => Number(d.size));
 }
 
-/** A scalar or filled constant in the current scope. */
-export function constant(value: number | bigint | boolean, dtype: DType, name: string, shape: number[] = []): Output {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const t = shape.length ? Tensor.from({ dtype, shape, data: new Array(n).fill(value) }) : Tensor.from(value as never, dtype);
-  return addScopedOp({ type: 'Const', name, attrs: { dtype, value: t } }).output(0);
-}
-
-/**
- * Python's `array_ops.zeros` / `ones` of a static shape: a Const when it has fewer than 1000
- * elements, else `Fill(<name>/shape_as_tensor, <name>/Const)` (the GraphDef stays small).
- */
-export function filled(value: 0 | 1, shape: number[], dtype: DType, name: string): Output {
-  const n = shape.reduce((a, b) => a * b, 1);
-  if (n < 1000) return constant(value, dtype, name, shape);
-  return nameScope(name, (scope) => {
-    const dims = addScopedOp({ type: 'Const', name: 'shape_as_tensor', attrs: { dtype: 'int32', value: Tensor.from(shape, 'int32') } }).output(0);
-    const v = constant(value, dtype, 'Const');
-    return addScopedOp({ type: 'Fill', name: scope, inputs: [dims, v] }).output(0);
-  });
-}
-
 /**
  * Creates a non-trainable ref variable as Python's `VariableV1` / `get_variable` do: ops `<name>`
  * (VariableV2), `<name>/Assign`, `<name>/read`, the initial value made by `init` inside the scope,
@@ -132,7 +112,7 @@ export function createSlot(primary: ResolvedVariable, opName: string, fill: 0 | 
         () =>
           nameScope('', () =>
             nameScope(`${primary.name}/${opName}`, (scope) =>
-              makeVariable(graph, scope, primary.dtype, shape, () => nameScope('Initializer', () => filled(fill, shape, primary.dtype, fill ? 'ones' : 'zeros'))),
+              makeVariable(graph, scope, primary.dtype, shape, () => nameScope('Initializer', () => filledTensor(fill ? 'ones' : 'zeros', shape, primary.dtype))),
             ),
           ),
         graph,
@@ -149,7 +129,7 @@ export function createNonSlot(colocateWith: ResolvedVariable, name: string, valu
   const graph = colocateWith.ref.graph;
   return controlDependencies(
     null,
-    () => device(colocateWith.device, () => nameScope(name, (scope) => makeVariable(graph, scope, dtype, [], () => constant(value, dtype, 'initial_value')), graph), graph),
+    () => device(colocateWith.device, () => nameScope(name, (scope) => makeVariable(graph, scope, dtype, [], () => constant(value, { dtype, name: 'initial_value' })), graph), graph),
     graph,
   );
 }
