@@ -7,7 +7,7 @@ import { Session } from '../../lib/core/session';
 import { Tensor } from '../../lib/core/tensor';
 import { ValueError } from '../../lib/core/errors';
 import { Saver } from '../../lib/checkpoint/saver';
-import { asDefault, nameScope } from '../../lib/ops/scope';
+import { asDefault, controlDependencies, nameScope } from '../../lib/ops/scope';
 import { constant, placeholder } from '../../lib/ops/constant';
 import * as raw from '../../lib/ops/gen';
 import { setRandomSeed } from '../../lib/ops/random-seed';
@@ -192,6 +192,33 @@ with g.as_default():
 `, { args: [prefix] });
     expect(Object.keys(restored).sort()).toEqual(Object.keys(expected).sort());
     for (const [k, v] of Object.entries(restored)) expect(v.base64, k).toBe(expected[k]);
+  });
+
+  it('creates variables outside control-dependency scopes and names assign/assignAdd/assignSub with JS values as Python (live Python)', () => {
+    const pyOps = runPythonJSON<unknown[]>(`
+      g = tf.Graph()
+      with g.as_default():
+        w = tf1.get_variable('w', [2])
+        c = tf.constant(1.0)
+        with tf.control_dependencies([c]):
+          v = tf1.get_variable('v', [2])
+          d = tf.constant(2.0)
+        w.assign([1.0, 2.0]); w.assign_add([1.0, 1.0]); w.assign_sub(tf.ones([2]))
+      emit([[o.name, o.type, [t.name for t in o.inputs], [x.name for x in o.control_inputs]] for o in g.get_operations()])
+    `);
+    const g = new Graph();
+    asDefault(g, () => {
+      const w = getVariable('w', { shape: [2] });
+      const c = constant(1.0);
+      controlDependencies([c], () => {
+        getVariable('v', { shape: [2] });
+        constant(2.0);
+      });
+      w.assign([1, 2]);
+      w.assignAdd([1, 1]);
+      w.assignSub(nameScope('ones', (scope) => constant(1, { shape: [2], name: scope })));
+    });
+    expect(g.operations().map((o) => [o.name, o.type, o.inputs.map((t) => t.name), o.controlInputs.map((x) => x.name)])).toEqual(pyOps);
   });
 
   it('reuse rules and bad arguments are ValueErrors / typed errors naming the problem', () => {
