@@ -6,6 +6,9 @@
 
 namespace tfm {
 
+constexpr char kClosedReader[] = "The checkpoint reader is closed.";
+
+
 Napi::Function CheckpointReader::Init(Napi::Env env) {
   return DefineClass(env, "NativeCheckpointReader", {
     InstanceMethod<&CheckpointReader::Variables>("variables"),
@@ -41,7 +44,7 @@ Napi::Value CheckpointReader::Close(const Napi::CallbackInfo& info) {
 // variables() → [{ name, dtype, shape }]
 Napi::Value CheckpointReader::Variables(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!reader_) throw MakeError(env, TF_FAILED_PRECONDITION, "The checkpoint reader is closed.");
+  ThrowIfClosed(env, !reader_, kClosedReader);
   int n = TF.TF_CheckpointReaderSize(reader_);
   Napi::Array out = Napi::Array::New(env, n);
   for (int i = 0; i < n; i++) {
@@ -62,12 +65,12 @@ Napi::Value CheckpointReader::Variables(const Napi::CallbackInfo& info) {
 // tensor(name) → { dtype, shape, data }
 Napi::Value CheckpointReader::Tensor(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!reader_) throw MakeError(env, TF_FAILED_PRECONDITION, "The checkpoint reader is closed.");
+  ThrowIfClosed(env, !reader_, kClosedReader);
   if (!info[0].IsString()) ThrowType(env, "variable name must be a string");
   std::string name = info[0].As<Napi::String>().Utf8Value();
   StatusPtr st = NewStatus();
   TensorPtr t(TF.TF_CheckpointReaderGetTensor(reader_, name.c_str(), st.get()));
-  if (TF.TF_GetCode(st.get()) != TF_OK) throw MakeError(env, st.get());
+  ThrowIfError(env, st.get());
   return TensorToJs(env, std::move(t), false);
 }
 

@@ -63,6 +63,19 @@ void RequireLoaded(Napi::Env env);
 void ThrowIfError(Napi::Env env, const StatusCopy& s);
 void ThrowIfError(Napi::Env env, TF_Status* s);
 
+// The first check of every method of a closable object (session, server, checkpoint reader):
+// a FailedPreconditionError with the object's own message, the one Python gives.
+inline void ThrowIfClosed(Napi::Env env, bool closed, const char* message) {
+  if (closed) throw MakeError(env, TF_FAILED_PRECONDITION, message);
+}
+
+// A Promise already resolved with undefined: what close() returns when there is nothing left to close.
+inline Napi::Value ResolvedPromise(Napi::Env env) {
+  auto d = Napi::Promise::Deferred::New(env);
+  d.Resolve(env.Undefined());
+  return d.Promise();
+}
+
 // Argument i as a path for TF: a string without NUL (TF takes a C string, and a NUL would cut the
 // path; lib/ refuses such paths first). `what` names it in the TypeError.
 std::string PathArg(const Napi::CallbackInfo& info, size_t i, const char* what);

@@ -142,7 +142,7 @@ Napi::Value Graph::ImportGraphDef(const Napi::CallbackInfo& info) {
   TF_Buffer buf{bytes.Data(), bytes.ByteLength(), nullptr};
   StatusPtr status = NewStatus();
   ImportResultsPtr results(TF.TF_GraphImportGraphDefWithResults(state_->graph, &buf, opts.get(), status.get()));
-  if (TF.TF_GetCode(status.get()) != TF_OK) throw MakeError(env, status.get());
+  ThrowIfError(env, status.get());
   int nMissing = 0;
   const char** names = nullptr;
   int* indexes = nullptr;
@@ -158,7 +158,7 @@ Napi::Value Graph::ToGraphDef(const Napi::CallbackInfo& info) {
   StatusPtr status = NewStatus();
   BufferPtr buf(TF.TF_NewBuffer());
   TF.TF_GraphToGraphDef(state_->graph, buf.get(), status.get());
-  if (TF.TF_GetCode(status.get()) != TF_OK) throw MakeError(info.Env(), status.get());
+  ThrowIfError(info.Env(), status.get());
   return BufferToJs(info.Env(), buf.get());
 }
 
@@ -219,11 +219,11 @@ Napi::Value Graph::OutputShape(const Napi::CallbackInfo& info) {
   TF_Output out = OutputByName(env, StringArg(info, 0, "tensor name"));
   StatusPtr status = NewStatus();
   int n = TF.TF_GraphGetTensorNumDims(state_->graph, out, status.get());
-  if (TF.TF_GetCode(status.get()) != TF_OK) throw MakeError(env, status.get());
+  ThrowIfError(env, status.get());
   if (n < 0) return env.Null();
   std::vector<int64_t> dims(n);
   TF.TF_GraphGetTensorShape(state_->graph, out, dims.data(), n, status.get());
-  if (TF.TF_GetCode(status.get()) != TF_OK) throw MakeError(env, status.get());
+  ThrowIfError(env, status.get());
   return FromDims(env, dims.data(), n);
 }
 
@@ -235,7 +235,7 @@ Napi::Value Graph::AttrValue(const Napi::CallbackInfo& info) {
   StatusPtr status = NewStatus();
   BufferPtr buf(TF.TF_NewBuffer());
   TF.TF_OperationGetAttrValueProto(op, attr.c_str(), buf.get(), status.get());
-  if (TF.TF_GetCode(status.get()) != TF_OK) throw MakeError(env, status.get());
+  ThrowIfError(env, status.get());
   return BufferToJs(env, buf.get());
 }
 
@@ -246,7 +246,7 @@ Napi::Value Graph::NodeDef(const Napi::CallbackInfo& info) {
   StatusPtr status = NewStatus();
   BufferPtr buf(TF.TF_NewBuffer());
   TF.TF_OperationToNodeDef(op, buf.get(), status.get());
-  if (TF.TF_GetCode(status.get()) != TF_OK) throw MakeError(env, status.get());
+  ThrowIfError(env, status.get());
   return BufferToJs(env, buf.get());
 }
 
@@ -349,7 +349,7 @@ Napi::Value Graph::AddOperation(const Napi::CallbackInfo& info) {
           TensorPtr t = TensorFromJs(env, v, what);
           StatusPtr s = NewStatus();
           TF.TF_SetAttrTensor(desc, n, t.get(), s.get());
-          if (TF.TF_GetCode(s.get()) != TF_OK) throw MakeError(env, s.get());
+          ThrowIfError(env, s.get());
         } else if (kind == "func") {
           std::string f = v.ToString().Utf8Value();
           TF.TF_SetAttrFuncName(desc, n, f.c_str(), f.size());
@@ -358,7 +358,7 @@ Napi::Value Graph::AddOperation(const Napi::CallbackInfo& info) {
           Napi::Uint8Array b = v.As<Napi::Uint8Array>();
           StatusPtr s = NewStatus();
           TF.TF_SetAttrValueProto(desc, n, b.Data(), b.ByteLength(), s.get());
-          if (TF.TF_GetCode(s.get()) != TF_OK) throw MakeError(env, s.get());
+          ThrowIfError(env, s.get());
         } else if (kind == "list(int)") {
           std::vector<int64_t> xs = each([&](Napi::Value x) -> int64_t { return num(x).Int64Value(); });
           TF.TF_SetAttrIntList(desc, n, xs.data(), static_cast<int>(xs.size()));
@@ -409,7 +409,7 @@ Napi::Value Graph::AddOperation(const Napi::CallbackInfo& info) {
           }
           StatusPtr s = NewStatus();
           TF.TF_SetAttrTensorList(desc, n, ts.data(), static_cast<int>(ts.size()), s.get());
-          if (TF.TF_GetCode(s.get()) != TF_OK) throw MakeError(env, s.get());
+          ThrowIfError(env, s.get());
         } else {
           ThrowType(env, what + ": unknown attr kind '" + kind + "'");
         }
@@ -425,7 +425,7 @@ Napi::Value Graph::AddOperation(const Napi::CallbackInfo& info) {
   }
   StatusPtr status = NewStatus();
   TF_Operation* op = TF.TF_FinishOperation(desc, status.get());
-  if (TF.TF_GetCode(status.get()) != TF_OK) throw MakeError(env, status.get());
+  ThrowIfError(env, status.get());
   return Napi::String::New(env, TF.TF_OperationName(op));
 }
 

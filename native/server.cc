@@ -12,9 +12,9 @@ ServerState::~ServerState() {
 namespace {
 
 std::shared_ptr<ServerState> Live(Napi::Env env, const std::shared_ptr<ServerState>& s) {
-  if (!s) throw MakeError(env, TF_FAILED_PRECONDITION, "The server is closed.");
+  ThrowIfClosed(env, !s, "The server is closed.");
   std::lock_guard<std::mutex> lock(s->mu);
-  if (s->closed || s->deleted) throw MakeError(env, TF_FAILED_PRECONDITION, "The server is closed.");
+  ThrowIfClosed(env, s->closed || s->deleted, "The server is closed.");
   return s;
 }
 
@@ -76,7 +76,7 @@ Server::Server(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Server>(info) 
   Napi::Uint8Array def = info[0].As<Napi::Uint8Array>();
   StatusPtr st = NewStatus();
   TF_Server* s = TF.TF_NewServer(def.Data(), def.ByteLength(), st.get());
-  if (TF.TF_GetCode(st.get()) != TF_OK) throw MakeError(env, st.get());
+  ThrowIfError(env, st.get());
   state_ = std::make_shared<ServerState>();
   state_->server = s;
   state_->target = TF.TF_ServerTarget(s);
@@ -86,7 +86,7 @@ Napi::Value Server::Start(const Napi::CallbackInfo& info) {
   auto s = Live(info.Env(), state_);
   StatusPtr st = NewStatus();
   TF.TF_ServerStart(s->server, st.get());
-  if (TF.TF_GetCode(st.get()) != TF_OK) throw MakeError(info.Env(), st.get());
+  ThrowIfError(info.Env(), st.get());
   std::lock_guard<std::mutex> lock(s->mu);
   s->started = true;
   return info.Env().Undefined();
@@ -96,7 +96,7 @@ Napi::Value Server::Stop(const Napi::CallbackInfo& info) {
   auto s = Live(info.Env(), state_);
   StatusPtr st = NewStatus();
   TF.TF_ServerStop(s->server, st.get());
-  if (TF.TF_GetCode(st.get()) != TF_OK) throw MakeError(info.Env(), st.get());
+  ThrowIfError(info.Env(), st.get());
   return info.Env().Undefined();
 }
 
@@ -123,11 +123,7 @@ Napi::Value Server::Close(const Napi::CallbackInfo& info) {
     first = !state_->closed;
     state_->closed = true;
   }
-  if (!first) {
-    auto d = Napi::Promise::Deferred::New(env);
-    d.Resolve(env.Undefined());
-    return d.Promise();
-  }
+  if (!first) return ResolvedPromise(env);
   return Schedule(env, std::make_unique<CloseOp>(env, state_));
 }
 

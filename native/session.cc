@@ -8,6 +8,10 @@
 
 namespace tfm {
 
+// Python's message for a run or extend on a closed session.
+constexpr char kClosedSession[] = "Attempted to use a closed Session.";
+
+
 bool SessionState::BeginRun() {
   std::lock_guard<std::mutex> lock(mu);
   if (closed) return false;
@@ -176,7 +180,7 @@ struct RunCall {
   // JS thread. Returns [shape0, data0, shape1, data1, ..., metadata?]: the dtype is the graph's
   // (JS knows it), and shapeN is left undefined when the output has the plan's static shape.
   Napi::Value Result(Napi::Env env, bool zeroCopy) {
-    if (refused) throw MakeError(env, TF_FAILED_PRECONDITION, "Attempted to use a closed Session.");
+    ThrowIfClosed(env, refused, kClosedSession);
     if (!status.ok()) throw MakeError(env, status);
     Napi::Array out = Napi::Array::New(env, 2 * results.size() + (wantMetadata ? 1 : 0));
     for (size_t i = 0; i < results.size(); i++) {
@@ -248,7 +252,7 @@ Session::Session(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Session>(inf
   if (info[2].IsTypedArray()) {
     Napi::Uint8Array cfg = info[2].As<Napi::Uint8Array>();
     TF.TF_SetConfig(opts.get(), cfg.Data(), cfg.ByteLength(), status.get());
-    if (TF.TF_GetCode(status.get()) != TF_OK) throw MakeError(env, status.get());
+    ThrowIfError(env, status.get());
   }
   auto state = std::make_shared<SessionState>();
   state->graph = graph->state();
@@ -275,7 +279,7 @@ Session::~Session() {
 // prepare(feeds: string[], fetches: string[], targets: string[]) → plan (opaque)
 Napi::Value Session::Prepare(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!state_) throw MakeError(env, TF_FAILED_PRECONDITION, "Attempted to use a closed Session.");
+  ThrowIfClosed(env, !state_, kClosedSession);
   auto plan = std::make_unique<RunPlan>();
   plan->graph = state_->graph;
   auto resolveOutput = [&](const std::string& name) { return OutputByName(env, plan->graph->graph, name); };
@@ -318,7 +322,7 @@ Napi::Value Session::Prepare(const Napi::CallbackInfo& info) {
 // runSync(plan, ...feeds, runOptions?: Uint8Array | null, wantMetadata?: boolean) → [shape?, data, ..., metadata?]
 Napi::Value Session::RunSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!state_) throw MakeError(env, TF_FAILED_PRECONDITION, "Attempted to use a closed Session.");
+  ThrowIfClosed(env, !state_, kClosedSession);
   RunCall call(env, state_, info, false);
   call.Execute();
   return call.Result(env, false);
@@ -327,18 +331,18 @@ Napi::Value Session::RunSync(const Napi::CallbackInfo& info) {
 // run(plan, ...feeds, runOptions?, wantMetadata?) → Promise<[shape?, data, ..., metadata?]>
 Napi::Value Session::Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!state_) throw MakeError(env, TF_FAILED_PRECONDITION, "Attempted to use a closed Session.");
+  ThrowIfClosed(env, !state_, kClosedSession);
   auto call = std::make_unique<RunCall>(env, state_, info, true);
   return Schedule(env, std::make_unique<RunOp>(env, std::move(call)));
 }
 
 Napi::Value Session::ListDevices(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!state_ || !state_->BeginRun()) throw MakeError(env, TF_FAILED_PRECONDITION, "Attempted to use a closed Session.");
+  ThrowIfClosed(env, !state_ || !state_->BeginRun(), kClosedSession);
   StatusPtr status = NewStatus();
   DeviceListPtr list(TF.TF_SessionListDevices(state_->session, status.get()));
   state_->EndRun();
-  if (TF.TF_GetCode(status.get()) != TF_OK) throw MakeError(env, status.get());
+  ThrowIfError(env, status.get());
   int n = TF.TF_DeviceListCount(list.get());
   Napi::Array out = Napi::Array::New(env, n);
   for (int i = 0; i < n; i++) {
@@ -355,11 +359,7 @@ Napi::Value Session::ListDevices(const Napi::CallbackInfo& info) {
 // close() → Promise<void>; idempotent.
 Napi::Value Session::Close(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!state_) {
-    auto d = Napi::Promise::Deferred::New(env);
-    d.Resolve(env.Undefined());
-    return d.Promise();
-  }
+  if (!state_) return ResolvedPromise(env);
   auto s = std::move(state_);
   return Schedule(env, std::make_unique<CloseOp>(env, std::move(s)));
 }
