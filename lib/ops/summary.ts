@@ -8,10 +8,9 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { GraphKeys } from '../core/collections';
 import { ValueError, invalidArgument } from '../core/errors';
 import { Graph, Operation, Output, type TensorRef } from '../core/graph';
-import { Tensor, type TensorLike } from '../core/tensor';
-import type { DType } from '../core/dtypes';
 import { SummaryMetadataSchema } from '../proto/gen/tensorflow/core/framework/summary_pb';
 import * as logging from '../core/logging';
+import { constant } from './constant';
 import { addScopedOp, graphFor, nameScope } from './scope';
 
 export interface SummaryOptions {
@@ -56,11 +55,6 @@ function collectionsOf(opts: SummaryOptions): string[] {
   return c;
 }
 
-/** A constant in the current scope, named as Python's op wrappers name converted inputs. */
-function constant(value: TensorLike, dtype: DType, name: string): Output {
-  return addScopedOp({ type: 'Const', name, attrs: { dtype, value: Tensor.from(value, dtype, name) } }).output(0);
-}
-
 /**
  * Python's `summary_scope`: a name scope named after the (cleaned) name, under `family` when given;
  * `build(tag, opName)` makes the op named after the scope. The op is added to `collections`.
@@ -98,7 +92,7 @@ export function scalar(name: string, tensor: Output, opts: SummaryOptions = {}):
   checkOptions(opts, ['collections', 'family'], 'summary.scalar');
   const t = tensorOf(tensor, 'tensor');
   return summaryScope('summary.scalar', name, t, opts, (tag, opName) => {
-    const tags = constant(tag, 'string', 'tags');
+    const tags = constant(tag, { dtype: 'string', name: 'tags' });
     return opInScope(t.graph, 'ScalarSummary', opName, [tags, t], { T: t.dtype });
   });
 }
@@ -108,7 +102,7 @@ export function histogram(name: string, values: Output, opts: SummaryOptions = {
   checkOptions(opts, ['collections', 'family'], 'summary.histogram');
   const t = tensorOf(values, 'values');
   return summaryScope('summary.histogram', name, t, opts, (tag, opName) => {
-    const tagT = constant(tag, 'string', 'tag');
+    const tagT = constant(tag, { dtype: 'string', name: 'tag' });
     return opInScope(t.graph, 'HistogramSummary', opName, [tagT, t], { T: t.dtype });
   });
 }
@@ -125,7 +119,7 @@ export function image(name: string, tensor: Output, opts: ImageSummaryOptions = 
   const t = tensorOf(tensor, 'tensor');
   const maxImages = maxOutputsOf(opts);
   return summaryScope('summary.image', name, t, opts, (tag, opName) => {
-    const tagT = constant(tag, 'string', 'tag');
+    const tagT = constant(tag, { dtype: 'string', name: 'tag' });
     return opInScope(t.graph, 'ImageSummary', opName, [tagT, t], { T: t.dtype, max_images: maxImages });
   });
 }
@@ -142,8 +136,8 @@ export function audio(name: string, tensor: Output, sampleRate: number | Output,
   }
   const maxOutputs = maxOutputsOf(opts);
   return summaryScope('summary.audio', name, t, opts, (tag, opName) => {
-    const rate = sampleRate instanceof Output ? sampleRate : constant(sampleRate, 'float32', 'sample_rate');
-    const tagT = constant(tag, 'string', 'tag');
+    const rate = sampleRate instanceof Output ? sampleRate : constant(sampleRate, { dtype: 'float32', name: 'sample_rate' });
+    const tagT = constant(tag, { dtype: 'string', name: 'tag' });
     return opInScope(t.graph, 'AudioSummaryV2', opName, [tagT, t, rate], { max_outputs: maxOutputs });
   });
 }
@@ -157,8 +151,8 @@ export function text(name: string, tensor: Output, opts: Omit<SummaryOptions, 'f
   const t = tensorOf(tensor, 'tensor');
   if (t.dtype !== 'string') throw new ValueError(`Expected tensor ${t.name} to have dtype string, got ${t.dtype}`);
   return summaryScope('summary.text', name, t, opts, (tag, opName) => {
-    const tagT = constant(tag, 'string', 'tag');
-    const meta = constant(TEXT_METADATA, 'string', 'serialized_summary_metadata');
+    const tagT = constant(tag, { dtype: 'string', name: 'tag' });
+    const meta = constant(TEXT_METADATA, { dtype: 'string', name: 'serialized_summary_metadata' });
     return opInScope(t.graph, 'TensorSummaryV2', opName, [tagT, t, meta], { T: t.dtype });
   });
 }
