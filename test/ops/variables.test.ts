@@ -165,7 +165,7 @@ describe('variables and initializers as tf.compat.v1.get_variable (live Python)'
     }
   });
 
-  it('a checkpoint our Saver writes from the TS-built graph is restored by Python by the same names', async () => {
+  it('a checkpoint and .meta our Saver writes from the TS-built graph: Python restores by the same names, and imports the .meta with the same collections', async () => {
     const g = new Graph();
     const { w } = buildTs(g);
     const saver = new Saver({ graph: g });
@@ -192,6 +192,21 @@ with g.as_default():
 `, { args: [prefix] });
     expect(Object.keys(restored).sort()).toEqual(Object.keys(expected).sort());
     for (const [k, v] of Object.entries(restored)) expect(v.base64, k).toBe(expected[k]);
+
+    // The .meta the Saver wrote from the TS-built graph: Python imports it and finds every variable
+    // in the right collections by its VariableDef, then restores the values into that graph.
+    const fromMeta = runPythonJSON<{ cols: Record<string, string[]>; vals: Record<string, RawTensor> }>(`
+g = tf.Graph()
+with g.as_default():
+  saver = tf1.train.import_meta_graph(sys.argv[1] + '.meta')
+  cols = {k: [v.name for v in g.get_collection(k)] for k in ('variables', 'trainable_variables', 'local_variables')}
+  with tf1.Session(graph=g) as s:
+    saver.restore(s, sys.argv[1])
+    vals = {v.op.name: raw(s.run(v)) for v in g.get_collection('variables') if v.dtype.base_dtype == tf.float32}
+emit({'cols': cols, 'vals': vals})
+`, { args: [prefix] });
+    expect(fromMeta.cols).toEqual(py.cols);
+    for (const [k, v] of Object.entries(fromMeta.vals)) expect(v.base64, k).toBe(expected[k]);
   });
 
   it('creates variables outside control-dependency scopes and names assign/assignAdd/assignSub with JS values as Python (live Python)', () => {
