@@ -21,7 +21,7 @@ export async function runInfo(opts: { json?: boolean }): Promise<number> {
   const how = build.wheelSaysCuda === null ? 'by its kernels' : 'by its wheel';
   console.log(`libtensorflow ${tfVersion()} from ${libraryPath()}`);
   console.log(`built with CUDA: ${build.cuda ? 'yes' : 'no'} (${how}${versions ? `; ${versions}` : ''}); GPU kernels: ${build.gpuKernels ? 'yes' : 'no'}`);
-  for (const line of cuda ? describeCudaReport(cuda) : ['CUDA libraries: none opened (no CUDA runtime wheels next to a CUDA build)']) console.log(line);
+  for (const line of cuda ? describeCudaReport(cuda) : ['CUDA libraries: none opened (a CPU build, or no CUDA runtime wheels next to the library)']) console.log(line);
   console.log('devices:');
   for (const d of devices) console.log(`  ${d.name}  ${d.type}  ${(d.memoryBytes / 2 ** 20).toFixed(0)} MiB`);
   return 0;
