@@ -13,15 +13,19 @@ import type { Graph } from '../../lib/core/graph';
  */
 export const PY_COMPARE_GRAPHS = `
 def compare_graphs(ours_path, theirs, skip_attrs=('_class', '_has_manual_control_dependencies'), skip_prefix=None, controls=True):
-    # skip_prefix: nodes under it are left out and inputs from it compared as the prefix alone (the
-    # gradient ops, which TF's C++ registry names its own way); controls=False: data inputs only.
+    # skip_prefix: nodes under it (made unique, 'gradients_1', or in a scope, 'outer/gradients') are left out and inputs
+    # from it compared as the scope alone (the gradient ops, which TF's C++ registry names its own
+    # way); controls=False: data inputs only.
+    import re as _re
+    skip_re = _re.compile('^((?:[^/]+/)*?%s(?:_[0-9]+)?)(/|$)' % _re.escape(skip_prefix)) if skip_prefix else None
     def norm(i):
-        return skip_prefix if skip_prefix and i.lstrip('^').startswith(skip_prefix + '/') else i
+        m = skip_re.match(i.lstrip('^')) if skip_re else None
+        return m.group(1) if m else i
     ours = tf1.GraphDef()
     with open(ours_path, 'rb') as f:
         ours.ParseFromString(f.read())
     theirs_def = theirs.as_graph_def()
-    keep = lambda n: not (skip_prefix and (n.name == skip_prefix or n.name.startswith(skip_prefix + '/')))
+    keep = lambda n: not (skip_re and skip_re.match(n.name))
     a = {n.name: n for n in ours.node if keep(n)}
     b = {n.name: n for n in theirs_def.node if keep(n)}
     diffs = []

@@ -16,7 +16,7 @@ import { getOrCreateGlobalStep } from '../../lib/core/global-step';
 import { Session } from '../../lib/core/session';
 import type { Tensor } from '../../lib/core/tensor';
 import { Saver } from '../../lib/checkpoint/saver';
-import { asDefault } from '../../lib/ops/scope';
+import { asDefault, nameScope } from '../../lib/ops/scope';
 import { AdamOptimizer } from '../../lib/optimizers/adam';
 import { GradientDescentOptimizer } from '../../lib/optimizers/gradient-descent';
 import { exponentialDecay } from '../../lib/optimizers/learning-rate';
@@ -24,7 +24,7 @@ import { MomentumOptimizer } from '../../lib/optimizers/momentum';
 import type { Optimizer } from '../../lib/optimizers/optimizer';
 import { RMSPropOptimizer } from '../../lib/optimizers/rmsprop';
 import { globalVariables, trainableVariables } from '../../lib/ops/variables';
-import { requirePythonTF, runPythonJSONAsync } from '../support/python';
+import { requirePythonTF, runPythonJSON, runPythonJSONAsync } from '../support/python';
 import { PY_COMPARE_GRAPHS, writeGraphDef } from '../ops/graph-compare';
 import { PY_MODEL, STEPS, buildModel, dataJSON, feedsOf, makeData } from './model';
 
@@ -59,6 +59,12 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tfm-optimizers-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function writeData(): string {
+  const p = join(dir, 'data.json');
+  writeFileSync(p, dataJSON(data));
+  return p;
+}
 
 interface Ours {
   globals: string[];
@@ -147,8 +153,7 @@ describe('optimizers against live Python (linear regression, 5 steps)', () => {
   it('give bit-identical variables and slots, Python names and collections, and checkpoints Python restores', async () => {
     const ours: Record<string, Ours> = {};
     for (const c of CASES) ours[c.key] = await trainOurs(c);
-    const dataPath = join(dir, 'data.json');
-    writeFileSync(dataPath, dataJSON(data));
+    const dataPath = writeData();
     const arg = JSON.stringify(CASES.map((c) => ({ key: c.key, py: c.py, prefix: ours[c.key].prefix, graph: ours[c.key].graph })));
     const py = await runPythonJSONAsync<Record<string, Omit<Ours, 'prefix' | 'graph'> & { restored: Record<string, string>; ckptKeys: string[]; diffs: string[] }>>(PY, {
       args: [arg, dataPath],
@@ -170,6 +175,44 @@ describe('optimizers against live Python (linear regression, 5 steps)', () => {
     }
     expect(py.adam.globals).toEqual(expect.arrayContaining(['beta1_power:0', 'beta2_power:0', 'w/Adam:0', 'w/Adam_1:0', 'b/Adam:0', 'b/Adam_1:0']));
     expect(py['rmsprop-centered'].globals).toEqual(expect.arrayContaining(['w/RMSProp:0', 'w/RMSProp_1:0', 'w/RMSProp_2:0']));
+  });
+});
+
+describe('optimizer naming', () => {
+  it('names a repeated minimize, a second optimizer, a varList subset, a name and a name scope as Python (live Python)', () => {
+    const g = new Graph();
+    const { loss, w } = buildModel(g, data);
+    const gs = getOrCreateGlobalStep(g);
+    const adam = new AdamOptimizer(0.1);
+    const first = adam.minimize(loss, { globalStep: gs });
+    const again = adam.minimize(loss); // the same slots and beta powers, a new 'Adam_1' scope
+    const other = asDefault(g, () => nameScope('outer', () => new AdamOptimizer(0.01).minimize(loss, { varList: [w], name: 'step' })));
+    const rms = new RMSPropOptimizer(0.1, { momentum: 0.9 }).minimize(loss, { varList: [w] });
+    expect([first.name, again.name, other.name, rms.name]).toEqual(['Adam', 'Adam_1', 'outer/step', 'RMSProp']);
+    const py = runPythonJSON<{ diffs: string[]; globals: string[]; trainOps: string[] }>(
+      `${PY_COMPARE_GRAPHS}
+${PY_MODEL}
+d = load_data(sys.argv[2])
+g = tf.Graph()
+with g.as_default():
+    loss, x, y = build_model(d)
+    w = [v for v in tf1.trainable_variables() if v.op.name == 'w'][0]
+    gs = tf1.train.get_or_create_global_step()
+    adam = tf1.train.AdamOptimizer(0.1)
+    adam.minimize(loss, global_step=gs)
+    adam.minimize(loss)
+    with tf.name_scope('outer'):
+        tf1.train.AdamOptimizer(0.01).minimize(loss, var_list=[w], name='step')
+    tf1.train.RMSPropOptimizer(0.1, momentum=0.9).minimize(loss, var_list=[w])
+emit({'diffs': compare_graphs(sys.argv[1], g, skip_prefix='gradients', controls=False),
+      'globals': [v.name for v in g.get_collection('variables')], 'trainOps': [o.name for o in g.get_collection('train_op')]})
+`,
+      { args: [writeGraphDef(g, dir, 'naming.pb'), writeData()] },
+    );
+    expect(py.diffs).toEqual([]);
+    expect(globalVariables(undefined, g).map((v) => v.name)).toEqual(py.globals);
+    expect(g.getCollection<Operation>(GraphKeys.TRAIN_OP).map((o) => o.name)).toEqual(py.trainOps);
+    expect(py.globals).toEqual(expect.arrayContaining(['outer/beta1_power:0', 'w/Adam_2:0', 'w/Adam_3:0', 'w/RMSProp:0']));
   });
 });
 
