@@ -17,5 +17,5 @@ export {
   glorotUniformInitializer, computeFans, type Initializer, type RandomOptions,
 } from './initializers';
 export { setRandomSeed, graphSeed, getSeed, DEFAULT_GRAPH_SEED } from './random-seed';
-export type { OpOptions } from './op-call';
+export type { OpOptions, OpInput, VariableInput } from './op-call';
 export * as raw from './gen';

@@ -3,7 +3,8 @@
 // one typed function per op (internal '_'-prefixed ops skipped), grouped into files by first letter,
 // plus lib/ops/gen/index.ts. Run with `npm run gen:ops` (node --import tsx, to read lib/ as TS).
 //
-// Each function takes the op's inputs positionally (a TensorRef, or an array for a list input) and
+// Each function takes the op's inputs positionally (a tensor or a Variable — its ref for reference
+// inputs, its value otherwise — or an array for a list input) and
 // an options object with the attrs TF cannot infer from the inputs (camelCase keys) plus `name`,
 // `device`, `controlInputs`; it returns what lib/ops/op-call.ts gives for the OpDef's outputs.
 import fs from 'node:fs';
@@ -119,7 +120,7 @@ function generateOp(def) {
     while (used.has(p)) p += '_';
     used.add(p);
     const list = !!(arg.numberAttr || arg.typeListAttr);
-    params.push(`${p}: ${list ? 'TensorRef[]' : 'TensorRef'}`);
+    params.push(`${p}: ${list ? 'OpInput[]' : 'OpInput'}`);
     return p;
   });
   const optFields = attrs.map((a) => {
@@ -182,10 +183,10 @@ for (const [g, ops] of byGroup) {
   const attrProto = ops.some((o) => o.usesAttrProto);
   const text = [
     header(`ops whose function name starts with ${g.split('').join(', ')}`),
-    `import type { Operation, Output, TensorRef } from '../../core/graph';`,
+    `import type { Operation, Output } from '../../core/graph';`,
     `import type { DType } from '../../core/dtypes';`,
     tensorLike ? `import type { TensorLike } from '../../core/tensor';` : '',
-    `import { opMulti, opNone, opOne, opList, type OpOptions${attrProto ? ', type AttrProto' : ''} } from '../op-call';`,
+    `import { opMulti, opNone, opOne, opList, type OpInput, type OpOptions${attrProto ? ', type AttrProto' : ''} } from '../op-call';`,
     '',
     ops.map((o) => o.code).join('\n\n'),
     '',

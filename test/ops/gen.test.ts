@@ -6,6 +6,8 @@ import { Session } from '../../lib/core/session';
 import { opDefs } from '../../lib/core/op-defs';
 import { asDefault, nameScope } from '../../lib/ops/scope';
 import * as raw from '../../lib/ops/gen';
+import { getVariable } from '../../lib/ops/variables';
+import { zerosInitializer } from '../../lib/ops/initializers';
 
 const GEN_DIR = join(__dirname, '..', '..', 'lib', 'ops', 'gen');
 
@@ -56,6 +58,18 @@ describe('generated op functions (lib/ops/gen)', () => {
       } finally {
         sess.close();
       }
+    });
+  });
+
+  it('take Variables: their ref for reference inputs (ApplyGradientDescent, Assign), their value otherwise', () => {
+    const g = new Graph();
+    asDefault(g, () => {
+      const w = getVariable('w', { shape: [2, 2], initializer: zerosInitializer() });
+      const x = raw.const_({ value: [[1, 2]], dtype: 'float32', name: 'x' });
+      expect(raw.matMul(x, w).op.inputs.map((t) => t.name)).toEqual(['x:0', 'w/read:0']);
+      const step = raw.applyGradientDescent(w, raw.const_({ value: 0.5, dtype: 'float32', name: 'lr' }), raw.const_({ value: [[1, 1], [1, 1]], dtype: 'float32', name: 'g' }));
+      expect(step.op.inputs.map((t) => t.name)).toEqual(['w:0', 'lr:0', 'g:0']);
+      expect(raw.identityN([w, x]).map((t) => t.op.inputs.map((i) => i.name))[0]).toEqual(['w/read:0', 'x:0']);
     });
   });
 

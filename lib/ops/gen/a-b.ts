@@ -2,9 +2,9 @@
 // 2.21.0: ops whose function name starts with a, b. Do not edit; regenerate with `npm run gen:ops`.
 /* eslint-disable */
 
-import type { Operation, Output, TensorRef } from '../../core/graph';
+import type { Operation, Output } from '../../core/graph';
 import type { DType } from '../../core/dtypes';
-import { opMulti, opNone, opOne, opList, type OpOptions } from '../op-call';
+import { opMulti, opNone, opOne, opList, type OpInput, type OpOptions } from '../op-call';
 
 /** TF op `Abort` ( → (no outputs)). */
 export function abort(opts?: { /** Default "". */ errorMsg?: string; /** Default false. */ exitWithoutError?: boolean } & OpOptions): Operation {
@@ -12,107 +12,107 @@ export function abort(opts?: { /** Default "". */ errorMsg?: string; /** Default
 }
 
 /** TF op `Abs` (x → y). */
-export function abs(x: TensorRef, opts?: OpOptions): Output {
+export function abs(x: OpInput, opts?: OpOptions): Output {
   return opOne("Abs", [x], {}, opts);
 }
 
 /** TF op `AccumulateNV2` (inputs → sum). */
-export function accumulateNv2(inputs: TensorRef[], opts: { shape: number[] | null } & OpOptions): Output {
+export function accumulateNv2(inputs: OpInput[], opts: { shape: number[] | null } & OpOptions): Output {
   return opOne("AccumulateNV2", [inputs], { "shape": opts.shape }, opts);
 }
 
 /** TF op `AccumulatorApplyGradient` (handle, local_step, gradient → (no outputs)). */
-export function accumulatorApplyGradient(handle: TensorRef, localStep: TensorRef, gradient: TensorRef, opts?: OpOptions): Operation {
+export function accumulatorApplyGradient(handle: OpInput, localStep: OpInput, gradient: OpInput, opts?: OpOptions): Operation {
   return opNone("AccumulatorApplyGradient", [handle, localStep, gradient], {}, opts);
 }
 
 /** TF op `AccumulatorNumAccumulated` (handle → num_accumulated). */
-export function accumulatorNumAccumulated(handle: TensorRef, opts?: OpOptions): Output {
+export function accumulatorNumAccumulated(handle: OpInput, opts?: OpOptions): Output {
   return opOne("AccumulatorNumAccumulated", [handle], {}, opts);
 }
 
 /** TF op `AccumulatorSetGlobalStep` (handle, new_global_step → (no outputs)). */
-export function accumulatorSetGlobalStep(handle: TensorRef, newGlobalStep: TensorRef, opts?: OpOptions): Operation {
+export function accumulatorSetGlobalStep(handle: OpInput, newGlobalStep: OpInput, opts?: OpOptions): Operation {
   return opNone("AccumulatorSetGlobalStep", [handle, newGlobalStep], {}, opts);
 }
 
 /** TF op `AccumulatorTakeGradient` (handle, num_required → average). */
-export function accumulatorTakeGradient(handle: TensorRef, numRequired: TensorRef, opts: { dtype: DType } & OpOptions): Output {
+export function accumulatorTakeGradient(handle: OpInput, numRequired: OpInput, opts: { dtype: DType } & OpOptions): Output {
   return opOne("AccumulatorTakeGradient", [handle, numRequired], { "dtype": opts.dtype }, opts);
 }
 
 /** TF op `Acos` (x → y). */
-export function acos(x: TensorRef, opts?: OpOptions): Output {
+export function acos(x: OpInput, opts?: OpOptions): Output {
   return opOne("Acos", [x], {}, opts);
 }
 
 /** TF op `Acosh` (x → y). */
-export function acosh(x: TensorRef, opts?: OpOptions): Output {
+export function acosh(x: OpInput, opts?: OpOptions): Output {
   return opOne("Acosh", [x], {}, opts);
 }
 
 /** TF op `Add` (x, y → z). */
-export function add(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function add(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("Add", [x, y], {}, opts);
 }
 
 /** TF op `AddManySparseToTensorsMap` (sparse_indices, sparse_values, sparse_shape → sparse_handles). */
-export function addManySparseToTensorsMap(sparseIndices: TensorRef, sparseValues: TensorRef, sparseShape: TensorRef, opts?: { /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Output {
+export function addManySparseToTensorsMap(sparseIndices: OpInput, sparseValues: OpInput, sparseShape: OpInput, opts?: { /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Output {
   return opOne("AddManySparseToTensorsMap", [sparseIndices, sparseValues, sparseShape], { "container": opts?.container, "shared_name": opts?.sharedName }, opts);
 }
 
 /** TF op `AddN` (inputs → sum). */
-export function addN(inputs: TensorRef[], opts?: OpOptions): Output {
+export function addN(inputs: OpInput[], opts?: OpOptions): Output {
   return opOne("AddN", [inputs], {}, opts);
 }
 
 /** TF op `AddSparseToTensorsMap` (sparse_indices, sparse_values, sparse_shape → sparse_handle). */
-export function addSparseToTensorsMap(sparseIndices: TensorRef, sparseValues: TensorRef, sparseShape: TensorRef, opts?: { /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Output {
+export function addSparseToTensorsMap(sparseIndices: OpInput, sparseValues: OpInput, sparseShape: OpInput, opts?: { /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Output {
   return opOne("AddSparseToTensorsMap", [sparseIndices, sparseValues, sparseShape], { "container": opts?.container, "shared_name": opts?.sharedName }, opts);
 }
 
 /** TF op `AddV2` (x, y → z). */
-export function addV2(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function addV2(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("AddV2", [x, y], {}, opts);
 }
 
 /** TF op `AdjustContrast` (images, contrast_factor, min_value, max_value → output). @deprecated since GraphDef version 2: Use AdjustContrastv2 instead */
-export function adjustContrast(images: TensorRef, contrastFactor: TensorRef, minValue: TensorRef, maxValue: TensorRef, opts?: OpOptions): Output {
+export function adjustContrast(images: OpInput, contrastFactor: OpInput, minValue: OpInput, maxValue: OpInput, opts?: OpOptions): Output {
   return opOne("AdjustContrast", [images, contrastFactor, minValue, maxValue], {}, opts);
 }
 
 /** TF op `AdjustContrastv2` (images, contrast_factor → output). */
-export function adjustContrastv2(images: TensorRef, contrastFactor: TensorRef, opts?: OpOptions): Output {
+export function adjustContrastv2(images: OpInput, contrastFactor: OpInput, opts?: OpOptions): Output {
   return opOne("AdjustContrastv2", [images, contrastFactor], {}, opts);
 }
 
 /** TF op `AdjustHue` (images, delta → output). */
-export function adjustHue(images: TensorRef, delta: TensorRef, opts?: OpOptions): Output {
+export function adjustHue(images: OpInput, delta: OpInput, opts?: OpOptions): Output {
   return opOne("AdjustHue", [images, delta], {}, opts);
 }
 
 /** TF op `AdjustSaturation` (images, scale → output). */
-export function adjustSaturation(images: TensorRef, scale: TensorRef, opts?: OpOptions): Output {
+export function adjustSaturation(images: OpInput, scale: OpInput, opts?: OpOptions): Output {
   return opOne("AdjustSaturation", [images, scale], {}, opts);
 }
 
 /** TF op `All` (input, reduction_indices → output). */
-export function all(input: TensorRef, reductionIndices: TensorRef, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): Output {
+export function all(input: OpInput, reductionIndices: OpInput, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): Output {
   return opOne("All", [input, reductionIndices], { "keep_dims": opts?.keepDims }, opts);
 }
 
 /** TF op `AllCandidateSampler` (true_classes → sampled_candidates, true_expected_count, sampled_expected_count). */
-export function allCandidateSampler(trueClasses: TensorRef, opts: { numTrue: number; numSampled: number; unique: boolean; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { sampledCandidates: Output; trueExpectedCount: Output; sampledExpectedCount: Output } {
+export function allCandidateSampler(trueClasses: OpInput, opts: { numTrue: number; numSampled: number; unique: boolean; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { sampledCandidates: Output; trueExpectedCount: Output; sampledExpectedCount: Output } {
   return opMulti<{ sampledCandidates: Output; trueExpectedCount: Output; sampledExpectedCount: Output }>("AllCandidateSampler", [trueClasses], { "num_true": opts.numTrue, "num_sampled": opts.numSampled, "unique": opts.unique, "seed": opts.seed, "seed2": opts.seed2 }, opts, [["sampledCandidates", 1], ["trueExpectedCount", 1], ["sampledExpectedCount", 1]]);
 }
 
 /** TF op `AllToAll` (input, group_assignment → output). */
-export function allToAll(input: TensorRef, groupAssignment: TensorRef, opts: { concatDimension: number; splitDimension: number; splitCount: number } & OpOptions): Output {
+export function allToAll(input: OpInput, groupAssignment: OpInput, opts: { concatDimension: number; splitDimension: number; splitCount: number } & OpOptions): Output {
   return opOne("AllToAll", [input, groupAssignment], { "concat_dimension": opts.concatDimension, "split_dimension": opts.splitDimension, "split_count": opts.splitCount }, opts);
 }
 
 /** TF op `Angle` (input → output). */
-export function angle(input: TensorRef, opts?: { /** Default 'float32'. */ Tout?: DType } & OpOptions): Output {
+export function angle(input: OpInput, opts?: { /** Default 'float32'. */ Tout?: DType } & OpOptions): Output {
   return opOne("Angle", [input], { "Tout": opts?.Tout }, opts);
 }
 
@@ -152,7 +152,7 @@ export function anonymousMultiDeviceIteratorV3(opts: { devices: string[]; output
 }
 
 /** TF op `AnonymousMutableDenseHashTable` (empty_key, deleted_key → table_handle). */
-export function anonymousMutableDenseHashTable(emptyKey: TensorRef, deletedKey: TensorRef, opts: { valueDtype: DType; valueShape?: number[] | null; /** Default 131072. */ initialNumBuckets?: number; /** Default 0.8. */ maxLoadFactor?: number } & OpOptions): Output {
+export function anonymousMutableDenseHashTable(emptyKey: OpInput, deletedKey: OpInput, opts: { valueDtype: DType; valueShape?: number[] | null; /** Default 131072. */ initialNumBuckets?: number; /** Default 0.8. */ maxLoadFactor?: number } & OpOptions): Output {
   return opOne("AnonymousMutableDenseHashTable", [emptyKey, deletedKey], { "value_dtype": opts.valueDtype, "value_shape": opts.valueShape, "initial_num_buckets": opts.initialNumBuckets, "max_load_factor": opts.maxLoadFactor }, opts);
 }
 
@@ -167,247 +167,247 @@ export function anonymousMutableHashTableOfTensors(opts: { keyDtype: DType; valu
 }
 
 /** TF op `AnonymousRandomSeedGenerator` (seed, seed2 → handle, deleter). */
-export function anonymousRandomSeedGenerator(seed: TensorRef, seed2: TensorRef, opts?: OpOptions): { handle: Output; deleter: Output } {
+export function anonymousRandomSeedGenerator(seed: OpInput, seed2: OpInput, opts?: OpOptions): { handle: Output; deleter: Output } {
   return opMulti<{ handle: Output; deleter: Output }>("AnonymousRandomSeedGenerator", [seed, seed2], {}, opts, [["handle", 1], ["deleter", 1]]);
 }
 
 /** TF op `AnonymousSeedGenerator` (seed, seed2, reshuffle → handle, deleter). */
-export function anonymousSeedGenerator(seed: TensorRef, seed2: TensorRef, reshuffle: TensorRef, opts?: OpOptions): { handle: Output; deleter: Output } {
+export function anonymousSeedGenerator(seed: OpInput, seed2: OpInput, reshuffle: OpInput, opts?: OpOptions): { handle: Output; deleter: Output } {
   return opMulti<{ handle: Output; deleter: Output }>("AnonymousSeedGenerator", [seed, seed2, reshuffle], {}, opts, [["handle", 1], ["deleter", 1]]);
 }
 
 /** TF op `Any` (input, reduction_indices → output). */
-export function any(input: TensorRef, reductionIndices: TensorRef, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): Output {
+export function any(input: OpInput, reductionIndices: OpInput, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): Output {
   return opOne("Any", [input, reductionIndices], { "keep_dims": opts?.keepDims }, opts);
 }
 
 /** TF op `ApplyAdaMax` (var, m, v, beta1_power, lr, beta1, beta2, epsilon, grad → out). */
-export function applyAdaMax(var_: TensorRef, m: TensorRef, v: TensorRef, beta1Power: TensorRef, lr: TensorRef, beta1: TensorRef, beta2: TensorRef, epsilon: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function applyAdaMax(var_: OpInput, m: OpInput, v: OpInput, beta1Power: OpInput, lr: OpInput, beta1: OpInput, beta2: OpInput, epsilon: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("ApplyAdaMax", [var_, m, v, beta1Power, lr, beta1, beta2, epsilon, grad], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ApplyAdadelta` (var, accum, accum_update, lr, rho, epsilon, grad → out). */
-export function applyAdadelta(var_: TensorRef, accum: TensorRef, accumUpdate: TensorRef, lr: TensorRef, rho: TensorRef, epsilon: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function applyAdadelta(var_: OpInput, accum: OpInput, accumUpdate: OpInput, lr: OpInput, rho: OpInput, epsilon: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("ApplyAdadelta", [var_, accum, accumUpdate, lr, rho, epsilon, grad], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ApplyAdagrad` (var, accum, lr, grad → out). */
-export function applyAdagrad(var_: TensorRef, accum: TensorRef, lr: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default true. */ updateSlots?: boolean } & OpOptions): Output {
+export function applyAdagrad(var_: OpInput, accum: OpInput, lr: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default true. */ updateSlots?: boolean } & OpOptions): Output {
   return opOne("ApplyAdagrad", [var_, accum, lr, grad], { "use_locking": opts?.useLocking, "update_slots": opts?.updateSlots }, opts);
 }
 
 /** TF op `ApplyAdagradDA` (var, gradient_accumulator, gradient_squared_accumulator, grad, lr, l1, l2, global_step → out). */
-export function applyAdagradDa(var_: TensorRef, gradientAccumulator: TensorRef, gradientSquaredAccumulator: TensorRef, grad: TensorRef, lr: TensorRef, l1: TensorRef, l2: TensorRef, globalStep: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function applyAdagradDa(var_: OpInput, gradientAccumulator: OpInput, gradientSquaredAccumulator: OpInput, grad: OpInput, lr: OpInput, l1: OpInput, l2: OpInput, globalStep: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("ApplyAdagradDA", [var_, gradientAccumulator, gradientSquaredAccumulator, grad, lr, l1, l2, globalStep], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ApplyAdagradV2` (var, accum, lr, epsilon, grad → out). */
-export function applyAdagradV2(var_: TensorRef, accum: TensorRef, lr: TensorRef, epsilon: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default true. */ updateSlots?: boolean } & OpOptions): Output {
+export function applyAdagradV2(var_: OpInput, accum: OpInput, lr: OpInput, epsilon: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default true. */ updateSlots?: boolean } & OpOptions): Output {
   return opOne("ApplyAdagradV2", [var_, accum, lr, epsilon, grad], { "use_locking": opts?.useLocking, "update_slots": opts?.updateSlots }, opts);
 }
 
 /** TF op `ApplyAdam` (var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad → out). */
-export function applyAdam(var_: TensorRef, m: TensorRef, v: TensorRef, beta1Power: TensorRef, beta2Power: TensorRef, lr: TensorRef, beta1: TensorRef, beta2: TensorRef, epsilon: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ useNesterov?: boolean } & OpOptions): Output {
+export function applyAdam(var_: OpInput, m: OpInput, v: OpInput, beta1Power: OpInput, beta2Power: OpInput, lr: OpInput, beta1: OpInput, beta2: OpInput, epsilon: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ useNesterov?: boolean } & OpOptions): Output {
   return opOne("ApplyAdam", [var_, m, v, beta1Power, beta2Power, lr, beta1, beta2, epsilon, grad], { "use_locking": opts?.useLocking, "use_nesterov": opts?.useNesterov }, opts);
 }
 
 /** TF op `ApplyAddSign` (var, m, lr, alpha, sign_decay, beta, grad → out). */
-export function applyAddSign(var_: TensorRef, m: TensorRef, lr: TensorRef, alpha: TensorRef, signDecay: TensorRef, beta: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function applyAddSign(var_: OpInput, m: OpInput, lr: OpInput, alpha: OpInput, signDecay: OpInput, beta: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("ApplyAddSign", [var_, m, lr, alpha, signDecay, beta, grad], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ApplyCenteredRMSProp` (var, mg, ms, mom, lr, rho, momentum, epsilon, grad → out). */
-export function applyCenteredRmsProp(var_: TensorRef, mg: TensorRef, ms: TensorRef, mom: TensorRef, lr: TensorRef, rho: TensorRef, momentum: TensorRef, epsilon: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function applyCenteredRmsProp(var_: OpInput, mg: OpInput, ms: OpInput, mom: OpInput, lr: OpInput, rho: OpInput, momentum: OpInput, epsilon: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("ApplyCenteredRMSProp", [var_, mg, ms, mom, lr, rho, momentum, epsilon, grad], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ApplyFtrl` (var, accum, linear, grad, lr, l1, l2, lr_power → out). */
-export function applyFtrl(var_: TensorRef, accum: TensorRef, linear: TensorRef, grad: TensorRef, lr: TensorRef, l1: TensorRef, l2: TensorRef, lrPower: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ multiplyLinearByLr?: boolean } & OpOptions): Output {
+export function applyFtrl(var_: OpInput, accum: OpInput, linear: OpInput, grad: OpInput, lr: OpInput, l1: OpInput, l2: OpInput, lrPower: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ multiplyLinearByLr?: boolean } & OpOptions): Output {
   return opOne("ApplyFtrl", [var_, accum, linear, grad, lr, l1, l2, lrPower], { "use_locking": opts?.useLocking, "multiply_linear_by_lr": opts?.multiplyLinearByLr }, opts);
 }
 
 /** TF op `ApplyFtrlV2` (var, accum, linear, grad, lr, l1, l2, l2_shrinkage, lr_power → out). */
-export function applyFtrlV2(var_: TensorRef, accum: TensorRef, linear: TensorRef, grad: TensorRef, lr: TensorRef, l1: TensorRef, l2: TensorRef, l2Shrinkage: TensorRef, lrPower: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ multiplyLinearByLr?: boolean } & OpOptions): Output {
+export function applyFtrlV2(var_: OpInput, accum: OpInput, linear: OpInput, grad: OpInput, lr: OpInput, l1: OpInput, l2: OpInput, l2Shrinkage: OpInput, lrPower: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ multiplyLinearByLr?: boolean } & OpOptions): Output {
   return opOne("ApplyFtrlV2", [var_, accum, linear, grad, lr, l1, l2, l2Shrinkage, lrPower], { "use_locking": opts?.useLocking, "multiply_linear_by_lr": opts?.multiplyLinearByLr }, opts);
 }
 
 /** TF op `ApplyGradientDescent` (var, alpha, delta → out). */
-export function applyGradientDescent(var_: TensorRef, alpha: TensorRef, delta: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function applyGradientDescent(var_: OpInput, alpha: OpInput, delta: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("ApplyGradientDescent", [var_, alpha, delta], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ApplyMomentum` (var, accum, lr, grad, momentum → out). */
-export function applyMomentum(var_: TensorRef, accum: TensorRef, lr: TensorRef, grad: TensorRef, momentum: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ useNesterov?: boolean } & OpOptions): Output {
+export function applyMomentum(var_: OpInput, accum: OpInput, lr: OpInput, grad: OpInput, momentum: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ useNesterov?: boolean } & OpOptions): Output {
   return opOne("ApplyMomentum", [var_, accum, lr, grad, momentum], { "use_locking": opts?.useLocking, "use_nesterov": opts?.useNesterov }, opts);
 }
 
 /** TF op `ApplyPowerSign` (var, m, lr, logbase, sign_decay, beta, grad → out). */
-export function applyPowerSign(var_: TensorRef, m: TensorRef, lr: TensorRef, logbase: TensorRef, signDecay: TensorRef, beta: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function applyPowerSign(var_: OpInput, m: OpInput, lr: OpInput, logbase: OpInput, signDecay: OpInput, beta: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("ApplyPowerSign", [var_, m, lr, logbase, signDecay, beta, grad], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ApplyProximalAdagrad` (var, accum, lr, l1, l2, grad → out). */
-export function applyProximalAdagrad(var_: TensorRef, accum: TensorRef, lr: TensorRef, l1: TensorRef, l2: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function applyProximalAdagrad(var_: OpInput, accum: OpInput, lr: OpInput, l1: OpInput, l2: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("ApplyProximalAdagrad", [var_, accum, lr, l1, l2, grad], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ApplyProximalGradientDescent` (var, alpha, l1, l2, delta → out). */
-export function applyProximalGradientDescent(var_: TensorRef, alpha: TensorRef, l1: TensorRef, l2: TensorRef, delta: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function applyProximalGradientDescent(var_: OpInput, alpha: OpInput, l1: OpInput, l2: OpInput, delta: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("ApplyProximalGradientDescent", [var_, alpha, l1, l2, delta], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ApplyRMSProp` (var, ms, mom, lr, rho, momentum, epsilon, grad → out). */
-export function applyRmsProp(var_: TensorRef, ms: TensorRef, mom: TensorRef, lr: TensorRef, rho: TensorRef, momentum: TensorRef, epsilon: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function applyRmsProp(var_: OpInput, ms: OpInput, mom: OpInput, lr: OpInput, rho: OpInput, momentum: OpInput, epsilon: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("ApplyRMSProp", [var_, ms, mom, lr, rho, momentum, epsilon, grad], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ApproxTopK` (input → values, indices). */
-export function approxTopK(input: TensorRef, opts: { k: number; /** Default -1. */ reductionDimension?: number; /** Default 0.95. */ recallTarget?: number; /** Default true. */ isMaxK?: boolean; /** Default -1. */ reductionInputSizeOverride?: number; /** Default true. */ aggregateToTopk?: boolean } & OpOptions): { values: Output; indices: Output } {
+export function approxTopK(input: OpInput, opts: { k: number; /** Default -1. */ reductionDimension?: number; /** Default 0.95. */ recallTarget?: number; /** Default true. */ isMaxK?: boolean; /** Default -1. */ reductionInputSizeOverride?: number; /** Default true. */ aggregateToTopk?: boolean } & OpOptions): { values: Output; indices: Output } {
   return opMulti<{ values: Output; indices: Output }>("ApproxTopK", [input], { "k": opts.k, "reduction_dimension": opts.reductionDimension, "recall_target": opts.recallTarget, "is_max_k": opts.isMaxK, "reduction_input_size_override": opts.reductionInputSizeOverride, "aggregate_to_topk": opts.aggregateToTopk }, opts, [["values", 1], ["indices", 1]]);
 }
 
 /** TF op `ApproximateEqual` (x, y → z). */
-export function approximateEqual(x: TensorRef, y: TensorRef, opts?: { /** Default 0.00001. */ tolerance?: number } & OpOptions): Output {
+export function approximateEqual(x: OpInput, y: OpInput, opts?: { /** Default 0.00001. */ tolerance?: number } & OpOptions): Output {
   return opOne("ApproximateEqual", [x, y], { "tolerance": opts?.tolerance }, opts);
 }
 
 /** TF op `ArgMax` (input, dimension → output). */
-export function argMax(input: TensorRef, dimension: TensorRef, opts?: { /** Default 'int64'. */ outputType?: DType } & OpOptions): Output {
+export function argMax(input: OpInput, dimension: OpInput, opts?: { /** Default 'int64'. */ outputType?: DType } & OpOptions): Output {
   return opOne("ArgMax", [input, dimension], { "output_type": opts?.outputType }, opts);
 }
 
 /** TF op `ArgMin` (input, dimension → output). */
-export function argMin(input: TensorRef, dimension: TensorRef, opts?: { /** Default 'int64'. */ outputType?: DType } & OpOptions): Output {
+export function argMin(input: OpInput, dimension: OpInput, opts?: { /** Default 'int64'. */ outputType?: DType } & OpOptions): Output {
   return opOne("ArgMin", [input, dimension], { "output_type": opts?.outputType }, opts);
 }
 
 /** TF op `AsString` (input → output). */
-export function asString(input: TensorRef, opts?: { /** Default -1. */ precision?: number; /** Default false. */ scientific?: boolean; /** Default false. */ shortest?: boolean; /** Default -1. */ width?: number; /** Default "". */ fill?: string } & OpOptions): Output {
+export function asString(input: OpInput, opts?: { /** Default -1. */ precision?: number; /** Default false. */ scientific?: boolean; /** Default false. */ shortest?: boolean; /** Default -1. */ width?: number; /** Default "". */ fill?: string } & OpOptions): Output {
   return opOne("AsString", [input], { "precision": opts?.precision, "scientific": opts?.scientific, "shortest": opts?.shortest, "width": opts?.width, "fill": opts?.fill }, opts);
 }
 
 /** TF op `Asin` (x → y). */
-export function asin(x: TensorRef, opts?: OpOptions): Output {
+export function asin(x: OpInput, opts?: OpOptions): Output {
   return opOne("Asin", [x], {}, opts);
 }
 
 /** TF op `Asinh` (x → y). */
-export function asinh(x: TensorRef, opts?: OpOptions): Output {
+export function asinh(x: OpInput, opts?: OpOptions): Output {
   return opOne("Asinh", [x], {}, opts);
 }
 
 /** TF op `Assert` (condition, data → (no outputs)). */
-export function assert(condition: TensorRef, data: TensorRef[], opts?: { /** Default 3. */ summarize?: number } & OpOptions): Operation {
+export function assert(condition: OpInput, data: OpInput[], opts?: { /** Default 3. */ summarize?: number } & OpOptions): Operation {
   return opNone("Assert", [condition, data], { "summarize": opts?.summarize }, opts);
 }
 
 /** TF op `AssertCardinalityDataset` (input_dataset, cardinality → handle). */
-export function assertCardinalityDataset(inputDataset: TensorRef, cardinality: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function assertCardinalityDataset(inputDataset: OpInput, cardinality: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("AssertCardinalityDataset", [inputDataset, cardinality], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `AssertNextDataset` (input_dataset, transformations → handle). */
-export function assertNextDataset(inputDataset: TensorRef, transformations: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function assertNextDataset(inputDataset: OpInput, transformations: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("AssertNextDataset", [inputDataset, transformations], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `AssertPrevDataset` (input_dataset, transformations → handle). */
-export function assertPrevDataset(inputDataset: TensorRef, transformations: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function assertPrevDataset(inputDataset: OpInput, transformations: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("AssertPrevDataset", [inputDataset, transformations], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `Assign` (ref, value → output_ref). */
-export function assign(ref: TensorRef, value: TensorRef, opts?: { /** Default true. */ validateShape?: boolean; /** Default true. */ useLocking?: boolean } & OpOptions): Output {
+export function assign(ref: OpInput, value: OpInput, opts?: { /** Default true. */ validateShape?: boolean; /** Default true. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("Assign", [ref, value], { "validate_shape": opts?.validateShape, "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `AssignAdd` (ref, value → output_ref). */
-export function assignAdd(ref: TensorRef, value: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function assignAdd(ref: OpInput, value: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("AssignAdd", [ref, value], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `AssignAddVariableOp` (resource, value → (no outputs)). */
-export function assignAddVariableOp(resource: TensorRef, value: TensorRef, opts?: OpOptions): Operation {
+export function assignAddVariableOp(resource: OpInput, value: OpInput, opts?: OpOptions): Operation {
   return opNone("AssignAddVariableOp", [resource, value], {}, opts);
 }
 
 /** TF op `AssignSub` (ref, value → output_ref). */
-export function assignSub(ref: TensorRef, value: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function assignSub(ref: OpInput, value: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("AssignSub", [ref, value], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `AssignSubVariableOp` (resource, value → (no outputs)). */
-export function assignSubVariableOp(resource: TensorRef, value: TensorRef, opts?: OpOptions): Operation {
+export function assignSubVariableOp(resource: OpInput, value: OpInput, opts?: OpOptions): Operation {
   return opNone("AssignSubVariableOp", [resource, value], {}, opts);
 }
 
 /** TF op `AssignVariableOp` (resource, value → (no outputs)). */
-export function assignVariableOp(resource: TensorRef, value: TensorRef, opts?: { /** Default false. */ validateShape?: boolean } & OpOptions): Operation {
+export function assignVariableOp(resource: OpInput, value: OpInput, opts?: { /** Default false. */ validateShape?: boolean } & OpOptions): Operation {
   return opNone("AssignVariableOp", [resource, value], { "validate_shape": opts?.validateShape }, opts);
 }
 
 /** TF op `AssignVariableXlaConcatND` (resource, inputs → (no outputs)). */
-export function assignVariableXlaConcatNd(resource: TensorRef, inputs: TensorRef[], opts: { numConcats: number[]; /** Default []. */ paddings?: number[] } & OpOptions): Operation {
+export function assignVariableXlaConcatNd(resource: OpInput, inputs: OpInput[], opts: { numConcats: number[]; /** Default []. */ paddings?: number[] } & OpOptions): Operation {
   return opNone("AssignVariableXlaConcatND", [resource, inputs], { "num_concats": opts.numConcats, "paddings": opts.paddings }, opts);
 }
 
 /** TF op `Atan` (x → y). */
-export function atan(x: TensorRef, opts?: OpOptions): Output {
+export function atan(x: OpInput, opts?: OpOptions): Output {
   return opOne("Atan", [x], {}, opts);
 }
 
 /** TF op `Atan2` (y, x → z). */
-export function atan2(y: TensorRef, x: TensorRef, opts?: OpOptions): Output {
+export function atan2(y: OpInput, x: OpInput, opts?: OpOptions): Output {
   return opOne("Atan2", [y, x], {}, opts);
 }
 
 /** TF op `Atanh` (x → y). */
-export function atanh(x: TensorRef, opts?: OpOptions): Output {
+export function atanh(x: OpInput, opts?: OpOptions): Output {
   return opOne("Atanh", [x], {}, opts);
 }
 
 /** TF op `AudioSpectrogram` (input → spectrogram). */
-export function audioSpectrogram(input: TensorRef, opts: { windowSize: number; stride: number; /** Default false. */ magnitudeSquared?: boolean } & OpOptions): Output {
+export function audioSpectrogram(input: OpInput, opts: { windowSize: number; stride: number; /** Default false. */ magnitudeSquared?: boolean } & OpOptions): Output {
   return opOne("AudioSpectrogram", [input], { "window_size": opts.windowSize, "stride": opts.stride, "magnitude_squared": opts.magnitudeSquared }, opts);
 }
 
 /** TF op `AudioSummary` (tag, tensor → summary). @deprecated since GraphDef version 15: Use AudioSummaryV2. */
-export function audioSummary(tag: TensorRef, tensor: TensorRef, opts: { sampleRate: number; /** Default 3. */ maxOutputs?: number } & OpOptions): Output {
+export function audioSummary(tag: OpInput, tensor: OpInput, opts: { sampleRate: number; /** Default 3. */ maxOutputs?: number } & OpOptions): Output {
   return opOne("AudioSummary", [tag, tensor], { "sample_rate": opts.sampleRate, "max_outputs": opts.maxOutputs }, opts);
 }
 
 /** TF op `AudioSummaryV2` (tag, tensor, sample_rate → summary). */
-export function audioSummaryV2(tag: TensorRef, tensor: TensorRef, sampleRate: TensorRef, opts?: { /** Default 3. */ maxOutputs?: number } & OpOptions): Output {
+export function audioSummaryV2(tag: OpInput, tensor: OpInput, sampleRate: OpInput, opts?: { /** Default 3. */ maxOutputs?: number } & OpOptions): Output {
   return opOne("AudioSummaryV2", [tag, tensor, sampleRate], { "max_outputs": opts?.maxOutputs }, opts);
 }
 
 /** TF op `AutoShardDataset` (input_dataset, num_workers, index → handle). */
-export function autoShardDataset(inputDataset: TensorRef, numWorkers: TensorRef, index: TensorRef, opts: { /** Default 0. */ autoShardPolicy?: number; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default 0. */ numReplicas?: number } & OpOptions): Output {
+export function autoShardDataset(inputDataset: OpInput, numWorkers: OpInput, index: OpInput, opts: { /** Default 0. */ autoShardPolicy?: number; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default 0. */ numReplicas?: number } & OpOptions): Output {
   return opOne("AutoShardDataset", [inputDataset, numWorkers, index], { "auto_shard_policy": opts.autoShardPolicy, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "num_replicas": opts.numReplicas }, opts);
 }
 
 /** TF op `AvgPool` (value → output). */
-export function avgPool(value: TensorRef, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID"; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" } & OpOptions): Output {
+export function avgPool(value: OpInput, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID"; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" } & OpOptions): Output {
   return opOne("AvgPool", [value], { "ksize": opts.ksize, "strides": opts.strides, "padding": opts.padding, "data_format": opts.dataFormat }, opts);
 }
 
 /** TF op `AvgPool3D` (input → output). */
-export function avgPool3d(input: TensorRef, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID"; /** Default "NDHWC". */ dataFormat?: "NDHWC" | "NCDHW" } & OpOptions): Output {
+export function avgPool3d(input: OpInput, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID"; /** Default "NDHWC". */ dataFormat?: "NDHWC" | "NCDHW" } & OpOptions): Output {
   return opOne("AvgPool3D", [input], { "ksize": opts.ksize, "strides": opts.strides, "padding": opts.padding, "data_format": opts.dataFormat }, opts);
 }
 
 /** TF op `AvgPool3DGrad` (orig_input_shape, grad → output). */
-export function avgPool3dGrad(origInputShape: TensorRef, grad: TensorRef, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID"; /** Default "NDHWC". */ dataFormat?: "NDHWC" | "NCDHW" } & OpOptions): Output {
+export function avgPool3dGrad(origInputShape: OpInput, grad: OpInput, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID"; /** Default "NDHWC". */ dataFormat?: "NDHWC" | "NCDHW" } & OpOptions): Output {
   return opOne("AvgPool3DGrad", [origInputShape, grad], { "ksize": opts.ksize, "strides": opts.strides, "padding": opts.padding, "data_format": opts.dataFormat }, opts);
 }
 
 /** TF op `AvgPoolGrad` (orig_input_shape, grad → output). */
-export function avgPoolGrad(origInputShape: TensorRef, grad: TensorRef, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID"; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" } & OpOptions): Output {
+export function avgPoolGrad(origInputShape: OpInput, grad: OpInput, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID"; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" } & OpOptions): Output {
   return opOne("AvgPoolGrad", [origInputShape, grad], { "ksize": opts.ksize, "strides": opts.strides, "padding": opts.padding, "data_format": opts.dataFormat }, opts);
 }
 
 /** TF op `BandedTriangularSolve` (matrix, rhs → output). */
-export function bandedTriangularSolve(matrix: TensorRef, rhs: TensorRef, opts?: { /** Default true. */ lower?: boolean; /** Default false. */ adjoint?: boolean } & OpOptions): Output {
+export function bandedTriangularSolve(matrix: OpInput, rhs: OpInput, opts?: { /** Default true. */ lower?: boolean; /** Default false. */ adjoint?: boolean } & OpOptions): Output {
   return opOne("BandedTriangularSolve", [matrix, rhs], { "lower": opts?.lower, "adjoint": opts?.adjoint }, opts);
 }
 
@@ -417,352 +417,352 @@ export function barrier(opts: { componentTypes: DType[]; /** Default []. */ shap
 }
 
 /** TF op `BarrierClose` (handle → (no outputs)). */
-export function barrierClose(handle: TensorRef, opts?: { /** Default false. */ cancelPendingEnqueues?: boolean } & OpOptions): Operation {
+export function barrierClose(handle: OpInput, opts?: { /** Default false. */ cancelPendingEnqueues?: boolean } & OpOptions): Operation {
   return opNone("BarrierClose", [handle], { "cancel_pending_enqueues": opts?.cancelPendingEnqueues }, opts);
 }
 
 /** TF op `BarrierIncompleteSize` (handle → size). */
-export function barrierIncompleteSize(handle: TensorRef, opts?: OpOptions): Output {
+export function barrierIncompleteSize(handle: OpInput, opts?: OpOptions): Output {
   return opOne("BarrierIncompleteSize", [handle], {}, opts);
 }
 
 /** TF op `BarrierInsertMany` (handle, keys, values → (no outputs)). */
-export function barrierInsertMany(handle: TensorRef, keys: TensorRef, values: TensorRef, opts: { componentIndex: number } & OpOptions): Operation {
+export function barrierInsertMany(handle: OpInput, keys: OpInput, values: OpInput, opts: { componentIndex: number } & OpOptions): Operation {
   return opNone("BarrierInsertMany", [handle, keys, values], { "component_index": opts.componentIndex }, opts);
 }
 
 /** TF op `BarrierReadySize` (handle → size). */
-export function barrierReadySize(handle: TensorRef, opts?: OpOptions): Output {
+export function barrierReadySize(handle: OpInput, opts?: OpOptions): Output {
   return opOne("BarrierReadySize", [handle], {}, opts);
 }
 
 /** TF op `BarrierTakeMany` (handle, num_elements → indices, keys, values). */
-export function barrierTakeMany(handle: TensorRef, numElements: TensorRef, opts: { componentTypes: DType[]; /** Default false. */ allowSmallBatch?: boolean; /** Default false. */ waitForIncomplete?: boolean; /** Default -1. */ timeoutMs?: number } & OpOptions): { indices: Output; keys: Output; values: Output[] } {
+export function barrierTakeMany(handle: OpInput, numElements: OpInput, opts: { componentTypes: DType[]; /** Default false. */ allowSmallBatch?: boolean; /** Default false. */ waitForIncomplete?: boolean; /** Default -1. */ timeoutMs?: number } & OpOptions): { indices: Output; keys: Output; values: Output[] } {
   return opMulti<{ indices: Output; keys: Output; values: Output[] }>("BarrierTakeMany", [handle, numElements], { "component_types": opts.componentTypes, "allow_small_batch": opts.allowSmallBatch, "wait_for_incomplete": opts.waitForIncomplete, "timeout_ms": opts.timeoutMs }, opts, [["indices", 1], ["keys", 1], ["values", { types: "component_types" }]]);
 }
 
 /** TF op `Batch` (in_tensors → batched_tensors, batch_index, id). */
-export function batch(inTensors: TensorRef[], opts: { numBatchThreads: number; maxBatchSize: number; /** Default 10. */ maxEnqueuedBatches?: number; batchTimeoutMicros: number; /** Default []. */ allowedBatchSizes?: number[]; gradTimeoutMicros: number; /** Default "". */ container?: string; /** Default "". */ sharedName?: string; /** Default "". */ batchingQueue?: string } & OpOptions): { batchedTensors: Output[]; batchIndex: Output; id: Output } {
+export function batch(inTensors: OpInput[], opts: { numBatchThreads: number; maxBatchSize: number; /** Default 10. */ maxEnqueuedBatches?: number; batchTimeoutMicros: number; /** Default []. */ allowedBatchSizes?: number[]; gradTimeoutMicros: number; /** Default "". */ container?: string; /** Default "". */ sharedName?: string; /** Default "". */ batchingQueue?: string } & OpOptions): { batchedTensors: Output[]; batchIndex: Output; id: Output } {
   return opMulti<{ batchedTensors: Output[]; batchIndex: Output; id: Output }>("Batch", [inTensors], { "num_batch_threads": opts.numBatchThreads, "max_batch_size": opts.maxBatchSize, "max_enqueued_batches": opts.maxEnqueuedBatches, "batch_timeout_micros": opts.batchTimeoutMicros, "allowed_batch_sizes": opts.allowedBatchSizes, "grad_timeout_micros": opts.gradTimeoutMicros, "container": opts.container, "shared_name": opts.sharedName, "batching_queue": opts.batchingQueue }, opts, [["batchedTensors", { types: "T" }], ["batchIndex", 1], ["id", 1]]);
 }
 
 /** TF op `BatchCholesky` (input → output). @deprecated since GraphDef version 13: Use Cholesky instead. */
-export function batchCholesky(input: TensorRef, opts?: OpOptions): Output {
+export function batchCholesky(input: OpInput, opts?: OpOptions): Output {
   return opOne("BatchCholesky", [input], {}, opts);
 }
 
 /** TF op `BatchCholeskyGrad` (l, grad → output). @deprecated since GraphDef version 13: Use CholeskyGrad instead. */
-export function batchCholeskyGrad(l: TensorRef, grad: TensorRef, opts?: OpOptions): Output {
+export function batchCholeskyGrad(l: OpInput, grad: OpInput, opts?: OpOptions): Output {
   return opOne("BatchCholeskyGrad", [l, grad], {}, opts);
 }
 
 /** TF op `BatchDataset` (input_dataset, batch_size → handle). */
-export function batchDataset(inputDataset: TensorRef, batchSize: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function batchDataset(inputDataset: OpInput, batchSize: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("BatchDataset", [inputDataset, batchSize], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `BatchDatasetV2` (input_dataset, batch_size, drop_remainder → handle). */
-export function batchDatasetV2(inputDataset: TensorRef, batchSize: TensorRef, dropRemainder: TensorRef, opts: { /** Default false. */ parallelCopy?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function batchDatasetV2(inputDataset: OpInput, batchSize: OpInput, dropRemainder: OpInput, opts: { /** Default false. */ parallelCopy?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("BatchDatasetV2", [inputDataset, batchSize, dropRemainder], { "parallel_copy": opts.parallelCopy, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `BatchFFT` (input → output). @deprecated since GraphDef version 15: Use FFT */
-export function batchFft(input: TensorRef, opts?: OpOptions): Output {
+export function batchFft(input: OpInput, opts?: OpOptions): Output {
   return opOne("BatchFFT", [input], {}, opts);
 }
 
 /** TF op `BatchFFT2D` (input → output). @deprecated since GraphDef version 15: Use FFT2D */
-export function batchFft2d(input: TensorRef, opts?: OpOptions): Output {
+export function batchFft2d(input: OpInput, opts?: OpOptions): Output {
   return opOne("BatchFFT2D", [input], {}, opts);
 }
 
 /** TF op `BatchFFT3D` (input → output). @deprecated since GraphDef version 15: Use FFT3D */
-export function batchFft3d(input: TensorRef, opts?: OpOptions): Output {
+export function batchFft3d(input: OpInput, opts?: OpOptions): Output {
   return opOne("BatchFFT3D", [input], {}, opts);
 }
 
 /** TF op `BatchFunction` (in_tensors, captured_tensors → out_tensors). */
-export function batchFunction(inTensors: TensorRef[], capturedTensors: TensorRef[], opts: { f: string; numBatchThreads: number; maxBatchSize: number; batchTimeoutMicros: number; /** Default 10. */ maxEnqueuedBatches?: number; /** Default []. */ allowedBatchSizes?: number[]; /** Default "". */ container?: string; /** Default "". */ sharedName?: string; /** Default "". */ batchingQueue?: string; /** Default 0. */ lowPriorityMaxBatchSize?: number; /** Default 0. */ lowPriorityBatchTimeoutMicros?: number; /** Default []. */ lowPriorityAllowedBatchSizes?: number[]; /** Default 0. */ lowPriorityMaxEnqueuedBatches?: number; /** Default "low_priority_padding_with_max_batch_size". */ mixedPriorityPolicy?: "low_priority_padding_with_max_batch_size" | "low_priority_padding_with_next_allowed_batch_size" | "priority_isolation" | "priority_merge"; /** Default "PAD_UP". */ batchPaddingPolicy?: "PAD_UP" | "BATCH_DOWN" | "MINIMIZE_TPU_COST_PER_REQUEST"; Tout: DType[]; /** Default false. */ enableLargeBatchSplitting?: boolean } & OpOptions): Output[] {
+export function batchFunction(inTensors: OpInput[], capturedTensors: OpInput[], opts: { f: string; numBatchThreads: number; maxBatchSize: number; batchTimeoutMicros: number; /** Default 10. */ maxEnqueuedBatches?: number; /** Default []. */ allowedBatchSizes?: number[]; /** Default "". */ container?: string; /** Default "". */ sharedName?: string; /** Default "". */ batchingQueue?: string; /** Default 0. */ lowPriorityMaxBatchSize?: number; /** Default 0. */ lowPriorityBatchTimeoutMicros?: number; /** Default []. */ lowPriorityAllowedBatchSizes?: number[]; /** Default 0. */ lowPriorityMaxEnqueuedBatches?: number; /** Default "low_priority_padding_with_max_batch_size". */ mixedPriorityPolicy?: "low_priority_padding_with_max_batch_size" | "low_priority_padding_with_next_allowed_batch_size" | "priority_isolation" | "priority_merge"; /** Default "PAD_UP". */ batchPaddingPolicy?: "PAD_UP" | "BATCH_DOWN" | "MINIMIZE_TPU_COST_PER_REQUEST"; Tout: DType[]; /** Default false. */ enableLargeBatchSplitting?: boolean } & OpOptions): Output[] {
   return opList("BatchFunction", [inTensors, capturedTensors], { "f": opts.f, "num_batch_threads": opts.numBatchThreads, "max_batch_size": opts.maxBatchSize, "batch_timeout_micros": opts.batchTimeoutMicros, "max_enqueued_batches": opts.maxEnqueuedBatches, "allowed_batch_sizes": opts.allowedBatchSizes, "container": opts.container, "shared_name": opts.sharedName, "batching_queue": opts.batchingQueue, "low_priority_max_batch_size": opts.lowPriorityMaxBatchSize, "low_priority_batch_timeout_micros": opts.lowPriorityBatchTimeoutMicros, "low_priority_allowed_batch_sizes": opts.lowPriorityAllowedBatchSizes, "low_priority_max_enqueued_batches": opts.lowPriorityMaxEnqueuedBatches, "mixed_priority_policy": opts.mixedPriorityPolicy, "batch_padding_policy": opts.batchPaddingPolicy, "Tout": opts.Tout, "enable_large_batch_splitting": opts.enableLargeBatchSplitting }, opts);
 }
 
 /** TF op `BatchIFFT` (input → output). @deprecated since GraphDef version 15: Use IFFT */
-export function batchIfft(input: TensorRef, opts?: OpOptions): Output {
+export function batchIfft(input: OpInput, opts?: OpOptions): Output {
   return opOne("BatchIFFT", [input], {}, opts);
 }
 
 /** TF op `BatchIFFT2D` (input → output). @deprecated since GraphDef version 15: Use IFFT2D */
-export function batchIfft2d(input: TensorRef, opts?: OpOptions): Output {
+export function batchIfft2d(input: OpInput, opts?: OpOptions): Output {
   return opOne("BatchIFFT2D", [input], {}, opts);
 }
 
 /** TF op `BatchIFFT3D` (input → output). @deprecated since GraphDef version 15: Use IFFT3D */
-export function batchIfft3d(input: TensorRef, opts?: OpOptions): Output {
+export function batchIfft3d(input: OpInput, opts?: OpOptions): Output {
   return opOne("BatchIFFT3D", [input], {}, opts);
 }
 
 /** TF op `BatchMatMul` (x, y → output). */
-export function batchMatMul(x: TensorRef, y: TensorRef, opts?: { /** Default false. */ adjX?: boolean; /** Default false. */ adjY?: boolean; /** Default false. */ gradX?: boolean; /** Default false. */ gradY?: boolean } & OpOptions): Output {
+export function batchMatMul(x: OpInput, y: OpInput, opts?: { /** Default false. */ adjX?: boolean; /** Default false. */ adjY?: boolean; /** Default false. */ gradX?: boolean; /** Default false. */ gradY?: boolean } & OpOptions): Output {
   return opOne("BatchMatMul", [x, y], { "adj_x": opts?.adjX, "adj_y": opts?.adjY, "grad_x": opts?.gradX, "grad_y": opts?.gradY }, opts);
 }
 
 /** TF op `BatchMatMulV2` (x, y → output). */
-export function batchMatMulV2(x: TensorRef, y: TensorRef, opts?: { /** Default false. */ adjX?: boolean; /** Default false. */ adjY?: boolean; /** Default false. */ gradX?: boolean; /** Default false. */ gradY?: boolean } & OpOptions): Output {
+export function batchMatMulV2(x: OpInput, y: OpInput, opts?: { /** Default false. */ adjX?: boolean; /** Default false. */ adjY?: boolean; /** Default false. */ gradX?: boolean; /** Default false. */ gradY?: boolean } & OpOptions): Output {
   return opOne("BatchMatMulV2", [x, y], { "adj_x": opts?.adjX, "adj_y": opts?.adjY, "grad_x": opts?.gradX, "grad_y": opts?.gradY }, opts);
 }
 
 /** TF op `BatchMatMulV3` (x, y → output). */
-export function batchMatMulV3(x: TensorRef, y: TensorRef, opts: { Tout: DType; /** Default false. */ adjX?: boolean; /** Default false. */ adjY?: boolean; /** Default false. */ gradX?: boolean; /** Default false. */ gradY?: boolean } & OpOptions): Output {
+export function batchMatMulV3(x: OpInput, y: OpInput, opts: { Tout: DType; /** Default false. */ adjX?: boolean; /** Default false. */ adjY?: boolean; /** Default false. */ gradX?: boolean; /** Default false. */ gradY?: boolean } & OpOptions): Output {
   return opOne("BatchMatMulV3", [x, y], { "Tout": opts.Tout, "adj_x": opts.adjX, "adj_y": opts.adjY, "grad_x": opts.gradX, "grad_y": opts.gradY }, opts);
 }
 
 /** TF op `BatchMatrixBandPart` (input, num_lower, num_upper → band). @deprecated since GraphDef version 14: Use MatrixBandPart */
-export function batchMatrixBandPart(input: TensorRef, numLower: TensorRef, numUpper: TensorRef, opts?: OpOptions): Output {
+export function batchMatrixBandPart(input: OpInput, numLower: OpInput, numUpper: OpInput, opts?: OpOptions): Output {
   return opOne("BatchMatrixBandPart", [input, numLower, numUpper], {}, opts);
 }
 
 /** TF op `BatchMatrixDeterminant` (input → output). @deprecated since GraphDef version 13: Use MatrixDeterminant instead. */
-export function batchMatrixDeterminant(input: TensorRef, opts?: OpOptions): Output {
+export function batchMatrixDeterminant(input: OpInput, opts?: OpOptions): Output {
   return opOne("BatchMatrixDeterminant", [input], {}, opts);
 }
 
 /** TF op `BatchMatrixDiag` (diagonal → output). @deprecated since GraphDef version 14: Use MatrixDiag */
-export function batchMatrixDiag(diagonal: TensorRef, opts?: OpOptions): Output {
+export function batchMatrixDiag(diagonal: OpInput, opts?: OpOptions): Output {
   return opOne("BatchMatrixDiag", [diagonal], {}, opts);
 }
 
 /** TF op `BatchMatrixDiagPart` (input → diagonal). @deprecated since GraphDef version 14: Use MatrixDiagPart */
-export function batchMatrixDiagPart(input: TensorRef, opts?: OpOptions): Output {
+export function batchMatrixDiagPart(input: OpInput, opts?: OpOptions): Output {
   return opOne("BatchMatrixDiagPart", [input], {}, opts);
 }
 
 /** TF op `BatchMatrixInverse` (input → output). @deprecated since GraphDef version 13: Use MatrixInverse instead. */
-export function batchMatrixInverse(input: TensorRef, opts?: { /** Default false. */ adjoint?: boolean } & OpOptions): Output {
+export function batchMatrixInverse(input: OpInput, opts?: { /** Default false. */ adjoint?: boolean } & OpOptions): Output {
   return opOne("BatchMatrixInverse", [input], { "adjoint": opts?.adjoint }, opts);
 }
 
 /** TF op `BatchMatrixSetDiag` (input, diagonal → output). @deprecated since GraphDef version 14: Use MatrixSetDiag */
-export function batchMatrixSetDiag(input: TensorRef, diagonal: TensorRef, opts?: OpOptions): Output {
+export function batchMatrixSetDiag(input: OpInput, diagonal: OpInput, opts?: OpOptions): Output {
   return opOne("BatchMatrixSetDiag", [input, diagonal], {}, opts);
 }
 
 /** TF op `BatchMatrixSolve` (matrix, rhs → output). @deprecated since GraphDef version 13: Use MatrixSolve instead. */
-export function batchMatrixSolve(matrix: TensorRef, rhs: TensorRef, opts?: { /** Default false. */ adjoint?: boolean } & OpOptions): Output {
+export function batchMatrixSolve(matrix: OpInput, rhs: OpInput, opts?: { /** Default false. */ adjoint?: boolean } & OpOptions): Output {
   return opOne("BatchMatrixSolve", [matrix, rhs], { "adjoint": opts?.adjoint }, opts);
 }
 
 /** TF op `BatchMatrixSolveLs` (matrix, rhs, l2_regularizer → output). @deprecated since GraphDef version 13: Use MatrixSolveLs instead. */
-export function batchMatrixSolveLs(matrix: TensorRef, rhs: TensorRef, l2Regularizer: TensorRef, opts?: { /** Default true. */ fast?: boolean } & OpOptions): Output {
+export function batchMatrixSolveLs(matrix: OpInput, rhs: OpInput, l2Regularizer: OpInput, opts?: { /** Default true. */ fast?: boolean } & OpOptions): Output {
   return opOne("BatchMatrixSolveLs", [matrix, rhs, l2Regularizer], { "fast": opts?.fast }, opts);
 }
 
 /** TF op `BatchMatrixTriangularSolve` (matrix, rhs → output). @deprecated since GraphDef version 13: Use MatrixTriangularSolve instead. */
-export function batchMatrixTriangularSolve(matrix: TensorRef, rhs: TensorRef, opts?: { /** Default true. */ lower?: boolean; /** Default false. */ adjoint?: boolean } & OpOptions): Output {
+export function batchMatrixTriangularSolve(matrix: OpInput, rhs: OpInput, opts?: { /** Default true. */ lower?: boolean; /** Default false. */ adjoint?: boolean } & OpOptions): Output {
   return opOne("BatchMatrixTriangularSolve", [matrix, rhs], { "lower": opts?.lower, "adjoint": opts?.adjoint }, opts);
 }
 
 /** TF op `BatchNormWithGlobalNormalization` (t, m, v, beta, gamma → result). @deprecated since GraphDef version 9: Use tf.nn.batch_normalization() */
-export function batchNormWithGlobalNormalization(t: TensorRef, m: TensorRef, v: TensorRef, beta: TensorRef, gamma: TensorRef, opts: { varianceEpsilon: number; scaleAfterNormalization: boolean } & OpOptions): Output {
+export function batchNormWithGlobalNormalization(t: OpInput, m: OpInput, v: OpInput, beta: OpInput, gamma: OpInput, opts: { varianceEpsilon: number; scaleAfterNormalization: boolean } & OpOptions): Output {
   return opOne("BatchNormWithGlobalNormalization", [t, m, v, beta, gamma], { "variance_epsilon": opts.varianceEpsilon, "scale_after_normalization": opts.scaleAfterNormalization }, opts);
 }
 
 /** TF op `BatchNormWithGlobalNormalizationGrad` (t, m, v, gamma, backprop → dx, dm, dv, db, dg). @deprecated since GraphDef version 9: Use tf.nn.batch_normalization() */
-export function batchNormWithGlobalNormalizationGrad(t: TensorRef, m: TensorRef, v: TensorRef, gamma: TensorRef, backprop: TensorRef, opts: { varianceEpsilon: number; scaleAfterNormalization: boolean } & OpOptions): { dx: Output; dm: Output; dv: Output; db: Output; dg: Output } {
+export function batchNormWithGlobalNormalizationGrad(t: OpInput, m: OpInput, v: OpInput, gamma: OpInput, backprop: OpInput, opts: { varianceEpsilon: number; scaleAfterNormalization: boolean } & OpOptions): { dx: Output; dm: Output; dv: Output; db: Output; dg: Output } {
   return opMulti<{ dx: Output; dm: Output; dv: Output; db: Output; dg: Output }>("BatchNormWithGlobalNormalizationGrad", [t, m, v, gamma, backprop], { "variance_epsilon": opts.varianceEpsilon, "scale_after_normalization": opts.scaleAfterNormalization }, opts, [["dx", 1], ["dm", 1], ["dv", 1], ["db", 1], ["dg", 1]]);
 }
 
 /** TF op `BatchSelfAdjointEig` (input → output). @deprecated since GraphDef version 11: Use SelfAdjointEigV2 instead. */
-export function batchSelfAdjointEig(input: TensorRef, opts?: OpOptions): Output {
+export function batchSelfAdjointEig(input: OpInput, opts?: OpOptions): Output {
   return opOne("BatchSelfAdjointEig", [input], {}, opts);
 }
 
 /** TF op `BatchSelfAdjointEigV2` (input → e, v). @deprecated since GraphDef version 13: Use SelfAdjointEigV2 instead. */
-export function batchSelfAdjointEigV2(input: TensorRef, opts?: { /** Default true. */ computeV?: boolean } & OpOptions): { e: Output; v: Output } {
+export function batchSelfAdjointEigV2(input: OpInput, opts?: { /** Default true. */ computeV?: boolean } & OpOptions): { e: Output; v: Output } {
   return opMulti<{ e: Output; v: Output }>("BatchSelfAdjointEigV2", [input], { "compute_v": opts?.computeV }, opts, [["e", 1], ["v", 1]]);
 }
 
 /** TF op `BatchSvd` (input → s, u, v). @deprecated since GraphDef version 13: Use Svd instead. */
-export function batchSvd(input: TensorRef, opts?: { /** Default true. */ computeUv?: boolean; /** Default false. */ fullMatrices?: boolean } & OpOptions): { s: Output; u: Output; v: Output } {
+export function batchSvd(input: OpInput, opts?: { /** Default true. */ computeUv?: boolean; /** Default false. */ fullMatrices?: boolean } & OpOptions): { s: Output; u: Output; v: Output } {
   return opMulti<{ s: Output; u: Output; v: Output }>("BatchSvd", [input], { "compute_uv": opts?.computeUv, "full_matrices": opts?.fullMatrices }, opts, [["s", 1], ["u", 1], ["v", 1]]);
 }
 
 /** TF op `BatchToSpace` (input, crops → output). */
-export function batchToSpace(input: TensorRef, crops: TensorRef, opts: { blockSize: number } & OpOptions): Output {
+export function batchToSpace(input: OpInput, crops: OpInput, opts: { blockSize: number } & OpOptions): Output {
   return opOne("BatchToSpace", [input, crops], { "block_size": opts.blockSize }, opts);
 }
 
 /** TF op `BatchToSpaceND` (input, block_shape, crops → output). */
-export function batchToSpaceNd(input: TensorRef, blockShape: TensorRef, crops: TensorRef, opts?: OpOptions): Output {
+export function batchToSpaceNd(input: OpInput, blockShape: OpInput, crops: OpInput, opts?: OpOptions): Output {
   return opOne("BatchToSpaceND", [input, blockShape, crops], {}, opts);
 }
 
 /** TF op `BesselI0` (x → y). */
-export function besselI0(x: TensorRef, opts?: OpOptions): Output {
+export function besselI0(x: OpInput, opts?: OpOptions): Output {
   return opOne("BesselI0", [x], {}, opts);
 }
 
 /** TF op `BesselI0e` (x → y). */
-export function besselI0e(x: TensorRef, opts?: OpOptions): Output {
+export function besselI0e(x: OpInput, opts?: OpOptions): Output {
   return opOne("BesselI0e", [x], {}, opts);
 }
 
 /** TF op `BesselI1` (x → y). */
-export function besselI1(x: TensorRef, opts?: OpOptions): Output {
+export function besselI1(x: OpInput, opts?: OpOptions): Output {
   return opOne("BesselI1", [x], {}, opts);
 }
 
 /** TF op `BesselI1e` (x → y). */
-export function besselI1e(x: TensorRef, opts?: OpOptions): Output {
+export function besselI1e(x: OpInput, opts?: OpOptions): Output {
   return opOne("BesselI1e", [x], {}, opts);
 }
 
 /** TF op `BesselJ0` (x → y). */
-export function besselJ0(x: TensorRef, opts?: OpOptions): Output {
+export function besselJ0(x: OpInput, opts?: OpOptions): Output {
   return opOne("BesselJ0", [x], {}, opts);
 }
 
 /** TF op `BesselJ1` (x → y). */
-export function besselJ1(x: TensorRef, opts?: OpOptions): Output {
+export function besselJ1(x: OpInput, opts?: OpOptions): Output {
   return opOne("BesselJ1", [x], {}, opts);
 }
 
 /** TF op `BesselK0` (x → y). */
-export function besselK0(x: TensorRef, opts?: OpOptions): Output {
+export function besselK0(x: OpInput, opts?: OpOptions): Output {
   return opOne("BesselK0", [x], {}, opts);
 }
 
 /** TF op `BesselK0e` (x → y). */
-export function besselK0e(x: TensorRef, opts?: OpOptions): Output {
+export function besselK0e(x: OpInput, opts?: OpOptions): Output {
   return opOne("BesselK0e", [x], {}, opts);
 }
 
 /** TF op `BesselK1` (x → y). */
-export function besselK1(x: TensorRef, opts?: OpOptions): Output {
+export function besselK1(x: OpInput, opts?: OpOptions): Output {
   return opOne("BesselK1", [x], {}, opts);
 }
 
 /** TF op `BesselK1e` (x → y). */
-export function besselK1e(x: TensorRef, opts?: OpOptions): Output {
+export function besselK1e(x: OpInput, opts?: OpOptions): Output {
   return opOne("BesselK1e", [x], {}, opts);
 }
 
 /** TF op `BesselY0` (x → y). */
-export function besselY0(x: TensorRef, opts?: OpOptions): Output {
+export function besselY0(x: OpInput, opts?: OpOptions): Output {
   return opOne("BesselY0", [x], {}, opts);
 }
 
 /** TF op `BesselY1` (x → y). */
-export function besselY1(x: TensorRef, opts?: OpOptions): Output {
+export function besselY1(x: OpInput, opts?: OpOptions): Output {
   return opOne("BesselY1", [x], {}, opts);
 }
 
 /** TF op `Betainc` (a, b, x → z). */
-export function betainc(a: TensorRef, b: TensorRef, x: TensorRef, opts?: OpOptions): Output {
+export function betainc(a: OpInput, b: OpInput, x: OpInput, opts?: OpOptions): Output {
   return opOne("Betainc", [a, b, x], {}, opts);
 }
 
 /** TF op `BiasAdd` (value, bias → output). */
-export function biasAdd(value: TensorRef, bias: TensorRef, opts?: { /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" } & OpOptions): Output {
+export function biasAdd(value: OpInput, bias: OpInput, opts?: { /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" } & OpOptions): Output {
   return opOne("BiasAdd", [value, bias], { "data_format": opts?.dataFormat }, opts);
 }
 
 /** TF op `BiasAddGrad` (out_backprop → output). */
-export function biasAddGrad(outBackprop: TensorRef, opts?: { /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" } & OpOptions): Output {
+export function biasAddGrad(outBackprop: OpInput, opts?: { /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" } & OpOptions): Output {
   return opOne("BiasAddGrad", [outBackprop], { "data_format": opts?.dataFormat }, opts);
 }
 
 /** TF op `BiasAddV1` (value, bias → output). */
-export function biasAddV1(value: TensorRef, bias: TensorRef, opts?: OpOptions): Output {
+export function biasAddV1(value: OpInput, bias: OpInput, opts?: OpOptions): Output {
   return opOne("BiasAddV1", [value, bias], {}, opts);
 }
 
 /** TF op `Bincount` (arr, size, weights → bins). */
-export function bincount(arr: TensorRef, size: TensorRef, weights: TensorRef, opts?: OpOptions): Output {
+export function bincount(arr: OpInput, size: OpInput, weights: OpInput, opts?: OpOptions): Output {
   return opOne("Bincount", [arr, size, weights], {}, opts);
 }
 
 /** TF op `Bitcast` (input → output). */
-export function bitcast(input: TensorRef, opts: { type: DType } & OpOptions): Output {
+export function bitcast(input: OpInput, opts: { type: DType } & OpOptions): Output {
   return opOne("Bitcast", [input], { "type": opts.type }, opts);
 }
 
 /** TF op `BitwiseAnd` (x, y → z). */
-export function bitwiseAnd(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function bitwiseAnd(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("BitwiseAnd", [x, y], {}, opts);
 }
 
 /** TF op `BitwiseOr` (x, y → z). */
-export function bitwiseOr(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function bitwiseOr(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("BitwiseOr", [x, y], {}, opts);
 }
 
 /** TF op `BitwiseXor` (x, y → z). */
-export function bitwiseXor(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function bitwiseXor(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("BitwiseXor", [x, y], {}, opts);
 }
 
 /** TF op `BlockLSTM` (seq_len_max, x, cs_prev, h_prev, w, wci, wcf, wco, b → i, cs, f, o, ci, co, h). */
-export function blockLstm(seqLenMax: TensorRef, x: TensorRef, csPrev: TensorRef, hPrev: TensorRef, w: TensorRef, wci: TensorRef, wcf: TensorRef, wco: TensorRef, b: TensorRef, opts?: { /** Default 1. */ forgetBias?: number; /** Default 3. */ cellClip?: number; /** Default false. */ usePeephole?: boolean } & OpOptions): { i: Output; cs: Output; f: Output; o: Output; ci: Output; co: Output; h: Output } {
+export function blockLstm(seqLenMax: OpInput, x: OpInput, csPrev: OpInput, hPrev: OpInput, w: OpInput, wci: OpInput, wcf: OpInput, wco: OpInput, b: OpInput, opts?: { /** Default 1. */ forgetBias?: number; /** Default 3. */ cellClip?: number; /** Default false. */ usePeephole?: boolean } & OpOptions): { i: Output; cs: Output; f: Output; o: Output; ci: Output; co: Output; h: Output } {
   return opMulti<{ i: Output; cs: Output; f: Output; o: Output; ci: Output; co: Output; h: Output }>("BlockLSTM", [seqLenMax, x, csPrev, hPrev, w, wci, wcf, wco, b], { "forget_bias": opts?.forgetBias, "cell_clip": opts?.cellClip, "use_peephole": opts?.usePeephole }, opts, [["i", 1], ["cs", 1], ["f", 1], ["o", 1], ["ci", 1], ["co", 1], ["h", 1]]);
 }
 
 /** TF op `BlockLSTMGrad` (seq_len_max, x, cs_prev, h_prev, w, wci, wcf, wco, b, i, cs, f, o, ci, co, h, cs_grad, h_grad → x_grad, cs_prev_grad, h_prev_grad, w_grad, wci_grad, wcf_grad, wco_grad, b_grad). */
-export function blockLstmGrad(seqLenMax: TensorRef, x: TensorRef, csPrev: TensorRef, hPrev: TensorRef, w: TensorRef, wci: TensorRef, wcf: TensorRef, wco: TensorRef, b: TensorRef, i: TensorRef, cs: TensorRef, f: TensorRef, o: TensorRef, ci: TensorRef, co: TensorRef, h: TensorRef, csGrad: TensorRef, hGrad: TensorRef, opts: { usePeephole: boolean } & OpOptions): { xGrad: Output; csPrevGrad: Output; hPrevGrad: Output; wGrad: Output; wciGrad: Output; wcfGrad: Output; wcoGrad: Output; bGrad: Output } {
+export function blockLstmGrad(seqLenMax: OpInput, x: OpInput, csPrev: OpInput, hPrev: OpInput, w: OpInput, wci: OpInput, wcf: OpInput, wco: OpInput, b: OpInput, i: OpInput, cs: OpInput, f: OpInput, o: OpInput, ci: OpInput, co: OpInput, h: OpInput, csGrad: OpInput, hGrad: OpInput, opts: { usePeephole: boolean } & OpOptions): { xGrad: Output; csPrevGrad: Output; hPrevGrad: Output; wGrad: Output; wciGrad: Output; wcfGrad: Output; wcoGrad: Output; bGrad: Output } {
   return opMulti<{ xGrad: Output; csPrevGrad: Output; hPrevGrad: Output; wGrad: Output; wciGrad: Output; wcfGrad: Output; wcoGrad: Output; bGrad: Output }>("BlockLSTMGrad", [seqLenMax, x, csPrev, hPrev, w, wci, wcf, wco, b, i, cs, f, o, ci, co, h, csGrad, hGrad], { "use_peephole": opts.usePeephole }, opts, [["xGrad", 1], ["csPrevGrad", 1], ["hPrevGrad", 1], ["wGrad", 1], ["wciGrad", 1], ["wcfGrad", 1], ["wcoGrad", 1], ["bGrad", 1]]);
 }
 
 /** TF op `BlockLSTMGradV2` (seq_len_max, x, cs_prev, h_prev, w, wci, wcf, wco, b, i, cs, f, o, ci, co, h, cs_grad, h_grad → x_grad, cs_prev_grad, h_prev_grad, w_grad, wci_grad, wcf_grad, wco_grad, b_grad). */
-export function blockLstmGradV2(seqLenMax: TensorRef, x: TensorRef, csPrev: TensorRef, hPrev: TensorRef, w: TensorRef, wci: TensorRef, wcf: TensorRef, wco: TensorRef, b: TensorRef, i: TensorRef, cs: TensorRef, f: TensorRef, o: TensorRef, ci: TensorRef, co: TensorRef, h: TensorRef, csGrad: TensorRef, hGrad: TensorRef, opts: { usePeephole: boolean } & OpOptions): { xGrad: Output; csPrevGrad: Output; hPrevGrad: Output; wGrad: Output; wciGrad: Output; wcfGrad: Output; wcoGrad: Output; bGrad: Output } {
+export function blockLstmGradV2(seqLenMax: OpInput, x: OpInput, csPrev: OpInput, hPrev: OpInput, w: OpInput, wci: OpInput, wcf: OpInput, wco: OpInput, b: OpInput, i: OpInput, cs: OpInput, f: OpInput, o: OpInput, ci: OpInput, co: OpInput, h: OpInput, csGrad: OpInput, hGrad: OpInput, opts: { usePeephole: boolean } & OpOptions): { xGrad: Output; csPrevGrad: Output; hPrevGrad: Output; wGrad: Output; wciGrad: Output; wcfGrad: Output; wcoGrad: Output; bGrad: Output } {
   return opMulti<{ xGrad: Output; csPrevGrad: Output; hPrevGrad: Output; wGrad: Output; wciGrad: Output; wcfGrad: Output; wcoGrad: Output; bGrad: Output }>("BlockLSTMGradV2", [seqLenMax, x, csPrev, hPrev, w, wci, wcf, wco, b, i, cs, f, o, ci, co, h, csGrad, hGrad], { "use_peephole": opts.usePeephole }, opts, [["xGrad", 1], ["csPrevGrad", 1], ["hPrevGrad", 1], ["wGrad", 1], ["wciGrad", 1], ["wcfGrad", 1], ["wcoGrad", 1], ["bGrad", 1]]);
 }
 
 /** TF op `BlockLSTMV2` (seq_len_max, x, cs_prev, h_prev, w, wci, wcf, wco, b → i, cs, f, o, ci, co, h). */
-export function blockLstmv2(seqLenMax: TensorRef, x: TensorRef, csPrev: TensorRef, hPrev: TensorRef, w: TensorRef, wci: TensorRef, wcf: TensorRef, wco: TensorRef, b: TensorRef, opts?: { /** Default 0. */ cellClip?: number; /** Default false. */ usePeephole?: boolean } & OpOptions): { i: Output; cs: Output; f: Output; o: Output; ci: Output; co: Output; h: Output } {
+export function blockLstmv2(seqLenMax: OpInput, x: OpInput, csPrev: OpInput, hPrev: OpInput, w: OpInput, wci: OpInput, wcf: OpInput, wco: OpInput, b: OpInput, opts?: { /** Default 0. */ cellClip?: number; /** Default false. */ usePeephole?: boolean } & OpOptions): { i: Output; cs: Output; f: Output; o: Output; ci: Output; co: Output; h: Output } {
   return opMulti<{ i: Output; cs: Output; f: Output; o: Output; ci: Output; co: Output; h: Output }>("BlockLSTMV2", [seqLenMax, x, csPrev, hPrev, w, wci, wcf, wco, b], { "cell_clip": opts?.cellClip, "use_peephole": opts?.usePeephole }, opts, [["i", 1], ["cs", 1], ["f", 1], ["o", 1], ["ci", 1], ["co", 1], ["h", 1]]);
 }
 
 /** TF op `BoostedTreesAggregateStats` (node_ids, gradients, hessians, feature → stats_summary). */
-export function boostedTreesAggregateStats(nodeIds: TensorRef, gradients: TensorRef, hessians: TensorRef, feature: TensorRef, opts: { maxSplits: number; numBuckets: number } & OpOptions): Output {
+export function boostedTreesAggregateStats(nodeIds: OpInput, gradients: OpInput, hessians: OpInput, feature: OpInput, opts: { maxSplits: number; numBuckets: number } & OpOptions): Output {
   return opOne("BoostedTreesAggregateStats", [nodeIds, gradients, hessians, feature], { "max_splits": opts.maxSplits, "num_buckets": opts.numBuckets }, opts);
 }
 
 /** TF op `BoostedTreesBucketize` (float_values, bucket_boundaries → buckets). */
-export function boostedTreesBucketize(floatValues: TensorRef[], bucketBoundaries: TensorRef[], opts?: OpOptions): Output[] {
+export function boostedTreesBucketize(floatValues: OpInput[], bucketBoundaries: OpInput[], opts?: OpOptions): Output[] {
   return opList("BoostedTreesBucketize", [floatValues, bucketBoundaries], {}, opts);
 }
 
 /** TF op `BoostedTreesCalculateBestFeatureSplit` (node_id_range, stats_summary, l1, l2, tree_complexity, min_node_weight → node_ids, gains, feature_dimensions, thresholds, left_node_contribs, right_node_contribs, split_with_default_directions). */
-export function boostedTreesCalculateBestFeatureSplit(nodeIdRange: TensorRef, statsSummary: TensorRef, l1: TensorRef, l2: TensorRef, treeComplexity: TensorRef, minNodeWeight: TensorRef, opts: { logitsDimension: number; /** Default "inequality". */ splitType?: "inequality" | "equality" } & OpOptions): { nodeIds: Output; gains: Output; featureDimensions: Output; thresholds: Output; leftNodeContribs: Output; rightNodeContribs: Output; splitWithDefaultDirections: Output } {
+export function boostedTreesCalculateBestFeatureSplit(nodeIdRange: OpInput, statsSummary: OpInput, l1: OpInput, l2: OpInput, treeComplexity: OpInput, minNodeWeight: OpInput, opts: { logitsDimension: number; /** Default "inequality". */ splitType?: "inequality" | "equality" } & OpOptions): { nodeIds: Output; gains: Output; featureDimensions: Output; thresholds: Output; leftNodeContribs: Output; rightNodeContribs: Output; splitWithDefaultDirections: Output } {
   return opMulti<{ nodeIds: Output; gains: Output; featureDimensions: Output; thresholds: Output; leftNodeContribs: Output; rightNodeContribs: Output; splitWithDefaultDirections: Output }>("BoostedTreesCalculateBestFeatureSplit", [nodeIdRange, statsSummary, l1, l2, treeComplexity, minNodeWeight], { "logits_dimension": opts.logitsDimension, "split_type": opts.splitType }, opts, [["nodeIds", 1], ["gains", 1], ["featureDimensions", 1], ["thresholds", 1], ["leftNodeContribs", 1], ["rightNodeContribs", 1], ["splitWithDefaultDirections", 1]]);
 }
 
 /** TF op `BoostedTreesCalculateBestFeatureSplitV2` (node_id_range, stats_summaries_list, split_types, candidate_feature_ids, l1, l2, tree_complexity, min_node_weight → node_ids, gains, feature_ids, feature_dimensions, thresholds, left_node_contribs, right_node_contribs, split_with_default_directions). */
-export function boostedTreesCalculateBestFeatureSplitV2(nodeIdRange: TensorRef, statsSummariesList: TensorRef[], splitTypes: TensorRef, candidateFeatureIds: TensorRef, l1: TensorRef, l2: TensorRef, treeComplexity: TensorRef, minNodeWeight: TensorRef, opts: { logitsDimension: number } & OpOptions): { nodeIds: Output; gains: Output; featureIds: Output; featureDimensions: Output; thresholds: Output; leftNodeContribs: Output; rightNodeContribs: Output; splitWithDefaultDirections: Output } {
+export function boostedTreesCalculateBestFeatureSplitV2(nodeIdRange: OpInput, statsSummariesList: OpInput[], splitTypes: OpInput, candidateFeatureIds: OpInput, l1: OpInput, l2: OpInput, treeComplexity: OpInput, minNodeWeight: OpInput, opts: { logitsDimension: number } & OpOptions): { nodeIds: Output; gains: Output; featureIds: Output; featureDimensions: Output; thresholds: Output; leftNodeContribs: Output; rightNodeContribs: Output; splitWithDefaultDirections: Output } {
   return opMulti<{ nodeIds: Output; gains: Output; featureIds: Output; featureDimensions: Output; thresholds: Output; leftNodeContribs: Output; rightNodeContribs: Output; splitWithDefaultDirections: Output }>("BoostedTreesCalculateBestFeatureSplitV2", [nodeIdRange, statsSummariesList, splitTypes, candidateFeatureIds, l1, l2, treeComplexity, minNodeWeight], { "logits_dimension": opts.logitsDimension }, opts, [["nodeIds", 1], ["gains", 1], ["featureIds", 1], ["featureDimensions", 1], ["thresholds", 1], ["leftNodeContribs", 1], ["rightNodeContribs", 1], ["splitWithDefaultDirections", 1]]);
 }
 
 /** TF op `BoostedTreesCalculateBestGainsPerFeature` (node_id_range, stats_summary_list, l1, l2, tree_complexity, min_node_weight → node_ids_list, gains_list, thresholds_list, left_node_contribs_list, right_node_contribs_list). */
-export function boostedTreesCalculateBestGainsPerFeature(nodeIdRange: TensorRef, statsSummaryList: TensorRef[], l1: TensorRef, l2: TensorRef, treeComplexity: TensorRef, minNodeWeight: TensorRef, opts: { maxSplits: number } & OpOptions): { nodeIdsList: Output[]; gainsList: Output[]; thresholdsList: Output[]; leftNodeContribsList: Output[]; rightNodeContribsList: Output[] } {
+export function boostedTreesCalculateBestGainsPerFeature(nodeIdRange: OpInput, statsSummaryList: OpInput[], l1: OpInput, l2: OpInput, treeComplexity: OpInput, minNodeWeight: OpInput, opts: { maxSplits: number } & OpOptions): { nodeIdsList: Output[]; gainsList: Output[]; thresholdsList: Output[]; leftNodeContribsList: Output[]; rightNodeContribsList: Output[] } {
   return opMulti<{ nodeIdsList: Output[]; gainsList: Output[]; thresholdsList: Output[]; leftNodeContribsList: Output[]; rightNodeContribsList: Output[] }>("BoostedTreesCalculateBestGainsPerFeature", [nodeIdRange, statsSummaryList, l1, l2, treeComplexity, minNodeWeight], { "max_splits": opts.maxSplits }, opts, [["nodeIdsList", { number: "num_features" }], ["gainsList", { number: "num_features" }], ["thresholdsList", { number: "num_features" }], ["leftNodeContribsList", { number: "num_features" }], ["rightNodeContribsList", { number: "num_features" }]]);
 }
 
 /** TF op `BoostedTreesCenterBias` (tree_ensemble_handle, mean_gradients, mean_hessians, l1, l2 → continue_centering). */
-export function boostedTreesCenterBias(treeEnsembleHandle: TensorRef, meanGradients: TensorRef, meanHessians: TensorRef, l1: TensorRef, l2: TensorRef, opts?: OpOptions): Output {
+export function boostedTreesCenterBias(treeEnsembleHandle: OpInput, meanGradients: OpInput, meanHessians: OpInput, l1: OpInput, l2: OpInput, opts?: OpOptions): Output {
   return opOne("BoostedTreesCenterBias", [treeEnsembleHandle, meanGradients, meanHessians, l1, l2], {}, opts);
 }
 
 /** TF op `BoostedTreesCreateEnsemble` (tree_ensemble_handle, stamp_token, tree_ensemble_serialized → (no outputs)). */
-export function boostedTreesCreateEnsemble(treeEnsembleHandle: TensorRef, stampToken: TensorRef, treeEnsembleSerialized: TensorRef, opts?: OpOptions): Operation {
+export function boostedTreesCreateEnsemble(treeEnsembleHandle: OpInput, stampToken: OpInput, treeEnsembleSerialized: OpInput, opts?: OpOptions): Operation {
   return opNone("BoostedTreesCreateEnsemble", [treeEnsembleHandle, stampToken, treeEnsembleSerialized], {}, opts);
 }
 
 /** TF op `BoostedTreesCreateQuantileStreamResource` (quantile_stream_resource_handle, epsilon, num_streams → (no outputs)). */
-export function boostedTreesCreateQuantileStreamResource(quantileStreamResourceHandle: TensorRef, epsilon: TensorRef, numStreams: TensorRef, opts?: { /** Default 1099511627776. */ maxElements?: number } & OpOptions): Operation {
+export function boostedTreesCreateQuantileStreamResource(quantileStreamResourceHandle: OpInput, epsilon: OpInput, numStreams: OpInput, opts?: { /** Default 1099511627776. */ maxElements?: number } & OpOptions): Operation {
   return opNone("BoostedTreesCreateQuantileStreamResource", [quantileStreamResourceHandle, epsilon, numStreams], { "max_elements": opts?.maxElements }, opts);
 }
 
 /** TF op `BoostedTreesDeserializeEnsemble` (tree_ensemble_handle, stamp_token, tree_ensemble_serialized → (no outputs)). */
-export function boostedTreesDeserializeEnsemble(treeEnsembleHandle: TensorRef, stampToken: TensorRef, treeEnsembleSerialized: TensorRef, opts?: OpOptions): Operation {
+export function boostedTreesDeserializeEnsemble(treeEnsembleHandle: OpInput, stampToken: OpInput, treeEnsembleSerialized: OpInput, opts?: OpOptions): Operation {
   return opNone("BoostedTreesDeserializeEnsemble", [treeEnsembleHandle, stampToken, treeEnsembleSerialized], {}, opts);
 }
 
@@ -772,52 +772,52 @@ export function boostedTreesEnsembleResourceHandleOp(opts?: { /** Default "". */
 }
 
 /** TF op `BoostedTreesExampleDebugOutputs` (tree_ensemble_handle, bucketized_features → examples_debug_outputs_serialized). */
-export function boostedTreesExampleDebugOutputs(treeEnsembleHandle: TensorRef, bucketizedFeatures: TensorRef[], opts: { logitsDimension: number } & OpOptions): Output {
+export function boostedTreesExampleDebugOutputs(treeEnsembleHandle: OpInput, bucketizedFeatures: OpInput[], opts: { logitsDimension: number } & OpOptions): Output {
   return opOne("BoostedTreesExampleDebugOutputs", [treeEnsembleHandle, bucketizedFeatures], { "logits_dimension": opts.logitsDimension }, opts);
 }
 
 /** TF op `BoostedTreesFlushQuantileSummaries` (quantile_stream_resource_handle → summaries). */
-export function boostedTreesFlushQuantileSummaries(quantileStreamResourceHandle: TensorRef, opts: { numFeatures: number } & OpOptions): Output[] {
+export function boostedTreesFlushQuantileSummaries(quantileStreamResourceHandle: OpInput, opts: { numFeatures: number } & OpOptions): Output[] {
   return opList("BoostedTreesFlushQuantileSummaries", [quantileStreamResourceHandle], { "num_features": opts.numFeatures }, opts);
 }
 
 /** TF op `BoostedTreesGetEnsembleStates` (tree_ensemble_handle → stamp_token, num_trees, num_finalized_trees, num_attempted_layers, last_layer_nodes_range). */
-export function boostedTreesGetEnsembleStates(treeEnsembleHandle: TensorRef, opts?: OpOptions): { stampToken: Output; numTrees: Output; numFinalizedTrees: Output; numAttemptedLayers: Output; lastLayerNodesRange: Output } {
+export function boostedTreesGetEnsembleStates(treeEnsembleHandle: OpInput, opts?: OpOptions): { stampToken: Output; numTrees: Output; numFinalizedTrees: Output; numAttemptedLayers: Output; lastLayerNodesRange: Output } {
   return opMulti<{ stampToken: Output; numTrees: Output; numFinalizedTrees: Output; numAttemptedLayers: Output; lastLayerNodesRange: Output }>("BoostedTreesGetEnsembleStates", [treeEnsembleHandle], {}, opts, [["stampToken", 1], ["numTrees", 1], ["numFinalizedTrees", 1], ["numAttemptedLayers", 1], ["lastLayerNodesRange", 1]]);
 }
 
 /** TF op `BoostedTreesMakeQuantileSummaries` (float_values, example_weights, epsilon → summaries). */
-export function boostedTreesMakeQuantileSummaries(floatValues: TensorRef[], exampleWeights: TensorRef, epsilon: TensorRef, opts?: OpOptions): Output[] {
+export function boostedTreesMakeQuantileSummaries(floatValues: OpInput[], exampleWeights: OpInput, epsilon: OpInput, opts?: OpOptions): Output[] {
   return opList("BoostedTreesMakeQuantileSummaries", [floatValues, exampleWeights, epsilon], {}, opts);
 }
 
 /** TF op `BoostedTreesMakeStatsSummary` (node_ids, gradients, hessians, bucketized_features_list → stats_summary). */
-export function boostedTreesMakeStatsSummary(nodeIds: TensorRef, gradients: TensorRef, hessians: TensorRef, bucketizedFeaturesList: TensorRef[], opts: { maxSplits: number; numBuckets: number } & OpOptions): Output {
+export function boostedTreesMakeStatsSummary(nodeIds: OpInput, gradients: OpInput, hessians: OpInput, bucketizedFeaturesList: OpInput[], opts: { maxSplits: number; numBuckets: number } & OpOptions): Output {
   return opOne("BoostedTreesMakeStatsSummary", [nodeIds, gradients, hessians, bucketizedFeaturesList], { "max_splits": opts.maxSplits, "num_buckets": opts.numBuckets }, opts);
 }
 
 /** TF op `BoostedTreesPredict` (tree_ensemble_handle, bucketized_features → logits). */
-export function boostedTreesPredict(treeEnsembleHandle: TensorRef, bucketizedFeatures: TensorRef[], opts: { logitsDimension: number } & OpOptions): Output {
+export function boostedTreesPredict(treeEnsembleHandle: OpInput, bucketizedFeatures: OpInput[], opts: { logitsDimension: number } & OpOptions): Output {
   return opOne("BoostedTreesPredict", [treeEnsembleHandle, bucketizedFeatures], { "logits_dimension": opts.logitsDimension }, opts);
 }
 
 /** TF op `BoostedTreesQuantileStreamResourceAddSummaries` (quantile_stream_resource_handle, summaries → (no outputs)). */
-export function boostedTreesQuantileStreamResourceAddSummaries(quantileStreamResourceHandle: TensorRef, summaries: TensorRef[], opts?: OpOptions): Operation {
+export function boostedTreesQuantileStreamResourceAddSummaries(quantileStreamResourceHandle: OpInput, summaries: OpInput[], opts?: OpOptions): Operation {
   return opNone("BoostedTreesQuantileStreamResourceAddSummaries", [quantileStreamResourceHandle, summaries], {}, opts);
 }
 
 /** TF op `BoostedTreesQuantileStreamResourceDeserialize` (quantile_stream_resource_handle, bucket_boundaries → (no outputs)). */
-export function boostedTreesQuantileStreamResourceDeserialize(quantileStreamResourceHandle: TensorRef, bucketBoundaries: TensorRef[], opts?: OpOptions): Operation {
+export function boostedTreesQuantileStreamResourceDeserialize(quantileStreamResourceHandle: OpInput, bucketBoundaries: OpInput[], opts?: OpOptions): Operation {
   return opNone("BoostedTreesQuantileStreamResourceDeserialize", [quantileStreamResourceHandle, bucketBoundaries], {}, opts);
 }
 
 /** TF op `BoostedTreesQuantileStreamResourceFlush` (quantile_stream_resource_handle, num_buckets → (no outputs)). */
-export function boostedTreesQuantileStreamResourceFlush(quantileStreamResourceHandle: TensorRef, numBuckets: TensorRef, opts?: { /** Default false. */ generateQuantiles?: boolean } & OpOptions): Operation {
+export function boostedTreesQuantileStreamResourceFlush(quantileStreamResourceHandle: OpInput, numBuckets: OpInput, opts?: { /** Default false. */ generateQuantiles?: boolean } & OpOptions): Operation {
   return opNone("BoostedTreesQuantileStreamResourceFlush", [quantileStreamResourceHandle, numBuckets], { "generate_quantiles": opts?.generateQuantiles }, opts);
 }
 
 /** TF op `BoostedTreesQuantileStreamResourceGetBucketBoundaries` (quantile_stream_resource_handle → bucket_boundaries). */
-export function boostedTreesQuantileStreamResourceGetBucketBoundaries(quantileStreamResourceHandle: TensorRef, opts: { numFeatures: number } & OpOptions): Output[] {
+export function boostedTreesQuantileStreamResourceGetBucketBoundaries(quantileStreamResourceHandle: OpInput, opts: { numFeatures: number } & OpOptions): Output[] {
   return opList("BoostedTreesQuantileStreamResourceGetBucketBoundaries", [quantileStreamResourceHandle], { "num_features": opts.numFeatures }, opts);
 }
 
@@ -827,56 +827,56 @@ export function boostedTreesQuantileStreamResourceHandleOp(opts?: { /** Default 
 }
 
 /** TF op `BoostedTreesSerializeEnsemble` (tree_ensemble_handle → stamp_token, tree_ensemble_serialized). */
-export function boostedTreesSerializeEnsemble(treeEnsembleHandle: TensorRef, opts?: OpOptions): { stampToken: Output; treeEnsembleSerialized: Output } {
+export function boostedTreesSerializeEnsemble(treeEnsembleHandle: OpInput, opts?: OpOptions): { stampToken: Output; treeEnsembleSerialized: Output } {
   return opMulti<{ stampToken: Output; treeEnsembleSerialized: Output }>("BoostedTreesSerializeEnsemble", [treeEnsembleHandle], {}, opts, [["stampToken", 1], ["treeEnsembleSerialized", 1]]);
 }
 
 /** TF op `BoostedTreesSparseAggregateStats` (node_ids, gradients, hessians, feature_indices, feature_values, feature_shape → stats_summary_indices, stats_summary_values, stats_summary_shape). */
-export function boostedTreesSparseAggregateStats(nodeIds: TensorRef, gradients: TensorRef, hessians: TensorRef, featureIndices: TensorRef, featureValues: TensorRef, featureShape: TensorRef, opts: { maxSplits: number; numBuckets: number } & OpOptions): { statsSummaryIndices: Output; statsSummaryValues: Output; statsSummaryShape: Output } {
+export function boostedTreesSparseAggregateStats(nodeIds: OpInput, gradients: OpInput, hessians: OpInput, featureIndices: OpInput, featureValues: OpInput, featureShape: OpInput, opts: { maxSplits: number; numBuckets: number } & OpOptions): { statsSummaryIndices: Output; statsSummaryValues: Output; statsSummaryShape: Output } {
   return opMulti<{ statsSummaryIndices: Output; statsSummaryValues: Output; statsSummaryShape: Output }>("BoostedTreesSparseAggregateStats", [nodeIds, gradients, hessians, featureIndices, featureValues, featureShape], { "max_splits": opts.maxSplits, "num_buckets": opts.numBuckets }, opts, [["statsSummaryIndices", 1], ["statsSummaryValues", 1], ["statsSummaryShape", 1]]);
 }
 
 /** TF op `BoostedTreesSparseCalculateBestFeatureSplit` (node_id_range, stats_summary_indices, stats_summary_values, stats_summary_shape, l1, l2, tree_complexity, min_node_weight → node_ids, gains, feature_dimensions, thresholds, left_node_contribs, right_node_contribs, split_with_default_directions). */
-export function boostedTreesSparseCalculateBestFeatureSplit(nodeIdRange: TensorRef, statsSummaryIndices: TensorRef, statsSummaryValues: TensorRef, statsSummaryShape: TensorRef, l1: TensorRef, l2: TensorRef, treeComplexity: TensorRef, minNodeWeight: TensorRef, opts: { logitsDimension: number; /** Default "inequality". */ splitType?: "inequality" } & OpOptions): { nodeIds: Output; gains: Output; featureDimensions: Output; thresholds: Output; leftNodeContribs: Output; rightNodeContribs: Output; splitWithDefaultDirections: Output } {
+export function boostedTreesSparseCalculateBestFeatureSplit(nodeIdRange: OpInput, statsSummaryIndices: OpInput, statsSummaryValues: OpInput, statsSummaryShape: OpInput, l1: OpInput, l2: OpInput, treeComplexity: OpInput, minNodeWeight: OpInput, opts: { logitsDimension: number; /** Default "inequality". */ splitType?: "inequality" } & OpOptions): { nodeIds: Output; gains: Output; featureDimensions: Output; thresholds: Output; leftNodeContribs: Output; rightNodeContribs: Output; splitWithDefaultDirections: Output } {
   return opMulti<{ nodeIds: Output; gains: Output; featureDimensions: Output; thresholds: Output; leftNodeContribs: Output; rightNodeContribs: Output; splitWithDefaultDirections: Output }>("BoostedTreesSparseCalculateBestFeatureSplit", [nodeIdRange, statsSummaryIndices, statsSummaryValues, statsSummaryShape, l1, l2, treeComplexity, minNodeWeight], { "logits_dimension": opts.logitsDimension, "split_type": opts.splitType }, opts, [["nodeIds", 1], ["gains", 1], ["featureDimensions", 1], ["thresholds", 1], ["leftNodeContribs", 1], ["rightNodeContribs", 1], ["splitWithDefaultDirections", 1]]);
 }
 
 /** TF op `BoostedTreesTrainingPredict` (tree_ensemble_handle, cached_tree_ids, cached_node_ids, bucketized_features → partial_logits, tree_ids, node_ids). */
-export function boostedTreesTrainingPredict(treeEnsembleHandle: TensorRef, cachedTreeIds: TensorRef, cachedNodeIds: TensorRef, bucketizedFeatures: TensorRef[], opts: { logitsDimension: number } & OpOptions): { partialLogits: Output; treeIds: Output; nodeIds: Output } {
+export function boostedTreesTrainingPredict(treeEnsembleHandle: OpInput, cachedTreeIds: OpInput, cachedNodeIds: OpInput, bucketizedFeatures: OpInput[], opts: { logitsDimension: number } & OpOptions): { partialLogits: Output; treeIds: Output; nodeIds: Output } {
   return opMulti<{ partialLogits: Output; treeIds: Output; nodeIds: Output }>("BoostedTreesTrainingPredict", [treeEnsembleHandle, cachedTreeIds, cachedNodeIds, bucketizedFeatures], { "logits_dimension": opts.logitsDimension }, opts, [["partialLogits", 1], ["treeIds", 1], ["nodeIds", 1]]);
 }
 
 /** TF op `BoostedTreesUpdateEnsemble` (tree_ensemble_handle, feature_ids, node_ids, gains, thresholds, left_node_contribs, right_node_contribs, max_depth, learning_rate → (no outputs)). */
-export function boostedTreesUpdateEnsemble(treeEnsembleHandle: TensorRef, featureIds: TensorRef, nodeIds: TensorRef[], gains: TensorRef[], thresholds: TensorRef[], leftNodeContribs: TensorRef[], rightNodeContribs: TensorRef[], maxDepth: TensorRef, learningRate: TensorRef, opts: { pruningMode: number } & OpOptions): Operation {
+export function boostedTreesUpdateEnsemble(treeEnsembleHandle: OpInput, featureIds: OpInput, nodeIds: OpInput[], gains: OpInput[], thresholds: OpInput[], leftNodeContribs: OpInput[], rightNodeContribs: OpInput[], maxDepth: OpInput, learningRate: OpInput, opts: { pruningMode: number } & OpOptions): Operation {
   return opNone("BoostedTreesUpdateEnsemble", [treeEnsembleHandle, featureIds, nodeIds, gains, thresholds, leftNodeContribs, rightNodeContribs, maxDepth, learningRate], { "pruning_mode": opts.pruningMode }, opts);
 }
 
 /** TF op `BoostedTreesUpdateEnsembleV2` (tree_ensemble_handle, feature_ids, dimension_ids, node_ids, gains, thresholds, left_node_contribs, right_node_contribs, split_types, max_depth, learning_rate, pruning_mode → (no outputs)). */
-export function boostedTreesUpdateEnsembleV2(treeEnsembleHandle: TensorRef, featureIds: TensorRef[], dimensionIds: TensorRef[], nodeIds: TensorRef[], gains: TensorRef[], thresholds: TensorRef[], leftNodeContribs: TensorRef[], rightNodeContribs: TensorRef[], splitTypes: TensorRef[], maxDepth: TensorRef, learningRate: TensorRef, pruningMode: TensorRef, opts?: { /** Default 1. */ logitsDimension?: number } & OpOptions): Operation {
+export function boostedTreesUpdateEnsembleV2(treeEnsembleHandle: OpInput, featureIds: OpInput[], dimensionIds: OpInput[], nodeIds: OpInput[], gains: OpInput[], thresholds: OpInput[], leftNodeContribs: OpInput[], rightNodeContribs: OpInput[], splitTypes: OpInput[], maxDepth: OpInput, learningRate: OpInput, pruningMode: OpInput, opts?: { /** Default 1. */ logitsDimension?: number } & OpOptions): Operation {
   return opNone("BoostedTreesUpdateEnsembleV2", [treeEnsembleHandle, featureIds, dimensionIds, nodeIds, gains, thresholds, leftNodeContribs, rightNodeContribs, splitTypes, maxDepth, learningRate, pruningMode], { "logits_dimension": opts?.logitsDimension }, opts);
 }
 
 /** TF op `BroadcastArgs` (s0, s1 → r0). */
-export function broadcastArgs(s0: TensorRef, s1: TensorRef, opts?: OpOptions): Output {
+export function broadcastArgs(s0: OpInput, s1: OpInput, opts?: OpOptions): Output {
   return opOne("BroadcastArgs", [s0, s1], {}, opts);
 }
 
 /** TF op `BroadcastGradientArgs` (s0, s1 → r0, r1). */
-export function broadcastGradientArgs(s0: TensorRef, s1: TensorRef, opts?: OpOptions): { r0: Output; r1: Output } {
+export function broadcastGradientArgs(s0: OpInput, s1: OpInput, opts?: OpOptions): { r0: Output; r1: Output } {
   return opMulti<{ r0: Output; r1: Output }>("BroadcastGradientArgs", [s0, s1], {}, opts, [["r0", 1], ["r1", 1]]);
 }
 
 /** TF op `BroadcastTo` (input, shape → output). */
-export function broadcastTo(input: TensorRef, shape: TensorRef, opts?: OpOptions): Output {
+export function broadcastTo(input: OpInput, shape: OpInput, opts?: OpOptions): Output {
   return opOne("BroadcastTo", [input, shape], {}, opts);
 }
 
 /** TF op `Bucketize` (input → output). */
-export function bucketize(input: TensorRef, opts: { boundaries: number[] } & OpOptions): Output {
+export function bucketize(input: OpInput, opts: { boundaries: number[] } & OpOptions): Output {
   return opOne("Bucketize", [input], { "boundaries": opts.boundaries }, opts);
 }
 
 /** TF op `BytesProducedStatsDataset` (input_dataset, tag → handle). */
-export function bytesProducedStatsDataset(inputDataset: TensorRef, tag: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function bytesProducedStatsDataset(inputDataset: OpInput, tag: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("BytesProducedStatsDataset", [inputDataset, tag], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }

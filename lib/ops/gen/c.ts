@@ -2,148 +2,148 @@
 // 2.21.0: ops whose function name starts with c. Do not edit; regenerate with `npm run gen:ops`.
 /* eslint-disable */
 
-import type { Operation, Output, TensorRef } from '../../core/graph';
+import type { Operation, Output } from '../../core/graph';
 import type { DType } from '../../core/dtypes';
 import type { TensorLike } from '../../core/tensor';
-import { opMulti, opNone, opOne, opList, type OpOptions, type AttrProto } from '../op-call';
+import { opMulti, opNone, opOne, opList, type OpInput, type OpOptions, type AttrProto } from '../op-call';
 
 /** TF op `CSRSparseMatrixComponents` (csr_sparse_matrix, index → row_ptrs, col_inds, values). */
-export function csrSparseMatrixComponents(csrSparseMatrix: TensorRef, index: TensorRef, opts: { type: DType } & OpOptions): { rowPtrs: Output; colInds: Output; values: Output } {
+export function csrSparseMatrixComponents(csrSparseMatrix: OpInput, index: OpInput, opts: { type: DType } & OpOptions): { rowPtrs: Output; colInds: Output; values: Output } {
   return opMulti<{ rowPtrs: Output; colInds: Output; values: Output }>("CSRSparseMatrixComponents", [csrSparseMatrix, index], { "type": opts.type }, opts, [["rowPtrs", 1], ["colInds", 1], ["values", 1]]);
 }
 
 /** TF op `CSRSparseMatrixToDense` (sparse_input → dense_output). */
-export function csrSparseMatrixToDense(sparseInput: TensorRef, opts: { type: DType } & OpOptions): Output {
+export function csrSparseMatrixToDense(sparseInput: OpInput, opts: { type: DType } & OpOptions): Output {
   return opOne("CSRSparseMatrixToDense", [sparseInput], { "type": opts.type }, opts);
 }
 
 /** TF op `CSRSparseMatrixToSparseTensor` (sparse_matrix → indices, values, dense_shape). */
-export function csrSparseMatrixToSparseTensor(sparseMatrix: TensorRef, opts: { type: DType } & OpOptions): { indices: Output; values: Output; denseShape: Output } {
+export function csrSparseMatrixToSparseTensor(sparseMatrix: OpInput, opts: { type: DType } & OpOptions): { indices: Output; values: Output; denseShape: Output } {
   return opMulti<{ indices: Output; values: Output; denseShape: Output }>("CSRSparseMatrixToSparseTensor", [sparseMatrix], { "type": opts.type }, opts, [["indices", 1], ["values", 1], ["denseShape", 1]]);
 }
 
 /** TF op `CSVDataset` (filenames, compression_type, buffer_size, header, field_delim, use_quote_delim, na_value, select_cols, record_defaults → handle). */
-export function csvDataset(filenames: TensorRef, compressionType: TensorRef, bufferSize: TensorRef, header: TensorRef, fieldDelim: TensorRef, useQuoteDelim: TensorRef, naValue: TensorRef, selectCols: TensorRef, recordDefaults: TensorRef[], opts: { outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function csvDataset(filenames: OpInput, compressionType: OpInput, bufferSize: OpInput, header: OpInput, fieldDelim: OpInput, useQuoteDelim: OpInput, naValue: OpInput, selectCols: OpInput, recordDefaults: OpInput[], opts: { outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("CSVDataset", [filenames, compressionType, bufferSize, header, fieldDelim, useQuoteDelim, naValue, selectCols, recordDefaults], { "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `CSVDatasetV2` (filenames, compression_type, buffer_size, header, field_delim, use_quote_delim, na_value, select_cols, record_defaults, exclude_cols → handle). */
-export function csvDatasetV2(filenames: TensorRef, compressionType: TensorRef, bufferSize: TensorRef, header: TensorRef, fieldDelim: TensorRef, useQuoteDelim: TensorRef, naValue: TensorRef, selectCols: TensorRef, recordDefaults: TensorRef[], excludeCols: TensorRef, opts: { outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function csvDatasetV2(filenames: OpInput, compressionType: OpInput, bufferSize: OpInput, header: OpInput, fieldDelim: OpInput, useQuoteDelim: OpInput, naValue: OpInput, selectCols: OpInput, recordDefaults: OpInput[], excludeCols: OpInput, opts: { outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("CSVDatasetV2", [filenames, compressionType, bufferSize, header, fieldDelim, useQuoteDelim, naValue, selectCols, recordDefaults, excludeCols], { "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `CTCBeamSearchDecoder` (inputs, sequence_length → decoded_indices, decoded_values, decoded_shape, log_probability). */
-export function ctcBeamSearchDecoder(inputs: TensorRef, sequenceLength: TensorRef, opts: { beamWidth: number; topPaths: number; /** Default true. */ mergeRepeated?: boolean } & OpOptions): { decodedIndices: Output[]; decodedValues: Output[]; decodedShape: Output[]; logProbability: Output } {
+export function ctcBeamSearchDecoder(inputs: OpInput, sequenceLength: OpInput, opts: { beamWidth: number; topPaths: number; /** Default true. */ mergeRepeated?: boolean } & OpOptions): { decodedIndices: Output[]; decodedValues: Output[]; decodedShape: Output[]; logProbability: Output } {
   return opMulti<{ decodedIndices: Output[]; decodedValues: Output[]; decodedShape: Output[]; logProbability: Output }>("CTCBeamSearchDecoder", [inputs, sequenceLength], { "beam_width": opts.beamWidth, "top_paths": opts.topPaths, "merge_repeated": opts.mergeRepeated }, opts, [["decodedIndices", { number: "top_paths" }], ["decodedValues", { number: "top_paths" }], ["decodedShape", { number: "top_paths" }], ["logProbability", 1]]);
 }
 
 /** TF op `CTCGreedyDecoder` (inputs, sequence_length → decoded_indices, decoded_values, decoded_shape, log_probability). */
-export function ctcGreedyDecoder(inputs: TensorRef, sequenceLength: TensorRef, opts?: { /** Default false. */ mergeRepeated?: boolean; /** Default -1. */ blankIndex?: number } & OpOptions): { decodedIndices: Output; decodedValues: Output; decodedShape: Output; logProbability: Output } {
+export function ctcGreedyDecoder(inputs: OpInput, sequenceLength: OpInput, opts?: { /** Default false. */ mergeRepeated?: boolean; /** Default -1. */ blankIndex?: number } & OpOptions): { decodedIndices: Output; decodedValues: Output; decodedShape: Output; logProbability: Output } {
   return opMulti<{ decodedIndices: Output; decodedValues: Output; decodedShape: Output; logProbability: Output }>("CTCGreedyDecoder", [inputs, sequenceLength], { "merge_repeated": opts?.mergeRepeated, "blank_index": opts?.blankIndex }, opts, [["decodedIndices", 1], ["decodedValues", 1], ["decodedShape", 1], ["logProbability", 1]]);
 }
 
 /** TF op `CTCLoss` (inputs, labels_indices, labels_values, sequence_length → loss, gradient). */
-export function ctcLoss(inputs: TensorRef, labelsIndices: TensorRef, labelsValues: TensorRef, sequenceLength: TensorRef, opts?: { /** Default false. */ preprocessCollapseRepeated?: boolean; /** Default true. */ ctcMergeRepeated?: boolean; /** Default false. */ ignoreLongerOutputsThanInputs?: boolean } & OpOptions): { loss: Output; gradient: Output } {
+export function ctcLoss(inputs: OpInput, labelsIndices: OpInput, labelsValues: OpInput, sequenceLength: OpInput, opts?: { /** Default false. */ preprocessCollapseRepeated?: boolean; /** Default true. */ ctcMergeRepeated?: boolean; /** Default false. */ ignoreLongerOutputsThanInputs?: boolean } & OpOptions): { loss: Output; gradient: Output } {
   return opMulti<{ loss: Output; gradient: Output }>("CTCLoss", [inputs, labelsIndices, labelsValues, sequenceLength], { "preprocess_collapse_repeated": opts?.preprocessCollapseRepeated, "ctc_merge_repeated": opts?.ctcMergeRepeated, "ignore_longer_outputs_than_inputs": opts?.ignoreLongerOutputsThanInputs }, opts, [["loss", 1], ["gradient", 1]]);
 }
 
 /** TF op `CTCLossV2` (inputs, labels_indices, labels_values, sequence_length → loss, gradient). */
-export function ctcLossV2(inputs: TensorRef, labelsIndices: TensorRef, labelsValues: TensorRef, sequenceLength: TensorRef, opts?: { /** Default false. */ preprocessCollapseRepeated?: boolean; /** Default true. */ ctcMergeRepeated?: boolean; /** Default false. */ ignoreLongerOutputsThanInputs?: boolean } & OpOptions): { loss: Output; gradient: Output } {
+export function ctcLossV2(inputs: OpInput, labelsIndices: OpInput, labelsValues: OpInput, sequenceLength: OpInput, opts?: { /** Default false. */ preprocessCollapseRepeated?: boolean; /** Default true. */ ctcMergeRepeated?: boolean; /** Default false. */ ignoreLongerOutputsThanInputs?: boolean } & OpOptions): { loss: Output; gradient: Output } {
   return opMulti<{ loss: Output; gradient: Output }>("CTCLossV2", [inputs, labelsIndices, labelsValues, sequenceLength], { "preprocess_collapse_repeated": opts?.preprocessCollapseRepeated, "ctc_merge_repeated": opts?.ctcMergeRepeated, "ignore_longer_outputs_than_inputs": opts?.ignoreLongerOutputsThanInputs }, opts, [["loss", 1], ["gradient", 1]]);
 }
 
 /** TF op `CacheDataset` (input_dataset, filename → handle). */
-export function cacheDataset(inputDataset: TensorRef, filename: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function cacheDataset(inputDataset: OpInput, filename: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("CacheDataset", [inputDataset, filename], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `CacheDatasetV2` (input_dataset, filename, cache → handle). */
-export function cacheDatasetV2(inputDataset: TensorRef, filename: TensorRef, cache: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function cacheDatasetV2(inputDataset: OpInput, filename: OpInput, cache: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("CacheDatasetV2", [inputDataset, filename, cache], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `CalibrationStatisticsSaver` (args → (no outputs)). Aggregates and saves the calibration statistics data. */
-export function calibrationStatisticsSaver(args: TensorRef[], opts: { ids: string[]; calibrationMethods: number[]; outputFilePath: string } & OpOptions): Operation {
+export function calibrationStatisticsSaver(args: OpInput[], opts: { ids: string[]; calibrationMethods: number[]; outputFilePath: string } & OpOptions): Operation {
   return opNone("CalibrationStatisticsSaver", [args], { "ids": opts.ids, "calibration_methods": opts.calibrationMethods, "output_file_path": opts.outputFilePath }, opts);
 }
 
 /** TF op `Case` (branch_index, input → output). */
-export function case_(branchIndex: TensorRef, input: TensorRef[], opts: { Tout: DType[]; branches: AttrProto; /** Default []. */ outputShapes?: Array<number[] | null> } & OpOptions): Output[] {
+export function case_(branchIndex: OpInput, input: OpInput[], opts: { Tout: DType[]; branches: AttrProto; /** Default []. */ outputShapes?: Array<number[] | null> } & OpOptions): Output[] {
   return opList("Case", [branchIndex, input], { "Tout": opts.Tout, "branches": opts.branches, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `Cast` (x → y). */
-export function cast(x: TensorRef, opts: { DstT: DType; /** Default false. */ Truncate?: boolean } & OpOptions): Output {
+export function cast(x: OpInput, opts: { DstT: DType; /** Default false. */ Truncate?: boolean } & OpOptions): Output {
   return opOne("Cast", [x], { "DstT": opts.DstT, "Truncate": opts.Truncate }, opts);
 }
 
 /** TF op `Ceil` (x → y). */
-export function ceil(x: TensorRef, opts?: OpOptions): Output {
+export function ceil(x: OpInput, opts?: OpOptions): Output {
   return opOne("Ceil", [x], {}, opts);
 }
 
 /** TF op `CheckNumerics` (tensor → output). */
-export function checkNumerics(tensor: TensorRef, opts: { message: string } & OpOptions): Output {
+export function checkNumerics(tensor: OpInput, opts: { message: string } & OpOptions): Output {
   return opOne("CheckNumerics", [tensor], { "message": opts.message }, opts);
 }
 
 /** TF op `CheckNumericsV2` (tensor → output). */
-export function checkNumericsV2(tensor: TensorRef, opts: { message: string } & OpOptions): Output {
+export function checkNumericsV2(tensor: OpInput, opts: { message: string } & OpOptions): Output {
   return opOne("CheckNumericsV2", [tensor], { "message": opts.message }, opts);
 }
 
 /** TF op `CheckPinned` (tensor → output). */
-export function checkPinned(tensor: TensorRef, opts?: OpOptions): Output {
+export function checkPinned(tensor: OpInput, opts?: OpOptions): Output {
   return opOne("CheckPinned", [tensor], {}, opts);
 }
 
 /** TF op `Cholesky` (input → output). */
-export function cholesky(input: TensorRef, opts?: OpOptions): Output {
+export function cholesky(input: OpInput, opts?: OpOptions): Output {
   return opOne("Cholesky", [input], {}, opts);
 }
 
 /** TF op `CholeskyGrad` (l, grad → output). */
-export function choleskyGrad(l: TensorRef, grad: TensorRef, opts?: OpOptions): Output {
+export function choleskyGrad(l: OpInput, grad: OpInput, opts?: OpOptions): Output {
   return opOne("CholeskyGrad", [l, grad], {}, opts);
 }
 
 /** TF op `ChooseFastestBranchDataset` (input_dataset, ratio_numerator, ratio_denominator, other_arguments → handle). */
-export function chooseFastestBranchDataset(inputDataset: TensorRef, ratioNumerator: TensorRef, ratioDenominator: TensorRef, otherArguments: TensorRef[], opts: { numElementsPerBranch: number; branches: AttrProto; otherArgumentsLengths: number[]; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function chooseFastestBranchDataset(inputDataset: OpInput, ratioNumerator: OpInput, ratioDenominator: OpInput, otherArguments: OpInput[], opts: { numElementsPerBranch: number; branches: AttrProto; otherArgumentsLengths: number[]; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ChooseFastestBranchDataset", [inputDataset, ratioNumerator, ratioDenominator, otherArguments], { "num_elements_per_branch": opts.numElementsPerBranch, "branches": opts.branches, "other_arguments_lengths": opts.otherArgumentsLengths, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ChooseFastestDataset` (input_datasets → handle). */
-export function chooseFastestDataset(inputDatasets: TensorRef[], opts: { numExperiments: number; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function chooseFastestDataset(inputDatasets: OpInput[], opts: { numExperiments: number; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ChooseFastestDataset", [inputDatasets], { "num_experiments": opts.numExperiments, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ClipByValue` (t, clip_value_min, clip_value_max → output). */
-export function clipByValue(t: TensorRef, clipValueMin: TensorRef, clipValueMax: TensorRef, opts?: OpOptions): Output {
+export function clipByValue(t: OpInput, clipValueMin: OpInput, clipValueMax: OpInput, opts?: OpOptions): Output {
   return opOne("ClipByValue", [t, clipValueMin, clipValueMax], {}, opts);
 }
 
 /** TF op `CloseSummaryWriter` (writer → (no outputs)). */
-export function closeSummaryWriter(writer: TensorRef, opts?: OpOptions): Operation {
+export function closeSummaryWriter(writer: OpInput, opts?: OpOptions): Operation {
   return opNone("CloseSummaryWriter", [writer], {}, opts);
 }
 
 /** TF op `CollateTPUEmbeddingMemory` (memory_configs → merged_memory_config). */
-export function collateTpuEmbeddingMemory(memoryConfigs: TensorRef[], opts?: OpOptions): Output {
+export function collateTpuEmbeddingMemory(memoryConfigs: OpInput[], opts?: OpOptions): Output {
   return opOne("CollateTPUEmbeddingMemory", [memoryConfigs], {}, opts);
 }
 
 /** TF op `CollectiveAllToAllV2` (input, group_size, group_key, instance_key, ordering_token → data). */
-export function collectiveAllToAllV2(input: TensorRef, groupSize: TensorRef, groupKey: TensorRef, instanceKey: TensorRef, orderingToken: TensorRef[], opts?: { /** Default "auto". */ communicationHint?: string; /** Default 0. */ timeoutSeconds?: number; /** Default false. */ isStateless?: boolean } & OpOptions): Output {
+export function collectiveAllToAllV2(input: OpInput, groupSize: OpInput, groupKey: OpInput, instanceKey: OpInput, orderingToken: OpInput[], opts?: { /** Default "auto". */ communicationHint?: string; /** Default 0. */ timeoutSeconds?: number; /** Default false. */ isStateless?: boolean } & OpOptions): Output {
   return opOne("CollectiveAllToAllV2", [input, groupSize, groupKey, instanceKey, orderingToken], { "communication_hint": opts?.communicationHint, "timeout_seconds": opts?.timeoutSeconds, "is_stateless": opts?.isStateless }, opts);
 }
 
 /** TF op `CollectiveAllToAllV3` (input, communicator, group_assignment → data). */
-export function collectiveAllToAllV3(input: TensorRef, communicator: TensorRef, groupAssignment: TensorRef, opts?: { /** Default 0. */ timeoutSeconds?: number } & OpOptions): Output {
+export function collectiveAllToAllV3(input: OpInput, communicator: OpInput, groupAssignment: OpInput, opts?: { /** Default 0. */ timeoutSeconds?: number } & OpOptions): Output {
   return opOne("CollectiveAllToAllV3", [input, communicator, groupAssignment], { "timeout_seconds": opts?.timeoutSeconds }, opts);
 }
 
 /** TF op `CollectiveAssignGroupV2` (group_assignment, device_index, base_key → group_size, group_key). */
-export function collectiveAssignGroupV2(groupAssignment: TensorRef, deviceIndex: TensorRef, baseKey: TensorRef, opts?: OpOptions): { groupSize: Output; groupKey: Output } {
+export function collectiveAssignGroupV2(groupAssignment: OpInput, deviceIndex: OpInput, baseKey: OpInput, opts?: OpOptions): { groupSize: Output; groupKey: Output } {
   return opMulti<{ groupSize: Output; groupKey: Output }>("CollectiveAssignGroupV2", [groupAssignment, deviceIndex, baseKey], {}, opts, [["groupSize", 1], ["groupKey", 1]]);
 }
 
@@ -153,97 +153,97 @@ export function collectiveBcastRecv(opts: { T: DType; groupSize: number; groupKe
 }
 
 /** TF op `CollectiveBcastRecvV2` (group_size, group_key, instance_key, shape → data). */
-export function collectiveBcastRecvV2(groupSize: TensorRef, groupKey: TensorRef, instanceKey: TensorRef, shape: TensorRef, opts: { T: DType; /** Default "auto". */ communicationHint?: string; /** Default 0. */ timeoutSeconds?: number } & OpOptions): Output {
+export function collectiveBcastRecvV2(groupSize: OpInput, groupKey: OpInput, instanceKey: OpInput, shape: OpInput, opts: { T: DType; /** Default "auto". */ communicationHint?: string; /** Default 0. */ timeoutSeconds?: number } & OpOptions): Output {
   return opOne("CollectiveBcastRecvV2", [groupSize, groupKey, instanceKey, shape], { "T": opts.T, "communication_hint": opts.communicationHint, "timeout_seconds": opts.timeoutSeconds }, opts);
 }
 
 /** TF op `CollectiveBcastSend` (input → data). */
-export function collectiveBcastSend(input: TensorRef, opts: { groupSize: number; groupKey: number; instanceKey: number; shape: number[] | null; /** Default "auto". */ communicationHint?: string; /** Default 0. */ timeoutSeconds?: number } & OpOptions): Output {
+export function collectiveBcastSend(input: OpInput, opts: { groupSize: number; groupKey: number; instanceKey: number; shape: number[] | null; /** Default "auto". */ communicationHint?: string; /** Default 0. */ timeoutSeconds?: number } & OpOptions): Output {
   return opOne("CollectiveBcastSend", [input], { "group_size": opts.groupSize, "group_key": opts.groupKey, "instance_key": opts.instanceKey, "shape": opts.shape, "communication_hint": opts.communicationHint, "timeout_seconds": opts.timeoutSeconds }, opts);
 }
 
 /** TF op `CollectiveBcastSendV2` (input, group_size, group_key, instance_key → data). */
-export function collectiveBcastSendV2(input: TensorRef, groupSize: TensorRef, groupKey: TensorRef, instanceKey: TensorRef, opts?: { /** Default "auto". */ communicationHint?: string; /** Default 0. */ timeoutSeconds?: number } & OpOptions): Output {
+export function collectiveBcastSendV2(input: OpInput, groupSize: OpInput, groupKey: OpInput, instanceKey: OpInput, opts?: { /** Default "auto". */ communicationHint?: string; /** Default 0. */ timeoutSeconds?: number } & OpOptions): Output {
   return opOne("CollectiveBcastSendV2", [input, groupSize, groupKey, instanceKey], { "communication_hint": opts?.communicationHint, "timeout_seconds": opts?.timeoutSeconds }, opts);
 }
 
 /** TF op `CollectiveGather` (input → data). */
-export function collectiveGather(input: TensorRef, opts: { groupSize: number; groupKey: number; instanceKey: number; shape: number[] | null; /** Default "auto". */ communicationHint?: string; /** Default 0. */ timeoutSeconds?: number } & OpOptions): Output {
+export function collectiveGather(input: OpInput, opts: { groupSize: number; groupKey: number; instanceKey: number; shape: number[] | null; /** Default "auto". */ communicationHint?: string; /** Default 0. */ timeoutSeconds?: number } & OpOptions): Output {
   return opOne("CollectiveGather", [input], { "group_size": opts.groupSize, "group_key": opts.groupKey, "instance_key": opts.instanceKey, "shape": opts.shape, "communication_hint": opts.communicationHint, "timeout_seconds": opts.timeoutSeconds }, opts);
 }
 
 /** TF op `CollectiveGatherV2` (input, group_size, group_key, instance_key, ordering_token → data). */
-export function collectiveGatherV2(input: TensorRef, groupSize: TensorRef, groupKey: TensorRef, instanceKey: TensorRef, orderingToken: TensorRef[], opts?: { /** Default "auto". */ communicationHint?: string; /** Default 0. */ timeoutSeconds?: number; /** Default false. */ isStateless?: boolean } & OpOptions): Output {
+export function collectiveGatherV2(input: OpInput, groupSize: OpInput, groupKey: OpInput, instanceKey: OpInput, orderingToken: OpInput[], opts?: { /** Default "auto". */ communicationHint?: string; /** Default 0. */ timeoutSeconds?: number; /** Default false. */ isStateless?: boolean } & OpOptions): Output {
   return opOne("CollectiveGatherV2", [input, groupSize, groupKey, instanceKey, orderingToken], { "communication_hint": opts?.communicationHint, "timeout_seconds": opts?.timeoutSeconds, "is_stateless": opts?.isStateless }, opts);
 }
 
 /** TF op `CollectiveInitializeCommunicator` (group_key, rank, group_size → communicator). */
-export function collectiveInitializeCommunicator(groupKey: TensorRef, rank: TensorRef, groupSize: TensorRef, opts?: { /** Default "auto". */ communicationHint?: string; /** Default 0. */ timeoutSeconds?: number } & OpOptions): Output {
+export function collectiveInitializeCommunicator(groupKey: OpInput, rank: OpInput, groupSize: OpInput, opts?: { /** Default "auto". */ communicationHint?: string; /** Default 0. */ timeoutSeconds?: number } & OpOptions): Output {
   return opOne("CollectiveInitializeCommunicator", [groupKey, rank, groupSize], { "communication_hint": opts?.communicationHint, "timeout_seconds": opts?.timeoutSeconds }, opts);
 }
 
 /** TF op `CollectivePermute` (input, source_target_pairs → output). */
-export function collectivePermute(input: TensorRef, sourceTargetPairs: TensorRef, opts?: OpOptions): Output {
+export function collectivePermute(input: OpInput, sourceTargetPairs: OpInput, opts?: OpOptions): Output {
   return opOne("CollectivePermute", [input, sourceTargetPairs], {}, opts);
 }
 
 /** TF op `CollectiveReduce` (input → data). */
-export function collectiveReduce(input: TensorRef, opts: { groupSize: number; groupKey: number; instanceKey: number; mergeOp: "Min" | "Max" | "Mul" | "Add"; finalOp: "Id" | "Div"; subdivOffsets: number[]; /** Default []. */ waitFor?: number[]; /** Default "auto". */ communicationHint?: string; /** Default 0. */ timeoutSeconds?: number } & OpOptions): Output {
+export function collectiveReduce(input: OpInput, opts: { groupSize: number; groupKey: number; instanceKey: number; mergeOp: "Min" | "Max" | "Mul" | "Add"; finalOp: "Id" | "Div"; subdivOffsets: number[]; /** Default []. */ waitFor?: number[]; /** Default "auto". */ communicationHint?: string; /** Default 0. */ timeoutSeconds?: number } & OpOptions): Output {
   return opOne("CollectiveReduce", [input], { "group_size": opts.groupSize, "group_key": opts.groupKey, "instance_key": opts.instanceKey, "merge_op": opts.mergeOp, "final_op": opts.finalOp, "subdiv_offsets": opts.subdivOffsets, "wait_for": opts.waitFor, "communication_hint": opts.communicationHint, "timeout_seconds": opts.timeoutSeconds }, opts);
 }
 
 /** TF op `CollectiveReduceScatterV2` (input, group_size, group_key, instance_key, ordering_token → data). */
-export function collectiveReduceScatterV2(input: TensorRef, groupSize: TensorRef, groupKey: TensorRef, instanceKey: TensorRef, orderingToken: TensorRef[], opts: { mergeOp: "Min" | "Max" | "Mul" | "Add"; finalOp: "Id" | "Div"; /** Default "auto". */ communicationHint?: string; /** Default 0. */ timeoutSeconds?: number; /** Default false. */ isStateless?: boolean; /** Default -1. */ maxSubdivsPerDevice?: number } & OpOptions): Output {
+export function collectiveReduceScatterV2(input: OpInput, groupSize: OpInput, groupKey: OpInput, instanceKey: OpInput, orderingToken: OpInput[], opts: { mergeOp: "Min" | "Max" | "Mul" | "Add"; finalOp: "Id" | "Div"; /** Default "auto". */ communicationHint?: string; /** Default 0. */ timeoutSeconds?: number; /** Default false. */ isStateless?: boolean; /** Default -1. */ maxSubdivsPerDevice?: number } & OpOptions): Output {
   return opOne("CollectiveReduceScatterV2", [input, groupSize, groupKey, instanceKey, orderingToken], { "merge_op": opts.mergeOp, "final_op": opts.finalOp, "communication_hint": opts.communicationHint, "timeout_seconds": opts.timeoutSeconds, "is_stateless": opts.isStateless, "max_subdivs_per_device": opts.maxSubdivsPerDevice }, opts);
 }
 
 /** TF op `CollectiveReduceV2` (input, group_size, group_key, instance_key, ordering_token → data). */
-export function collectiveReduceV2(input: TensorRef, groupSize: TensorRef, groupKey: TensorRef, instanceKey: TensorRef, orderingToken: TensorRef[], opts: { mergeOp: "Min" | "Max" | "Mul" | "Add"; finalOp: "Id" | "Div"; /** Default "auto". */ communicationHint?: string; /** Default 0. */ timeoutSeconds?: number; /** Default false. */ isStateless?: boolean; /** Default -1. */ maxSubdivsPerDevice?: number } & OpOptions): Output {
+export function collectiveReduceV2(input: OpInput, groupSize: OpInput, groupKey: OpInput, instanceKey: OpInput, orderingToken: OpInput[], opts: { mergeOp: "Min" | "Max" | "Mul" | "Add"; finalOp: "Id" | "Div"; /** Default "auto". */ communicationHint?: string; /** Default 0. */ timeoutSeconds?: number; /** Default false. */ isStateless?: boolean; /** Default -1. */ maxSubdivsPerDevice?: number } & OpOptions): Output {
   return opOne("CollectiveReduceV2", [input, groupSize, groupKey, instanceKey, orderingToken], { "merge_op": opts.mergeOp, "final_op": opts.finalOp, "communication_hint": opts.communicationHint, "timeout_seconds": opts.timeoutSeconds, "is_stateless": opts.isStateless, "max_subdivs_per_device": opts.maxSubdivsPerDevice }, opts);
 }
 
 /** TF op `CollectiveReduceV3` (input, communicator, group_assignment → data). */
-export function collectiveReduceV3(input: TensorRef, communicator: TensorRef, groupAssignment: TensorRef, opts: { reduction: "Min" | "Max" | "Mul" | "Add"; /** Default 0. */ timeoutSeconds?: number } & OpOptions): Output {
+export function collectiveReduceV3(input: OpInput, communicator: OpInput, groupAssignment: OpInput, opts: { reduction: "Min" | "Max" | "Mul" | "Add"; /** Default 0. */ timeoutSeconds?: number } & OpOptions): Output {
   return opOne("CollectiveReduceV3", [input, communicator, groupAssignment], { "reduction": opts.reduction, "timeout_seconds": opts.timeoutSeconds }, opts);
 }
 
 /** TF op `CombinedNonMaxSuppression` (boxes, scores, max_output_size_per_class, max_total_size, iou_threshold, score_threshold → nmsed_boxes, nmsed_scores, nmsed_classes, valid_detections). */
-export function combinedNonMaxSuppression(boxes: TensorRef, scores: TensorRef, maxOutputSizePerClass: TensorRef, maxTotalSize: TensorRef, iouThreshold: TensorRef, scoreThreshold: TensorRef, opts?: { /** Default false. */ padPerClass?: boolean; /** Default true. */ clipBoxes?: boolean } & OpOptions): { nmsedBoxes: Output; nmsedScores: Output; nmsedClasses: Output; validDetections: Output } {
+export function combinedNonMaxSuppression(boxes: OpInput, scores: OpInput, maxOutputSizePerClass: OpInput, maxTotalSize: OpInput, iouThreshold: OpInput, scoreThreshold: OpInput, opts?: { /** Default false. */ padPerClass?: boolean; /** Default true. */ clipBoxes?: boolean } & OpOptions): { nmsedBoxes: Output; nmsedScores: Output; nmsedClasses: Output; validDetections: Output } {
   return opMulti<{ nmsedBoxes: Output; nmsedScores: Output; nmsedClasses: Output; validDetections: Output }>("CombinedNonMaxSuppression", [boxes, scores, maxOutputSizePerClass, maxTotalSize, iouThreshold, scoreThreshold], { "pad_per_class": opts?.padPerClass, "clip_boxes": opts?.clipBoxes }, opts, [["nmsedBoxes", 1], ["nmsedScores", 1], ["nmsedClasses", 1], ["validDetections", 1]]);
 }
 
 /** TF op `Complex` (real, imag → out). */
-export function complex(real: TensorRef, imag: TensorRef, opts?: { /** Default 'complex64'. */ Tout?: DType } & OpOptions): Output {
+export function complex(real: OpInput, imag: OpInput, opts?: { /** Default 'complex64'. */ Tout?: DType } & OpOptions): Output {
   return opOne("Complex", [real, imag], { "Tout": opts?.Tout }, opts);
 }
 
 /** TF op `ComplexAbs` (x → y). */
-export function complexAbs(x: TensorRef, opts?: { /** Default 'float32'. */ Tout?: DType } & OpOptions): Output {
+export function complexAbs(x: OpInput, opts?: { /** Default 'float32'. */ Tout?: DType } & OpOptions): Output {
   return opOne("ComplexAbs", [x], { "Tout": opts?.Tout }, opts);
 }
 
 /** TF op `CompositeTensorVariantFromComponents` (components → encoded). */
-export function compositeTensorVariantFromComponents(components: TensorRef[], opts: { metadata: string } & OpOptions): Output {
+export function compositeTensorVariantFromComponents(components: OpInput[], opts: { metadata: string } & OpOptions): Output {
   return opOne("CompositeTensorVariantFromComponents", [components], { "metadata": opts.metadata }, opts);
 }
 
 /** TF op `CompositeTensorVariantToComponents` (encoded → components). */
-export function compositeTensorVariantToComponents(encoded: TensorRef, opts: { metadata: string; Tcomponents: DType[] } & OpOptions): Output[] {
+export function compositeTensorVariantToComponents(encoded: OpInput, opts: { metadata: string; Tcomponents: DType[] } & OpOptions): Output[] {
   return opList("CompositeTensorVariantToComponents", [encoded], { "metadata": opts.metadata, "Tcomponents": opts.Tcomponents }, opts);
 }
 
 /** TF op `CompressElement` (components → compressed). */
-export function compressElement(components: TensorRef[], opts?: OpOptions): Output {
+export function compressElement(components: OpInput[], opts?: OpOptions): Output {
   return opOne("CompressElement", [components], {}, opts);
 }
 
 /** TF op `ComputeAccidentalHits` (true_classes, sampled_candidates → indices, ids, weights). */
-export function computeAccidentalHits(trueClasses: TensorRef, sampledCandidates: TensorRef, opts: { numTrue: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { indices: Output; ids: Output; weights: Output } {
+export function computeAccidentalHits(trueClasses: OpInput, sampledCandidates: OpInput, opts: { numTrue: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { indices: Output; ids: Output; weights: Output } {
   return opMulti<{ indices: Output; ids: Output; weights: Output }>("ComputeAccidentalHits", [trueClasses, sampledCandidates], { "num_true": opts.numTrue, "seed": opts.seed, "seed2": opts.seed2 }, opts, [["indices", 1], ["ids", 1], ["weights", 1]]);
 }
 
 /** TF op `ComputeBatchSize` (input_dataset → batch_size). */
-export function computeBatchSize(inputDataset: TensorRef, opts?: OpOptions): Output {
+export function computeBatchSize(inputDataset: OpInput, opts?: OpOptions): Output {
   return opOne("ComputeBatchSize", [inputDataset], {}, opts);
 }
 
@@ -268,22 +268,22 @@ export function computeDedupDataTupleMaskV2(opts: { config: string; embeddingPar
 }
 
 /** TF op `Concat` (concat_dim, values → output). */
-export function concat(concatDim: TensorRef, values: TensorRef[], opts?: OpOptions): Output {
+export function concat(concatDim: OpInput, values: OpInput[], opts?: OpOptions): Output {
   return opOne("Concat", [concatDim, values], {}, opts);
 }
 
 /** TF op `ConcatOffset` (concat_dim, shape → offset). */
-export function concatOffset(concatDim: TensorRef, shape: TensorRef[], opts?: OpOptions): Output[] {
+export function concatOffset(concatDim: OpInput, shape: OpInput[], opts?: OpOptions): Output[] {
   return opList("ConcatOffset", [concatDim, shape], {}, opts);
 }
 
 /** TF op `ConcatV2` (values, axis → output). */
-export function concatV2(values: TensorRef[], axis: TensorRef, opts?: OpOptions): Output {
+export function concatV2(values: OpInput[], axis: OpInput, opts?: OpOptions): Output {
   return opOne("ConcatV2", [values, axis], {}, opts);
 }
 
 /** TF op `ConcatenateDataset` (input_dataset, another_dataset → handle). */
-export function concatenateDataset(inputDataset: TensorRef, anotherDataset: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function concatenateDataset(inputDataset: OpInput, anotherDataset: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("ConcatenateDataset", [inputDataset, anotherDataset], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
@@ -308,27 +308,27 @@ export function configureTpuEmbedding(opts: { config: string } & OpOptions): Ope
 }
 
 /** TF op `ConfigureTPUEmbeddingHost` (common_config, memory_config → network_config). */
-export function configureTpuEmbeddingHost(commonConfig: TensorRef, memoryConfig: TensorRef, opts: { config: string } & OpOptions): Output {
+export function configureTpuEmbeddingHost(commonConfig: OpInput, memoryConfig: OpInput, opts: { config: string } & OpOptions): Output {
   return opOne("ConfigureTPUEmbeddingHost", [commonConfig, memoryConfig], { "config": opts.config }, opts);
 }
 
 /** TF op `ConfigureTPUEmbeddingMemory` (common_config → memory_config). */
-export function configureTpuEmbeddingMemory(commonConfig: TensorRef, opts?: OpOptions): Output {
+export function configureTpuEmbeddingMemory(commonConfig: OpInput, opts?: OpOptions): Output {
   return opOne("ConfigureTPUEmbeddingMemory", [commonConfig], {}, opts);
 }
 
 /** TF op `Conj` (input → output). */
-export function conj(input: TensorRef, opts?: OpOptions): Output {
+export function conj(input: OpInput, opts?: OpOptions): Output {
   return opOne("Conj", [input], {}, opts);
 }
 
 /** TF op `ConjugateTranspose` (x, perm → y). */
-export function conjugateTranspose(x: TensorRef, perm: TensorRef, opts?: OpOptions): Output {
+export function conjugateTranspose(x: OpInput, perm: OpInput, opts?: OpOptions): Output {
   return opOne("ConjugateTranspose", [x, perm], {}, opts);
 }
 
 /** TF op `ConnectTPUEmbeddingHosts` (network_configs → (no outputs)). */
-export function connectTpuEmbeddingHosts(networkConfigs: TensorRef[], opts?: OpOptions): Operation {
+export function connectTpuEmbeddingHosts(networkConfigs: OpInput[], opts?: OpOptions): Operation {
   return opNone("ConnectTPUEmbeddingHosts", [networkConfigs], {}, opts);
 }
 
@@ -338,7 +338,7 @@ export function const_(opts: { value: TensorLike; dtype: DType } & OpOptions): O
 }
 
 /** TF op `ConsumeMutexLock` (mutex_lock → (no outputs)). */
-export function consumeMutexLock(mutexLock: TensorRef, opts?: OpOptions): Operation {
+export function consumeMutexLock(mutexLock: OpInput, opts?: OpOptions): Operation {
   return opNone("ConsumeMutexLock", [mutexLock], {}, opts);
 }
 
@@ -348,216 +348,216 @@ export function controlTrigger(opts?: OpOptions): Operation {
 }
 
 /** TF op `Conv` (input, filter → output). */
-export function conv(input: TensorRef, filter: TensorRef, opts: { strides: number[]; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "CHANNELS_LAST". */ dataFormat?: "CHANNELS_FIRST" | "CHANNELS_LAST"; /** Default []. */ dilations?: number[]; /** Default 1. */ batchDims?: number; /** Default 1. */ groups?: number } & OpOptions): Output {
+export function conv(input: OpInput, filter: OpInput, opts: { strides: number[]; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "CHANNELS_LAST". */ dataFormat?: "CHANNELS_FIRST" | "CHANNELS_LAST"; /** Default []. */ dilations?: number[]; /** Default 1. */ batchDims?: number; /** Default 1. */ groups?: number } & OpOptions): Output {
   return opOne("Conv", [input, filter], { "strides": opts.strides, "padding": opts.padding, "explicit_paddings": opts.explicitPaddings, "data_format": opts.dataFormat, "dilations": opts.dilations, "batch_dims": opts.batchDims, "groups": opts.groups }, opts);
 }
 
 /** TF op `Conv2D` (input, filter → output). */
-export function conv2d(input: TensorRef, filter: TensorRef, opts: { strides: number[]; /** Default true. */ useCudnnOnGpu?: boolean; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
+export function conv2d(input: OpInput, filter: OpInput, opts: { strides: number[]; /** Default true. */ useCudnnOnGpu?: boolean; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
   return opOne("Conv2D", [input, filter], { "strides": opts.strides, "use_cudnn_on_gpu": opts.useCudnnOnGpu, "padding": opts.padding, "explicit_paddings": opts.explicitPaddings, "data_format": opts.dataFormat, "dilations": opts.dilations }, opts);
 }
 
 /** TF op `Conv2DBackpropFilter` (input, filter_sizes, out_backprop → output). */
-export function conv2dBackpropFilter(input: TensorRef, filterSizes: TensorRef, outBackprop: TensorRef, opts: { strides: number[]; /** Default true. */ useCudnnOnGpu?: boolean; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
+export function conv2dBackpropFilter(input: OpInput, filterSizes: OpInput, outBackprop: OpInput, opts: { strides: number[]; /** Default true. */ useCudnnOnGpu?: boolean; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
   return opOne("Conv2DBackpropFilter", [input, filterSizes, outBackprop], { "strides": opts.strides, "use_cudnn_on_gpu": opts.useCudnnOnGpu, "padding": opts.padding, "explicit_paddings": opts.explicitPaddings, "data_format": opts.dataFormat, "dilations": opts.dilations }, opts);
 }
 
 /** TF op `Conv2DBackpropFilterV2` (input, filter, out_backprop → output). */
-export function conv2dBackpropFilterV2(input: TensorRef, filter: TensorRef, outBackprop: TensorRef, opts: { strides: number[]; /** Default true. */ useCudnnOnGpu?: boolean; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
+export function conv2dBackpropFilterV2(input: OpInput, filter: OpInput, outBackprop: OpInput, opts: { strides: number[]; /** Default true. */ useCudnnOnGpu?: boolean; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
   return opOne("Conv2DBackpropFilterV2", [input, filter, outBackprop], { "strides": opts.strides, "use_cudnn_on_gpu": opts.useCudnnOnGpu, "padding": opts.padding, "explicit_paddings": opts.explicitPaddings, "data_format": opts.dataFormat, "dilations": opts.dilations }, opts);
 }
 
 /** TF op `Conv2DBackpropInput` (input_sizes, filter, out_backprop → output). */
-export function conv2dBackpropInput(inputSizes: TensorRef, filter: TensorRef, outBackprop: TensorRef, opts: { strides: number[]; /** Default true. */ useCudnnOnGpu?: boolean; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
+export function conv2dBackpropInput(inputSizes: OpInput, filter: OpInput, outBackprop: OpInput, opts: { strides: number[]; /** Default true. */ useCudnnOnGpu?: boolean; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
   return opOne("Conv2DBackpropInput", [inputSizes, filter, outBackprop], { "strides": opts.strides, "use_cudnn_on_gpu": opts.useCudnnOnGpu, "padding": opts.padding, "explicit_paddings": opts.explicitPaddings, "data_format": opts.dataFormat, "dilations": opts.dilations }, opts);
 }
 
 /** TF op `Conv2DBackpropInputV2` (input, filter, out_backprop → output). */
-export function conv2dBackpropInputV2(input: TensorRef, filter: TensorRef, outBackprop: TensorRef, opts: { strides: number[]; /** Default true. */ useCudnnOnGpu?: boolean; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
+export function conv2dBackpropInputV2(input: OpInput, filter: OpInput, outBackprop: OpInput, opts: { strides: number[]; /** Default true. */ useCudnnOnGpu?: boolean; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
   return opOne("Conv2DBackpropInputV2", [input, filter, outBackprop], { "strides": opts.strides, "use_cudnn_on_gpu": opts.useCudnnOnGpu, "padding": opts.padding, "explicit_paddings": opts.explicitPaddings, "data_format": opts.dataFormat, "dilations": opts.dilations }, opts);
 }
 
 /** TF op `Conv3D` (input, filter → output). */
-export function conv3d(input: TensorRef, filter: TensorRef, opts: { strides: number[]; padding: "SAME" | "VALID"; /** Default "NDHWC". */ dataFormat?: "NDHWC" | "NCDHW"; /** Default [1, 1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
+export function conv3d(input: OpInput, filter: OpInput, opts: { strides: number[]; padding: "SAME" | "VALID"; /** Default "NDHWC". */ dataFormat?: "NDHWC" | "NCDHW"; /** Default [1, 1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
   return opOne("Conv3D", [input, filter], { "strides": opts.strides, "padding": opts.padding, "data_format": opts.dataFormat, "dilations": opts.dilations }, opts);
 }
 
 /** TF op `Conv3DBackpropFilter` (input, filter, out_backprop → output). @deprecated since GraphDef version 10: Use Conv3DBackpropFilterV2 */
-export function conv3dBackpropFilter(input: TensorRef, filter: TensorRef, outBackprop: TensorRef, opts: { strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
+export function conv3dBackpropFilter(input: OpInput, filter: OpInput, outBackprop: OpInput, opts: { strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
   return opOne("Conv3DBackpropFilter", [input, filter, outBackprop], { "strides": opts.strides, "padding": opts.padding, "dilations": opts.dilations }, opts);
 }
 
 /** TF op `Conv3DBackpropFilterV2` (input, filter_sizes, out_backprop → output). */
-export function conv3dBackpropFilterV2(input: TensorRef, filterSizes: TensorRef, outBackprop: TensorRef, opts: { strides: number[]; padding: "SAME" | "VALID"; /** Default "NDHWC". */ dataFormat?: "NDHWC" | "NCDHW"; /** Default [1, 1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
+export function conv3dBackpropFilterV2(input: OpInput, filterSizes: OpInput, outBackprop: OpInput, opts: { strides: number[]; padding: "SAME" | "VALID"; /** Default "NDHWC". */ dataFormat?: "NDHWC" | "NCDHW"; /** Default [1, 1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
   return opOne("Conv3DBackpropFilterV2", [input, filterSizes, outBackprop], { "strides": opts.strides, "padding": opts.padding, "data_format": opts.dataFormat, "dilations": opts.dilations }, opts);
 }
 
 /** TF op `Conv3DBackpropInput` (input, filter, out_backprop → output). @deprecated since GraphDef version 10: Use Conv3DBackpropInputV2 */
-export function conv3dBackpropInput(input: TensorRef, filter: TensorRef, outBackprop: TensorRef, opts: { strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
+export function conv3dBackpropInput(input: OpInput, filter: OpInput, outBackprop: OpInput, opts: { strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
   return opOne("Conv3DBackpropInput", [input, filter, outBackprop], { "strides": opts.strides, "padding": opts.padding, "dilations": opts.dilations }, opts);
 }
 
 /** TF op `Conv3DBackpropInputV2` (input_sizes, filter, out_backprop → output). */
-export function conv3dBackpropInputV2(inputSizes: TensorRef, filter: TensorRef, outBackprop: TensorRef, opts: { strides: number[]; padding: "SAME" | "VALID"; /** Default "NDHWC". */ dataFormat?: "NDHWC" | "NCDHW"; /** Default [1, 1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
+export function conv3dBackpropInputV2(inputSizes: OpInput, filter: OpInput, outBackprop: OpInput, opts: { strides: number[]; padding: "SAME" | "VALID"; /** Default "NDHWC". */ dataFormat?: "NDHWC" | "NCDHW"; /** Default [1, 1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
   return opOne("Conv3DBackpropInputV2", [inputSizes, filter, outBackprop], { "strides": opts.strides, "padding": opts.padding, "data_format": opts.dataFormat, "dilations": opts.dilations }, opts);
 }
 
 /** TF op `ConvertToCooTensor` (indices_or_row_splits, values, weights → row_ids, col_ids, gains). */
-export function convertToCooTensor(indicesOrRowSplits: TensorRef, values: TensorRef, weights: TensorRef, opts: { sampleCount: number; combiner: string } & OpOptions): { rowIds: Output; colIds: Output; gains: Output } {
+export function convertToCooTensor(indicesOrRowSplits: OpInput, values: OpInput, weights: OpInput, opts: { sampleCount: number; combiner: string } & OpOptions): { rowIds: Output; colIds: Output; gains: Output } {
   return opMulti<{ rowIds: Output; colIds: Output; gains: Output }>("ConvertToCooTensor", [indicesOrRowSplits, values, weights], { "sample_count": opts.sampleCount, "combiner": opts.combiner }, opts, [["rowIds", 1], ["colIds", 1], ["gains", 1]]);
 }
 
 /** TF op `ConvertToListOfSparseCoreCooTensors` (indices_or_row_splits, values, weights → row_ids_list, col_ids_list, gains_list). */
-export function convertToListOfSparseCoreCooTensors(indicesOrRowSplits: TensorRef, values: TensorRef, weights: TensorRef, opts: { sampleCount: number; numScPerChip: number; rowOffset: number; colOffset: number; colShift: number; numScShards: number; stackedTableSampleCount: number; combiner: string } & OpOptions): { rowIdsList: Output[]; colIdsList: Output[]; gainsList: Output[] } {
+export function convertToListOfSparseCoreCooTensors(indicesOrRowSplits: OpInput, values: OpInput, weights: OpInput, opts: { sampleCount: number; numScPerChip: number; rowOffset: number; colOffset: number; colShift: number; numScShards: number; stackedTableSampleCount: number; combiner: string } & OpOptions): { rowIdsList: Output[]; colIdsList: Output[]; gainsList: Output[] } {
   return opMulti<{ rowIdsList: Output[]; colIdsList: Output[]; gainsList: Output[] }>("ConvertToListOfSparseCoreCooTensors", [indicesOrRowSplits, values, weights], { "sample_count": opts.sampleCount, "num_sc_per_chip": opts.numScPerChip, "row_offset": opts.rowOffset, "col_offset": opts.colOffset, "col_shift": opts.colShift, "num_sc_shards": opts.numScShards, "stacked_table_sample_count": opts.stackedTableSampleCount, "combiner": opts.combiner }, opts, [["rowIdsList", { number: "num_sc_per_chip" }], ["colIdsList", { number: "num_sc_per_chip" }], ["gainsList", { number: "num_sc_per_chip" }]]);
 }
 
 /** TF op `ConvertToSparseCoreCsrWrappedCooTensor` (sorted_row_ids_list, sorted_col_ids_list, sorted_gains_list, id_counts_list, splits → row_pointers, sorted_sample_ids, sorted_token_ids, sorted_gains, row_pointers_unpadded_size, ids_unpadded_size, num_minibatches_per_sc). */
-export function convertToSparseCoreCsrWrappedCooTensor(sortedRowIdsList: TensorRef[], sortedColIdsList: TensorRef[], sortedGainsList: TensorRef[], idCountsList: TensorRef[], splits: TensorRef, opts: { sampleCountPerSc: number; numReplica: number; maxMinibatchesPerSc: number; maxIdsPerChipPerSample: number; tableVocabSize: number; featureWidth: number; tableName: string; allowIdDropping: boolean } & OpOptions): { rowPointers: Output; sortedSampleIds: Output; sortedTokenIds: Output; sortedGains: Output; rowPointersUnpaddedSize: Output; idsUnpaddedSize: Output; numMinibatchesPerSc: Output } {
+export function convertToSparseCoreCsrWrappedCooTensor(sortedRowIdsList: OpInput[], sortedColIdsList: OpInput[], sortedGainsList: OpInput[], idCountsList: OpInput[], splits: OpInput, opts: { sampleCountPerSc: number; numReplica: number; maxMinibatchesPerSc: number; maxIdsPerChipPerSample: number; tableVocabSize: number; featureWidth: number; tableName: string; allowIdDropping: boolean } & OpOptions): { rowPointers: Output; sortedSampleIds: Output; sortedTokenIds: Output; sortedGains: Output; rowPointersUnpaddedSize: Output; idsUnpaddedSize: Output; numMinibatchesPerSc: Output } {
   return opMulti<{ rowPointers: Output; sortedSampleIds: Output; sortedTokenIds: Output; sortedGains: Output; rowPointersUnpaddedSize: Output; idsUnpaddedSize: Output; numMinibatchesPerSc: Output }>("ConvertToSparseCoreCsrWrappedCooTensor", [sortedRowIdsList, sortedColIdsList, sortedGainsList, idCountsList, splits], { "sample_count_per_sc": opts.sampleCountPerSc, "num_replica": opts.numReplica, "max_minibatches_per_sc": opts.maxMinibatchesPerSc, "max_ids_per_chip_per_sample": opts.maxIdsPerChipPerSample, "table_vocab_size": opts.tableVocabSize, "feature_width": opts.featureWidth, "table_name": opts.tableName, "allow_id_dropping": opts.allowIdDropping }, opts, [["rowPointers", 1], ["sortedSampleIds", 1], ["sortedTokenIds", 1], ["sortedGains", 1], ["rowPointersUnpaddedSize", 1], ["idsUnpaddedSize", 1], ["numMinibatchesPerSc", 1]]);
 }
 
 /** TF op `Copy` (input → output). */
-export function copy(input: TensorRef, opts?: { /** Default "". */ tensorName?: string; /** Default []. */ debugOpsSpec?: string[] } & OpOptions): Output {
+export function copy(input: OpInput, opts?: { /** Default "". */ tensorName?: string; /** Default []. */ debugOpsSpec?: string[] } & OpOptions): Output {
   return opOne("Copy", [input], { "tensor_name": opts?.tensorName, "debug_ops_spec": opts?.debugOpsSpec }, opts);
 }
 
 /** TF op `CopyHost` (input → output). */
-export function copyHost(input: TensorRef, opts?: { /** Default "". */ tensorName?: string; /** Default []. */ debugOpsSpec?: string[] } & OpOptions): Output {
+export function copyHost(input: OpInput, opts?: { /** Default "". */ tensorName?: string; /** Default []. */ debugOpsSpec?: string[] } & OpOptions): Output {
   return opOne("CopyHost", [input], { "tensor_name": opts?.tensorName, "debug_ops_spec": opts?.debugOpsSpec }, opts);
 }
 
 /** TF op `CopyToMesh` (input → output). */
-export function copyToMesh(input: TensorRef, opts: { mesh: string } & OpOptions): Output {
+export function copyToMesh(input: OpInput, opts: { mesh: string } & OpOptions): Output {
   return opOne("CopyToMesh", [input], { "mesh": opts.mesh }, opts);
 }
 
 /** TF op `CopyToMeshGrad` (input, forward_input → output). */
-export function copyToMeshGrad(input: TensorRef, forwardInput: TensorRef, opts?: OpOptions): Output {
+export function copyToMeshGrad(input: OpInput, forwardInput: OpInput, opts?: OpOptions): Output {
   return opOne("CopyToMeshGrad", [input, forwardInput], {}, opts);
 }
 
 /** TF op `Cos` (x → y). */
-export function cos(x: TensorRef, opts?: OpOptions): Output {
+export function cos(x: OpInput, opts?: OpOptions): Output {
   return opOne("Cos", [x], {}, opts);
 }
 
 /** TF op `Cosh` (x → y). */
-export function cosh(x: TensorRef, opts?: OpOptions): Output {
+export function cosh(x: OpInput, opts?: OpOptions): Output {
   return opOne("Cosh", [x], {}, opts);
 }
 
 /** TF op `CountUpTo` (ref → output). */
-export function countUpTo(ref: TensorRef, opts: { limit: number } & OpOptions): Output {
+export function countUpTo(ref: OpInput, opts: { limit: number } & OpOptions): Output {
   return opOne("CountUpTo", [ref], { "limit": opts.limit }, opts);
 }
 
 /** TF op `CreateSummaryDbWriter` (writer, db_uri, experiment_name, run_name, user_name → (no outputs)). */
-export function createSummaryDbWriter(writer: TensorRef, dbUri: TensorRef, experimentName: TensorRef, runName: TensorRef, userName: TensorRef, opts?: OpOptions): Operation {
+export function createSummaryDbWriter(writer: OpInput, dbUri: OpInput, experimentName: OpInput, runName: OpInput, userName: OpInput, opts?: OpOptions): Operation {
   return opNone("CreateSummaryDbWriter", [writer, dbUri, experimentName, runName, userName], {}, opts);
 }
 
 /** TF op `CreateSummaryFileWriter` (writer, logdir, max_queue, flush_millis, filename_suffix → (no outputs)). */
-export function createSummaryFileWriter(writer: TensorRef, logdir: TensorRef, maxQueue: TensorRef, flushMillis: TensorRef, filenameSuffix: TensorRef, opts?: OpOptions): Operation {
+export function createSummaryFileWriter(writer: OpInput, logdir: OpInput, maxQueue: OpInput, flushMillis: OpInput, filenameSuffix: OpInput, opts?: OpOptions): Operation {
   return opNone("CreateSummaryFileWriter", [writer, logdir, maxQueue, flushMillis, filenameSuffix], {}, opts);
 }
 
 /** TF op `CropAndResize` (image, boxes, box_ind, crop_size → crops). */
-export function cropAndResize(image: TensorRef, boxes: TensorRef, boxInd: TensorRef, cropSize: TensorRef, opts?: { /** Default "bilinear". */ method?: "bilinear" | "nearest"; /** Default 0. */ extrapolationValue?: number } & OpOptions): Output {
+export function cropAndResize(image: OpInput, boxes: OpInput, boxInd: OpInput, cropSize: OpInput, opts?: { /** Default "bilinear". */ method?: "bilinear" | "nearest"; /** Default 0. */ extrapolationValue?: number } & OpOptions): Output {
   return opOne("CropAndResize", [image, boxes, boxInd, cropSize], { "method": opts?.method, "extrapolation_value": opts?.extrapolationValue }, opts);
 }
 
 /** TF op `CropAndResizeGradBoxes` (grads, image, boxes, box_ind → output). */
-export function cropAndResizeGradBoxes(grads: TensorRef, image: TensorRef, boxes: TensorRef, boxInd: TensorRef, opts?: { /** Default "bilinear". */ method?: "bilinear" } & OpOptions): Output {
+export function cropAndResizeGradBoxes(grads: OpInput, image: OpInput, boxes: OpInput, boxInd: OpInput, opts?: { /** Default "bilinear". */ method?: "bilinear" } & OpOptions): Output {
   return opOne("CropAndResizeGradBoxes", [grads, image, boxes, boxInd], { "method": opts?.method }, opts);
 }
 
 /** TF op `CropAndResizeGradImage` (grads, boxes, box_ind, image_size → output). */
-export function cropAndResizeGradImage(grads: TensorRef, boxes: TensorRef, boxInd: TensorRef, imageSize: TensorRef, opts: { T: DType; /** Default "bilinear". */ method?: "bilinear" | "nearest" } & OpOptions): Output {
+export function cropAndResizeGradImage(grads: OpInput, boxes: OpInput, boxInd: OpInput, imageSize: OpInput, opts: { T: DType; /** Default "bilinear". */ method?: "bilinear" | "nearest" } & OpOptions): Output {
   return opOne("CropAndResizeGradImage", [grads, boxes, boxInd, imageSize], { "T": opts.T, "method": opts.method }, opts);
 }
 
 /** TF op `Cross` (a, b → product). */
-export function cross(a: TensorRef, b: TensorRef, opts?: OpOptions): Output {
+export function cross(a: OpInput, b: OpInput, opts?: OpOptions): Output {
   return opOne("Cross", [a, b], {}, opts);
 }
 
 /** TF op `CrossReplicaSum` (input, group_assignment → output). */
-export function crossReplicaSum(input: TensorRef, groupAssignment: TensorRef, opts?: OpOptions): Output {
+export function crossReplicaSum(input: OpInput, groupAssignment: OpInput, opts?: OpOptions): Output {
   return opOne("CrossReplicaSum", [input, groupAssignment], {}, opts);
 }
 
 /** TF op `CudnnRNN` (input, input_h, input_c, params → output, output_h, output_c, reserve_space). */
-export function cudnnRnn(input: TensorRef, inputH: TensorRef, inputC: TensorRef, params: TensorRef, opts?: { /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default true. */ isTraining?: boolean } & OpOptions): { output: Output; outputH: Output; outputC: Output; reserveSpace: Output } {
+export function cudnnRnn(input: OpInput, inputH: OpInput, inputC: OpInput, params: OpInput, opts?: { /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default true. */ isTraining?: boolean } & OpOptions): { output: Output; outputH: Output; outputC: Output; reserveSpace: Output } {
   return opMulti<{ output: Output; outputH: Output; outputC: Output; reserveSpace: Output }>("CudnnRNN", [input, inputH, inputC, params], { "rnn_mode": opts?.rnnMode, "input_mode": opts?.inputMode, "direction": opts?.direction, "dropout": opts?.dropout, "seed": opts?.seed, "seed2": opts?.seed2, "is_training": opts?.isTraining }, opts, [["output", 1], ["outputH", 1], ["outputC", 1], ["reserveSpace", 1]]);
 }
 
 /** TF op `CudnnRNNBackprop` (input, input_h, input_c, params, output, output_h, output_c, output_backprop, output_h_backprop, output_c_backprop, reserve_space → input_backprop, input_h_backprop, input_c_backprop, params_backprop). */
-export function cudnnRnnBackprop(input: TensorRef, inputH: TensorRef, inputC: TensorRef, params: TensorRef, output: TensorRef, outputH: TensorRef, outputC: TensorRef, outputBackprop: TensorRef, outputHBackprop: TensorRef, outputCBackprop: TensorRef, reserveSpace: TensorRef, opts?: { /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { inputBackprop: Output; inputHBackprop: Output; inputCBackprop: Output; paramsBackprop: Output } {
+export function cudnnRnnBackprop(input: OpInput, inputH: OpInput, inputC: OpInput, params: OpInput, output: OpInput, outputH: OpInput, outputC: OpInput, outputBackprop: OpInput, outputHBackprop: OpInput, outputCBackprop: OpInput, reserveSpace: OpInput, opts?: { /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { inputBackprop: Output; inputHBackprop: Output; inputCBackprop: Output; paramsBackprop: Output } {
   return opMulti<{ inputBackprop: Output; inputHBackprop: Output; inputCBackprop: Output; paramsBackprop: Output }>("CudnnRNNBackprop", [input, inputH, inputC, params, output, outputH, outputC, outputBackprop, outputHBackprop, outputCBackprop, reserveSpace], { "rnn_mode": opts?.rnnMode, "input_mode": opts?.inputMode, "direction": opts?.direction, "dropout": opts?.dropout, "seed": opts?.seed, "seed2": opts?.seed2 }, opts, [["inputBackprop", 1], ["inputHBackprop", 1], ["inputCBackprop", 1], ["paramsBackprop", 1]]);
 }
 
 /** TF op `CudnnRNNBackpropV2` (input, input_h, input_c, params, output, output_h, output_c, output_backprop, output_h_backprop, output_c_backprop, reserve_space, host_reserved → input_backprop, input_h_backprop, input_c_backprop, params_backprop). */
-export function cudnnRnnBackpropV2(input: TensorRef, inputH: TensorRef, inputC: TensorRef, params: TensorRef, output: TensorRef, outputH: TensorRef, outputC: TensorRef, outputBackprop: TensorRef, outputHBackprop: TensorRef, outputCBackprop: TensorRef, reserveSpace: TensorRef, hostReserved: TensorRef, opts?: { /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { inputBackprop: Output; inputHBackprop: Output; inputCBackprop: Output; paramsBackprop: Output } {
+export function cudnnRnnBackpropV2(input: OpInput, inputH: OpInput, inputC: OpInput, params: OpInput, output: OpInput, outputH: OpInput, outputC: OpInput, outputBackprop: OpInput, outputHBackprop: OpInput, outputCBackprop: OpInput, reserveSpace: OpInput, hostReserved: OpInput, opts?: { /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { inputBackprop: Output; inputHBackprop: Output; inputCBackprop: Output; paramsBackprop: Output } {
   return opMulti<{ inputBackprop: Output; inputHBackprop: Output; inputCBackprop: Output; paramsBackprop: Output }>("CudnnRNNBackpropV2", [input, inputH, inputC, params, output, outputH, outputC, outputBackprop, outputHBackprop, outputCBackprop, reserveSpace, hostReserved], { "rnn_mode": opts?.rnnMode, "input_mode": opts?.inputMode, "direction": opts?.direction, "dropout": opts?.dropout, "seed": opts?.seed, "seed2": opts?.seed2 }, opts, [["inputBackprop", 1], ["inputHBackprop", 1], ["inputCBackprop", 1], ["paramsBackprop", 1]]);
 }
 
 /** TF op `CudnnRNNBackpropV3` (input, input_h, input_c, params, sequence_lengths, output, output_h, output_c, output_backprop, output_h_backprop, output_c_backprop, reserve_space, host_reserved → input_backprop, input_h_backprop, input_c_backprop, params_backprop). */
-export function cudnnRnnBackpropV3(input: TensorRef, inputH: TensorRef, inputC: TensorRef, params: TensorRef, sequenceLengths: TensorRef, output: TensorRef, outputH: TensorRef, outputC: TensorRef, outputBackprop: TensorRef, outputHBackprop: TensorRef, outputCBackprop: TensorRef, reserveSpace: TensorRef, hostReserved: TensorRef, opts?: { /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default 0. */ numProj?: number; /** Default true. */ timeMajor?: boolean } & OpOptions): { inputBackprop: Output; inputHBackprop: Output; inputCBackprop: Output; paramsBackprop: Output } {
+export function cudnnRnnBackpropV3(input: OpInput, inputH: OpInput, inputC: OpInput, params: OpInput, sequenceLengths: OpInput, output: OpInput, outputH: OpInput, outputC: OpInput, outputBackprop: OpInput, outputHBackprop: OpInput, outputCBackprop: OpInput, reserveSpace: OpInput, hostReserved: OpInput, opts?: { /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default 0. */ numProj?: number; /** Default true. */ timeMajor?: boolean } & OpOptions): { inputBackprop: Output; inputHBackprop: Output; inputCBackprop: Output; paramsBackprop: Output } {
   return opMulti<{ inputBackprop: Output; inputHBackprop: Output; inputCBackprop: Output; paramsBackprop: Output }>("CudnnRNNBackpropV3", [input, inputH, inputC, params, sequenceLengths, output, outputH, outputC, outputBackprop, outputHBackprop, outputCBackprop, reserveSpace, hostReserved], { "rnn_mode": opts?.rnnMode, "input_mode": opts?.inputMode, "direction": opts?.direction, "dropout": opts?.dropout, "seed": opts?.seed, "seed2": opts?.seed2, "num_proj": opts?.numProj, "time_major": opts?.timeMajor }, opts, [["inputBackprop", 1], ["inputHBackprop", 1], ["inputCBackprop", 1], ["paramsBackprop", 1]]);
 }
 
 /** TF op `CudnnRNNCanonicalToParams` (num_layers, num_units, input_size, weights, biases → params). */
-export function cudnnRnnCanonicalToParams(numLayers: TensorRef, numUnits: TensorRef, inputSize: TensorRef, weights: TensorRef[], biases: TensorRef[], opts?: { /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): Output {
+export function cudnnRnnCanonicalToParams(numLayers: OpInput, numUnits: OpInput, inputSize: OpInput, weights: OpInput[], biases: OpInput[], opts?: { /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): Output {
   return opOne("CudnnRNNCanonicalToParams", [numLayers, numUnits, inputSize, weights, biases], { "rnn_mode": opts?.rnnMode, "input_mode": opts?.inputMode, "direction": opts?.direction, "dropout": opts?.dropout, "seed": opts?.seed, "seed2": opts?.seed2 }, opts);
 }
 
 /** TF op `CudnnRNNCanonicalToParamsV2` (num_layers, num_units, input_size, weights, biases → params). */
-export function cudnnRnnCanonicalToParamsV2(numLayers: TensorRef, numUnits: TensorRef, inputSize: TensorRef, weights: TensorRef[], biases: TensorRef[], opts?: { /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default 0. */ numProj?: number } & OpOptions): Output {
+export function cudnnRnnCanonicalToParamsV2(numLayers: OpInput, numUnits: OpInput, inputSize: OpInput, weights: OpInput[], biases: OpInput[], opts?: { /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default 0. */ numProj?: number } & OpOptions): Output {
   return opOne("CudnnRNNCanonicalToParamsV2", [numLayers, numUnits, inputSize, weights, biases], { "rnn_mode": opts?.rnnMode, "input_mode": opts?.inputMode, "direction": opts?.direction, "dropout": opts?.dropout, "seed": opts?.seed, "seed2": opts?.seed2, "num_proj": opts?.numProj }, opts);
 }
 
 /** TF op `CudnnRNNParamsSize` (num_layers, num_units, input_size → params_size). */
-export function cudnnRnnParamsSize(numLayers: TensorRef, numUnits: TensorRef, inputSize: TensorRef, opts: { T: DType; S: DType; /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default 0. */ numProj?: number } & OpOptions): Output {
+export function cudnnRnnParamsSize(numLayers: OpInput, numUnits: OpInput, inputSize: OpInput, opts: { T: DType; S: DType; /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default 0. */ numProj?: number } & OpOptions): Output {
   return opOne("CudnnRNNParamsSize", [numLayers, numUnits, inputSize], { "T": opts.T, "S": opts.S, "rnn_mode": opts.rnnMode, "input_mode": opts.inputMode, "direction": opts.direction, "dropout": opts.dropout, "seed": opts.seed, "seed2": opts.seed2, "num_proj": opts.numProj }, opts);
 }
 
 /** TF op `CudnnRNNParamsToCanonical` (num_layers, num_units, input_size, params → weights, biases). */
-export function cudnnRnnParamsToCanonical(numLayers: TensorRef, numUnits: TensorRef, inputSize: TensorRef, params: TensorRef, opts: { numParams: number; /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { weights: Output[]; biases: Output[] } {
+export function cudnnRnnParamsToCanonical(numLayers: OpInput, numUnits: OpInput, inputSize: OpInput, params: OpInput, opts: { numParams: number; /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { weights: Output[]; biases: Output[] } {
   return opMulti<{ weights: Output[]; biases: Output[] }>("CudnnRNNParamsToCanonical", [numLayers, numUnits, inputSize, params], { "num_params": opts.numParams, "rnn_mode": opts.rnnMode, "input_mode": opts.inputMode, "direction": opts.direction, "dropout": opts.dropout, "seed": opts.seed, "seed2": opts.seed2 }, opts, [["weights", { number: "num_params" }], ["biases", { number: "num_params" }]]);
 }
 
 /** TF op `CudnnRNNParamsToCanonicalV2` (num_layers, num_units, input_size, params → weights, biases). */
-export function cudnnRnnParamsToCanonicalV2(numLayers: TensorRef, numUnits: TensorRef, inputSize: TensorRef, params: TensorRef, opts: { numParamsWeights: number; numParamsBiases: number; /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default 0. */ numProj?: number } & OpOptions): { weights: Output[]; biases: Output[] } {
+export function cudnnRnnParamsToCanonicalV2(numLayers: OpInput, numUnits: OpInput, inputSize: OpInput, params: OpInput, opts: { numParamsWeights: number; numParamsBiases: number; /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default 0. */ numProj?: number } & OpOptions): { weights: Output[]; biases: Output[] } {
   return opMulti<{ weights: Output[]; biases: Output[] }>("CudnnRNNParamsToCanonicalV2", [numLayers, numUnits, inputSize, params], { "num_params_weights": opts.numParamsWeights, "num_params_biases": opts.numParamsBiases, "rnn_mode": opts.rnnMode, "input_mode": opts.inputMode, "direction": opts.direction, "dropout": opts.dropout, "seed": opts.seed, "seed2": opts.seed2, "num_proj": opts.numProj }, opts, [["weights", { number: "num_params_weights" }], ["biases", { number: "num_params_biases" }]]);
 }
 
 /** TF op `CudnnRNNV2` (input, input_h, input_c, params → output, output_h, output_c, reserve_space, host_reserved). */
-export function cudnnRnnv2(input: TensorRef, inputH: TensorRef, inputC: TensorRef, params: TensorRef, opts?: { /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default true. */ isTraining?: boolean } & OpOptions): { output: Output; outputH: Output; outputC: Output; reserveSpace: Output; hostReserved: Output } {
+export function cudnnRnnv2(input: OpInput, inputH: OpInput, inputC: OpInput, params: OpInput, opts?: { /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default true. */ isTraining?: boolean } & OpOptions): { output: Output; outputH: Output; outputC: Output; reserveSpace: Output; hostReserved: Output } {
   return opMulti<{ output: Output; outputH: Output; outputC: Output; reserveSpace: Output; hostReserved: Output }>("CudnnRNNV2", [input, inputH, inputC, params], { "rnn_mode": opts?.rnnMode, "input_mode": opts?.inputMode, "direction": opts?.direction, "dropout": opts?.dropout, "seed": opts?.seed, "seed2": opts?.seed2, "is_training": opts?.isTraining }, opts, [["output", 1], ["outputH", 1], ["outputC", 1], ["reserveSpace", 1], ["hostReserved", 1]]);
 }
 
 /** TF op `CudnnRNNV3` (input, input_h, input_c, params, sequence_lengths → output, output_h, output_c, reserve_space, host_reserved). */
-export function cudnnRnnv3(input: TensorRef, inputH: TensorRef, inputC: TensorRef, params: TensorRef, sequenceLengths: TensorRef, opts?: { /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default 0. */ numProj?: number; /** Default true. */ isTraining?: boolean; /** Default true. */ timeMajor?: boolean } & OpOptions): { output: Output; outputH: Output; outputC: Output; reserveSpace: Output; hostReserved: Output } {
+export function cudnnRnnv3(input: OpInput, inputH: OpInput, inputC: OpInput, params: OpInput, sequenceLengths: OpInput, opts?: { /** Default "lstm". */ rnnMode?: "rnn_relu" | "rnn_tanh" | "lstm" | "gru"; /** Default "linear_input". */ inputMode?: "linear_input" | "skip_input" | "auto_select"; /** Default "unidirectional". */ direction?: "unidirectional" | "bidirectional"; /** Default 0. */ dropout?: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default 0. */ numProj?: number; /** Default true. */ isTraining?: boolean; /** Default true. */ timeMajor?: boolean } & OpOptions): { output: Output; outputH: Output; outputC: Output; reserveSpace: Output; hostReserved: Output } {
   return opMulti<{ output: Output; outputH: Output; outputC: Output; reserveSpace: Output; hostReserved: Output }>("CudnnRNNV3", [input, inputH, inputC, params, sequenceLengths], { "rnn_mode": opts?.rnnMode, "input_mode": opts?.inputMode, "direction": opts?.direction, "dropout": opts?.dropout, "seed": opts?.seed, "seed2": opts?.seed2, "num_proj": opts?.numProj, "is_training": opts?.isTraining, "time_major": opts?.timeMajor }, opts, [["output", 1], ["outputH", 1], ["outputC", 1], ["reserveSpace", 1], ["hostReserved", 1]]);
 }
 
 /** TF op `Cumprod` (x, axis → out). */
-export function cumprod(x: TensorRef, axis: TensorRef, opts?: { /** Default false. */ exclusive?: boolean; /** Default false. */ reverse?: boolean } & OpOptions): Output {
+export function cumprod(x: OpInput, axis: OpInput, opts?: { /** Default false. */ exclusive?: boolean; /** Default false. */ reverse?: boolean } & OpOptions): Output {
   return opOne("Cumprod", [x, axis], { "exclusive": opts?.exclusive, "reverse": opts?.reverse }, opts);
 }
 
 /** TF op `Cumsum` (x, axis → out). */
-export function cumsum(x: TensorRef, axis: TensorRef, opts?: { /** Default false. */ exclusive?: boolean; /** Default false. */ reverse?: boolean } & OpOptions): Output {
+export function cumsum(x: OpInput, axis: OpInput, opts?: { /** Default false. */ exclusive?: boolean; /** Default false. */ reverse?: boolean } & OpOptions): Output {
   return opOne("Cumsum", [x, axis], { "exclusive": opts?.exclusive, "reverse": opts?.reverse }, opts);
 }
 
 /** TF op `CumulativeLogsumexp` (x, axis → out). */
-export function cumulativeLogsumexp(x: TensorRef, axis: TensorRef, opts?: { /** Default false. */ exclusive?: boolean; /** Default false. */ reverse?: boolean } & OpOptions): Output {
+export function cumulativeLogsumexp(x: OpInput, axis: OpInput, opts?: { /** Default false. */ exclusive?: boolean; /** Default false. */ reverse?: boolean } & OpOptions): Output {
   return opOne("CumulativeLogsumexp", [x, axis], { "exclusive": opts?.exclusive, "reverse": opts?.reverse }, opts);
 }
 
 /** TF op `CustomAggregator` (input → output, min, max, histogram). */
-export function customAggregator(input: TensorRef, opts: { id: string; /** Default 0. */ calibrationMethod?: number; /** Default 0. */ numBins?: number; /** Default 0. */ minPercentile?: number; /** Default 0. */ maxPercentile?: number } & OpOptions): { output: Output; min: Output; max: Output; histogram: Output } {
+export function customAggregator(input: OpInput, opts: { id: string; /** Default 0. */ calibrationMethod?: number; /** Default 0. */ numBins?: number; /** Default 0. */ minPercentile?: number; /** Default 0. */ maxPercentile?: number } & OpOptions): { output: Output; min: Output; max: Output; histogram: Output } {
   return opMulti<{ output: Output; min: Output; max: Output; histogram: Output }>("CustomAggregator", [input], { "id": opts.id, "calibration_method": opts.calibrationMethod, "num_bins": opts.numBins, "min_percentile": opts.minPercentile, "max_percentile": opts.maxPercentile }, opts, [["output", 1], ["min", 1], ["max", 1], ["histogram", 1]]);
 }

@@ -2,352 +2,352 @@
 // 2.21.0: ops whose function name starts with d. Do not edit; regenerate with `npm run gen:ops`.
 /* eslint-disable */
 
-import type { Operation, Output, TensorRef } from '../../core/graph';
+import type { Operation, Output } from '../../core/graph';
 import type { DType } from '../../core/dtypes';
-import { opMulti, opNone, opOne, opList, type OpOptions } from '../op-call';
+import { opMulti, opNone, opOne, opList, type OpInput, type OpOptions } from '../op-call';
 
 /** TF op `DTensorAllGather` (input → output). */
-export function dTensorAllGather(input: TensorRef, opts: { inputLayout: string; outputLayout: string } & OpOptions): Output {
+export function dTensorAllGather(input: OpInput, opts: { inputLayout: string; outputLayout: string } & OpOptions): Output {
   return opOne("DTensorAllGather", [input], { "input_layout": opts.inputLayout, "output_layout": opts.outputLayout }, opts);
 }
 
 /** TF op `DTensorAllReduce` (input, group_assignment → output). */
-export function dTensorAllReduce(input: TensorRef, groupAssignment: TensorRef, opts: { reduceOp: "Min" | "Max" | "Mul" | "Add" | "Mean" | "Any" | "All"; deviceType: string } & OpOptions): Output {
+export function dTensorAllReduce(input: OpInput, groupAssignment: OpInput, opts: { reduceOp: "Min" | "Max" | "Mul" | "Add" | "Mean" | "Any" | "All"; deviceType: string } & OpOptions): Output {
   return opOne("DTensorAllReduce", [input, groupAssignment], { "reduce_op": opts.reduceOp, "device_type": opts.deviceType }, opts);
 }
 
 /** TF op `DTensorAllScatter` (input → output). */
-export function dTensorAllScatter(input: TensorRef, opts: { inputLayout: string; outputLayout: string } & OpOptions): Output {
+export function dTensorAllScatter(input: OpInput, opts: { inputLayout: string; outputLayout: string } & OpOptions): Output {
   return opOne("DTensorAllScatter", [input], { "input_layout": opts.inputLayout, "output_layout": opts.outputLayout }, opts);
 }
 
 /** TF op `DTensorAllToAll` (input → output). */
-export function dTensorAllToAll(input: TensorRef, opts: { inputLayout: string; outputLayout: string } & OpOptions): Output {
+export function dTensorAllToAll(input: OpInput, opts: { inputLayout: string; outputLayout: string } & OpOptions): Output {
   return opOne("DTensorAllToAll", [input], { "input_layout": opts.inputLayout, "output_layout": opts.outputLayout }, opts);
 }
 
 /** TF op `DTensorReduceScatter` (input, group_assignment, scatter_dimension → output). */
-export function dTensorReduceScatter(input: TensorRef, groupAssignment: TensorRef, scatterDimension: TensorRef, opts: { reduceOp: "Min" | "Max" | "Mul" | "Add" | "Mean" | "Any" | "All"; deviceType: string } & OpOptions): Output {
+export function dTensorReduceScatter(input: OpInput, groupAssignment: OpInput, scatterDimension: OpInput, opts: { reduceOp: "Min" | "Max" | "Mul" | "Add" | "Mean" | "Any" | "All"; deviceType: string } & OpOptions): Output {
   return opOne("DTensorReduceScatter", [input, groupAssignment, scatterDimension], { "reduce_op": opts.reduceOp, "device_type": opts.deviceType }, opts);
 }
 
 /** TF op `DTensorRestoreV2` (prefix, tensor_names, shape_and_slices → tensors). */
-export function dTensorRestoreV2(prefix: TensorRef, tensorNames: TensorRef, shapeAndSlices: TensorRef, opts: { inputShapes: Array<number[] | null>; inputLayouts: string[]; dtypes: DType[] } & OpOptions): Output[] {
+export function dTensorRestoreV2(prefix: OpInput, tensorNames: OpInput, shapeAndSlices: OpInput, opts: { inputShapes: Array<number[] | null>; inputLayouts: string[]; dtypes: DType[] } & OpOptions): Output[] {
   return opList("DTensorRestoreV2", [prefix, tensorNames, shapeAndSlices], { "input_shapes": opts.inputShapes, "input_layouts": opts.inputLayouts, "dtypes": opts.dtypes }, opts);
 }
 
 /** TF op `DTensorSetGlobalTPUArray` (topology → (no outputs)). */
-export function dTensorSetGlobalTpuArray(topology: TensorRef, opts?: OpOptions): Operation {
+export function dTensorSetGlobalTpuArray(topology: OpInput, opts?: OpOptions): Operation {
   return opNone("DTensorSetGlobalTPUArray", [topology], {}, opts);
 }
 
 /** TF op `DataFormatDimMap` (x → y). */
-export function dataFormatDimMap(x: TensorRef, opts?: { /** Default "NHWC". */ srcFormat?: string; /** Default "NCHW". */ dstFormat?: string } & OpOptions): Output {
+export function dataFormatDimMap(x: OpInput, opts?: { /** Default "NHWC". */ srcFormat?: string; /** Default "NCHW". */ dstFormat?: string } & OpOptions): Output {
   return opOne("DataFormatDimMap", [x], { "src_format": opts?.srcFormat, "dst_format": opts?.dstFormat }, opts);
 }
 
 /** TF op `DataFormatVecPermute` (x → y). */
-export function dataFormatVecPermute(x: TensorRef, opts?: { /** Default "NHWC". */ srcFormat?: string; /** Default "NCHW". */ dstFormat?: string } & OpOptions): Output {
+export function dataFormatVecPermute(x: OpInput, opts?: { /** Default "NHWC". */ srcFormat?: string; /** Default "NCHW". */ dstFormat?: string } & OpOptions): Output {
   return opOne("DataFormatVecPermute", [x], { "src_format": opts?.srcFormat, "dst_format": opts?.dstFormat }, opts);
 }
 
 /** TF op `DataServiceDataset` (dataset_id, processing_mode, address, protocol, job_name, max_outstanding_requests, iteration_counter → handle). */
-export function dataServiceDataset(datasetId: TensorRef, processingMode: TensorRef, address: TensorRef, protocol: TensorRef, jobName: TensorRef, maxOutstandingRequests: TensorRef, iterationCounter: TensorRef, opts: { /** Default -1. */ taskRefreshIntervalHintMs?: number; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ dataTransferProtocol?: string; /** Default "AUTO". */ targetWorkers?: string; /** Default "". */ crossTrainerCacheOptions?: string } & OpOptions): Output {
+export function dataServiceDataset(datasetId: OpInput, processingMode: OpInput, address: OpInput, protocol: OpInput, jobName: OpInput, maxOutstandingRequests: OpInput, iterationCounter: OpInput, opts: { /** Default -1. */ taskRefreshIntervalHintMs?: number; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ dataTransferProtocol?: string; /** Default "AUTO". */ targetWorkers?: string; /** Default "". */ crossTrainerCacheOptions?: string } & OpOptions): Output {
   return opOne("DataServiceDataset", [datasetId, processingMode, address, protocol, jobName, maxOutstandingRequests, iterationCounter], { "task_refresh_interval_hint_ms": opts.taskRefreshIntervalHintMs, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "data_transfer_protocol": opts.dataTransferProtocol, "target_workers": opts.targetWorkers, "cross_trainer_cache_options": opts.crossTrainerCacheOptions }, opts);
 }
 
 /** TF op `DataServiceDatasetV2` (dataset_id, processing_mode, address, protocol, job_name, consumer_index, num_consumers, max_outstanding_requests, iteration_counter → handle). */
-export function dataServiceDatasetV2(datasetId: TensorRef, processingMode: TensorRef, address: TensorRef, protocol: TensorRef, jobName: TensorRef, consumerIndex: TensorRef, numConsumers: TensorRef, maxOutstandingRequests: TensorRef, iterationCounter: TensorRef, opts: { /** Default -1. */ taskRefreshIntervalHintMs?: number; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ dataTransferProtocol?: string; /** Default "AUTO". */ targetWorkers?: string; /** Default "". */ crossTrainerCacheOptions?: string } & OpOptions): Output {
+export function dataServiceDatasetV2(datasetId: OpInput, processingMode: OpInput, address: OpInput, protocol: OpInput, jobName: OpInput, consumerIndex: OpInput, numConsumers: OpInput, maxOutstandingRequests: OpInput, iterationCounter: OpInput, opts: { /** Default -1. */ taskRefreshIntervalHintMs?: number; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ dataTransferProtocol?: string; /** Default "AUTO". */ targetWorkers?: string; /** Default "". */ crossTrainerCacheOptions?: string } & OpOptions): Output {
   return opOne("DataServiceDatasetV2", [datasetId, processingMode, address, protocol, jobName, consumerIndex, numConsumers, maxOutstandingRequests, iterationCounter], { "task_refresh_interval_hint_ms": opts.taskRefreshIntervalHintMs, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "data_transfer_protocol": opts.dataTransferProtocol, "target_workers": opts.targetWorkers, "cross_trainer_cache_options": opts.crossTrainerCacheOptions }, opts);
 }
 
 /** TF op `DataServiceDatasetV3` (dataset_id, processing_mode, address, protocol, job_name, consumer_index, num_consumers, max_outstanding_requests, iteration_counter → handle). */
-export function dataServiceDatasetV3(datasetId: TensorRef, processingMode: TensorRef, address: TensorRef, protocol: TensorRef, jobName: TensorRef, consumerIndex: TensorRef, numConsumers: TensorRef, maxOutstandingRequests: TensorRef, iterationCounter: TensorRef, opts: { /** Default -1. */ taskRefreshIntervalHintMs?: number; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ dataTransferProtocol?: string; /** Default "AUTO". */ targetWorkers?: string; /** Default false. */ uncompress?: boolean; uncompressFn: string; /** Default "". */ crossTrainerCacheOptions?: string } & OpOptions): Output {
+export function dataServiceDatasetV3(datasetId: OpInput, processingMode: OpInput, address: OpInput, protocol: OpInput, jobName: OpInput, consumerIndex: OpInput, numConsumers: OpInput, maxOutstandingRequests: OpInput, iterationCounter: OpInput, opts: { /** Default -1. */ taskRefreshIntervalHintMs?: number; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ dataTransferProtocol?: string; /** Default "AUTO". */ targetWorkers?: string; /** Default false. */ uncompress?: boolean; uncompressFn: string; /** Default "". */ crossTrainerCacheOptions?: string } & OpOptions): Output {
   return opOne("DataServiceDatasetV3", [datasetId, processingMode, address, protocol, jobName, consumerIndex, numConsumers, maxOutstandingRequests, iterationCounter], { "task_refresh_interval_hint_ms": opts.taskRefreshIntervalHintMs, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "data_transfer_protocol": opts.dataTransferProtocol, "target_workers": opts.targetWorkers, "uncompress": opts.uncompress, "uncompress_fn": opts.uncompressFn, "cross_trainer_cache_options": opts.crossTrainerCacheOptions }, opts);
 }
 
 /** TF op `DataServiceDatasetV4` (dataset_id, processing_mode, address, protocol, job_name, consumer_index, num_consumers, max_outstanding_requests, iteration_counter → handle). */
-export function dataServiceDatasetV4(datasetId: TensorRef, processingMode: TensorRef, address: TensorRef, protocol: TensorRef, jobName: TensorRef, consumerIndex: TensorRef, numConsumers: TensorRef, maxOutstandingRequests: TensorRef, iterationCounter: TensorRef, opts: { /** Default -1. */ taskRefreshIntervalHintMs?: number; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ dataTransferProtocol?: string; /** Default "AUTO". */ targetWorkers?: string; /** Default false. */ uncompress?: boolean; uncompressFn: string; /** Default "". */ crossTrainerCacheOptions?: string } & OpOptions): Output {
+export function dataServiceDatasetV4(datasetId: OpInput, processingMode: OpInput, address: OpInput, protocol: OpInput, jobName: OpInput, consumerIndex: OpInput, numConsumers: OpInput, maxOutstandingRequests: OpInput, iterationCounter: OpInput, opts: { /** Default -1. */ taskRefreshIntervalHintMs?: number; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ dataTransferProtocol?: string; /** Default "AUTO". */ targetWorkers?: string; /** Default false. */ uncompress?: boolean; uncompressFn: string; /** Default "". */ crossTrainerCacheOptions?: string } & OpOptions): Output {
   return opOne("DataServiceDatasetV4", [datasetId, processingMode, address, protocol, jobName, consumerIndex, numConsumers, maxOutstandingRequests, iterationCounter], { "task_refresh_interval_hint_ms": opts.taskRefreshIntervalHintMs, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "data_transfer_protocol": opts.dataTransferProtocol, "target_workers": opts.targetWorkers, "uncompress": opts.uncompress, "uncompress_fn": opts.uncompressFn, "cross_trainer_cache_options": opts.crossTrainerCacheOptions }, opts);
 }
 
 /** TF op `DatasetCardinality` (input_dataset → cardinality). */
-export function datasetCardinality(inputDataset: TensorRef, opts?: { /** Default "". */ cardinalityOptions?: string } & OpOptions): Output {
+export function datasetCardinality(inputDataset: OpInput, opts?: { /** Default "". */ cardinalityOptions?: string } & OpOptions): Output {
   return opOne("DatasetCardinality", [inputDataset], { "cardinality_options": opts?.cardinalityOptions }, opts);
 }
 
 /** TF op `DatasetFingerprint` (input_dataset → fingerprint). */
-export function datasetFingerprint(inputDataset: TensorRef, opts?: OpOptions): Output {
+export function datasetFingerprint(inputDataset: OpInput, opts?: OpOptions): Output {
   return opOne("DatasetFingerprint", [inputDataset], {}, opts);
 }
 
 /** TF op `DatasetFromGraph` (graph_def → handle). */
-export function datasetFromGraph(graphDef: TensorRef, opts?: OpOptions): Output {
+export function datasetFromGraph(graphDef: OpInput, opts?: OpOptions): Output {
   return opOne("DatasetFromGraph", [graphDef], {}, opts);
 }
 
 /** TF op `DatasetToGraph` (input_dataset → graph). */
-export function datasetToGraph(inputDataset: TensorRef, opts?: { /** Default []. */ statefulWhitelist?: string[]; /** Default false. */ allowStateful?: boolean; /** Default false. */ stripDeviceAssignment?: boolean } & OpOptions): Output {
+export function datasetToGraph(inputDataset: OpInput, opts?: { /** Default []. */ statefulWhitelist?: string[]; /** Default false. */ allowStateful?: boolean; /** Default false. */ stripDeviceAssignment?: boolean } & OpOptions): Output {
   return opOne("DatasetToGraph", [inputDataset], { "stateful_whitelist": opts?.statefulWhitelist, "allow_stateful": opts?.allowStateful, "strip_device_assignment": opts?.stripDeviceAssignment }, opts);
 }
 
 /** TF op `DatasetToGraphV2` (input_dataset → graph). */
-export function datasetToGraphV2(inputDataset: TensorRef, opts?: { /** Default 0. */ externalStatePolicy?: number; /** Default false. */ stripDeviceAssignment?: boolean } & OpOptions): Output {
+export function datasetToGraphV2(inputDataset: OpInput, opts?: { /** Default 0. */ externalStatePolicy?: number; /** Default false. */ stripDeviceAssignment?: boolean } & OpOptions): Output {
   return opOne("DatasetToGraphV2", [inputDataset], { "external_state_policy": opts?.externalStatePolicy, "strip_device_assignment": opts?.stripDeviceAssignment }, opts);
 }
 
 /** TF op `DatasetToSingleElement` (dataset → components). */
-export function datasetToSingleElement(dataset: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output[] {
+export function datasetToSingleElement(dataset: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output[] {
   return opList("DatasetToSingleElement", [dataset], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `DatasetToTFRecord` (input_dataset, filename, compression_type → (no outputs)). */
-export function datasetToTfRecord(inputDataset: TensorRef, filename: TensorRef, compressionType: TensorRef, opts?: OpOptions): Operation {
+export function datasetToTfRecord(inputDataset: OpInput, filename: OpInput, compressionType: OpInput, opts?: OpOptions): Operation {
   return opNone("DatasetToTFRecord", [inputDataset, filename, compressionType], {}, opts);
 }
 
 /** TF op `Dawsn` (x → y). */
-export function dawsn(x: TensorRef, opts?: OpOptions): Output {
+export function dawsn(x: OpInput, opts?: OpOptions): Output {
   return opOne("Dawsn", [x], {}, opts);
 }
 
 /** TF op `DebugGradientIdentity` (input → output). */
-export function debugGradientIdentity(input: TensorRef, opts?: OpOptions): Output {
+export function debugGradientIdentity(input: OpInput, opts?: OpOptions): Output {
   return opOne("DebugGradientIdentity", [input], {}, opts);
 }
 
 /** TF op `DebugGradientRefIdentity` (input → output). */
-export function debugGradientRefIdentity(input: TensorRef, opts?: OpOptions): Output {
+export function debugGradientRefIdentity(input: OpInput, opts?: OpOptions): Output {
   return opOne("DebugGradientRefIdentity", [input], {}, opts);
 }
 
 /** TF op `DebugIdentity` (input → output). */
-export function debugIdentity(input: TensorRef, opts?: { /** Default "". */ deviceName?: string; /** Default "". */ tensorName?: string; /** Default []. */ debugUrls?: string[]; /** Default false. */ gatedGrpc?: boolean } & OpOptions): Output {
+export function debugIdentity(input: OpInput, opts?: { /** Default "". */ deviceName?: string; /** Default "". */ tensorName?: string; /** Default []. */ debugUrls?: string[]; /** Default false. */ gatedGrpc?: boolean } & OpOptions): Output {
   return opOne("DebugIdentity", [input], { "device_name": opts?.deviceName, "tensor_name": opts?.tensorName, "debug_urls": opts?.debugUrls, "gated_grpc": opts?.gatedGrpc }, opts);
 }
 
 /** TF op `DebugIdentityV2` (input → output). */
-export function debugIdentityV2(input: TensorRef, opts?: { /** Default "". */ tfdbgContextId?: string; /** Default "". */ opName?: string; /** Default -1. */ outputSlot?: number; /** Default -1. */ tensorDebugMode?: number; /** Default []. */ debugUrls?: string[]; /** Default 1000. */ circularBufferSize?: number; /** Default "". */ tfdbgRunId?: string } & OpOptions): Output {
+export function debugIdentityV2(input: OpInput, opts?: { /** Default "". */ tfdbgContextId?: string; /** Default "". */ opName?: string; /** Default -1. */ outputSlot?: number; /** Default -1. */ tensorDebugMode?: number; /** Default []. */ debugUrls?: string[]; /** Default 1000. */ circularBufferSize?: number; /** Default "". */ tfdbgRunId?: string } & OpOptions): Output {
   return opOne("DebugIdentityV2", [input], { "tfdbg_context_id": opts?.tfdbgContextId, "op_name": opts?.opName, "output_slot": opts?.outputSlot, "tensor_debug_mode": opts?.tensorDebugMode, "debug_urls": opts?.debugUrls, "circular_buffer_size": opts?.circularBufferSize, "tfdbg_run_id": opts?.tfdbgRunId }, opts);
 }
 
 /** TF op `DebugIdentityV3` (input → output). */
-export function debugIdentityV3(input: TensorRef, opts?: { /** Default "". */ deviceName?: string; /** Default "". */ tensorName?: string; /** Default "". */ ioOfNode?: string; /** Default false. */ isInput?: boolean; /** Default -1. */ ioIndex?: number; /** Default []. */ debugUrls?: string[]; /** Default false. */ gatedGrpc?: boolean } & OpOptions): Output {
+export function debugIdentityV3(input: OpInput, opts?: { /** Default "". */ deviceName?: string; /** Default "". */ tensorName?: string; /** Default "". */ ioOfNode?: string; /** Default false. */ isInput?: boolean; /** Default -1. */ ioIndex?: number; /** Default []. */ debugUrls?: string[]; /** Default false. */ gatedGrpc?: boolean } & OpOptions): Output {
   return opOne("DebugIdentityV3", [input], { "device_name": opts?.deviceName, "tensor_name": opts?.tensorName, "io_of_node": opts?.ioOfNode, "is_input": opts?.isInput, "io_index": opts?.ioIndex, "debug_urls": opts?.debugUrls, "gated_grpc": opts?.gatedGrpc }, opts);
 }
 
 /** TF op `DebugNanCount` (input → output). */
-export function debugNanCount(input: TensorRef, opts?: { /** Default "". */ deviceName?: string; /** Default "". */ tensorName?: string; /** Default []. */ debugUrls?: string[]; /** Default false. */ gatedGrpc?: boolean } & OpOptions): Output {
+export function debugNanCount(input: OpInput, opts?: { /** Default "". */ deviceName?: string; /** Default "". */ tensorName?: string; /** Default []. */ debugUrls?: string[]; /** Default false. */ gatedGrpc?: boolean } & OpOptions): Output {
   return opOne("DebugNanCount", [input], { "device_name": opts?.deviceName, "tensor_name": opts?.tensorName, "debug_urls": opts?.debugUrls, "gated_grpc": opts?.gatedGrpc }, opts);
 }
 
 /** TF op `DebugNumericSummary` (input → output). */
-export function debugNumericSummary(input: TensorRef, opts?: { /** Default "". */ deviceName?: string; /** Default "". */ tensorName?: string; /** Default []. */ debugUrls?: string[]; /** Default -Infinity. */ lowerBound?: number; /** Default Infinity. */ upperBound?: number; /** Default false. */ muteIfHealthy?: boolean; /** Default false. */ gatedGrpc?: boolean } & OpOptions): Output {
+export function debugNumericSummary(input: OpInput, opts?: { /** Default "". */ deviceName?: string; /** Default "". */ tensorName?: string; /** Default []. */ debugUrls?: string[]; /** Default -Infinity. */ lowerBound?: number; /** Default Infinity. */ upperBound?: number; /** Default false. */ muteIfHealthy?: boolean; /** Default false. */ gatedGrpc?: boolean } & OpOptions): Output {
   return opOne("DebugNumericSummary", [input], { "device_name": opts?.deviceName, "tensor_name": opts?.tensorName, "debug_urls": opts?.debugUrls, "lower_bound": opts?.lowerBound, "upper_bound": opts?.upperBound, "mute_if_healthy": opts?.muteIfHealthy, "gated_grpc": opts?.gatedGrpc }, opts);
 }
 
 /** TF op `DebugNumericSummaryV2` (input → output). */
-export function debugNumericSummaryV2(input: TensorRef, opts?: { /** Default 'float32'. */ outputDtype?: DType; /** Default -1. */ tensorDebugMode?: number; /** Default -1. */ tensorId?: number } & OpOptions): Output {
+export function debugNumericSummaryV2(input: OpInput, opts?: { /** Default 'float32'. */ outputDtype?: DType; /** Default -1. */ tensorDebugMode?: number; /** Default -1. */ tensorId?: number } & OpOptions): Output {
   return opOne("DebugNumericSummaryV2", [input], { "output_dtype": opts?.outputDtype, "tensor_debug_mode": opts?.tensorDebugMode, "tensor_id": opts?.tensorId }, opts);
 }
 
 /** TF op `DecodeAndCropJpeg` (contents, crop_window → image). */
-export function decodeAndCropJpeg(contents: TensorRef, cropWindow: TensorRef, opts?: { /** Default 0. */ channels?: number; /** Default 1. */ ratio?: number; /** Default true. */ fancyUpscaling?: boolean; /** Default false. */ tryRecoverTruncated?: boolean; /** Default 1. */ acceptableFraction?: number; /** Default "". */ dctMethod?: string } & OpOptions): Output {
+export function decodeAndCropJpeg(contents: OpInput, cropWindow: OpInput, opts?: { /** Default 0. */ channels?: number; /** Default 1. */ ratio?: number; /** Default true. */ fancyUpscaling?: boolean; /** Default false. */ tryRecoverTruncated?: boolean; /** Default 1. */ acceptableFraction?: number; /** Default "". */ dctMethod?: string } & OpOptions): Output {
   return opOne("DecodeAndCropJpeg", [contents, cropWindow], { "channels": opts?.channels, "ratio": opts?.ratio, "fancy_upscaling": opts?.fancyUpscaling, "try_recover_truncated": opts?.tryRecoverTruncated, "acceptable_fraction": opts?.acceptableFraction, "dct_method": opts?.dctMethod }, opts);
 }
 
 /** TF op `DecodeBase64` (input → output). */
-export function decodeBase64(input: TensorRef, opts?: OpOptions): Output {
+export function decodeBase64(input: OpInput, opts?: OpOptions): Output {
   return opOne("DecodeBase64", [input], {}, opts);
 }
 
 /** TF op `DecodeBmp` (contents → image). */
-export function decodeBmp(contents: TensorRef, opts?: { /** Default 0. */ channels?: number } & OpOptions): Output {
+export function decodeBmp(contents: OpInput, opts?: { /** Default 0. */ channels?: number } & OpOptions): Output {
   return opOne("DecodeBmp", [contents], { "channels": opts?.channels }, opts);
 }
 
 /** TF op `DecodeCSV` (records, record_defaults → output). */
-export function decodeCsv(records: TensorRef, recordDefaults: TensorRef[], opts?: { /** Default ",". */ fieldDelim?: string; /** Default true. */ useQuoteDelim?: boolean; /** Default "". */ naValue?: string; /** Default []. */ selectCols?: number[] } & OpOptions): Output[] {
+export function decodeCsv(records: OpInput, recordDefaults: OpInput[], opts?: { /** Default ",". */ fieldDelim?: string; /** Default true. */ useQuoteDelim?: boolean; /** Default "". */ naValue?: string; /** Default []. */ selectCols?: number[] } & OpOptions): Output[] {
   return opList("DecodeCSV", [records, recordDefaults], { "field_delim": opts?.fieldDelim, "use_quote_delim": opts?.useQuoteDelim, "na_value": opts?.naValue, "select_cols": opts?.selectCols }, opts);
 }
 
 /** TF op `DecodeCompressed` (bytes → output). */
-export function decodeCompressed(bytes: TensorRef, opts?: { /** Default "". */ compressionType?: string } & OpOptions): Output {
+export function decodeCompressed(bytes: OpInput, opts?: { /** Default "". */ compressionType?: string } & OpOptions): Output {
   return opOne("DecodeCompressed", [bytes], { "compression_type": opts?.compressionType }, opts);
 }
 
 /** TF op `DecodeGif` (contents → image). */
-export function decodeGif(contents: TensorRef, opts?: OpOptions): Output {
+export function decodeGif(contents: OpInput, opts?: OpOptions): Output {
   return opOne("DecodeGif", [contents], {}, opts);
 }
 
 /** TF op `DecodeImage` (contents → image). */
-export function decodeImage(contents: TensorRef, opts?: { /** Default 0. */ channels?: number; /** Default 'uint8'. */ dtype?: DType; /** Default true. */ expandAnimations?: boolean } & OpOptions): Output {
+export function decodeImage(contents: OpInput, opts?: { /** Default 0. */ channels?: number; /** Default 'uint8'. */ dtype?: DType; /** Default true. */ expandAnimations?: boolean } & OpOptions): Output {
   return opOne("DecodeImage", [contents], { "channels": opts?.channels, "dtype": opts?.dtype, "expand_animations": opts?.expandAnimations }, opts);
 }
 
 /** TF op `DecodeJSONExample` (json_examples → binary_examples). */
-export function decodeJsonExample(jsonExamples: TensorRef, opts?: OpOptions): Output {
+export function decodeJsonExample(jsonExamples: OpInput, opts?: OpOptions): Output {
   return opOne("DecodeJSONExample", [jsonExamples], {}, opts);
 }
 
 /** TF op `DecodeJpeg` (contents → image). */
-export function decodeJpeg(contents: TensorRef, opts?: { /** Default 0. */ channels?: number; /** Default 1. */ ratio?: number; /** Default true. */ fancyUpscaling?: boolean; /** Default false. */ tryRecoverTruncated?: boolean; /** Default 1. */ acceptableFraction?: number; /** Default "". */ dctMethod?: string } & OpOptions): Output {
+export function decodeJpeg(contents: OpInput, opts?: { /** Default 0. */ channels?: number; /** Default 1. */ ratio?: number; /** Default true. */ fancyUpscaling?: boolean; /** Default false. */ tryRecoverTruncated?: boolean; /** Default 1. */ acceptableFraction?: number; /** Default "". */ dctMethod?: string } & OpOptions): Output {
   return opOne("DecodeJpeg", [contents], { "channels": opts?.channels, "ratio": opts?.ratio, "fancy_upscaling": opts?.fancyUpscaling, "try_recover_truncated": opts?.tryRecoverTruncated, "acceptable_fraction": opts?.acceptableFraction, "dct_method": opts?.dctMethod }, opts);
 }
 
 /** TF op `DecodeJxl` (contents → image). */
-export function decodeJxl(contents: TensorRef, opts?: { /** Default 0. */ channels?: number; /** Default 'uint8'. */ dtype?: DType } & OpOptions): Output {
+export function decodeJxl(contents: OpInput, opts?: { /** Default 0. */ channels?: number; /** Default 'uint8'. */ dtype?: DType } & OpOptions): Output {
   return opOne("DecodeJxl", [contents], { "channels": opts?.channels, "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `DecodePaddedRaw` (input_bytes, fixed_length → output). */
-export function decodePaddedRaw(inputBytes: TensorRef, fixedLength: TensorRef, opts: { outType: DType; /** Default true. */ littleEndian?: boolean } & OpOptions): Output {
+export function decodePaddedRaw(inputBytes: OpInput, fixedLength: OpInput, opts: { outType: DType; /** Default true. */ littleEndian?: boolean } & OpOptions): Output {
   return opOne("DecodePaddedRaw", [inputBytes, fixedLength], { "out_type": opts.outType, "little_endian": opts.littleEndian }, opts);
 }
 
 /** TF op `DecodePng` (contents → image). */
-export function decodePng(contents: TensorRef, opts?: { /** Default 0. */ channels?: number; /** Default 'uint8'. */ dtype?: DType } & OpOptions): Output {
+export function decodePng(contents: OpInput, opts?: { /** Default 0. */ channels?: number; /** Default 'uint8'. */ dtype?: DType } & OpOptions): Output {
   return opOne("DecodePng", [contents], { "channels": opts?.channels, "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `DecodeProtoV2` (bytes → sizes, values). */
-export function decodeProtoV2(bytes: TensorRef, opts: { messageType: string; fieldNames: string[]; outputTypes: DType[]; /** Default "local://". */ descriptorSource?: string; /** Default "binary". */ messageFormat?: string; /** Default false. */ sanitize?: boolean } & OpOptions): { sizes: Output; values: Output[] } {
+export function decodeProtoV2(bytes: OpInput, opts: { messageType: string; fieldNames: string[]; outputTypes: DType[]; /** Default "local://". */ descriptorSource?: string; /** Default "binary". */ messageFormat?: string; /** Default false. */ sanitize?: boolean } & OpOptions): { sizes: Output; values: Output[] } {
   return opMulti<{ sizes: Output; values: Output[] }>("DecodeProtoV2", [bytes], { "message_type": opts.messageType, "field_names": opts.fieldNames, "output_types": opts.outputTypes, "descriptor_source": opts.descriptorSource, "message_format": opts.messageFormat, "sanitize": opts.sanitize }, opts, [["sizes", 1], ["values", { types: "output_types" }]]);
 }
 
 /** TF op `DecodeRaw` (bytes → output). */
-export function decodeRaw(bytes: TensorRef, opts: { outType: DType; /** Default true. */ littleEndian?: boolean } & OpOptions): Output {
+export function decodeRaw(bytes: OpInput, opts: { outType: DType; /** Default true. */ littleEndian?: boolean } & OpOptions): Output {
   return opOne("DecodeRaw", [bytes], { "out_type": opts.outType, "little_endian": opts.littleEndian }, opts);
 }
 
 /** TF op `DecodeWav` (contents → audio, sample_rate). */
-export function decodeWav(contents: TensorRef, opts?: { /** Default -1. */ desiredChannels?: number; /** Default -1. */ desiredSamples?: number } & OpOptions): { audio: Output; sampleRate: Output } {
+export function decodeWav(contents: OpInput, opts?: { /** Default -1. */ desiredChannels?: number; /** Default -1. */ desiredSamples?: number } & OpOptions): { audio: Output; sampleRate: Output } {
   return opMulti<{ audio: Output; sampleRate: Output }>("DecodeWav", [contents], { "desired_channels": opts?.desiredChannels, "desired_samples": opts?.desiredSamples }, opts, [["audio", 1], ["sampleRate", 1]]);
 }
 
 /** TF op `DecodeWebP` (contents → image). */
-export function decodeWebP(contents: TensorRef, opts?: { /** Default 0. */ channels?: number; /** Default 'uint8'. */ dtype?: DType } & OpOptions): Output {
+export function decodeWebP(contents: OpInput, opts?: { /** Default 0. */ channels?: number; /** Default 'uint8'. */ dtype?: DType } & OpOptions): Output {
   return opOne("DecodeWebP", [contents], { "channels": opts?.channels, "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `DeepCopy` (x → y). */
-export function deepCopy(x: TensorRef, opts?: OpOptions): Output {
+export function deepCopy(x: OpInput, opts?: OpOptions): Output {
   return opOne("DeepCopy", [x], {}, opts);
 }
 
 /** TF op `DeleteIterator` (handle, deleter → (no outputs)). */
-export function deleteIterator(handle: TensorRef, deleter: TensorRef, opts?: OpOptions): Operation {
+export function deleteIterator(handle: OpInput, deleter: OpInput, opts?: OpOptions): Operation {
   return opNone("DeleteIterator", [handle, deleter], {}, opts);
 }
 
 /** TF op `DeleteMemoryCache` (handle, deleter → (no outputs)). */
-export function deleteMemoryCache(handle: TensorRef, deleter: TensorRef, opts?: OpOptions): Operation {
+export function deleteMemoryCache(handle: OpInput, deleter: OpInput, opts?: OpOptions): Operation {
   return opNone("DeleteMemoryCache", [handle, deleter], {}, opts);
 }
 
 /** TF op `DeleteMultiDeviceIterator` (multi_device_iterator, iterators, deleter → (no outputs)). */
-export function deleteMultiDeviceIterator(multiDeviceIterator: TensorRef, iterators: TensorRef[], deleter: TensorRef, opts?: OpOptions): Operation {
+export function deleteMultiDeviceIterator(multiDeviceIterator: OpInput, iterators: OpInput[], deleter: OpInput, opts?: OpOptions): Operation {
   return opNone("DeleteMultiDeviceIterator", [multiDeviceIterator, iterators, deleter], {}, opts);
 }
 
 /** TF op `DeleteRandomSeedGenerator` (handle, deleter → (no outputs)). */
-export function deleteRandomSeedGenerator(handle: TensorRef, deleter: TensorRef, opts?: OpOptions): Operation {
+export function deleteRandomSeedGenerator(handle: OpInput, deleter: OpInput, opts?: OpOptions): Operation {
   return opNone("DeleteRandomSeedGenerator", [handle, deleter], {}, opts);
 }
 
 /** TF op `DeleteRpcFutureResource` (handle, deleter → (no outputs)). */
-export function deleteRpcFutureResource(handle: TensorRef, deleter: TensorRef, opts?: OpOptions): Operation {
+export function deleteRpcFutureResource(handle: OpInput, deleter: OpInput, opts?: OpOptions): Operation {
   return opNone("DeleteRpcFutureResource", [handle, deleter], {}, opts);
 }
 
 /** TF op `DeleteSeedGenerator` (handle, deleter → (no outputs)). */
-export function deleteSeedGenerator(handle: TensorRef, deleter: TensorRef, opts?: OpOptions): Operation {
+export function deleteSeedGenerator(handle: OpInput, deleter: OpInput, opts?: OpOptions): Operation {
   return opNone("DeleteSeedGenerator", [handle, deleter], {}, opts);
 }
 
 /** TF op `DeleteSessionTensor` (handle → (no outputs)). */
-export function deleteSessionTensor(handle: TensorRef, opts?: OpOptions): Operation {
+export function deleteSessionTensor(handle: OpInput, opts?: OpOptions): Operation {
   return opNone("DeleteSessionTensor", [handle], {}, opts);
 }
 
 /** TF op `DenseBincount` (input, size, weights → output). */
-export function denseBincount(input: TensorRef, size: TensorRef, weights: TensorRef, opts?: { /** Default false. */ binaryOutput?: boolean } & OpOptions): Output {
+export function denseBincount(input: OpInput, size: OpInput, weights: OpInput, opts?: { /** Default false. */ binaryOutput?: boolean } & OpOptions): Output {
   return opOne("DenseBincount", [input, size, weights], { "binary_output": opts?.binaryOutput }, opts);
 }
 
 /** TF op `DenseCountSparseOutput` (values, weights → output_indices, output_values, output_dense_shape). */
-export function denseCountSparseOutput(values: TensorRef, weights: TensorRef, opts: { /** Default -1. */ minlength?: number; /** Default -1. */ maxlength?: number; binaryOutput: boolean } & OpOptions): { outputIndices: Output; outputValues: Output; outputDenseShape: Output } {
+export function denseCountSparseOutput(values: OpInput, weights: OpInput, opts: { /** Default -1. */ minlength?: number; /** Default -1. */ maxlength?: number; binaryOutput: boolean } & OpOptions): { outputIndices: Output; outputValues: Output; outputDenseShape: Output } {
   return opMulti<{ outputIndices: Output; outputValues: Output; outputDenseShape: Output }>("DenseCountSparseOutput", [values, weights], { "minlength": opts.minlength, "maxlength": opts.maxlength, "binary_output": opts.binaryOutput }, opts, [["outputIndices", 1], ["outputValues", 1], ["outputDenseShape", 1]]);
 }
 
 /** TF op `DenseToCSRSparseMatrix` (dense_input, indices → sparse_output). */
-export function denseToCsrSparseMatrix(denseInput: TensorRef, indices: TensorRef, opts?: OpOptions): Output {
+export function denseToCsrSparseMatrix(denseInput: OpInput, indices: OpInput, opts?: OpOptions): Output {
   return opOne("DenseToCSRSparseMatrix", [denseInput, indices], {}, opts);
 }
 
 /** TF op `DenseToDenseSetOperation` (set1, set2 → result_indices, result_values, result_shape). */
-export function denseToDenseSetOperation(set1: TensorRef, set2: TensorRef, opts: { setOperation: string; /** Default true. */ validateIndices?: boolean } & OpOptions): { resultIndices: Output; resultValues: Output; resultShape: Output } {
+export function denseToDenseSetOperation(set1: OpInput, set2: OpInput, opts: { setOperation: string; /** Default true. */ validateIndices?: boolean } & OpOptions): { resultIndices: Output; resultValues: Output; resultShape: Output } {
   return opMulti<{ resultIndices: Output; resultValues: Output; resultShape: Output }>("DenseToDenseSetOperation", [set1, set2], { "set_operation": opts.setOperation, "validate_indices": opts.validateIndices }, opts, [["resultIndices", 1], ["resultValues", 1], ["resultShape", 1]]);
 }
 
 /** TF op `DenseToSparseBatchDataset` (input_dataset, batch_size, row_shape → handle). */
-export function denseToSparseBatchDataset(inputDataset: TensorRef, batchSize: TensorRef, rowShape: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function denseToSparseBatchDataset(inputDataset: OpInput, batchSize: OpInput, rowShape: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("DenseToSparseBatchDataset", [inputDataset, batchSize, rowShape], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `DenseToSparseSetOperation` (set1, set2_indices, set2_values, set2_shape → result_indices, result_values, result_shape). */
-export function denseToSparseSetOperation(set1: TensorRef, set2Indices: TensorRef, set2Values: TensorRef, set2Shape: TensorRef, opts: { setOperation: string; /** Default true. */ validateIndices?: boolean } & OpOptions): { resultIndices: Output; resultValues: Output; resultShape: Output } {
+export function denseToSparseSetOperation(set1: OpInput, set2Indices: OpInput, set2Values: OpInput, set2Shape: OpInput, opts: { setOperation: string; /** Default true. */ validateIndices?: boolean } & OpOptions): { resultIndices: Output; resultValues: Output; resultShape: Output } {
   return opMulti<{ resultIndices: Output; resultValues: Output; resultShape: Output }>("DenseToSparseSetOperation", [set1, set2Indices, set2Values, set2Shape], { "set_operation": opts.setOperation, "validate_indices": opts.validateIndices }, opts, [["resultIndices", 1], ["resultValues", 1], ["resultShape", 1]]);
 }
 
 /** TF op `DepthToSpace` (input → output). */
-export function depthToSpace(input: TensorRef, opts: { blockSize: number; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" | "NCHW_VECT_C" } & OpOptions): Output {
+export function depthToSpace(input: OpInput, opts: { blockSize: number; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" | "NCHW_VECT_C" } & OpOptions): Output {
   return opOne("DepthToSpace", [input], { "block_size": opts.blockSize, "data_format": opts.dataFormat }, opts);
 }
 
 /** TF op `DepthwiseConv2dNative` (input, filter → output). */
-export function depthwiseConv2dNative(input: TensorRef, filter: TensorRef, opts: { strides: number[]; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
+export function depthwiseConv2dNative(input: OpInput, filter: OpInput, opts: { strides: number[]; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
   return opOne("DepthwiseConv2dNative", [input, filter], { "strides": opts.strides, "padding": opts.padding, "explicit_paddings": opts.explicitPaddings, "data_format": opts.dataFormat, "dilations": opts.dilations }, opts);
 }
 
 /** TF op `DepthwiseConv2dNativeBackpropFilter` (input, filter_sizes, out_backprop → output). */
-export function depthwiseConv2dNativeBackpropFilter(input: TensorRef, filterSizes: TensorRef, outBackprop: TensorRef, opts: { strides: number[]; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
+export function depthwiseConv2dNativeBackpropFilter(input: OpInput, filterSizes: OpInput, outBackprop: OpInput, opts: { strides: number[]; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
   return opOne("DepthwiseConv2dNativeBackpropFilter", [input, filterSizes, outBackprop], { "strides": opts.strides, "padding": opts.padding, "explicit_paddings": opts.explicitPaddings, "data_format": opts.dataFormat, "dilations": opts.dilations }, opts);
 }
 
 /** TF op `DepthwiseConv2dNativeBackpropInput` (input_sizes, filter, out_backprop → output). */
-export function depthwiseConv2dNativeBackpropInput(inputSizes: TensorRef, filter: TensorRef, outBackprop: TensorRef, opts: { strides: number[]; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
+export function depthwiseConv2dNativeBackpropInput(inputSizes: OpInput, filter: OpInput, outBackprop: OpInput, opts: { strides: number[]; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
   return opOne("DepthwiseConv2dNativeBackpropInput", [inputSizes, filter, outBackprop], { "strides": opts.strides, "padding": opts.padding, "explicit_paddings": opts.explicitPaddings, "data_format": opts.dataFormat, "dilations": opts.dilations }, opts);
 }
 
 /** TF op `Dequantize` (input, min_range, max_range → output). */
-export function dequantize(input: TensorRef, minRange: TensorRef, maxRange: TensorRef, opts?: { /** Default "MIN_COMBINED". */ mode?: "MIN_COMBINED" | "MIN_FIRST" | "SCALED"; /** Default false. */ narrowRange?: boolean; /** Default -1. */ axis?: number; /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
+export function dequantize(input: OpInput, minRange: OpInput, maxRange: OpInput, opts?: { /** Default "MIN_COMBINED". */ mode?: "MIN_COMBINED" | "MIN_FIRST" | "SCALED"; /** Default false. */ narrowRange?: boolean; /** Default -1. */ axis?: number; /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
   return opOne("Dequantize", [input, minRange, maxRange], { "mode": opts?.mode, "narrow_range": opts?.narrowRange, "axis": opts?.axis, "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `DeserializeIterator` (resource_handle, serialized → (no outputs)). */
-export function deserializeIterator(resourceHandle: TensorRef, serialized: TensorRef, opts?: OpOptions): Operation {
+export function deserializeIterator(resourceHandle: OpInput, serialized: OpInput, opts?: OpOptions): Operation {
   return opNone("DeserializeIterator", [resourceHandle, serialized], {}, opts);
 }
 
 /** TF op `DeserializeManySparse` (serialized_sparse → sparse_indices, sparse_values, sparse_shape). */
-export function deserializeManySparse(serializedSparse: TensorRef, opts: { dtype: DType } & OpOptions): { sparseIndices: Output; sparseValues: Output; sparseShape: Output } {
+export function deserializeManySparse(serializedSparse: OpInput, opts: { dtype: DType } & OpOptions): { sparseIndices: Output; sparseValues: Output; sparseShape: Output } {
   return opMulti<{ sparseIndices: Output; sparseValues: Output; sparseShape: Output }>("DeserializeManySparse", [serializedSparse], { "dtype": opts.dtype }, opts, [["sparseIndices", 1], ["sparseValues", 1], ["sparseShape", 1]]);
 }
 
 /** TF op `DeserializeSparse` (serialized_sparse → sparse_indices, sparse_values, sparse_shape). */
-export function deserializeSparse(serializedSparse: TensorRef, opts: { dtype: DType } & OpOptions): { sparseIndices: Output; sparseValues: Output; sparseShape: Output } {
+export function deserializeSparse(serializedSparse: OpInput, opts: { dtype: DType } & OpOptions): { sparseIndices: Output; sparseValues: Output; sparseShape: Output } {
   return opMulti<{ sparseIndices: Output; sparseValues: Output; sparseShape: Output }>("DeserializeSparse", [serializedSparse], { "dtype": opts.dtype }, opts, [["sparseIndices", 1], ["sparseValues", 1], ["sparseShape", 1]]);
 }
 
 /** TF op `DestroyResourceOp` (resource → (no outputs)). */
-export function destroyResourceOp(resource: TensorRef, opts?: { /** Default true. */ ignoreLookupError?: boolean } & OpOptions): Operation {
+export function destroyResourceOp(resource: OpInput, opts?: { /** Default true. */ ignoreLookupError?: boolean } & OpOptions): Operation {
   return opNone("DestroyResourceOp", [resource], { "ignore_lookup_error": opts?.ignoreLookupError }, opts);
 }
 
 /** TF op `DestroyTemporaryVariable` (ref → value). */
-export function destroyTemporaryVariable(ref: TensorRef, opts: { varName: string } & OpOptions): Output {
+export function destroyTemporaryVariable(ref: OpInput, opts: { varName: string } & OpOptions): Output {
   return opOne("DestroyTemporaryVariable", [ref], { "var_name": opts.varName }, opts);
 }
 
@@ -357,67 +357,67 @@ export function deviceIndex(opts: { deviceNames: string[] } & OpOptions): Output
 }
 
 /** TF op `Diag` (diagonal → output). */
-export function diag(diagonal: TensorRef, opts?: OpOptions): Output {
+export function diag(diagonal: OpInput, opts?: OpOptions): Output {
   return opOne("Diag", [diagonal], {}, opts);
 }
 
 /** TF op `DiagPart` (input → diagonal). */
-export function diagPart(input: TensorRef, opts?: OpOptions): Output {
+export function diagPart(input: OpInput, opts?: OpOptions): Output {
   return opOne("DiagPart", [input], {}, opts);
 }
 
 /** TF op `Digamma` (x → y). */
-export function digamma(x: TensorRef, opts?: OpOptions): Output {
+export function digamma(x: OpInput, opts?: OpOptions): Output {
   return opOne("Digamma", [x], {}, opts);
 }
 
 /** TF op `Dilation2D` (input, filter → output). */
-export function dilation2d(input: TensorRef, filter: TensorRef, opts: { strides: number[]; rates: number[]; padding: "SAME" | "VALID" } & OpOptions): Output {
+export function dilation2d(input: OpInput, filter: OpInput, opts: { strides: number[]; rates: number[]; padding: "SAME" | "VALID" } & OpOptions): Output {
   return opOne("Dilation2D", [input, filter], { "strides": opts.strides, "rates": opts.rates, "padding": opts.padding }, opts);
 }
 
 /** TF op `Dilation2DBackpropFilter` (input, filter, out_backprop → filter_backprop). */
-export function dilation2dBackpropFilter(input: TensorRef, filter: TensorRef, outBackprop: TensorRef, opts: { strides: number[]; rates: number[]; padding: "SAME" | "VALID" } & OpOptions): Output {
+export function dilation2dBackpropFilter(input: OpInput, filter: OpInput, outBackprop: OpInput, opts: { strides: number[]; rates: number[]; padding: "SAME" | "VALID" } & OpOptions): Output {
   return opOne("Dilation2DBackpropFilter", [input, filter, outBackprop], { "strides": opts.strides, "rates": opts.rates, "padding": opts.padding }, opts);
 }
 
 /** TF op `Dilation2DBackpropInput` (input, filter, out_backprop → in_backprop). */
-export function dilation2dBackpropInput(input: TensorRef, filter: TensorRef, outBackprop: TensorRef, opts: { strides: number[]; rates: number[]; padding: "SAME" | "VALID" } & OpOptions): Output {
+export function dilation2dBackpropInput(input: OpInput, filter: OpInput, outBackprop: OpInput, opts: { strides: number[]; rates: number[]; padding: "SAME" | "VALID" } & OpOptions): Output {
   return opOne("Dilation2DBackpropInput", [input, filter, outBackprop], { "strides": opts.strides, "rates": opts.rates, "padding": opts.padding }, opts);
 }
 
 /** TF op `DirectedInterleaveDataset` (selector_input_dataset, data_input_datasets → handle). */
-export function directedInterleaveDataset(selectorInputDataset: TensorRef, dataInputDatasets: TensorRef[], opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default false. */ stopOnEmptyDataset?: boolean } & OpOptions): Output {
+export function directedInterleaveDataset(selectorInputDataset: OpInput, dataInputDatasets: OpInput[], opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default false. */ stopOnEmptyDataset?: boolean } & OpOptions): Output {
   return opOne("DirectedInterleaveDataset", [selectorInputDataset, dataInputDatasets], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "stop_on_empty_dataset": opts.stopOnEmptyDataset }, opts);
 }
 
 /** TF op `DisableCopyOnRead` (resource → (no outputs)). */
-export function disableCopyOnRead(resource: TensorRef, opts?: OpOptions): Operation {
+export function disableCopyOnRead(resource: OpInput, opts?: OpOptions): Operation {
   return opNone("DisableCopyOnRead", [resource], {}, opts);
 }
 
 /** TF op `DistributedSave` (dataset, directory, address → (no outputs)). */
-export function distributedSave(dataset: TensorRef, directory: TensorRef, address: TensorRef, opts?: { /** Default "". */ metadata?: string } & OpOptions): Operation {
+export function distributedSave(dataset: OpInput, directory: OpInput, address: OpInput, opts?: { /** Default "". */ metadata?: string } & OpOptions): Operation {
   return opNone("DistributedSave", [dataset, directory, address], { "metadata": opts?.metadata }, opts);
 }
 
 /** TF op `Div` (x, y → z). */
-export function div(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function div(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("Div", [x, y], {}, opts);
 }
 
 /** TF op `DivNoNan` (x, y → z). */
-export function divNoNan(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function divNoNan(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("DivNoNan", [x, y], {}, opts);
 }
 
 /** TF op `DrawBoundingBoxes` (images, boxes → output). */
-export function drawBoundingBoxes(images: TensorRef, boxes: TensorRef, opts?: OpOptions): Output {
+export function drawBoundingBoxes(images: OpInput, boxes: OpInput, opts?: OpOptions): Output {
   return opOne("DrawBoundingBoxes", [images, boxes], {}, opts);
 }
 
 /** TF op `DrawBoundingBoxesV2` (images, boxes, colors → output). */
-export function drawBoundingBoxesV2(images: TensorRef, boxes: TensorRef, colors: TensorRef, opts?: OpOptions): Output {
+export function drawBoundingBoxesV2(images: OpInput, boxes: OpInput, colors: OpInput, opts?: OpOptions): Output {
   return opOne("DrawBoundingBoxesV2", [images, boxes, colors], {}, opts);
 }
 
@@ -437,26 +437,26 @@ export function dummySeedGenerator(opts?: OpOptions): Output {
 }
 
 /** TF op `DumpTensor` (tensor_data → (no outputs)). */
-export function dumpTensor(tensorData: TensorRef, opts: { logDirPath: string; fileName: string; enabled: boolean; funcName: string; nodeName: string } & OpOptions): Operation {
+export function dumpTensor(tensorData: OpInput, opts: { logDirPath: string; fileName: string; enabled: boolean; funcName: string; nodeName: string } & OpOptions): Operation {
   return opNone("DumpTensor", [tensorData], { "log_dir_path": opts.logDirPath, "file_name": opts.fileName, "enabled": opts.enabled, "func_name": opts.funcName, "node_name": opts.nodeName }, opts);
 }
 
 /** TF op `DynamicEnqueueTPUEmbeddingArbitraryTensorBatch` (sample_indices_or_row_splits, embedding_indices, aggregation_weights, mode_override, device_ordinal → (no outputs)). */
-export function dynamicEnqueueTpuEmbeddingArbitraryTensorBatch(sampleIndicesOrRowSplits: TensorRef[], embeddingIndices: TensorRef[], aggregationWeights: TensorRef[], modeOverride: TensorRef, deviceOrdinal: TensorRef, opts?: { /** Default []. */ combiners?: string[] } & OpOptions): Operation {
+export function dynamicEnqueueTpuEmbeddingArbitraryTensorBatch(sampleIndicesOrRowSplits: OpInput[], embeddingIndices: OpInput[], aggregationWeights: OpInput[], modeOverride: OpInput, deviceOrdinal: OpInput, opts?: { /** Default []. */ combiners?: string[] } & OpOptions): Operation {
   return opNone("DynamicEnqueueTPUEmbeddingArbitraryTensorBatch", [sampleIndicesOrRowSplits, embeddingIndices, aggregationWeights, modeOverride, deviceOrdinal], { "combiners": opts?.combiners }, opts);
 }
 
 /** TF op `DynamicEnqueueTPUEmbeddingRaggedTensorBatch` (sample_splits, embedding_indices, aggregation_weights, mode_override, device_ordinal → (no outputs)). */
-export function dynamicEnqueueTpuEmbeddingRaggedTensorBatch(sampleSplits: TensorRef[], embeddingIndices: TensorRef[], aggregationWeights: TensorRef[], modeOverride: TensorRef, deviceOrdinal: TensorRef, opts: { /** Default []. */ combiners?: string[]; tableIds: number[]; /** Default []. */ maxSequenceLengths?: number[]; /** Default []. */ numFeatures?: number[] } & OpOptions): Operation {
+export function dynamicEnqueueTpuEmbeddingRaggedTensorBatch(sampleSplits: OpInput[], embeddingIndices: OpInput[], aggregationWeights: OpInput[], modeOverride: OpInput, deviceOrdinal: OpInput, opts: { /** Default []. */ combiners?: string[]; tableIds: number[]; /** Default []. */ maxSequenceLengths?: number[]; /** Default []. */ numFeatures?: number[] } & OpOptions): Operation {
   return opNone("DynamicEnqueueTPUEmbeddingRaggedTensorBatch", [sampleSplits, embeddingIndices, aggregationWeights, modeOverride, deviceOrdinal], { "combiners": opts.combiners, "table_ids": opts.tableIds, "max_sequence_lengths": opts.maxSequenceLengths, "num_features": opts.numFeatures }, opts);
 }
 
 /** TF op `DynamicPartition` (data, partitions → outputs). */
-export function dynamicPartition(data: TensorRef, partitions: TensorRef, opts: { numPartitions: number } & OpOptions): Output[] {
+export function dynamicPartition(data: OpInput, partitions: OpInput, opts: { numPartitions: number } & OpOptions): Output[] {
   return opList("DynamicPartition", [data, partitions], { "num_partitions": opts.numPartitions }, opts);
 }
 
 /** TF op `DynamicStitch` (indices, data → merged). */
-export function dynamicStitch(indices: TensorRef[], data: TensorRef[], opts?: OpOptions): Output {
+export function dynamicStitch(indices: OpInput[], data: OpInput[], opts?: OpOptions): Output {
   return opOne("DynamicStitch", [indices, data], {}, opts);
 }

@@ -2,47 +2,47 @@
 // 2.21.0: ops whose function name starts with e, f. Do not edit; regenerate with `npm run gen:ops`.
 /* eslint-disable */
 
-import type { Operation, Output, TensorRef } from '../../core/graph';
+import type { Operation, Output } from '../../core/graph';
 import type { DType } from '../../core/dtypes';
-import { opMulti, opNone, opOne, opList, type OpOptions } from '../op-call';
+import { opMulti, opNone, opOne, opList, type OpInput, type OpOptions } from '../op-call';
 
 /** TF op `EagerPyFunc` (input → output). */
-export function eagerPyFunc(input: TensorRef[], opts: { token: string; /** Default false. */ isAsync?: boolean; Tout: DType[] } & OpOptions): Output[] {
+export function eagerPyFunc(input: OpInput[], opts: { token: string; /** Default false. */ isAsync?: boolean; Tout: DType[] } & OpOptions): Output[] {
   return opList("EagerPyFunc", [input], { "token": opts.token, "is_async": opts.isAsync, "Tout": opts.Tout }, opts);
 }
 
 /** TF op `EditDistance` (hypothesis_indices, hypothesis_values, hypothesis_shape, truth_indices, truth_values, truth_shape → output). */
-export function editDistance(hypothesisIndices: TensorRef, hypothesisValues: TensorRef, hypothesisShape: TensorRef, truthIndices: TensorRef, truthValues: TensorRef, truthShape: TensorRef, opts?: { /** Default true. */ normalize?: boolean } & OpOptions): Output {
+export function editDistance(hypothesisIndices: OpInput, hypothesisValues: OpInput, hypothesisShape: OpInput, truthIndices: OpInput, truthValues: OpInput, truthShape: OpInput, opts?: { /** Default true. */ normalize?: boolean } & OpOptions): Output {
   return opOne("EditDistance", [hypothesisIndices, hypothesisValues, hypothesisShape, truthIndices, truthValues, truthShape], { "normalize": opts?.normalize }, opts);
 }
 
 /** TF op `Eig` (input → e, v). */
-export function eig(input: TensorRef, opts: { /** Default true. */ computeV?: boolean; Tout: DType } & OpOptions): { e: Output; v: Output } {
+export function eig(input: OpInput, opts: { /** Default true. */ computeV?: boolean; Tout: DType } & OpOptions): { e: Output; v: Output } {
   return opMulti<{ e: Output; v: Output }>("Eig", [input], { "compute_v": opts.computeV, "Tout": opts.Tout }, opts, [["e", 1], ["v", 1]]);
 }
 
 /** TF op `Einsum` (inputs → output). */
-export function einsum(inputs: TensorRef[], opts: { equation: string } & OpOptions): Output {
+export function einsum(inputs: OpInput[], opts: { equation: string } & OpOptions): Output {
   return opOne("Einsum", [inputs], { "equation": opts.equation }, opts);
 }
 
 /** TF op `Elu` (features → activations). */
-export function elu(features: TensorRef, opts?: OpOptions): Output {
+export function elu(features: OpInput, opts?: OpOptions): Output {
   return opOne("Elu", [features], {}, opts);
 }
 
 /** TF op `EluGrad` (gradients, outputs → backprops). */
-export function eluGrad(gradients: TensorRef, outputs: TensorRef, opts?: OpOptions): Output {
+export function eluGrad(gradients: OpInput, outputs: OpInput, opts?: OpOptions): Output {
   return opOne("EluGrad", [gradients, outputs], {}, opts);
 }
 
 /** TF op `Empty` (shape → output). */
-export function empty(shape: TensorRef, opts: { dtype: DType; /** Default false. */ init?: boolean } & OpOptions): Output {
+export function empty(shape: OpInput, opts: { dtype: DType; /** Default false. */ init?: boolean } & OpOptions): Output {
   return opOne("Empty", [shape], { "dtype": opts.dtype, "init": opts.init }, opts);
 }
 
 /** TF op `EmptyTensorList` (element_shape, max_num_elements → handle). */
-export function emptyTensorList(elementShape: TensorRef, maxNumElements: TensorRef, opts: { elementDtype: DType } & OpOptions): Output {
+export function emptyTensorList(elementShape: OpInput, maxNumElements: OpInput, opts: { elementDtype: DType } & OpOptions): Output {
   return opOne("EmptyTensorList", [elementShape, maxNumElements], { "element_dtype": opts.elementDtype }, opts);
 }
 
@@ -52,97 +52,97 @@ export function emptyTensorMap(opts?: OpOptions): Output {
 }
 
 /** TF op `EncodeBase64` (input → output). */
-export function encodeBase64(input: TensorRef, opts?: { /** Default false. */ pad?: boolean } & OpOptions): Output {
+export function encodeBase64(input: OpInput, opts?: { /** Default false. */ pad?: boolean } & OpOptions): Output {
   return opOne("EncodeBase64", [input], { "pad": opts?.pad }, opts);
 }
 
 /** TF op `EncodeJpeg` (image → contents). */
-export function encodeJpeg(image: TensorRef, opts?: { /** Default "". */ format?: "" | "grayscale" | "rgb"; /** Default 95. */ quality?: number; /** Default false. */ progressive?: boolean; /** Default false. */ optimizeSize?: boolean; /** Default true. */ chromaDownsampling?: boolean; /** Default "in". */ densityUnit?: "in" | "cm"; /** Default 300. */ xDensity?: number; /** Default 300. */ yDensity?: number; /** Default "". */ xmpMetadata?: string } & OpOptions): Output {
+export function encodeJpeg(image: OpInput, opts?: { /** Default "". */ format?: "" | "grayscale" | "rgb"; /** Default 95. */ quality?: number; /** Default false. */ progressive?: boolean; /** Default false. */ optimizeSize?: boolean; /** Default true. */ chromaDownsampling?: boolean; /** Default "in". */ densityUnit?: "in" | "cm"; /** Default 300. */ xDensity?: number; /** Default 300. */ yDensity?: number; /** Default "". */ xmpMetadata?: string } & OpOptions): Output {
   return opOne("EncodeJpeg", [image], { "format": opts?.format, "quality": opts?.quality, "progressive": opts?.progressive, "optimize_size": opts?.optimizeSize, "chroma_downsampling": opts?.chromaDownsampling, "density_unit": opts?.densityUnit, "x_density": opts?.xDensity, "y_density": opts?.yDensity, "xmp_metadata": opts?.xmpMetadata }, opts);
 }
 
 /** TF op `EncodeJpegVariableQuality` (images, quality → contents). */
-export function encodeJpegVariableQuality(images: TensorRef, quality: TensorRef, opts?: OpOptions): Output {
+export function encodeJpegVariableQuality(images: OpInput, quality: OpInput, opts?: OpOptions): Output {
   return opOne("EncodeJpegVariableQuality", [images, quality], {}, opts);
 }
 
 /** TF op `EncodePng` (image → contents). */
-export function encodePng(image: TensorRef, opts?: { /** Default -1. */ compression?: number } & OpOptions): Output {
+export function encodePng(image: OpInput, opts?: { /** Default -1. */ compression?: number } & OpOptions): Output {
   return opOne("EncodePng", [image], { "compression": opts?.compression }, opts);
 }
 
 /** TF op `EncodeProto` (sizes, values → bytes). */
-export function encodeProto(sizes: TensorRef, values: TensorRef[], opts: { fieldNames: string[]; messageType: string; /** Default "local://". */ descriptorSource?: string } & OpOptions): Output {
+export function encodeProto(sizes: OpInput, values: OpInput[], opts: { fieldNames: string[]; messageType: string; /** Default "local://". */ descriptorSource?: string } & OpOptions): Output {
   return opOne("EncodeProto", [sizes, values], { "field_names": opts.fieldNames, "message_type": opts.messageType, "descriptor_source": opts.descriptorSource }, opts);
 }
 
 /** TF op `EncodeWav` (audio, sample_rate → contents). */
-export function encodeWav(audio: TensorRef, sampleRate: TensorRef, opts?: OpOptions): Output {
+export function encodeWav(audio: OpInput, sampleRate: OpInput, opts?: OpOptions): Output {
   return opOne("EncodeWav", [audio, sampleRate], {}, opts);
 }
 
 /** TF op `EnqueueTPUEmbeddingArbitraryTensorBatch` (sample_indices_or_row_splits, embedding_indices, aggregation_weights, mode_override → (no outputs)). */
-export function enqueueTpuEmbeddingArbitraryTensorBatch(sampleIndicesOrRowSplits: TensorRef[], embeddingIndices: TensorRef[], aggregationWeights: TensorRef[], modeOverride: TensorRef, opts?: { /** Default -1. */ deviceOrdinal?: number; /** Default []. */ combiners?: string[] } & OpOptions): Operation {
+export function enqueueTpuEmbeddingArbitraryTensorBatch(sampleIndicesOrRowSplits: OpInput[], embeddingIndices: OpInput[], aggregationWeights: OpInput[], modeOverride: OpInput, opts?: { /** Default -1. */ deviceOrdinal?: number; /** Default []. */ combiners?: string[] } & OpOptions): Operation {
   return opNone("EnqueueTPUEmbeddingArbitraryTensorBatch", [sampleIndicesOrRowSplits, embeddingIndices, aggregationWeights, modeOverride], { "device_ordinal": opts?.deviceOrdinal, "combiners": opts?.combiners }, opts);
 }
 
 /** TF op `EnqueueTPUEmbeddingBatch` (batch, mode_override → (no outputs)). */
-export function enqueueTpuEmbeddingBatch(batch: TensorRef[], modeOverride: TensorRef, opts?: { /** Default -1. */ deviceOrdinal?: number; /** Default []. */ combiners?: string[] } & OpOptions): Operation {
+export function enqueueTpuEmbeddingBatch(batch: OpInput[], modeOverride: OpInput, opts?: { /** Default -1. */ deviceOrdinal?: number; /** Default []. */ combiners?: string[] } & OpOptions): Operation {
   return opNone("EnqueueTPUEmbeddingBatch", [batch, modeOverride], { "device_ordinal": opts?.deviceOrdinal, "combiners": opts?.combiners }, opts);
 }
 
 /** TF op `EnqueueTPUEmbeddingIntegerBatch` (batch, mode_override → (no outputs)). */
-export function enqueueTpuEmbeddingIntegerBatch(batch: TensorRef[], modeOverride: TensorRef, opts?: { /** Default -1. */ deviceOrdinal?: number } & OpOptions): Operation {
+export function enqueueTpuEmbeddingIntegerBatch(batch: OpInput[], modeOverride: OpInput, opts?: { /** Default -1. */ deviceOrdinal?: number } & OpOptions): Operation {
   return opNone("EnqueueTPUEmbeddingIntegerBatch", [batch, modeOverride], { "device_ordinal": opts?.deviceOrdinal }, opts);
 }
 
 /** TF op `EnqueueTPUEmbeddingRaggedTensorBatch` (sample_splits, embedding_indices, aggregation_weights, mode_override → (no outputs)). */
-export function enqueueTpuEmbeddingRaggedTensorBatch(sampleSplits: TensorRef[], embeddingIndices: TensorRef[], aggregationWeights: TensorRef[], modeOverride: TensorRef, opts: { /** Default -1. */ deviceOrdinal?: number; /** Default []. */ combiners?: string[]; tableIds: number[]; /** Default []. */ maxSequenceLengths?: number[]; /** Default []. */ numFeatures?: number[] } & OpOptions): Operation {
+export function enqueueTpuEmbeddingRaggedTensorBatch(sampleSplits: OpInput[], embeddingIndices: OpInput[], aggregationWeights: OpInput[], modeOverride: OpInput, opts: { /** Default -1. */ deviceOrdinal?: number; /** Default []. */ combiners?: string[]; tableIds: number[]; /** Default []. */ maxSequenceLengths?: number[]; /** Default []. */ numFeatures?: number[] } & OpOptions): Operation {
   return opNone("EnqueueTPUEmbeddingRaggedTensorBatch", [sampleSplits, embeddingIndices, aggregationWeights, modeOverride], { "device_ordinal": opts.deviceOrdinal, "combiners": opts.combiners, "table_ids": opts.tableIds, "max_sequence_lengths": opts.maxSequenceLengths, "num_features": opts.numFeatures }, opts);
 }
 
 /** TF op `EnqueueTPUEmbeddingSparseBatch` (sample_indices, embedding_indices, aggregation_weights, mode_override → (no outputs)). */
-export function enqueueTpuEmbeddingSparseBatch(sampleIndices: TensorRef[], embeddingIndices: TensorRef[], aggregationWeights: TensorRef[], modeOverride: TensorRef, opts?: { /** Default -1. */ deviceOrdinal?: number; /** Default []. */ combiners?: string[] } & OpOptions): Operation {
+export function enqueueTpuEmbeddingSparseBatch(sampleIndices: OpInput[], embeddingIndices: OpInput[], aggregationWeights: OpInput[], modeOverride: OpInput, opts?: { /** Default -1. */ deviceOrdinal?: number; /** Default []. */ combiners?: string[] } & OpOptions): Operation {
   return opNone("EnqueueTPUEmbeddingSparseBatch", [sampleIndices, embeddingIndices, aggregationWeights, modeOverride], { "device_ordinal": opts?.deviceOrdinal, "combiners": opts?.combiners }, opts);
 }
 
 /** TF op `EnqueueTPUEmbeddingSparseTensorBatch` (sample_indices, embedding_indices, aggregation_weights, mode_override → (no outputs)). */
-export function enqueueTpuEmbeddingSparseTensorBatch(sampleIndices: TensorRef[], embeddingIndices: TensorRef[], aggregationWeights: TensorRef[], modeOverride: TensorRef, opts: { /** Default -1. */ deviceOrdinal?: number; /** Default []. */ combiners?: string[]; tableIds: number[]; /** Default []. */ maxSequenceLengths?: number[]; /** Default []. */ numFeatures?: number[] } & OpOptions): Operation {
+export function enqueueTpuEmbeddingSparseTensorBatch(sampleIndices: OpInput[], embeddingIndices: OpInput[], aggregationWeights: OpInput[], modeOverride: OpInput, opts: { /** Default -1. */ deviceOrdinal?: number; /** Default []. */ combiners?: string[]; tableIds: number[]; /** Default []. */ maxSequenceLengths?: number[]; /** Default []. */ numFeatures?: number[] } & OpOptions): Operation {
   return opNone("EnqueueTPUEmbeddingSparseTensorBatch", [sampleIndices, embeddingIndices, aggregationWeights, modeOverride], { "device_ordinal": opts.deviceOrdinal, "combiners": opts.combiners, "table_ids": opts.tableIds, "max_sequence_lengths": opts.maxSequenceLengths, "num_features": opts.numFeatures }, opts);
 }
 
 /** TF op `EnsureShape` (input → output). */
-export function ensureShape(input: TensorRef, opts: { shape: number[] | null } & OpOptions): Output {
+export function ensureShape(input: OpInput, opts: { shape: number[] | null } & OpOptions): Output {
   return opOne("EnsureShape", [input], { "shape": opts.shape }, opts);
 }
 
 /** TF op `Enter` (data → output). */
-export function enter(data: TensorRef, opts: { frameName: string; /** Default false. */ isConstant?: boolean; /** Default 10. */ parallelIterations?: number } & OpOptions): Output {
+export function enter(data: OpInput, opts: { frameName: string; /** Default false. */ isConstant?: boolean; /** Default 10. */ parallelIterations?: number } & OpOptions): Output {
   return opOne("Enter", [data], { "frame_name": opts.frameName, "is_constant": opts.isConstant, "parallel_iterations": opts.parallelIterations }, opts);
 }
 
 /** TF op `Equal` (x, y → z). */
-export function equal(x: TensorRef, y: TensorRef, opts?: { /** Default true. */ incompatibleShapeError?: boolean } & OpOptions): Output {
+export function equal(x: OpInput, y: OpInput, opts?: { /** Default true. */ incompatibleShapeError?: boolean } & OpOptions): Output {
   return opOne("Equal", [x, y], { "incompatible_shape_error": opts?.incompatibleShapeError }, opts);
 }
 
 /** TF op `Erf` (x → y). */
-export function erf(x: TensorRef, opts?: OpOptions): Output {
+export function erf(x: OpInput, opts?: OpOptions): Output {
   return opOne("Erf", [x], {}, opts);
 }
 
 /** TF op `Erfc` (x → y). */
-export function erfc(x: TensorRef, opts?: OpOptions): Output {
+export function erfc(x: OpInput, opts?: OpOptions): Output {
   return opOne("Erfc", [x], {}, opts);
 }
 
 /** TF op `Erfinv` (x → y). */
-export function erfinv(x: TensorRef, opts?: OpOptions): Output {
+export function erfinv(x: OpInput, opts?: OpOptions): Output {
   return opOne("Erfinv", [x], {}, opts);
 }
 
 /** TF op `EuclideanNorm` (input, reduction_indices → output). */
-export function euclideanNorm(input: TensorRef, reductionIndices: TensorRef, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): Output {
+export function euclideanNorm(input: OpInput, reductionIndices: OpInput, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): Output {
   return opOne("EuclideanNorm", [input, reductionIndices], { "keep_dims": opts?.keepDims }, opts);
 }
 
@@ -152,167 +152,167 @@ export function executeTpuEmbeddingPartitioner(opts: { config: string } & OpOpti
 }
 
 /** TF op `Exit` (data → output). */
-export function exit(data: TensorRef, opts?: OpOptions): Output {
+export function exit(data: OpInput, opts?: OpOptions): Output {
   return opOne("Exit", [data], {}, opts);
 }
 
 /** TF op `Exp` (x → y). */
-export function exp(x: TensorRef, opts?: OpOptions): Output {
+export function exp(x: OpInput, opts?: OpOptions): Output {
   return opOne("Exp", [x], {}, opts);
 }
 
 /** TF op `ExpandDims` (input, dim → output). */
-export function expandDims(input: TensorRef, dim: TensorRef, opts?: OpOptions): Output {
+export function expandDims(input: OpInput, dim: OpInput, opts?: OpOptions): Output {
   return opOne("ExpandDims", [input, dim], {}, opts);
 }
 
 /** TF op `ExperimentalAssertNextDataset` (input_dataset, transformations → handle). */
-export function experimentalAssertNextDataset(inputDataset: TensorRef, transformations: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalAssertNextDataset(inputDataset: OpInput, transformations: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalAssertNextDataset", [inputDataset, transformations], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalAutoShardDataset` (input_dataset, num_workers, index → handle). */
-export function experimentalAutoShardDataset(inputDataset: TensorRef, numWorkers: TensorRef, index: TensorRef, opts: { /** Default 0. */ autoShardPolicy?: number; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalAutoShardDataset(inputDataset: OpInput, numWorkers: OpInput, index: OpInput, opts: { /** Default 0. */ autoShardPolicy?: number; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalAutoShardDataset", [inputDataset, numWorkers, index], { "auto_shard_policy": opts.autoShardPolicy, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalBytesProducedStatsDataset` (input_dataset, tag → handle). */
-export function experimentalBytesProducedStatsDataset(inputDataset: TensorRef, tag: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalBytesProducedStatsDataset(inputDataset: OpInput, tag: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalBytesProducedStatsDataset", [inputDataset, tag], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalCSVDataset` (filenames, compression_type, buffer_size, header, field_delim, use_quote_delim, na_value, select_cols, record_defaults → handle). */
-export function experimentalCsvDataset(filenames: TensorRef, compressionType: TensorRef, bufferSize: TensorRef, header: TensorRef, fieldDelim: TensorRef, useQuoteDelim: TensorRef, naValue: TensorRef, selectCols: TensorRef, recordDefaults: TensorRef[], opts: { outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalCsvDataset(filenames: OpInput, compressionType: OpInput, bufferSize: OpInput, header: OpInput, fieldDelim: OpInput, useQuoteDelim: OpInput, naValue: OpInput, selectCols: OpInput, recordDefaults: OpInput[], opts: { outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalCSVDataset", [filenames, compressionType, bufferSize, header, fieldDelim, useQuoteDelim, naValue, selectCols, recordDefaults], { "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalChooseFastestDataset` (input_datasets → handle). */
-export function experimentalChooseFastestDataset(inputDatasets: TensorRef[], opts: { numExperiments: number; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalChooseFastestDataset(inputDatasets: OpInput[], opts: { numExperiments: number; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalChooseFastestDataset", [inputDatasets], { "num_experiments": opts.numExperiments, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalDatasetCardinality` (input_dataset → cardinality). */
-export function experimentalDatasetCardinality(inputDataset: TensorRef, opts?: OpOptions): Output {
+export function experimentalDatasetCardinality(inputDataset: OpInput, opts?: OpOptions): Output {
   return opOne("ExperimentalDatasetCardinality", [inputDataset], {}, opts);
 }
 
 /** TF op `ExperimentalDatasetToTFRecord` (input_dataset, filename, compression_type → (no outputs)). */
-export function experimentalDatasetToTfRecord(inputDataset: TensorRef, filename: TensorRef, compressionType: TensorRef, opts?: OpOptions): Operation {
+export function experimentalDatasetToTfRecord(inputDataset: OpInput, filename: OpInput, compressionType: OpInput, opts?: OpOptions): Operation {
   return opNone("ExperimentalDatasetToTFRecord", [inputDataset, filename, compressionType], {}, opts);
 }
 
 /** TF op `ExperimentalDenseToSparseBatchDataset` (input_dataset, batch_size, row_shape → handle). */
-export function experimentalDenseToSparseBatchDataset(inputDataset: TensorRef, batchSize: TensorRef, rowShape: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalDenseToSparseBatchDataset(inputDataset: OpInput, batchSize: OpInput, rowShape: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalDenseToSparseBatchDataset", [inputDataset, batchSize, rowShape], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalDirectedInterleaveDataset` (selector_input_dataset, data_input_datasets → handle). */
-export function experimentalDirectedInterleaveDataset(selectorInputDataset: TensorRef, dataInputDatasets: TensorRef[], opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalDirectedInterleaveDataset(selectorInputDataset: OpInput, dataInputDatasets: OpInput[], opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalDirectedInterleaveDataset", [selectorInputDataset, dataInputDatasets], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalGroupByReducerDataset` (input_dataset, key_func_other_arguments, init_func_other_arguments, reduce_func_other_arguments, finalize_func_other_arguments → handle). */
-export function experimentalGroupByReducerDataset(inputDataset: TensorRef, keyFuncOtherArguments: TensorRef[], initFuncOtherArguments: TensorRef[], reduceFuncOtherArguments: TensorRef[], finalizeFuncOtherArguments: TensorRef[], opts: { keyFunc: string; initFunc: string; reduceFunc: string; finalizeFunc: string; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalGroupByReducerDataset(inputDataset: OpInput, keyFuncOtherArguments: OpInput[], initFuncOtherArguments: OpInput[], reduceFuncOtherArguments: OpInput[], finalizeFuncOtherArguments: OpInput[], opts: { keyFunc: string; initFunc: string; reduceFunc: string; finalizeFunc: string; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalGroupByReducerDataset", [inputDataset, keyFuncOtherArguments, initFuncOtherArguments, reduceFuncOtherArguments, finalizeFuncOtherArguments], { "key_func": opts.keyFunc, "init_func": opts.initFunc, "reduce_func": opts.reduceFunc, "finalize_func": opts.finalizeFunc, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalGroupByWindowDataset` (input_dataset, key_func_other_arguments, reduce_func_other_arguments, window_size_func_other_arguments → handle). */
-export function experimentalGroupByWindowDataset(inputDataset: TensorRef, keyFuncOtherArguments: TensorRef[], reduceFuncOtherArguments: TensorRef[], windowSizeFuncOtherArguments: TensorRef[], opts: { keyFunc: string; reduceFunc: string; windowSizeFunc: string; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalGroupByWindowDataset(inputDataset: OpInput, keyFuncOtherArguments: OpInput[], reduceFuncOtherArguments: OpInput[], windowSizeFuncOtherArguments: OpInput[], opts: { keyFunc: string; reduceFunc: string; windowSizeFunc: string; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalGroupByWindowDataset", [inputDataset, keyFuncOtherArguments, reduceFuncOtherArguments, windowSizeFuncOtherArguments], { "key_func": opts.keyFunc, "reduce_func": opts.reduceFunc, "window_size_func": opts.windowSizeFunc, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalIgnoreErrorsDataset` (input_dataset → handle). */
-export function experimentalIgnoreErrorsDataset(inputDataset: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default false. */ logWarning?: boolean } & OpOptions): Output {
+export function experimentalIgnoreErrorsDataset(inputDataset: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default false. */ logWarning?: boolean } & OpOptions): Output {
   return opOne("ExperimentalIgnoreErrorsDataset", [inputDataset], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "log_warning": opts.logWarning }, opts);
 }
 
 /** TF op `ExperimentalIteratorGetDevice` (resource → device). */
-export function experimentalIteratorGetDevice(resource: TensorRef, opts?: OpOptions): Output {
+export function experimentalIteratorGetDevice(resource: OpInput, opts?: OpOptions): Output {
   return opOne("ExperimentalIteratorGetDevice", [resource], {}, opts);
 }
 
 /** TF op `ExperimentalLMDBDataset` (filenames → handle). */
-export function experimentalLmdbDataset(filenames: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalLmdbDataset(filenames: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalLMDBDataset", [filenames], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalLatencyStatsDataset` (input_dataset, tag → handle). */
-export function experimentalLatencyStatsDataset(inputDataset: TensorRef, tag: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalLatencyStatsDataset(inputDataset: OpInput, tag: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalLatencyStatsDataset", [inputDataset, tag], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalMapAndBatchDataset` (input_dataset, other_arguments, batch_size, num_parallel_calls, drop_remainder → handle). */
-export function experimentalMapAndBatchDataset(inputDataset: TensorRef, otherArguments: TensorRef[], batchSize: TensorRef, numParallelCalls: TensorRef, dropRemainder: TensorRef, opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default false. */ preserveCardinality?: boolean } & OpOptions): Output {
+export function experimentalMapAndBatchDataset(inputDataset: OpInput, otherArguments: OpInput[], batchSize: OpInput, numParallelCalls: OpInput, dropRemainder: OpInput, opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default false. */ preserveCardinality?: boolean } & OpOptions): Output {
   return opOne("ExperimentalMapAndBatchDataset", [inputDataset, otherArguments, batchSize, numParallelCalls, dropRemainder], { "f": opts.f, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "preserve_cardinality": opts.preserveCardinality }, opts);
 }
 
 /** TF op `ExperimentalMapDataset` (input_dataset, other_arguments → handle). */
-export function experimentalMapDataset(inputDataset: TensorRef, otherArguments: TensorRef[], opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default true. */ useInterOpParallelism?: boolean; /** Default false. */ preserveCardinality?: boolean; /** Default false. */ forceSynchronous?: boolean } & OpOptions): Output {
+export function experimentalMapDataset(inputDataset: OpInput, otherArguments: OpInput[], opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default true. */ useInterOpParallelism?: boolean; /** Default false. */ preserveCardinality?: boolean; /** Default false. */ forceSynchronous?: boolean } & OpOptions): Output {
   return opOne("ExperimentalMapDataset", [inputDataset, otherArguments], { "f": opts.f, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "use_inter_op_parallelism": opts.useInterOpParallelism, "preserve_cardinality": opts.preserveCardinality, "force_synchronous": opts.forceSynchronous }, opts);
 }
 
 /** TF op `ExperimentalMatchingFilesDataset` (patterns → handle). */
-export function experimentalMatchingFilesDataset(patterns: TensorRef, opts?: OpOptions): Output {
+export function experimentalMatchingFilesDataset(patterns: OpInput, opts?: OpOptions): Output {
   return opOne("ExperimentalMatchingFilesDataset", [patterns], {}, opts);
 }
 
 /** TF op `ExperimentalMaxIntraOpParallelismDataset` (input_dataset, max_intra_op_parallelism → handle). */
-export function experimentalMaxIntraOpParallelismDataset(inputDataset: TensorRef, maxIntraOpParallelism: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalMaxIntraOpParallelismDataset(inputDataset: OpInput, maxIntraOpParallelism: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalMaxIntraOpParallelismDataset", [inputDataset, maxIntraOpParallelism], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalNonSerializableDataset` (input_dataset → handle). */
-export function experimentalNonSerializableDataset(inputDataset: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalNonSerializableDataset(inputDataset: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalNonSerializableDataset", [inputDataset], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalParallelInterleaveDataset` (input_dataset, other_arguments, cycle_length, block_length, sloppy, buffer_output_elements, prefetch_input_elements → handle). */
-export function experimentalParallelInterleaveDataset(inputDataset: TensorRef, otherArguments: TensorRef[], cycleLength: TensorRef, blockLength: TensorRef, sloppy: TensorRef, bufferOutputElements: TensorRef, prefetchInputElements: TensorRef, opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalParallelInterleaveDataset(inputDataset: OpInput, otherArguments: OpInput[], cycleLength: OpInput, blockLength: OpInput, sloppy: OpInput, bufferOutputElements: OpInput, prefetchInputElements: OpInput, opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalParallelInterleaveDataset", [inputDataset, otherArguments, cycleLength, blockLength, sloppy, bufferOutputElements, prefetchInputElements], { "f": opts.f, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalParseExampleDataset` (input_dataset, num_parallel_calls, dense_defaults → handle). */
-export function experimentalParseExampleDataset(inputDataset: TensorRef, numParallelCalls: TensorRef, denseDefaults: TensorRef[], opts: { sparseKeys: string[]; denseKeys: string[]; sparseTypes: DType[]; denseShapes: Array<number[] | null>; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default false. */ sloppy?: boolean } & OpOptions): Output {
+export function experimentalParseExampleDataset(inputDataset: OpInput, numParallelCalls: OpInput, denseDefaults: OpInput[], opts: { sparseKeys: string[]; denseKeys: string[]; sparseTypes: DType[]; denseShapes: Array<number[] | null>; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default false. */ sloppy?: boolean } & OpOptions): Output {
   return opOne("ExperimentalParseExampleDataset", [inputDataset, numParallelCalls, denseDefaults], { "sparse_keys": opts.sparseKeys, "dense_keys": opts.denseKeys, "sparse_types": opts.sparseTypes, "dense_shapes": opts.denseShapes, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "sloppy": opts.sloppy }, opts);
 }
 
 /** TF op `ExperimentalPrivateThreadPoolDataset` (input_dataset, num_threads → handle). */
-export function experimentalPrivateThreadPoolDataset(inputDataset: TensorRef, numThreads: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalPrivateThreadPoolDataset(inputDataset: OpInput, numThreads: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalPrivateThreadPoolDataset", [inputDataset, numThreads], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalRandomDataset` (seed, seed2 → handle). */
-export function experimentalRandomDataset(seed: TensorRef, seed2: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalRandomDataset(seed: OpInput, seed2: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalRandomDataset", [seed, seed2], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalRebatchDataset` (input_dataset, num_replicas → handle). */
-export function experimentalRebatchDataset(inputDataset: TensorRef, numReplicas: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default true. */ useFallback?: boolean } & OpOptions): Output {
+export function experimentalRebatchDataset(inputDataset: OpInput, numReplicas: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default true. */ useFallback?: boolean } & OpOptions): Output {
   return opOne("ExperimentalRebatchDataset", [inputDataset, numReplicas], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "use_fallback": opts.useFallback }, opts);
 }
 
 /** TF op `ExperimentalScanDataset` (input_dataset, initial_state, other_arguments → handle). */
-export function experimentalScanDataset(inputDataset: TensorRef, initialState: TensorRef[], otherArguments: TensorRef[], opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default false. */ preserveCardinality?: boolean } & OpOptions): Output {
+export function experimentalScanDataset(inputDataset: OpInput, initialState: OpInput[], otherArguments: OpInput[], opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default false. */ preserveCardinality?: boolean } & OpOptions): Output {
   return opOne("ExperimentalScanDataset", [inputDataset, initialState, otherArguments], { "f": opts.f, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "preserve_cardinality": opts.preserveCardinality }, opts);
 }
 
 /** TF op `ExperimentalSetStatsAggregatorDataset` (input_dataset, stats_aggregator, tag, counter_prefix → handle). */
-export function experimentalSetStatsAggregatorDataset(inputDataset: TensorRef, statsAggregator: TensorRef, tag: TensorRef, counterPrefix: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalSetStatsAggregatorDataset(inputDataset: OpInput, statsAggregator: OpInput, tag: OpInput, counterPrefix: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalSetStatsAggregatorDataset", [inputDataset, statsAggregator, tag, counterPrefix], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalSleepDataset` (input_dataset, sleep_microseconds → handle). */
-export function experimentalSleepDataset(inputDataset: TensorRef, sleepMicroseconds: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalSleepDataset(inputDataset: OpInput, sleepMicroseconds: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalSleepDataset", [inputDataset, sleepMicroseconds], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalSlidingWindowDataset` (input_dataset, window_size, window_shift, window_stride → handle). */
-export function experimentalSlidingWindowDataset(inputDataset: TensorRef, windowSize: TensorRef, windowShift: TensorRef, windowStride: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalSlidingWindowDataset(inputDataset: OpInput, windowSize: OpInput, windowShift: OpInput, windowStride: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalSlidingWindowDataset", [inputDataset, windowSize, windowShift, windowStride], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalSqlDataset` (driver_name, data_source_name, query → handle). */
-export function experimentalSqlDataset(driverName: TensorRef, dataSourceName: TensorRef, query: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalSqlDataset(driverName: OpInput, dataSourceName: OpInput, query: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalSqlDataset", [driverName, dataSourceName, query], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
@@ -322,17 +322,17 @@ export function experimentalStatsAggregatorHandle(opts?: { /** Default "". */ co
 }
 
 /** TF op `ExperimentalStatsAggregatorSummary` (iterator → summary). */
-export function experimentalStatsAggregatorSummary(iterator: TensorRef, opts?: OpOptions): Output {
+export function experimentalStatsAggregatorSummary(iterator: OpInput, opts?: OpOptions): Output {
   return opOne("ExperimentalStatsAggregatorSummary", [iterator], {}, opts);
 }
 
 /** TF op `ExperimentalTakeWhileDataset` (input_dataset, other_arguments → handle). */
-export function experimentalTakeWhileDataset(inputDataset: TensorRef, otherArguments: TensorRef[], opts: { predicate: string; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalTakeWhileDataset(inputDataset: OpInput, otherArguments: OpInput[], opts: { predicate: string; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalTakeWhileDataset", [inputDataset, otherArguments], { "predicate": opts.predicate, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalThreadPoolDataset` (input_dataset, thread_pool → handle). */
-export function experimentalThreadPoolDataset(inputDataset: TensorRef, threadPool: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalThreadPoolDataset(inputDataset: OpInput, threadPool: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalThreadPoolDataset", [inputDataset, threadPool], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
@@ -342,67 +342,67 @@ export function experimentalThreadPoolHandle(opts: { numThreads: number; /** Def
 }
 
 /** TF op `ExperimentalUnbatchDataset` (input_dataset → handle). */
-export function experimentalUnbatchDataset(inputDataset: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalUnbatchDataset(inputDataset: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalUnbatchDataset", [inputDataset], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `ExperimentalUniqueDataset` (input_dataset → handle). */
-export function experimentalUniqueDataset(inputDataset: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function experimentalUniqueDataset(inputDataset: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ExperimentalUniqueDataset", [inputDataset], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `Expint` (x → y). */
-export function expint(x: TensorRef, opts?: OpOptions): Output {
+export function expint(x: OpInput, opts?: OpOptions): Output {
   return opOne("Expint", [x], {}, opts);
 }
 
 /** TF op `Expm1` (x → y). */
-export function expm1(x: TensorRef, opts?: OpOptions): Output {
+export function expm1(x: OpInput, opts?: OpOptions): Output {
   return opOne("Expm1", [x], {}, opts);
 }
 
 /** TF op `ExtractGlimpse` (input, size, offsets → glimpse). */
-export function extractGlimpse(input: TensorRef, size: TensorRef, offsets: TensorRef, opts?: { /** Default true. */ centered?: boolean; /** Default true. */ normalized?: boolean; /** Default true. */ uniformNoise?: boolean; /** Default "uniform". */ noise?: string } & OpOptions): Output {
+export function extractGlimpse(input: OpInput, size: OpInput, offsets: OpInput, opts?: { /** Default true. */ centered?: boolean; /** Default true. */ normalized?: boolean; /** Default true. */ uniformNoise?: boolean; /** Default "uniform". */ noise?: string } & OpOptions): Output {
   return opOne("ExtractGlimpse", [input, size, offsets], { "centered": opts?.centered, "normalized": opts?.normalized, "uniform_noise": opts?.uniformNoise, "noise": opts?.noise }, opts);
 }
 
 /** TF op `ExtractGlimpseV2` (input, size, offsets → glimpse). */
-export function extractGlimpseV2(input: TensorRef, size: TensorRef, offsets: TensorRef, opts?: { /** Default true. */ centered?: boolean; /** Default true. */ normalized?: boolean; /** Default true. */ uniformNoise?: boolean; /** Default "uniform". */ noise?: string } & OpOptions): Output {
+export function extractGlimpseV2(input: OpInput, size: OpInput, offsets: OpInput, opts?: { /** Default true. */ centered?: boolean; /** Default true. */ normalized?: boolean; /** Default true. */ uniformNoise?: boolean; /** Default "uniform". */ noise?: string } & OpOptions): Output {
   return opOne("ExtractGlimpseV2", [input, size, offsets], { "centered": opts?.centered, "normalized": opts?.normalized, "uniform_noise": opts?.uniformNoise, "noise": opts?.noise }, opts);
 }
 
 /** TF op `ExtractImagePatches` (images → patches). */
-export function extractImagePatches(images: TensorRef, opts: { ksizes: number[]; strides: number[]; rates: number[]; padding: "SAME" | "VALID" } & OpOptions): Output {
+export function extractImagePatches(images: OpInput, opts: { ksizes: number[]; strides: number[]; rates: number[]; padding: "SAME" | "VALID" } & OpOptions): Output {
   return opOne("ExtractImagePatches", [images], { "ksizes": opts.ksizes, "strides": opts.strides, "rates": opts.rates, "padding": opts.padding }, opts);
 }
 
 /** TF op `ExtractJpegShape` (contents → image_shape). */
-export function extractJpegShape(contents: TensorRef, opts?: { /** Default 'int32'. */ outputType?: DType } & OpOptions): Output {
+export function extractJpegShape(contents: OpInput, opts?: { /** Default 'int32'. */ outputType?: DType } & OpOptions): Output {
   return opOne("ExtractJpegShape", [contents], { "output_type": opts?.outputType }, opts);
 }
 
 /** TF op `ExtractVolumePatches` (input → patches). */
-export function extractVolumePatches(input: TensorRef, opts: { ksizes: number[]; strides: number[]; padding: "SAME" | "VALID" } & OpOptions): Output {
+export function extractVolumePatches(input: OpInput, opts: { ksizes: number[]; strides: number[]; padding: "SAME" | "VALID" } & OpOptions): Output {
   return opOne("ExtractVolumePatches", [input], { "ksizes": opts.ksizes, "strides": opts.strides, "padding": opts.padding }, opts);
 }
 
 /** TF op `FFT` (input → output). */
-export function fft(input: TensorRef, opts?: OpOptions): Output {
+export function fft(input: OpInput, opts?: OpOptions): Output {
   return opOne("FFT", [input], {}, opts);
 }
 
 /** TF op `FFT2D` (input → output). */
-export function fft2d(input: TensorRef, opts?: OpOptions): Output {
+export function fft2d(input: OpInput, opts?: OpOptions): Output {
   return opOne("FFT2D", [input], {}, opts);
 }
 
 /** TF op `FFT3D` (input → output). */
-export function fft3d(input: TensorRef, opts?: OpOptions): Output {
+export function fft3d(input: OpInput, opts?: OpOptions): Output {
   return opOne("FFT3D", [input], {}, opts);
 }
 
 /** TF op `FFTND` (input, fft_length, axes → output). */
-export function fftnd(input: TensorRef, fftLength: TensorRef, axes: TensorRef, opts?: OpOptions): Output {
+export function fftnd(input: OpInput, fftLength: OpInput, axes: OpInput, opts?: OpOptions): Output {
   return opOne("FFTND", [input, fftLength, axes], {}, opts);
 }
 
@@ -427,87 +427,87 @@ export function fakeParam(opts: { dtype: DType; shape: number[] | null } & OpOpt
 }
 
 /** TF op `FakeQuantWithMinMaxArgs` (inputs → outputs). */
-export function fakeQuantWithMinMaxArgs(inputs: TensorRef, opts?: { /** Default -6. */ min?: number; /** Default 6. */ max?: number; /** Default 8. */ numBits?: number; /** Default false. */ narrowRange?: boolean } & OpOptions): Output {
+export function fakeQuantWithMinMaxArgs(inputs: OpInput, opts?: { /** Default -6. */ min?: number; /** Default 6. */ max?: number; /** Default 8. */ numBits?: number; /** Default false. */ narrowRange?: boolean } & OpOptions): Output {
   return opOne("FakeQuantWithMinMaxArgs", [inputs], { "min": opts?.min, "max": opts?.max, "num_bits": opts?.numBits, "narrow_range": opts?.narrowRange }, opts);
 }
 
 /** TF op `FakeQuantWithMinMaxArgsGradient` (gradients, inputs → backprops). */
-export function fakeQuantWithMinMaxArgsGradient(gradients: TensorRef, inputs: TensorRef, opts?: { /** Default -6. */ min?: number; /** Default 6. */ max?: number; /** Default 8. */ numBits?: number; /** Default false. */ narrowRange?: boolean } & OpOptions): Output {
+export function fakeQuantWithMinMaxArgsGradient(gradients: OpInput, inputs: OpInput, opts?: { /** Default -6. */ min?: number; /** Default 6. */ max?: number; /** Default 8. */ numBits?: number; /** Default false. */ narrowRange?: boolean } & OpOptions): Output {
   return opOne("FakeQuantWithMinMaxArgsGradient", [gradients, inputs], { "min": opts?.min, "max": opts?.max, "num_bits": opts?.numBits, "narrow_range": opts?.narrowRange }, opts);
 }
 
 /** TF op `FakeQuantWithMinMaxVars` (inputs, min, max → outputs). */
-export function fakeQuantWithMinMaxVars(inputs: TensorRef, min: TensorRef, max: TensorRef, opts?: { /** Default 8. */ numBits?: number; /** Default false. */ narrowRange?: boolean } & OpOptions): Output {
+export function fakeQuantWithMinMaxVars(inputs: OpInput, min: OpInput, max: OpInput, opts?: { /** Default 8. */ numBits?: number; /** Default false. */ narrowRange?: boolean } & OpOptions): Output {
   return opOne("FakeQuantWithMinMaxVars", [inputs, min, max], { "num_bits": opts?.numBits, "narrow_range": opts?.narrowRange }, opts);
 }
 
 /** TF op `FakeQuantWithMinMaxVarsGradient` (gradients, inputs, min, max → backprops_wrt_input, backprop_wrt_min, backprop_wrt_max). */
-export function fakeQuantWithMinMaxVarsGradient(gradients: TensorRef, inputs: TensorRef, min: TensorRef, max: TensorRef, opts?: { /** Default 8. */ numBits?: number; /** Default false. */ narrowRange?: boolean } & OpOptions): { backpropsWrtInput: Output; backpropWrtMin: Output; backpropWrtMax: Output } {
+export function fakeQuantWithMinMaxVarsGradient(gradients: OpInput, inputs: OpInput, min: OpInput, max: OpInput, opts?: { /** Default 8. */ numBits?: number; /** Default false. */ narrowRange?: boolean } & OpOptions): { backpropsWrtInput: Output; backpropWrtMin: Output; backpropWrtMax: Output } {
   return opMulti<{ backpropsWrtInput: Output; backpropWrtMin: Output; backpropWrtMax: Output }>("FakeQuantWithMinMaxVarsGradient", [gradients, inputs, min, max], { "num_bits": opts?.numBits, "narrow_range": opts?.narrowRange }, opts, [["backpropsWrtInput", 1], ["backpropWrtMin", 1], ["backpropWrtMax", 1]]);
 }
 
 /** TF op `FakeQuantWithMinMaxVarsPerChannel` (inputs, min, max → outputs). */
-export function fakeQuantWithMinMaxVarsPerChannel(inputs: TensorRef, min: TensorRef, max: TensorRef, opts?: { /** Default 8. */ numBits?: number; /** Default false. */ narrowRange?: boolean } & OpOptions): Output {
+export function fakeQuantWithMinMaxVarsPerChannel(inputs: OpInput, min: OpInput, max: OpInput, opts?: { /** Default 8. */ numBits?: number; /** Default false. */ narrowRange?: boolean } & OpOptions): Output {
   return opOne("FakeQuantWithMinMaxVarsPerChannel", [inputs, min, max], { "num_bits": opts?.numBits, "narrow_range": opts?.narrowRange }, opts);
 }
 
 /** TF op `FakeQuantWithMinMaxVarsPerChannelGradient` (gradients, inputs, min, max → backprops_wrt_input, backprop_wrt_min, backprop_wrt_max). */
-export function fakeQuantWithMinMaxVarsPerChannelGradient(gradients: TensorRef, inputs: TensorRef, min: TensorRef, max: TensorRef, opts?: { /** Default 8. */ numBits?: number; /** Default false. */ narrowRange?: boolean } & OpOptions): { backpropsWrtInput: Output; backpropWrtMin: Output; backpropWrtMax: Output } {
+export function fakeQuantWithMinMaxVarsPerChannelGradient(gradients: OpInput, inputs: OpInput, min: OpInput, max: OpInput, opts?: { /** Default 8. */ numBits?: number; /** Default false. */ narrowRange?: boolean } & OpOptions): { backpropsWrtInput: Output; backpropWrtMin: Output; backpropWrtMax: Output } {
   return opMulti<{ backpropsWrtInput: Output; backpropWrtMin: Output; backpropWrtMax: Output }>("FakeQuantWithMinMaxVarsPerChannelGradient", [gradients, inputs, min, max], { "num_bits": opts?.numBits, "narrow_range": opts?.narrowRange }, opts, [["backpropsWrtInput", 1], ["backpropWrtMin", 1], ["backpropWrtMax", 1]]);
 }
 
 /** TF op `FakeQueue` (resource → handle). */
-export function fakeQueue(resource: TensorRef, opts?: OpOptions): Output {
+export function fakeQueue(resource: OpInput, opts?: OpOptions): Output {
   return opOne("FakeQueue", [resource], {}, opts);
 }
 
 /** TF op `FileSystemSetConfiguration` (scheme, key, value → (no outputs)). */
-export function fileSystemSetConfiguration(scheme: TensorRef, key: TensorRef, value: TensorRef, opts?: OpOptions): Operation {
+export function fileSystemSetConfiguration(scheme: OpInput, key: OpInput, value: OpInput, opts?: OpOptions): Operation {
   return opNone("FileSystemSetConfiguration", [scheme, key, value], {}, opts);
 }
 
 /** TF op `Fill` (dims, value → output). */
-export function fill(dims: TensorRef, value: TensorRef, opts?: OpOptions): Output {
+export function fill(dims: OpInput, value: OpInput, opts?: OpOptions): Output {
   return opOne("Fill", [dims, value], {}, opts);
 }
 
 /** TF op `FilterByLastComponentDataset` (input_dataset → output). */
-export function filterByLastComponentDataset(inputDataset: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function filterByLastComponentDataset(inputDataset: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("FilterByLastComponentDataset", [inputDataset], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `FilterDataset` (input_dataset, other_arguments → handle). */
-export function filterDataset(inputDataset: TensorRef, otherArguments: TensorRef[], opts: { predicate: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function filterDataset(inputDataset: OpInput, otherArguments: OpInput[], opts: { predicate: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("FilterDataset", [inputDataset, otherArguments], { "predicate": opts.predicate, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `FinalizeDataset` (input_dataset → handle). */
-export function finalizeDataset(inputDataset: TensorRef, opts: { /** Default false. */ hasCapturedRef?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function finalizeDataset(inputDataset: OpInput, opts: { /** Default false. */ hasCapturedRef?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("FinalizeDataset", [inputDataset], { "has_captured_ref": opts.hasCapturedRef, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `FinalizeTPUEmbedding` (common_config, memory_config → (no outputs)). */
-export function finalizeTpuEmbedding(commonConfig: TensorRef, memoryConfig: TensorRef, opts?: OpOptions): Operation {
+export function finalizeTpuEmbedding(commonConfig: OpInput, memoryConfig: OpInput, opts?: OpOptions): Operation {
   return opNone("FinalizeTPUEmbedding", [commonConfig, memoryConfig], {}, opts);
 }
 
 /** TF op `FinalizeTPUEmbeddingV2` (common_config, memory_config → embedding_partitions, hbm_buffers_config). */
-export function finalizeTpuEmbeddingV2(commonConfig: TensorRef, memoryConfig: TensorRef, opts?: OpOptions): { embeddingPartitions: Output; hbmBuffersConfig: Output } {
+export function finalizeTpuEmbeddingV2(commonConfig: OpInput, memoryConfig: OpInput, opts?: OpOptions): { embeddingPartitions: Output; hbmBuffersConfig: Output } {
   return opMulti<{ embeddingPartitions: Output; hbmBuffersConfig: Output }>("FinalizeTPUEmbeddingV2", [commonConfig, memoryConfig], {}, opts, [["embeddingPartitions", 1], ["hbmBuffersConfig", 1]]);
 }
 
 /** TF op `Fingerprint` (data, method → fingerprint). */
-export function fingerprint(data: TensorRef, method: TensorRef, opts?: OpOptions): Output {
+export function fingerprint(data: OpInput, method: OpInput, opts?: OpOptions): Output {
   return opOne("Fingerprint", [data, method], {}, opts);
 }
 
 /** TF op `FixedLengthRecordDataset` (filenames, header_bytes, record_bytes, footer_bytes, buffer_size → handle). */
-export function fixedLengthRecordDataset(filenames: TensorRef, headerBytes: TensorRef, recordBytes: TensorRef, footerBytes: TensorRef, bufferSize: TensorRef, opts?: { /** Default "". */ metadata?: string } & OpOptions): Output {
+export function fixedLengthRecordDataset(filenames: OpInput, headerBytes: OpInput, recordBytes: OpInput, footerBytes: OpInput, bufferSize: OpInput, opts?: { /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("FixedLengthRecordDataset", [filenames, headerBytes, recordBytes, footerBytes, bufferSize], { "metadata": opts?.metadata }, opts);
 }
 
 /** TF op `FixedLengthRecordDatasetV2` (filenames, header_bytes, record_bytes, footer_bytes, buffer_size, compression_type → handle). */
-export function fixedLengthRecordDatasetV2(filenames: TensorRef, headerBytes: TensorRef, recordBytes: TensorRef, footerBytes: TensorRef, bufferSize: TensorRef, compressionType: TensorRef, opts?: { /** Default "". */ metadata?: string } & OpOptions): Output {
+export function fixedLengthRecordDatasetV2(filenames: OpInput, headerBytes: OpInput, recordBytes: OpInput, footerBytes: OpInput, bufferSize: OpInput, compressionType: OpInput, opts?: { /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("FixedLengthRecordDatasetV2", [filenames, headerBytes, recordBytes, footerBytes, bufferSize, compressionType], { "metadata": opts?.metadata }, opts);
 }
 
@@ -522,106 +522,106 @@ export function fixedLengthRecordReaderV2(opts: { /** Default 0. */ headerBytes?
 }
 
 /** TF op `FixedUnigramCandidateSampler` (true_classes → sampled_candidates, true_expected_count, sampled_expected_count). */
-export function fixedUnigramCandidateSampler(trueClasses: TensorRef, opts: { numTrue: number; numSampled: number; unique: boolean; rangeMax: number; /** Default "". */ vocabFile?: string; /** Default 1. */ distortion?: number; /** Default 0. */ numReservedIds?: number; /** Default 1. */ numShards?: number; /** Default 0. */ shard?: number; /** Default []. */ unigrams?: number[]; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { sampledCandidates: Output; trueExpectedCount: Output; sampledExpectedCount: Output } {
+export function fixedUnigramCandidateSampler(trueClasses: OpInput, opts: { numTrue: number; numSampled: number; unique: boolean; rangeMax: number; /** Default "". */ vocabFile?: string; /** Default 1. */ distortion?: number; /** Default 0. */ numReservedIds?: number; /** Default 1. */ numShards?: number; /** Default 0. */ shard?: number; /** Default []. */ unigrams?: number[]; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { sampledCandidates: Output; trueExpectedCount: Output; sampledExpectedCount: Output } {
   return opMulti<{ sampledCandidates: Output; trueExpectedCount: Output; sampledExpectedCount: Output }>("FixedUnigramCandidateSampler", [trueClasses], { "num_true": opts.numTrue, "num_sampled": opts.numSampled, "unique": opts.unique, "range_max": opts.rangeMax, "vocab_file": opts.vocabFile, "distortion": opts.distortion, "num_reserved_ids": opts.numReservedIds, "num_shards": opts.numShards, "shard": opts.shard, "unigrams": opts.unigrams, "seed": opts.seed, "seed2": opts.seed2 }, opts, [["sampledCandidates", 1], ["trueExpectedCount", 1], ["sampledExpectedCount", 1]]);
 }
 
 /** TF op `FlatMapDataset` (input_dataset, other_arguments → handle). */
-export function flatMapDataset(inputDataset: TensorRef, otherArguments: TensorRef[], opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function flatMapDataset(inputDataset: OpInput, otherArguments: OpInput[], opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("FlatMapDataset", [inputDataset, otherArguments], { "f": opts.f, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `Floor` (x → y). */
-export function floor(x: TensorRef, opts?: OpOptions): Output {
+export function floor(x: OpInput, opts?: OpOptions): Output {
   return opOne("Floor", [x], {}, opts);
 }
 
 /** TF op `FloorDiv` (x, y → z). */
-export function floorDiv(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function floorDiv(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("FloorDiv", [x, y], {}, opts);
 }
 
 /** TF op `FloorMod` (x, y → z). */
-export function floorMod(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function floorMod(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("FloorMod", [x, y], {}, opts);
 }
 
 /** TF op `FlushSummaryWriter` (writer → (no outputs)). */
-export function flushSummaryWriter(writer: TensorRef, opts?: OpOptions): Operation {
+export function flushSummaryWriter(writer: OpInput, opts?: OpOptions): Operation {
   return opNone("FlushSummaryWriter", [writer], {}, opts);
 }
 
 /** TF op `For` (start, limit, delta, input → output). */
-export function for_(start: TensorRef, limit: TensorRef, delta: TensorRef, input: TensorRef[], opts: { body: string } & OpOptions): Output[] {
+export function for_(start: OpInput, limit: OpInput, delta: OpInput, input: OpInput[], opts: { body: string } & OpOptions): Output[] {
   return opList("For", [start, limit, delta, input], { "body": opts.body }, opts);
 }
 
 /** TF op `FractionalAvgPool` (value → output, row_pooling_sequence, col_pooling_sequence). */
-export function fractionalAvgPool(value: TensorRef, opts: { poolingRatio: number[]; /** Default false. */ pseudoRandom?: boolean; /** Default false. */ overlapping?: boolean; /** Default false. */ deterministic?: boolean; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { output: Output; rowPoolingSequence: Output; colPoolingSequence: Output } {
+export function fractionalAvgPool(value: OpInput, opts: { poolingRatio: number[]; /** Default false. */ pseudoRandom?: boolean; /** Default false. */ overlapping?: boolean; /** Default false. */ deterministic?: boolean; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { output: Output; rowPoolingSequence: Output; colPoolingSequence: Output } {
   return opMulti<{ output: Output; rowPoolingSequence: Output; colPoolingSequence: Output }>("FractionalAvgPool", [value], { "pooling_ratio": opts.poolingRatio, "pseudo_random": opts.pseudoRandom, "overlapping": opts.overlapping, "deterministic": opts.deterministic, "seed": opts.seed, "seed2": opts.seed2 }, opts, [["output", 1], ["rowPoolingSequence", 1], ["colPoolingSequence", 1]]);
 }
 
 /** TF op `FractionalAvgPoolGrad` (orig_input_tensor_shape, out_backprop, row_pooling_sequence, col_pooling_sequence → output). */
-export function fractionalAvgPoolGrad(origInputTensorShape: TensorRef, outBackprop: TensorRef, rowPoolingSequence: TensorRef, colPoolingSequence: TensorRef, opts?: { /** Default false. */ overlapping?: boolean } & OpOptions): Output {
+export function fractionalAvgPoolGrad(origInputTensorShape: OpInput, outBackprop: OpInput, rowPoolingSequence: OpInput, colPoolingSequence: OpInput, opts?: { /** Default false. */ overlapping?: boolean } & OpOptions): Output {
   return opOne("FractionalAvgPoolGrad", [origInputTensorShape, outBackprop, rowPoolingSequence, colPoolingSequence], { "overlapping": opts?.overlapping }, opts);
 }
 
 /** TF op `FractionalMaxPool` (value → output, row_pooling_sequence, col_pooling_sequence). */
-export function fractionalMaxPool(value: TensorRef, opts: { poolingRatio: number[]; /** Default false. */ pseudoRandom?: boolean; /** Default false. */ overlapping?: boolean; /** Default false. */ deterministic?: boolean; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { output: Output; rowPoolingSequence: Output; colPoolingSequence: Output } {
+export function fractionalMaxPool(value: OpInput, opts: { poolingRatio: number[]; /** Default false. */ pseudoRandom?: boolean; /** Default false. */ overlapping?: boolean; /** Default false. */ deterministic?: boolean; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { output: Output; rowPoolingSequence: Output; colPoolingSequence: Output } {
   return opMulti<{ output: Output; rowPoolingSequence: Output; colPoolingSequence: Output }>("FractionalMaxPool", [value], { "pooling_ratio": opts.poolingRatio, "pseudo_random": opts.pseudoRandom, "overlapping": opts.overlapping, "deterministic": opts.deterministic, "seed": opts.seed, "seed2": opts.seed2 }, opts, [["output", 1], ["rowPoolingSequence", 1], ["colPoolingSequence", 1]]);
 }
 
 /** TF op `FractionalMaxPoolGrad` (orig_input, orig_output, out_backprop, row_pooling_sequence, col_pooling_sequence → output). */
-export function fractionalMaxPoolGrad(origInput: TensorRef, origOutput: TensorRef, outBackprop: TensorRef, rowPoolingSequence: TensorRef, colPoolingSequence: TensorRef, opts?: { /** Default false. */ overlapping?: boolean } & OpOptions): Output {
+export function fractionalMaxPoolGrad(origInput: OpInput, origOutput: OpInput, outBackprop: OpInput, rowPoolingSequence: OpInput, colPoolingSequence: OpInput, opts?: { /** Default false. */ overlapping?: boolean } & OpOptions): Output {
   return opOne("FractionalMaxPoolGrad", [origInput, origOutput, outBackprop, rowPoolingSequence, colPoolingSequence], { "overlapping": opts?.overlapping }, opts);
 }
 
 /** TF op `FresnelCos` (x → y). */
-export function fresnelCos(x: TensorRef, opts?: OpOptions): Output {
+export function fresnelCos(x: OpInput, opts?: OpOptions): Output {
   return opOne("FresnelCos", [x], {}, opts);
 }
 
 /** TF op `FresnelSin` (x → y). */
-export function fresnelSin(x: TensorRef, opts?: OpOptions): Output {
+export function fresnelSin(x: OpInput, opts?: OpOptions): Output {
   return opOne("FresnelSin", [x], {}, opts);
 }
 
 /** TF op `FusedBatchNorm` (x, scale, offset, mean, variance → y, batch_mean, batch_variance, reserve_space_1, reserve_space_2). */
-export function fusedBatchNorm(x: TensorRef, scale: TensorRef, offset: TensorRef, mean: TensorRef, variance: TensorRef, opts?: { /** Default 0.0001. */ epsilon?: number; /** Default 1. */ exponentialAvgFactor?: number; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default true. */ isTraining?: boolean } & OpOptions): { y: Output; batchMean: Output; batchVariance: Output; reserveSpace1: Output; reserveSpace2: Output } {
+export function fusedBatchNorm(x: OpInput, scale: OpInput, offset: OpInput, mean: OpInput, variance: OpInput, opts?: { /** Default 0.0001. */ epsilon?: number; /** Default 1. */ exponentialAvgFactor?: number; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default true. */ isTraining?: boolean } & OpOptions): { y: Output; batchMean: Output; batchVariance: Output; reserveSpace1: Output; reserveSpace2: Output } {
   return opMulti<{ y: Output; batchMean: Output; batchVariance: Output; reserveSpace1: Output; reserveSpace2: Output }>("FusedBatchNorm", [x, scale, offset, mean, variance], { "epsilon": opts?.epsilon, "exponential_avg_factor": opts?.exponentialAvgFactor, "data_format": opts?.dataFormat, "is_training": opts?.isTraining }, opts, [["y", 1], ["batchMean", 1], ["batchVariance", 1], ["reserveSpace1", 1], ["reserveSpace2", 1]]);
 }
 
 /** TF op `FusedBatchNormGrad` (y_backprop, x, scale, reserve_space_1, reserve_space_2 → x_backprop, scale_backprop, offset_backprop, reserve_space_3, reserve_space_4). */
-export function fusedBatchNormGrad(yBackprop: TensorRef, x: TensorRef, scale: TensorRef, reserveSpace1: TensorRef, reserveSpace2: TensorRef, opts?: { /** Default 0.0001. */ epsilon?: number; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default true. */ isTraining?: boolean } & OpOptions): { xBackprop: Output; scaleBackprop: Output; offsetBackprop: Output; reserveSpace3: Output; reserveSpace4: Output } {
+export function fusedBatchNormGrad(yBackprop: OpInput, x: OpInput, scale: OpInput, reserveSpace1: OpInput, reserveSpace2: OpInput, opts?: { /** Default 0.0001. */ epsilon?: number; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default true. */ isTraining?: boolean } & OpOptions): { xBackprop: Output; scaleBackprop: Output; offsetBackprop: Output; reserveSpace3: Output; reserveSpace4: Output } {
   return opMulti<{ xBackprop: Output; scaleBackprop: Output; offsetBackprop: Output; reserveSpace3: Output; reserveSpace4: Output }>("FusedBatchNormGrad", [yBackprop, x, scale, reserveSpace1, reserveSpace2], { "epsilon": opts?.epsilon, "data_format": opts?.dataFormat, "is_training": opts?.isTraining }, opts, [["xBackprop", 1], ["scaleBackprop", 1], ["offsetBackprop", 1], ["reserveSpace3", 1], ["reserveSpace4", 1]]);
 }
 
 /** TF op `FusedBatchNormGradV2` (y_backprop, x, scale, reserve_space_1, reserve_space_2 → x_backprop, scale_backprop, offset_backprop, reserve_space_3, reserve_space_4). */
-export function fusedBatchNormGradV2(yBackprop: TensorRef, x: TensorRef, scale: TensorRef, reserveSpace1: TensorRef, reserveSpace2: TensorRef, opts?: { /** Default 0.0001. */ epsilon?: number; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default true. */ isTraining?: boolean } & OpOptions): { xBackprop: Output; scaleBackprop: Output; offsetBackprop: Output; reserveSpace3: Output; reserveSpace4: Output } {
+export function fusedBatchNormGradV2(yBackprop: OpInput, x: OpInput, scale: OpInput, reserveSpace1: OpInput, reserveSpace2: OpInput, opts?: { /** Default 0.0001. */ epsilon?: number; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default true. */ isTraining?: boolean } & OpOptions): { xBackprop: Output; scaleBackprop: Output; offsetBackprop: Output; reserveSpace3: Output; reserveSpace4: Output } {
   return opMulti<{ xBackprop: Output; scaleBackprop: Output; offsetBackprop: Output; reserveSpace3: Output; reserveSpace4: Output }>("FusedBatchNormGradV2", [yBackprop, x, scale, reserveSpace1, reserveSpace2], { "epsilon": opts?.epsilon, "data_format": opts?.dataFormat, "is_training": opts?.isTraining }, opts, [["xBackprop", 1], ["scaleBackprop", 1], ["offsetBackprop", 1], ["reserveSpace3", 1], ["reserveSpace4", 1]]);
 }
 
 /** TF op `FusedBatchNormGradV3` (y_backprop, x, scale, reserve_space_1, reserve_space_2, reserve_space_3 → x_backprop, scale_backprop, offset_backprop, reserve_space_4, reserve_space_5). */
-export function fusedBatchNormGradV3(yBackprop: TensorRef, x: TensorRef, scale: TensorRef, reserveSpace1: TensorRef, reserveSpace2: TensorRef, reserveSpace3: TensorRef, opts?: { /** Default 0.0001. */ epsilon?: number; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" | "NDHWC" | "NCDHW"; /** Default true. */ isTraining?: boolean } & OpOptions): { xBackprop: Output; scaleBackprop: Output; offsetBackprop: Output; reserveSpace4: Output; reserveSpace5: Output } {
+export function fusedBatchNormGradV3(yBackprop: OpInput, x: OpInput, scale: OpInput, reserveSpace1: OpInput, reserveSpace2: OpInput, reserveSpace3: OpInput, opts?: { /** Default 0.0001. */ epsilon?: number; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" | "NDHWC" | "NCDHW"; /** Default true. */ isTraining?: boolean } & OpOptions): { xBackprop: Output; scaleBackprop: Output; offsetBackprop: Output; reserveSpace4: Output; reserveSpace5: Output } {
   return opMulti<{ xBackprop: Output; scaleBackprop: Output; offsetBackprop: Output; reserveSpace4: Output; reserveSpace5: Output }>("FusedBatchNormGradV3", [yBackprop, x, scale, reserveSpace1, reserveSpace2, reserveSpace3], { "epsilon": opts?.epsilon, "data_format": opts?.dataFormat, "is_training": opts?.isTraining }, opts, [["xBackprop", 1], ["scaleBackprop", 1], ["offsetBackprop", 1], ["reserveSpace4", 1], ["reserveSpace5", 1]]);
 }
 
 /** TF op `FusedBatchNormV2` (x, scale, offset, mean, variance → y, batch_mean, batch_variance, reserve_space_1, reserve_space_2). */
-export function fusedBatchNormV2(x: TensorRef, scale: TensorRef, offset: TensorRef, mean: TensorRef, variance: TensorRef, opts?: { /** Default 0.0001. */ epsilon?: number; /** Default 1. */ exponentialAvgFactor?: number; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default true. */ isTraining?: boolean } & OpOptions): { y: Output; batchMean: Output; batchVariance: Output; reserveSpace1: Output; reserveSpace2: Output } {
+export function fusedBatchNormV2(x: OpInput, scale: OpInput, offset: OpInput, mean: OpInput, variance: OpInput, opts?: { /** Default 0.0001. */ epsilon?: number; /** Default 1. */ exponentialAvgFactor?: number; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default true. */ isTraining?: boolean } & OpOptions): { y: Output; batchMean: Output; batchVariance: Output; reserveSpace1: Output; reserveSpace2: Output } {
   return opMulti<{ y: Output; batchMean: Output; batchVariance: Output; reserveSpace1: Output; reserveSpace2: Output }>("FusedBatchNormV2", [x, scale, offset, mean, variance], { "epsilon": opts?.epsilon, "exponential_avg_factor": opts?.exponentialAvgFactor, "data_format": opts?.dataFormat, "is_training": opts?.isTraining }, opts, [["y", 1], ["batchMean", 1], ["batchVariance", 1], ["reserveSpace1", 1], ["reserveSpace2", 1]]);
 }
 
 /** TF op `FusedBatchNormV3` (x, scale, offset, mean, variance → y, batch_mean, batch_variance, reserve_space_1, reserve_space_2, reserve_space_3). */
-export function fusedBatchNormV3(x: TensorRef, scale: TensorRef, offset: TensorRef, mean: TensorRef, variance: TensorRef, opts?: { /** Default 0.0001. */ epsilon?: number; /** Default 1. */ exponentialAvgFactor?: number; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" | "NDHWC" | "NCDHW"; /** Default true. */ isTraining?: boolean } & OpOptions): { y: Output; batchMean: Output; batchVariance: Output; reserveSpace1: Output; reserveSpace2: Output; reserveSpace3: Output } {
+export function fusedBatchNormV3(x: OpInput, scale: OpInput, offset: OpInput, mean: OpInput, variance: OpInput, opts?: { /** Default 0.0001. */ epsilon?: number; /** Default 1. */ exponentialAvgFactor?: number; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" | "NDHWC" | "NCDHW"; /** Default true. */ isTraining?: boolean } & OpOptions): { y: Output; batchMean: Output; batchVariance: Output; reserveSpace1: Output; reserveSpace2: Output; reserveSpace3: Output } {
   return opMulti<{ y: Output; batchMean: Output; batchVariance: Output; reserveSpace1: Output; reserveSpace2: Output; reserveSpace3: Output }>("FusedBatchNormV3", [x, scale, offset, mean, variance], { "epsilon": opts?.epsilon, "exponential_avg_factor": opts?.exponentialAvgFactor, "data_format": opts?.dataFormat, "is_training": opts?.isTraining }, opts, [["y", 1], ["batchMean", 1], ["batchVariance", 1], ["reserveSpace1", 1], ["reserveSpace2", 1], ["reserveSpace3", 1]]);
 }
 
 /** TF op `FusedPadConv2D` (input, paddings, filter → output). */
-export function fusedPadConv2d(input: TensorRef, paddings: TensorRef, filter: TensorRef, opts: { mode: "REFLECT" | "SYMMETRIC"; strides: number[]; padding: "SAME" | "VALID" } & OpOptions): Output {
+export function fusedPadConv2d(input: OpInput, paddings: OpInput, filter: OpInput, opts: { mode: "REFLECT" | "SYMMETRIC"; strides: number[]; padding: "SAME" | "VALID" } & OpOptions): Output {
   return opOne("FusedPadConv2D", [input, paddings, filter], { "mode": opts.mode, "strides": opts.strides, "padding": opts.padding }, opts);
 }
 
 /** TF op `FusedResizeAndPadConv2D` (input, size, paddings, filter → output). */
-export function fusedResizeAndPadConv2d(input: TensorRef, size: TensorRef, paddings: TensorRef, filter: TensorRef, opts: { /** Default false. */ resizeAlignCorners?: boolean; mode: "REFLECT" | "SYMMETRIC"; strides: number[]; padding: "SAME" | "VALID" } & OpOptions): Output {
+export function fusedResizeAndPadConv2d(input: OpInput, size: OpInput, paddings: OpInput, filter: OpInput, opts: { /** Default false. */ resizeAlignCorners?: boolean; mode: "REFLECT" | "SYMMETRIC"; strides: number[]; padding: "SAME" | "VALID" } & OpOptions): Output {
   return opOne("FusedResizeAndPadConv2D", [input, size, paddings, filter], { "resize_align_corners": opts.resizeAlignCorners, "mode": opts.mode, "strides": opts.strides, "padding": opts.padding }, opts);
 }

@@ -2,88 +2,88 @@
 // 2.21.0: ops whose function name starts with g, h, i, j, k, l. Do not edit; regenerate with `npm run gen:ops`.
 /* eslint-disable */
 
-import type { Operation, Output, TensorRef } from '../../core/graph';
+import type { Operation, Output } from '../../core/graph';
 import type { DType } from '../../core/dtypes';
 import type { TensorLike } from '../../core/tensor';
-import { opMulti, opNone, opOne, opList, type OpOptions } from '../op-call';
+import { opMulti, opNone, opOne, opList, type OpInput, type OpOptions } from '../op-call';
 
 /** TF op `GRUBlockCell` (x, h_prev, w_ru, w_c, b_ru, b_c → r, u, c, h). */
-export function gruBlockCell(x: TensorRef, hPrev: TensorRef, wRu: TensorRef, wC: TensorRef, bRu: TensorRef, bC: TensorRef, opts?: OpOptions): { r: Output; u: Output; c: Output; h: Output } {
+export function gruBlockCell(x: OpInput, hPrev: OpInput, wRu: OpInput, wC: OpInput, bRu: OpInput, bC: OpInput, opts?: OpOptions): { r: Output; u: Output; c: Output; h: Output } {
   return opMulti<{ r: Output; u: Output; c: Output; h: Output }>("GRUBlockCell", [x, hPrev, wRu, wC, bRu, bC], {}, opts, [["r", 1], ["u", 1], ["c", 1], ["h", 1]]);
 }
 
 /** TF op `GRUBlockCellGrad` (x, h_prev, w_ru, w_c, b_ru, b_c, r, u, c, d_h → d_x, d_h_prev, d_c_bar, d_r_bar_u_bar). */
-export function gruBlockCellGrad(x: TensorRef, hPrev: TensorRef, wRu: TensorRef, wC: TensorRef, bRu: TensorRef, bC: TensorRef, r: TensorRef, u: TensorRef, c: TensorRef, dH: TensorRef, opts?: OpOptions): { dX: Output; dHPrev: Output; dCBar: Output; dRBarUBar: Output } {
+export function gruBlockCellGrad(x: OpInput, hPrev: OpInput, wRu: OpInput, wC: OpInput, bRu: OpInput, bC: OpInput, r: OpInput, u: OpInput, c: OpInput, dH: OpInput, opts?: OpOptions): { dX: Output; dHPrev: Output; dCBar: Output; dRBarUBar: Output } {
   return opMulti<{ dX: Output; dHPrev: Output; dCBar: Output; dRBarUBar: Output }>("GRUBlockCellGrad", [x, hPrev, wRu, wC, bRu, bC, r, u, c, dH], {}, opts, [["dX", 1], ["dHPrev", 1], ["dCBar", 1], ["dRBarUBar", 1]]);
 }
 
 /** TF op `Gather` (params, indices → output). */
-export function gather(params: TensorRef, indices: TensorRef, opts?: { /** Default true. */ validateIndices?: boolean } & OpOptions): Output {
+export function gather(params: OpInput, indices: OpInput, opts?: { /** Default true. */ validateIndices?: boolean } & OpOptions): Output {
   return opOne("Gather", [params, indices], { "validate_indices": opts?.validateIndices }, opts);
 }
 
 /** TF op `GatherNd` (params, indices → output). */
-export function gatherNd(params: TensorRef, indices: TensorRef, opts?: { /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
+export function gatherNd(params: OpInput, indices: OpInput, opts?: { /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
   return opOne("GatherNd", [params, indices], { "bad_indices_policy": opts?.badIndicesPolicy }, opts);
 }
 
 /** TF op `GatherV2` (params, indices, axis → output). */
-export function gatherV2(params: TensorRef, indices: TensorRef, axis: TensorRef, opts?: { /** Default 0. */ batchDims?: number } & OpOptions): Output {
+export function gatherV2(params: OpInput, indices: OpInput, axis: OpInput, opts?: { /** Default 0. */ batchDims?: number } & OpOptions): Output {
   return opOne("GatherV2", [params, indices, axis], { "batch_dims": opts?.batchDims }, opts);
 }
 
 /** TF op `GenerateBoundingBoxProposals` (scores, bbox_deltas, image_info, anchors, nms_threshold, pre_nms_topn, min_size → rois, roi_probabilities). */
-export function generateBoundingBoxProposals(scores: TensorRef, bboxDeltas: TensorRef, imageInfo: TensorRef, anchors: TensorRef, nmsThreshold: TensorRef, preNmsTopn: TensorRef, minSize: TensorRef, opts?: { /** Default 300. */ postNmsTopn?: number } & OpOptions): { rois: Output; roiProbabilities: Output } {
+export function generateBoundingBoxProposals(scores: OpInput, bboxDeltas: OpInput, imageInfo: OpInput, anchors: OpInput, nmsThreshold: OpInput, preNmsTopn: OpInput, minSize: OpInput, opts?: { /** Default 300. */ postNmsTopn?: number } & OpOptions): { rois: Output; roiProbabilities: Output } {
   return opMulti<{ rois: Output; roiProbabilities: Output }>("GenerateBoundingBoxProposals", [scores, bboxDeltas, imageInfo, anchors, nmsThreshold, preNmsTopn, minSize], { "post_nms_topn": opts?.postNmsTopn }, opts, [["rois", 1], ["roiProbabilities", 1]]);
 }
 
 /** TF op `GenerateVocabRemapping` (new_vocab_file, old_vocab_file → remapping, num_present). */
-export function generateVocabRemapping(newVocabFile: TensorRef, oldVocabFile: TensorRef, opts: { newVocabOffset: number; numNewVocab: number; /** Default -1. */ oldVocabSize?: number } & OpOptions): { remapping: Output; numPresent: Output } {
+export function generateVocabRemapping(newVocabFile: OpInput, oldVocabFile: OpInput, opts: { newVocabOffset: number; numNewVocab: number; /** Default -1. */ oldVocabSize?: number } & OpOptions): { remapping: Output; numPresent: Output } {
   return opMulti<{ remapping: Output; numPresent: Output }>("GenerateVocabRemapping", [newVocabFile, oldVocabFile], { "new_vocab_offset": opts.newVocabOffset, "num_new_vocab": opts.numNewVocab, "old_vocab_size": opts.oldVocabSize }, opts, [["remapping", 1], ["numPresent", 1]]);
 }
 
 /** TF op `GeneratorDataset` (init_func_other_args, next_func_other_args, finalize_func_other_args → handle). */
-export function generatorDataset(initFuncOtherArgs: TensorRef[], nextFuncOtherArgs: TensorRef[], finalizeFuncOtherArgs: TensorRef[], opts: { initFunc: string; nextFunc: string; finalizeFunc: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function generatorDataset(initFuncOtherArgs: OpInput[], nextFuncOtherArgs: OpInput[], finalizeFuncOtherArgs: OpInput[], opts: { initFunc: string; nextFunc: string; finalizeFunc: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("GeneratorDataset", [initFuncOtherArgs, nextFuncOtherArgs, finalizeFuncOtherArgs], { "init_func": opts.initFunc, "next_func": opts.nextFunc, "finalize_func": opts.finalizeFunc, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `GetElementAtIndex` (dataset, index → components). */
-export function getElementAtIndex(dataset: TensorRef, index: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output[] {
+export function getElementAtIndex(dataset: OpInput, index: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output[] {
   return opList("GetElementAtIndex", [dataset, index], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `GetMinibatchSplitsWithPhysicalReplica` (program_key, row_ids, col_ids, gains → sorted_row_ids, sorted_col_ids, sorted_gains, splits, id_counts, max_ids, max_uniques). */
-export function getMinibatchSplitsWithPhysicalReplica(programKey: TensorRef, rowIds: TensorRef, colIds: TensorRef, gains: TensorRef, opts: { sampleCount: number; numReplica: number; tableVocabSize: number; featureWidth: number; numScPerChip: number; tableName: string; miniBatchSplits: string } & OpOptions): { sortedRowIds: Output; sortedColIds: Output; sortedGains: Output; splits: Output; idCounts: Output; maxIds: Output; maxUniques: Output } {
+export function getMinibatchSplitsWithPhysicalReplica(programKey: OpInput, rowIds: OpInput, colIds: OpInput, gains: OpInput, opts: { sampleCount: number; numReplica: number; tableVocabSize: number; featureWidth: number; numScPerChip: number; tableName: string; miniBatchSplits: string } & OpOptions): { sortedRowIds: Output; sortedColIds: Output; sortedGains: Output; splits: Output; idCounts: Output; maxIds: Output; maxUniques: Output } {
   return opMulti<{ sortedRowIds: Output; sortedColIds: Output; sortedGains: Output; splits: Output; idCounts: Output; maxIds: Output; maxUniques: Output }>("GetMinibatchSplitsWithPhysicalReplica", [programKey, rowIds, colIds, gains], { "sample_count": opts.sampleCount, "num_replica": opts.numReplica, "table_vocab_size": opts.tableVocabSize, "feature_width": opts.featureWidth, "num_sc_per_chip": opts.numScPerChip, "table_name": opts.tableName, "mini_batch_splits": opts.miniBatchSplits }, opts, [["sortedRowIds", 1], ["sortedColIds", 1], ["sortedGains", 1], ["splits", 1], ["idCounts", 1], ["maxIds", 1], ["maxUniques", 1]]);
 }
 
 /** TF op `GetMinibatchesInCsrWithPhysicalReplica` (program_key, row_ids, col_ids, gains, splits, id_counts → row_pointers, sorted_sample_ids, sorted_token_ids, sorted_gains, row_pointers_unpadded_size, ids_unpadded_size, num_minibatches_per_physical_sparse_core). */
-export function getMinibatchesInCsrWithPhysicalReplica(programKey: TensorRef, rowIds: TensorRef, colIds: TensorRef, gains: TensorRef, splits: TensorRef, idCounts: TensorRef, opts: { sampleCount: number; numReplica: number; maxMinibatchesPerSc: number; maxIdsPerChipPerSample: number; tableVocabSize: number; featureWidth: number; numScPerChip: number; tableName: string; miniBatchInCsr: string } & OpOptions): { rowPointers: Output; sortedSampleIds: Output; sortedTokenIds: Output; sortedGains: Output; rowPointersUnpaddedSize: Output; idsUnpaddedSize: Output; numMinibatchesPerPhysicalSparseCore: Output } {
+export function getMinibatchesInCsrWithPhysicalReplica(programKey: OpInput, rowIds: OpInput, colIds: OpInput, gains: OpInput, splits: OpInput, idCounts: OpInput, opts: { sampleCount: number; numReplica: number; maxMinibatchesPerSc: number; maxIdsPerChipPerSample: number; tableVocabSize: number; featureWidth: number; numScPerChip: number; tableName: string; miniBatchInCsr: string } & OpOptions): { rowPointers: Output; sortedSampleIds: Output; sortedTokenIds: Output; sortedGains: Output; rowPointersUnpaddedSize: Output; idsUnpaddedSize: Output; numMinibatchesPerPhysicalSparseCore: Output } {
   return opMulti<{ rowPointers: Output; sortedSampleIds: Output; sortedTokenIds: Output; sortedGains: Output; rowPointersUnpaddedSize: Output; idsUnpaddedSize: Output; numMinibatchesPerPhysicalSparseCore: Output }>("GetMinibatchesInCsrWithPhysicalReplica", [programKey, rowIds, colIds, gains, splits, idCounts], { "sample_count": opts.sampleCount, "num_replica": opts.numReplica, "max_minibatches_per_sc": opts.maxMinibatchesPerSc, "max_ids_per_chip_per_sample": opts.maxIdsPerChipPerSample, "table_vocab_size": opts.tableVocabSize, "feature_width": opts.featureWidth, "num_sc_per_chip": opts.numScPerChip, "table_name": opts.tableName, "mini_batch_in_csr": opts.miniBatchInCsr }, opts, [["rowPointers", 1], ["sortedSampleIds", 1], ["sortedTokenIds", 1], ["sortedGains", 1], ["rowPointersUnpaddedSize", 1], ["idsUnpaddedSize", 1], ["numMinibatchesPerPhysicalSparseCore", 1]]);
 }
 
 /** TF op `GetOptions` (input_dataset → serialized_options). */
-export function getOptions(inputDataset: TensorRef, opts?: OpOptions): Output {
+export function getOptions(inputDataset: OpInput, opts?: OpOptions): Output {
   return opOne("GetOptions", [inputDataset], {}, opts);
 }
 
 /** TF op `GetSessionHandle` (value → handle). */
-export function getSessionHandle(value: TensorRef, opts?: OpOptions): Output {
+export function getSessionHandle(value: OpInput, opts?: OpOptions): Output {
   return opOne("GetSessionHandle", [value], {}, opts);
 }
 
 /** TF op `GetSessionHandleV2` (value → handle). */
-export function getSessionHandleV2(value: TensorRef, opts?: OpOptions): Output {
+export function getSessionHandleV2(value: OpInput, opts?: OpOptions): Output {
   return opOne("GetSessionHandleV2", [value], {}, opts);
 }
 
 /** TF op `GetSessionTensor` (handle → value). */
-export function getSessionTensor(handle: TensorRef, opts: { dtype: DType } & OpOptions): Output {
+export function getSessionTensor(handle: OpInput, opts: { dtype: DType } & OpOptions): Output {
   return opOne("GetSessionTensor", [handle], { "dtype": opts.dtype }, opts);
 }
 
 /** TF op `GetStatsFromListOfSparseCoreCooTensors` (row_ids_list, col_ids_list, gains_list → max_ids_per_sparse_core, max_unique_ids_per_sparse_core). */
-export function getStatsFromListOfSparseCoreCooTensors(rowIdsList: TensorRef[], colIdsList: TensorRef[], gainsList: TensorRef[], opts: { sampleCountList: number[]; colOffsetList: number[]; numReplica: number; tableVocabSize: number; featureWidth: number; numScPerChip: number; tableName: string } & OpOptions): { maxIdsPerSparseCore: Output; maxUniqueIdsPerSparseCore: Output } {
+export function getStatsFromListOfSparseCoreCooTensors(rowIdsList: OpInput[], colIdsList: OpInput[], gainsList: OpInput[], opts: { sampleCountList: number[]; colOffsetList: number[]; numReplica: number; tableVocabSize: number; featureWidth: number; numScPerChip: number; tableName: string } & OpOptions): { maxIdsPerSparseCore: Output; maxUniqueIdsPerSparseCore: Output } {
   return opMulti<{ maxIdsPerSparseCore: Output; maxUniqueIdsPerSparseCore: Output }>("GetStatsFromListOfSparseCoreCooTensors", [rowIdsList, colIdsList, gainsList], { "sample_count_list": opts.sampleCountList, "col_offset_list": opts.colOffsetList, "num_replica": opts.numReplica, "table_vocab_size": opts.tableVocabSize, "feature_width": opts.featureWidth, "num_sc_per_chip": opts.numScPerChip, "table_name": opts.tableName }, opts, [["maxIdsPerSparseCore", 1], ["maxUniqueIdsPerSparseCore", 1]]);
 }
 
@@ -98,37 +98,37 @@ export function globalIterId(opts?: OpOptions): Output {
 }
 
 /** TF op `GlobalShuffleDataset` (input_dataset, seed, seed2, seed_generator → handle). */
-export function globalShuffleDataset(inputDataset: TensorRef, seed: TensorRef, seed2: TensorRef, seedGenerator: TensorRef, opts: { /** Default true. */ reshuffleEachIteration?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function globalShuffleDataset(inputDataset: OpInput, seed: OpInput, seed2: OpInput, seedGenerator: OpInput, opts: { /** Default true. */ reshuffleEachIteration?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("GlobalShuffleDataset", [inputDataset, seed, seed2, seedGenerator], { "reshuffle_each_iteration": opts.reshuffleEachIteration, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `Greater` (x, y → z). */
-export function greater(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function greater(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("Greater", [x, y], {}, opts);
 }
 
 /** TF op `GreaterEqual` (x, y → z). */
-export function greaterEqual(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function greaterEqual(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("GreaterEqual", [x, y], {}, opts);
 }
 
 /** TF op `GroupByReducerDataset` (input_dataset, key_func_other_arguments, init_func_other_arguments, reduce_func_other_arguments, finalize_func_other_arguments → handle). */
-export function groupByReducerDataset(inputDataset: TensorRef, keyFuncOtherArguments: TensorRef[], initFuncOtherArguments: TensorRef[], reduceFuncOtherArguments: TensorRef[], finalizeFuncOtherArguments: TensorRef[], opts: { keyFunc: string; initFunc: string; reduceFunc: string; finalizeFunc: string; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function groupByReducerDataset(inputDataset: OpInput, keyFuncOtherArguments: OpInput[], initFuncOtherArguments: OpInput[], reduceFuncOtherArguments: OpInput[], finalizeFuncOtherArguments: OpInput[], opts: { keyFunc: string; initFunc: string; reduceFunc: string; finalizeFunc: string; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("GroupByReducerDataset", [inputDataset, keyFuncOtherArguments, initFuncOtherArguments, reduceFuncOtherArguments, finalizeFuncOtherArguments], { "key_func": opts.keyFunc, "init_func": opts.initFunc, "reduce_func": opts.reduceFunc, "finalize_func": opts.finalizeFunc, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `GroupByWindowDataset` (input_dataset, key_func_other_arguments, reduce_func_other_arguments, window_size_func_other_arguments → handle). */
-export function groupByWindowDataset(inputDataset: TensorRef, keyFuncOtherArguments: TensorRef[], reduceFuncOtherArguments: TensorRef[], windowSizeFuncOtherArguments: TensorRef[], opts: { keyFunc: string; reduceFunc: string; windowSizeFunc: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function groupByWindowDataset(inputDataset: OpInput, keyFuncOtherArguments: OpInput[], reduceFuncOtherArguments: OpInput[], windowSizeFuncOtherArguments: OpInput[], opts: { keyFunc: string; reduceFunc: string; windowSizeFunc: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("GroupByWindowDataset", [inputDataset, keyFuncOtherArguments, reduceFuncOtherArguments, windowSizeFuncOtherArguments], { "key_func": opts.keyFunc, "reduce_func": opts.reduceFunc, "window_size_func": opts.windowSizeFunc, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `GuaranteeConst` (input → output). */
-export function guaranteeConst(input: TensorRef, opts?: OpOptions): Output {
+export function guaranteeConst(input: OpInput, opts?: OpOptions): Output {
   return opOne("GuaranteeConst", [input], {}, opts);
 }
 
 /** TF op `HSVToRGB` (images → output). */
-export function hsvToRgb(images: TensorRef, opts?: OpOptions): Output {
+export function hsvToRgb(images: OpInput, opts?: OpOptions): Output {
   return opOne("HSVToRGB", [images], {}, opts);
 }
 
@@ -143,12 +143,12 @@ export function hashTableV2(opts: { /** Default "". */ container?: string; /** D
 }
 
 /** TF op `HistogramFixedWidth` (values, value_range, nbins → out). */
-export function histogramFixedWidth(values: TensorRef, valueRange: TensorRef, nbins: TensorRef, opts?: { /** Default 'int32'. */ dtype?: DType } & OpOptions): Output {
+export function histogramFixedWidth(values: OpInput, valueRange: OpInput, nbins: OpInput, opts?: { /** Default 'int32'. */ dtype?: DType } & OpOptions): Output {
   return opOne("HistogramFixedWidth", [values, valueRange, nbins], { "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `HistogramSummary` (tag, values → summary). */
-export function histogramSummary(tag: TensorRef, values: TensorRef, opts?: OpOptions): Output {
+export function histogramSummary(tag: OpInput, values: OpInput, opts?: OpOptions): Output {
   return opOne("HistogramSummary", [tag, values], {}, opts);
 }
 
@@ -158,52 +158,52 @@ export function hostConst(opts: { value: TensorLike; dtype: DType } & OpOptions)
 }
 
 /** TF op `IFFT` (input → output). */
-export function ifft(input: TensorRef, opts?: OpOptions): Output {
+export function ifft(input: OpInput, opts?: OpOptions): Output {
   return opOne("IFFT", [input], {}, opts);
 }
 
 /** TF op `IFFT2D` (input → output). */
-export function ifft2d(input: TensorRef, opts?: OpOptions): Output {
+export function ifft2d(input: OpInput, opts?: OpOptions): Output {
   return opOne("IFFT2D", [input], {}, opts);
 }
 
 /** TF op `IFFT3D` (input → output). */
-export function ifft3d(input: TensorRef, opts?: OpOptions): Output {
+export function ifft3d(input: OpInput, opts?: OpOptions): Output {
   return opOne("IFFT3D", [input], {}, opts);
 }
 
 /** TF op `IFFTND` (input, fft_length, axes → output). */
-export function ifftnd(input: TensorRef, fftLength: TensorRef, axes: TensorRef, opts?: OpOptions): Output {
+export function ifftnd(input: OpInput, fftLength: OpInput, axes: OpInput, opts?: OpOptions): Output {
   return opOne("IFFTND", [input, fftLength, axes], {}, opts);
 }
 
 /** TF op `IRFFT` (input, fft_length → output). */
-export function irfft(input: TensorRef, fftLength: TensorRef, opts?: { /** Default 'float32'. */ Treal?: DType } & OpOptions): Output {
+export function irfft(input: OpInput, fftLength: OpInput, opts?: { /** Default 'float32'. */ Treal?: DType } & OpOptions): Output {
   return opOne("IRFFT", [input, fftLength], { "Treal": opts?.Treal }, opts);
 }
 
 /** TF op `IRFFT2D` (input, fft_length → output). */
-export function irfft2d(input: TensorRef, fftLength: TensorRef, opts?: { /** Default 'float32'. */ Treal?: DType } & OpOptions): Output {
+export function irfft2d(input: OpInput, fftLength: OpInput, opts?: { /** Default 'float32'. */ Treal?: DType } & OpOptions): Output {
   return opOne("IRFFT2D", [input, fftLength], { "Treal": opts?.Treal }, opts);
 }
 
 /** TF op `IRFFT3D` (input, fft_length → output). */
-export function irfft3d(input: TensorRef, fftLength: TensorRef, opts?: { /** Default 'float32'. */ Treal?: DType } & OpOptions): Output {
+export function irfft3d(input: OpInput, fftLength: OpInput, opts?: { /** Default 'float32'. */ Treal?: DType } & OpOptions): Output {
   return opOne("IRFFT3D", [input, fftLength], { "Treal": opts?.Treal }, opts);
 }
 
 /** TF op `IRFFTND` (input, fft_length, axes → output). */
-export function irfftnd(input: TensorRef, fftLength: TensorRef, axes: TensorRef, opts?: { /** Default 'float32'. */ Treal?: DType } & OpOptions): Output {
+export function irfftnd(input: OpInput, fftLength: OpInput, axes: OpInput, opts?: { /** Default 'float32'. */ Treal?: DType } & OpOptions): Output {
   return opOne("IRFFTND", [input, fftLength, axes], { "Treal": opts?.Treal }, opts);
 }
 
 /** TF op `Identity` (input → output). */
-export function identity(input: TensorRef, opts?: OpOptions): Output {
+export function identity(input: OpInput, opts?: OpOptions): Output {
   return opOne("Identity", [input], {}, opts);
 }
 
 /** TF op `IdentityN` (input → output). */
-export function identityN(input: TensorRef[], opts?: OpOptions): Output[] {
+export function identityN(input: OpInput[], opts?: OpOptions): Output[] {
   return opList("IdentityN", [input], {}, opts);
 }
 
@@ -218,47 +218,47 @@ export function identityReaderV2(opts?: { /** Default "". */ container?: string;
 }
 
 /** TF op `If` (cond, input → output). */
-export function if_(cond: TensorRef, input: TensorRef[], opts: { Tout: DType[]; thenBranch: string; elseBranch: string; /** Default []. */ outputShapes?: Array<number[] | null> } & OpOptions): Output[] {
+export function if_(cond: OpInput, input: OpInput[], opts: { Tout: DType[]; thenBranch: string; elseBranch: string; /** Default []. */ outputShapes?: Array<number[] | null> } & OpOptions): Output[] {
   return opList("If", [cond, input], { "Tout": opts.Tout, "then_branch": opts.thenBranch, "else_branch": opts.elseBranch, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `Igamma` (a, x → z). */
-export function igamma(a: TensorRef, x: TensorRef, opts?: OpOptions): Output {
+export function igamma(a: OpInput, x: OpInput, opts?: OpOptions): Output {
   return opOne("Igamma", [a, x], {}, opts);
 }
 
 /** TF op `IgammaGradA` (a, x → z). */
-export function igammaGradA(a: TensorRef, x: TensorRef, opts?: OpOptions): Output {
+export function igammaGradA(a: OpInput, x: OpInput, opts?: OpOptions): Output {
   return opOne("IgammaGradA", [a, x], {}, opts);
 }
 
 /** TF op `Igammac` (a, x → z). */
-export function igammac(a: TensorRef, x: TensorRef, opts?: OpOptions): Output {
+export function igammac(a: OpInput, x: OpInput, opts?: OpOptions): Output {
   return opOne("Igammac", [a, x], {}, opts);
 }
 
 /** TF op `IgnoreErrorsDataset` (input_dataset → handle). */
-export function ignoreErrorsDataset(inputDataset: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default false. */ logWarning?: boolean } & OpOptions): Output {
+export function ignoreErrorsDataset(inputDataset: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default false. */ logWarning?: boolean } & OpOptions): Output {
   return opOne("IgnoreErrorsDataset", [inputDataset], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "log_warning": opts.logWarning }, opts);
 }
 
 /** TF op `Imag` (input → output). */
-export function imag(input: TensorRef, opts?: { /** Default 'float32'. */ Tout?: DType } & OpOptions): Output {
+export function imag(input: OpInput, opts?: { /** Default 'float32'. */ Tout?: DType } & OpOptions): Output {
   return opOne("Imag", [input], { "Tout": opts?.Tout }, opts);
 }
 
 /** TF op `ImageProjectiveTransformV2` (images, transforms, output_shape → transformed_images). */
-export function imageProjectiveTransformV2(images: TensorRef, transforms: TensorRef, outputShape: TensorRef, opts: { interpolation: string; /** Default "CONSTANT". */ fillMode?: string } & OpOptions): Output {
+export function imageProjectiveTransformV2(images: OpInput, transforms: OpInput, outputShape: OpInput, opts: { interpolation: string; /** Default "CONSTANT". */ fillMode?: string } & OpOptions): Output {
   return opOne("ImageProjectiveTransformV2", [images, transforms, outputShape], { "interpolation": opts.interpolation, "fill_mode": opts.fillMode }, opts);
 }
 
 /** TF op `ImageProjectiveTransformV3` (images, transforms, output_shape, fill_value → transformed_images). */
-export function imageProjectiveTransformV3(images: TensorRef, transforms: TensorRef, outputShape: TensorRef, fillValue: TensorRef, opts: { interpolation: string; /** Default "CONSTANT". */ fillMode?: string } & OpOptions): Output {
+export function imageProjectiveTransformV3(images: OpInput, transforms: OpInput, outputShape: OpInput, fillValue: OpInput, opts: { interpolation: string; /** Default "CONSTANT". */ fillMode?: string } & OpOptions): Output {
   return opOne("ImageProjectiveTransformV3", [images, transforms, outputShape, fillValue], { "interpolation": opts.interpolation, "fill_mode": opts.fillMode }, opts);
 }
 
 /** TF op `ImageSummary` (tag, tensor → summary). */
-export function imageSummary(tag: TensorRef, tensor: TensorRef, opts?: { /** Default 3. */ maxImages?: number; badColor?: TensorLike } & OpOptions): Output {
+export function imageSummary(tag: OpInput, tensor: OpInput, opts?: { /** Default 3. */ maxImages?: number; badColor?: TensorLike } & OpOptions): Output {
   return opOne("ImageSummary", [tag, tensor], { "max_images": opts?.maxImages, "bad_color": opts?.badColor }, opts);
 }
 
@@ -268,22 +268,22 @@ export function immutableConst(opts: { dtype: DType; shape: number[] | null; mem
 }
 
 /** TF op `ImportEvent` (writer, event → (no outputs)). */
-export function importEvent(writer: TensorRef, event: TensorRef, opts?: OpOptions): Operation {
+export function importEvent(writer: OpInput, event: OpInput, opts?: OpOptions): Operation {
   return opNone("ImportEvent", [writer, event], {}, opts);
 }
 
 /** TF op `InTopK` (predictions, targets → precision). */
-export function inTopK(predictions: TensorRef, targets: TensorRef, opts: { k: number } & OpOptions): Output {
+export function inTopK(predictions: OpInput, targets: OpInput, opts: { k: number } & OpOptions): Output {
   return opOne("InTopK", [predictions, targets], { "k": opts.k }, opts);
 }
 
 /** TF op `InTopKV2` (predictions, targets, k → precision). */
-export function inTopKv2(predictions: TensorRef, targets: TensorRef, k: TensorRef, opts?: OpOptions): Output {
+export function inTopKv2(predictions: OpInput, targets: OpInput, k: OpInput, opts?: OpOptions): Output {
   return opOne("InTopKV2", [predictions, targets, k], {}, opts);
 }
 
 /** TF op `IndexFlatMapDataset` (input_dataset, map_func_other_args, index_map_func_other_args, output_cardinality → handle). */
-export function indexFlatMapDataset(inputDataset: TensorRef, mapFuncOtherArgs: TensorRef[], indexMapFuncOtherArgs: TensorRef[], outputCardinality: TensorRef, opts: { mapFunc: string; indexMapFunc: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function indexFlatMapDataset(inputDataset: OpInput, mapFuncOtherArgs: OpInput[], indexMapFuncOtherArgs: OpInput[], outputCardinality: OpInput, opts: { mapFunc: string; indexMapFunc: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("IndexFlatMapDataset", [inputDataset, mapFuncOtherArgs, indexMapFuncOtherArgs, outputCardinality], { "map_func": opts.mapFunc, "index_map_func": opts.indexMapFunc, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
@@ -298,107 +298,107 @@ export function infeedDequeueTuple(opts: { dtypes: DType[]; shapes: Array<number
 }
 
 /** TF op `InfeedEnqueue` (input → (no outputs)). */
-export function infeedEnqueue(input: TensorRef, opts?: { shape?: number[] | null; /** Default []. */ layout?: number[]; /** Default -1. */ deviceOrdinal?: number } & OpOptions): Operation {
+export function infeedEnqueue(input: OpInput, opts?: { shape?: number[] | null; /** Default []. */ layout?: number[]; /** Default -1. */ deviceOrdinal?: number } & OpOptions): Operation {
   return opNone("InfeedEnqueue", [input], { "shape": opts?.shape, "layout": opts?.layout, "device_ordinal": opts?.deviceOrdinal }, opts);
 }
 
 /** TF op `InfeedEnqueuePrelinearizedBuffer` (input → (no outputs)). */
-export function infeedEnqueuePrelinearizedBuffer(input: TensorRef, opts?: { /** Default -1. */ deviceOrdinal?: number } & OpOptions): Operation {
+export function infeedEnqueuePrelinearizedBuffer(input: OpInput, opts?: { /** Default -1. */ deviceOrdinal?: number } & OpOptions): Operation {
   return opNone("InfeedEnqueuePrelinearizedBuffer", [input], { "device_ordinal": opts?.deviceOrdinal }, opts);
 }
 
 /** TF op `InfeedEnqueueTuple` (inputs → (no outputs)). */
-export function infeedEnqueueTuple(inputs: TensorRef[], opts: { shapes: Array<number[] | null>; /** Default []. */ layouts?: number[]; /** Default -1. */ deviceOrdinal?: number } & OpOptions): Operation {
+export function infeedEnqueueTuple(inputs: OpInput[], opts: { shapes: Array<number[] | null>; /** Default []. */ layouts?: number[]; /** Default -1. */ deviceOrdinal?: number } & OpOptions): Operation {
   return opNone("InfeedEnqueueTuple", [inputs], { "shapes": opts.shapes, "layouts": opts.layouts, "device_ordinal": opts.deviceOrdinal }, opts);
 }
 
 /** TF op `InitializeTable` (table_handle, keys, values → (no outputs)). */
-export function initializeTable(tableHandle: TensorRef, keys: TensorRef, values: TensorRef, opts?: OpOptions): Operation {
+export function initializeTable(tableHandle: OpInput, keys: OpInput, values: OpInput, opts?: OpOptions): Operation {
   return opNone("InitializeTable", [tableHandle, keys, values], {}, opts);
 }
 
 /** TF op `InitializeTableFromDataset` (table_handle, dataset → (no outputs)). */
-export function initializeTableFromDataset(tableHandle: TensorRef, dataset: TensorRef, opts?: OpOptions): Operation {
+export function initializeTableFromDataset(tableHandle: OpInput, dataset: OpInput, opts?: OpOptions): Operation {
   return opNone("InitializeTableFromDataset", [tableHandle, dataset], {}, opts);
 }
 
 /** TF op `InitializeTableFromTextFile` (table_handle, filename → (no outputs)). */
-export function initializeTableFromTextFile(tableHandle: TensorRef, filename: TensorRef, opts: { keyIndex: number; valueIndex: number; /** Default -1. */ vocabSize?: number; /** Default "\t". */ delimiter?: string; /** Default 0. */ offset?: number } & OpOptions): Operation {
+export function initializeTableFromTextFile(tableHandle: OpInput, filename: OpInput, opts: { keyIndex: number; valueIndex: number; /** Default -1. */ vocabSize?: number; /** Default "\t". */ delimiter?: string; /** Default 0. */ offset?: number } & OpOptions): Operation {
   return opNone("InitializeTableFromTextFile", [tableHandle, filename], { "key_index": opts.keyIndex, "value_index": opts.valueIndex, "vocab_size": opts.vocabSize, "delimiter": opts.delimiter, "offset": opts.offset }, opts);
 }
 
 /** TF op `InitializeTableFromTextFileV2` (table_handle, filename → (no outputs)). */
-export function initializeTableFromTextFileV2(tableHandle: TensorRef, filename: TensorRef, opts: { keyIndex: number; valueIndex: number; /** Default -1. */ vocabSize?: number; /** Default "\t". */ delimiter?: string; /** Default 0. */ offset?: number } & OpOptions): Operation {
+export function initializeTableFromTextFileV2(tableHandle: OpInput, filename: OpInput, opts: { keyIndex: number; valueIndex: number; /** Default -1. */ vocabSize?: number; /** Default "\t". */ delimiter?: string; /** Default 0. */ offset?: number } & OpOptions): Operation {
   return opNone("InitializeTableFromTextFileV2", [tableHandle, filename], { "key_index": opts.keyIndex, "value_index": opts.valueIndex, "vocab_size": opts.vocabSize, "delimiter": opts.delimiter, "offset": opts.offset }, opts);
 }
 
 /** TF op `InitializeTableV2` (table_handle, keys, values → (no outputs)). */
-export function initializeTableV2(tableHandle: TensorRef, keys: TensorRef, values: TensorRef, opts?: OpOptions): Operation {
+export function initializeTableV2(tableHandle: OpInput, keys: OpInput, values: OpInput, opts?: OpOptions): Operation {
   return opNone("InitializeTableV2", [tableHandle, keys, values], {}, opts);
 }
 
 /** TF op `InplaceAdd` (x, i, v → y). */
-export function inplaceAdd(x: TensorRef, i: TensorRef, v: TensorRef, opts?: OpOptions): Output {
+export function inplaceAdd(x: OpInput, i: OpInput, v: OpInput, opts?: OpOptions): Output {
   return opOne("InplaceAdd", [x, i, v], {}, opts);
 }
 
 /** TF op `InplaceSub` (x, i, v → y). */
-export function inplaceSub(x: TensorRef, i: TensorRef, v: TensorRef, opts?: OpOptions): Output {
+export function inplaceSub(x: OpInput, i: OpInput, v: OpInput, opts?: OpOptions): Output {
   return opOne("InplaceSub", [x, i, v], {}, opts);
 }
 
 /** TF op `InplaceUpdate` (x, i, v → y). */
-export function inplaceUpdate(x: TensorRef, i: TensorRef, v: TensorRef, opts?: OpOptions): Output {
+export function inplaceUpdate(x: OpInput, i: OpInput, v: OpInput, opts?: OpOptions): Output {
   return opOne("InplaceUpdate", [x, i, v], {}, opts);
 }
 
 /** TF op `InterleaveDataset` (input_dataset, other_arguments, cycle_length, block_length → handle). */
-export function interleaveDataset(inputDataset: TensorRef, otherArguments: TensorRef[], cycleLength: TensorRef, blockLength: TensorRef, opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function interleaveDataset(inputDataset: OpInput, otherArguments: OpInput[], cycleLength: OpInput, blockLength: OpInput, opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("InterleaveDataset", [inputDataset, otherArguments, cycleLength, blockLength], { "f": opts.f, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `Inv` (x → y). */
-export function inv(x: TensorRef, opts?: OpOptions): Output {
+export function inv(x: OpInput, opts?: OpOptions): Output {
   return opOne("Inv", [x], {}, opts);
 }
 
 /** TF op `InvGrad` (y, dy → z). */
-export function invGrad(y: TensorRef, dy: TensorRef, opts?: OpOptions): Output {
+export function invGrad(y: OpInput, dy: OpInput, opts?: OpOptions): Output {
   return opOne("InvGrad", [y, dy], {}, opts);
 }
 
 /** TF op `Invert` (x → y). */
-export function invert(x: TensorRef, opts?: OpOptions): Output {
+export function invert(x: OpInput, opts?: OpOptions): Output {
   return opOne("Invert", [x], {}, opts);
 }
 
 /** TF op `InvertPermutation` (x → y). */
-export function invertPermutation(x: TensorRef, opts?: OpOptions): Output {
+export function invertPermutation(x: OpInput, opts?: OpOptions): Output {
   return opOne("InvertPermutation", [x], {}, opts);
 }
 
 /** TF op `IsBoostedTreesEnsembleInitialized` (tree_ensemble_handle → is_initialized). */
-export function isBoostedTreesEnsembleInitialized(treeEnsembleHandle: TensorRef, opts?: OpOptions): Output {
+export function isBoostedTreesEnsembleInitialized(treeEnsembleHandle: OpInput, opts?: OpOptions): Output {
   return opOne("IsBoostedTreesEnsembleInitialized", [treeEnsembleHandle], {}, opts);
 }
 
 /** TF op `IsBoostedTreesQuantileStreamResourceInitialized` (quantile_stream_resource_handle → is_initialized). */
-export function isBoostedTreesQuantileStreamResourceInitialized(quantileStreamResourceHandle: TensorRef, opts?: OpOptions): Output {
+export function isBoostedTreesQuantileStreamResourceInitialized(quantileStreamResourceHandle: OpInput, opts?: OpOptions): Output {
   return opOne("IsBoostedTreesQuantileStreamResourceInitialized", [quantileStreamResourceHandle], {}, opts);
 }
 
 /** TF op `IsFinite` (x → y). */
-export function isFinite(x: TensorRef, opts?: OpOptions): Output {
+export function isFinite(x: OpInput, opts?: OpOptions): Output {
   return opOne("IsFinite", [x], {}, opts);
 }
 
 /** TF op `IsInf` (x → y). */
-export function isInf(x: TensorRef, opts?: OpOptions): Output {
+export function isInf(x: OpInput, opts?: OpOptions): Output {
   return opOne("IsInf", [x], {}, opts);
 }
 
 /** TF op `IsNan` (x → y). */
-export function isNan(x: TensorRef, opts?: OpOptions): Output {
+export function isNan(x: OpInput, opts?: OpOptions): Output {
   return opOne("IsNan", [x], {}, opts);
 }
 
@@ -408,12 +408,12 @@ export function isTpuEmbeddingInitialized(opts?: { /** Default "". */ config?: s
 }
 
 /** TF op `IsVariableInitialized` (ref → is_initialized). */
-export function isVariableInitialized(ref: TensorRef, opts?: OpOptions): Output {
+export function isVariableInitialized(ref: OpInput, opts?: OpOptions): Output {
   return opOne("IsVariableInitialized", [ref], {}, opts);
 }
 
 /** TF op `IsotonicRegression` (input → output, segments). */
-export function isotonicRegression(input: TensorRef, opts?: { /** Default 'float32'. */ outputDtype?: DType } & OpOptions): { output: Output; segments: Output } {
+export function isotonicRegression(input: OpInput, opts?: { /** Default 'float32'. */ outputDtype?: DType } & OpOptions): { output: Output; segments: Output } {
   return opMulti<{ output: Output; segments: Output }>("IsotonicRegression", [input], { "output_dtype": opts?.outputDtype }, opts, [["output", 1], ["segments", 1]]);
 }
 
@@ -423,42 +423,42 @@ export function iterator(opts: { sharedName: string; container: string; outputTy
 }
 
 /** TF op `IteratorFromStringHandle` (string_handle → resource_handle). */
-export function iteratorFromStringHandle(stringHandle: TensorRef, opts?: { /** Default []. */ outputTypes?: DType[]; /** Default []. */ outputShapes?: Array<number[] | null> } & OpOptions): Output {
+export function iteratorFromStringHandle(stringHandle: OpInput, opts?: { /** Default []. */ outputTypes?: DType[]; /** Default []. */ outputShapes?: Array<number[] | null> } & OpOptions): Output {
   return opOne("IteratorFromStringHandle", [stringHandle], { "output_types": opts?.outputTypes, "output_shapes": opts?.outputShapes }, opts);
 }
 
 /** TF op `IteratorFromStringHandleV2` (string_handle → resource_handle). */
-export function iteratorFromStringHandleV2(stringHandle: TensorRef, opts?: { /** Default []. */ outputTypes?: DType[]; /** Default []. */ outputShapes?: Array<number[] | null> } & OpOptions): Output {
+export function iteratorFromStringHandleV2(stringHandle: OpInput, opts?: { /** Default []. */ outputTypes?: DType[]; /** Default []. */ outputShapes?: Array<number[] | null> } & OpOptions): Output {
   return opOne("IteratorFromStringHandleV2", [stringHandle], { "output_types": opts?.outputTypes, "output_shapes": opts?.outputShapes }, opts);
 }
 
 /** TF op `IteratorGetDevice` (resource → device). */
-export function iteratorGetDevice(resource: TensorRef, opts?: OpOptions): Output {
+export function iteratorGetDevice(resource: OpInput, opts?: OpOptions): Output {
   return opOne("IteratorGetDevice", [resource], {}, opts);
 }
 
 /** TF op `IteratorGetModelProto` (iterator → model_proto). */
-export function iteratorGetModelProto(iterator: TensorRef, opts?: OpOptions): Output {
+export function iteratorGetModelProto(iterator: OpInput, opts?: OpOptions): Output {
   return opOne("IteratorGetModelProto", [iterator], {}, opts);
 }
 
 /** TF op `IteratorGetNext` (iterator → components). */
-export function iteratorGetNext(iterator: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output[] {
+export function iteratorGetNext(iterator: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output[] {
   return opList("IteratorGetNext", [iterator], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `IteratorGetNextAsOptional` (iterator → optional). */
-export function iteratorGetNextAsOptional(iterator: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function iteratorGetNextAsOptional(iterator: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("IteratorGetNextAsOptional", [iterator], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `IteratorGetNextSync` (iterator → components). */
-export function iteratorGetNextSync(iterator: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output[] {
+export function iteratorGetNextSync(iterator: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output[] {
   return opList("IteratorGetNextSync", [iterator], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `IteratorToStringHandle` (resource_handle → string_handle). */
-export function iteratorToStringHandle(resourceHandle: TensorRef, opts?: OpOptions): Output {
+export function iteratorToStringHandle(resourceHandle: OpInput, opts?: OpOptions): Output {
   return opOne("IteratorToStringHandle", [resourceHandle], {}, opts);
 }
 
@@ -468,27 +468,27 @@ export function iteratorV2(opts: { sharedName: string; container: string; output
 }
 
 /** TF op `KMC2ChainInitialization` (distances, seed → index). */
-export function kmc2chainInitialization(distances: TensorRef, seed: TensorRef, opts?: OpOptions): Output {
+export function kmc2chainInitialization(distances: OpInput, seed: OpInput, opts?: OpOptions): Output {
   return opOne("KMC2ChainInitialization", [distances, seed], {}, opts);
 }
 
 /** TF op `KmeansPlusPlusInitialization` (points, num_to_sample, seed, num_retries_per_sample → samples). */
-export function kmeansPlusPlusInitialization(points: TensorRef, numToSample: TensorRef, seed: TensorRef, numRetriesPerSample: TensorRef, opts?: OpOptions): Output {
+export function kmeansPlusPlusInitialization(points: OpInput, numToSample: OpInput, seed: OpInput, numRetriesPerSample: OpInput, opts?: OpOptions): Output {
   return opOne("KmeansPlusPlusInitialization", [points, numToSample, seed, numRetriesPerSample], {}, opts);
 }
 
 /** TF op `KthOrderStatistic` (input → output). */
-export function kthOrderStatistic(input: TensorRef, opts: { k: number } & OpOptions): Output {
+export function kthOrderStatistic(input: OpInput, opts: { k: number } & OpOptions): Output {
   return opOne("KthOrderStatistic", [input], { "k": opts.k }, opts);
 }
 
 /** TF op `L2Loss` (t → output). */
-export function l2loss(t: TensorRef, opts?: OpOptions): Output {
+export function l2loss(t: OpInput, opts?: OpOptions): Output {
   return opOne("L2Loss", [t], {}, opts);
 }
 
 /** TF op `LMDBDataset` (filenames → handle). */
-export function lmdbDataset(filenames: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function lmdbDataset(filenames: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("LMDBDataset", [filenames], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
@@ -498,276 +498,276 @@ export function lmdbReader(opts?: { /** Default "". */ container?: string; /** D
 }
 
 /** TF op `LRN` (input → output). */
-export function lrn(input: TensorRef, opts?: { /** Default 5. */ depthRadius?: number; /** Default 1. */ bias?: number; /** Default 1. */ alpha?: number; /** Default 0.5. */ beta?: number } & OpOptions): Output {
+export function lrn(input: OpInput, opts?: { /** Default 5. */ depthRadius?: number; /** Default 1. */ bias?: number; /** Default 1. */ alpha?: number; /** Default 0.5. */ beta?: number } & OpOptions): Output {
   return opOne("LRN", [input], { "depth_radius": opts?.depthRadius, "bias": opts?.bias, "alpha": opts?.alpha, "beta": opts?.beta }, opts);
 }
 
 /** TF op `LRNGrad` (input_grads, input_image, output_image → output). */
-export function lrnGrad(inputGrads: TensorRef, inputImage: TensorRef, outputImage: TensorRef, opts?: { /** Default 5. */ depthRadius?: number; /** Default 1. */ bias?: number; /** Default 1. */ alpha?: number; /** Default 0.5. */ beta?: number } & OpOptions): Output {
+export function lrnGrad(inputGrads: OpInput, inputImage: OpInput, outputImage: OpInput, opts?: { /** Default 5. */ depthRadius?: number; /** Default 1. */ bias?: number; /** Default 1. */ alpha?: number; /** Default 0.5. */ beta?: number } & OpOptions): Output {
   return opOne("LRNGrad", [inputGrads, inputImage, outputImage], { "depth_radius": opts?.depthRadius, "bias": opts?.bias, "alpha": opts?.alpha, "beta": opts?.beta }, opts);
 }
 
 /** TF op `LSTMBlockCell` (x, cs_prev, h_prev, w, wci, wcf, wco, b → i, cs, f, o, ci, co, h). */
-export function lstmBlockCell(x: TensorRef, csPrev: TensorRef, hPrev: TensorRef, w: TensorRef, wci: TensorRef, wcf: TensorRef, wco: TensorRef, b: TensorRef, opts?: { /** Default 1. */ forgetBias?: number; /** Default 3. */ cellClip?: number; /** Default false. */ usePeephole?: boolean } & OpOptions): { i: Output; cs: Output; f: Output; o: Output; ci: Output; co: Output; h: Output } {
+export function lstmBlockCell(x: OpInput, csPrev: OpInput, hPrev: OpInput, w: OpInput, wci: OpInput, wcf: OpInput, wco: OpInput, b: OpInput, opts?: { /** Default 1. */ forgetBias?: number; /** Default 3. */ cellClip?: number; /** Default false. */ usePeephole?: boolean } & OpOptions): { i: Output; cs: Output; f: Output; o: Output; ci: Output; co: Output; h: Output } {
   return opMulti<{ i: Output; cs: Output; f: Output; o: Output; ci: Output; co: Output; h: Output }>("LSTMBlockCell", [x, csPrev, hPrev, w, wci, wcf, wco, b], { "forget_bias": opts?.forgetBias, "cell_clip": opts?.cellClip, "use_peephole": opts?.usePeephole }, opts, [["i", 1], ["cs", 1], ["f", 1], ["o", 1], ["ci", 1], ["co", 1], ["h", 1]]);
 }
 
 /** TF op `LSTMBlockCellGrad` (x, cs_prev, h_prev, w, wci, wcf, wco, b, i, cs, f, o, ci, co, cs_grad, h_grad → cs_prev_grad, dicfo, wci_grad, wcf_grad, wco_grad). */
-export function lstmBlockCellGrad(x: TensorRef, csPrev: TensorRef, hPrev: TensorRef, w: TensorRef, wci: TensorRef, wcf: TensorRef, wco: TensorRef, b: TensorRef, i: TensorRef, cs: TensorRef, f: TensorRef, o: TensorRef, ci: TensorRef, co: TensorRef, csGrad: TensorRef, hGrad: TensorRef, opts: { usePeephole: boolean } & OpOptions): { csPrevGrad: Output; dicfo: Output; wciGrad: Output; wcfGrad: Output; wcoGrad: Output } {
+export function lstmBlockCellGrad(x: OpInput, csPrev: OpInput, hPrev: OpInput, w: OpInput, wci: OpInput, wcf: OpInput, wco: OpInput, b: OpInput, i: OpInput, cs: OpInput, f: OpInput, o: OpInput, ci: OpInput, co: OpInput, csGrad: OpInput, hGrad: OpInput, opts: { usePeephole: boolean } & OpOptions): { csPrevGrad: Output; dicfo: Output; wciGrad: Output; wcfGrad: Output; wcoGrad: Output } {
   return opMulti<{ csPrevGrad: Output; dicfo: Output; wciGrad: Output; wcfGrad: Output; wcoGrad: Output }>("LSTMBlockCellGrad", [x, csPrev, hPrev, w, wci, wcf, wco, b, i, cs, f, o, ci, co, csGrad, hGrad], { "use_peephole": opts.usePeephole }, opts, [["csPrevGrad", 1], ["dicfo", 1], ["wciGrad", 1], ["wcfGrad", 1], ["wcoGrad", 1]]);
 }
 
 /** TF op `LatencyStatsDataset` (input_dataset, tag → handle). */
-export function latencyStatsDataset(inputDataset: TensorRef, tag: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function latencyStatsDataset(inputDataset: OpInput, tag: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("LatencyStatsDataset", [inputDataset, tag], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `LeakyRelu` (features → activations). */
-export function leakyRelu(features: TensorRef, opts?: { /** Default 0.2. */ alpha?: number } & OpOptions): Output {
+export function leakyRelu(features: OpInput, opts?: { /** Default 0.2. */ alpha?: number } & OpOptions): Output {
   return opOne("LeakyRelu", [features], { "alpha": opts?.alpha }, opts);
 }
 
 /** TF op `LeakyReluGrad` (gradients, features → backprops). */
-export function leakyReluGrad(gradients: TensorRef, features: TensorRef, opts?: { /** Default 0.2. */ alpha?: number } & OpOptions): Output {
+export function leakyReluGrad(gradients: OpInput, features: OpInput, opts?: { /** Default 0.2. */ alpha?: number } & OpOptions): Output {
   return opOne("LeakyReluGrad", [gradients, features], { "alpha": opts?.alpha }, opts);
 }
 
 /** TF op `LearnedUnigramCandidateSampler` (true_classes → sampled_candidates, true_expected_count, sampled_expected_count). */
-export function learnedUnigramCandidateSampler(trueClasses: TensorRef, opts: { numTrue: number; numSampled: number; unique: boolean; rangeMax: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { sampledCandidates: Output; trueExpectedCount: Output; sampledExpectedCount: Output } {
+export function learnedUnigramCandidateSampler(trueClasses: OpInput, opts: { numTrue: number; numSampled: number; unique: boolean; rangeMax: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { sampledCandidates: Output; trueExpectedCount: Output; sampledExpectedCount: Output } {
   return opMulti<{ sampledCandidates: Output; trueExpectedCount: Output; sampledExpectedCount: Output }>("LearnedUnigramCandidateSampler", [trueClasses], { "num_true": opts.numTrue, "num_sampled": opts.numSampled, "unique": opts.unique, "range_max": opts.rangeMax, "seed": opts.seed, "seed2": opts.seed2 }, opts, [["sampledCandidates", 1], ["trueExpectedCount", 1], ["sampledExpectedCount", 1]]);
 }
 
 /** TF op `LeftShift` (x, y → z). */
-export function leftShift(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function leftShift(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("LeftShift", [x, y], {}, opts);
 }
 
 /** TF op `LegacyParallelInterleaveDatasetV2` (input_dataset, other_arguments, cycle_length, block_length, buffer_output_elements, prefetch_input_elements → handle). */
-export function legacyParallelInterleaveDatasetV2(inputDataset: TensorRef, otherArguments: TensorRef[], cycleLength: TensorRef, blockLength: TensorRef, bufferOutputElements: TensorRef, prefetchInputElements: TensorRef, opts: { f: string; /** Default "default". */ deterministic?: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function legacyParallelInterleaveDatasetV2(inputDataset: OpInput, otherArguments: OpInput[], cycleLength: OpInput, blockLength: OpInput, bufferOutputElements: OpInput, prefetchInputElements: OpInput, opts: { f: string; /** Default "default". */ deterministic?: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("LegacyParallelInterleaveDatasetV2", [inputDataset, otherArguments, cycleLength, blockLength, bufferOutputElements, prefetchInputElements], { "f": opts.f, "deterministic": opts.deterministic, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `Less` (x, y → z). */
-export function less(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function less(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("Less", [x, y], {}, opts);
 }
 
 /** TF op `LessEqual` (x, y → z). */
-export function lessEqual(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function lessEqual(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("LessEqual", [x, y], {}, opts);
 }
 
 /** TF op `Lgamma` (x → y). */
-export function lgamma(x: TensorRef, opts?: OpOptions): Output {
+export function lgamma(x: OpInput, opts?: OpOptions): Output {
   return opOne("Lgamma", [x], {}, opts);
 }
 
 /** TF op `LinSpace` (start, stop, num → output). */
-export function linSpace(start: TensorRef, stop: TensorRef, num: TensorRef, opts?: OpOptions): Output {
+export function linSpace(start: OpInput, stop: OpInput, num: OpInput, opts?: OpOptions): Output {
   return opOne("LinSpace", [start, stop, num], {}, opts);
 }
 
 /** TF op `ListDataset` (tensors → handle). */
-export function listDataset(tensors: TensorRef[], opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function listDataset(tensors: OpInput[], opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("ListDataset", [tensors], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `ListDiff` (x, y → out, idx). */
-export function listDiff(x: TensorRef, y: TensorRef, opts?: { /** Default 'int32'. */ outIdx?: DType } & OpOptions): { out: Output; idx: Output } {
+export function listDiff(x: OpInput, y: OpInput, opts?: { /** Default 'int32'. */ outIdx?: DType } & OpOptions): { out: Output; idx: Output } {
   return opMulti<{ out: Output; idx: Output }>("ListDiff", [x, y], { "out_idx": opts?.outIdx }, opts, [["out", 1], ["idx", 1]]);
 }
 
 /** TF op `ListSnapshotChunksDataset` (snapshot_path → handle). */
-export function listSnapshotChunksDataset(snapshotPath: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function listSnapshotChunksDataset(snapshotPath: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ListSnapshotChunksDataset", [snapshotPath], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `LoadAllTPUEmbeddingParameters` (parameters, auxiliary1, auxiliary2, auxiliary3, auxiliary4, auxiliary5, auxiliary6, auxiliary7 → (no outputs)). */
-export function loadAllTpuEmbeddingParameters(parameters: TensorRef[], auxiliary1: TensorRef[], auxiliary2: TensorRef[], auxiliary3: TensorRef[], auxiliary4: TensorRef[], auxiliary5: TensorRef[], auxiliary6: TensorRef[], auxiliary7: TensorRef[], opts: { config: string; numShards: number; shardId: number } & OpOptions): Operation {
+export function loadAllTpuEmbeddingParameters(parameters: OpInput[], auxiliary1: OpInput[], auxiliary2: OpInput[], auxiliary3: OpInput[], auxiliary4: OpInput[], auxiliary5: OpInput[], auxiliary6: OpInput[], auxiliary7: OpInput[], opts: { config: string; numShards: number; shardId: number } & OpOptions): Operation {
   return opNone("LoadAllTPUEmbeddingParameters", [parameters, auxiliary1, auxiliary2, auxiliary3, auxiliary4, auxiliary5, auxiliary6, auxiliary7], { "config": opts.config, "num_shards": opts.numShards, "shard_id": opts.shardId }, opts);
 }
 
 /** TF op `LoadAndRemapMatrix` (ckpt_path, old_tensor_name, row_remapping, col_remapping, initializing_values → output_matrix). */
-export function loadAndRemapMatrix(ckptPath: TensorRef, oldTensorName: TensorRef, rowRemapping: TensorRef, colRemapping: TensorRef, initializingValues: TensorRef, opts: { numRows: number; numCols: number; /** Default -1. */ maxRowsInMemory?: number } & OpOptions): Output {
+export function loadAndRemapMatrix(ckptPath: OpInput, oldTensorName: OpInput, rowRemapping: OpInput, colRemapping: OpInput, initializingValues: OpInput, opts: { numRows: number; numCols: number; /** Default -1. */ maxRowsInMemory?: number } & OpOptions): Output {
   return opOne("LoadAndRemapMatrix", [ckptPath, oldTensorName, rowRemapping, colRemapping, initializingValues], { "num_rows": opts.numRows, "num_cols": opts.numCols, "max_rows_in_memory": opts.maxRowsInMemory }, opts);
 }
 
 /** TF op `LoadDataset` (path, reader_func_other_args → handle). */
-export function loadDataset(path: TensorRef, readerFuncOtherArgs: TensorRef[], opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ compression?: string; readerFunc: string } & OpOptions): Output {
+export function loadDataset(path: OpInput, readerFuncOtherArgs: OpInput[], opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ compression?: string; readerFunc: string } & OpOptions): Output {
   return opOne("LoadDataset", [path, readerFuncOtherArgs], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "compression": opts.compression, "reader_func": opts.readerFunc }, opts);
 }
 
 /** TF op `LoadTPUEmbeddingADAMParameters` (parameters, momenta, velocities → (no outputs)). */
-export function loadTpuEmbeddingAdamParameters(parameters: TensorRef, momenta: TensorRef, velocities: TensorRef, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
+export function loadTpuEmbeddingAdamParameters(parameters: OpInput, momenta: OpInput, velocities: OpInput, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
   return opNone("LoadTPUEmbeddingADAMParameters", [parameters, momenta, velocities], { "table_id": opts.tableId, "table_name": opts.tableName, "num_shards": opts.numShards, "shard_id": opts.shardId, "config": opts.config }, opts);
 }
 
 /** TF op `LoadTPUEmbeddingAdadeltaParameters` (parameters, accumulators, updates → (no outputs)). */
-export function loadTpuEmbeddingAdadeltaParameters(parameters: TensorRef, accumulators: TensorRef, updates: TensorRef, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
+export function loadTpuEmbeddingAdadeltaParameters(parameters: OpInput, accumulators: OpInput, updates: OpInput, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
   return opNone("LoadTPUEmbeddingAdadeltaParameters", [parameters, accumulators, updates], { "table_id": opts.tableId, "table_name": opts.tableName, "num_shards": opts.numShards, "shard_id": opts.shardId, "config": opts.config }, opts);
 }
 
 /** TF op `LoadTPUEmbeddingAdagradMomentumParameters` (parameters, accumulators, momenta → (no outputs)). */
-export function loadTpuEmbeddingAdagradMomentumParameters(parameters: TensorRef, accumulators: TensorRef, momenta: TensorRef, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
+export function loadTpuEmbeddingAdagradMomentumParameters(parameters: OpInput, accumulators: OpInput, momenta: OpInput, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
   return opNone("LoadTPUEmbeddingAdagradMomentumParameters", [parameters, accumulators, momenta], { "table_id": opts.tableId, "table_name": opts.tableName, "num_shards": opts.numShards, "shard_id": opts.shardId, "config": opts.config }, opts);
 }
 
 /** TF op `LoadTPUEmbeddingAdagradParameters` (parameters, accumulators → (no outputs)). */
-export function loadTpuEmbeddingAdagradParameters(parameters: TensorRef, accumulators: TensorRef, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
+export function loadTpuEmbeddingAdagradParameters(parameters: OpInput, accumulators: OpInput, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
   return opNone("LoadTPUEmbeddingAdagradParameters", [parameters, accumulators], { "table_id": opts.tableId, "table_name": opts.tableName, "num_shards": opts.numShards, "shard_id": opts.shardId, "config": opts.config }, opts);
 }
 
 /** TF op `LoadTPUEmbeddingCenteredRMSPropParameters` (parameters, ms, mom, mg → (no outputs)). */
-export function loadTpuEmbeddingCenteredRmsPropParameters(parameters: TensorRef, ms: TensorRef, mom: TensorRef, mg: TensorRef, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
+export function loadTpuEmbeddingCenteredRmsPropParameters(parameters: OpInput, ms: OpInput, mom: OpInput, mg: OpInput, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
   return opNone("LoadTPUEmbeddingCenteredRMSPropParameters", [parameters, ms, mom, mg], { "table_id": opts.tableId, "table_name": opts.tableName, "num_shards": opts.numShards, "shard_id": opts.shardId, "config": opts.config }, opts);
 }
 
 /** TF op `LoadTPUEmbeddingFTRLParameters` (parameters, accumulators, linears → (no outputs)). */
-export function loadTpuEmbeddingFtrlParameters(parameters: TensorRef, accumulators: TensorRef, linears: TensorRef, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
+export function loadTpuEmbeddingFtrlParameters(parameters: OpInput, accumulators: OpInput, linears: OpInput, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
   return opNone("LoadTPUEmbeddingFTRLParameters", [parameters, accumulators, linears], { "table_id": opts.tableId, "table_name": opts.tableName, "num_shards": opts.numShards, "shard_id": opts.shardId, "config": opts.config }, opts);
 }
 
 /** TF op `LoadTPUEmbeddingFrequencyEstimatorParameters` (parameters, last_hit_step → (no outputs)). */
-export function loadTpuEmbeddingFrequencyEstimatorParameters(parameters: TensorRef, lastHitStep: TensorRef, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
+export function loadTpuEmbeddingFrequencyEstimatorParameters(parameters: OpInput, lastHitStep: OpInput, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
   return opNone("LoadTPUEmbeddingFrequencyEstimatorParameters", [parameters, lastHitStep], { "table_id": opts.tableId, "table_name": opts.tableName, "num_shards": opts.numShards, "shard_id": opts.shardId, "config": opts.config }, opts);
 }
 
 /** TF op `LoadTPUEmbeddingMDLAdagradLightParameters` (parameters, accumulators, weights, benefits → (no outputs)). */
-export function loadTpuEmbeddingMdlAdagradLightParameters(parameters: TensorRef, accumulators: TensorRef, weights: TensorRef, benefits: TensorRef, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
+export function loadTpuEmbeddingMdlAdagradLightParameters(parameters: OpInput, accumulators: OpInput, weights: OpInput, benefits: OpInput, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
   return opNone("LoadTPUEmbeddingMDLAdagradLightParameters", [parameters, accumulators, weights, benefits], { "table_id": opts.tableId, "table_name": opts.tableName, "num_shards": opts.numShards, "shard_id": opts.shardId, "config": opts.config }, opts);
 }
 
 /** TF op `LoadTPUEmbeddingMomentumParameters` (parameters, momenta → (no outputs)). */
-export function loadTpuEmbeddingMomentumParameters(parameters: TensorRef, momenta: TensorRef, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
+export function loadTpuEmbeddingMomentumParameters(parameters: OpInput, momenta: OpInput, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
   return opNone("LoadTPUEmbeddingMomentumParameters", [parameters, momenta], { "table_id": opts.tableId, "table_name": opts.tableName, "num_shards": opts.numShards, "shard_id": opts.shardId, "config": opts.config }, opts);
 }
 
 /** TF op `LoadTPUEmbeddingProximalAdagradParameters` (parameters, accumulators → (no outputs)). */
-export function loadTpuEmbeddingProximalAdagradParameters(parameters: TensorRef, accumulators: TensorRef, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
+export function loadTpuEmbeddingProximalAdagradParameters(parameters: OpInput, accumulators: OpInput, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
   return opNone("LoadTPUEmbeddingProximalAdagradParameters", [parameters, accumulators], { "table_id": opts.tableId, "table_name": opts.tableName, "num_shards": opts.numShards, "shard_id": opts.shardId, "config": opts.config }, opts);
 }
 
 /** TF op `LoadTPUEmbeddingProximalYogiParameters` (parameters, v, m → (no outputs)). */
-export function loadTpuEmbeddingProximalYogiParameters(parameters: TensorRef, v: TensorRef, m: TensorRef, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
+export function loadTpuEmbeddingProximalYogiParameters(parameters: OpInput, v: OpInput, m: OpInput, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
   return opNone("LoadTPUEmbeddingProximalYogiParameters", [parameters, v, m], { "table_id": opts.tableId, "table_name": opts.tableName, "num_shards": opts.numShards, "shard_id": opts.shardId, "config": opts.config }, opts);
 }
 
 /** TF op `LoadTPUEmbeddingRMSPropParameters` (parameters, ms, mom → (no outputs)). */
-export function loadTpuEmbeddingRmsPropParameters(parameters: TensorRef, ms: TensorRef, mom: TensorRef, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
+export function loadTpuEmbeddingRmsPropParameters(parameters: OpInput, ms: OpInput, mom: OpInput, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
   return opNone("LoadTPUEmbeddingRMSPropParameters", [parameters, ms, mom], { "table_id": opts.tableId, "table_name": opts.tableName, "num_shards": opts.numShards, "shard_id": opts.shardId, "config": opts.config }, opts);
 }
 
 /** TF op `LoadTPUEmbeddingStochasticGradientDescentParameters` (parameters → (no outputs)). */
-export function loadTpuEmbeddingStochasticGradientDescentParameters(parameters: TensorRef, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
+export function loadTpuEmbeddingStochasticGradientDescentParameters(parameters: OpInput, opts: { /** Default -1. */ tableId?: number; /** Default "". */ tableName?: string; numShards: number; shardId: number; /** Default "". */ config?: string } & OpOptions): Operation {
   return opNone("LoadTPUEmbeddingStochasticGradientDescentParameters", [parameters], { "table_id": opts.tableId, "table_name": opts.tableName, "num_shards": opts.numShards, "shard_id": opts.shardId, "config": opts.config }, opts);
 }
 
 /** TF op `Log` (x → y). */
-export function log(x: TensorRef, opts?: OpOptions): Output {
+export function log(x: OpInput, opts?: OpOptions): Output {
   return opOne("Log", [x], {}, opts);
 }
 
 /** TF op `Log1p` (x → y). */
-export function log1p(x: TensorRef, opts?: OpOptions): Output {
+export function log1p(x: OpInput, opts?: OpOptions): Output {
   return opOne("Log1p", [x], {}, opts);
 }
 
 /** TF op `LogMatrixDeterminant` (input → sign, log_abs_determinant). */
-export function logMatrixDeterminant(input: TensorRef, opts?: OpOptions): { sign: Output; logAbsDeterminant: Output } {
+export function logMatrixDeterminant(input: OpInput, opts?: OpOptions): { sign: Output; logAbsDeterminant: Output } {
   return opMulti<{ sign: Output; logAbsDeterminant: Output }>("LogMatrixDeterminant", [input], {}, opts, [["sign", 1], ["logAbsDeterminant", 1]]);
 }
 
 /** TF op `LogSoftmax` (logits → logsoftmax). */
-export function logSoftmax(logits: TensorRef, opts?: OpOptions): Output {
+export function logSoftmax(logits: OpInput, opts?: OpOptions): Output {
   return opOne("LogSoftmax", [logits], {}, opts);
 }
 
 /** TF op `LogUniformCandidateSampler` (true_classes → sampled_candidates, true_expected_count, sampled_expected_count). */
-export function logUniformCandidateSampler(trueClasses: TensorRef, opts: { numTrue: number; numSampled: number; unique: boolean; rangeMax: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { sampledCandidates: Output; trueExpectedCount: Output; sampledExpectedCount: Output } {
+export function logUniformCandidateSampler(trueClasses: OpInput, opts: { numTrue: number; numSampled: number; unique: boolean; rangeMax: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { sampledCandidates: Output; trueExpectedCount: Output; sampledExpectedCount: Output } {
   return opMulti<{ sampledCandidates: Output; trueExpectedCount: Output; sampledExpectedCount: Output }>("LogUniformCandidateSampler", [trueClasses], { "num_true": opts.numTrue, "num_sampled": opts.numSampled, "unique": opts.unique, "range_max": opts.rangeMax, "seed": opts.seed, "seed2": opts.seed2 }, opts, [["sampledCandidates", 1], ["trueExpectedCount", 1], ["sampledExpectedCount", 1]]);
 }
 
 /** TF op `LogicalAnd` (x, y → z). */
-export function logicalAnd(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function logicalAnd(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("LogicalAnd", [x, y], {}, opts);
 }
 
 /** TF op `LogicalNot` (x → y). */
-export function logicalNot(x: TensorRef, opts?: OpOptions): Output {
+export function logicalNot(x: OpInput, opts?: OpOptions): Output {
   return opOne("LogicalNot", [x], {}, opts);
 }
 
 /** TF op `LogicalOr` (x, y → z). */
-export function logicalOr(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function logicalOr(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("LogicalOr", [x, y], {}, opts);
 }
 
 /** TF op `LookupTableExport` (table_handle → keys, values). */
-export function lookupTableExport(tableHandle: TensorRef, opts: { Tkeys: DType; Tvalues: DType } & OpOptions): { keys: Output; values: Output } {
+export function lookupTableExport(tableHandle: OpInput, opts: { Tkeys: DType; Tvalues: DType } & OpOptions): { keys: Output; values: Output } {
   return opMulti<{ keys: Output; values: Output }>("LookupTableExport", [tableHandle], { "Tkeys": opts.Tkeys, "Tvalues": opts.Tvalues }, opts, [["keys", 1], ["values", 1]]);
 }
 
 /** TF op `LookupTableExportV2` (table_handle → keys, values). */
-export function lookupTableExportV2(tableHandle: TensorRef, opts: { Tkeys: DType; Tvalues: DType } & OpOptions): { keys: Output; values: Output } {
+export function lookupTableExportV2(tableHandle: OpInput, opts: { Tkeys: DType; Tvalues: DType } & OpOptions): { keys: Output; values: Output } {
   return opMulti<{ keys: Output; values: Output }>("LookupTableExportV2", [tableHandle], { "Tkeys": opts.Tkeys, "Tvalues": opts.Tvalues }, opts, [["keys", 1], ["values", 1]]);
 }
 
 /** TF op `LookupTableFind` (table_handle, keys, default_value → values). */
-export function lookupTableFind(tableHandle: TensorRef, keys: TensorRef, defaultValue: TensorRef, opts?: OpOptions): Output {
+export function lookupTableFind(tableHandle: OpInput, keys: OpInput, defaultValue: OpInput, opts?: OpOptions): Output {
   return opOne("LookupTableFind", [tableHandle, keys, defaultValue], {}, opts);
 }
 
 /** TF op `LookupTableFindV2` (table_handle, keys, default_value → values). */
-export function lookupTableFindV2(tableHandle: TensorRef, keys: TensorRef, defaultValue: TensorRef, opts?: OpOptions): Output {
+export function lookupTableFindV2(tableHandle: OpInput, keys: OpInput, defaultValue: OpInput, opts?: OpOptions): Output {
   return opOne("LookupTableFindV2", [tableHandle, keys, defaultValue], {}, opts);
 }
 
 /** TF op `LookupTableImport` (table_handle, keys, values → (no outputs)). */
-export function lookupTableImport(tableHandle: TensorRef, keys: TensorRef, values: TensorRef, opts?: OpOptions): Operation {
+export function lookupTableImport(tableHandle: OpInput, keys: OpInput, values: OpInput, opts?: OpOptions): Operation {
   return opNone("LookupTableImport", [tableHandle, keys, values], {}, opts);
 }
 
 /** TF op `LookupTableImportV2` (table_handle, keys, values → (no outputs)). */
-export function lookupTableImportV2(tableHandle: TensorRef, keys: TensorRef, values: TensorRef, opts?: OpOptions): Operation {
+export function lookupTableImportV2(tableHandle: OpInput, keys: OpInput, values: OpInput, opts?: OpOptions): Operation {
   return opNone("LookupTableImportV2", [tableHandle, keys, values], {}, opts);
 }
 
 /** TF op `LookupTableInsert` (table_handle, keys, values → (no outputs)). */
-export function lookupTableInsert(tableHandle: TensorRef, keys: TensorRef, values: TensorRef, opts?: OpOptions): Operation {
+export function lookupTableInsert(tableHandle: OpInput, keys: OpInput, values: OpInput, opts?: OpOptions): Operation {
   return opNone("LookupTableInsert", [tableHandle, keys, values], {}, opts);
 }
 
 /** TF op `LookupTableInsertV2` (table_handle, keys, values → (no outputs)). */
-export function lookupTableInsertV2(tableHandle: TensorRef, keys: TensorRef, values: TensorRef, opts?: OpOptions): Operation {
+export function lookupTableInsertV2(tableHandle: OpInput, keys: OpInput, values: OpInput, opts?: OpOptions): Operation {
   return opNone("LookupTableInsertV2", [tableHandle, keys, values], {}, opts);
 }
 
 /** TF op `LookupTableRemoveV2` (table_handle, keys → (no outputs)). */
-export function lookupTableRemoveV2(tableHandle: TensorRef, keys: TensorRef, opts?: OpOptions): Operation {
+export function lookupTableRemoveV2(tableHandle: OpInput, keys: OpInput, opts?: OpOptions): Operation {
   return opNone("LookupTableRemoveV2", [tableHandle, keys], {}, opts);
 }
 
 /** TF op `LookupTableSize` (table_handle → size). */
-export function lookupTableSize(tableHandle: TensorRef, opts?: OpOptions): Output {
+export function lookupTableSize(tableHandle: OpInput, opts?: OpOptions): Output {
   return opOne("LookupTableSize", [tableHandle], {}, opts);
 }
 
 /** TF op `LookupTableSizeV2` (table_handle → size). */
-export function lookupTableSizeV2(tableHandle: TensorRef, opts?: OpOptions): Output {
+export function lookupTableSizeV2(tableHandle: OpInput, opts?: OpOptions): Output {
   return opOne("LookupTableSizeV2", [tableHandle], {}, opts);
 }
 
 /** TF op `LoopCond` (input → output). */
-export function loopCond(input: TensorRef, opts?: OpOptions): Output {
+export function loopCond(input: OpInput, opts?: OpOptions): Output {
   return opOne("LoopCond", [input], {}, opts);
 }
 
 /** TF op `LowerBound` (sorted_inputs, values → output). */
-export function lowerBound(sortedInputs: TensorRef, values: TensorRef, opts?: { /** Default 'int32'. */ outType?: DType } & OpOptions): Output {
+export function lowerBound(sortedInputs: OpInput, values: OpInput, opts?: { /** Default 'int32'. */ outType?: DType } & OpOptions): Output {
   return opOne("LowerBound", [sortedInputs, values], { "out_type": opts?.outType }, opts);
 }
 
 /** TF op `Lu` (input → lu, p). */
-export function lu(input: TensorRef, opts?: { /** Default 'int32'. */ outputIdxType?: DType } & OpOptions): { lu: Output; p: Output } {
+export function lu(input: OpInput, opts?: { /** Default 'int32'. */ outputIdxType?: DType } & OpOptions): { lu: Output; p: Output } {
   return opMulti<{ lu: Output; p: Output }>("Lu", [input], { "output_idx_type": opts?.outputIdxType }, opts, [["lu", 1], ["p", 1]]);
 }

@@ -2,22 +2,22 @@
 // 2.21.0: ops whose function name starts with m, n. Do not edit; regenerate with `npm run gen:ops`.
 /* eslint-disable */
 
-import type { Operation, Output, TensorRef } from '../../core/graph';
+import type { Operation, Output } from '../../core/graph';
 import type { DType } from '../../core/dtypes';
-import { opMulti, opNone, opOne, opList, type OpOptions } from '../op-call';
+import { opMulti, opNone, opOne, opList, type OpInput, type OpOptions } from '../op-call';
 
 /** TF op `MakeIterator` (dataset, iterator → (no outputs)). */
-export function makeIterator(dataset: TensorRef, iterator: TensorRef, opts?: OpOptions): Operation {
+export function makeIterator(dataset: OpInput, iterator: OpInput, opts?: OpOptions): Operation {
   return opNone("MakeIterator", [dataset, iterator], {}, opts);
 }
 
 /** TF op `MakeUnique` (input → output). */
-export function makeUnique(input: TensorRef, opts?: OpOptions): Output {
+export function makeUnique(input: OpInput, opts?: OpOptions): Output {
   return opOne("MakeUnique", [input], {}, opts);
 }
 
 /** TF op `MapAndBatchDataset` (input_dataset, other_arguments, batch_size, num_parallel_calls, drop_remainder → handle). */
-export function mapAndBatchDataset(inputDataset: TensorRef, otherArguments: TensorRef[], batchSize: TensorRef, numParallelCalls: TensorRef, dropRemainder: TensorRef, opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default false. */ preserveCardinality?: boolean; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function mapAndBatchDataset(inputDataset: OpInput, otherArguments: OpInput[], batchSize: OpInput, numParallelCalls: OpInput, dropRemainder: OpInput, opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default false. */ preserveCardinality?: boolean; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("MapAndBatchDataset", [inputDataset, otherArguments, batchSize, numParallelCalls, dropRemainder], { "f": opts.f, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "preserve_cardinality": opts.preserveCardinality, "metadata": opts.metadata }, opts);
 }
 
@@ -27,12 +27,12 @@ export function mapClear(opts: { /** Default 0. */ capacity?: number; /** Defaul
 }
 
 /** TF op `MapDataset` (input_dataset, other_arguments → handle). */
-export function mapDataset(inputDataset: TensorRef, otherArguments: TensorRef[], opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default true. */ useInterOpParallelism?: boolean; /** Default false. */ preserveCardinality?: boolean; /** Default false. */ forceSynchronous?: boolean; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function mapDataset(inputDataset: OpInput, otherArguments: OpInput[], opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default true. */ useInterOpParallelism?: boolean; /** Default false. */ preserveCardinality?: boolean; /** Default false. */ forceSynchronous?: boolean; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("MapDataset", [inputDataset, otherArguments], { "f": opts.f, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "use_inter_op_parallelism": opts.useInterOpParallelism, "preserve_cardinality": opts.preserveCardinality, "force_synchronous": opts.forceSynchronous, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `MapDefun` (arguments, captured_inputs → output). */
-export function mapDefun(arguments_: TensorRef[], capturedInputs: TensorRef[], opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; f: string; /** Default 1. */ maxIntraOpParallelism?: number } & OpOptions): Output[] {
+export function mapDefun(arguments_: OpInput[], capturedInputs: OpInput[], opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; f: string; /** Default 1. */ maxIntraOpParallelism?: number } & OpOptions): Output[] {
   return opList("MapDefun", [arguments_, capturedInputs], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "f": opts.f, "max_intra_op_parallelism": opts.maxIntraOpParallelism }, opts);
 }
 
@@ -42,7 +42,7 @@ export function mapIncompleteSize(opts: { /** Default 0. */ capacity?: number; /
 }
 
 /** TF op `MapPeek` (key, indices → values). */
-export function mapPeek(key: TensorRef, indices: TensorRef, opts: { /** Default 0. */ capacity?: number; /** Default 0. */ memoryLimit?: number; dtypes: DType[]; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Output[] {
+export function mapPeek(key: OpInput, indices: OpInput, opts: { /** Default 0. */ capacity?: number; /** Default 0. */ memoryLimit?: number; dtypes: DType[]; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Output[] {
   return opList("MapPeek", [key, indices], { "capacity": opts.capacity, "memory_limit": opts.memoryLimit, "dtypes": opts.dtypes, "container": opts.container, "shared_name": opts.sharedName }, opts);
 }
 
@@ -52,272 +52,272 @@ export function mapSize(opts: { /** Default 0. */ capacity?: number; /** Default
 }
 
 /** TF op `MapStage` (key, indices, values → (no outputs)). */
-export function mapStage(key: TensorRef, indices: TensorRef, values: TensorRef[], opts: { /** Default 0. */ capacity?: number; /** Default 0. */ memoryLimit?: number; dtypes: DType[]; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Operation {
+export function mapStage(key: OpInput, indices: OpInput, values: OpInput[], opts: { /** Default 0. */ capacity?: number; /** Default 0. */ memoryLimit?: number; dtypes: DType[]; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Operation {
   return opNone("MapStage", [key, indices, values], { "capacity": opts.capacity, "memory_limit": opts.memoryLimit, "dtypes": opts.dtypes, "container": opts.container, "shared_name": opts.sharedName }, opts);
 }
 
 /** TF op `MapUnstage` (key, indices → values). */
-export function mapUnstage(key: TensorRef, indices: TensorRef, opts: { /** Default 0. */ capacity?: number; /** Default 0. */ memoryLimit?: number; dtypes: DType[]; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Output[] {
+export function mapUnstage(key: OpInput, indices: OpInput, opts: { /** Default 0. */ capacity?: number; /** Default 0. */ memoryLimit?: number; dtypes: DType[]; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Output[] {
   return opList("MapUnstage", [key, indices], { "capacity": opts.capacity, "memory_limit": opts.memoryLimit, "dtypes": opts.dtypes, "container": opts.container, "shared_name": opts.sharedName }, opts);
 }
 
 /** TF op `MapUnstageNoKey` (indices → key, values). */
-export function mapUnstageNoKey(indices: TensorRef, opts: { /** Default 0. */ capacity?: number; /** Default 0. */ memoryLimit?: number; dtypes: DType[]; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): { key: Output; values: Output[] } {
+export function mapUnstageNoKey(indices: OpInput, opts: { /** Default 0. */ capacity?: number; /** Default 0. */ memoryLimit?: number; dtypes: DType[]; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): { key: Output; values: Output[] } {
   return opMulti<{ key: Output; values: Output[] }>("MapUnstageNoKey", [indices], { "capacity": opts.capacity, "memory_limit": opts.memoryLimit, "dtypes": opts.dtypes, "container": opts.container, "shared_name": opts.sharedName }, opts, [["key", 1], ["values", { types: "dtypes" }]]);
 }
 
 /** TF op `MatMul` (a, b → product). */
-export function matMul(a: TensorRef, b: TensorRef, opts?: { /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean; /** Default false. */ gradA?: boolean; /** Default false. */ gradB?: boolean } & OpOptions): Output {
+export function matMul(a: OpInput, b: OpInput, opts?: { /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean; /** Default false. */ gradA?: boolean; /** Default false. */ gradB?: boolean } & OpOptions): Output {
   return opOne("MatMul", [a, b], { "transpose_a": opts?.transposeA, "transpose_b": opts?.transposeB, "grad_a": opts?.gradA, "grad_b": opts?.gradB }, opts);
 }
 
 /** TF op `MatchingFiles` (pattern → filenames). */
-export function matchingFiles(pattern: TensorRef, opts?: OpOptions): Output {
+export function matchingFiles(pattern: OpInput, opts?: OpOptions): Output {
   return opOne("MatchingFiles", [pattern], {}, opts);
 }
 
 /** TF op `MatchingFilesDataset` (patterns → handle). */
-export function matchingFilesDataset(patterns: TensorRef, opts?: OpOptions): Output {
+export function matchingFilesDataset(patterns: OpInput, opts?: OpOptions): Output {
   return opOne("MatchingFilesDataset", [patterns], {}, opts);
 }
 
 /** TF op `MatrixBandPart` (input, num_lower, num_upper → band). */
-export function matrixBandPart(input: TensorRef, numLower: TensorRef, numUpper: TensorRef, opts?: OpOptions): Output {
+export function matrixBandPart(input: OpInput, numLower: OpInput, numUpper: OpInput, opts?: OpOptions): Output {
   return opOne("MatrixBandPart", [input, numLower, numUpper], {}, opts);
 }
 
 /** TF op `MatrixDeterminant` (input → output). */
-export function matrixDeterminant(input: TensorRef, opts?: OpOptions): Output {
+export function matrixDeterminant(input: OpInput, opts?: OpOptions): Output {
   return opOne("MatrixDeterminant", [input], {}, opts);
 }
 
 /** TF op `MatrixDiag` (diagonal → output). */
-export function matrixDiag(diagonal: TensorRef, opts?: OpOptions): Output {
+export function matrixDiag(diagonal: OpInput, opts?: OpOptions): Output {
   return opOne("MatrixDiag", [diagonal], {}, opts);
 }
 
 /** TF op `MatrixDiagPart` (input → diagonal). */
-export function matrixDiagPart(input: TensorRef, opts?: OpOptions): Output {
+export function matrixDiagPart(input: OpInput, opts?: OpOptions): Output {
   return opOne("MatrixDiagPart", [input], {}, opts);
 }
 
 /** TF op `MatrixDiagPartV2` (input, k, padding_value → diagonal). */
-export function matrixDiagPartV2(input: TensorRef, k: TensorRef, paddingValue: TensorRef, opts?: OpOptions): Output {
+export function matrixDiagPartV2(input: OpInput, k: OpInput, paddingValue: OpInput, opts?: OpOptions): Output {
   return opOne("MatrixDiagPartV2", [input, k, paddingValue], {}, opts);
 }
 
 /** TF op `MatrixDiagPartV3` (input, k, padding_value → diagonal). */
-export function matrixDiagPartV3(input: TensorRef, k: TensorRef, paddingValue: TensorRef, opts?: { /** Default "RIGHT_LEFT". */ align?: "LEFT_RIGHT" | "RIGHT_LEFT" | "LEFT_LEFT" | "RIGHT_RIGHT" } & OpOptions): Output {
+export function matrixDiagPartV3(input: OpInput, k: OpInput, paddingValue: OpInput, opts?: { /** Default "RIGHT_LEFT". */ align?: "LEFT_RIGHT" | "RIGHT_LEFT" | "LEFT_LEFT" | "RIGHT_RIGHT" } & OpOptions): Output {
   return opOne("MatrixDiagPartV3", [input, k, paddingValue], { "align": opts?.align }, opts);
 }
 
 /** TF op `MatrixDiagV2` (diagonal, k, num_rows, num_cols, padding_value → output). */
-export function matrixDiagV2(diagonal: TensorRef, k: TensorRef, numRows: TensorRef, numCols: TensorRef, paddingValue: TensorRef, opts?: OpOptions): Output {
+export function matrixDiagV2(diagonal: OpInput, k: OpInput, numRows: OpInput, numCols: OpInput, paddingValue: OpInput, opts?: OpOptions): Output {
   return opOne("MatrixDiagV2", [diagonal, k, numRows, numCols, paddingValue], {}, opts);
 }
 
 /** TF op `MatrixDiagV3` (diagonal, k, num_rows, num_cols, padding_value → output). */
-export function matrixDiagV3(diagonal: TensorRef, k: TensorRef, numRows: TensorRef, numCols: TensorRef, paddingValue: TensorRef, opts?: { /** Default "RIGHT_LEFT". */ align?: "LEFT_RIGHT" | "RIGHT_LEFT" | "LEFT_LEFT" | "RIGHT_RIGHT" } & OpOptions): Output {
+export function matrixDiagV3(diagonal: OpInput, k: OpInput, numRows: OpInput, numCols: OpInput, paddingValue: OpInput, opts?: { /** Default "RIGHT_LEFT". */ align?: "LEFT_RIGHT" | "RIGHT_LEFT" | "LEFT_LEFT" | "RIGHT_RIGHT" } & OpOptions): Output {
   return opOne("MatrixDiagV3", [diagonal, k, numRows, numCols, paddingValue], { "align": opts?.align }, opts);
 }
 
 /** TF op `MatrixExponential` (input → output). @deprecated since GraphDef version 27: Use Python implementation tf.linalg.matrix_exponential instead. */
-export function matrixExponential(input: TensorRef, opts?: OpOptions): Output {
+export function matrixExponential(input: OpInput, opts?: OpOptions): Output {
   return opOne("MatrixExponential", [input], {}, opts);
 }
 
 /** TF op `MatrixInverse` (input → output). */
-export function matrixInverse(input: TensorRef, opts?: { /** Default false. */ adjoint?: boolean } & OpOptions): Output {
+export function matrixInverse(input: OpInput, opts?: { /** Default false. */ adjoint?: boolean } & OpOptions): Output {
   return opOne("MatrixInverse", [input], { "adjoint": opts?.adjoint }, opts);
 }
 
 /** TF op `MatrixLogarithm` (input → output). */
-export function matrixLogarithm(input: TensorRef, opts?: OpOptions): Output {
+export function matrixLogarithm(input: OpInput, opts?: OpOptions): Output {
   return opOne("MatrixLogarithm", [input], {}, opts);
 }
 
 /** TF op `MatrixSetDiag` (input, diagonal → output). */
-export function matrixSetDiag(input: TensorRef, diagonal: TensorRef, opts?: OpOptions): Output {
+export function matrixSetDiag(input: OpInput, diagonal: OpInput, opts?: OpOptions): Output {
   return opOne("MatrixSetDiag", [input, diagonal], {}, opts);
 }
 
 /** TF op `MatrixSetDiagV2` (input, diagonal, k → output). */
-export function matrixSetDiagV2(input: TensorRef, diagonal: TensorRef, k: TensorRef, opts?: OpOptions): Output {
+export function matrixSetDiagV2(input: OpInput, diagonal: OpInput, k: OpInput, opts?: OpOptions): Output {
   return opOne("MatrixSetDiagV2", [input, diagonal, k], {}, opts);
 }
 
 /** TF op `MatrixSetDiagV3` (input, diagonal, k → output). */
-export function matrixSetDiagV3(input: TensorRef, diagonal: TensorRef, k: TensorRef, opts?: { /** Default "RIGHT_LEFT". */ align?: "LEFT_RIGHT" | "RIGHT_LEFT" | "LEFT_LEFT" | "RIGHT_RIGHT" } & OpOptions): Output {
+export function matrixSetDiagV3(input: OpInput, diagonal: OpInput, k: OpInput, opts?: { /** Default "RIGHT_LEFT". */ align?: "LEFT_RIGHT" | "RIGHT_LEFT" | "LEFT_LEFT" | "RIGHT_RIGHT" } & OpOptions): Output {
   return opOne("MatrixSetDiagV3", [input, diagonal, k], { "align": opts?.align }, opts);
 }
 
 /** TF op `MatrixSolve` (matrix, rhs → output). */
-export function matrixSolve(matrix: TensorRef, rhs: TensorRef, opts?: { /** Default false. */ adjoint?: boolean } & OpOptions): Output {
+export function matrixSolve(matrix: OpInput, rhs: OpInput, opts?: { /** Default false. */ adjoint?: boolean } & OpOptions): Output {
   return opOne("MatrixSolve", [matrix, rhs], { "adjoint": opts?.adjoint }, opts);
 }
 
 /** TF op `MatrixSolveLs` (matrix, rhs, l2_regularizer → output). */
-export function matrixSolveLs(matrix: TensorRef, rhs: TensorRef, l2Regularizer: TensorRef, opts?: { /** Default true. */ fast?: boolean } & OpOptions): Output {
+export function matrixSolveLs(matrix: OpInput, rhs: OpInput, l2Regularizer: OpInput, opts?: { /** Default true. */ fast?: boolean } & OpOptions): Output {
   return opOne("MatrixSolveLs", [matrix, rhs, l2Regularizer], { "fast": opts?.fast }, opts);
 }
 
 /** TF op `MatrixSquareRoot` (input → output). */
-export function matrixSquareRoot(input: TensorRef, opts?: OpOptions): Output {
+export function matrixSquareRoot(input: OpInput, opts?: OpOptions): Output {
   return opOne("MatrixSquareRoot", [input], {}, opts);
 }
 
 /** TF op `MatrixTriangularSolve` (matrix, rhs → output). */
-export function matrixTriangularSolve(matrix: TensorRef, rhs: TensorRef, opts?: { /** Default true. */ lower?: boolean; /** Default false. */ adjoint?: boolean } & OpOptions): Output {
+export function matrixTriangularSolve(matrix: OpInput, rhs: OpInput, opts?: { /** Default true. */ lower?: boolean; /** Default false. */ adjoint?: boolean } & OpOptions): Output {
   return opOne("MatrixTriangularSolve", [matrix, rhs], { "lower": opts?.lower, "adjoint": opts?.adjoint }, opts);
 }
 
 /** TF op `Max` (input, reduction_indices → output). */
-export function max(input: TensorRef, reductionIndices: TensorRef, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): Output {
+export function max(input: OpInput, reductionIndices: OpInput, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): Output {
   return opOne("Max", [input, reductionIndices], { "keep_dims": opts?.keepDims }, opts);
 }
 
 /** TF op `MaxIntraOpParallelismDataset` (input_dataset, max_intra_op_parallelism → handle). */
-export function maxIntraOpParallelismDataset(inputDataset: TensorRef, maxIntraOpParallelism: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function maxIntraOpParallelismDataset(inputDataset: OpInput, maxIntraOpParallelism: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("MaxIntraOpParallelismDataset", [inputDataset, maxIntraOpParallelism], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `MaxPool` (input → output). */
-export function maxPool(input: TensorRef, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" | "NCHW_VECT_C" } & OpOptions): Output {
+export function maxPool(input: OpInput, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" | "NCHW_VECT_C" } & OpOptions): Output {
   return opOne("MaxPool", [input], { "ksize": opts.ksize, "strides": opts.strides, "padding": opts.padding, "explicit_paddings": opts.explicitPaddings, "data_format": opts.dataFormat }, opts);
 }
 
 /** TF op `MaxPool3D` (input → output). */
-export function maxPool3d(input: TensorRef, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID"; /** Default "NDHWC". */ dataFormat?: "NDHWC" | "NCDHW" } & OpOptions): Output {
+export function maxPool3d(input: OpInput, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID"; /** Default "NDHWC". */ dataFormat?: "NDHWC" | "NCDHW" } & OpOptions): Output {
   return opOne("MaxPool3D", [input], { "ksize": opts.ksize, "strides": opts.strides, "padding": opts.padding, "data_format": opts.dataFormat }, opts);
 }
 
 /** TF op `MaxPool3DGrad` (orig_input, orig_output, grad → output). */
-export function maxPool3dGrad(origInput: TensorRef, origOutput: TensorRef, grad: TensorRef, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID"; /** Default "NDHWC". */ dataFormat?: "NDHWC" | "NCDHW" } & OpOptions): Output {
+export function maxPool3dGrad(origInput: OpInput, origOutput: OpInput, grad: OpInput, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID"; /** Default "NDHWC". */ dataFormat?: "NDHWC" | "NCDHW" } & OpOptions): Output {
   return opOne("MaxPool3DGrad", [origInput, origOutput, grad], { "ksize": opts.ksize, "strides": opts.strides, "padding": opts.padding, "data_format": opts.dataFormat }, opts);
 }
 
 /** TF op `MaxPool3DGradGrad` (orig_input, orig_output, grad → output). */
-export function maxPool3dGradGrad(origInput: TensorRef, origOutput: TensorRef, grad: TensorRef, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID"; /** Default "NDHWC". */ dataFormat?: "NDHWC" | "NCDHW" } & OpOptions): Output {
+export function maxPool3dGradGrad(origInput: OpInput, origOutput: OpInput, grad: OpInput, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID"; /** Default "NDHWC". */ dataFormat?: "NDHWC" | "NCDHW" } & OpOptions): Output {
   return opOne("MaxPool3DGradGrad", [origInput, origOutput, grad], { "ksize": opts.ksize, "strides": opts.strides, "padding": opts.padding, "data_format": opts.dataFormat }, opts);
 }
 
 /** TF op `MaxPoolGrad` (orig_input, orig_output, grad → output). */
-export function maxPoolGrad(origInput: TensorRef, origOutput: TensorRef, grad: TensorRef, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" } & OpOptions): Output {
+export function maxPoolGrad(origInput: OpInput, origOutput: OpInput, grad: OpInput, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID" | "EXPLICIT"; /** Default []. */ explicitPaddings?: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" } & OpOptions): Output {
   return opOne("MaxPoolGrad", [origInput, origOutput, grad], { "ksize": opts.ksize, "strides": opts.strides, "padding": opts.padding, "explicit_paddings": opts.explicitPaddings, "data_format": opts.dataFormat }, opts);
 }
 
 /** TF op `MaxPoolGradGrad` (orig_input, orig_output, grad → output). */
-export function maxPoolGradGrad(origInput: TensorRef, origOutput: TensorRef, grad: TensorRef, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID"; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" } & OpOptions): Output {
+export function maxPoolGradGrad(origInput: OpInput, origOutput: OpInput, grad: OpInput, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID"; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" } & OpOptions): Output {
   return opOne("MaxPoolGradGrad", [origInput, origOutput, grad], { "ksize": opts.ksize, "strides": opts.strides, "padding": opts.padding, "data_format": opts.dataFormat }, opts);
 }
 
 /** TF op `MaxPoolGradGradV2` (orig_input, orig_output, grad, ksize, strides → output). */
-export function maxPoolGradGradV2(origInput: TensorRef, origOutput: TensorRef, grad: TensorRef, ksize: TensorRef, strides: TensorRef, opts: { padding: "SAME" | "VALID"; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" } & OpOptions): Output {
+export function maxPoolGradGradV2(origInput: OpInput, origOutput: OpInput, grad: OpInput, ksize: OpInput, strides: OpInput, opts: { padding: "SAME" | "VALID"; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" } & OpOptions): Output {
   return opOne("MaxPoolGradGradV2", [origInput, origOutput, grad, ksize, strides], { "padding": opts.padding, "data_format": opts.dataFormat }, opts);
 }
 
 /** TF op `MaxPoolGradGradWithArgmax` (input, grad, argmax → output). */
-export function maxPoolGradGradWithArgmax(input: TensorRef, grad: TensorRef, argmax: TensorRef, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID"; /** Default false. */ includeBatchInIndex?: boolean } & OpOptions): Output {
+export function maxPoolGradGradWithArgmax(input: OpInput, grad: OpInput, argmax: OpInput, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID"; /** Default false. */ includeBatchInIndex?: boolean } & OpOptions): Output {
   return opOne("MaxPoolGradGradWithArgmax", [input, grad, argmax], { "ksize": opts.ksize, "strides": opts.strides, "padding": opts.padding, "include_batch_in_index": opts.includeBatchInIndex }, opts);
 }
 
 /** TF op `MaxPoolGradV2` (orig_input, orig_output, grad, ksize, strides → output). */
-export function maxPoolGradV2(origInput: TensorRef, origOutput: TensorRef, grad: TensorRef, ksize: TensorRef, strides: TensorRef, opts: { padding: "SAME" | "VALID"; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" } & OpOptions): Output {
+export function maxPoolGradV2(origInput: OpInput, origOutput: OpInput, grad: OpInput, ksize: OpInput, strides: OpInput, opts: { padding: "SAME" | "VALID"; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" } & OpOptions): Output {
   return opOne("MaxPoolGradV2", [origInput, origOutput, grad, ksize, strides], { "padding": opts.padding, "data_format": opts.dataFormat }, opts);
 }
 
 /** TF op `MaxPoolGradWithArgmax` (input, grad, argmax → output). */
-export function maxPoolGradWithArgmax(input: TensorRef, grad: TensorRef, argmax: TensorRef, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID"; /** Default false. */ includeBatchInIndex?: boolean } & OpOptions): Output {
+export function maxPoolGradWithArgmax(input: OpInput, grad: OpInput, argmax: OpInput, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID"; /** Default false. */ includeBatchInIndex?: boolean } & OpOptions): Output {
   return opOne("MaxPoolGradWithArgmax", [input, grad, argmax], { "ksize": opts.ksize, "strides": opts.strides, "padding": opts.padding, "include_batch_in_index": opts.includeBatchInIndex }, opts);
 }
 
 /** TF op `MaxPoolV2` (input, ksize, strides → output). */
-export function maxPoolV2(input: TensorRef, ksize: TensorRef, strides: TensorRef, opts: { padding: "SAME" | "VALID"; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" | "NCHW_VECT_C" } & OpOptions): Output {
+export function maxPoolV2(input: OpInput, ksize: OpInput, strides: OpInput, opts: { padding: "SAME" | "VALID"; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" | "NCHW_VECT_C" } & OpOptions): Output {
   return opOne("MaxPoolV2", [input, ksize, strides], { "padding": opts.padding, "data_format": opts.dataFormat }, opts);
 }
 
 /** TF op `MaxPoolWithArgmax` (input → output, argmax). */
-export function maxPoolWithArgmax(input: TensorRef, opts: { ksize: number[]; strides: number[]; /** Default 'int64'. */ Targmax?: DType; padding: "SAME" | "VALID"; /** Default false. */ includeBatchInIndex?: boolean } & OpOptions): { output: Output; argmax: Output } {
+export function maxPoolWithArgmax(input: OpInput, opts: { ksize: number[]; strides: number[]; /** Default 'int64'. */ Targmax?: DType; padding: "SAME" | "VALID"; /** Default false. */ includeBatchInIndex?: boolean } & OpOptions): { output: Output; argmax: Output } {
   return opMulti<{ output: Output; argmax: Output }>("MaxPoolWithArgmax", [input], { "ksize": opts.ksize, "strides": opts.strides, "Targmax": opts.Targmax, "padding": opts.padding, "include_batch_in_index": opts.includeBatchInIndex }, opts, [["output", 1], ["argmax", 1]]);
 }
 
 /** TF op `Maximum` (x, y → z). */
-export function maximum(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function maximum(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("Maximum", [x, y], {}, opts);
 }
 
 /** TF op `Mean` (input, reduction_indices → output). */
-export function mean(input: TensorRef, reductionIndices: TensorRef, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): Output {
+export function mean(input: OpInput, reductionIndices: OpInput, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): Output {
   return opOne("Mean", [input, reductionIndices], { "keep_dims": opts?.keepDims }, opts);
 }
 
 /** TF op `Merge` (inputs → output, value_index). */
-export function merge(inputs: TensorRef[], opts?: OpOptions): { output: Output; valueIndex: Output } {
+export function merge(inputs: OpInput[], opts?: OpOptions): { output: Output; valueIndex: Output } {
   return opMulti<{ output: Output; valueIndex: Output }>("Merge", [inputs], {}, opts, [["output", 1], ["valueIndex", 1]]);
 }
 
 /** TF op `MergeDedupData` (integer_tensor, float_tensor → output). */
-export function mergeDedupData(integerTensor: TensorRef, floatTensor: TensorRef, opts: { tupleMask: string; /** Default "". */ config?: string } & OpOptions): Output {
+export function mergeDedupData(integerTensor: OpInput, floatTensor: OpInput, opts: { tupleMask: string; /** Default "". */ config?: string } & OpOptions): Output {
   return opOne("MergeDedupData", [integerTensor, floatTensor], { "tuple_mask": opts.tupleMask, "config": opts.config }, opts);
 }
 
 /** TF op `MergeSummary` (inputs → summary). */
-export function mergeSummary(inputs: TensorRef[], opts?: OpOptions): Output {
+export function mergeSummary(inputs: OpInput[], opts?: OpOptions): Output {
   return opOne("MergeSummary", [inputs], {}, opts);
 }
 
 /** TF op `MergeV2Checkpoints` (checkpoint_prefixes, destination_prefix → (no outputs)). */
-export function mergeV2checkpoints(checkpointPrefixes: TensorRef, destinationPrefix: TensorRef, opts?: { /** Default true. */ deleteOldDirs?: boolean; /** Default false. */ allowMissingFiles?: boolean } & OpOptions): Operation {
+export function mergeV2checkpoints(checkpointPrefixes: OpInput, destinationPrefix: OpInput, opts?: { /** Default true. */ deleteOldDirs?: boolean; /** Default false. */ allowMissingFiles?: boolean } & OpOptions): Operation {
   return opNone("MergeV2Checkpoints", [checkpointPrefixes, destinationPrefix], { "delete_old_dirs": opts?.deleteOldDirs, "allow_missing_files": opts?.allowMissingFiles }, opts);
 }
 
 /** TF op `Mfcc` (spectrogram, sample_rate → output). */
-export function mfcc(spectrogram: TensorRef, sampleRate: TensorRef, opts?: { /** Default 4000. */ upperFrequencyLimit?: number; /** Default 20. */ lowerFrequencyLimit?: number; /** Default 40. */ filterbankChannelCount?: number; /** Default 13. */ dctCoefficientCount?: number } & OpOptions): Output {
+export function mfcc(spectrogram: OpInput, sampleRate: OpInput, opts?: { /** Default 4000. */ upperFrequencyLimit?: number; /** Default 20. */ lowerFrequencyLimit?: number; /** Default 40. */ filterbankChannelCount?: number; /** Default 13. */ dctCoefficientCount?: number } & OpOptions): Output {
   return opOne("Mfcc", [spectrogram, sampleRate], { "upper_frequency_limit": opts?.upperFrequencyLimit, "lower_frequency_limit": opts?.lowerFrequencyLimit, "filterbank_channel_count": opts?.filterbankChannelCount, "dct_coefficient_count": opts?.dctCoefficientCount }, opts);
 }
 
 /** TF op `Min` (input, reduction_indices → output). */
-export function min(input: TensorRef, reductionIndices: TensorRef, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): Output {
+export function min(input: OpInput, reductionIndices: OpInput, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): Output {
   return opOne("Min", [input, reductionIndices], { "keep_dims": opts?.keepDims }, opts);
 }
 
 /** TF op `Minimum` (x, y → z). */
-export function minimum(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function minimum(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("Minimum", [x, y], {}, opts);
 }
 
 /** TF op `MirrorPad` (input, paddings → output). */
-export function mirrorPad(input: TensorRef, paddings: TensorRef, opts: { mode: "REFLECT" | "SYMMETRIC" } & OpOptions): Output {
+export function mirrorPad(input: OpInput, paddings: OpInput, opts: { mode: "REFLECT" | "SYMMETRIC" } & OpOptions): Output {
   return opOne("MirrorPad", [input, paddings], { "mode": opts.mode }, opts);
 }
 
 /** TF op `MirrorPadGrad` (input, paddings → output). */
-export function mirrorPadGrad(input: TensorRef, paddings: TensorRef, opts: { mode: "REFLECT" | "SYMMETRIC" } & OpOptions): Output {
+export function mirrorPadGrad(input: OpInput, paddings: OpInput, opts: { mode: "REFLECT" | "SYMMETRIC" } & OpOptions): Output {
   return opOne("MirrorPadGrad", [input, paddings], { "mode": opts.mode }, opts);
 }
 
 /** TF op `MlirPassthroughOp` (inputs → outputs). */
-export function mlirPassthroughOp(inputs: TensorRef[], opts: { mlirModule: string; Toutputs: DType[] } & OpOptions): Output[] {
+export function mlirPassthroughOp(inputs: OpInput[], opts: { mlirModule: string; Toutputs: DType[] } & OpOptions): Output[] {
   return opList("MlirPassthroughOp", [inputs], { "mlir_module": opts.mlirModule, "Toutputs": opts.Toutputs }, opts);
 }
 
 /** TF op `Mod` (x, y → z). */
-export function mod(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function mod(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("Mod", [x, y], {}, opts);
 }
 
 /** TF op `ModelDataset` (input_dataset → handle). */
-export function modelDataset(inputDataset: TensorRef, opts: { /** Default 0. */ algorithm?: number; /** Default 0. */ cpuBudget?: number; /** Default 0. */ ramBudget?: number; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function modelDataset(inputDataset: OpInput, opts: { /** Default 0. */ algorithm?: number; /** Default 0. */ cpuBudget?: number; /** Default 0. */ ramBudget?: number; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ModelDataset", [inputDataset], { "algorithm": opts.algorithm, "cpu_budget": opts.cpuBudget, "ram_budget": opts.ramBudget, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `Mul` (x, y → z). */
-export function mul(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function mul(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("Mul", [x, y], {}, opts);
 }
 
 /** TF op `MulNoNan` (x, y → z). */
-export function mulNoNan(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function mulNoNan(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("MulNoNan", [x, y], {}, opts);
 }
 
@@ -327,37 +327,37 @@ export function multiDeviceIterator(opts: { devices: string[]; sharedName: strin
 }
 
 /** TF op `MultiDeviceIteratorFromStringHandle` (string_handle → multi_device_iterator). */
-export function multiDeviceIteratorFromStringHandle(stringHandle: TensorRef, opts?: { /** Default []. */ outputTypes?: DType[]; /** Default []. */ outputShapes?: Array<number[] | null> } & OpOptions): Output {
+export function multiDeviceIteratorFromStringHandle(stringHandle: OpInput, opts?: { /** Default []. */ outputTypes?: DType[]; /** Default []. */ outputShapes?: Array<number[] | null> } & OpOptions): Output {
   return opOne("MultiDeviceIteratorFromStringHandle", [stringHandle], { "output_types": opts?.outputTypes, "output_shapes": opts?.outputShapes }, opts);
 }
 
 /** TF op `MultiDeviceIteratorGetNextFromShard` (multi_device_iterator, shard_num, incarnation_id → components). */
-export function multiDeviceIteratorGetNextFromShard(multiDeviceIterator: TensorRef, shardNum: TensorRef, incarnationId: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output[] {
+export function multiDeviceIteratorGetNextFromShard(multiDeviceIterator: OpInput, shardNum: OpInput, incarnationId: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output[] {
   return opList("MultiDeviceIteratorGetNextFromShard", [multiDeviceIterator, shardNum, incarnationId], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `MultiDeviceIteratorInit` (dataset, multi_device_iterator, max_buffer_size → incarnation_id). */
-export function multiDeviceIteratorInit(dataset: TensorRef, multiDeviceIterator: TensorRef, maxBufferSize: TensorRef, opts?: OpOptions): Output {
+export function multiDeviceIteratorInit(dataset: OpInput, multiDeviceIterator: OpInput, maxBufferSize: OpInput, opts?: OpOptions): Output {
   return opOne("MultiDeviceIteratorInit", [dataset, multiDeviceIterator, maxBufferSize], {}, opts);
 }
 
 /** TF op `MultiDeviceIteratorToStringHandle` (multi_device_iterator → string_handle). */
-export function multiDeviceIteratorToStringHandle(multiDeviceIterator: TensorRef, opts?: OpOptions): Output {
+export function multiDeviceIteratorToStringHandle(multiDeviceIterator: OpInput, opts?: OpOptions): Output {
   return opOne("MultiDeviceIteratorToStringHandle", [multiDeviceIterator], {}, opts);
 }
 
 /** TF op `Multinomial` (logits, num_samples → output). */
-export function multinomial(logits: TensorRef, numSamples: TensorRef, opts?: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default 'int64'. */ outputDtype?: DType } & OpOptions): Output {
+export function multinomial(logits: OpInput, numSamples: OpInput, opts?: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default 'int64'. */ outputDtype?: DType } & OpOptions): Output {
   return opOne("Multinomial", [logits, numSamples], { "seed": opts?.seed, "seed2": opts?.seed2, "output_dtype": opts?.outputDtype }, opts);
 }
 
 /** TF op `MutableDenseHashTable` (empty_key → table_handle). */
-export function mutableDenseHashTable(emptyKey: TensorRef, opts: { /** Default "". */ container?: string; /** Default "". */ sharedName?: string; /** Default false. */ useNodeNameSharing?: boolean; valueDtype: DType; valueShape?: number[] | null; /** Default 131072. */ initialNumBuckets?: number; /** Default 0.8. */ maxLoadFactor?: number } & OpOptions): Output {
+export function mutableDenseHashTable(emptyKey: OpInput, opts: { /** Default "". */ container?: string; /** Default "". */ sharedName?: string; /** Default false. */ useNodeNameSharing?: boolean; valueDtype: DType; valueShape?: number[] | null; /** Default 131072. */ initialNumBuckets?: number; /** Default 0.8. */ maxLoadFactor?: number } & OpOptions): Output {
   return opOne("MutableDenseHashTable", [emptyKey], { "container": opts.container, "shared_name": opts.sharedName, "use_node_name_sharing": opts.useNodeNameSharing, "value_dtype": opts.valueDtype, "value_shape": opts.valueShape, "initial_num_buckets": opts.initialNumBuckets, "max_load_factor": opts.maxLoadFactor }, opts);
 }
 
 /** TF op `MutableDenseHashTableV2` (empty_key, deleted_key → table_handle). */
-export function mutableDenseHashTableV2(emptyKey: TensorRef, deletedKey: TensorRef, opts: { /** Default "". */ container?: string; /** Default "". */ sharedName?: string; /** Default false. */ useNodeNameSharing?: boolean; valueDtype: DType; valueShape?: number[] | null; /** Default 131072. */ initialNumBuckets?: number; /** Default 0.8. */ maxLoadFactor?: number } & OpOptions): Output {
+export function mutableDenseHashTableV2(emptyKey: OpInput, deletedKey: OpInput, opts: { /** Default "". */ container?: string; /** Default "". */ sharedName?: string; /** Default false. */ useNodeNameSharing?: boolean; valueDtype: DType; valueShape?: number[] | null; /** Default 131072. */ initialNumBuckets?: number; /** Default 0.8. */ maxLoadFactor?: number } & OpOptions): Output {
   return opOne("MutableDenseHashTableV2", [emptyKey, deletedKey], { "container": opts.container, "shared_name": opts.sharedName, "use_node_name_sharing": opts.useNodeNameSharing, "value_dtype": opts.valueDtype, "value_shape": opts.valueShape, "initial_num_buckets": opts.initialNumBuckets, "max_load_factor": opts.maxLoadFactor }, opts);
 }
 
@@ -382,7 +382,7 @@ export function mutableHashTableV2(opts: { /** Default "". */ container?: string
 }
 
 /** TF op `MutexLock` (mutex → mutex_lock). */
-export function mutexLock(mutex: TensorRef, opts?: OpOptions): Output {
+export function mutexLock(mutex: OpInput, opts?: OpOptions): Output {
   return opOne("MutexLock", [mutex], {}, opts);
 }
 
@@ -392,47 +392,47 @@ export function mutexV2(opts?: { /** Default "". */ container?: string; /** Defa
 }
 
 /** TF op `NcclAllReduce` (input → data). */
-export function ncclAllReduce(input: TensorRef, opts: { reduction: "min" | "max" | "prod" | "sum"; numDevices: number; sharedName: string } & OpOptions): Output {
+export function ncclAllReduce(input: OpInput, opts: { reduction: "min" | "max" | "prod" | "sum"; numDevices: number; sharedName: string } & OpOptions): Output {
   return opOne("NcclAllReduce", [input], { "reduction": opts.reduction, "num_devices": opts.numDevices, "shared_name": opts.sharedName }, opts);
 }
 
 /** TF op `NcclBroadcast` (input → output). */
-export function ncclBroadcast(input: TensorRef, opts: { shape: number[] | null } & OpOptions): Output {
+export function ncclBroadcast(input: OpInput, opts: { shape: number[] | null } & OpOptions): Output {
   return opOne("NcclBroadcast", [input], { "shape": opts.shape }, opts);
 }
 
 /** TF op `NcclReduce` (input → data). */
-export function ncclReduce(input: TensorRef[], opts: { reduction: "min" | "max" | "prod" | "sum" } & OpOptions): Output {
+export function ncclReduce(input: OpInput[], opts: { reduction: "min" | "max" | "prod" | "sum" } & OpOptions): Output {
   return opOne("NcclReduce", [input], { "reduction": opts.reduction }, opts);
 }
 
 /** TF op `Ndtri` (x → y). */
-export function ndtri(x: TensorRef, opts?: OpOptions): Output {
+export function ndtri(x: OpInput, opts?: OpOptions): Output {
   return opOne("Ndtri", [x], {}, opts);
 }
 
 /** TF op `NearestNeighbors` (points, centers, k → nearest_center_indices, nearest_center_distances). */
-export function nearestNeighbors(points: TensorRef, centers: TensorRef, k: TensorRef, opts?: OpOptions): { nearestCenterIndices: Output; nearestCenterDistances: Output } {
+export function nearestNeighbors(points: OpInput, centers: OpInput, k: OpInput, opts?: OpOptions): { nearestCenterIndices: Output; nearestCenterDistances: Output } {
   return opMulti<{ nearestCenterIndices: Output; nearestCenterDistances: Output }>("NearestNeighbors", [points, centers, k], {}, opts, [["nearestCenterIndices", 1], ["nearestCenterDistances", 1]]);
 }
 
 /** TF op `Neg` (x → y). */
-export function neg(x: TensorRef, opts?: OpOptions): Output {
+export function neg(x: OpInput, opts?: OpOptions): Output {
   return opOne("Neg", [x], {}, opts);
 }
 
 /** TF op `NegTrain` (w_in, w_out, examples, labels, lr → (no outputs)). @deprecated since GraphDef version 19: Moving word2vec into tensorflow_models/tutorials and deprecating its ops here as a result */
-export function negTrain(wIn: TensorRef, wOut: TensorRef, examples: TensorRef, labels: TensorRef, lr: TensorRef, opts: { vocabCount: number[]; numNegativeSamples: number } & OpOptions): Operation {
+export function negTrain(wIn: OpInput, wOut: OpInput, examples: OpInput, labels: OpInput, lr: OpInput, opts: { vocabCount: number[]; numNegativeSamples: number } & OpOptions): Operation {
   return opNone("NegTrain", [wIn, wOut, examples, labels, lr], { "vocab_count": opts.vocabCount, "num_negative_samples": opts.numNegativeSamples }, opts);
 }
 
 /** TF op `NextAfter` (x1, x2 → output). */
-export function nextAfter(x1: TensorRef, x2: TensorRef, opts?: OpOptions): Output {
+export function nextAfter(x1: OpInput, x2: OpInput, opts?: OpOptions): Output {
   return opOne("NextAfter", [x1, x2], {}, opts);
 }
 
 /** TF op `NextIteration` (data → output). */
-export function nextIteration(data: TensorRef, opts?: OpOptions): Output {
+export function nextIteration(data: OpInput, opts?: OpOptions): Output {
   return opOne("NextIteration", [data], {}, opts);
 }
 
@@ -442,51 +442,51 @@ export function noOp(opts?: OpOptions): Operation {
 }
 
 /** TF op `NonDeterministicInts` (shape → output). */
-export function nonDeterministicInts(shape: TensorRef, opts?: { /** Default 'int64'. */ dtype?: DType } & OpOptions): Output {
+export function nonDeterministicInts(shape: OpInput, opts?: { /** Default 'int64'. */ dtype?: DType } & OpOptions): Output {
   return opOne("NonDeterministicInts", [shape], { "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `NonMaxSuppression` (boxes, scores, max_output_size → selected_indices). */
-export function nonMaxSuppression(boxes: TensorRef, scores: TensorRef, maxOutputSize: TensorRef, opts?: { /** Default 0.5. */ iouThreshold?: number } & OpOptions): Output {
+export function nonMaxSuppression(boxes: OpInput, scores: OpInput, maxOutputSize: OpInput, opts?: { /** Default 0.5. */ iouThreshold?: number } & OpOptions): Output {
   return opOne("NonMaxSuppression", [boxes, scores, maxOutputSize], { "iou_threshold": opts?.iouThreshold }, opts);
 }
 
 /** TF op `NonMaxSuppressionV2` (boxes, scores, max_output_size, iou_threshold → selected_indices). */
-export function nonMaxSuppressionV2(boxes: TensorRef, scores: TensorRef, maxOutputSize: TensorRef, iouThreshold: TensorRef, opts?: OpOptions): Output {
+export function nonMaxSuppressionV2(boxes: OpInput, scores: OpInput, maxOutputSize: OpInput, iouThreshold: OpInput, opts?: OpOptions): Output {
   return opOne("NonMaxSuppressionV2", [boxes, scores, maxOutputSize, iouThreshold], {}, opts);
 }
 
 /** TF op `NonMaxSuppressionV3` (boxes, scores, max_output_size, iou_threshold, score_threshold → selected_indices). */
-export function nonMaxSuppressionV3(boxes: TensorRef, scores: TensorRef, maxOutputSize: TensorRef, iouThreshold: TensorRef, scoreThreshold: TensorRef, opts?: OpOptions): Output {
+export function nonMaxSuppressionV3(boxes: OpInput, scores: OpInput, maxOutputSize: OpInput, iouThreshold: OpInput, scoreThreshold: OpInput, opts?: OpOptions): Output {
   return opOne("NonMaxSuppressionV3", [boxes, scores, maxOutputSize, iouThreshold, scoreThreshold], {}, opts);
 }
 
 /** TF op `NonMaxSuppressionV4` (boxes, scores, max_output_size, iou_threshold, score_threshold → selected_indices, valid_outputs). */
-export function nonMaxSuppressionV4(boxes: TensorRef, scores: TensorRef, maxOutputSize: TensorRef, iouThreshold: TensorRef, scoreThreshold: TensorRef, opts?: { /** Default false. */ padToMaxOutputSize?: boolean } & OpOptions): { selectedIndices: Output; validOutputs: Output } {
+export function nonMaxSuppressionV4(boxes: OpInput, scores: OpInput, maxOutputSize: OpInput, iouThreshold: OpInput, scoreThreshold: OpInput, opts?: { /** Default false. */ padToMaxOutputSize?: boolean } & OpOptions): { selectedIndices: Output; validOutputs: Output } {
   return opMulti<{ selectedIndices: Output; validOutputs: Output }>("NonMaxSuppressionV4", [boxes, scores, maxOutputSize, iouThreshold, scoreThreshold], { "pad_to_max_output_size": opts?.padToMaxOutputSize }, opts, [["selectedIndices", 1], ["validOutputs", 1]]);
 }
 
 /** TF op `NonMaxSuppressionV5` (boxes, scores, max_output_size, iou_threshold, score_threshold, soft_nms_sigma → selected_indices, selected_scores, valid_outputs). */
-export function nonMaxSuppressionV5(boxes: TensorRef, scores: TensorRef, maxOutputSize: TensorRef, iouThreshold: TensorRef, scoreThreshold: TensorRef, softNmsSigma: TensorRef, opts?: { /** Default false. */ padToMaxOutputSize?: boolean } & OpOptions): { selectedIndices: Output; selectedScores: Output; validOutputs: Output } {
+export function nonMaxSuppressionV5(boxes: OpInput, scores: OpInput, maxOutputSize: OpInput, iouThreshold: OpInput, scoreThreshold: OpInput, softNmsSigma: OpInput, opts?: { /** Default false. */ padToMaxOutputSize?: boolean } & OpOptions): { selectedIndices: Output; selectedScores: Output; validOutputs: Output } {
   return opMulti<{ selectedIndices: Output; selectedScores: Output; validOutputs: Output }>("NonMaxSuppressionV5", [boxes, scores, maxOutputSize, iouThreshold, scoreThreshold, softNmsSigma], { "pad_to_max_output_size": opts?.padToMaxOutputSize }, opts, [["selectedIndices", 1], ["selectedScores", 1], ["validOutputs", 1]]);
 }
 
 /** TF op `NonMaxSuppressionWithOverlaps` (overlaps, scores, max_output_size, overlap_threshold, score_threshold → selected_indices). */
-export function nonMaxSuppressionWithOverlaps(overlaps: TensorRef, scores: TensorRef, maxOutputSize: TensorRef, overlapThreshold: TensorRef, scoreThreshold: TensorRef, opts?: OpOptions): Output {
+export function nonMaxSuppressionWithOverlaps(overlaps: OpInput, scores: OpInput, maxOutputSize: OpInput, overlapThreshold: OpInput, scoreThreshold: OpInput, opts?: OpOptions): Output {
   return opOne("NonMaxSuppressionWithOverlaps", [overlaps, scores, maxOutputSize, overlapThreshold, scoreThreshold], {}, opts);
 }
 
 /** TF op `NonSerializableDataset` (input_dataset → handle). */
-export function nonSerializableDataset(inputDataset: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function nonSerializableDataset(inputDataset: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("NonSerializableDataset", [inputDataset], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `NotEqual` (x, y → z). */
-export function notEqual(x: TensorRef, y: TensorRef, opts?: { /** Default true. */ incompatibleShapeError?: boolean } & OpOptions): Output {
+export function notEqual(x: OpInput, y: OpInput, opts?: { /** Default true. */ incompatibleShapeError?: boolean } & OpOptions): Output {
   return opOne("NotEqual", [x, y], { "incompatible_shape_error": opts?.incompatibleShapeError }, opts);
 }
 
 /** TF op `NthElement` (input, n → values). */
-export function nthElement(input: TensorRef, n: TensorRef, opts?: { /** Default false. */ reverse?: boolean } & OpOptions): Output {
+export function nthElement(input: OpInput, n: OpInput, opts?: { /** Default false. */ reverse?: boolean } & OpOptions): Output {
   return opOne("NthElement", [input, n], { "reverse": opts?.reverse }, opts);
 }

@@ -2,12 +2,12 @@
 // 2.21.0: ops whose function name starts with o, p, q. Do not edit; regenerate with `npm run gen:ops`.
 /* eslint-disable */
 
-import type { Operation, Output, TensorRef } from '../../core/graph';
+import type { Operation, Output } from '../../core/graph';
 import type { DType } from '../../core/dtypes';
-import { opMulti, opNone, opOne, opList, type OpOptions } from '../op-call';
+import { opMulti, opNone, opOne, opList, type OpInput, type OpOptions } from '../op-call';
 
 /** TF op `OneHot` (indices, depth, on_value, off_value → output). */
-export function oneHot(indices: TensorRef, depth: TensorRef, onValue: TensorRef, offValue: TensorRef, opts?: { /** Default -1. */ axis?: number } & OpOptions): Output {
+export function oneHot(indices: OpInput, depth: OpInput, onValue: OpInput, offValue: OpInput, opts?: { /** Default -1. */ axis?: number } & OpOptions): Output {
   return opOne("OneHot", [indices, depth, onValue, offValue], { "axis": opts?.axis }, opts);
 }
 
@@ -17,32 +17,32 @@ export function oneShotIterator(opts: { datasetFactory: string; outputTypes: DTy
 }
 
 /** TF op `OnesLike` (x → y). */
-export function onesLike(x: TensorRef, opts?: OpOptions): Output {
+export function onesLike(x: OpInput, opts?: OpOptions): Output {
   return opOne("OnesLike", [x], {}, opts);
 }
 
 /** TF op `OptimizeDataset` (input_dataset, optimizations → handle). */
-export function optimizeDataset(inputDataset: TensorRef, optimizations: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default []. */ optimizationConfigs?: string[] } & OpOptions): Output {
+export function optimizeDataset(inputDataset: OpInput, optimizations: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default []. */ optimizationConfigs?: string[] } & OpOptions): Output {
   return opOne("OptimizeDataset", [inputDataset, optimizations], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "optimization_configs": opts.optimizationConfigs }, opts);
 }
 
 /** TF op `OptimizeDatasetV2` (input_dataset, optimizations_enabled, optimizations_disabled, optimizations_default → handle). */
-export function optimizeDatasetV2(inputDataset: TensorRef, optimizationsEnabled: TensorRef, optimizationsDisabled: TensorRef, optimizationsDefault: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default []. */ optimizationConfigs?: string[] } & OpOptions): Output {
+export function optimizeDatasetV2(inputDataset: OpInput, optimizationsEnabled: OpInput, optimizationsDisabled: OpInput, optimizationsDefault: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default []. */ optimizationConfigs?: string[] } & OpOptions): Output {
   return opOne("OptimizeDatasetV2", [inputDataset, optimizationsEnabled, optimizationsDisabled, optimizationsDefault], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "optimization_configs": opts.optimizationConfigs }, opts);
 }
 
 /** TF op `OptionalFromValue` (components → optional). */
-export function optionalFromValue(components: TensorRef[], opts?: OpOptions): Output {
+export function optionalFromValue(components: OpInput[], opts?: OpOptions): Output {
   return opOne("OptionalFromValue", [components], {}, opts);
 }
 
 /** TF op `OptionalGetValue` (optional → components). */
-export function optionalGetValue(optional: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output[] {
+export function optionalGetValue(optional: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output[] {
   return opList("OptionalGetValue", [optional], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `OptionalHasValue` (optional → has_value). */
-export function optionalHasValue(optional: TensorRef, opts?: OpOptions): Output {
+export function optionalHasValue(optional: OpInput, opts?: OpOptions): Output {
   return opOne("OptionalHasValue", [optional], {}, opts);
 }
 
@@ -52,7 +52,7 @@ export function optionalNone(opts?: OpOptions): Output {
 }
 
 /** TF op `OptionsDataset` (input_dataset → handle). */
-export function optionsDataset(inputDataset: TensorRef, opts: { serializedOptions: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function optionsDataset(inputDataset: OpInput, opts: { serializedOptions: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("OptionsDataset", [inputDataset], { "serialized_options": opts.serializedOptions, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
@@ -67,7 +67,7 @@ export function orderedMapIncompleteSize(opts: { /** Default 0. */ capacity?: nu
 }
 
 /** TF op `OrderedMapPeek` (key, indices → values). */
-export function orderedMapPeek(key: TensorRef, indices: TensorRef, opts: { /** Default 0. */ capacity?: number; /** Default 0. */ memoryLimit?: number; dtypes: DType[]; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Output[] {
+export function orderedMapPeek(key: OpInput, indices: OpInput, opts: { /** Default 0. */ capacity?: number; /** Default 0. */ memoryLimit?: number; dtypes: DType[]; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Output[] {
   return opList("OrderedMapPeek", [key, indices], { "capacity": opts.capacity, "memory_limit": opts.memoryLimit, "dtypes": opts.dtypes, "container": opts.container, "shared_name": opts.sharedName }, opts);
 }
 
@@ -77,17 +77,17 @@ export function orderedMapSize(opts: { /** Default 0. */ capacity?: number; /** 
 }
 
 /** TF op `OrderedMapStage` (key, indices, values → (no outputs)). */
-export function orderedMapStage(key: TensorRef, indices: TensorRef, values: TensorRef[], opts: { /** Default 0. */ capacity?: number; /** Default 0. */ memoryLimit?: number; dtypes: DType[]; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Operation {
+export function orderedMapStage(key: OpInput, indices: OpInput, values: OpInput[], opts: { /** Default 0. */ capacity?: number; /** Default 0. */ memoryLimit?: number; dtypes: DType[]; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Operation {
   return opNone("OrderedMapStage", [key, indices, values], { "capacity": opts.capacity, "memory_limit": opts.memoryLimit, "dtypes": opts.dtypes, "container": opts.container, "shared_name": opts.sharedName }, opts);
 }
 
 /** TF op `OrderedMapUnstage` (key, indices → values). */
-export function orderedMapUnstage(key: TensorRef, indices: TensorRef, opts: { /** Default 0. */ capacity?: number; /** Default 0. */ memoryLimit?: number; dtypes: DType[]; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Output[] {
+export function orderedMapUnstage(key: OpInput, indices: OpInput, opts: { /** Default 0. */ capacity?: number; /** Default 0. */ memoryLimit?: number; dtypes: DType[]; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Output[] {
   return opList("OrderedMapUnstage", [key, indices], { "capacity": opts.capacity, "memory_limit": opts.memoryLimit, "dtypes": opts.dtypes, "container": opts.container, "shared_name": opts.sharedName }, opts);
 }
 
 /** TF op `OrderedMapUnstageNoKey` (indices → key, values). */
-export function orderedMapUnstageNoKey(indices: TensorRef, opts: { /** Default 0. */ capacity?: number; /** Default 0. */ memoryLimit?: number; dtypes: DType[]; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): { key: Output; values: Output[] } {
+export function orderedMapUnstageNoKey(indices: OpInput, opts: { /** Default 0. */ capacity?: number; /** Default 0. */ memoryLimit?: number; dtypes: DType[]; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): { key: Output; values: Output[] } {
   return opMulti<{ key: Output; values: Output[] }>("OrderedMapUnstageNoKey", [indices], { "capacity": opts.capacity, "memory_limit": opts.memoryLimit, "dtypes": opts.dtypes, "container": opts.container, "shared_name": opts.sharedName }, opts, [["key", 1], ["values", { types: "dtypes" }]]);
 }
 
@@ -102,47 +102,47 @@ export function outfeedDequeueTuple(opts: { dtypes: DType[]; shapes: Array<numbe
 }
 
 /** TF op `OutfeedDequeueTupleV2` (device_ordinal → outputs). */
-export function outfeedDequeueTupleV2(deviceOrdinal: TensorRef, opts: { dtypes: DType[]; shapes: Array<number[] | null> } & OpOptions): Output[] {
+export function outfeedDequeueTupleV2(deviceOrdinal: OpInput, opts: { dtypes: DType[]; shapes: Array<number[] | null> } & OpOptions): Output[] {
   return opList("OutfeedDequeueTupleV2", [deviceOrdinal], { "dtypes": opts.dtypes, "shapes": opts.shapes }, opts);
 }
 
 /** TF op `OutfeedDequeueV2` (device_ordinal → output). */
-export function outfeedDequeueV2(deviceOrdinal: TensorRef, opts: { dtype: DType; shape: number[] | null } & OpOptions): Output {
+export function outfeedDequeueV2(deviceOrdinal: OpInput, opts: { dtype: DType; shape: number[] | null } & OpOptions): Output {
   return opOne("OutfeedDequeueV2", [deviceOrdinal], { "dtype": opts.dtype, "shape": opts.shape }, opts);
 }
 
 /** TF op `OutfeedEnqueue` (input → (no outputs)). */
-export function outfeedEnqueue(input: TensorRef, opts?: OpOptions): Operation {
+export function outfeedEnqueue(input: OpInput, opts?: OpOptions): Operation {
   return opNone("OutfeedEnqueue", [input], {}, opts);
 }
 
 /** TF op `OutfeedEnqueueTuple` (inputs → (no outputs)). */
-export function outfeedEnqueueTuple(inputs: TensorRef[], opts?: OpOptions): Operation {
+export function outfeedEnqueueTuple(inputs: OpInput[], opts?: OpOptions): Operation {
   return opNone("OutfeedEnqueueTuple", [inputs], {}, opts);
 }
 
 /** TF op `Pack` (values → output). */
-export function pack(values: TensorRef[], opts?: { /** Default 0. */ axis?: number } & OpOptions): Output {
+export function pack(values: OpInput[], opts?: { /** Default 0. */ axis?: number } & OpOptions): Output {
   return opOne("Pack", [values], { "axis": opts?.axis }, opts);
 }
 
 /** TF op `Pad` (input, paddings → output). */
-export function pad(input: TensorRef, paddings: TensorRef, opts?: OpOptions): Output {
+export function pad(input: OpInput, paddings: OpInput, opts?: OpOptions): Output {
   return opOne("Pad", [input, paddings], {}, opts);
 }
 
 /** TF op `PadV2` (input, paddings, constant_values → output). */
-export function padV2(input: TensorRef, paddings: TensorRef, constantValues: TensorRef, opts?: OpOptions): Output {
+export function padV2(input: OpInput, paddings: OpInput, constantValues: OpInput, opts?: OpOptions): Output {
   return opOne("PadV2", [input, paddings, constantValues], {}, opts);
 }
 
 /** TF op `PaddedBatchDataset` (input_dataset, batch_size, padded_shapes, padding_values → handle). */
-export function paddedBatchDataset(inputDataset: TensorRef, batchSize: TensorRef, paddedShapes: TensorRef[], paddingValues: TensorRef[], opts: { outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function paddedBatchDataset(inputDataset: OpInput, batchSize: OpInput, paddedShapes: OpInput[], paddingValues: OpInput[], opts: { outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("PaddedBatchDataset", [inputDataset, batchSize, paddedShapes, paddingValues], { "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `PaddedBatchDatasetV2` (input_dataset, batch_size, padded_shapes, padding_values, drop_remainder → handle). */
-export function paddedBatchDatasetV2(inputDataset: TensorRef, batchSize: TensorRef, paddedShapes: TensorRef[], paddingValues: TensorRef[], dropRemainder: TensorRef, opts: { /** Default false. */ parallelCopy?: boolean; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function paddedBatchDatasetV2(inputDataset: OpInput, batchSize: OpInput, paddedShapes: OpInput[], paddingValues: OpInput[], dropRemainder: OpInput, opts: { /** Default false. */ parallelCopy?: boolean; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("PaddedBatchDatasetV2", [inputDataset, batchSize, paddedShapes, paddingValues, dropRemainder], { "parallel_copy": opts.parallelCopy, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
@@ -157,107 +157,107 @@ export function paddingFifoQueueV2(opts: { componentTypes: DType[]; /** Default 
 }
 
 /** TF op `ParallelBatchDataset` (input_dataset, batch_size, num_parallel_calls, drop_remainder → handle). */
-export function parallelBatchDataset(inputDataset: TensorRef, batchSize: TensorRef, numParallelCalls: TensorRef, dropRemainder: TensorRef, opts: { /** Default false. */ parallelCopy?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "default". */ deterministic?: string; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function parallelBatchDataset(inputDataset: OpInput, batchSize: OpInput, numParallelCalls: OpInput, dropRemainder: OpInput, opts: { /** Default false. */ parallelCopy?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "default". */ deterministic?: string; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("ParallelBatchDataset", [inputDataset, batchSize, numParallelCalls, dropRemainder], { "parallel_copy": opts.parallelCopy, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "deterministic": opts.deterministic, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `ParallelConcat` (values → output). */
-export function parallelConcat(values: TensorRef[], opts: { shape: number[] | null } & OpOptions): Output {
+export function parallelConcat(values: OpInput[], opts: { shape: number[] | null } & OpOptions): Output {
   return opOne("ParallelConcat", [values], { "shape": opts.shape }, opts);
 }
 
 /** TF op `ParallelDynamicStitch` (indices, data → merged). */
-export function parallelDynamicStitch(indices: TensorRef[], data: TensorRef[], opts?: OpOptions): Output {
+export function parallelDynamicStitch(indices: OpInput[], data: OpInput[], opts?: OpOptions): Output {
   return opOne("ParallelDynamicStitch", [indices, data], {}, opts);
 }
 
 /** TF op `ParallelFilterDataset` (input_dataset, other_arguments, num_parallel_calls → handle). */
-export function parallelFilterDataset(inputDataset: TensorRef, otherArguments: TensorRef[], numParallelCalls: TensorRef, opts: { predicate: string; /** Default "default". */ deterministic?: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function parallelFilterDataset(inputDataset: OpInput, otherArguments: OpInput[], numParallelCalls: OpInput, opts: { predicate: string; /** Default "default". */ deterministic?: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("ParallelFilterDataset", [inputDataset, otherArguments, numParallelCalls], { "predicate": opts.predicate, "deterministic": opts.deterministic, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `ParallelInterleaveDataset` (input_dataset, other_arguments, cycle_length, block_length, sloppy, buffer_output_elements, prefetch_input_elements → handle). */
-export function parallelInterleaveDataset(inputDataset: TensorRef, otherArguments: TensorRef[], cycleLength: TensorRef, blockLength: TensorRef, sloppy: TensorRef, bufferOutputElements: TensorRef, prefetchInputElements: TensorRef, opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function parallelInterleaveDataset(inputDataset: OpInput, otherArguments: OpInput[], cycleLength: OpInput, blockLength: OpInput, sloppy: OpInput, bufferOutputElements: OpInput, prefetchInputElements: OpInput, opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("ParallelInterleaveDataset", [inputDataset, otherArguments, cycleLength, blockLength, sloppy, bufferOutputElements, prefetchInputElements], { "f": opts.f, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `ParallelInterleaveDatasetV2` (input_dataset, other_arguments, cycle_length, block_length, num_parallel_calls → handle). */
-export function parallelInterleaveDatasetV2(inputDataset: TensorRef, otherArguments: TensorRef[], cycleLength: TensorRef, blockLength: TensorRef, numParallelCalls: TensorRef, opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default false. */ sloppy?: boolean; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function parallelInterleaveDatasetV2(inputDataset: OpInput, otherArguments: OpInput[], cycleLength: OpInput, blockLength: OpInput, numParallelCalls: OpInput, opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default false. */ sloppy?: boolean; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("ParallelInterleaveDatasetV2", [inputDataset, otherArguments, cycleLength, blockLength, numParallelCalls], { "f": opts.f, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "sloppy": opts.sloppy, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `ParallelInterleaveDatasetV3` (input_dataset, other_arguments, cycle_length, block_length, num_parallel_calls → handle). */
-export function parallelInterleaveDatasetV3(inputDataset: TensorRef, otherArguments: TensorRef[], cycleLength: TensorRef, blockLength: TensorRef, numParallelCalls: TensorRef, opts: { f: string; /** Default "default". */ deterministic?: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function parallelInterleaveDatasetV3(inputDataset: OpInput, otherArguments: OpInput[], cycleLength: OpInput, blockLength: OpInput, numParallelCalls: OpInput, opts: { f: string; /** Default "default". */ deterministic?: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("ParallelInterleaveDatasetV3", [inputDataset, otherArguments, cycleLength, blockLength, numParallelCalls], { "f": opts.f, "deterministic": opts.deterministic, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `ParallelInterleaveDatasetV4` (input_dataset, other_arguments, cycle_length, block_length, buffer_output_elements, prefetch_input_elements, num_parallel_calls → handle). */
-export function parallelInterleaveDatasetV4(inputDataset: TensorRef, otherArguments: TensorRef[], cycleLength: TensorRef, blockLength: TensorRef, bufferOutputElements: TensorRef, prefetchInputElements: TensorRef, numParallelCalls: TensorRef, opts: { f: string; /** Default "default". */ deterministic?: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function parallelInterleaveDatasetV4(inputDataset: OpInput, otherArguments: OpInput[], cycleLength: OpInput, blockLength: OpInput, bufferOutputElements: OpInput, prefetchInputElements: OpInput, numParallelCalls: OpInput, opts: { f: string; /** Default "default". */ deterministic?: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("ParallelInterleaveDatasetV4", [inputDataset, otherArguments, cycleLength, blockLength, bufferOutputElements, prefetchInputElements, numParallelCalls], { "f": opts.f, "deterministic": opts.deterministic, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `ParallelMapDataset` (input_dataset, other_arguments, num_parallel_calls → handle). */
-export function parallelMapDataset(inputDataset: TensorRef, otherArguments: TensorRef[], numParallelCalls: TensorRef, opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default true. */ useInterOpParallelism?: boolean; /** Default false. */ sloppy?: boolean; /** Default false. */ preserveCardinality?: boolean; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function parallelMapDataset(inputDataset: OpInput, otherArguments: OpInput[], numParallelCalls: OpInput, opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default true. */ useInterOpParallelism?: boolean; /** Default false. */ sloppy?: boolean; /** Default false. */ preserveCardinality?: boolean; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("ParallelMapDataset", [inputDataset, otherArguments, numParallelCalls], { "f": opts.f, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "use_inter_op_parallelism": opts.useInterOpParallelism, "sloppy": opts.sloppy, "preserve_cardinality": opts.preserveCardinality, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `ParallelMapDatasetV2` (input_dataset, other_arguments, num_parallel_calls → handle). */
-export function parallelMapDatasetV2(inputDataset: TensorRef, otherArguments: TensorRef[], numParallelCalls: TensorRef, opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default true. */ useInterOpParallelism?: boolean; /** Default "default". */ deterministic?: string; /** Default false. */ preserveCardinality?: boolean; /** Default false. */ useUnboundedThreadpool?: boolean; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function parallelMapDatasetV2(inputDataset: OpInput, otherArguments: OpInput[], numParallelCalls: OpInput, opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default true. */ useInterOpParallelism?: boolean; /** Default "default". */ deterministic?: string; /** Default false. */ preserveCardinality?: boolean; /** Default false. */ useUnboundedThreadpool?: boolean; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("ParallelMapDatasetV2", [inputDataset, otherArguments, numParallelCalls], { "f": opts.f, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "use_inter_op_parallelism": opts.useInterOpParallelism, "deterministic": opts.deterministic, "preserve_cardinality": opts.preserveCardinality, "use_unbounded_threadpool": opts.useUnboundedThreadpool, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `ParameterizedTruncatedNormal` (shape, means, stdevs, minvals, maxvals → output). */
-export function parameterizedTruncatedNormal(shape: TensorRef, means: TensorRef, stdevs: TensorRef, minvals: TensorRef, maxvals: TensorRef, opts?: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): Output {
+export function parameterizedTruncatedNormal(shape: OpInput, means: OpInput, stdevs: OpInput, minvals: OpInput, maxvals: OpInput, opts?: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): Output {
   return opOne("ParameterizedTruncatedNormal", [shape, means, stdevs, minvals, maxvals], { "seed": opts?.seed, "seed2": opts?.seed2 }, opts);
 }
 
 /** TF op `ParseExample` (serialized, names, sparse_keys, dense_keys, dense_defaults → sparse_indices, sparse_values, sparse_shapes, dense_values). */
-export function parseExample(serialized: TensorRef, names: TensorRef, sparseKeys: TensorRef[], denseKeys: TensorRef[], denseDefaults: TensorRef[], opts: { sparseTypes: DType[]; denseShapes: Array<number[] | null> } & OpOptions): { sparseIndices: Output[]; sparseValues: Output[]; sparseShapes: Output[]; denseValues: Output[] } {
+export function parseExample(serialized: OpInput, names: OpInput, sparseKeys: OpInput[], denseKeys: OpInput[], denseDefaults: OpInput[], opts: { sparseTypes: DType[]; denseShapes: Array<number[] | null> } & OpOptions): { sparseIndices: Output[]; sparseValues: Output[]; sparseShapes: Output[]; denseValues: Output[] } {
   return opMulti<{ sparseIndices: Output[]; sparseValues: Output[]; sparseShapes: Output[]; denseValues: Output[] }>("ParseExample", [serialized, names, sparseKeys, denseKeys, denseDefaults], { "sparse_types": opts.sparseTypes, "dense_shapes": opts.denseShapes }, opts, [["sparseIndices", { number: "Nsparse" }], ["sparseValues", { types: "sparse_types" }], ["sparseShapes", { number: "Nsparse" }], ["denseValues", { types: "Tdense" }]]);
 }
 
 /** TF op `ParseExampleDataset` (input_dataset, num_parallel_calls, dense_defaults → handle). */
-export function parseExampleDataset(inputDataset: TensorRef, numParallelCalls: TensorRef, denseDefaults: TensorRef[], opts: { sparseKeys: string[]; denseKeys: string[]; sparseTypes: DType[]; denseShapes: Array<number[] | null>; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default false. */ sloppy?: boolean; /** Default []. */ raggedKeys?: string[]; /** Default []. */ raggedValueTypes?: DType[]; /** Default []. */ raggedSplitTypes?: DType[] } & OpOptions): Output {
+export function parseExampleDataset(inputDataset: OpInput, numParallelCalls: OpInput, denseDefaults: OpInput[], opts: { sparseKeys: string[]; denseKeys: string[]; sparseTypes: DType[]; denseShapes: Array<number[] | null>; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default false. */ sloppy?: boolean; /** Default []. */ raggedKeys?: string[]; /** Default []. */ raggedValueTypes?: DType[]; /** Default []. */ raggedSplitTypes?: DType[] } & OpOptions): Output {
   return opOne("ParseExampleDataset", [inputDataset, numParallelCalls, denseDefaults], { "sparse_keys": opts.sparseKeys, "dense_keys": opts.denseKeys, "sparse_types": opts.sparseTypes, "dense_shapes": opts.denseShapes, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "sloppy": opts.sloppy, "ragged_keys": opts.raggedKeys, "ragged_value_types": opts.raggedValueTypes, "ragged_split_types": opts.raggedSplitTypes }, opts);
 }
 
 /** TF op `ParseExampleDatasetV2` (input_dataset, num_parallel_calls, dense_defaults → handle). */
-export function parseExampleDatasetV2(inputDataset: TensorRef, numParallelCalls: TensorRef, denseDefaults: TensorRef[], opts: { sparseKeys: string[]; denseKeys: string[]; sparseTypes: DType[]; denseShapes: Array<number[] | null>; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "default". */ deterministic?: string; /** Default []. */ raggedKeys?: string[]; /** Default []. */ raggedValueTypes?: DType[]; /** Default []. */ raggedSplitTypes?: DType[] } & OpOptions): Output {
+export function parseExampleDatasetV2(inputDataset: OpInput, numParallelCalls: OpInput, denseDefaults: OpInput[], opts: { sparseKeys: string[]; denseKeys: string[]; sparseTypes: DType[]; denseShapes: Array<number[] | null>; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "default". */ deterministic?: string; /** Default []. */ raggedKeys?: string[]; /** Default []. */ raggedValueTypes?: DType[]; /** Default []. */ raggedSplitTypes?: DType[] } & OpOptions): Output {
   return opOne("ParseExampleDatasetV2", [inputDataset, numParallelCalls, denseDefaults], { "sparse_keys": opts.sparseKeys, "dense_keys": opts.denseKeys, "sparse_types": opts.sparseTypes, "dense_shapes": opts.denseShapes, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "deterministic": opts.deterministic, "ragged_keys": opts.raggedKeys, "ragged_value_types": opts.raggedValueTypes, "ragged_split_types": opts.raggedSplitTypes }, opts);
 }
 
 /** TF op `ParseExampleV2` (serialized, names, sparse_keys, dense_keys, ragged_keys, dense_defaults → sparse_indices, sparse_values, sparse_shapes, dense_values, ragged_values, ragged_row_splits). */
-export function parseExampleV2(serialized: TensorRef, names: TensorRef, sparseKeys: TensorRef, denseKeys: TensorRef, raggedKeys: TensorRef, denseDefaults: TensorRef[], opts: { numSparse: number; sparseTypes: DType[]; raggedValueTypes: DType[]; raggedSplitTypes: DType[]; denseShapes: Array<number[] | null> } & OpOptions): { sparseIndices: Output[]; sparseValues: Output[]; sparseShapes: Output[]; denseValues: Output[]; raggedValues: Output[]; raggedRowSplits: Output[] } {
+export function parseExampleV2(serialized: OpInput, names: OpInput, sparseKeys: OpInput, denseKeys: OpInput, raggedKeys: OpInput, denseDefaults: OpInput[], opts: { numSparse: number; sparseTypes: DType[]; raggedValueTypes: DType[]; raggedSplitTypes: DType[]; denseShapes: Array<number[] | null> } & OpOptions): { sparseIndices: Output[]; sparseValues: Output[]; sparseShapes: Output[]; denseValues: Output[]; raggedValues: Output[]; raggedRowSplits: Output[] } {
   return opMulti<{ sparseIndices: Output[]; sparseValues: Output[]; sparseShapes: Output[]; denseValues: Output[]; raggedValues: Output[]; raggedRowSplits: Output[] }>("ParseExampleV2", [serialized, names, sparseKeys, denseKeys, raggedKeys, denseDefaults], { "num_sparse": opts.numSparse, "sparse_types": opts.sparseTypes, "ragged_value_types": opts.raggedValueTypes, "ragged_split_types": opts.raggedSplitTypes, "dense_shapes": opts.denseShapes }, opts, [["sparseIndices", { number: "num_sparse" }], ["sparseValues", { types: "sparse_types" }], ["sparseShapes", { number: "num_sparse" }], ["denseValues", { types: "Tdense" }], ["raggedValues", { types: "ragged_value_types" }], ["raggedRowSplits", { types: "ragged_split_types" }]]);
 }
 
 /** TF op `ParseSequenceExample` (serialized, debug_name, context_dense_defaults → context_sparse_indices, context_sparse_values, context_sparse_shapes, context_dense_values, feature_list_sparse_indices, feature_list_sparse_values, feature_list_sparse_shapes, feature_list_dense_values, feature_list_dense_lengths). */
-export function parseSequenceExample(serialized: TensorRef, debugName: TensorRef, contextDenseDefaults: TensorRef[], opts: { featureListDenseMissingAssumedEmpty: string[]; contextSparseKeys: string[]; contextDenseKeys: string[]; featureListSparseKeys: string[]; featureListDenseKeys: string[]; /** Default 0. */ NcontextSparse?: number; /** Default 0. */ NcontextDense?: number; /** Default 0. */ NfeatureListSparse?: number; /** Default 0. */ NfeatureListDense?: number; /** Default []. */ contextSparseTypes?: DType[]; /** Default []. */ featureListDenseTypes?: DType[]; /** Default []. */ contextDenseShapes?: Array<number[] | null>; /** Default []. */ featureListSparseTypes?: DType[]; /** Default []. */ featureListDenseShapes?: Array<number[] | null> } & OpOptions): { contextSparseIndices: Output[]; contextSparseValues: Output[]; contextSparseShapes: Output[]; contextDenseValues: Output[]; featureListSparseIndices: Output[]; featureListSparseValues: Output[]; featureListSparseShapes: Output[]; featureListDenseValues: Output[]; featureListDenseLengths: Output[] } {
+export function parseSequenceExample(serialized: OpInput, debugName: OpInput, contextDenseDefaults: OpInput[], opts: { featureListDenseMissingAssumedEmpty: string[]; contextSparseKeys: string[]; contextDenseKeys: string[]; featureListSparseKeys: string[]; featureListDenseKeys: string[]; /** Default 0. */ NcontextSparse?: number; /** Default 0. */ NcontextDense?: number; /** Default 0. */ NfeatureListSparse?: number; /** Default 0. */ NfeatureListDense?: number; /** Default []. */ contextSparseTypes?: DType[]; /** Default []. */ featureListDenseTypes?: DType[]; /** Default []. */ contextDenseShapes?: Array<number[] | null>; /** Default []. */ featureListSparseTypes?: DType[]; /** Default []. */ featureListDenseShapes?: Array<number[] | null> } & OpOptions): { contextSparseIndices: Output[]; contextSparseValues: Output[]; contextSparseShapes: Output[]; contextDenseValues: Output[]; featureListSparseIndices: Output[]; featureListSparseValues: Output[]; featureListSparseShapes: Output[]; featureListDenseValues: Output[]; featureListDenseLengths: Output[] } {
   return opMulti<{ contextSparseIndices: Output[]; contextSparseValues: Output[]; contextSparseShapes: Output[]; contextDenseValues: Output[]; featureListSparseIndices: Output[]; featureListSparseValues: Output[]; featureListSparseShapes: Output[]; featureListDenseValues: Output[]; featureListDenseLengths: Output[] }>("ParseSequenceExample", [serialized, debugName, contextDenseDefaults], { "feature_list_dense_missing_assumed_empty": opts.featureListDenseMissingAssumedEmpty, "context_sparse_keys": opts.contextSparseKeys, "context_dense_keys": opts.contextDenseKeys, "feature_list_sparse_keys": opts.featureListSparseKeys, "feature_list_dense_keys": opts.featureListDenseKeys, "Ncontext_sparse": opts.NcontextSparse, "Ncontext_dense": opts.NcontextDense, "Nfeature_list_sparse": opts.NfeatureListSparse, "Nfeature_list_dense": opts.NfeatureListDense, "context_sparse_types": opts.contextSparseTypes, "feature_list_dense_types": opts.featureListDenseTypes, "context_dense_shapes": opts.contextDenseShapes, "feature_list_sparse_types": opts.featureListSparseTypes, "feature_list_dense_shapes": opts.featureListDenseShapes }, opts, [["contextSparseIndices", { number: "Ncontext_sparse" }], ["contextSparseValues", { types: "context_sparse_types" }], ["contextSparseShapes", { number: "Ncontext_sparse" }], ["contextDenseValues", { types: "Tcontext_dense" }], ["featureListSparseIndices", { number: "Nfeature_list_sparse" }], ["featureListSparseValues", { types: "feature_list_sparse_types" }], ["featureListSparseShapes", { number: "Nfeature_list_sparse" }], ["featureListDenseValues", { types: "feature_list_dense_types" }], ["featureListDenseLengths", { number: "Nfeature_list_dense" }]]);
 }
 
 /** TF op `ParseSequenceExampleV2` (serialized, debug_name, context_sparse_keys, context_dense_keys, context_ragged_keys, feature_list_sparse_keys, feature_list_dense_keys, feature_list_ragged_keys, feature_list_dense_missing_assumed_empty, context_dense_defaults → context_sparse_indices, context_sparse_values, context_sparse_shapes, context_dense_values, context_ragged_values, context_ragged_row_splits, feature_list_sparse_indices, feature_list_sparse_values, feature_list_sparse_shapes, feature_list_dense_values, feature_list_dense_lengths, feature_list_ragged_values, feature_list_ragged_outer_splits, feature_list_ragged_inner_splits). */
-export function parseSequenceExampleV2(serialized: TensorRef, debugName: TensorRef, contextSparseKeys: TensorRef, contextDenseKeys: TensorRef, contextRaggedKeys: TensorRef, featureListSparseKeys: TensorRef, featureListDenseKeys: TensorRef, featureListRaggedKeys: TensorRef, featureListDenseMissingAssumedEmpty: TensorRef, contextDenseDefaults: TensorRef[], opts?: { /** Default 0. */ NcontextSparse?: number; /** Default []. */ contextSparseTypes?: DType[]; /** Default []. */ contextRaggedValueTypes?: DType[]; /** Default []. */ contextRaggedSplitTypes?: DType[]; /** Default []. */ contextDenseShapes?: Array<number[] | null>; /** Default 0. */ NfeatureListSparse?: number; /** Default 0. */ NfeatureListDense?: number; /** Default []. */ featureListDenseTypes?: DType[]; /** Default []. */ featureListSparseTypes?: DType[]; /** Default []. */ featureListRaggedValueTypes?: DType[]; /** Default []. */ featureListRaggedSplitTypes?: DType[]; /** Default []. */ featureListDenseShapes?: Array<number[] | null> } & OpOptions): { contextSparseIndices: Output[]; contextSparseValues: Output[]; contextSparseShapes: Output[]; contextDenseValues: Output[]; contextRaggedValues: Output[]; contextRaggedRowSplits: Output[]; featureListSparseIndices: Output[]; featureListSparseValues: Output[]; featureListSparseShapes: Output[]; featureListDenseValues: Output[]; featureListDenseLengths: Output[]; featureListRaggedValues: Output[]; featureListRaggedOuterSplits: Output[]; featureListRaggedInnerSplits: Output[] } {
+export function parseSequenceExampleV2(serialized: OpInput, debugName: OpInput, contextSparseKeys: OpInput, contextDenseKeys: OpInput, contextRaggedKeys: OpInput, featureListSparseKeys: OpInput, featureListDenseKeys: OpInput, featureListRaggedKeys: OpInput, featureListDenseMissingAssumedEmpty: OpInput, contextDenseDefaults: OpInput[], opts?: { /** Default 0. */ NcontextSparse?: number; /** Default []. */ contextSparseTypes?: DType[]; /** Default []. */ contextRaggedValueTypes?: DType[]; /** Default []. */ contextRaggedSplitTypes?: DType[]; /** Default []. */ contextDenseShapes?: Array<number[] | null>; /** Default 0. */ NfeatureListSparse?: number; /** Default 0. */ NfeatureListDense?: number; /** Default []. */ featureListDenseTypes?: DType[]; /** Default []. */ featureListSparseTypes?: DType[]; /** Default []. */ featureListRaggedValueTypes?: DType[]; /** Default []. */ featureListRaggedSplitTypes?: DType[]; /** Default []. */ featureListDenseShapes?: Array<number[] | null> } & OpOptions): { contextSparseIndices: Output[]; contextSparseValues: Output[]; contextSparseShapes: Output[]; contextDenseValues: Output[]; contextRaggedValues: Output[]; contextRaggedRowSplits: Output[]; featureListSparseIndices: Output[]; featureListSparseValues: Output[]; featureListSparseShapes: Output[]; featureListDenseValues: Output[]; featureListDenseLengths: Output[]; featureListRaggedValues: Output[]; featureListRaggedOuterSplits: Output[]; featureListRaggedInnerSplits: Output[] } {
   return opMulti<{ contextSparseIndices: Output[]; contextSparseValues: Output[]; contextSparseShapes: Output[]; contextDenseValues: Output[]; contextRaggedValues: Output[]; contextRaggedRowSplits: Output[]; featureListSparseIndices: Output[]; featureListSparseValues: Output[]; featureListSparseShapes: Output[]; featureListDenseValues: Output[]; featureListDenseLengths: Output[]; featureListRaggedValues: Output[]; featureListRaggedOuterSplits: Output[]; featureListRaggedInnerSplits: Output[] }>("ParseSequenceExampleV2", [serialized, debugName, contextSparseKeys, contextDenseKeys, contextRaggedKeys, featureListSparseKeys, featureListDenseKeys, featureListRaggedKeys, featureListDenseMissingAssumedEmpty, contextDenseDefaults], { "Ncontext_sparse": opts?.NcontextSparse, "context_sparse_types": opts?.contextSparseTypes, "context_ragged_value_types": opts?.contextRaggedValueTypes, "context_ragged_split_types": opts?.contextRaggedSplitTypes, "context_dense_shapes": opts?.contextDenseShapes, "Nfeature_list_sparse": opts?.NfeatureListSparse, "Nfeature_list_dense": opts?.NfeatureListDense, "feature_list_dense_types": opts?.featureListDenseTypes, "feature_list_sparse_types": opts?.featureListSparseTypes, "feature_list_ragged_value_types": opts?.featureListRaggedValueTypes, "feature_list_ragged_split_types": opts?.featureListRaggedSplitTypes, "feature_list_dense_shapes": opts?.featureListDenseShapes }, opts, [["contextSparseIndices", { number: "Ncontext_sparse" }], ["contextSparseValues", { types: "context_sparse_types" }], ["contextSparseShapes", { number: "Ncontext_sparse" }], ["contextDenseValues", { types: "Tcontext_dense" }], ["contextRaggedValues", { types: "context_ragged_value_types" }], ["contextRaggedRowSplits", { types: "context_ragged_split_types" }], ["featureListSparseIndices", { number: "Nfeature_list_sparse" }], ["featureListSparseValues", { types: "feature_list_sparse_types" }], ["featureListSparseShapes", { number: "Nfeature_list_sparse" }], ["featureListDenseValues", { types: "feature_list_dense_types" }], ["featureListDenseLengths", { number: "Nfeature_list_dense" }], ["featureListRaggedValues", { types: "feature_list_ragged_value_types" }], ["featureListRaggedOuterSplits", { types: "feature_list_ragged_split_types" }], ["featureListRaggedInnerSplits", { types: "feature_list_ragged_split_types" }]]);
 }
 
 /** TF op `ParseSingleExample` (serialized, dense_defaults → sparse_indices, sparse_values, sparse_shapes, dense_values). */
-export function parseSingleExample(serialized: TensorRef, denseDefaults: TensorRef[], opts: { numSparse: number; sparseKeys: string[]; denseKeys: string[]; sparseTypes: DType[]; denseShapes: Array<number[] | null> } & OpOptions): { sparseIndices: Output[]; sparseValues: Output[]; sparseShapes: Output[]; denseValues: Output[] } {
+export function parseSingleExample(serialized: OpInput, denseDefaults: OpInput[], opts: { numSparse: number; sparseKeys: string[]; denseKeys: string[]; sparseTypes: DType[]; denseShapes: Array<number[] | null> } & OpOptions): { sparseIndices: Output[]; sparseValues: Output[]; sparseShapes: Output[]; denseValues: Output[] } {
   return opMulti<{ sparseIndices: Output[]; sparseValues: Output[]; sparseShapes: Output[]; denseValues: Output[] }>("ParseSingleExample", [serialized, denseDefaults], { "num_sparse": opts.numSparse, "sparse_keys": opts.sparseKeys, "dense_keys": opts.denseKeys, "sparse_types": opts.sparseTypes, "dense_shapes": opts.denseShapes }, opts, [["sparseIndices", { number: "num_sparse" }], ["sparseValues", { types: "sparse_types" }], ["sparseShapes", { number: "num_sparse" }], ["denseValues", { types: "Tdense" }]]);
 }
 
 /** TF op `ParseSingleSequenceExample` (serialized, feature_list_dense_missing_assumed_empty, context_sparse_keys, context_dense_keys, feature_list_sparse_keys, feature_list_dense_keys, context_dense_defaults, debug_name → context_sparse_indices, context_sparse_values, context_sparse_shapes, context_dense_values, feature_list_sparse_indices, feature_list_sparse_values, feature_list_sparse_shapes, feature_list_dense_values). */
-export function parseSingleSequenceExample(serialized: TensorRef, featureListDenseMissingAssumedEmpty: TensorRef, contextSparseKeys: TensorRef[], contextDenseKeys: TensorRef[], featureListSparseKeys: TensorRef[], featureListDenseKeys: TensorRef[], contextDenseDefaults: TensorRef[], debugName: TensorRef, opts?: { /** Default []. */ contextSparseTypes?: DType[]; /** Default []. */ featureListDenseTypes?: DType[]; /** Default []. */ contextDenseShapes?: Array<number[] | null>; /** Default []. */ featureListSparseTypes?: DType[]; /** Default []. */ featureListDenseShapes?: Array<number[] | null> } & OpOptions): { contextSparseIndices: Output[]; contextSparseValues: Output[]; contextSparseShapes: Output[]; contextDenseValues: Output[]; featureListSparseIndices: Output[]; featureListSparseValues: Output[]; featureListSparseShapes: Output[]; featureListDenseValues: Output[] } {
+export function parseSingleSequenceExample(serialized: OpInput, featureListDenseMissingAssumedEmpty: OpInput, contextSparseKeys: OpInput[], contextDenseKeys: OpInput[], featureListSparseKeys: OpInput[], featureListDenseKeys: OpInput[], contextDenseDefaults: OpInput[], debugName: OpInput, opts?: { /** Default []. */ contextSparseTypes?: DType[]; /** Default []. */ featureListDenseTypes?: DType[]; /** Default []. */ contextDenseShapes?: Array<number[] | null>; /** Default []. */ featureListSparseTypes?: DType[]; /** Default []. */ featureListDenseShapes?: Array<number[] | null> } & OpOptions): { contextSparseIndices: Output[]; contextSparseValues: Output[]; contextSparseShapes: Output[]; contextDenseValues: Output[]; featureListSparseIndices: Output[]; featureListSparseValues: Output[]; featureListSparseShapes: Output[]; featureListDenseValues: Output[] } {
   return opMulti<{ contextSparseIndices: Output[]; contextSparseValues: Output[]; contextSparseShapes: Output[]; contextDenseValues: Output[]; featureListSparseIndices: Output[]; featureListSparseValues: Output[]; featureListSparseShapes: Output[]; featureListDenseValues: Output[] }>("ParseSingleSequenceExample", [serialized, featureListDenseMissingAssumedEmpty, contextSparseKeys, contextDenseKeys, featureListSparseKeys, featureListDenseKeys, contextDenseDefaults, debugName], { "context_sparse_types": opts?.contextSparseTypes, "feature_list_dense_types": opts?.featureListDenseTypes, "context_dense_shapes": opts?.contextDenseShapes, "feature_list_sparse_types": opts?.featureListSparseTypes, "feature_list_dense_shapes": opts?.featureListDenseShapes }, opts, [["contextSparseIndices", { number: "Ncontext_sparse" }], ["contextSparseValues", { types: "context_sparse_types" }], ["contextSparseShapes", { number: "Ncontext_sparse" }], ["contextDenseValues", { types: "Tcontext_dense" }], ["featureListSparseIndices", { number: "Nfeature_list_sparse" }], ["featureListSparseValues", { types: "feature_list_sparse_types" }], ["featureListSparseShapes", { number: "Nfeature_list_sparse" }], ["featureListDenseValues", { types: "feature_list_dense_types" }]]);
 }
 
 /** TF op `ParseTensor` (serialized → output). */
-export function parseTensor(serialized: TensorRef, opts: { outType: DType } & OpOptions): Output {
+export function parseTensor(serialized: OpInput, opts: { outType: DType } & OpOptions): Output {
   return opOne("ParseTensor", [serialized], { "out_type": opts.outType }, opts);
 }
 
 /** TF op `PartitionedCall` (args → output). */
-export function partitionedCall(args: TensorRef[], opts: { Tout: DType[]; f: string; /** Default "". */ config?: string; /** Default "". */ configProto?: string; /** Default "". */ executorType?: string } & OpOptions): Output[] {
+export function partitionedCall(args: OpInput[], opts: { Tout: DType[]; f: string; /** Default "". */ config?: string; /** Default "". */ configProto?: string; /** Default "". */ executorType?: string } & OpOptions): Output[] {
   return opList("PartitionedCall", [args], { "Tout": opts.Tout, "f": opts.f, "config": opts.config, "config_proto": opts.configProto, "executor_type": opts.executorType }, opts);
 }
 
@@ -272,52 +272,52 @@ export function placeholderV2(opts: { dtype: DType; shape: number[] | null } & O
 }
 
 /** TF op `PlaceholderWithDefault` (input → output). */
-export function placeholderWithDefault(input: TensorRef, opts: { shape: number[] | null } & OpOptions): Output {
+export function placeholderWithDefault(input: OpInput, opts: { shape: number[] | null } & OpOptions): Output {
   return opOne("PlaceholderWithDefault", [input], { "shape": opts.shape }, opts);
 }
 
 /** TF op `Polygamma` (a, x → z). */
-export function polygamma(a: TensorRef, x: TensorRef, opts?: OpOptions): Output {
+export function polygamma(a: OpInput, x: OpInput, opts?: OpOptions): Output {
   return opOne("Polygamma", [a, x], {}, opts);
 }
 
 /** TF op `PopulationCount` (x → y). */
-export function populationCount(x: TensorRef, opts?: OpOptions): Output {
+export function populationCount(x: OpInput, opts?: OpOptions): Output {
   return opOne("PopulationCount", [x], {}, opts);
 }
 
 /** TF op `Pow` (x, y → z). */
-export function pow(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function pow(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("Pow", [x, y], {}, opts);
 }
 
 /** TF op `PrefetchDataset` (input_dataset, buffer_size → handle). */
-export function prefetchDataset(inputDataset: TensorRef, bufferSize: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default 0. */ slackPeriod?: number; /** Default true. */ legacyAutotune?: boolean; /** Default 0. */ bufferSizeMin?: number; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function prefetchDataset(inputDataset: OpInput, bufferSize: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default 0. */ slackPeriod?: number; /** Default true. */ legacyAutotune?: boolean; /** Default 0. */ bufferSizeMin?: number; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("PrefetchDataset", [inputDataset, bufferSize], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "slack_period": opts.slackPeriod, "legacy_autotune": opts.legacyAutotune, "buffer_size_min": opts.bufferSizeMin, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `Prelinearize` (input → output). */
-export function prelinearize(input: TensorRef, opts?: { shape?: number[] | null; /** Default []. */ layout?: number[] } & OpOptions): Output {
+export function prelinearize(input: OpInput, opts?: { shape?: number[] | null; /** Default []. */ layout?: number[] } & OpOptions): Output {
   return opOne("Prelinearize", [input], { "shape": opts?.shape, "layout": opts?.layout }, opts);
 }
 
 /** TF op `PrelinearizeTuple` (inputs → output). */
-export function prelinearizeTuple(inputs: TensorRef[], opts: { shapes: Array<number[] | null>; /** Default []. */ layouts?: number[] } & OpOptions): Output {
+export function prelinearizeTuple(inputs: OpInput[], opts: { shapes: Array<number[] | null>; /** Default []. */ layouts?: number[] } & OpOptions): Output {
   return opOne("PrelinearizeTuple", [inputs], { "shapes": opts.shapes, "layouts": opts.layouts }, opts);
 }
 
 /** TF op `PreventGradient` (input → output). */
-export function preventGradient(input: TensorRef, opts?: { /** Default "". */ message?: string } & OpOptions): Output {
+export function preventGradient(input: OpInput, opts?: { /** Default "". */ message?: string } & OpOptions): Output {
   return opOne("PreventGradient", [input], { "message": opts?.message }, opts);
 }
 
 /** TF op `Print` (input, data → output). */
-export function print(input: TensorRef, data: TensorRef[], opts?: { /** Default "". */ message?: string; /** Default -1. */ firstN?: number; /** Default 3. */ summarize?: number } & OpOptions): Output {
+export function print(input: OpInput, data: OpInput[], opts?: { /** Default "". */ message?: string; /** Default -1. */ firstN?: number; /** Default 3. */ summarize?: number } & OpOptions): Output {
   return opOne("Print", [input, data], { "message": opts?.message, "first_n": opts?.firstN, "summarize": opts?.summarize }, opts);
 }
 
 /** TF op `PrintV2` (input → (no outputs)). */
-export function printV2(input: TensorRef, opts?: { /** Default "stderr". */ outputStream?: string; /** Default "\n". */ end?: string } & OpOptions): Operation {
+export function printV2(input: OpInput, opts?: { /** Default "stderr". */ outputStream?: string; /** Default "\n". */ end?: string } & OpOptions): Operation {
   return opNone("PrintV2", [input], { "output_stream": opts?.outputStream, "end": opts?.end }, opts);
 }
 
@@ -332,321 +332,321 @@ export function priorityQueueV2(opts: { /** Default []. */ componentTypes?: DTyp
 }
 
 /** TF op `PrivateThreadPoolDataset` (input_dataset, num_threads → handle). */
-export function privateThreadPoolDataset(inputDataset: TensorRef, numThreads: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function privateThreadPoolDataset(inputDataset: OpInput, numThreads: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("PrivateThreadPoolDataset", [inputDataset, numThreads], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `Prod` (input, reduction_indices → output). */
-export function prod(input: TensorRef, reductionIndices: TensorRef, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): Output {
+export function prod(input: OpInput, reductionIndices: OpInput, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): Output {
   return opOne("Prod", [input, reductionIndices], { "keep_dims": opts?.keepDims }, opts);
 }
 
 /** TF op `PyFunc` (input → output). */
-export function pyFunc(input: TensorRef[], opts: { token: string; Tout: DType[] } & OpOptions): Output[] {
+export function pyFunc(input: OpInput[], opts: { token: string; Tout: DType[] } & OpOptions): Output[] {
   return opList("PyFunc", [input], { "token": opts.token, "Tout": opts.Tout }, opts);
 }
 
 /** TF op `PyFuncStateless` (input → output). */
-export function pyFuncStateless(input: TensorRef[], opts: { token: string; Tout: DType[] } & OpOptions): Output[] {
+export function pyFuncStateless(input: OpInput[], opts: { token: string; Tout: DType[] } & OpOptions): Output[] {
   return opList("PyFuncStateless", [input], { "token": opts.token, "Tout": opts.Tout }, opts);
 }
 
 /** TF op `Qr` (input → q, r). */
-export function qr(input: TensorRef, opts?: { /** Default false. */ fullMatrices?: boolean } & OpOptions): { q: Output; r: Output } {
+export function qr(input: OpInput, opts?: { /** Default false. */ fullMatrices?: boolean } & OpOptions): { q: Output; r: Output } {
   return opMulti<{ q: Output; r: Output }>("Qr", [input], { "full_matrices": opts?.fullMatrices }, opts, [["q", 1], ["r", 1]]);
 }
 
 /** TF op `QuantizeAndDequantize` (input → output). @deprecated since GraphDef version 22: Replaced by QuantizeAndDequantizeV2 */
-export function quantizeAndDequantize(input: TensorRef, opts?: { /** Default true. */ signedInput?: boolean; /** Default 8. */ numBits?: number; /** Default false. */ rangeGiven?: boolean; /** Default 0. */ inputMin?: number; /** Default 0. */ inputMax?: number } & OpOptions): Output {
+export function quantizeAndDequantize(input: OpInput, opts?: { /** Default true. */ signedInput?: boolean; /** Default 8. */ numBits?: number; /** Default false. */ rangeGiven?: boolean; /** Default 0. */ inputMin?: number; /** Default 0. */ inputMax?: number } & OpOptions): Output {
   return opOne("QuantizeAndDequantize", [input], { "signed_input": opts?.signedInput, "num_bits": opts?.numBits, "range_given": opts?.rangeGiven, "input_min": opts?.inputMin, "input_max": opts?.inputMax }, opts);
 }
 
 /** TF op `QuantizeAndDequantizeV2` (input, input_min, input_max → output). */
-export function quantizeAndDequantizeV2(input: TensorRef, inputMin: TensorRef, inputMax: TensorRef, opts?: { /** Default true. */ signedInput?: boolean; /** Default 8. */ numBits?: number; /** Default false. */ rangeGiven?: boolean; /** Default "HALF_TO_EVEN". */ roundMode?: "HALF_TO_EVEN" | "HALF_UP"; /** Default false. */ narrowRange?: boolean; /** Default -1. */ axis?: number } & OpOptions): Output {
+export function quantizeAndDequantizeV2(input: OpInput, inputMin: OpInput, inputMax: OpInput, opts?: { /** Default true. */ signedInput?: boolean; /** Default 8. */ numBits?: number; /** Default false. */ rangeGiven?: boolean; /** Default "HALF_TO_EVEN". */ roundMode?: "HALF_TO_EVEN" | "HALF_UP"; /** Default false. */ narrowRange?: boolean; /** Default -1. */ axis?: number } & OpOptions): Output {
   return opOne("QuantizeAndDequantizeV2", [input, inputMin, inputMax], { "signed_input": opts?.signedInput, "num_bits": opts?.numBits, "range_given": opts?.rangeGiven, "round_mode": opts?.roundMode, "narrow_range": opts?.narrowRange, "axis": opts?.axis }, opts);
 }
 
 /** TF op `QuantizeAndDequantizeV3` (input, input_min, input_max, num_bits → output). */
-export function quantizeAndDequantizeV3(input: TensorRef, inputMin: TensorRef, inputMax: TensorRef, numBits: TensorRef, opts?: { /** Default true. */ signedInput?: boolean; /** Default true. */ rangeGiven?: boolean; /** Default false. */ narrowRange?: boolean; /** Default -1. */ axis?: number } & OpOptions): Output {
+export function quantizeAndDequantizeV3(input: OpInput, inputMin: OpInput, inputMax: OpInput, numBits: OpInput, opts?: { /** Default true. */ signedInput?: boolean; /** Default true. */ rangeGiven?: boolean; /** Default false. */ narrowRange?: boolean; /** Default -1. */ axis?: number } & OpOptions): Output {
   return opOne("QuantizeAndDequantizeV3", [input, inputMin, inputMax, numBits], { "signed_input": opts?.signedInput, "range_given": opts?.rangeGiven, "narrow_range": opts?.narrowRange, "axis": opts?.axis }, opts);
 }
 
 /** TF op `QuantizeAndDequantizeV4` (input, input_min, input_max → output). */
-export function quantizeAndDequantizeV4(input: TensorRef, inputMin: TensorRef, inputMax: TensorRef, opts?: { /** Default true. */ signedInput?: boolean; /** Default 8. */ numBits?: number; /** Default false. */ rangeGiven?: boolean; /** Default "HALF_TO_EVEN". */ roundMode?: "HALF_TO_EVEN" | "HALF_UP"; /** Default false. */ narrowRange?: boolean; /** Default -1. */ axis?: number } & OpOptions): Output {
+export function quantizeAndDequantizeV4(input: OpInput, inputMin: OpInput, inputMax: OpInput, opts?: { /** Default true. */ signedInput?: boolean; /** Default 8. */ numBits?: number; /** Default false. */ rangeGiven?: boolean; /** Default "HALF_TO_EVEN". */ roundMode?: "HALF_TO_EVEN" | "HALF_UP"; /** Default false. */ narrowRange?: boolean; /** Default -1. */ axis?: number } & OpOptions): Output {
   return opOne("QuantizeAndDequantizeV4", [input, inputMin, inputMax], { "signed_input": opts?.signedInput, "num_bits": opts?.numBits, "range_given": opts?.rangeGiven, "round_mode": opts?.roundMode, "narrow_range": opts?.narrowRange, "axis": opts?.axis }, opts);
 }
 
 /** TF op `QuantizeAndDequantizeV4Grad` (gradients, input, input_min, input_max → input_backprop, input_min_backprop, input_max_backprop). */
-export function quantizeAndDequantizeV4grad(gradients: TensorRef, input: TensorRef, inputMin: TensorRef, inputMax: TensorRef, opts?: { /** Default -1. */ axis?: number } & OpOptions): { inputBackprop: Output; inputMinBackprop: Output; inputMaxBackprop: Output } {
+export function quantizeAndDequantizeV4grad(gradients: OpInput, input: OpInput, inputMin: OpInput, inputMax: OpInput, opts?: { /** Default -1. */ axis?: number } & OpOptions): { inputBackprop: Output; inputMinBackprop: Output; inputMaxBackprop: Output } {
   return opMulti<{ inputBackprop: Output; inputMinBackprop: Output; inputMaxBackprop: Output }>("QuantizeAndDequantizeV4Grad", [gradients, input, inputMin, inputMax], { "axis": opts?.axis }, opts, [["inputBackprop", 1], ["inputMinBackprop", 1], ["inputMaxBackprop", 1]]);
 }
 
 /** TF op `QuantizeDownAndShrinkRange` (input, input_min, input_max → output, output_min, output_max). */
-export function quantizeDownAndShrinkRange(input: TensorRef, inputMin: TensorRef, inputMax: TensorRef, opts: { outType: DType } & OpOptions): { output: Output; outputMin: Output; outputMax: Output } {
+export function quantizeDownAndShrinkRange(input: OpInput, inputMin: OpInput, inputMax: OpInput, opts: { outType: DType } & OpOptions): { output: Output; outputMin: Output; outputMax: Output } {
   return opMulti<{ output: Output; outputMin: Output; outputMax: Output }>("QuantizeDownAndShrinkRange", [input, inputMin, inputMax], { "out_type": opts.outType }, opts, [["output", 1], ["outputMin", 1], ["outputMax", 1]]);
 }
 
 /** TF op `QuantizeV2` (input, min_range, max_range → output, output_min, output_max). */
-export function quantizeV2(input: TensorRef, minRange: TensorRef, maxRange: TensorRef, opts: { T: DType; /** Default "MIN_COMBINED". */ mode?: "MIN_COMBINED" | "MIN_FIRST" | "SCALED"; /** Default "HALF_AWAY_FROM_ZERO". */ roundMode?: "HALF_AWAY_FROM_ZERO" | "HALF_TO_EVEN"; /** Default false. */ narrowRange?: boolean; /** Default -1. */ axis?: number; /** Default 0.01. */ ensureMinimumRange?: number } & OpOptions): { output: Output; outputMin: Output; outputMax: Output } {
+export function quantizeV2(input: OpInput, minRange: OpInput, maxRange: OpInput, opts: { T: DType; /** Default "MIN_COMBINED". */ mode?: "MIN_COMBINED" | "MIN_FIRST" | "SCALED"; /** Default "HALF_AWAY_FROM_ZERO". */ roundMode?: "HALF_AWAY_FROM_ZERO" | "HALF_TO_EVEN"; /** Default false. */ narrowRange?: boolean; /** Default -1. */ axis?: number; /** Default 0.01. */ ensureMinimumRange?: number } & OpOptions): { output: Output; outputMin: Output; outputMax: Output } {
   return opMulti<{ output: Output; outputMin: Output; outputMax: Output }>("QuantizeV2", [input, minRange, maxRange], { "T": opts.T, "mode": opts.mode, "round_mode": opts.roundMode, "narrow_range": opts.narrowRange, "axis": opts.axis, "ensure_minimum_range": opts.ensureMinimumRange }, opts, [["output", 1], ["outputMin", 1], ["outputMax", 1]]);
 }
 
 /** TF op `QuantizedAdd` (x, y, min_x, max_x, min_y, max_y → z, min_z, max_z). */
-export function quantizedAdd(x: TensorRef, y: TensorRef, minX: TensorRef, maxX: TensorRef, minY: TensorRef, maxY: TensorRef, opts?: { /** Default 'qint32'. */ Toutput?: DType } & OpOptions): { z: Output; minZ: Output; maxZ: Output } {
+export function quantizedAdd(x: OpInput, y: OpInput, minX: OpInput, maxX: OpInput, minY: OpInput, maxY: OpInput, opts?: { /** Default 'qint32'. */ Toutput?: DType } & OpOptions): { z: Output; minZ: Output; maxZ: Output } {
   return opMulti<{ z: Output; minZ: Output; maxZ: Output }>("QuantizedAdd", [x, y, minX, maxX, minY, maxY], { "Toutput": opts?.Toutput }, opts, [["z", 1], ["minZ", 1], ["maxZ", 1]]);
 }
 
 /** TF op `QuantizedAvgPool` (input, min_input, max_input → output, min_output, max_output). */
-export function quantizedAvgPool(input: TensorRef, minInput: TensorRef, maxInput: TensorRef, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID" } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
+export function quantizedAvgPool(input: OpInput, minInput: OpInput, maxInput: OpInput, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID" } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
   return opMulti<{ output: Output; minOutput: Output; maxOutput: Output }>("QuantizedAvgPool", [input, minInput, maxInput], { "ksize": opts.ksize, "strides": opts.strides, "padding": opts.padding }, opts, [["output", 1], ["minOutput", 1], ["maxOutput", 1]]);
 }
 
 /** TF op `QuantizedBatchNormWithGlobalNormalization` (t, t_min, t_max, m, m_min, m_max, v, v_min, v_max, beta, beta_min, beta_max, gamma, gamma_min, gamma_max → result, result_min, result_max). */
-export function quantizedBatchNormWithGlobalNormalization(t: TensorRef, tMin: TensorRef, tMax: TensorRef, m: TensorRef, mMin: TensorRef, mMax: TensorRef, v: TensorRef, vMin: TensorRef, vMax: TensorRef, beta: TensorRef, betaMin: TensorRef, betaMax: TensorRef, gamma: TensorRef, gammaMin: TensorRef, gammaMax: TensorRef, opts: { outType: DType; varianceEpsilon: number; scaleAfterNormalization: boolean } & OpOptions): { result: Output; resultMin: Output; resultMax: Output } {
+export function quantizedBatchNormWithGlobalNormalization(t: OpInput, tMin: OpInput, tMax: OpInput, m: OpInput, mMin: OpInput, mMax: OpInput, v: OpInput, vMin: OpInput, vMax: OpInput, beta: OpInput, betaMin: OpInput, betaMax: OpInput, gamma: OpInput, gammaMin: OpInput, gammaMax: OpInput, opts: { outType: DType; varianceEpsilon: number; scaleAfterNormalization: boolean } & OpOptions): { result: Output; resultMin: Output; resultMax: Output } {
   return opMulti<{ result: Output; resultMin: Output; resultMax: Output }>("QuantizedBatchNormWithGlobalNormalization", [t, tMin, tMax, m, mMin, mMax, v, vMin, vMax, beta, betaMin, betaMax, gamma, gammaMin, gammaMax], { "out_type": opts.outType, "variance_epsilon": opts.varianceEpsilon, "scale_after_normalization": opts.scaleAfterNormalization }, opts, [["result", 1], ["resultMin", 1], ["resultMax", 1]]);
 }
 
 /** TF op `QuantizedBiasAdd` (input, bias, min_input, max_input, min_bias, max_bias → output, min_out, max_out). */
-export function quantizedBiasAdd(input: TensorRef, bias: TensorRef, minInput: TensorRef, maxInput: TensorRef, minBias: TensorRef, maxBias: TensorRef, opts: { outType: DType } & OpOptions): { output: Output; minOut: Output; maxOut: Output } {
+export function quantizedBiasAdd(input: OpInput, bias: OpInput, minInput: OpInput, maxInput: OpInput, minBias: OpInput, maxBias: OpInput, opts: { outType: DType } & OpOptions): { output: Output; minOut: Output; maxOut: Output } {
   return opMulti<{ output: Output; minOut: Output; maxOut: Output }>("QuantizedBiasAdd", [input, bias, minInput, maxInput, minBias, maxBias], { "out_type": opts.outType }, opts, [["output", 1], ["minOut", 1], ["maxOut", 1]]);
 }
 
 /** TF op `QuantizedConcat` (concat_dim, values, input_mins, input_maxes → output, output_min, output_max). */
-export function quantizedConcat(concatDim: TensorRef, values: TensorRef[], inputMins: TensorRef[], inputMaxes: TensorRef[], opts?: OpOptions): { output: Output; outputMin: Output; outputMax: Output } {
+export function quantizedConcat(concatDim: OpInput, values: OpInput[], inputMins: OpInput[], inputMaxes: OpInput[], opts?: OpOptions): { output: Output; outputMin: Output; outputMax: Output } {
   return opMulti<{ output: Output; outputMin: Output; outputMax: Output }>("QuantizedConcat", [concatDim, values, inputMins, inputMaxes], {}, opts, [["output", 1], ["outputMin", 1], ["outputMax", 1]]);
 }
 
 /** TF op `QuantizedConcatV2` (values, axis, input_mins, input_maxes → output, output_min, output_max). */
-export function quantizedConcatV2(values: TensorRef[], axis: TensorRef, inputMins: TensorRef[], inputMaxes: TensorRef[], opts?: OpOptions): { output: Output; outputMin: Output; outputMax: Output } {
+export function quantizedConcatV2(values: OpInput[], axis: OpInput, inputMins: OpInput[], inputMaxes: OpInput[], opts?: OpOptions): { output: Output; outputMin: Output; outputMax: Output } {
   return opMulti<{ output: Output; outputMin: Output; outputMax: Output }>("QuantizedConcatV2", [values, axis, inputMins, inputMaxes], {}, opts, [["output", 1], ["outputMin", 1], ["outputMax", 1]]);
 }
 
 /** TF op `QuantizedConv2D` (input, filter, min_input, max_input, min_filter, max_filter → output, min_output, max_output). */
-export function quantizedConv2d(input: TensorRef, filter: TensorRef, minInput: TensorRef, maxInput: TensorRef, minFilter: TensorRef, maxFilter: TensorRef, opts: { /** Default 'qint32'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
+export function quantizedConv2d(input: OpInput, filter: OpInput, minInput: OpInput, maxInput: OpInput, minFilter: OpInput, maxFilter: OpInput, opts: { /** Default 'qint32'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
   return opMulti<{ output: Output; minOutput: Output; maxOutput: Output }>("QuantizedConv2D", [input, filter, minInput, maxInput, minFilter, maxFilter], { "out_type": opts.outType, "strides": opts.strides, "padding": opts.padding, "dilations": opts.dilations }, opts, [["output", 1], ["minOutput", 1], ["maxOutput", 1]]);
 }
 
 /** TF op `QuantizedConv2DAndRelu` (input, filter, min_input, max_input, min_filter, max_filter → output, min_output, max_output). */
-export function quantizedConv2dAndRelu(input: TensorRef, filter: TensorRef, minInput: TensorRef, maxInput: TensorRef, minFilter: TensorRef, maxFilter: TensorRef, opts: { /** Default 'qint32'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
+export function quantizedConv2dAndRelu(input: OpInput, filter: OpInput, minInput: OpInput, maxInput: OpInput, minFilter: OpInput, maxFilter: OpInput, opts: { /** Default 'qint32'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
   return opMulti<{ output: Output; minOutput: Output; maxOutput: Output }>("QuantizedConv2DAndRelu", [input, filter, minInput, maxInput, minFilter, maxFilter], { "out_type": opts.outType, "strides": opts.strides, "padding": opts.padding, "dilations": opts.dilations, "padding_list": opts.paddingList }, opts, [["output", 1], ["minOutput", 1], ["maxOutput", 1]]);
 }
 
 /** TF op `QuantizedConv2DAndReluAndRequantize` (input, filter, min_input, max_input, min_filter, max_filter, min_freezed_output, max_freezed_output → output, min_output, max_output). */
-export function quantizedConv2dAndReluAndRequantize(input: TensorRef, filter: TensorRef, minInput: TensorRef, maxInput: TensorRef, minFilter: TensorRef, maxFilter: TensorRef, minFreezedOutput: TensorRef, maxFreezedOutput: TensorRef, opts: { /** Default 'quint8'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
+export function quantizedConv2dAndReluAndRequantize(input: OpInput, filter: OpInput, minInput: OpInput, maxInput: OpInput, minFilter: OpInput, maxFilter: OpInput, minFreezedOutput: OpInput, maxFreezedOutput: OpInput, opts: { /** Default 'quint8'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
   return opMulti<{ output: Output; minOutput: Output; maxOutput: Output }>("QuantizedConv2DAndReluAndRequantize", [input, filter, minInput, maxInput, minFilter, maxFilter, minFreezedOutput, maxFreezedOutput], { "out_type": opts.outType, "strides": opts.strides, "padding": opts.padding, "dilations": opts.dilations, "padding_list": opts.paddingList }, opts, [["output", 1], ["minOutput", 1], ["maxOutput", 1]]);
 }
 
 /** TF op `QuantizedConv2DAndRequantize` (input, filter, min_input, max_input, min_filter, max_filter, min_freezed_output, max_freezed_output → output, min_output, max_output). */
-export function quantizedConv2dAndRequantize(input: TensorRef, filter: TensorRef, minInput: TensorRef, maxInput: TensorRef, minFilter: TensorRef, maxFilter: TensorRef, minFreezedOutput: TensorRef, maxFreezedOutput: TensorRef, opts: { /** Default 'qint8'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
+export function quantizedConv2dAndRequantize(input: OpInput, filter: OpInput, minInput: OpInput, maxInput: OpInput, minFilter: OpInput, maxFilter: OpInput, minFreezedOutput: OpInput, maxFreezedOutput: OpInput, opts: { /** Default 'qint8'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
   return opMulti<{ output: Output; minOutput: Output; maxOutput: Output }>("QuantizedConv2DAndRequantize", [input, filter, minInput, maxInput, minFilter, maxFilter, minFreezedOutput, maxFreezedOutput], { "out_type": opts.outType, "strides": opts.strides, "padding": opts.padding, "dilations": opts.dilations, "padding_list": opts.paddingList }, opts, [["output", 1], ["minOutput", 1], ["maxOutput", 1]]);
 }
 
 /** TF op `QuantizedConv2DPerChannel` (input, filter, min_input, max_input, min_filter, max_filter → output, min_output, max_output). */
-export function quantizedConv2dPerChannel(input: TensorRef, filter: TensorRef, minInput: TensorRef, maxInput: TensorRef, minFilter: TensorRef, maxFilter: TensorRef, opts: { /** Default 'qint32'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
+export function quantizedConv2dPerChannel(input: OpInput, filter: OpInput, minInput: OpInput, maxInput: OpInput, minFilter: OpInput, maxFilter: OpInput, opts: { /** Default 'qint32'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
   return opMulti<{ output: Output; minOutput: Output; maxOutput: Output }>("QuantizedConv2DPerChannel", [input, filter, minInput, maxInput, minFilter, maxFilter], { "out_type": opts.outType, "strides": opts.strides, "padding": opts.padding, "dilations": opts.dilations }, opts, [["output", 1], ["minOutput", 1], ["maxOutput", 1]]);
 }
 
 /** TF op `QuantizedConv2DWithBias` (input, filter, bias, min_input, max_input, min_filter, max_filter → output, min_output, max_output). */
-export function quantizedConv2dWithBias(input: TensorRef, filter: TensorRef, bias: TensorRef, minInput: TensorRef, maxInput: TensorRef, minFilter: TensorRef, maxFilter: TensorRef, opts: { /** Default 'qint32'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
+export function quantizedConv2dWithBias(input: OpInput, filter: OpInput, bias: OpInput, minInput: OpInput, maxInput: OpInput, minFilter: OpInput, maxFilter: OpInput, opts: { /** Default 'qint32'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
   return opMulti<{ output: Output; minOutput: Output; maxOutput: Output }>("QuantizedConv2DWithBias", [input, filter, bias, minInput, maxInput, minFilter, maxFilter], { "out_type": opts.outType, "strides": opts.strides, "padding": opts.padding, "dilations": opts.dilations, "padding_list": opts.paddingList }, opts, [["output", 1], ["minOutput", 1], ["maxOutput", 1]]);
 }
 
 /** TF op `QuantizedConv2DWithBiasAndRelu` (input, filter, bias, min_input, max_input, min_filter, max_filter → output, min_output, max_output). */
-export function quantizedConv2dWithBiasAndRelu(input: TensorRef, filter: TensorRef, bias: TensorRef, minInput: TensorRef, maxInput: TensorRef, minFilter: TensorRef, maxFilter: TensorRef, opts: { /** Default 'qint32'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
+export function quantizedConv2dWithBiasAndRelu(input: OpInput, filter: OpInput, bias: OpInput, minInput: OpInput, maxInput: OpInput, minFilter: OpInput, maxFilter: OpInput, opts: { /** Default 'qint32'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
   return opMulti<{ output: Output; minOutput: Output; maxOutput: Output }>("QuantizedConv2DWithBiasAndRelu", [input, filter, bias, minInput, maxInput, minFilter, maxFilter], { "out_type": opts.outType, "strides": opts.strides, "padding": opts.padding, "dilations": opts.dilations, "padding_list": opts.paddingList }, opts, [["output", 1], ["minOutput", 1], ["maxOutput", 1]]);
 }
 
 /** TF op `QuantizedConv2DWithBiasAndReluAndRequantize` (input, filter, bias, min_input, max_input, min_filter, max_filter, min_freezed_output, max_freezed_output → output, min_output, max_output). */
-export function quantizedConv2dWithBiasAndReluAndRequantize(input: TensorRef, filter: TensorRef, bias: TensorRef, minInput: TensorRef, maxInput: TensorRef, minFilter: TensorRef, maxFilter: TensorRef, minFreezedOutput: TensorRef, maxFreezedOutput: TensorRef, opts: { /** Default 'quint8'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
+export function quantizedConv2dWithBiasAndReluAndRequantize(input: OpInput, filter: OpInput, bias: OpInput, minInput: OpInput, maxInput: OpInput, minFilter: OpInput, maxFilter: OpInput, minFreezedOutput: OpInput, maxFreezedOutput: OpInput, opts: { /** Default 'quint8'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
   return opMulti<{ output: Output; minOutput: Output; maxOutput: Output }>("QuantizedConv2DWithBiasAndReluAndRequantize", [input, filter, bias, minInput, maxInput, minFilter, maxFilter, minFreezedOutput, maxFreezedOutput], { "out_type": opts.outType, "strides": opts.strides, "padding": opts.padding, "dilations": opts.dilations, "padding_list": opts.paddingList }, opts, [["output", 1], ["minOutput", 1], ["maxOutput", 1]]);
 }
 
 /** TF op `QuantizedConv2DWithBiasAndRequantize` (input, filter, bias, min_input, max_input, min_filter, max_filter, min_freezed_output, max_freezed_output → output, min_output, max_output). */
-export function quantizedConv2dWithBiasAndRequantize(input: TensorRef, filter: TensorRef, bias: TensorRef, minInput: TensorRef, maxInput: TensorRef, minFilter: TensorRef, maxFilter: TensorRef, minFreezedOutput: TensorRef, maxFreezedOutput: TensorRef, opts: { /** Default 'qint8'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
+export function quantizedConv2dWithBiasAndRequantize(input: OpInput, filter: OpInput, bias: OpInput, minInput: OpInput, maxInput: OpInput, minFilter: OpInput, maxFilter: OpInput, minFreezedOutput: OpInput, maxFreezedOutput: OpInput, opts: { /** Default 'qint8'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
   return opMulti<{ output: Output; minOutput: Output; maxOutput: Output }>("QuantizedConv2DWithBiasAndRequantize", [input, filter, bias, minInput, maxInput, minFilter, maxFilter, minFreezedOutput, maxFreezedOutput], { "out_type": opts.outType, "strides": opts.strides, "padding": opts.padding, "dilations": opts.dilations, "padding_list": opts.paddingList }, opts, [["output", 1], ["minOutput", 1], ["maxOutput", 1]]);
 }
 
 /** TF op `QuantizedConv2DWithBiasSignedSumAndReluAndRequantize` (input, filter, bias, min_input, max_input, min_filter, max_filter, min_freezed_output, max_freezed_output, summand, min_summand, max_summand → output, min_output, max_output). */
-export function quantizedConv2dWithBiasSignedSumAndReluAndRequantize(input: TensorRef, filter: TensorRef, bias: TensorRef, minInput: TensorRef, maxInput: TensorRef, minFilter: TensorRef, maxFilter: TensorRef, minFreezedOutput: TensorRef, maxFreezedOutput: TensorRef, summand: TensorRef, minSummand: TensorRef, maxSummand: TensorRef, opts: { /** Default 'quint8'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
+export function quantizedConv2dWithBiasSignedSumAndReluAndRequantize(input: OpInput, filter: OpInput, bias: OpInput, minInput: OpInput, maxInput: OpInput, minFilter: OpInput, maxFilter: OpInput, minFreezedOutput: OpInput, maxFreezedOutput: OpInput, summand: OpInput, minSummand: OpInput, maxSummand: OpInput, opts: { /** Default 'quint8'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
   return opMulti<{ output: Output; minOutput: Output; maxOutput: Output }>("QuantizedConv2DWithBiasSignedSumAndReluAndRequantize", [input, filter, bias, minInput, maxInput, minFilter, maxFilter, minFreezedOutput, maxFreezedOutput, summand, minSummand, maxSummand], { "out_type": opts.outType, "strides": opts.strides, "padding": opts.padding, "dilations": opts.dilations, "padding_list": opts.paddingList }, opts, [["output", 1], ["minOutput", 1], ["maxOutput", 1]]);
 }
 
 /** TF op `QuantizedConv2DWithBiasSumAndRelu` (input, filter, bias, min_input, max_input, min_filter, max_filter, summand → output, min_output, max_output). */
-export function quantizedConv2dWithBiasSumAndRelu(input: TensorRef, filter: TensorRef, bias: TensorRef, minInput: TensorRef, maxInput: TensorRef, minFilter: TensorRef, maxFilter: TensorRef, summand: TensorRef, opts: { /** Default 'qint32'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
+export function quantizedConv2dWithBiasSumAndRelu(input: OpInput, filter: OpInput, bias: OpInput, minInput: OpInput, maxInput: OpInput, minFilter: OpInput, maxFilter: OpInput, summand: OpInput, opts: { /** Default 'qint32'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
   return opMulti<{ output: Output; minOutput: Output; maxOutput: Output }>("QuantizedConv2DWithBiasSumAndRelu", [input, filter, bias, minInput, maxInput, minFilter, maxFilter, summand], { "out_type": opts.outType, "strides": opts.strides, "padding": opts.padding, "dilations": opts.dilations, "padding_list": opts.paddingList }, opts, [["output", 1], ["minOutput", 1], ["maxOutput", 1]]);
 }
 
 /** TF op `QuantizedConv2DWithBiasSumAndReluAndRequantize` (input, filter, bias, min_input, max_input, min_filter, max_filter, min_freezed_output, max_freezed_output, summand, min_summand, max_summand → output, min_output, max_output). */
-export function quantizedConv2dWithBiasSumAndReluAndRequantize(input: TensorRef, filter: TensorRef, bias: TensorRef, minInput: TensorRef, maxInput: TensorRef, minFilter: TensorRef, maxFilter: TensorRef, minFreezedOutput: TensorRef, maxFreezedOutput: TensorRef, summand: TensorRef, minSummand: TensorRef, maxSummand: TensorRef, opts: { /** Default 'quint8'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
+export function quantizedConv2dWithBiasSumAndReluAndRequantize(input: OpInput, filter: OpInput, bias: OpInput, minInput: OpInput, maxInput: OpInput, minFilter: OpInput, maxFilter: OpInput, minFreezedOutput: OpInput, maxFreezedOutput: OpInput, summand: OpInput, minSummand: OpInput, maxSummand: OpInput, opts: { /** Default 'quint8'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
   return opMulti<{ output: Output; minOutput: Output; maxOutput: Output }>("QuantizedConv2DWithBiasSumAndReluAndRequantize", [input, filter, bias, minInput, maxInput, minFilter, maxFilter, minFreezedOutput, maxFreezedOutput, summand, minSummand, maxSummand], { "out_type": opts.outType, "strides": opts.strides, "padding": opts.padding, "dilations": opts.dilations, "padding_list": opts.paddingList }, opts, [["output", 1], ["minOutput", 1], ["maxOutput", 1]]);
 }
 
 /** TF op `QuantizedDepthwiseConv2D` (input, filter, min_input, max_input, min_filter, max_filter → output, min_output, max_output). */
-export function quantizedDepthwiseConv2d(input: TensorRef, filter: TensorRef, minInput: TensorRef, maxInput: TensorRef, minFilter: TensorRef, maxFilter: TensorRef, opts: { /** Default 'qint32'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
+export function quantizedDepthwiseConv2d(input: OpInput, filter: OpInput, minInput: OpInput, maxInput: OpInput, minFilter: OpInput, maxFilter: OpInput, opts: { /** Default 'qint32'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
   return opMulti<{ output: Output; minOutput: Output; maxOutput: Output }>("QuantizedDepthwiseConv2D", [input, filter, minInput, maxInput, minFilter, maxFilter], { "out_type": opts.outType, "strides": opts.strides, "padding": opts.padding, "dilations": opts.dilations }, opts, [["output", 1], ["minOutput", 1], ["maxOutput", 1]]);
 }
 
 /** TF op `QuantizedDepthwiseConv2DWithBias` (input, filter, bias, min_input, max_input, min_filter, max_filter → output, min_output, max_output). */
-export function quantizedDepthwiseConv2dWithBias(input: TensorRef, filter: TensorRef, bias: TensorRef, minInput: TensorRef, maxInput: TensorRef, minFilter: TensorRef, maxFilter: TensorRef, opts: { /** Default 'qint32'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
+export function quantizedDepthwiseConv2dWithBias(input: OpInput, filter: OpInput, bias: OpInput, minInput: OpInput, maxInput: OpInput, minFilter: OpInput, maxFilter: OpInput, opts: { /** Default 'qint32'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
   return opMulti<{ output: Output; minOutput: Output; maxOutput: Output }>("QuantizedDepthwiseConv2DWithBias", [input, filter, bias, minInput, maxInput, minFilter, maxFilter], { "out_type": opts.outType, "strides": opts.strides, "padding": opts.padding, "dilations": opts.dilations }, opts, [["output", 1], ["minOutput", 1], ["maxOutput", 1]]);
 }
 
 /** TF op `QuantizedDepthwiseConv2DWithBiasAndRelu` (input, filter, bias, min_input, max_input, min_filter, max_filter → output, min_output, max_output). */
-export function quantizedDepthwiseConv2dWithBiasAndRelu(input: TensorRef, filter: TensorRef, bias: TensorRef, minInput: TensorRef, maxInput: TensorRef, minFilter: TensorRef, maxFilter: TensorRef, opts: { /** Default 'qint32'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
+export function quantizedDepthwiseConv2dWithBiasAndRelu(input: OpInput, filter: OpInput, bias: OpInput, minInput: OpInput, maxInput: OpInput, minFilter: OpInput, maxFilter: OpInput, opts: { /** Default 'qint32'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
   return opMulti<{ output: Output; minOutput: Output; maxOutput: Output }>("QuantizedDepthwiseConv2DWithBiasAndRelu", [input, filter, bias, minInput, maxInput, minFilter, maxFilter], { "out_type": opts.outType, "strides": opts.strides, "padding": opts.padding, "dilations": opts.dilations, "padding_list": opts.paddingList }, opts, [["output", 1], ["minOutput", 1], ["maxOutput", 1]]);
 }
 
 /** TF op `QuantizedDepthwiseConv2DWithBiasAndReluAndRequantize` (input, filter, bias, min_input, max_input, min_filter, max_filter, min_freezed_output, max_freezed_output → output, min_output, max_output). */
-export function quantizedDepthwiseConv2dWithBiasAndReluAndRequantize(input: TensorRef, filter: TensorRef, bias: TensorRef, minInput: TensorRef, maxInput: TensorRef, minFilter: TensorRef, maxFilter: TensorRef, minFreezedOutput: TensorRef, maxFreezedOutput: TensorRef, opts: { /** Default 'quint8'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
+export function quantizedDepthwiseConv2dWithBiasAndReluAndRequantize(input: OpInput, filter: OpInput, bias: OpInput, minInput: OpInput, maxInput: OpInput, minFilter: OpInput, maxFilter: OpInput, minFreezedOutput: OpInput, maxFreezedOutput: OpInput, opts: { /** Default 'quint8'. */ outType?: DType; strides: number[]; padding: "SAME" | "VALID"; /** Default [1, 1, 1, 1]. */ dilations?: number[]; /** Default []. */ paddingList?: number[] } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
   return opMulti<{ output: Output; minOutput: Output; maxOutput: Output }>("QuantizedDepthwiseConv2DWithBiasAndReluAndRequantize", [input, filter, bias, minInput, maxInput, minFilter, maxFilter, minFreezedOutput, maxFreezedOutput], { "out_type": opts.outType, "strides": opts.strides, "padding": opts.padding, "dilations": opts.dilations, "padding_list": opts.paddingList }, opts, [["output", 1], ["minOutput", 1], ["maxOutput", 1]]);
 }
 
 /** TF op `QuantizedInstanceNorm` (x, x_min, x_max → y, y_min, y_max). */
-export function quantizedInstanceNorm(x: TensorRef, xMin: TensorRef, xMax: TensorRef, opts?: { /** Default false. */ outputRangeGiven?: boolean; /** Default 0. */ givenYMin?: number; /** Default 0. */ givenYMax?: number; /** Default 0.00001. */ varianceEpsilon?: number; /** Default 0.001. */ minSeparation?: number } & OpOptions): { y: Output; yMin: Output; yMax: Output } {
+export function quantizedInstanceNorm(x: OpInput, xMin: OpInput, xMax: OpInput, opts?: { /** Default false. */ outputRangeGiven?: boolean; /** Default 0. */ givenYMin?: number; /** Default 0. */ givenYMax?: number; /** Default 0.00001. */ varianceEpsilon?: number; /** Default 0.001. */ minSeparation?: number } & OpOptions): { y: Output; yMin: Output; yMax: Output } {
   return opMulti<{ y: Output; yMin: Output; yMax: Output }>("QuantizedInstanceNorm", [x, xMin, xMax], { "output_range_given": opts?.outputRangeGiven, "given_y_min": opts?.givenYMin, "given_y_max": opts?.givenYMax, "variance_epsilon": opts?.varianceEpsilon, "min_separation": opts?.minSeparation }, opts, [["y", 1], ["yMin", 1], ["yMax", 1]]);
 }
 
 /** TF op `QuantizedMatMul` (a, b, min_a, max_a, min_b, max_b → out, min_out, max_out). */
-export function quantizedMatMul(a: TensorRef, b: TensorRef, minA: TensorRef, maxA: TensorRef, minB: TensorRef, maxB: TensorRef, opts?: { /** Default 'qint32'. */ Toutput?: DType; /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean; /** Default 'quint8'. */ Tactivation?: DType } & OpOptions): { out: Output; minOut: Output; maxOut: Output } {
+export function quantizedMatMul(a: OpInput, b: OpInput, minA: OpInput, maxA: OpInput, minB: OpInput, maxB: OpInput, opts?: { /** Default 'qint32'. */ Toutput?: DType; /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean; /** Default 'quint8'. */ Tactivation?: DType } & OpOptions): { out: Output; minOut: Output; maxOut: Output } {
   return opMulti<{ out: Output; minOut: Output; maxOut: Output }>("QuantizedMatMul", [a, b, minA, maxA, minB, maxB], { "Toutput": opts?.Toutput, "transpose_a": opts?.transposeA, "transpose_b": opts?.transposeB, "Tactivation": opts?.Tactivation }, opts, [["out", 1], ["minOut", 1], ["maxOut", 1]]);
 }
 
 /** TF op `QuantizedMatMulWithBias` (a, b, bias, min_a, max_a, min_b, max_b → out, min_out, max_out). */
-export function quantizedMatMulWithBias(a: TensorRef, b: TensorRef, bias: TensorRef, minA: TensorRef, maxA: TensorRef, minB: TensorRef, maxB: TensorRef, opts?: { /** Default 'qint32'. */ Toutput?: DType; /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean; /** Default "MIN_FIRST". */ inputQuantMode?: "MIN_FIRST" | "SCALED" } & OpOptions): { out: Output; minOut: Output; maxOut: Output } {
+export function quantizedMatMulWithBias(a: OpInput, b: OpInput, bias: OpInput, minA: OpInput, maxA: OpInput, minB: OpInput, maxB: OpInput, opts?: { /** Default 'qint32'. */ Toutput?: DType; /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean; /** Default "MIN_FIRST". */ inputQuantMode?: "MIN_FIRST" | "SCALED" } & OpOptions): { out: Output; minOut: Output; maxOut: Output } {
   return opMulti<{ out: Output; minOut: Output; maxOut: Output }>("QuantizedMatMulWithBias", [a, b, bias, minA, maxA, minB, maxB], { "Toutput": opts?.Toutput, "transpose_a": opts?.transposeA, "transpose_b": opts?.transposeB, "input_quant_mode": opts?.inputQuantMode }, opts, [["out", 1], ["minOut", 1], ["maxOut", 1]]);
 }
 
 /** TF op `QuantizedMatMulWithBiasAndDequantize` (a, b, bias, min_a, max_a, min_b, max_b, min_freezed_output, max_freezed_output → out). */
-export function quantizedMatMulWithBiasAndDequantize(a: TensorRef, b: TensorRef, bias: TensorRef, minA: TensorRef, maxA: TensorRef, minB: TensorRef, maxB: TensorRef, minFreezedOutput: TensorRef, maxFreezedOutput: TensorRef, opts: { Toutput: DType; /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean; /** Default "MIN_FIRST". */ inputQuantMode?: "MIN_FIRST" | "SCALED" } & OpOptions): Output {
+export function quantizedMatMulWithBiasAndDequantize(a: OpInput, b: OpInput, bias: OpInput, minA: OpInput, maxA: OpInput, minB: OpInput, maxB: OpInput, minFreezedOutput: OpInput, maxFreezedOutput: OpInput, opts: { Toutput: DType; /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean; /** Default "MIN_FIRST". */ inputQuantMode?: "MIN_FIRST" | "SCALED" } & OpOptions): Output {
   return opOne("QuantizedMatMulWithBiasAndDequantize", [a, b, bias, minA, maxA, minB, maxB, minFreezedOutput, maxFreezedOutput], { "Toutput": opts.Toutput, "transpose_a": opts.transposeA, "transpose_b": opts.transposeB, "input_quant_mode": opts.inputQuantMode }, opts);
 }
 
 /** TF op `QuantizedMatMulWithBiasAndRelu` (a, b, bias, min_a, max_a, min_b, max_b → out, min_out, max_out). */
-export function quantizedMatMulWithBiasAndRelu(a: TensorRef, b: TensorRef, bias: TensorRef, minA: TensorRef, maxA: TensorRef, minB: TensorRef, maxB: TensorRef, opts?: { /** Default 'qint32'. */ Toutput?: DType; /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean; /** Default "MIN_FIRST". */ inputQuantMode?: "MIN_FIRST" | "SCALED" } & OpOptions): { out: Output; minOut: Output; maxOut: Output } {
+export function quantizedMatMulWithBiasAndRelu(a: OpInput, b: OpInput, bias: OpInput, minA: OpInput, maxA: OpInput, minB: OpInput, maxB: OpInput, opts?: { /** Default 'qint32'. */ Toutput?: DType; /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean; /** Default "MIN_FIRST". */ inputQuantMode?: "MIN_FIRST" | "SCALED" } & OpOptions): { out: Output; minOut: Output; maxOut: Output } {
   return opMulti<{ out: Output; minOut: Output; maxOut: Output }>("QuantizedMatMulWithBiasAndRelu", [a, b, bias, minA, maxA, minB, maxB], { "Toutput": opts?.Toutput, "transpose_a": opts?.transposeA, "transpose_b": opts?.transposeB, "input_quant_mode": opts?.inputQuantMode }, opts, [["out", 1], ["minOut", 1], ["maxOut", 1]]);
 }
 
 /** TF op `QuantizedMatMulWithBiasAndReluAndRequantize` (a, b, bias, min_a, max_a, min_b, max_b, min_freezed_output, max_freezed_output → out, min_out, max_out). */
-export function quantizedMatMulWithBiasAndReluAndRequantize(a: TensorRef, b: TensorRef, bias: TensorRef, minA: TensorRef, maxA: TensorRef, minB: TensorRef, maxB: TensorRef, minFreezedOutput: TensorRef, maxFreezedOutput: TensorRef, opts?: { /** Default 'quint8'. */ Toutput?: DType; /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean; /** Default "MIN_FIRST". */ inputQuantMode?: "MIN_FIRST" | "SCALED" } & OpOptions): { out: Output; minOut: Output; maxOut: Output } {
+export function quantizedMatMulWithBiasAndReluAndRequantize(a: OpInput, b: OpInput, bias: OpInput, minA: OpInput, maxA: OpInput, minB: OpInput, maxB: OpInput, minFreezedOutput: OpInput, maxFreezedOutput: OpInput, opts?: { /** Default 'quint8'. */ Toutput?: DType; /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean; /** Default "MIN_FIRST". */ inputQuantMode?: "MIN_FIRST" | "SCALED" } & OpOptions): { out: Output; minOut: Output; maxOut: Output } {
   return opMulti<{ out: Output; minOut: Output; maxOut: Output }>("QuantizedMatMulWithBiasAndReluAndRequantize", [a, b, bias, minA, maxA, minB, maxB, minFreezedOutput, maxFreezedOutput], { "Toutput": opts?.Toutput, "transpose_a": opts?.transposeA, "transpose_b": opts?.transposeB, "input_quant_mode": opts?.inputQuantMode }, opts, [["out", 1], ["minOut", 1], ["maxOut", 1]]);
 }
 
 /** TF op `QuantizedMatMulWithBiasAndRequantize` (a, b, bias, min_a, max_a, min_b, max_b, min_freezed_output, max_freezed_output → out, min_out, max_out). */
-export function quantizedMatMulWithBiasAndRequantize(a: TensorRef, b: TensorRef, bias: TensorRef, minA: TensorRef, maxA: TensorRef, minB: TensorRef, maxB: TensorRef, minFreezedOutput: TensorRef, maxFreezedOutput: TensorRef, opts?: { /** Default 'quint8'. */ Toutput?: DType; /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean; /** Default "MIN_FIRST". */ inputQuantMode?: "MIN_FIRST" | "SCALED" } & OpOptions): { out: Output; minOut: Output; maxOut: Output } {
+export function quantizedMatMulWithBiasAndRequantize(a: OpInput, b: OpInput, bias: OpInput, minA: OpInput, maxA: OpInput, minB: OpInput, maxB: OpInput, minFreezedOutput: OpInput, maxFreezedOutput: OpInput, opts?: { /** Default 'quint8'. */ Toutput?: DType; /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean; /** Default "MIN_FIRST". */ inputQuantMode?: "MIN_FIRST" | "SCALED" } & OpOptions): { out: Output; minOut: Output; maxOut: Output } {
   return opMulti<{ out: Output; minOut: Output; maxOut: Output }>("QuantizedMatMulWithBiasAndRequantize", [a, b, bias, minA, maxA, minB, maxB, minFreezedOutput, maxFreezedOutput], { "Toutput": opts?.Toutput, "transpose_a": opts?.transposeA, "transpose_b": opts?.transposeB, "input_quant_mode": opts?.inputQuantMode }, opts, [["out", 1], ["minOut", 1], ["maxOut", 1]]);
 }
 
 /** TF op `QuantizedMaxPool` (input, min_input, max_input → output, min_output, max_output). */
-export function quantizedMaxPool(input: TensorRef, minInput: TensorRef, maxInput: TensorRef, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID" } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
+export function quantizedMaxPool(input: OpInput, minInput: OpInput, maxInput: OpInput, opts: { ksize: number[]; strides: number[]; padding: "SAME" | "VALID" } & OpOptions): { output: Output; minOutput: Output; maxOutput: Output } {
   return opMulti<{ output: Output; minOutput: Output; maxOutput: Output }>("QuantizedMaxPool", [input, minInput, maxInput], { "ksize": opts.ksize, "strides": opts.strides, "padding": opts.padding }, opts, [["output", 1], ["minOutput", 1], ["maxOutput", 1]]);
 }
 
 /** TF op `QuantizedMul` (x, y, min_x, max_x, min_y, max_y → z, min_z, max_z). */
-export function quantizedMul(x: TensorRef, y: TensorRef, minX: TensorRef, maxX: TensorRef, minY: TensorRef, maxY: TensorRef, opts?: { /** Default 'qint32'. */ Toutput?: DType } & OpOptions): { z: Output; minZ: Output; maxZ: Output } {
+export function quantizedMul(x: OpInput, y: OpInput, minX: OpInput, maxX: OpInput, minY: OpInput, maxY: OpInput, opts?: { /** Default 'qint32'. */ Toutput?: DType } & OpOptions): { z: Output; minZ: Output; maxZ: Output } {
   return opMulti<{ z: Output; minZ: Output; maxZ: Output }>("QuantizedMul", [x, y, minX, maxX, minY, maxY], { "Toutput": opts?.Toutput }, opts, [["z", 1], ["minZ", 1], ["maxZ", 1]]);
 }
 
 /** TF op `QuantizedRelu` (features, min_features, max_features → activations, min_activations, max_activations). */
-export function quantizedRelu(features: TensorRef, minFeatures: TensorRef, maxFeatures: TensorRef, opts?: { /** Default 'quint8'. */ outType?: DType } & OpOptions): { activations: Output; minActivations: Output; maxActivations: Output } {
+export function quantizedRelu(features: OpInput, minFeatures: OpInput, maxFeatures: OpInput, opts?: { /** Default 'quint8'. */ outType?: DType } & OpOptions): { activations: Output; minActivations: Output; maxActivations: Output } {
   return opMulti<{ activations: Output; minActivations: Output; maxActivations: Output }>("QuantizedRelu", [features, minFeatures, maxFeatures], { "out_type": opts?.outType }, opts, [["activations", 1], ["minActivations", 1], ["maxActivations", 1]]);
 }
 
 /** TF op `QuantizedRelu6` (features, min_features, max_features → activations, min_activations, max_activations). */
-export function quantizedRelu6(features: TensorRef, minFeatures: TensorRef, maxFeatures: TensorRef, opts?: { /** Default 'quint8'. */ outType?: DType } & OpOptions): { activations: Output; minActivations: Output; maxActivations: Output } {
+export function quantizedRelu6(features: OpInput, minFeatures: OpInput, maxFeatures: OpInput, opts?: { /** Default 'quint8'. */ outType?: DType } & OpOptions): { activations: Output; minActivations: Output; maxActivations: Output } {
   return opMulti<{ activations: Output; minActivations: Output; maxActivations: Output }>("QuantizedRelu6", [features, minFeatures, maxFeatures], { "out_type": opts?.outType }, opts, [["activations", 1], ["minActivations", 1], ["maxActivations", 1]]);
 }
 
 /** TF op `QuantizedReluX` (features, max_value, min_features, max_features → activations, min_activations, max_activations). */
-export function quantizedReluX(features: TensorRef, maxValue: TensorRef, minFeatures: TensorRef, maxFeatures: TensorRef, opts?: { /** Default 'quint8'. */ outType?: DType } & OpOptions): { activations: Output; minActivations: Output; maxActivations: Output } {
+export function quantizedReluX(features: OpInput, maxValue: OpInput, minFeatures: OpInput, maxFeatures: OpInput, opts?: { /** Default 'quint8'. */ outType?: DType } & OpOptions): { activations: Output; minActivations: Output; maxActivations: Output } {
   return opMulti<{ activations: Output; minActivations: Output; maxActivations: Output }>("QuantizedReluX", [features, maxValue, minFeatures, maxFeatures], { "out_type": opts?.outType }, opts, [["activations", 1], ["minActivations", 1], ["maxActivations", 1]]);
 }
 
 /** TF op `QuantizedReshape` (tensor, shape, input_min, input_max → output, output_min, output_max). */
-export function quantizedReshape(tensor: TensorRef, shape: TensorRef, inputMin: TensorRef, inputMax: TensorRef, opts?: OpOptions): { output: Output; outputMin: Output; outputMax: Output } {
+export function quantizedReshape(tensor: OpInput, shape: OpInput, inputMin: OpInput, inputMax: OpInput, opts?: OpOptions): { output: Output; outputMin: Output; outputMax: Output } {
   return opMulti<{ output: Output; outputMin: Output; outputMax: Output }>("QuantizedReshape", [tensor, shape, inputMin, inputMax], {}, opts, [["output", 1], ["outputMin", 1], ["outputMax", 1]]);
 }
 
 /** TF op `QuantizedResizeBilinear` (images, size, min, max → resized_images, out_min, out_max). */
-export function quantizedResizeBilinear(images: TensorRef, size: TensorRef, min: TensorRef, max: TensorRef, opts?: { /** Default false. */ alignCorners?: boolean; /** Default false. */ halfPixelCenters?: boolean } & OpOptions): { resizedImages: Output; outMin: Output; outMax: Output } {
+export function quantizedResizeBilinear(images: OpInput, size: OpInput, min: OpInput, max: OpInput, opts?: { /** Default false. */ alignCorners?: boolean; /** Default false. */ halfPixelCenters?: boolean } & OpOptions): { resizedImages: Output; outMin: Output; outMax: Output } {
   return opMulti<{ resizedImages: Output; outMin: Output; outMax: Output }>("QuantizedResizeBilinear", [images, size, min, max], { "align_corners": opts?.alignCorners, "half_pixel_centers": opts?.halfPixelCenters }, opts, [["resizedImages", 1], ["outMin", 1], ["outMax", 1]]);
 }
 
 /** TF op `QueueClose` (handle → (no outputs)). */
-export function queueClose(handle: TensorRef, opts?: { /** Default false. */ cancelPendingEnqueues?: boolean } & OpOptions): Operation {
+export function queueClose(handle: OpInput, opts?: { /** Default false. */ cancelPendingEnqueues?: boolean } & OpOptions): Operation {
   return opNone("QueueClose", [handle], { "cancel_pending_enqueues": opts?.cancelPendingEnqueues }, opts);
 }
 
 /** TF op `QueueCloseV2` (handle → (no outputs)). */
-export function queueCloseV2(handle: TensorRef, opts?: { /** Default false. */ cancelPendingEnqueues?: boolean } & OpOptions): Operation {
+export function queueCloseV2(handle: OpInput, opts?: { /** Default false. */ cancelPendingEnqueues?: boolean } & OpOptions): Operation {
   return opNone("QueueCloseV2", [handle], { "cancel_pending_enqueues": opts?.cancelPendingEnqueues }, opts);
 }
 
 /** TF op `QueueDequeue` (handle → components). */
-export function queueDequeue(handle: TensorRef, opts: { componentTypes: DType[]; /** Default -1. */ timeoutMs?: number } & OpOptions): Output[] {
+export function queueDequeue(handle: OpInput, opts: { componentTypes: DType[]; /** Default -1. */ timeoutMs?: number } & OpOptions): Output[] {
   return opList("QueueDequeue", [handle], { "component_types": opts.componentTypes, "timeout_ms": opts.timeoutMs }, opts);
 }
 
 /** TF op `QueueDequeueMany` (handle, n → components). */
-export function queueDequeueMany(handle: TensorRef, n: TensorRef, opts: { componentTypes: DType[]; /** Default -1. */ timeoutMs?: number } & OpOptions): Output[] {
+export function queueDequeueMany(handle: OpInput, n: OpInput, opts: { componentTypes: DType[]; /** Default -1. */ timeoutMs?: number } & OpOptions): Output[] {
   return opList("QueueDequeueMany", [handle, n], { "component_types": opts.componentTypes, "timeout_ms": opts.timeoutMs }, opts);
 }
 
 /** TF op `QueueDequeueManyV2` (handle, n → components). */
-export function queueDequeueManyV2(handle: TensorRef, n: TensorRef, opts: { componentTypes: DType[]; /** Default -1. */ timeoutMs?: number } & OpOptions): Output[] {
+export function queueDequeueManyV2(handle: OpInput, n: OpInput, opts: { componentTypes: DType[]; /** Default -1. */ timeoutMs?: number } & OpOptions): Output[] {
   return opList("QueueDequeueManyV2", [handle, n], { "component_types": opts.componentTypes, "timeout_ms": opts.timeoutMs }, opts);
 }
 
 /** TF op `QueueDequeueUpTo` (handle, n → components). */
-export function queueDequeueUpTo(handle: TensorRef, n: TensorRef, opts: { componentTypes: DType[]; /** Default -1. */ timeoutMs?: number } & OpOptions): Output[] {
+export function queueDequeueUpTo(handle: OpInput, n: OpInput, opts: { componentTypes: DType[]; /** Default -1. */ timeoutMs?: number } & OpOptions): Output[] {
   return opList("QueueDequeueUpTo", [handle, n], { "component_types": opts.componentTypes, "timeout_ms": opts.timeoutMs }, opts);
 }
 
 /** TF op `QueueDequeueUpToV2` (handle, n → components). */
-export function queueDequeueUpToV2(handle: TensorRef, n: TensorRef, opts: { componentTypes: DType[]; /** Default -1. */ timeoutMs?: number } & OpOptions): Output[] {
+export function queueDequeueUpToV2(handle: OpInput, n: OpInput, opts: { componentTypes: DType[]; /** Default -1. */ timeoutMs?: number } & OpOptions): Output[] {
   return opList("QueueDequeueUpToV2", [handle, n], { "component_types": opts.componentTypes, "timeout_ms": opts.timeoutMs }, opts);
 }
 
 /** TF op `QueueDequeueV2` (handle → components). */
-export function queueDequeueV2(handle: TensorRef, opts: { componentTypes: DType[]; /** Default -1. */ timeoutMs?: number } & OpOptions): Output[] {
+export function queueDequeueV2(handle: OpInput, opts: { componentTypes: DType[]; /** Default -1. */ timeoutMs?: number } & OpOptions): Output[] {
   return opList("QueueDequeueV2", [handle], { "component_types": opts.componentTypes, "timeout_ms": opts.timeoutMs }, opts);
 }
 
 /** TF op `QueueEnqueue` (handle, components → (no outputs)). */
-export function queueEnqueue(handle: TensorRef, components: TensorRef[], opts?: { /** Default -1. */ timeoutMs?: number } & OpOptions): Operation {
+export function queueEnqueue(handle: OpInput, components: OpInput[], opts?: { /** Default -1. */ timeoutMs?: number } & OpOptions): Operation {
   return opNone("QueueEnqueue", [handle, components], { "timeout_ms": opts?.timeoutMs }, opts);
 }
 
 /** TF op `QueueEnqueueMany` (handle, components → (no outputs)). */
-export function queueEnqueueMany(handle: TensorRef, components: TensorRef[], opts?: { /** Default -1. */ timeoutMs?: number } & OpOptions): Operation {
+export function queueEnqueueMany(handle: OpInput, components: OpInput[], opts?: { /** Default -1. */ timeoutMs?: number } & OpOptions): Operation {
   return opNone("QueueEnqueueMany", [handle, components], { "timeout_ms": opts?.timeoutMs }, opts);
 }
 
 /** TF op `QueueEnqueueManyV2` (handle, components → (no outputs)). */
-export function queueEnqueueManyV2(handle: TensorRef, components: TensorRef[], opts?: { /** Default -1. */ timeoutMs?: number } & OpOptions): Operation {
+export function queueEnqueueManyV2(handle: OpInput, components: OpInput[], opts?: { /** Default -1. */ timeoutMs?: number } & OpOptions): Operation {
   return opNone("QueueEnqueueManyV2", [handle, components], { "timeout_ms": opts?.timeoutMs }, opts);
 }
 
 /** TF op `QueueEnqueueV2` (handle, components → (no outputs)). */
-export function queueEnqueueV2(handle: TensorRef, components: TensorRef[], opts?: { /** Default -1. */ timeoutMs?: number } & OpOptions): Operation {
+export function queueEnqueueV2(handle: OpInput, components: OpInput[], opts?: { /** Default -1. */ timeoutMs?: number } & OpOptions): Operation {
   return opNone("QueueEnqueueV2", [handle, components], { "timeout_ms": opts?.timeoutMs }, opts);
 }
 
 /** TF op `QueueIsClosed` (handle → is_closed). */
-export function queueIsClosed(handle: TensorRef, opts?: OpOptions): Output {
+export function queueIsClosed(handle: OpInput, opts?: OpOptions): Output {
   return opOne("QueueIsClosed", [handle], {}, opts);
 }
 
 /** TF op `QueueIsClosedV2` (handle → is_closed). */
-export function queueIsClosedV2(handle: TensorRef, opts?: OpOptions): Output {
+export function queueIsClosedV2(handle: OpInput, opts?: OpOptions): Output {
   return opOne("QueueIsClosedV2", [handle], {}, opts);
 }
 
 /** TF op `QueueSize` (handle → size). */
-export function queueSize(handle: TensorRef, opts?: OpOptions): Output {
+export function queueSize(handle: OpInput, opts?: OpOptions): Output {
   return opOne("QueueSize", [handle], {}, opts);
 }
 
 /** TF op `QueueSizeV2` (handle → size). */
-export function queueSizeV2(handle: TensorRef, opts?: OpOptions): Output {
+export function queueSizeV2(handle: OpInput, opts?: OpOptions): Output {
   return opOne("QueueSizeV2", [handle], {}, opts);
 }

@@ -2,137 +2,137 @@
 // 2.21.0: ops whose function name starts with r. Do not edit; regenerate with `npm run gen:ops`.
 /* eslint-disable */
 
-import type { Operation, Output, TensorRef } from '../../core/graph';
+import type { Operation, Output } from '../../core/graph';
 import type { DType } from '../../core/dtypes';
-import { opMulti, opNone, opOne, opList, type OpOptions } from '../op-call';
+import { opMulti, opNone, opOne, opList, type OpInput, type OpOptions } from '../op-call';
 
 /** TF op `RFFT` (input, fft_length → output). */
-export function rfft(input: TensorRef, fftLength: TensorRef, opts?: { /** Default 'complex64'. */ Tcomplex?: DType } & OpOptions): Output {
+export function rfft(input: OpInput, fftLength: OpInput, opts?: { /** Default 'complex64'. */ Tcomplex?: DType } & OpOptions): Output {
   return opOne("RFFT", [input, fftLength], { "Tcomplex": opts?.Tcomplex }, opts);
 }
 
 /** TF op `RFFT2D` (input, fft_length → output). */
-export function rfft2d(input: TensorRef, fftLength: TensorRef, opts?: { /** Default 'complex64'. */ Tcomplex?: DType } & OpOptions): Output {
+export function rfft2d(input: OpInput, fftLength: OpInput, opts?: { /** Default 'complex64'. */ Tcomplex?: DType } & OpOptions): Output {
   return opOne("RFFT2D", [input, fftLength], { "Tcomplex": opts?.Tcomplex }, opts);
 }
 
 /** TF op `RFFT3D` (input, fft_length → output). */
-export function rfft3d(input: TensorRef, fftLength: TensorRef, opts?: { /** Default 'complex64'. */ Tcomplex?: DType } & OpOptions): Output {
+export function rfft3d(input: OpInput, fftLength: OpInput, opts?: { /** Default 'complex64'. */ Tcomplex?: DType } & OpOptions): Output {
   return opOne("RFFT3D", [input, fftLength], { "Tcomplex": opts?.Tcomplex }, opts);
 }
 
 /** TF op `RFFTND` (input, fft_length, axes → output). */
-export function rfftnd(input: TensorRef, fftLength: TensorRef, axes: TensorRef, opts?: { /** Default 'complex64'. */ Tcomplex?: DType } & OpOptions): Output {
+export function rfftnd(input: OpInput, fftLength: OpInput, axes: OpInput, opts?: { /** Default 'complex64'. */ Tcomplex?: DType } & OpOptions): Output {
   return opOne("RFFTND", [input, fftLength, axes], { "Tcomplex": opts?.Tcomplex }, opts);
 }
 
 /** TF op `RGBToHSV` (images → output). */
-export function rgbToHsv(images: TensorRef, opts?: OpOptions): Output {
+export function rgbToHsv(images: OpInput, opts?: OpOptions): Output {
   return opOne("RGBToHSV", [images], {}, opts);
 }
 
 /** TF op `RaggedBincount` (splits, values, size, weights → output). */
-export function raggedBincount(splits: TensorRef, values: TensorRef, size: TensorRef, weights: TensorRef, opts?: { /** Default false. */ binaryOutput?: boolean } & OpOptions): Output {
+export function raggedBincount(splits: OpInput, values: OpInput, size: OpInput, weights: OpInput, opts?: { /** Default false. */ binaryOutput?: boolean } & OpOptions): Output {
   return opOne("RaggedBincount", [splits, values, size, weights], { "binary_output": opts?.binaryOutput }, opts);
 }
 
 /** TF op `RaggedCountSparseOutput` (splits, values, weights → output_indices, output_values, output_dense_shape). */
-export function raggedCountSparseOutput(splits: TensorRef, values: TensorRef, weights: TensorRef, opts: { /** Default -1. */ minlength?: number; /** Default -1. */ maxlength?: number; binaryOutput: boolean } & OpOptions): { outputIndices: Output; outputValues: Output; outputDenseShape: Output } {
+export function raggedCountSparseOutput(splits: OpInput, values: OpInput, weights: OpInput, opts: { /** Default -1. */ minlength?: number; /** Default -1. */ maxlength?: number; binaryOutput: boolean } & OpOptions): { outputIndices: Output; outputValues: Output; outputDenseShape: Output } {
   return opMulti<{ outputIndices: Output; outputValues: Output; outputDenseShape: Output }>("RaggedCountSparseOutput", [splits, values, weights], { "minlength": opts.minlength, "maxlength": opts.maxlength, "binary_output": opts.binaryOutput }, opts, [["outputIndices", 1], ["outputValues", 1], ["outputDenseShape", 1]]);
 }
 
 /** TF op `RaggedCross` (ragged_values, ragged_row_splits, sparse_indices, sparse_values, sparse_shape, dense_inputs → output_values, output_row_splits). */
-export function raggedCross(raggedValues: TensorRef[], raggedRowSplits: TensorRef[], sparseIndices: TensorRef[], sparseValues: TensorRef[], sparseShape: TensorRef[], denseInputs: TensorRef[], opts: { inputOrder: string; hashedOutput: boolean; numBuckets: number; hashKey: number; outValuesType: DType; outRowSplitsType: DType } & OpOptions): { outputValues: Output; outputRowSplits: Output } {
+export function raggedCross(raggedValues: OpInput[], raggedRowSplits: OpInput[], sparseIndices: OpInput[], sparseValues: OpInput[], sparseShape: OpInput[], denseInputs: OpInput[], opts: { inputOrder: string; hashedOutput: boolean; numBuckets: number; hashKey: number; outValuesType: DType; outRowSplitsType: DType } & OpOptions): { outputValues: Output; outputRowSplits: Output } {
   return opMulti<{ outputValues: Output; outputRowSplits: Output }>("RaggedCross", [raggedValues, raggedRowSplits, sparseIndices, sparseValues, sparseShape, denseInputs], { "input_order": opts.inputOrder, "hashed_output": opts.hashedOutput, "num_buckets": opts.numBuckets, "hash_key": opts.hashKey, "out_values_type": opts.outValuesType, "out_row_splits_type": opts.outRowSplitsType }, opts, [["outputValues", 1], ["outputRowSplits", 1]]);
 }
 
 /** TF op `RaggedFillEmptyRows` (value_rowids, values, nrows, default_value → output_value_rowids, output_values, empty_row_indicator, reverse_index_map). */
-export function raggedFillEmptyRows(valueRowids: TensorRef, values: TensorRef, nrows: TensorRef, defaultValue: TensorRef, opts?: OpOptions): { outputValueRowids: Output; outputValues: Output; emptyRowIndicator: Output; reverseIndexMap: Output } {
+export function raggedFillEmptyRows(valueRowids: OpInput, values: OpInput, nrows: OpInput, defaultValue: OpInput, opts?: OpOptions): { outputValueRowids: Output; outputValues: Output; emptyRowIndicator: Output; reverseIndexMap: Output } {
   return opMulti<{ outputValueRowids: Output; outputValues: Output; emptyRowIndicator: Output; reverseIndexMap: Output }>("RaggedFillEmptyRows", [valueRowids, values, nrows, defaultValue], {}, opts, [["outputValueRowids", 1], ["outputValues", 1], ["emptyRowIndicator", 1], ["reverseIndexMap", 1]]);
 }
 
 /** TF op `RaggedFillEmptyRowsGrad` (reverse_index_map, grad_values → d_values, d_default_value). */
-export function raggedFillEmptyRowsGrad(reverseIndexMap: TensorRef, gradValues: TensorRef, opts?: OpOptions): { dValues: Output; dDefaultValue: Output } {
+export function raggedFillEmptyRowsGrad(reverseIndexMap: OpInput, gradValues: OpInput, opts?: OpOptions): { dValues: Output; dDefaultValue: Output } {
   return opMulti<{ dValues: Output; dDefaultValue: Output }>("RaggedFillEmptyRowsGrad", [reverseIndexMap, gradValues], {}, opts, [["dValues", 1], ["dDefaultValue", 1]]);
 }
 
 /** TF op `RaggedGather` (params_nested_splits, params_dense_values, indices → output_nested_splits, output_dense_values). */
-export function raggedGather(paramsNestedSplits: TensorRef[], paramsDenseValues: TensorRef, indices: TensorRef, opts: { OUTPUTRAGGEDRANK: number } & OpOptions): { outputNestedSplits: Output[]; outputDenseValues: Output } {
+export function raggedGather(paramsNestedSplits: OpInput[], paramsDenseValues: OpInput, indices: OpInput, opts: { OUTPUTRAGGEDRANK: number } & OpOptions): { outputNestedSplits: Output[]; outputDenseValues: Output } {
   return opMulti<{ outputNestedSplits: Output[]; outputDenseValues: Output }>("RaggedGather", [paramsNestedSplits, paramsDenseValues, indices], { "OUTPUT_RAGGED_RANK": opts.OUTPUTRAGGEDRANK }, opts, [["outputNestedSplits", { number: "OUTPUT_RAGGED_RANK" }], ["outputDenseValues", 1]]);
 }
 
 /** TF op `RaggedRange` (starts, limits, deltas → rt_nested_splits, rt_dense_values). */
-export function raggedRange(starts: TensorRef, limits: TensorRef, deltas: TensorRef, opts?: { /** Default 'int64'. */ Tsplits?: DType } & OpOptions): { rtNestedSplits: Output; rtDenseValues: Output } {
+export function raggedRange(starts: OpInput, limits: OpInput, deltas: OpInput, opts?: { /** Default 'int64'. */ Tsplits?: DType } & OpOptions): { rtNestedSplits: Output; rtDenseValues: Output } {
   return opMulti<{ rtNestedSplits: Output; rtDenseValues: Output }>("RaggedRange", [starts, limits, deltas], { "Tsplits": opts?.Tsplits }, opts, [["rtNestedSplits", 1], ["rtDenseValues", 1]]);
 }
 
 /** TF op `RaggedTensorFromVariant` (encoded_ragged → output_nested_splits, output_dense_values). */
-export function raggedTensorFromVariant(encodedRagged: TensorRef, opts: { inputRaggedRank: number; outputRaggedRank: number; Tvalues: DType; /** Default 'int64'. */ Tsplits?: DType } & OpOptions): { outputNestedSplits: Output[]; outputDenseValues: Output } {
+export function raggedTensorFromVariant(encodedRagged: OpInput, opts: { inputRaggedRank: number; outputRaggedRank: number; Tvalues: DType; /** Default 'int64'. */ Tsplits?: DType } & OpOptions): { outputNestedSplits: Output[]; outputDenseValues: Output } {
   return opMulti<{ outputNestedSplits: Output[]; outputDenseValues: Output }>("RaggedTensorFromVariant", [encodedRagged], { "input_ragged_rank": opts.inputRaggedRank, "output_ragged_rank": opts.outputRaggedRank, "Tvalues": opts.Tvalues, "Tsplits": opts.Tsplits }, opts, [["outputNestedSplits", { number: "output_ragged_rank" }], ["outputDenseValues", 1]]);
 }
 
 /** TF op `RaggedTensorToSparse` (rt_nested_splits, rt_dense_values → sparse_indices, sparse_values, sparse_dense_shape). */
-export function raggedTensorToSparse(rtNestedSplits: TensorRef[], rtDenseValues: TensorRef, opts?: OpOptions): { sparseIndices: Output; sparseValues: Output; sparseDenseShape: Output } {
+export function raggedTensorToSparse(rtNestedSplits: OpInput[], rtDenseValues: OpInput, opts?: OpOptions): { sparseIndices: Output; sparseValues: Output; sparseDenseShape: Output } {
   return opMulti<{ sparseIndices: Output; sparseValues: Output; sparseDenseShape: Output }>("RaggedTensorToSparse", [rtNestedSplits, rtDenseValues], {}, opts, [["sparseIndices", 1], ["sparseValues", 1], ["sparseDenseShape", 1]]);
 }
 
 /** TF op `RaggedTensorToTensor` (shape, values, default_value, row_partition_tensors → result). */
-export function raggedTensorToTensor(shape: TensorRef, values: TensorRef, defaultValue: TensorRef, rowPartitionTensors: TensorRef[], opts: { rowPartitionTypes: string[] } & OpOptions): Output {
+export function raggedTensorToTensor(shape: OpInput, values: OpInput, defaultValue: OpInput, rowPartitionTensors: OpInput[], opts: { rowPartitionTypes: string[] } & OpOptions): Output {
   return opOne("RaggedTensorToTensor", [shape, values, defaultValue, rowPartitionTensors], { "row_partition_types": opts.rowPartitionTypes }, opts);
 }
 
 /** TF op `RaggedTensorToVariant` (rt_nested_splits, rt_dense_values → encoded_ragged). */
-export function raggedTensorToVariant(rtNestedSplits: TensorRef[], rtDenseValues: TensorRef, opts: { batchedInput: boolean } & OpOptions): Output {
+export function raggedTensorToVariant(rtNestedSplits: OpInput[], rtDenseValues: OpInput, opts: { batchedInput: boolean } & OpOptions): Output {
   return opOne("RaggedTensorToVariant", [rtNestedSplits, rtDenseValues], { "batched_input": opts.batchedInput }, opts);
 }
 
 /** TF op `RaggedTensorToVariantGradient` (encoded_ragged_grad, row_splits, dense_values_shape → dense_values_grad). */
-export function raggedTensorToVariantGradient(encodedRaggedGrad: TensorRef, rowSplits: TensorRef, denseValuesShape: TensorRef, opts: { Tvalues: DType } & OpOptions): Output {
+export function raggedTensorToVariantGradient(encodedRaggedGrad: OpInput, rowSplits: OpInput, denseValuesShape: OpInput, opts: { Tvalues: DType } & OpOptions): Output {
   return opOne("RaggedTensorToVariantGradient", [encodedRaggedGrad, rowSplits, denseValuesShape], { "Tvalues": opts.Tvalues }, opts);
 }
 
 /** TF op `RandomCrop` (image, size → output). @deprecated since GraphDef version 8: Random crop is now pure Python */
-export function randomCrop(image: TensorRef, size: TensorRef, opts?: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): Output {
+export function randomCrop(image: OpInput, size: OpInput, opts?: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): Output {
   return opOne("RandomCrop", [image, size], { "seed": opts?.seed, "seed2": opts?.seed2 }, opts);
 }
 
 /** TF op `RandomDataset` (seed, seed2 → handle). */
-export function randomDataset(seed: TensorRef, seed2: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function randomDataset(seed: OpInput, seed2: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("RandomDataset", [seed, seed2], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `RandomDatasetV2` (seed, seed2, seed_generator → handle). */
-export function randomDatasetV2(seed: TensorRef, seed2: TensorRef, seedGenerator: TensorRef, opts: { /** Default false. */ rerandomizeEachIteration?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function randomDatasetV2(seed: OpInput, seed2: OpInput, seedGenerator: OpInput, opts: { /** Default false. */ rerandomizeEachIteration?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("RandomDatasetV2", [seed, seed2, seedGenerator], { "rerandomize_each_iteration": opts.rerandomizeEachIteration, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `RandomGamma` (shape, alpha → output). */
-export function randomGamma(shape: TensorRef, alpha: TensorRef, opts?: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): Output {
+export function randomGamma(shape: OpInput, alpha: OpInput, opts?: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): Output {
   return opOne("RandomGamma", [shape, alpha], { "seed": opts?.seed, "seed2": opts?.seed2 }, opts);
 }
 
 /** TF op `RandomGammaGrad` (alpha, sample → output). */
-export function randomGammaGrad(alpha: TensorRef, sample: TensorRef, opts?: OpOptions): Output {
+export function randomGammaGrad(alpha: OpInput, sample: OpInput, opts?: OpOptions): Output {
   return opOne("RandomGammaGrad", [alpha, sample], {}, opts);
 }
 
 /** TF op `RandomIndexShuffle` (index, seed, max_index → output). */
-export function randomIndexShuffle(index: TensorRef, seed: TensorRef, maxIndex: TensorRef, opts?: { /** Default 4. */ rounds?: number } & OpOptions): Output {
+export function randomIndexShuffle(index: OpInput, seed: OpInput, maxIndex: OpInput, opts?: { /** Default 4. */ rounds?: number } & OpOptions): Output {
   return opOne("RandomIndexShuffle", [index, seed, maxIndex], { "rounds": opts?.rounds }, opts);
 }
 
 /** TF op `RandomPoisson` (shape, rate → output). @deprecated since GraphDef version 25: Replaced by RandomPoissonV2 */
-export function randomPoisson(shape: TensorRef, rate: TensorRef, opts?: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): Output {
+export function randomPoisson(shape: OpInput, rate: OpInput, opts?: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): Output {
   return opOne("RandomPoisson", [shape, rate], { "seed": opts?.seed, "seed2": opts?.seed2 }, opts);
 }
 
 /** TF op `RandomPoissonV2` (shape, rate → output). */
-export function randomPoissonV2(shape: TensorRef, rate: TensorRef, opts?: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default 'int64'. */ dtype?: DType } & OpOptions): Output {
+export function randomPoissonV2(shape: OpInput, rate: OpInput, opts?: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default 'int64'. */ dtype?: DType } & OpOptions): Output {
   return opOne("RandomPoissonV2", [shape, rate], { "seed": opts?.seed, "seed2": opts?.seed2, "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `RandomShuffle` (value → output). */
-export function randomShuffle(value: TensorRef, opts?: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): Output {
+export function randomShuffle(value: OpInput, opts?: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): Output {
   return opOne("RandomShuffle", [value], { "seed": opts?.seed, "seed2": opts?.seed2 }, opts);
 }
 
@@ -147,147 +147,147 @@ export function randomShuffleQueueV2(opts: { componentTypes: DType[]; /** Defaul
 }
 
 /** TF op `RandomStandardNormal` (shape → output). */
-export function randomStandardNormal(shape: TensorRef, opts: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; dtype: DType } & OpOptions): Output {
+export function randomStandardNormal(shape: OpInput, opts: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; dtype: DType } & OpOptions): Output {
   return opOne("RandomStandardNormal", [shape], { "seed": opts.seed, "seed2": opts.seed2, "dtype": opts.dtype }, opts);
 }
 
 /** TF op `RandomUniform` (shape → output). */
-export function randomUniform(shape: TensorRef, opts: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; dtype: DType } & OpOptions): Output {
+export function randomUniform(shape: OpInput, opts: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; dtype: DType } & OpOptions): Output {
   return opOne("RandomUniform", [shape], { "seed": opts.seed, "seed2": opts.seed2, "dtype": opts.dtype }, opts);
 }
 
 /** TF op `RandomUniformInt` (shape, minval, maxval → output). */
-export function randomUniformInt(shape: TensorRef, minval: TensorRef, maxval: TensorRef, opts?: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): Output {
+export function randomUniformInt(shape: OpInput, minval: OpInput, maxval: OpInput, opts?: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): Output {
   return opOne("RandomUniformInt", [shape, minval, maxval], { "seed": opts?.seed, "seed2": opts?.seed2 }, opts);
 }
 
 /** TF op `Range` (start, limit, delta → output). */
-export function range(start: TensorRef, limit: TensorRef, delta: TensorRef, opts?: OpOptions): Output {
+export function range(start: OpInput, limit: OpInput, delta: OpInput, opts?: OpOptions): Output {
   return opOne("Range", [start, limit, delta], {}, opts);
 }
 
 /** TF op `RangeDataset` (start, stop, step → handle). */
-export function rangeDataset(start: TensorRef, stop: TensorRef, step: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string; /** Default false. */ replicateOnSplit?: boolean } & OpOptions): Output {
+export function rangeDataset(start: OpInput, stop: OpInput, step: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string; /** Default false. */ replicateOnSplit?: boolean } & OpOptions): Output {
   return opOne("RangeDataset", [start, stop, step], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata, "replicate_on_split": opts.replicateOnSplit }, opts);
 }
 
 /** TF op `Rank` (input → output). */
-export function rank(input: TensorRef, opts?: OpOptions): Output {
+export function rank(input: OpInput, opts?: OpOptions): Output {
   return opOne("Rank", [input], {}, opts);
 }
 
 /** TF op `ReadFile` (filename → contents). */
-export function readFile(filename: TensorRef, opts?: OpOptions): Output {
+export function readFile(filename: OpInput, opts?: OpOptions): Output {
   return opOne("ReadFile", [filename], {}, opts);
 }
 
 /** TF op `ReadVariableOp` (resource → value). */
-export function readVariableOp(resource: TensorRef, opts: { dtype: DType } & OpOptions): Output {
+export function readVariableOp(resource: OpInput, opts: { dtype: DType } & OpOptions): Output {
   return opOne("ReadVariableOp", [resource], { "dtype": opts.dtype }, opts);
 }
 
 /** TF op `ReadVariableXlaSplitND` (resource → outputs). */
-export function readVariableXlaSplitNd(resource: TensorRef, opts: { T: DType; N: number; numSplits: number[]; /** Default []. */ paddings?: number[] } & OpOptions): Output[] {
+export function readVariableXlaSplitNd(resource: OpInput, opts: { T: DType; N: number; numSplits: number[]; /** Default []. */ paddings?: number[] } & OpOptions): Output[] {
   return opList("ReadVariableXlaSplitND", [resource], { "T": opts.T, "N": opts.N, "num_splits": opts.numSplits, "paddings": opts.paddings }, opts);
 }
 
 /** TF op `ReaderNumRecordsProduced` (reader_handle → records_produced). */
-export function readerNumRecordsProduced(readerHandle: TensorRef, opts?: OpOptions): Output {
+export function readerNumRecordsProduced(readerHandle: OpInput, opts?: OpOptions): Output {
   return opOne("ReaderNumRecordsProduced", [readerHandle], {}, opts);
 }
 
 /** TF op `ReaderNumRecordsProducedV2` (reader_handle → records_produced). */
-export function readerNumRecordsProducedV2(readerHandle: TensorRef, opts?: OpOptions): Output {
+export function readerNumRecordsProducedV2(readerHandle: OpInput, opts?: OpOptions): Output {
   return opOne("ReaderNumRecordsProducedV2", [readerHandle], {}, opts);
 }
 
 /** TF op `ReaderNumWorkUnitsCompleted` (reader_handle → units_completed). */
-export function readerNumWorkUnitsCompleted(readerHandle: TensorRef, opts?: OpOptions): Output {
+export function readerNumWorkUnitsCompleted(readerHandle: OpInput, opts?: OpOptions): Output {
   return opOne("ReaderNumWorkUnitsCompleted", [readerHandle], {}, opts);
 }
 
 /** TF op `ReaderNumWorkUnitsCompletedV2` (reader_handle → units_completed). */
-export function readerNumWorkUnitsCompletedV2(readerHandle: TensorRef, opts?: OpOptions): Output {
+export function readerNumWorkUnitsCompletedV2(readerHandle: OpInput, opts?: OpOptions): Output {
   return opOne("ReaderNumWorkUnitsCompletedV2", [readerHandle], {}, opts);
 }
 
 /** TF op `ReaderRead` (reader_handle, queue_handle → key, value). */
-export function readerRead(readerHandle: TensorRef, queueHandle: TensorRef, opts?: OpOptions): { key: Output; value: Output } {
+export function readerRead(readerHandle: OpInput, queueHandle: OpInput, opts?: OpOptions): { key: Output; value: Output } {
   return opMulti<{ key: Output; value: Output }>("ReaderRead", [readerHandle, queueHandle], {}, opts, [["key", 1], ["value", 1]]);
 }
 
 /** TF op `ReaderReadUpTo` (reader_handle, queue_handle, num_records → keys, values). */
-export function readerReadUpTo(readerHandle: TensorRef, queueHandle: TensorRef, numRecords: TensorRef, opts?: OpOptions): { keys: Output; values: Output } {
+export function readerReadUpTo(readerHandle: OpInput, queueHandle: OpInput, numRecords: OpInput, opts?: OpOptions): { keys: Output; values: Output } {
   return opMulti<{ keys: Output; values: Output }>("ReaderReadUpTo", [readerHandle, queueHandle, numRecords], {}, opts, [["keys", 1], ["values", 1]]);
 }
 
 /** TF op `ReaderReadUpToV2` (reader_handle, queue_handle, num_records → keys, values). */
-export function readerReadUpToV2(readerHandle: TensorRef, queueHandle: TensorRef, numRecords: TensorRef, opts?: OpOptions): { keys: Output; values: Output } {
+export function readerReadUpToV2(readerHandle: OpInput, queueHandle: OpInput, numRecords: OpInput, opts?: OpOptions): { keys: Output; values: Output } {
   return opMulti<{ keys: Output; values: Output }>("ReaderReadUpToV2", [readerHandle, queueHandle, numRecords], {}, opts, [["keys", 1], ["values", 1]]);
 }
 
 /** TF op `ReaderReadV2` (reader_handle, queue_handle → key, value). */
-export function readerReadV2(readerHandle: TensorRef, queueHandle: TensorRef, opts?: OpOptions): { key: Output; value: Output } {
+export function readerReadV2(readerHandle: OpInput, queueHandle: OpInput, opts?: OpOptions): { key: Output; value: Output } {
   return opMulti<{ key: Output; value: Output }>("ReaderReadV2", [readerHandle, queueHandle], {}, opts, [["key", 1], ["value", 1]]);
 }
 
 /** TF op `ReaderReset` (reader_handle → (no outputs)). */
-export function readerReset(readerHandle: TensorRef, opts?: OpOptions): Operation {
+export function readerReset(readerHandle: OpInput, opts?: OpOptions): Operation {
   return opNone("ReaderReset", [readerHandle], {}, opts);
 }
 
 /** TF op `ReaderResetV2` (reader_handle → (no outputs)). */
-export function readerResetV2(readerHandle: TensorRef, opts?: OpOptions): Operation {
+export function readerResetV2(readerHandle: OpInput, opts?: OpOptions): Operation {
   return opNone("ReaderResetV2", [readerHandle], {}, opts);
 }
 
 /** TF op `ReaderRestoreState` (reader_handle, state → (no outputs)). */
-export function readerRestoreState(readerHandle: TensorRef, state: TensorRef, opts?: OpOptions): Operation {
+export function readerRestoreState(readerHandle: OpInput, state: OpInput, opts?: OpOptions): Operation {
   return opNone("ReaderRestoreState", [readerHandle, state], {}, opts);
 }
 
 /** TF op `ReaderRestoreStateV2` (reader_handle, state → (no outputs)). */
-export function readerRestoreStateV2(readerHandle: TensorRef, state: TensorRef, opts?: OpOptions): Operation {
+export function readerRestoreStateV2(readerHandle: OpInput, state: OpInput, opts?: OpOptions): Operation {
   return opNone("ReaderRestoreStateV2", [readerHandle, state], {}, opts);
 }
 
 /** TF op `ReaderSerializeState` (reader_handle → state). */
-export function readerSerializeState(readerHandle: TensorRef, opts?: OpOptions): Output {
+export function readerSerializeState(readerHandle: OpInput, opts?: OpOptions): Output {
   return opOne("ReaderSerializeState", [readerHandle], {}, opts);
 }
 
 /** TF op `ReaderSerializeStateV2` (reader_handle → state). */
-export function readerSerializeStateV2(readerHandle: TensorRef, opts?: OpOptions): Output {
+export function readerSerializeStateV2(readerHandle: OpInput, opts?: OpOptions): Output {
   return opOne("ReaderSerializeStateV2", [readerHandle], {}, opts);
 }
 
 /** TF op `Real` (input → output). */
-export function real(input: TensorRef, opts?: { /** Default 'float32'. */ Tout?: DType } & OpOptions): Output {
+export function real(input: OpInput, opts?: { /** Default 'float32'. */ Tout?: DType } & OpOptions): Output {
   return opOne("Real", [input], { "Tout": opts?.Tout }, opts);
 }
 
 /** TF op `RealDiv` (x, y → z). */
-export function realDiv(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function realDiv(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("RealDiv", [x, y], {}, opts);
 }
 
 /** TF op `RebatchDataset` (input_dataset, num_replicas → handle). */
-export function rebatchDataset(inputDataset: TensorRef, numReplicas: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default true. */ useFallback?: boolean } & OpOptions): Output {
+export function rebatchDataset(inputDataset: OpInput, numReplicas: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default true. */ useFallback?: boolean } & OpOptions): Output {
   return opOne("RebatchDataset", [inputDataset, numReplicas], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "use_fallback": opts.useFallback }, opts);
 }
 
 /** TF op `RebatchDatasetV2` (input_dataset, batch_sizes, drop_remainder → handle). */
-export function rebatchDatasetV2(inputDataset: TensorRef, batchSizes: TensorRef, dropRemainder: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function rebatchDatasetV2(inputDataset: OpInput, batchSizes: OpInput, dropRemainder: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("RebatchDatasetV2", [inputDataset, batchSizes, dropRemainder], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `Reciprocal` (x → y). */
-export function reciprocal(x: TensorRef, opts?: OpOptions): Output {
+export function reciprocal(x: OpInput, opts?: OpOptions): Output {
   return opOne("Reciprocal", [x], {}, opts);
 }
 
 /** TF op `ReciprocalGrad` (y, dy → z). */
-export function reciprocalGrad(y: TensorRef, dy: TensorRef, opts?: OpOptions): Output {
+export function reciprocalGrad(y: OpInput, dy: OpInput, opts?: OpOptions): Output {
   return opOne("ReciprocalGrad", [y, dy], {}, opts);
 }
 
@@ -307,277 +307,277 @@ export function recvTpuEmbeddingActivations(opts: { numOutputs: number; config: 
 }
 
 /** TF op `ReduceDataset` (input_dataset, initial_state, other_arguments → components). */
-export function reduceDataset(inputDataset: TensorRef, initialState: TensorRef[], otherArguments: TensorRef[], opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default true. */ useInterOpParallelism?: boolean; /** Default "". */ metadata?: string } & OpOptions): Output[] {
+export function reduceDataset(inputDataset: OpInput, initialState: OpInput[], otherArguments: OpInput[], opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default true. */ useInterOpParallelism?: boolean; /** Default "". */ metadata?: string } & OpOptions): Output[] {
   return opList("ReduceDataset", [inputDataset, initialState, otherArguments], { "f": opts.f, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "use_inter_op_parallelism": opts.useInterOpParallelism, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `ReduceJoin` (inputs, reduction_indices → output). */
-export function reduceJoin(inputs: TensorRef, reductionIndices: TensorRef, opts?: { /** Default false. */ keepDims?: boolean; /** Default "". */ separator?: string } & OpOptions): Output {
+export function reduceJoin(inputs: OpInput, reductionIndices: OpInput, opts?: { /** Default false. */ keepDims?: boolean; /** Default "". */ separator?: string } & OpOptions): Output {
   return opOne("ReduceJoin", [inputs, reductionIndices], { "keep_dims": opts?.keepDims, "separator": opts?.separator }, opts);
 }
 
 /** TF op `RefEnter` (data → output). */
-export function refEnter(data: TensorRef, opts: { frameName: string; /** Default false. */ isConstant?: boolean; /** Default 10. */ parallelIterations?: number } & OpOptions): Output {
+export function refEnter(data: OpInput, opts: { frameName: string; /** Default false. */ isConstant?: boolean; /** Default 10. */ parallelIterations?: number } & OpOptions): Output {
   return opOne("RefEnter", [data], { "frame_name": opts.frameName, "is_constant": opts.isConstant, "parallel_iterations": opts.parallelIterations }, opts);
 }
 
 /** TF op `RefExit` (data → output). */
-export function refExit(data: TensorRef, opts?: OpOptions): Output {
+export function refExit(data: OpInput, opts?: OpOptions): Output {
   return opOne("RefExit", [data], {}, opts);
 }
 
 /** TF op `RefIdentity` (input → output). */
-export function refIdentity(input: TensorRef, opts?: OpOptions): Output {
+export function refIdentity(input: OpInput, opts?: OpOptions): Output {
   return opOne("RefIdentity", [input], {}, opts);
 }
 
 /** TF op `RefMerge` (inputs → output, value_index). */
-export function refMerge(inputs: TensorRef[], opts?: OpOptions): { output: Output; valueIndex: Output } {
+export function refMerge(inputs: OpInput[], opts?: OpOptions): { output: Output; valueIndex: Output } {
   return opMulti<{ output: Output; valueIndex: Output }>("RefMerge", [inputs], {}, opts, [["output", 1], ["valueIndex", 1]]);
 }
 
 /** TF op `RefNextIteration` (data → output). */
-export function refNextIteration(data: TensorRef, opts?: OpOptions): Output {
+export function refNextIteration(data: OpInput, opts?: OpOptions): Output {
   return opOne("RefNextIteration", [data], {}, opts);
 }
 
 /** TF op `RefSelect` (index, inputs → output). */
-export function refSelect(index: TensorRef, inputs: TensorRef[], opts?: OpOptions): Output {
+export function refSelect(index: OpInput, inputs: OpInput[], opts?: OpOptions): Output {
   return opOne("RefSelect", [index, inputs], {}, opts);
 }
 
 /** TF op `RefSwitch` (data, pred → output_false, output_true). */
-export function refSwitch(data: TensorRef, pred: TensorRef, opts?: OpOptions): { outputFalse: Output; outputTrue: Output } {
+export function refSwitch(data: OpInput, pred: OpInput, opts?: OpOptions): { outputFalse: Output; outputTrue: Output } {
   return opMulti<{ outputFalse: Output; outputTrue: Output }>("RefSwitch", [data, pred], {}, opts, [["outputFalse", 1], ["outputTrue", 1]]);
 }
 
 /** TF op `RegexFullMatch` (input, pattern → output). */
-export function regexFullMatch(input: TensorRef, pattern: TensorRef, opts?: OpOptions): Output {
+export function regexFullMatch(input: OpInput, pattern: OpInput, opts?: OpOptions): Output {
   return opOne("RegexFullMatch", [input, pattern], {}, opts);
 }
 
 /** TF op `RegexReplace` (input, pattern, rewrite → output). */
-export function regexReplace(input: TensorRef, pattern: TensorRef, rewrite: TensorRef, opts?: { /** Default true. */ replaceGlobal?: boolean } & OpOptions): Output {
+export function regexReplace(input: OpInput, pattern: OpInput, rewrite: OpInput, opts?: { /** Default true. */ replaceGlobal?: boolean } & OpOptions): Output {
   return opOne("RegexReplace", [input, pattern, rewrite], { "replace_global": opts?.replaceGlobal }, opts);
 }
 
 /** TF op `RegisterDataset` (dataset, address, protocol → dataset_id). */
-export function registerDataset(dataset: TensorRef, address: TensorRef, protocol: TensorRef, opts: { externalStatePolicy: number; /** Default "". */ elementSpec?: string; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function registerDataset(dataset: OpInput, address: OpInput, protocol: OpInput, opts: { externalStatePolicy: number; /** Default "". */ elementSpec?: string; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("RegisterDataset", [dataset, address, protocol], { "external_state_policy": opts.externalStatePolicy, "element_spec": opts.elementSpec, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `RegisterDatasetV2` (dataset, address, protocol → dataset_id). */
-export function registerDatasetV2(dataset: TensorRef, address: TensorRef, protocol: TensorRef, opts: { externalStatePolicy: number; /** Default "". */ elementSpec?: string; /** Default "". */ requestedDatasetId?: string; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function registerDatasetV2(dataset: OpInput, address: OpInput, protocol: OpInput, opts: { externalStatePolicy: number; /** Default "". */ elementSpec?: string; /** Default "". */ requestedDatasetId?: string; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("RegisterDatasetV2", [dataset, address, protocol], { "external_state_policy": opts.externalStatePolicy, "element_spec": opts.elementSpec, "requested_dataset_id": opts.requestedDatasetId, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `Relayout` (input → output). */
-export function relayout(input: TensorRef, opts: { layout: string } & OpOptions): Output {
+export function relayout(input: OpInput, opts: { layout: string } & OpOptions): Output {
   return opOne("Relayout", [input], { "layout": opts.layout }, opts);
 }
 
 /** TF op `RelayoutLike` (input, layout_input → output). */
-export function relayoutLike(input: TensorRef, layoutInput: TensorRef, opts?: OpOptions): Output {
+export function relayoutLike(input: OpInput, layoutInput: OpInput, opts?: OpOptions): Output {
   return opOne("RelayoutLike", [input, layoutInput], {}, opts);
 }
 
 /** TF op `Relu` (features → activations). */
-export function relu(features: TensorRef, opts?: OpOptions): Output {
+export function relu(features: OpInput, opts?: OpOptions): Output {
   return opOne("Relu", [features], {}, opts);
 }
 
 /** TF op `Relu6` (features → activations). */
-export function relu6(features: TensorRef, opts?: OpOptions): Output {
+export function relu6(features: OpInput, opts?: OpOptions): Output {
   return opOne("Relu6", [features], {}, opts);
 }
 
 /** TF op `Relu6Grad` (gradients, features → backprops). */
-export function relu6grad(gradients: TensorRef, features: TensorRef, opts?: OpOptions): Output {
+export function relu6grad(gradients: OpInput, features: OpInput, opts?: OpOptions): Output {
   return opOne("Relu6Grad", [gradients, features], {}, opts);
 }
 
 /** TF op `ReluGrad` (gradients, features → backprops). */
-export function reluGrad(gradients: TensorRef, features: TensorRef, opts?: OpOptions): Output {
+export function reluGrad(gradients: OpInput, features: OpInput, opts?: OpOptions): Output {
   return opOne("ReluGrad", [gradients, features], {}, opts);
 }
 
 /** TF op `RemoteCall` (target, args → output). */
-export function remoteCall(target: TensorRef, args: TensorRef[], opts: { Tout: DType[]; f: string } & OpOptions): Output[] {
+export function remoteCall(target: OpInput, args: OpInput[], opts: { Tout: DType[]; f: string } & OpOptions): Output[] {
   return opList("RemoteCall", [target, args], { "Tout": opts.Tout, "f": opts.f }, opts);
 }
 
 /** TF op `RepeatDataset` (input_dataset, count → handle). */
-export function repeatDataset(inputDataset: TensorRef, count: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function repeatDataset(inputDataset: OpInput, count: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("RepeatDataset", [inputDataset, count], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `RequantizationRange` (input, input_min, input_max → output_min, output_max). */
-export function requantizationRange(input: TensorRef, inputMin: TensorRef, inputMax: TensorRef, opts?: OpOptions): { outputMin: Output; outputMax: Output } {
+export function requantizationRange(input: OpInput, inputMin: OpInput, inputMax: OpInput, opts?: OpOptions): { outputMin: Output; outputMax: Output } {
   return opMulti<{ outputMin: Output; outputMax: Output }>("RequantizationRange", [input, inputMin, inputMax], {}, opts, [["outputMin", 1], ["outputMax", 1]]);
 }
 
 /** TF op `RequantizationRangePerChannel` (input, input_min, input_max → output_min, output_max). */
-export function requantizationRangePerChannel(input: TensorRef, inputMin: TensorRef, inputMax: TensorRef, opts: { clipValueMax: number } & OpOptions): { outputMin: Output; outputMax: Output } {
+export function requantizationRangePerChannel(input: OpInput, inputMin: OpInput, inputMax: OpInput, opts: { clipValueMax: number } & OpOptions): { outputMin: Output; outputMax: Output } {
   return opMulti<{ outputMin: Output; outputMax: Output }>("RequantizationRangePerChannel", [input, inputMin, inputMax], { "clip_value_max": opts.clipValueMax }, opts, [["outputMin", 1], ["outputMax", 1]]);
 }
 
 /** TF op `Requantize` (input, input_min, input_max, requested_output_min, requested_output_max → output, output_min, output_max). */
-export function requantize(input: TensorRef, inputMin: TensorRef, inputMax: TensorRef, requestedOutputMin: TensorRef, requestedOutputMax: TensorRef, opts: { outType: DType } & OpOptions): { output: Output; outputMin: Output; outputMax: Output } {
+export function requantize(input: OpInput, inputMin: OpInput, inputMax: OpInput, requestedOutputMin: OpInput, requestedOutputMax: OpInput, opts: { outType: DType } & OpOptions): { output: Output; outputMin: Output; outputMax: Output } {
   return opMulti<{ output: Output; outputMin: Output; outputMax: Output }>("Requantize", [input, inputMin, inputMax, requestedOutputMin, requestedOutputMax], { "out_type": opts.outType }, opts, [["output", 1], ["outputMin", 1], ["outputMax", 1]]);
 }
 
 /** TF op `RequantizePerChannel` (input, input_min, input_max, requested_output_min, requested_output_max → output, output_min, output_max). */
-export function requantizePerChannel(input: TensorRef, inputMin: TensorRef, inputMax: TensorRef, requestedOutputMin: TensorRef, requestedOutputMax: TensorRef, opts?: { /** Default 'quint8'. */ outType?: DType } & OpOptions): { output: Output; outputMin: Output; outputMax: Output } {
+export function requantizePerChannel(input: OpInput, inputMin: OpInput, inputMax: OpInput, requestedOutputMin: OpInput, requestedOutputMax: OpInput, opts?: { /** Default 'quint8'. */ outType?: DType } & OpOptions): { output: Output; outputMin: Output; outputMax: Output } {
   return opMulti<{ output: Output; outputMin: Output; outputMax: Output }>("RequantizePerChannel", [input, inputMin, inputMax, requestedOutputMin, requestedOutputMax], { "out_type": opts?.outType }, opts, [["output", 1], ["outputMin", 1], ["outputMax", 1]]);
 }
 
 /** TF op `Reshape` (tensor, shape → output). */
-export function reshape(tensor: TensorRef, shape: TensorRef, opts?: OpOptions): Output {
+export function reshape(tensor: OpInput, shape: OpInput, opts?: OpOptions): Output {
   return opOne("Reshape", [tensor, shape], {}, opts);
 }
 
 /** TF op `ResizeArea` (images, size → resized_images). */
-export function resizeArea(images: TensorRef, size: TensorRef, opts?: { /** Default false. */ alignCorners?: boolean } & OpOptions): Output {
+export function resizeArea(images: OpInput, size: OpInput, opts?: { /** Default false. */ alignCorners?: boolean } & OpOptions): Output {
   return opOne("ResizeArea", [images, size], { "align_corners": opts?.alignCorners }, opts);
 }
 
 /** TF op `ResizeBicubic` (images, size → resized_images). */
-export function resizeBicubic(images: TensorRef, size: TensorRef, opts?: { /** Default false. */ alignCorners?: boolean; /** Default false. */ halfPixelCenters?: boolean } & OpOptions): Output {
+export function resizeBicubic(images: OpInput, size: OpInput, opts?: { /** Default false. */ alignCorners?: boolean; /** Default false. */ halfPixelCenters?: boolean } & OpOptions): Output {
   return opOne("ResizeBicubic", [images, size], { "align_corners": opts?.alignCorners, "half_pixel_centers": opts?.halfPixelCenters }, opts);
 }
 
 /** TF op `ResizeBicubicGrad` (grads, original_image → output). */
-export function resizeBicubicGrad(grads: TensorRef, originalImage: TensorRef, opts?: { /** Default false. */ alignCorners?: boolean; /** Default false. */ halfPixelCenters?: boolean } & OpOptions): Output {
+export function resizeBicubicGrad(grads: OpInput, originalImage: OpInput, opts?: { /** Default false. */ alignCorners?: boolean; /** Default false. */ halfPixelCenters?: boolean } & OpOptions): Output {
   return opOne("ResizeBicubicGrad", [grads, originalImage], { "align_corners": opts?.alignCorners, "half_pixel_centers": opts?.halfPixelCenters }, opts);
 }
 
 /** TF op `ResizeBilinear` (images, size → resized_images). */
-export function resizeBilinear(images: TensorRef, size: TensorRef, opts?: { /** Default false. */ alignCorners?: boolean; /** Default false. */ halfPixelCenters?: boolean } & OpOptions): Output {
+export function resizeBilinear(images: OpInput, size: OpInput, opts?: { /** Default false. */ alignCorners?: boolean; /** Default false. */ halfPixelCenters?: boolean } & OpOptions): Output {
   return opOne("ResizeBilinear", [images, size], { "align_corners": opts?.alignCorners, "half_pixel_centers": opts?.halfPixelCenters }, opts);
 }
 
 /** TF op `ResizeBilinearGrad` (grads, original_image → output). */
-export function resizeBilinearGrad(grads: TensorRef, originalImage: TensorRef, opts?: { /** Default false. */ alignCorners?: boolean; /** Default false. */ halfPixelCenters?: boolean } & OpOptions): Output {
+export function resizeBilinearGrad(grads: OpInput, originalImage: OpInput, opts?: { /** Default false. */ alignCorners?: boolean; /** Default false. */ halfPixelCenters?: boolean } & OpOptions): Output {
   return opOne("ResizeBilinearGrad", [grads, originalImage], { "align_corners": opts?.alignCorners, "half_pixel_centers": opts?.halfPixelCenters }, opts);
 }
 
 /** TF op `ResizeNearestNeighbor` (images, size → resized_images). */
-export function resizeNearestNeighbor(images: TensorRef, size: TensorRef, opts?: { /** Default false. */ alignCorners?: boolean; /** Default false. */ halfPixelCenters?: boolean } & OpOptions): Output {
+export function resizeNearestNeighbor(images: OpInput, size: OpInput, opts?: { /** Default false. */ alignCorners?: boolean; /** Default false. */ halfPixelCenters?: boolean } & OpOptions): Output {
   return opOne("ResizeNearestNeighbor", [images, size], { "align_corners": opts?.alignCorners, "half_pixel_centers": opts?.halfPixelCenters }, opts);
 }
 
 /** TF op `ResizeNearestNeighborGrad` (grads, size → output). */
-export function resizeNearestNeighborGrad(grads: TensorRef, size: TensorRef, opts?: { /** Default false. */ alignCorners?: boolean; /** Default false. */ halfPixelCenters?: boolean } & OpOptions): Output {
+export function resizeNearestNeighborGrad(grads: OpInput, size: OpInput, opts?: { /** Default false. */ alignCorners?: boolean; /** Default false. */ halfPixelCenters?: boolean } & OpOptions): Output {
   return opOne("ResizeNearestNeighborGrad", [grads, size], { "align_corners": opts?.alignCorners, "half_pixel_centers": opts?.halfPixelCenters }, opts);
 }
 
 /** TF op `ResourceAccumulatorApplyGradient` (handle, local_step, gradient → (no outputs)). */
-export function resourceAccumulatorApplyGradient(handle: TensorRef, localStep: TensorRef, gradient: TensorRef, opts?: OpOptions): Operation {
+export function resourceAccumulatorApplyGradient(handle: OpInput, localStep: OpInput, gradient: OpInput, opts?: OpOptions): Operation {
   return opNone("ResourceAccumulatorApplyGradient", [handle, localStep, gradient], {}, opts);
 }
 
 /** TF op `ResourceAccumulatorNumAccumulated` (handle → num_accumulated). */
-export function resourceAccumulatorNumAccumulated(handle: TensorRef, opts?: OpOptions): Output {
+export function resourceAccumulatorNumAccumulated(handle: OpInput, opts?: OpOptions): Output {
   return opOne("ResourceAccumulatorNumAccumulated", [handle], {}, opts);
 }
 
 /** TF op `ResourceAccumulatorSetGlobalStep` (handle, new_global_step → (no outputs)). */
-export function resourceAccumulatorSetGlobalStep(handle: TensorRef, newGlobalStep: TensorRef, opts?: OpOptions): Operation {
+export function resourceAccumulatorSetGlobalStep(handle: OpInput, newGlobalStep: OpInput, opts?: OpOptions): Operation {
   return opNone("ResourceAccumulatorSetGlobalStep", [handle, newGlobalStep], {}, opts);
 }
 
 /** TF op `ResourceAccumulatorTakeGradient` (handle, num_required → average). */
-export function resourceAccumulatorTakeGradient(handle: TensorRef, numRequired: TensorRef, opts: { dtype: DType } & OpOptions): Output {
+export function resourceAccumulatorTakeGradient(handle: OpInput, numRequired: OpInput, opts: { dtype: DType } & OpOptions): Output {
   return opOne("ResourceAccumulatorTakeGradient", [handle, numRequired], { "dtype": opts.dtype }, opts);
 }
 
 /** TF op `ResourceApplyAdaMax` (var, m, v, beta1_power, lr, beta1, beta2, epsilon, grad → (no outputs)). */
-export function resourceApplyAdaMax(var_: TensorRef, m: TensorRef, v: TensorRef, beta1Power: TensorRef, lr: TensorRef, beta1: TensorRef, beta2: TensorRef, epsilon: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
+export function resourceApplyAdaMax(var_: OpInput, m: OpInput, v: OpInput, beta1Power: OpInput, lr: OpInput, beta1: OpInput, beta2: OpInput, epsilon: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
   return opNone("ResourceApplyAdaMax", [var_, m, v, beta1Power, lr, beta1, beta2, epsilon, grad], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ResourceApplyAdadelta` (var, accum, accum_update, lr, rho, epsilon, grad → (no outputs)). */
-export function resourceApplyAdadelta(var_: TensorRef, accum: TensorRef, accumUpdate: TensorRef, lr: TensorRef, rho: TensorRef, epsilon: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
+export function resourceApplyAdadelta(var_: OpInput, accum: OpInput, accumUpdate: OpInput, lr: OpInput, rho: OpInput, epsilon: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
   return opNone("ResourceApplyAdadelta", [var_, accum, accumUpdate, lr, rho, epsilon, grad], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ResourceApplyAdagrad` (var, accum, lr, grad → (no outputs)). */
-export function resourceApplyAdagrad(var_: TensorRef, accum: TensorRef, lr: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default true. */ updateSlots?: boolean } & OpOptions): Operation {
+export function resourceApplyAdagrad(var_: OpInput, accum: OpInput, lr: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default true. */ updateSlots?: boolean } & OpOptions): Operation {
   return opNone("ResourceApplyAdagrad", [var_, accum, lr, grad], { "use_locking": opts?.useLocking, "update_slots": opts?.updateSlots }, opts);
 }
 
 /** TF op `ResourceApplyAdagradDA` (var, gradient_accumulator, gradient_squared_accumulator, grad, lr, l1, l2, global_step → (no outputs)). */
-export function resourceApplyAdagradDa(var_: TensorRef, gradientAccumulator: TensorRef, gradientSquaredAccumulator: TensorRef, grad: TensorRef, lr: TensorRef, l1: TensorRef, l2: TensorRef, globalStep: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
+export function resourceApplyAdagradDa(var_: OpInput, gradientAccumulator: OpInput, gradientSquaredAccumulator: OpInput, grad: OpInput, lr: OpInput, l1: OpInput, l2: OpInput, globalStep: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
   return opNone("ResourceApplyAdagradDA", [var_, gradientAccumulator, gradientSquaredAccumulator, grad, lr, l1, l2, globalStep], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ResourceApplyAdagradV2` (var, accum, lr, epsilon, grad → (no outputs)). */
-export function resourceApplyAdagradV2(var_: TensorRef, accum: TensorRef, lr: TensorRef, epsilon: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default true. */ updateSlots?: boolean } & OpOptions): Operation {
+export function resourceApplyAdagradV2(var_: OpInput, accum: OpInput, lr: OpInput, epsilon: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default true. */ updateSlots?: boolean } & OpOptions): Operation {
   return opNone("ResourceApplyAdagradV2", [var_, accum, lr, epsilon, grad], { "use_locking": opts?.useLocking, "update_slots": opts?.updateSlots }, opts);
 }
 
 /** TF op `ResourceApplyAdam` (var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad → (no outputs)). */
-export function resourceApplyAdam(var_: TensorRef, m: TensorRef, v: TensorRef, beta1Power: TensorRef, beta2Power: TensorRef, lr: TensorRef, beta1: TensorRef, beta2: TensorRef, epsilon: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ useNesterov?: boolean } & OpOptions): Operation {
+export function resourceApplyAdam(var_: OpInput, m: OpInput, v: OpInput, beta1Power: OpInput, beta2Power: OpInput, lr: OpInput, beta1: OpInput, beta2: OpInput, epsilon: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ useNesterov?: boolean } & OpOptions): Operation {
   return opNone("ResourceApplyAdam", [var_, m, v, beta1Power, beta2Power, lr, beta1, beta2, epsilon, grad], { "use_locking": opts?.useLocking, "use_nesterov": opts?.useNesterov }, opts);
 }
 
 /** TF op `ResourceApplyAdamWithAmsgrad` (var, m, v, vhat, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad → (no outputs)). */
-export function resourceApplyAdamWithAmsgrad(var_: TensorRef, m: TensorRef, v: TensorRef, vhat: TensorRef, beta1Power: TensorRef, beta2Power: TensorRef, lr: TensorRef, beta1: TensorRef, beta2: TensorRef, epsilon: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
+export function resourceApplyAdamWithAmsgrad(var_: OpInput, m: OpInput, v: OpInput, vhat: OpInput, beta1Power: OpInput, beta2Power: OpInput, lr: OpInput, beta1: OpInput, beta2: OpInput, epsilon: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
   return opNone("ResourceApplyAdamWithAmsgrad", [var_, m, v, vhat, beta1Power, beta2Power, lr, beta1, beta2, epsilon, grad], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ResourceApplyAddSign` (var, m, lr, alpha, sign_decay, beta, grad → (no outputs)). */
-export function resourceApplyAddSign(var_: TensorRef, m: TensorRef, lr: TensorRef, alpha: TensorRef, signDecay: TensorRef, beta: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
+export function resourceApplyAddSign(var_: OpInput, m: OpInput, lr: OpInput, alpha: OpInput, signDecay: OpInput, beta: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
   return opNone("ResourceApplyAddSign", [var_, m, lr, alpha, signDecay, beta, grad], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ResourceApplyCenteredRMSProp` (var, mg, ms, mom, lr, rho, momentum, epsilon, grad → (no outputs)). */
-export function resourceApplyCenteredRmsProp(var_: TensorRef, mg: TensorRef, ms: TensorRef, mom: TensorRef, lr: TensorRef, rho: TensorRef, momentum: TensorRef, epsilon: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
+export function resourceApplyCenteredRmsProp(var_: OpInput, mg: OpInput, ms: OpInput, mom: OpInput, lr: OpInput, rho: OpInput, momentum: OpInput, epsilon: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
   return opNone("ResourceApplyCenteredRMSProp", [var_, mg, ms, mom, lr, rho, momentum, epsilon, grad], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ResourceApplyFtrl` (var, accum, linear, grad, lr, l1, l2, lr_power → (no outputs)). */
-export function resourceApplyFtrl(var_: TensorRef, accum: TensorRef, linear: TensorRef, grad: TensorRef, lr: TensorRef, l1: TensorRef, l2: TensorRef, lrPower: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ multiplyLinearByLr?: boolean } & OpOptions): Operation {
+export function resourceApplyFtrl(var_: OpInput, accum: OpInput, linear: OpInput, grad: OpInput, lr: OpInput, l1: OpInput, l2: OpInput, lrPower: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ multiplyLinearByLr?: boolean } & OpOptions): Operation {
   return opNone("ResourceApplyFtrl", [var_, accum, linear, grad, lr, l1, l2, lrPower], { "use_locking": opts?.useLocking, "multiply_linear_by_lr": opts?.multiplyLinearByLr }, opts);
 }
 
 /** TF op `ResourceApplyFtrlV2` (var, accum, linear, grad, lr, l1, l2, l2_shrinkage, lr_power → (no outputs)). */
-export function resourceApplyFtrlV2(var_: TensorRef, accum: TensorRef, linear: TensorRef, grad: TensorRef, lr: TensorRef, l1: TensorRef, l2: TensorRef, l2Shrinkage: TensorRef, lrPower: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ multiplyLinearByLr?: boolean } & OpOptions): Operation {
+export function resourceApplyFtrlV2(var_: OpInput, accum: OpInput, linear: OpInput, grad: OpInput, lr: OpInput, l1: OpInput, l2: OpInput, l2Shrinkage: OpInput, lrPower: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ multiplyLinearByLr?: boolean } & OpOptions): Operation {
   return opNone("ResourceApplyFtrlV2", [var_, accum, linear, grad, lr, l1, l2, l2Shrinkage, lrPower], { "use_locking": opts?.useLocking, "multiply_linear_by_lr": opts?.multiplyLinearByLr }, opts);
 }
 
 /** TF op `ResourceApplyGradientDescent` (var, alpha, delta → (no outputs)). */
-export function resourceApplyGradientDescent(var_: TensorRef, alpha: TensorRef, delta: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
+export function resourceApplyGradientDescent(var_: OpInput, alpha: OpInput, delta: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
   return opNone("ResourceApplyGradientDescent", [var_, alpha, delta], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ResourceApplyKerasMomentum` (var, accum, lr, grad, momentum → (no outputs)). */
-export function resourceApplyKerasMomentum(var_: TensorRef, accum: TensorRef, lr: TensorRef, grad: TensorRef, momentum: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ useNesterov?: boolean } & OpOptions): Operation {
+export function resourceApplyKerasMomentum(var_: OpInput, accum: OpInput, lr: OpInput, grad: OpInput, momentum: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ useNesterov?: boolean } & OpOptions): Operation {
   return opNone("ResourceApplyKerasMomentum", [var_, accum, lr, grad, momentum], { "use_locking": opts?.useLocking, "use_nesterov": opts?.useNesterov }, opts);
 }
 
 /** TF op `ResourceApplyMomentum` (var, accum, lr, grad, momentum → (no outputs)). */
-export function resourceApplyMomentum(var_: TensorRef, accum: TensorRef, lr: TensorRef, grad: TensorRef, momentum: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ useNesterov?: boolean } & OpOptions): Operation {
+export function resourceApplyMomentum(var_: OpInput, accum: OpInput, lr: OpInput, grad: OpInput, momentum: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ useNesterov?: boolean } & OpOptions): Operation {
   return opNone("ResourceApplyMomentum", [var_, accum, lr, grad, momentum], { "use_locking": opts?.useLocking, "use_nesterov": opts?.useNesterov }, opts);
 }
 
 /** TF op `ResourceApplyPowerSign` (var, m, lr, logbase, sign_decay, beta, grad → (no outputs)). */
-export function resourceApplyPowerSign(var_: TensorRef, m: TensorRef, lr: TensorRef, logbase: TensorRef, signDecay: TensorRef, beta: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
+export function resourceApplyPowerSign(var_: OpInput, m: OpInput, lr: OpInput, logbase: OpInput, signDecay: OpInput, beta: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
   return opNone("ResourceApplyPowerSign", [var_, m, lr, logbase, signDecay, beta, grad], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ResourceApplyProximalAdagrad` (var, accum, lr, l1, l2, grad → (no outputs)). */
-export function resourceApplyProximalAdagrad(var_: TensorRef, accum: TensorRef, lr: TensorRef, l1: TensorRef, l2: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
+export function resourceApplyProximalAdagrad(var_: OpInput, accum: OpInput, lr: OpInput, l1: OpInput, l2: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
   return opNone("ResourceApplyProximalAdagrad", [var_, accum, lr, l1, l2, grad], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ResourceApplyProximalGradientDescent` (var, alpha, l1, l2, delta → (no outputs)). */
-export function resourceApplyProximalGradientDescent(var_: TensorRef, alpha: TensorRef, l1: TensorRef, l2: TensorRef, delta: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
+export function resourceApplyProximalGradientDescent(var_: OpInput, alpha: OpInput, l1: OpInput, l2: OpInput, delta: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
   return opNone("ResourceApplyProximalGradientDescent", [var_, alpha, l1, l2, delta], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ResourceApplyRMSProp` (var, ms, mom, lr, rho, momentum, epsilon, grad → (no outputs)). */
-export function resourceApplyRmsProp(var_: TensorRef, ms: TensorRef, mom: TensorRef, lr: TensorRef, rho: TensorRef, momentum: TensorRef, epsilon: TensorRef, grad: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
+export function resourceApplyRmsProp(var_: OpInput, ms: OpInput, mom: OpInput, lr: OpInput, rho: OpInput, momentum: OpInput, epsilon: OpInput, grad: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
   return opNone("ResourceApplyRMSProp", [var_, ms, mom, lr, rho, momentum, epsilon, grad], { "use_locking": opts?.useLocking }, opts);
 }
 
@@ -587,157 +587,157 @@ export function resourceConditionalAccumulator(opts: { dtype: DType; shape: numb
 }
 
 /** TF op `ResourceCountUpTo` (resource → output). */
-export function resourceCountUpTo(resource: TensorRef, opts: { limit: number; T: DType } & OpOptions): Output {
+export function resourceCountUpTo(resource: OpInput, opts: { limit: number; T: DType } & OpOptions): Output {
   return opOne("ResourceCountUpTo", [resource], { "limit": opts.limit, "T": opts.T }, opts);
 }
 
 /** TF op `ResourceGather` (resource, indices → output). */
-export function resourceGather(resource: TensorRef, indices: TensorRef, opts: { /** Default 0. */ batchDims?: number; /** Default true. */ validateIndices?: boolean; dtype: DType } & OpOptions): Output {
+export function resourceGather(resource: OpInput, indices: OpInput, opts: { /** Default 0. */ batchDims?: number; /** Default true. */ validateIndices?: boolean; dtype: DType } & OpOptions): Output {
   return opOne("ResourceGather", [resource, indices], { "batch_dims": opts.batchDims, "validate_indices": opts.validateIndices, "dtype": opts.dtype }, opts);
 }
 
 /** TF op `ResourceGatherNd` (resource, indices → output). */
-export function resourceGatherNd(resource: TensorRef, indices: TensorRef, opts: { dtype: DType } & OpOptions): Output {
+export function resourceGatherNd(resource: OpInput, indices: OpInput, opts: { dtype: DType } & OpOptions): Output {
   return opOne("ResourceGatherNd", [resource, indices], { "dtype": opts.dtype }, opts);
 }
 
 /** TF op `ResourceScatterAdd` (resource, indices, updates → (no outputs)). */
-export function resourceScatterAdd(resource: TensorRef, indices: TensorRef, updates: TensorRef, opts?: OpOptions): Operation {
+export function resourceScatterAdd(resource: OpInput, indices: OpInput, updates: OpInput, opts?: OpOptions): Operation {
   return opNone("ResourceScatterAdd", [resource, indices, updates], {}, opts);
 }
 
 /** TF op `ResourceScatterDiv` (resource, indices, updates → (no outputs)). */
-export function resourceScatterDiv(resource: TensorRef, indices: TensorRef, updates: TensorRef, opts?: OpOptions): Operation {
+export function resourceScatterDiv(resource: OpInput, indices: OpInput, updates: OpInput, opts?: OpOptions): Operation {
   return opNone("ResourceScatterDiv", [resource, indices, updates], {}, opts);
 }
 
 /** TF op `ResourceScatterMax` (resource, indices, updates → (no outputs)). */
-export function resourceScatterMax(resource: TensorRef, indices: TensorRef, updates: TensorRef, opts?: OpOptions): Operation {
+export function resourceScatterMax(resource: OpInput, indices: OpInput, updates: OpInput, opts?: OpOptions): Operation {
   return opNone("ResourceScatterMax", [resource, indices, updates], {}, opts);
 }
 
 /** TF op `ResourceScatterMin` (resource, indices, updates → (no outputs)). */
-export function resourceScatterMin(resource: TensorRef, indices: TensorRef, updates: TensorRef, opts?: OpOptions): Operation {
+export function resourceScatterMin(resource: OpInput, indices: OpInput, updates: OpInput, opts?: OpOptions): Operation {
   return opNone("ResourceScatterMin", [resource, indices, updates], {}, opts);
 }
 
 /** TF op `ResourceScatterMul` (resource, indices, updates → (no outputs)). */
-export function resourceScatterMul(resource: TensorRef, indices: TensorRef, updates: TensorRef, opts?: OpOptions): Operation {
+export function resourceScatterMul(resource: OpInput, indices: OpInput, updates: OpInput, opts?: OpOptions): Operation {
   return opNone("ResourceScatterMul", [resource, indices, updates], {}, opts);
 }
 
 /** TF op `ResourceScatterNdAdd` (ref, indices, updates → (no outputs)). */
-export function resourceScatterNdAdd(ref: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default true. */ useLocking?: boolean; /** Default "". */ badIndicesPolicy?: string } & OpOptions): Operation {
+export function resourceScatterNdAdd(ref: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default true. */ useLocking?: boolean; /** Default "". */ badIndicesPolicy?: string } & OpOptions): Operation {
   return opNone("ResourceScatterNdAdd", [ref, indices, updates], { "use_locking": opts?.useLocking, "bad_indices_policy": opts?.badIndicesPolicy }, opts);
 }
 
 /** TF op `ResourceScatterNdMax` (ref, indices, updates → (no outputs)). */
-export function resourceScatterNdMax(ref: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default true. */ useLocking?: boolean; /** Default "". */ badIndicesPolicy?: string } & OpOptions): Operation {
+export function resourceScatterNdMax(ref: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default true. */ useLocking?: boolean; /** Default "". */ badIndicesPolicy?: string } & OpOptions): Operation {
   return opNone("ResourceScatterNdMax", [ref, indices, updates], { "use_locking": opts?.useLocking, "bad_indices_policy": opts?.badIndicesPolicy }, opts);
 }
 
 /** TF op `ResourceScatterNdMin` (ref, indices, updates → (no outputs)). */
-export function resourceScatterNdMin(ref: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default true. */ useLocking?: boolean; /** Default "". */ badIndicesPolicy?: string } & OpOptions): Operation {
+export function resourceScatterNdMin(ref: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default true. */ useLocking?: boolean; /** Default "". */ badIndicesPolicy?: string } & OpOptions): Operation {
   return opNone("ResourceScatterNdMin", [ref, indices, updates], { "use_locking": opts?.useLocking, "bad_indices_policy": opts?.badIndicesPolicy }, opts);
 }
 
 /** TF op `ResourceScatterNdSub` (ref, indices, updates → (no outputs)). */
-export function resourceScatterNdSub(ref: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default true. */ useLocking?: boolean; /** Default "". */ badIndicesPolicy?: string } & OpOptions): Operation {
+export function resourceScatterNdSub(ref: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default true. */ useLocking?: boolean; /** Default "". */ badIndicesPolicy?: string } & OpOptions): Operation {
   return opNone("ResourceScatterNdSub", [ref, indices, updates], { "use_locking": opts?.useLocking, "bad_indices_policy": opts?.badIndicesPolicy }, opts);
 }
 
 /** TF op `ResourceScatterNdUpdate` (ref, indices, updates → (no outputs)). */
-export function resourceScatterNdUpdate(ref: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default true. */ useLocking?: boolean; /** Default "". */ badIndicesPolicy?: string } & OpOptions): Operation {
+export function resourceScatterNdUpdate(ref: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default true. */ useLocking?: boolean; /** Default "". */ badIndicesPolicy?: string } & OpOptions): Operation {
   return opNone("ResourceScatterNdUpdate", [ref, indices, updates], { "use_locking": opts?.useLocking, "bad_indices_policy": opts?.badIndicesPolicy }, opts);
 }
 
 /** TF op `ResourceScatterSub` (resource, indices, updates → (no outputs)). */
-export function resourceScatterSub(resource: TensorRef, indices: TensorRef, updates: TensorRef, opts?: OpOptions): Operation {
+export function resourceScatterSub(resource: OpInput, indices: OpInput, updates: OpInput, opts?: OpOptions): Operation {
   return opNone("ResourceScatterSub", [resource, indices, updates], {}, opts);
 }
 
 /** TF op `ResourceScatterUpdate` (resource, indices, updates → (no outputs)). */
-export function resourceScatterUpdate(resource: TensorRef, indices: TensorRef, updates: TensorRef, opts?: OpOptions): Operation {
+export function resourceScatterUpdate(resource: OpInput, indices: OpInput, updates: OpInput, opts?: OpOptions): Operation {
   return opNone("ResourceScatterUpdate", [resource, indices, updates], {}, opts);
 }
 
 /** TF op `ResourceSparseApplyAdadelta` (var, accum, accum_update, lr, rho, epsilon, grad, indices → (no outputs)). */
-export function resourceSparseApplyAdadelta(var_: TensorRef, accum: TensorRef, accumUpdate: TensorRef, lr: TensorRef, rho: TensorRef, epsilon: TensorRef, grad: TensorRef, indices: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
+export function resourceSparseApplyAdadelta(var_: OpInput, accum: OpInput, accumUpdate: OpInput, lr: OpInput, rho: OpInput, epsilon: OpInput, grad: OpInput, indices: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
   return opNone("ResourceSparseApplyAdadelta", [var_, accum, accumUpdate, lr, rho, epsilon, grad, indices], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ResourceSparseApplyAdagrad` (var, accum, lr, grad, indices → (no outputs)). */
-export function resourceSparseApplyAdagrad(var_: TensorRef, accum: TensorRef, lr: TensorRef, grad: TensorRef, indices: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default true. */ updateSlots?: boolean } & OpOptions): Operation {
+export function resourceSparseApplyAdagrad(var_: OpInput, accum: OpInput, lr: OpInput, grad: OpInput, indices: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default true. */ updateSlots?: boolean } & OpOptions): Operation {
   return opNone("ResourceSparseApplyAdagrad", [var_, accum, lr, grad, indices], { "use_locking": opts?.useLocking, "update_slots": opts?.updateSlots }, opts);
 }
 
 /** TF op `ResourceSparseApplyAdagradDA` (var, gradient_accumulator, gradient_squared_accumulator, grad, indices, lr, l1, l2, global_step → (no outputs)). */
-export function resourceSparseApplyAdagradDa(var_: TensorRef, gradientAccumulator: TensorRef, gradientSquaredAccumulator: TensorRef, grad: TensorRef, indices: TensorRef, lr: TensorRef, l1: TensorRef, l2: TensorRef, globalStep: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
+export function resourceSparseApplyAdagradDa(var_: OpInput, gradientAccumulator: OpInput, gradientSquaredAccumulator: OpInput, grad: OpInput, indices: OpInput, lr: OpInput, l1: OpInput, l2: OpInput, globalStep: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
   return opNone("ResourceSparseApplyAdagradDA", [var_, gradientAccumulator, gradientSquaredAccumulator, grad, indices, lr, l1, l2, globalStep], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ResourceSparseApplyAdagradV2` (var, accum, lr, epsilon, grad, indices → (no outputs)). */
-export function resourceSparseApplyAdagradV2(var_: TensorRef, accum: TensorRef, lr: TensorRef, epsilon: TensorRef, grad: TensorRef, indices: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default true. */ updateSlots?: boolean } & OpOptions): Operation {
+export function resourceSparseApplyAdagradV2(var_: OpInput, accum: OpInput, lr: OpInput, epsilon: OpInput, grad: OpInput, indices: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default true. */ updateSlots?: boolean } & OpOptions): Operation {
   return opNone("ResourceSparseApplyAdagradV2", [var_, accum, lr, epsilon, grad, indices], { "use_locking": opts?.useLocking, "update_slots": opts?.updateSlots }, opts);
 }
 
 /** TF op `ResourceSparseApplyCenteredRMSProp` (var, mg, ms, mom, lr, rho, momentum, epsilon, grad, indices → (no outputs)). */
-export function resourceSparseApplyCenteredRmsProp(var_: TensorRef, mg: TensorRef, ms: TensorRef, mom: TensorRef, lr: TensorRef, rho: TensorRef, momentum: TensorRef, epsilon: TensorRef, grad: TensorRef, indices: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
+export function resourceSparseApplyCenteredRmsProp(var_: OpInput, mg: OpInput, ms: OpInput, mom: OpInput, lr: OpInput, rho: OpInput, momentum: OpInput, epsilon: OpInput, grad: OpInput, indices: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
   return opNone("ResourceSparseApplyCenteredRMSProp", [var_, mg, ms, mom, lr, rho, momentum, epsilon, grad, indices], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ResourceSparseApplyFtrl` (var, accum, linear, grad, indices, lr, l1, l2, lr_power → (no outputs)). */
-export function resourceSparseApplyFtrl(var_: TensorRef, accum: TensorRef, linear: TensorRef, grad: TensorRef, indices: TensorRef, lr: TensorRef, l1: TensorRef, l2: TensorRef, lrPower: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ multiplyLinearByLr?: boolean } & OpOptions): Operation {
+export function resourceSparseApplyFtrl(var_: OpInput, accum: OpInput, linear: OpInput, grad: OpInput, indices: OpInput, lr: OpInput, l1: OpInput, l2: OpInput, lrPower: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ multiplyLinearByLr?: boolean } & OpOptions): Operation {
   return opNone("ResourceSparseApplyFtrl", [var_, accum, linear, grad, indices, lr, l1, l2, lrPower], { "use_locking": opts?.useLocking, "multiply_linear_by_lr": opts?.multiplyLinearByLr }, opts);
 }
 
 /** TF op `ResourceSparseApplyFtrlV2` (var, accum, linear, grad, indices, lr, l1, l2, l2_shrinkage, lr_power → (no outputs)). */
-export function resourceSparseApplyFtrlV2(var_: TensorRef, accum: TensorRef, linear: TensorRef, grad: TensorRef, indices: TensorRef, lr: TensorRef, l1: TensorRef, l2: TensorRef, l2Shrinkage: TensorRef, lrPower: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ multiplyLinearByLr?: boolean } & OpOptions): Operation {
+export function resourceSparseApplyFtrlV2(var_: OpInput, accum: OpInput, linear: OpInput, grad: OpInput, indices: OpInput, lr: OpInput, l1: OpInput, l2: OpInput, l2Shrinkage: OpInput, lrPower: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ multiplyLinearByLr?: boolean } & OpOptions): Operation {
   return opNone("ResourceSparseApplyFtrlV2", [var_, accum, linear, grad, indices, lr, l1, l2, l2Shrinkage, lrPower], { "use_locking": opts?.useLocking, "multiply_linear_by_lr": opts?.multiplyLinearByLr }, opts);
 }
 
 /** TF op `ResourceSparseApplyKerasMomentum` (var, accum, lr, grad, indices, momentum → (no outputs)). */
-export function resourceSparseApplyKerasMomentum(var_: TensorRef, accum: TensorRef, lr: TensorRef, grad: TensorRef, indices: TensorRef, momentum: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ useNesterov?: boolean } & OpOptions): Operation {
+export function resourceSparseApplyKerasMomentum(var_: OpInput, accum: OpInput, lr: OpInput, grad: OpInput, indices: OpInput, momentum: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ useNesterov?: boolean } & OpOptions): Operation {
   return opNone("ResourceSparseApplyKerasMomentum", [var_, accum, lr, grad, indices, momentum], { "use_locking": opts?.useLocking, "use_nesterov": opts?.useNesterov }, opts);
 }
 
 /** TF op `ResourceSparseApplyMomentum` (var, accum, lr, grad, indices, momentum → (no outputs)). */
-export function resourceSparseApplyMomentum(var_: TensorRef, accum: TensorRef, lr: TensorRef, grad: TensorRef, indices: TensorRef, momentum: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ useNesterov?: boolean } & OpOptions): Operation {
+export function resourceSparseApplyMomentum(var_: OpInput, accum: OpInput, lr: OpInput, grad: OpInput, indices: OpInput, momentum: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ useNesterov?: boolean } & OpOptions): Operation {
   return opNone("ResourceSparseApplyMomentum", [var_, accum, lr, grad, indices, momentum], { "use_locking": opts?.useLocking, "use_nesterov": opts?.useNesterov }, opts);
 }
 
 /** TF op `ResourceSparseApplyProximalAdagrad` (var, accum, lr, l1, l2, grad, indices → (no outputs)). */
-export function resourceSparseApplyProximalAdagrad(var_: TensorRef, accum: TensorRef, lr: TensorRef, l1: TensorRef, l2: TensorRef, grad: TensorRef, indices: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
+export function resourceSparseApplyProximalAdagrad(var_: OpInput, accum: OpInput, lr: OpInput, l1: OpInput, l2: OpInput, grad: OpInput, indices: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
   return opNone("ResourceSparseApplyProximalAdagrad", [var_, accum, lr, l1, l2, grad, indices], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ResourceSparseApplyProximalGradientDescent` (var, alpha, l1, l2, grad, indices → (no outputs)). */
-export function resourceSparseApplyProximalGradientDescent(var_: TensorRef, alpha: TensorRef, l1: TensorRef, l2: TensorRef, grad: TensorRef, indices: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
+export function resourceSparseApplyProximalGradientDescent(var_: OpInput, alpha: OpInput, l1: OpInput, l2: OpInput, grad: OpInput, indices: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
   return opNone("ResourceSparseApplyProximalGradientDescent", [var_, alpha, l1, l2, grad, indices], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ResourceSparseApplyRMSProp` (var, ms, mom, lr, rho, momentum, epsilon, grad, indices → (no outputs)). */
-export function resourceSparseApplyRmsProp(var_: TensorRef, ms: TensorRef, mom: TensorRef, lr: TensorRef, rho: TensorRef, momentum: TensorRef, epsilon: TensorRef, grad: TensorRef, indices: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
+export function resourceSparseApplyRmsProp(var_: OpInput, ms: OpInput, mom: OpInput, lr: OpInput, rho: OpInput, momentum: OpInput, epsilon: OpInput, grad: OpInput, indices: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Operation {
   return opNone("ResourceSparseApplyRMSProp", [var_, ms, mom, lr, rho, momentum, epsilon, grad, indices], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ResourceStridedSliceAssign` (ref, begin, end, strides, value → (no outputs)). */
-export function resourceStridedSliceAssign(ref: TensorRef, begin: TensorRef, end: TensorRef, strides: TensorRef, value: TensorRef, opts?: { /** Default 0. */ beginMask?: number; /** Default 0. */ endMask?: number; /** Default 0. */ ellipsisMask?: number; /** Default 0. */ newAxisMask?: number; /** Default 0. */ shrinkAxisMask?: number } & OpOptions): Operation {
+export function resourceStridedSliceAssign(ref: OpInput, begin: OpInput, end: OpInput, strides: OpInput, value: OpInput, opts?: { /** Default 0. */ beginMask?: number; /** Default 0. */ endMask?: number; /** Default 0. */ ellipsisMask?: number; /** Default 0. */ newAxisMask?: number; /** Default 0. */ shrinkAxisMask?: number } & OpOptions): Operation {
   return opNone("ResourceStridedSliceAssign", [ref, begin, end, strides, value], { "begin_mask": opts?.beginMask, "end_mask": opts?.endMask, "ellipsis_mask": opts?.ellipsisMask, "new_axis_mask": opts?.newAxisMask, "shrink_axis_mask": opts?.shrinkAxisMask }, opts);
 }
 
 /** TF op `Restore` (file_pattern, tensor_name → tensor). */
-export function restore(filePattern: TensorRef, tensorName: TensorRef, opts: { dt: DType; /** Default -1. */ preferredShard?: number } & OpOptions): Output {
+export function restore(filePattern: OpInput, tensorName: OpInput, opts: { dt: DType; /** Default -1. */ preferredShard?: number } & OpOptions): Output {
   return opOne("Restore", [filePattern, tensorName], { "dt": opts.dt, "preferred_shard": opts.preferredShard }, opts);
 }
 
 /** TF op `RestoreSlice` (file_pattern, tensor_name, shape_and_slice → tensor). */
-export function restoreSlice(filePattern: TensorRef, tensorName: TensorRef, shapeAndSlice: TensorRef, opts: { dt: DType; /** Default -1. */ preferredShard?: number } & OpOptions): Output {
+export function restoreSlice(filePattern: OpInput, tensorName: OpInput, shapeAndSlice: OpInput, opts: { dt: DType; /** Default -1. */ preferredShard?: number } & OpOptions): Output {
   return opOne("RestoreSlice", [filePattern, tensorName, shapeAndSlice], { "dt": opts.dt, "preferred_shard": opts.preferredShard }, opts);
 }
 
 /** TF op `RestoreV2` (prefix, tensor_names, shape_and_slices → tensors). */
-export function restoreV2(prefix: TensorRef, tensorNames: TensorRef, shapeAndSlices: TensorRef, opts: { dtypes: DType[] } & OpOptions): Output[] {
+export function restoreV2(prefix: OpInput, tensorNames: OpInput, shapeAndSlices: OpInput, opts: { dtypes: DType[] } & OpOptions): Output[] {
   return opList("RestoreV2", [prefix, tensorNames, shapeAndSlices], { "dtypes": opts.dtypes }, opts);
 }
 
@@ -812,341 +812,341 @@ export function retrieveTpuEmbeddingStochasticGradientDescentParameters(opts: { 
 }
 
 /** TF op `Reverse` (tensor, dims → output). */
-export function reverse(tensor: TensorRef, dims: TensorRef, opts?: OpOptions): Output {
+export function reverse(tensor: OpInput, dims: OpInput, opts?: OpOptions): Output {
   return opOne("Reverse", [tensor, dims], {}, opts);
 }
 
 /** TF op `ReverseSequence` (input, seq_lengths → output). */
-export function reverseSequence(input: TensorRef, seqLengths: TensorRef, opts: { seqDim: number; /** Default 0. */ batchDim?: number } & OpOptions): Output {
+export function reverseSequence(input: OpInput, seqLengths: OpInput, opts: { seqDim: number; /** Default 0. */ batchDim?: number } & OpOptions): Output {
   return opOne("ReverseSequence", [input, seqLengths], { "seq_dim": opts.seqDim, "batch_dim": opts.batchDim }, opts);
 }
 
 /** TF op `ReverseV2` (tensor, axis → output). */
-export function reverseV2(tensor: TensorRef, axis: TensorRef, opts?: OpOptions): Output {
+export function reverseV2(tensor: OpInput, axis: OpInput, opts?: OpOptions): Output {
   return opOne("ReverseV2", [tensor, axis], {}, opts);
 }
 
 /** TF op `RewriteDataset` (input_dataset, rewrite_name → handle). */
-export function rewriteDataset(inputDataset: TensorRef, rewriteName: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function rewriteDataset(inputDataset: OpInput, rewriteName: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("RewriteDataset", [inputDataset, rewriteName], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `RightShift` (x, y → z). */
-export function rightShift(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function rightShift(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("RightShift", [x, y], {}, opts);
 }
 
 /** TF op `Rint` (x → y). */
-export function rint(x: TensorRef, opts?: OpOptions): Output {
+export function rint(x: OpInput, opts?: OpOptions): Output {
   return opOne("Rint", [x], {}, opts);
 }
 
 /** TF op `RiscAbs` (x → y). */
-export function riscAbs(x: TensorRef, opts?: OpOptions): Output {
+export function riscAbs(x: OpInput, opts?: OpOptions): Output {
   return opOne("RiscAbs", [x], {}, opts);
 }
 
 /** TF op `RiscAdd` (x, y → z). */
-export function riscAdd(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function riscAdd(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("RiscAdd", [x, y], {}, opts);
 }
 
 /** TF op `RiscBinaryArithmetic` (x, y → z). */
-export function riscBinaryArithmetic(x: TensorRef, y: TensorRef, opts: { opType: "ADD" | "SUB" | "MUL" | "DIV" | "REM" | "MIN" | "POW" } & OpOptions): Output {
+export function riscBinaryArithmetic(x: OpInput, y: OpInput, opts: { opType: "ADD" | "SUB" | "MUL" | "DIV" | "REM" | "MIN" | "POW" } & OpOptions): Output {
   return opOne("RiscBinaryArithmetic", [x, y], { "op_type": opts.opType }, opts);
 }
 
 /** TF op `RiscBinaryComparison` (x, y → z). */
-export function riscBinaryComparison(x: TensorRef, y: TensorRef, opts: { opType: "EQ" | "NE" | "GE" | "GT" | "LE" | "LT" } & OpOptions): Output {
+export function riscBinaryComparison(x: OpInput, y: OpInput, opts: { opType: "EQ" | "NE" | "GE" | "GT" | "LE" | "LT" } & OpOptions): Output {
   return opOne("RiscBinaryComparison", [x, y], { "op_type": opts.opType }, opts);
 }
 
 /** TF op `RiscBitcast` (x → y). */
-export function riscBitcast(x: TensorRef, opts: { DstT: DType } & OpOptions): Output {
+export function riscBitcast(x: OpInput, opts: { DstT: DType } & OpOptions): Output {
   return opOne("RiscBitcast", [x], { "DstT": opts.DstT }, opts);
 }
 
 /** TF op `RiscBroadcast` (input, shape → output). */
-export function riscBroadcast(input: TensorRef, shape: TensorRef, opts?: OpOptions): Output {
+export function riscBroadcast(input: OpInput, shape: OpInput, opts?: OpOptions): Output {
   return opOne("RiscBroadcast", [input, shape], {}, opts);
 }
 
 /** TF op `RiscCast` (x → y). */
-export function riscCast(x: TensorRef, opts: { DstT: DType } & OpOptions): Output {
+export function riscCast(x: OpInput, opts: { DstT: DType } & OpOptions): Output {
   return opOne("RiscCast", [x], { "DstT": opts.DstT }, opts);
 }
 
 /** TF op `RiscCeil` (x → y). */
-export function riscCeil(x: TensorRef, opts?: OpOptions): Output {
+export function riscCeil(x: OpInput, opts?: OpOptions): Output {
   return opOne("RiscCeil", [x], {}, opts);
 }
 
 /** TF op `RiscCholesky` (input → output). */
-export function riscCholesky(input: TensorRef, opts?: OpOptions): Output {
+export function riscCholesky(input: OpInput, opts?: OpOptions): Output {
   return opOne("RiscCholesky", [input], {}, opts);
 }
 
 /** TF op `RiscConcat` (values, axis → output). */
-export function riscConcat(values: TensorRef[], axis: TensorRef, opts?: OpOptions): Output {
+export function riscConcat(values: OpInput[], axis: OpInput, opts?: OpOptions): Output {
   return opOne("RiscConcat", [values, axis], {}, opts);
 }
 
 /** TF op `RiscCondition` (pred, input_true, input_false → output). */
-export function riscCondition(pred: TensorRef, inputTrue: TensorRef, inputFalse: TensorRef, opts: { funcTrue: string; funcFalse: string; DstT: DType } & OpOptions): Output {
+export function riscCondition(pred: OpInput, inputTrue: OpInput, inputFalse: OpInput, opts: { funcTrue: string; funcFalse: string; DstT: DType } & OpOptions): Output {
   return opOne("RiscCondition", [pred, inputTrue, inputFalse], { "func_true": opts.funcTrue, "func_false": opts.funcFalse, "DstT": opts.DstT }, opts);
 }
 
 /** TF op `RiscConv` (input, filter → output). */
-export function riscConv(input: TensorRef, filter: TensorRef, opts: { strides: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
+export function riscConv(input: OpInput, filter: OpInput, opts: { strides: number[]; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW"; /** Default [1, 1, 1, 1]. */ dilations?: number[] } & OpOptions): Output {
   return opOne("RiscConv", [input, filter], { "strides": opts.strides, "data_format": opts.dataFormat, "dilations": opts.dilations }, opts);
 }
 
 /** TF op `RiscCos` (x → y). */
-export function riscCos(x: TensorRef, opts?: OpOptions): Output {
+export function riscCos(x: OpInput, opts?: OpOptions): Output {
   return opOne("RiscCos", [x], {}, opts);
 }
 
 /** TF op `RiscDiv` (x, y → z). */
-export function riscDiv(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function riscDiv(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("RiscDiv", [x, y], {}, opts);
 }
 
 /** TF op `RiscDot` (a, b → product). */
-export function riscDot(a: TensorRef, b: TensorRef, opts?: { /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean } & OpOptions): Output {
+export function riscDot(a: OpInput, b: OpInput, opts?: { /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean } & OpOptions): Output {
   return opOne("RiscDot", [a, b], { "transpose_a": opts?.transposeA, "transpose_b": opts?.transposeB }, opts);
 }
 
 /** TF op `RiscExp` (x → y). */
-export function riscExp(x: TensorRef, opts?: OpOptions): Output {
+export function riscExp(x: OpInput, opts?: OpOptions): Output {
   return opOne("RiscExp", [x], {}, opts);
 }
 
 /** TF op `RiscFft` (input → output). */
-export function riscFft(input: TensorRef, opts?: OpOptions): Output {
+export function riscFft(input: OpInput, opts?: OpOptions): Output {
   return opOne("RiscFft", [input], {}, opts);
 }
 
 /** TF op `RiscFloor` (x → y). */
-export function riscFloor(x: TensorRef, opts?: OpOptions): Output {
+export function riscFloor(x: OpInput, opts?: OpOptions): Output {
   return opOne("RiscFloor", [x], {}, opts);
 }
 
 /** TF op `RiscGather` (params, indices, axis → output). */
-export function riscGather(params: TensorRef, indices: TensorRef, axis: TensorRef, opts?: { /** Default 0. */ batchDims?: number } & OpOptions): Output {
+export function riscGather(params: OpInput, indices: OpInput, axis: OpInput, opts?: { /** Default 0. */ batchDims?: number } & OpOptions): Output {
   return opOne("RiscGather", [params, indices, axis], { "batch_dims": opts?.batchDims }, opts);
 }
 
 /** TF op `RiscImag` (input → output). */
-export function riscImag(input: TensorRef, opts?: { /** Default 'float32'. */ Tout?: DType } & OpOptions): Output {
+export function riscImag(input: OpInput, opts?: { /** Default 'float32'. */ Tout?: DType } & OpOptions): Output {
   return opOne("RiscImag", [input], { "Tout": opts?.Tout }, opts);
 }
 
 /** TF op `RiscIsFinite` (x → y). */
-export function riscIsFinite(x: TensorRef, opts?: OpOptions): Output {
+export function riscIsFinite(x: OpInput, opts?: OpOptions): Output {
   return opOne("RiscIsFinite", [x], {}, opts);
 }
 
 /** TF op `RiscLog` (x → y). */
-export function riscLog(x: TensorRef, opts?: OpOptions): Output {
+export function riscLog(x: OpInput, opts?: OpOptions): Output {
   return opOne("RiscLog", [x], {}, opts);
 }
 
 /** TF op `RiscLogicalAnd` (x, y → z). */
-export function riscLogicalAnd(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function riscLogicalAnd(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("RiscLogicalAnd", [x, y], {}, opts);
 }
 
 /** TF op `RiscLogicalNot` (x → z). */
-export function riscLogicalNot(x: TensorRef, opts?: OpOptions): Output {
+export function riscLogicalNot(x: OpInput, opts?: OpOptions): Output {
   return opOne("RiscLogicalNot", [x], {}, opts);
 }
 
 /** TF op `RiscLogicalOr` (x, y → z). */
-export function riscLogicalOr(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function riscLogicalOr(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("RiscLogicalOr", [x, y], {}, opts);
 }
 
 /** TF op `RiscMax` (x, y → max). */
-export function riscMax(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function riscMax(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("RiscMax", [x, y], {}, opts);
 }
 
 /** TF op `RiscMin` (x, y → z). */
-export function riscMin(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function riscMin(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("RiscMin", [x, y], {}, opts);
 }
 
 /** TF op `RiscMul` (x, y → z). */
-export function riscMul(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function riscMul(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("RiscMul", [x, y], {}, opts);
 }
 
 /** TF op `RiscNeg` (x → y). */
-export function riscNeg(x: TensorRef, opts?: OpOptions): Output {
+export function riscNeg(x: OpInput, opts?: OpOptions): Output {
   return opOne("RiscNeg", [x], {}, opts);
 }
 
 /** TF op `RiscPad` (input, paddings, constant_values → output). */
-export function riscPad(input: TensorRef, paddings: TensorRef, constantValues: TensorRef, opts?: OpOptions): Output {
+export function riscPad(input: OpInput, paddings: OpInput, constantValues: OpInput, opts?: OpOptions): Output {
   return opOne("RiscPad", [input, paddings, constantValues], {}, opts);
 }
 
 /** TF op `RiscPool` (value → output). */
-export function riscPool(value: TensorRef, opts: { ksize: number[]; strides: number[]; poolingType: "AVG" | "MAX"; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" } & OpOptions): Output {
+export function riscPool(value: OpInput, opts: { ksize: number[]; strides: number[]; poolingType: "AVG" | "MAX"; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" } & OpOptions): Output {
   return opOne("RiscPool", [value], { "ksize": opts.ksize, "strides": opts.strides, "pooling_type": opts.poolingType, "data_format": opts.dataFormat }, opts);
 }
 
 /** TF op `RiscPow` (x, y → z). */
-export function riscPow(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function riscPow(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("RiscPow", [x, y], {}, opts);
 }
 
 /** TF op `RiscRandomUniform` (shape → output). */
-export function riscRandomUniform(shape: TensorRef, opts?: { /** Default 0. */ seed?: number } & OpOptions): Output {
+export function riscRandomUniform(shape: OpInput, opts?: { /** Default 0. */ seed?: number } & OpOptions): Output {
   return opOne("RiscRandomUniform", [shape], { "seed": opts?.seed }, opts);
 }
 
 /** TF op `RiscReal` (input → output). */
-export function riscReal(input: TensorRef, opts?: { /** Default 'float32'. */ Tout?: DType } & OpOptions): Output {
+export function riscReal(input: OpInput, opts?: { /** Default 'float32'. */ Tout?: DType } & OpOptions): Output {
   return opOne("RiscReal", [input], { "Tout": opts?.Tout }, opts);
 }
 
 /** TF op `RiscReduce` (tensor, axis → output). */
-export function riscReduce(tensor: TensorRef, axis: TensorRef, opts: { reduceType: "MEAN" | "SUM" } & OpOptions): Output {
+export function riscReduce(tensor: OpInput, axis: OpInput, opts: { reduceType: "MEAN" | "SUM" } & OpOptions): Output {
   return opOne("RiscReduce", [tensor, axis], { "reduce_type": opts.reduceType }, opts);
 }
 
 /** TF op `RiscRem` (x, y → z). */
-export function riscRem(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function riscRem(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("RiscRem", [x, y], {}, opts);
 }
 
 /** TF op `RiscReshape` (tensor, shape → output). */
-export function riscReshape(tensor: TensorRef, shape: TensorRef, opts?: OpOptions): Output {
+export function riscReshape(tensor: OpInput, shape: OpInput, opts?: OpOptions): Output {
   return opOne("RiscReshape", [tensor, shape], {}, opts);
 }
 
 /** TF op `RiscReverse` (tensor, axis → output). */
-export function riscReverse(tensor: TensorRef, axis: TensorRef, opts?: OpOptions): Output {
+export function riscReverse(tensor: OpInput, axis: OpInput, opts?: OpOptions): Output {
   return opOne("RiscReverse", [tensor, axis], {}, opts);
 }
 
 /** TF op `RiscScatter` (indices, updates, shape → output). */
-export function riscScatter(indices: TensorRef, updates: TensorRef, shape: TensorRef, opts?: OpOptions): Output {
+export function riscScatter(indices: OpInput, updates: OpInput, shape: OpInput, opts?: OpOptions): Output {
   return opOne("RiscScatter", [indices, updates, shape], {}, opts);
 }
 
 /** TF op `RiscShape` (input → output). */
-export function riscShape(input: TensorRef, opts?: { /** Default 'int32'. */ outType?: DType } & OpOptions): Output {
+export function riscShape(input: OpInput, opts?: { /** Default 'int32'. */ outType?: DType } & OpOptions): Output {
   return opOne("RiscShape", [input], { "out_type": opts?.outType }, opts);
 }
 
 /** TF op `RiscSign` (x → y). */
-export function riscSign(x: TensorRef, opts?: OpOptions): Output {
+export function riscSign(x: OpInput, opts?: OpOptions): Output {
   return opOne("RiscSign", [x], {}, opts);
 }
 
 /** TF op `RiscSlice` (input, begin, size → output). */
-export function riscSlice(input: TensorRef, begin: TensorRef, size: TensorRef, opts?: OpOptions): Output {
+export function riscSlice(input: OpInput, begin: OpInput, size: OpInput, opts?: OpOptions): Output {
   return opOne("RiscSlice", [input, begin, size], {}, opts);
 }
 
 /** TF op `RiscSort` (input, axis → output). */
-export function riscSort(input: TensorRef, axis: TensorRef, opts: { direction: "ASCENDING" | "DESCENDING" } & OpOptions): Output {
+export function riscSort(input: OpInput, axis: OpInput, opts: { direction: "ASCENDING" | "DESCENDING" } & OpOptions): Output {
   return opOne("RiscSort", [input, axis], { "direction": opts.direction }, opts);
 }
 
 /** TF op `RiscSqueeze` (input → output). */
-export function riscSqueeze(input: TensorRef, opts?: { /** Default []. */ squeezeDims?: number[] } & OpOptions): Output {
+export function riscSqueeze(input: OpInput, opts?: { /** Default []. */ squeezeDims?: number[] } & OpOptions): Output {
   return opOne("RiscSqueeze", [input], { "squeeze_dims": opts?.squeezeDims }, opts);
 }
 
 /** TF op `RiscSub` (x, y → z). */
-export function riscSub(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function riscSub(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("RiscSub", [x, y], {}, opts);
 }
 
 /** TF op `RiscTranspose` (x, perm → y). */
-export function riscTranspose(x: TensorRef, perm: TensorRef, opts?: OpOptions): Output {
+export function riscTranspose(x: OpInput, perm: OpInput, opts?: OpOptions): Output {
   return opOne("RiscTranspose", [x, perm], {}, opts);
 }
 
 /** TF op `RiscTriangularSolve` (matrix, rhs → output). */
-export function riscTriangularSolve(matrix: TensorRef, rhs: TensorRef, opts?: { /** Default true. */ lower?: boolean; /** Default false. */ adjoint?: boolean } & OpOptions): Output {
+export function riscTriangularSolve(matrix: OpInput, rhs: OpInput, opts?: { /** Default true. */ lower?: boolean; /** Default false. */ adjoint?: boolean } & OpOptions): Output {
   return opOne("RiscTriangularSolve", [matrix, rhs], { "lower": opts?.lower, "adjoint": opts?.adjoint }, opts);
 }
 
 /** TF op `RiscUnary` (x → y). */
-export function riscUnary(x: TensorRef, opts: { opType: "ABL" | "CEIL" | "COS" | "EXP" | "FLOOR" | "IMAG" | "LOG" | "NEG" | "REAL" | "SIGN" } & OpOptions): Output {
+export function riscUnary(x: OpInput, opts: { opType: "ABL" | "CEIL" | "COS" | "EXP" | "FLOOR" | "IMAG" | "LOG" | "NEG" | "REAL" | "SIGN" } & OpOptions): Output {
   return opOne("RiscUnary", [x], { "op_type": opts.opType }, opts);
 }
 
 /** TF op `RiscWhile` (input → output). */
-export function riscWhile(input: TensorRef[], opts: { cond: string; body: string; /** Default []. */ outputShapes?: Array<number[] | null>; /** Default 10. */ parallelIterations?: number } & OpOptions): Output[] {
+export function riscWhile(input: OpInput[], opts: { cond: string; body: string; /** Default []. */ outputShapes?: Array<number[] | null>; /** Default 10. */ parallelIterations?: number } & OpOptions): Output[] {
   return opList("RiscWhile", [input], { "cond": opts.cond, "body": opts.body, "output_shapes": opts.outputShapes, "parallel_iterations": opts.parallelIterations }, opts);
 }
 
 /** TF op `RngReadAndSkip` (resource, alg, delta → value). */
-export function rngReadAndSkip(resource: TensorRef, alg: TensorRef, delta: TensorRef, opts?: OpOptions): Output {
+export function rngReadAndSkip(resource: OpInput, alg: OpInput, delta: OpInput, opts?: OpOptions): Output {
   return opOne("RngReadAndSkip", [resource, alg, delta], {}, opts);
 }
 
 /** TF op `RngSkip` (resource, algorithm, delta → (no outputs)). */
-export function rngSkip(resource: TensorRef, algorithm: TensorRef, delta: TensorRef, opts?: OpOptions): Operation {
+export function rngSkip(resource: OpInput, algorithm: OpInput, delta: OpInput, opts?: OpOptions): Operation {
   return opNone("RngSkip", [resource, algorithm, delta], {}, opts);
 }
 
 /** TF op `Roll` (input, shift, axis → output). */
-export function roll(input: TensorRef, shift: TensorRef, axis: TensorRef, opts?: OpOptions): Output {
+export function roll(input: OpInput, shift: OpInput, axis: OpInput, opts?: OpOptions): Output {
   return opOne("Roll", [input, shift, axis], {}, opts);
 }
 
 /** TF op `Round` (x → y). */
-export function round(x: TensorRef, opts?: OpOptions): Output {
+export function round(x: OpInput, opts?: OpOptions): Output {
   return opOne("Round", [x], {}, opts);
 }
 
 /** TF op `RpcCall` (client, method_name, args, timeout_in_ms → future, deleter). */
-export function rpcCall(client: TensorRef, methodName: TensorRef, args: TensorRef[], timeoutInMs: TensorRef, opts?: OpOptions): { future: Output; deleter: Output } {
+export function rpcCall(client: OpInput, methodName: OpInput, args: OpInput[], timeoutInMs: OpInput, opts?: OpOptions): { future: Output; deleter: Output } {
   return opMulti<{ future: Output; deleter: Output }>("RpcCall", [client, methodName, args, timeoutInMs], {}, opts, [["future", 1], ["deleter", 1]]);
 }
 
 /** TF op `RpcCheckStatus` (status_or → error_code, error). */
-export function rpcCheckStatus(statusOr: TensorRef, opts?: OpOptions): { errorCode: Output; error: Output } {
+export function rpcCheckStatus(statusOr: OpInput, opts?: OpOptions): { errorCode: Output; error: Output } {
   return opMulti<{ errorCode: Output; error: Output }>("RpcCheckStatus", [statusOr], {}, opts, [["errorCode", 1], ["error", 1]]);
 }
 
 /** TF op `RpcClient` (server_address, timeout_in_ms → client, method_specs). */
-export function rpcClient(serverAddress: TensorRef, timeoutInMs: TensorRef, opts?: { /** Default "". */ sharedName?: string; /** Default false. */ listRegisteredMethods?: boolean } & OpOptions): { client: Output; methodSpecs: Output } {
+export function rpcClient(serverAddress: OpInput, timeoutInMs: OpInput, opts?: { /** Default "". */ sharedName?: string; /** Default false. */ listRegisteredMethods?: boolean } & OpOptions): { client: Output; methodSpecs: Output } {
   return opMulti<{ client: Output; methodSpecs: Output }>("RpcClient", [serverAddress, timeoutInMs], { "shared_name": opts?.sharedName, "list_registered_methods": opts?.listRegisteredMethods }, opts, [["client", 1], ["methodSpecs", 1]]);
 }
 
 /** TF op `RpcGetValue` (status_or → output). */
-export function rpcGetValue(statusOr: TensorRef, opts: { Tout: DType[] } & OpOptions): Output[] {
+export function rpcGetValue(statusOr: OpInput, opts: { Tout: DType[] } & OpOptions): Output[] {
   return opList("RpcGetValue", [statusOr], { "Tout": opts.Tout }, opts);
 }
 
 /** TF op `RpcServer` (server_address → server). */
-export function rpcServer(serverAddress: TensorRef, opts?: OpOptions): Output {
+export function rpcServer(serverAddress: OpInput, opts?: OpOptions): Output {
   return opOne("RpcServer", [serverAddress], {}, opts);
 }
 
 /** TF op `RpcServerRegister` (server, method_name, captured_inputs → (no outputs)). */
-export function rpcServerRegister(server: TensorRef, methodName: TensorRef, capturedInputs: TensorRef[], opts: { f: string; /** Default "". */ inputSpecs?: string; outputSpecs: string } & OpOptions): Operation {
+export function rpcServerRegister(server: OpInput, methodName: OpInput, capturedInputs: OpInput[], opts: { f: string; /** Default "". */ inputSpecs?: string; outputSpecs: string } & OpOptions): Operation {
   return opNone("RpcServerRegister", [server, methodName, capturedInputs], { "f": opts.f, "input_specs": opts.inputSpecs, "output_specs": opts.outputSpecs }, opts);
 }
 
 /** TF op `RpcServerStart` (server → (no outputs)). */
-export function rpcServerStart(server: TensorRef, opts?: OpOptions): Operation {
+export function rpcServerStart(server: OpInput, opts?: OpOptions): Operation {
   return opNone("RpcServerStart", [server], {}, opts);
 }
 
 /** TF op `Rsqrt` (x → y). */
-export function rsqrt(x: TensorRef, opts?: OpOptions): Output {
+export function rsqrt(x: OpInput, opts?: OpOptions): Output {
   return opOne("Rsqrt", [x], {}, opts);
 }
 
 /** TF op `RsqrtGrad` (y, dy → z). */
-export function rsqrtGrad(y: TensorRef, dy: TensorRef, opts?: OpOptions): Output {
+export function rsqrtGrad(y: OpInput, dy: OpInput, opts?: OpOptions): Output {
   return opOne("RsqrtGrad", [y, dy], {}, opts);
 }

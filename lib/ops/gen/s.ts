@@ -2,322 +2,322 @@
 // 2.21.0: ops whose function name starts with s. Do not edit; regenerate with `npm run gen:ops`.
 /* eslint-disable */
 
-import type { Operation, Output, TensorRef } from '../../core/graph';
+import type { Operation, Output } from '../../core/graph';
 import type { DType } from '../../core/dtypes';
-import { opMulti, opNone, opOne, opList, type OpOptions, type AttrProto } from '../op-call';
+import { opMulti, opNone, opOne, opList, type OpInput, type OpOptions, type AttrProto } from '../op-call';
 
 /** TF op `SampleDistortedBoundingBox` (image_size, bounding_boxes → begin, size, bboxes). */
-export function sampleDistortedBoundingBox(imageSize: TensorRef, boundingBoxes: TensorRef, opts?: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default 0.1. */ minObjectCovered?: number; /** Default [0.75, 1.3300000429153442]. */ aspectRatioRange?: number[]; /** Default [0.05000000074505806, 1]. */ areaRange?: number[]; /** Default 100. */ maxAttempts?: number; /** Default false. */ useImageIfNoBoundingBoxes?: boolean } & OpOptions): { begin: Output; size: Output; bboxes: Output } {
+export function sampleDistortedBoundingBox(imageSize: OpInput, boundingBoxes: OpInput, opts?: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default 0.1. */ minObjectCovered?: number; /** Default [0.75, 1.3300000429153442]. */ aspectRatioRange?: number[]; /** Default [0.05000000074505806, 1]. */ areaRange?: number[]; /** Default 100. */ maxAttempts?: number; /** Default false. */ useImageIfNoBoundingBoxes?: boolean } & OpOptions): { begin: Output; size: Output; bboxes: Output } {
   return opMulti<{ begin: Output; size: Output; bboxes: Output }>("SampleDistortedBoundingBox", [imageSize, boundingBoxes], { "seed": opts?.seed, "seed2": opts?.seed2, "min_object_covered": opts?.minObjectCovered, "aspect_ratio_range": opts?.aspectRatioRange, "area_range": opts?.areaRange, "max_attempts": opts?.maxAttempts, "use_image_if_no_bounding_boxes": opts?.useImageIfNoBoundingBoxes }, opts, [["begin", 1], ["size", 1], ["bboxes", 1]]);
 }
 
 /** TF op `SampleDistortedBoundingBoxV2` (image_size, bounding_boxes, min_object_covered → begin, size, bboxes). */
-export function sampleDistortedBoundingBoxV2(imageSize: TensorRef, boundingBoxes: TensorRef, minObjectCovered: TensorRef, opts?: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default [0.75, 1.3300000429153442]. */ aspectRatioRange?: number[]; /** Default [0.05000000074505806, 1]. */ areaRange?: number[]; /** Default 100. */ maxAttempts?: number; /** Default false. */ useImageIfNoBoundingBoxes?: boolean } & OpOptions): { begin: Output; size: Output; bboxes: Output } {
+export function sampleDistortedBoundingBoxV2(imageSize: OpInput, boundingBoxes: OpInput, minObjectCovered: OpInput, opts?: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default [0.75, 1.3300000429153442]. */ aspectRatioRange?: number[]; /** Default [0.05000000074505806, 1]. */ areaRange?: number[]; /** Default 100. */ maxAttempts?: number; /** Default false. */ useImageIfNoBoundingBoxes?: boolean } & OpOptions): { begin: Output; size: Output; bboxes: Output } {
   return opMulti<{ begin: Output; size: Output; bboxes: Output }>("SampleDistortedBoundingBoxV2", [imageSize, boundingBoxes, minObjectCovered], { "seed": opts?.seed, "seed2": opts?.seed2, "aspect_ratio_range": opts?.aspectRatioRange, "area_range": opts?.areaRange, "max_attempts": opts?.maxAttempts, "use_image_if_no_bounding_boxes": opts?.useImageIfNoBoundingBoxes }, opts, [["begin", 1], ["size", 1], ["bboxes", 1]]);
 }
 
 /** TF op `SamplingDataset` (input_dataset, rate, seed, seed2 → handle). */
-export function samplingDataset(inputDataset: TensorRef, rate: TensorRef, seed: TensorRef, seed2: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function samplingDataset(inputDataset: OpInput, rate: OpInput, seed: OpInput, seed2: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("SamplingDataset", [inputDataset, rate, seed, seed2], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `Save` (filename, tensor_names, data → (no outputs)). */
-export function save(filename: TensorRef, tensorNames: TensorRef, data: TensorRef[], opts?: OpOptions): Operation {
+export function save(filename: OpInput, tensorNames: OpInput, data: OpInput[], opts?: OpOptions): Operation {
   return opNone("Save", [filename, tensorNames, data], {}, opts);
 }
 
 /** TF op `SaveDataset` (input_dataset, path, shard_func_other_args → (no outputs)). */
-export function saveDataset(inputDataset: TensorRef, path: TensorRef, shardFuncOtherArgs: TensorRef[], opts: { /** Default "". */ compression?: string; shardFunc: string; /** Default true. */ useShardFunc?: boolean } & OpOptions): Operation {
+export function saveDataset(inputDataset: OpInput, path: OpInput, shardFuncOtherArgs: OpInput[], opts: { /** Default "". */ compression?: string; shardFunc: string; /** Default true. */ useShardFunc?: boolean } & OpOptions): Operation {
   return opNone("SaveDataset", [inputDataset, path, shardFuncOtherArgs], { "compression": opts.compression, "shard_func": opts.shardFunc, "use_shard_func": opts.useShardFunc }, opts);
 }
 
 /** TF op `SaveDatasetV2` (input_dataset, path, shard_func_other_args → handle). */
-export function saveDatasetV2(inputDataset: TensorRef, path: TensorRef, shardFuncOtherArgs: TensorRef[], opts: { /** Default "". */ compression?: string; shardFunc: string; /** Default true. */ useShardFunc?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function saveDatasetV2(inputDataset: OpInput, path: OpInput, shardFuncOtherArgs: OpInput[], opts: { /** Default "". */ compression?: string; shardFunc: string; /** Default true. */ useShardFunc?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("SaveDatasetV2", [inputDataset, path, shardFuncOtherArgs], { "compression": opts.compression, "shard_func": opts.shardFunc, "use_shard_func": opts.useShardFunc, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `SaveSlices` (filename, tensor_names, shapes_and_slices, data → (no outputs)). */
-export function saveSlices(filename: TensorRef, tensorNames: TensorRef, shapesAndSlices: TensorRef, data: TensorRef[], opts?: OpOptions): Operation {
+export function saveSlices(filename: OpInput, tensorNames: OpInput, shapesAndSlices: OpInput, data: OpInput[], opts?: OpOptions): Operation {
   return opNone("SaveSlices", [filename, tensorNames, shapesAndSlices, data], {}, opts);
 }
 
 /** TF op `SaveV2` (prefix, tensor_names, shape_and_slices, tensors → (no outputs)). */
-export function saveV2(prefix: TensorRef, tensorNames: TensorRef, shapeAndSlices: TensorRef, tensors: TensorRef[], opts?: OpOptions): Operation {
+export function saveV2(prefix: OpInput, tensorNames: OpInput, shapeAndSlices: OpInput, tensors: OpInput[], opts?: OpOptions): Operation {
   return opNone("SaveV2", [prefix, tensorNames, shapeAndSlices, tensors], {}, opts);
 }
 
 /** TF op `ScalarSummary` (tags, values → summary). */
-export function scalarSummary(tags: TensorRef, values: TensorRef, opts?: OpOptions): Output {
+export function scalarSummary(tags: OpInput, values: OpInput, opts?: OpOptions): Output {
   return opOne("ScalarSummary", [tags, values], {}, opts);
 }
 
 /** TF op `ScaleAndTranslate` (images, size, scale, translation → resized_images). */
-export function scaleAndTranslate(images: TensorRef, size: TensorRef, scale: TensorRef, translation: TensorRef, opts?: { /** Default "lanczos3". */ kernelType?: string; /** Default true. */ antialias?: boolean } & OpOptions): Output {
+export function scaleAndTranslate(images: OpInput, size: OpInput, scale: OpInput, translation: OpInput, opts?: { /** Default "lanczos3". */ kernelType?: string; /** Default true. */ antialias?: boolean } & OpOptions): Output {
   return opOne("ScaleAndTranslate", [images, size, scale, translation], { "kernel_type": opts?.kernelType, "antialias": opts?.antialias }, opts);
 }
 
 /** TF op `ScaleAndTranslateGrad` (grads, original_image, scale, translation → output). */
-export function scaleAndTranslateGrad(grads: TensorRef, originalImage: TensorRef, scale: TensorRef, translation: TensorRef, opts?: { /** Default "lanczos3". */ kernelType?: string; /** Default true. */ antialias?: boolean } & OpOptions): Output {
+export function scaleAndTranslateGrad(grads: OpInput, originalImage: OpInput, scale: OpInput, translation: OpInput, opts?: { /** Default "lanczos3". */ kernelType?: string; /** Default true. */ antialias?: boolean } & OpOptions): Output {
   return opOne("ScaleAndTranslateGrad", [grads, originalImage, scale, translation], { "kernel_type": opts?.kernelType, "antialias": opts?.antialias }, opts);
 }
 
 /** TF op `ScanDataset` (input_dataset, initial_state, other_arguments → handle). */
-export function scanDataset(inputDataset: TensorRef, initialState: TensorRef[], otherArguments: TensorRef[], opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default false. */ preserveCardinality?: boolean; /** Default true. */ useDefaultDevice?: boolean; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function scanDataset(inputDataset: OpInput, initialState: OpInput[], otherArguments: OpInput[], opts: { f: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default false. */ preserveCardinality?: boolean; /** Default true. */ useDefaultDevice?: boolean; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("ScanDataset", [inputDataset, initialState, otherArguments], { "f": opts.f, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "preserve_cardinality": opts.preserveCardinality, "use_default_device": opts.useDefaultDevice, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `ScatterAdd` (ref, indices, updates → output_ref). */
-export function scatterAdd(ref: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function scatterAdd(ref: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("ScatterAdd", [ref, indices, updates], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ScatterDiv` (ref, indices, updates → output_ref). */
-export function scatterDiv(ref: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function scatterDiv(ref: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("ScatterDiv", [ref, indices, updates], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ScatterMax` (ref, indices, updates → output_ref). */
-export function scatterMax(ref: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function scatterMax(ref: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("ScatterMax", [ref, indices, updates], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ScatterMin` (ref, indices, updates → output_ref). */
-export function scatterMin(ref: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function scatterMin(ref: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("ScatterMin", [ref, indices, updates], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ScatterMul` (ref, indices, updates → output_ref). */
-export function scatterMul(ref: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function scatterMul(ref: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("ScatterMul", [ref, indices, updates], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ScatterNd` (indices, updates, shape → output). */
-export function scatterNd(indices: TensorRef, updates: TensorRef, shape: TensorRef, opts?: { /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
+export function scatterNd(indices: OpInput, updates: OpInput, shape: OpInput, opts?: { /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
   return opOne("ScatterNd", [indices, updates, shape], { "bad_indices_policy": opts?.badIndicesPolicy }, opts);
 }
 
 /** TF op `ScatterNdAdd` (ref, indices, updates → output_ref). */
-export function scatterNdAdd(ref: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
+export function scatterNdAdd(ref: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
   return opOne("ScatterNdAdd", [ref, indices, updates], { "use_locking": opts?.useLocking, "bad_indices_policy": opts?.badIndicesPolicy }, opts);
 }
 
 /** TF op `ScatterNdMax` (ref, indices, updates → output_ref). */
-export function scatterNdMax(ref: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
+export function scatterNdMax(ref: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
   return opOne("ScatterNdMax", [ref, indices, updates], { "use_locking": opts?.useLocking, "bad_indices_policy": opts?.badIndicesPolicy }, opts);
 }
 
 /** TF op `ScatterNdMin` (ref, indices, updates → output_ref). */
-export function scatterNdMin(ref: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
+export function scatterNdMin(ref: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
   return opOne("ScatterNdMin", [ref, indices, updates], { "use_locking": opts?.useLocking, "bad_indices_policy": opts?.badIndicesPolicy }, opts);
 }
 
 /** TF op `ScatterNdNonAliasingAdd` (input, indices, updates → output). */
-export function scatterNdNonAliasingAdd(input: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
+export function scatterNdNonAliasingAdd(input: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
   return opOne("ScatterNdNonAliasingAdd", [input, indices, updates], { "bad_indices_policy": opts?.badIndicesPolicy }, opts);
 }
 
 /** TF op `ScatterNdSub` (ref, indices, updates → output_ref). */
-export function scatterNdSub(ref: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
+export function scatterNdSub(ref: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
   return opOne("ScatterNdSub", [ref, indices, updates], { "use_locking": opts?.useLocking, "bad_indices_policy": opts?.badIndicesPolicy }, opts);
 }
 
 /** TF op `ScatterNdUpdate` (ref, indices, updates → output_ref). */
-export function scatterNdUpdate(ref: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default true. */ useLocking?: boolean; /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
+export function scatterNdUpdate(ref: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default true. */ useLocking?: boolean; /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
   return opOne("ScatterNdUpdate", [ref, indices, updates], { "use_locking": opts?.useLocking, "bad_indices_policy": opts?.badIndicesPolicy }, opts);
 }
 
 /** TF op `ScatterSub` (ref, indices, updates → output_ref). */
-export function scatterSub(ref: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function scatterSub(ref: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("ScatterSub", [ref, indices, updates], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `ScatterUpdate` (ref, indices, updates → output_ref). */
-export function scatterUpdate(ref: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default true. */ useLocking?: boolean } & OpOptions): Output {
+export function scatterUpdate(ref: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default true. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("ScatterUpdate", [ref, indices, updates], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `SdcaFprint` (input → output). */
-export function sdcaFprint(input: TensorRef, opts?: OpOptions): Output {
+export function sdcaFprint(input: OpInput, opts?: OpOptions): Output {
   return opOne("SdcaFprint", [input], {}, opts);
 }
 
 /** TF op `SdcaOptimizer` (sparse_example_indices, sparse_feature_indices, sparse_feature_values, dense_features, example_weights, example_labels, sparse_indices, sparse_weights, dense_weights, example_state_data → out_example_state_data, out_delta_sparse_weights, out_delta_dense_weights). */
-export function sdcaOptimizer(sparseExampleIndices: TensorRef[], sparseFeatureIndices: TensorRef[], sparseFeatureValues: TensorRef[], denseFeatures: TensorRef[], exampleWeights: TensorRef, exampleLabels: TensorRef, sparseIndices: TensorRef[], sparseWeights: TensorRef[], denseWeights: TensorRef[], exampleStateData: TensorRef, opts: { lossType: "logistic_loss" | "squared_loss" | "hinge_loss" | "smooth_hinge_loss" | "poisson_loss"; /** Default false. */ adaptative?: boolean; l1: number; l2: number; numLossPartitions: number; numInnerIterations: number } & OpOptions): { outExampleStateData: Output; outDeltaSparseWeights: Output[]; outDeltaDenseWeights: Output[] } {
+export function sdcaOptimizer(sparseExampleIndices: OpInput[], sparseFeatureIndices: OpInput[], sparseFeatureValues: OpInput[], denseFeatures: OpInput[], exampleWeights: OpInput, exampleLabels: OpInput, sparseIndices: OpInput[], sparseWeights: OpInput[], denseWeights: OpInput[], exampleStateData: OpInput, opts: { lossType: "logistic_loss" | "squared_loss" | "hinge_loss" | "smooth_hinge_loss" | "poisson_loss"; /** Default false. */ adaptative?: boolean; l1: number; l2: number; numLossPartitions: number; numInnerIterations: number } & OpOptions): { outExampleStateData: Output; outDeltaSparseWeights: Output[]; outDeltaDenseWeights: Output[] } {
   return opMulti<{ outExampleStateData: Output; outDeltaSparseWeights: Output[]; outDeltaDenseWeights: Output[] }>("SdcaOptimizer", [sparseExampleIndices, sparseFeatureIndices, sparseFeatureValues, denseFeatures, exampleWeights, exampleLabels, sparseIndices, sparseWeights, denseWeights, exampleStateData], { "loss_type": opts.lossType, "adaptative": opts.adaptative, "l1": opts.l1, "l2": opts.l2, "num_loss_partitions": opts.numLossPartitions, "num_inner_iterations": opts.numInnerIterations }, opts, [["outExampleStateData", 1], ["outDeltaSparseWeights", { number: "num_sparse_features" }], ["outDeltaDenseWeights", { number: "num_dense_features" }]]);
 }
 
 /** TF op `SdcaOptimizerV2` (sparse_example_indices, sparse_feature_indices, sparse_feature_values, dense_features, example_weights, example_labels, sparse_indices, sparse_weights, dense_weights, example_state_data → out_example_state_data, out_delta_sparse_weights, out_delta_dense_weights). */
-export function sdcaOptimizerV2(sparseExampleIndices: TensorRef[], sparseFeatureIndices: TensorRef[], sparseFeatureValues: TensorRef[], denseFeatures: TensorRef[], exampleWeights: TensorRef, exampleLabels: TensorRef, sparseIndices: TensorRef[], sparseWeights: TensorRef[], denseWeights: TensorRef[], exampleStateData: TensorRef, opts: { lossType: "logistic_loss" | "squared_loss" | "hinge_loss" | "smooth_hinge_loss" | "poisson_loss"; /** Default false. */ adaptive?: boolean; l1: number; l2: number; numLossPartitions: number; numInnerIterations: number } & OpOptions): { outExampleStateData: Output; outDeltaSparseWeights: Output[]; outDeltaDenseWeights: Output[] } {
+export function sdcaOptimizerV2(sparseExampleIndices: OpInput[], sparseFeatureIndices: OpInput[], sparseFeatureValues: OpInput[], denseFeatures: OpInput[], exampleWeights: OpInput, exampleLabels: OpInput, sparseIndices: OpInput[], sparseWeights: OpInput[], denseWeights: OpInput[], exampleStateData: OpInput, opts: { lossType: "logistic_loss" | "squared_loss" | "hinge_loss" | "smooth_hinge_loss" | "poisson_loss"; /** Default false. */ adaptive?: boolean; l1: number; l2: number; numLossPartitions: number; numInnerIterations: number } & OpOptions): { outExampleStateData: Output; outDeltaSparseWeights: Output[]; outDeltaDenseWeights: Output[] } {
   return opMulti<{ outExampleStateData: Output; outDeltaSparseWeights: Output[]; outDeltaDenseWeights: Output[] }>("SdcaOptimizerV2", [sparseExampleIndices, sparseFeatureIndices, sparseFeatureValues, denseFeatures, exampleWeights, exampleLabels, sparseIndices, sparseWeights, denseWeights, exampleStateData], { "loss_type": opts.lossType, "adaptive": opts.adaptive, "l1": opts.l1, "l2": opts.l2, "num_loss_partitions": opts.numLossPartitions, "num_inner_iterations": opts.numInnerIterations }, opts, [["outExampleStateData", 1], ["outDeltaSparseWeights", { number: "num_sparse_features" }], ["outDeltaDenseWeights", { number: "num_dense_features" }]]);
 }
 
 /** TF op `SdcaShrinkL1` (weights → (no outputs)). */
-export function sdcaShrinkL1(weights: TensorRef[], opts: { l1: number; l2: number } & OpOptions): Operation {
+export function sdcaShrinkL1(weights: OpInput[], opts: { l1: number; l2: number } & OpOptions): Operation {
   return opNone("SdcaShrinkL1", [weights], { "l1": opts.l1, "l2": opts.l2 }, opts);
 }
 
 /** TF op `SegmentMax` (data, segment_ids → output). */
-export function segmentMax(data: TensorRef, segmentIds: TensorRef, opts?: OpOptions): Output {
+export function segmentMax(data: OpInput, segmentIds: OpInput, opts?: OpOptions): Output {
   return opOne("SegmentMax", [data, segmentIds], {}, opts);
 }
 
 /** TF op `SegmentMaxV2` (data, segment_ids, num_segments → output). */
-export function segmentMaxV2(data: TensorRef, segmentIds: TensorRef, numSegments: TensorRef, opts?: OpOptions): Output {
+export function segmentMaxV2(data: OpInput, segmentIds: OpInput, numSegments: OpInput, opts?: OpOptions): Output {
   return opOne("SegmentMaxV2", [data, segmentIds, numSegments], {}, opts);
 }
 
 /** TF op `SegmentMean` (data, segment_ids → output). */
-export function segmentMean(data: TensorRef, segmentIds: TensorRef, opts?: OpOptions): Output {
+export function segmentMean(data: OpInput, segmentIds: OpInput, opts?: OpOptions): Output {
   return opOne("SegmentMean", [data, segmentIds], {}, opts);
 }
 
 /** TF op `SegmentMin` (data, segment_ids → output). */
-export function segmentMin(data: TensorRef, segmentIds: TensorRef, opts?: OpOptions): Output {
+export function segmentMin(data: OpInput, segmentIds: OpInput, opts?: OpOptions): Output {
   return opOne("SegmentMin", [data, segmentIds], {}, opts);
 }
 
 /** TF op `SegmentMinV2` (data, segment_ids, num_segments → output). */
-export function segmentMinV2(data: TensorRef, segmentIds: TensorRef, numSegments: TensorRef, opts?: OpOptions): Output {
+export function segmentMinV2(data: OpInput, segmentIds: OpInput, numSegments: OpInput, opts?: OpOptions): Output {
   return opOne("SegmentMinV2", [data, segmentIds, numSegments], {}, opts);
 }
 
 /** TF op `SegmentProd` (data, segment_ids → output). */
-export function segmentProd(data: TensorRef, segmentIds: TensorRef, opts?: OpOptions): Output {
+export function segmentProd(data: OpInput, segmentIds: OpInput, opts?: OpOptions): Output {
   return opOne("SegmentProd", [data, segmentIds], {}, opts);
 }
 
 /** TF op `SegmentProdV2` (data, segment_ids, num_segments → output). */
-export function segmentProdV2(data: TensorRef, segmentIds: TensorRef, numSegments: TensorRef, opts?: OpOptions): Output {
+export function segmentProdV2(data: OpInput, segmentIds: OpInput, numSegments: OpInput, opts?: OpOptions): Output {
   return opOne("SegmentProdV2", [data, segmentIds, numSegments], {}, opts);
 }
 
 /** TF op `SegmentSum` (data, segment_ids → output). */
-export function segmentSum(data: TensorRef, segmentIds: TensorRef, opts?: OpOptions): Output {
+export function segmentSum(data: OpInput, segmentIds: OpInput, opts?: OpOptions): Output {
   return opOne("SegmentSum", [data, segmentIds], {}, opts);
 }
 
 /** TF op `SegmentSumV2` (data, segment_ids, num_segments → output). */
-export function segmentSumV2(data: TensorRef, segmentIds: TensorRef, numSegments: TensorRef, opts?: OpOptions): Output {
+export function segmentSumV2(data: OpInput, segmentIds: OpInput, numSegments: OpInput, opts?: OpOptions): Output {
   return opOne("SegmentSumV2", [data, segmentIds, numSegments], {}, opts);
 }
 
 /** TF op `Select` (condition, t, e → output). */
-export function select(condition: TensorRef, t: TensorRef, e: TensorRef, opts?: OpOptions): Output {
+export function select(condition: OpInput, t: OpInput, e: OpInput, opts?: OpOptions): Output {
   return opOne("Select", [condition, t, e], {}, opts);
 }
 
 /** TF op `SelectV2` (condition, t, e → output). */
-export function selectV2(condition: TensorRef, t: TensorRef, e: TensorRef, opts?: OpOptions): Output {
+export function selectV2(condition: OpInput, t: OpInput, e: OpInput, opts?: OpOptions): Output {
   return opOne("SelectV2", [condition, t, e], {}, opts);
 }
 
 /** TF op `SelfAdjointEig` (input → output). @deprecated since GraphDef version 11: Use SelfAdjointEigV2 instead. */
-export function selfAdjointEig(input: TensorRef, opts?: OpOptions): Output {
+export function selfAdjointEig(input: OpInput, opts?: OpOptions): Output {
   return opOne("SelfAdjointEig", [input], {}, opts);
 }
 
 /** TF op `SelfAdjointEigV2` (input → e, v). */
-export function selfAdjointEigV2(input: TensorRef, opts?: { /** Default true. */ computeV?: boolean } & OpOptions): { e: Output; v: Output } {
+export function selfAdjointEigV2(input: OpInput, opts?: { /** Default true. */ computeV?: boolean } & OpOptions): { e: Output; v: Output } {
   return opMulti<{ e: Output; v: Output }>("SelfAdjointEigV2", [input], { "compute_v": opts?.computeV }, opts, [["e", 1], ["v", 1]]);
 }
 
 /** TF op `Selu` (features → activations). */
-export function selu(features: TensorRef, opts?: OpOptions): Output {
+export function selu(features: OpInput, opts?: OpOptions): Output {
   return opOne("Selu", [features], {}, opts);
 }
 
 /** TF op `SeluGrad` (gradients, outputs → backprops). */
-export function seluGrad(gradients: TensorRef, outputs: TensorRef, opts?: OpOptions): Output {
+export function seluGrad(gradients: OpInput, outputs: OpInput, opts?: OpOptions): Output {
   return opOne("SeluGrad", [gradients, outputs], {}, opts);
 }
 
 /** TF op `Send` (tensor → (no outputs)). */
-export function send(tensor: TensorRef, opts: { tensorName: string; sendDevice: string; sendDeviceIncarnation: number; recvDevice: string; /** Default false. */ clientTerminated?: boolean } & OpOptions): Operation {
+export function send(tensor: OpInput, opts: { tensorName: string; sendDevice: string; sendDeviceIncarnation: number; recvDevice: string; /** Default false. */ clientTerminated?: boolean } & OpOptions): Operation {
   return opNone("Send", [tensor], { "tensor_name": opts.tensorName, "send_device": opts.sendDevice, "send_device_incarnation": opts.sendDeviceIncarnation, "recv_device": opts.recvDevice, "client_terminated": opts.clientTerminated }, opts);
 }
 
 /** TF op `SendTPUEmbeddingGradients` (inputs, learning_rates → (no outputs)). */
-export function sendTpuEmbeddingGradients(inputs: TensorRef[], learningRates: TensorRef[], opts: { config: string } & OpOptions): Operation {
+export function sendTpuEmbeddingGradients(inputs: OpInput[], learningRates: OpInput[], opts: { config: string } & OpOptions): Operation {
   return opNone("SendTPUEmbeddingGradients", [inputs, learningRates], { "config": opts.config }, opts);
 }
 
 /** TF op `SerializeIterator` (resource_handle → serialized). */
-export function serializeIterator(resourceHandle: TensorRef, opts?: { /** Default 0. */ externalStatePolicy?: number } & OpOptions): Output {
+export function serializeIterator(resourceHandle: OpInput, opts?: { /** Default 0. */ externalStatePolicy?: number } & OpOptions): Output {
   return opOne("SerializeIterator", [resourceHandle], { "external_state_policy": opts?.externalStatePolicy }, opts);
 }
 
 /** TF op `SerializeManySparse` (sparse_indices, sparse_values, sparse_shape → serialized_sparse). */
-export function serializeManySparse(sparseIndices: TensorRef, sparseValues: TensorRef, sparseShape: TensorRef, opts?: { /** Default 'string'. */ outType?: DType } & OpOptions): Output {
+export function serializeManySparse(sparseIndices: OpInput, sparseValues: OpInput, sparseShape: OpInput, opts?: { /** Default 'string'. */ outType?: DType } & OpOptions): Output {
   return opOne("SerializeManySparse", [sparseIndices, sparseValues, sparseShape], { "out_type": opts?.outType }, opts);
 }
 
 /** TF op `SerializeSparse` (sparse_indices, sparse_values, sparse_shape → serialized_sparse). */
-export function serializeSparse(sparseIndices: TensorRef, sparseValues: TensorRef, sparseShape: TensorRef, opts?: { /** Default 'string'. */ outType?: DType } & OpOptions): Output {
+export function serializeSparse(sparseIndices: OpInput, sparseValues: OpInput, sparseShape: OpInput, opts?: { /** Default 'string'. */ outType?: DType } & OpOptions): Output {
   return opOne("SerializeSparse", [sparseIndices, sparseValues, sparseShape], { "out_type": opts?.outType }, opts);
 }
 
 /** TF op `SerializeTensor` (tensor → serialized). */
-export function serializeTensor(tensor: TensorRef, opts?: OpOptions): Output {
+export function serializeTensor(tensor: OpInput, opts?: OpOptions): Output {
   return opOne("SerializeTensor", [tensor], {}, opts);
 }
 
 /** TF op `SetSize` (set_indices, set_values, set_shape → size). */
-export function setSize(setIndices: TensorRef, setValues: TensorRef, setShape: TensorRef, opts?: { /** Default true. */ validateIndices?: boolean } & OpOptions): Output {
+export function setSize(setIndices: OpInput, setValues: OpInput, setShape: OpInput, opts?: { /** Default true. */ validateIndices?: boolean } & OpOptions): Output {
   return opOne("SetSize", [setIndices, setValues, setShape], { "validate_indices": opts?.validateIndices }, opts);
 }
 
 /** TF op `SetStatsAggregatorDataset` (input_dataset, stats_aggregator, tag, counter_prefix → handle). */
-export function setStatsAggregatorDataset(inputDataset: TensorRef, statsAggregator: TensorRef, tag: TensorRef, counterPrefix: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function setStatsAggregatorDataset(inputDataset: OpInput, statsAggregator: OpInput, tag: OpInput, counterPrefix: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("SetStatsAggregatorDataset", [inputDataset, statsAggregator, tag, counterPrefix], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `Shape` (input → output). */
-export function shape(input: TensorRef, opts?: { /** Default 'int32'. */ outType?: DType } & OpOptions): Output {
+export function shape(input: OpInput, opts?: { /** Default 'int32'. */ outType?: DType } & OpOptions): Output {
   return opOne("Shape", [input], { "out_type": opts?.outType }, opts);
 }
 
 /** TF op `ShapeN` (input → output). */
-export function shapeN(input: TensorRef[], opts?: { /** Default 'int32'. */ outType?: DType } & OpOptions): Output[] {
+export function shapeN(input: OpInput[], opts?: { /** Default 'int32'. */ outType?: DType } & OpOptions): Output[] {
   return opList("ShapeN", [input], { "out_type": opts?.outType }, opts);
 }
 
 /** TF op `ShardDataset` (input_dataset, num_shards, index → handle). */
-export function shardDataset(inputDataset: TensorRef, numShards: TensorRef, index: TensorRef, opts: { /** Default false. */ requireNonEmpty?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function shardDataset(inputDataset: OpInput, numShards: OpInput, index: OpInput, opts: { /** Default false. */ requireNonEmpty?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("ShardDataset", [inputDataset, numShards, index], { "require_non_empty": opts.requireNonEmpty, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `ShardedFilename` (basename, shard, num_shards → filename). */
-export function shardedFilename(basename: TensorRef, shard: TensorRef, numShards: TensorRef, opts?: OpOptions): Output {
+export function shardedFilename(basename: OpInput, shard: OpInput, numShards: OpInput, opts?: OpOptions): Output {
   return opOne("ShardedFilename", [basename, shard, numShards], {}, opts);
 }
 
 /** TF op `ShardedFilespec` (basename, num_shards → filename). */
-export function shardedFilespec(basename: TensorRef, numShards: TensorRef, opts?: OpOptions): Output {
+export function shardedFilespec(basename: OpInput, numShards: OpInput, opts?: OpOptions): Output {
   return opOne("ShardedFilespec", [basename, numShards], {}, opts);
 }
 
 /** TF op `ShuffleAndRepeatDataset` (input_dataset, buffer_size, seed, seed2, count → handle). */
-export function shuffleAndRepeatDataset(inputDataset: TensorRef, bufferSize: TensorRef, seed: TensorRef, seed2: TensorRef, count: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default true. */ reshuffleEachIteration?: boolean; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function shuffleAndRepeatDataset(inputDataset: OpInput, bufferSize: OpInput, seed: OpInput, seed2: OpInput, count: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default true. */ reshuffleEachIteration?: boolean; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("ShuffleAndRepeatDataset", [inputDataset, bufferSize, seed, seed2, count], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "reshuffle_each_iteration": opts.reshuffleEachIteration, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `ShuffleAndRepeatDatasetV2` (input_dataset, buffer_size, seed, seed2, count, seed_generator → handle). */
-export function shuffleAndRepeatDatasetV2(inputDataset: TensorRef, bufferSize: TensorRef, seed: TensorRef, seed2: TensorRef, count: TensorRef, seedGenerator: TensorRef, opts: { /** Default true. */ reshuffleEachIteration?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function shuffleAndRepeatDatasetV2(inputDataset: OpInput, bufferSize: OpInput, seed: OpInput, seed2: OpInput, count: OpInput, seedGenerator: OpInput, opts: { /** Default true. */ reshuffleEachIteration?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("ShuffleAndRepeatDatasetV2", [inputDataset, bufferSize, seed, seed2, count, seedGenerator], { "reshuffle_each_iteration": opts.reshuffleEachIteration, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `ShuffleDataset` (input_dataset, buffer_size, seed, seed2 → handle). */
-export function shuffleDataset(inputDataset: TensorRef, bufferSize: TensorRef, seed: TensorRef, seed2: TensorRef, opts: { /** Default true. */ reshuffleEachIteration?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function shuffleDataset(inputDataset: OpInput, bufferSize: OpInput, seed: OpInput, seed2: OpInput, opts: { /** Default true. */ reshuffleEachIteration?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("ShuffleDataset", [inputDataset, bufferSize, seed, seed2], { "reshuffle_each_iteration": opts.reshuffleEachIteration, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `ShuffleDatasetV2` (input_dataset, buffer_size, seed_generator → handle). */
-export function shuffleDatasetV2(inputDataset: TensorRef, bufferSize: TensorRef, seedGenerator: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function shuffleDatasetV2(inputDataset: OpInput, bufferSize: OpInput, seedGenerator: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("ShuffleDatasetV2", [inputDataset, bufferSize, seedGenerator], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `ShuffleDatasetV3` (input_dataset, buffer_size, seed, seed2, seed_generator → handle). */
-export function shuffleDatasetV3(inputDataset: TensorRef, bufferSize: TensorRef, seed: TensorRef, seed2: TensorRef, seedGenerator: TensorRef, opts: { /** Default true. */ reshuffleEachIteration?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function shuffleDatasetV3(inputDataset: OpInput, bufferSize: OpInput, seed: OpInput, seed2: OpInput, seedGenerator: OpInput, opts: { /** Default true. */ reshuffleEachIteration?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("ShuffleDatasetV3", [inputDataset, bufferSize, seed, seed2, seedGenerator], { "reshuffle_each_iteration": opts.reshuffleEachIteration, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
@@ -332,37 +332,37 @@ export function shutdownTpuSystem(opts?: OpOptions): Output {
 }
 
 /** TF op `Sigmoid` (x → y). */
-export function sigmoid(x: TensorRef, opts?: OpOptions): Output {
+export function sigmoid(x: OpInput, opts?: OpOptions): Output {
   return opOne("Sigmoid", [x], {}, opts);
 }
 
 /** TF op `SigmoidGrad` (y, dy → z). */
-export function sigmoidGrad(y: TensorRef, dy: TensorRef, opts?: OpOptions): Output {
+export function sigmoidGrad(y: OpInput, dy: OpInput, opts?: OpOptions): Output {
   return opOne("SigmoidGrad", [y, dy], {}, opts);
 }
 
 /** TF op `Sign` (x → y). */
-export function sign(x: TensorRef, opts?: OpOptions): Output {
+export function sign(x: OpInput, opts?: OpOptions): Output {
   return opOne("Sign", [x], {}, opts);
 }
 
 /** TF op `Sin` (x → y). */
-export function sin(x: TensorRef, opts?: OpOptions): Output {
+export function sin(x: OpInput, opts?: OpOptions): Output {
   return opOne("Sin", [x], {}, opts);
 }
 
 /** TF op `Sinh` (x → y). */
-export function sinh(x: TensorRef, opts?: OpOptions): Output {
+export function sinh(x: OpInput, opts?: OpOptions): Output {
   return opOne("Sinh", [x], {}, opts);
 }
 
 /** TF op `Size` (input → output). */
-export function size(input: TensorRef, opts?: { /** Default 'int32'. */ outType?: DType } & OpOptions): Output {
+export function size(input: OpInput, opts?: { /** Default 'int32'. */ outType?: DType } & OpOptions): Output {
   return opOne("Size", [input], { "out_type": opts?.outType }, opts);
 }
 
 /** TF op `SkipDataset` (input_dataset, count → handle). */
-export function skipDataset(inputDataset: TensorRef, count: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function skipDataset(inputDataset: OpInput, count: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("SkipDataset", [inputDataset, count], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
@@ -372,187 +372,187 @@ export function skipgram(opts: { filename: string; batchSize: number; /** Defaul
 }
 
 /** TF op `SleepDataset` (input_dataset, sleep_microseconds → handle). */
-export function sleepDataset(inputDataset: TensorRef, sleepMicroseconds: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function sleepDataset(inputDataset: OpInput, sleepMicroseconds: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("SleepDataset", [inputDataset, sleepMicroseconds], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `Slice` (input, begin, size → output). */
-export function slice(input: TensorRef, begin: TensorRef, size: TensorRef, opts?: OpOptions): Output {
+export function slice(input: OpInput, begin: OpInput, size: OpInput, opts?: OpOptions): Output {
   return opOne("Slice", [input, begin, size], {}, opts);
 }
 
 /** TF op `SlidingWindowDataset` (input_dataset, window_size, window_shift, window_stride → handle). */
-export function slidingWindowDataset(inputDataset: TensorRef, windowSize: TensorRef, windowShift: TensorRef, windowStride: TensorRef, opts: { /** Default true. */ dropRemainder?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function slidingWindowDataset(inputDataset: OpInput, windowSize: OpInput, windowShift: OpInput, windowStride: OpInput, opts: { /** Default true. */ dropRemainder?: boolean; outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("SlidingWindowDataset", [inputDataset, windowSize, windowShift, windowStride], { "drop_remainder": opts.dropRemainder, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `Snapshot` (input → output). */
-export function snapshot(input: TensorRef, opts?: OpOptions): Output {
+export function snapshot(input: OpInput, opts?: OpOptions): Output {
   return opOne("Snapshot", [input], {}, opts);
 }
 
 /** TF op `SnapshotChunkDataset` (chunk_file → handle). */
-export function snapshotChunkDataset(chunkFile: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ compression?: string } & OpOptions): Output {
+export function snapshotChunkDataset(chunkFile: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ compression?: string } & OpOptions): Output {
   return opOne("SnapshotChunkDataset", [chunkFile], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "compression": opts.compression }, opts);
 }
 
 /** TF op `SnapshotDataset` (input_dataset, path → handle). */
-export function snapshotDataset(inputDataset: TensorRef, path: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ compression?: string; /** Default "". */ readerPathPrefix?: string; /** Default "". */ writerPathPrefix?: string; /** Default 10737418240. */ shardSizeBytes?: number; /** Default 86400. */ pendingSnapshotExpirySeconds?: number; /** Default 1. */ numReaderThreads?: number; /** Default 1. */ readerBufferSize?: number; /** Default 1. */ numWriterThreads?: number; /** Default 1. */ writerBufferSize?: number; /** Default false. */ shuffleOnRead?: boolean; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default "auto". */ mode?: string; /** Default "". */ snapshotName?: string } & OpOptions): Output {
+export function snapshotDataset(inputDataset: OpInput, path: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ compression?: string; /** Default "". */ readerPathPrefix?: string; /** Default "". */ writerPathPrefix?: string; /** Default 10737418240. */ shardSizeBytes?: number; /** Default 86400. */ pendingSnapshotExpirySeconds?: number; /** Default 1. */ numReaderThreads?: number; /** Default 1. */ readerBufferSize?: number; /** Default 1. */ numWriterThreads?: number; /** Default 1. */ writerBufferSize?: number; /** Default false. */ shuffleOnRead?: boolean; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; /** Default "auto". */ mode?: string; /** Default "". */ snapshotName?: string } & OpOptions): Output {
   return opOne("SnapshotDataset", [inputDataset, path], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "compression": opts.compression, "reader_path_prefix": opts.readerPathPrefix, "writer_path_prefix": opts.writerPathPrefix, "shard_size_bytes": opts.shardSizeBytes, "pending_snapshot_expiry_seconds": opts.pendingSnapshotExpirySeconds, "num_reader_threads": opts.numReaderThreads, "reader_buffer_size": opts.readerBufferSize, "num_writer_threads": opts.numWriterThreads, "writer_buffer_size": opts.writerBufferSize, "shuffle_on_read": opts.shuffleOnRead, "seed": opts.seed, "seed2": opts.seed2, "mode": opts.mode, "snapshot_name": opts.snapshotName }, opts);
 }
 
 /** TF op `SnapshotDatasetReader` (shard_dir, start_index → handle). */
-export function snapshotDatasetReader(shardDir: TensorRef, startIndex: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ compression?: string; version: number } & OpOptions): Output {
+export function snapshotDatasetReader(shardDir: OpInput, startIndex: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ compression?: string; version: number } & OpOptions): Output {
   return opOne("SnapshotDatasetReader", [shardDir, startIndex], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "compression": opts.compression, "version": opts.version }, opts);
 }
 
 /** TF op `SnapshotDatasetV2` (input_dataset, path, reader_func_other_args, shard_func_other_args → handle). */
-export function snapshotDatasetV2(inputDataset: TensorRef, path: TensorRef, readerFuncOtherArgs: TensorRef[], shardFuncOtherArgs: TensorRef[], opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ compression?: string; /** Default "". */ readerPrefix?: string; /** Default "". */ writerPrefix?: string; /** Default false. */ hashValid?: boolean; /** Default 0. */ hash?: number; readerFunc: string; shardFunc: string; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function snapshotDatasetV2(inputDataset: OpInput, path: OpInput, readerFuncOtherArgs: OpInput[], shardFuncOtherArgs: OpInput[], opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ compression?: string; /** Default "". */ readerPrefix?: string; /** Default "". */ writerPrefix?: string; /** Default false. */ hashValid?: boolean; /** Default 0. */ hash?: number; readerFunc: string; shardFunc: string; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("SnapshotDatasetV2", [inputDataset, path, readerFuncOtherArgs, shardFuncOtherArgs], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "compression": opts.compression, "reader_prefix": opts.readerPrefix, "writer_prefix": opts.writerPrefix, "hash_valid": opts.hashValid, "hash": opts.hash, "reader_func": opts.readerFunc, "shard_func": opts.shardFunc, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `SnapshotNestedDatasetReader` (inputs → handle). */
-export function snapshotNestedDatasetReader(inputs: TensorRef[], opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function snapshotNestedDatasetReader(inputs: OpInput[], opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("SnapshotNestedDatasetReader", [inputs], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `SobolSample` (dim, num_results, skip → samples). */
-export function sobolSample(dim: TensorRef, numResults: TensorRef, skip: TensorRef, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
+export function sobolSample(dim: OpInput, numResults: OpInput, skip: OpInput, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
   return opOne("SobolSample", [dim, numResults, skip], { "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `Softmax` (logits → softmax). */
-export function softmax(logits: TensorRef, opts?: OpOptions): Output {
+export function softmax(logits: OpInput, opts?: OpOptions): Output {
   return opOne("Softmax", [logits], {}, opts);
 }
 
 /** TF op `SoftmaxCrossEntropyWithLogits` (features, labels → loss, backprop). */
-export function softmaxCrossEntropyWithLogits(features: TensorRef, labels: TensorRef, opts?: OpOptions): { loss: Output; backprop: Output } {
+export function softmaxCrossEntropyWithLogits(features: OpInput, labels: OpInput, opts?: OpOptions): { loss: Output; backprop: Output } {
   return opMulti<{ loss: Output; backprop: Output }>("SoftmaxCrossEntropyWithLogits", [features, labels], {}, opts, [["loss", 1], ["backprop", 1]]);
 }
 
 /** TF op `Softplus` (features → activations). */
-export function softplus(features: TensorRef, opts?: OpOptions): Output {
+export function softplus(features: OpInput, opts?: OpOptions): Output {
   return opOne("Softplus", [features], {}, opts);
 }
 
 /** TF op `SoftplusGrad` (gradients, features → backprops). */
-export function softplusGrad(gradients: TensorRef, features: TensorRef, opts?: OpOptions): Output {
+export function softplusGrad(gradients: OpInput, features: OpInput, opts?: OpOptions): Output {
   return opOne("SoftplusGrad", [gradients, features], {}, opts);
 }
 
 /** TF op `Softsign` (features → activations). */
-export function softsign(features: TensorRef, opts?: OpOptions): Output {
+export function softsign(features: OpInput, opts?: OpOptions): Output {
   return opOne("Softsign", [features], {}, opts);
 }
 
 /** TF op `SoftsignGrad` (gradients, features → backprops). */
-export function softsignGrad(gradients: TensorRef, features: TensorRef, opts?: OpOptions): Output {
+export function softsignGrad(gradients: OpInput, features: OpInput, opts?: OpOptions): Output {
   return opOne("SoftsignGrad", [gradients, features], {}, opts);
 }
 
 /** TF op `SortListOfSparseCoreCooTensors` (row_ids_list, col_ids_list, gains_list → sorted_row_ids, sorted_col_ids, sorted_gains, id_counts). */
-export function sortListOfSparseCoreCooTensors(rowIdsList: TensorRef[], colIdsList: TensorRef[], gainsList: TensorRef[], opts: { sampleCountList: number[]; colOffsetList: number[]; numReplica: number; tableVocabSize: number; featureWidth: number; numScPerChip: number; maxIdsPerSparseCore: number; maxUniqueIdsPerSparseCore: number; tableName: string } & OpOptions): { sortedRowIds: Output; sortedColIds: Output; sortedGains: Output; idCounts: Output } {
+export function sortListOfSparseCoreCooTensors(rowIdsList: OpInput[], colIdsList: OpInput[], gainsList: OpInput[], opts: { sampleCountList: number[]; colOffsetList: number[]; numReplica: number; tableVocabSize: number; featureWidth: number; numScPerChip: number; maxIdsPerSparseCore: number; maxUniqueIdsPerSparseCore: number; tableName: string } & OpOptions): { sortedRowIds: Output; sortedColIds: Output; sortedGains: Output; idCounts: Output } {
   return opMulti<{ sortedRowIds: Output; sortedColIds: Output; sortedGains: Output; idCounts: Output }>("SortListOfSparseCoreCooTensors", [rowIdsList, colIdsList, gainsList], { "sample_count_list": opts.sampleCountList, "col_offset_list": opts.colOffsetList, "num_replica": opts.numReplica, "table_vocab_size": opts.tableVocabSize, "feature_width": opts.featureWidth, "num_sc_per_chip": opts.numScPerChip, "max_ids_per_sparse_core": opts.maxIdsPerSparseCore, "max_unique_ids_per_sparse_core": opts.maxUniqueIdsPerSparseCore, "table_name": opts.tableName }, opts, [["sortedRowIds", 1], ["sortedColIds", 1], ["sortedGains", 1], ["idCounts", 1]]);
 }
 
 /** TF op `SpaceToBatch` (input, paddings → output). */
-export function spaceToBatch(input: TensorRef, paddings: TensorRef, opts: { blockSize: number } & OpOptions): Output {
+export function spaceToBatch(input: OpInput, paddings: OpInput, opts: { blockSize: number } & OpOptions): Output {
   return opOne("SpaceToBatch", [input, paddings], { "block_size": opts.blockSize }, opts);
 }
 
 /** TF op `SpaceToBatchND` (input, block_shape, paddings → output). */
-export function spaceToBatchNd(input: TensorRef, blockShape: TensorRef, paddings: TensorRef, opts?: OpOptions): Output {
+export function spaceToBatchNd(input: OpInput, blockShape: OpInput, paddings: OpInput, opts?: OpOptions): Output {
   return opOne("SpaceToBatchND", [input, blockShape, paddings], {}, opts);
 }
 
 /** TF op `SpaceToDepth` (input → output). */
-export function spaceToDepth(input: TensorRef, opts: { blockSize: number; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" | "NCHW_VECT_C" } & OpOptions): Output {
+export function spaceToDepth(input: OpInput, opts: { blockSize: number; /** Default "NHWC". */ dataFormat?: "NHWC" | "NCHW" | "NCHW_VECT_C" } & OpOptions): Output {
   return opOne("SpaceToDepth", [input], { "block_size": opts.blockSize, "data_format": opts.dataFormat }, opts);
 }
 
 /** TF op `SparseAccumulatorApplyGradient` (handle, local_step, gradient_indices, gradient_values, gradient_shape → (no outputs)). */
-export function sparseAccumulatorApplyGradient(handle: TensorRef, localStep: TensorRef, gradientIndices: TensorRef, gradientValues: TensorRef, gradientShape: TensorRef, opts: { hasKnownShape: boolean } & OpOptions): Operation {
+export function sparseAccumulatorApplyGradient(handle: OpInput, localStep: OpInput, gradientIndices: OpInput, gradientValues: OpInput, gradientShape: OpInput, opts: { hasKnownShape: boolean } & OpOptions): Operation {
   return opNone("SparseAccumulatorApplyGradient", [handle, localStep, gradientIndices, gradientValues, gradientShape], { "has_known_shape": opts.hasKnownShape }, opts);
 }
 
 /** TF op `SparseAccumulatorTakeGradient` (handle, num_required → indices, values, shape). */
-export function sparseAccumulatorTakeGradient(handle: TensorRef, numRequired: TensorRef, opts: { dtype: DType } & OpOptions): { indices: Output; values: Output; shape: Output } {
+export function sparseAccumulatorTakeGradient(handle: OpInput, numRequired: OpInput, opts: { dtype: DType } & OpOptions): { indices: Output; values: Output; shape: Output } {
   return opMulti<{ indices: Output; values: Output; shape: Output }>("SparseAccumulatorTakeGradient", [handle, numRequired], { "dtype": opts.dtype }, opts, [["indices", 1], ["values", 1], ["shape", 1]]);
 }
 
 /** TF op `SparseAdd` (a_indices, a_values, a_shape, b_indices, b_values, b_shape, thresh → sum_indices, sum_values, sum_shape). */
-export function sparseAdd(aIndices: TensorRef, aValues: TensorRef, aShape: TensorRef, bIndices: TensorRef, bValues: TensorRef, bShape: TensorRef, thresh: TensorRef, opts?: OpOptions): { sumIndices: Output; sumValues: Output; sumShape: Output } {
+export function sparseAdd(aIndices: OpInput, aValues: OpInput, aShape: OpInput, bIndices: OpInput, bValues: OpInput, bShape: OpInput, thresh: OpInput, opts?: OpOptions): { sumIndices: Output; sumValues: Output; sumShape: Output } {
   return opMulti<{ sumIndices: Output; sumValues: Output; sumShape: Output }>("SparseAdd", [aIndices, aValues, aShape, bIndices, bValues, bShape, thresh], {}, opts, [["sumIndices", 1], ["sumValues", 1], ["sumShape", 1]]);
 }
 
 /** TF op `SparseAddGrad` (backprop_val_grad, a_indices, b_indices, sum_indices → a_val_grad, b_val_grad). */
-export function sparseAddGrad(backpropValGrad: TensorRef, aIndices: TensorRef, bIndices: TensorRef, sumIndices: TensorRef, opts?: OpOptions): { aValGrad: Output; bValGrad: Output } {
+export function sparseAddGrad(backpropValGrad: OpInput, aIndices: OpInput, bIndices: OpInput, sumIndices: OpInput, opts?: OpOptions): { aValGrad: Output; bValGrad: Output } {
   return opMulti<{ aValGrad: Output; bValGrad: Output }>("SparseAddGrad", [backpropValGrad, aIndices, bIndices, sumIndices], {}, opts, [["aValGrad", 1], ["bValGrad", 1]]);
 }
 
 /** TF op `SparseApplyAdadelta` (var, accum, accum_update, lr, rho, epsilon, grad, indices → out). */
-export function sparseApplyAdadelta(var_: TensorRef, accum: TensorRef, accumUpdate: TensorRef, lr: TensorRef, rho: TensorRef, epsilon: TensorRef, grad: TensorRef, indices: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function sparseApplyAdadelta(var_: OpInput, accum: OpInput, accumUpdate: OpInput, lr: OpInput, rho: OpInput, epsilon: OpInput, grad: OpInput, indices: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("SparseApplyAdadelta", [var_, accum, accumUpdate, lr, rho, epsilon, grad, indices], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `SparseApplyAdagrad` (var, accum, lr, grad, indices → out). */
-export function sparseApplyAdagrad(var_: TensorRef, accum: TensorRef, lr: TensorRef, grad: TensorRef, indices: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default true. */ updateSlots?: boolean } & OpOptions): Output {
+export function sparseApplyAdagrad(var_: OpInput, accum: OpInput, lr: OpInput, grad: OpInput, indices: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default true. */ updateSlots?: boolean } & OpOptions): Output {
   return opOne("SparseApplyAdagrad", [var_, accum, lr, grad, indices], { "use_locking": opts?.useLocking, "update_slots": opts?.updateSlots }, opts);
 }
 
 /** TF op `SparseApplyAdagradDA` (var, gradient_accumulator, gradient_squared_accumulator, grad, indices, lr, l1, l2, global_step → out). */
-export function sparseApplyAdagradDa(var_: TensorRef, gradientAccumulator: TensorRef, gradientSquaredAccumulator: TensorRef, grad: TensorRef, indices: TensorRef, lr: TensorRef, l1: TensorRef, l2: TensorRef, globalStep: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function sparseApplyAdagradDa(var_: OpInput, gradientAccumulator: OpInput, gradientSquaredAccumulator: OpInput, grad: OpInput, indices: OpInput, lr: OpInput, l1: OpInput, l2: OpInput, globalStep: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("SparseApplyAdagradDA", [var_, gradientAccumulator, gradientSquaredAccumulator, grad, indices, lr, l1, l2, globalStep], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `SparseApplyAdagradV2` (var, accum, lr, epsilon, grad, indices → out). */
-export function sparseApplyAdagradV2(var_: TensorRef, accum: TensorRef, lr: TensorRef, epsilon: TensorRef, grad: TensorRef, indices: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default true. */ updateSlots?: boolean } & OpOptions): Output {
+export function sparseApplyAdagradV2(var_: OpInput, accum: OpInput, lr: OpInput, epsilon: OpInput, grad: OpInput, indices: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default true. */ updateSlots?: boolean } & OpOptions): Output {
   return opOne("SparseApplyAdagradV2", [var_, accum, lr, epsilon, grad, indices], { "use_locking": opts?.useLocking, "update_slots": opts?.updateSlots }, opts);
 }
 
 /** TF op `SparseApplyCenteredRMSProp` (var, mg, ms, mom, lr, rho, momentum, epsilon, grad, indices → out). */
-export function sparseApplyCenteredRmsProp(var_: TensorRef, mg: TensorRef, ms: TensorRef, mom: TensorRef, lr: TensorRef, rho: TensorRef, momentum: TensorRef, epsilon: TensorRef, grad: TensorRef, indices: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function sparseApplyCenteredRmsProp(var_: OpInput, mg: OpInput, ms: OpInput, mom: OpInput, lr: OpInput, rho: OpInput, momentum: OpInput, epsilon: OpInput, grad: OpInput, indices: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("SparseApplyCenteredRMSProp", [var_, mg, ms, mom, lr, rho, momentum, epsilon, grad, indices], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `SparseApplyFtrl` (var, accum, linear, grad, indices, lr, l1, l2, lr_power → out). */
-export function sparseApplyFtrl(var_: TensorRef, accum: TensorRef, linear: TensorRef, grad: TensorRef, indices: TensorRef, lr: TensorRef, l1: TensorRef, l2: TensorRef, lrPower: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ multiplyLinearByLr?: boolean } & OpOptions): Output {
+export function sparseApplyFtrl(var_: OpInput, accum: OpInput, linear: OpInput, grad: OpInput, indices: OpInput, lr: OpInput, l1: OpInput, l2: OpInput, lrPower: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ multiplyLinearByLr?: boolean } & OpOptions): Output {
   return opOne("SparseApplyFtrl", [var_, accum, linear, grad, indices, lr, l1, l2, lrPower], { "use_locking": opts?.useLocking, "multiply_linear_by_lr": opts?.multiplyLinearByLr }, opts);
 }
 
 /** TF op `SparseApplyFtrlV2` (var, accum, linear, grad, indices, lr, l1, l2, l2_shrinkage, lr_power → out). */
-export function sparseApplyFtrlV2(var_: TensorRef, accum: TensorRef, linear: TensorRef, grad: TensorRef, indices: TensorRef, lr: TensorRef, l1: TensorRef, l2: TensorRef, l2Shrinkage: TensorRef, lrPower: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ multiplyLinearByLr?: boolean } & OpOptions): Output {
+export function sparseApplyFtrlV2(var_: OpInput, accum: OpInput, linear: OpInput, grad: OpInput, indices: OpInput, lr: OpInput, l1: OpInput, l2: OpInput, l2Shrinkage: OpInput, lrPower: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ multiplyLinearByLr?: boolean } & OpOptions): Output {
   return opOne("SparseApplyFtrlV2", [var_, accum, linear, grad, indices, lr, l1, l2, l2Shrinkage, lrPower], { "use_locking": opts?.useLocking, "multiply_linear_by_lr": opts?.multiplyLinearByLr }, opts);
 }
 
 /** TF op `SparseApplyMomentum` (var, accum, lr, grad, indices, momentum → out). */
-export function sparseApplyMomentum(var_: TensorRef, accum: TensorRef, lr: TensorRef, grad: TensorRef, indices: TensorRef, momentum: TensorRef, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ useNesterov?: boolean } & OpOptions): Output {
+export function sparseApplyMomentum(var_: OpInput, accum: OpInput, lr: OpInput, grad: OpInput, indices: OpInput, momentum: OpInput, opts?: { /** Default false. */ useLocking?: boolean; /** Default false. */ useNesterov?: boolean } & OpOptions): Output {
   return opOne("SparseApplyMomentum", [var_, accum, lr, grad, indices, momentum], { "use_locking": opts?.useLocking, "use_nesterov": opts?.useNesterov }, opts);
 }
 
 /** TF op `SparseApplyProximalAdagrad` (var, accum, lr, l1, l2, grad, indices → out). */
-export function sparseApplyProximalAdagrad(var_: TensorRef, accum: TensorRef, lr: TensorRef, l1: TensorRef, l2: TensorRef, grad: TensorRef, indices: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function sparseApplyProximalAdagrad(var_: OpInput, accum: OpInput, lr: OpInput, l1: OpInput, l2: OpInput, grad: OpInput, indices: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("SparseApplyProximalAdagrad", [var_, accum, lr, l1, l2, grad, indices], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `SparseApplyProximalGradientDescent` (var, alpha, l1, l2, grad, indices → out). */
-export function sparseApplyProximalGradientDescent(var_: TensorRef, alpha: TensorRef, l1: TensorRef, l2: TensorRef, grad: TensorRef, indices: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function sparseApplyProximalGradientDescent(var_: OpInput, alpha: OpInput, l1: OpInput, l2: OpInput, grad: OpInput, indices: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("SparseApplyProximalGradientDescent", [var_, alpha, l1, l2, grad, indices], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `SparseApplyRMSProp` (var, ms, mom, lr, rho, momentum, epsilon, grad, indices → out). */
-export function sparseApplyRmsProp(var_: TensorRef, ms: TensorRef, mom: TensorRef, lr: TensorRef, rho: TensorRef, momentum: TensorRef, epsilon: TensorRef, grad: TensorRef, indices: TensorRef, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
+export function sparseApplyRmsProp(var_: OpInput, ms: OpInput, mom: OpInput, lr: OpInput, rho: OpInput, momentum: OpInput, epsilon: OpInput, grad: OpInput, indices: OpInput, opts?: { /** Default false. */ useLocking?: boolean } & OpOptions): Output {
   return opOne("SparseApplyRMSProp", [var_, ms, mom, lr, rho, momentum, epsilon, grad, indices], { "use_locking": opts?.useLocking }, opts);
 }
 
 /** TF op `SparseBincount` (indices, values, dense_shape, size, weights → output). */
-export function sparseBincount(indices: TensorRef, values: TensorRef, denseShape: TensorRef, size: TensorRef, weights: TensorRef, opts?: { /** Default false. */ binaryOutput?: boolean } & OpOptions): Output {
+export function sparseBincount(indices: OpInput, values: OpInput, denseShape: OpInput, size: OpInput, weights: OpInput, opts?: { /** Default false. */ binaryOutput?: boolean } & OpOptions): Output {
   return opOne("SparseBincount", [indices, values, denseShape, size, weights], { "binary_output": opts?.binaryOutput }, opts);
 }
 
 /** TF op `SparseConcat` (indices, values, shapes → output_indices, output_values, output_shape). */
-export function sparseConcat(indices: TensorRef[], values: TensorRef[], shapes: TensorRef[], opts: { concatDim: number } & OpOptions): { outputIndices: Output; outputValues: Output; outputShape: Output } {
+export function sparseConcat(indices: OpInput[], values: OpInput[], shapes: OpInput[], opts: { concatDim: number } & OpOptions): { outputIndices: Output; outputValues: Output; outputShape: Output } {
   return opMulti<{ outputIndices: Output; outputValues: Output; outputShape: Output }>("SparseConcat", [indices, values, shapes], { "concat_dim": opts.concatDim }, opts, [["outputIndices", 1], ["outputValues", 1], ["outputShape", 1]]);
 }
 
@@ -562,312 +562,312 @@ export function sparseConditionalAccumulator(opts: { dtype: DType; shape: number
 }
 
 /** TF op `SparseCountSparseOutput` (indices, values, dense_shape, weights → output_indices, output_values, output_dense_shape). */
-export function sparseCountSparseOutput(indices: TensorRef, values: TensorRef, denseShape: TensorRef, weights: TensorRef, opts: { /** Default -1. */ minlength?: number; /** Default -1. */ maxlength?: number; binaryOutput: boolean } & OpOptions): { outputIndices: Output; outputValues: Output; outputDenseShape: Output } {
+export function sparseCountSparseOutput(indices: OpInput, values: OpInput, denseShape: OpInput, weights: OpInput, opts: { /** Default -1. */ minlength?: number; /** Default -1. */ maxlength?: number; binaryOutput: boolean } & OpOptions): { outputIndices: Output; outputValues: Output; outputDenseShape: Output } {
   return opMulti<{ outputIndices: Output; outputValues: Output; outputDenseShape: Output }>("SparseCountSparseOutput", [indices, values, denseShape, weights], { "minlength": opts.minlength, "maxlength": opts.maxlength, "binary_output": opts.binaryOutput }, opts, [["outputIndices", 1], ["outputValues", 1], ["outputDenseShape", 1]]);
 }
 
 /** TF op `SparseCross` (indices, values, shapes, dense_inputs → output_indices, output_values, output_shape). */
-export function sparseCross(indices: TensorRef[], values: TensorRef[], shapes: TensorRef[], denseInputs: TensorRef[], opts: { hashedOutput: boolean; numBuckets: number; hashKey: number; outType: DType; internalType: DType } & OpOptions): { outputIndices: Output; outputValues: Output; outputShape: Output } {
+export function sparseCross(indices: OpInput[], values: OpInput[], shapes: OpInput[], denseInputs: OpInput[], opts: { hashedOutput: boolean; numBuckets: number; hashKey: number; outType: DType; internalType: DType } & OpOptions): { outputIndices: Output; outputValues: Output; outputShape: Output } {
   return opMulti<{ outputIndices: Output; outputValues: Output; outputShape: Output }>("SparseCross", [indices, values, shapes, denseInputs], { "hashed_output": opts.hashedOutput, "num_buckets": opts.numBuckets, "hash_key": opts.hashKey, "out_type": opts.outType, "internal_type": opts.internalType }, opts, [["outputIndices", 1], ["outputValues", 1], ["outputShape", 1]]);
 }
 
 /** TF op `SparseCrossHashed` (indices, values, shapes, dense_inputs, num_buckets, strong_hash, salt → output_indices, output_values, output_shape). */
-export function sparseCrossHashed(indices: TensorRef[], values: TensorRef[], shapes: TensorRef[], denseInputs: TensorRef[], numBuckets: TensorRef, strongHash: TensorRef, salt: TensorRef, opts?: OpOptions): { outputIndices: Output; outputValues: Output; outputShape: Output } {
+export function sparseCrossHashed(indices: OpInput[], values: OpInput[], shapes: OpInput[], denseInputs: OpInput[], numBuckets: OpInput, strongHash: OpInput, salt: OpInput, opts?: OpOptions): { outputIndices: Output; outputValues: Output; outputShape: Output } {
   return opMulti<{ outputIndices: Output; outputValues: Output; outputShape: Output }>("SparseCrossHashed", [indices, values, shapes, denseInputs, numBuckets, strongHash, salt], {}, opts, [["outputIndices", 1], ["outputValues", 1], ["outputShape", 1]]);
 }
 
 /** TF op `SparseCrossV2` (indices, values, shapes, dense_inputs, sep → output_indices, output_values, output_shape). */
-export function sparseCrossV2(indices: TensorRef[], values: TensorRef[], shapes: TensorRef[], denseInputs: TensorRef[], sep: TensorRef, opts?: OpOptions): { outputIndices: Output; outputValues: Output; outputShape: Output } {
+export function sparseCrossV2(indices: OpInput[], values: OpInput[], shapes: OpInput[], denseInputs: OpInput[], sep: OpInput, opts?: OpOptions): { outputIndices: Output; outputValues: Output; outputShape: Output } {
   return opMulti<{ outputIndices: Output; outputValues: Output; outputShape: Output }>("SparseCrossV2", [indices, values, shapes, denseInputs, sep], {}, opts, [["outputIndices", 1], ["outputValues", 1], ["outputShape", 1]]);
 }
 
 /** TF op `SparseDenseCwiseAdd` (sp_indices, sp_values, sp_shape, dense → output). */
-export function sparseDenseCwiseAdd(spIndices: TensorRef, spValues: TensorRef, spShape: TensorRef, dense: TensorRef, opts?: OpOptions): Output {
+export function sparseDenseCwiseAdd(spIndices: OpInput, spValues: OpInput, spShape: OpInput, dense: OpInput, opts?: OpOptions): Output {
   return opOne("SparseDenseCwiseAdd", [spIndices, spValues, spShape, dense], {}, opts);
 }
 
 /** TF op `SparseDenseCwiseDiv` (sp_indices, sp_values, sp_shape, dense → output). */
-export function sparseDenseCwiseDiv(spIndices: TensorRef, spValues: TensorRef, spShape: TensorRef, dense: TensorRef, opts?: OpOptions): Output {
+export function sparseDenseCwiseDiv(spIndices: OpInput, spValues: OpInput, spShape: OpInput, dense: OpInput, opts?: OpOptions): Output {
   return opOne("SparseDenseCwiseDiv", [spIndices, spValues, spShape, dense], {}, opts);
 }
 
 /** TF op `SparseDenseCwiseMul` (sp_indices, sp_values, sp_shape, dense → output). */
-export function sparseDenseCwiseMul(spIndices: TensorRef, spValues: TensorRef, spShape: TensorRef, dense: TensorRef, opts?: OpOptions): Output {
+export function sparseDenseCwiseMul(spIndices: OpInput, spValues: OpInput, spShape: OpInput, dense: OpInput, opts?: OpOptions): Output {
   return opOne("SparseDenseCwiseMul", [spIndices, spValues, spShape, dense], {}, opts);
 }
 
 /** TF op `SparseFillEmptyRows` (indices, values, dense_shape, default_value → output_indices, output_values, empty_row_indicator, reverse_index_map). */
-export function sparseFillEmptyRows(indices: TensorRef, values: TensorRef, denseShape: TensorRef, defaultValue: TensorRef, opts?: OpOptions): { outputIndices: Output; outputValues: Output; emptyRowIndicator: Output; reverseIndexMap: Output } {
+export function sparseFillEmptyRows(indices: OpInput, values: OpInput, denseShape: OpInput, defaultValue: OpInput, opts?: OpOptions): { outputIndices: Output; outputValues: Output; emptyRowIndicator: Output; reverseIndexMap: Output } {
   return opMulti<{ outputIndices: Output; outputValues: Output; emptyRowIndicator: Output; reverseIndexMap: Output }>("SparseFillEmptyRows", [indices, values, denseShape, defaultValue], {}, opts, [["outputIndices", 1], ["outputValues", 1], ["emptyRowIndicator", 1], ["reverseIndexMap", 1]]);
 }
 
 /** TF op `SparseFillEmptyRowsGrad` (reverse_index_map, grad_values → d_values, d_default_value). */
-export function sparseFillEmptyRowsGrad(reverseIndexMap: TensorRef, gradValues: TensorRef, opts?: OpOptions): { dValues: Output; dDefaultValue: Output } {
+export function sparseFillEmptyRowsGrad(reverseIndexMap: OpInput, gradValues: OpInput, opts?: OpOptions): { dValues: Output; dDefaultValue: Output } {
   return opMulti<{ dValues: Output; dDefaultValue: Output }>("SparseFillEmptyRowsGrad", [reverseIndexMap, gradValues], {}, opts, [["dValues", 1], ["dDefaultValue", 1]]);
 }
 
 /** TF op `SparseMatMul` (a, b → product). */
-export function sparseMatMul(a: TensorRef, b: TensorRef, opts?: { /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean; /** Default false. */ aIsSparse?: boolean; /** Default false. */ bIsSparse?: boolean } & OpOptions): Output {
+export function sparseMatMul(a: OpInput, b: OpInput, opts?: { /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean; /** Default false. */ aIsSparse?: boolean; /** Default false. */ bIsSparse?: boolean } & OpOptions): Output {
   return opOne("SparseMatMul", [a, b], { "transpose_a": opts?.transposeA, "transpose_b": opts?.transposeB, "a_is_sparse": opts?.aIsSparse, "b_is_sparse": opts?.bIsSparse }, opts);
 }
 
 /** TF op `SparseMatrixAdd` (a, b, alpha, beta → c). */
-export function sparseMatrixAdd(a: TensorRef, b: TensorRef, alpha: TensorRef, beta: TensorRef, opts?: OpOptions): Output {
+export function sparseMatrixAdd(a: OpInput, b: OpInput, alpha: OpInput, beta: OpInput, opts?: OpOptions): Output {
   return opOne("SparseMatrixAdd", [a, b, alpha, beta], {}, opts);
 }
 
 /** TF op `SparseMatrixMatMul` (a, b → output). */
-export function sparseMatrixMatMul(a: TensorRef, b: TensorRef, opts?: { /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean; /** Default false. */ adjointA?: boolean; /** Default false. */ adjointB?: boolean; /** Default false. */ transposeOutput?: boolean; /** Default false. */ conjugateOutput?: boolean } & OpOptions): Output {
+export function sparseMatrixMatMul(a: OpInput, b: OpInput, opts?: { /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean; /** Default false. */ adjointA?: boolean; /** Default false. */ adjointB?: boolean; /** Default false. */ transposeOutput?: boolean; /** Default false. */ conjugateOutput?: boolean } & OpOptions): Output {
   return opOne("SparseMatrixMatMul", [a, b], { "transpose_a": opts?.transposeA, "transpose_b": opts?.transposeB, "adjoint_a": opts?.adjointA, "adjoint_b": opts?.adjointB, "transpose_output": opts?.transposeOutput, "conjugate_output": opts?.conjugateOutput }, opts);
 }
 
 /** TF op `SparseMatrixMul` (a, b → output). */
-export function sparseMatrixMul(a: TensorRef, b: TensorRef, opts?: OpOptions): Output {
+export function sparseMatrixMul(a: OpInput, b: OpInput, opts?: OpOptions): Output {
   return opOne("SparseMatrixMul", [a, b], {}, opts);
 }
 
 /** TF op `SparseMatrixNNZ` (sparse_matrix → nnz). */
-export function sparseMatrixNnz(sparseMatrix: TensorRef, opts?: OpOptions): Output {
+export function sparseMatrixNnz(sparseMatrix: OpInput, opts?: OpOptions): Output {
   return opOne("SparseMatrixNNZ", [sparseMatrix], {}, opts);
 }
 
 /** TF op `SparseMatrixOrderingAMD` (input → output). */
-export function sparseMatrixOrderingAmd(input: TensorRef, opts?: OpOptions): Output {
+export function sparseMatrixOrderingAmd(input: OpInput, opts?: OpOptions): Output {
   return opOne("SparseMatrixOrderingAMD", [input], {}, opts);
 }
 
 /** TF op `SparseMatrixSoftmax` (logits → softmax). */
-export function sparseMatrixSoftmax(logits: TensorRef, opts: { type: DType } & OpOptions): Output {
+export function sparseMatrixSoftmax(logits: OpInput, opts: { type: DType } & OpOptions): Output {
   return opOne("SparseMatrixSoftmax", [logits], { "type": opts.type }, opts);
 }
 
 /** TF op `SparseMatrixSoftmaxGrad` (softmax, grad_softmax → gradient). */
-export function sparseMatrixSoftmaxGrad(softmax: TensorRef, gradSoftmax: TensorRef, opts: { type: DType } & OpOptions): Output {
+export function sparseMatrixSoftmaxGrad(softmax: OpInput, gradSoftmax: OpInput, opts: { type: DType } & OpOptions): Output {
   return opOne("SparseMatrixSoftmaxGrad", [softmax, gradSoftmax], { "type": opts.type }, opts);
 }
 
 /** TF op `SparseMatrixSparseCholesky` (input, permutation → output). */
-export function sparseMatrixSparseCholesky(input: TensorRef, permutation: TensorRef, opts: { type: DType } & OpOptions): Output {
+export function sparseMatrixSparseCholesky(input: OpInput, permutation: OpInput, opts: { type: DType } & OpOptions): Output {
   return opOne("SparseMatrixSparseCholesky", [input, permutation], { "type": opts.type }, opts);
 }
 
 /** TF op `SparseMatrixSparseMatMul` (a, b → c). */
-export function sparseMatrixSparseMatMul(a: TensorRef, b: TensorRef, opts: { type: DType; /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean; /** Default false. */ adjointA?: boolean; /** Default false. */ adjointB?: boolean } & OpOptions): Output {
+export function sparseMatrixSparseMatMul(a: OpInput, b: OpInput, opts: { type: DType; /** Default false. */ transposeA?: boolean; /** Default false. */ transposeB?: boolean; /** Default false. */ adjointA?: boolean; /** Default false. */ adjointB?: boolean } & OpOptions): Output {
   return opOne("SparseMatrixSparseMatMul", [a, b], { "type": opts.type, "transpose_a": opts.transposeA, "transpose_b": opts.transposeB, "adjoint_a": opts.adjointA, "adjoint_b": opts.adjointB }, opts);
 }
 
 /** TF op `SparseMatrixTranspose` (input → output). */
-export function sparseMatrixTranspose(input: TensorRef, opts: { /** Default false. */ conjugate?: boolean; type: DType } & OpOptions): Output {
+export function sparseMatrixTranspose(input: OpInput, opts: { /** Default false. */ conjugate?: boolean; type: DType } & OpOptions): Output {
   return opOne("SparseMatrixTranspose", [input], { "conjugate": opts.conjugate, "type": opts.type }, opts);
 }
 
 /** TF op `SparseMatrixZeros` (dense_shape → sparse_matrix). */
-export function sparseMatrixZeros(denseShape: TensorRef, opts: { type: DType } & OpOptions): Output {
+export function sparseMatrixZeros(denseShape: OpInput, opts: { type: DType } & OpOptions): Output {
   return opOne("SparseMatrixZeros", [denseShape], { "type": opts.type }, opts);
 }
 
 /** TF op `SparseReduceMax` (input_indices, input_values, input_shape, reduction_axes → output). */
-export function sparseReduceMax(inputIndices: TensorRef, inputValues: TensorRef, inputShape: TensorRef, reductionAxes: TensorRef, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): Output {
+export function sparseReduceMax(inputIndices: OpInput, inputValues: OpInput, inputShape: OpInput, reductionAxes: OpInput, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): Output {
   return opOne("SparseReduceMax", [inputIndices, inputValues, inputShape, reductionAxes], { "keep_dims": opts?.keepDims }, opts);
 }
 
 /** TF op `SparseReduceMaxSparse` (input_indices, input_values, input_shape, reduction_axes → output_indices, output_values, output_shape). */
-export function sparseReduceMaxSparse(inputIndices: TensorRef, inputValues: TensorRef, inputShape: TensorRef, reductionAxes: TensorRef, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): { outputIndices: Output; outputValues: Output; outputShape: Output } {
+export function sparseReduceMaxSparse(inputIndices: OpInput, inputValues: OpInput, inputShape: OpInput, reductionAxes: OpInput, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): { outputIndices: Output; outputValues: Output; outputShape: Output } {
   return opMulti<{ outputIndices: Output; outputValues: Output; outputShape: Output }>("SparseReduceMaxSparse", [inputIndices, inputValues, inputShape, reductionAxes], { "keep_dims": opts?.keepDims }, opts, [["outputIndices", 1], ["outputValues", 1], ["outputShape", 1]]);
 }
 
 /** TF op `SparseReduceSum` (input_indices, input_values, input_shape, reduction_axes → output). */
-export function sparseReduceSum(inputIndices: TensorRef, inputValues: TensorRef, inputShape: TensorRef, reductionAxes: TensorRef, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): Output {
+export function sparseReduceSum(inputIndices: OpInput, inputValues: OpInput, inputShape: OpInput, reductionAxes: OpInput, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): Output {
   return opOne("SparseReduceSum", [inputIndices, inputValues, inputShape, reductionAxes], { "keep_dims": opts?.keepDims }, opts);
 }
 
 /** TF op `SparseReduceSumSparse` (input_indices, input_values, input_shape, reduction_axes → output_indices, output_values, output_shape). */
-export function sparseReduceSumSparse(inputIndices: TensorRef, inputValues: TensorRef, inputShape: TensorRef, reductionAxes: TensorRef, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): { outputIndices: Output; outputValues: Output; outputShape: Output } {
+export function sparseReduceSumSparse(inputIndices: OpInput, inputValues: OpInput, inputShape: OpInput, reductionAxes: OpInput, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): { outputIndices: Output; outputValues: Output; outputShape: Output } {
   return opMulti<{ outputIndices: Output; outputValues: Output; outputShape: Output }>("SparseReduceSumSparse", [inputIndices, inputValues, inputShape, reductionAxes], { "keep_dims": opts?.keepDims }, opts, [["outputIndices", 1], ["outputValues", 1], ["outputShape", 1]]);
 }
 
 /** TF op `SparseReorder` (input_indices, input_values, input_shape → output_indices, output_values). */
-export function sparseReorder(inputIndices: TensorRef, inputValues: TensorRef, inputShape: TensorRef, opts?: OpOptions): { outputIndices: Output; outputValues: Output } {
+export function sparseReorder(inputIndices: OpInput, inputValues: OpInput, inputShape: OpInput, opts?: OpOptions): { outputIndices: Output; outputValues: Output } {
   return opMulti<{ outputIndices: Output; outputValues: Output }>("SparseReorder", [inputIndices, inputValues, inputShape], {}, opts, [["outputIndices", 1], ["outputValues", 1]]);
 }
 
 /** TF op `SparseReshape` (input_indices, input_shape, new_shape → output_indices, output_shape). */
-export function sparseReshape(inputIndices: TensorRef, inputShape: TensorRef, newShape: TensorRef, opts?: OpOptions): { outputIndices: Output; outputShape: Output } {
+export function sparseReshape(inputIndices: OpInput, inputShape: OpInput, newShape: OpInput, opts?: OpOptions): { outputIndices: Output; outputShape: Output } {
   return opMulti<{ outputIndices: Output; outputShape: Output }>("SparseReshape", [inputIndices, inputShape, newShape], {}, opts, [["outputIndices", 1], ["outputShape", 1]]);
 }
 
 /** TF op `SparseSegmentMean` (data, indices, segment_ids → output). */
-export function sparseSegmentMean(data: TensorRef, indices: TensorRef, segmentIds: TensorRef, opts?: { /** Default false. */ sparseGradient?: boolean } & OpOptions): Output {
+export function sparseSegmentMean(data: OpInput, indices: OpInput, segmentIds: OpInput, opts?: { /** Default false. */ sparseGradient?: boolean } & OpOptions): Output {
   return opOne("SparseSegmentMean", [data, indices, segmentIds], { "sparse_gradient": opts?.sparseGradient }, opts);
 }
 
 /** TF op `SparseSegmentMeanGrad` (grad, indices, segment_ids, output_dim0 → output). */
-export function sparseSegmentMeanGrad(grad: TensorRef, indices: TensorRef, segmentIds: TensorRef, outputDim0: TensorRef, opts?: OpOptions): Output {
+export function sparseSegmentMeanGrad(grad: OpInput, indices: OpInput, segmentIds: OpInput, outputDim0: OpInput, opts?: OpOptions): Output {
   return opOne("SparseSegmentMeanGrad", [grad, indices, segmentIds, outputDim0], {}, opts);
 }
 
 /** TF op `SparseSegmentMeanGradV2` (grad, indices, segment_ids, dense_output_dim0 → output, sorted_unique_indices). */
-export function sparseSegmentMeanGradV2(grad: TensorRef, indices: TensorRef, segmentIds: TensorRef, denseOutputDim0: TensorRef, opts?: OpOptions): { output: Output; sortedUniqueIndices: Output } {
+export function sparseSegmentMeanGradV2(grad: OpInput, indices: OpInput, segmentIds: OpInput, denseOutputDim0: OpInput, opts?: OpOptions): { output: Output; sortedUniqueIndices: Output } {
   return opMulti<{ output: Output; sortedUniqueIndices: Output }>("SparseSegmentMeanGradV2", [grad, indices, segmentIds, denseOutputDim0], {}, opts, [["output", 1], ["sortedUniqueIndices", 1]]);
 }
 
 /** TF op `SparseSegmentMeanWithNumSegments` (data, indices, segment_ids, num_segments → output). */
-export function sparseSegmentMeanWithNumSegments(data: TensorRef, indices: TensorRef, segmentIds: TensorRef, numSegments: TensorRef, opts?: { /** Default false. */ sparseGradient?: boolean } & OpOptions): Output {
+export function sparseSegmentMeanWithNumSegments(data: OpInput, indices: OpInput, segmentIds: OpInput, numSegments: OpInput, opts?: { /** Default false. */ sparseGradient?: boolean } & OpOptions): Output {
   return opOne("SparseSegmentMeanWithNumSegments", [data, indices, segmentIds, numSegments], { "sparse_gradient": opts?.sparseGradient }, opts);
 }
 
 /** TF op `SparseSegmentSqrtN` (data, indices, segment_ids → output). */
-export function sparseSegmentSqrtN(data: TensorRef, indices: TensorRef, segmentIds: TensorRef, opts?: { /** Default false. */ sparseGradient?: boolean } & OpOptions): Output {
+export function sparseSegmentSqrtN(data: OpInput, indices: OpInput, segmentIds: OpInput, opts?: { /** Default false. */ sparseGradient?: boolean } & OpOptions): Output {
   return opOne("SparseSegmentSqrtN", [data, indices, segmentIds], { "sparse_gradient": opts?.sparseGradient }, opts);
 }
 
 /** TF op `SparseSegmentSqrtNGrad` (grad, indices, segment_ids, output_dim0 → output). */
-export function sparseSegmentSqrtNGrad(grad: TensorRef, indices: TensorRef, segmentIds: TensorRef, outputDim0: TensorRef, opts?: OpOptions): Output {
+export function sparseSegmentSqrtNGrad(grad: OpInput, indices: OpInput, segmentIds: OpInput, outputDim0: OpInput, opts?: OpOptions): Output {
   return opOne("SparseSegmentSqrtNGrad", [grad, indices, segmentIds, outputDim0], {}, opts);
 }
 
 /** TF op `SparseSegmentSqrtNGradV2` (grad, indices, segment_ids, dense_output_dim0 → output, sorted_unique_indices). */
-export function sparseSegmentSqrtNGradV2(grad: TensorRef, indices: TensorRef, segmentIds: TensorRef, denseOutputDim0: TensorRef, opts?: OpOptions): { output: Output; sortedUniqueIndices: Output } {
+export function sparseSegmentSqrtNGradV2(grad: OpInput, indices: OpInput, segmentIds: OpInput, denseOutputDim0: OpInput, opts?: OpOptions): { output: Output; sortedUniqueIndices: Output } {
   return opMulti<{ output: Output; sortedUniqueIndices: Output }>("SparseSegmentSqrtNGradV2", [grad, indices, segmentIds, denseOutputDim0], {}, opts, [["output", 1], ["sortedUniqueIndices", 1]]);
 }
 
 /** TF op `SparseSegmentSqrtNWithNumSegments` (data, indices, segment_ids, num_segments → output). */
-export function sparseSegmentSqrtNWithNumSegments(data: TensorRef, indices: TensorRef, segmentIds: TensorRef, numSegments: TensorRef, opts?: { /** Default false. */ sparseGradient?: boolean } & OpOptions): Output {
+export function sparseSegmentSqrtNWithNumSegments(data: OpInput, indices: OpInput, segmentIds: OpInput, numSegments: OpInput, opts?: { /** Default false. */ sparseGradient?: boolean } & OpOptions): Output {
   return opOne("SparseSegmentSqrtNWithNumSegments", [data, indices, segmentIds, numSegments], { "sparse_gradient": opts?.sparseGradient }, opts);
 }
 
 /** TF op `SparseSegmentSum` (data, indices, segment_ids → output). */
-export function sparseSegmentSum(data: TensorRef, indices: TensorRef, segmentIds: TensorRef, opts?: { /** Default false. */ sparseGradient?: boolean } & OpOptions): Output {
+export function sparseSegmentSum(data: OpInput, indices: OpInput, segmentIds: OpInput, opts?: { /** Default false. */ sparseGradient?: boolean } & OpOptions): Output {
   return opOne("SparseSegmentSum", [data, indices, segmentIds], { "sparse_gradient": opts?.sparseGradient }, opts);
 }
 
 /** TF op `SparseSegmentSumGrad` (grad, indices, segment_ids, output_dim0 → output). */
-export function sparseSegmentSumGrad(grad: TensorRef, indices: TensorRef, segmentIds: TensorRef, outputDim0: TensorRef, opts?: OpOptions): Output {
+export function sparseSegmentSumGrad(grad: OpInput, indices: OpInput, segmentIds: OpInput, outputDim0: OpInput, opts?: OpOptions): Output {
   return opOne("SparseSegmentSumGrad", [grad, indices, segmentIds, outputDim0], {}, opts);
 }
 
 /** TF op `SparseSegmentSumGradV2` (grad, indices, segment_ids, dense_output_dim0 → output, sorted_unique_indices). */
-export function sparseSegmentSumGradV2(grad: TensorRef, indices: TensorRef, segmentIds: TensorRef, denseOutputDim0: TensorRef, opts?: OpOptions): { output: Output; sortedUniqueIndices: Output } {
+export function sparseSegmentSumGradV2(grad: OpInput, indices: OpInput, segmentIds: OpInput, denseOutputDim0: OpInput, opts?: OpOptions): { output: Output; sortedUniqueIndices: Output } {
   return opMulti<{ output: Output; sortedUniqueIndices: Output }>("SparseSegmentSumGradV2", [grad, indices, segmentIds, denseOutputDim0], {}, opts, [["output", 1], ["sortedUniqueIndices", 1]]);
 }
 
 /** TF op `SparseSegmentSumWithNumSegments` (data, indices, segment_ids, num_segments → output). */
-export function sparseSegmentSumWithNumSegments(data: TensorRef, indices: TensorRef, segmentIds: TensorRef, numSegments: TensorRef, opts?: { /** Default false. */ sparseGradient?: boolean } & OpOptions): Output {
+export function sparseSegmentSumWithNumSegments(data: OpInput, indices: OpInput, segmentIds: OpInput, numSegments: OpInput, opts?: { /** Default false. */ sparseGradient?: boolean } & OpOptions): Output {
   return opOne("SparseSegmentSumWithNumSegments", [data, indices, segmentIds, numSegments], { "sparse_gradient": opts?.sparseGradient }, opts);
 }
 
 /** TF op `SparseSlice` (indices, values, shape, start, size → output_indices, output_values, output_shape). */
-export function sparseSlice(indices: TensorRef, values: TensorRef, shape: TensorRef, start: TensorRef, size: TensorRef, opts?: OpOptions): { outputIndices: Output; outputValues: Output; outputShape: Output } {
+export function sparseSlice(indices: OpInput, values: OpInput, shape: OpInput, start: OpInput, size: OpInput, opts?: OpOptions): { outputIndices: Output; outputValues: Output; outputShape: Output } {
   return opMulti<{ outputIndices: Output; outputValues: Output; outputShape: Output }>("SparseSlice", [indices, values, shape, start, size], {}, opts, [["outputIndices", 1], ["outputValues", 1], ["outputShape", 1]]);
 }
 
 /** TF op `SparseSliceGrad` (backprop_val_grad, input_indices, input_start, output_indices → val_grad). */
-export function sparseSliceGrad(backpropValGrad: TensorRef, inputIndices: TensorRef, inputStart: TensorRef, outputIndices: TensorRef, opts?: OpOptions): Output {
+export function sparseSliceGrad(backpropValGrad: OpInput, inputIndices: OpInput, inputStart: OpInput, outputIndices: OpInput, opts?: OpOptions): Output {
   return opOne("SparseSliceGrad", [backpropValGrad, inputIndices, inputStart, outputIndices], {}, opts);
 }
 
 /** TF op `SparseSoftmax` (sp_indices, sp_values, sp_shape → output). */
-export function sparseSoftmax(spIndices: TensorRef, spValues: TensorRef, spShape: TensorRef, opts?: OpOptions): Output {
+export function sparseSoftmax(spIndices: OpInput, spValues: OpInput, spShape: OpInput, opts?: OpOptions): Output {
   return opOne("SparseSoftmax", [spIndices, spValues, spShape], {}, opts);
 }
 
 /** TF op `SparseSoftmaxCrossEntropyWithLogits` (features, labels → loss, backprop). */
-export function sparseSoftmaxCrossEntropyWithLogits(features: TensorRef, labels: TensorRef, opts?: OpOptions): { loss: Output; backprop: Output } {
+export function sparseSoftmaxCrossEntropyWithLogits(features: OpInput, labels: OpInput, opts?: OpOptions): { loss: Output; backprop: Output } {
   return opMulti<{ loss: Output; backprop: Output }>("SparseSoftmaxCrossEntropyWithLogits", [features, labels], {}, opts, [["loss", 1], ["backprop", 1]]);
 }
 
 /** TF op `SparseSparseMaximum` (a_indices, a_values, a_shape, b_indices, b_values, b_shape → output_indices, output_values). */
-export function sparseSparseMaximum(aIndices: TensorRef, aValues: TensorRef, aShape: TensorRef, bIndices: TensorRef, bValues: TensorRef, bShape: TensorRef, opts?: OpOptions): { outputIndices: Output; outputValues: Output } {
+export function sparseSparseMaximum(aIndices: OpInput, aValues: OpInput, aShape: OpInput, bIndices: OpInput, bValues: OpInput, bShape: OpInput, opts?: OpOptions): { outputIndices: Output; outputValues: Output } {
   return opMulti<{ outputIndices: Output; outputValues: Output }>("SparseSparseMaximum", [aIndices, aValues, aShape, bIndices, bValues, bShape], {}, opts, [["outputIndices", 1], ["outputValues", 1]]);
 }
 
 /** TF op `SparseSparseMinimum` (a_indices, a_values, a_shape, b_indices, b_values, b_shape → output_indices, output_values). */
-export function sparseSparseMinimum(aIndices: TensorRef, aValues: TensorRef, aShape: TensorRef, bIndices: TensorRef, bValues: TensorRef, bShape: TensorRef, opts?: OpOptions): { outputIndices: Output; outputValues: Output } {
+export function sparseSparseMinimum(aIndices: OpInput, aValues: OpInput, aShape: OpInput, bIndices: OpInput, bValues: OpInput, bShape: OpInput, opts?: OpOptions): { outputIndices: Output; outputValues: Output } {
   return opMulti<{ outputIndices: Output; outputValues: Output }>("SparseSparseMinimum", [aIndices, aValues, aShape, bIndices, bValues, bShape], {}, opts, [["outputIndices", 1], ["outputValues", 1]]);
 }
 
 /** TF op `SparseSplit` (split_dim, indices, values, shape → output_indices, output_values, output_shape). */
-export function sparseSplit(splitDim: TensorRef, indices: TensorRef, values: TensorRef, shape: TensorRef, opts: { numSplit: number } & OpOptions): { outputIndices: Output[]; outputValues: Output[]; outputShape: Output[] } {
+export function sparseSplit(splitDim: OpInput, indices: OpInput, values: OpInput, shape: OpInput, opts: { numSplit: number } & OpOptions): { outputIndices: Output[]; outputValues: Output[]; outputShape: Output[] } {
   return opMulti<{ outputIndices: Output[]; outputValues: Output[]; outputShape: Output[] }>("SparseSplit", [splitDim, indices, values, shape], { "num_split": opts.numSplit }, opts, [["outputIndices", { number: "num_split" }], ["outputValues", { number: "num_split" }], ["outputShape", { number: "num_split" }]]);
 }
 
 /** TF op `SparseTensorDenseAdd` (a_indices, a_values, a_shape, b → output). */
-export function sparseTensorDenseAdd(aIndices: TensorRef, aValues: TensorRef, aShape: TensorRef, b: TensorRef, opts?: OpOptions): Output {
+export function sparseTensorDenseAdd(aIndices: OpInput, aValues: OpInput, aShape: OpInput, b: OpInput, opts?: OpOptions): Output {
   return opOne("SparseTensorDenseAdd", [aIndices, aValues, aShape, b], {}, opts);
 }
 
 /** TF op `SparseTensorDenseMatMul` (a_indices, a_values, a_shape, b → product). */
-export function sparseTensorDenseMatMul(aIndices: TensorRef, aValues: TensorRef, aShape: TensorRef, b: TensorRef, opts?: { /** Default false. */ adjointA?: boolean; /** Default false. */ adjointB?: boolean } & OpOptions): Output {
+export function sparseTensorDenseMatMul(aIndices: OpInput, aValues: OpInput, aShape: OpInput, b: OpInput, opts?: { /** Default false. */ adjointA?: boolean; /** Default false. */ adjointB?: boolean } & OpOptions): Output {
   return opOne("SparseTensorDenseMatMul", [aIndices, aValues, aShape, b], { "adjoint_a": opts?.adjointA, "adjoint_b": opts?.adjointB }, opts);
 }
 
 /** TF op `SparseTensorSliceDataset` (indices, values, dense_shape → handle). */
-export function sparseTensorSliceDataset(indices: TensorRef, values: TensorRef, denseShape: TensorRef, opts?: OpOptions): Output {
+export function sparseTensorSliceDataset(indices: OpInput, values: OpInput, denseShape: OpInput, opts?: OpOptions): Output {
   return opOne("SparseTensorSliceDataset", [indices, values, denseShape], {}, opts);
 }
 
 /** TF op `SparseTensorToCSRSparseMatrix` (indices, values, dense_shape → sparse_matrix). */
-export function sparseTensorToCsrSparseMatrix(indices: TensorRef, values: TensorRef, denseShape: TensorRef, opts?: OpOptions): Output {
+export function sparseTensorToCsrSparseMatrix(indices: OpInput, values: OpInput, denseShape: OpInput, opts?: OpOptions): Output {
   return opOne("SparseTensorToCSRSparseMatrix", [indices, values, denseShape], {}, opts);
 }
 
 /** TF op `SparseToDense` (sparse_indices, output_shape, sparse_values, default_value → dense). */
-export function sparseToDense(sparseIndices: TensorRef, outputShape: TensorRef, sparseValues: TensorRef, defaultValue: TensorRef, opts?: { /** Default true. */ validateIndices?: boolean } & OpOptions): Output {
+export function sparseToDense(sparseIndices: OpInput, outputShape: OpInput, sparseValues: OpInput, defaultValue: OpInput, opts?: { /** Default true. */ validateIndices?: boolean } & OpOptions): Output {
   return opOne("SparseToDense", [sparseIndices, outputShape, sparseValues, defaultValue], { "validate_indices": opts?.validateIndices }, opts);
 }
 
 /** TF op `SparseToSparseSetOperation` (set1_indices, set1_values, set1_shape, set2_indices, set2_values, set2_shape → result_indices, result_values, result_shape). */
-export function sparseToSparseSetOperation(set1Indices: TensorRef, set1Values: TensorRef, set1Shape: TensorRef, set2Indices: TensorRef, set2Values: TensorRef, set2Shape: TensorRef, opts: { setOperation: string; /** Default true. */ validateIndices?: boolean } & OpOptions): { resultIndices: Output; resultValues: Output; resultShape: Output } {
+export function sparseToSparseSetOperation(set1Indices: OpInput, set1Values: OpInput, set1Shape: OpInput, set2Indices: OpInput, set2Values: OpInput, set2Shape: OpInput, opts: { setOperation: string; /** Default true. */ validateIndices?: boolean } & OpOptions): { resultIndices: Output; resultValues: Output; resultShape: Output } {
   return opMulti<{ resultIndices: Output; resultValues: Output; resultShape: Output }>("SparseToSparseSetOperation", [set1Indices, set1Values, set1Shape, set2Indices, set2Values, set2Shape], { "set_operation": opts.setOperation, "validate_indices": opts.validateIndices }, opts, [["resultIndices", 1], ["resultValues", 1], ["resultShape", 1]]);
 }
 
 /** TF op `Spence` (x → y). */
-export function spence(x: TensorRef, opts?: OpOptions): Output {
+export function spence(x: OpInput, opts?: OpOptions): Output {
   return opOne("Spence", [x], {}, opts);
 }
 
 /** TF op `Split` (split_dim, value → output). */
-export function split(splitDim: TensorRef, value: TensorRef, opts: { numSplit: number } & OpOptions): Output[] {
+export function split(splitDim: OpInput, value: OpInput, opts: { numSplit: number } & OpOptions): Output[] {
   return opList("Split", [splitDim, value], { "num_split": opts.numSplit }, opts);
 }
 
 /** TF op `SplitDedupData` (input → integer_tensor, float_tensor). */
-export function splitDedupData(input: TensorRef, opts: { integerType: DType; floatType: DType; tupleMask: string; /** Default "". */ config?: string } & OpOptions): { integerTensor: Output; floatTensor: Output } {
+export function splitDedupData(input: OpInput, opts: { integerType: DType; floatType: DType; tupleMask: string; /** Default "". */ config?: string } & OpOptions): { integerTensor: Output; floatTensor: Output } {
   return opMulti<{ integerTensor: Output; floatTensor: Output }>("SplitDedupData", [input], { "integer_type": opts.integerType, "float_type": opts.floatType, "tuple_mask": opts.tupleMask, "config": opts.config }, opts, [["integerTensor", 1], ["floatTensor", 1]]);
 }
 
 /** TF op `SplitV` (value, size_splits, split_dim → output). */
-export function splitV(value: TensorRef, sizeSplits: TensorRef, splitDim: TensorRef, opts: { numSplit: number } & OpOptions): Output[] {
+export function splitV(value: OpInput, sizeSplits: OpInput, splitDim: OpInput, opts: { numSplit: number } & OpOptions): Output[] {
   return opList("SplitV", [value, sizeSplits, splitDim], { "num_split": opts.numSplit }, opts);
 }
 
 /** TF op `SqlDataset` (driver_name, data_source_name, query → handle). */
-export function sqlDataset(driverName: TensorRef, dataSourceName: TensorRef, query: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function sqlDataset(driverName: OpInput, dataSourceName: OpInput, query: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("SqlDataset", [driverName, dataSourceName, query], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `Sqrt` (x → y). */
-export function sqrt(x: TensorRef, opts?: OpOptions): Output {
+export function sqrt(x: OpInput, opts?: OpOptions): Output {
   return opOne("Sqrt", [x], {}, opts);
 }
 
 /** TF op `SqrtGrad` (y, dy → z). */
-export function sqrtGrad(y: TensorRef, dy: TensorRef, opts?: OpOptions): Output {
+export function sqrtGrad(y: OpInput, dy: OpInput, opts?: OpOptions): Output {
   return opOne("SqrtGrad", [y, dy], {}, opts);
 }
 
 /** TF op `Square` (x → y). */
-export function square(x: TensorRef, opts?: OpOptions): Output {
+export function square(x: OpInput, opts?: OpOptions): Output {
   return opOne("Square", [x], {}, opts);
 }
 
 /** TF op `SquaredDifference` (x, y → z). */
-export function squaredDifference(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function squaredDifference(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("SquaredDifference", [x, y], {}, opts);
 }
 
 /** TF op `Squeeze` (input → output). */
-export function squeeze(input: TensorRef, opts?: { /** Default []. */ squeezeDims?: number[] } & OpOptions): Output {
+export function squeeze(input: OpInput, opts?: { /** Default []. */ squeezeDims?: number[] } & OpOptions): Output {
   return opOne("Squeeze", [input], { "squeeze_dims": opts?.squeezeDims }, opts);
 }
 
@@ -877,42 +877,42 @@ export function stack(opts: { elemType: DType; /** Default "". */ stackName?: st
 }
 
 /** TF op `StackClose` (handle → (no outputs)). */
-export function stackClose(handle: TensorRef, opts?: OpOptions): Operation {
+export function stackClose(handle: OpInput, opts?: OpOptions): Operation {
   return opNone("StackClose", [handle], {}, opts);
 }
 
 /** TF op `StackCloseV2` (handle → (no outputs)). */
-export function stackCloseV2(handle: TensorRef, opts?: OpOptions): Operation {
+export function stackCloseV2(handle: OpInput, opts?: OpOptions): Operation {
   return opNone("StackCloseV2", [handle], {}, opts);
 }
 
 /** TF op `StackPop` (handle → elem). */
-export function stackPop(handle: TensorRef, opts: { elemType: DType } & OpOptions): Output {
+export function stackPop(handle: OpInput, opts: { elemType: DType } & OpOptions): Output {
   return opOne("StackPop", [handle], { "elem_type": opts.elemType }, opts);
 }
 
 /** TF op `StackPopV2` (handle → elem). */
-export function stackPopV2(handle: TensorRef, opts: { elemType: DType } & OpOptions): Output {
+export function stackPopV2(handle: OpInput, opts: { elemType: DType } & OpOptions): Output {
   return opOne("StackPopV2", [handle], { "elem_type": opts.elemType }, opts);
 }
 
 /** TF op `StackPush` (handle, elem → output). */
-export function stackPush(handle: TensorRef, elem: TensorRef, opts?: { /** Default false. */ swapMemory?: boolean } & OpOptions): Output {
+export function stackPush(handle: OpInput, elem: OpInput, opts?: { /** Default false. */ swapMemory?: boolean } & OpOptions): Output {
   return opOne("StackPush", [handle, elem], { "swap_memory": opts?.swapMemory }, opts);
 }
 
 /** TF op `StackPushV2` (handle, elem → output). */
-export function stackPushV2(handle: TensorRef, elem: TensorRef, opts?: { /** Default false. */ swapMemory?: boolean } & OpOptions): Output {
+export function stackPushV2(handle: OpInput, elem: OpInput, opts?: { /** Default false. */ swapMemory?: boolean } & OpOptions): Output {
   return opOne("StackPushV2", [handle, elem], { "swap_memory": opts?.swapMemory }, opts);
 }
 
 /** TF op `StackV2` (max_size → handle). */
-export function stackV2(maxSize: TensorRef, opts: { elemType: DType; /** Default "". */ stackName?: string } & OpOptions): Output {
+export function stackV2(maxSize: OpInput, opts: { elemType: DType; /** Default "". */ stackName?: string } & OpOptions): Output {
   return opOne("StackV2", [maxSize], { "elem_type": opts.elemType, "stack_name": opts.stackName }, opts);
 }
 
 /** TF op `Stage` (values → (no outputs)). */
-export function stage(values: TensorRef[], opts?: { /** Default 0. */ capacity?: number; /** Default 0. */ memoryLimit?: number; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Operation {
+export function stage(values: OpInput[], opts?: { /** Default 0. */ capacity?: number; /** Default 0. */ memoryLimit?: number; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Operation {
   return opNone("Stage", [values], { "capacity": opts?.capacity, "memory_limit": opts?.memoryLimit, "container": opts?.container, "shared_name": opts?.sharedName }, opts);
 }
 
@@ -922,7 +922,7 @@ export function stageClear(opts: { /** Default 0. */ capacity?: number; /** Defa
 }
 
 /** TF op `StagePeek` (index → values). */
-export function stagePeek(index: TensorRef, opts: { /** Default 0. */ capacity?: number; /** Default 0. */ memoryLimit?: number; dtypes: DType[]; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Output[] {
+export function stagePeek(index: OpInput, opts: { /** Default 0. */ capacity?: number; /** Default 0. */ memoryLimit?: number; dtypes: DType[]; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Output[] {
   return opList("StagePeek", [index], { "capacity": opts.capacity, "memory_limit": opts.memoryLimit, "dtypes": opts.dtypes, "container": opts.container, "shared_name": opts.sharedName }, opts);
 }
 
@@ -932,77 +932,77 @@ export function stageSize(opts: { /** Default 0. */ capacity?: number; /** Defau
 }
 
 /** TF op `StatefulPartitionedCall` (args → output). */
-export function statefulPartitionedCall(args: TensorRef[], opts: { Tout: DType[]; f: string; /** Default "". */ config?: string; /** Default "". */ configProto?: string; /** Default "". */ executorType?: string } & OpOptions): Output[] {
+export function statefulPartitionedCall(args: OpInput[], opts: { Tout: DType[]; f: string; /** Default "". */ config?: string; /** Default "". */ configProto?: string; /** Default "". */ executorType?: string } & OpOptions): Output[] {
   return opList("StatefulPartitionedCall", [args], { "Tout": opts.Tout, "f": opts.f, "config": opts.config, "config_proto": opts.configProto, "executor_type": opts.executorType }, opts);
 }
 
 /** TF op `StatefulRandomBinomial` (resource, algorithm, shape, counts, probs → output). */
-export function statefulRandomBinomial(resource: TensorRef, algorithm: TensorRef, shape: TensorRef, counts: TensorRef, probs: TensorRef, opts?: { /** Default 'int64'. */ dtype?: DType } & OpOptions): Output {
+export function statefulRandomBinomial(resource: OpInput, algorithm: OpInput, shape: OpInput, counts: OpInput, probs: OpInput, opts?: { /** Default 'int64'. */ dtype?: DType } & OpOptions): Output {
   return opOne("StatefulRandomBinomial", [resource, algorithm, shape, counts, probs], { "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `StatefulStandardNormal` (resource, shape → output). @deprecated since GraphDef version 29: Use StatefulStandardNormalV2 instead */
-export function statefulStandardNormal(resource: TensorRef, shape: TensorRef, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
+export function statefulStandardNormal(resource: OpInput, shape: OpInput, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
   return opOne("StatefulStandardNormal", [resource, shape], { "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `StatefulStandardNormalV2` (resource, algorithm, shape → output). */
-export function statefulStandardNormalV2(resource: TensorRef, algorithm: TensorRef, shape: TensorRef, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
+export function statefulStandardNormalV2(resource: OpInput, algorithm: OpInput, shape: OpInput, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
   return opOne("StatefulStandardNormalV2", [resource, algorithm, shape], { "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `StatefulTruncatedNormal` (resource, algorithm, shape → output). */
-export function statefulTruncatedNormal(resource: TensorRef, algorithm: TensorRef, shape: TensorRef, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
+export function statefulTruncatedNormal(resource: OpInput, algorithm: OpInput, shape: OpInput, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
   return opOne("StatefulTruncatedNormal", [resource, algorithm, shape], { "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `StatefulUniform` (resource, algorithm, shape → output). */
-export function statefulUniform(resource: TensorRef, algorithm: TensorRef, shape: TensorRef, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
+export function statefulUniform(resource: OpInput, algorithm: OpInput, shape: OpInput, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
   return opOne("StatefulUniform", [resource, algorithm, shape], { "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `StatefulUniformFullInt` (resource, algorithm, shape → output). */
-export function statefulUniformFullInt(resource: TensorRef, algorithm: TensorRef, shape: TensorRef, opts?: { /** Default 'uint64'. */ dtype?: DType } & OpOptions): Output {
+export function statefulUniformFullInt(resource: OpInput, algorithm: OpInput, shape: OpInput, opts?: { /** Default 'uint64'. */ dtype?: DType } & OpOptions): Output {
   return opOne("StatefulUniformFullInt", [resource, algorithm, shape], { "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `StatefulUniformInt` (resource, algorithm, shape, minval, maxval → output). */
-export function statefulUniformInt(resource: TensorRef, algorithm: TensorRef, shape: TensorRef, minval: TensorRef, maxval: TensorRef, opts?: OpOptions): Output {
+export function statefulUniformInt(resource: OpInput, algorithm: OpInput, shape: OpInput, minval: OpInput, maxval: OpInput, opts?: OpOptions): Output {
   return opOne("StatefulUniformInt", [resource, algorithm, shape, minval, maxval], {}, opts);
 }
 
 /** TF op `StatelessCase` (branch_index, input → output). */
-export function statelessCase(branchIndex: TensorRef, input: TensorRef[], opts: { Tout: DType[]; branches: AttrProto; /** Default []. */ outputShapes?: Array<number[] | null> } & OpOptions): Output[] {
+export function statelessCase(branchIndex: OpInput, input: OpInput[], opts: { Tout: DType[]; branches: AttrProto; /** Default []. */ outputShapes?: Array<number[] | null> } & OpOptions): Output[] {
   return opList("StatelessCase", [branchIndex, input], { "Tout": opts.Tout, "branches": opts.branches, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `StatelessIf` (cond, input → output). */
-export function statelessIf(cond: TensorRef, input: TensorRef[], opts: { Tout: DType[]; thenBranch: string; elseBranch: string; /** Default []. */ outputShapes?: Array<number[] | null> } & OpOptions): Output[] {
+export function statelessIf(cond: OpInput, input: OpInput[], opts: { Tout: DType[]; thenBranch: string; elseBranch: string; /** Default []. */ outputShapes?: Array<number[] | null> } & OpOptions): Output[] {
   return opList("StatelessIf", [cond, input], { "Tout": opts.Tout, "then_branch": opts.thenBranch, "else_branch": opts.elseBranch, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `StatelessMultinomial` (logits, num_samples, seed → output). */
-export function statelessMultinomial(logits: TensorRef, numSamples: TensorRef, seed: TensorRef, opts?: { /** Default 'int64'. */ outputDtype?: DType } & OpOptions): Output {
+export function statelessMultinomial(logits: OpInput, numSamples: OpInput, seed: OpInput, opts?: { /** Default 'int64'. */ outputDtype?: DType } & OpOptions): Output {
   return opOne("StatelessMultinomial", [logits, numSamples, seed], { "output_dtype": opts?.outputDtype }, opts);
 }
 
 /** TF op `StatelessParameterizedTruncatedNormal` (shape, seed, means, stddevs, minvals, maxvals → output). */
-export function statelessParameterizedTruncatedNormal(shape: TensorRef, seed: TensorRef, means: TensorRef, stddevs: TensorRef, minvals: TensorRef, maxvals: TensorRef, opts?: OpOptions): Output {
+export function statelessParameterizedTruncatedNormal(shape: OpInput, seed: OpInput, means: OpInput, stddevs: OpInput, minvals: OpInput, maxvals: OpInput, opts?: OpOptions): Output {
   return opOne("StatelessParameterizedTruncatedNormal", [shape, seed, means, stddevs, minvals, maxvals], {}, opts);
 }
 
 /** TF op `StatelessRandomBinomial` (shape, seed, counts, probs → output). */
-export function statelessRandomBinomial(shape: TensorRef, seed: TensorRef, counts: TensorRef, probs: TensorRef, opts?: { /** Default 'int64'. */ dtype?: DType } & OpOptions): Output {
+export function statelessRandomBinomial(shape: OpInput, seed: OpInput, counts: OpInput, probs: OpInput, opts?: { /** Default 'int64'. */ dtype?: DType } & OpOptions): Output {
   return opOne("StatelessRandomBinomial", [shape, seed, counts, probs], { "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `StatelessRandomGammaV2` (shape, seed, alpha → output). */
-export function statelessRandomGammaV2(shape: TensorRef, seed: TensorRef, alpha: TensorRef, opts?: OpOptions): Output {
+export function statelessRandomGammaV2(shape: OpInput, seed: OpInput, alpha: OpInput, opts?: OpOptions): Output {
   return opOne("StatelessRandomGammaV2", [shape, seed, alpha], {}, opts);
 }
 
 /** TF op `StatelessRandomGammaV3` (shape, key, counter, alg, alpha → output). */
-export function statelessRandomGammaV3(shape: TensorRef, key: TensorRef, counter: TensorRef, alg: TensorRef, alpha: TensorRef, opts?: OpOptions): Output {
+export function statelessRandomGammaV3(shape: OpInput, key: OpInput, counter: OpInput, alg: OpInput, alpha: OpInput, opts?: OpOptions): Output {
   return opOne("StatelessRandomGammaV3", [shape, key, counter, alg, alpha], {}, opts);
 }
 
@@ -1012,92 +1012,92 @@ export function statelessRandomGetAlg(opts?: OpOptions): Output {
 }
 
 /** TF op `StatelessRandomGetKeyCounter` (seed → key, counter). */
-export function statelessRandomGetKeyCounter(seed: TensorRef, opts?: OpOptions): { key: Output; counter: Output } {
+export function statelessRandomGetKeyCounter(seed: OpInput, opts?: OpOptions): { key: Output; counter: Output } {
   return opMulti<{ key: Output; counter: Output }>("StatelessRandomGetKeyCounter", [seed], {}, opts, [["key", 1], ["counter", 1]]);
 }
 
 /** TF op `StatelessRandomGetKeyCounterAlg` (seed → key, counter, alg). */
-export function statelessRandomGetKeyCounterAlg(seed: TensorRef, opts?: OpOptions): { key: Output; counter: Output; alg: Output } {
+export function statelessRandomGetKeyCounterAlg(seed: OpInput, opts?: OpOptions): { key: Output; counter: Output; alg: Output } {
   return opMulti<{ key: Output; counter: Output; alg: Output }>("StatelessRandomGetKeyCounterAlg", [seed], {}, opts, [["key", 1], ["counter", 1], ["alg", 1]]);
 }
 
 /** TF op `StatelessRandomNormal` (shape, seed → output). */
-export function statelessRandomNormal(shape: TensorRef, seed: TensorRef, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
+export function statelessRandomNormal(shape: OpInput, seed: OpInput, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
   return opOne("StatelessRandomNormal", [shape, seed], { "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `StatelessRandomNormalV2` (shape, key, counter, alg → output). */
-export function statelessRandomNormalV2(shape: TensorRef, key: TensorRef, counter: TensorRef, alg: TensorRef, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
+export function statelessRandomNormalV2(shape: OpInput, key: OpInput, counter: OpInput, alg: OpInput, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
   return opOne("StatelessRandomNormalV2", [shape, key, counter, alg], { "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `StatelessRandomPoisson` (shape, seed, lam → output). */
-export function statelessRandomPoisson(shape: TensorRef, seed: TensorRef, lam: TensorRef, opts: { dtype: DType } & OpOptions): Output {
+export function statelessRandomPoisson(shape: OpInput, seed: OpInput, lam: OpInput, opts: { dtype: DType } & OpOptions): Output {
   return opOne("StatelessRandomPoisson", [shape, seed, lam], { "dtype": opts.dtype }, opts);
 }
 
 /** TF op `StatelessRandomUniform` (shape, seed → output). */
-export function statelessRandomUniform(shape: TensorRef, seed: TensorRef, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
+export function statelessRandomUniform(shape: OpInput, seed: OpInput, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
   return opOne("StatelessRandomUniform", [shape, seed], { "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `StatelessRandomUniformFullInt` (shape, seed → output). */
-export function statelessRandomUniformFullInt(shape: TensorRef, seed: TensorRef, opts?: { /** Default 'uint64'. */ dtype?: DType } & OpOptions): Output {
+export function statelessRandomUniformFullInt(shape: OpInput, seed: OpInput, opts?: { /** Default 'uint64'. */ dtype?: DType } & OpOptions): Output {
   return opOne("StatelessRandomUniformFullInt", [shape, seed], { "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `StatelessRandomUniformFullIntV2` (shape, key, counter, alg → output). */
-export function statelessRandomUniformFullIntV2(shape: TensorRef, key: TensorRef, counter: TensorRef, alg: TensorRef, opts?: { /** Default 'uint64'. */ dtype?: DType } & OpOptions): Output {
+export function statelessRandomUniformFullIntV2(shape: OpInput, key: OpInput, counter: OpInput, alg: OpInput, opts?: { /** Default 'uint64'. */ dtype?: DType } & OpOptions): Output {
   return opOne("StatelessRandomUniformFullIntV2", [shape, key, counter, alg], { "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `StatelessRandomUniformInt` (shape, seed, minval, maxval → output). */
-export function statelessRandomUniformInt(shape: TensorRef, seed: TensorRef, minval: TensorRef, maxval: TensorRef, opts?: OpOptions): Output {
+export function statelessRandomUniformInt(shape: OpInput, seed: OpInput, minval: OpInput, maxval: OpInput, opts?: OpOptions): Output {
   return opOne("StatelessRandomUniformInt", [shape, seed, minval, maxval], {}, opts);
 }
 
 /** TF op `StatelessRandomUniformIntV2` (shape, key, counter, alg, minval, maxval → output). */
-export function statelessRandomUniformIntV2(shape: TensorRef, key: TensorRef, counter: TensorRef, alg: TensorRef, minval: TensorRef, maxval: TensorRef, opts?: OpOptions): Output {
+export function statelessRandomUniformIntV2(shape: OpInput, key: OpInput, counter: OpInput, alg: OpInput, minval: OpInput, maxval: OpInput, opts?: OpOptions): Output {
   return opOne("StatelessRandomUniformIntV2", [shape, key, counter, alg, minval, maxval], {}, opts);
 }
 
 /** TF op `StatelessRandomUniformV2` (shape, key, counter, alg → output). */
-export function statelessRandomUniformV2(shape: TensorRef, key: TensorRef, counter: TensorRef, alg: TensorRef, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
+export function statelessRandomUniformV2(shape: OpInput, key: OpInput, counter: OpInput, alg: OpInput, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
   return opOne("StatelessRandomUniformV2", [shape, key, counter, alg], { "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `StatelessSampleDistortedBoundingBox` (image_size, bounding_boxes, min_object_covered, seed → begin, size, bboxes). */
-export function statelessSampleDistortedBoundingBox(imageSize: TensorRef, boundingBoxes: TensorRef, minObjectCovered: TensorRef, seed: TensorRef, opts?: { /** Default [0.75, 1.3300000429153442]. */ aspectRatioRange?: number[]; /** Default [0.05000000074505806, 1]. */ areaRange?: number[]; /** Default 100. */ maxAttempts?: number; /** Default false. */ useImageIfNoBoundingBoxes?: boolean } & OpOptions): { begin: Output; size: Output; bboxes: Output } {
+export function statelessSampleDistortedBoundingBox(imageSize: OpInput, boundingBoxes: OpInput, minObjectCovered: OpInput, seed: OpInput, opts?: { /** Default [0.75, 1.3300000429153442]. */ aspectRatioRange?: number[]; /** Default [0.05000000074505806, 1]. */ areaRange?: number[]; /** Default 100. */ maxAttempts?: number; /** Default false. */ useImageIfNoBoundingBoxes?: boolean } & OpOptions): { begin: Output; size: Output; bboxes: Output } {
   return opMulti<{ begin: Output; size: Output; bboxes: Output }>("StatelessSampleDistortedBoundingBox", [imageSize, boundingBoxes, minObjectCovered, seed], { "aspect_ratio_range": opts?.aspectRatioRange, "area_range": opts?.areaRange, "max_attempts": opts?.maxAttempts, "use_image_if_no_bounding_boxes": opts?.useImageIfNoBoundingBoxes }, opts, [["begin", 1], ["size", 1], ["bboxes", 1]]);
 }
 
 /** TF op `StatelessShuffle` (value, key, counter, alg → output). */
-export function statelessShuffle(value: TensorRef, key: TensorRef, counter: TensorRef, alg: TensorRef, opts?: OpOptions): Output {
+export function statelessShuffle(value: OpInput, key: OpInput, counter: OpInput, alg: OpInput, opts?: OpOptions): Output {
   return opOne("StatelessShuffle", [value, key, counter, alg], {}, opts);
 }
 
 /** TF op `StatelessTruncatedNormal` (shape, seed → output). */
-export function statelessTruncatedNormal(shape: TensorRef, seed: TensorRef, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
+export function statelessTruncatedNormal(shape: OpInput, seed: OpInput, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
   return opOne("StatelessTruncatedNormal", [shape, seed], { "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `StatelessTruncatedNormalV2` (shape, key, counter, alg → output). */
-export function statelessTruncatedNormalV2(shape: TensorRef, key: TensorRef, counter: TensorRef, alg: TensorRef, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
+export function statelessTruncatedNormalV2(shape: OpInput, key: OpInput, counter: OpInput, alg: OpInput, opts?: { /** Default 'float32'. */ dtype?: DType } & OpOptions): Output {
   return opOne("StatelessTruncatedNormalV2", [shape, key, counter, alg], { "dtype": opts?.dtype }, opts);
 }
 
 /** TF op `StatelessWhile` (input → output). */
-export function statelessWhile(input: TensorRef[], opts: { cond: string; body: string; /** Default []. */ outputShapes?: Array<number[] | null>; /** Default 10. */ parallelIterations?: number } & OpOptions): Output[] {
+export function statelessWhile(input: OpInput[], opts: { cond: string; body: string; /** Default []. */ outputShapes?: Array<number[] | null>; /** Default 10. */ parallelIterations?: number } & OpOptions): Output[] {
   return opList("StatelessWhile", [input], { "cond": opts.cond, "body": opts.body, "output_shapes": opts.outputShapes, "parallel_iterations": opts.parallelIterations }, opts);
 }
 
 /** TF op `StaticRegexFullMatch` (input → output). */
-export function staticRegexFullMatch(input: TensorRef, opts: { pattern: string } & OpOptions): Output {
+export function staticRegexFullMatch(input: OpInput, opts: { pattern: string } & OpOptions): Output {
   return opOne("StaticRegexFullMatch", [input], { "pattern": opts.pattern }, opts);
 }
 
 /** TF op `StaticRegexReplace` (input → output). */
-export function staticRegexReplace(input: TensorRef, opts: { pattern: string; rewrite: string; /** Default true. */ replaceGlobal?: boolean } & OpOptions): Output {
+export function staticRegexReplace(input: OpInput, opts: { pattern: string; rewrite: string; /** Default true. */ replaceGlobal?: boolean } & OpOptions): Output {
   return opOne("StaticRegexReplace", [input], { "pattern": opts.pattern, "rewrite": opts.rewrite, "replace_global": opts.replaceGlobal }, opts);
 }
 
@@ -1112,122 +1112,122 @@ export function statsAggregatorHandleV2(opts?: { /** Default "". */ container?: 
 }
 
 /** TF op `StatsAggregatorSetSummaryWriter` (stats_aggregator, summary → (no outputs)). */
-export function statsAggregatorSetSummaryWriter(statsAggregator: TensorRef, summary: TensorRef, opts?: OpOptions): Operation {
+export function statsAggregatorSetSummaryWriter(statsAggregator: OpInput, summary: OpInput, opts?: OpOptions): Operation {
   return opNone("StatsAggregatorSetSummaryWriter", [statsAggregator, summary], {}, opts);
 }
 
 /** TF op `StatsAggregatorSummary` (iterator → summary). */
-export function statsAggregatorSummary(iterator: TensorRef, opts?: OpOptions): Output {
+export function statsAggregatorSummary(iterator: OpInput, opts?: OpOptions): Output {
   return opOne("StatsAggregatorSummary", [iterator], {}, opts);
 }
 
 /** TF op `StochasticCastToInt` (input, key, counter, alg → output). */
-export function stochasticCastToInt(input: TensorRef, key: TensorRef, counter: TensorRef, alg: TensorRef, opts: { Tout: DType } & OpOptions): Output {
+export function stochasticCastToInt(input: OpInput, key: OpInput, counter: OpInput, alg: OpInput, opts: { Tout: DType } & OpOptions): Output {
   return opOne("StochasticCastToInt", [input, key, counter, alg], { "Tout": opts.Tout }, opts);
 }
 
 /** TF op `StopGradient` (input → output). */
-export function stopGradient(input: TensorRef, opts?: OpOptions): Output {
+export function stopGradient(input: OpInput, opts?: OpOptions): Output {
   return opOne("StopGradient", [input], {}, opts);
 }
 
 /** TF op `StoreMinibatchStatisticsInFdo` (program_key, max_ids, max_uniques → (no outputs)). */
-export function storeMinibatchStatisticsInFdo(programKey: TensorRef, maxIds: TensorRef, maxUniques: TensorRef, opts: { sampleCount: number; numReplica: number; featureWidth: number; numScPerChip: number; tableName: string; miniBatchSplits: string } & OpOptions): Operation {
+export function storeMinibatchStatisticsInFdo(programKey: OpInput, maxIds: OpInput, maxUniques: OpInput, opts: { sampleCount: number; numReplica: number; featureWidth: number; numScPerChip: number; tableName: string; miniBatchSplits: string } & OpOptions): Operation {
   return opNone("StoreMinibatchStatisticsInFdo", [programKey, maxIds, maxUniques], { "sample_count": opts.sampleCount, "num_replica": opts.numReplica, "feature_width": opts.featureWidth, "num_sc_per_chip": opts.numScPerChip, "table_name": opts.tableName, "mini_batch_splits": opts.miniBatchSplits }, opts);
 }
 
 /** TF op `StridedSlice` (input, begin, end, strides → output). */
-export function stridedSlice(input: TensorRef, begin: TensorRef, end: TensorRef, strides: TensorRef, opts?: { /** Default 0. */ beginMask?: number; /** Default 0. */ endMask?: number; /** Default 0. */ ellipsisMask?: number; /** Default 0. */ newAxisMask?: number; /** Default 0. */ shrinkAxisMask?: number } & OpOptions): Output {
+export function stridedSlice(input: OpInput, begin: OpInput, end: OpInput, strides: OpInput, opts?: { /** Default 0. */ beginMask?: number; /** Default 0. */ endMask?: number; /** Default 0. */ ellipsisMask?: number; /** Default 0. */ newAxisMask?: number; /** Default 0. */ shrinkAxisMask?: number } & OpOptions): Output {
   return opOne("StridedSlice", [input, begin, end, strides], { "begin_mask": opts?.beginMask, "end_mask": opts?.endMask, "ellipsis_mask": opts?.ellipsisMask, "new_axis_mask": opts?.newAxisMask, "shrink_axis_mask": opts?.shrinkAxisMask }, opts);
 }
 
 /** TF op `StridedSliceAssign` (ref, begin, end, strides, value → output_ref). */
-export function stridedSliceAssign(ref: TensorRef, begin: TensorRef, end: TensorRef, strides: TensorRef, value: TensorRef, opts?: { /** Default 0. */ beginMask?: number; /** Default 0. */ endMask?: number; /** Default 0. */ ellipsisMask?: number; /** Default 0. */ newAxisMask?: number; /** Default 0. */ shrinkAxisMask?: number } & OpOptions): Output {
+export function stridedSliceAssign(ref: OpInput, begin: OpInput, end: OpInput, strides: OpInput, value: OpInput, opts?: { /** Default 0. */ beginMask?: number; /** Default 0. */ endMask?: number; /** Default 0. */ ellipsisMask?: number; /** Default 0. */ newAxisMask?: number; /** Default 0. */ shrinkAxisMask?: number } & OpOptions): Output {
   return opOne("StridedSliceAssign", [ref, begin, end, strides, value], { "begin_mask": opts?.beginMask, "end_mask": opts?.endMask, "ellipsis_mask": opts?.ellipsisMask, "new_axis_mask": opts?.newAxisMask, "shrink_axis_mask": opts?.shrinkAxisMask }, opts);
 }
 
 /** TF op `StridedSliceGrad` (shape, begin, end, strides, dy → output). */
-export function stridedSliceGrad(shape: TensorRef, begin: TensorRef, end: TensorRef, strides: TensorRef, dy: TensorRef, opts?: { /** Default 0. */ beginMask?: number; /** Default 0. */ endMask?: number; /** Default 0. */ ellipsisMask?: number; /** Default 0. */ newAxisMask?: number; /** Default 0. */ shrinkAxisMask?: number } & OpOptions): Output {
+export function stridedSliceGrad(shape: OpInput, begin: OpInput, end: OpInput, strides: OpInput, dy: OpInput, opts?: { /** Default 0. */ beginMask?: number; /** Default 0. */ endMask?: number; /** Default 0. */ ellipsisMask?: number; /** Default 0. */ newAxisMask?: number; /** Default 0. */ shrinkAxisMask?: number } & OpOptions): Output {
   return opOne("StridedSliceGrad", [shape, begin, end, strides, dy], { "begin_mask": opts?.beginMask, "end_mask": opts?.endMask, "ellipsis_mask": opts?.ellipsisMask, "new_axis_mask": opts?.newAxisMask, "shrink_axis_mask": opts?.shrinkAxisMask }, opts);
 }
 
 /** TF op `StringFormat` (inputs → output). */
-export function stringFormat(inputs: TensorRef[], opts?: { /** Default "%s". */ template?: string; /** Default "%s". */ placeholder?: string; /** Default 3. */ summarize?: number } & OpOptions): Output {
+export function stringFormat(inputs: OpInput[], opts?: { /** Default "%s". */ template?: string; /** Default "%s". */ placeholder?: string; /** Default 3. */ summarize?: number } & OpOptions): Output {
   return opOne("StringFormat", [inputs], { "template": opts?.template, "placeholder": opts?.placeholder, "summarize": opts?.summarize }, opts);
 }
 
 /** TF op `StringJoin` (inputs → output). */
-export function stringJoin(inputs: TensorRef[], opts?: { /** Default "". */ separator?: string } & OpOptions): Output {
+export function stringJoin(inputs: OpInput[], opts?: { /** Default "". */ separator?: string } & OpOptions): Output {
   return opOne("StringJoin", [inputs], { "separator": opts?.separator }, opts);
 }
 
 /** TF op `StringLength` (input → output). */
-export function stringLength(input: TensorRef, opts?: { /** Default "BYTE". */ unit?: "BYTE" | "UTF8_CHAR" } & OpOptions): Output {
+export function stringLength(input: OpInput, opts?: { /** Default "BYTE". */ unit?: "BYTE" | "UTF8_CHAR" } & OpOptions): Output {
   return opOne("StringLength", [input], { "unit": opts?.unit }, opts);
 }
 
 /** TF op `StringLower` (input → output). */
-export function stringLower(input: TensorRef, opts?: { /** Default "". */ encoding?: string } & OpOptions): Output {
+export function stringLower(input: OpInput, opts?: { /** Default "". */ encoding?: string } & OpOptions): Output {
   return opOne("StringLower", [input], { "encoding": opts?.encoding }, opts);
 }
 
 /** TF op `StringNGrams` (data, data_splits → ngrams, ngrams_splits). */
-export function stringNGrams(data: TensorRef, dataSplits: TensorRef, opts: { separator: string; ngramWidths: number[]; leftPad: string; rightPad: string; padWidth: number; preserveShortSequences: boolean } & OpOptions): { ngrams: Output; ngramsSplits: Output } {
+export function stringNGrams(data: OpInput, dataSplits: OpInput, opts: { separator: string; ngramWidths: number[]; leftPad: string; rightPad: string; padWidth: number; preserveShortSequences: boolean } & OpOptions): { ngrams: Output; ngramsSplits: Output } {
   return opMulti<{ ngrams: Output; ngramsSplits: Output }>("StringNGrams", [data, dataSplits], { "separator": opts.separator, "ngram_widths": opts.ngramWidths, "left_pad": opts.leftPad, "right_pad": opts.rightPad, "pad_width": opts.padWidth, "preserve_short_sequences": opts.preserveShortSequences }, opts, [["ngrams", 1], ["ngramsSplits", 1]]);
 }
 
 /** TF op `StringSplit` (input, delimiter → indices, values, shape). */
-export function stringSplit(input: TensorRef, delimiter: TensorRef, opts?: { /** Default true. */ skipEmpty?: boolean } & OpOptions): { indices: Output; values: Output; shape: Output } {
+export function stringSplit(input: OpInput, delimiter: OpInput, opts?: { /** Default true. */ skipEmpty?: boolean } & OpOptions): { indices: Output; values: Output; shape: Output } {
   return opMulti<{ indices: Output; values: Output; shape: Output }>("StringSplit", [input, delimiter], { "skip_empty": opts?.skipEmpty }, opts, [["indices", 1], ["values", 1], ["shape", 1]]);
 }
 
 /** TF op `StringSplitV2` (input, sep → indices, values, shape). */
-export function stringSplitV2(input: TensorRef, sep: TensorRef, opts?: { /** Default -1. */ maxsplit?: number } & OpOptions): { indices: Output; values: Output; shape: Output } {
+export function stringSplitV2(input: OpInput, sep: OpInput, opts?: { /** Default -1. */ maxsplit?: number } & OpOptions): { indices: Output; values: Output; shape: Output } {
   return opMulti<{ indices: Output; values: Output; shape: Output }>("StringSplitV2", [input, sep], { "maxsplit": opts?.maxsplit }, opts, [["indices", 1], ["values", 1], ["shape", 1]]);
 }
 
 /** TF op `StringStrip` (input → output). */
-export function stringStrip(input: TensorRef, opts?: OpOptions): Output {
+export function stringStrip(input: OpInput, opts?: OpOptions): Output {
   return opOne("StringStrip", [input], {}, opts);
 }
 
 /** TF op `StringToHashBucket` (string_tensor → output). */
-export function stringToHashBucket(stringTensor: TensorRef, opts: { numBuckets: number } & OpOptions): Output {
+export function stringToHashBucket(stringTensor: OpInput, opts: { numBuckets: number } & OpOptions): Output {
   return opOne("StringToHashBucket", [stringTensor], { "num_buckets": opts.numBuckets }, opts);
 }
 
 /** TF op `StringToHashBucketFast` (input → output). */
-export function stringToHashBucketFast(input: TensorRef, opts: { numBuckets: number } & OpOptions): Output {
+export function stringToHashBucketFast(input: OpInput, opts: { numBuckets: number } & OpOptions): Output {
   return opOne("StringToHashBucketFast", [input], { "num_buckets": opts.numBuckets }, opts);
 }
 
 /** TF op `StringToHashBucketStrong` (input → output). */
-export function stringToHashBucketStrong(input: TensorRef, opts: { numBuckets: number; key: number[] } & OpOptions): Output {
+export function stringToHashBucketStrong(input: OpInput, opts: { numBuckets: number; key: number[] } & OpOptions): Output {
   return opOne("StringToHashBucketStrong", [input], { "num_buckets": opts.numBuckets, "key": opts.key }, opts);
 }
 
 /** TF op `StringToNumber` (string_tensor → output). */
-export function stringToNumber(stringTensor: TensorRef, opts?: { /** Default 'float32'. */ outType?: DType } & OpOptions): Output {
+export function stringToNumber(stringTensor: OpInput, opts?: { /** Default 'float32'. */ outType?: DType } & OpOptions): Output {
   return opOne("StringToNumber", [stringTensor], { "out_type": opts?.outType }, opts);
 }
 
 /** TF op `StringUpper` (input → output). */
-export function stringUpper(input: TensorRef, opts?: { /** Default "". */ encoding?: string } & OpOptions): Output {
+export function stringUpper(input: OpInput, opts?: { /** Default "". */ encoding?: string } & OpOptions): Output {
   return opOne("StringUpper", [input], { "encoding": opts?.encoding }, opts);
 }
 
 /** TF op `Sub` (x, y → z). */
-export function sub(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function sub(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("Sub", [x, y], {}, opts);
 }
 
 /** TF op `Substr` (input, pos, len → output). */
-export function substr(input: TensorRef, pos: TensorRef, len: TensorRef, opts?: { /** Default "BYTE". */ unit?: "BYTE" | "UTF8_CHAR" } & OpOptions): Output {
+export function substr(input: OpInput, pos: OpInput, len: OpInput, opts?: { /** Default "BYTE". */ unit?: "BYTE" | "UTF8_CHAR" } & OpOptions): Output {
   return opOne("Substr", [input, pos, len], { "unit": opts?.unit }, opts);
 }
 
 /** TF op `Sum` (input, reduction_indices → output). */
-export function sum(input: TensorRef, reductionIndices: TensorRef, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): Output {
+export function sum(input: OpInput, reductionIndices: OpInput, opts?: { /** Default false. */ keepDims?: boolean } & OpOptions): Output {
   return opOne("Sum", [input, reductionIndices], { "keep_dims": opts?.keepDims }, opts);
 }
 
@@ -1237,17 +1237,17 @@ export function summaryWriter(opts?: { /** Default "". */ sharedName?: string; /
 }
 
 /** TF op `Svd` (input → s, u, v). */
-export function svd(input: TensorRef, opts?: { /** Default true. */ computeUv?: boolean; /** Default false. */ fullMatrices?: boolean } & OpOptions): { s: Output; u: Output; v: Output } {
+export function svd(input: OpInput, opts?: { /** Default true. */ computeUv?: boolean; /** Default false. */ fullMatrices?: boolean } & OpOptions): { s: Output; u: Output; v: Output } {
   return opMulti<{ s: Output; u: Output; v: Output }>("Svd", [input], { "compute_uv": opts?.computeUv, "full_matrices": opts?.fullMatrices }, opts, [["s", 1], ["u", 1], ["v", 1]]);
 }
 
 /** TF op `Switch` (data, pred → output_false, output_true). */
-export function switch_(data: TensorRef, pred: TensorRef, opts?: OpOptions): { outputFalse: Output; outputTrue: Output } {
+export function switch_(data: OpInput, pred: OpInput, opts?: OpOptions): { outputFalse: Output; outputTrue: Output } {
   return opMulti<{ outputFalse: Output; outputTrue: Output }>("Switch", [data, pred], {}, opts, [["outputFalse", 1], ["outputTrue", 1]]);
 }
 
 /** TF op `SymbolicGradient` (input → output). */
-export function symbolicGradient(input: TensorRef[], opts: { Tout: DType[]; f: string } & OpOptions): Output[] {
+export function symbolicGradient(input: OpInput[], opts: { Tout: DType[]; f: string } & OpOptions): Output[] {
   return opList("SymbolicGradient", [input], { "Tout": opts.Tout, "f": opts.f }, opts);
 }
 

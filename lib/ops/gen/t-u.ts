@@ -2,17 +2,17 @@
 // 2.21.0: ops whose function name starts with t, u. Do not edit; regenerate with `npm run gen:ops`.
 /* eslint-disable */
 
-import type { Operation, Output, TensorRef } from '../../core/graph';
+import type { Operation, Output } from '../../core/graph';
 import type { DType } from '../../core/dtypes';
-import { opMulti, opNone, opOne, opList, type OpOptions } from '../op-call';
+import { opMulti, opNone, opOne, opList, type OpInput, type OpOptions } from '../op-call';
 
 /** TF op `TFRecordDataset` (filenames, compression_type, buffer_size → handle). */
-export function tfRecordDataset(filenames: TensorRef, compressionType: TensorRef, bufferSize: TensorRef, opts?: { /** Default "". */ metadata?: string } & OpOptions): Output {
+export function tfRecordDataset(filenames: OpInput, compressionType: OpInput, bufferSize: OpInput, opts?: { /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("TFRecordDataset", [filenames, compressionType, bufferSize], { "metadata": opts?.metadata }, opts);
 }
 
 /** TF op `TFRecordDatasetV2` (filenames, compression_type, buffer_size, byte_offsets → handle). */
-export function tfRecordDatasetV2(filenames: TensorRef, compressionType: TensorRef, bufferSize: TensorRef, byteOffsets: TensorRef, opts?: { /** Default "". */ metadata?: string } & OpOptions): Output {
+export function tfRecordDatasetV2(filenames: OpInput, compressionType: OpInput, bufferSize: OpInput, byteOffsets: OpInput, opts?: { /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("TFRecordDatasetV2", [filenames, compressionType, bufferSize, byteOffsets], { "metadata": opts?.metadata }, opts);
 }
 
@@ -27,7 +27,7 @@ export function tfRecordReaderV2(opts?: { /** Default "". */ container?: string;
 }
 
 /** TF op `TPUAnnotateTensorsWithDynamicShape` (tensors → tpu_tensors). */
-export function tpuAnnotateTensorsWithDynamicShape(tensors: TensorRef[], opts?: OpOptions): Output[] {
+export function tpuAnnotateTensorsWithDynamicShape(tensors: OpInput[], opts?: OpOptions): Output[] {
   return opList("TPUAnnotateTensorsWithDynamicShape", [tensors], {}, opts);
 }
 
@@ -37,17 +37,17 @@ export function tpuCompilationResult(opts?: OpOptions): Output {
 }
 
 /** TF op `TPUCompile` (dynamic_shapes, guaranteed_constants → compilation_status, program, may_modify_variables). */
-export function tpuCompile(dynamicShapes: TensorRef[], guaranteedConstants: TensorRef[], opts: { numComputations: number; function: string; metadata: string } & OpOptions): { compilationStatus: Output; program: Output[]; mayModifyVariables: Output[] } {
+export function tpuCompile(dynamicShapes: OpInput[], guaranteedConstants: OpInput[], opts: { numComputations: number; function: string; metadata: string } & OpOptions): { compilationStatus: Output; program: Output[]; mayModifyVariables: Output[] } {
   return opMulti<{ compilationStatus: Output; program: Output[]; mayModifyVariables: Output[] }>("TPUCompile", [dynamicShapes, guaranteedConstants], { "num_computations": opts.numComputations, "function": opts.function, "metadata": opts.metadata }, opts, [["compilationStatus", 1], ["program", { number: "num_computations" }], ["mayModifyVariables", { number: "num_computations" }]]);
 }
 
 /** TF op `TPUCompileSucceededAssert` (compilation_status → (no outputs)). */
-export function tpuCompileSucceededAssert(compilationStatus: TensorRef, opts?: OpOptions): Operation {
+export function tpuCompileSucceededAssert(compilationStatus: OpInput, opts?: OpOptions): Operation {
   return opNone("TPUCompileSucceededAssert", [compilationStatus], {}, opts);
 }
 
 /** TF op `TPUCopyWithDynamicShape` (tensors, unpadded_sizes → tpu_tensors). */
-export function tpuCopyWithDynamicShape(tensors: TensorRef[], unpaddedSizes: TensorRef[], opts?: OpOptions): Output[] {
+export function tpuCopyWithDynamicShape(tensors: OpInput[], unpaddedSizes: OpInput[], opts?: OpOptions): Output[] {
   return opList("TPUCopyWithDynamicShape", [tensors, unpaddedSizes], {}, opts);
 }
 
@@ -57,17 +57,17 @@ export function tpuDummyInput(opts: { dtype: DType; shape: number[] | null } & O
 }
 
 /** TF op `TPUEmbeddingActivations` (embedding_variable, sliced_activations → output). */
-export function tpuEmbeddingActivations(embeddingVariable: TensorRef, slicedActivations: TensorRef, opts: { tableId: number; lookupId: number } & OpOptions): Output {
+export function tpuEmbeddingActivations(embeddingVariable: OpInput, slicedActivations: OpInput, opts: { tableId: number; lookupId: number } & OpOptions): Output {
   return opOne("TPUEmbeddingActivations", [embeddingVariable, slicedActivations], { "table_id": opts.tableId, "lookup_id": opts.lookupId }, opts);
 }
 
 /** TF op `TPUExecute` (args, key → results). */
-export function tpuExecute(args: TensorRef[], key: TensorRef, opts: { Tresults: DType[] } & OpOptions): Output[] {
+export function tpuExecute(args: OpInput[], key: OpInput, opts: { Tresults: DType[] } & OpOptions): Output[] {
   return opList("TPUExecute", [args, key], { "Tresults": opts.Tresults }, opts);
 }
 
 /** TF op `TPUExecuteAndUpdateVariables` (args, key → results). */
-export function tpuExecuteAndUpdateVariables(args: TensorRef[], key: TensorRef, opts: { Tresults: DType[]; deviceVarReadsIndices: number[]; deviceVarUpdatesIndices: number[] } & OpOptions): Output[] {
+export function tpuExecuteAndUpdateVariables(args: OpInput[], key: OpInput, opts: { Tresults: DType[]; deviceVarReadsIndices: number[]; deviceVarUpdatesIndices: number[] } & OpOptions): Output[] {
   return opList("TPUExecuteAndUpdateVariables", [args, key], { "Tresults": opts.Tresults, "device_var_reads_indices": opts.deviceVarReadsIndices, "device_var_updates_indices": opts.deviceVarUpdatesIndices }, opts);
 }
 
@@ -77,27 +77,27 @@ export function tpuOrdinalSelector(opts?: OpOptions): Output {
 }
 
 /** TF op `TPUPartitionedCall` (args, device_ordinal → output). */
-export function tpuPartitionedCall(args: TensorRef[], deviceOrdinal: TensorRef, opts: { Tout: DType[]; f: string; /** Default 0. */ autotunerThresh?: number } & OpOptions): Output[] {
+export function tpuPartitionedCall(args: OpInput[], deviceOrdinal: OpInput, opts: { Tout: DType[]; f: string; /** Default 0. */ autotunerThresh?: number } & OpOptions): Output[] {
   return opList("TPUPartitionedCall", [args, deviceOrdinal], { "Tout": opts.Tout, "f": opts.f, "autotuner_thresh": opts.autotunerThresh }, opts);
 }
 
 /** TF op `TPUPartitionedInput` (inputs → output). */
-export function tpuPartitionedInput(inputs: TensorRef[], opts?: { /** Default 0. */ partitionDim?: number } & OpOptions): Output {
+export function tpuPartitionedInput(inputs: OpInput[], opts?: { /** Default 0. */ partitionDim?: number } & OpOptions): Output {
   return opOne("TPUPartitionedInput", [inputs], { "partition_dim": opts?.partitionDim }, opts);
 }
 
 /** TF op `TPUPartitionedInputV2` (inputs → output). */
-export function tpuPartitionedInputV2(inputs: TensorRef[], opts: { partitionDims: number[]; /** Default false. */ isPacked?: boolean } & OpOptions): Output {
+export function tpuPartitionedInputV2(inputs: OpInput[], opts: { partitionDims: number[]; /** Default false. */ isPacked?: boolean } & OpOptions): Output {
   return opOne("TPUPartitionedInputV2", [inputs], { "partition_dims": opts.partitionDims, "is_packed": opts.isPacked }, opts);
 }
 
 /** TF op `TPUPartitionedOutput` (inputs → output). */
-export function tpuPartitionedOutput(inputs: TensorRef, opts: { numSplits: number; /** Default 0. */ partitionDim?: number } & OpOptions): Output[] {
+export function tpuPartitionedOutput(inputs: OpInput, opts: { numSplits: number; /** Default 0. */ partitionDim?: number } & OpOptions): Output[] {
   return opList("TPUPartitionedOutput", [inputs], { "num_splits": opts.numSplits, "partition_dim": opts.partitionDim }, opts);
 }
 
 /** TF op `TPUPartitionedOutputV2` (inputs → output). */
-export function tpuPartitionedOutputV2(inputs: TensorRef, opts: { numSplits: number; partitionDims: number[] } & OpOptions): Output[] {
+export function tpuPartitionedOutputV2(inputs: OpInput, opts: { numSplits: number; partitionDims: number[] } & OpOptions): Output[] {
   return opList("TPUPartitionedOutputV2", [inputs], { "num_splits": opts.numSplits, "partition_dims": opts.partitionDims }, opts);
 }
 
@@ -107,17 +107,17 @@ export function tpuReplicateMetadata(opts: { numReplicas: number; /** Default 1.
 }
 
 /** TF op `TPUReplicatedInput` (inputs → output). */
-export function tpuReplicatedInput(inputs: TensorRef[], opts?: { /** Default false. */ isMirroredVariable?: boolean; /** Default -1. */ index?: number; /** Default false. */ isPacked?: boolean } & OpOptions): Output {
+export function tpuReplicatedInput(inputs: OpInput[], opts?: { /** Default false. */ isMirroredVariable?: boolean; /** Default -1. */ index?: number; /** Default false. */ isPacked?: boolean } & OpOptions): Output {
   return opOne("TPUReplicatedInput", [inputs], { "is_mirrored_variable": opts?.isMirroredVariable, "index": opts?.index, "is_packed": opts?.isPacked }, opts);
 }
 
 /** TF op `TPUReplicatedOutput` (input → outputs). */
-export function tpuReplicatedOutput(input: TensorRef, opts: { numReplicas: number } & OpOptions): Output[] {
+export function tpuReplicatedOutput(input: OpInput, opts: { numReplicas: number } & OpOptions): Output[] {
   return opList("TPUReplicatedOutput", [input], { "num_replicas": opts.numReplicas }, opts);
 }
 
 /** TF op `TPUReshardVariables` (vars, new_format_key, format_state_var → (no outputs)). */
-export function tpuReshardVariables(vars: TensorRef[], newFormatKey: TensorRef, formatStateVar: TensorRef, opts?: OpOptions): Operation {
+export function tpuReshardVariables(vars: OpInput[], newFormatKey: OpInput, formatStateVar: OpInput, opts?: OpOptions): Operation {
   return opNone("TPUReshardVariables", [vars, newFormatKey, formatStateVar], {}, opts);
 }
 
@@ -127,32 +127,32 @@ export function tpuRoundRobin(opts?: OpOptions): Output {
 }
 
 /** TF op `TakeDataset` (input_dataset, count → handle). */
-export function takeDataset(inputDataset: TensorRef, count: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function takeDataset(inputDataset: OpInput, count: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("TakeDataset", [inputDataset, count], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `TakeManySparseFromTensorsMap` (sparse_handles → sparse_indices, sparse_values, sparse_shape). */
-export function takeManySparseFromTensorsMap(sparseHandles: TensorRef, opts: { dtype: DType; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): { sparseIndices: Output; sparseValues: Output; sparseShape: Output } {
+export function takeManySparseFromTensorsMap(sparseHandles: OpInput, opts: { dtype: DType; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): { sparseIndices: Output; sparseValues: Output; sparseShape: Output } {
   return opMulti<{ sparseIndices: Output; sparseValues: Output; sparseShape: Output }>("TakeManySparseFromTensorsMap", [sparseHandles], { "dtype": opts.dtype, "container": opts.container, "shared_name": opts.sharedName }, opts, [["sparseIndices", 1], ["sparseValues", 1], ["sparseShape", 1]]);
 }
 
 /** TF op `TakeWhileDataset` (input_dataset, other_arguments → handle). */
-export function takeWhileDataset(inputDataset: TensorRef, otherArguments: TensorRef[], opts: { predicate: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function takeWhileDataset(inputDataset: OpInput, otherArguments: OpInput[], opts: { predicate: string; outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("TakeWhileDataset", [inputDataset, otherArguments], { "predicate": opts.predicate, "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `Tan` (x → y). */
-export function tan(x: TensorRef, opts?: OpOptions): Output {
+export function tan(x: OpInput, opts?: OpOptions): Output {
   return opOne("Tan", [x], {}, opts);
 }
 
 /** TF op `Tanh` (x → y). */
-export function tanh(x: TensorRef, opts?: OpOptions): Output {
+export function tanh(x: OpInput, opts?: OpOptions): Output {
   return opOne("Tanh", [x], {}, opts);
 }
 
 /** TF op `TanhGrad` (y, dy → z). */
-export function tanhGrad(y: TensorRef, dy: TensorRef, opts?: OpOptions): Output {
+export function tanhGrad(y: OpInput, dy: OpInput, opts?: OpOptions): Output {
   return opOne("TanhGrad", [y, dy], {}, opts);
 }
 
@@ -162,347 +162,347 @@ export function temporaryVariable(opts: { shape: number[] | null; dtype: DType; 
 }
 
 /** TF op `TensorArray` (size → handle). @deprecated since GraphDef version 16: Use TensorArrayV3 */
-export function tensorArray(size: TensorRef, opts: { dtype: DType; /** Default false. */ dynamicSize?: boolean; /** Default true. */ clearAfterRead?: boolean; /** Default "". */ tensorArrayName?: string; elementShape?: number[] | null } & OpOptions): Output {
+export function tensorArray(size: OpInput, opts: { dtype: DType; /** Default false. */ dynamicSize?: boolean; /** Default true. */ clearAfterRead?: boolean; /** Default "". */ tensorArrayName?: string; elementShape?: number[] | null } & OpOptions): Output {
   return opOne("TensorArray", [size], { "dtype": opts.dtype, "dynamic_size": opts.dynamicSize, "clear_after_read": opts.clearAfterRead, "tensor_array_name": opts.tensorArrayName, "element_shape": opts.elementShape }, opts);
 }
 
 /** TF op `TensorArrayClose` (handle → (no outputs)). @deprecated since GraphDef version 16: Use TensorArrayCloseV3 */
-export function tensorArrayClose(handle: TensorRef, opts?: OpOptions): Operation {
+export function tensorArrayClose(handle: OpInput, opts?: OpOptions): Operation {
   return opNone("TensorArrayClose", [handle], {}, opts);
 }
 
 /** TF op `TensorArrayCloseV2` (handle → (no outputs)). @deprecated since GraphDef version 26: Use TensorArrayCloseV3 */
-export function tensorArrayCloseV2(handle: TensorRef, opts?: OpOptions): Operation {
+export function tensorArrayCloseV2(handle: OpInput, opts?: OpOptions): Operation {
   return opNone("TensorArrayCloseV2", [handle], {}, opts);
 }
 
 /** TF op `TensorArrayCloseV3` (handle → (no outputs)). */
-export function tensorArrayCloseV3(handle: TensorRef, opts?: OpOptions): Operation {
+export function tensorArrayCloseV3(handle: OpInput, opts?: OpOptions): Operation {
   return opNone("TensorArrayCloseV3", [handle], {}, opts);
 }
 
 /** TF op `TensorArrayConcat` (handle, flow_in → value, lengths). @deprecated since GraphDef version 16: Use TensorArrayGradV3 */
-export function tensorArrayConcat(handle: TensorRef, flowIn: TensorRef, opts: { dtype: DType; elementShapeExcept0?: number[] | null } & OpOptions): { value: Output; lengths: Output } {
+export function tensorArrayConcat(handle: OpInput, flowIn: OpInput, opts: { dtype: DType; elementShapeExcept0?: number[] | null } & OpOptions): { value: Output; lengths: Output } {
   return opMulti<{ value: Output; lengths: Output }>("TensorArrayConcat", [handle, flowIn], { "dtype": opts.dtype, "element_shape_except0": opts.elementShapeExcept0 }, opts, [["value", 1], ["lengths", 1]]);
 }
 
 /** TF op `TensorArrayConcatV2` (handle, flow_in → value, lengths). */
-export function tensorArrayConcatV2(handle: TensorRef, flowIn: TensorRef, opts: { dtype: DType; elementShapeExcept0?: number[] | null } & OpOptions): { value: Output; lengths: Output } {
+export function tensorArrayConcatV2(handle: OpInput, flowIn: OpInput, opts: { dtype: DType; elementShapeExcept0?: number[] | null } & OpOptions): { value: Output; lengths: Output } {
   return opMulti<{ value: Output; lengths: Output }>("TensorArrayConcatV2", [handle, flowIn], { "dtype": opts.dtype, "element_shape_except0": opts.elementShapeExcept0 }, opts, [["value", 1], ["lengths", 1]]);
 }
 
 /** TF op `TensorArrayConcatV3` (handle, flow_in → value, lengths). */
-export function tensorArrayConcatV3(handle: TensorRef, flowIn: TensorRef, opts: { dtype: DType; elementShapeExcept0?: number[] | null } & OpOptions): { value: Output; lengths: Output } {
+export function tensorArrayConcatV3(handle: OpInput, flowIn: OpInput, opts: { dtype: DType; elementShapeExcept0?: number[] | null } & OpOptions): { value: Output; lengths: Output } {
   return opMulti<{ value: Output; lengths: Output }>("TensorArrayConcatV3", [handle, flowIn], { "dtype": opts.dtype, "element_shape_except0": opts.elementShapeExcept0 }, opts, [["value", 1], ["lengths", 1]]);
 }
 
 /** TF op `TensorArrayGather` (handle, indices, flow_in → value). @deprecated since GraphDef version 16: Use TensorArrayGatherV3 */
-export function tensorArrayGather(handle: TensorRef, indices: TensorRef, flowIn: TensorRef, opts: { dtype: DType; elementShape?: number[] | null } & OpOptions): Output {
+export function tensorArrayGather(handle: OpInput, indices: OpInput, flowIn: OpInput, opts: { dtype: DType; elementShape?: number[] | null } & OpOptions): Output {
   return opOne("TensorArrayGather", [handle, indices, flowIn], { "dtype": opts.dtype, "element_shape": opts.elementShape }, opts);
 }
 
 /** TF op `TensorArrayGatherV2` (handle, indices, flow_in → value). @deprecated since GraphDef version 26: Use TensorArrayGatherV3 */
-export function tensorArrayGatherV2(handle: TensorRef, indices: TensorRef, flowIn: TensorRef, opts: { dtype: DType; elementShape?: number[] | null } & OpOptions): Output {
+export function tensorArrayGatherV2(handle: OpInput, indices: OpInput, flowIn: OpInput, opts: { dtype: DType; elementShape?: number[] | null } & OpOptions): Output {
   return opOne("TensorArrayGatherV2", [handle, indices, flowIn], { "dtype": opts.dtype, "element_shape": opts.elementShape }, opts);
 }
 
 /** TF op `TensorArrayGatherV3` (handle, indices, flow_in → value). */
-export function tensorArrayGatherV3(handle: TensorRef, indices: TensorRef, flowIn: TensorRef, opts: { dtype: DType; elementShape?: number[] | null } & OpOptions): Output {
+export function tensorArrayGatherV3(handle: OpInput, indices: OpInput, flowIn: OpInput, opts: { dtype: DType; elementShape?: number[] | null } & OpOptions): Output {
   return opOne("TensorArrayGatherV3", [handle, indices, flowIn], { "dtype": opts.dtype, "element_shape": opts.elementShape }, opts);
 }
 
 /** TF op `TensorArrayGrad` (handle, flow_in → grad_handle). @deprecated since GraphDef version 16: Use TensorArrayGradV3 */
-export function tensorArrayGrad(handle: TensorRef, flowIn: TensorRef, opts: { source: string } & OpOptions): Output {
+export function tensorArrayGrad(handle: OpInput, flowIn: OpInput, opts: { source: string } & OpOptions): Output {
   return opOne("TensorArrayGrad", [handle, flowIn], { "source": opts.source }, opts);
 }
 
 /** TF op `TensorArrayGradV2` (handle, flow_in → grad_handle). @deprecated since GraphDef version 26: Use TensorArrayGradV3 */
-export function tensorArrayGradV2(handle: TensorRef, flowIn: TensorRef, opts: { source: string } & OpOptions): Output {
+export function tensorArrayGradV2(handle: OpInput, flowIn: OpInput, opts: { source: string } & OpOptions): Output {
   return opOne("TensorArrayGradV2", [handle, flowIn], { "source": opts.source }, opts);
 }
 
 /** TF op `TensorArrayGradV3` (handle, flow_in → grad_handle, flow_out). */
-export function tensorArrayGradV3(handle: TensorRef, flowIn: TensorRef, opts: { source: string } & OpOptions): { gradHandle: Output; flowOut: Output } {
+export function tensorArrayGradV3(handle: OpInput, flowIn: OpInput, opts: { source: string } & OpOptions): { gradHandle: Output; flowOut: Output } {
   return opMulti<{ gradHandle: Output; flowOut: Output }>("TensorArrayGradV3", [handle, flowIn], { "source": opts.source }, opts, [["gradHandle", 1], ["flowOut", 1]]);
 }
 
 /** TF op `TensorArrayGradWithShape` (handle, flow_in, shape_to_prepend → grad_handle, flow_out). */
-export function tensorArrayGradWithShape(handle: TensorRef, flowIn: TensorRef, shapeToPrepend: TensorRef, opts: { source: string } & OpOptions): { gradHandle: Output; flowOut: Output } {
+export function tensorArrayGradWithShape(handle: OpInput, flowIn: OpInput, shapeToPrepend: OpInput, opts: { source: string } & OpOptions): { gradHandle: Output; flowOut: Output } {
   return opMulti<{ gradHandle: Output; flowOut: Output }>("TensorArrayGradWithShape", [handle, flowIn, shapeToPrepend], { "source": opts.source }, opts, [["gradHandle", 1], ["flowOut", 1]]);
 }
 
 /** TF op `TensorArrayPack` (handle, flow_in → value). @deprecated since GraphDef version 16: Use TensorArrayGatherV3 with RangeOp */
-export function tensorArrayPack(handle: TensorRef, flowIn: TensorRef, opts: { dtype: DType; elementShape?: number[] | null } & OpOptions): Output {
+export function tensorArrayPack(handle: OpInput, flowIn: OpInput, opts: { dtype: DType; elementShape?: number[] | null } & OpOptions): Output {
   return opOne("TensorArrayPack", [handle, flowIn], { "dtype": opts.dtype, "element_shape": opts.elementShape }, opts);
 }
 
 /** TF op `TensorArrayRead` (handle, index, flow_in → value). @deprecated since GraphDef version 16: Use TensorArrayReadV3 */
-export function tensorArrayRead(handle: TensorRef, index: TensorRef, flowIn: TensorRef, opts: { dtype: DType } & OpOptions): Output {
+export function tensorArrayRead(handle: OpInput, index: OpInput, flowIn: OpInput, opts: { dtype: DType } & OpOptions): Output {
   return opOne("TensorArrayRead", [handle, index, flowIn], { "dtype": opts.dtype }, opts);
 }
 
 /** TF op `TensorArrayReadV2` (handle, index, flow_in → value). @deprecated since GraphDef version 26: Use TensorArrayReadV3 */
-export function tensorArrayReadV2(handle: TensorRef, index: TensorRef, flowIn: TensorRef, opts: { dtype: DType } & OpOptions): Output {
+export function tensorArrayReadV2(handle: OpInput, index: OpInput, flowIn: OpInput, opts: { dtype: DType } & OpOptions): Output {
   return opOne("TensorArrayReadV2", [handle, index, flowIn], { "dtype": opts.dtype }, opts);
 }
 
 /** TF op `TensorArrayReadV3` (handle, index, flow_in → value). */
-export function tensorArrayReadV3(handle: TensorRef, index: TensorRef, flowIn: TensorRef, opts: { dtype: DType } & OpOptions): Output {
+export function tensorArrayReadV3(handle: OpInput, index: OpInput, flowIn: OpInput, opts: { dtype: DType } & OpOptions): Output {
   return opOne("TensorArrayReadV3", [handle, index, flowIn], { "dtype": opts.dtype }, opts);
 }
 
 /** TF op `TensorArrayScatter` (handle, indices, value, flow_in → flow_out). @deprecated since GraphDef version 19: Use TensorArrayGradV3 */
-export function tensorArrayScatter(handle: TensorRef, indices: TensorRef, value: TensorRef, flowIn: TensorRef, opts?: OpOptions): Output {
+export function tensorArrayScatter(handle: OpInput, indices: OpInput, value: OpInput, flowIn: OpInput, opts?: OpOptions): Output {
   return opOne("TensorArrayScatter", [handle, indices, value, flowIn], {}, opts);
 }
 
 /** TF op `TensorArrayScatterV2` (handle, indices, value, flow_in → flow_out). @deprecated since GraphDef version 26: Use TensorArrayScatterV3 */
-export function tensorArrayScatterV2(handle: TensorRef, indices: TensorRef, value: TensorRef, flowIn: TensorRef, opts?: OpOptions): Output {
+export function tensorArrayScatterV2(handle: OpInput, indices: OpInput, value: OpInput, flowIn: OpInput, opts?: OpOptions): Output {
   return opOne("TensorArrayScatterV2", [handle, indices, value, flowIn], {}, opts);
 }
 
 /** TF op `TensorArrayScatterV3` (handle, indices, value, flow_in → flow_out). */
-export function tensorArrayScatterV3(handle: TensorRef, indices: TensorRef, value: TensorRef, flowIn: TensorRef, opts?: OpOptions): Output {
+export function tensorArrayScatterV3(handle: OpInput, indices: OpInput, value: OpInput, flowIn: OpInput, opts?: OpOptions): Output {
   return opOne("TensorArrayScatterV3", [handle, indices, value, flowIn], {}, opts);
 }
 
 /** TF op `TensorArraySize` (handle, flow_in → size). @deprecated since GraphDef version 16: Use TensorArraySizeV3 */
-export function tensorArraySize(handle: TensorRef, flowIn: TensorRef, opts?: OpOptions): Output {
+export function tensorArraySize(handle: OpInput, flowIn: OpInput, opts?: OpOptions): Output {
   return opOne("TensorArraySize", [handle, flowIn], {}, opts);
 }
 
 /** TF op `TensorArraySizeV2` (handle, flow_in → size). @deprecated since GraphDef version 26: Use TensorArraySizeV3 */
-export function tensorArraySizeV2(handle: TensorRef, flowIn: TensorRef, opts?: OpOptions): Output {
+export function tensorArraySizeV2(handle: OpInput, flowIn: OpInput, opts?: OpOptions): Output {
   return opOne("TensorArraySizeV2", [handle, flowIn], {}, opts);
 }
 
 /** TF op `TensorArraySizeV3` (handle, flow_in → size). */
-export function tensorArraySizeV3(handle: TensorRef, flowIn: TensorRef, opts?: OpOptions): Output {
+export function tensorArraySizeV3(handle: OpInput, flowIn: OpInput, opts?: OpOptions): Output {
   return opOne("TensorArraySizeV3", [handle, flowIn], {}, opts);
 }
 
 /** TF op `TensorArraySplit` (handle, value, lengths, flow_in → flow_out). @deprecated since GraphDef version 16: Use TensorArraySplitV3 */
-export function tensorArraySplit(handle: TensorRef, value: TensorRef, lengths: TensorRef, flowIn: TensorRef, opts?: OpOptions): Output {
+export function tensorArraySplit(handle: OpInput, value: OpInput, lengths: OpInput, flowIn: OpInput, opts?: OpOptions): Output {
   return opOne("TensorArraySplit", [handle, value, lengths, flowIn], {}, opts);
 }
 
 /** TF op `TensorArraySplitV2` (handle, value, lengths, flow_in → flow_out). @deprecated since GraphDef version 26: Use TensorArraySplitV3 */
-export function tensorArraySplitV2(handle: TensorRef, value: TensorRef, lengths: TensorRef, flowIn: TensorRef, opts?: OpOptions): Output {
+export function tensorArraySplitV2(handle: OpInput, value: OpInput, lengths: OpInput, flowIn: OpInput, opts?: OpOptions): Output {
   return opOne("TensorArraySplitV2", [handle, value, lengths, flowIn], {}, opts);
 }
 
 /** TF op `TensorArraySplitV3` (handle, value, lengths, flow_in → flow_out). */
-export function tensorArraySplitV3(handle: TensorRef, value: TensorRef, lengths: TensorRef, flowIn: TensorRef, opts?: OpOptions): Output {
+export function tensorArraySplitV3(handle: OpInput, value: OpInput, lengths: OpInput, flowIn: OpInput, opts?: OpOptions): Output {
   return opOne("TensorArraySplitV3", [handle, value, lengths, flowIn], {}, opts);
 }
 
 /** TF op `TensorArrayUnpack` (handle, value, flow_in → flow_out). @deprecated since GraphDef version 20: Use TensorArrayScatterV3 with RangeOp */
-export function tensorArrayUnpack(handle: TensorRef, value: TensorRef, flowIn: TensorRef, opts?: OpOptions): Output {
+export function tensorArrayUnpack(handle: OpInput, value: OpInput, flowIn: OpInput, opts?: OpOptions): Output {
   return opOne("TensorArrayUnpack", [handle, value, flowIn], {}, opts);
 }
 
 /** TF op `TensorArrayV2` (size → handle). @deprecated since GraphDef version 26: Use TensorArrayV3 */
-export function tensorArrayV2(size: TensorRef, opts: { dtype: DType; elementShape?: number[] | null; /** Default false. */ dynamicSize?: boolean; /** Default true. */ clearAfterRead?: boolean; /** Default "". */ tensorArrayName?: string } & OpOptions): Output {
+export function tensorArrayV2(size: OpInput, opts: { dtype: DType; elementShape?: number[] | null; /** Default false. */ dynamicSize?: boolean; /** Default true. */ clearAfterRead?: boolean; /** Default "". */ tensorArrayName?: string } & OpOptions): Output {
   return opOne("TensorArrayV2", [size], { "dtype": opts.dtype, "element_shape": opts.elementShape, "dynamic_size": opts.dynamicSize, "clear_after_read": opts.clearAfterRead, "tensor_array_name": opts.tensorArrayName }, opts);
 }
 
 /** TF op `TensorArrayV3` (size → handle, flow). */
-export function tensorArrayV3(size: TensorRef, opts: { dtype: DType; elementShape?: number[] | null; /** Default false. */ dynamicSize?: boolean; /** Default true. */ clearAfterRead?: boolean; /** Default false. */ identicalElementShapes?: boolean; /** Default "". */ tensorArrayName?: string } & OpOptions): { handle: Output; flow: Output } {
+export function tensorArrayV3(size: OpInput, opts: { dtype: DType; elementShape?: number[] | null; /** Default false. */ dynamicSize?: boolean; /** Default true. */ clearAfterRead?: boolean; /** Default false. */ identicalElementShapes?: boolean; /** Default "". */ tensorArrayName?: string } & OpOptions): { handle: Output; flow: Output } {
   return opMulti<{ handle: Output; flow: Output }>("TensorArrayV3", [size], { "dtype": opts.dtype, "element_shape": opts.elementShape, "dynamic_size": opts.dynamicSize, "clear_after_read": opts.clearAfterRead, "identical_element_shapes": opts.identicalElementShapes, "tensor_array_name": opts.tensorArrayName }, opts, [["handle", 1], ["flow", 1]]);
 }
 
 /** TF op `TensorArrayWrite` (handle, index, value, flow_in → flow_out). @deprecated since GraphDef version 16: Use TensorArrayWriteV3 */
-export function tensorArrayWrite(handle: TensorRef, index: TensorRef, value: TensorRef, flowIn: TensorRef, opts?: OpOptions): Output {
+export function tensorArrayWrite(handle: OpInput, index: OpInput, value: OpInput, flowIn: OpInput, opts?: OpOptions): Output {
   return opOne("TensorArrayWrite", [handle, index, value, flowIn], {}, opts);
 }
 
 /** TF op `TensorArrayWriteV2` (handle, index, value, flow_in → flow_out). @deprecated since GraphDef version 26: Use TensorArrayWriteV3 */
-export function tensorArrayWriteV2(handle: TensorRef, index: TensorRef, value: TensorRef, flowIn: TensorRef, opts?: OpOptions): Output {
+export function tensorArrayWriteV2(handle: OpInput, index: OpInput, value: OpInput, flowIn: OpInput, opts?: OpOptions): Output {
   return opOne("TensorArrayWriteV2", [handle, index, value, flowIn], {}, opts);
 }
 
 /** TF op `TensorArrayWriteV3` (handle, index, value, flow_in → flow_out). */
-export function tensorArrayWriteV3(handle: TensorRef, index: TensorRef, value: TensorRef, flowIn: TensorRef, opts?: OpOptions): Output {
+export function tensorArrayWriteV3(handle: OpInput, index: OpInput, value: OpInput, flowIn: OpInput, opts?: OpOptions): Output {
   return opOne("TensorArrayWriteV3", [handle, index, value, flowIn], {}, opts);
 }
 
 /** TF op `TensorDataset` (components → handle). */
-export function tensorDataset(components: TensorRef[], opts: { outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function tensorDataset(components: OpInput[], opts: { outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("TensorDataset", [components], { "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `TensorListConcat` (input_handle → tensor, lengths). */
-export function tensorListConcat(inputHandle: TensorRef, opts: { elementDtype: DType; elementShape?: number[] | null } & OpOptions): { tensor: Output; lengths: Output } {
+export function tensorListConcat(inputHandle: OpInput, opts: { elementDtype: DType; elementShape?: number[] | null } & OpOptions): { tensor: Output; lengths: Output } {
   return opMulti<{ tensor: Output; lengths: Output }>("TensorListConcat", [inputHandle], { "element_dtype": opts.elementDtype, "element_shape": opts.elementShape }, opts, [["tensor", 1], ["lengths", 1]]);
 }
 
 /** TF op `TensorListConcatLists` (input_a, input_b → output). */
-export function tensorListConcatLists(inputA: TensorRef, inputB: TensorRef, opts: { elementDtype: DType } & OpOptions): Output {
+export function tensorListConcatLists(inputA: OpInput, inputB: OpInput, opts: { elementDtype: DType } & OpOptions): Output {
   return opOne("TensorListConcatLists", [inputA, inputB], { "element_dtype": opts.elementDtype }, opts);
 }
 
 /** TF op `TensorListConcatV2` (input_handle, element_shape, leading_dims → tensor, lengths). */
-export function tensorListConcatV2(inputHandle: TensorRef, elementShape: TensorRef, leadingDims: TensorRef, opts: { elementDtype: DType } & OpOptions): { tensor: Output; lengths: Output } {
+export function tensorListConcatV2(inputHandle: OpInput, elementShape: OpInput, leadingDims: OpInput, opts: { elementDtype: DType } & OpOptions): { tensor: Output; lengths: Output } {
   return opMulti<{ tensor: Output; lengths: Output }>("TensorListConcatV2", [inputHandle, elementShape, leadingDims], { "element_dtype": opts.elementDtype }, opts, [["tensor", 1], ["lengths", 1]]);
 }
 
 /** TF op `TensorListElementShape` (input_handle → element_shape). */
-export function tensorListElementShape(inputHandle: TensorRef, opts: { shapeType: DType } & OpOptions): Output {
+export function tensorListElementShape(inputHandle: OpInput, opts: { shapeType: DType } & OpOptions): Output {
   return opOne("TensorListElementShape", [inputHandle], { "shape_type": opts.shapeType }, opts);
 }
 
 /** TF op `TensorListFromTensor` (tensor, element_shape → output_handle). */
-export function tensorListFromTensor(tensor: TensorRef, elementShape: TensorRef, opts?: OpOptions): Output {
+export function tensorListFromTensor(tensor: OpInput, elementShape: OpInput, opts?: OpOptions): Output {
   return opOne("TensorListFromTensor", [tensor, elementShape], {}, opts);
 }
 
 /** TF op `TensorListGather` (input_handle, indices, element_shape → values). */
-export function tensorListGather(inputHandle: TensorRef, indices: TensorRef, elementShape: TensorRef, opts: { elementDtype: DType } & OpOptions): Output {
+export function tensorListGather(inputHandle: OpInput, indices: OpInput, elementShape: OpInput, opts: { elementDtype: DType } & OpOptions): Output {
   return opOne("TensorListGather", [inputHandle, indices, elementShape], { "element_dtype": opts.elementDtype }, opts);
 }
 
 /** TF op `TensorListGetItem` (input_handle, index, element_shape → item). */
-export function tensorListGetItem(inputHandle: TensorRef, index: TensorRef, elementShape: TensorRef, opts: { elementDtype: DType } & OpOptions): Output {
+export function tensorListGetItem(inputHandle: OpInput, index: OpInput, elementShape: OpInput, opts: { elementDtype: DType } & OpOptions): Output {
   return opOne("TensorListGetItem", [inputHandle, index, elementShape], { "element_dtype": opts.elementDtype }, opts);
 }
 
 /** TF op `TensorListLength` (input_handle → length). */
-export function tensorListLength(inputHandle: TensorRef, opts?: OpOptions): Output {
+export function tensorListLength(inputHandle: OpInput, opts?: OpOptions): Output {
   return opOne("TensorListLength", [inputHandle], {}, opts);
 }
 
 /** TF op `TensorListPopBack` (input_handle, element_shape → output_handle, tensor). */
-export function tensorListPopBack(inputHandle: TensorRef, elementShape: TensorRef, opts: { elementDtype: DType } & OpOptions): { outputHandle: Output; tensor: Output } {
+export function tensorListPopBack(inputHandle: OpInput, elementShape: OpInput, opts: { elementDtype: DType } & OpOptions): { outputHandle: Output; tensor: Output } {
   return opMulti<{ outputHandle: Output; tensor: Output }>("TensorListPopBack", [inputHandle, elementShape], { "element_dtype": opts.elementDtype }, opts, [["outputHandle", 1], ["tensor", 1]]);
 }
 
 /** TF op `TensorListPushBack` (input_handle, tensor → output_handle). */
-export function tensorListPushBack(inputHandle: TensorRef, tensor: TensorRef, opts?: OpOptions): Output {
+export function tensorListPushBack(inputHandle: OpInput, tensor: OpInput, opts?: OpOptions): Output {
   return opOne("TensorListPushBack", [inputHandle, tensor], {}, opts);
 }
 
 /** TF op `TensorListPushBackBatch` (input_handles, tensor → output_handles). */
-export function tensorListPushBackBatch(inputHandles: TensorRef, tensor: TensorRef, opts?: OpOptions): Output {
+export function tensorListPushBackBatch(inputHandles: OpInput, tensor: OpInput, opts?: OpOptions): Output {
   return opOne("TensorListPushBackBatch", [inputHandles, tensor], {}, opts);
 }
 
 /** TF op `TensorListReserve` (element_shape, num_elements → handle). */
-export function tensorListReserve(elementShape: TensorRef, numElements: TensorRef, opts: { elementDtype: DType } & OpOptions): Output {
+export function tensorListReserve(elementShape: OpInput, numElements: OpInput, opts: { elementDtype: DType } & OpOptions): Output {
   return opOne("TensorListReserve", [elementShape, numElements], { "element_dtype": opts.elementDtype }, opts);
 }
 
 /** TF op `TensorListResize` (input_handle, size → output_handle). */
-export function tensorListResize(inputHandle: TensorRef, size: TensorRef, opts?: OpOptions): Output {
+export function tensorListResize(inputHandle: OpInput, size: OpInput, opts?: OpOptions): Output {
   return opOne("TensorListResize", [inputHandle, size], {}, opts);
 }
 
 /** TF op `TensorListScatter` (tensor, indices, element_shape → output_handle). */
-export function tensorListScatter(tensor: TensorRef, indices: TensorRef, elementShape: TensorRef, opts?: OpOptions): Output {
+export function tensorListScatter(tensor: OpInput, indices: OpInput, elementShape: OpInput, opts?: OpOptions): Output {
   return opOne("TensorListScatter", [tensor, indices, elementShape], {}, opts);
 }
 
 /** TF op `TensorListScatterIntoExistingList` (input_handle, tensor, indices → output_handle). */
-export function tensorListScatterIntoExistingList(inputHandle: TensorRef, tensor: TensorRef, indices: TensorRef, opts?: OpOptions): Output {
+export function tensorListScatterIntoExistingList(inputHandle: OpInput, tensor: OpInput, indices: OpInput, opts?: OpOptions): Output {
   return opOne("TensorListScatterIntoExistingList", [inputHandle, tensor, indices], {}, opts);
 }
 
 /** TF op `TensorListScatterV2` (tensor, indices, element_shape, num_elements → output_handle). */
-export function tensorListScatterV2(tensor: TensorRef, indices: TensorRef, elementShape: TensorRef, numElements: TensorRef, opts?: OpOptions): Output {
+export function tensorListScatterV2(tensor: OpInput, indices: OpInput, elementShape: OpInput, numElements: OpInput, opts?: OpOptions): Output {
   return opOne("TensorListScatterV2", [tensor, indices, elementShape, numElements], {}, opts);
 }
 
 /** TF op `TensorListSetItem` (input_handle, index, item → output_handle). */
-export function tensorListSetItem(inputHandle: TensorRef, index: TensorRef, item: TensorRef, opts?: { /** Default false. */ resizeIfIndexOutOfBounds?: boolean } & OpOptions): Output {
+export function tensorListSetItem(inputHandle: OpInput, index: OpInput, item: OpInput, opts?: { /** Default false. */ resizeIfIndexOutOfBounds?: boolean } & OpOptions): Output {
   return opOne("TensorListSetItem", [inputHandle, index, item], { "resize_if_index_out_of_bounds": opts?.resizeIfIndexOutOfBounds }, opts);
 }
 
 /** TF op `TensorListSplit` (tensor, element_shape, lengths → output_handle). */
-export function tensorListSplit(tensor: TensorRef, elementShape: TensorRef, lengths: TensorRef, opts?: OpOptions): Output {
+export function tensorListSplit(tensor: OpInput, elementShape: OpInput, lengths: OpInput, opts?: OpOptions): Output {
   return opOne("TensorListSplit", [tensor, elementShape, lengths], {}, opts);
 }
 
 /** TF op `TensorListStack` (input_handle, element_shape → tensor). */
-export function tensorListStack(inputHandle: TensorRef, elementShape: TensorRef, opts: { elementDtype: DType; /** Default -1. */ numElements?: number } & OpOptions): Output {
+export function tensorListStack(inputHandle: OpInput, elementShape: OpInput, opts: { elementDtype: DType; /** Default -1. */ numElements?: number } & OpOptions): Output {
   return opOne("TensorListStack", [inputHandle, elementShape], { "element_dtype": opts.elementDtype, "num_elements": opts.numElements }, opts);
 }
 
 /** TF op `TensorMapErase` (input_handle, key → output_handle). */
-export function tensorMapErase(inputHandle: TensorRef, key: TensorRef, opts: { valueDtype: DType } & OpOptions): Output {
+export function tensorMapErase(inputHandle: OpInput, key: OpInput, opts: { valueDtype: DType } & OpOptions): Output {
   return opOne("TensorMapErase", [inputHandle, key], { "value_dtype": opts.valueDtype }, opts);
 }
 
 /** TF op `TensorMapHasKey` (input_handle, key → has_key). */
-export function tensorMapHasKey(inputHandle: TensorRef, key: TensorRef, opts?: OpOptions): Output {
+export function tensorMapHasKey(inputHandle: OpInput, key: OpInput, opts?: OpOptions): Output {
   return opOne("TensorMapHasKey", [inputHandle, key], {}, opts);
 }
 
 /** TF op `TensorMapInsert` (input_handle, key, value → output_handle). */
-export function tensorMapInsert(inputHandle: TensorRef, key: TensorRef, value: TensorRef, opts?: OpOptions): Output {
+export function tensorMapInsert(inputHandle: OpInput, key: OpInput, value: OpInput, opts?: OpOptions): Output {
   return opOne("TensorMapInsert", [inputHandle, key, value], {}, opts);
 }
 
 /** TF op `TensorMapLookup` (input_handle, key → value). */
-export function tensorMapLookup(inputHandle: TensorRef, key: TensorRef, opts: { valueDtype: DType } & OpOptions): Output {
+export function tensorMapLookup(inputHandle: OpInput, key: OpInput, opts: { valueDtype: DType } & OpOptions): Output {
   return opOne("TensorMapLookup", [inputHandle, key], { "value_dtype": opts.valueDtype }, opts);
 }
 
 /** TF op `TensorMapSize` (input_handle → size). */
-export function tensorMapSize(inputHandle: TensorRef, opts?: OpOptions): Output {
+export function tensorMapSize(inputHandle: OpInput, opts?: OpOptions): Output {
   return opOne("TensorMapSize", [inputHandle], {}, opts);
 }
 
 /** TF op `TensorMapStackKeys` (input_handle → keys). */
-export function tensorMapStackKeys(inputHandle: TensorRef, opts: { keyDtype: DType } & OpOptions): Output {
+export function tensorMapStackKeys(inputHandle: OpInput, opts: { keyDtype: DType } & OpOptions): Output {
   return opOne("TensorMapStackKeys", [inputHandle], { "key_dtype": opts.keyDtype }, opts);
 }
 
 /** TF op `TensorScatterAdd` (tensor, indices, updates → output). */
-export function tensorScatterAdd(tensor: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
+export function tensorScatterAdd(tensor: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
   return opOne("TensorScatterAdd", [tensor, indices, updates], { "bad_indices_policy": opts?.badIndicesPolicy }, opts);
 }
 
 /** TF op `TensorScatterMax` (tensor, indices, updates → output). */
-export function tensorScatterMax(tensor: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
+export function tensorScatterMax(tensor: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
   return opOne("TensorScatterMax", [tensor, indices, updates], { "bad_indices_policy": opts?.badIndicesPolicy }, opts);
 }
 
 /** TF op `TensorScatterMin` (tensor, indices, updates → output). */
-export function tensorScatterMin(tensor: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
+export function tensorScatterMin(tensor: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
   return opOne("TensorScatterMin", [tensor, indices, updates], { "bad_indices_policy": opts?.badIndicesPolicy }, opts);
 }
 
 /** TF op `TensorScatterSub` (tensor, indices, updates → output). */
-export function tensorScatterSub(tensor: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
+export function tensorScatterSub(tensor: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
   return opOne("TensorScatterSub", [tensor, indices, updates], { "bad_indices_policy": opts?.badIndicesPolicy }, opts);
 }
 
 /** TF op `TensorScatterUpdate` (tensor, indices, updates → output). */
-export function tensorScatterUpdate(tensor: TensorRef, indices: TensorRef, updates: TensorRef, opts?: { /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
+export function tensorScatterUpdate(tensor: OpInput, indices: OpInput, updates: OpInput, opts?: { /** Default "". */ badIndicesPolicy?: string } & OpOptions): Output {
   return opOne("TensorScatterUpdate", [tensor, indices, updates], { "bad_indices_policy": opts?.badIndicesPolicy }, opts);
 }
 
 /** TF op `TensorSliceDataset` (components → handle). */
-export function tensorSliceDataset(components: TensorRef[], opts: { outputShapes: Array<number[] | null>; /** Default false. */ isFiles?: boolean; /** Default "". */ metadata?: string; /** Default false. */ replicateOnSplit?: boolean } & OpOptions): Output {
+export function tensorSliceDataset(components: OpInput[], opts: { outputShapes: Array<number[] | null>; /** Default false. */ isFiles?: boolean; /** Default "". */ metadata?: string; /** Default false. */ replicateOnSplit?: boolean } & OpOptions): Output {
   return opOne("TensorSliceDataset", [components], { "output_shapes": opts.outputShapes, "is_files": opts.isFiles, "metadata": opts.metadata, "replicate_on_split": opts.replicateOnSplit }, opts);
 }
 
 /** TF op `TensorStridedSliceUpdate` (input, begin, end, strides, value → output). */
-export function tensorStridedSliceUpdate(input: TensorRef, begin: TensorRef, end: TensorRef, strides: TensorRef, value: TensorRef, opts?: { /** Default 0. */ beginMask?: number; /** Default 0. */ endMask?: number; /** Default 0. */ ellipsisMask?: number; /** Default 0. */ newAxisMask?: number; /** Default 0. */ shrinkAxisMask?: number } & OpOptions): Output {
+export function tensorStridedSliceUpdate(input: OpInput, begin: OpInput, end: OpInput, strides: OpInput, value: OpInput, opts?: { /** Default 0. */ beginMask?: number; /** Default 0. */ endMask?: number; /** Default 0. */ ellipsisMask?: number; /** Default 0. */ newAxisMask?: number; /** Default 0. */ shrinkAxisMask?: number } & OpOptions): Output {
   return opOne("TensorStridedSliceUpdate", [input, begin, end, strides, value], { "begin_mask": opts?.beginMask, "end_mask": opts?.endMask, "ellipsis_mask": opts?.ellipsisMask, "new_axis_mask": opts?.newAxisMask, "shrink_axis_mask": opts?.shrinkAxisMask }, opts);
 }
 
 /** TF op `TensorSummary` (tensor → summary). */
-export function tensorSummary(tensor: TensorRef, opts?: { /** Default "". */ description?: string; /** Default []. */ labels?: string[]; /** Default "". */ displayName?: string } & OpOptions): Output {
+export function tensorSummary(tensor: OpInput, opts?: { /** Default "". */ description?: string; /** Default []. */ labels?: string[]; /** Default "". */ displayName?: string } & OpOptions): Output {
   return opOne("TensorSummary", [tensor], { "description": opts?.description, "labels": opts?.labels, "display_name": opts?.displayName }, opts);
 }
 
 /** TF op `TensorSummaryV2` (tag, tensor, serialized_summary_metadata → summary). */
-export function tensorSummaryV2(tag: TensorRef, tensor: TensorRef, serializedSummaryMetadata: TensorRef, opts?: OpOptions): Output {
+export function tensorSummaryV2(tag: OpInput, tensor: OpInput, serializedSummaryMetadata: OpInput, opts?: OpOptions): Output {
   return opOne("TensorSummaryV2", [tag, tensor, serializedSummaryMetadata], {}, opts);
 }
 
 /** TF op `TextLineDataset` (filenames, compression_type, buffer_size → handle). */
-export function textLineDataset(filenames: TensorRef, compressionType: TensorRef, bufferSize: TensorRef, opts?: { /** Default "". */ metadata?: string } & OpOptions): Output {
+export function textLineDataset(filenames: OpInput, compressionType: OpInput, bufferSize: OpInput, opts?: { /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("TextLineDataset", [filenames, compressionType, bufferSize], { "metadata": opts?.metadata }, opts);
 }
 
@@ -517,7 +517,7 @@ export function textLineReaderV2(opts?: { /** Default 0. */ skipHeaderLines?: nu
 }
 
 /** TF op `ThreadPoolDataset` (input_dataset, thread_pool → handle). */
-export function threadPoolDataset(inputDataset: TensorRef, threadPool: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function threadPoolDataset(inputDataset: OpInput, threadPool: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("ThreadPoolDataset", [inputDataset, threadPool], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
@@ -527,17 +527,17 @@ export function threadPoolHandle(opts: { numThreads: number; /** Default 1. */ m
 }
 
 /** TF op `ThreadUnsafeUnigramCandidateSampler` (true_classes → sampled_candidates, true_expected_count, sampled_expected_count). */
-export function threadUnsafeUnigramCandidateSampler(trueClasses: TensorRef, opts: { numTrue: number; numSampled: number; unique: boolean; rangeMax: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { sampledCandidates: Output; trueExpectedCount: Output; sampledExpectedCount: Output } {
+export function threadUnsafeUnigramCandidateSampler(trueClasses: OpInput, opts: { numTrue: number; numSampled: number; unique: boolean; rangeMax: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { sampledCandidates: Output; trueExpectedCount: Output; sampledExpectedCount: Output } {
   return opMulti<{ sampledCandidates: Output; trueExpectedCount: Output; sampledExpectedCount: Output }>("ThreadUnsafeUnigramCandidateSampler", [trueClasses], { "num_true": opts.numTrue, "num_sampled": opts.numSampled, "unique": opts.unique, "range_max": opts.rangeMax, "seed": opts.seed, "seed2": opts.seed2 }, opts, [["sampledCandidates", 1], ["trueExpectedCount", 1], ["sampledExpectedCount", 1]]);
 }
 
 /** TF op `Tile` (input, multiples → output). */
-export function tile(input: TensorRef, multiples: TensorRef, opts?: OpOptions): Output {
+export function tile(input: OpInput, multiples: OpInput, opts?: OpOptions): Output {
   return opOne("Tile", [input, multiples], {}, opts);
 }
 
 /** TF op `TileGrad` (input, multiples → output). @deprecated since GraphDef version 3: TileGrad has been replaced with reduce_sum */
-export function tileGrad(input: TensorRef, multiples: TensorRef, opts?: OpOptions): Output {
+export function tileGrad(input: OpInput, multiples: OpInput, opts?: OpOptions): Output {
   return opOne("TileGrad", [input, multiples], {}, opts);
 }
 
@@ -547,217 +547,217 @@ export function timestamp(opts?: OpOptions): Output {
 }
 
 /** TF op `ToBool` (input → output). */
-export function toBool(input: TensorRef, opts?: OpOptions): Output {
+export function toBool(input: OpInput, opts?: OpOptions): Output {
   return opOne("ToBool", [input], {}, opts);
 }
 
 /** TF op `TopK` (input → values, indices). @deprecated since GraphDef version 7: Use TopKV2 instead */
-export function topK(input: TensorRef, opts: { k: number; /** Default true. */ sorted?: boolean } & OpOptions): { values: Output; indices: Output } {
+export function topK(input: OpInput, opts: { k: number; /** Default true. */ sorted?: boolean } & OpOptions): { values: Output; indices: Output } {
   return opMulti<{ values: Output; indices: Output }>("TopK", [input], { "k": opts.k, "sorted": opts.sorted }, opts, [["values", 1], ["indices", 1]]);
 }
 
 /** TF op `TopKUnique` (input → topk, topk_indices). */
-export function topKUnique(input: TensorRef, opts: { k: number } & OpOptions): { topk: Output; topkIndices: Output } {
+export function topKUnique(input: OpInput, opts: { k: number } & OpOptions): { topk: Output; topkIndices: Output } {
   return opMulti<{ topk: Output; topkIndices: Output }>("TopKUnique", [input], { "k": opts.k }, opts, [["topk", 1], ["topkIndices", 1]]);
 }
 
 /** TF op `TopKV2` (input, k → values, indices). */
-export function topKv2(input: TensorRef, k: TensorRef, opts?: { /** Default true. */ sorted?: boolean; /** Default 'int32'. */ indexType?: DType } & OpOptions): { values: Output; indices: Output } {
+export function topKv2(input: OpInput, k: OpInput, opts?: { /** Default true. */ sorted?: boolean; /** Default 'int32'. */ indexType?: DType } & OpOptions): { values: Output; indices: Output } {
   return opMulti<{ values: Output; indices: Output }>("TopKV2", [input, k], { "sorted": opts?.sorted, "index_type": opts?.indexType }, opts, [["values", 1], ["indices", 1]]);
 }
 
 /** TF op `TopKWithUnique` (input → topk, topk_indices). */
-export function topKWithUnique(input: TensorRef, opts: { k: number } & OpOptions): { topk: Output; topkIndices: Output } {
+export function topKWithUnique(input: OpInput, opts: { k: number } & OpOptions): { topk: Output; topkIndices: Output } {
   return opMulti<{ topk: Output; topkIndices: Output }>("TopKWithUnique", [input], { "k": opts.k }, opts, [["topk", 1], ["topkIndices", 1]]);
 }
 
 /** TF op `TpuHandleToProtoKey` (uid → proto_keys). */
-export function tpuHandleToProtoKey(uid: TensorRef, opts?: OpOptions): Output {
+export function tpuHandleToProtoKey(uid: OpInput, opts?: OpOptions): Output {
   return opOne("TpuHandleToProtoKey", [uid], {}, opts);
 }
 
 /** TF op `Transpose` (x, perm → y). */
-export function transpose(x: TensorRef, perm: TensorRef, opts?: OpOptions): Output {
+export function transpose(x: OpInput, perm: OpInput, opts?: OpOptions): Output {
   return opOne("Transpose", [x, perm], {}, opts);
 }
 
 /** TF op `TridiagonalMatMul` (superdiag, maindiag, subdiag, rhs → output). */
-export function tridiagonalMatMul(superdiag: TensorRef, maindiag: TensorRef, subdiag: TensorRef, rhs: TensorRef, opts?: OpOptions): Output {
+export function tridiagonalMatMul(superdiag: OpInput, maindiag: OpInput, subdiag: OpInput, rhs: OpInput, opts?: OpOptions): Output {
   return opOne("TridiagonalMatMul", [superdiag, maindiag, subdiag, rhs], {}, opts);
 }
 
 /** TF op `TridiagonalSolve` (diagonals, rhs → output). */
-export function tridiagonalSolve(diagonals: TensorRef, rhs: TensorRef, opts?: { /** Default true. */ partialPivoting?: boolean; /** Default false. */ perturbSingular?: boolean } & OpOptions): Output {
+export function tridiagonalSolve(diagonals: OpInput, rhs: OpInput, opts?: { /** Default true. */ partialPivoting?: boolean; /** Default false. */ perturbSingular?: boolean } & OpOptions): Output {
   return opOne("TridiagonalSolve", [diagonals, rhs], { "partial_pivoting": opts?.partialPivoting, "perturb_singular": opts?.perturbSingular }, opts);
 }
 
 /** TF op `TruncateDiv` (x, y → z). */
-export function truncateDiv(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function truncateDiv(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("TruncateDiv", [x, y], {}, opts);
 }
 
 /** TF op `TruncateMod` (x, y → z). */
-export function truncateMod(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function truncateMod(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("TruncateMod", [x, y], {}, opts);
 }
 
 /** TF op `TruncatedNormal` (shape → output). */
-export function truncatedNormal(shape: TensorRef, opts: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; dtype: DType } & OpOptions): Output {
+export function truncatedNormal(shape: OpInput, opts: { /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number; dtype: DType } & OpOptions): Output {
   return opOne("TruncatedNormal", [shape], { "seed": opts.seed, "seed2": opts.seed2, "dtype": opts.dtype }, opts);
 }
 
 /** TF op `Unbatch` (batched_tensor, batch_index, id → unbatched_tensor). */
-export function unbatch(batchedTensor: TensorRef, batchIndex: TensorRef, id: TensorRef, opts: { timeoutMicros: number; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Output {
+export function unbatch(batchedTensor: OpInput, batchIndex: OpInput, id: OpInput, opts: { timeoutMicros: number; /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Output {
   return opOne("Unbatch", [batchedTensor, batchIndex, id], { "timeout_micros": opts.timeoutMicros, "container": opts.container, "shared_name": opts.sharedName }, opts);
 }
 
 /** TF op `UnbatchDataset` (input_dataset → handle). */
-export function unbatchDataset(inputDataset: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function unbatchDataset(inputDataset: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("UnbatchDataset", [inputDataset], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `UnbatchGrad` (original_input, batch_index, grad, id → batched_grad). */
-export function unbatchGrad(originalInput: TensorRef, batchIndex: TensorRef, grad: TensorRef, id: TensorRef, opts?: { /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Output {
+export function unbatchGrad(originalInput: OpInput, batchIndex: OpInput, grad: OpInput, id: OpInput, opts?: { /** Default "". */ container?: string; /** Default "". */ sharedName?: string } & OpOptions): Output {
   return opOne("UnbatchGrad", [originalInput, batchIndex, grad, id], { "container": opts?.container, "shared_name": opts?.sharedName }, opts);
 }
 
 /** TF op `UncompressElement` (compressed → components). */
-export function uncompressElement(compressed: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output[] {
+export function uncompressElement(compressed: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output[] {
   return opList("UncompressElement", [compressed], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `UnicodeDecode` (input → row_splits, char_values). */
-export function unicodeDecode(input: TensorRef, opts: { inputEncoding: string; /** Default "replace". */ errors?: "strict" | "replace" | "ignore"; /** Default 65533. */ replacementChar?: number; /** Default false. */ replaceControlCharacters?: boolean; /** Default 'int64'. */ Tsplits?: DType } & OpOptions): { rowSplits: Output; charValues: Output } {
+export function unicodeDecode(input: OpInput, opts: { inputEncoding: string; /** Default "replace". */ errors?: "strict" | "replace" | "ignore"; /** Default 65533. */ replacementChar?: number; /** Default false. */ replaceControlCharacters?: boolean; /** Default 'int64'. */ Tsplits?: DType } & OpOptions): { rowSplits: Output; charValues: Output } {
   return opMulti<{ rowSplits: Output; charValues: Output }>("UnicodeDecode", [input], { "input_encoding": opts.inputEncoding, "errors": opts.errors, "replacement_char": opts.replacementChar, "replace_control_characters": opts.replaceControlCharacters, "Tsplits": opts.Tsplits }, opts, [["rowSplits", 1], ["charValues", 1]]);
 }
 
 /** TF op `UnicodeDecodeWithOffsets` (input → row_splits, char_values, char_to_byte_starts). */
-export function unicodeDecodeWithOffsets(input: TensorRef, opts: { inputEncoding: string; /** Default "replace". */ errors?: "strict" | "replace" | "ignore"; /** Default 65533. */ replacementChar?: number; /** Default false. */ replaceControlCharacters?: boolean; /** Default 'int64'. */ Tsplits?: DType } & OpOptions): { rowSplits: Output; charValues: Output; charToByteStarts: Output } {
+export function unicodeDecodeWithOffsets(input: OpInput, opts: { inputEncoding: string; /** Default "replace". */ errors?: "strict" | "replace" | "ignore"; /** Default 65533. */ replacementChar?: number; /** Default false. */ replaceControlCharacters?: boolean; /** Default 'int64'. */ Tsplits?: DType } & OpOptions): { rowSplits: Output; charValues: Output; charToByteStarts: Output } {
   return opMulti<{ rowSplits: Output; charValues: Output; charToByteStarts: Output }>("UnicodeDecodeWithOffsets", [input], { "input_encoding": opts.inputEncoding, "errors": opts.errors, "replacement_char": opts.replacementChar, "replace_control_characters": opts.replaceControlCharacters, "Tsplits": opts.Tsplits }, opts, [["rowSplits", 1], ["charValues", 1], ["charToByteStarts", 1]]);
 }
 
 /** TF op `UnicodeEncode` (input_values, input_splits → output). */
-export function unicodeEncode(inputValues: TensorRef, inputSplits: TensorRef, opts: { /** Default "replace". */ errors?: "ignore" | "replace" | "strict"; outputEncoding: "UTF-8" | "UTF-16-BE" | "UTF-32-BE"; /** Default 65533. */ replacementChar?: number } & OpOptions): Output {
+export function unicodeEncode(inputValues: OpInput, inputSplits: OpInput, opts: { /** Default "replace". */ errors?: "ignore" | "replace" | "strict"; outputEncoding: "UTF-8" | "UTF-16-BE" | "UTF-32-BE"; /** Default 65533. */ replacementChar?: number } & OpOptions): Output {
   return opOne("UnicodeEncode", [inputValues, inputSplits], { "errors": opts.errors, "output_encoding": opts.outputEncoding, "replacement_char": opts.replacementChar }, opts);
 }
 
 /** TF op `UnicodeScript` (input → output). */
-export function unicodeScript(input: TensorRef, opts?: OpOptions): Output {
+export function unicodeScript(input: OpInput, opts?: OpOptions): Output {
   return opOne("UnicodeScript", [input], {}, opts);
 }
 
 /** TF op `UnicodeTranscode` (input → output). */
-export function unicodeTranscode(input: TensorRef, opts: { inputEncoding: string; outputEncoding: "UTF-8" | "UTF-16-BE" | "UTF-32-BE"; /** Default "replace". */ errors?: "strict" | "replace" | "ignore"; /** Default 65533. */ replacementChar?: number; /** Default false. */ replaceControlCharacters?: boolean } & OpOptions): Output {
+export function unicodeTranscode(input: OpInput, opts: { inputEncoding: string; outputEncoding: "UTF-8" | "UTF-16-BE" | "UTF-32-BE"; /** Default "replace". */ errors?: "strict" | "replace" | "ignore"; /** Default 65533. */ replacementChar?: number; /** Default false. */ replaceControlCharacters?: boolean } & OpOptions): Output {
   return opOne("UnicodeTranscode", [input], { "input_encoding": opts.inputEncoding, "output_encoding": opts.outputEncoding, "errors": opts.errors, "replacement_char": opts.replacementChar, "replace_control_characters": opts.replaceControlCharacters }, opts);
 }
 
 /** TF op `UniformCandidateSampler` (true_classes → sampled_candidates, true_expected_count, sampled_expected_count). */
-export function uniformCandidateSampler(trueClasses: TensorRef, opts: { numTrue: number; numSampled: number; unique: boolean; rangeMax: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { sampledCandidates: Output; trueExpectedCount: Output; sampledExpectedCount: Output } {
+export function uniformCandidateSampler(trueClasses: OpInput, opts: { numTrue: number; numSampled: number; unique: boolean; rangeMax: number; /** Default 0. */ seed?: number; /** Default 0. */ seed2?: number } & OpOptions): { sampledCandidates: Output; trueExpectedCount: Output; sampledExpectedCount: Output } {
   return opMulti<{ sampledCandidates: Output; trueExpectedCount: Output; sampledExpectedCount: Output }>("UniformCandidateSampler", [trueClasses], { "num_true": opts.numTrue, "num_sampled": opts.numSampled, "unique": opts.unique, "range_max": opts.rangeMax, "seed": opts.seed, "seed2": opts.seed2 }, opts, [["sampledCandidates", 1], ["trueExpectedCount", 1], ["sampledExpectedCount", 1]]);
 }
 
 /** TF op `UniformDequantize` (input, scales, zero_points → output). */
-export function uniformDequantize(input: TensorRef, scales: TensorRef, zeroPoints: TensorRef, opts: { Tout: DType; /** Default -1. */ quantizationAxis?: number; quantizationMinVal: number; quantizationMaxVal: number } & OpOptions): Output {
+export function uniformDequantize(input: OpInput, scales: OpInput, zeroPoints: OpInput, opts: { Tout: DType; /** Default -1. */ quantizationAxis?: number; quantizationMinVal: number; quantizationMaxVal: number } & OpOptions): Output {
   return opOne("UniformDequantize", [input, scales, zeroPoints], { "Tout": opts.Tout, "quantization_axis": opts.quantizationAxis, "quantization_min_val": opts.quantizationMinVal, "quantization_max_val": opts.quantizationMaxVal }, opts);
 }
 
 /** TF op `UniformQuantize` (input, scales, zero_points → output). */
-export function uniformQuantize(input: TensorRef, scales: TensorRef, zeroPoints: TensorRef, opts: { Tout: DType; /** Default -1. */ quantizationAxis?: number; quantizationMinVal: number; quantizationMaxVal: number } & OpOptions): Output {
+export function uniformQuantize(input: OpInput, scales: OpInput, zeroPoints: OpInput, opts: { Tout: DType; /** Default -1. */ quantizationAxis?: number; quantizationMinVal: number; quantizationMaxVal: number } & OpOptions): Output {
   return opOne("UniformQuantize", [input, scales, zeroPoints], { "Tout": opts.Tout, "quantization_axis": opts.quantizationAxis, "quantization_min_val": opts.quantizationMinVal, "quantization_max_val": opts.quantizationMaxVal }, opts);
 }
 
 /** TF op `UniformQuantizedAdd` (lhs, rhs, lhs_scales, lhs_zero_points, rhs_scales, rhs_zero_points, output_scales, output_zero_points → output). */
-export function uniformQuantizedAdd(lhs: TensorRef, rhs: TensorRef, lhsScales: TensorRef, lhsZeroPoints: TensorRef, rhsScales: TensorRef, rhsZeroPoints: TensorRef, outputScales: TensorRef, outputZeroPoints: TensorRef, opts: { /** Default -1. */ lhsQuantizationAxis?: number; lhsQuantizationMinVal: number; lhsQuantizationMaxVal: number; /** Default -1. */ rhsQuantizationAxis?: number; rhsQuantizationMinVal: number; rhsQuantizationMaxVal: number; /** Default -1. */ outputQuantizationAxis?: number; outputQuantizationMinVal: number; outputQuantizationMaxVal: number } & OpOptions): Output {
+export function uniformQuantizedAdd(lhs: OpInput, rhs: OpInput, lhsScales: OpInput, lhsZeroPoints: OpInput, rhsScales: OpInput, rhsZeroPoints: OpInput, outputScales: OpInput, outputZeroPoints: OpInput, opts: { /** Default -1. */ lhsQuantizationAxis?: number; lhsQuantizationMinVal: number; lhsQuantizationMaxVal: number; /** Default -1. */ rhsQuantizationAxis?: number; rhsQuantizationMinVal: number; rhsQuantizationMaxVal: number; /** Default -1. */ outputQuantizationAxis?: number; outputQuantizationMinVal: number; outputQuantizationMaxVal: number } & OpOptions): Output {
   return opOne("UniformQuantizedAdd", [lhs, rhs, lhsScales, lhsZeroPoints, rhsScales, rhsZeroPoints, outputScales, outputZeroPoints], { "lhs_quantization_axis": opts.lhsQuantizationAxis, "lhs_quantization_min_val": opts.lhsQuantizationMinVal, "lhs_quantization_max_val": opts.lhsQuantizationMaxVal, "rhs_quantization_axis": opts.rhsQuantizationAxis, "rhs_quantization_min_val": opts.rhsQuantizationMinVal, "rhs_quantization_max_val": opts.rhsQuantizationMaxVal, "output_quantization_axis": opts.outputQuantizationAxis, "output_quantization_min_val": opts.outputQuantizationMinVal, "output_quantization_max_val": opts.outputQuantizationMaxVal }, opts);
 }
 
 /** TF op `UniformQuantizedClipByValue` (operand, min, max, scales, zero_points → output). */
-export function uniformQuantizedClipByValue(operand: TensorRef, min: TensorRef, max: TensorRef, scales: TensorRef, zeroPoints: TensorRef, opts: { /** Default -1. */ quantizationAxis?: number; quantizationMinVal: number; quantizationMaxVal: number } & OpOptions): Output {
+export function uniformQuantizedClipByValue(operand: OpInput, min: OpInput, max: OpInput, scales: OpInput, zeroPoints: OpInput, opts: { /** Default -1. */ quantizationAxis?: number; quantizationMinVal: number; quantizationMaxVal: number } & OpOptions): Output {
   return opOne("UniformQuantizedClipByValue", [operand, min, max, scales, zeroPoints], { "quantization_axis": opts.quantizationAxis, "quantization_min_val": opts.quantizationMinVal, "quantization_max_val": opts.quantizationMaxVal }, opts);
 }
 
 /** TF op `UniformQuantizedConvolution` (lhs, rhs, lhs_scales, lhs_zero_points, rhs_scales, rhs_zero_points, output_scales, output_zero_points → output). */
-export function uniformQuantizedConvolution(lhs: TensorRef, rhs: TensorRef, lhsScales: TensorRef, lhsZeroPoints: TensorRef, rhsScales: TensorRef, rhsZeroPoints: TensorRef, outputScales: TensorRef, outputZeroPoints: TensorRef, opts: { Tout: DType; /** Default []. */ windowStrides?: number[]; padding: string; /** Default []. */ explicitPadding?: number[]; /** Default []. */ lhsDilation?: number[]; /** Default []. */ rhsDilation?: number[]; /** Default 1. */ batchGroupCount?: number; /** Default 1. */ featureGroupCount?: number; /** Default "". */ dimensionNumbers?: string; /** Default -1. */ lhsQuantizationAxis?: number; lhsQuantizationMinVal: number; lhsQuantizationMaxVal: number; /** Default -1. */ rhsQuantizationAxis?: number; rhsQuantizationMinVal: number; rhsQuantizationMaxVal: number; /** Default -1. */ outputQuantizationAxis?: number; outputQuantizationMinVal: number; outputQuantizationMaxVal: number } & OpOptions): Output {
+export function uniformQuantizedConvolution(lhs: OpInput, rhs: OpInput, lhsScales: OpInput, lhsZeroPoints: OpInput, rhsScales: OpInput, rhsZeroPoints: OpInput, outputScales: OpInput, outputZeroPoints: OpInput, opts: { Tout: DType; /** Default []. */ windowStrides?: number[]; padding: string; /** Default []. */ explicitPadding?: number[]; /** Default []. */ lhsDilation?: number[]; /** Default []. */ rhsDilation?: number[]; /** Default 1. */ batchGroupCount?: number; /** Default 1. */ featureGroupCount?: number; /** Default "". */ dimensionNumbers?: string; /** Default -1. */ lhsQuantizationAxis?: number; lhsQuantizationMinVal: number; lhsQuantizationMaxVal: number; /** Default -1. */ rhsQuantizationAxis?: number; rhsQuantizationMinVal: number; rhsQuantizationMaxVal: number; /** Default -1. */ outputQuantizationAxis?: number; outputQuantizationMinVal: number; outputQuantizationMaxVal: number } & OpOptions): Output {
   return opOne("UniformQuantizedConvolution", [lhs, rhs, lhsScales, lhsZeroPoints, rhsScales, rhsZeroPoints, outputScales, outputZeroPoints], { "Tout": opts.Tout, "window_strides": opts.windowStrides, "padding": opts.padding, "explicit_padding": opts.explicitPadding, "lhs_dilation": opts.lhsDilation, "rhs_dilation": opts.rhsDilation, "batch_group_count": opts.batchGroupCount, "feature_group_count": opts.featureGroupCount, "dimension_numbers": opts.dimensionNumbers, "lhs_quantization_axis": opts.lhsQuantizationAxis, "lhs_quantization_min_val": opts.lhsQuantizationMinVal, "lhs_quantization_max_val": opts.lhsQuantizationMaxVal, "rhs_quantization_axis": opts.rhsQuantizationAxis, "rhs_quantization_min_val": opts.rhsQuantizationMinVal, "rhs_quantization_max_val": opts.rhsQuantizationMaxVal, "output_quantization_axis": opts.outputQuantizationAxis, "output_quantization_min_val": opts.outputQuantizationMinVal, "output_quantization_max_val": opts.outputQuantizationMaxVal }, opts);
 }
 
 /** TF op `UniformQuantizedConvolutionHybrid` (lhs, rhs, rhs_scales, rhs_zero_points → output). */
-export function uniformQuantizedConvolutionHybrid(lhs: TensorRef, rhs: TensorRef, rhsScales: TensorRef, rhsZeroPoints: TensorRef, opts: { Tout: DType; /** Default []. */ windowStrides?: number[]; padding: string; /** Default []. */ explicitPadding?: number[]; /** Default []. */ lhsDilation?: number[]; /** Default []. */ rhsDilation?: number[]; /** Default 1. */ batchGroupCount?: number; /** Default 1. */ featureGroupCount?: number; /** Default "". */ dimensionNumbers?: string; /** Default -1. */ rhsQuantizationAxis?: number; rhsQuantizationMinVal: number; rhsQuantizationMaxVal: number } & OpOptions): Output {
+export function uniformQuantizedConvolutionHybrid(lhs: OpInput, rhs: OpInput, rhsScales: OpInput, rhsZeroPoints: OpInput, opts: { Tout: DType; /** Default []. */ windowStrides?: number[]; padding: string; /** Default []. */ explicitPadding?: number[]; /** Default []. */ lhsDilation?: number[]; /** Default []. */ rhsDilation?: number[]; /** Default 1. */ batchGroupCount?: number; /** Default 1. */ featureGroupCount?: number; /** Default "". */ dimensionNumbers?: string; /** Default -1. */ rhsQuantizationAxis?: number; rhsQuantizationMinVal: number; rhsQuantizationMaxVal: number } & OpOptions): Output {
   return opOne("UniformQuantizedConvolutionHybrid", [lhs, rhs, rhsScales, rhsZeroPoints], { "Tout": opts.Tout, "window_strides": opts.windowStrides, "padding": opts.padding, "explicit_padding": opts.explicitPadding, "lhs_dilation": opts.lhsDilation, "rhs_dilation": opts.rhsDilation, "batch_group_count": opts.batchGroupCount, "feature_group_count": opts.featureGroupCount, "dimension_numbers": opts.dimensionNumbers, "rhs_quantization_axis": opts.rhsQuantizationAxis, "rhs_quantization_min_val": opts.rhsQuantizationMinVal, "rhs_quantization_max_val": opts.rhsQuantizationMaxVal }, opts);
 }
 
 /** TF op `UniformQuantizedDot` (lhs, rhs, lhs_scales, lhs_zero_points, rhs_scales, rhs_zero_points, output_scales, output_zero_points → output). */
-export function uniformQuantizedDot(lhs: TensorRef, rhs: TensorRef, lhsScales: TensorRef, lhsZeroPoints: TensorRef, rhsScales: TensorRef, rhsZeroPoints: TensorRef, outputScales: TensorRef, outputZeroPoints: TensorRef, opts: { Tout: DType; /** Default -1. */ lhsQuantizationAxis?: number; lhsQuantizationMinVal: number; lhsQuantizationMaxVal: number; /** Default -1. */ rhsQuantizationAxis?: number; rhsQuantizationMinVal: number; rhsQuantizationMaxVal: number; /** Default -1. */ outputQuantizationAxis?: number; outputQuantizationMinVal: number; outputQuantizationMaxVal: number } & OpOptions): Output {
+export function uniformQuantizedDot(lhs: OpInput, rhs: OpInput, lhsScales: OpInput, lhsZeroPoints: OpInput, rhsScales: OpInput, rhsZeroPoints: OpInput, outputScales: OpInput, outputZeroPoints: OpInput, opts: { Tout: DType; /** Default -1. */ lhsQuantizationAxis?: number; lhsQuantizationMinVal: number; lhsQuantizationMaxVal: number; /** Default -1. */ rhsQuantizationAxis?: number; rhsQuantizationMinVal: number; rhsQuantizationMaxVal: number; /** Default -1. */ outputQuantizationAxis?: number; outputQuantizationMinVal: number; outputQuantizationMaxVal: number } & OpOptions): Output {
   return opOne("UniformQuantizedDot", [lhs, rhs, lhsScales, lhsZeroPoints, rhsScales, rhsZeroPoints, outputScales, outputZeroPoints], { "Tout": opts.Tout, "lhs_quantization_axis": opts.lhsQuantizationAxis, "lhs_quantization_min_val": opts.lhsQuantizationMinVal, "lhs_quantization_max_val": opts.lhsQuantizationMaxVal, "rhs_quantization_axis": opts.rhsQuantizationAxis, "rhs_quantization_min_val": opts.rhsQuantizationMinVal, "rhs_quantization_max_val": opts.rhsQuantizationMaxVal, "output_quantization_axis": opts.outputQuantizationAxis, "output_quantization_min_val": opts.outputQuantizationMinVal, "output_quantization_max_val": opts.outputQuantizationMaxVal }, opts);
 }
 
 /** TF op `UniformQuantizedDotHybrid` (lhs, rhs, rhs_scales, rhs_zero_points → output). */
-export function uniformQuantizedDotHybrid(lhs: TensorRef, rhs: TensorRef, rhsScales: TensorRef, rhsZeroPoints: TensorRef, opts: { Tout: DType; /** Default -1. */ rhsQuantizationAxis?: number; rhsQuantizationMinVal: number; rhsQuantizationMaxVal: number } & OpOptions): Output {
+export function uniformQuantizedDotHybrid(lhs: OpInput, rhs: OpInput, rhsScales: OpInput, rhsZeroPoints: OpInput, opts: { Tout: DType; /** Default -1. */ rhsQuantizationAxis?: number; rhsQuantizationMinVal: number; rhsQuantizationMaxVal: number } & OpOptions): Output {
   return opOne("UniformQuantizedDotHybrid", [lhs, rhs, rhsScales, rhsZeroPoints], { "Tout": opts.Tout, "rhs_quantization_axis": opts.rhsQuantizationAxis, "rhs_quantization_min_val": opts.rhsQuantizationMinVal, "rhs_quantization_max_val": opts.rhsQuantizationMaxVal }, opts);
 }
 
 /** TF op `UniformRequantize` (input, input_scales, input_zero_points, output_scales, output_zero_points → output). */
-export function uniformRequantize(input: TensorRef, inputScales: TensorRef, inputZeroPoints: TensorRef, outputScales: TensorRef, outputZeroPoints: TensorRef, opts: { Tout: DType; /** Default -1. */ inputQuantizationAxis?: number; inputQuantizationMinVal: number; inputQuantizationMaxVal: number; /** Default -1. */ outputQuantizationAxis?: number; outputQuantizationMinVal: number; outputQuantizationMaxVal: number } & OpOptions): Output {
+export function uniformRequantize(input: OpInput, inputScales: OpInput, inputZeroPoints: OpInput, outputScales: OpInput, outputZeroPoints: OpInput, opts: { Tout: DType; /** Default -1. */ inputQuantizationAxis?: number; inputQuantizationMinVal: number; inputQuantizationMaxVal: number; /** Default -1. */ outputQuantizationAxis?: number; outputQuantizationMinVal: number; outputQuantizationMaxVal: number } & OpOptions): Output {
   return opOne("UniformRequantize", [input, inputScales, inputZeroPoints, outputScales, outputZeroPoints], { "Tout": opts.Tout, "input_quantization_axis": opts.inputQuantizationAxis, "input_quantization_min_val": opts.inputQuantizationMinVal, "input_quantization_max_val": opts.inputQuantizationMaxVal, "output_quantization_axis": opts.outputQuantizationAxis, "output_quantization_min_val": opts.outputQuantizationMinVal, "output_quantization_max_val": opts.outputQuantizationMaxVal }, opts);
 }
 
 /** TF op `Unique` (x → y, idx). */
-export function unique(x: TensorRef, opts?: { /** Default 'int32'. */ outIdx?: DType } & OpOptions): { y: Output; idx: Output } {
+export function unique(x: OpInput, opts?: { /** Default 'int32'. */ outIdx?: DType } & OpOptions): { y: Output; idx: Output } {
   return opMulti<{ y: Output; idx: Output }>("Unique", [x], { "out_idx": opts?.outIdx }, opts, [["y", 1], ["idx", 1]]);
 }
 
 /** TF op `UniqueDataset` (input_dataset → handle). */
-export function uniqueDataset(inputDataset: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function uniqueDataset(inputDataset: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("UniqueDataset", [inputDataset], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `UniqueV2` (x, axis → y, idx). */
-export function uniqueV2(x: TensorRef, axis: TensorRef, opts?: { /** Default 'int32'. */ outIdx?: DType } & OpOptions): { y: Output; idx: Output } {
+export function uniqueV2(x: OpInput, axis: OpInput, opts?: { /** Default 'int32'. */ outIdx?: DType } & OpOptions): { y: Output; idx: Output } {
   return opMulti<{ y: Output; idx: Output }>("UniqueV2", [x, axis], { "out_idx": opts?.outIdx }, opts, [["y", 1], ["idx", 1]]);
 }
 
 /** TF op `UniqueWithCounts` (x → y, idx, count). */
-export function uniqueWithCounts(x: TensorRef, opts?: { /** Default 'int32'. */ outIdx?: DType } & OpOptions): { y: Output; idx: Output; count: Output } {
+export function uniqueWithCounts(x: OpInput, opts?: { /** Default 'int32'. */ outIdx?: DType } & OpOptions): { y: Output; idx: Output; count: Output } {
   return opMulti<{ y: Output; idx: Output; count: Output }>("UniqueWithCounts", [x], { "out_idx": opts?.outIdx }, opts, [["y", 1], ["idx", 1], ["count", 1]]);
 }
 
 /** TF op `UniqueWithCountsV2` (x, axis → y, idx, count). */
-export function uniqueWithCountsV2(x: TensorRef, axis: TensorRef, opts?: { /** Default 'int32'. */ outIdx?: DType } & OpOptions): { y: Output; idx: Output; count: Output } {
+export function uniqueWithCountsV2(x: OpInput, axis: OpInput, opts?: { /** Default 'int32'. */ outIdx?: DType } & OpOptions): { y: Output; idx: Output; count: Output } {
   return opMulti<{ y: Output; idx: Output; count: Output }>("UniqueWithCountsV2", [x, axis], { "out_idx": opts?.outIdx }, opts, [["y", 1], ["idx", 1], ["count", 1]]);
 }
 
 /** TF op `Unpack` (value → output). */
-export function unpack(value: TensorRef, opts: { num: number; /** Default 0. */ axis?: number } & OpOptions): Output[] {
+export function unpack(value: OpInput, opts: { num: number; /** Default 0. */ axis?: number } & OpOptions): Output[] {
   return opList("Unpack", [value], { "num": opts.num, "axis": opts.axis }, opts);
 }
 
 /** TF op `UnravelIndex` (indices, dims → output). */
-export function unravelIndex(indices: TensorRef, dims: TensorRef, opts?: OpOptions): Output {
+export function unravelIndex(indices: OpInput, dims: OpInput, opts?: OpOptions): Output {
   return opOne("UnravelIndex", [indices, dims], {}, opts);
 }
 
 /** TF op `UnsortedSegmentJoin` (inputs, segment_ids, num_segments → output). */
-export function unsortedSegmentJoin(inputs: TensorRef, segmentIds: TensorRef, numSegments: TensorRef, opts?: { /** Default "". */ separator?: string } & OpOptions): Output {
+export function unsortedSegmentJoin(inputs: OpInput, segmentIds: OpInput, numSegments: OpInput, opts?: { /** Default "". */ separator?: string } & OpOptions): Output {
   return opOne("UnsortedSegmentJoin", [inputs, segmentIds, numSegments], { "separator": opts?.separator }, opts);
 }
 
 /** TF op `UnsortedSegmentMax` (data, segment_ids, num_segments → output). */
-export function unsortedSegmentMax(data: TensorRef, segmentIds: TensorRef, numSegments: TensorRef, opts?: OpOptions): Output {
+export function unsortedSegmentMax(data: OpInput, segmentIds: OpInput, numSegments: OpInput, opts?: OpOptions): Output {
   return opOne("UnsortedSegmentMax", [data, segmentIds, numSegments], {}, opts);
 }
 
 /** TF op `UnsortedSegmentMin` (data, segment_ids, num_segments → output). */
-export function unsortedSegmentMin(data: TensorRef, segmentIds: TensorRef, numSegments: TensorRef, opts?: OpOptions): Output {
+export function unsortedSegmentMin(data: OpInput, segmentIds: OpInput, numSegments: OpInput, opts?: OpOptions): Output {
   return opOne("UnsortedSegmentMin", [data, segmentIds, numSegments], {}, opts);
 }
 
 /** TF op `UnsortedSegmentProd` (data, segment_ids, num_segments → output). */
-export function unsortedSegmentProd(data: TensorRef, segmentIds: TensorRef, numSegments: TensorRef, opts?: OpOptions): Output {
+export function unsortedSegmentProd(data: OpInput, segmentIds: OpInput, numSegments: OpInput, opts?: OpOptions): Output {
   return opOne("UnsortedSegmentProd", [data, segmentIds, numSegments], {}, opts);
 }
 
 /** TF op `UnsortedSegmentSum` (data, segment_ids, num_segments → output). */
-export function unsortedSegmentSum(data: TensorRef, segmentIds: TensorRef, numSegments: TensorRef, opts?: OpOptions): Output {
+export function unsortedSegmentSum(data: OpInput, segmentIds: OpInput, numSegments: OpInput, opts?: OpOptions): Output {
   return opOne("UnsortedSegmentSum", [data, segmentIds, numSegments], {}, opts);
 }
 
@@ -767,16 +767,16 @@ export function unstage(opts: { /** Default 0. */ capacity?: number; /** Default
 }
 
 /** TF op `UnwrapDatasetVariant` (input_handle → output_handle). */
-export function unwrapDatasetVariant(inputHandle: TensorRef, opts?: OpOptions): Output {
+export function unwrapDatasetVariant(inputHandle: OpInput, opts?: OpOptions): Output {
   return opOne("UnwrapDatasetVariant", [inputHandle], {}, opts);
 }
 
 /** TF op `UpdateTaskIdAndGlobalCoreArray` (tpu_task_id_to_shard_id → (no outputs)). */
-export function updateTaskIdAndGlobalCoreArray(tpuTaskIdToShardId: TensorRef[], opts?: OpOptions): Operation {
+export function updateTaskIdAndGlobalCoreArray(tpuTaskIdToShardId: OpInput[], opts?: OpOptions): Operation {
   return opNone("UpdateTaskIdAndGlobalCoreArray", [tpuTaskIdToShardId], {}, opts);
 }
 
 /** TF op `UpperBound` (sorted_inputs, values → output). */
-export function upperBound(sortedInputs: TensorRef, values: TensorRef, opts?: { /** Default 'int32'. */ outType?: DType } & OpOptions): Output {
+export function upperBound(sortedInputs: OpInput, values: OpInput, opts?: { /** Default 'int32'. */ outType?: DType } & OpOptions): Output {
   return opOne("UpperBound", [sortedInputs, values], { "out_type": opts?.outType }, opts);
 }

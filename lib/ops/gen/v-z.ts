@@ -2,9 +2,9 @@
 // 2.21.0: ops whose function name starts with v, w, x, y, z. Do not edit; regenerate with `npm run gen:ops`.
 /* eslint-disable */
 
-import type { Operation, Output, TensorRef } from '../../core/graph';
+import type { Operation, Output } from '../../core/graph';
 import type { DType } from '../../core/dtypes';
-import { opMulti, opNone, opOne, opList, type OpOptions, type AttrProto } from '../op-call';
+import { opMulti, opNone, opOne, opList, type OpInput, type OpOptions, type AttrProto } from '../op-call';
 
 /** TF op `VarHandleOp` ( → resource). */
 export function varHandleOp(opts: { /** Default "". */ container?: string; /** Default "". */ sharedName?: string; /** Default "". */ debugName?: string; dtype: DType; shape: number[] | null; /** Default []. */ allowedDevices?: string[] } & OpOptions): Output {
@@ -12,7 +12,7 @@ export function varHandleOp(opts: { /** Default "". */ container?: string; /** D
 }
 
 /** TF op `VarIsInitializedOp` (resource → is_initialized). */
-export function varIsInitializedOp(resource: TensorRef, opts?: OpOptions): Output {
+export function varIsInitializedOp(resource: OpInput, opts?: OpOptions): Output {
   return opOne("VarIsInitializedOp", [resource], {}, opts);
 }
 
@@ -22,7 +22,7 @@ export function variable(opts: { shape: number[] | null; dtype: DType; /** Defau
 }
 
 /** TF op `VariableShape` (input → output). */
-export function variableShape(input: TensorRef, opts?: { /** Default 'int32'. */ outType?: DType } & OpOptions): Output {
+export function variableShape(input: OpInput, opts?: { /** Default 'int32'. */ outType?: DType } & OpOptions): Output {
   return opOne("VariableShape", [input], { "out_type": opts?.outType }, opts);
 }
 
@@ -32,17 +32,17 @@ export function variableV2(opts: { shape: number[] | null; dtype: DType; /** Def
 }
 
 /** TF op `WeightedFlatMapDataset` (input_datasets, weights → handle). */
-export function weightedFlatMapDataset(inputDatasets: TensorRef[], weights: TensorRef[], opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function weightedFlatMapDataset(inputDatasets: OpInput[], weights: OpInput[], opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("WeightedFlatMapDataset", [inputDatasets, weights], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `Where` (input → index). */
-export function where(input: TensorRef, opts?: OpOptions): Output {
+export function where(input: OpInput, opts?: OpOptions): Output {
   return opOne("Where", [input], {}, opts);
 }
 
 /** TF op `While` (input → output). */
-export function while_(input: TensorRef[], opts: { cond: string; body: string; /** Default []. */ outputShapes?: Array<number[] | null>; /** Default 10. */ parallelIterations?: number } & OpOptions): Output[] {
+export function while_(input: OpInput[], opts: { cond: string; body: string; /** Default []. */ outputShapes?: Array<number[] | null>; /** Default 10. */ parallelIterations?: number } & OpOptions): Output[] {
   return opList("While", [input], { "cond": opts.cond, "body": opts.body, "output_shapes": opts.outputShapes, "parallel_iterations": opts.parallelIterations }, opts);
 }
 
@@ -57,182 +57,182 @@ export function wholeFileReaderV2(opts?: { /** Default "". */ container?: string
 }
 
 /** TF op `WindowDataset` (input_dataset, size, shift, stride, drop_remainder → handle). */
-export function windowDataset(inputDataset: TensorRef, size: TensorRef, shift: TensorRef, stride: TensorRef, dropRemainder: TensorRef, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function windowDataset(inputDataset: OpInput, size: OpInput, shift: OpInput, stride: OpInput, dropRemainder: OpInput, opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("WindowDataset", [inputDataset, size, shift, stride, dropRemainder], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
 
 /** TF op `WindowOp` (inputs → handle). */
-export function windowOp(inputs: TensorRef[], opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
+export function windowOp(inputs: OpInput[], opts: { outputTypes: DType[]; outputShapes: Array<number[] | null> } & OpOptions): Output {
   return opOne("WindowOp", [inputs], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes }, opts);
 }
 
 /** TF op `WorkerHeartbeat` (request → response). */
-export function workerHeartbeat(request: TensorRef, opts?: OpOptions): Output {
+export function workerHeartbeat(request: OpInput, opts?: OpOptions): Output {
   return opOne("WorkerHeartbeat", [request], {}, opts);
 }
 
 /** TF op `WrapDatasetVariant` (input_handle → output_handle). */
-export function wrapDatasetVariant(inputHandle: TensorRef, opts?: OpOptions): Output {
+export function wrapDatasetVariant(inputHandle: OpInput, opts?: OpOptions): Output {
   return opOne("WrapDatasetVariant", [inputHandle], {}, opts);
 }
 
 /** TF op `WriteAudioSummary` (writer, step, tag, tensor, sample_rate → (no outputs)). */
-export function writeAudioSummary(writer: TensorRef, step: TensorRef, tag: TensorRef, tensor: TensorRef, sampleRate: TensorRef, opts?: { /** Default 3. */ maxOutputs?: number } & OpOptions): Operation {
+export function writeAudioSummary(writer: OpInput, step: OpInput, tag: OpInput, tensor: OpInput, sampleRate: OpInput, opts?: { /** Default 3. */ maxOutputs?: number } & OpOptions): Operation {
   return opNone("WriteAudioSummary", [writer, step, tag, tensor, sampleRate], { "max_outputs": opts?.maxOutputs }, opts);
 }
 
 /** TF op `WriteFile` (filename, contents → (no outputs)). */
-export function writeFile(filename: TensorRef, contents: TensorRef, opts?: OpOptions): Operation {
+export function writeFile(filename: OpInput, contents: OpInput, opts?: OpOptions): Operation {
   return opNone("WriteFile", [filename, contents], {}, opts);
 }
 
 /** TF op `WriteGraphSummary` (writer, step, tensor → (no outputs)). */
-export function writeGraphSummary(writer: TensorRef, step: TensorRef, tensor: TensorRef, opts?: OpOptions): Operation {
+export function writeGraphSummary(writer: OpInput, step: OpInput, tensor: OpInput, opts?: OpOptions): Operation {
   return opNone("WriteGraphSummary", [writer, step, tensor], {}, opts);
 }
 
 /** TF op `WriteHistogramSummary` (writer, step, tag, values → (no outputs)). */
-export function writeHistogramSummary(writer: TensorRef, step: TensorRef, tag: TensorRef, values: TensorRef, opts?: OpOptions): Operation {
+export function writeHistogramSummary(writer: OpInput, step: OpInput, tag: OpInput, values: OpInput, opts?: OpOptions): Operation {
   return opNone("WriteHistogramSummary", [writer, step, tag, values], {}, opts);
 }
 
 /** TF op `WriteImageSummary` (writer, step, tag, tensor, bad_color → (no outputs)). */
-export function writeImageSummary(writer: TensorRef, step: TensorRef, tag: TensorRef, tensor: TensorRef, badColor: TensorRef, opts?: { /** Default 3. */ maxImages?: number } & OpOptions): Operation {
+export function writeImageSummary(writer: OpInput, step: OpInput, tag: OpInput, tensor: OpInput, badColor: OpInput, opts?: { /** Default 3. */ maxImages?: number } & OpOptions): Operation {
   return opNone("WriteImageSummary", [writer, step, tag, tensor, badColor], { "max_images": opts?.maxImages }, opts);
 }
 
 /** TF op `WriteRawProtoSummary` (writer, step, tensor → (no outputs)). */
-export function writeRawProtoSummary(writer: TensorRef, step: TensorRef, tensor: TensorRef, opts?: OpOptions): Operation {
+export function writeRawProtoSummary(writer: OpInput, step: OpInput, tensor: OpInput, opts?: OpOptions): Operation {
   return opNone("WriteRawProtoSummary", [writer, step, tensor], {}, opts);
 }
 
 /** TF op `WriteScalarSummary` (writer, step, tag, value → (no outputs)). */
-export function writeScalarSummary(writer: TensorRef, step: TensorRef, tag: TensorRef, value: TensorRef, opts?: OpOptions): Operation {
+export function writeScalarSummary(writer: OpInput, step: OpInput, tag: OpInput, value: OpInput, opts?: OpOptions): Operation {
   return opNone("WriteScalarSummary", [writer, step, tag, value], {}, opts);
 }
 
 /** TF op `WriteSummary` (writer, step, tensor, tag, summary_metadata → (no outputs)). */
-export function writeSummary(writer: TensorRef, step: TensorRef, tensor: TensorRef, tag: TensorRef, summaryMetadata: TensorRef, opts?: OpOptions): Operation {
+export function writeSummary(writer: OpInput, step: OpInput, tensor: OpInput, tag: OpInput, summaryMetadata: OpInput, opts?: OpOptions): Operation {
   return opNone("WriteSummary", [writer, step, tensor, tag, summaryMetadata], {}, opts);
 }
 
 /** TF op `Xdivy` (x, y → z). */
-export function xdivy(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function xdivy(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("Xdivy", [x, y], {}, opts);
 }
 
 /** TF op `XlaAllReduce` (input, group_assignment → output). Wraps the XLA AllReduce operator */
-export function xlaAllReduce(input: TensorRef, groupAssignment: TensorRef, opts: { reduceOp: "Min" | "Max" | "Mul" | "Add" | "Mean"; mode: "CrossReplica" | "CrossReplicaAndPartition" } & OpOptions): Output {
+export function xlaAllReduce(input: OpInput, groupAssignment: OpInput, opts: { reduceOp: "Min" | "Max" | "Mul" | "Add" | "Mean"; mode: "CrossReplica" | "CrossReplicaAndPartition" } & OpOptions): Output {
   return opOne("XlaAllReduce", [input, groupAssignment], { "reduce_op": opts.reduceOp, "mode": opts.mode }, opts);
 }
 
 /** TF op `XlaBroadcastHelper` (lhs, rhs, broadcast_dims → lhs_output, rhs_output). Helper operator for performing XLA-style broadcasts */
-export function xlaBroadcastHelper(lhs: TensorRef, rhs: TensorRef, broadcastDims: TensorRef, opts?: OpOptions): { lhsOutput: Output; rhsOutput: Output } {
+export function xlaBroadcastHelper(lhs: OpInput, rhs: OpInput, broadcastDims: OpInput, opts?: OpOptions): { lhsOutput: Output; rhsOutput: Output } {
   return opMulti<{ lhsOutput: Output; rhsOutput: Output }>("XlaBroadcastHelper", [lhs, rhs, broadcastDims], {}, opts, [["lhsOutput", 1], ["rhsOutput", 1]]);
 }
 
 /** TF op `XlaCallModule` (args → output). Invokes a StableHLO module. */
-export function xlaCallModule(args: TensorRef[], opts: { version: number; module: string; Sout: Array<number[] | null>; Tout: DType[]; /** Default []. */ dimArgsSpec?: string[]; /** Default []. */ platforms?: string[]; /** Default []. */ functionList?: AttrProto; /** Default false. */ hasTokenInputOutput?: boolean; /** Default []. */ disabledChecks?: string[]; /** Default false. */ useShardyPartitioner?: boolean } & OpOptions): Output[] {
+export function xlaCallModule(args: OpInput[], opts: { version: number; module: string; Sout: Array<number[] | null>; Tout: DType[]; /** Default []. */ dimArgsSpec?: string[]; /** Default []. */ platforms?: string[]; /** Default []. */ functionList?: AttrProto; /** Default false. */ hasTokenInputOutput?: boolean; /** Default []. */ disabledChecks?: string[]; /** Default false. */ useShardyPartitioner?: boolean } & OpOptions): Output[] {
   return opList("XlaCallModule", [args], { "version": opts.version, "module": opts.module, "Sout": opts.Sout, "Tout": opts.Tout, "dim_args_spec": opts.dimArgsSpec, "platforms": opts.platforms, "function_list": opts.functionList, "has_token_input_output": opts.hasTokenInputOutput, "disabled_checks": opts.disabledChecks, "use_shardy_partitioner": opts.useShardyPartitioner }, opts);
 }
 
 /** TF op `XlaClusterOutput` (input → outputs). Operator that connects the output of an XLA computation to other consumer graph nodes. */
-export function xlaClusterOutput(input: TensorRef, opts?: OpOptions): Output {
+export function xlaClusterOutput(input: OpInput, opts?: OpOptions): Output {
   return opOne("XlaClusterOutput", [input], {}, opts);
 }
 
 /** TF op `XlaConcatND` (inputs → output). */
-export function xlaConcatNd(inputs: TensorRef[], opts: { numConcats: number[]; /** Default []. */ paddings?: number[] } & OpOptions): Output {
+export function xlaConcatNd(inputs: OpInput[], opts: { numConcats: number[]; /** Default []. */ paddings?: number[] } & OpOptions): Output {
   return opOne("XlaConcatND", [inputs], { "num_concats": opts.numConcats, "paddings": opts.paddings }, opts);
 }
 
 /** TF op `XlaConv` (lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation, feature_group_count → output). Wraps the XLA ConvGeneralDilated operator, documented at */
-export function xlaConv(lhs: TensorRef, rhs: TensorRef, windowStrides: TensorRef, padding: TensorRef, lhsDilation: TensorRef, rhsDilation: TensorRef, featureGroupCount: TensorRef, opts: { dimensionNumbers: string; precisionConfig: string } & OpOptions): Output {
+export function xlaConv(lhs: OpInput, rhs: OpInput, windowStrides: OpInput, padding: OpInput, lhsDilation: OpInput, rhsDilation: OpInput, featureGroupCount: OpInput, opts: { dimensionNumbers: string; precisionConfig: string } & OpOptions): Output {
   return opOne("XlaConv", [lhs, rhs, windowStrides, padding, lhsDilation, rhsDilation, featureGroupCount], { "dimension_numbers": opts.dimensionNumbers, "precision_config": opts.precisionConfig }, opts);
 }
 
 /** TF op `XlaConvV2` (lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation, feature_group_count → output). Wraps the XLA ConvGeneralDilated operator, documented at */
-export function xlaConvV2(lhs: TensorRef, rhs: TensorRef, windowStrides: TensorRef, padding: TensorRef, lhsDilation: TensorRef, rhsDilation: TensorRef, featureGroupCount: TensorRef, opts: { dimensionNumbers: string; precisionConfig: string; preferredElementType: DType; /** Default 1. */ batchGroupCount?: number } & OpOptions): Output {
+export function xlaConvV2(lhs: OpInput, rhs: OpInput, windowStrides: OpInput, padding: OpInput, lhsDilation: OpInput, rhsDilation: OpInput, featureGroupCount: OpInput, opts: { dimensionNumbers: string; precisionConfig: string; preferredElementType: DType; /** Default 1. */ batchGroupCount?: number } & OpOptions): Output {
   return opOne("XlaConvV2", [lhs, rhs, windowStrides, padding, lhsDilation, rhsDilation, featureGroupCount], { "dimension_numbers": opts.dimensionNumbers, "precision_config": opts.precisionConfig, "preferred_element_type": opts.preferredElementType, "batch_group_count": opts.batchGroupCount }, opts);
 }
 
 /** TF op `XlaCustomCall` (args → output). Wraps the XLA CustomCall operator */
-export function xlaCustomCall(args: TensorRef[], opts: { targetName: string; backendConfig: string; dtype: DType; shape: number[] | null } & OpOptions): Output {
+export function xlaCustomCall(args: OpInput[], opts: { targetName: string; backendConfig: string; dtype: DType; shape: number[] | null } & OpOptions): Output {
   return opOne("XlaCustomCall", [args], { "target_name": opts.targetName, "backend_config": opts.backendConfig, "dtype": opts.dtype, "shape": opts.shape }, opts);
 }
 
 /** TF op `XlaCustomCallV2` (operands → results). Emits an HLO `CustomCall` operation with multiple outputs. */
-export function xlaCustomCallV2(operands: TensorRef[], opts: { callTargetName: string; backendConfig: string; hasSideEffect: boolean; resultDtypes: DType[]; resultShapes: Array<number[] | null> } & OpOptions): Output[] {
+export function xlaCustomCallV2(operands: OpInput[], opts: { callTargetName: string; backendConfig: string; hasSideEffect: boolean; resultDtypes: DType[]; resultShapes: Array<number[] | null> } & OpOptions): Output[] {
   return opList("XlaCustomCallV2", [operands], { "call_target_name": opts.callTargetName, "backend_config": opts.backendConfig, "has_side_effect": opts.hasSideEffect, "result_dtypes": opts.resultDtypes, "result_shapes": opts.resultShapes }, opts);
 }
 
 /** TF op `XlaDequantize` (input → output). Takes the packed uint32 input and unpacks the input to uint8 to do */
-export function xlaDequantize(input: TensorRef, opts: { minRange: number; maxRange: number; mode: string; transposeOutput: boolean } & OpOptions): Output {
+export function xlaDequantize(input: OpInput, opts: { minRange: number; maxRange: number; mode: string; transposeOutput: boolean } & OpOptions): Output {
   return opOne("XlaDequantize", [input], { "min_range": opts.minRange, "max_range": opts.maxRange, "mode": opts.mode, "transpose_output": opts.transposeOutput }, opts);
 }
 
 /** TF op `XlaDot` (lhs, rhs → output). Wraps the XLA DotGeneral operator, documented at */
-export function xlaDot(lhs: TensorRef, rhs: TensorRef, opts: { dimensionNumbers: string; precisionConfig: string } & OpOptions): Output {
+export function xlaDot(lhs: OpInput, rhs: OpInput, opts: { dimensionNumbers: string; precisionConfig: string } & OpOptions): Output {
   return opOne("XlaDot", [lhs, rhs], { "dimension_numbers": opts.dimensionNumbers, "precision_config": opts.precisionConfig }, opts);
 }
 
 /** TF op `XlaDotV2` (lhs, rhs → output). Wraps the XLA DotGeneral operator, documented at */
-export function xlaDotV2(lhs: TensorRef, rhs: TensorRef, opts: { dimensionNumbers: string; precisionConfig: string; preferredElementType: DType } & OpOptions): Output {
+export function xlaDotV2(lhs: OpInput, rhs: OpInput, opts: { dimensionNumbers: string; precisionConfig: string; preferredElementType: DType } & OpOptions): Output {
   return opOne("XlaDotV2", [lhs, rhs], { "dimension_numbers": opts.dimensionNumbers, "precision_config": opts.precisionConfig, "preferred_element_type": opts.preferredElementType }, opts);
 }
 
 /** TF op `XlaDynamicSlice` (input, start_indices, size_indices → output). Wraps the XLA DynamicSlice operator, documented at */
-export function xlaDynamicSlice(input: TensorRef, startIndices: TensorRef, sizeIndices: TensorRef, opts?: OpOptions): Output {
+export function xlaDynamicSlice(input: OpInput, startIndices: OpInput, sizeIndices: OpInput, opts?: OpOptions): Output {
   return opOne("XlaDynamicSlice", [input, startIndices, sizeIndices], {}, opts);
 }
 
 /** TF op `XlaDynamicUpdateSlice` (input, update, indices → output). Wraps the XLA DynamicUpdateSlice operator, documented at */
-export function xlaDynamicUpdateSlice(input: TensorRef, update: TensorRef, indices: TensorRef, opts?: OpOptions): Output {
+export function xlaDynamicUpdateSlice(input: OpInput, update: OpInput, indices: OpInput, opts?: OpOptions): Output {
   return opOne("XlaDynamicUpdateSlice", [input, update, indices], {}, opts);
 }
 
 /** TF op `XlaEinsum` (a, b → product). An op which supports basic einsum op with 2 inputs and 1 output. */
-export function xlaEinsum(a: TensorRef, b: TensorRef, opts: { equation: string } & OpOptions): Output {
+export function xlaEinsum(a: OpInput, b: OpInput, opts: { equation: string } & OpOptions): Output {
   return opOne("XlaEinsum", [a, b], { "equation": opts.equation }, opts);
 }
 
 /** TF op `XlaGather` (operand, start_indices, slice_sizes → output). Wraps the XLA Gather operator documented at */
-export function xlaGather(operand: TensorRef, startIndices: TensorRef, sliceSizes: TensorRef, opts: { dimensionNumbers: string; indicesAreSorted: boolean } & OpOptions): Output {
+export function xlaGather(operand: OpInput, startIndices: OpInput, sliceSizes: OpInput, opts: { dimensionNumbers: string; indicesAreSorted: boolean } & OpOptions): Output {
   return opOne("XlaGather", [operand, startIndices, sliceSizes], { "dimension_numbers": opts.dimensionNumbers, "indices_are_sorted": opts.indicesAreSorted }, opts);
 }
 
 /** TF op `XlaHostCompute` (inputs → outputs). */
-export function xlaHostCompute(inputs: TensorRef[], opts: { Toutputs: DType[]; ancestors: string[]; shapes: Array<number[] | null>; shapeInferenceGraph: string; key: string; /** Default "". */ sendKey?: string; /** Default "". */ recvKey?: string; /** Default 1000000. */ costEstimateNs?: number; /** Default 0. */ tpuCore?: number } & OpOptions): Output[] {
+export function xlaHostCompute(inputs: OpInput[], opts: { Toutputs: DType[]; ancestors: string[]; shapes: Array<number[] | null>; shapeInferenceGraph: string; key: string; /** Default "". */ sendKey?: string; /** Default "". */ recvKey?: string; /** Default 1000000. */ costEstimateNs?: number; /** Default 0. */ tpuCore?: number } & OpOptions): Output[] {
   return opList("XlaHostCompute", [inputs], { "Toutputs": opts.Toutputs, "ancestors": opts.ancestors, "shapes": opts.shapes, "shape_inference_graph": opts.shapeInferenceGraph, "key": opts.key, "send_key": opts.sendKey, "recv_key": opts.recvKey, "cost_estimate_ns": opts.costEstimateNs, "tpu_core": opts.tpuCore }, opts);
 }
 
 /** TF op `XlaIf` (cond, inputs → output). output = cond ? then_branch(inputs) : else_branch(inputs). */
-export function xlaIf(cond: TensorRef, inputs: TensorRef[], opts: { thenBranch: string; elseBranch: string; Tout: DType[] } & OpOptions): Output[] {
+export function xlaIf(cond: OpInput, inputs: OpInput[], opts: { thenBranch: string; elseBranch: string; Tout: DType[] } & OpOptions): Output[] {
   return opList("XlaIf", [cond, inputs], { "then_branch": opts.thenBranch, "else_branch": opts.elseBranch, "Tout": opts.Tout }, opts);
 }
 
 /** TF op `XlaKeyValueSort` (keys, values → sorted_keys, sorted_values). Wraps the XLA Sort operator, documented at */
-export function xlaKeyValueSort(keys: TensorRef, values: TensorRef, opts?: OpOptions): { sortedKeys: Output; sortedValues: Output } {
+export function xlaKeyValueSort(keys: OpInput, values: OpInput, opts?: OpOptions): { sortedKeys: Output; sortedValues: Output } {
   return opMulti<{ sortedKeys: Output; sortedValues: Output }>("XlaKeyValueSort", [keys, values], {}, opts, [["sortedKeys", 1], ["sortedValues", 1]]);
 }
 
 /** TF op `XlaLaunch` (constants, args, resources → results). XLA Launch Op. For use by the XLA JIT only. */
-export function xlaLaunch(constants: TensorRef[], args: TensorRef[], resources: TensorRef[], opts: { Tresults: DType[]; function: string } & OpOptions): Output[] {
+export function xlaLaunch(constants: OpInput[], args: OpInput[], resources: OpInput[], opts: { Tresults: DType[]; function: string } & OpOptions): Output[] {
   return opList("XlaLaunch", [constants, args, resources], { "Tresults": opts.Tresults, "function": opts.function }, opts);
 }
 
 /** TF op `XlaLaunchV2` (args → results). XLA Launch Op. For use by the XLA JIT only. */
-export function xlaLaunchV2(args: TensorRef[], opts: { Tresults: DType[]; constants: number[]; resources: number[]; function: string } & OpOptions): Output[] {
+export function xlaLaunchV2(args: OpInput[], opts: { Tresults: DType[]; constants: number[]; resources: number[]; function: string } & OpOptions): Output[] {
   return opList("XlaLaunchV2", [args], { "Tresults": opts.Tresults, "constants": opts.constants, "resources": opts.resources, "function": opts.function }, opts);
 }
 
 /** TF op `XlaOptimizationBarrier` (input → output). Wraps the XLA OptimizationBarrier operator. */
-export function xlaOptimizationBarrier(input: TensorRef[], opts?: OpOptions): Output[] {
+export function xlaOptimizationBarrier(input: OpInput[], opts?: OpOptions): Output[] {
   return opList("XlaOptimizationBarrier", [input], {}, opts);
 }
 
 /** TF op `XlaPad` (input, padding_value, padding_low, padding_high, padding_interior → output). Wraps the XLA Pad operator, documented at */
-export function xlaPad(input: TensorRef, paddingValue: TensorRef, paddingLow: TensorRef, paddingHigh: TensorRef, paddingInterior: TensorRef, opts?: OpOptions): Output {
+export function xlaPad(input: OpInput, paddingValue: OpInput, paddingLow: OpInput, paddingHigh: OpInput, paddingInterior: OpInput, opts?: OpOptions): Output {
   return opOne("XlaPad", [input, paddingValue, paddingLow, paddingHigh, paddingInterior], {}, opts);
 }
 
@@ -247,12 +247,12 @@ export function xlaRecvFromHost(opts: { Toutput: DType; shape: number[] | null; 
 }
 
 /** TF op `XlaRecvTPUEmbeddingActivations` (deduplication_data → outputs). */
-export function xlaRecvTpuEmbeddingActivations(deduplicationData: TensorRef, opts: { numTables: number; config: string } & OpOptions): Output[] {
+export function xlaRecvTpuEmbeddingActivations(deduplicationData: OpInput, opts: { numTables: number; config: string } & OpOptions): Output[] {
   return opList("XlaRecvTPUEmbeddingActivations", [deduplicationData], { "num_tables": opts.numTables, "config": opts.config }, opts);
 }
 
 /** TF op `XlaRecvTPUEmbeddingActivationsV2` (deduplication_data → outputs). */
-export function xlaRecvTpuEmbeddingActivationsV2(deduplicationData: TensorRef, opts: { numTables: number; config: string; embeddingPartitions: string; hbmBuffersConfig: string; tpuTopology: string } & OpOptions): Output[] {
+export function xlaRecvTpuEmbeddingActivationsV2(deduplicationData: OpInput, opts: { numTables: number; config: string; embeddingPartitions: string; hbmBuffersConfig: string; tpuTopology: string } & OpOptions): Output[] {
   return opList("XlaRecvTPUEmbeddingActivationsV2", [deduplicationData], { "num_tables": opts.numTables, "config": opts.config, "embedding_partitions": opts.embeddingPartitions, "hbm_buffers_config": opts.hbmBuffersConfig, "tpu_topology": opts.tpuTopology }, opts);
 }
 
@@ -267,27 +267,27 @@ export function xlaRecvTpuEmbeddingDeduplicationDataV2(opts: { config: string; e
 }
 
 /** TF op `XlaReduce` (input, init_value → output). Wraps the XLA Reduce operator, documented at */
-export function xlaReduce(input: TensorRef, initValue: TensorRef, opts: { dimensionsToReduce: number[]; reducer: string } & OpOptions): Output {
+export function xlaReduce(input: OpInput, initValue: OpInput, opts: { dimensionsToReduce: number[]; reducer: string } & OpOptions): Output {
   return opOne("XlaReduce", [input, initValue], { "dimensions_to_reduce": opts.dimensionsToReduce, "reducer": opts.reducer }, opts);
 }
 
 /** TF op `XlaReducePrecision` (operand → output). Wraps the XLA ReducePrecision operator */
-export function xlaReducePrecision(operand: TensorRef, opts: { exponentBits: number; mantissaBits: number } & OpOptions): Output {
+export function xlaReducePrecision(operand: OpInput, opts: { exponentBits: number; mantissaBits: number } & OpOptions): Output {
   return opOne("XlaReducePrecision", [operand], { "exponent_bits": opts.exponentBits, "mantissa_bits": opts.mantissaBits }, opts);
 }
 
 /** TF op `XlaReduceScatter` (input, group_assignment, scatter_dimension → output). Wraps the XLA ReduceScatter operator */
-export function xlaReduceScatter(input: TensorRef, groupAssignment: TensorRef, scatterDimension: TensorRef, opts: { reduceOp: "Min" | "Max" | "Mul" | "Add" | "Mean" } & OpOptions): Output {
+export function xlaReduceScatter(input: OpInput, groupAssignment: OpInput, scatterDimension: OpInput, opts: { reduceOp: "Min" | "Max" | "Mul" | "Add" | "Mean" } & OpOptions): Output {
   return opOne("XlaReduceScatter", [input, groupAssignment, scatterDimension], { "reduce_op": opts.reduceOp }, opts);
 }
 
 /** TF op `XlaReduceWindow` (input, init_value, window_dimensions, window_strides, base_dilations, window_dilations, padding → output). Wraps the XLA ReduceWindow operator, documented at */
-export function xlaReduceWindow(input: TensorRef, initValue: TensorRef, windowDimensions: TensorRef, windowStrides: TensorRef, baseDilations: TensorRef, windowDilations: TensorRef, padding: TensorRef, opts: { computation: string } & OpOptions): Output {
+export function xlaReduceWindow(input: OpInput, initValue: OpInput, windowDimensions: OpInput, windowStrides: OpInput, baseDilations: OpInput, windowDilations: OpInput, padding: OpInput, opts: { computation: string } & OpOptions): Output {
   return opOne("XlaReduceWindow", [input, initValue, windowDimensions, windowStrides, baseDilations, windowDilations, padding], { "computation": opts.computation }, opts);
 }
 
 /** TF op `XlaRemoveDynamicDimensionSize` (input, dim_index → output). Inverse of XlaSetDynamicDimensionSize. */
-export function xlaRemoveDynamicDimensionSize(input: TensorRef, dimIndex: TensorRef, opts?: OpOptions): Output {
+export function xlaRemoveDynamicDimensionSize(input: OpInput, dimIndex: OpInput, opts?: OpOptions): Output {
   return opOne("XlaRemoveDynamicDimensionSize", [input, dimIndex], {}, opts);
 }
 
@@ -297,266 +297,266 @@ export function xlaReplicaId(opts?: OpOptions): Output {
 }
 
 /** TF op `XlaRngBitGenerator` (algorithm, initial_state, shape → output_key, output). Stateless PRNG bit generator. */
-export function xlaRngBitGenerator(algorithm: TensorRef, initialState: TensorRef, shape: TensorRef, opts?: { /** Default 'uint64'. */ dtype?: DType } & OpOptions): { outputKey: Output; output: Output } {
+export function xlaRngBitGenerator(algorithm: OpInput, initialState: OpInput, shape: OpInput, opts?: { /** Default 'uint64'. */ dtype?: DType } & OpOptions): { outputKey: Output; output: Output } {
   return opMulti<{ outputKey: Output; output: Output }>("XlaRngBitGenerator", [algorithm, initialState, shape], { "dtype": opts?.dtype }, opts, [["outputKey", 1], ["output", 1]]);
 }
 
 /** TF op `XlaScatter` (operand, scatter_indices, updates → output). Wraps the XLA Scatter operator documented at */
-export function xlaScatter(operand: TensorRef, scatterIndices: TensorRef, updates: TensorRef, opts: { updateComputation: string; dimensionNumbers: string; indicesAreSorted: boolean } & OpOptions): Output {
+export function xlaScatter(operand: OpInput, scatterIndices: OpInput, updates: OpInput, opts: { updateComputation: string; dimensionNumbers: string; indicesAreSorted: boolean } & OpOptions): Output {
   return opOne("XlaScatter", [operand, scatterIndices, updates], { "update_computation": opts.updateComputation, "dimension_numbers": opts.dimensionNumbers, "indices_are_sorted": opts.indicesAreSorted }, opts);
 }
 
 /** TF op `XlaSelectAndScatter` (operand, window_dimensions, window_strides, padding, source, init_value → output). Wraps the XLA SelectAndScatter operator, documented at */
-export function xlaSelectAndScatter(operand: TensorRef, windowDimensions: TensorRef, windowStrides: TensorRef, padding: TensorRef, source: TensorRef, initValue: TensorRef, opts: { select: string; scatter: string } & OpOptions): Output {
+export function xlaSelectAndScatter(operand: OpInput, windowDimensions: OpInput, windowStrides: OpInput, padding: OpInput, source: OpInput, initValue: OpInput, opts: { select: string; scatter: string } & OpOptions): Output {
   return opOne("XlaSelectAndScatter", [operand, windowDimensions, windowStrides, padding, source, initValue], { "select": opts.select, "scatter": opts.scatter }, opts);
 }
 
 /** TF op `XlaSelfAdjointEig` (a → w, v). Computes the eigen decomposition of a batch of self-adjoint matrices */
-export function xlaSelfAdjointEig(a: TensorRef, opts: { lower: boolean; maxIter: number; epsilon: number } & OpOptions): { w: Output; v: Output } {
+export function xlaSelfAdjointEig(a: OpInput, opts: { lower: boolean; maxIter: number; epsilon: number } & OpOptions): { w: Output; v: Output } {
   return opMulti<{ w: Output; v: Output }>("XlaSelfAdjointEig", [a], { "lower": opts.lower, "max_iter": opts.maxIter, "epsilon": opts.epsilon }, opts, [["w", 1], ["v", 1]]);
 }
 
 /** TF op `XlaSend` (tensor → (no outputs)). Sends the named tensor to another XLA computation. Wraps the XLA Send operator */
-export function xlaSend(tensor: TensorRef, opts: { tensorName: string } & OpOptions): Operation {
+export function xlaSend(tensor: OpInput, opts: { tensorName: string } & OpOptions): Operation {
   return opNone("XlaSend", [tensor], { "tensor_name": opts.tensorName }, opts);
 }
 
 /** TF op `XlaSendTPUEmbeddingGradients` (gradients, learning_rates, deduplication_data → (no outputs)). */
-export function xlaSendTpuEmbeddingGradients(gradients: TensorRef[], learningRates: TensorRef[], deduplicationData: TensorRef, opts: { config: string } & OpOptions): Operation {
+export function xlaSendTpuEmbeddingGradients(gradients: OpInput[], learningRates: OpInput[], deduplicationData: OpInput, opts: { config: string } & OpOptions): Operation {
   return opNone("XlaSendTPUEmbeddingGradients", [gradients, learningRates, deduplicationData], { "config": opts.config }, opts);
 }
 
 /** TF op `XlaSendTPUEmbeddingGradientsV2` (gradients, learning_rates, deduplication_data → (no outputs)). */
-export function xlaSendTpuEmbeddingGradientsV2(gradients: TensorRef[], learningRates: TensorRef[], deduplicationData: TensorRef, opts: { config: string; embeddingPartitions: string; hbmBuffersConfig: string; tpuTopology: string } & OpOptions): Operation {
+export function xlaSendTpuEmbeddingGradientsV2(gradients: OpInput[], learningRates: OpInput[], deduplicationData: OpInput, opts: { config: string; embeddingPartitions: string; hbmBuffersConfig: string; tpuTopology: string } & OpOptions): Operation {
   return opNone("XlaSendTPUEmbeddingGradientsV2", [gradients, learningRates, deduplicationData], { "config": opts.config, "embedding_partitions": opts.embeddingPartitions, "hbm_buffers_config": opts.hbmBuffersConfig, "tpu_topology": opts.tpuTopology }, opts);
 }
 
 /** TF op `XlaSendToHost` (input → (no outputs)). */
-export function xlaSendToHost(input: TensorRef, opts: { key: string } & OpOptions): Operation {
+export function xlaSendToHost(input: OpInput, opts: { key: string } & OpOptions): Operation {
   return opNone("XlaSendToHost", [input], { "key": opts.key }, opts);
 }
 
 /** TF op `XlaSetBound` (input, bound → output). Set a bound for the given input value as a hint to Xla compiler, */
-export function xlaSetBound(input: TensorRef, bound: TensorRef, opts?: OpOptions): Output {
+export function xlaSetBound(input: OpInput, bound: OpInput, opts?: OpOptions): Output {
   return opOne("XlaSetBound", [input, bound], {}, opts);
 }
 
 /** TF op `XlaSetDynamicDimensionSize` (input, dim_index, size → output). Make a static dimension into a xla bounded dynamic dimension. */
-export function xlaSetDynamicDimensionSize(input: TensorRef, dimIndex: TensorRef, size: TensorRef, opts?: OpOptions): Output {
+export function xlaSetDynamicDimensionSize(input: OpInput, dimIndex: OpInput, size: OpInput, opts?: OpOptions): Output {
   return opOne("XlaSetDynamicDimensionSize", [input, dimIndex, size], {}, opts);
 }
 
 /** TF op `XlaSharding` (input → output). An op which shards the input based on the given sharding attribute. It can */
-export function xlaSharding(input: TensorRef, opts?: { /** Default "". */ sharding?: string; /** Default []. */ unspecifiedDims?: number[] } & OpOptions): Output {
+export function xlaSharding(input: OpInput, opts?: { /** Default "". */ sharding?: string; /** Default []. */ unspecifiedDims?: number[] } & OpOptions): Output {
   return opOne("XlaSharding", [input], { "sharding": opts?.sharding, "unspecified_dims": opts?.unspecifiedDims }, opts);
 }
 
 /** TF op `XlaSort` (input → output). Wraps the XLA Sort operator, documented at */
-export function xlaSort(input: TensorRef, opts?: OpOptions): Output {
+export function xlaSort(input: OpInput, opts?: OpOptions): Output {
   return opOne("XlaSort", [input], {}, opts);
 }
 
 /** TF op `XlaSparseActivationsUnstack` (stacked_activations → unstacked_activations). */
-export function xlaSparseActivationsUnstack(stackedActivations: TensorRef, opts: { numTables: number; sampleCounts: number[]; features: number[]; interleaved: boolean; dtype: DType } & OpOptions): Output[] {
+export function xlaSparseActivationsUnstack(stackedActivations: OpInput, opts: { numTables: number; sampleCounts: number[]; features: number[]; interleaved: boolean; dtype: DType } & OpOptions): Output[] {
   return opList("XlaSparseActivationsUnstack", [stackedActivations], { "num_tables": opts.numTables, "sample_counts": opts.sampleCounts, "features": opts.features, "interleaved": opts.interleaved, "dtype": opts.dtype }, opts);
 }
 
 /** TF op `XlaSparseCoreAdagrad` (indices, gradient, learning_rate, accumulator, embedding_table → updated_embedding_table, updated_accumulator). */
-export function xlaSparseCoreAdagrad(indices: TensorRef, gradient: TensorRef, learningRate: TensorRef, accumulator: TensorRef, embeddingTable: TensorRef, opts: { featureWidth: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output } {
+export function xlaSparseCoreAdagrad(indices: OpInput, gradient: OpInput, learningRate: OpInput, accumulator: OpInput, embeddingTable: OpInput, opts: { featureWidth: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output } {
   return opMulti<{ updatedEmbeddingTable: Output; updatedAccumulator: Output }>("XlaSparseCoreAdagrad", [indices, gradient, learningRate, accumulator, embeddingTable], { "feature_width": opts.featureWidth }, opts, [["updatedEmbeddingTable", 1], ["updatedAccumulator", 1]]);
 }
 
 /** TF op `XlaSparseCoreAdagradMomentum` (indices, gradient, learning_rate, beta_1, epsilon, accumulator, momentum, embedding_table → updated_embedding_table, updated_accumulator, updated_momentum). */
-export function xlaSparseCoreAdagradMomentum(indices: TensorRef, gradient: TensorRef, learningRate: TensorRef, beta1: TensorRef, epsilon: TensorRef, accumulator: TensorRef, momentum: TensorRef, embeddingTable: TensorRef, opts: { featureWidth: number; useNesterov: boolean; beta2: number; exponent: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedMomentum: Output } {
+export function xlaSparseCoreAdagradMomentum(indices: OpInput, gradient: OpInput, learningRate: OpInput, beta1: OpInput, epsilon: OpInput, accumulator: OpInput, momentum: OpInput, embeddingTable: OpInput, opts: { featureWidth: number; useNesterov: boolean; beta2: number; exponent: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedMomentum: Output } {
   return opMulti<{ updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedMomentum: Output }>("XlaSparseCoreAdagradMomentum", [indices, gradient, learningRate, beta1, epsilon, accumulator, momentum, embeddingTable], { "feature_width": opts.featureWidth, "use_nesterov": opts.useNesterov, "beta_2": opts.beta2, "exponent": opts.exponent }, opts, [["updatedEmbeddingTable", 1], ["updatedAccumulator", 1], ["updatedMomentum", 1]]);
 }
 
 /** TF op `XlaSparseCoreAdam` (embedding_table, indices, gradient, learning_rate, momentum, velocity, beta_1, beta_2, epsilon → updated_embedding_table, updated_velocity, updated_momentum). */
-export function xlaSparseCoreAdam(embeddingTable: TensorRef, indices: TensorRef, gradient: TensorRef, learningRate: TensorRef, momentum: TensorRef, velocity: TensorRef, beta1: TensorRef, beta2: TensorRef, epsilon: TensorRef, opts: { featureWidth: number; useSumInsideSqrt: boolean } & OpOptions): { updatedEmbeddingTable: Output; updatedVelocity: Output; updatedMomentum: Output } {
+export function xlaSparseCoreAdam(embeddingTable: OpInput, indices: OpInput, gradient: OpInput, learningRate: OpInput, momentum: OpInput, velocity: OpInput, beta1: OpInput, beta2: OpInput, epsilon: OpInput, opts: { featureWidth: number; useSumInsideSqrt: boolean } & OpOptions): { updatedEmbeddingTable: Output; updatedVelocity: Output; updatedMomentum: Output } {
   return opMulti<{ updatedEmbeddingTable: Output; updatedVelocity: Output; updatedMomentum: Output }>("XlaSparseCoreAdam", [embeddingTable, indices, gradient, learningRate, momentum, velocity, beta1, beta2, epsilon], { "feature_width": opts.featureWidth, "use_sum_inside_sqrt": opts.useSumInsideSqrt }, opts, [["updatedEmbeddingTable", 1], ["updatedVelocity", 1], ["updatedMomentum", 1]]);
 }
 
 /** TF op `XlaSparseCoreFtrl` (embedding_table, accumulator, linear, learning_rate, indices, gradient, beta, learning_rate_power, l2_regularization_strength → updated_embedding_table, updated_accumulator, updated_linear). */
-export function xlaSparseCoreFtrl(embeddingTable: TensorRef, accumulator: TensorRef, linear: TensorRef, learningRate: TensorRef, indices: TensorRef, gradient: TensorRef, beta: TensorRef, learningRatePower: TensorRef, l2RegularizationStrength: TensorRef, opts: { featureWidth: number; multiplyLinearByLearningRate: boolean; l1RegularizationStrength: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedLinear: Output } {
+export function xlaSparseCoreFtrl(embeddingTable: OpInput, accumulator: OpInput, linear: OpInput, learningRate: OpInput, indices: OpInput, gradient: OpInput, beta: OpInput, learningRatePower: OpInput, l2RegularizationStrength: OpInput, opts: { featureWidth: number; multiplyLinearByLearningRate: boolean; l1RegularizationStrength: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedLinear: Output } {
   return opMulti<{ updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedLinear: Output }>("XlaSparseCoreFtrl", [embeddingTable, accumulator, linear, learningRate, indices, gradient, beta, learningRatePower, l2RegularizationStrength], { "feature_width": opts.featureWidth, "multiply_linear_by_learning_rate": opts.multiplyLinearByLearningRate, "l1_regularization_strength": opts.l1RegularizationStrength }, opts, [["updatedEmbeddingTable", 1], ["updatedAccumulator", 1], ["updatedLinear", 1]]);
 }
 
 /** TF op `XlaSparseCoreSgd` (indices, gradient, learning_rate, embedding_table → updated_embedding_table). */
-export function xlaSparseCoreSgd(indices: TensorRef, gradient: TensorRef, learningRate: TensorRef, embeddingTable: TensorRef, opts: { featureWidth: number } & OpOptions): Output {
+export function xlaSparseCoreSgd(indices: OpInput, gradient: OpInput, learningRate: OpInput, embeddingTable: OpInput, opts: { featureWidth: number } & OpOptions): Output {
   return opOne("XlaSparseCoreSgd", [indices, gradient, learningRate, embeddingTable], { "feature_width": opts.featureWidth }, opts);
 }
 
 /** TF op `XlaSparseDenseMatmul` (row_ids, col_ids, values, offsets, embedding_table → activations, row_pointers, sorted_embedding_ids, sorted_sample_ids, sorted_gains). */
-export function xlaSparseDenseMatmul(rowIds: TensorRef, colIds: TensorRef, values: TensorRef, offsets: TensorRef, embeddingTable: TensorRef, opts: { maxIdsPerPartition: number; maxUniqueIdsPerPartition: number; inputSize: number } & OpOptions): { activations: Output; rowPointers: Output; sortedEmbeddingIds: Output; sortedSampleIds: Output; sortedGains: Output } {
+export function xlaSparseDenseMatmul(rowIds: OpInput, colIds: OpInput, values: OpInput, offsets: OpInput, embeddingTable: OpInput, opts: { maxIdsPerPartition: number; maxUniqueIdsPerPartition: number; inputSize: number } & OpOptions): { activations: Output; rowPointers: Output; sortedEmbeddingIds: Output; sortedSampleIds: Output; sortedGains: Output } {
   return opMulti<{ activations: Output; rowPointers: Output; sortedEmbeddingIds: Output; sortedSampleIds: Output; sortedGains: Output }>("XlaSparseDenseMatmul", [rowIds, colIds, values, offsets, embeddingTable], { "max_ids_per_partition": opts.maxIdsPerPartition, "max_unique_ids_per_partition": opts.maxUniqueIdsPerPartition, "input_size": opts.inputSize }, opts, [["activations", 1], ["rowPointers", 1], ["sortedEmbeddingIds", 1], ["sortedSampleIds", 1], ["sortedGains", 1]]);
 }
 
 /** TF op `XlaSparseDenseMatmulCustomCombinerOnTcGradWithAdagradAndCsrInput` (row_pointers, sorted_sample_ids, sorted_token_ids, sorted_pos_ids, sorted_gains, weights, preserved_valencies, preserved_vectors, preserved_weights, activation_gradients, learning_rate, combiner_weights_learning_rate, embedding_table, accumulator → updated_embedding_table, updated_accumulator, updated_weights). */
-export function xlaSparseDenseMatmulCustomCombinerOnTcGradWithAdagradAndCsrInput(rowPointers: TensorRef, sortedSampleIds: TensorRef, sortedTokenIds: TensorRef, sortedPosIds: TensorRef, sortedGains: TensorRef, weights: TensorRef, preservedValencies: TensorRef, preservedVectors: TensorRef, preservedWeights: TensorRef, activationGradients: TensorRef, learningRate: TensorRef, combinerWeightsLearningRate: TensorRef, embeddingTable: TensorRef, accumulator: TensorRef, opts: { /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; maxValency: number; numWeights: number; combinerTableVjpComputation: string; combinerWeightsVjpComputation: string; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedWeights: Output } {
+export function xlaSparseDenseMatmulCustomCombinerOnTcGradWithAdagradAndCsrInput(rowPointers: OpInput, sortedSampleIds: OpInput, sortedTokenIds: OpInput, sortedPosIds: OpInput, sortedGains: OpInput, weights: OpInput, preservedValencies: OpInput, preservedVectors: OpInput, preservedWeights: OpInput, activationGradients: OpInput, learningRate: OpInput, combinerWeightsLearningRate: OpInput, embeddingTable: OpInput, accumulator: OpInput, opts: { /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; maxValency: number; numWeights: number; combinerTableVjpComputation: string; combinerWeightsVjpComputation: string; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedWeights: Output } {
   return opMulti<{ updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedWeights: Output }>("XlaSparseDenseMatmulCustomCombinerOnTcGradWithAdagradAndCsrInput", [rowPointers, sortedSampleIds, sortedTokenIds, sortedPosIds, sortedGains, weights, preservedValencies, preservedVectors, preservedWeights, activationGradients, learningRate, combinerWeightsLearningRate, embeddingTable, accumulator], { "clip_weight_min": opts.clipWeightMin, "clip_weight_max": opts.clipWeightMax, "max_valency": opts.maxValency, "num_weights": opts.numWeights, "combiner_table_vjp_computation": opts.combinerTableVjpComputation, "combiner_weights_vjp_computation": opts.combinerWeightsVjpComputation, "table_name": opts.tableName, "num_sparsecores_per_device": opts.numSparsecoresPerDevice }, opts, [["updatedEmbeddingTable", 1], ["updatedAccumulator", 1], ["updatedWeights", 1]]);
 }
 
 /** TF op `XlaSparseDenseMatmulCustomCombinerOnTcGradWithAdagradMomentumAndCsrInput` (row_pointers, sorted_sample_ids, sorted_token_ids, sorted_pos_ids, sorted_gains, weights, preserved_valencies, preserved_vectors, preserved_weights, activation_gradients, learning_rate, combiner_weights_learning_rate, embedding_table, accumulator, momenta → updated_embedding_table, updated_accumulator, updated_momenta, updated_weights). */
-export function xlaSparseDenseMatmulCustomCombinerOnTcGradWithAdagradMomentumAndCsrInput(rowPointers: TensorRef, sortedSampleIds: TensorRef, sortedTokenIds: TensorRef, sortedPosIds: TensorRef, sortedGains: TensorRef, weights: TensorRef, preservedValencies: TensorRef, preservedVectors: TensorRef, preservedWeights: TensorRef, activationGradients: TensorRef, learningRate: TensorRef, combinerWeightsLearningRate: TensorRef, embeddingTable: TensorRef, accumulator: TensorRef, momenta: TensorRef, opts: { useNesterov: boolean; exponent: number; beta1: number; beta2: number; epsilon: number; /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; maxValency: number; numWeights: number; combinerTableVjpComputation: string; combinerWeightsVjpComputation: string; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedMomenta: Output; updatedWeights: Output } {
+export function xlaSparseDenseMatmulCustomCombinerOnTcGradWithAdagradMomentumAndCsrInput(rowPointers: OpInput, sortedSampleIds: OpInput, sortedTokenIds: OpInput, sortedPosIds: OpInput, sortedGains: OpInput, weights: OpInput, preservedValencies: OpInput, preservedVectors: OpInput, preservedWeights: OpInput, activationGradients: OpInput, learningRate: OpInput, combinerWeightsLearningRate: OpInput, embeddingTable: OpInput, accumulator: OpInput, momenta: OpInput, opts: { useNesterov: boolean; exponent: number; beta1: number; beta2: number; epsilon: number; /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; maxValency: number; numWeights: number; combinerTableVjpComputation: string; combinerWeightsVjpComputation: string; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedMomenta: Output; updatedWeights: Output } {
   return opMulti<{ updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedMomenta: Output; updatedWeights: Output }>("XlaSparseDenseMatmulCustomCombinerOnTcGradWithAdagradMomentumAndCsrInput", [rowPointers, sortedSampleIds, sortedTokenIds, sortedPosIds, sortedGains, weights, preservedValencies, preservedVectors, preservedWeights, activationGradients, learningRate, combinerWeightsLearningRate, embeddingTable, accumulator, momenta], { "use_nesterov": opts.useNesterov, "exponent": opts.exponent, "beta1": opts.beta1, "beta2": opts.beta2, "epsilon": opts.epsilon, "clip_weight_min": opts.clipWeightMin, "clip_weight_max": opts.clipWeightMax, "max_valency": opts.maxValency, "num_weights": opts.numWeights, "combiner_table_vjp_computation": opts.combinerTableVjpComputation, "combiner_weights_vjp_computation": opts.combinerWeightsVjpComputation, "table_name": opts.tableName, "num_sparsecores_per_device": opts.numSparsecoresPerDevice }, opts, [["updatedEmbeddingTable", 1], ["updatedAccumulator", 1], ["updatedMomenta", 1], ["updatedWeights", 1]]);
 }
 
 /** TF op `XlaSparseDenseMatmulCustomCombinerOnTcGradWithAdamAndCsrInput` (row_pointers, sorted_sample_ids, sorted_token_ids, sorted_pos_ids, sorted_gains, weights, preserved_valencies, preserved_vectors, preserved_weights, activation_gradients, learning_rate, combiner_weights_learning_rate, embedding_table, momenta, velocity → updated_embedding_table, updated_momenta, updated_velocity, updated_weights). */
-export function xlaSparseDenseMatmulCustomCombinerOnTcGradWithAdamAndCsrInput(rowPointers: TensorRef, sortedSampleIds: TensorRef, sortedTokenIds: TensorRef, sortedPosIds: TensorRef, sortedGains: TensorRef, weights: TensorRef, preservedValencies: TensorRef, preservedVectors: TensorRef, preservedWeights: TensorRef, activationGradients: TensorRef, learningRate: TensorRef, combinerWeightsLearningRate: TensorRef, embeddingTable: TensorRef, momenta: TensorRef, velocity: TensorRef, opts: { useSumInsideSqrt: boolean; beta1: number; beta2: number; epsilon: number; /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; maxValency: number; numWeights: number; combinerTableVjpComputation: string; combinerWeightsVjpComputation: string; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedMomenta: Output; updatedVelocity: Output; updatedWeights: Output } {
+export function xlaSparseDenseMatmulCustomCombinerOnTcGradWithAdamAndCsrInput(rowPointers: OpInput, sortedSampleIds: OpInput, sortedTokenIds: OpInput, sortedPosIds: OpInput, sortedGains: OpInput, weights: OpInput, preservedValencies: OpInput, preservedVectors: OpInput, preservedWeights: OpInput, activationGradients: OpInput, learningRate: OpInput, combinerWeightsLearningRate: OpInput, embeddingTable: OpInput, momenta: OpInput, velocity: OpInput, opts: { useSumInsideSqrt: boolean; beta1: number; beta2: number; epsilon: number; /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; maxValency: number; numWeights: number; combinerTableVjpComputation: string; combinerWeightsVjpComputation: string; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedMomenta: Output; updatedVelocity: Output; updatedWeights: Output } {
   return opMulti<{ updatedEmbeddingTable: Output; updatedMomenta: Output; updatedVelocity: Output; updatedWeights: Output }>("XlaSparseDenseMatmulCustomCombinerOnTcGradWithAdamAndCsrInput", [rowPointers, sortedSampleIds, sortedTokenIds, sortedPosIds, sortedGains, weights, preservedValencies, preservedVectors, preservedWeights, activationGradients, learningRate, combinerWeightsLearningRate, embeddingTable, momenta, velocity], { "use_sum_inside_sqrt": opts.useSumInsideSqrt, "beta1": opts.beta1, "beta2": opts.beta2, "epsilon": opts.epsilon, "clip_weight_min": opts.clipWeightMin, "clip_weight_max": opts.clipWeightMax, "max_valency": opts.maxValency, "num_weights": opts.numWeights, "combiner_table_vjp_computation": opts.combinerTableVjpComputation, "combiner_weights_vjp_computation": opts.combinerWeightsVjpComputation, "table_name": opts.tableName, "num_sparsecores_per_device": opts.numSparsecoresPerDevice }, opts, [["updatedEmbeddingTable", 1], ["updatedMomenta", 1], ["updatedVelocity", 1], ["updatedWeights", 1]]);
 }
 
 /** TF op `XlaSparseDenseMatmulCustomCombinerOnTcGradWithCsrInput` (row_pointers, sorted_sample_ids, sorted_token_ids, sorted_pos_ids, sorted_gains, weights, preserved_valencies, preserved_vectors, preserved_weights, activation_gradients, tables, hyperparameters, combiner_weights_learning_rate → updated_tables, updated_weights). */
-export function xlaSparseDenseMatmulCustomCombinerOnTcGradWithCsrInput(rowPointers: TensorRef, sortedSampleIds: TensorRef, sortedTokenIds: TensorRef, sortedPosIds: TensorRef, sortedGains: TensorRef, weights: TensorRef, preservedValencies: TensorRef, preservedVectors: TensorRef, preservedWeights: TensorRef, activationGradients: TensorRef, tables: TensorRef[], hyperparameters: TensorRef[], combinerWeightsLearningRate: TensorRef, opts: { maxValency: number; numWeights: number; combinerTableVjpComputation: string; combinerWeightsVjpComputation: string; optimizerCustomComputation: string; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedTables: Output[]; updatedWeights: Output } {
+export function xlaSparseDenseMatmulCustomCombinerOnTcGradWithCsrInput(rowPointers: OpInput, sortedSampleIds: OpInput, sortedTokenIds: OpInput, sortedPosIds: OpInput, sortedGains: OpInput, weights: OpInput, preservedValencies: OpInput, preservedVectors: OpInput, preservedWeights: OpInput, activationGradients: OpInput, tables: OpInput[], hyperparameters: OpInput[], combinerWeightsLearningRate: OpInput, opts: { maxValency: number; numWeights: number; combinerTableVjpComputation: string; combinerWeightsVjpComputation: string; optimizerCustomComputation: string; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedTables: Output[]; updatedWeights: Output } {
   return opMulti<{ updatedTables: Output[]; updatedWeights: Output }>("XlaSparseDenseMatmulCustomCombinerOnTcGradWithCsrInput", [rowPointers, sortedSampleIds, sortedTokenIds, sortedPosIds, sortedGains, weights, preservedValencies, preservedVectors, preservedWeights, activationGradients, tables, hyperparameters, combinerWeightsLearningRate], { "max_valency": opts.maxValency, "num_weights": opts.numWeights, "combiner_table_vjp_computation": opts.combinerTableVjpComputation, "combiner_weights_vjp_computation": opts.combinerWeightsVjpComputation, "optimizer_custom_computation": opts.optimizerCustomComputation, "table_name": opts.tableName, "num_sparsecores_per_device": opts.numSparsecoresPerDevice }, opts, [["updatedTables", { number: "N" }], ["updatedWeights", 1]]);
 }
 
 /** TF op `XlaSparseDenseMatmulCustomCombinerOnTcGradWithFtrlAndCsrInput` (row_pointers, sorted_sample_ids, sorted_token_ids, sorted_pos_ids, sorted_gains, weights, preserved_valencies, preserved_vectors, preserved_weights, activation_gradients, learning_rate, combiner_weights_learning_rate, embedding_table, accumulator, linear → updated_embedding_table, updated_accumulator, updated_linear, updated_weights). */
-export function xlaSparseDenseMatmulCustomCombinerOnTcGradWithFtrlAndCsrInput(rowPointers: TensorRef, sortedSampleIds: TensorRef, sortedTokenIds: TensorRef, sortedPosIds: TensorRef, sortedGains: TensorRef, weights: TensorRef, preservedValencies: TensorRef, preservedVectors: TensorRef, preservedWeights: TensorRef, activationGradients: TensorRef, learningRate: TensorRef, combinerWeightsLearningRate: TensorRef, embeddingTable: TensorRef, accumulator: TensorRef, linear: TensorRef, opts: { multiplyLinearByLearningRate: boolean; beta: number; learningRatePower: number; l1RegularizationStrength: number; l2RegularizationStrength: number; /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; maxValency: number; numWeights: number; combinerTableVjpComputation: string; combinerWeightsVjpComputation: string; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedLinear: Output; updatedWeights: Output } {
+export function xlaSparseDenseMatmulCustomCombinerOnTcGradWithFtrlAndCsrInput(rowPointers: OpInput, sortedSampleIds: OpInput, sortedTokenIds: OpInput, sortedPosIds: OpInput, sortedGains: OpInput, weights: OpInput, preservedValencies: OpInput, preservedVectors: OpInput, preservedWeights: OpInput, activationGradients: OpInput, learningRate: OpInput, combinerWeightsLearningRate: OpInput, embeddingTable: OpInput, accumulator: OpInput, linear: OpInput, opts: { multiplyLinearByLearningRate: boolean; beta: number; learningRatePower: number; l1RegularizationStrength: number; l2RegularizationStrength: number; /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; maxValency: number; numWeights: number; combinerTableVjpComputation: string; combinerWeightsVjpComputation: string; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedLinear: Output; updatedWeights: Output } {
   return opMulti<{ updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedLinear: Output; updatedWeights: Output }>("XlaSparseDenseMatmulCustomCombinerOnTcGradWithFtrlAndCsrInput", [rowPointers, sortedSampleIds, sortedTokenIds, sortedPosIds, sortedGains, weights, preservedValencies, preservedVectors, preservedWeights, activationGradients, learningRate, combinerWeightsLearningRate, embeddingTable, accumulator, linear], { "multiply_linear_by_learning_rate": opts.multiplyLinearByLearningRate, "beta": opts.beta, "learning_rate_power": opts.learningRatePower, "l1_regularization_strength": opts.l1RegularizationStrength, "l2_regularization_strength": opts.l2RegularizationStrength, "clip_weight_min": opts.clipWeightMin, "clip_weight_max": opts.clipWeightMax, "max_valency": opts.maxValency, "num_weights": opts.numWeights, "combiner_table_vjp_computation": opts.combinerTableVjpComputation, "combiner_weights_vjp_computation": opts.combinerWeightsVjpComputation, "table_name": opts.tableName, "num_sparsecores_per_device": opts.numSparsecoresPerDevice }, opts, [["updatedEmbeddingTable", 1], ["updatedAccumulator", 1], ["updatedLinear", 1], ["updatedWeights", 1]]);
 }
 
 /** TF op `XlaSparseDenseMatmulCustomCombinerOnTcGradWithSgdAndCsrInput` (row_pointers, sorted_sample_ids, sorted_token_ids, sorted_pos_ids, sorted_gains, weights, preserved_valencies, preserved_vectors, preserved_weights, activation_gradients, learning_rate, combiner_weights_learning_rate, embedding_table → updated_embedding_table, updated_weights). */
-export function xlaSparseDenseMatmulCustomCombinerOnTcGradWithSgdAndCsrInput(rowPointers: TensorRef, sortedSampleIds: TensorRef, sortedTokenIds: TensorRef, sortedPosIds: TensorRef, sortedGains: TensorRef, weights: TensorRef, preservedValencies: TensorRef, preservedVectors: TensorRef, preservedWeights: TensorRef, activationGradients: TensorRef, learningRate: TensorRef, combinerWeightsLearningRate: TensorRef, embeddingTable: TensorRef, opts: { /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; maxValency: number; numWeights: number; combinerTableVjpComputation: string; combinerWeightsVjpComputation: string; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedWeights: Output } {
+export function xlaSparseDenseMatmulCustomCombinerOnTcGradWithSgdAndCsrInput(rowPointers: OpInput, sortedSampleIds: OpInput, sortedTokenIds: OpInput, sortedPosIds: OpInput, sortedGains: OpInput, weights: OpInput, preservedValencies: OpInput, preservedVectors: OpInput, preservedWeights: OpInput, activationGradients: OpInput, learningRate: OpInput, combinerWeightsLearningRate: OpInput, embeddingTable: OpInput, opts: { /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; maxValency: number; numWeights: number; combinerTableVjpComputation: string; combinerWeightsVjpComputation: string; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedWeights: Output } {
   return opMulti<{ updatedEmbeddingTable: Output; updatedWeights: Output }>("XlaSparseDenseMatmulCustomCombinerOnTcGradWithSgdAndCsrInput", [rowPointers, sortedSampleIds, sortedTokenIds, sortedPosIds, sortedGains, weights, preservedValencies, preservedVectors, preservedWeights, activationGradients, learningRate, combinerWeightsLearningRate, embeddingTable], { "clip_weight_min": opts.clipWeightMin, "clip_weight_max": opts.clipWeightMax, "max_valency": opts.maxValency, "num_weights": opts.numWeights, "combiner_table_vjp_computation": opts.combinerTableVjpComputation, "combiner_weights_vjp_computation": opts.combinerWeightsVjpComputation, "table_name": opts.tableName, "num_sparsecores_per_device": opts.numSparsecoresPerDevice }, opts, [["updatedEmbeddingTable", 1], ["updatedWeights", 1]]);
 }
 
 /** TF op `XlaSparseDenseMatmulCustomCombinerOnTcWithCsrInput` (row_pointers, sorted_sample_ids, sorted_token_ids, sorted_pos_ids, sorted_gains, embedding_table, weights → activations, preserved_valencies, preserved_vectors). */
-export function xlaSparseDenseMatmulCustomCombinerOnTcWithCsrInput(rowPointers: TensorRef, sortedSampleIds: TensorRef, sortedTokenIds: TensorRef, sortedPosIds: TensorRef, sortedGains: TensorRef, embeddingTable: TensorRef, weights: TensorRef, opts: { inputSize: number; maxValency: number; numWeights: number; combinerComputation: string; quantizationConfigLow: number; quantizationConfigHigh: number; quantizationConfigNumBuckets: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { activations: Output; preservedValencies: Output; preservedVectors: Output } {
+export function xlaSparseDenseMatmulCustomCombinerOnTcWithCsrInput(rowPointers: OpInput, sortedSampleIds: OpInput, sortedTokenIds: OpInput, sortedPosIds: OpInput, sortedGains: OpInput, embeddingTable: OpInput, weights: OpInput, opts: { inputSize: number; maxValency: number; numWeights: number; combinerComputation: string; quantizationConfigLow: number; quantizationConfigHigh: number; quantizationConfigNumBuckets: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { activations: Output; preservedValencies: Output; preservedVectors: Output } {
   return opMulti<{ activations: Output; preservedValencies: Output; preservedVectors: Output }>("XlaSparseDenseMatmulCustomCombinerOnTcWithCsrInput", [rowPointers, sortedSampleIds, sortedTokenIds, sortedPosIds, sortedGains, embeddingTable, weights], { "input_size": opts.inputSize, "max_valency": opts.maxValency, "num_weights": opts.numWeights, "combiner_computation": opts.combinerComputation, "quantization_config_low": opts.quantizationConfigLow, "quantization_config_high": opts.quantizationConfigHigh, "quantization_config_num_buckets": opts.quantizationConfigNumBuckets, "table_name": opts.tableName, "num_sparsecores_per_device": opts.numSparsecoresPerDevice }, opts, [["activations", 1], ["preservedValencies", 1], ["preservedVectors", 1]]);
 }
 
 /** TF op `XlaSparseDenseMatmulGradWithAdagradAndCsrInput` (row_pointers, sorted_sample_ids, sorted_token_ids, sorted_gains, activation_gradients, learning_rate, embedding_table, accumulator, num_minibatches_per_physical_sparse_core → updated_embedding_table, updated_accumulator). */
-export function xlaSparseDenseMatmulGradWithAdagradAndCsrInput(rowPointers: TensorRef, sortedSampleIds: TensorRef, sortedTokenIds: TensorRef, sortedGains: TensorRef, activationGradients: TensorRef, learningRate: TensorRef, embeddingTable: TensorRef, accumulator: TensorRef, numMinibatchesPerPhysicalSparseCore: TensorRef, opts: { /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output } {
+export function xlaSparseDenseMatmulGradWithAdagradAndCsrInput(rowPointers: OpInput, sortedSampleIds: OpInput, sortedTokenIds: OpInput, sortedGains: OpInput, activationGradients: OpInput, learningRate: OpInput, embeddingTable: OpInput, accumulator: OpInput, numMinibatchesPerPhysicalSparseCore: OpInput, opts: { /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output } {
   return opMulti<{ updatedEmbeddingTable: Output; updatedAccumulator: Output }>("XlaSparseDenseMatmulGradWithAdagradAndCsrInput", [rowPointers, sortedSampleIds, sortedTokenIds, sortedGains, activationGradients, learningRate, embeddingTable, accumulator, numMinibatchesPerPhysicalSparseCore], { "clip_weight_min": opts.clipWeightMin, "clip_weight_max": opts.clipWeightMax, "table_name": opts.tableName, "num_sparsecores_per_device": opts.numSparsecoresPerDevice }, opts, [["updatedEmbeddingTable", 1], ["updatedAccumulator", 1]]);
 }
 
 /** TF op `XlaSparseDenseMatmulGradWithAdagradAndStaticBufferSize` (row_pointers, sorted_sample_ids, sorted_token_ids, sorted_gains, activation_gradients, learning_rate, embedding_table, accumulator, num_minibatches_per_physical_sparse_core → updated_embedding_table, updated_accumulator). */
-export function xlaSparseDenseMatmulGradWithAdagradAndStaticBufferSize(rowPointers: TensorRef, sortedSampleIds: TensorRef, sortedTokenIds: TensorRef, sortedGains: TensorRef, activationGradients: TensorRef, learningRate: TensorRef, embeddingTable: TensorRef, accumulator: TensorRef, numMinibatchesPerPhysicalSparseCore: TensorRef, opts: { /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; maxIdsPerSparseCore: number; maxUniqueIdsPerSparseCore: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output } {
+export function xlaSparseDenseMatmulGradWithAdagradAndStaticBufferSize(rowPointers: OpInput, sortedSampleIds: OpInput, sortedTokenIds: OpInput, sortedGains: OpInput, activationGradients: OpInput, learningRate: OpInput, embeddingTable: OpInput, accumulator: OpInput, numMinibatchesPerPhysicalSparseCore: OpInput, opts: { /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; maxIdsPerSparseCore: number; maxUniqueIdsPerSparseCore: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output } {
   return opMulti<{ updatedEmbeddingTable: Output; updatedAccumulator: Output }>("XlaSparseDenseMatmulGradWithAdagradAndStaticBufferSize", [rowPointers, sortedSampleIds, sortedTokenIds, sortedGains, activationGradients, learningRate, embeddingTable, accumulator, numMinibatchesPerPhysicalSparseCore], { "clip_weight_min": opts.clipWeightMin, "clip_weight_max": opts.clipWeightMax, "max_ids_per_sparse_core": opts.maxIdsPerSparseCore, "max_unique_ids_per_sparse_core": opts.maxUniqueIdsPerSparseCore, "table_name": opts.tableName, "num_sparsecores_per_device": opts.numSparsecoresPerDevice }, opts, [["updatedEmbeddingTable", 1], ["updatedAccumulator", 1]]);
 }
 
 /** TF op `XlaSparseDenseMatmulGradWithAdagradMomentumAndCsrInput` (row_pointers, sorted_sample_ids, sorted_token_ids, sorted_gains, activation_gradients, learning_rate, embedding_table, accumulator, momenta, num_minibatches_per_physical_sparse_core → updated_embedding_table, updated_accumulator, updated_momenta). */
-export function xlaSparseDenseMatmulGradWithAdagradMomentumAndCsrInput(rowPointers: TensorRef, sortedSampleIds: TensorRef, sortedTokenIds: TensorRef, sortedGains: TensorRef, activationGradients: TensorRef, learningRate: TensorRef, embeddingTable: TensorRef, accumulator: TensorRef, momenta: TensorRef, numMinibatchesPerPhysicalSparseCore: TensorRef, opts: { useNesterov: boolean; exponent: number; beta1: number; beta2: number; epsilon: number; /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedMomenta: Output } {
+export function xlaSparseDenseMatmulGradWithAdagradMomentumAndCsrInput(rowPointers: OpInput, sortedSampleIds: OpInput, sortedTokenIds: OpInput, sortedGains: OpInput, activationGradients: OpInput, learningRate: OpInput, embeddingTable: OpInput, accumulator: OpInput, momenta: OpInput, numMinibatchesPerPhysicalSparseCore: OpInput, opts: { useNesterov: boolean; exponent: number; beta1: number; beta2: number; epsilon: number; /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedMomenta: Output } {
   return opMulti<{ updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedMomenta: Output }>("XlaSparseDenseMatmulGradWithAdagradMomentumAndCsrInput", [rowPointers, sortedSampleIds, sortedTokenIds, sortedGains, activationGradients, learningRate, embeddingTable, accumulator, momenta, numMinibatchesPerPhysicalSparseCore], { "use_nesterov": opts.useNesterov, "exponent": opts.exponent, "beta1": opts.beta1, "beta2": opts.beta2, "epsilon": opts.epsilon, "clip_weight_min": opts.clipWeightMin, "clip_weight_max": opts.clipWeightMax, "table_name": opts.tableName, "num_sparsecores_per_device": opts.numSparsecoresPerDevice }, opts, [["updatedEmbeddingTable", 1], ["updatedAccumulator", 1], ["updatedMomenta", 1]]);
 }
 
 /** TF op `XlaSparseDenseMatmulGradWithAdagradMomentumAndStaticBufferSize` (row_pointers, sorted_sample_ids, sorted_token_ids, sorted_gains, activation_gradients, learning_rate, embedding_table, accumulator, momenta, num_minibatches_per_physical_sparse_core → updated_embedding_table, updated_accumulator, updated_momenta). */
-export function xlaSparseDenseMatmulGradWithAdagradMomentumAndStaticBufferSize(rowPointers: TensorRef, sortedSampleIds: TensorRef, sortedTokenIds: TensorRef, sortedGains: TensorRef, activationGradients: TensorRef, learningRate: TensorRef, embeddingTable: TensorRef, accumulator: TensorRef, momenta: TensorRef, numMinibatchesPerPhysicalSparseCore: TensorRef, opts: { useNesterov: boolean; exponent: number; beta1: number; beta2: number; epsilon: number; /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; maxIdsPerSparseCore: number; maxUniqueIdsPerSparseCore: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedMomenta: Output } {
+export function xlaSparseDenseMatmulGradWithAdagradMomentumAndStaticBufferSize(rowPointers: OpInput, sortedSampleIds: OpInput, sortedTokenIds: OpInput, sortedGains: OpInput, activationGradients: OpInput, learningRate: OpInput, embeddingTable: OpInput, accumulator: OpInput, momenta: OpInput, numMinibatchesPerPhysicalSparseCore: OpInput, opts: { useNesterov: boolean; exponent: number; beta1: number; beta2: number; epsilon: number; /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; maxIdsPerSparseCore: number; maxUniqueIdsPerSparseCore: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedMomenta: Output } {
   return opMulti<{ updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedMomenta: Output }>("XlaSparseDenseMatmulGradWithAdagradMomentumAndStaticBufferSize", [rowPointers, sortedSampleIds, sortedTokenIds, sortedGains, activationGradients, learningRate, embeddingTable, accumulator, momenta, numMinibatchesPerPhysicalSparseCore], { "use_nesterov": opts.useNesterov, "exponent": opts.exponent, "beta1": opts.beta1, "beta2": opts.beta2, "epsilon": opts.epsilon, "clip_weight_min": opts.clipWeightMin, "clip_weight_max": opts.clipWeightMax, "max_ids_per_sparse_core": opts.maxIdsPerSparseCore, "max_unique_ids_per_sparse_core": opts.maxUniqueIdsPerSparseCore, "table_name": opts.tableName, "num_sparsecores_per_device": opts.numSparsecoresPerDevice }, opts, [["updatedEmbeddingTable", 1], ["updatedAccumulator", 1], ["updatedMomenta", 1]]);
 }
 
 /** TF op `XlaSparseDenseMatmulGradWithAdamAndCsrInput` (row_pointers, sorted_sample_ids, sorted_token_ids, sorted_gains, activation_gradients, learning_rate, embedding_table, momenta, velocity, num_minibatches_per_physical_sparse_core → updated_embedding_table, updated_momenta, updated_velocity). */
-export function xlaSparseDenseMatmulGradWithAdamAndCsrInput(rowPointers: TensorRef, sortedSampleIds: TensorRef, sortedTokenIds: TensorRef, sortedGains: TensorRef, activationGradients: TensorRef, learningRate: TensorRef, embeddingTable: TensorRef, momenta: TensorRef, velocity: TensorRef, numMinibatchesPerPhysicalSparseCore: TensorRef, opts: { useSumInsideSqrt: boolean; beta1: number; beta2: number; epsilon: number; /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedMomenta: Output; updatedVelocity: Output } {
+export function xlaSparseDenseMatmulGradWithAdamAndCsrInput(rowPointers: OpInput, sortedSampleIds: OpInput, sortedTokenIds: OpInput, sortedGains: OpInput, activationGradients: OpInput, learningRate: OpInput, embeddingTable: OpInput, momenta: OpInput, velocity: OpInput, numMinibatchesPerPhysicalSparseCore: OpInput, opts: { useSumInsideSqrt: boolean; beta1: number; beta2: number; epsilon: number; /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedMomenta: Output; updatedVelocity: Output } {
   return opMulti<{ updatedEmbeddingTable: Output; updatedMomenta: Output; updatedVelocity: Output }>("XlaSparseDenseMatmulGradWithAdamAndCsrInput", [rowPointers, sortedSampleIds, sortedTokenIds, sortedGains, activationGradients, learningRate, embeddingTable, momenta, velocity, numMinibatchesPerPhysicalSparseCore], { "use_sum_inside_sqrt": opts.useSumInsideSqrt, "beta1": opts.beta1, "beta2": opts.beta2, "epsilon": opts.epsilon, "clip_weight_min": opts.clipWeightMin, "clip_weight_max": opts.clipWeightMax, "table_name": opts.tableName, "num_sparsecores_per_device": opts.numSparsecoresPerDevice }, opts, [["updatedEmbeddingTable", 1], ["updatedMomenta", 1], ["updatedVelocity", 1]]);
 }
 
 /** TF op `XlaSparseDenseMatmulGradWithAdamAndStaticBufferSize` (row_pointers, sorted_sample_ids, sorted_token_ids, sorted_gains, activation_gradients, learning_rate, embedding_table, momenta, velocity, num_minibatches_per_physical_sparse_core → updated_embedding_table, updated_momenta, updated_velocity). */
-export function xlaSparseDenseMatmulGradWithAdamAndStaticBufferSize(rowPointers: TensorRef, sortedSampleIds: TensorRef, sortedTokenIds: TensorRef, sortedGains: TensorRef, activationGradients: TensorRef, learningRate: TensorRef, embeddingTable: TensorRef, momenta: TensorRef, velocity: TensorRef, numMinibatchesPerPhysicalSparseCore: TensorRef, opts: { useSumInsideSqrt: boolean; beta1: number; beta2: number; epsilon: number; /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; maxIdsPerSparseCore: number; maxUniqueIdsPerSparseCore: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedMomenta: Output; updatedVelocity: Output } {
+export function xlaSparseDenseMatmulGradWithAdamAndStaticBufferSize(rowPointers: OpInput, sortedSampleIds: OpInput, sortedTokenIds: OpInput, sortedGains: OpInput, activationGradients: OpInput, learningRate: OpInput, embeddingTable: OpInput, momenta: OpInput, velocity: OpInput, numMinibatchesPerPhysicalSparseCore: OpInput, opts: { useSumInsideSqrt: boolean; beta1: number; beta2: number; epsilon: number; /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; maxIdsPerSparseCore: number; maxUniqueIdsPerSparseCore: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedMomenta: Output; updatedVelocity: Output } {
   return opMulti<{ updatedEmbeddingTable: Output; updatedMomenta: Output; updatedVelocity: Output }>("XlaSparseDenseMatmulGradWithAdamAndStaticBufferSize", [rowPointers, sortedSampleIds, sortedTokenIds, sortedGains, activationGradients, learningRate, embeddingTable, momenta, velocity, numMinibatchesPerPhysicalSparseCore], { "use_sum_inside_sqrt": opts.useSumInsideSqrt, "beta1": opts.beta1, "beta2": opts.beta2, "epsilon": opts.epsilon, "clip_weight_min": opts.clipWeightMin, "clip_weight_max": opts.clipWeightMax, "max_ids_per_sparse_core": opts.maxIdsPerSparseCore, "max_unique_ids_per_sparse_core": opts.maxUniqueIdsPerSparseCore, "table_name": opts.tableName, "num_sparsecores_per_device": opts.numSparsecoresPerDevice }, opts, [["updatedEmbeddingTable", 1], ["updatedMomenta", 1], ["updatedVelocity", 1]]);
 }
 
 /** TF op `XlaSparseDenseMatmulGradWithCsrInput` (row_pointers, sorted_sample_ids, sorted_token_ids, sorted_gains, activation_gradients, tables, hyperparameters, num_minibatches_per_physical_sparse_core → updated_tables). */
-export function xlaSparseDenseMatmulGradWithCsrInput(rowPointers: TensorRef, sortedSampleIds: TensorRef, sortedTokenIds: TensorRef, sortedGains: TensorRef, activationGradients: TensorRef, tables: TensorRef[], hyperparameters: TensorRef[], numMinibatchesPerPhysicalSparseCore: TensorRef, opts: { customComputation: string; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): Output[] {
+export function xlaSparseDenseMatmulGradWithCsrInput(rowPointers: OpInput, sortedSampleIds: OpInput, sortedTokenIds: OpInput, sortedGains: OpInput, activationGradients: OpInput, tables: OpInput[], hyperparameters: OpInput[], numMinibatchesPerPhysicalSparseCore: OpInput, opts: { customComputation: string; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): Output[] {
   return opList("XlaSparseDenseMatmulGradWithCsrInput", [rowPointers, sortedSampleIds, sortedTokenIds, sortedGains, activationGradients, tables, hyperparameters, numMinibatchesPerPhysicalSparseCore], { "custom_computation": opts.customComputation, "table_name": opts.tableName, "num_sparsecores_per_device": opts.numSparsecoresPerDevice }, opts);
 }
 
 /** TF op `XlaSparseDenseMatmulGradWithFtrlAndCsrInput` (row_pointers, sorted_sample_ids, sorted_token_ids, sorted_gains, activation_gradients, learning_rate, embedding_table, accumulator, linear, num_minibatches_per_physical_sparse_core → updated_embedding_table, updated_accumulator, updated_linear). */
-export function xlaSparseDenseMatmulGradWithFtrlAndCsrInput(rowPointers: TensorRef, sortedSampleIds: TensorRef, sortedTokenIds: TensorRef, sortedGains: TensorRef, activationGradients: TensorRef, learningRate: TensorRef, embeddingTable: TensorRef, accumulator: TensorRef, linear: TensorRef, numMinibatchesPerPhysicalSparseCore: TensorRef, opts: { multiplyLinearByLearningRate: boolean; beta: number; learningRatePower: number; l1RegularizationStrength: number; l2RegularizationStrength: number; /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedLinear: Output } {
+export function xlaSparseDenseMatmulGradWithFtrlAndCsrInput(rowPointers: OpInput, sortedSampleIds: OpInput, sortedTokenIds: OpInput, sortedGains: OpInput, activationGradients: OpInput, learningRate: OpInput, embeddingTable: OpInput, accumulator: OpInput, linear: OpInput, numMinibatchesPerPhysicalSparseCore: OpInput, opts: { multiplyLinearByLearningRate: boolean; beta: number; learningRatePower: number; l1RegularizationStrength: number; l2RegularizationStrength: number; /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedLinear: Output } {
   return opMulti<{ updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedLinear: Output }>("XlaSparseDenseMatmulGradWithFtrlAndCsrInput", [rowPointers, sortedSampleIds, sortedTokenIds, sortedGains, activationGradients, learningRate, embeddingTable, accumulator, linear, numMinibatchesPerPhysicalSparseCore], { "multiply_linear_by_learning_rate": opts.multiplyLinearByLearningRate, "beta": opts.beta, "learning_rate_power": opts.learningRatePower, "l1_regularization_strength": opts.l1RegularizationStrength, "l2_regularization_strength": opts.l2RegularizationStrength, "clip_weight_min": opts.clipWeightMin, "clip_weight_max": opts.clipWeightMax, "table_name": opts.tableName, "num_sparsecores_per_device": opts.numSparsecoresPerDevice }, opts, [["updatedEmbeddingTable", 1], ["updatedAccumulator", 1], ["updatedLinear", 1]]);
 }
 
 /** TF op `XlaSparseDenseMatmulGradWithFtrlAndStaticBufferSize` (row_pointers, sorted_sample_ids, sorted_token_ids, sorted_gains, activation_gradients, learning_rate, embedding_table, accumulator, linear, num_minibatches_per_physical_sparse_core → updated_embedding_table, updated_accumulator, updated_linear). */
-export function xlaSparseDenseMatmulGradWithFtrlAndStaticBufferSize(rowPointers: TensorRef, sortedSampleIds: TensorRef, sortedTokenIds: TensorRef, sortedGains: TensorRef, activationGradients: TensorRef, learningRate: TensorRef, embeddingTable: TensorRef, accumulator: TensorRef, linear: TensorRef, numMinibatchesPerPhysicalSparseCore: TensorRef, opts: { multiplyLinearByLearningRate: boolean; beta: number; learningRatePower: number; l1RegularizationStrength: number; l2RegularizationStrength: number; /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; maxIdsPerSparseCore: number; maxUniqueIdsPerSparseCore: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedLinear: Output } {
+export function xlaSparseDenseMatmulGradWithFtrlAndStaticBufferSize(rowPointers: OpInput, sortedSampleIds: OpInput, sortedTokenIds: OpInput, sortedGains: OpInput, activationGradients: OpInput, learningRate: OpInput, embeddingTable: OpInput, accumulator: OpInput, linear: OpInput, numMinibatchesPerPhysicalSparseCore: OpInput, opts: { multiplyLinearByLearningRate: boolean; beta: number; learningRatePower: number; l1RegularizationStrength: number; l2RegularizationStrength: number; /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; maxIdsPerSparseCore: number; maxUniqueIdsPerSparseCore: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): { updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedLinear: Output } {
   return opMulti<{ updatedEmbeddingTable: Output; updatedAccumulator: Output; updatedLinear: Output }>("XlaSparseDenseMatmulGradWithFtrlAndStaticBufferSize", [rowPointers, sortedSampleIds, sortedTokenIds, sortedGains, activationGradients, learningRate, embeddingTable, accumulator, linear, numMinibatchesPerPhysicalSparseCore], { "multiply_linear_by_learning_rate": opts.multiplyLinearByLearningRate, "beta": opts.beta, "learning_rate_power": opts.learningRatePower, "l1_regularization_strength": opts.l1RegularizationStrength, "l2_regularization_strength": opts.l2RegularizationStrength, "clip_weight_min": opts.clipWeightMin, "clip_weight_max": opts.clipWeightMax, "max_ids_per_sparse_core": opts.maxIdsPerSparseCore, "max_unique_ids_per_sparse_core": opts.maxUniqueIdsPerSparseCore, "table_name": opts.tableName, "num_sparsecores_per_device": opts.numSparsecoresPerDevice }, opts, [["updatedEmbeddingTable", 1], ["updatedAccumulator", 1], ["updatedLinear", 1]]);
 }
 
 /** TF op `XlaSparseDenseMatmulGradWithSgdAndCsrInput` (row_pointers, sorted_sample_ids, sorted_token_ids, sorted_gains, activation_gradients, learning_rate, embedding_table, num_minibatches_per_physical_sparse_core → updated_embedding_table). */
-export function xlaSparseDenseMatmulGradWithSgdAndCsrInput(rowPointers: TensorRef, sortedSampleIds: TensorRef, sortedTokenIds: TensorRef, sortedGains: TensorRef, activationGradients: TensorRef, learningRate: TensorRef, embeddingTable: TensorRef, numMinibatchesPerPhysicalSparseCore: TensorRef, opts: { /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): Output {
+export function xlaSparseDenseMatmulGradWithSgdAndCsrInput(rowPointers: OpInput, sortedSampleIds: OpInput, sortedTokenIds: OpInput, sortedGains: OpInput, activationGradients: OpInput, learningRate: OpInput, embeddingTable: OpInput, numMinibatchesPerPhysicalSparseCore: OpInput, opts: { /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): Output {
   return opOne("XlaSparseDenseMatmulGradWithSgdAndCsrInput", [rowPointers, sortedSampleIds, sortedTokenIds, sortedGains, activationGradients, learningRate, embeddingTable, numMinibatchesPerPhysicalSparseCore], { "clip_weight_min": opts.clipWeightMin, "clip_weight_max": opts.clipWeightMax, "table_name": opts.tableName, "num_sparsecores_per_device": opts.numSparsecoresPerDevice }, opts);
 }
 
 /** TF op `XlaSparseDenseMatmulGradWithSgdAndStaticBufferSize` (row_pointers, sorted_sample_ids, sorted_token_ids, sorted_gains, activation_gradients, learning_rate, embedding_table, num_minibatches_per_physical_sparse_core → updated_embedding_table). */
-export function xlaSparseDenseMatmulGradWithSgdAndStaticBufferSize(rowPointers: TensorRef, sortedSampleIds: TensorRef, sortedTokenIds: TensorRef, sortedGains: TensorRef, activationGradients: TensorRef, learningRate: TensorRef, embeddingTable: TensorRef, numMinibatchesPerPhysicalSparseCore: TensorRef, opts: { /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; maxIdsPerSparseCore: number; maxUniqueIdsPerSparseCore: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): Output {
+export function xlaSparseDenseMatmulGradWithSgdAndStaticBufferSize(rowPointers: OpInput, sortedSampleIds: OpInput, sortedTokenIds: OpInput, sortedGains: OpInput, activationGradients: OpInput, learningRate: OpInput, embeddingTable: OpInput, numMinibatchesPerPhysicalSparseCore: OpInput, opts: { /** Default -Infinity. */ clipWeightMin?: number; /** Default Infinity. */ clipWeightMax?: number; maxIdsPerSparseCore: number; maxUniqueIdsPerSparseCore: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): Output {
   return opOne("XlaSparseDenseMatmulGradWithSgdAndStaticBufferSize", [rowPointers, sortedSampleIds, sortedTokenIds, sortedGains, activationGradients, learningRate, embeddingTable, numMinibatchesPerPhysicalSparseCore], { "clip_weight_min": opts.clipWeightMin, "clip_weight_max": opts.clipWeightMax, "max_ids_per_sparse_core": opts.maxIdsPerSparseCore, "max_unique_ids_per_sparse_core": opts.maxUniqueIdsPerSparseCore, "table_name": opts.tableName, "num_sparsecores_per_device": opts.numSparsecoresPerDevice }, opts);
 }
 
 /** TF op `XlaSparseDenseMatmulWithCsrInput` (row_pointers, sorted_sample_ids, sorted_token_ids, sorted_gains, embedding_table, num_minibatches_per_physical_sparse_core → activations). */
-export function xlaSparseDenseMatmulWithCsrInput(rowPointers: TensorRef, sortedSampleIds: TensorRef, sortedTokenIds: TensorRef, sortedGains: TensorRef, embeddingTable: TensorRef, numMinibatchesPerPhysicalSparseCore: TensorRef, opts: { inputSize: number; quantizationConfigLow: number; quantizationConfigHigh: number; quantizationConfigNumBuckets: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): Output {
+export function xlaSparseDenseMatmulWithCsrInput(rowPointers: OpInput, sortedSampleIds: OpInput, sortedTokenIds: OpInput, sortedGains: OpInput, embeddingTable: OpInput, numMinibatchesPerPhysicalSparseCore: OpInput, opts: { inputSize: number; quantizationConfigLow: number; quantizationConfigHigh: number; quantizationConfigNumBuckets: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): Output {
   return opOne("XlaSparseDenseMatmulWithCsrInput", [rowPointers, sortedSampleIds, sortedTokenIds, sortedGains, embeddingTable, numMinibatchesPerPhysicalSparseCore], { "input_size": opts.inputSize, "quantization_config_low": opts.quantizationConfigLow, "quantization_config_high": opts.quantizationConfigHigh, "quantization_config_num_buckets": opts.quantizationConfigNumBuckets, "table_name": opts.tableName, "num_sparsecores_per_device": opts.numSparsecoresPerDevice }, opts);
 }
 
 /** TF op `XlaSparseDenseMatmulWithStaticBufferSize` (row_pointers, sorted_sample_ids, sorted_token_ids, sorted_gains, embedding_table, num_minibatches_per_physical_sparse_core → activations). */
-export function xlaSparseDenseMatmulWithStaticBufferSize(rowPointers: TensorRef, sortedSampleIds: TensorRef, sortedTokenIds: TensorRef, sortedGains: TensorRef, embeddingTable: TensorRef, numMinibatchesPerPhysicalSparseCore: TensorRef, opts: { inputSize: number; quantizationConfigLow: number; quantizationConfigHigh: number; quantizationConfigNumBuckets: number; maxIdsPerSparseCore: number; maxUniqueIdsPerSparseCore: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): Output {
+export function xlaSparseDenseMatmulWithStaticBufferSize(rowPointers: OpInput, sortedSampleIds: OpInput, sortedTokenIds: OpInput, sortedGains: OpInput, embeddingTable: OpInput, numMinibatchesPerPhysicalSparseCore: OpInput, opts: { inputSize: number; quantizationConfigLow: number; quantizationConfigHigh: number; quantizationConfigNumBuckets: number; maxIdsPerSparseCore: number; maxUniqueIdsPerSparseCore: number; tableName: string; /** Default -1. */ numSparsecoresPerDevice?: number } & OpOptions): Output {
   return opOne("XlaSparseDenseMatmulWithStaticBufferSize", [rowPointers, sortedSampleIds, sortedTokenIds, sortedGains, embeddingTable, numMinibatchesPerPhysicalSparseCore], { "input_size": opts.inputSize, "quantization_config_low": opts.quantizationConfigLow, "quantization_config_high": opts.quantizationConfigHigh, "quantization_config_num_buckets": opts.quantizationConfigNumBuckets, "max_ids_per_sparse_core": opts.maxIdsPerSparseCore, "max_unique_ids_per_sparse_core": opts.maxUniqueIdsPerSparseCore, "table_name": opts.tableName, "num_sparsecores_per_device": opts.numSparsecoresPerDevice }, opts);
 }
 
 /** TF op `XlaSparseGradientsStack` (unstacked_gradients → stacked_gradients). */
-export function xlaSparseGradientsStack(unstackedGradients: TensorRef[], opts: { interleaved: boolean; dtype: DType } & OpOptions): Output {
+export function xlaSparseGradientsStack(unstackedGradients: OpInput[], opts: { interleaved: boolean; dtype: DType } & OpOptions): Output {
   return opOne("XlaSparseGradientsStack", [unstackedGradients], { "interleaved": opts.interleaved, "dtype": opts.dtype }, opts);
 }
 
 /** TF op `XlaSplitND` (input → outputs). */
-export function xlaSplitNd(input: TensorRef, opts: { N: number; numSplits: number[]; /** Default []. */ paddings?: number[] } & OpOptions): Output[] {
+export function xlaSplitNd(input: OpInput, opts: { N: number; numSplits: number[]; /** Default []. */ paddings?: number[] } & OpOptions): Output[] {
   return opList("XlaSplitND", [input], { "N": opts.N, "num_splits": opts.numSplits, "paddings": opts.paddings }, opts);
 }
 
 /** TF op `XlaSpmdFullToShardShape` (input → output). An op used by XLA SPMD partitioner to switch from automatic partitioning to */
-export function xlaSpmdFullToShardShape(input: TensorRef, opts: { manualSharding: string; /** Default -1. */ dim?: number; /** Default []. */ unspecifiedDims?: number[] } & OpOptions): Output {
+export function xlaSpmdFullToShardShape(input: OpInput, opts: { manualSharding: string; /** Default -1. */ dim?: number; /** Default []. */ unspecifiedDims?: number[] } & OpOptions): Output {
   return opOne("XlaSpmdFullToShardShape", [input], { "manual_sharding": opts.manualSharding, "dim": opts.dim, "unspecified_dims": opts.unspecifiedDims }, opts);
 }
 
 /** TF op `XlaSpmdShardToFullShape` (input → output). An op used by XLA SPMD partitioner to switch from manual partitioning to */
-export function xlaSpmdShardToFullShape(input: TensorRef, opts: { manualSharding: string; fullShape: number[] | null; /** Default -1. */ dim?: number; /** Default []. */ unspecifiedDims?: number[] } & OpOptions): Output {
+export function xlaSpmdShardToFullShape(input: OpInput, opts: { manualSharding: string; fullShape: number[] | null; /** Default -1. */ dim?: number; /** Default []. */ unspecifiedDims?: number[] } & OpOptions): Output {
   return opOne("XlaSpmdShardToFullShape", [input], { "manual_sharding": opts.manualSharding, "full_shape": opts.fullShape, "dim": opts.dim, "unspecified_dims": opts.unspecifiedDims }, opts);
 }
 
 /** TF op `XlaSvd` (a → s, u, v). Computes the eigen decomposition of a batch of self-adjoint matrices */
-export function xlaSvd(a: TensorRef, opts: { maxIter: number; epsilon: number; precisionConfig: string } & OpOptions): { s: Output; u: Output; v: Output } {
+export function xlaSvd(a: OpInput, opts: { maxIter: number; epsilon: number; precisionConfig: string } & OpOptions): { s: Output; u: Output; v: Output } {
   return opMulti<{ s: Output; u: Output; v: Output }>("XlaSvd", [a], { "max_iter": opts.maxIter, "epsilon": opts.epsilon, "precision_config": opts.precisionConfig }, opts, [["s", 1], ["u", 1], ["v", 1]]);
 }
 
 /** TF op `XlaVariadicReduce` (input, init_value → output). Wraps the variadic XLA Reduce operator. */
-export function xlaVariadicReduce(input: TensorRef[], initValue: TensorRef[], opts: { dimensionsToReduce: number[]; reducer: string } & OpOptions): Output[] {
+export function xlaVariadicReduce(input: OpInput[], initValue: OpInput[], opts: { dimensionsToReduce: number[]; reducer: string } & OpOptions): Output[] {
   return opList("XlaVariadicReduce", [input, initValue], { "dimensions_to_reduce": opts.dimensionsToReduce, "reducer": opts.reducer }, opts);
 }
 
 /** TF op `XlaVariadicReduceV2` (inputs, init_values → outputs). Wraps the variadic XLA Reduce operator. */
-export function xlaVariadicReduceV2(inputs: TensorRef[], initValues: TensorRef[], opts: { dimensionsToReduce: number[]; reducer: string } & OpOptions): Output[] {
+export function xlaVariadicReduceV2(inputs: OpInput[], initValues: OpInput[], opts: { dimensionsToReduce: number[]; reducer: string } & OpOptions): Output[] {
   return opList("XlaVariadicReduceV2", [inputs, initValues], { "dimensions_to_reduce": opts.dimensionsToReduce, "reducer": opts.reducer }, opts);
 }
 
 /** TF op `XlaVariadicSort` (inputs, dimension → outputs). Wraps the XLA Sort operator, documented at */
-export function xlaVariadicSort(inputs: TensorRef[], dimension: TensorRef, opts: { comparator: string; isStable: boolean } & OpOptions): Output[] {
+export function xlaVariadicSort(inputs: OpInput[], dimension: OpInput, opts: { comparator: string; isStable: boolean } & OpOptions): Output[] {
   return opList("XlaVariadicSort", [inputs, dimension], { "comparator": opts.comparator, "is_stable": opts.isStable }, opts);
 }
 
 /** TF op `XlaWhile` (input → output). output = input; While (Cond(output)) { output = Body(output) } */
-export function xlaWhile(input: TensorRef[], opts: { cond: string; body: string } & OpOptions): Output[] {
+export function xlaWhile(input: OpInput[], opts: { cond: string; body: string } & OpOptions): Output[] {
   return opList("XlaWhile", [input], { "cond": opts.cond, "body": opts.body }, opts);
 }
 
 /** TF op `Xlog1py` (x, y → z). */
-export function xlog1py(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function xlog1py(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("Xlog1py", [x, y], {}, opts);
 }
 
 /** TF op `Xlogy` (x, y → z). */
-export function xlogy(x: TensorRef, y: TensorRef, opts?: OpOptions): Output {
+export function xlogy(x: OpInput, y: OpInput, opts?: OpOptions): Output {
   return opOne("Xlogy", [x, y], {}, opts);
 }
 
 /** TF op `ZerosLike` (x → y). */
-export function zerosLike(x: TensorRef, opts?: OpOptions): Output {
+export function zerosLike(x: OpInput, opts?: OpOptions): Output {
   return opOne("ZerosLike", [x], {}, opts);
 }
 
 /** TF op `Zeta` (x, q → z). */
-export function zeta(x: TensorRef, q: TensorRef, opts?: OpOptions): Output {
+export function zeta(x: OpInput, q: OpInput, opts?: OpOptions): Output {
   return opOne("Zeta", [x, q], {}, opts);
 }
 
 /** TF op `ZipDataset` (input_datasets → handle). */
-export function zipDataset(inputDatasets: TensorRef[], opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
+export function zipDataset(inputDatasets: OpInput[], opts: { outputTypes: DType[]; outputShapes: Array<number[] | null>; /** Default "". */ metadata?: string } & OpOptions): Output {
   return opOne("ZipDataset", [inputDatasets], { "output_types": opts.outputTypes, "output_shapes": opts.outputShapes, "metadata": opts.metadata }, opts);
 }
