@@ -13,10 +13,19 @@ interface BuildState {
   namesInUse: Map<string, number>;
   /** The current name scope, '' at the top ('a/b' inside `nameScope('a', () => nameScope('b', ...))`). */
   nameStack: string;
-  /** Control inputs of the enclosing `controlDependencies` scopes, outermost first; null clears. */
-  controlStack: Array<Operation[] | null>;
-  /** Ops created inside each control scope (they need no control input on that scope's ops). */
+  /** The enclosing `controlDependencies` scopes, outermost first; a level with `ops: null` clears. */
+  controlStack: ControlLevel[];
   device: string | undefined;
+}
+
+/** One `controlDependencies` scope: its control inputs, and the ops created while it was active. */
+interface ControlLevel {
+  ops: Operation[] | null;
+  /**
+   * Names of the ops created inside the scope (Python's controller `_seen_nodes`): a new op that
+   * reads one of them already runs after the scope's ops, so it gets no control input from it.
+   */
+  seen: Set<string>;
 }
 
 const states = new WeakMap<Graph, BuildState>();
@@ -129,7 +138,7 @@ export function controlDependencies<T>(ops: OpRef[] | null, fn: () => T, graph?:
   const g = graph ?? (ops && ops.length ? graphFor(ops, 'ops') : defaultGraph());
   const resolved = ops?.map((o, i) => (typeof o === 'string' ? g.operation(o) : o instanceof Output ? o.op : checkOp(o, `ops[${i}]`))) ?? null;
   const s = stateOf(g);
-  s.controlStack.push(resolved);
+  s.controlStack.push({ ops: resolved, seen: new Set() });
   try {
     return inGraph(g, fn);
   } finally {
@@ -155,15 +164,38 @@ export function device<T>(deviceName: string, fn: () => T, graph: Graph = defaul
   }
 }
 
-/** The control inputs the enclosing scopes give a new op, minus the ops it already takes as data. */
-function scopedControlInputs(s: BuildState, inputs: ReadonlyArray<TensorRef | TensorRef[]>): Operation[] {
-  let active: Operation[] = [];
-  for (const level of s.controlStack) active = level === null ? [] : active.concat(level);
-  if (!active.length) return [];
+/** The scopes in effect: those after the innermost `controlDependencies(null)`. */
+function activeLevels(s: BuildState): ControlLevel[] {
+  let active: ControlLevel[] = [];
+  for (const level of s.controlStack) active = level.ops === null ? [] : [...active, level];
+  return active;
+}
+
+/**
+ * The control inputs the enclosing scopes give a new op (Python's `_control_dependencies_for_inputs`):
+ * none from a scope one of whose own ops the new op reads (it already runs after that scope's
+ * inputs), and never an op it takes as data.
+ */
+function scopedControlInputs(levels: ControlLevel[], inputs: ReadonlyArray<TensorRef | TensorRef[]>): Operation[] {
+  if (!levels.length) return [];
   const dataOps = new Set<string>();
-  for (const x of inputs.flat()) if (x instanceof Output) dataOps.add(x.op.name);
-  const seen = new Set<string>();
-  return active.filter((op) => !dataOps.has(op.name) && !seen.has(op.name) && seen.add(op.name));
+  for (const x of inputs.flat()) {
+    if (x instanceof Output) dataOps.add(x.op.name);
+    else if (x instanceof Operation) dataOps.add(x.name);
+    else if (typeof x === 'string') dataOps.add(x.replace(/^\^/, '').replace(/:\d+$/, ''));
+  }
+  const out: Operation[] = [];
+  const added = new Set<string>();
+  for (const level of levels) {
+    if ([...dataOps].some((n) => level.seen.has(n))) continue;
+    for (const op of level.ops!) {
+      if (!dataOps.has(op.name) && !added.has(op.name)) {
+        added.add(op.name);
+        out.push(op);
+      }
+    }
+  }
+  return out;
 }
 
 export interface ScopedOpSpec extends Omit<AddOpSpec, 'name'> {
@@ -188,8 +220,9 @@ export function addScopedOp(spec: ScopedOpSpec): Operation {
   // A name ending in '/' is a scope's own name, used as is: Python names an op created with
   // `name=scope` after the scope ('train/loss/' → 'train/loss'), without making it unique again.
   const name = spec.name?.endsWith('/') ? spec.name.slice(0, -1) : uniqueName(graph, spec.name ?? spec.type);
-  const controlInputs = [...scopedControlInputs(s, inputs), ...(spec.controlInputs ?? [])];
-  return graph.addOp({
+  const levels = activeLevels(s);
+  const controlInputs = [...scopedControlInputs(levels, inputs), ...(spec.controlInputs ?? [])];
+  const op = graph.addOp({
     type: spec.type,
     name,
     inputs,
@@ -197,4 +230,6 @@ export function addScopedOp(spec: ScopedOpSpec): Operation {
     controlInputs,
     device: spec.device ?? s.device,
   });
+  for (const level of levels) level.seen.add(op.name);
+  return op;
 }
