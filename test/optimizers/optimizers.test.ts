@@ -128,7 +128,7 @@ for c in cases:
         gs = tf1.train.get_or_create_global_step()
         opt = eval(c['py'])
         train = opt.minimize(loss, global_step=gs)
-        diffs = compare_graphs(c['graph'], g, skip_prefix='gradients', controls=False)
+        diffs = compare_graphs(c['graph'], g, skip_prefix='gradients')
         gvars = tf1.global_variables()
         with tf1.Session() as sess:
             sess.run(tf1.global_variables_initializer())
@@ -204,7 +204,7 @@ with g.as_default():
     with tf.name_scope('outer'):
         tf1.train.AdamOptimizer(0.01).minimize(loss, var_list=[w], name='step')
     tf1.train.RMSPropOptimizer(0.1, momentum=0.9).minimize(loss, var_list=[w])
-emit({'diffs': compare_graphs(sys.argv[1], g, skip_prefix='gradients', controls=False),
+emit({'diffs': compare_graphs(sys.argv[1], g, skip_prefix='gradients'),
       'globals': [v.name for v in g.get_collection('variables')], 'trainOps': [o.name for o in g.get_collection('train_op')]})
 `,
       { args: [writeGraphDef(g, dir, 'naming.pb'), writeData()] },
