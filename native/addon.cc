@@ -12,8 +12,8 @@
 #include "server.h"
 #include "session.h"
 #include "tensor.h"
-#include "writable_file.h"
 #include "tf_files.h"
+#include "writable_file.h"
 
 namespace tfm {
 namespace {
@@ -21,8 +21,10 @@ namespace {
 // load(frameworkPath: string, mainPath: string) → "" or the reason it failed.
 Napi::Value LoadLibrary(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsString() || !info[1].IsString()) ThrowType(env, "load(frameworkPath, mainPath): strings expected");
-  std::string why = Load(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value());
+  if (!info[0].IsString() || !info[1].IsString())
+    ThrowType(env, "load(frameworkPath, mainPath): strings expected");
+  std::string why =
+      Load(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value());
   return Napi::String::New(env, why);
 }
 
@@ -39,7 +41,8 @@ Napi::Value RegisteredKernelsForOp(const Napi::CallbackInfo& info) {
   RequireLoaded(env);
   if (!info[0].IsString()) ThrowType(env, "registeredKernelsForOp(op): a string is required");
   StatusPtr status = NewStatus();
-  BufferPtr b(TF.TF_GetRegisteredKernelsForOp(info[0].As<Napi::String>().Utf8Value().c_str(), status.get()));
+  BufferPtr b(TF.TF_GetRegisteredKernelsForOp(info[0].As<Napi::String>().Utf8Value().c_str(),
+                                              status.get()));
   ThrowIfError(env, status.get());
   auto out = Napi::Uint8Array::New(env, b ? b->length : 0);
   if (b && b->length) std::memcpy(out.Data(), b->data, b->length);
@@ -78,7 +81,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.AddCleanupHook([env] { CloseAllSessions(env); });
   exports.Set("load", Napi::Function::New(env, LoadLibrary, "load"));
   exports.Set("preload", Napi::Function::New(env, PreloadLibrary, "preload"));
-  exports.Set("registeredKernelsForOp", Napi::Function::New(env, RegisteredKernelsForOp, "registeredKernelsForOp"));
+  exports.Set("registeredKernelsForOp",
+              Napi::Function::New(env, RegisteredKernelsForOp, "registeredKernelsForOp"));
   exports.Set("loadedPath", Napi::Function::New(env, Loaded, "loadedPath"));
   exports.Set("setErrorFactory", Napi::Function::New(env, SetErrorFactory, "setErrorFactory"));
   InitTensor(env, exports);
@@ -101,6 +105,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 }  // namespace
 }  // namespace tfm
 
-static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return tfm::Init(env, exports); }
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
+  return tfm::Init(env, exports);
+}
 
 NODE_API_MODULE(tf_monitored, InitAddon)

@@ -1,13 +1,13 @@
 #include "async.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
-
-#include <pthread.h>
 
 #include "common.h"
 
@@ -54,7 +54,8 @@ class Pool {
       task = nullptr;
       std::unique_lock<std::mutex> lock(mu_);
       idle_.push_back(&self);
-      bool handed = self.cv.wait_for(lock, std::chrono::seconds(30), [&self] { return self.task != nullptr; });
+      bool handed = self.cv.wait_for(lock, std::chrono::seconds(30),
+                                     [&self] { return self.task != nullptr; });
       if (!handed) {
         // Idle long enough: let the thread go (Submit can no longer pick it: it is off the stack).
         idle_.erase(std::find(idle_.begin(), idle_.end(), &self));
@@ -85,7 +86,7 @@ using Channel = Napi::TypedThreadSafeFunction<AsyncState, AsyncOp, Deliver>;
 // thread count, so a pool thread must never touch it afterwards (that was a use-after-free).
 struct AsyncState {
   std::mutex mu;
-  bool alive = true;   // guarded by mu
+  bool alive = true;  // guarded by mu
   Channel channel;
   size_t pending = 0;  // JS thread only
 };
@@ -131,7 +132,8 @@ Napi::Promise Schedule(Napi::Env env, std::unique_ptr<AsyncOp> op) {
   ThePool().Submit([raw, state]() {
     raw->Execute();
     std::lock_guard<std::mutex> lock(state->mu);
-    if (!state->alive || state->channel.NonBlockingCall(raw) != napi_ok) delete raw;  // environment gone
+    if (!state->alive || state->channel.NonBlockingCall(raw) != napi_ok)
+      delete raw;  // environment gone
   });
   return promise;
 }

@@ -8,17 +8,18 @@ namespace tfm {
 
 constexpr char kClosedReader[] = "The checkpoint reader is closed.";
 
-
 Napi::Function CheckpointReader::Init(Napi::Env env) {
-  return DefineClass(env, "NativeCheckpointReader", {
-    InstanceMethod<&CheckpointReader::Variables>("variables"),
-    InstanceMethod<&CheckpointReader::Tensor>("tensor"),
-    InstanceMethod<&CheckpointReader::Close>("close"),
-  });
+  return DefineClass(env, "NativeCheckpointReader",
+                     {
+                         InstanceMethod<&CheckpointReader::Variables>("variables"),
+                         InstanceMethod<&CheckpointReader::Tensor>("tensor"),
+                         InstanceMethod<&CheckpointReader::Close>("close"),
+                     });
 }
 
 // new NativeCheckpointReader(prefix: string)
-CheckpointReader::CheckpointReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CheckpointReader>(info) {
+CheckpointReader::CheckpointReader(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<CheckpointReader>(info) {
   Napi::Env env = info.Env();
   RequireLoaded(env);
   if (!info[0].IsString()) ThrowType(env, "checkpoint path must be a string");
@@ -55,7 +56,8 @@ Napi::Value CheckpointReader::Variables(const Napi::CallbackInfo& info) {
     if (nd > 0) TF.TF_CheckpointReaderGetVariableShape(reader_, name, dims.data(), nd, st.get());
     Napi::Object v = Napi::Object::New(env);
     v.Set("name", name);
-    v.Set("dtype", Napi::Number::New(env, TF.TF_CheckpointReaderGetVariableDataType(reader_, name)));
+    v.Set("dtype",
+          Napi::Number::New(env, TF.TF_CheckpointReaderGetVariableDataType(reader_, name)));
     v.Set("shape", FromDims(env, dims.data(), nd > 0 ? nd : 0));
     out.Set(i, v);
   }

@@ -7,7 +7,8 @@ AddonData* Data(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
 Napi::Error MakeError(Napi::Env env, int code, const std::string& message) {
   AddonData* data = Data(env);
   if (data && !data->errorFactory.IsEmpty()) {
-    Napi::Value e = data->errorFactory.Call({Napi::Number::New(env, code), Napi::String::New(env, message)});
+    Napi::Value e =
+        data->errorFactory.Call({Napi::Number::New(env, code), Napi::String::New(env, message)});
     if (e.IsObject()) return Napi::Error(env, e);
   }
   Napi::Error e = Napi::Error::New(env, message);
@@ -30,24 +31,28 @@ void ThrowIfError(Napi::Env env, TF_Status* s) {
 std::string PathArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
   if (!info[i].IsString()) ThrowType(info.Env(), std::string(what) + " must be a string");
   std::string p = info[i].As<Napi::String>().Utf8Value();
-  if (p.find('\0') != std::string::npos) ThrowType(info.Env(), std::string(what) + " must not contain NUL");
+  if (p.find('\0') != std::string::npos)
+    ThrowType(info.Env(), std::string(what) + " must not contain NUL");
   return p;
 }
 
 void RequireLoaded(Napi::Env env) {
   if (!IsLoaded()) {
-    throw MakeError(env, TF_FAILED_PRECONDITION, "libtensorflow is not loaded: call load() first (lib/native.ts does this)");
+    throw MakeError(env, TF_FAILED_PRECONDITION,
+                    "libtensorflow is not loaded: call load() first (lib/native.ts does this)");
   }
 }
 
 void CheckRank(Napi::Env env, size_t rank, const std::function<std::string()>& what) {
   if (rank > kMaxRank) {
-    throw MakeError(env, TF_INVALID_ARGUMENT, what() + ": rank " + std::to_string(rank) + " is above " +
-                                                  std::to_string(kMaxRank) + ", the most dimensions TensorFlow allows");
+    throw MakeError(env, TF_INVALID_ARGUMENT,
+                    what() + ": rank " + std::to_string(rank) + " is above " +
+                        std::to_string(kMaxRank) + ", the most dimensions TensorFlow allows");
   }
 }
 
-int64_t CheckDims(Napi::Env env, const int64_t* dims, size_t rank, bool partial, const std::function<std::string()>& what) {
+int64_t CheckDims(Napi::Env env, const int64_t* dims, size_t rank, bool partial,
+                  const std::function<std::string()>& what) {
   CheckRank(env, rank, what);
   int64_t known = 1;
   bool unknown = false;
@@ -58,18 +63,22 @@ int64_t CheckDims(Napi::Env env, const int64_t* dims, size_t rank, bool partial,
         unknown = true;
         continue;
       }
-      throw MakeError(env, TF_INVALID_ARGUMENT, what() + ": dimension " + std::to_string(i) + " is " + std::to_string(d) +
-                                                    (partial ? "; dimensions are >= 0, or -1 for unknown" : "; dimensions are >= 0"));
+      throw MakeError(
+          env, TF_INVALID_ARGUMENT,
+          what() + ": dimension " + std::to_string(i) + " is " + std::to_string(d) +
+              (partial ? "; dimensions are >= 0, or -1 for unknown" : "; dimensions are >= 0"));
     }
     if (__builtin_mul_overflow(known, d, &known)) {
-      throw MakeError(env, TF_INVALID_ARGUMENT, what() + ": the product of the dimensions overflows int64 at dimension " +
-                                                    std::to_string(i) + " (" + std::to_string(d) + ")");
+      throw MakeError(env, TF_INVALID_ARGUMENT,
+                      what() + ": the product of the dimensions overflows int64 at dimension " +
+                          std::to_string(i) + " (" + std::to_string(d) + ")");
     }
   }
   return unknown ? -1 : known;
 }
 
-std::vector<int64_t> ToDims(Napi::Env env, const Napi::Value& v, const std::string& what, bool partial) {
+std::vector<int64_t> ToDims(Napi::Env env, const Napi::Value& v, const std::string& what,
+                            bool partial) {
   if (!v.IsArray()) ThrowType(env, what + ": expected an array of dimensions");
   Napi::Array a = v.As<Napi::Array>();
   uint32_t rank = a.Length();
@@ -77,7 +86,8 @@ std::vector<int64_t> ToDims(Napi::Env env, const Napi::Value& v, const std::stri
   std::vector<int64_t> dims(rank);
   for (uint32_t i = 0; i < rank; i++) {
     Napi::Value d = a.Get(i);
-    if (!d.IsNumber()) ThrowType(env, what + ": dimension " + std::to_string(i) + " is not a number");
+    if (!d.IsNumber())
+      ThrowType(env, what + ": dimension " + std::to_string(i) + " is not a number");
     dims[i] = d.As<Napi::Number>().Int64Value();
   }
   CheckDims(env, dims.data(), rank, partial, [&] { return what; });

@@ -13,13 +13,29 @@
 
 namespace tfm {
 
-struct StatusDeleter { void operator()(TF_Status* s) const { TF.TF_DeleteStatus(s); } };
-struct BufferDeleter { void operator()(TF_Buffer* b) const { TF.TF_DeleteBuffer(b); } };
-struct TensorDeleter { void operator()(TF_Tensor* t) const { if (t) TF.TF_DeleteTensor(t); } };
-struct SessionOptionsDeleter { void operator()(TF_SessionOptions* o) const { TF.TF_DeleteSessionOptions(o); } };
-struct ImportOptionsDeleter { void operator()(TF_ImportGraphDefOptions* o) const { TF.TF_DeleteImportGraphDefOptions(o); } };
-struct ImportResultsDeleter { void operator()(TF_ImportGraphDefResults* r) const { TF.TF_DeleteImportGraphDefResults(r); } };
-struct DeviceListDeleter { void operator()(TF_DeviceList* d) const { TF.TF_DeleteDeviceList(d); } };
+struct StatusDeleter {
+  void operator()(TF_Status* s) const { TF.TF_DeleteStatus(s); }
+};
+struct BufferDeleter {
+  void operator()(TF_Buffer* b) const { TF.TF_DeleteBuffer(b); }
+};
+struct TensorDeleter {
+  void operator()(TF_Tensor* t) const {
+    if (t) TF.TF_DeleteTensor(t);
+  }
+};
+struct SessionOptionsDeleter {
+  void operator()(TF_SessionOptions* o) const { TF.TF_DeleteSessionOptions(o); }
+};
+struct ImportOptionsDeleter {
+  void operator()(TF_ImportGraphDefOptions* o) const { TF.TF_DeleteImportGraphDefOptions(o); }
+};
+struct ImportResultsDeleter {
+  void operator()(TF_ImportGraphDefResults* r) const { TF.TF_DeleteImportGraphDefResults(r); }
+};
+struct DeviceListDeleter {
+  void operator()(TF_DeviceList* d) const { TF.TF_DeleteDeviceList(d); }
+};
 
 using StatusPtr = std::unique_ptr<TF_Status, StatusDeleter>;
 using BufferPtr = std::unique_ptr<TF_Buffer, BufferDeleter>;
@@ -36,23 +52,30 @@ struct StatusCopy {
   int code = 0;
   std::string message;
   bool ok() const { return code == 0; }
-  void From(TF_Status* s) { code = TF.TF_GetCode(s); message = code ? TF.TF_Message(s) : ""; }
+  void From(TF_Status* s) {
+    code = TF.TF_GetCode(s);
+    message = code ? TF.TF_Message(s) : "";
+  }
 };
 
 // Per-environment state (the addon loads in worker threads: no globals with JS values).
 struct AddonData {
-  Napi::FunctionReference errorFactory;   // (code, message) => TFError, set by lib/native.ts
-  Napi::FunctionReference graphCtor;     // to check that an argument is a NativeGraph
+  Napi::FunctionReference errorFactory;      // (code, message) => TFError, set by lib/native.ts
+  Napi::FunctionReference graphCtor;         // to check that an argument is a NativeGraph
   std::shared_ptr<struct AsyncState> async;  // completion channel, see async.cc
-  std::shared_ptr<void> sessions;        // live sessions, closed at teardown (session.cc)
+  std::shared_ptr<void> sessions;            // live sessions, closed at teardown (session.cc)
 };
 
 AddonData* Data(Napi::Env env);
 
 // The one status → error conversion (docs/design.md decision 5).
 Napi::Error MakeError(Napi::Env env, int code, const std::string& message);
-inline Napi::Error MakeError(Napi::Env env, const StatusCopy& s) { return MakeError(env, s.code, s.message); }
-inline Napi::Error MakeError(Napi::Env env, TF_Status* s) { return MakeError(env, TF.TF_GetCode(s), TF.TF_Message(s)); }
+inline Napi::Error MakeError(Napi::Env env, const StatusCopy& s) {
+  return MakeError(env, s.code, s.message);
+}
+inline Napi::Error MakeError(Napi::Env env, TF_Status* s) {
+  return MakeError(env, TF.TF_GetCode(s), TF.TF_Message(s));
+}
 
 // Throws a TF error (code) or a plain TypeError from C++ when a caller broke a contract that
 // lib/ normally enforces; keeps the process alive whatever JS passes.
@@ -69,7 +92,8 @@ inline void ThrowIfClosed(Napi::Env env, bool closed, const char* message) {
   if (closed) throw MakeError(env, TF_FAILED_PRECONDITION, message);
 }
 
-// A Promise already resolved with undefined: what close() returns when there is nothing left to close.
+// A Promise already resolved with undefined: what close() returns when there is nothing left to
+// close.
 inline Napi::Value ResolvedPromise(Napi::Env env) {
   auto d = Napi::Promise::Deferred::New(env);
   d.Resolve(env.Undefined());
@@ -90,7 +114,8 @@ struct TaggedSlot {
   explicit TaggedSlot(T v) : value(std::move(v)) {}
 
   static Napi::External<TaggedSlot> Wrap(Napi::Env env, T v) {
-    return Napi::External<TaggedSlot>::New(env, new TaggedSlot(std::move(v)), [](Napi::Env, TaggedSlot* s) { delete s; });
+    return Napi::External<TaggedSlot>::New(env, new TaggedSlot(std::move(v)),
+                                           [](Napi::Env, TaggedSlot* s) { delete s; });
   }
   // The slot behind `v`, or null when `v` is not an External of this kind. One N-API call:
   // napi_get_value_external fails on anything but an External.
@@ -112,11 +137,13 @@ constexpr uint32_t kMaxRank = 254;
 // `partial` allows -1 (unknown dimension), as shape attrs do. Throws an InvalidArgumentError
 // naming what(); returns the element count (-1 when a dimension is unknown).
 void CheckRank(Napi::Env env, size_t rank, const std::function<std::string()>& what);
-int64_t CheckDims(Napi::Env env, const int64_t* dims, size_t rank, bool partial, const std::function<std::string()>& what);
+int64_t CheckDims(Napi::Env env, const int64_t* dims, size_t rank, bool partial,
+                  const std::function<std::string()>& what);
 
 // A shape from JS (an array of numbers), checked by CheckDims before anything proportional to
 // the array's length is allocated.
-std::vector<int64_t> ToDims(Napi::Env env, const Napi::Value& v, const std::string& what, bool partial);
+std::vector<int64_t> ToDims(Napi::Env env, const Napi::Value& v, const std::string& what,
+                            bool partial);
 Napi::Array FromDims(Napi::Env env, const int64_t* dims, int n);
 
 }  // namespace tfm

@@ -46,18 +46,19 @@ Napi::Value AllOpList(const Napi::CallbackInfo& info) {
 }  // namespace
 
 Napi::Function Graph::Init(Napi::Env env) {
-  return DefineClass(env, "NativeGraph", {
-    InstanceMethod<&Graph::ImportGraphDef>("importGraphDef"),
-    InstanceMethod<&Graph::ToGraphDef>("toGraphDef"),
-    InstanceMethod<&Graph::HasOperation>("hasOperation"),
-    InstanceMethod<&Graph::OperationInfo>("operationInfo"),
-    InstanceMethod<&Graph::ListOperations>("listOperations"),
-    InstanceMethod<&Graph::OutputShape>("outputShape"),
-    InstanceMethod<&Graph::AttrValue>("attrValue"),
-    InstanceMethod<&Graph::NodeDef>("nodeDef"),
-    InstanceMethod<&Graph::AddOperation>("addOperation"),
-    InstanceMethod<&Graph::AddGradients>("addGradients"),
-  });
+  return DefineClass(env, "NativeGraph",
+                     {
+                         InstanceMethod<&Graph::ImportGraphDef>("importGraphDef"),
+                         InstanceMethod<&Graph::ToGraphDef>("toGraphDef"),
+                         InstanceMethod<&Graph::HasOperation>("hasOperation"),
+                         InstanceMethod<&Graph::OperationInfo>("operationInfo"),
+                         InstanceMethod<&Graph::ListOperations>("listOperations"),
+                         InstanceMethod<&Graph::OutputShape>("outputShape"),
+                         InstanceMethod<&Graph::AttrValue>("attrValue"),
+                         InstanceMethod<&Graph::NodeDef>("nodeDef"),
+                         InstanceMethod<&Graph::AddOperation>("addOperation"),
+                         InstanceMethod<&Graph::AddGradients>("addGradients"),
+                     });
 }
 
 Graph::Graph(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Graph>(info) {
@@ -67,13 +68,15 @@ Graph::Graph(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Graph>(info) {
 
 Graph* Graph::FromValue(Napi::Env env, const Napi::Value& v, const char* what) {
   Napi::Function ctor = Data(env)->graphCtor.Value();
-  if (!v.IsObject() || !v.As<Napi::Object>().InstanceOf(ctor)) ThrowType(env, std::string(what) + " must be a NativeGraph");
+  if (!v.IsObject() || !v.As<Napi::Object>().InstanceOf(ctor))
+    ThrowType(env, std::string(what) + " must be a NativeGraph");
   return Napi::ObjectWrap<Graph>::Unwrap(v.As<Napi::Object>());
 }
 
 TF_Operation* Graph::OperationByName(Napi::Env env, const std::string& name) const {
   TF_Operation* op = TF.TF_GraphOperationByName(state_->graph, name.c_str());
-  if (!op) throw MakeError(env, TF_NOT_FOUND, "The operation '" + name + "' does not exist in the graph.");
+  if (!op)
+    throw MakeError(env, TF_NOT_FOUND, "The operation '" + name + "' does not exist in the graph.");
   return op;
 }
 
@@ -85,18 +88,21 @@ TF_Output OutputByName(Napi::Env env, TF_Graph* graph, const std::string& name) 
   auto [opName, index] = SplitTensorName(name);
   TF_Operation* op = TF.TF_GraphOperationByName(graph, opName.c_str());
   if (!op) {
-    throw MakeError(env, TF_NOT_FOUND,
-                    "The tensor '" + name + "' does not exist: the graph has no operation '" + opName + "'.");
+    throw MakeError(
+        env, TF_NOT_FOUND,
+        "The tensor '" + name + "' does not exist: the graph has no operation '" + opName + "'.");
   }
   int n = TF.TF_OperationNumOutputs(op);
   if (index < 0 || index >= n) {
-    throw MakeError(env, TF_NOT_FOUND, "The tensor '" + name + "' does not exist: operation '" + opName + "' has " +
-                                           std::to_string(n) + " output(s).");
+    throw MakeError(env, TF_NOT_FOUND,
+                    "The tensor '" + name + "' does not exist: operation '" + opName + "' has " +
+                        std::to_string(n) + " output(s).");
   }
   return TF_Output{op, index};
 }
 
-// importGraphDef(bytes, { prefix, inputMap: [[src, srcIndex, dstName]], controlDependencies: [names],
+// importGraphDef(bytes, { prefix, inputMap: [[src, srcIndex, dstName]], controlDependencies:
+// [names],
 //                         uniquifyNames }) → void. Throws with TF's message on a bad GraphDef.
 Napi::Value Graph::ImportGraphDef(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -111,7 +117,8 @@ Napi::Value Graph::ImportGraphDef(const Napi::CallbackInfo& info) {
       TF.TF_ImportGraphDefOptionsSetPrefix(opts.get(), prefix.c_str());
     }
     if (o.Get("uniquifyNames").IsBoolean()) {
-      TF.TF_ImportGraphDefOptionsSetUniquifyNames(opts.get(), o.Get("uniquifyNames").As<Napi::Boolean>() ? 1 : 0);
+      TF.TF_ImportGraphDefOptionsSetUniquifyNames(
+          opts.get(), o.Get("uniquifyNames").As<Napi::Boolean>() ? 1 : 0);
     }
     // The options object keeps pointers to the names: keep the strings alive until the import.
     std::vector<std::string> keep;
@@ -124,11 +131,13 @@ Napi::Value Graph::ImportGraphDef(const Napi::CallbackInfo& info) {
         Napi::Value idx = e.Get(1u);
         double srcIndex = idx.IsNumber() ? idx.As<Napi::Number>().DoubleValue() : -1;
         if (!(srcIndex >= 0 && srcIndex <= INT32_MAX && srcIndex == static_cast<int>(srcIndex))) {
-          ThrowType(env, "inputMap['" + src + "']: the source output index must be an integer in [0, 2^31-1]");
+          ThrowType(env, "inputMap['" + src +
+                             "']: the source output index must be an integer in [0, 2^31-1]");
         }
         TF_Output dst = OutputByName(env, e.Get(2u).As<Napi::String>().Utf8Value());
         // TF copies the source name into its own storage.
-        TF.TF_ImportGraphDefOptionsAddInputMapping(opts.get(), src.c_str(), static_cast<int>(srcIndex), dst);
+        TF.TF_ImportGraphDefOptionsAddInputMapping(opts.get(), src.c_str(),
+                                                   static_cast<int>(srcIndex), dst);
       }
     }
     if (o.Get("controlDependencies").IsArray()) {
@@ -141,7 +150,8 @@ Napi::Value Graph::ImportGraphDef(const Napi::CallbackInfo& info) {
   }
   TF_Buffer buf{bytes.Data(), bytes.ByteLength(), nullptr};
   StatusPtr status = NewStatus();
-  ImportResultsPtr results(TF.TF_GraphImportGraphDefWithResults(state_->graph, &buf, opts.get(), status.get()));
+  ImportResultsPtr results(
+      TF.TF_GraphImportGraphDefWithResults(state_->graph, &buf, opts.get(), status.get()));
   ThrowIfError(env, status.get());
   int nMissing = 0;
   const char** names = nullptr;
@@ -149,7 +159,8 @@ Napi::Value Graph::ImportGraphDef(const Napi::CallbackInfo& info) {
   TF.TF_ImportGraphDefResultsMissingUnusedInputMappings(results.get(), &nMissing, &names, &indexes);
   Napi::Array missing = Napi::Array::New(env, nMissing);
   for (int i = 0; i < nMissing; i++) {
-    missing.Set(i, Napi::String::New(env, std::string(names[i]) + ":" + std::to_string(indexes[i])));
+    missing.Set(i,
+                Napi::String::New(env, std::string(names[i]) + ":" + std::to_string(indexes[i])));
   }
   return missing;
 }
@@ -164,7 +175,8 @@ Napi::Value Graph::ToGraphDef(const Napi::CallbackInfo& info) {
 
 Napi::Value Graph::HasOperation(const Napi::CallbackInfo& info) {
   std::string name = StringArg(info, 0, "name");
-  return Napi::Boolean::New(info.Env(), TF.TF_GraphOperationByName(state_->graph, name.c_str()) != nullptr);
+  return Napi::Boolean::New(info.Env(),
+                            TF.TF_GraphOperationByName(state_->graph, name.c_str()) != nullptr);
 }
 
 // operationInfo(name) → { name, type, device, inputs: ["op:i"], controlInputs: [names],
@@ -193,7 +205,8 @@ Napi::Value Graph::OperationInfo(const Napi::CallbackInfo& info) {
   o.Set("controlInputs", controls);
   int nOut = TF.TF_OperationNumOutputs(op);
   Napi::Array types = Napi::Array::New(env, nOut);
-  for (int i = 0; i < nOut; i++) types.Set(i, Napi::Number::New(env, TF.TF_OperationOutputType(TF_Output{op, i})));
+  for (int i = 0; i < nOut; i++)
+    types.Set(i, Napi::Number::New(env, TF.TF_OperationOutputType(TF_Output{op, i})));
   o.Set("outputTypes", types);
   return o;
 }
@@ -272,7 +285,8 @@ Napi::Value Graph::AddOperation(const Napi::CallbackInfo& info) {
       std::vector<TF_Output> outs;
       if (x.IsArray()) {
         Napi::Array l = x.As<Napi::Array>();
-        for (uint32_t j = 0; j < l.Length(); j++) outs.push_back(OutputByName(env, l.Get(j).ToString().Utf8Value()));
+        for (uint32_t j = 0; j < l.Length(); j++)
+          outs.push_back(OutputByName(env, l.Get(j).ToString().Utf8Value()));
       } else {
         outs.push_back(OutputByName(env, x.ToString().Utf8Value()));
       }
@@ -283,7 +297,8 @@ Napi::Value Graph::AddOperation(const Napi::CallbackInfo& info) {
   std::vector<TF_Operation*> controls;
   if (d.Get("controlInputs").IsArray()) {
     Napi::Array c = d.Get("controlInputs").As<Napi::Array>();
-    for (uint32_t i = 0; i < c.Length(); i++) controls.push_back(OperationByName(env, c.Get(i).ToString().Utf8Value()));
+    for (uint32_t i = 0; i < c.Length(); i++)
+      controls.push_back(OperationByName(env, c.Get(i).ToString().Utf8Value()));
   }
   TF_OperationDescription* desc = TF.TF_NewOperation(state_->graph, type.c_str(), name.c_str());
   // From here every exit must finish the description: TF has no call that discards one.
@@ -294,8 +309,10 @@ Napi::Value Graph::AddOperation(const Napi::CallbackInfo& info) {
       TF.TF_SetDevice(desc, dev.c_str());
     }
     for (size_t i = 0; i < inputs.size(); i++) {
-      if (isList[i]) TF.TF_AddInputList(desc, inputs[i].data(), static_cast<int>(inputs[i].size()));
-      else TF.TF_AddInput(desc, inputs[i][0]);
+      if (isList[i])
+        TF.TF_AddInputList(desc, inputs[i].data(), static_cast<int>(inputs[i].size()));
+      else
+        TF.TF_AddInput(desc, inputs[i][0]);
     }
     for (TF_Operation* c : controls) TF.TF_AddControlInput(desc, c);
     if (d.Get("attrs").IsArray()) {
@@ -360,7 +377,8 @@ Napi::Value Graph::AddOperation(const Napi::CallbackInfo& info) {
           TF.TF_SetAttrValueProto(desc, n, b.Data(), b.ByteLength(), s.get());
           ThrowIfError(env, s.get());
         } else if (kind == "list(int)") {
-          std::vector<int64_t> xs = each([&](Napi::Value x) -> int64_t { return num(x).Int64Value(); });
+          std::vector<int64_t> xs =
+              each([&](Napi::Value x) -> int64_t { return num(x).Int64Value(); });
           TF.TF_SetAttrIntList(desc, n, xs.data(), static_cast<int>(xs.size()));
         } else if (kind == "list(float)") {
           std::vector<float> xs = each([&](Napi::Value x) -> float { return num(x).FloatValue(); });
@@ -372,7 +390,8 @@ Napi::Value Graph::AddOperation(const Napi::CallbackInfo& info) {
           });
           TF.TF_SetAttrBoolList(desc, n, xs.data(), static_cast<int>(xs.size()));
         } else if (kind == "list(type)") {
-          std::vector<TF_DataType> xs = each([&](Napi::Value x) { return static_cast<TF_DataType>(num(x).Int32Value()); });
+          std::vector<TF_DataType> xs =
+              each([&](Napi::Value x) { return static_cast<TF_DataType>(num(x).Int32Value()); });
           TF.TF_SetAttrTypeList(desc, n, xs.data(), static_cast<int>(xs.size()));
         } else if (kind == "list(string)") {
           std::vector<std::string> xs = each([&](Napi::Value e) -> std::string {
@@ -399,7 +418,8 @@ Napi::Value Graph::AddOperation(const Napi::CallbackInfo& info) {
             ptrs.push_back(known ? dims.data() : nullptr);
             ranks.push_back(known ? static_cast<int>(dims.size()) : -1);
           }
-          TF.TF_SetAttrShapeList(desc, n, ptrs.data(), ranks.data(), static_cast<int>(shapes.size()));
+          TF.TF_SetAttrShapeList(desc, n, ptrs.data(), ranks.data(),
+                                 static_cast<int>(shapes.size()));
         } else if (kind == "list(tensor)") {
           Napi::Array l = list();
           std::vector<TF_Tensor*> ts;
@@ -429,11 +449,11 @@ Napi::Value Graph::AddOperation(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, TF.TF_OperationName(op));
 }
 
-// addGradients(prefix, ys: ["op:i"], xs: ["op:i"], gradYs: ["op:i"] | null) → ["op:i" | null] per x:
-// TF's C++ gradient registry (TF_AddGradientsWithPrefix) adds ops under `prefix/`, which must not
-// be in use yet. TF refuses an x the ys do not reach (lib/ops/gradients.ts leaves those out); null
-// where TF returns no output. The C API calls the initial gradients "dx" and the results "dy"; here
-// they are gradYs and the result.
+// addGradients(prefix, ys: ["op:i"], xs: ["op:i"], gradYs: ["op:i"] | null) → ["op:i" | null] per
+// x: TF's C++ gradient registry (TF_AddGradientsWithPrefix) adds ops under `prefix/`, which must
+// not be in use yet. TF refuses an x the ys do not reach (lib/ops/gradients.ts leaves those out);
+// null where TF returns no output. The C API calls the initial gradients "dx" and the results "dy";
+// here they are gradYs and the result.
 Napi::Value Graph::AddGradients(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string prefix = PathArg(info, 0, "prefix");
@@ -460,14 +480,17 @@ Napi::Value Graph::AddGradients(const Napi::CallbackInfo& info) {
   if (ys.empty()) ThrowType(env, "ys must not be empty");
   std::vector<TF_Output> dxs(xs.size(), TF_Output{nullptr, 0});
   StatusPtr status = NewStatus();
-  TF.TF_AddGradientsWithPrefix(state_->graph, prefix.c_str(), ys.data(), static_cast<int>(ys.size()), xs.data(),
-                               static_cast<int>(xs.size()), haveGradYs ? gradYs.data() : nullptr, status.get(),
-                               dxs.data());
+  TF.TF_AddGradientsWithPrefix(state_->graph, prefix.c_str(), ys.data(),
+                               static_cast<int>(ys.size()), xs.data(), static_cast<int>(xs.size()),
+                               haveGradYs ? gradYs.data() : nullptr, status.get(), dxs.data());
   ThrowIfError(env, status.get());
   Napi::Array result = Napi::Array::New(env, xs.size());
   for (size_t i = 0; i < dxs.size(); i++) {
-    if (!dxs[i].oper) result.Set(i, env.Null());
-    else result.Set(i, std::string(TF.TF_OperationName(dxs[i].oper)) + ":" + std::to_string(dxs[i].index));
+    if (!dxs[i].oper)
+      result.Set(i, env.Null());
+    else
+      result.Set(
+          i, std::string(TF.TF_OperationName(dxs[i].oper)) + ":" + std::to_string(dxs[i].index));
   }
   return result;
 }

@@ -25,11 +25,16 @@ int MinLogLevel() {
 int Severity(const std::string& line) {
   if (line.size() < 6 || line[1] < '0' || line[1] > '9' || line[5] != ' ') return -1;
   switch (line[0]) {
-    case 'I': return 0;
-    case 'W': return 1;
-    case 'E': return 2;
-    case 'F': return 3;
-    default: return -1;
+    case 'I':
+      return 0;
+    case 'W':
+      return 1;
+    case 'E':
+      return 2;
+    case 'F':
+      return 3;
+    default:
+      return -1;
   }
 }
 

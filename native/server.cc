@@ -44,7 +44,7 @@ class CloseOp : public AsyncOp {
   void Execute() override {
     std::unique_lock<std::mutex> lock(s_->mu);
     if (s_->deleted) return;
-    s_->deleted = true;  // the JS object is unusable from now on
+    s_->deleted = true;       // the JS object is unusable from now on
     if (s_->started) return;  // TF cannot stop it: it serves until the process exits
     s_->noJoiners.wait(lock, [this] { return s_->joiners == 0; });
     lock.unlock();
@@ -54,18 +54,19 @@ class CloseOp : public AsyncOp {
 
  private:
   std::shared_ptr<ServerState> s_;
-  };
+};
 
 }  // namespace
 
 Napi::Function Server::Init(Napi::Env env) {
-  return DefineClass(env, "NativeServer", {
-    InstanceMethod<&Server::Start>("start"),
-    InstanceMethod<&Server::Stop>("stop"),
-    InstanceMethod<&Server::Join>("join"),
-    InstanceMethod<&Server::Target>("target"),
-    InstanceMethod<&Server::Close>("close"),
-  });
+  return DefineClass(env, "NativeServer",
+                     {
+                         InstanceMethod<&Server::Start>("start"),
+                         InstanceMethod<&Server::Stop>("stop"),
+                         InstanceMethod<&Server::Join>("join"),
+                         InstanceMethod<&Server::Target>("target"),
+                         InstanceMethod<&Server::Close>("close"),
+                     });
 }
 
 // new NativeServer(serverDef: Uint8Array)

@@ -23,7 +23,7 @@ struct ServerState {
   std::condition_variable noJoiners;
   int joiners = 0;
   bool started = false;
-  bool closed = false;   // set by close() on the JS thread: no method may use `server` after it
+  bool closed = false;  // set by close() on the JS thread: no method may use `server` after it
   bool deleted = false;
   std::string target;
   ~ServerState();

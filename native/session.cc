@@ -11,7 +11,6 @@ namespace tfm {
 // Python's message for a run or extend on a closed session.
 constexpr char kClosedSession[] = "Attempted to use a closed Session.";
 
-
 bool SessionState::BeginRun() {
   std::lock_guard<std::mutex> lock(mu);
   if (closed) return false;
@@ -82,7 +81,8 @@ const PlanRef& UnwrapPlan(Napi::Env env, const Napi::Value& v) {
 
 bool SameDims(TF_Tensor* t, const std::vector<int64_t>& dims) {
   if (TF.TF_NumDims(t) != static_cast<int>(dims.size())) return false;
-  for (size_t i = 0; i < dims.size(); i++) if (TF.TF_Dim(t, static_cast<int>(i)) != dims[i]) return false;
+  for (size_t i = 0; i < dims.size(); i++)
+    if (TF.TF_Dim(t, static_cast<int>(i)) != dims[i]) return false;
   return true;
 }
 
@@ -104,9 +104,9 @@ struct RunCall {
   RunPlan* plan;
   std::shared_ptr<SessionState> sessionRef;  // async only
   PlanRef planRef;  // async only: keeps the graph, and so the plan's operations, alive
-  std::vector<TF_Tensor*> inputs;   // what TF_SessionRun reads, one per plan input
-  std::vector<TensorPtr> owned;     // feeds converted for this run
-  std::vector<FeedRef> handles;     // async only: feeds made once, held while the run uses them
+  std::vector<TF_Tensor*> inputs;  // what TF_SessionRun reads, one per plan input
+  std::vector<TensorPtr> owned;    // feeds converted for this run
+  std::vector<FeedRef> handles;    // async only: feeds made once, held while the run uses them
   std::vector<TF_Tensor*> results;
   std::string runOptions;
   bool wantMetadata = false;
@@ -116,7 +116,8 @@ struct RunCall {
 
   // info: (plan, ...feeds, runOptions?, wantMetadata?). Feeds are positional arguments, not an
   // array: each array read is an N-API call, and a run loop pays every one of them.
-  RunCall(Napi::Env env, const std::shared_ptr<SessionState>& s, const Napi::CallbackInfo& info, bool keepAlive)
+  RunCall(Napi::Env env, const std::shared_ptr<SessionState>& s, const Napi::CallbackInfo& info,
+          bool keepAlive)
       : session(s.get()) {
     const PlanRef& p = UnwrapPlan(env, info[0]);
     plan = p.get();
@@ -129,18 +130,25 @@ struct RunCall {
     size_t at = 1;
     inputs.reserve(plan->inputs.size());
     for (size_t i = 0; i < plan->inputs.size(); i++) {
-      if (at >= argc) ThrowType(env, "feeds do not match the plan: " + std::to_string(plan->inputs.size()) + " expected");
+      if (at >= argc)
+        ThrowType(env, "feeds do not match the plan: " + std::to_string(plan->inputs.size()) +
+                           " expected");
       Napi::Value first = info[at];
       const FeedRef* h = FeedHandleOf(first);
       if (h || first.IsExternal()) {
-        if (!h || !*h || !(*h)->tensor) ThrowType(env, "feed " + std::to_string(i) + ": not a live feed handle (released, or another kind of value)");
+        if (!h || !*h || !(*h)->tensor)
+          ThrowType(env, "feed " + std::to_string(i) +
+                             ": not a live feed handle (released, or another kind of value)");
         inputs.push_back((*h)->tensor);
         if (keepAlive) handles.push_back(*h);
         at += 1;
         continue;
       }
-      if (at + 2 >= argc) ThrowType(env, "feeds do not match the plan: feed " + std::to_string(i) + " needs (dtype, shape, data)");
-      owned.push_back(TensorFromParts(env, first, info[at + 1], info[at + 2], [i] { return "feed " + std::to_string(i); }));
+      if (at + 2 >= argc)
+        ThrowType(env, "feeds do not match the plan: feed " + std::to_string(i) +
+                           " needs (dtype, shape, data)");
+      owned.push_back(TensorFromParts(env, first, info[at + 1], info[at + 2],
+                                      [i] { return "feed " + std::to_string(i); }));
       inputs.push_back(owned.back().get());
       at += 3;
     }
@@ -153,7 +161,8 @@ struct RunCall {
   }
 
   ~RunCall() {
-    for (TF_Tensor* t : results) if (t) TF.TF_DeleteTensor(t);
+    for (TF_Tensor* t : results)
+      if (t) TF.TF_DeleteTensor(t);
   }
 
   // Any thread; TF only.
@@ -162,12 +171,15 @@ struct RunCall {
       refused = true;
       return;
     }
-    BufferPtr opts(runOptions.empty() ? nullptr : TF.TF_NewBufferFromString(runOptions.data(), runOptions.size()));
+    BufferPtr opts(runOptions.empty()
+                       ? nullptr
+                       : TF.TF_NewBufferFromString(runOptions.data(), runOptions.size()));
     BufferPtr meta(wantMetadata ? TF.TF_NewBuffer() : nullptr);
     TF_Status* st = ThreadStatus();
-    TF.TF_SessionRun(session->session, opts.get(), plan->inputs.data(), inputs.data(), static_cast<int>(plan->inputs.size()),
-                     plan->outputs.data(), results.data(), static_cast<int>(plan->outputs.size()),
-                     plan->targets.data(), static_cast<int>(plan->targets.size()), meta.get(), st);
+    TF.TF_SessionRun(session->session, opts.get(), plan->inputs.data(), inputs.data(),
+                     static_cast<int>(plan->inputs.size()), plan->outputs.data(), results.data(),
+                     static_cast<int>(plan->outputs.size()), plan->targets.data(),
+                     static_cast<int>(plan->targets.size()), meta.get(), st);
     status.From(st);
     if (meta && status.ok()) metadata.assign(static_cast<const char*>(meta->data), meta->length);
     session->EndRun();
@@ -187,7 +199,8 @@ struct RunCall {
       TensorPtr t(results[i]);
       results[i] = nullptr;
       auto at = static_cast<uint32_t>(2 * i);
-      if (!plan->staticKnown[i] || !SameDims(t.get(), plan->staticDims[i])) out.Set(at, ShapeToJs(env, t.get()));
+      if (!plan->staticKnown[i] || !SameDims(t.get(), plan->staticDims[i]))
+        out.Set(at, ShapeToJs(env, t.get()));
       out.Set(at + 1, DataToJs(env, t, zeroCopy));
     }
     if (wantMetadata) {
@@ -227,15 +240,16 @@ class CloseOp : public AsyncOp {
 }  // namespace
 
 Napi::Function Session::Init(Napi::Env env) {
-  return DefineClass(env, "NativeSession", {
-    InstanceMethod<&Session::Prepare>("prepare"),
-    InstanceMethod<&Session::RunSync>("runSync"),
-    InstanceMethod<&Session::Run>("run"),
-    InstanceMethod<&Session::ListDevices>("listDevices"),
-    InstanceMethod<&Session::Close>("close"),
-    InstanceMethod<&Session::IsClosed>("isClosed"),
-    InstanceMethod<&Session::InFlight>("inFlight"),
-  });
+  return DefineClass(env, "NativeSession",
+                     {
+                         InstanceMethod<&Session::Prepare>("prepare"),
+                         InstanceMethod<&Session::RunSync>("runSync"),
+                         InstanceMethod<&Session::Run>("run"),
+                         InstanceMethod<&Session::ListDevices>("listDevices"),
+                         InstanceMethod<&Session::Close>("close"),
+                         InstanceMethod<&Session::IsClosed>("isClosed"),
+                         InstanceMethod<&Session::InFlight>("inFlight"),
+                     });
 }
 
 // new NativeSession(graph, target: string, config: Uint8Array | null)
@@ -282,7 +296,9 @@ Napi::Value Session::Prepare(const Napi::CallbackInfo& info) {
   ThrowIfClosed(env, !state_, kClosedSession);
   auto plan = std::make_unique<RunPlan>();
   plan->graph = state_->graph;
-  auto resolveOutput = [&](const std::string& name) { return OutputByName(env, plan->graph->graph, name); };
+  auto resolveOutput = [&](const std::string& name) {
+    return OutputByName(env, plan->graph->graph, name);
+  };
   auto strings = [&](size_t i, const char* what) {
     if (!info[i].IsArray()) ThrowType(env, std::string(what) + " must be an array of names");
     Napi::Array a = info[i].As<Napi::Array>();
@@ -290,7 +306,8 @@ Napi::Value Session::Prepare(const Napi::CallbackInfo& info) {
     out.reserve(a.Length());
     for (uint32_t j = 0; j < a.Length(); j++) {
       Napi::Value v = a.Get(j);
-      if (!v.IsString()) ThrowType(env, std::string(what) + "[" + std::to_string(j) + "] must be a string");
+      if (!v.IsString())
+        ThrowType(env, std::string(what) + "[" + std::to_string(j) + "] must be a string");
       out.push_back(v.As<Napi::String>().Utf8Value());
     }
     return out;
@@ -313,13 +330,15 @@ Napi::Value Session::Prepare(const Napi::CallbackInfo& info) {
   }
   for (const auto& n : strings(2, "targets")) {
     TF_Operation* o = TF.TF_GraphOperationByName(plan->graph->graph, n.c_str());
-    if (!o) throw MakeError(env, TF_NOT_FOUND, "The operation '" + n + "' does not exist in the graph.");
+    if (!o)
+      throw MakeError(env, TF_NOT_FOUND, "The operation '" + n + "' does not exist in the graph.");
     plan->targets.push_back(o);
   }
   return PlanSlot::Wrap(env, PlanRef(std::move(plan)));
 }
 
-// runSync(plan, ...feeds, runOptions?: Uint8Array | null, wantMetadata?: boolean) → [shape?, data, ..., metadata?]
+// runSync(plan, ...feeds, runOptions?: Uint8Array | null, wantMetadata?: boolean) → [shape?, data,
+// ..., metadata?]
 Napi::Value Session::RunSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ThrowIfClosed(env, !state_, kClosedSession);
@@ -350,7 +369,8 @@ Napi::Value Session::ListDevices(const Napi::CallbackInfo& info) {
     StatusPtr s = NewStatus();
     d.Set("name", TF.TF_DeviceListName(list.get(), i, s.get()));
     d.Set("type", TF.TF_DeviceListType(list.get(), i, s.get()));
-    d.Set("memoryBytes", Napi::Number::New(env, static_cast<double>(TF.TF_DeviceListMemoryBytes(list.get(), i, s.get()))));
+    d.Set("memoryBytes", Napi::Number::New(env, static_cast<double>(TF.TF_DeviceListMemoryBytes(
+                                                    list.get(), i, s.get()))));
     out.Set(i, d);
   }
   return out;
@@ -364,7 +384,9 @@ Napi::Value Session::Close(const Napi::CallbackInfo& info) {
   return Schedule(env, std::make_unique<CloseOp>(env, std::move(s)));
 }
 
-Napi::Value Session::IsClosed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !state_); }
+Napi::Value Session::IsClosed(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), !state_);
+}
 
 Napi::Value Session::InFlight(const Napi::CallbackInfo& info) {
   if (!state_) return Napi::Number::New(info.Env(), 0);
@@ -379,7 +401,8 @@ void CloseAllSessions(Napi::Env env) {
   std::vector<std::shared_ptr<SessionState>> live;
   {
     std::lock_guard<std::mutex> lock(reg->mu);
-    for (auto& w : reg->sessions) if (auto s = w.lock()) live.push_back(s);
+    for (auto& w : reg->sessions)
+      if (auto s = w.lock()) live.push_back(s);
     reg->sessions.clear();
   }
   for (auto& s : live) s->Close();

@@ -10,7 +10,7 @@
 namespace tfm {
 namespace {
 
-constexpr size_t kAlignment = 64;            // TF_TensorDefaultAlignment() on x86-64 builds
+constexpr size_t kAlignment = 64;               // TF_TensorDefaultAlignment() on x86-64 builds
 constexpr size_t kZeroCopyMinBytes = 64 << 10;  // below this a copy is cheaper than a finalizer
 
 // Memory shared by JS (an external ArrayBuffer) and TF (tensors).
@@ -41,8 +41,10 @@ void ReleaseMemory(SharedBlock* b) {
     auto it = g_blocks.find(reinterpret_cast<uintptr_t>(b->data));
     if (it != g_blocks.end() && it->second == b) g_blocks.erase(it);
   }
-  if (b->tensor) TF.TF_DeleteTensor(b->tensor);
-  else std::free(b->data);
+  if (b->tensor)
+    TF.TF_DeleteTensor(b->tensor);
+  else
+    std::free(b->data);
   b->tensor = nullptr;
   b->data = nullptr;
 }
@@ -78,12 +80,13 @@ bool Register(SharedBlock* b) {
 }
 
 Napi::ArrayBuffer ExternalBuffer(Napi::Env env, SharedBlock* b) {
-  return Napi::ArrayBuffer::New(env, b->data, b->size,
-                                [](Napi::Env, void*, SharedBlock* block) {
-                                  ReleaseJsMemory(block);
-                                  ReleaseHolder(block);
-                                },
-                                b);
+  return Napi::ArrayBuffer::New(
+      env, b->data, b->size,
+      [](Napi::Env, void*, SharedBlock* block) {
+        ReleaseJsMemory(block);
+        ReleaseHolder(block);
+      },
+      b);
 }
 
 void DeallocShared(void*, size_t, void* arg) {
@@ -94,16 +97,23 @@ void DeallocShared(void*, size_t, void* arg) {
 
 size_t TypedArrayElementSize(napi_typedarray_type t) {
   switch (t) {
-    case napi_int8_array: case napi_uint8_array: case napi_uint8_clamped_array: return 1;
-    case napi_int16_array: case napi_uint16_array: return 2;
-    case napi_int32_array: case napi_uint32_array: case napi_float32_array: return 4;
-    default: return 8;  // float64, bigint64, biguint64
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
+      return 1;
+    case napi_int16_array:
+    case napi_uint16_array:
+      return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array:
+      return 4;
+    default:
+      return 8;  // float64, bigint64, biguint64
   }
 }
 
-bool IsNumeric(TF_DataType t) {
-  return t != TF_STRING && t != TF_RESOURCE && t != TF_VARIANT;
-}
+bool IsNumeric(TF_DataType t) { return t != TF_STRING && t != TF_RESOURCE && t != TF_VARIANT; }
 
 // Outputs of at most this many elements cross as JS numbers (or BigInts), not as an ArrayBuffer.
 // An ArrayBuffer costs a malloc'ed backing store, its registry entry and GC sweeping: measured,
@@ -111,7 +121,9 @@ bool IsNumeric(TF_DataType t) {
 constexpr int64_t kInlineMaxElements = 16;
 
 template <typename T>
-double AsDouble(const void* p, int64_t i) { return static_cast<double>(static_cast<const T*>(p)[i]); }
+double AsDouble(const void* p, int64_t i) {
+  return static_cast<double>(static_cast<const T*>(p)[i]);
+}
 
 // The values of a small real-valued tensor as JS numbers/BigInts: one value for a single element,
 // else an array. Empty Value when they have no exact JS number form (complex dtypes, NaNs): the
@@ -119,21 +131,41 @@ double AsDouble(const void* p, int64_t i) { return static_cast<double>(static_ca
 Napi::Value InlineValues(Napi::Env env, TF_DataType dtype, const void* p, int64_t count) {
   // A NaN's payload does not survive a JS number (float → double quiets it, V8 may canonicalize):
   // NaNs take the ArrayBuffer path, which keeps every bit.
-  auto number = [&](double v) -> Napi::Value { return v != v ? Napi::Value() : Napi::Number::New(env, v); };
+  auto number = [&](double v) -> Napi::Value {
+    return v != v ? Napi::Value() : Napi::Number::New(env, v);
+  };
   auto one = [&](int64_t i) -> Napi::Value {
     switch (dtype) {
-      case TF_FLOAT: return number(AsDouble<float>(p, i));
-      case TF_DOUBLE: return number(AsDouble<double>(p, i));
-      case TF_INT32: case TF_QINT32: return Napi::Number::New(env, AsDouble<int32_t>(p, i));
-      case TF_UINT32: return Napi::Number::New(env, AsDouble<uint32_t>(p, i));
-      case TF_INT16: case TF_QINT16: return Napi::Number::New(env, AsDouble<int16_t>(p, i));
-      case TF_UINT16: case TF_QUINT16: case TF_HALF: case TF_BFLOAT16:  // 16-bit raw patterns
+      case TF_FLOAT:
+        return number(AsDouble<float>(p, i));
+      case TF_DOUBLE:
+        return number(AsDouble<double>(p, i));
+      case TF_INT32:
+      case TF_QINT32:
+        return Napi::Number::New(env, AsDouble<int32_t>(p, i));
+      case TF_UINT32:
+        return Napi::Number::New(env, AsDouble<uint32_t>(p, i));
+      case TF_INT16:
+      case TF_QINT16:
+        return Napi::Number::New(env, AsDouble<int16_t>(p, i));
+      case TF_UINT16:
+      case TF_QUINT16:
+      case TF_HALF:
+      case TF_BFLOAT16:  // 16-bit raw patterns
         return Napi::Number::New(env, AsDouble<uint16_t>(p, i));
-      case TF_INT8: case TF_QINT8: return Napi::Number::New(env, AsDouble<int8_t>(p, i));
-      case TF_UINT8: case TF_QUINT8: case TF_BOOL: return Napi::Number::New(env, AsDouble<uint8_t>(p, i));
-      case TF_INT64: return Napi::BigInt::New(env, static_cast<const int64_t*>(p)[i]);
-      case TF_UINT64: return Napi::BigInt::New(env, static_cast<const uint64_t*>(p)[i]);
-      default: return Napi::Value();
+      case TF_INT8:
+      case TF_QINT8:
+        return Napi::Number::New(env, AsDouble<int8_t>(p, i));
+      case TF_UINT8:
+      case TF_QUINT8:
+      case TF_BOOL:
+        return Napi::Number::New(env, AsDouble<uint8_t>(p, i));
+      case TF_INT64:
+        return Napi::BigInt::New(env, static_cast<const int64_t*>(p)[i]);
+      case TF_UINT64:
+        return Napi::BigInt::New(env, static_cast<const uint64_t*>(p)[i]);
+      default:
+        return Napi::Value();
     }
   };
   if (count == 1) return one(0);
@@ -156,7 +188,9 @@ Napi::Value AllocAligned(const Napi::CallbackInfo& info) {
   size_t size = static_cast<size_t>(n);
   size_t rounded = (size + kAlignment - 1) / kAlignment * kAlignment;
   void* p = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
-  if (!p) throw MakeError(env, TF_RESOURCE_EXHAUSTED, "allocAligned: out of memory (" + std::to_string(size) + " bytes)");
+  if (!p)
+    throw MakeError(env, TF_RESOURCE_EXHAUSTED,
+                    "allocAligned: out of memory (" + std::to_string(size) + " bytes)");
   std::memset(p, 0, rounded == 0 ? kAlignment : rounded);
   auto* b = new SharedBlock(p, size, nullptr);
   Register(b);
@@ -194,8 +228,9 @@ TensorPtr TensorFromJs(Napi::Env env, const Napi::Value& value, const std::strin
   return TensorFromParts(env, o.Get("dtype"), o.Get("shape"), o.Get("data"), [&] { return what; });
 }
 
-TensorPtr TensorFromParts(Napi::Env env, const Napi::Value& dt, const Napi::Value& shape, const Napi::Value& data,
-                          const std::function<std::string()>& whatFn, bool* shared) {
+TensorPtr TensorFromParts(Napi::Env env, const Napi::Value& dt, const Napi::Value& shape,
+                          const Napi::Value& data, const std::function<std::string()>& whatFn,
+                          bool* shared) {
   if (shared) *shared = false;
   auto fail = [&](const std::string& m) { ThrowType(env, whatFn() + m); };
   if (!dt.IsNumber()) fail(": dtype must be a TF_DataType number");
@@ -203,25 +238,36 @@ TensorPtr TensorFromParts(Napi::Env env, const Napi::Value& dt, const Napi::Valu
   // Raw N-API calls that fail on a wrong type, instead of a type check before each read: a feed
   // pays these on every run.
   uint32_t rank = 0;
-  if (napi_get_array_length(env, shape, &rank) != napi_ok) fail(": expected an array of dimensions");
+  if (napi_get_array_length(env, shape, &rank) != napi_ok)
+    fail(": expected an array of dimensions");
   // The rank is bounded before any dimension is read: a sparse array may claim 2^32-1 of them.
   CheckRank(env, rank, whatFn);
   int64_t dimsBuf[kMaxRank];
   for (uint32_t i = 0; i < rank; i++) {
     napi_value d = nullptr;
-    if (napi_get_element(env, shape, i, &d) != napi_ok || napi_get_value_int64(env, d, &dimsBuf[i]) != napi_ok) {
+    if (napi_get_element(env, shape, i, &d) != napi_ok ||
+        napi_get_value_int64(env, d, &dimsBuf[i]) != napi_ok) {
       fail(": dimension " + std::to_string(i) + " is not a number");
     }
   }
   const int64_t count = CheckDims(env, dimsBuf, rank, false, whatFn);
-  struct { int64_t* data() { return p; } size_t size() const { return n; } int64_t* p; size_t n; } dims{dimsBuf, rank};
+  struct {
+    int64_t* data() { return p; }
+    size_t size() const { return n; }
+    int64_t* p;
+    size_t n;
+  } dims{dimsBuf, rank};
   std::string what;  // formatted lazily below
-  auto whatStr = [&]() -> const std::string& { if (what.empty()) what = whatFn(); return what; };
+  auto whatStr = [&]() -> const std::string& {
+    if (what.empty()) what = whatFn();
+    return what;
+  };
 
   if (dtype == TF_STRING) {
     if (!data.IsArray()) ThrowType(env, whatStr() + ": string data must be an array of Uint8Array");
     Napi::Array arr = data.As<Napi::Array>();
-    if (static_cast<int64_t>(arr.Length()) != count) ThrowType(env, whatStr() + ": element count does not match shape");
+    if (static_cast<int64_t>(arr.Length()) != count)
+      ThrowType(env, whatStr() + ": element count does not match shape");
     // Every element is checked before TF allocates count strings: a sparse array may claim 2^32-1.
     std::vector<Napi::Uint8Array> elems;
     elems.reserve(static_cast<size_t>(std::min<int64_t>(count, 4096)));
@@ -230,12 +276,15 @@ TensorPtr TensorFromParts(Napi::Env env, const Napi::Value& dt, const Napi::Valu
       napi_typedarray_type type;
       if (napi_get_typedarray_info(env, e, &type, nullptr, nullptr, nullptr, nullptr) != napi_ok ||
           (type != napi_uint8_array && type != napi_uint8_clamped_array)) {
-        ThrowType(env, whatStr() + ": string element " + std::to_string(i) + " is not a Uint8Array");
+        ThrowType(env,
+                  whatStr() + ": string element " + std::to_string(i) + " is not a Uint8Array");
       }
       elems.push_back(e.As<Napi::Uint8Array>());
     }
-    TensorPtr t(TF.TF_AllocateTensor(TF_STRING, dims.data(), static_cast<int>(dims.size()), count * sizeof(TF_TString)));
-    if (!t || (count > 0 && !TF.TF_TensorData(t.get()))) throw Napi::Error::New(env, whatStr() + ": TF could not allocate the tensor");
+    TensorPtr t(TF.TF_AllocateTensor(TF_STRING, dims.data(), static_cast<int>(dims.size()),
+                                     count * sizeof(TF_TString)));
+    if (!t || (count > 0 && !TF.TF_TensorData(t.get())))
+      throw Napi::Error::New(env, whatStr() + ": TF could not allocate the tensor");
     auto* s = static_cast<TF_TString*>(TF.TF_TensorData(t.get()));
     for (int64_t i = 0; i < count; i++) TF.TF_StringInit(&s[i]);
     for (int64_t i = 0; i < count; i++) {
@@ -244,7 +293,8 @@ TensorPtr TensorFromParts(Napi::Env env, const Napi::Value& dt, const Napi::Valu
     }
     return t;
   }
-  if (!IsNumeric(dtype)) ThrowType(env, whatStr() + ": cannot feed a resource or variant tensor from JS");
+  if (!IsNumeric(dtype))
+    ThrowType(env, whatStr() + ": cannot feed a resource or variant tensor from JS");
   size_t elem = TF.TF_DataTypeSize(dtype);
   if (elem == 0) ThrowType(env, whatStr() + ": unsupported dtype " + std::to_string(dtype));
   const void* src = nullptr;
@@ -254,7 +304,8 @@ TensorPtr TensorFromParts(Napi::Env env, const Napi::Value& dt, const Napi::Valu
   void* taData = nullptr;
   // One N-API call for type, length and data pointer (the wrapper's accessors make five); it fails
   // on anything that is not a typed array.
-  if (napi_get_typedarray_info(env, data, &taType, &taLength, &taData, nullptr, nullptr) == napi_ok) {
+  if (napi_get_typedarray_info(env, data, &taType, &taLength, &taData, nullptr, nullptr) ==
+      napi_ok) {
     src = taData;
     len = taLength * TypedArrayElementSize(taType);
   } else if (data.IsArrayBuffer()) {
@@ -266,13 +317,14 @@ TensorPtr TensorFromParts(Napi::Env env, const Napi::Value& dt, const Napi::Valu
   }
   size_t want = 0;
   if (__builtin_mul_overflow(static_cast<size_t>(count), elem, &want) || len != want) {
-    ThrowType(env, whatStr() + ": data has " + std::to_string(len) + " bytes, shape and dtype need " +
+    ThrowType(env, whatStr() + ": data has " + std::to_string(len) +
+                       " bytes, shape and dtype need " +
                        (want || !count ? std::to_string(want) : "more than 2^64"));
   }
   if (want > 0 && reinterpret_cast<uintptr_t>(src) % kAlignment == 0) {
     if (SharedBlock* b = FindAndRef(src, want)) {
-      TF_Tensor* t = TF.TF_NewTensor(dtype, dims.data(), static_cast<int>(dims.size()), const_cast<void*>(src), want,
-                                     DeallocShared, b);
+      TF_Tensor* t = TF.TF_NewTensor(dtype, dims.data(), static_cast<int>(dims.size()),
+                                     const_cast<void*>(src), want, DeallocShared, b);
       if (t) {
         if (shared) *shared = true;
         return TensorPtr(t);
@@ -297,7 +349,8 @@ Napi::Object TensorToJs(Napi::Env env, TensorPtr tensor, bool zeroCopy) {
 Napi::Array ShapeToJs(Napi::Env env, TF_Tensor* t) {
   int nd = TF.TF_NumDims(t);
   Napi::Array shape = Napi::Array::New(env, nd);
-  for (int i = 0; i < nd; i++) shape.Set(i, Napi::Number::New(env, static_cast<double>(TF.TF_Dim(t, i))));
+  for (int i = 0; i < nd; i++)
+    shape.Set(i, Napi::Number::New(env, static_cast<double>(TF.TF_Dim(t, i))));
   return shape;
 }
 
@@ -313,7 +366,8 @@ Napi::Value DataToJs(Napi::Env env, TensorPtr& tensor, bool zeroCopy) {
     for (int64_t i = 0; i < count; i++) {
       const char* d = TF.TF_StringGetDataPointer(&s[i]);
       size_t n = TF.TF_StringGetSize(&s[i]);
-      arr.Set(static_cast<uint32_t>(i), Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(d), n));
+      arr.Set(static_cast<uint32_t>(i),
+              Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(d), n));
     }
     return arr;
   }
@@ -351,7 +405,8 @@ Napi::Value MakeFeedHandle(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireLoaded(env);
   bool shared = false;
-  TensorPtr t = TensorFromParts(env, info[0], info[1], info[2], [] { return std::string("feedHandle"); }, &shared);
+  TensorPtr t = TensorFromParts(
+      env, info[0], info[1], info[2], [] { return std::string("feedHandle"); }, &shared);
   if (!shared) return env.Null();
   return FeedSlot::Wrap(env, std::make_shared<FeedHandle>(t.release()));
 }
@@ -373,23 +428,42 @@ void InitTensor(Napi::Env env, Napi::Object exports) {
   exports.Set("allocAligned", Napi::Function::New(env, AllocAligned, "allocAligned"));
   exports.Set("disposeBuffer", Napi::Function::New(env, Dispose, "disposeBuffer"));
   exports.Set("feedHandle", Napi::Function::New(env, MakeFeedHandle, "feedHandle"));
-  exports.Set("releaseFeedHandle", Napi::Function::New(env, ReleaseFeedHandle, "releaseFeedHandle"));
+  exports.Set("releaseFeedHandle",
+              Napi::Function::New(env, ReleaseFeedHandle, "releaseFeedHandle"));
   Napi::Object dtypes = Napi::Object::New(env);
-#define TFM_DTYPE(name) dtypes.Set(#name, Napi::Number::New(env, name));
-  TFM_DTYPE(TF_FLOAT) TFM_DTYPE(TF_DOUBLE) TFM_DTYPE(TF_INT32) TFM_DTYPE(TF_UINT8) TFM_DTYPE(TF_INT16)
-  TFM_DTYPE(TF_INT8) TFM_DTYPE(TF_STRING) TFM_DTYPE(TF_COMPLEX64) TFM_DTYPE(TF_INT64) TFM_DTYPE(TF_BOOL)
-  TFM_DTYPE(TF_QINT8) TFM_DTYPE(TF_QUINT8) TFM_DTYPE(TF_QINT32) TFM_DTYPE(TF_BFLOAT16) TFM_DTYPE(TF_QINT16)
-  TFM_DTYPE(TF_QUINT16) TFM_DTYPE(TF_UINT16) TFM_DTYPE(TF_COMPLEX128) TFM_DTYPE(TF_HALF) TFM_DTYPE(TF_RESOURCE)
-  TFM_DTYPE(TF_VARIANT) TFM_DTYPE(TF_UINT32) TFM_DTYPE(TF_UINT64)
-#undef TFM_DTYPE
+  const std::pair<const char*, int> dtypeList[] = {
+      {"TF_FLOAT", TF_FLOAT},     {"TF_DOUBLE", TF_DOUBLE},       {"TF_INT32", TF_INT32},
+      {"TF_UINT8", TF_UINT8},     {"TF_INT16", TF_INT16},         {"TF_INT8", TF_INT8},
+      {"TF_STRING", TF_STRING},   {"TF_COMPLEX64", TF_COMPLEX64}, {"TF_INT64", TF_INT64},
+      {"TF_BOOL", TF_BOOL},       {"TF_QINT8", TF_QINT8},         {"TF_QUINT8", TF_QUINT8},
+      {"TF_QINT32", TF_QINT32},   {"TF_BFLOAT16", TF_BFLOAT16},   {"TF_QINT16", TF_QINT16},
+      {"TF_QUINT16", TF_QUINT16}, {"TF_UINT16", TF_UINT16},       {"TF_COMPLEX128", TF_COMPLEX128},
+      {"TF_HALF", TF_HALF},       {"TF_RESOURCE", TF_RESOURCE},   {"TF_VARIANT", TF_VARIANT},
+      {"TF_UINT32", TF_UINT32},   {"TF_UINT64", TF_UINT64},
+  };
+  for (const auto& [name, value] : dtypeList) dtypes.Set(name, Napi::Number::New(env, value));
   exports.Set("dtypes", dtypes);
   Napi::Object codes = Napi::Object::New(env);
-#define TFM_CODE(name) codes.Set(#name, Napi::Number::New(env, TF_##name));
-  TFM_CODE(OK) TFM_CODE(CANCELLED) TFM_CODE(UNKNOWN) TFM_CODE(INVALID_ARGUMENT) TFM_CODE(DEADLINE_EXCEEDED)
-  TFM_CODE(NOT_FOUND) TFM_CODE(ALREADY_EXISTS) TFM_CODE(PERMISSION_DENIED) TFM_CODE(RESOURCE_EXHAUSTED)
-  TFM_CODE(FAILED_PRECONDITION) TFM_CODE(ABORTED) TFM_CODE(OUT_OF_RANGE) TFM_CODE(UNIMPLEMENTED)
-  TFM_CODE(INTERNAL) TFM_CODE(UNAVAILABLE) TFM_CODE(DATA_LOSS) TFM_CODE(UNAUTHENTICATED)
-#undef TFM_CODE
+  const std::pair<const char*, int> codeList[] = {
+      {"OK", TF_OK},
+      {"CANCELLED", TF_CANCELLED},
+      {"UNKNOWN", TF_UNKNOWN},
+      {"INVALID_ARGUMENT", TF_INVALID_ARGUMENT},
+      {"DEADLINE_EXCEEDED", TF_DEADLINE_EXCEEDED},
+      {"NOT_FOUND", TF_NOT_FOUND},
+      {"ALREADY_EXISTS", TF_ALREADY_EXISTS},
+      {"PERMISSION_DENIED", TF_PERMISSION_DENIED},
+      {"RESOURCE_EXHAUSTED", TF_RESOURCE_EXHAUSTED},
+      {"FAILED_PRECONDITION", TF_FAILED_PRECONDITION},
+      {"ABORTED", TF_ABORTED},
+      {"OUT_OF_RANGE", TF_OUT_OF_RANGE},
+      {"UNIMPLEMENTED", TF_UNIMPLEMENTED},
+      {"INTERNAL", TF_INTERNAL},
+      {"UNAVAILABLE", TF_UNAVAILABLE},
+      {"DATA_LOSS", TF_DATA_LOSS},
+      {"UNAUTHENTICATED", TF_UNAUTHENTICATED},
+  };
+  for (const auto& [name, value] : codeList) codes.Set(name, Napi::Number::New(env, value));
   exports.Set("codes", codes);
 }
 

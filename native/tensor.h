@@ -24,8 +24,9 @@ namespace tfm {
 TensorPtr TensorFromJs(Napi::Env env, const Napi::Value& value, const std::string& what);
 // The same from the three parts; `what` is only formatted when there is an error. `shared`, when
 // given, tells whether the tensor uses the JS memory itself (aligned native memory) or a copy.
-TensorPtr TensorFromParts(Napi::Env env, const Napi::Value& dtype, const Napi::Value& shape, const Napi::Value& data,
-                          const std::function<std::string()>& what, bool* shared = nullptr);
+TensorPtr TensorFromParts(Napi::Env env, const Napi::Value& dtype, const Napi::Value& shape,
+                          const Napi::Value& data, const std::function<std::string()>& what,
+                          bool* shared = nullptr);
 
 // A feed made once and reused by every run that feeds it, as a C program reuses one TF_Tensor:
 // only for tensors in aligned native memory (Tensor.alloc), whose TF_Tensor shares that memory, so

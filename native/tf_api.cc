@@ -56,9 +56,9 @@ std::string Load(const std::string& frameworkPath, const std::string& mainPath) 
   std::string missing;
   // dlsym on the main handle also searches its dependencies (the framework library), where the
   // tensor/status/buffer half of the C API lives.
-#define TFM_RESOLVE(name)                                                   \
-  api.name = reinterpret_cast<decltype(&::name)>(dlsym(main, #name));      \
-  if (!api.name && framework)                                               \
+#define TFM_RESOLVE(name)                                                    \
+  api.name = reinterpret_cast<decltype(&::name)>(dlsym(main, #name));        \
+  if (!api.name && framework)                                                \
     api.name = reinterpret_cast<decltype(&::name)>(dlsym(framework, #name)); \
   if (!api.name && missing.empty()) missing = #name;
   TF_API_FUNCTIONS(TFM_RESOLVE)

@@ -15,6 +15,8 @@
 #include "tensorflow/c/env.h"
 #include "tensorflow/c/tf_tstring.h"
 
+// One line per group of related functions reads better than the formatter's fill:
+// clang-format off
 #define TF_API_FUNCTIONS(X)                                                    \
   X(TF_Version)                                                                \
   X(TF_NewStatus) X(TF_DeleteStatus) X(TF_GetCode) X(TF_Message)               \
@@ -63,6 +65,7 @@
   X(TF_SyncWritableFile) X(TF_CloseWritableFile) X(TF_FileStat) X(TF_CreateDir) \
   X(TF_DeleteFile) X(TF_DeleteDir) X(TF_DeleteRecursively) X(TF_GetChildren)                   \
   X(TF_StringStreamNext) X(TF_StringStreamDone)
+// clang-format on
 
 namespace tfm {
 

@@ -65,11 +65,23 @@ const CxxApi& Cxx() {
   static const CxxApi api = [] {
     CxxApi a{};
     Resolve(a.envDefault, "_ZN3tsl3Env7DefaultEv", a.missing);
-    Resolve(a.readFile, "_ZN3tsl16ReadFileToStringEPNS_3EnvERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEEPS7_", a.missing);
-    Resolve(a.rename, "_ZN3tsl3Env10RenameFileERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEES8_", a.missing);
-    Resolve(a.hasAtomicMove, "_ZN3tsl3Env13HasAtomicMoveERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEEPb", a.missing);
-    Resolve(a.schemes, "_ZN3tsl3Env30GetRegisteredFileSystemSchemesEPSt6vectorINSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEESaIS7_EE", a.missing);
-    Resolve(a.setStatus, "_ZN3tsl25Set_TF_Status_from_StatusEP10TSL_StatusRKN4absl12lts_202508146StatusE", a.missing);
+    Resolve(a.readFile,
+            "_ZN3tsl16ReadFileToStringEPNS_3EnvERKNSt7__cxx1112basic_stringIcSt11char_"
+            "traitsIcESaIcEEEPS7_",
+            a.missing);
+    Resolve(a.rename,
+            "_ZN3tsl3Env10RenameFileERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEES8_",
+            a.missing);
+    Resolve(a.hasAtomicMove,
+            "_ZN3tsl3Env13HasAtomicMoveERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEEPb",
+            a.missing);
+    Resolve(a.schemes,
+            "_ZN3tsl3Env30GetRegisteredFileSystemSchemesEPSt6vectorINSt7__cxx1112basic_"
+            "stringIcSt11char_traitsIcESaIcEEESaIS7_EE",
+            a.missing);
+    Resolve(a.setStatus,
+            "_ZN3tsl25Set_TF_Status_from_StatusEP10TSL_StatusRKN4absl12lts_202508146StatusE",
+            a.missing);
     Resolve(a.statusDtor, "_ZN4absl12lts_202508146StatusD2Ev", a.missing);
     return a;
   }();
@@ -111,8 +123,8 @@ StatusCopy Rename(const std::string& from, const std::string& to) {
 
 Napi::Value ToBuffer(Napi::Env env, std::string&& bytes) {
   auto* owned = new std::string(std::move(bytes));
-  return Napi::Buffer<char>::New(env, owned->data(), owned->size(),
-                                 [](Napi::Env, char*, std::string* s) { delete s; }, owned);
+  return Napi::Buffer<char>::New(
+      env, owned->data(), owned->size(), [](Napi::Env, char*, std::string* s) { delete s; }, owned);
 }
 
 class ReadOp : public AsyncOp {
@@ -131,7 +143,8 @@ class ReadOp : public AsyncOp {
 
 class RenameOp : public AsyncOp {
  public:
-  RenameOp(Napi::Env env, std::string from, std::string to) : AsyncOp(env), from_(std::move(from)), to_(std::move(to)) {}
+  RenameOp(Napi::Env env, std::string from, std::string to)
+      : AsyncOp(env), from_(std::move(from)), to_(std::move(to)) {}
   void Execute() override { status_ = Rename(from_, to_); }
   Napi::Value Result(Napi::Env env) override {
     ThrowIfError(env, status_);
@@ -163,7 +176,8 @@ Napi::Value RenameSync(const Napi::CallbackInfo& info) {
 
 Napi::Value RenameAsync(const Napi::CallbackInfo& info) {
   RequireLoaded(info.Env());
-  return Schedule(info.Env(), std::make_unique<RenameOp>(info.Env(), PathArg(info, 0, "from"), PathArg(info, 1, "to")));
+  return Schedule(info.Env(), std::make_unique<RenameOp>(info.Env(), PathArg(info, 0, "from"),
+                                                         PathArg(info, 1, "to")));
 }
 
 Napi::Value HasAtomicMove(const Napi::CallbackInfo& info) {
@@ -244,10 +258,12 @@ void InitTfFileFunctions(Napi::Env env, Napi::Object exports) {
   exports.Set("renameFile", Napi::Function::New(env, RenameSync, "renameFile"));
   exports.Set("renameFileAsync", Napi::Function::New(env, RenameAsync, "renameFileAsync"));
   exports.Set("hasAtomicMove", Napi::Function::New(env, HasAtomicMove, "hasAtomicMove"));
-  exports.Set("fileSystemSchemes", Napi::Function::New(env, FileSystemSchemes, "fileSystemSchemes"));
+  exports.Set("fileSystemSchemes",
+              Napi::Function::New(env, FileSystemSchemes, "fileSystemSchemes"));
   exports.Set("deleteFile", Napi::Function::New(env, DeleteFile, "deleteFile"));
   exports.Set("deleteDir", Napi::Function::New(env, DeleteDir, "deleteDir"));
-  exports.Set("deleteRecursively", Napi::Function::New(env, DeleteRecursively, "deleteRecursively"));
+  exports.Set("deleteRecursively",
+              Napi::Function::New(env, DeleteRecursively, "deleteRecursively"));
   exports.Set("getChildren", Napi::Function::New(env, GetChildren, "getChildren"));
 }
 

@@ -108,13 +108,14 @@ Napi::Value NextFileId(const Napi::CallbackInfo& info) {
 }  // namespace
 
 Napi::Function WritableFile::Init(Napi::Env env) {
-  return DefineClass(env, "NativeWritableFile", {
-    InstanceMethod<&WritableFile::Append>("append"),
-    InstanceMethod<&WritableFile::FlushSync>("flushSync"),
-    InstanceMethod<&WritableFile::Flush>("flush"),
-    InstanceMethod<&WritableFile::CloseSync>("closeSync"),
-    InstanceMethod<&WritableFile::Close>("close"),
-  });
+  return DefineClass(env, "NativeWritableFile",
+                     {
+                         InstanceMethod<&WritableFile::Append>("append"),
+                         InstanceMethod<&WritableFile::FlushSync>("flushSync"),
+                         InstanceMethod<&WritableFile::Flush>("flush"),
+                         InstanceMethod<&WritableFile::CloseSync>("closeSync"),
+                         InstanceMethod<&WritableFile::Close>("close"),
+                     });
 }
 
 // new NativeWritableFile(path): creates or truncates the file.
@@ -133,11 +134,13 @@ WritableFile::WritableFile(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Wr
 // append(bytes: Uint8Array) [sync]: into TF's buffer for the file (no disk wait).
 Napi::Value WritableFile::Append(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+  if (!info[0].IsTypedArray() ||
+      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
     ThrowType(env, "append(bytes): a Uint8Array is required");
   }
   Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
-  ThrowIfError(env, state_->Append(reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength()));
+  ThrowIfError(env,
+               state_->Append(reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength()));
   return env.Undefined();
 }
 
