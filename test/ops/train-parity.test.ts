@@ -5,7 +5,8 @@
  * saves a checkpoint at the end; a second MTS on the same directory restores it and trains 5 more
  * steps. Live Python then builds the same models from the same initial values: its first 10 losses
  * equal ours bit for bit, and after restoring our checkpoint with its own Saver (every variable and
- * slot found by Python's name) its next 5 losses on the same feeds equal our steps 11-15.
+ * slot found by Python's name) its next 5 losses on the same feeds equal our steps 11-15; so do
+ * the next 5 losses of Python running our `.meta` alone (import_meta_graph, its train_op collection).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -190,18 +191,34 @@ for sp in specs:
         step = int(sess.run(tf1.train.get_global_step()))
         more = [h(sess.run([loss, train], feed(x, y, s))[0]) for s in range(${FIRST}, ${FIRST + MORE})]
         names = sorted(v.op.name for v in tf1.global_variables())
+    # And from our .meta alone, without the model's Python code: the graph, its collections (the
+    # variables with their slots, train_op) and the checkpoint give the same next losses.
+    g = tf.Graph()
+    with g.as_default():
+        saver = tf1.train.import_meta_graph(ckpt + '.meta')
+        train = tf1.get_collection('train_op')[0]
+        loss = g.get_tensor_by_name(sp['lossName'])
+        x, y = g.get_tensor_by_name('x:0'), g.get_tensor_by_name('y:0')
+        meta_names = sorted(v.op.name for v in tf1.global_variables())
+        meta_trainable = sorted(v.op.name for v in tf1.trainable_variables())
+        with tf1.Session() as sess:
+            saver.restore(sess, ckpt)
+            meta_more = [h(sess.run([loss, train], feed(x, y, s))[0]) for s in range(${FIRST}, ${FIRST + MORE})]
     out[sp['key']] = {'first': first, 'more': more, 'step': step, 'checkpoint': os.path.basename(ckpt),
-                      'names': names, 'keys': sorted(tf.train.load_checkpoint(ckpt).get_variable_to_shape_map())}
+                      'names': names, 'keys': sorted(tf.train.load_checkpoint(ckpt).get_variable_to_shape_map()),
+                      'metaNames': meta_names, 'metaTrainable': meta_trainable, 'metaMore': meta_more}
 emit(out)
 `;
 
 describe('training built in TypeScript, resumed by Python (issue 21, must-show 1 and 2)', () => {
   it('linear regression and an MLP: the first 10 losses equal Python’s, and Python restores our checkpoint and goes on with our losses', async () => {
     const ours: Record<string, { first: string[]; more: string[] }> = {};
+    const lossNames: Record<string, string> = {};
     const pySpecs = [];
     for (const [i, spec] of SPECS.entries()) {
       const d = dataFor(spec, 2100 + 37 * i);
       const ckptDir = join(dir, spec.key);
+      lossNames[spec.key] = build(spec, d).loss.name;
       const first = await trainMts(spec, d, ckptDir, 0, FIRST);
       const more = await trainMts(spec, d, ckptDir, FIRST, FIRST + MORE); // restores step 10 first
       ours[spec.key] = { first, more };
@@ -216,6 +233,7 @@ describe('training built in TypeScript, resumed by Python (issue 21, must-show 1
         yDim: spec.yDim,
         pyLoss: spec.pyLoss,
         pyOptimizer: spec.pyOptimizer,
+        lossName: lossNames[spec.key],
         init: Object.fromEntries(Object.entries(d.init).map(([k, a]) => [k, b64(a)])),
         xs: d.xs.map(b64),
         ys: d.ys.map(b64),
@@ -223,7 +241,9 @@ describe('training built in TypeScript, resumed by Python (issue 21, must-show 1
     }
     const specsPath = join(dir, 'specs.json');
     writeFileSync(specsPath, JSON.stringify(pySpecs));
-    const py = await runPythonJSONAsync<Record<string, { first: string[]; more: string[]; step: number; checkpoint: string; names: string[]; keys: string[] }>>(
+    const py = await runPythonJSONAsync<
+      Record<string, { first: string[]; more: string[]; step: number; checkpoint: string; names: string[]; keys: string[]; metaNames: string[]; metaTrainable: string[]; metaMore: string[] }>
+    >(
       PY,
       { args: [specsPath], timeoutMs: 240_000 },
     );
@@ -236,6 +256,9 @@ describe('training built in TypeScript, resumed by Python (issue 21, must-show 1
       expect(p.keys).toEqual(p.names);
       expect({ key: spec.key, first: o.first }).toEqual({ key: spec.key, first: p.first });
       expect({ key: spec.key, more: o.more }).toEqual({ key: spec.key, more: p.more });
+      expect({ key: spec.key, more: o.more }).toEqual({ key: spec.key, more: p.metaMore });
+      expect(p.metaNames).toEqual(p.names);
+      expect(p.metaTrainable).toEqual(spec.vars.map(([n]) => n).sort());
       // The model learns: the losses are not all the same value.
       expect(new Set(o.first).size).toBeGreaterThan(5);
     }
