@@ -10,7 +10,7 @@ import type { DType } from '../core/dtypes';
 import { ValueError, invalidArgument } from '../core/errors';
 import { Graph, Operation, Output } from '../core/graph';
 import { gradients } from '../ops/gradients';
-import { addScopedOp, controlDependencies, device, nameScope } from '../ops/scope';
+import { addScopedOp, asDefault, controlDependencies, device, nameScope } from '../ops/scope';
 import type { Variable } from '../ops/variables';
 import { constant } from '../ops/constant';
 import { createNonSlot, createSlot, group, resolveVariable, type OptimizerVariable, type ResolvedVariable, type VariableLike } from './slot-creator';
@@ -94,10 +94,10 @@ export abstract class Optimizer {
   computeGradients(loss: Output, opts: ComputeGradientsOptions = {}): GradAndVar[] {
     checkOptions(opts, ['varList', 'gradLoss'], 'computeGradients');
     if (!(loss instanceof Output)) throw invalidArgument('loss', 'the loss tensor (an Output)', loss);
-    checkFloat(loss, 'loss');
+    checkFloat(loss);
     if (opts.gradLoss !== undefined) {
       if (!(opts.gradLoss instanceof Output)) throw invalidArgument('gradLoss', 'an Output', opts.gradLoss);
-      checkFloat(opts.gradLoss, 'gradLoss');
+      checkFloat(opts.gradLoss);
     }
     const graph = loss.graph;
     let varList: VariableLike[];
@@ -274,16 +274,11 @@ function gateGradients(grads: Array<Output | null>): Array<Output | null> {
       const gate = group(gatingOps, 'group_deps');
       return grads.map((g) => (g === null ? null : nameScope('control_dependency', (scope) => addScopedOp({ type: 'Identity', name: scope, inputs: [g], controlInputs: [gate] }).output(0))));
     });
-  return m ? nameScope(`${m[1]}/`, build, present[0].graph) : inGraphOf(present[0], build);
+  return m ? nameScope(`${m[1]}/`, build, present[0].graph) : asDefault(present[0].graph, build);
 }
 
-function inGraphOf<T>(t: Output, fn: () => T): T {
-  return controlDependencies([], fn, t.graph);
-}
-
-function checkFloat(t: Output, what: string): void {
+function checkFloat(t: Output): void {
   if (!FLOAT_DTYPES.has(t.dtype)) throw new ValueError(`Invalid type ${t.dtype} for ${t.name}, expected: ${[...FLOAT_DTYPES].join(', ')}.`);
-  void what;
 }
 
 function graphOf(v: unknown): Graph | undefined {
