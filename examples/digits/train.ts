@@ -50,20 +50,26 @@ function model(images: Output): Output {
   });
   const pooled = ops.maxPool(conv, { ksize: 2, strides: 2, padding: 'SAME' }); // [n, 4, 4, 16]
   const hidden = ops.relu(dense('hidden', ops.reshape(pooled, [-1, 4 * 4 * 16]), 64));
-  return dense('logits', hidden, 10);
+  return dense('classifier', hidden, 10);
 }
 
-/** Placeholders, logits, loss and accuracy in a new graph (`images:0`, `labels:0` are fed). */
+/** Placeholders, logits, loss and accuracy in a new graph (`images:0`, `labels:0` fed; `output:0` the logits). */
 function build(seed: number) {
   const graph = new Graph();
   return ops.asDefault(graph, () => {
     ops.setRandomSeed(seed);
     const images = ops.placeholder('uint8', { shape: [null, 8, 8], name: 'images' });
     const labels = ops.placeholder('int32', { shape: [null], name: 'labels' });
-    const logits = ops.identity(model(images), { name: 'logits_out' });
-    const loss = ops.reduceMean(ops.sparseSoftmaxCrossEntropyWithLogits({ labels, logits }), undefined, { name: 'loss' });
-    const correct = ops.equal(ops.argmax(logits, 1, { outputType: 'int32' }), labels);
-    const accuracy = ops.reduceMean(ops.cast(correct, 'float32'), undefined, { name: 'accuracy' });
+    const logits = ops.identity(model(images), { name: 'output' });
+    // Under 'metrics/': the summaries below can then have the tags 'loss' and 'accuracy' (a summary's
+    // tag is its op's name, made unique as Python's is: 'loss_1' if an op 'loss' existed).
+    const [loss, accuracy] = ops.nameScope('metrics', () => {
+      const correct = ops.equal(ops.argmax(logits, 1, { outputType: 'int32' }), labels);
+      return [
+        ops.reduceMean(ops.sparseSoftmaxCrossEntropyWithLogits({ labels, logits }), undefined, { name: 'loss' }),
+        ops.reduceMean(ops.cast(correct, 'float32'), undefined, { name: 'accuracy' }),
+      ];
+    });
     return { graph, logits, loss, accuracy };
   });
 }
@@ -123,7 +129,7 @@ export async function main(opts: DigitsOptions = {}): Promise<DigitsResult> {
   }
 }
 
-const num = (t: Tensor): number => Number(t.data[0]);
+const num = (t: Tensor): number => t.scalar() as number;
 
 if (typeof require !== 'undefined' && require.main === module) {
   const { values } = parseArgs({
