@@ -30,8 +30,11 @@ export interface DigitsResult {
   testAccuracy: number;
   /** The evaluation graph's logits on the test split, [360, 10]. */
   testLogits: Tensor;
+  /** Training steps of this run (a run on an existing `out` resumes from its last checkpoint). */
   steps: number;
+  /** The checkpoint evaluated (the last one, `<out>/model.ckpt-<global step>`). */
   checkpoint: string;
+  /** Wall time of the whole run, data loading and evaluation included. */
   seconds: number;
 }
 
@@ -103,7 +106,7 @@ export async function main(opts: DigitsOptions = {}): Promise<DigitsResult> {
   try {
     while (!sess.shouldStop()) {
       const [l, a] = (await sess.run([loss, accuracy, train])) as [Tensor, Tensor, unknown];
-      if (++steps % perEpoch === 0) log(`epoch ${steps / perEpoch}  step ${steps}  loss ${num(l).toFixed(4)}  batch accuracy ${num(a).toFixed(3)}`);
+      if (++steps % perEpoch === 0) log(`epoch ${steps / perEpoch}/${epochs}  loss ${num(l).toFixed(4)}  batch accuracy ${num(a).toFixed(3)}`);
     }
   } finally {
     await sess.close(); // saves the final checkpoint
