@@ -1,18 +1,22 @@
 /**
  * Issue 21, "It must show" 4: examples/digits/train.ts, run in-process through its `main()` for 5
- * epochs, reaches ≥ 95 % test accuracy; its checkpoint and event file exist; TensorBoard's own
- * loader (event_accumulator, live Python) lists the `loss` and `accuracy` scalars with the values
+ * epochs, reaches ≥ 95 % test accuracy; its checkpoint and event file exist; a real TensorBoard
+ * (the pip 2.21 server on 127.0.0.1, `--load_fast=false` as in test/summary/tensorboard.test.ts)
+ * and its event loader (event_accumulator) list the `loss` and `accuracy` scalars with the values
  * our reader reads, and the `logits` histogram; and live Python, restoring the last checkpoint with
  * the Saver that `import_meta_graph` makes from our `.meta`, gets the same test logits bit for bit
  * and so the same accuracy.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEvents } from '../../lib/summary';
 import { main, type DigitsResult } from '../../examples/digits/train';
-import { decodeRaw, requirePythonTF, runPythonJSONAsync, type RawTensor } from '../support/python';
+import { freePort } from '../support/child';
+import { decodeRaw, pythonExecutable, requirePythonTF, runPythonJSONAsync, type RawTensor } from '../support/python';
 
 const NPZ = join(__dirname, '../../examples/digits/digits.npz');
 
@@ -54,18 +58,86 @@ out.update(checkpoint=ckpt, accuracy=float(acc), logits=raw(logits),
 emit(out)
 `;
 
+function getJSON<T>(url: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body) as T) : reject(new Error(`GET ${url}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`))));
+    });
+    req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error(`timeout: ${url}`)));
+  });
+}
+
+type Tags = Record<string, Record<string, unknown>>;
+
+/** Starts TensorBoard on `logdir`; resolves with its base URL once it lists loss, accuracy and logits. */
+async function startTensorBoard(logdir: string): Promise<string> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  let output = '';
+  let exited: string | null = null;
+  tb = spawn(pythonExecutable(), [
+    '-m', 'tensorboard.main', '--logdir', logdir, '--host', '127.0.0.1', '--port', String(port), '--load_fast=false', '--reload_interval', '1',
+  ], { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', PYTHONUNBUFFERED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  tb.stdout!.on('data', (d) => (output += d));
+  tb.stderr!.on('data', (d) => (output += d));
+  tb.on('exit', (code, signal) => (exited = `exited with ${code ?? signal}`));
+  const deadline = Date.now() + 100_000;
+  for (;;) {
+    if (exited) throw new Error(`TensorBoard ${exited} before it was ready:\n${output.slice(-3000)}`);
+    try {
+      const scalars = await getJSON<Tags>(`${base}/data/plugin/scalars/tags`);
+      const histograms = await getJSON<Tags>(`${base}/data/plugin/histograms/tags`);
+      if (scalars['.']?.loss && scalars['.']?.accuracy && histograms['.']?.logits) return base;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) throw new Error(`TensorBoard was not ready in time:\n${output.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 let dir: string;
 let result: DigitsResult;
 let py: PyOut;
+let tb: ChildProcess | null = null;
+let tbBase: string;
 const lines: string[] = [];
 
 beforeAll(async () => {
   requirePythonTF();
   dir = mkdtempSync(join(tmpdir(), 'tfm-digits-'));
   result = await main({ epochs: 5, out: dir, log: (l) => lines.push(l) });
-  py = await runPythonJSONAsync<PyOut>(PY, { args: [dir, NPZ] });
+  [py, tbBase] = await Promise.all([runPythonJSONAsync<PyOut>(PY, { args: [dir, NPZ] }), startTensorBoard(dir)]);
 }, 300_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+afterAll(async () => {
+  if (tb && tb.exitCode === null && tb.signalCode === null) {
+    const child = tb;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await gone;
+    clearTimeout(t);
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** What our own reader finds in the event file: [step, value] per scalar tag, and the logits histograms. */
+async function ourSummaries() {
+  const file = readdirSync(dir).find((f) => f.startsWith('events.out.tfevents.'))!;
+  const scalars: Record<string, Array<[number, number]>> = { loss: [], accuracy: [] };
+  let histograms = 0;
+  for (const e of await readEvents(join(dir, file))) {
+    if (e.what.case !== 'summary') continue;
+    for (const v of e.what.value.value) {
+      if (v.value.case === 'simpleValue' && v.tag in scalars) scalars[v.tag].push([Number(e.step), v.value.value]);
+      if (v.value.case === 'histo' && v.tag === 'logits') histograms++;
+    }
+  }
+  return { scalars, histograms };
+}
 
 describe('examples/digits', () => {
   it('trains 5 epochs to at least 95 % test accuracy and prints its progress', () => {
@@ -82,24 +154,28 @@ describe('examples/digits', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('events.out.tfevents.'))).toHaveLength(1);
   });
 
-  it("TensorBoard's loader lists the loss and accuracy scalars (our values) and the logits histogram", async () => {
+  it("TensorBoard's event loader lists the loss and accuracy scalars (our values) and the logits histogram", async () => {
+    const ours = await ourSummaries();
     expect(py.scalarTags).toEqual(expect.arrayContaining(['loss', 'accuracy']));
     expect(py.histogramTags).toEqual(['logits']);
-    // What our own reader finds in the event file, tag by tag.
-    const file = readdirSync(dir).find((f) => f.startsWith('events.out.tfevents.'))!;
-    const ours: Record<string, Array<[number, number]>> = { loss: [], accuracy: [] };
-    let histograms = 0;
-    for (const e of await readEvents(join(dir, file))) {
-      if (e.what.case !== 'summary') continue;
-      for (const v of e.what.value.value) {
-        if (v.value.case === 'simpleValue' && v.tag in ours) ours[v.tag].push([Number(e.step), v.value.value]);
-        if (v.value.case === 'histo' && v.tag === 'logits') histograms++;
-      }
+    expect(ours.scalars.loss.length).toBeGreaterThanOrEqual(20); // every 10 steps of 225
+    expect(py.scalars).toEqual(ours.scalars);
+    expect(py.histogramSteps).toHaveLength(ours.histograms);
+    expect(ours.histograms).toBe(ours.scalars.loss.length);
+  });
+
+  it('a running TensorBoard serves the loss and accuracy scalars (our steps and values) and the logits histogram', async () => {
+    const ours = await ourSummaries();
+    const scalarTags = await getJSON<Tags>(`${tbBase}/data/plugin/scalars/tags`);
+    expect(Object.keys(scalarTags['.']).sort()).toEqual(['accuracy', 'loss']);
+    const histogramTags = await getJSON<Tags>(`${tbBase}/data/plugin/histograms/tags`);
+    expect(Object.keys(histogramTags['.'])).toEqual(['logits']);
+    for (const tag of ['loss', 'accuracy']) {
+      const served = await getJSON<Array<[number, number, number]>>(`${tbBase}/data/plugin/scalars/scalars?run=.&tag=${tag}`);
+      expect(served.map(([, step, value]) => [step, value])).toEqual(ours.scalars[tag]);
     }
-    expect(ours.loss.length).toBeGreaterThanOrEqual(20); // every 10 steps of 225
-    expect(py.scalars).toEqual(ours);
-    expect(py.histogramSteps).toHaveLength(histograms);
-    expect(histograms).toBe(ours.loss.length);
+    const histograms = await getJSON<unknown[]>(`${tbBase}/data/plugin/histograms/histograms?run=.&tag=logits`);
+    expect(histograms).toHaveLength(ours.histograms);
   });
 
   it('Python restores the checkpoint from our .meta (tf.compat.v1.train.Saver) and gets the same test logits and accuracy', () => {
