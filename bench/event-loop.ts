@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     const verdict = (what: string, v: number, max: number) => (Number.isFinite(v)
       ? `${what}: p99 ${v.toFixed(1)} ms (target ≤ ${max} ms) — ${v <= max ? 'met' : 'NOT met'}`
       : `${what}: target p99 ≤ ${max} ms — not measured (no timer fired)`);
-    summary.push(verdict(`event loop, ${wl.key}, default mode`, results[wl.key].default.p99, budget) + ` (2 × maxBlockMs ${MAX_BLOCK_MS})`);
+    summary.push(`${verdict(`event loop, ${wl.key}, default mode`, results[wl.key].default.p99, budget)} (2 × maxBlockMs ${MAX_BLOCK_MS})`);
     summary.push(verdict(`event loop, ${wl.key}, 'async' mode`, results[wl.key].async.p99, ASYNC_P99_MS));
   }
   console.log('');

@@ -70,7 +70,7 @@ function loadGraph(): Graph {
   return Graph.fromMetaGraph(fs.readFileSync(META), { graph: g, inputMap: { 'y:0': 'y_const:0' } });
 }
 
-const PY_SCRIPT = String.raw`
+const PY_SCRIPT = `
 import json, os, sys, tempfile, time
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 import numpy as np

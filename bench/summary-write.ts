@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     }
     const py = python();
     const pyCell: Cell = typeof py === 'string' ? 'n/a' : summarize(py.us, opts.stat);
-    if (typeof py === 'string') console.log(py + '\n');
+    if (typeof py === 'string') console.log(`${py}\n`);
     else console.log(`Python TF ${py.version}\n`);
 
     const all = [{ label: 'Python tf.compat.v1.summary.FileWriter', cell: pyCell }, ...rows.map((r) => ({ label: r.label, cell: summarize(r.us, opts.stat) as Cell }))];

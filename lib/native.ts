@@ -297,7 +297,6 @@ let loadedFrom: string | null = null;
 
 function loadAddon(): Addon {
   if (addonInstance) return addonInstance;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nodeGypBuild = require('node-gyp-build') as (dir: string) => Addon;
   const addon = nodeGypBuild(packageRoot());
   addon.setErrorFactory(errorForCode);
@@ -345,7 +344,7 @@ export function loadLibtensorflow(opts: LoadOptions = {}): string {
   if (!found) throw new LibraryLoadError(tried);
   loadedFrom = found;
   // TF's own "Cannot dlopen some GPU libraries" is a warning, hidden at the default log level.
-  if (cudaReport && process.env.TF_MONITORED_VERBOSE) process.stderr.write(describeCudaReport(cudaReport).join('\n') + '\n');
+  if (cudaReport && process.env.TF_MONITORED_VERBOSE) process.stderr.write(`${describeCudaReport(cudaReport).join('\n')}\n`);
   return found;
 }
 

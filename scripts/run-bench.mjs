@@ -71,7 +71,7 @@ const failed = [];
 for (const file of benches) {
   const entry = file.endsWith('.ts') ? path.join(compiledDir, file.replace(/\.ts$/, '.js')) : path.join(benchDir, file);
   const args = argsFor(file);
-  console.log(`\n=== bench/${file} ${args.join(' ')}`.trimEnd() + '\n');
+  console.log(`${`\n=== bench/${file} ${args.join(' ')}`.trimEnd()}\n`);
   const t0 = Date.now();
   const r = fs.existsSync(entry)
     ? spawnSync(process.execPath, [entry, ...args], { cwd: root, env: envFor(file), stdio: 'inherit' })

@@ -63,7 +63,7 @@ export function generateCheckpointStateProto(
     logging.info(`${modelCheckpointPath} is not in all_model_checkpoint_paths. Manually adding it.`);
     all.push(modelCheckpointPath);
   }
-  if (allModelCheckpointTimestamps && allModelCheckpointTimestamps.length && allModelCheckpointTimestamps.length !== all.length) {
+  if (allModelCheckpointTimestamps?.length && allModelCheckpointTimestamps.length !== all.length) {
     throw new ValueError(
       `Checkpoint timestamps, if provided, must match checkpoint paths (got paths [${all.map((p) => `'${p}'`).join(', ')}] ` +
       `and timestamps [${allModelCheckpointTimestamps.join(', ')}])`,
@@ -213,7 +213,7 @@ export function getCheckpointStateSync(checkpointDir: string, latestFilename?: s
  */
 export async function latestCheckpoint(checkpointDir: string, latestFilename?: string | null): Promise<string | null> {
   const state = await getCheckpointState(checkpointDir, latestFilename);
-  if (!state || !state.modelCheckpointPath) return null;
+  if (!state?.modelCheckpointPath) return null;
   if (await checkpointExists(state.modelCheckpointPath)) return state.modelCheckpointPath;
   logging.error(`Couldn't match files for checkpoint ${state.modelCheckpointPath}`);
   return null;
@@ -222,7 +222,7 @@ export async function latestCheckpoint(checkpointDir: string, latestFilename?: s
 /** Sync {@link latestCheckpoint}. */
 export function latestCheckpointSync(checkpointDir: string, latestFilename?: string | null): string | null {
   const state = getCheckpointStateSync(checkpointDir, latestFilename);
-  if (!state || !state.modelCheckpointPath) return null;
+  if (!state?.modelCheckpointPath) return null;
   if (checkpointExistsSync(state.modelCheckpointPath)) return state.modelCheckpointPath;
   logging.error(`Couldn't match files for checkpoint ${state.modelCheckpointPath}`);
   return null;

@@ -233,7 +233,7 @@ function setCheckpointInitializer(graph: Graph, a: Assignment, ckptFile: string)
     inputs: [str('prefix', ckptFile), str('tensor_names', [a.tensor]), str('shape_and_slices', [a.slice])],
     attrs: { dtypes: [v.dtype] },
   });
-  const fullyDefined = v.shape !== null && v.shape.every((d) => d >= 0);
+  const fullyDefined = v.shape?.every((d) => d >= 0) ?? false;
   let init: Operation;
   if (v.kind === 'ref') {
     init = graph.addOp({

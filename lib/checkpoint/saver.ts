@@ -18,7 +18,7 @@ import {
   SaverDefSchema, SaverDef_CheckpointFormatVersion, type SaverDef,
 } from '../proto/gen/tensorflow/core/protobuf/saver_pb';
 import {
-  ArgumentError, FailedPreconditionError, InvalidArgumentError, NotFoundError, RuntimeError, TFError,
+  ArgumentError, FailedPreconditionError, InvalidArgumentError, NotFoundError, RuntimeError, type TFError,
   ValueError, errorForCode, invalidArgument,
 } from '../core/errors';
 import { Graph, Operation, Output } from '../core/graph';

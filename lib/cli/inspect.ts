@@ -13,7 +13,7 @@ const CHECKPOINT_FILE = /^(.*)\.(?:index|data-\d{5}-of-\d{5})$/;
  */
 export function checkpointArgument(checkpoint: string): string {
   const m = CHECKPOINT_FILE.exec(checkpoint);
-  if (m && m[1] && isFile(checkpoint) && isFile(`${m[1]}.index`)) return m[1];
+  if (m?.[1] && isFile(checkpoint) && isFile(`${m[1]}.index`)) return m[1];
   return checkpoint;
 }
 

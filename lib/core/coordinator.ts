@@ -16,8 +16,7 @@ import { OutOfRangeError, RuntimeError, invalidArgument } from './errors';
 import { checkBoolean, checkOptionsObject } from './options';
 import * as logging from './logging';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ErrorClass = abstract new (...args: any[]) => unknown;
+export type ErrorClass = abstract new (...args: never[]) => unknown;
 
 /** A registered unit of background work. */
 export interface CoordinatedThread {
@@ -60,7 +59,7 @@ export function describeValue(value: unknown): string {
   try {
     if (value === undefined) return 'undefined';
     if (value === null) return 'null';
-    if (typeof value === 'string') return `string ${JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value)}`;
+    if (typeof value === 'string') return `string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`;
     if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${inspect(value)}`;
     if (typeof value === 'symbol') return value.toString();
     const text = inspect(value, { depth: 1, breakLength: Infinity, maxArrayLength: 5, maxStringLength: 60, customInspect: false });

@@ -76,7 +76,7 @@ export function dtypeFromEnum(n: number): DType {
 }
 
 export function isDType(x: unknown): x is DType {
-  return typeof x === 'string' && Object.prototype.hasOwnProperty.call(C_NAMES, x);
+  return typeof x === 'string' && Object.hasOwn(C_NAMES, x);
 }
 
 export function checkDType(param: string, x: unknown): DType {

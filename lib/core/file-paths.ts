@@ -78,7 +78,7 @@ function componentRegex(component: string): RegExp {
       const end = component.indexOf(']', i + 2);
       if (end < 0) { re += '\\['; continue; }
       let body = component.slice(i + 1, end);
-      if (body.startsWith('!')) body = '^' + body.slice(1);
+      if (body.startsWith('!')) body = `^${body.slice(1)}`;
       re += `[${body.replace(/\\/g, '\\\\')}]`;
       i = end;
     } else re += escapeRe(c);

@@ -62,7 +62,7 @@ export function findVariables(graphDef: GraphDef): FoundVariables {
   const consumers = new Map<string, NodeDef[]>();
   for (const node of graphDef.node) {
     const first = node.input.length ? parseInput(node.input[0]) : null;
-    if (!first || first[1] !== 0) continue;
+    if (first?.[1] !== 0) continue;
     const list = consumers.get(first[0]);
     if (list) list.push(node);
     else consumers.set(first[0], [node]);

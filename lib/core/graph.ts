@@ -16,17 +16,17 @@ import { AttrValueSchema, type AttrValue } from '../proto/gen/tensorflow/core/fr
 import { GraphDefSchema, type GraphDef } from '../proto/gen/tensorflow/core/framework/graph_pb';
 import type { OpDef_AttrDef } from '../proto/gen/tensorflow/core/framework/op_def_pb';
 import { TensorShapeProtoSchema } from '../proto/gen/tensorflow/core/framework/tensor_shape_pb';
-import type { MetaGraphDef, MetaGraphDef_MetaInfoDef } from '../proto/gen/tensorflow/core/protobuf/meta_graph_pb';
+import type { MetaGraphDef_MetaInfoDef } from '../proto/gen/tensorflow/core/protobuf/meta_graph_pb';
 import type { SaverDef } from '../proto/gen/tensorflow/core/protobuf/saver_pb';
 import { ProtoDecodeError, decodeBinary } from '../proto/binary';
 import { ArgumentError, InvalidArgumentError, NotFoundError, RuntimeError, TFError, errorForCode, invalidArgument } from './errors';
 import { GraphCollections } from './collections';
 import { checkGraphDefSupported } from './missing-ops';
 import { GraphFormatError } from './graph-errors';
-import { DType, checkDType, dtypeFromEnum, dtypeToEnum, isDType, isRefType } from './dtypes';
-import { Tensor, TensorLike, checkShape } from './tensor';
+import { type DType, checkDType, dtypeToEnum, isDType, } from './dtypes';
+import { Tensor, type TensorLike, checkShape } from './tensor';
 import { opDef } from './op-defs';
-import { native, NativeGraph, RawAttr, tfVersion } from '../native';
+import { native, type NativeGraph, type RawAttr, tfVersion } from '../native';
 import { Operation, Output, type OpRef, type TensorRef } from './operation';
 
 export { Operation, Output, type OpRef, type TensorRef };

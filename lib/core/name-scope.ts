@@ -8,7 +8,7 @@
 export function prependNameScope(name: string, scope: string | null | undefined): string {
   if (!scope) return name;
   const s = scope.endsWith('/') ? scope.slice(0, -1) : scope;
-  const m = /^(\^|loc:@)?([^]*)$/.exec(name)!;
+  const m = /^(\^|loc:@)?([\s\S]*)$/.exec(name)!;
   return `${m[1] ?? ''}${s}/${m[2]}`;
 }
 

@@ -9,7 +9,7 @@ import { messageFromPlain } from './plain-message';
 import { buildMessage, configProto, type ConfigProtoInit } from './config';
 import { checkOptionNames } from './options';
 import { ClusterSpec, type ClusterInit } from './cluster-spec';
-import { native, NativeServer } from '../native';
+import { native, type NativeServer } from '../native';
 
 export interface ServerOptions {
   /** A ClusterSpec, or { jobName: ['host:port', ...] } as Python's ClusterSpec takes it. */

@@ -31,16 +31,15 @@ export interface RunMetadataSink { bytes?: Uint8Array }
 export interface RunCallOptions { options?: RunOptionsInit; runMetadata?: RunMetadataSink }
 
 export interface SessionLike {
-  // Loose parameter types so that the core Session (whose feeds also take a Map) satisfies it.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  run(fetches: FetchStructure, feeds?: any, opts?: any): Promise<any>;
+  // Loose parameter types (unknown) so that the core Session (whose feeds also take a Map) satisfies it.
+  run(fetches: FetchStructure, feeds?: unknown, opts?: unknown): Promise<unknown>;
   /** Optional: the same run, blocking the JS thread (the core Session has it). */
-  runSync?(fetches: FetchStructure, feeds?: any, opts?: any): any;
+  runSync?(fetches: FetchStructure, feeds?: unknown, opts?: unknown): unknown;
   /**
    * Optional: the same run placed by a run scheduler (the core Session has it): the result now
    * when it ran on the JS thread, else a Promise. Used by the monitored sessions' run modes.
    */
-  runWith?(scheduler: RunScheduler, fetches: FetchStructure, feeds?: any, opts?: any): any;
+  runWith?(scheduler: RunScheduler, fetches: FetchStructure, feeds?: unknown, opts?: unknown): unknown;
   close(): Promise<void>;
   /** The session's graph, when it has one (`MonitoredSession.graph` returns it). */
   readonly graph?: unknown;

@@ -18,10 +18,10 @@
 import { ClosedError, InvalidArgumentError, invalidArgument } from './errors';
 import { checkOptionNames } from './options';
 import { Graph, Operation, Output } from './graph';
-import { Tensor, TensorLike } from './tensor';
-import { DType } from './dtypes';
+import { Tensor, type TensorLike } from './tensor';
+import type { DType } from './dtypes';
 import { serializeConfigProto, serializeRunOptions, type ConfigProtoInit, type RunOptionsInit } from './config';
-import { native, NativeSession, FlatTensors, RunPlan, type RawTensor } from '../native';
+import { native, type NativeSession, type FlatTensors, type RunPlan, type RawTensor } from '../native';
 import { RunScheduler, newRunTiming, type RunMode, type RunTiming } from './run-scheduler';
 import type { MaybePromise } from './maybe-promise';
 
@@ -372,7 +372,7 @@ export class Session {
         native: s.prepare(feedNames, fetched, flat.targets),
         dtypes: outs.map((o) => o.dtype),
         // The addon leaves out a shape equal to this one (fully known: no -1, known rank).
-        shapes: outs.map((o) => { const sh = o.shape; return sh !== null && sh.every((d) => d >= 0) ? sh : null; }),
+        shapes: outs.map((o) => { const sh = o.shape; return sh?.every((d) => d >= 0) ? sh : null; }),
         timing: newRunTiming(),
         fed,
         skip: fetched.length === 0 && flat.targets.length === 0 && flat.tensors.length > 0,

@@ -12,7 +12,7 @@
  */
 import { formatTensorValue } from './numpy-format';
 import { ArgumentError, invalidArgument } from './errors';
-import { ARRAY_TYPES, DType, TypedArray, checkDType, dtypeFromEnum, dtypeToEnum, lanes } from './dtypes';
+import { ARRAY_TYPES, type DType, type TypedArray, checkDType, dtypeFromEnum, dtypeToEnum, lanes } from './dtypes';
 import { native, type FeedHandle, type RawTensor } from '../native';
 
 export type NestedArray<T> = T | NestedArray<T>[];

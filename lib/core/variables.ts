@@ -146,7 +146,7 @@ export function resolveVariable(graph: Graph, ref: VariableRef, param = 'variabl
     return describe(graph, op, {
       readTensor: read,
       trainable: ref.trainable,
-      saveSliceInfo: info && info.fullName ? {
+      saveSliceInfo: info?.fullName ? {
         fullName: info.fullName,
         fullShape: info.fullShape.map(num),
         varOffset: info.varOffset.map(num),

@@ -99,7 +99,7 @@ async function* arrayBatches(pending: Promise<Record<string, TensorLike>>, o: Ch
   if (names.length === 0) throw new ArgumentError('source', `${what} has no arrays to batch`);
   const tensors: Record<string, Tensor> = {};
   for (const name of names) {
-    if (!Object.prototype.hasOwnProperty.call(all, name)) {
+    if (!Object.hasOwn(all, name)) {
       throw new ArgumentError('keys', `${what} has no array '${name}' (it has ${Object.keys(all).map((k) => `'${k}'`).join(', ') || 'none'})`);
     }
     const t = Tensor.from(all[name], undefined, `${what}.${name}`);
@@ -200,7 +200,7 @@ function stack(examples: Example[], firstIndex: number): Batch {
   for (const name of names) {
     const parts = examples.map((ex, i) => {
       const where = `records[${firstIndex + i}]`;
-      if (ex === null || typeof ex !== 'object' || !Object.prototype.hasOwnProperty.call(ex, name)) {
+      if (ex === null || typeof ex !== 'object' || !Object.hasOwn(ex, name)) {
         throw new ArgumentError(where, `${where} has no '${name}' (records[${firstIndex}] has ${names.map((k) => `'${k}'`).join(', ')})`);
       }
       return Tensor.from(ex[name], undefined, `${where}.${name}`);

@@ -79,7 +79,7 @@ export class BatchFeedHook extends FeedFnHook {
     if (this.feedMap === null) return batch as FeedDict;
     const feeds: FeedDict = {};
     for (const [tensor, key] of Object.entries(this.feedMap)) {
-      if (!Object.prototype.hasOwnProperty.call(batch, key)) {
+      if (!Object.hasOwn(batch, key)) {
         throw new ArgumentError('feedMap', `feedMap feeds ${tensor} from '${key}', but the batch has ${Object.keys(batch).map((k) => `'${k}'`).join(', ') || 'no names'}`);
       }
       feeds[tensor] = batch[key];

@@ -199,7 +199,7 @@ export function encodeNpy(tensor: Tensor): Uint8Array {
   const v1 = dict.length + 11 < 65536;
   const prefix = v1 ? 10 : 12;
   // numpy pads the header with spaces and a newline so the data starts at a multiple of 64.
-  dict = dict.padEnd(Math.ceil((prefix + dict.length + 1) / 64) * 64 - prefix - 1) + '\n';
+  dict = `${dict.padEnd(Math.ceil((prefix + dict.length + 1) / 64) * 64 - prefix - 1)}\n`;
   const out = new Uint8Array(prefix + dict.length + body.length);
   out.set(MAGIC);
   out[6] = v1 ? 1 : 2;

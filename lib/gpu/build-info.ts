@@ -45,7 +45,7 @@ export function kernelDeviceTypes(op: string): string[] {
 export function gpuBuildInfo(): GpuBuildInfo {
   const gpuKernels = kernelDeviceTypes('MatMul').includes('GPU');
   const lib = libraryPath();
-  const wheel = lib && lib.includes('/') ? wheelBuildInfo(path.dirname(lib)) : null;
+  const wheel = lib?.includes('/') ? wheelBuildInfo(path.dirname(lib)) : null;
   const wheelSaysCuda = wheel && typeof wheel.is_cuda_build === 'boolean' ? wheel.is_cuda_build : null;
   const info: GpuBuildInfo = { gpuKernels, wheelSaysCuda, cuda: wheelSaysCuda ?? (gpuKernels && wheel?.is_rocm_build !== true) };
   if (typeof wheel?.cuda_version === 'string') info.cudaVersion = wheel.cuda_version;

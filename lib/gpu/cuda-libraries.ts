@@ -80,7 +80,7 @@ export function cudaSearchRoots(tfDir: string): string[] {
 // `libcudart.so.12` over `libcudart.so.12.5.82` (the soname is what TF asks for) over the bare
 // development name `libcudart.so`.
 function pick(files: string[], name: string): string | undefined {
-  const versioned = files.filter((f) => f.startsWith(name + '.') && /^\.\d+(\.\d+)*$/.test(f.slice(name.length)));
+  const versioned = files.filter((f) => f.startsWith(`${name}.`) && /^\.\d+(\.\d+)*$/.test(f.slice(name.length)));
   versioned.sort((a, b) => a.split('.').length - b.split('.').length || a.localeCompare(b));
   return versioned[0] ?? files.find((f) => f === name);
 }

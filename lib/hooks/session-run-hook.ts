@@ -124,6 +124,7 @@ export class SessionRunContext {
 /** What a hook gets back: its results, the (merged) options and the run metadata of the run. */
 export class SessionRunValues {
   constructor(
+    // biome-ignore lint/suspicious/noExplicitAny: shaped like the fetches the hook asked for; the hook knows their type
     readonly results: any,
     readonly options: RunOptionsInit,
     readonly runMetadata: RunMetadataSink,

@@ -5,7 +5,7 @@
  * on the path with no C++ gradient is a GradientNotFoundError naming its type and its name(s).
  */
 import { NotFoundError, ValueError, invalidArgument } from '../core/errors';
-import { Graph, Operation, Output } from '../core/graph';
+import { type Graph, Operation, Output } from '../core/graph';
 import { asOutput, isTensorLike, type HasValue } from './constant';
 import { graphFor, uniqueName } from './scope';
 

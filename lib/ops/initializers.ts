@@ -6,7 +6,7 @@
  */
 import type { DType } from '../core/dtypes';
 import { ValueError, invalidArgument } from '../core/errors';
-import { Output } from '../core/graph';
+import type { Output } from '../core/graph';
 import type { TensorLike } from '../core/tensor';
 import { constant } from './constant';
 import { filledTensor } from './fill';
@@ -25,7 +25,6 @@ const FLOAT_DTYPES: ReadonlySet<DType> = new Set(['float16', 'bfloat16', 'float3
 /** Whether `dtype` is a real floating point type (the random initializers' domain). */
 export const isFloatDType = (dtype: DType): boolean => FLOAT_DTYPES.has(dtype);
 
-const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Python's `tf.compat.v1.zeros_initializer()`. */
 export function zerosInitializer(): Initializer {
@@ -87,14 +86,26 @@ function uniform(shape: number[], dtype: DType, minval: number, maxval: number, 
 export function randomNormalInitializer(opts: { mean?: number; stddev?: number } & RandomOptions = {}): Initializer {
   const mean = checkNumber('mean', opts.mean ?? 0);
   const stddev = checkNumber('stddev', opts.stddev ?? 1);
-  return { kind: 'random_normal', build: (shape, dtype) => (checkFloat('random_normal', dtype), normal('random_normal', shape, dtype, mean, stddev, opts.seed)) };
+  return {
+    kind: 'random_normal',
+    build: (shape, dtype) => {
+      checkFloat('random_normal', dtype);
+      return normal('random_normal', shape, dtype, mean, stddev, opts.seed);
+    },
+  };
 }
 
 /** Python's `tf.compat.v1.truncated_normal_initializer(mean=0, stddev=1, seed)`. */
 export function truncatedNormalInitializer(opts: { mean?: number; stddev?: number } & RandomOptions = {}): Initializer {
   const mean = checkNumber('mean', opts.mean ?? 0);
   const stddev = checkNumber('stddev', opts.stddev ?? 1);
-  return { kind: 'truncated_normal', build: (shape, dtype) => (checkFloat('truncated_normal', dtype), normal('truncated_normal', shape, dtype, mean, stddev, opts.seed)) };
+  return {
+    kind: 'truncated_normal',
+    build: (shape, dtype) => {
+      checkFloat('truncated_normal', dtype);
+      return normal('truncated_normal', shape, dtype, mean, stddev, opts.seed);
+    },
+  };
 }
 
 /**
@@ -104,7 +115,13 @@ export function truncatedNormalInitializer(opts: { mean?: number; stddev?: numbe
 export function randomUniformInitializer(opts: { minval?: number; maxval?: number } & RandomOptions = {}): Initializer {
   const minval = checkNumber('minval', opts.minval ?? 0);
   const maxval = checkNumber('maxval', opts.maxval ?? 1);
-  return { kind: 'random_uniform', build: (shape, dtype) => (checkFloat('random_uniform', dtype), uniform(shape, dtype, minval, maxval, opts.seed)) };
+  return {
+    kind: 'random_uniform',
+    build: (shape, dtype) => {
+      checkFloat('random_uniform', dtype);
+      return uniform(shape, dtype, minval, maxval, opts.seed);
+    },
+  };
 }
 
 /** Python's `_compute_fans`: (fan in, fan out) of a weight shape. */

@@ -3,7 +3,7 @@
  * `random_seed.get_seed` derive them, so a seeded initializer draws the same numbers as Python's.
  * With a graph seed, an op without its own seed takes the graph's counter of such ops (0, 1, 2, ...).
  */
-import { Graph } from '../core/graph';
+import type { Graph } from '../core/graph';
 import { invalidArgument } from '../core/errors';
 import { defaultGraph } from './scope';
 

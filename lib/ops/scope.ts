@@ -135,7 +135,7 @@ export function nameScope<T>(name: string, fn: (scope: string) => T, graph: Grap
 export function controlDependencies<T>(ops: OpRef[] | null, fn: () => T, graph?: Graph): T {
   if (ops !== null && !Array.isArray(ops)) throw invalidArgument('ops', 'an array of operations or tensors, or null', ops);
   if (typeof fn !== 'function') throw invalidArgument('fn', 'a function', fn);
-  const g = graph ?? (ops && ops.length ? graphFor(ops, 'ops') : defaultGraph());
+  const g = graph ?? (ops?.length ? graphFor(ops, 'ops') : defaultGraph());
   const resolved = ops?.map((o, i) => (typeof o === 'string' ? g.operation(o) : o instanceof Output ? o.op : checkOp(o, `ops[${i}]`))) ?? null;
   const s = stateOf(g);
   s.controlStack.push({ ops: resolved, seen: new Set() });

@@ -8,7 +8,7 @@ import { create } from '@bufbuild/protobuf';
 import { VariableDefSchema, type VariableDef } from '../proto/gen/tensorflow/core/framework/variable_pb';
 import { checkDType, type DType } from '../core/dtypes';
 import { ArgumentError, ValueError, invalidArgument } from '../core/errors';
-import { Graph, Operation, Output } from '../core/graph';
+import { type Graph, Operation, Output } from '../core/graph';
 import { checkShape, type TensorLike } from '../core/tensor';
 import { GraphKeys } from '../core/collections';
 import { constant, type TensorInput } from './constant';

@@ -8,7 +8,7 @@
 import { GraphKeys } from '../core/collections';
 import type { DType } from '../core/dtypes';
 import { ValueError, invalidArgument } from '../core/errors';
-import { Graph, Operation, Output } from '../core/graph';
+import { type Graph, Operation, Output } from '../core/graph';
 import { gradients } from '../ops/gradients';
 import { addScopedOp, asDefault, controlDependencies, device, nameScope } from '../ops/scope';
 import type { Variable } from '../ops/variables';

@@ -8,7 +8,7 @@
 import { GraphKeys } from '../core/collections';
 import type { DType } from '../core/dtypes';
 import { ValueError, invalidArgument } from '../core/errors';
-import { Graph, Operation, Output } from '../core/graph';
+import { type Graph, Operation, Output } from '../core/graph';
 import { addScopedOp, controlDependencies, device, nameScope } from '../ops/scope';
 import { constant } from '../ops/constant';
 import { filledTensor } from '../ops/fill';

@@ -119,7 +119,7 @@ function printMessage(out: string[], msg: ReflectMessage, indent: string, ctx: P
         // zero key or zero scalar value has no presence and is left out; a message value always
         // shows.
         const implicit = field.parent.file.edition === Edition.EDITION_PROTO3;
-        const inner = indent + '  ';
+        const inner = `${indent}  `;
         for (const [key, value] of entries) {
           out.push(indent, name, ' {\n');
           if (!implicit || !isZeroKey(key)) out.push(inner, 'key: ', scalarText(field.mapKey, key, ctx), '\n');
@@ -140,7 +140,7 @@ function printMessage(out: string[], msg: ReflectMessage, indent: string, ctx: P
 
 function printSubMessage(out: string[], name: string, msg: ReflectMessage, indent: string, ctx: PrintContext): void {
   out.push(indent, name, ' {\n');
-  printMessage(out, msg, indent + '  ', ctx);
+  printMessage(out, msg, `${indent}  `, ctx);
   out.push(indent, '}\n');
 }
 
@@ -159,7 +159,7 @@ function printAny(out: string[], msg: ReflectMessage, indent: string, ctx: Print
     return false;
   }
   out.push(indent, '[', typeUrl, '] {\n');
-  printMessage(out, inner, indent + '  ', ctx);
+  printMessage(out, inner, `${indent}  `, ctx);
   out.push(indent, '}\n');
   return true;
 }
@@ -179,9 +179,9 @@ function enumText(desc: DescEnum, value: number): string {
 function scalarText(type: ScalarType, value: unknown, ctx: PrintContext): string {
   switch (type) {
     case ScalarType.STRING:
-      return '"' + (ctx.asUtf8 ? cEscapeUtf8(value as string) : cEscape(utf8.encode(value as string))) + '"';
+      return `"${ctx.asUtf8 ? cEscapeUtf8(value as string) : cEscape(utf8.encode(value as string))}"`;
     case ScalarType.BYTES:
-      return '"' + cEscape(value as Uint8Array) + '"';
+      return `"${cEscape(value as Uint8Array)}"`;
     case ScalarType.BOOL:
       return value ? 'true' : 'false';
     case ScalarType.FLOAT:
@@ -199,7 +199,7 @@ const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 // Python's text_encoding.CEscape(bytes, as_utf8=False).
 const ESCAPES: string[] = (() => {
   const t: string[] = [];
-  for (let i = 0; i < 256; i++) t.push(i < 32 || i >= 127 ? '\\' + i.toString(8).padStart(3, '0') : String.fromCharCode(i));
+  for (let i = 0; i < 256; i++) t.push(i < 32 || i >= 127 ? `\\${i.toString(8).padStart(3, '0')}` : String.fromCharCode(i));
   t[9] = '\\t';
   t[10] = '\\n';
   t[13] = '\\r';
@@ -412,7 +412,7 @@ class Tokenizer {
       const c = this.text[this.pos];
       if (c === '#') { this.skipSpace(); continue; }
       if (!/\s/.test(c)) {
-        if (!/[A-Za-z0-9_.\/%-]/.test(c)) throw this.error(`Unexpected "${c}" in a [type name].`, this.pos);
+        if (!/[A-Za-z0-9_./%-]/.test(c)) throw this.error(`Unexpected "${c}" in a [type name].`, this.pos);
         name += c;
       }
       this.pos++;
@@ -538,7 +538,7 @@ class Tokenizer {
 
 function describe(t: Token): string {
   if (t.kind === 'eof') return 'end of input';
-  return `"${t.text.length > 40 ? t.text.slice(0, 40) + '...' : t.text}"`;
+  return `"${t.text.length > 40 ? `${t.text.slice(0, 40)}...` : t.text}"`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -788,7 +788,7 @@ const INT_RANGES: Record<number, [bigint, bigint, boolean]> = {
 function parseInteger(text: string, negative: boolean): bigint | undefined {
   let v: bigint;
   if (/^0[xX][0-9a-fA-F]+$/.test(text)) v = BigInt(text);
-  else if (/^0[0-7]+$/.test(text)) v = BigInt('0o' + text.slice(1));
+  else if (/^0[0-7]+$/.test(text)) v = BigInt(`0o${text.slice(1)}`);
   else if (/^(0|[1-9][0-9]*)$/.test(text)) v = BigInt(text);
   else return undefined;
   return negative ? -v : v;

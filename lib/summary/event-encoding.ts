@@ -110,7 +110,7 @@ export function encodeSummary(summary: Summary): Uint8Array {
   const parts: Uint8Array[] = [];
   let total = 0;
   for (const v of summary.value) {
-    if (v.value.case !== 'simpleValue' || v.metadata !== undefined || v.nodeName !== '' || (v.$unknown && v.$unknown.length)) {
+    if (v.value.case !== 'simpleValue' || v.metadata !== undefined || v.nodeName !== '' || (v.$unknown?.length)) {
       return toBinary(SummarySchema, summary);
     }
     const tag = tagBytes(v.tag);
@@ -132,7 +132,7 @@ export function encodeSummary(summary: Summary): Uint8Array {
     parts.push(buf);
     total += buf.length;
   }
-  if (summary.$unknown && summary.$unknown.length) return toBinary(SummarySchema, summary);
+  if (summary.$unknown?.length) return toBinary(SummarySchema, summary);
   if (parts.length === 1) return parts[0];
   const out = new Uint8Array(total);
   let at = 0;

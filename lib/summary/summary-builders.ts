@@ -274,7 +274,7 @@ const SESSION_LOG_OPTION_NAMES = ['checkpointPath', 'msg'] as const;
 /** A SessionLog status given by name or number, as its number; anything else is an ArgumentError. */
 export function checkSessionStatus(status: unknown, param = 'status'): SessionLog_SessionStatus {
   const s: unknown = typeof status === 'string'
-    ? (Object.prototype.hasOwnProperty.call(SessionLog_SessionStatus, status) ? SessionLog_SessionStatus[status as SessionStatusName] : undefined)
+    ? (Object.hasOwn(SessionLog_SessionStatus, status) ? SessionLog_SessionStatus[status as SessionStatusName] : undefined)
     : status;
   if (typeof s !== 'number' || SessionLog_SessionStatus[s] === undefined) {
     throw invalidArgument(param, 'one of START, STOP, CHECKPOINT, STATUS_UNSPECIFIED', status);

@@ -39,7 +39,7 @@ export class CoordinatedSession extends WrappedSession {
     }
   }
 
-  override step(fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): MaybePromise<any> {
+  override step(fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): MaybePromise<unknown> {
     let out;
     try {
       out = super.step(fetches, feeds, opts);

@@ -63,7 +63,7 @@ export class HookedSession extends WrappedSession {
    * Synchronous for as long as every part is: a hook whose `beforeRun`/`afterRun` returns a Promise,
    * or an async raw run, makes the rest of the step continue asynchronously (same order, same calls).
    */
-  override step(fetches: FetchStructure, feeds?: FeedDict, opts: RunCallOptions = {}): MaybePromise<any> {
+  override step(fetches: FetchStructure, feeds?: FeedDict, opts: RunCallOptions = {}): MaybePromise<unknown> {
     if (fetches === null || fetches === undefined) throw invalidArgument('fetches', 'a tensor or op (name, Output, Operation) or a list/object of them', fetches);
     if (this.shouldStop()) throw new RuntimeError('Run called even after should_stop requested.');
     const run: HookedRun = {
@@ -86,14 +86,14 @@ export class HookedSession extends WrappedSession {
     return this.afterRuns(run, outputs);
   }
 
-  private async finishBeforeRunsAsync(run: HookedRun, i: number, pending: PromiseLike<unknown>): Promise<any> {
+  private async finishBeforeRunsAsync(run: HookedRun, i: number, pending: PromiseLike<unknown>): Promise<unknown> {
     collectRequest(run, i, await pending);
     for (let j = i + 1; j < this.hooks.length; j++) collectRequest(run, j, await this.hooks[j].beforeRun?.(run.context));
     return this.afterRuns(run, await this.runRaw(run));
   }
 
   /** The run of the raw session with the hooks' fetches, feeds and options merged in. */
-  private runRaw(run: HookedRun): MaybePromise<any> {
+  private runRaw(run: HookedRun): MaybePromise<unknown> {
     const { options, opts } = run;
     const feed = mergedFeeds(run.userFeeds, run.hookFeeds);
     // Python always collects RunMetadata (docs/python-parity.md §2.4). TF fills it only when tracing or partition
@@ -114,7 +114,7 @@ export class HookedSession extends WrappedSession {
   }
 
   /** Each hook's `afterRun` with its own results; then the caller's results. */
-  private afterRuns(run: HookedRun, outputs: any): MaybePromise<any> {
+  private afterRuns(run: HookedRun, outputs: unknown): MaybePromise<unknown> {
     const hooks = this.hooks;
     for (let i = 0; i < hooks.length; i++) {
       const done = hooks[i].afterRun?.(run.context, this.valuesFor(run, outputs, i));
@@ -123,20 +123,22 @@ export class HookedSession extends WrappedSession {
     return this.finish(run, outputs);
   }
 
-  private async afterRunsAsync(run: HookedRun, outputs: any, from: number, pending: PromiseLike<unknown>): Promise<any> {
+  private async afterRunsAsync(run: HookedRun, outputs: unknown, from: number, pending: PromiseLike<unknown>): Promise<unknown> {
     await pending;
     for (let i = from; i < this.hooks.length; i++) await this.hooks[i].afterRun?.(run.context, this.valuesFor(run, outputs, i));
     return this.finish(run, outputs);
   }
 
-  private valuesFor(run: HookedRun, outputs: any, i: number): SessionRunValues {
+  private valuesFor(run: HookedRun, outputs: unknown, i: number): SessionRunValues {
+    // The combined fetch's result: { caller, 'hook:0', ... }, shaped like run.fetches.
+    const byKey = outputs as Record<string, unknown>;
     const key = hookKey(i);
-    return new SessionRunValues(key in run.fetches ? outputs[key] : null, run.options, run.runMetadata);
+    return new SessionRunValues(key in run.fetches ? byKey[key] : null, run.options, run.runMetadata);
   }
 
-  private finish(run: HookedRun, outputs: any): any {
+  private finish(run: HookedRun, outputs: unknown): unknown {
     this.stop = this.stop || run.context.stopRequested;
-    return outputs[CALLER];
+    return (outputs as Record<string, unknown>)[CALLER];
   }
 
   private sameAsLast(fetches: Record<string, FetchStructure>): boolean {
@@ -197,7 +199,7 @@ const UNMEASURED = Object.freeze({ ...newRunTiming(), estimateMs: 0 });
  * keeps each plan's durations); else (a session with only `runSync`, in mode 'sync') `runSync`,
  * with the scheduler's turns of the event loop.
  */
-function runScheduled(session: SessionLike, scheduler: RunScheduler, fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): MaybePromise<any> {
+function runScheduled(session: SessionLike, scheduler: RunScheduler, fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): MaybePromise<unknown> {
   if (typeof session.runWith === 'function') return session.runWith(scheduler, fetches, feeds, opts);
   if (scheduler.place(UNMEASURED) === 'yield') return scheduler.yieldTurn().then(() => session.runSync!(fetches, feeds, opts));
   return session.runSync!(fetches, feeds, opts);
@@ -209,7 +211,7 @@ function runScheduled(session: SessionLike, scheduler: RunScheduler, fetches: Fe
  * `instanceof` included, is the session's own.
  */
 function scheduledRuns(session: SessionLike, scheduler: RunScheduler): SessionLike {
-  const run = (fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): Promise<any> => {
+  const run = (fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): Promise<unknown> => {
     try {
       return Promise.resolve(runScheduled(session, scheduler, fetches, feeds, opts));
     } catch (e) {

@@ -11,7 +11,7 @@
  * });
  * console.log(sess.stopReason); // 'hook-request'
  */
-import { currentGraph, inGraph } from '../core/current-graph';
+import { inGraph } from '../core/current-graph';
 import { DEFAULT_MAX_BLOCK_MS, RunScheduler, checkMaxBlockMs, checkRunMode, type RunMode } from '../core/run-scheduler';
 import { ArgumentError, ClosedError, OutOfRangeError, RuntimeError, ValueError, invalidArgument } from '../core/errors';
 import { isThenable, type MaybePromise } from '../core/maybe-promise';
@@ -27,7 +27,7 @@ import { startQueueRunners } from '../core/queue-runner';
 import { type RecoveryOptions, RecoverableSession } from './recoverable-session';
 import type { Fetch, FetchResult } from '../core/session';
 import type { FeedDict, FinalizableGraph, RunCallOptions, SessionCreator, SessionLike } from '../core/session-like';
-import { StepContext, StopIteration, type StepFn, WrappedSession, isPreemptionError } from './wrapped-session';
+import { StepContext, StopIteration, type StepFn, type WrappedSession, isPreemptionError } from './wrapped-session';
 
 export { StepContext, StopIteration, type StepFn };
 

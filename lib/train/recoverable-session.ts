@@ -152,7 +152,7 @@ export class RecoverableSession extends WrappedSession {
     await super.close();
   }
 
-  override step(fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): MaybePromise<any> {
+  override step(fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): MaybePromise<unknown> {
     const session = this.inner;
     if (session === null || this.closing !== null) return this.stepOnNewSession(fetches, feeds, opts);
     let out;
@@ -172,14 +172,14 @@ export class RecoverableSession extends WrappedSession {
   }
 
   /** After a failed run: a preemption error closes the session and the run is tried again on a new one. */
-  private async recover(e: unknown, fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): Promise<any> {
+  private async recover(e: unknown, fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): Promise<unknown> {
     if (!isPreemptionError(e)) throw e;
     this.noteFailure(e, WHILE_RUNNING);
     await this.close();
     return this.stepOnNewSession(fetches, feeds, opts);
   }
 
-  private async stepOnNewSession(fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): Promise<any> {
+  private async stepOnNewSession(fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): Promise<unknown> {
     await this.ensureSession();
     return this.step(fetches, feeds, opts);
   }

@@ -193,7 +193,7 @@ export class SessionManager {
       let waited = 0;
       const start = Date.now();
       let ckpt = await getCheckpointState(checkpointDir!, null, { strict: true });
-      while (!ckpt || !ckpt.modelCheckpointPath) {
+      while (!ckpt?.modelCheckpointPath) {
         if (!(waitForCheckpoint && Math.max(waited, (Date.now() - start) / 1000) < maxWaitSecs)) return { session, restored: false };
         logging.info('Waiting for checkpoint to be available.');
         await sleep(this.recoveryWaitSecs);

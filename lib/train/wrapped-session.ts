@@ -15,7 +15,7 @@ import * as logging from '../core/logging';
 import type { FeedDict, FetchStructure, RunCallOptions, SessionLike } from '../core/session-like';
 
 /** `run` with the signature of `Session.run`. */
-export type RunFn = (fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions) => Promise<any>;
+export type RunFn = (fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions) => Promise<unknown>;
 
 /** A step function for `runStepFn`. */
 export type StepFn<T> = (stepContext: StepContext) => T | Promise<T>;
@@ -34,7 +34,7 @@ export class StepContext {
   ) {}
 
   /** Same as `MonitoredSession#run`: the hooks run around it. */
-  runWithHooks(fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): Promise<any> {
+  runWithHooks(fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): Promise<unknown> {
     return this.runWithHooksFn(fetches, feeds, opts);
   }
 
@@ -83,7 +83,7 @@ export class WrappedSession implements SessionLike {
     }
   }
 
-  run(fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): Promise<any> {
+  run(fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): Promise<unknown> {
     try {
       return Promise.resolve(this.step(fetches, feeds, opts));
     } catch (e) {
@@ -95,7 +95,7 @@ export class WrappedSession implements SessionLike {
    * `run()`'s work, for the wrapper above: the result, or a Promise of it when a layer below had to
    * wait. May throw synchronously. Subclasses override this, not `run()`. @internal
    */
-  step(fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): MaybePromise<any> {
+  step(fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): MaybePromise<unknown> {
     const inner = this.inner;
     if (!inner) throw new ClosedError('Session');
     return inner instanceof WrappedSession ? inner.step(fetches, feeds, opts) : inner.run(fetches, feeds, opts);

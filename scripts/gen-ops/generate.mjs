@@ -150,7 +150,7 @@ function generateOp(def) {
     body = `opMulti<${ret}>(${call}, [${spec.join(', ')}])`;
   }
   const sig = `${def.inputArg.map((a) => a.name).join(', ')} → ${def.outputArg.map((a) => a.name).join(', ') || '(no outputs)'}`;
-  const lines = [`/** TF op \`${def.name}\` (${sig}).${def.summary ? ' ' + doc(def.summary) : ''}${def.deprecation ? ` @deprecated since GraphDef version ${def.deprecation.version}: ${doc(def.deprecation.explanation)}` : ''} */`];
+  const lines = [`/** TF op \`${def.name}\` (${sig}).${def.summary ? ` ${doc(def.summary)}` : ''}${def.deprecation ? ` @deprecated since GraphDef version ${def.deprecation.version}: ${doc(def.deprecation.explanation)}` : ''} */`];
   lines.push(`export function ${fname}(${params.join(', ')}): ${ret} {`);
   lines.push(`  return ${body};`);
   lines.push('}');
@@ -195,6 +195,6 @@ for (const [g, ops] of byGroup) {
 }
 fs.writeFileSync(
   path.join(outDir, 'index.ts'),
-  header(`every op as a typed function (${defs.length} ops)`) + GROUPS.map((g) => `export * from './${fileName(g)}';`).join('\n') + '\n',
+  `${header(`every op as a typed function (${defs.length} ops)`) + GROUPS.map((g) => `export * from './${fileName(g)}';`).join('\n')}\n`,
 );
 console.log(`lib/ops/gen: ${defs.length} ops from libtensorflow ${version}`);

@@ -28,7 +28,7 @@ describe('updateCheckpointState()', () => {
     const paths = [0, 2, 4, 6].map((s) => `${dir}/model.ckpt-${s}`);
     await updateCheckpointState(dir, paths[3], { allModelCheckpointPaths: paths });
     expect(fs.readFileSync(path.join(dir, 'checkpoint'), 'utf8')).toBe(
-      `model_checkpoint_path: "${dir}/model.ckpt-6"\n` + paths.map((p) => `all_model_checkpoint_paths: "${p}"\n`).join(''));
+      `model_checkpoint_path: "${dir}/model.ckpt-6"\n${paths.map((p) => `all_model_checkpoint_paths: "${p}"\n`).join('')}`);
     expect(fs.readdirSync(dir)).toEqual(['checkpoint']); // no temp file left behind
   });
 

@@ -36,7 +36,7 @@ describe('removeSaveDebris (the chief\'s start)', () => {
     const kept = [
       'checkpoint', 'graph.pbtxt', 'events.out.tfevents.1.host', 'model.ckpt-2.index', 'model.ckpt-2.data-00000-of-00001',
       'model.ckpt-1.index', 'model.ckpt-1.data-00000-of-00001', // not named by the state file: maybe a user's
-      'notes.tmp', `notes.tmp${HEX.slice(1)}`, 'mine_temp/part-00000-of-00001.index', 'mine_temp/my-notes.txt', 'sub/checkpoint.tmp' + HEX,
+      'notes.tmp', `notes.tmp${HEX.slice(1)}`, 'mine_temp/part-00000-of-00001.index', 'mine_temp/my-notes.txt', `sub/checkpoint.tmp${HEX}`,
     ];
     for (const n of [...debris, ...kept]) touch(dir, n);
     fs.mkdirSync(path.join(dir, 'model.ckpt-9_temp'));

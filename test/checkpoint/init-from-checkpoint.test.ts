@@ -8,7 +8,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Graph, type Operation } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
-import { ArgumentError, ValueError } from '../../lib/core/errors';
+import { type ArgumentError, ValueError } from '../../lib/core/errors';
 import { StopAtStepHook } from '../../lib/hooks/basic/stop-at-step-hook';
 import { MonitoredTrainingSession } from '../../lib/train/monitored-training-session';
 import { Scaffold } from '../../lib/checkpoint/scaffold';

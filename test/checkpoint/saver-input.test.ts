@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ArgumentError, FailedPreconditionError, OutOfRangeError } from '../../lib/core/errors';
+import { FailedPreconditionError, OutOfRangeError } from '../../lib/core/errors';
 import { Saver } from '../../lib/checkpoint/saver';
 import { getCheckpointState, latestCheckpoint } from '../../lib/checkpoint/checkpoint-state';
 import { runTs } from '../support/child';

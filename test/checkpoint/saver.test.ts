@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ArgumentError, InvalidArgumentError, NotFoundError, RuntimeError, ValueError } from '../../lib/core/errors';
+import { ArgumentError, InvalidArgumentError, NotFoundError, RuntimeError, } from '../../lib/core/errors';
 import { Graph } from '../../lib/core/graph';
 import type { Session } from '../../lib/core/session';
 import { Saver } from '../../lib/checkpoint/saver';

@@ -5,7 +5,12 @@ import { StepRate, formatEta, formatRate } from '../../lib/cli/progress';
 function rateAt(lastStep?: number) {
   let ms = 0;
   const r = new StepRate(lastStep, () => ms);
-  return { at: (t: number, step: number) => ((ms = t), r.update(step)) };
+  return {
+    at: (t: number, step: number) => {
+      ms = t;
+      return r.update(step);
+    },
+  };
 }
 
 describe('train progress: steps/s and ETA', () => {

@@ -6,7 +6,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Graph } from '../../lib/graph-io/graph';
 import { Session } from '../../lib/core/session';
-import { Tensor } from '../../lib/core/tensor';
+import type { Tensor } from '../../lib/core/tensor';
 import { OutOfRangeError } from '../../lib/core/errors';
 import {
   FIXTURE_NAMES, expectTensor, fixturePath, loadExpected, resolveFeed, stepFeeds,

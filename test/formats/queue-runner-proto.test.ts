@@ -135,7 +135,7 @@ describe('exportMetaGraph writes the runner; loading turns it back into a QueueR
     expect(capture.messages(logging.Level.WARN)).toEqual([]);
     const kind = meta.collectionDef.queue_runners?.kind;
     expect(kind?.case).toBe('bytesList');
-    const defs = (kind?.value as { value: Uint8Array[] }).value.map((b) => decodeBinary(QueueRunnerDefSchema, b));
+    const defs = (kind!.value as { value: Uint8Array[] }).value.map((b) => decodeBinary(QueueRunnerDefSchema, b));
     expect(defs.map((d) => names(QueueRunner.fromProto(d)))).toEqual([EXPECTED]);
 
     const back = await Graph.load(ours);

@@ -127,7 +127,7 @@ describe('tf-monitored-setup --gpu against a local index', () => {
     const opened = [...reason.matchAll(/opened (\S+)/g)].map((m) => path.basename(m[1]));
     expect(opened.slice(0, 4)).toEqual(['libcudart.so.12', 'libnvJitLink.so.12', 'libcublasLt.so.12', 'libcublas.so.12']);
     expect(opened).toHaveLength(CUDA_LIBRARIES.length);
-    expect(out.message).toContain('opened ' + path.join(gpuDir, 'nvidia', 'cudnn', 'lib', 'libcudnn.so.9'));
+    expect(out.message).toContain(`opened ${path.join(gpuDir, 'nvidia', 'cudnn', 'lib', 'libcudnn.so.9')}`);
   }, 120_000);
 
   it('a TF that loads gets the libraries opened first and reports them (cudaLibraryReport, info, TF_MONITORED_VERBOSE)', () => {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, DeadlineExceededError } from '../../lib/core/errors';
-import { Graph, Operation, Output } from '../../lib/core/graph';
+import { Graph, type Operation, type Output } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
 import type { Tensor } from '../../lib/core/tensor';
 import { Scaffold } from '../../lib/checkpoint/scaffold';

@@ -48,7 +48,6 @@ function simpleGraph(): Graph {
 void Graph; void Output; void Session; void Server; void Tensor; void native;
 `;
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const addonPath: string = require('node-gyp-build').path(ROOT);
 
 /** Runs `body` (inside an async function, after PRELUDE) in a fresh process; returns its outcomes. */
@@ -238,7 +237,6 @@ describe('closed handles and an addon without libtensorflow (segfaults)', () => 
   it('are FailedPreconditionErrors (closed objects, library not loaded)', () => {
     const r = runChild('lifecycle', `
       // First the addon required directly, before anything loads libtensorflow.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       // The binary the package loads (a prebuild in CI, build/Release in development).
       const A = require(${JSON.stringify(addonPath)});
       await probe('unloaded loadedPath', () => A.loadedPath());
@@ -316,7 +314,7 @@ describe('values the TypeScript layer accepted and the addon rejected without na
   };
 
   it('holes in nested arrays and shapes name their position', () => {
-    // eslint-disable-next-line no-sparse-arrays
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the input under test
     expect(catchError(() => Tensor.from([1, , 3])).param).toBe('value[1]');
     expect(catchError(() => Tensor.from(new Array(3) as number[])).param).toBe('value[0]');
     expect(catchError(() => Tensor.from([[1, 2], new Array(2) as number[]], 'int32', 'feed')).param).toBe('feed[1][0]');

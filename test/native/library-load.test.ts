@@ -57,7 +57,7 @@ describe('loadLibtensorflow()', () => {
 
   it('never picks a library from a world-writable folder unless named explicitly', () => {
     const base = fs.mkdtempSync(path.join(os.tmpdir(), 'tfm-ww-'));
-    const dir = path.join(base, 'tensorflow-cpu-' + JSON.parse(fs.readFileSync(path.join(ROOT, 'scripts/libtensorflow.json'), 'utf8')).version, 'lib');
+    const dir = path.join(base, `tensorflow-cpu-${JSON.parse(fs.readFileSync(path.join(ROOT, 'scripts/libtensorflow.json'), 'utf8')).version}`, 'lib');
     fs.mkdirSync(dir, { recursive: true });
     // Hard links (not symlinks, which resolve back to the safe folder): the library's real path
     // is then inside the world-writable folder, without copying 800 MB.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Graph } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
-import { Tensor } from '../../lib/core/tensor';
+import type { Tensor } from '../../lib/core/tensor';
 import { ArgumentError } from '../../lib/core/errors';
 
 const g = new Graph();

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Graph, Output } from '../../lib/core/graph';
+import { Graph, type Output } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
-import { Tensor } from '../../lib/core/tensor';
+import type { Tensor } from '../../lib/core/tensor';
 import { ArgumentError, ValueError } from '../../lib/core/errors';
 import { addScopedOp, asDefault, nameScope } from '../../lib/ops/scope';
 import { GradientNotFoundError, gradients } from '../../lib/ops/gradients';

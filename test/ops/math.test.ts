@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Graph, Output } from '../../lib/core/graph';
+import { Graph, type Output } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
 import { Tensor } from '../../lib/core/tensor';
 import * as ops from '../../lib/ops';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, ValueError } from '../../lib/core/errors';
-import { Graph, Output } from '../../lib/core/graph';
+import { Graph, type Output } from '../../lib/core/graph';
 import { Tensor } from '../../lib/core/tensor';
 import * as summary from '../../lib/ops/summary';
 import { addScopedOp, asDefault, nameScope } from '../../lib/ops/scope';

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Graph, Output } from '../../lib/core/graph';
+import { Graph, type Output } from '../../lib/core/graph';
 import { getOrCreateGlobalStep } from '../../lib/core/global-step';
 import { Tensor } from '../../lib/core/tensor';
 import { matMul, addV2, relu, softmaxCrossEntropyWithLogits, mean, placeholder, square, sub } from '../../lib/ops/gen';

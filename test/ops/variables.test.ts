@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Graph, Output } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
-import { Tensor } from '../../lib/core/tensor';
+import type { Tensor } from '../../lib/core/tensor';
 import { ValueError } from '../../lib/core/errors';
 import { Saver } from '../../lib/checkpoint/saver';
 import { asDefault, controlDependencies, nameScope } from '../../lib/ops/scope';
@@ -15,7 +15,7 @@ import {
   constantInitializer, onesInitializer, randomNormalInitializer, randomUniformInitializer, truncatedNormalInitializer, zerosInitializer,
 } from '../../lib/ops/initializers';
 import {
-  Variable, getVariable, globalVariables, globalVariablesInitializer, localVariables, trainableVariables, variableScope,
+  type Variable, getVariable, globalVariables, globalVariablesInitializer, localVariables, trainableVariables, variableScope,
 } from '../../lib/ops/variables';
 import { requirePythonTF, runPythonJSON, type RawTensor } from '../support/python';
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphKeys } from '../../lib/core/collections';
 import { ValueError } from '../../lib/core/errors';
-import { Graph, Operation, Output } from '../../lib/core/graph';
+import { Graph, type Operation, type Output } from '../../lib/core/graph';
 import { getOrCreateGlobalStep } from '../../lib/core/global-step';
 import { Session } from '../../lib/core/session';
 import type { Tensor } from '../../lib/core/tensor';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArgumentError, FailedPreconditionError, NotFoundError, OutOfRangeError } from '../../lib/core/errors';
+import { FailedPreconditionError, NotFoundError, OutOfRangeError } from '../../lib/core/errors';
 import { FileWriter, FileWriterCache, readEvents, scalarSummary, summaryIterator, tfRecordIterator } from '../../lib/summary';
 import { runTs } from '../support/child';
 import { catchError, expectArgumentError } from '../support/errors';

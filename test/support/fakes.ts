@@ -22,7 +22,7 @@ export function scalar(value: number, dtype = 'float32'): TensorLike {
 }
 
 /** The scalar in a fetched fake value, as a number. */
-export function valueOf(t: unknown): number {
+export function numberOf(t: unknown): number {
   return Number((t as TensorLike).data[0]);
 }
 

@@ -220,7 +220,7 @@ function prepare(code: string, opts: RunPythonOptions): { dir: string; file: str
   const preamble = opts.preamble === false ? '' : (opts.preamble ?? PY_PREAMBLE);
   const dir = mkdtempSync(join(tmpdir(), 'tfm-py-'));
   const file = join(dir, 'script.py');
-  writeFileSync(file, preamble + dedent(code) + '\n');
+  writeFileSync(file, `${preamble + dedent(code)}\n`);
   return { dir, file };
 }
 

@@ -10,7 +10,7 @@ import { NanLossDuringTrainingError, NanTensorHook } from '../../lib/hooks/basic
 import { SessionRunArgs } from '../../lib/hooks/session-run-hook';
 import { Level, type LogCapture, captureLogs } from '../../lib/core/logging';
 import { MonitoredSession } from '../../lib/train/monitored-session';
-import { FakeSession, StackSessionCreator, failingSession, tensor, valueOf } from '../support/fakes';
+import { FakeSession, StackSessionCreator, failingSession, tensor, numberOf } from '../support/fakes';
 
 let logs: LogCapture;
 beforeEach(() => { logs = captureLogs(); });
@@ -23,14 +23,14 @@ describe('FeedFnHook', () => {
     let n = 0;
     const raw = new FakeSession('s', { values: { 'y:0': (f) => Number(f['x:0']) * 10 } });
     const sess = await MonitoredSession.create({ ...sessionWith(raw), hooks: [new FeedFnHook({ feedFn: () => ({ 'x:0': ++n }) })] });
-    expect(valueOf(await sess.run('y:0'))).toBe(10);
-    expect(valueOf(await sess.run('y:0'))).toBe(20);
+    expect(numberOf(await sess.run('y:0'))).toBe(10);
+    expect(numberOf(await sess.run('y:0'))).toBe(20);
   });
 
   it('accepts an async feedFn', async () => {
     const raw = new FakeSession('s', { values: { 'y:0': (f) => Number(f['x:0']) } });
     const sess = await MonitoredSession.create({ ...sessionWith(raw), hooks: [new FeedFnHook({ feedFn: async () => ({ 'x:0': 3 }) })] });
-    expect(valueOf(await sess.run('y:0'))).toBe(3);
+    expect(numberOf(await sess.run('y:0'))).toBe(3);
   });
 
   it('answers synchronously for a synchronous feedFn, and with a Promise for an async one (any thenable)', async () => {
@@ -63,7 +63,7 @@ describe('FinalOpsHook', () => {
     await sess.run('x:0');
     expect(hook.finalOpsValues).toBeNull();
     await sess.close();
-    expect(valueOf(hook.finalOpsValues.acc)).toBe(1.5);
+    expect(numberOf(hook.finalOpsValues.acc)).toBe(1.5);
     expect(hook.finalOpsValues.op).toBeNull();
     expect(raw.runs.at(-1)!.feeds).toEqual({ 'k:0': 3 });
   });

@@ -10,7 +10,7 @@ import { Level, type LogCapture, captureLogs } from '../../lib/core/logging';
 import { MonitoredSession, type MonitoredSessionOptions } from '../../lib/train/monitored-session';
 import type { SessionLike } from '../../lib/core/session-like';
 import {
-  FakeGraph, FakeSession, StackSessionCreator, TraceHook, failingSession, valueOf,
+  FakeGraph, FakeSession, StackSessionCreator, TraceHook, failingSession, numberOf,
 } from '../support/fakes';
 
 let logs: LogCapture;
@@ -116,7 +116,7 @@ describe('MonitoredSession#using()', () => {
   it('returns the body\'s value after running end()', async () => {
     const h = new TraceHook('h', []);
     const sess = await MonitoredSession.create({ sessionCreator: creatorOf(), hooks: [h] });
-    expect(await sess.using(async (s) => valueOf(await s.run('x:0')))).toBe(1);
+    expect(await sess.using(async (s) => numberOf(await s.run('x:0')))).toBe(1);
     expect(h.calls.end).toBe(1);
   });
 

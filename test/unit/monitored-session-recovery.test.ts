@@ -13,7 +13,7 @@ import { MonitoredSession, SingularMonitoredSession } from '../../lib/train/moni
 import type { StepContext } from '../../lib/train/wrapped-session';
 import type { SessionLike } from '../../lib/core/session-like';
 import {
-  FakeSession, StackSessionCreator, TraceHook, failingSession, valueOf,
+  FakeSession, StackSessionCreator, TraceHook, failingSession, numberOf,
 } from '../support/fakes';
 
 let logs: LogCapture;
@@ -40,7 +40,7 @@ describe('MonitoredSession recovery', () => {
     const hook = new TraceHook('h', []);
     const sess = await MonitoredSession.create({ sessionCreator: creator, hooks: [hook], recovery: noWait });
     const seen: number[] = [];
-    for (let i = 1; i <= 6; i++) seen.push(valueOf(await sess.run('x:0', { 'x:0': i })));
+    for (let i = 1; i <= 6; i++) seen.push(numberOf(await sess.run('x:0', { 'x:0': i })));
     expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
     expect(creator.created).toBe(3);
     expect(hook.calls).toMatchObject({ begin: 1, acs: 3, after: 6 });
@@ -57,15 +57,15 @@ describe('MonitoredSession recovery', () => {
     const creator = new StackSessionCreator([abortAt(1), abortAt(2), abortAt(3)]);
     const sess = await MonitoredSession.create({ sessionCreator: creator, recovery: noWait });
     expect(creator.remaining).toBe(2);
-    expect(valueOf(await sess.run('x:0', { 'x:0': 51 }))).toBe(51);
+    expect(numberOf(await sess.run('x:0', { 'x:0': 51 }))).toBe(51);
     expect(creator.remaining).toBe(2);
-    expect(valueOf(await sess.run('x:0', { 'x:0': 42 }))).toBe(42);
+    expect(numberOf(await sess.run('x:0', { 'x:0': 42 }))).toBe(42);
     expect(creator.remaining).toBe(1);
-    expect(valueOf(await sess.run('x:0', { 'x:0': 33 }))).toBe(33);
-    expect(valueOf(await sess.run('x:0', { 'x:0': 24 }))).toBe(24);
+    expect(numberOf(await sess.run('x:0', { 'x:0': 33 }))).toBe(33);
+    expect(numberOf(await sess.run('x:0', { 'x:0': 24 }))).toBe(24);
     expect(creator.remaining).toBe(0);
-    expect(valueOf(await sess.run('x:0', { 'x:0': 11 }))).toBe(11);
-    expect(valueOf(await sess.run('x:0', { 'x:0': 0 }))).toBe(0);
+    expect(numberOf(await sess.run('x:0', { 'x:0': 11 }))).toBe(11);
+    expect(numberOf(await sess.run('x:0', { 'x:0': 0 }))).toBe(0);
     await expect(sess.run('x:0', { 'x:0': -12 })).rejects.toThrow('pop from empty list');
   });
 
@@ -111,7 +111,7 @@ describe('MonitoredSession recovery', () => {
     const hook = new TraceHook('h', []);
     const sess = await MonitoredSession.create({ sessionCreator: creator, hooks: [hook], recovery: noWait });
     expect(hook.acsArgs.map(([s]) => s)).toEqual([good]);
-    expect(valueOf(await sess.run('x:0', { 'x:0': 7 }))).toBe(7);
+    expect(numberOf(await sess.run('x:0', { 'x:0': 7 }))).toBe(7);
     expect(logs.messages(Level.WARN)[0]).toMatch(/^An error was raised while a session was being created\. .* Error: master restarting \(recovery 1, new session in 0 s\)$/);
   });
 
@@ -129,7 +129,7 @@ describe('MonitoredSession recovery', () => {
     const sess = await MonitoredSession.create({ sessionCreator: creator, recovery: noWait });
     await expect(sess.run('x:0')).rejects.toThrow(InvalidArgumentError);
     expect(creator.created).toBe(1);
-    expect(valueOf(await sess.run('x:0', { 'x:0': 3 }))).toBe(3);
+    expect(numberOf(await sess.run('x:0', { 'x:0': 3 }))).toBe(3);
   });
 
   it('SingularMonitoredSession does not recover from UnavailableError', async () => {
@@ -146,7 +146,7 @@ describe('MonitoredSession recovery', () => {
     const out = await sess.runStepFn(async (ctx) => {
       rawSeen.push(ctx.session);
       await ctx.session.run('x:0');
-      return valueOf(await ctx.runWithHooks('x:0', { 'x:0': 9 }));
+      return numberOf(await ctx.runWithHooks('x:0', { 'x:0': 9 }));
     });
     expect(out).toBe(9);
     expect(rawSeen).toEqual(sessions);
@@ -164,7 +164,7 @@ describe('MonitoredSession recovery', () => {
     await new Promise((r) => setTimeout(r, 5));
     expect(sess.shouldStop()).toBe(false);
     expect(creator.created).toBe(1); // Python: 2 here (made inside should_stop)
-    expect(valueOf(await sess.run('x:0', { 'x:0': 2 }))).toBe(2);
+    expect(numberOf(await sess.run('x:0', { 'x:0': 2 }))).toBe(2);
     expect(creator.created).toBe(2);
     expect(sessions[0].closed).toBe(true);
     expect(sessions[1].runs).toHaveLength(1);
@@ -189,16 +189,16 @@ describe('MonitoredSession recovery', () => {
     expect(sess.shouldStop()).toBe(false);
     const feedStepFn = (value: number) => (step: StepContext) => step.runWithHooks('x:0', { 'x:0': value });
     // The coordinator does not stop during this call (call number 0).
-    expect(valueOf(await sess.runStepFn(feedStepFn(51)))).toBe(51);
+    expect(numberOf(await sess.runStepFn(feedStepFn(51)))).toBe(51);
     expect(sess.shouldStop()).toBe(false);
     // It is asked to stop during this one (call number 1), and the run's value is still returned.
-    expect(valueOf(await sess.runStepFn(feedStepFn(42)))).toBe(42);
+    expect(numberOf(await sess.runStepFn(feedStepFn(42)))).toBe(42);
     // Even though the coordinator was asked to stop, training goes on with a new session. Python has
     // made it inside should_stop() (2 sessions here); ours is made by the next call, the one
     // deliberate difference (docs/differences-from-python.md#monitored-sessions).
     expect(sess.shouldStop()).toBe(false);
     expect(creator.created).toBe(1);
-    expect(valueOf(await sess.runStepFn(feedStepFn(7)))).toBe(7);
+    expect(numberOf(await sess.runStepFn(feedStepFn(7)))).toBe(7);
     expect(creator.created).toBe(2);
   });
 

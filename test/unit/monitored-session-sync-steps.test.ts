@@ -10,7 +10,7 @@ import { OutOfRangeError, UnavailableError, ValueError } from '../../lib/core/er
 import { SessionRunArgs, SessionRunHook } from '../../lib/hooks/session-run-hook';
 import { type LogCapture, captureLogs } from '../../lib/core/logging';
 import { MonitoredSession } from '../../lib/train/monitored-session';
-import { StackSessionCreator, SyncFakeSession, TraceHook, valueOf } from '../support/fakes';
+import { StackSessionCreator, SyncFakeSession, TraceHook, numberOf } from '../support/fakes';
 
 let logs: LogCapture;
 beforeEach(() => { logs = captureLogs(); });
@@ -46,8 +46,8 @@ describe('MonitoredSession steps with syncRuns', () => {
     trace.length = 0;
     const p = sess.run('out:0', { 'ph:0': 4 });
     expect(trace).toEqual(['h1.before', 'h2.before', 's.runSync', 'h1.after', 'h2.after']);
-    expect(valueOf(await p)).toBe(8);
-    expect(valueOf(h1.lastValues!.results)).toBe(3);
+    expect(numberOf(await p)).toBe(8);
+    expect(numberOf(h1.lastValues!.results)).toBe(3);
     expect([raw.syncRuns, raw.asyncRuns]).toEqual([1, 0]);
     await sess.close();
   });
@@ -60,7 +60,7 @@ describe('MonitoredSession steps with syncRuns', () => {
     trace.length = 0;
     const p = sess.run('out:0', { 'ph:0': 1 });
     expect(trace).toEqual(['h1.before', 'slow.before']);
-    expect(valueOf(await p)).toBe(2);
+    expect(numberOf(await p)).toBe(2);
     expect(trace).toEqual([
       'h1.before', 'slow.before', 'slow.before settled', 'h3.before', 's.runSync',
       'h1.after', 'slow.after', 'slow.after settled', 'h3.after',
@@ -109,14 +109,14 @@ describe('MonitoredSession steps with syncRuns', () => {
       sessionCreator: new StackSessionCreator([first, second]), hooks: [h], syncRuns: true, maxBlockMs: 60_000, recovery: { sleep: async () => {} },
     });
     trace.length = 0;
-    expect(valueOf(await sess.run('out:0', { 'ph:0': 5 }))).toBe(10);
+    expect(numberOf(await sess.run('out:0', { 'ph:0': 5 }))).toBe(10);
     expect(trace).toEqual(['h.before', 's1.runSync', 's1.close', 'h.acs', 'h.before', 's2.runSync', 'h.after']);
     expect(h.calls.acs).toBe(2);
     // The next step is synchronous again.
     trace.length = 0;
     const p = sess.run('out:0', { 'ph:0': 1 });
     expect(trace).toEqual(['h.before', 's2.runSync', 'h.after']);
-    expect(valueOf(await p)).toBe(2);
+    expect(numberOf(await p)).toBe(2);
     await sess.close();
   });
 });

@@ -13,7 +13,7 @@ import {
   MonitoredSession, SingularMonitoredSession, StopIteration,
 } from '../../lib/train/monitored-session';
 import {
-  FakeGraph, FakeSession, StackSessionCreator, TraceHook, valueOf,
+  FakeGraph, FakeSession, StackSessionCreator, TraceHook, numberOf,
 } from '../support/fakes';
 
 let logs: LogCapture;
@@ -54,10 +54,10 @@ describe('MonitoredSession hook-call traces (docs/python-parity.md §2.9)', () =
       'h1.before', 'h2.before', 's.run', 'h1.after', 'h2.after',
       'h1.end', 'h2.end', 's.close',
     ]);
-    expect(valueOf(result.o)).toBe(2);
-    expect(valueOf(result.g)).toBe(1);
-    expect(valueOf(h1.lastValues!.results)).toBe(1);
-    expect(h2.lastValues!.results.map(valueOf)).toEqual([1]);
+    expect(numberOf(result.o)).toBe(2);
+    expect(numberOf(result.g)).toBe(1);
+    expect(numberOf(h1.lastValues!.results)).toBe(1);
+    expect(h2.lastValues!.results.map(numberOf)).toEqual([1]);
     for (const h of [h1, h2]) {
       expect(h.lastValues!.options).toEqual({ timeoutInMs: 5, traceLevel: 1 });
       expect(h.acsArgs[0][0]).toBe(raw[0]);
@@ -94,7 +94,7 @@ describe('MonitoredSession hook-call traces (docs/python-parity.md §2.9)', () =
     const { raw, creator } = setup([]);
     const h1 = new TraceHook('h1', [], { request: new SessionRunArgs(null, { 'ph:0': 2.0 }) });
     const sess = await MonitoredSession.create({ sessionCreator: creator, hooks: [h1] });
-    expect(valueOf(await sess.run('out:0'))).toBe(4);
+    expect(numberOf(await sess.run('out:0'))).toBe(4);
     expect(raw[0].runs[0].feeds).toEqual({ 'ph:0': 2.0 });
   });
 
@@ -103,7 +103,7 @@ describe('MonitoredSession hook-call traces (docs/python-parity.md §2.9)', () =
     const h1 = new TraceHook('h1', [], { request: new SessionRunArgs(null, { 'a:0': 5 }) });
     const sess = await MonitoredSession.create({ sessionCreator: creator, hooks: [h1] });
     const userFeeds = { 'ph:0': 3 };
-    expect(valueOf(await sess.run('out:0', userFeeds))).toBe(6);
+    expect(numberOf(await sess.run('out:0', userFeeds))).toBe(6);
     expect(raw[0].runs[0].feeds).toEqual({ 'a:0': 5, 'ph:0': 3 });
     expect(userFeeds).toEqual({ 'ph:0': 3 });
   });
@@ -204,7 +204,7 @@ describe('MonitoredSession hook-call traces (docs/python-parity.md §2.9)', () =
     });
     trace.push('|');
     const out = await sess.run('gs:0');
-    expect(valueOf(out)).toBe(1);
+    expect(numberOf(out)).toBe(1);
     expect(trace).toEqual([
       'h1.begin', 'h2.begin', 'h1.acs', 'h2.acs', '|',
       'h1.before', 's.close',
@@ -227,9 +227,9 @@ describe('MonitoredSession hook-call traces (docs/python-parity.md §2.9)', () =
       while (!s.shouldStop()) {
         await s.runStepFn(async (ctx) => {
           expect(ctx.session).toBe(raw[0]);
-          seen.push(valueOf(await ctx.session.run('out:0', { 'ph:0': 0.5 })));
+          seen.push(numberOf(await ctx.session.run('out:0', { 'ph:0': 0.5 })));
           trace.push('raw done');
-          seen.push(valueOf(await ctx.runWithHooks('out:0', { 'ph:0': 0.25 })));
+          seen.push(numberOf(await ctx.runWithHooks('out:0', { 'ph:0': 0.25 })));
           ctx.requestStop();
         });
       }

@@ -14,7 +14,7 @@ import { HookedSession, mergeRunOptions } from '../../lib/train/hooked-session';
 import { Level, type LogCapture, captureLogs } from '../../lib/core/logging';
 import type { RunOptionsInit, SessionLike } from '../../lib/core/session-like';
 import { WrappedSession } from '../../lib/train/wrapped-session';
-import { FakeSession, SyncFakeSession, TraceHook, failingSession, valueOf } from '../support/fakes';
+import { FakeSession, SyncFakeSession, TraceHook, failingSession, numberOf } from '../support/fakes';
 
 let logs: LogCapture;
 beforeEach(() => { logs = captureLogs(); });
@@ -61,7 +61,7 @@ describe('WrappedSession', () => {
 
   it('delegates run()', async () => {
     const w = new WrappedSession(new FakeSession('s', { values }));
-    expect(valueOf(await w.run('x:0', { 'x:0': 51 }))).toBe(51);
+    expect(numberOf(await w.run('x:0', { 'x:0': 51 }))).toBe(51);
   });
 
   it('logs and swallows preemption errors from close(), and lets others through', async () => {
@@ -77,7 +77,7 @@ describe('WrappedSession', () => {
 describe('CoordinatedSession', () => {
   it('runs through the inner session', async () => {
     const cs = new CoordinatedSession(new FakeSession('s', { values }), new Coordinator());
-    expect(valueOf(await cs.run('x:0', { 'x:0': 42 }))).toBe(42);
+    expect(numberOf(await cs.run('x:0', { 'x:0': 42 }))).toBe(42);
   });
 
   it('should stop when the coordinator stops, or when closed', async () => {
@@ -164,7 +164,7 @@ describe('HookedSession', () => {
     const options = { timeoutInMs: 7 };
     const runMetadata = {};
     const out = await hooked.run('a:0', { 'x:0': 1 }, { options, runMetadata });
-    expect(valueOf(out)).toBe(0);
+    expect(numberOf(out)).toBe(0);
     expect(inner.runs[0].fetches).toEqual({ caller: 'a:0' });
     expect(inner.runs[0].feeds).toEqual({ 'x:0': 1 });
     expect(inner.runs[0].opts!.options).toBe(options);
@@ -191,9 +191,9 @@ describe('HookedSession', () => {
     const h1 = new TraceHook('h1', [], { request: new SessionRunArgs(['b:0']) });
     const h2 = new TraceHook('h2', [], { request: new SessionRunArgs({ c: 'c:0', op: 'train' }) });
     const out = await new HookedSession(new FakeSession('s', { values }), [h1, h2]).run('a:0');
-    expect(valueOf(out)).toBe(0);
-    expect(h1.lastValues!.results.map(valueOf)).toEqual([5]);
-    expect(valueOf(h2.lastValues!.results.c)).toBe(10);
+    expect(numberOf(out)).toBe(0);
+    expect(h1.lastValues!.results.map(numberOf)).toEqual([5]);
+    expect(numberOf(h2.lastValues!.results.c)).toBe(10);
     expect(h2.lastValues!.results.op).toBeNull();
   });
 
@@ -290,7 +290,7 @@ describe("HookedSession with a 'sync' run scheduler", () => {
       async afterRun(ctx: any) {
         seen.push(ctx.session instanceof SyncFake, ctx.session.devices(), ctx.session.graph);
         const p = ctx.session.run('gs:0');
-        seen.push(p instanceof Promise, valueOf(await p));
+        seen.push(p instanceof Promise, numberOf(await p));
         await expect(ctx.session.run('boom:0')).rejects.toThrow(InvalidArgumentError);
       },
     };

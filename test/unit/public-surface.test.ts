@@ -15,6 +15,7 @@ describe('public surface', () => {
       'getCheckpointState', 'getCheckpointStateSync', 'latestCheckpoint', 'latestCheckpointSync', 'checkpointExists', 'checkpointExistsSync',
       'updateCheckpointState', 'updateCheckpointStateSync', 'removeCheckpoint', 'metaGraphFilename', 'getCheckpointMtimes', 'globalStep',
     ] as const) {
+      // biome-ignore lint/performance/noDynamicNamespaceImportAccess: the test looks names up one by one
       expect(typeof api[name], name).toBe('function');
     }
   });

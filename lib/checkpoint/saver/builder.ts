@@ -137,7 +137,7 @@ class ScopeBuilder {
 }
 
 function shapeFullyDefined(shape: number[] | null): shape is number[] {
-  return shape !== null && shape.every((d) => d >= 0);
+  return shape?.every((d) => d >= 0) ?? false;
 }
 
 /** The tensor each saveable is saved from; adds the conventional read op for a resource variable without one. */
@@ -229,10 +229,10 @@ function addRestoreOps(b: ScopeBuilder, filename: string, saveables: readonly Sa
         const reshapeName = b.name('Reshape');
         // A scalar's target shape is the empty int32 vector ([] gives shape [0]).
         shape = b.add({ type: 'Const', name: `${reshapeName}/shape`, device: outerDevice, attrs: { dtype: 'int32', value: v.shape } }).op.name;
-        value = b.add({ type: 'Reshape', name: reshapeName, device: outerDevice, inputs: [value, shape] }).op.name + ':0';
+        value = `${b.add({ type: 'Reshape', name: reshapeName, device: outerDevice, inputs: [value, shape] }).op.name}:0`;
       } else {
         shape = b.add({ type: 'Shape', name: b.name('Shape'), device: outerDevice, inputs: [tensors.get(s)!] }).op.name;
-        value = b.add({ type: 'Reshape', name: b.name('Reshape'), device: outerDevice, inputs: [value, shape] }).op.name + ':0';
+        value = `${b.add({ type: 'Reshape', name: b.name('Reshape'), device: outerDevice, inputs: [value, shape] }).op.name}:0`;
       }
     }
     if (v.kind === 'ref') {

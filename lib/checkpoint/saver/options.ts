@@ -16,7 +16,7 @@ import type { MetaGraphOptions } from './meta-graph';
 
 /** What a Saver needs of a session: Python's `sess.run`, and the graph for the `.meta` file. */
 export interface SaverSession {
-  run(fetches: any, feeds?: any): Promise<any>;
+  run(fetches: unknown, feeds?: unknown): Promise<unknown>;
   readonly graph?: unknown;
 }
 

@@ -6,7 +6,7 @@ import { RuntimeError, ValueError, invalidArgument } from '../../core/errors';
 import type { Graph, Output } from '../../core/graph';
 import { buildMetaGraphDef } from '../../graph-io/export';
 import { writeGraph } from '../../graph-io/write-graph';
-import { FileWriter } from '../../summary/file-writer';
+import type { FileWriter } from '../../summary/file-writer';
 import { FileWriterCache } from '../../summary/file-writer-cache';
 import { sessionLog } from '../../summary/summary-builders';
 import { andThen } from '../../core/maybe-promise';

@@ -37,7 +37,7 @@ const INPUT_WARNING = 'An OutOfRangeError or StopIteration exception is raised b
 export class FinalOpsHook extends SessionRunHook {
   private readonly finalOps: FetchStructure;
   private readonly feedDict: FeedDict | null;
-  private values: any = null;
+  private values: unknown = null;
 
   constructor(opts: FinalOpsHookOptions) {
     super();
@@ -54,6 +54,7 @@ export class FinalOpsHook extends SessionRunHook {
   }
 
   /** The results of the final run, with the structure of `finalOps`; null before `end()`. */
+  // biome-ignore lint/suspicious/noExplicitAny: shaped like finalOps, which the caller chose
   get finalOpsValues(): any {
     return this.values;
   }

@@ -103,7 +103,7 @@ export class LoggingTensorHook extends SessionRunHook {
   }
 
   override async end(session: SessionLike): Promise<void> {
-    if (this.logAtEnd) this.logTensors(await session.run(this.fetches));
+    if (this.logAtEnd) this.logTensors((await session.run(this.fetches)) as Record<string, unknown>);
   }
 
   private logTensors(values: Record<string, unknown>): void {

@@ -3,7 +3,7 @@
  * `global_step/sec` (Python's `StepCounterHook`, docs/python-parity.md §5.5).
  */
 import { ValueError, invalidArgument } from '../../core/errors';
-import { Graph, type Output } from '../../core/graph';
+import type { Graph, Output } from '../../core/graph';
 import { FileWriter } from '../../summary/file-writer';
 import { FileWriterCache } from '../../summary/file-writer-cache';
 import { stepsPerSecSummary } from '../../summary/summary-builders';

@@ -16,7 +16,7 @@ async function main() {
   const s = new Session(g, { config: JSON.parse(process.argv[2]) });
   await s.run('y:0', { 'x:0': Tensor.from([[1, 2], [3, 4]]) });
   const after = usedMiB();
-  process.stdout.write(JSON.stringify({ devices: s.listDevices(), deltaMiB: after - before, totalMiB }) + '\n');
+  process.stdout.write(`${JSON.stringify({ devices: s.listDevices(), deltaMiB: after - before, totalMiB })}\n`);
   await s.close();
 }
-main().catch((e) => { process.stdout.write(JSON.stringify({ error: String(e) }) + '\n'); process.exitCode = 1; });
+main().catch((e) => { process.stdout.write(`${JSON.stringify({ error: String(e) })}\n`); process.exitCode = 1; });

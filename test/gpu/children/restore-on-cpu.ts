@@ -17,7 +17,7 @@ async function main() {
     out[n] = Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64');
   }
   const devices = (await listDevices()).map((d) => d.type);
-  process.stdout.write(JSON.stringify({ values: out, devices }) + '\n');
+  process.stdout.write(`${JSON.stringify({ values: out, devices })}\n`);
   await s.close();
 }
-main().catch((e) => { process.stdout.write(JSON.stringify({ error: String(e) }) + '\n'); process.exitCode = 1; });
+main().catch((e) => { process.stdout.write(`${JSON.stringify({ error: String(e) })}\n`); process.exitCode = 1; });
