@@ -61,8 +61,10 @@ async function main(): Promise<void> {
 
   console.log('# Big tensors (ms per run: a 64 MiB float32 feed and fetch through an Identity)\n');
   console.log(`libtensorflow ${tfVersion()}: ${tf.mainLib}`);
-  console.log(`${opts.iters} runs per measurement, ${opts.stat} of ${opts.repeats} (rows interleaved), ${opts.warmup} warm-up runs per row; `
-    + `node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(2)}; ${tfEnvSummary()}`);
+  console.log(
+    `${opts.iters} runs per measurement, ${opts.stat} of ${opts.repeats} (rows interleaved), ${opts.warmup} warm-up runs per row; ` +
+      `node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(2)}; ${tfEnvSummary()}`,
+  );
 
   const raw = exe ? await RawLoop.start(exe, graphFile, config.file, []) : null;
   const sess = new Session(buildGraph(), { config: config.bytes });
@@ -76,13 +78,14 @@ async function main(): Promise<void> {
 
   // Peak RSS per row and repeat (bytes), taken after every run.
   const peaks: Record<string, number[]> = {};
-  const rawRow = (key: string, spec: Omit<RawRunSpec, 'iters' | 'fetches' | 'targets' | 'rss'>) => (raw
-    ? async (n: number) => {
-      const r = await raw.runTimed({ ...spec, iters: n, fetches: ['y:0'], targets: [], rss: true });
-      (peaks[key] ??= []).push(r.peakRssBytes);
-      return r.wallUs;
-    }
-    : cUnavailable);
+  const rawRow = (key: string, spec: Omit<RawRunSpec, 'iters' | 'fetches' | 'targets' | 'rss'>) =>
+    raw
+      ? async (n: number) => {
+          const r = await raw.runTimed({ ...spec, iters: n, fetches: ['y:0'], targets: [], rss: true });
+          (peaks[key] ??= []).push(r.peakRssBytes);
+          return r.wallUs;
+        }
+      : cUnavailable;
   const ours = (key: string, once: () => unknown | Promise<unknown>) => async (n: number) => {
     let peak = process.memoryUsage.rss();
     const t0 = process.hrtime.bigint();
@@ -96,17 +99,39 @@ async function main(): Promise<void> {
     return us;
   };
   const rows: Row[] = [
-    { key: 'rawInPlace', label: 'raw C, feed made once, output read in place', measure: rawRow('rawInPlace', { mode: 'reuse', feed: FEED }) },
-    { key: 'rawCopyOut', label: 'raw C, feed made once, output copied out', measure: rawRow('rawCopyOut', { mode: 'reuse', feed: FEED, out: 'copy' }) },
-    { key: 'rawCopyBoth', label: 'raw C, feed copied in, output copied out', measure: rawRow('rawCopyBoth', { mode: 'copy', feed: FEED, out: 'copy' }) },
     {
-      key: 'runZero', label: 'awaited `run`, `Tensor.alloc` feed, output disposed (zero-copy both ways)',
+      key: 'rawInPlace',
+      label: 'raw C, feed made once, output read in place',
+      measure: rawRow('rawInPlace', { mode: 'reuse', feed: FEED }),
+    },
+    {
+      key: 'rawCopyOut',
+      label: 'raw C, feed made once, output copied out',
+      measure: rawRow('rawCopyOut', { mode: 'reuse', feed: FEED, out: 'copy' }),
+    },
+    {
+      key: 'rawCopyBoth',
+      label: 'raw C, feed copied in, output copied out',
+      measure: rawRow('rawCopyBoth', { mode: 'copy', feed: FEED, out: 'copy' }),
+    },
+    {
+      key: 'runZero',
+      label: 'awaited `run`, `Tensor.alloc` feed, output disposed (zero-copy both ways)',
       measure: ours('runZero', async () => (await sess.run('y:0', zeroCopyFeeds))!.dispose()),
     },
-    { key: 'syncZero', label: '`runSync`, `Tensor.alloc` feed (zero-copy feed; output copied)', measure: ours('syncZero', () => sess.runSync('y:0', zeroCopyFeeds)) },
-    { key: 'syncCopy', label: '`runSync`, feed in JS memory (copied in and out)', measure: ours('syncCopy', () => sess.runSync('y:0', copyFeeds)) },
     {
-      key: 'runCopy', label: 'extra: awaited `run`, feed in JS memory, output disposed',
+      key: 'syncZero',
+      label: '`runSync`, `Tensor.alloc` feed (zero-copy feed; output copied)',
+      measure: ours('syncZero', () => sess.runSync('y:0', zeroCopyFeeds)),
+    },
+    {
+      key: 'syncCopy',
+      label: '`runSync`, feed in JS memory (copied in and out)',
+      measure: ours('syncCopy', () => sess.runSync('y:0', copyFeeds)),
+    },
+    {
+      key: 'runCopy',
+      label: 'extra: awaited `run`, feed in JS memory, output disposed',
       measure: ours('runCopy', async () => (await sess.run('y:0', copyFeeds))!.dispose()),
     },
   ];
@@ -131,11 +156,15 @@ async function main(): Promise<void> {
     const v = cell(row.key);
     const base = pairs[row.key] ? cell(pairs[row.key]) : v;
     const vs = pairs[row.key] ? `${fmtRatio(ratio(v, base))} (${labelOf(rows, pairs[row.key]).replace(/^raw C, /, '')})` : '';
-    console.log(`| ${row.label} | ${typeof v === 'number' ? fmtUs(v / 1000) : v} | ${vs} | ${fmtRatio(ratio(v, cell('rawInPlace')))} | ${rss(row.key)} |`);
+    console.log(
+      `| ${row.label} | ${typeof v === 'number' ? fmtUs(v / 1000) : v} | ${vs} | ${fmtRatio(ratio(v, cell('rawInPlace')))} | ${rss(row.key)} |`,
+    );
   }
   console.log('');
   console.log(targetLine('64 MiB, zero-copy feed and output (awaited run) vs raw C in place', cell('runZero'), cell('rawInPlace'), 1.05));
-  console.log(targetLine('64 MiB, zero-copy feed (runSync, output copied) vs raw C copying the output', cell('syncZero'), cell('rawCopyOut'), 1.05));
+  console.log(
+    targetLine('64 MiB, zero-copy feed (runSync, output copied) vs raw C copying the output', cell('syncZero'), cell('rawCopyOut'), 1.05),
+  );
   console.log(targetLine('64 MiB, copied feed (runSync) vs raw C copying in and out', cell('syncCopy'), cell('rawCopyBoth'), 1.2));
   if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ bench: 'big-tensor', options: opts, samples, peakRss: peaks }, null, 2));
   fs.rmSync(scratch, { recursive: true, force: true });

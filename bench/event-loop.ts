@@ -36,7 +36,13 @@ const TINY_SCALE = 40;
 const LINEAR_META = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'linear', 'model.meta');
 
 type Lane = BenchMode | 'idle';
-interface Segment { p50: number; p99: number; max: number; steps: number; ns: number }
+interface Segment {
+  p50: number;
+  p99: number;
+  max: number;
+  steps: number;
+  ns: number;
+}
 
 interface Workload {
   key: string;
@@ -79,21 +85,31 @@ async function main(): Promise<void> {
     await py.close();
     const metaBytes = fs.readFileSync(meta);
     workloads.push({
-      key: 'mlp', title: 'MLP 784-512-10, batch 128, Adam (fetch loss:0, run train)',
-      graph: () => Graph.fromMetaGraph(metaBytes), feeds: mlpFeeds(), fetch: ['loss:0', 'train'], steps: opts.iters,
+      key: 'mlp',
+      title: 'MLP 784-512-10, batch 128, Adam (fetch loss:0, run train)',
+      graph: () => Graph.fromMetaGraph(metaBytes),
+      feeds: mlpFeeds(),
+      fetch: ['loss:0', 'train'],
+      steps: opts.iters,
     });
   }
 
   console.log('# Event loop during training (timer delay, ms; perf_hooks.monitorEventLoopDelay, resolution 1 ms)\n');
-  console.log(`libtensorflow ${tfVersion()}; MTS with default hooks (checkpointDir), default ConfigProto; `
-    + (hasRunMode ? `runMode option present, maxBlockMs ${MAX_BLOCK_MS} passed` : 'no runMode option yet: modes are syncRuns false/true (sync mode yields every 20 ms)'));
-  console.log(`segments of ${opts.iters} MLP steps / ${opts.iters * TINY_SCALE} tiny steps, ${opts.repeats} per mode (interleaved), `
-    + `${opts.warmup} warm-up steps per session; node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(2)}; ${tfEnvSummary()}`);
+  console.log(
+    `libtensorflow ${tfVersion()}; MTS with default hooks (checkpointDir), default ConfigProto; ` +
+      (hasRunMode
+        ? `runMode option present, maxBlockMs ${MAX_BLOCK_MS} passed`
+        : 'no runMode option yet: modes are syncRuns false/true (sync mode yields every 20 ms)'),
+  );
+  console.log(
+    `segments of ${opts.iters} MLP steps / ${opts.iters * TINY_SCALE} tiny steps, ${opts.repeats} per mode (interleaved), ` +
+      `${opts.warmup} warm-up steps per session; node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(2)}; ${tfEnvSummary()}`,
+  );
   if (pyNote) console.log(pyNote);
 
   const summary: string[] = [];
   const table: string[] = [
-    '| workload | mode | steps/s | p50 ms | p99 ms | worst segment\'s p99 ms | max ms |',
+    "| workload | mode | steps/s | p50 ms | p99 ms | worst segment's p99 ms | max ms |",
     '| :-- | :-- | --: | --: | --: | --: | --: |',
   ];
   const results: Record<string, Record<string, { p50: number; p99: number; p99Worst: number; max: number; stepsPerSec: number }>> = {};
@@ -101,9 +117,15 @@ async function main(): Promise<void> {
     const sessions = new Map<BenchMode, MonitoredSession>();
     const segments = new Map<Lane, Segment[]>();
     for (const mode of MODES) {
-      const s = await monitoredSession({
-        graph: wl.graph(), config: config.bytes, checkpointDir: fs.mkdtempSync(path.join(scratch, `${wl.key}-${mode}-`)),
-      }, mode, hasRunMode ? MAX_BLOCK_MS : undefined);
+      const s = await monitoredSession(
+        {
+          graph: wl.graph(),
+          config: config.bytes,
+          checkpointDir: fs.mkdtempSync(path.join(scratch, `${wl.key}-${mode}-`)),
+        },
+        mode,
+        hasRunMode ? MAX_BLOCK_MS : undefined,
+      );
       for (let i = 0; i < opts.warmup; i++) await s.run(wl.fetch, wl.feeds);
       sessions.set(mode, s);
     }
@@ -126,10 +148,13 @@ async function main(): Promise<void> {
       let longest = 0;
       for (const mode of MODES) {
         const s = sessions.get(mode)!;
-        longest = Math.max(longest, await segment(mode, async () => {
-          for (let i = 0; i < wl.steps; i++) await s.run(wl.fetch, wl.feeds);
-          return wl.steps;
-        }));
+        longest = Math.max(
+          longest,
+          await segment(mode, async () => {
+            for (let i = 0; i < wl.steps; i++) await s.run(wl.fetch, wl.feeds);
+            return wl.steps;
+          }),
+        );
       }
       // The machine's floor: the same monitor while the loop idles as long as a segment took.
       await segment('idle', async () => {
@@ -145,17 +170,23 @@ async function main(): Promise<void> {
       const steps = list.reduce((a, x) => a + x.steps, 0);
       const ns = list.reduce((a, x) => a + x.ns, 0);
       const row = {
-        p50: median(list.map((x) => x.p50)), p99: median(list.map((x) => x.p99)), p99Worst: Math.max(...list.map((x) => x.p99)),
-        max: Math.max(...list.map((x) => x.max)), stepsPerSec: lane === 'idle' ? NaN : steps / (ns / 1e9),
+        p50: median(list.map((x) => x.p50)),
+        p99: median(list.map((x) => x.p99)),
+        p99Worst: Math.max(...list.map((x) => x.p99)),
+        max: Math.max(...list.map((x) => x.max)),
+        stepsPerSec: lane === 'idle' ? NaN : steps / (ns / 1e9),
       };
       results[wl.key][lane] = row;
-      const label = lane === 'idle' ? 'idle (no training, as long as a segment: the machine\'s floor)' : modeLabel(lane);
-      table.push(`| ${wl.key} | ${label} | ${lane === 'idle' ? '' : row.stepsPerSec.toFixed(0)} | ${f(row.p50)} | ${f(row.p99)} | ${f(row.p99Worst)} | ${f(row.max)} |`);
+      const label = lane === 'idle' ? "idle (no training, as long as a segment: the machine's floor)" : modeLabel(lane);
+      table.push(
+        `| ${wl.key} | ${label} | ${lane === 'idle' ? '' : row.stepsPerSec.toFixed(0)} | ${f(row.p50)} | ${f(row.p99)} | ${f(row.p99Worst)} | ${f(row.max)} |`,
+      );
     }
     const budget = 2 * MAX_BLOCK_MS;
-    const verdict = (what: string, v: number, max: number) => (Number.isFinite(v)
-      ? `${what}: p99 ${v.toFixed(1)} ms (target ≤ ${max} ms) — ${v <= max ? 'met' : 'NOT met'}`
-      : `${what}: target p99 ≤ ${max} ms — not measured (no timer fired)`);
+    const verdict = (what: string, v: number, max: number) =>
+      Number.isFinite(v)
+        ? `${what}: p99 ${v.toFixed(1)} ms (target ≤ ${max} ms) — ${v <= max ? 'met' : 'NOT met'}`
+        : `${what}: target p99 ≤ ${max} ms — not measured (no timer fired)`;
     summary.push(`${verdict(`event loop, ${wl.key}, default mode`, results[wl.key].default.p99, budget)} (2 × maxBlockMs ${MAX_BLOCK_MS})`);
     summary.push(verdict(`event loop, ${wl.key}, 'async' mode`, results[wl.key].async.p99, ASYNC_P99_MS));
   }

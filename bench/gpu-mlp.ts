@@ -43,9 +43,13 @@ async function main(): Promise<void> {
   const gpus = devices.filter((d) => d.type === 'GPU');
   const build = gpuBuildInfo();
   console.log('# MLP training step on GPU and CPU (ms per step)\n');
-  console.log(`libtensorflow ${tfVersion()} from ${libraryPath()}; CUDA build: ${build.cuda ? 'yes' : 'no'}; `
-    + `GPUs: ${gpus.map((g) => `${g.name} (${(g.memoryBytes / 2 ** 30).toFixed(1)} GiB)`).join(', ') || 'none'}`);
-  console.log(`${opts.iters} steps per measurement, ${opts.stat} of ${opts.repeats} (rows interleaved), ${opts.warmup} warm-up steps per row`);
+  console.log(
+    `libtensorflow ${tfVersion()} from ${libraryPath()}; CUDA build: ${build.cuda ? 'yes' : 'no'}; ` +
+      `GPUs: ${gpus.map((g) => `${g.name} (${(g.memoryBytes / 2 ** 30).toFixed(1)} GiB)`).join(', ') || 'none'}`,
+  );
+  console.log(
+    `${opts.iters} steps per measurement, ${opts.stat} of ${opts.repeats} (rows interleaved), ${opts.warmup} warm-up steps per row`,
+  );
   if (typeof py === 'string') {
     console.log(`\nnot measured: the MLP is built by bench/tf1_bench.py and ${py}`);
     return;
@@ -77,10 +81,16 @@ async function main(): Promise<void> {
     return typeof c === 'number' ? c / 1000 : c;
   };
   console.log(`placement (one traced step): ${placement.join('; ')}\n`);
-  console.log(ratioTable({
-    head: 'device', groups: ['MLP 784-512-10, batch 128, Adam'], baseline: 0, baselineName: 'CPU', unit: 'ms/step',
-    rows: rows.map((r) => ({ label: r.label, cells: [ms(r.key)] })),
-  }));
+  console.log(
+    ratioTable({
+      head: 'device',
+      groups: ['MLP 784-512-10, batch 128, Adam'],
+      baseline: 0,
+      baselineName: 'CPU',
+      unit: 'ms/step',
+      rows: rows.map((r) => ({ label: r.label, cells: [ms(r.key)] })),
+    }),
+  );
   if (opts.json) {
     fs.writeFileSync(opts.json, JSON.stringify({ bench: 'gpu-mlp', options: opts, cuda: build.cuda, gpus, placement, samples }, null, 2));
   }

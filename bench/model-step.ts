@@ -62,8 +62,10 @@ async function main(): Promise<void> {
   console.log('# Realistic models (ms per training step, fed each step)\n');
   console.log(`libtensorflow ${tfVersion()}: ${tf.mainLib}; Python TF ${typeof py === 'string' ? py : py.version}`);
   console.log('step: fetch loss:0, run train; feeds x:0 float32 [128, 784], y:0 int32 [128], made once; default ConfigProto on every side');
-  console.log(`${opts.iters} steps per measurement, ${opts.stat} of ${opts.repeats} (rows interleaved), ${opts.warmup} warm-up steps per row; `
-    + `node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(2)}; ${tfEnvSummary()}`);
+  console.log(
+    `${opts.iters} steps per measurement, ${opts.stat} of ${opts.repeats} (rows interleaved), ${opts.warmup} warm-up steps per row; ` +
+      `node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(2)}; ${tfEnvSummary()}`,
+  );
   if (typeof py === 'string') {
     console.log(`\nnot measured: the models are built by bench/tf1_bench.py and ${py}`);
     fs.rmSync(scratch, { recursive: true, force: true });
@@ -95,15 +97,26 @@ async function main(): Promise<void> {
     await py.call({ op: 'feeds', id: `${model.key}-mts`, ...pyFeeds });
     const sessions: MonitoredSession[] = [];
     const rows: Row[] = [
-      { key: 'rawC', label: 'raw C loop', measure: raw ? (n) => raw.run({ iters: n, mode: 'reuse', feeds: FEEDS, fetches: FETCHES, targets: TARGETS }) : cUnavailable },
+      {
+        key: 'rawC',
+        label: 'raw C loop',
+        measure: raw ? (n) => raw.run({ iters: n, mode: 'reuse', feeds: FEEDS, fetches: FETCHES, targets: TARGETS }) : cUnavailable,
+      },
       { key: 'pySession', label: `Python \`Session.run\` (TF ${py.version})`, measure: (n) => py.time(`${model.key}-session`, n) },
       { key: 'pyMts', label: 'Python MTS, default hooks', measure: (n) => py.time(`${model.key}-mts`, n) },
       { key: 'runSync', label: '`runSync`', measure: (n) => timeSync(n, () => plain.runSync(fetch, feeds)) },
     ];
     for (const mode of MODES) {
-      const s = await monitoredSession({ graph: load(), config: config.bytes, checkpointDir: fs.mkdtempSync(path.join(scratch, 'ckpt-')) }, mode);
+      const s = await monitoredSession(
+        { graph: load(), config: config.bytes, checkpointDir: fs.mkdtempSync(path.join(scratch, 'ckpt-')) },
+        mode,
+      );
       sessions.push(s);
-      rows.push({ key: `mts-${mode}`, label: `MTS, default hooks, ${modeLabel(mode)}`, measure: (n) => timeAwaited(n, () => s.run(fetch, feeds)) });
+      rows.push({
+        key: `mts-${mode}`,
+        label: `MTS, default hooks, ${modeLabel(mode)}`,
+        measure: (n) => timeAwaited(n, () => s.run(fetch, feeds)),
+      });
     }
     for (const row of rows) labels.set(row.key, row.label);
     results[model.key] = await measureInterleaved(rows, opts);
@@ -116,7 +129,8 @@ async function main(): Promise<void> {
     const cell = (key: string) => cellOf(results[model.key], key, opts.stat);
     summary.push(targetLine(`MTS step, default mode, vs raw C, ${model.key}`, cell('mts-default'), cell('rawC'), TARGET));
     const floor = ratio(cell('runSync'), cell('rawC'));
-    if (Number.isFinite(floor)) summary.push(`  (floor: \`runSync\` making the same run, no wrappers or hooks, is ${fmtRatio(floor)} raw C)`);
+    if (Number.isFinite(floor))
+      summary.push(`  (floor: \`runSync\` making the same run, no wrappers or hooks, is ${fmtRatio(floor)} raw C)`);
     const vsPy = ratio(cell('pyMts'), cell('mts-default'));
     if (Number.isFinite(vsPy)) summary.push(`  (MTS default mode vs Python MTS, ${model.key}: ours ${fmtRatio(vsPy)} faster per step)`);
   }
@@ -127,17 +141,23 @@ async function main(): Promise<void> {
   console.log(`.meta sizes: ${MODELS.map((m) => `${m.key} ${(metaSizes[m.key] / 1024).toFixed(0)} KiB`).join(', ')}\n`);
   for (const m of MODELS) console.log(`- ${m.key}: ${m.title}`);
   console.log('');
-  console.log(ratioTable({
-    head: 'path',
-    groups: MODELS.map((m) => m.key),
-    rows: keys.map((k) => ({ label: labels.get(k)!, cells: MODELS.map((m) => ms(cellOf(results[m.key], k, opts.stat))) })),
-    baseline: 0,
-    baselineName: 'raw C',
-    unit: 'ms/step',
-  }));
+  console.log(
+    ratioTable({
+      head: 'path',
+      groups: MODELS.map((m) => m.key),
+      rows: keys.map((k) => ({ label: labels.get(k)!, cells: MODELS.map((m) => ms(cellOf(results[m.key], k, opts.stat))) })),
+      baseline: 0,
+      baselineName: 'raw C',
+      unit: 'ms/step',
+    }),
+  );
   console.log('');
   console.log(summary.join('\n'));
-  if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ bench: 'model-step', options: opts, labels: Object.fromEntries(labels), samples: results }, null, 2));
+  if (opts.json)
+    fs.writeFileSync(
+      opts.json,
+      JSON.stringify({ bench: 'model-step', options: opts, labels: Object.fromEntries(labels), samples: results }, null, 2),
+    );
   fs.rmSync(scratch, { recursive: true, force: true });
 }
 

@@ -103,14 +103,18 @@ for key, inter in configs:
 print('RESULT ' + json.dumps({'version': tf.__version__, 'samples': out}))
 `;
 
-interface PythonResult { version: string; samples: Record<string, number[]> }
+interface PythonResult {
+  version: string;
+  samples: Record<string, number[]>;
+}
 
 function runPython(iters: number, repeats: number, warmup: number): PythonResult | string {
   const python = process.env.PYTHON || 'python3';
   const configs = CONFIGS.map((c) => [c.key, (c.plain as { interOpParallelismThreads?: number }).interOpParallelismThreads ?? null]);
   const r = spawnSync(python, ['-c', PY_SCRIPT, META, String(iters), String(repeats), String(warmup), JSON.stringify(configs)], {
     // The environment unchanged (TF_ENABLE_ONEDNN_OPTS as the Node side has it): the same TF setup.
-    encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
+    encoding: 'utf8',
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
     maxBuffer: 64 << 20,
   });
   const m = /^RESULT (.*)$/m.exec(r.stdout ?? '');
@@ -123,7 +127,12 @@ function runPython(iters: number, repeats: number, warmup: number): PythonResult
 }
 
 type Measure = (n: number) => number | Promise<number>;
-interface Row { key: string; label: string; measure: Measure | string; scale?: number }
+interface Row {
+  key: string;
+  label: string;
+  measure: Measure | string;
+  scale?: number;
+}
 
 async function main(): Promise<void> {
   const opts = benchOptions({ iters: 5000 });
@@ -147,8 +156,10 @@ async function main(): Promise<void> {
   console.log('# MonitoredTrainingSession step (µs per training step, linear fixture)\n');
   console.log(`libtensorflow ${tfVersion()}: ${tf.mainLib}`);
   console.log("step: run target 'train' fed x:0 = [1, 2, 3, 4] (y:0 mapped to a constant); MTS with Python's default hooks");
-  console.log(`${opts.iters} steps per measurement (MTS and awaited rows too), ${opts.stat} of ${opts.repeats}, ${opts.warmup} warm-up steps per row; `
-    + `node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(2)}; ${tfEnvSummary()}`);
+  console.log(
+    `${opts.iters} steps per measurement (MTS and awaited rows too), ${opts.stat} of ${opts.repeats}, ${opts.warmup} warm-up steps per row; ` +
+      `node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(2)}; ${tfEnvSummary()}`,
+  );
 
   const results: Record<string, Record<string, number[] | string>> = {};
   const labels = new Map<string, string>();
@@ -170,9 +181,14 @@ async function main(): Promise<void> {
     plainStep.runSync('init');
     const sessions: MonitoredSession[] = [];
     const mts = async (withDir: boolean, mode: BenchMode) => {
-      const s = await monitoredSession({
-        graph: loadGraph(), config: configBytes, checkpointDir: withDir ? fs.mkdtempSync(path.join(scratch, 'ckpt-')) : null,
-      }, mode);
+      const s = await monitoredSession(
+        {
+          graph: loadGraph(),
+          config: configBytes,
+          checkpointDir: withDir ? fs.mkdtempSync(path.join(scratch, 'ckpt-')) : null,
+        },
+        mode,
+      );
       sessions.push(s);
       return s;
     };
@@ -180,26 +196,49 @@ async function main(): Promise<void> {
     const modeRows: Row[] = [];
     for (const mode of MODES) {
       const s = await mts(true, mode);
-      modeRows.push({ key: `mts-${mode}`, label: `MTS, default hooks, ${modeLabel(mode)}`, measure: (n) => timeAwaited(n, () => s.run('train', feeds)) });
+      modeRows.push({
+        key: `mts-${mode}`,
+        label: `MTS, default hooks, ${modeLabel(mode)}`,
+        measure: (n) => timeAwaited(n, () => s.run('train', feeds)),
+      });
     }
     const rows: Row[] = [
-      { key: 'rawC', label: 'raw C loop', measure: raw ? (n) => raw.run({ iters: n, mode: 'reuse', feed: { name: 'x:0', dims: [4] }, fetches: [], targets: ['train'] }) : cUnavailable },
       {
-        key: 'rawCStep', label: `extra: raw C, the MTS step's own run (train + fetch ${read.name})`,
-        measure: rawStep ? (n) => rawStep.run({ iters: n, mode: 'reuse', feed: { name: 'x:0', dims: [4] }, fetches: [read.name], targets: ['train'] }) : cUnavailable,
+        key: 'rawC',
+        label: 'raw C loop',
+        measure: raw
+          ? (n) => raw.run({ iters: n, mode: 'reuse', feed: { name: 'x:0', dims: [4] }, fetches: [], targets: ['train'] })
+          : cUnavailable,
+      },
+      {
+        key: 'rawCStep',
+        label: `extra: raw C, the MTS step's own run (train + fetch ${read.name})`,
+        measure: rawStep
+          ? (n) => rawStep.run({ iters: n, mode: 'reuse', feed: { name: 'x:0', dims: [4] }, fetches: [read.name], targets: ['train'] })
+          : cUnavailable,
       },
       {
         // With TF 2.x's stepsPerRun (10⁶) Python's CheckpointSaverHook reads the global step again
         // after every run (docs/python-parity.md §5.4): a default Python MTS step is two runs. Ours skips that
         // read while no save can be due (a 600 s timer), so our step is the one run above.
-        key: 'rawCRuns', label: "extra: raw C, the two runs of Python's MTS step (that run, then the checkpoint saver's global-step re-read)",
-        measure: rawStep ? (n) => rawStep.run({
-          iters: n, mode: 'reuse', feed: { name: 'x:0', dims: [4] }, fetches: [read.name], targets: ['train'], then: { fetches: [read.name], targets: [] },
-        }) : cUnavailable,
+        key: 'rawCRuns',
+        label: "extra: raw C, the two runs of Python's MTS step (that run, then the checkpoint saver's global-step re-read)",
+        measure: rawStep
+          ? (n) =>
+              rawStep.run({
+                iters: n,
+                mode: 'reuse',
+                feed: { name: 'x:0', dims: [4] },
+                fetches: [read.name],
+                targets: ['train'],
+                then: { fetches: [read.name], targets: [] },
+              })
+          : cUnavailable,
       },
       { key: 'runSync', label: '`runSync`', measure: (n) => timeSync(n, () => plain.runSync('train', feeds)) },
       {
-        key: 'runSyncStep', label: "extra: `runSync` making the MTS step's own run (no wrappers, no hooks)",
+        key: 'runSyncStep',
+        label: "extra: `runSync` making the MTS step's own run (no wrappers, no hooks)",
         measure: (n) => timeSync(n, () => plainStep.runSync(plainStepFetch, feeds)),
       },
       { key: 'run', label: '`run`, awaited', measure: (n) => timeAwaited(n, () => plain.run('train', feeds)) },
@@ -233,18 +272,20 @@ async function main(): Promise<void> {
 
   const cell = (cfg: string, key: string): Cell => {
     const xs = results[cfg][key];
-    return Array.isArray(xs) ? summarize(xs, opts.stat) : xs ?? 'n/a';
+    return Array.isArray(xs) ? summarize(xs, opts.stat) : (xs ?? 'n/a');
   };
   const keys = [...labels.keys()];
   console.log('');
-  console.log(ratioTable({
-    head: 'path',
-    groups: CONFIGS.map((c) => c.label),
-    rows: keys.map((k) => ({ label: labels.get(k)!, cells: CONFIGS.map((c) => cell(c.key, k)) })),
-    baseline: 0,
-    baselineName: 'raw C',
-    unit: 'µs/step',
-  }));
+  console.log(
+    ratioTable({
+      head: 'path',
+      groups: CONFIGS.map((c) => c.label),
+      rows: keys.map((k) => ({ label: labels.get(k)!, cells: CONFIGS.map((c) => cell(c.key, k)) })),
+      baseline: 0,
+      baselineName: 'raw C',
+      unit: 'µs/step',
+    }),
+  );
   console.log('');
   for (const c of CONFIGS) {
     const maxVsC = TARGET_VS_C[c.key];
@@ -252,8 +293,10 @@ async function main(): Promise<void> {
     // wrapper chain and the hooks can only add to it.
     const floor = ratio(cell(c.key, 'runSyncStep'), cell(c.key, 'rawCStep'));
     if (Number.isFinite(floor)) {
-      console.log(`floor, ${c.label}: \`runSync\` making the MTS step's own run, no wrappers or hooks, is ${fmtRatio(floor)} raw C making that run`
-        + ` (the ≤ ${maxVsC}× target leaves ${headroom(cell(c.key, 'rawCStep'), cell(c.key, 'runSyncStep'), maxVsC)} for the wrapper chain and the hooks)`);
+      console.log(
+        `floor, ${c.label}: \`runSync\` making the MTS step's own run, no wrappers or hooks, is ${fmtRatio(floor)} raw C making that run` +
+          ` (the ≤ ${maxVsC}× target leaves ${headroom(cell(c.key, 'rawCStep'), cell(c.key, 'runSyncStep'), maxVsC)} for the wrapper chain and the hooks)`,
+      );
     }
     for (const mode of MODES) {
       const key = `mts-${mode}`;
@@ -263,7 +306,9 @@ async function main(): Promise<void> {
       const vsStep = ratio(cell(c.key, key), cell(c.key, 'rawCStep'));
       if (mode === 'default') {
         console.log(atLeastLine(`${what} speed-up over Python MTS, ${c.label}`, vsPy, TARGET_VS_PYTHON));
-        console.log(targetLine(`${what} vs raw C making the same run as the step, ${c.label}`, cell(c.key, key), cell(c.key, 'rawCStep'), maxVsC));
+        console.log(
+          targetLine(`${what} vs raw C making the same run as the step, ${c.label}`, cell(c.key, key), cell(c.key, 'rawCStep'), maxVsC),
+        );
       } else {
         console.log(`  (${what}, ${c.label}: ${fmtRatio(vsPy)} faster than Python MTS; ${fmtRatio(vsStep)} raw C making the same run)`);
       }

@@ -65,7 +65,12 @@ function buildGraph(): Graph {
 
 type Measure = (n: number) => number | Promise<number>;
 /** `scale`: the share of --iters this row runs (the async rows are 5–20× slower per run). */
-interface Row { key: string; label: string; measure: Measure | string; scale?: number }
+interface Row {
+  key: string;
+  label: string;
+  measure: Measure | string;
+  scale?: number;
+}
 const AWAITED_SCALE = 0.25;
 const IN_FLIGHT_SCALE = 0.5;
 
@@ -90,9 +95,11 @@ async function main(): Promise<void> {
   console.log('# Run overhead (µs per run, tiny graph)\n');
   console.log(`libtensorflow ${tfVersion()}: ${tf.mainLib}`);
   console.log('graph: x = Placeholder float32[4]; w = VariableV2 float32[4]; loss = Sum(x * w); train = ApplyGradientDescent(w, 0.001, x)');
-  console.log(`${opts.iters} runs per measurement (awaited \`run\` rows ×${AWAITED_SCALE}, in flight ×${IN_FLIGHT_SCALE}), ` +
-    `${opts.stat} of ${opts.repeats}, ${opts.warmup} warm-up runs per row; ` +
-    `node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(2)}; ${tfEnvSummary()}`);
+  console.log(
+    `${opts.iters} runs per measurement (awaited \`run\` rows ×${AWAITED_SCALE}, in flight ×${IN_FLIGHT_SCALE}), ` +
+      `${opts.stat} of ${opts.repeats}, ${opts.warmup} warm-up runs per row; ` +
+      `node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(2)}; ${tfEnvSummary()}`,
+  );
 
   // results[workload][config][row] = the samples (µs), or why the row was not measured
   const results: Record<string, Record<string, Record<string, number[] | string>>> = {};
@@ -130,19 +137,36 @@ async function main(): Promise<void> {
         { key: 'runSync', label: '`runSync`', measure: (n) => timeSync(n, () => sess.runSync(fetch, feeds)) },
         { key: 'run', label: '`run`, each awaited', measure: (n) => timeAwaited(n, () => sess.run(fetch, feeds)), scale: AWAITED_SCALE },
         {
-          key: 'run64', label: `\`run\`, ${IN_FLIGHT} in flight (extra)`,
-          measure: (n) => timeInFlight(n, IN_FLIGHT, () => sess.run(fetch, feeds)), scale: IN_FLIGHT_SCALE,
+          key: 'run64',
+          label: `\`run\`, ${IN_FLIGHT} in flight (extra)`,
+          measure: (n) => timeInFlight(n, IN_FLIGHT, () => sess.run(fetch, feeds)),
+          scale: IN_FLIGHT_SCALE,
         },
-        { key: 'rawCFresh', label: 'extra: raw C, new feed tensor each run', measure: raw ? (n) => raw.run({ ...rawSpec, iters: n, mode: 'fresh' }) : cUnavailable },
-        { key: 'runSyncJs', label: 'extra: `runSync` fed a Tensor in JS memory (copied each run)', measure: (n) => timeSync(n, () => sess.runSync(fetch, jsFeeds)) },
-        { key: 'runSyncArray', label: 'extra: `runSync` fed a Float32Array', measure: (n) => timeSync(n, () => sess.runSync(fetch, arrayFeeds)) },
         {
-          key: 'addonSync', label: 'extra: addon `runSync` alone (no TS wrapper)',
+          key: 'rawCFresh',
+          label: 'extra: raw C, new feed tensor each run',
+          measure: raw ? (n) => raw.run({ ...rawSpec, iters: n, mode: 'fresh' }) : cUnavailable,
+        },
+        {
+          key: 'runSyncJs',
+          label: 'extra: `runSync` fed a Tensor in JS memory (copied each run)',
+          measure: (n) => timeSync(n, () => sess.runSync(fetch, jsFeeds)),
+        },
+        {
+          key: 'runSyncArray',
+          label: 'extra: `runSync` fed a Float32Array',
+          measure: (n) => timeSync(n, () => sess.runSync(fetch, arrayFeeds)),
+        },
+        {
+          key: 'addonSync',
+          label: 'extra: addon `runSync` alone (no TS wrapper)',
           measure: ns && plan ? (n) => timeSync(n, () => ns.runSync(plan, ...rawFeeds)) : 'n/a',
         },
         {
-          key: 'addonRun', label: 'extra: addon `run` alone, awaited',
-          measure: ns && plan ? (n) => timeAwaited(n, () => ns.run(plan, ...rawFeeds)) : 'n/a', scale: AWAITED_SCALE,
+          key: 'addonRun',
+          label: 'extra: addon `run` alone, awaited',
+          measure: ns && plan ? (n) => timeAwaited(n, () => ns.run(plan, ...rawFeeds)) : 'n/a',
+          scale: AWAITED_SCALE,
         },
       ];
 
@@ -165,9 +189,12 @@ async function main(): Promise<void> {
     await sess.close();
   }
 
-  const sameLib = loadedLibs.size === 0 ? 'raw C not run'
-    : [...loadedLibs].every((p) => p === fs.realpathSync(tf.mainLib)) ? 'raw C loaded the same file'
-      : `raw C loaded ${[...loadedLibs].join(', ')} — NOT the addon's library`;
+  const sameLib =
+    loadedLibs.size === 0
+      ? 'raw C not run'
+      : [...loadedLibs].every((p) => p === fs.realpathSync(tf.mainLib))
+        ? 'raw C loaded the same file'
+        : `raw C loaded ${[...loadedLibs].join(', ')} — NOT the addon's library`;
   console.log(`library check: ${sameLib}\n`);
 
   const summary: string[] = [];
@@ -175,34 +202,53 @@ async function main(): Promise<void> {
     const keys = [...labels.keys()];
     const cell = (cfg: string, key: string): Cell => {
       const xs = results[wl.key][cfg][key];
-      return Array.isArray(xs) ? summarize(xs, opts.stat) : xs ?? 'n/a';
+      return Array.isArray(xs) ? summarize(xs, opts.stat) : (xs ?? 'n/a');
     };
     console.log(`## ${wl.title}\n`);
-    console.log(ratioTable({
-      head: 'path',
-      groups: CONFIGS.map((c) => c.label),
-      rows: keys.map((k) => ({ label: labels.get(k)!, cells: CONFIGS.map((c) => cell(c.key, k)) })),
-      baseline: 0,
-      baselineName: 'raw C',
-    }));
+    console.log(
+      ratioTable({
+        head: 'path',
+        groups: CONFIGS.map((c) => c.label),
+        rows: keys.map((k) => ({ label: labels.get(k)!, cells: CONFIGS.map((c) => cell(c.key, k)) })),
+        baseline: 0,
+        baselineName: 'raw C',
+      }),
+    );
     console.log('');
     for (const c of CONFIGS) {
       summary.push(targetLine(`runSync vs raw C, ${wl.key}, ${c.label}`, cell(c.key, 'runSync'), cell(c.key, 'rawC'), TARGET));
       // The floor under the target: the addon's own call, which the TS wrapper can only add to.
       const floor = ratio(cell(c.key, 'addonSync'), cell(c.key, 'rawC'));
       if (Number.isFinite(floor)) {
-        summary.push(`  (floor: the addon's runSync alone, no TS wrapper, is ${fmtRatio(floor)} raw C; `
-          + `the target leaves ${headroom(cell(c.key, 'rawC'), cell(c.key, 'addonSync'), TARGET)} for the TS wrapper)`);
+        summary.push(
+          `  (floor: the addon's runSync alone, no TS wrapper, is ${fmtRatio(floor)} raw C; ` +
+            `the target leaves ${headroom(cell(c.key, 'rawC'), cell(c.key, 'addonSync'), TARGET)} for the TS wrapper)`,
+        );
       }
     }
   }
   console.log(summary.join('\n'));
 
   if (opts.json) {
-    fs.writeFileSync(opts.json, JSON.stringify({
-      bench: 'run-overhead', tfVersion: tfVersion(), library: tf.mainLib, iters: opts.iters, repeats: opts.repeats,
-      loadAverage: os.loadavg(), configs: CONFIGS, workloads: WORKLOADS, labels: Object.fromEntries(labels), samples: results,
-    }, null, 2));
+    fs.writeFileSync(
+      opts.json,
+      JSON.stringify(
+        {
+          bench: 'run-overhead',
+          tfVersion: tfVersion(),
+          library: tf.mainLib,
+          iters: opts.iters,
+          repeats: opts.repeats,
+          loadAverage: os.loadavg(),
+          configs: CONFIGS,
+          workloads: WORKLOADS,
+          labels: Object.fromEntries(labels),
+          samples: results,
+        },
+        null,
+        2,
+      ),
+    );
   }
   fs.rmSync(scratch, { recursive: true, force: true });
 }

@@ -44,7 +44,10 @@ const TARGET = 1.1;
 const STEP_SCALE = 2;
 
 function newestMeta(d: string): string {
-  const metas = fs.readdirSync(d).filter((f) => /^model-\d+\.meta$/.test(f)).sort((a, b) => Number(b.match(/\d+/)![0]) - Number(a.match(/\d+/)![0]));
+  const metas = fs
+    .readdirSync(d)
+    .filter((f) => /^model-\d+\.meta$/.test(f))
+    .sort((a, b) => Number(b.match(/\d+/)![0]) - Number(a.match(/\d+/)![0]));
   return metas.length ? `${metas[0]} ${(fs.statSync(path.join(d, metas[0])).size / 1024).toFixed(0)} KiB` : 'none';
 }
 
@@ -58,8 +61,10 @@ async function main(): Promise<void> {
 
   console.log('# Saver (ms per save / restore / step), ours vs Python\n');
   console.log(`libtensorflow ${tfVersion()}; Python TF ${typeof py === 'string' ? py : py.version}; checkpoints under ${opts.outDir}`);
-  console.log(`${opts.iters} saves/restores per measurement (checkpoint steps ×${STEP_SCALE}), ${opts.stat} of ${opts.repeats} (rows interleaved), `
-    + `${opts.warmup} warm-up per row; node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(2)}; ${tfEnvSummary()}`);
+  console.log(
+    `${opts.iters} saves/restores per measurement (checkpoint steps ×${STEP_SCALE}), ${opts.stat} of ${opts.repeats} (rows interleaved), ` +
+      `${opts.warmup} warm-up per row; node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(2)}; ${tfEnvSummary()}`,
+  );
   if (typeof py === 'string') {
     console.log(`\nnot measured: the graphs are built by bench/tf1_bench.py and ${py}`);
     fs.rmSync(scratch, { recursive: true, force: true });
@@ -82,14 +87,23 @@ async function main(): Promise<void> {
   const varsDir = dir('ours-100mb');
   let n100 = 0;
   let last100: string | null = null;
-  const save100 = async () => { last100 = await varsSaver.save(varsSess, path.join(varsDir, 'model'), { globalStep: ++n100, writeMetaGraph: false }); };
+  const save100 = async () => {
+    last100 = await varsSaver.save(varsSess, path.join(varsDir, 'model'), { globalStep: ++n100, writeMetaGraph: false });
+  };
   await py.call({ op: 'saver_open', id: 'vars', meta: built.vars100, config: config.file, dir: dir('py-100mb'), write_meta: false });
 
   // ~1 MB .meta, of many ops (bigmeta) or of one big Const (bigconst): the graph's own Saver (its
   // SAVERS collection), the .meta written each save; and MTS steps saving every step.
   const feeds = mlpFeeds();
   const fetch = ['loss:0', 'train'];
-  const pyFeeds = { feeds: [{ name: 'x:0', dims: [128, 784], fill: 'unit' }, { name: 'y:0', dims: [128], fill: 'label' }], fetches: ['loss:0'], targets: ['train'] };
+  const pyFeeds = {
+    feeds: [
+      { name: 'x:0', dims: [128, 784], fill: 'unit' },
+      { name: 'y:0', dims: [128], fill: 'label' },
+    ],
+    fetches: ['loss:0'],
+    targets: ['train'],
+  };
   const sessions: MonitoredSession[] = [];
   const plainSessions: Session[] = [];
   const metaChecks: Array<() => string> = [];
@@ -106,34 +120,73 @@ async function main(): Promise<void> {
     // What the save rows wrote: the newest .meta of each side (a save that skipped it would show).
     metaChecks.push(() => `${kind}: ours ${newestMeta(oursDir)}, Python ${newestMeta(pyDir)}`);
     const mts = async (saveEveryStep: boolean) => {
-      const s = await monitoredSession({
-        graph: Graph.fromMetaGraph(fs.readFileSync(built[kind])), config: config.bytes, checkpointDir: dir(`ours-mts-${kind}`),
-        ...(saveEveryStep ? { saveCheckpointSteps: 1 } : {}),
-      }, 'default');
+      const s = await monitoredSession(
+        {
+          graph: Graph.fromMetaGraph(fs.readFileSync(built[kind])),
+          config: config.bytes,
+          checkpointDir: dir(`ours-mts-${kind}`),
+          ...(saveEveryStep ? { saveCheckpointSteps: 1 } : {}),
+        },
+        'default',
+      );
       sessions.push(s);
       return s;
     };
     const pyMts = async (id: string, save: boolean) => {
-      await py.call({ op: 'open', id, meta: built[kind], config: config.file, kind: 'mts', mts: { checkpoint_dir: 'TEMP', ...(save ? { save_checkpoint_steps: 1 } : {}) } });
+      await py.call({
+        op: 'open',
+        id,
+        meta: built[kind],
+        config: config.file,
+        kind: 'mts',
+        mts: { checkpoint_dir: 'TEMP', ...(save ? { save_checkpoint_steps: 1 } : {}) },
+      });
       await py.call({ op: 'feeds', id, ...pyFeeds });
     };
     const mtsSave = await mts(true);
     await pyMts(`${kind}-mts-save`, true);
     const rows: Row[] = [
-      { key: `pySave-${kind}`, label: `Python \`Saver.save\` with the .meta (${what})`, measure: async (k) => (await py.call<{ us: number }>({ op: 'saver_save', id: kind, iters: k })).us, scale: STEP_SCALE },
       {
-        key: `save-${kind}`, label: `ours \`Saver.save\` with the .meta (${what})`, scale: STEP_SCALE,
+        key: `pySave-${kind}`,
+        label: `Python \`Saver.save\` with the .meta (${what})`,
+        measure: async (k) => (await py.call<{ us: number }>({ op: 'saver_save', id: kind, iters: k })).us,
+        scale: STEP_SCALE,
+      },
+      {
+        key: `save-${kind}`,
+        label: `ours \`Saver.save\` with the .meta (${what})`,
+        scale: STEP_SCALE,
         measure: (k) => timeAwaited(k, () => saver.save(sess, path.join(oursDir, 'model'), { globalStep: ++n })),
       },
-      { key: `pyStepSave-${kind}`, label: `Python MTS, checkpoint step (${what})`, measure: (k) => py.time(`${kind}-mts-save`, k), scale: STEP_SCALE },
-      { key: `stepSave-${kind}`, label: `ours MTS, checkpoint step (${what}), ${modeLabel('default')}`, measure: (k) => timeAwaited(k, () => mtsSave.run(fetch, feeds)), scale: STEP_SCALE },
+      {
+        key: `pyStepSave-${kind}`,
+        label: `Python MTS, checkpoint step (${what})`,
+        measure: (k) => py.time(`${kind}-mts-save`, k),
+        scale: STEP_SCALE,
+      },
+      {
+        key: `stepSave-${kind}`,
+        label: `ours MTS, checkpoint step (${what}), ${modeLabel('default')}`,
+        measure: (k) => timeAwaited(k, () => mtsSave.run(fetch, feeds)),
+        scale: STEP_SCALE,
+      },
     ];
     if (withPlainStep) {
       const mtsPlain = await mts(false);
       await pyMts(`${kind}-mts-plain`, false);
       rows.push(
-        { key: 'pyStep', label: 'extra: Python MTS, step without a save', measure: (k) => py.time(`${kind}-mts-plain`, k), scale: STEP_SCALE },
-        { key: 'step', label: 'extra: ours MTS, step without a save', measure: (k) => timeAwaited(k, () => mtsPlain.run(fetch, feeds)), scale: STEP_SCALE },
+        {
+          key: 'pyStep',
+          label: 'extra: Python MTS, step without a save',
+          measure: (k) => py.time(`${kind}-mts-plain`, k),
+          scale: STEP_SCALE,
+        },
+        {
+          key: 'step',
+          label: 'extra: ours MTS, step without a save',
+          measure: (k) => timeAwaited(k, () => mtsPlain.run(fetch, feeds)),
+          scale: STEP_SCALE,
+        },
       );
     }
     return rows;
@@ -142,11 +195,20 @@ async function main(): Promise<void> {
   const oneConst = await metaRows('bigconst', '~1 MB Const', false);
 
   const rows: Row[] = [
-    { key: 'pySave100', label: 'Python `Saver.save`, 100 MB in 25 tensors', measure: async (n) => (await py.call<{ us: number }>({ op: 'saver_save', id: 'vars', iters: n })).us },
-    { key: 'save100', label: 'ours `Saver.save`, 100 MB in 25 tensors', measure: (n) => timeAwaited(n, save100) },
-    { key: 'pyRestore100', label: 'Python `Saver.restore`, 100 MB', measure: async (n) => (await py.call<{ us: number }>({ op: 'saver_restore', id: 'vars', iters: n })).us },
     {
-      key: 'restore100', label: 'ours `Saver.restore`, 100 MB',
+      key: 'pySave100',
+      label: 'Python `Saver.save`, 100 MB in 25 tensors',
+      measure: async (n) => (await py.call<{ us: number }>({ op: 'saver_save', id: 'vars', iters: n })).us,
+    },
+    { key: 'save100', label: 'ours `Saver.save`, 100 MB in 25 tensors', measure: (n) => timeAwaited(n, save100) },
+    {
+      key: 'pyRestore100',
+      label: 'Python `Saver.restore`, 100 MB',
+      measure: async (n) => (await py.call<{ us: number }>({ op: 'saver_restore', id: 'vars', iters: n })).us,
+    },
+    {
+      key: 'restore100',
+      label: 'ours `Saver.restore`, 100 MB',
       measure: async (n) => {
         if (!last100) await save100();
         return timeAwaited(n, () => varsSaver.restore(varsSess, last100!));
@@ -172,23 +234,30 @@ async function main(): Promise<void> {
     ['stepSave-bigconst', 'pyStepSave-bigconst', 'checkpoint step with a ~1 MB .meta (one big Const)'],
     ['step', 'pyStep', 'step without a save, many ops (extra)'],
   ];
-  console.log(`\n.meta exported by Python: bigmeta ${(metaBytes.bigmeta / 1024).toFixed(0)} KiB, bigconst ${(metaBytes.bigconst / 1024).toFixed(0)} KiB; ${metaCheck}\n`);
+  console.log(
+    `\n.meta exported by Python: bigmeta ${(metaBytes.bigmeta / 1024).toFixed(0)} KiB, bigconst ${(metaBytes.bigconst / 1024).toFixed(0)} KiB; ${metaCheck}\n`,
+  );
   console.log('| what | Python: ms | ours: ms | ours / Python |');
   console.log('| :-- | --: | --: | --: |');
   const ms = (c: ReturnType<typeof cellOf>) => (typeof c === 'number' ? fmtUs(c / 1000) : c);
-  for (const [ours, theirs, what] of pairs) console.log(`| ${what} | ${ms(cell(theirs))} | ${ms(cell(ours))} | ${fmtRatio(ratio(cell(ours), cell(theirs)))} |`);
+  for (const [ours, theirs, what] of pairs)
+    console.log(`| ${what} | ${ms(cell(theirs))} | ${ms(cell(ours))} | ${fmtRatio(ratio(cell(ours), cell(theirs)))} |`);
   console.log('');
   for (const [ours, theirs, what] of pairs.slice(0, 6)) {
     const r = ratio(cell(ours), cell(theirs));
-    console.log(Number.isFinite(r)
-      ? `${what}, ours vs Python: ${fmtRatio(r)} (target ≤ ${TARGET}×) — ${r <= TARGET ? 'met' : 'NOT met'}`
-      : `${what}, ours vs Python: target ≤ ${TARGET}× — not measured`);
+    console.log(
+      Number.isFinite(r)
+        ? `${what}, ours vs Python: ${fmtRatio(r)} (target ≤ ${TARGET}×) — ${r <= TARGET ? 'met' : 'NOT met'}`
+        : `${what}, ours vs Python: target ≤ ${TARGET}× — not measured`,
+    );
   }
   const saveCost = (a: string, b: string) => ratio(cell(a), 1) - ratio(cell(b), 1);
   const oursSave = saveCost('stepSave-bigmeta', 'step');
   const pySave = saveCost('pyStepSave-bigmeta', 'pyStep');
   if (Number.isFinite(oursSave) && Number.isFinite(pySave)) {
-    console.log(`  (the save's share of a checkpoint step, many ops, step with a save minus step without: ours ${fmtUs(oursSave / 1000)} ms, Python ${fmtUs(pySave / 1000)} ms)`);
+    console.log(
+      `  (the save's share of a checkpoint step, many ops, step with a save minus step without: ours ${fmtUs(oursSave / 1000)} ms, Python ${fmtUs(pySave / 1000)} ms)`,
+    );
   }
   if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ bench: 'saver', options: opts, samples }, null, 2));
   fs.rmSync(scratch, { recursive: true, force: true });

@@ -88,9 +88,10 @@ async function countRecords(file: string): Promise<number> {
 /** µs per event: N adds then `await flush()`; checks the file holds them all. */
 async function ours(kind: 'message' | 'bytes' | 'addOnly', N = opts.iters): Promise<number> {
   const w = new FileWriter(freshDir());
-  const pre = kind === 'bytes'
-    ? Array.from({ length: Math.min(N, 1000) }, (_, i) => toBinary(SummarySchema, scalarSummary('loss', 1 / (i + 1))))
-    : null;
+  const pre =
+    kind === 'bytes'
+      ? Array.from({ length: Math.min(N, 1000) }, (_, i) => toBinary(SummarySchema, scalarSummary('loss', 1 / (i + 1))))
+      : null;
   const t0 = process.hrtime.bigint();
   if (pre) {
     for (let i = 0; i < N; i++) w.addSummary(pre[i % pre.length], i);
@@ -110,7 +111,9 @@ async function main(): Promise<void> {
   fs.mkdirSync(work, { recursive: true });
   try {
     console.log('# Event-file write rate (scalar summary events, then a flush to disk)\n');
-    console.log(`libtensorflow ${tfVersion()}; ${N} events per measurement, ${opts.stat} of ${opts.repeats}; defaults (max_queue 10, flush_secs 120)`);
+    console.log(
+      `libtensorflow ${tfVersion()}; ${N} events per measurement, ${opts.stat} of ${opts.repeats}; defaults (max_queue 10, flush_secs 120)`,
+    );
     console.log(`env: ${tfEnvSummary() || '(none)'}; files under ${work}\n`);
 
     // Warm-up: loads TF, JIT-compiles both paths. Each measurement still opens a new writer, whose
@@ -132,15 +135,20 @@ async function main(): Promise<void> {
     if (typeof py === 'string') console.log(`${py}\n`);
     else console.log(`Python TF ${py.version}\n`);
 
-    const all = [{ label: 'Python tf.compat.v1.summary.FileWriter', cell: pyCell }, ...rows.map((r) => ({ label: r.label, cell: summarize(r.us, opts.stat) as Cell }))];
-    console.log(ratioTable({
-      head: 'writer',
-      groups: ['write + flush'],
-      rows: all.map((r) => ({ label: r.label, cells: [r.cell] })),
-      baseline: 0,
-      baselineName: 'Python',
-      unit: 'µs/event',
-    }));
+    const all = [
+      { label: 'Python tf.compat.v1.summary.FileWriter', cell: pyCell },
+      ...rows.map((r) => ({ label: r.label, cell: summarize(r.us, opts.stat) as Cell })),
+    ];
+    console.log(
+      ratioTable({
+        head: 'writer',
+        groups: ['write + flush'],
+        rows: all.map((r) => ({ label: r.label, cells: [r.cell] })),
+        baseline: 0,
+        baselineName: 'Python',
+        unit: 'µs/event',
+      }),
+    );
     console.log('');
     for (const r of all) {
       if (typeof r.cell === 'number') console.log(`${r.label}: ${Math.round(1e6 / r.cell).toLocaleString('en-US')} events/s`);

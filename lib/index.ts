@@ -13,7 +13,15 @@ export type { DType, TypedArray } from './core/dtypes';
 export { Operation, Output, type AddOpSpec, type ImportOptions, type TensorRef, type OpRef } from './core/graph';
 export { Graph } from './graph-io/graph';
 export { GraphKeys } from './core/collections';
-export { Session, type Fetch, type FetchResult, type Feeds, type SessionOptions, type RunCallOptions, type RunMetadataSink } from './core/session';
+export {
+  Session,
+  type Fetch,
+  type FetchResult,
+  type Feeds,
+  type SessionOptions,
+  type RunCallOptions,
+  type RunMetadataSink,
+} from './core/session';
 export * from './gpu';
 export { configProto, runOptions, type ConfigProtoInit, type RunOptionsInit } from './core/config';
 export { Server, type ServerOptions } from './core/server';

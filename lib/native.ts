@@ -37,7 +37,11 @@ export interface RawOperationInfo {
   outputTypes: number[];
 }
 
-export interface RawAttr { name: string; kind: string; value: unknown }
+export interface RawAttr {
+  name: string;
+  kind: string;
+  value: unknown;
+}
 export interface RawOpDescription {
   type: string;
   name: string;
@@ -49,7 +53,10 @@ export interface RawOpDescription {
 
 export interface NativeGraph {
   /** [sync] Imports a binary GraphDef; returns input-map keys that matched nothing. */
-  importGraphDef(bytes: Uint8Array, opts?: { prefix?: string; uniquifyNames?: boolean; inputMap?: Array<[string, number, string]>; controlDependencies?: string[] }): string[];
+  importGraphDef(
+    bytes: Uint8Array,
+    opts?: { prefix?: string; uniquifyNames?: boolean; inputMap?: Array<[string, number, string]>; controlDependencies?: string[] },
+  ): string[];
   /** [sync] */ toGraphDef(): Uint8Array;
   /** [sync] */ hasOperation(name: string): boolean;
   /** [sync] */ operationInfo(name: string): RawOperationInfo | null;
@@ -134,7 +141,9 @@ export interface Addon {
   NativeServer: new (serverDef: Uint8Array) => NativeServer;
   NativeCheckpointReader: new (prefix: string) => NativeCheckpointReader;
   /** Creates or truncates the file. */
-  NativeWritableFile: new (path: string) => NativeWritableFile;
+  NativeWritableFile: new (
+    path: string,
+  ) => NativeWritableFile;
   /** [sync] null when the path does not exist (TF's NOT_FOUND); other errors are thrown */
   fileStat(path: string): { length: number; isDirectory: boolean; mtimeNs: number } | null;
   /** [sync] one level; an existing path is TF's AlreadyExistsError */
@@ -168,10 +177,11 @@ export class LibraryLoadError extends Error {
   constructor(candidates: Array<{ path: string; reason: string }>) {
     const lines = candidates.map((c) => `  - ${c.path}: ${c.reason}`);
     super(
-      'tf-monitored could not load libtensorflow. Tried, in order:\n' + lines.join('\n') +
-      '\nFix: run `npx tf-monitored-setup` (or `node node_modules/tf-monitored/scripts/setup-libtensorflow.mjs`) ' +
-      'to fetch the pinned CPU build with pip (`--gpu --and-cuda`: the CUDA build, README "GPU"), or set ' +
-      'TF_LIBRARY_PATH to a libtensorflow_cc.so.2 / libtensorflow.so.2, or `pip install tensorflow`.',
+      'tf-monitored could not load libtensorflow. Tried, in order:\n' +
+        lines.join('\n') +
+        '\nFix: run `npx tf-monitored-setup` (or `node node_modules/tf-monitored/scripts/setup-libtensorflow.mjs`) ' +
+        'to fetch the pinned CPU build with pip (`--gpu --and-cuda`: the CUDA build, README "GPU"), or set ' +
+        'TF_LIBRARY_PATH to a libtensorflow_cc.so.2 / libtensorflow.so.2, or `pip install tensorflow`.',
     );
     this.name = 'LibraryLoadError';
     this.candidates = candidates;
@@ -185,7 +195,9 @@ export function packageRoot(): string {
     if (fs.existsSync(pj)) {
       try {
         if (JSON.parse(fs.readFileSync(pj, 'utf8')).name === 'tf-monitored') return dir;
-      } catch { /* keep looking */ }
+      } catch {
+        /* keep looking */
+      }
     }
     const up = path.dirname(dir);
     if (up === dir) throw new Error(`tf-monitored: cannot find the package root above ${__dirname}`);
@@ -196,7 +208,12 @@ export function packageRoot(): string {
 const MAIN_NAMES = ['libtensorflow_cc.so.2', 'libtensorflow.so.2'];
 const FRAMEWORK_NAME = 'libtensorflow_framework.so.2';
 
-interface Candidate { main: string; framework: string; explicit: boolean; origin: string }
+interface Candidate {
+  main: string;
+  framework: string;
+  explicit: boolean;
+  origin: string;
+}
 
 function candidatesIn(folder: string, explicit: boolean, origin: string): Candidate[] {
   return MAIN_NAMES.map((m) => ({ main: path.join(folder, m), framework: path.join(folder, FRAMEWORK_NAME), explicit, origin }));
@@ -205,17 +222,25 @@ function candidatesIn(folder: string, explicit: boolean, origin: string): Candid
 function fromUserPath(p: string, origin: string): Candidate[] {
   try {
     if (fs.statSync(p).isDirectory()) return candidatesIn(p, true, origin);
-  } catch { /* reported when tried */ }
+  } catch {
+    /* reported when tried */
+  }
   return [{ main: p, framework: path.join(path.dirname(p), FRAMEWORK_NAME), explicit: true, origin }];
 }
 
 function pythonTensorflowDirs(): string[] {
-  const code = 'import importlib.util as u\nfor n in ("tensorflow",):\n  s=u.find_spec(n)\n  if s and s.submodule_search_locations: print(list(s.submodule_search_locations)[0])';
+  const code =
+    'import importlib.util as u\nfor n in ("tensorflow",):\n  s=u.find_spec(n)\n  if s and s.submodule_search_locations: print(list(s.submodule_search_locations)[0])';
   for (const exe of [process.env.PYTHON, 'python3', 'python'].filter(Boolean) as string[]) {
     try {
       const out = execFileSync(exe, ['-c', code], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
-      return out.split('\n').map((s) => s.trim()).filter(Boolean);
-    } catch { /* next */ }
+      return out
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    } catch {
+      /* next */
+    }
   }
   return [];
 }
@@ -249,7 +274,9 @@ function preloadCuda(addon: Addon, dir: string, explicit: boolean): CudaLibraryR
   for (const f of report.found) {
     const libDir = path.dirname(f.path);
     const unsafe = explicit ? undefined : [libDir, path.dirname(libDir), path.dirname(path.dirname(libDir))].find(worldWritable);
-    const why = unsafe ? `not opened: ${unsafe} is world-writable (name the library in TF_LIBRARY_PATH to use it anyway)` : addon.preload(f.path);
+    const why = unsafe
+      ? `not opened: ${unsafe} is world-writable (name the library in TF_LIBRARY_PATH to use it anyway)`
+      : addon.preload(f.path);
     if (why) f.error = why;
   }
   return report;
@@ -339,7 +366,11 @@ export function loadLibtensorflow(opts: LoadOptions = {}): string {
     }
   }
   if (!found) {
-    found = tryLoad(addon, MAIN_NAMES.map((m) => ({ main: m, framework: FRAMEWORK_NAME, explicit: false, origin: 'system library path' })), tried);
+    found = tryLoad(
+      addon,
+      MAIN_NAMES.map((m) => ({ main: m, framework: FRAMEWORK_NAME, explicit: false, origin: 'system library path' })),
+      tried,
+    );
   }
   if (!found) throw new LibraryLoadError(tried);
   loadedFrom = found;

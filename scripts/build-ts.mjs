@@ -31,6 +31,9 @@ for (const entry of ENTRIES) {
     '',
   ].join('\n');
   fs.writeFileSync(path.join(root, 'dist', 'esm', `${entry.esm}.mjs`), esm);
-  fs.writeFileSync(path.join(root, 'dist', 'esm', `${entry.esm}.d.mts`), `export * from '../cjs/${entry.cjs}';\nexport { default } from '../cjs/${entry.cjs}';\n`);
+  fs.writeFileSync(
+    path.join(root, 'dist', 'esm', `${entry.esm}.d.mts`),
+    `export * from '../cjs/${entry.cjs}';\nexport { default } from '../cjs/${entry.cjs}';\n`,
+  );
   console.log(`dist/esm/${entry.esm}.mjs re-exports ${names.length} names of dist/cjs/${entry.cjs}`);
 }

@@ -29,7 +29,10 @@ const sha256 = (data) => createHash('sha256').update(data).digest('hex');
 
 /** Every file whose content changes the built addon, relative to root, sorted. */
 export function nativeInputs(dir = root) {
-  const native = fs.readdirSync(path.join(dir, 'native')).filter((f) => /\.(cc|h)$/.test(f)).map((f) => `native/${f}`);
+  const native = fs
+    .readdirSync(path.join(dir, 'native'))
+    .filter((f) => /\.(cc|h)$/.test(f))
+    .map((f) => `native/${f}`);
   return [...native, 'CMakeLists.txt', 'binding.gyp', 'scripts/prebuild-with-cmake.sh', 'scripts/libtensorflow.json'].sort();
 }
 
@@ -53,7 +56,8 @@ export function staleReason(folder, dir = root) {
   const where = path.join(dir, 'prebuilds', folder);
   const nodes = fs.existsSync(where) ? fs.readdirSync(where).filter((f) => f.endsWith('.node')) : [];
   if (nodes.length === 0) return `prebuilds/${folder}/ holds no .node`;
-  if (nodes.length > 1) return `prebuilds/${folder}/ holds ${nodes.length} .node files (${nodes.join(', ')}): node-gyp-build would pick one at random`;
+  if (nodes.length > 1)
+    return `prebuilds/${folder}/ holds ${nodes.length} .node files (${nodes.join(', ')}): node-gyp-build would pick one at random`;
   let note;
   try {
     note = JSON.parse(fs.readFileSync(path.join(where, NOTE), 'utf8'));
@@ -70,8 +74,14 @@ export function staleReason(folder, dir = root) {
 /** Every prebuild folder's reason not to ship; the required one is listed even when absent. */
 export function problems(dir = root) {
   const base = path.join(dir, 'prebuilds');
-  const folders = new Set([REQUIRED, ...(fs.existsSync(base) ? fs.readdirSync(base).filter((f) => fs.statSync(path.join(base, f)).isDirectory()) : [])]);
-  return [...folders].sort().map((f) => staleReason(f, dir)).filter(Boolean);
+  const folders = new Set([
+    REQUIRED,
+    ...(fs.existsSync(base) ? fs.readdirSync(base).filter((f) => fs.statSync(path.join(base, f)).isDirectory()) : []),
+  ]);
+  return [...folders]
+    .sort()
+    .map((f) => staleReason(f, dir))
+    .filter(Boolean);
 }
 
 function record() {
@@ -99,9 +109,11 @@ function loads(folder) {
 }
 
 function fail(list) {
-  process.stderr.write(`\ntf-monitored prepack: NOT PACKING, the tarball would ship no usable prebuild:\n${list.map((p) => `  - ${p}\n`).join('')}` +
-    `Build this platform's prebuild with \`npm run prebuild\` (a prebuild for another platform is built\n` +
-    `there and its prebuilds/<platform>-<arch>/ folder copied here: docs/release.md); remove stale ones.\n\n`);
+  process.stderr.write(
+    `\ntf-monitored prepack: NOT PACKING, the tarball would ship no usable prebuild:\n${list.map((p) => `  - ${p}\n`).join('')}` +
+      `Build this platform's prebuild with \`npm run prebuild\` (a prebuild for another platform is built\n` +
+      `there and its prebuilds/<platform>-<arch>/ folder copied here: docs/release.md); remove stale ones.\n\n`,
+  );
   process.exit(1);
 }
 

@@ -38,7 +38,8 @@ for (let i = 0; i < args.length; i++) {
   }
 }
 
-const benches = fs.readdirSync(benchDir)
+const benches = fs
+  .readdirSync(benchDir)
   .filter((f) => /\.(ts|mjs)$/.test(f) && !f.endsWith('.d.ts'))
   .filter((f) => filters.length === 0 || filters.some((w) => f.includes(w)))
   .sort();
@@ -61,10 +62,11 @@ if (benches.some((f) => f.endsWith('.ts'))) {
 const env = { ...process.env, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' };
 // A JSON path (--json or BENCH_JSON) gets the benchmark's name when several write one.
 const jsonFor = (p, file) => (benches.length > 1 ? p.replace(/(\.json)?$/, `.${file.replace(/\.(ts|mjs)$/, '')}$1`) : p);
-const argsFor = (file) => passThrough.map((a, i) => {
-  if (passThrough[i - 1] === '--json') return jsonFor(a, file);
-  return a.startsWith('--json=') ? `--json=${jsonFor(a.slice(7), file)}` : a;
-});
+const argsFor = (file) =>
+  passThrough.map((a, i) => {
+    if (passThrough[i - 1] === '--json') return jsonFor(a, file);
+    return a.startsWith('--json=') ? `--json=${jsonFor(a.slice(7), file)}` : a;
+  });
 const envFor = (file) => (env.BENCH_JSON ? { ...env, BENCH_JSON: jsonFor(env.BENCH_JSON, file) } : env);
 
 const failed = [];
@@ -79,7 +81,9 @@ for (const file of benches) {
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   if (r.status !== 0) {
     failed.push(file);
-    console.error(`\n=== bench/${file} FAILED (${r.error?.message ?? (r.signal ? `signal ${r.signal}` : `exit code ${r.status}`)}) after ${secs} s`);
+    console.error(
+      `\n=== bench/${file} FAILED (${r.error?.message ?? (r.signal ? `signal ${r.signal}` : `exit code ${r.status}`)}) after ${secs} s`,
+    );
   } else {
     console.log(`\n=== bench/${file} done in ${secs} s`);
   }

@@ -69,17 +69,25 @@ export function python() {
     try {
       execFileSync(exe, ['-m', 'pip', '--version'], { stdio: 'ignore' });
       return exe;
-    } catch { /* try next */ }
+    } catch {
+      /* try next */
+    }
   }
-  throw new Error('tf-monitored setup: no Python with pip found (tried $PYTHON, python3, python). ' +
-    'Install pip, or set TF_LIBRARY_PATH to an existing libtensorflow and TF_INCLUDE_DIR to its headers.');
+  throw new Error(
+    'tf-monitored setup: no Python with pip found (tried $PYTHON, python3, python). ' +
+      'Install pip, or set TF_LIBRARY_PATH to an existing libtensorflow and TF_INCLUDE_DIR to its headers.',
+  );
 }
 
 // pip retries the public index for a while before falling back to configured ones; when the
 // machine configures its own index, ask only that one (much faster, and works offline).
 export function configuredIndexArgs(py) {
   let text = '';
-  try { text = execFileSync(py, ['-m', 'pip', 'config', 'list'], { encoding: 'utf8' }); } catch { return []; }
+  try {
+    text = execFileSync(py, ['-m', 'pip', 'config', 'list'], { encoding: 'utf8' });
+  } catch {
+    return [];
+  }
   const values = (key) => {
     const m = [...text.matchAll(new RegExp(`^[^\\n]*\\.${key}='([^']*)'`, 'gm'))];
     return m.flatMap((x) => x[1].split(/\s+/).filter(Boolean));
@@ -104,7 +112,9 @@ export function downloadWheels(py, into, specs) {
       execFileSync(py, [...base, ...extra], { stdio: ['ignore', 'ignore', 'inherit'] });
       const wheels = fs.readdirSync(into).filter((f) => f.endsWith('.whl'));
       if (wheels.length >= specs.length) return wheels.map((w) => path.join(into, w));
-    } catch (e) { lastError = e; }
+    } catch (e) {
+      lastError = e;
+    }
   }
   throw new Error(`tf-monitored setup: pip could not download ${spec}: ${lastError?.message ?? 'no wheel'}`);
 }
@@ -154,8 +164,10 @@ for n in z.namelist():
                 cuda.append(m.group(1).strip().replace(' ', ''))
 print(json.dumps({'files': out, 'buildInfo': info, 'cudaRequirements': cuda}))
 `;
-  const out = execFileSync(py, ['-c', code, wheel, dest, JSON.stringify(LIBRARIES), JSON.stringify(HEADER_PREFIXES)],
-    { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const out = execFileSync(py, ['-c', code, wheel, dest, JSON.stringify(LIBRARIES), JSON.stringify(HEADER_PREFIXES)], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   return JSON.parse(out);
 }
 
@@ -218,7 +230,8 @@ export function ensureLibtensorflow({ force = false, gpu = false, andCuda = fals
     }
     if (andCuda) {
       const reqs = manifest.cudaRequirements ?? [];
-      if (reqs.length === 0) throw new Error(`tf-monitored setup: ${manifest.wheel} pins no CUDA runtime wheels (no Requires-Dist with extra == "and-cuda")`);
+      if (reqs.length === 0)
+        throw new Error(`tf-monitored setup: ${manifest.wheel} pins no CUDA runtime wheels (no Requires-Dist with extra == "and-cuda")`);
       const into = fs.mkdtempSync(path.join(tmp, 'cuda-'));
       const wheels = downloadWheels(py, into, reqs);
       const files = extractCudaLibraries(py, wheels, dir);
@@ -251,7 +264,11 @@ function main(argv) {
 // Run as a program (not imported): `node scripts/setup-libtensorflow.mjs`, or the package's
 // `tf-monitored-setup` bin, whose node_modules/.bin link node reports as argv[1] unresolved.
 function invokedPath() {
-  try { return fs.realpathSync(path.resolve(process.argv[1])); } catch { return ''; }
+  try {
+    return fs.realpathSync(path.resolve(process.argv[1]));
+  } catch {
+    return '';
+  }
 }
 if (process.argv[1] && invokedPath() === fs.realpathSync(fileURLToPath(import.meta.url))) {
   try {

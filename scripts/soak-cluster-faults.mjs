@@ -21,13 +21,32 @@ const out = `${r.stdout}\n${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
 const runs = [...out.matchAll(/FAULT (\{.*\})$/gm)].map((m) => JSON.parse(m[1]));
 console.log('victim  seed  killStep  delayMs  downMs  ps  stepAtKill  savedAtKill  restoredFrom  minStepAfter  final  secs');
 for (const f of runs) {
-  console.log([f.victim.padEnd(6), String(f.seed).padStart(4), String(f.killStep).padStart(8), String(f.delayMs).padStart(7), String(f.downMs).padStart(7),
-    String(f.victim === 'ps' ? f.psIndex : '-').padStart(3), String(f.stepAtKill).padStart(11), String(f.savedAtKill).padStart(12), String(f.restoredFrom.join(',') || '-').padStart(12),
-    String(f.minStepAfter).padStart(13), String(f.final).padStart(6), String(f.secs ?? '').padStart(5)].join('  '));
+  console.log(
+    [
+      f.victim.padEnd(6),
+      String(f.seed).padStart(4),
+      String(f.killStep).padStart(8),
+      String(f.delayMs).padStart(7),
+      String(f.downMs).padStart(7),
+      String(f.victim === 'ps' ? f.psIndex : '-').padStart(3),
+      String(f.stepAtKill).padStart(11),
+      String(f.savedAtKill).padStart(12),
+      String(f.restoredFrom.join(',') || '-').padStart(12),
+      String(f.minStepAfter).padStart(13),
+      String(f.final).padStart(6),
+      String(f.secs ?? '').padStart(5),
+    ].join('  '),
+  );
 }
 const summary = /Tests\s+.*$/m.exec(out)?.[0] ?? '(no vitest summary)';
 console.log(`${runs.length} runs of ${3 * Number(repeats)} expected; ${summary}; ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 if (r.status !== 0) {
-  console.log(out.split('\n').filter((l) => /FAIL|Error|timed out|expected/.test(l)).slice(0, 60).join('\n'));
+  console.log(
+    out
+      .split('\n')
+      .filter((l) => /FAIL|Error|timed out|expected/.test(l))
+      .slice(0, 60)
+      .join('\n'),
+  );
 }
 process.exit(r.status ?? 1);

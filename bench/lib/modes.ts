@@ -36,7 +36,11 @@ async function detectRunMode(): Promise<boolean> {
 }
 
 /** A MonitoredTrainingSession in `mode` (maxBlockMs only where the runMode option exists). */
-export async function monitoredSession(opts: MonitoredTrainingSessionOptions, mode: BenchMode, maxBlockMs?: number): Promise<MonitoredSession> {
+export async function monitoredSession(
+  opts: MonitoredTrainingSessionOptions,
+  mode: BenchMode,
+  maxBlockMs?: number,
+): Promise<MonitoredSession> {
   hasRunMode ??= await detectRunMode();
   return MonitoredTrainingSession({ ...opts, ...modeOptions(mode, maxBlockMs) } as MonitoredTrainingSessionOptions);
 }
@@ -55,5 +59,9 @@ export function runModeOption(): boolean | undefined {
 /** The row label of a mode, saying which option made it. */
 export function modeLabel(mode: BenchMode): string {
   if (hasRunMode) return mode === 'default' ? "default mode ('auto')" : `runMode '${mode}'`;
-  return mode === 'default' ? 'default mode (async: no runMode option yet)' : mode === 'async' ? '`syncRuns: false` (async)' : '`syncRuns: true` (sync)';
+  return mode === 'default'
+    ? 'default mode (async: no runMode option yet)'
+    : mode === 'async'
+      ? '`syncRuns: false` (async)'
+      : '`syncRuns: true` (sync)';
 }

@@ -43,11 +43,18 @@ function positiveInt(what: string, v: string | undefined, dflt: number): number 
   return n;
 }
 
-export function benchOptions(defaults: { iters: number; repeats?: number; warmup?: number }, argv: readonly string[] = process.argv.slice(2)): BenchOptions {
+export function benchOptions(
+  defaults: { iters: number; repeats?: number; warmup?: number },
+  argv: readonly string[] = process.argv.slice(2),
+): BenchOptions {
   const env = process.env;
   const iters = positiveInt('--iters', argValue(argv, 'iters') ?? env.BENCH_ITERS, defaults.iters);
   const repeats = positiveInt('--repeats', argValue(argv, 'repeats') ?? env.BENCH_REPEATS, defaults.repeats ?? 7);
-  const warmup = positiveInt('--warmup', argValue(argv, 'warmup') ?? env.BENCH_WARMUP, defaults.warmup ?? Math.max(20, Math.round(iters / 10)));
+  const warmup = positiveInt(
+    '--warmup',
+    argValue(argv, 'warmup') ?? env.BENCH_WARMUP,
+    defaults.warmup ?? Math.max(20, Math.round(iters / 10)),
+  );
   const outDir = path.resolve(argValue(argv, 'out') ?? env.BENCH_OUT ?? path.join(BENCH_ROOT, 'out'));
   const json = argValue(argv, 'json') ?? env.BENCH_JSON ?? null;
   const stat = argValue(argv, 'stat') ?? env.BENCH_STAT ?? 'min';

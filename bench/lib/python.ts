@@ -25,18 +25,23 @@ export class PyServer {
   static async start(): Promise<PyServer | string> {
     const python = process.env.PYTHON || 'python3';
     const child = spawn(python, [path.join(BENCH_ROOT, 'tf1_bench.py'), 'serve'], {
-      stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
     });
     let stderr = '';
     child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (d: string) => { stderr += d; });
+    child.stderr.on('data', (d: string) => {
+      stderr += d;
+    });
     const spawnError = new Promise<string>((resolve) => child.once('error', (e) => resolve(e.message)));
     const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     const first = await Promise.race([lines.next().then((r) => (r.done ? null : r.value)), spawnError.then(() => null)]);
     let hello: { ready?: boolean; version?: string } | null = null;
     try {
       hello = first ? JSON.parse(first) : null;
-    } catch { /* not ready */ }
+    } catch {
+      /* not ready */
+    }
     if (!hello?.ready) {
       child.kill();
       const why = stderr.trim().split('\n').slice(-1)[0] || (await Promise.race([spawnError, Promise.resolve('no answer')]));
@@ -45,7 +50,9 @@ export class PyServer {
     }
     const server = new PyServer(child, lines, hello.version ?? '?');
     server.stderr = stderr;
-    child.stderr.on('data', (d: string) => { server.stderr += d; });
+    child.stderr.on('data', (d: string) => {
+      server.stderr += d;
+    });
     return server;
   }
 

@@ -63,7 +63,8 @@ export function buildCProgram(source: string, outDir: string, tf: TfLocation = t
   if (tf.libDir) libs.push(`-Wl,-rpath,${tf.libDir}`, '-Wl,--disable-new-dtags');
   libs.push('-ldl');
   const base = ['-O2', '-std=c11', '-Wall', `-I${tf.includeDir}`, source, '-o'];
-  const stamp = crypto.createHash('sha256')
+  const stamp = crypto
+    .createHash('sha256')
     .update(fs.readFileSync(source))
     .update(JSON.stringify([cc, base, libs, fs.statSync(tf.mainLib, { throwIfNoEntry: false })?.mtimeMs ?? 0]))
     .digest('hex');
@@ -91,7 +92,11 @@ export function buildCProgram(source: string, outDir: string, tf: TfLocation = t
 }
 
 /** A feed of raw_loop: float32 1, 2, 3... ('float', the default), float32 (i % 251) / 251 ('unit'), int32 i % 10 ('label'). */
-export interface RawFeed { name: string; dims: number[]; fill?: 'float' | 'unit' | 'label' }
+export interface RawFeed {
+  name: string;
+  dims: number[];
+  fill?: 'float' | 'unit' | 'label';
+}
 
 export interface RawRunSpec {
   /** Timed runs. */
@@ -137,7 +142,9 @@ export class RawLoop {
     const child = spawn(exe, [graphFile, configFile, initOps.length ? initOps.join(',') : '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (d: string) => { stderr += d; });
+    child.stderr.on('data', (d: string) => {
+      stderr += d;
+    });
     const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     const first = await lines.next();
     if (first.done || !first.value.startsWith('ready ')) {
@@ -146,7 +153,9 @@ export class RawLoop {
     }
     const loop = new RawLoop(child, lines, first.value);
     loop.stderr = stderr;
-    child.stderr.on('data', (d: string) => { loop.stderr += d; });
+    child.stderr.on('data', (d: string) => {
+      loop.stderr += d;
+    });
     return loop;
   }
 

@@ -42,7 +42,7 @@ export async function measureInterleaved(rows: readonly Row[], opts: { iters: nu
 /** The statistic of one row's samples, or its reason. */
 export function cellOf(samples: Samples, key: string, stat: 'median' | 'min'): Cell {
   const xs = samples[key];
-  return Array.isArray(xs) ? summarize(xs, stat) : xs ?? 'n/a';
+  return Array.isArray(xs) ? summarize(xs, stat) : (xs ?? 'n/a');
 }
 
 /** A ConfigProto (plain camelCase) serialized once and written to `dir`: the bytes both sides use. */

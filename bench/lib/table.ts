@@ -48,7 +48,7 @@ export function ratioTable(spec: RatioTableSpec): string {
     const cols = [row.label];
     spec.groups.forEach((_, g) => {
       const v = row.cells[g];
-      cols.push(typeof v === 'number' ? fmtUs(v) : v ?? 'n/a');
+      cols.push(typeof v === 'number' ? fmtUs(v) : (v ?? 'n/a'));
       cols.push(typeof v === 'number' ? fmtRatio(ratio(v, base?.cells[g] ?? null)) : '');
     });
     lines.push(`| ${cols.join(' | ')} |`);

@@ -9,8 +9,19 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  AdamOptimizer, Graph, MonitoredTrainingSession, Saver, Session, Tensor, batches, feedFromBatches,
-  latestCheckpoint, ops, readNpz, summary, type Output,
+  AdamOptimizer,
+  Graph,
+  MonitoredTrainingSession,
+  Saver,
+  Session,
+  type Tensor,
+  batches,
+  feedFromBatches,
+  latestCheckpoint,
+  ops,
+  readNpz,
+  summary,
+  type Output,
 } from '../../lib';
 
 export interface DigitsOptions {
@@ -41,11 +52,12 @@ export interface DigitsResult {
 /** The model: uint8 pixels 0–16 in, 10 logits out. Variables are named as Python's get_variable names them. */
 function model(images: Output): Output {
   const x = ops.reshape(ops.divide(ops.cast(images, 'float32'), 16), [-1, 8, 8, 1]);
-  const dense = (name: string, input: Output, units: number) => ops.variableScope(name, () => {
-    const kernel = ops.getVariable('kernel', { shape: [input.shape![1]!, units] }); // glorot uniform
-    const bias = ops.getVariable('bias', { shape: [units], initializer: ops.zerosInitializer() });
-    return ops.biasAdd(ops.matmul(input, kernel), bias);
-  });
+  const dense = (name: string, input: Output, units: number) =>
+    ops.variableScope(name, () => {
+      const kernel = ops.getVariable('kernel', { shape: [input.shape![1]!, units] }); // glorot uniform
+      const bias = ops.getVariable('bias', { shape: [units], initializer: ops.zerosInitializer() });
+      return ops.biasAdd(ops.matmul(input, kernel), bias);
+    });
   const conv = ops.variableScope('conv', () => {
     const kernel = ops.getVariable('kernel', { shape: [3, 3, 1, 16] });
     const bias = ops.getVariable('bias', { shape: [16], initializer: ops.zerosInitializer() });
@@ -94,19 +106,25 @@ export async function main(opts: DigitsOptions = {}): Promise<DigitsResult> {
   });
 
   // One batch per step, reshuffled each epoch (seeded); the data running out ends training.
-  const feeder = feedFromBatches(
-    batches({ images: data.train_images, labels: data.train_labels }, { batchSize, epochs, seed }),
-    { 'images:0': 'images', 'labels:0': 'labels' },
-  );
+  const feeder = feedFromBatches(batches({ images: data.train_images, labels: data.train_labels }, { batchSize, epochs, seed }), {
+    'images:0': 'images',
+    'labels:0': 'labels',
+  });
   const perEpoch = Math.ceil(data.train_labels.shape[0] / batchSize);
   const sess = await MonitoredTrainingSession({
-    graph, checkpointDir: out, hooks: [feeder], saveSummariesSteps: 10, saveCheckpointSteps: perEpoch, logStepCountSteps: null,
+    graph,
+    checkpointDir: out,
+    hooks: [feeder],
+    saveSummariesSteps: 10,
+    saveCheckpointSteps: perEpoch,
+    logStepCountSteps: null,
   });
   let steps = 0;
   try {
     while (!sess.shouldStop()) {
       const [l, a] = (await sess.run([loss, accuracy, train])) as [Tensor, Tensor, unknown];
-      if (++steps % perEpoch === 0) log(`epoch ${steps / perEpoch}/${epochs}  loss ${num(l).toFixed(4)}  batch accuracy ${num(a).toFixed(3)}`);
+      if (++steps % perEpoch === 0)
+        log(`epoch ${steps / perEpoch}/${epochs}  loss ${num(l).toFixed(4)}  batch accuracy ${num(a).toFixed(3)}`);
     }
   } finally {
     await sess.close(); // saves the final checkpoint
@@ -121,7 +139,8 @@ export async function main(opts: DigitsOptions = {}): Promise<DigitsResult> {
   try {
     await saver.restore(evalSess, checkpoint);
     const [acc, testLogits] = (await evalSess.run([evalModel.accuracy, evalModel.logits], {
-      'images:0': data.test_images, 'labels:0': data.test_labels,
+      'images:0': data.test_images,
+      'labels:0': data.test_labels,
     })) as [Tensor, Tensor];
     const testAccuracy = num(acc);
     const seconds = (Date.now() - started) / 1000;

@@ -55,7 +55,8 @@ export class CheckpointReader {
   /** Every tensor in the checkpoint, sorted by name. */
   variables(): CheckpointVariable[] {
     if (!this.entries) {
-      this.entries = this.live().variables()
+      this.entries = this.live()
+        .variables()
         .map((v) => ({ name: v.name, dtype: dtypeFromEnum(v.dtype), shape: v.shape }))
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     }
@@ -109,9 +110,12 @@ export function checkpointError(err: unknown, prefix: string, file?: string): un
   const nl = err.message.indexOf('\n');
   const first = nl < 0 ? err.message : err.message.slice(0, nl);
   const rest = nl < 0 ? '' : err.message.slice(nl);
-  const e = err instanceof OutOfRangeError
-    ? new DataLossError(`${first}: a data file of checkpoint ${prefix} (${prefix}.data-?????-of-?????) is shorter than its index says${rest}`)
-    : errorForCode(err.code, `${first} (checkpoint ${prefix}${file ? `, file ${file}` : ''})${rest}`);
+  const e =
+    err instanceof OutOfRangeError
+      ? new DataLossError(
+          `${first}: a data file of checkpoint ${prefix} (${prefix}.data-?????-of-?????) is shorter than its index says${rest}`,
+        )
+      : errorForCode(err.code, `${first} (checkpoint ${prefix}${file ? `, file ${file}` : ''})${rest}`);
   Object.defineProperty(e, 'cause', { value: err, enumerable: false, writable: true, configurable: true });
   return e;
 }

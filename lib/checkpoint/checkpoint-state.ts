@@ -23,8 +23,14 @@ import { parseText, printText, TextFormatError } from '../proto/text-format';
 import { DataLossError, RuntimeError, ValueError, invalidArgument } from '../core/errors';
 import * as logging from '../core/logging';
 import {
-  atomicWriteFile, atomicWriteFileSync, ioError, matchingFiles, matchingFilesSync,
-  pyIsAbs, pyJoin, pyRelpath,
+  atomicWriteFile,
+  atomicWriteFileSync,
+  ioError,
+  matchingFiles,
+  matchingFilesSync,
+  pyIsAbs,
+  pyJoin,
+  pyRelpath,
 } from '../core/file-paths';
 
 export type { CheckpointState };
@@ -66,7 +72,7 @@ export function generateCheckpointStateProto(
   if (allModelCheckpointTimestamps?.length && allModelCheckpointTimestamps.length !== all.length) {
     throw new ValueError(
       `Checkpoint timestamps, if provided, must match checkpoint paths (got paths [${all.map((p) => `'${p}'`).join(', ')}] ` +
-      `and timestamps [${allModelCheckpointTimestamps.join(', ')}])`,
+        `and timestamps [${allModelCheckpointTimestamps.join(', ')}])`,
     );
   }
   let model = modelCheckpointPath;
@@ -104,9 +110,17 @@ function prepareState(saveDir: string, modelCheckpointPath: string, opts: Update
     if (pyIsAbs(model)) model = pyRelpath(model, saveDir);
     all = all.map((p) => (pyIsAbs(p) ? pyRelpath(p, saveDir) : p));
   }
-  const state = generateCheckpointStateProto(saveDir, model, all, opts.allModelCheckpointTimestamps ?? null, opts.lastPreservedTimestamp ?? null);
+  const state = generateCheckpointStateProto(
+    saveDir,
+    model,
+    all,
+    opts.allModelCheckpointTimestamps ?? null,
+    opts.lastPreservedTimestamp ?? null,
+  );
   if (file === state.modelCheckpointPath) {
-    throw new RuntimeError(`Save path '${modelCheckpointPath}' conflicts with path used for checkpoint state.  Please use a different save path.`);
+    throw new RuntimeError(
+      `Save path '${modelCheckpointPath}' conflicts with path used for checkpoint state.  Please use a different save path.`,
+    );
   }
   return { file, text: printText(CheckpointStateSchema, state) };
 }
@@ -115,7 +129,11 @@ function prepareState(saveDir: string, modelCheckpointPath: string, opts: Update
  * Writes the state file `<saveDir>/<latestFilename>` atomically (Python's
  * `update_checkpoint_state_internal`). Failures are TF-typed errors naming the file.
  */
-export async function updateCheckpointState(saveDir: string, modelCheckpointPath: string, opts: UpdateCheckpointStateOptions = {}): Promise<void> {
+export async function updateCheckpointState(
+  saveDir: string,
+  modelCheckpointPath: string,
+  opts: UpdateCheckpointStateOptions = {},
+): Promise<void> {
   const { file, text } = prepareState(saveDir, modelCheckpointPath, opts);
   await atomicWriteFile(file, text);
 }
@@ -137,7 +155,8 @@ export interface ReadStateOptions {
   strict?: boolean;
 }
 
-const STRICT_ADVICE = 'A fresh start would overwrite it and stop tracking the checkpoints it lists: repair it, or move it away to start from scratch.';
+const STRICT_ADVICE =
+  'A fresh start would overwrite it and stop tracking the checkpoints it lists: repair it, or move it away to start from scratch.';
 
 function stateFromText(checkpointDir: string, file: string, text: string, strict = false): CheckpointState | null {
   let state: CheckpointState;
@@ -145,7 +164,8 @@ function stateFromText(checkpointDir: string, file: string, text: string, strict
     state = parseText(CheckpointStateSchema, text, { file });
   } catch (e) {
     if (!(e instanceof TextFormatError)) throw e;
-    if (strict) throw new DataLossError(`The checkpoint state file ${file} cannot be parsed (${e.line}:${e.column}: ${e.reason}). ${STRICT_ADVICE}`);
+    if (strict)
+      throw new DataLossError(`The checkpoint state file ${file} cannot be parsed (${e.line}:${e.column}: ${e.reason}). ${STRICT_ADVICE}`);
     logging.warning(`ParseError: ${e.line}:${e.column} : ${e.reason}`);
     logging.warning(`${file}: Checkpoint ignored`);
     return null;
@@ -169,7 +189,6 @@ function unreadable(file: string, err: unknown, strict = false): null {
   return null;
 }
 
-
 /**
  * The `CheckpointState` of a directory, with relative paths joined onto `checkpointDir`; null when
  * there is no state file, or it cannot be read or parsed (both logged as WARN, as Python does).
@@ -177,7 +196,9 @@ function unreadable(file: string, err: unknown, strict = false): null {
  * no model checkpoint path.
  */
 export async function getCheckpointState(
-  checkpointDir: string, latestFilename?: string | null, opts: ReadStateOptions = {},
+  checkpointDir: string,
+  latestFilename?: string | null,
+  opts: ReadStateOptions = {},
 ): Promise<CheckpointState | null> {
   checkString('checkpointDir', checkpointDir);
   io.usesTfFilesystem(checkpointDir, 'checkpointDir');
@@ -259,7 +280,8 @@ async function mtimeSeconds(file: string): Promise<number> {
  * first, then V1. Missing checkpoints are skipped, so the result can be shorter than the input.
  */
 export async function getCheckpointMtimes(checkpointPrefixes: readonly string[]): Promise<number[]> {
-  if (!Array.isArray(checkpointPrefixes)) throw invalidArgument('checkpointPrefixes', 'an array of checkpoint prefixes', checkpointPrefixes);
+  if (!Array.isArray(checkpointPrefixes))
+    throw invalidArgument('checkpointPrefixes', 'an array of checkpoint prefixes', checkpointPrefixes);
   const out: number[] = [];
   for (const prefix of checkpointPrefixes) {
     checkString('checkpointPrefixes[]', prefix);
@@ -284,7 +306,9 @@ async function deleteMatching(pattern: string): Promise<void> {
       await io.unlink(file);
     } catch (e) {
       if (io.isNotFound(e)) {
-        logging.warning(`Hit NotFoundError when deleting '${file}', possibly because another process/thread is also deleting/moving the same file`);
+        logging.warning(
+          `Hit NotFoundError when deleting '${file}', possibly because another process/thread is also deleting/moving the same file`,
+        );
       } else {
         throw ioError(e, file);
       }

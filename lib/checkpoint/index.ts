@@ -5,10 +5,23 @@
  */
 export { Saver, type SaverOptions, type SaveOptions, type SaverSession, type VarList } from './saver';
 export {
-  getCheckpointState, getCheckpointStateSync, latestCheckpoint, latestCheckpointSync, checkpointExists, checkpointExistsSync,
-  updateCheckpointState, updateCheckpointStateSync, generateCheckpointStateProto, getCheckpointMtimes, metaGraphFilename,
-  removeCheckpoint, DEFAULT_LATEST_FILENAME, CheckpointFormatVersion,
-  type CheckpointState, type UpdateCheckpointStateOptions, type ReadStateOptions,
+  getCheckpointState,
+  getCheckpointStateSync,
+  latestCheckpoint,
+  latestCheckpointSync,
+  checkpointExists,
+  checkpointExistsSync,
+  updateCheckpointState,
+  updateCheckpointStateSync,
+  generateCheckpointStateProto,
+  getCheckpointMtimes,
+  metaGraphFilename,
+  removeCheckpoint,
+  DEFAULT_LATEST_FILENAME,
+  CheckpointFormatVersion,
+  type CheckpointState,
+  type UpdateCheckpointStateOptions,
+  type ReadStateOptions,
 } from './checkpoint-state';
 export { CheckpointReader, loadCheckpoint, listVariables, loadVariable, type CheckpointVariable } from './checkpoint-reader';
 export { initFromCheckpoint, type AssignmentMap, type AssignmentTarget, type VariableObject } from './init-from-checkpoint';

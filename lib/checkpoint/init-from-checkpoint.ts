@@ -54,7 +54,11 @@ interface Store {
 }
 
 /** One variable (or one partition) to load from one checkpoint tensor. */
-interface Assignment { v: GraphVariable; tensor: string; slice: string }
+interface Assignment {
+  v: GraphVariable;
+  tensor: string;
+  slice: string;
+}
 
 /**
  * Replaces the initializers of the variables `assignmentMap` names so that they load from the
@@ -65,10 +69,15 @@ interface Assignment { v: GraphVariable; tensor: string; slice: string }
  */
 export function initFromCheckpoint(graph: Graph, ckptDirOrFile: string, assignmentMap: AssignmentMap): void {
   if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);
-  if (typeof ckptDirOrFile !== 'string' || ckptDirOrFile === '') throw invalidArgument('ckptDirOrFile', 'a checkpoint prefix or directory', ckptDirOrFile);
+  if (typeof ckptDirOrFile !== 'string' || ckptDirOrFile === '')
+    throw invalidArgument('ckptDirOrFile', 'a checkpoint prefix or directory', ckptDirOrFile);
   checkPath(ckptDirOrFile, 'ckptDirOrFile');
   const entries = mapEntries(assignmentMap);
-  if (graph.finalized) throw new ArgumentError('graph', 'initFromCheckpoint adds ops to the graph, which is finalized: call it before the session is created.');
+  if (graph.finalized)
+    throw new ArgumentError(
+      'graph',
+      'initFromCheckpoint adds ops to the graph, which is finalized: call it before the session is created.',
+    );
   const ckptFile = checkpointFilename(ckptDirOrFile);
   const reader = new CheckpointReader(ckptFile);
   let inCkpt: CheckpointVariable[];
@@ -94,15 +103,23 @@ function mapEntries(map: AssignmentMap): Array<[string, AssignmentTarget]> {
     if (!Array.isArray(p) || p.length !== 2) throw invalidArgument(`assignmentMap[${i}]`, 'a [checkpoint name, variable] pair', p);
     const [key, value] = p as [unknown, unknown];
     if (typeof key !== 'string' || key === '') throw invalidArgument(`assignmentMap[${i}][0]`, 'a checkpoint tensor name or scope', key);
-    if (!isTarget(value)) throw invalidArgument(`assignmentMap['${key}']`, 'a variable or scope name, a variable (VariableDef, Operation, Output) or an array of partition variables', value);
+    if (!isTarget(value))
+      throw invalidArgument(
+        `assignmentMap['${key}']`,
+        'a variable or scope name, a variable (VariableDef, Operation, Output) or an array of partition variables',
+        value,
+      );
     return [key, value] as [string, AssignmentTarget];
   });
   return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 function isVariableObject(x: unknown): x is VariableObject {
-  return x instanceof Operation || x instanceof Output
-    || (x !== null && typeof x === 'object' && typeof (x as VariableDefLike).variableName === 'string');
+  return (
+    x instanceof Operation ||
+    x instanceof Output ||
+    (x !== null && typeof x === 'object' && typeof (x as VariableDefLike).variableName === 'string')
+  );
 }
 
 function isTarget(x: unknown): x is AssignmentTarget {
@@ -133,21 +150,30 @@ function partitions(name: string, vars: Map<string, GraphVariable>): GraphVariab
 function checkCollected(store: Store, found: GraphVariable | GraphVariable[], param: string): void {
   for (const v of Array.isArray(found) ? found : [found]) {
     if (!store.collected.has(v.name)) {
-      throw new ValueError(`${param}: variable ${v.name} is in no variable collection ('variables' or 'local_variables'), so no `
-        + `init op would run its checkpoint initializer; add it to one first (graph.addToCollection('variables', ...)).`);
+      throw new ValueError(
+        `${param}: variable ${v.name} is in no variable collection ('variables' or 'local_variables'), so no ` +
+          `init op would run its checkpoint initializer; add it to one first (graph.addToCollection('variables', ...)).`,
+      );
     }
   }
 }
 
 /** Python's `_init_from_checkpoint` without the graph changes: what to load into what, or its ValueError. */
-function plan(graph: Graph, ckpt: string, entries: Array<[string, AssignmentTarget]>, inCkpt: Map<string, CheckpointVariable>): Assignment[] {
+function plan(
+  graph: Graph,
+  ckpt: string,
+  entries: Array<[string, AssignmentTarget]>,
+  inCkpt: Map<string, CheckpointVariable>,
+): Assignment[] {
   const store = variableStore(graph);
   const out: Assignment[] = [];
   for (const [tensorName, target] of entries) {
     const param = `assignmentMap['${tensorName}']`;
     let found: GraphVariable | GraphVariable[] | null;
     if (typeof target !== 'string') {
-      found = Array.isArray(target) ? target.map((t, i) => resolveVariable(graph, t, `${param}[${i}]`)) : resolveVariable(graph, target as VariableObject, param);
+      found = Array.isArray(target)
+        ? target.map((t, i) => resolveVariable(graph, t, `${param}[${i}]`))
+        : resolveVariable(graph, target as VariableObject, param);
     } else {
       found = store.vars.get(target) ?? partitions(target, store.vars);
     }
@@ -163,8 +189,10 @@ function plan(graph: Graph, ckpt: string, entries: Array<[string, AssignmentTarg
     if (typeof target !== 'string') continue;
     const scopes = target.includes('/') ? target.slice(0, target.lastIndexOf('/')) : '';
     if (!tensorName.endsWith('/')) {
-      throw new ValueError(`Assignment map with scope only name ${scopes} should map to scope only ${tensorName}. Should be 'scope/': 'other_scope/'.`
-        + ` (${param}: the graph has no variable '${target}')`);
+      throw new ValueError(
+        `Assignment map with scope only name ${scopes} should map to scope only ${tensorName}. Should be 'scope/': 'other_scope/'.` +
+          ` (${param}: the graph has no variable '${target}')`,
+      );
     }
     const scopeVariables = new Set<string>();
     for (let name of store.vars.keys()) {
@@ -193,10 +221,14 @@ function plan(graph: Graph, ckpt: string, entries: Array<[string, AssignmentTarg
 
 function checkShapeAndDtype(v: GraphVariable, tensorName: string, entry: CheckpointVariable): void {
   if (!shapesCompatible(v.shape, entry.shape)) {
-    throw new ValueError(`Shape of variable ${v.name}:0 (${pyShape(v.shape)}) doesn't match with shape of tensor ${tensorName} (${JSON.stringify(entry.shape).replace(/,/g, ', ')}) from checkpoint reader.`);
+    throw new ValueError(
+      `Shape of variable ${v.name}:0 (${pyShape(v.shape)}) doesn't match with shape of tensor ${tensorName} (${JSON.stringify(entry.shape).replace(/,/g, ', ')}) from checkpoint reader.`,
+    );
   }
   if (v.dtype !== entry.dtype) {
-    throw new ValueError(`Dtype of variable ${v.name}:0 (${v.dtype}) doesn't match with dtype of tensor ${tensorName} (${entry.dtype}) from checkpoint reader.`);
+    throw new ValueError(
+      `Dtype of variable ${v.name}:0 (${v.dtype}) doesn't match with dtype of tensor ${tensorName} (${entry.dtype}) from checkpoint reader.`,
+    );
   }
 }
 
@@ -206,11 +238,14 @@ function assignmentsFor(found: GraphVariable | GraphVariable[], tensor: string, 
   let fullName: string | null = null;
   return found.map((v) => {
     const info = v.saveSliceInfo;
-    if (!info) throw new ValueError(`Variable ${v.name} is not a partition of a partitioned variable (its VariableDef has no save_slice_info_def).`);
+    if (!info)
+      throw new ValueError(`Variable ${v.name} is not a partition of a partitioned variable (its VariableDef has no save_slice_info_def).`);
     if (fullName === null) fullName = info.fullName;
     else if (fullName !== info.fullName) throw new ValueError(`Slices must all be from the same tensor: ${fullName} != ${info.fullName}`);
     if (v.dtype !== entry.dtype) {
-      throw new ValueError(`Dtype of variable ${v.name}:0 (${v.dtype}) doesn't match with dtype of tensor ${tensor} (${entry.dtype}) from checkpoint reader.`);
+      throw new ValueError(
+        `Dtype of variable ${v.name}:0 (${v.dtype}) doesn't match with dtype of tensor ${tensor} (${entry.dtype}) from checkpoint reader.`,
+      );
     }
     return { v, tensor, slice: sliceSpec(info) };
   });
@@ -229,7 +264,9 @@ function setCheckpointInitializer(graph: Graph, a: Assignment, ckptFile: string)
   const str = (suffix: string, value: string | string[]) =>
     graph.addOp({ type: 'Const', name: `${name}/${suffix}`, device, attrs: { dtype: 'string', value } });
   const restore = graph.addOp({
-    type: 'RestoreV2', name, device,
+    type: 'RestoreV2',
+    name,
+    device,
     inputs: [str('prefix', ckptFile), str('tensor_names', [a.tensor]), str('shape_and_slices', [a.slice])],
     attrs: { dtypes: [v.dtype] },
   });
@@ -237,13 +274,20 @@ function setCheckpointInitializer(graph: Graph, a: Assignment, ckptFile: string)
   let init: Operation;
   if (v.kind === 'ref') {
     init = graph.addOp({
-      type: 'Assign', name: graph.uniqueName('Assign'), inputs: [v.op.output(0), restore.output(0)],
+      type: 'Assign',
+      name: graph.uniqueName('Assign'),
+      inputs: [v.op.output(0), restore.output(0)],
       attrs: { use_locking: true, validate_shape: fullyDefined },
     });
   } else {
     const dev = v.op.device || undefined;
     const copied = graph.addOp({ type: 'Identity', name: graph.uniqueName('Identity'), device: dev, inputs: [restore.output(0)] });
-    init = graph.addOp({ type: 'AssignVariableOp', name: graph.uniqueName('AssignVariableOp'), device: dev, inputs: [v.op.output(0), copied.output(0)] });
+    init = graph.addOp({
+      type: 'AssignVariableOp',
+      name: graph.uniqueName('AssignVariableOp'),
+      device: dev,
+      inputs: [v.op.output(0), copied.output(0)],
+    });
   }
   // Python records the ref Assign's output tensor ('Assign:0') and the resource assign's op.
   recordInitializer(graph, v, v.kind === 'ref' ? `${init.name}:0` : init.name, `${restore.name}:0`);
@@ -274,8 +318,10 @@ function warnIfInitOpsExist(graph: Graph, assignments: Assignment[]): void {
   if (!assignments.length) return;
   for (const key of [GraphKeys.INIT_OP, GraphKeys.LOCAL_INIT_OP]) {
     if (graph.getCollection(key).length) {
-      logging.warning(`initFromCheckpoint: the graph's '${key}' collection already holds an init op, built with the variables' `
-        + `previous initializers; a Scaffold uses it as it is, so it will not load the checkpoint. Clear it first (graph.clearCollection('${key}')).`);
+      logging.warning(
+        `initFromCheckpoint: the graph's '${key}' collection already holds an init op, built with the variables' ` +
+          `previous initializers; a Scaffold uses it as it is, so it will not load the checkpoint. Clear it first (graph.clearCollection('${key}')).`,
+      );
     }
   }
 }

@@ -14,28 +14,37 @@
  * builder), and why: docs/differences-from-python.md#checkpoints.
  */
 import { clone, isMessage } from '@bufbuild/protobuf';
+import { SaverDefSchema, SaverDef_CheckpointFormatVersion, type SaverDef } from '../proto/gen/tensorflow/core/protobuf/saver_pb';
 import {
-  SaverDefSchema, SaverDef_CheckpointFormatVersion, type SaverDef,
-} from '../proto/gen/tensorflow/core/protobuf/saver_pb';
-import {
-  ArgumentError, FailedPreconditionError, InvalidArgumentError, NotFoundError, RuntimeError, type TFError,
-  ValueError, errorForCode, invalidArgument,
+  ArgumentError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  RuntimeError,
+  type TFError,
+  ValueError,
+  errorForCode,
+  invalidArgument,
 } from '../core/errors';
 import { Graph, Operation, Output } from '../core/graph';
 import { printText } from '../proto/text-format';
 import { messageFromPlain } from '../core/plain-message';
 import * as logging from '../core/logging';
-import {
-  checkpointExists, getCheckpointMtimes, metaGraphFilename, removeCheckpoint, updateCheckpointState,
-} from './checkpoint-state';
+import { checkpointExists, getCheckpointMtimes, metaGraphFilename, removeCheckpoint, updateCheckpointState } from './checkpoint-state';
 import { CheckpointReader, checkpointError } from './checkpoint-reader';
 import { findVariables, resolveVariable, type GraphVariable, type VariableRef } from '../core/variables';
 import { buildSaverDef, sliceSpecOf, validateSaveables, type Saveable } from './saver/builder';
 import { hasPathComponents, isDirectory, pyBasename, pyDirname } from '../core/file-paths';
 import { writeMetaGraph, type MetaGraphOptions } from './saver/meta-graph';
 import {
-  EXPORT_META_GRAPH_OPTION_NAMES, FROM_GRAPH_OPTION_NAMES, FROM_PROTO_OPTION_NAMES, SAVE_OPTION_NAMES, SAVER_OPTION_NAMES,
-  checkSaveOptions, checkSaverOptions, decodeSaverDefBytes,
+  EXPORT_META_GRAPH_OPTION_NAMES,
+  FROM_GRAPH_OPTION_NAMES,
+  FROM_PROTO_OPTION_NAMES,
+  SAVE_OPTION_NAMES,
+  SAVER_OPTION_NAMES,
+  checkSaveOptions,
+  checkSaverOptions,
+  decodeSaverDefBytes,
 } from './saver/options';
 import { prefixFiles, removePartialSave } from './saver/partial-save';
 import { markForDeletion, unmark } from './saver/debris';
@@ -92,9 +101,11 @@ function fmtShape(s: number[] | null): string {
 
 /** Python's `_wrap_restore_error_with_msg`: same class and code, Python's text, original as `cause`. */
 function wrapRestoreError(err: TFError, verbiage: string): TFError {
-  const e = errorForCode(err.code,
+  const e = errorForCode(
+    err.code,
     `Restoring from checkpoint failed. This is most likely due to ${verbiage} from the checkpoint. ` +
-    `Please ensure that you have not altered the graph expected based on the checkpoint. Original error:\n\n${err.message}`);
+      `Please ensure that you have not altered the graph expected based on the checkpoint. Original error:\n\n${err.message}`,
+  );
   Object.defineProperty(e, 'cause', { value: err, enumerable: false, writable: true, configurable: true });
   return e;
 }
@@ -130,7 +141,10 @@ export class Saver {
     }
     const wv = opts.writeVersion ?? SaverDef_CheckpointFormatVersion.V2;
     if (wv !== 'V2' && wv !== SaverDef_CheckpointFormatVersion.V2) {
-      throw new ArgumentError('writeVersion', `Expected 'V2' for writeVersion but received ${String(wv)}: only the V2 checkpoint format is supported.`);
+      throw new ArgumentError(
+        'writeVersion',
+        `Expected 'V2' for writeVersion but received ${String(wv)}: only the V2 checkpoint format is supported.`,
+      );
     }
     this.varList = opts.varList ?? null;
     if (opts.deferBuild && opts.varList) {
@@ -161,7 +175,10 @@ export class Saver {
   }
 
   /** Python's `Saver.from_proto`: a Saver over an existing SaverDef, its names under `importScope`. */
-  static fromProto(saverDef: SaverDef | Record<string, unknown> | Uint8Array, opts: { importScope?: string | null; graph?: Graph | null } = {}): Saver {
+  static fromProto(
+    saverDef: SaverDef | Record<string, unknown> | Uint8Array,
+    opts: { importScope?: string | null; graph?: Graph | null } = {},
+  ): Saver {
     checkOptionsObject(opts, 'opts', FROM_PROTO_OPTION_NAMES, 'Saver.fromProto');
     return new Saver({ saverDef, name: opts.importScope ?? null, graph: opts.graph ?? null });
   }
@@ -299,7 +316,10 @@ export class Saver {
   toProto(exportScope?: string | null): SaverDef | null {
     if (!this.saverDef || !exportScope) return this.saverDef;
     const d = this.saverDef;
-    if (!(d.filenameTensorName.startsWith(exportScope) && d.saveTensorName.startsWith(exportScope) && d.restoreOpName.startsWith(exportScope))) return null;
+    if (
+      !(d.filenameTensorName.startsWith(exportScope) && d.saveTensorName.startsWith(exportScope) && d.restoreOpName.startsWith(exportScope))
+    )
+      return null;
     const out = clone(SaverDefSchema, d);
     out.filenameTensorName = stripNameScope(out.filenameTensorName, exportScope);
     out.saveTensorName = stripNameScope(out.saveTensorName, exportScope);
@@ -334,7 +354,8 @@ export class Saver {
     if (hasPathComponents(latestFilename)) throw new ValueError("'latest_filename' must not contain path components");
     const writeMeta = opts.writeMetaGraph ?? true;
     const metaGraph = writeMeta ? (session.graph instanceof Graph ? session.graph : this.graph) : null;
-    if (writeMeta && !metaGraph) throw new ValueError('Cannot write the meta graph: neither the session nor the Saver has a Graph (pass writeMetaGraph: false).');
+    if (writeMeta && !metaGraph)
+      throw new ValueError('Cannot write the meta graph: neither the session nor the Saver has a Graph (pass writeMetaGraph: false).');
 
     let checkpointFile = savePath;
     if (opts.globalStep !== undefined && opts.globalStep !== null) {
@@ -374,7 +395,10 @@ export class Saver {
 
     if (metaGraph) {
       try {
-        await this.exportMetaGraph(metaGraphFilename(checkpointFile, metaGraphSuffix), { graph: metaGraph, stripDefaultAttrs: opts.stripDefaultAttrs });
+        await this.exportMetaGraph(metaGraphFilename(checkpointFile, metaGraphSuffix), {
+          graph: metaGraph,
+          stripDefaultAttrs: opts.stripDefaultAttrs,
+        });
       } catch (e) {
         if (before) await removePartialSave(checkpointFile, before);
         throw e;
@@ -421,7 +445,8 @@ export class Saver {
       const op = typeof gs === 'string' ? graph.tryOperation(gs) : gs instanceof Output ? gs.op : gs;
       if (op && op.type === 'VarHandleOp') {
         const v = resolveVariable(graph, op, 'globalStep');
-        if (!v.readTensor) throw new ArgumentError('globalStep', `Resource variable '${v.name}' has no read op; pass its read tensor as globalStep.`);
+        if (!v.readTensor)
+          throw new ArgumentError('globalStep', `Resource variable '${v.name}' has no read op; pass its read tensor as globalStep.`);
         fetch = v.readTensor;
       } else {
         fetch = gs instanceof Output ? gs.name : `${typeof gs === 'string' ? gs : gs.name}:0`;
@@ -518,14 +543,22 @@ export class Saver {
       const entry = entries.get(s.name)!;
       const v = s.variable;
       if (entry.dtype !== v.dtype) {
-        throw wrapRestoreError(new InvalidArgumentError(
-          `tensor_name = ${s.name}; expected dtype ${v.dtype} does not equal original dtype ${entry.dtype} (checkpoint ${savePath}, variable '${v.name}')`), MISMATCH);
+        throw wrapRestoreError(
+          new InvalidArgumentError(
+            `tensor_name = ${s.name}; expected dtype ${v.dtype} does not equal original dtype ${entry.dtype} (checkpoint ${savePath}, variable '${v.name}')`,
+          ),
+          MISMATCH,
+        );
       }
       if (this.opts.reshape) continue;
       const expected = s.sliceSpec ? v.saveSliceInfo!.fullShape : v.shape;
       if (!sameDims(expected, entry.shape)) {
-        throw wrapRestoreError(new InvalidArgumentError(
-          `tensor_name = ${s.name}; the variable '${v.name}' has ${s.sliceSpec ? 'full shape' : 'shape'} ${fmtShape(expected)} but the checkpoint ${savePath} has shape ${fmtShape(entry.shape)}`), MISMATCH);
+        throw wrapRestoreError(
+          new InvalidArgumentError(
+            `tensor_name = ${s.name}; the variable '${v.name}' has ${s.sliceSpec ? 'full shape' : 'shape'} ${fmtShape(expected)} but the checkpoint ${savePath} has shape ${fmtShape(entry.shape)}`,
+          ),
+          MISMATCH,
+        );
       }
     }
   }

@@ -72,7 +72,17 @@ export interface WarmStart {
 type SummaryOp = Output | Operation | readonly (Output | Operation)[];
 
 const SCAFFOLD_OPTIONS = [
-  'initOp', 'initFeedDict', 'initFn', 'readyOp', 'readyForLocalInitOp', 'localInitOp', 'localInitFeedDict', 'summaryOp', 'saver', 'copyFromScaffold', 'initFromCheckpoint',
+  'initOp',
+  'initFeedDict',
+  'initFn',
+  'readyOp',
+  'readyForLocalInitOp',
+  'localInitOp',
+  'localInitFeedDict',
+  'summaryOp',
+  'saver',
+  'copyFromScaffold',
+  'initFromCheckpoint',
 ] satisfies Array<keyof ScaffoldOptions>;
 
 export class Scaffold {
@@ -92,8 +102,18 @@ export class Scaffold {
   constructor(opts: ScaffoldOptions = {}) {
     if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
     checkOptionNames(opts, SCAFFOLD_OPTIONS, 'Scaffold');
-    let { initOp = null, initFeedDict = null, initFn = null, readyOp = null, readyForLocalInitOp = null, localInitOp = null,
-      localInitFeedDict = null, summaryOp = null, saver = null, initFromCheckpoint: warmStart = null } = opts;
+    let {
+      initOp = null,
+      initFeedDict = null,
+      initFn = null,
+      readyOp = null,
+      readyForLocalInitOp = null,
+      localInitOp = null,
+      localInitFeedDict = null,
+      summaryOp = null,
+      saver = null,
+      initFromCheckpoint: warmStart = null,
+    } = opts;
     const from = opts.copyFromScaffold ?? null;
     if (from !== null) {
       if (!(from instanceof Scaffold)) throw new TypeError('copy_from_scaffold is not a Scaffold instance.');
@@ -111,7 +131,12 @@ export class Scaffold {
     if (initFn !== null && typeof initFn !== 'function') throw invalidArgument('initFn', 'a function (scaffold, session) => void', initFn);
     if (saver !== null && !(saver instanceof Saver)) throw invalidArgument('saver', 'a Saver', saver);
     if (warmStart !== null) {
-      const o = checkOptionsObject<WarmStart>(warmStart, 'initFromCheckpoint', ['ckptDirOrFile', 'assignmentMap'], 'Scaffold initFromCheckpoint');
+      const o = checkOptionsObject<WarmStart>(
+        warmStart,
+        'initFromCheckpoint',
+        ['ckptDirOrFile', 'assignmentMap'],
+        'Scaffold initFromCheckpoint',
+      );
       if (typeof o.ckptDirOrFile !== 'string' || o.ckptDirOrFile === '') {
         throw invalidArgument('initFromCheckpoint.ckptDirOrFile', 'a checkpoint directory or prefix', o.ckptDirOrFile);
       }
@@ -123,7 +148,11 @@ export class Scaffold {
     this.initOpValue = initOp;
     this.initFeedDictValue = initFeedDict;
     this.userInitFn = initFn;
-    this.boundInitFn = initFn ? async (session: Session) => { await initFn(this, session); } : null;
+    this.boundInitFn = initFn
+      ? async (session: Session) => {
+          await initFn(this, session);
+        }
+      : null;
     this.readyOpValue = readyOp;
     this.readyForLocalInitOpValue = readyForLocalInitOp;
     this.localInitOpValue = localInitOp;
@@ -150,11 +179,22 @@ export class Scaffold {
     }
     this.graphValue = g;
     this.initOpValue = resolveOp(g, this.initOpValue ?? getOrDefault(g, 'init_op', GraphKeys.INIT_OP, () => defaultInitOp(g)), 'initOp');
-    this.readyOpValue = resolveReady(g, this.readyOpValue ?? getOrDefault(g, 'ready_op', GraphKeys.READY_OP, () => defaultReadyOp(g, false)), 'readyOp');
-    this.readyForLocalInitOpValue = resolveReady(g, this.readyForLocalInitOpValue
-      ?? getOrDefault(g, 'ready_for_local_init_op', GraphKeys.READY_FOR_LOCAL_INIT_OP, () => defaultReadyOp(g, true)), 'readyForLocalInitOp');
-    this.localInitOpValue = resolveOp(g, this.localInitOpValue
-      ?? getOrDefault(g, 'local_init_op', GraphKeys.LOCAL_INIT_OP, () => defaultLocalInitOp(g)), 'localInitOp');
+    this.readyOpValue = resolveReady(
+      g,
+      this.readyOpValue ?? getOrDefault(g, 'ready_op', GraphKeys.READY_OP, () => defaultReadyOp(g, false)),
+      'readyOp',
+    );
+    this.readyForLocalInitOpValue = resolveReady(
+      g,
+      this.readyForLocalInitOpValue ??
+        getOrDefault(g, 'ready_for_local_init_op', GraphKeys.READY_FOR_LOCAL_INIT_OP, () => defaultReadyOp(g, true)),
+      'readyForLocalInitOp',
+    );
+    this.localInitOpValue = resolveOp(
+      g,
+      this.localInitOpValue ?? getOrDefault(g, 'local_init_op', GraphKeys.LOCAL_INIT_OP, () => defaultLocalInitOp(g)),
+      'localInitOp',
+    );
     if (this.summaryOpValue === null) {
       this.summaryOpValue = getOrDefault(g, 'summary_op', GraphKeys.SUMMARY_OP, () => mergeAllSummaries(g)) as TensorRef | null;
     }
@@ -175,15 +215,31 @@ export class Scaffold {
     return this.boundInitFn;
   }
 
-  get initOp(): OpRef | null { return this.initOpValue; }
-  get initFeedDict(): Feeds | null { return this.initFeedDictValue; }
-  get readyOp(): TensorRef | null { return this.readyOpValue; }
-  get readyForLocalInitOp(): TensorRef | null { return this.readyForLocalInitOpValue; }
-  get localInitOp(): OpRef | null { return this.localInitOpValue; }
-  get localInitFeedDict(): Feeds | null { return this.localInitFeedDictValue; }
+  get initOp(): OpRef | null {
+    return this.initOpValue;
+  }
+  get initFeedDict(): Feeds | null {
+    return this.initFeedDictValue;
+  }
+  get readyOp(): TensorRef | null {
+    return this.readyOpValue;
+  }
+  get readyForLocalInitOp(): TensorRef | null {
+    return this.readyForLocalInitOpValue;
+  }
+  get localInitOp(): OpRef | null {
+    return this.localInitOpValue;
+  }
+  get localInitFeedDict(): Feeds | null {
+    return this.localInitFeedDictValue;
+  }
   /** The summary tensor (or array of them) after `finalize()`; null when the graph has no summaries. */
-  get summaryOp(): SummaryOp | TensorRef | readonly TensorRef[] | null { return this.summaryOpValue as SummaryOp | null; }
-  get saver(): Saver | null { return this.saverValue; }
+  get summaryOp(): SummaryOp | TensorRef | readonly TensorRef[] | null {
+    return this.summaryOpValue as SummaryOp | null;
+  }
+  get saver(): Saver | null {
+    return this.saverValue;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -196,8 +252,10 @@ export class Scaffold {
 function getOrDefault(graph: Graph, argName: string, key: string, ctor: () => unknown): unknown {
   const items = graph.getCollection(key);
   if (items.length > 1) {
-    throw new RuntimeError(`('More than one item in the collection "%s". Please indicate which one to use by passing it to `
-      + `the tf.Scaffold constructor as:  tf.Scaffold(%s=item to use)', '${key}', '${argName}')`);
+    throw new RuntimeError(
+      `('More than one item in the collection "%s". Please indicate which one to use by passing it to ` +
+        `the tf.Scaffold constructor as:  tf.Scaffold(%s=item to use)', '${key}', '${argName}')`,
+    );
   }
   if (items.length === 1) return items[0];
   const made = ctor();
@@ -261,11 +319,14 @@ function globalVariables(graph: Graph): Array<{ v: GraphVariable; item: unknown 
   const listed = graph.getCollection(GraphKeys.GLOBAL_VARIABLES);
   if (listed.length) return listed.map((item, i) => ({ v: resolveVariable(graph, item as VariableRef, `variables[${i}]`), item }));
   const local = new Set(localVariables(graph).map(({ v }) => v.name));
-  return findVariables(graph).filter((v) => !local.has(v.name)).map((v) => ({ v, item: v.op }));
+  return findVariables(graph)
+    .filter((v) => !local.has(v.name))
+    .map((v) => ({ v, item: v.op }));
 }
 
 function localVariables(graph: Graph): Array<{ v: GraphVariable; item: unknown }> {
-  return graph.getCollection(GraphKeys.LOCAL_VARIABLES)
+  return graph
+    .getCollection(GraphKeys.LOCAL_VARIABLES)
     .map((item, i) => ({ v: resolveVariable(graph, item as VariableRef, `local_variables[${i}]`), item }));
 }
 
@@ -281,10 +342,13 @@ function initializerOf(graph: Graph, v: GraphVariable, item: unknown): Operation
   const conventional = graph.tryOperation(`${v.name}/Assign`);
   if (conventional) return conventional;
   for (const op of graph.operations()) {
-    if ((op.type === 'Assign' || op.type === 'AssignVariableOp') && !/^save(_\d+)?\//.test(op.name) && op.inputs[0]?.op.name === v.name) return op;
+    if ((op.type === 'Assign' || op.type === 'AssignVariableOp') && !/^save(_\d+)?\//.test(op.name) && op.inputs[0]?.op.name === v.name)
+      return op;
   }
-  throw new ValueError(`No initializer found for variable '${v.name}': give it a VariableDef with initializer_name in the `
-    + `'variables' collection, name it '${v.name}/Assign', or pass Scaffold({ initOp }).`);
+  throw new ValueError(
+    `No initializer found for variable '${v.name}': give it a VariableDef with initializer_name in the ` +
+      `'variables' collection, name it '${v.name}/Assign', or pass Scaffold({ initOp }).`,
+  );
 }
 
 /** Python's `control_flow_ops.group`: one NoOp after `deps` (a NoOp per device first, when on several). */
@@ -301,29 +365,51 @@ function group(graph: Graph, base: string, deps: readonly Operation[]): Operatio
     const [device] = byDevice.keys();
     return graph.addOp({ type: 'NoOp', name, device: device || undefined, controlInputs: [...deps] });
   }
-  const perDevice = [...byDevice.keys()].sort().map((device) => graph.addOp({
-    type: 'NoOp', name: graph.uniqueName(`${name}/NoOp`), device: device || undefined, controlInputs: byDevice.get(device)!,
-  }));
+  const perDevice = [...byDevice.keys()].sort().map((device) =>
+    graph.addOp({
+      type: 'NoOp',
+      name: graph.uniqueName(`${name}/NoOp`),
+      device: device || undefined,
+      controlInputs: byDevice.get(device)!,
+    }),
+  );
   return graph.addOp({ type: 'NoOp', name, controlInputs: perDevice });
 }
 
 function defaultInitOp(graph: Graph): Operation {
-  const init = group(graph, 'init', globalVariables(graph).map(({ v, item }) => initializerOf(graph, v, item)));
+  const init = group(
+    graph,
+    'init',
+    globalVariables(graph).map(({ v, item }) => initializerOf(graph, v, item)),
+  );
   const resources = group(graph, 'init', []);
-  const savedModel = graph.getCollection(GraphKeys.SAVED_MODEL_INITIALIZERS).map((x, i) => opOf(graph, x, `saved_model_initializers[${i}]`));
+  const savedModel = graph
+    .getCollection(GraphKeys.SAVED_MODEL_INITIALIZERS)
+    .map((x, i) => opOf(graph, x, `saved_model_initializers[${i}]`));
   return group(graph, 'group_deps', [init, resources, ...savedModel]);
 }
 
 function defaultLocalInitOp(graph: Graph): Operation {
-  const locals = group(graph, 'init', localVariables(graph).map(({ v, item }) => initializerOf(graph, v, item)));
-  const tables = group(graph, 'init_all_tables', graph.getCollection(GraphKeys.TABLE_INITIALIZERS).map((x, i) => opOf(graph, x, `table_initializer[${i}]`)));
+  const locals = group(
+    graph,
+    'init',
+    localVariables(graph).map(({ v, item }) => initializerOf(graph, v, item)),
+  );
+  const tables = group(
+    graph,
+    'init_all_tables',
+    graph.getCollection(GraphKeys.TABLE_INITIALIZERS).map((x, i) => opOf(graph, x, `table_initializer[${i}]`)),
+  );
   const resources = group(graph, 'init', []);
   return group(graph, 'group_deps', [locals, tables, resources]);
 }
 
 function defaultReadyOp(graph: Graph, globalOnly: boolean): Output {
   const vars = globalOnly ? globalVariables(graph) : [...globalVariables(graph), ...localVariables(graph)];
-  const uninitVars = reportUninitializedVariables(graph, vars.map(({ v }) => v));
+  const uninitVars = reportUninitializedVariables(
+    graph,
+    vars.map(({ v }) => v),
+  );
   const uninitResources = emptyStrings(graph, `${uniqueScope(graph, 'report_uninitialized_resources')}/Const`);
   const concat = uniqueScope(graph, 'concat');
   const axis = graph.addOp({ type: 'Const', name: `${concat}/axis`, attrs: { dtype: 'int32', value: 0 } });
@@ -333,7 +419,9 @@ function defaultReadyOp(graph: Graph, globalOnly: boolean): Output {
 const CPU0 = '/device:CPU:0';
 
 function emptyStrings(graph: Graph, name: string): Output {
-  return graph.addOp({ type: 'Const', name, device: CPU0, attrs: { dtype: 'string', value: { dtype: 'string', shape: [0], data: [] } } }).output(0);
+  return graph
+    .addOp({ type: 'Const', name, device: CPU0, attrs: { dtype: 'string', value: { dtype: 'string', shape: [0], data: [] } } })
+    .output(0);
 }
 
 /**
@@ -345,28 +433,52 @@ function reportUninitializedVariables(graph: Graph, vars: readonly GraphVariable
   const scope = uniqueScope(graph, 'report_uninitialized_variables');
   if (vars.length === 0) return emptyStrings(graph, `${scope}/Const`);
   const n = (s: string) => graph.uniqueName(`${scope}/${s}`);
-  const initialized = vars.map((v) => (v.kind === 'resource'
-    ? graph.addOp({ type: 'VarIsInitializedOp', name: n('VarIsInitializedOp'), inputs: [v.op.output(0)] })
-    : graph.addOp({ type: 'IsVariableInitialized', name: n('IsVariableInitialized'), inputs: [v.op.output(0)], attrs: { dtype: v.dtype } })).output(0));
+  const initialized = vars.map((v) =>
+    (v.kind === 'resource'
+      ? graph.addOp({ type: 'VarIsInitializedOp', name: n('VarIsInitializedOp'), inputs: [v.op.output(0)] })
+      : graph.addOp({
+          type: 'IsVariableInitialized',
+          name: n('IsVariableInitialized'),
+          inputs: [v.op.output(0)],
+          attrs: { dtype: v.dtype },
+        })
+    ).output(0),
+  );
   const dev = { device: CPU0 };
   const stack = graph.addOp({ type: 'Pack', name: n('stack'), ...dev, inputs: [initialized], attrs: { axis: 0 } });
   const mask = graph.addOp({ type: 'LogicalNot', name: n('LogicalNot'), ...dev, inputs: [stack] });
   const names = graph.addOp({ type: 'Const', name: n('Const'), ...dev, attrs: { dtype: 'string', value: vars.map((v) => v.name) } });
   // boolean_mask(names, mask), as Python builds it for a 1-D mask on axis 0.
   const bm = `${scope}/boolean_mask`;
-  const i32 = (name: string, value: number | number[]) => graph.addOp({ type: 'Const', name: `${bm}/${name}`, ...dev, attrs: { dtype: 'int32', value } });
+  const i32 = (name: string, value: number | number[]) =>
+    graph.addOp({ type: 'Const', name: `${bm}/${name}`, ...dev, attrs: { dtype: 'int32', value } });
   const count = vars.length;
   const slice = (suffix: string, begin: number, end: number, masks: { begin_mask?: number; end_mask?: number }) => {
     const shape = i32(`Shape${suffix}`, [count]);
     const ss = `strided_slice${suffix}`;
     return graph.addOp({
-      type: 'StridedSlice', name: `${bm}/${ss}`, ...dev,
+      type: 'StridedSlice',
+      name: `${bm}/${ss}`,
+      ...dev,
       inputs: [shape, i32(`${ss}/stack`, [begin]), i32(`${ss}/stack_1`, [end]), i32(`${ss}/stack_2`, [1])],
-      attrs: { Index: 'int32', begin_mask: masks.begin_mask ?? 0, end_mask: masks.end_mask ?? 0, ellipsis_mask: 0, new_axis_mask: 0, shrink_axis_mask: 0 },
+      attrs: {
+        Index: 'int32',
+        begin_mask: masks.begin_mask ?? 0,
+        end_mask: masks.end_mask ?? 0,
+        ellipsis_mask: 0,
+        new_axis_mask: 0,
+        shrink_axis_mask: 0,
+      },
     });
   };
   const leading = slice('', 0, 1, {});
-  const prod = graph.addOp({ type: 'Prod', name: `${bm}/Prod`, ...dev, inputs: [leading, i32('Prod/reduction_indices', [0])], attrs: { keep_dims: false } });
+  const prod = graph.addOp({
+    type: 'Prod',
+    name: `${bm}/Prod`,
+    ...dev,
+    inputs: [leading, i32('Prod/reduction_indices', [0])],
+    attrs: { keep_dims: false },
+  });
   const before = slice('_1', 0, 0, { begin_mask: 1 });
   const after = slice('_2', 1, 0, { end_mask: 1 });
   const values1 = graph.addOp({ type: 'Pack', name: `${bm}/concat/values_1`, ...dev, inputs: [[prod]], attrs: { axis: 0 } });
@@ -375,7 +487,15 @@ function reportUninitializedVariables(graph: Graph, vars: readonly GraphVariable
   const flatMask = graph.addOp({ type: 'Reshape', name: `${bm}/Reshape_1`, ...dev, inputs: [mask, i32('Reshape_1/shape', [-1])] });
   const where = graph.addOp({ type: 'Where', name: `${bm}/Where`, ...dev, inputs: [flatMask] });
   const indices = graph.addOp({ type: 'Squeeze', name: `${bm}/Squeeze`, ...dev, inputs: [where], attrs: { squeeze_dims: [1] } });
-  return graph.addOp({ type: 'GatherV2', name: `${bm}/GatherV2`, ...dev, inputs: [reshaped, indices, i32('GatherV2/axis', 0)], attrs: { batch_dims: 0 } }).output(0);
+  return graph
+    .addOp({
+      type: 'GatherV2',
+      name: `${bm}/GatherV2`,
+      ...dev,
+      inputs: [reshaped, indices, i32('GatherV2/axis', 0)],
+      attrs: { batch_dims: 0 },
+    })
+    .output(0);
 }
 
 /** Python's `summary.merge_all()`: `Merge/MergeSummary` of the `summaries` collection, or null. */

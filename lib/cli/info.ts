@@ -17,11 +17,18 @@ export async function runInfo(opts: { json?: boolean }): Promise<number> {
     console.log(JSON.stringify({ version: tfVersion(), path: libraryPath(), build, cudaLibraries: cuda, devices }));
     return 0;
   }
-  const versions = [build.cudaVersion && `CUDA ${build.cudaVersion}`, build.cudnnVersion && `cuDNN ${build.cudnnVersion}`].filter(Boolean).join(', ');
+  const versions = [build.cudaVersion && `CUDA ${build.cudaVersion}`, build.cudnnVersion && `cuDNN ${build.cudnnVersion}`]
+    .filter(Boolean)
+    .join(', ');
   const how = build.wheelSaysCuda === null ? 'by its kernels' : 'by its wheel';
   console.log(`libtensorflow ${tfVersion()} from ${libraryPath()}`);
-  console.log(`built with CUDA: ${build.cuda ? 'yes' : 'no'} (${how}${versions ? `; ${versions}` : ''}); GPU kernels: ${build.gpuKernels ? 'yes' : 'no'}`);
-  for (const line of cuda ? describeCudaReport(cuda) : ['CUDA libraries: none opened (a CPU build, or no CUDA runtime wheels next to the library)']) console.log(line);
+  console.log(
+    `built with CUDA: ${build.cuda ? 'yes' : 'no'} (${how}${versions ? `; ${versions}` : ''}); GPU kernels: ${build.gpuKernels ? 'yes' : 'no'}`,
+  );
+  for (const line of cuda
+    ? describeCudaReport(cuda)
+    : ['CUDA libraries: none opened (a CPU build, or no CUDA runtime wheels next to the library)'])
+    console.log(line);
   console.log('devices:');
   for (const d of devices) console.log(`  ${d.name}  ${d.type}  ${(d.memoryBytes / 2 ** 20).toFixed(0)} MiB`);
   return 0;

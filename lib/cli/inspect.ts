@@ -56,7 +56,9 @@ export async function runInspect(checkpoint: string, opts: { values?: boolean })
   try {
     const variables = reader.variables();
     if (variables.length === 0 && !isFile(`${reader.prefix}.index`)) {
-      console.error(`tf-monitored: no checkpoint at ${checkpoint} (expected a model.ckpt-N prefix, its .index file, or a checkpoint directory)`);
+      console.error(
+        `tf-monitored: no checkpoint at ${checkpoint} (expected a model.ckpt-N prefix, its .index file, or a checkpoint directory)`,
+      );
       return 1;
     }
     for (const v of variables) {

@@ -35,11 +35,10 @@ function offToNull<T extends Record<string, unknown>>(opts: T): T {
 }
 
 export function buildProgram(): Command {
-  const program = new Command('tf-monitored')
-    .description("TensorFlow 1's MonitoredTrainingSession for Node.js")
-    .showHelpAfterError();
+  const program = new Command('tf-monitored').description("TensorFlow 1's MonitoredTrainingSession for Node.js").showHelpAfterError();
 
-  program.command('train')
+  program
+    .command('train')
     .description('train a graph exported from Python (.meta, .pb or .pbtxt) with a MonitoredTrainingSession')
     .requiredOption('--graph <file>', 'model.meta, graph.pb or graph.pbtxt')
     .option('--checkpoint-dir <dir>', 'where checkpoints, graph.pbtxt and events go (resumes from it)')
@@ -49,10 +48,22 @@ export function buildProgram(): Command {
     .option('--fetch <tensor...>', 'tensors to print each logged step (e.g. loss:0)')
     .option('--feeds <file.json>', 'JSON: one {"x:0": [...]} object, or an array of them used in turn')
     .option('--data <file.npz>', 'train on the arrays of a numpy .npz, one batch per run (with --feed and --batch-size)')
-    .option('--feed <tensor=array>', 'with --data: feed a tensor from an array of the .npz (repeat: --feed x:0=images --feed y:0=labels)', (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      '--feed <tensor=array>',
+      'with --data: feed a tensor from an array of the .npz (repeat: --feed x:0=images --feed y:0=labels)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--batch-size <n>', 'with --data: examples per batch', int('--batch-size', { min: 1 }))
-    .option('--epochs <n>', 'with --data: passes over the data (default 1); training stops after the last one, or at --last-step', int('--epochs', { min: 1 }))
-    .option('--shuffle-seed <s>', "with --data: shuffle each epoch (numpy's RandomState(s).permutation order); default in order", int('--shuffle-seed', { min: 0 }))
+    .option(
+      '--epochs <n>',
+      'with --data: passes over the data (default 1); training stops after the last one, or at --last-step',
+      int('--epochs', { min: 1 }),
+    )
+    .option(
+      '--shuffle-seed <s>',
+      "with --data: shuffle each epoch (numpy's RandomState(s).permutation order); default in order",
+      int('--shuffle-seed', { min: 0 }),
+    )
     .option('--drop-remainder', "with --data: skip each epoch's last batch when it is short")
     .option('--last-step <n>', 'stop at this global step', int('--last-step', { min: 0 }))
     .option('--num-steps <n>', 'stop after this many steps from where training resumes', int('--num-steps', { min: 0 }))
@@ -64,25 +75,38 @@ export function buildProgram(): Command {
     .option('--verbose', 'INFO logs too: checkpoint restores and saves, recoveries')
     .option('--log-every <n>', 'without a progress bar, print the step every n runs (default 100)', int('--log-every', { min: 1 }))
     .option('--worker-poll-secs <s>', "how often a worker checks that the chief has initialized (Python's 30)", num('--worker-poll-secs'))
-    .option('--operation-timeout-ms <ms>', 'fail a run that waits longer (a dead task) instead of waiting forever', int('--operation-timeout-ms', { min: 1 }))
-    .addHelpText('after', '\nWith TF_CONFIG set and no --master, trains as the task TF_CONFIG names (chief or worker), on its own gRPC server.')
+    .option(
+      '--operation-timeout-ms <ms>',
+      'fail a run that waits longer (a dead task) instead of waiting forever',
+      int('--operation-timeout-ms', { min: 1 }),
+    )
+    .addHelpText(
+      'after',
+      '\nWith TF_CONFIG set and no --master, trains as the task TF_CONFIG names (chief or worker), on its own gRPC server.',
+    )
     .action(async (opts) => {
       process.exitCode = await runTrain(offToNull(opts));
     });
 
-  program.command('server')
+  program
+    .command('server')
     .description("run one task's gRPC server (a ps task) until SIGTERM/SIGINT; the task comes from TF_CONFIG or the flags")
     .option('--cluster <json>', 'the cluster as JSON: {"ps": ["host:port"], "worker": ["host:port", ...]}')
     .option('--job <name>', "this task's job (e.g. ps)")
     .option('--task <index>', "this task's index in its job (default 0)", int('--task', { min: 0 }))
     .option('--protocol <name>', "the server's protocol (default grpc, or TF_CONFIG's rpc_layer)")
-    .option('--stop-grace-secs <s>', "after SIGTERM/SIGINT keep serving this long, so the chief's final checkpoint can reach it (default 10)", num('--stop-grace-secs'))
+    .option(
+      '--stop-grace-secs <s>',
+      "after SIGTERM/SIGINT keep serving this long, so the chief's final checkpoint can reach it (default 10)",
+      num('--stop-grace-secs'),
+    )
     .action(async (opts) => {
       // TF cannot shut a started gRPC server down: exiting is how it stops.
       process.exit(await runServer(opts));
     });
 
-  program.command('inspect')
+  program
+    .command('inspect')
     .description('list the variables of a checkpoint (a prefix, or a directory: its latest checkpoint)')
     .argument('<checkpoint>', 'model.ckpt-N prefix or checkpoint directory')
     .option('--values', 'print the values too')
@@ -90,7 +114,8 @@ export function buildProgram(): Command {
       process.exitCode = await runInspect(checkpoint, opts);
     });
 
-  program.command('info')
+  program
+    .command('info')
     .description('which libtensorflow is loaded (version, CUDA build or not, CUDA libraries opened) and the devices a session sees')
     .option('--json', 'one JSON object instead of text')
     .action(async (opts) => {
@@ -105,8 +130,10 @@ if (require.main === module) {
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
-  buildProgram().parseAsync(process.argv).catch((e: Error) => {
-    console.error(`tf-monitored: ${e.message}`);
-    process.exitCode = 1;
-  });
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((e: Error) => {
+      console.error(`tf-monitored: ${e.message}`);
+      process.exitCode = 1;
+    });
 }

@@ -17,7 +17,10 @@ export interface Progress {
 export class StepRate {
   private readonly samples: Array<{ step: number; ms: number }> = [];
 
-  constructor(private readonly lastStep: number | undefined, private readonly now: () => number = () => performance.now()) {}
+  constructor(
+    private readonly lastStep: number | undefined,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /** Records the global step reached now and returns the progress so far. */
   update(step: number): Progress {

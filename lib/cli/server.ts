@@ -30,9 +30,11 @@ function fromFlags(args: ServerArgs): TfConfig {
   }
   // Same checks as TF_CONFIG, except that any job name goes: a hand-made cluster may use others.
   const spec = new ClusterSpec(cluster as never);
-  if (!spec.jobs.includes(args.job)) throw new ArgumentError('--job', `--job '${args.job}' is not a job of --cluster (${spec.jobs.join(', ')})`);
+  if (!spec.jobs.includes(args.job))
+    throw new ArgumentError('--job', `--job '${args.job}' is not a job of --cluster (${spec.jobs.join(', ')})`);
   const index = args.task ?? 0;
-  if (!spec.taskIndices(args.job).includes(index)) throw new ArgumentError('--task', `--task ${index} is out of range: job '${args.job}' has ${spec.numTasks(args.job)} task(s)`);
+  if (!spec.taskIndices(args.job).includes(index))
+    throw new ArgumentError('--task', `--task ${index} is out of range: job '${args.job}' has ${spec.numTasks(args.job)} task(s)`);
   return { cluster: spec, task: { type: args.job as never, index }, rpcLayer: args.protocol ?? 'grpc', chief: null, isChief: false };
 }
 
@@ -42,7 +44,8 @@ export async function runServer(args: ServerArgs, env: NodeJS.ProcessEnv = proce
     throw new ArgumentError('--cluster', 'give either TF_CONFIG or --cluster/--job/--task, not both');
   }
   const cfg = flags ? fromFlags(args) : tfConfig(env);
-  if (!cfg) throw new ArgumentError('TF_CONFIG', 'TF_CONFIG is not set: give it, or --cluster and --job (and --task), to name the task to serve');
+  if (!cfg)
+    throw new ArgumentError('TF_CONFIG', 'TF_CONFIG is not set: give it, or --cluster and --job (and --task), to name the task to serve');
   if (args.protocol && !flags && cfg) cfg.rpcLayer = parseTfConfig(JSON.stringify({ rpc_layer: args.protocol })).rpcLayer;
   const { server, task } = startTaskServer(cfg, '`tf-monitored server`');
   console.log(`serving /job:${task.type}/task:${task.index} at ${server.target}`);

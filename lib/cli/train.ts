@@ -59,12 +59,20 @@ export interface TrainArgs {
   dropRemainder?: boolean;
 }
 
-interface DataPlan { file: string; feedMap: Record<string, string>; batchSize: number; epochs: number; seed?: number; dropRemainder: boolean }
+interface DataPlan {
+  file: string;
+  feedMap: Record<string, string>;
+  batchSize: number;
+  epochs: number;
+  seed?: number;
+  dropRemainder: boolean;
+}
 
 /** The --data flags checked together: each needs the others it works with. */
 function dataPlan(args: TrainArgs): DataPlan | null {
-  const withData = (['feed', 'batchSize', 'epochs', 'shuffleSeed', 'dropRemainder'] as const)
-    .filter((k) => (k === 'feed' ? (args.feed ?? []).length > 0 : args[k] !== undefined));
+  const withData = (['feed', 'batchSize', 'epochs', 'shuffleSeed', 'dropRemainder'] as const).filter((k) =>
+    k === 'feed' ? (args.feed ?? []).length > 0 : args[k] !== undefined,
+  );
   const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
   if (!args.data) {
     if (withData.length > 0) throw new ArgumentError(flag(withData[0]), `${flag(withData[0])} is for --data: give the .npz with --data`);
@@ -73,16 +81,22 @@ function dataPlan(args: TrainArgs): DataPlan | null {
   const feedMap: Record<string, string> = {};
   for (const spec of args.feed ?? []) {
     const eq = spec.indexOf('=');
-    if (eq <= 0 || eq === spec.length - 1) throw new ArgumentError('--feed', `--feed expects tensor=array (e.g. x:0=images), got '${spec}'`);
+    if (eq <= 0 || eq === spec.length - 1)
+      throw new ArgumentError('--feed', `--feed expects tensor=array (e.g. x:0=images), got '${spec}'`);
     const tensor = spec.slice(0, eq);
     if (tensor in feedMap) throw new ArgumentError('--feed', `--feed gives ${tensor} twice`);
     feedMap[tensor] = spec.slice(eq + 1);
   }
-  if (Object.keys(feedMap).length === 0) throw new ArgumentError('--feed', '--data needs at least one --feed tensor=array (e.g. --feed x:0=images)');
+  if (Object.keys(feedMap).length === 0)
+    throw new ArgumentError('--feed', '--data needs at least one --feed tensor=array (e.g. --feed x:0=images)');
   if (args.batchSize === undefined) throw new ArgumentError('--batch-size', '--data needs --batch-size');
   return {
-    file: args.data, feedMap, batchSize: args.batchSize, epochs: args.epochs ?? 1,
-    ...(args.shuffleSeed !== undefined ? { seed: args.shuffleSeed } : {}), dropRemainder: args.dropRemainder ?? false,
+    file: args.data,
+    feedMap,
+    batchSize: args.batchSize,
+    epochs: args.epochs ?? 1,
+    ...(args.shuffleSeed !== undefined ? { seed: args.shuffleSeed } : {}),
+    dropRemainder: args.dropRemainder ?? false,
   };
 }
 
@@ -91,11 +105,24 @@ async function dataHook(plan: DataPlan): Promise<BatchFeedHook> {
   const arrays = await readNpz(plan.file);
   for (const [tensor, name] of Object.entries(plan.feedMap)) {
     if (!(name in arrays)) {
-      throw new ArgumentError('--feed', `--feed ${tensor}=${name}: ${plan.file} has no array '${name}' (it has ${Object.keys(arrays).map((k) => `'${k}'`).join(', ') || 'none'})`);
+      throw new ArgumentError(
+        '--feed',
+        `--feed ${tensor}=${name}: ${plan.file} has no array '${name}' (it has ${
+          Object.keys(arrays)
+            .map((k) => `'${k}'`)
+            .join(', ') || 'none'
+        })`,
+      );
     }
   }
   const keys = [...new Set(Object.values(plan.feedMap))];
-  const source = batches(arrays, { batchSize: plan.batchSize, epochs: plan.epochs, dropRemainder: plan.dropRemainder, keys, ...(plan.seed !== undefined ? { seed: plan.seed } : {}) });
+  const source = batches(arrays, {
+    batchSize: plan.batchSize,
+    epochs: plan.epochs,
+    dropRemainder: plan.dropRemainder,
+    keys,
+    ...(plan.seed !== undefined ? { seed: plan.seed } : {}),
+  });
   // The first batch now: arrays of different lengths are an error before training starts.
   const first = await source.next();
   async function* all() {
@@ -133,7 +160,11 @@ function trainOpName(graph: Graph, given: string | undefined): string {
 function placement(args: TrainArgs, env: NodeJS.ProcessEnv): { master: string; isChief: boolean; deviceFilters?: string[] } {
   const cfg = args.master ? null : tfConfig(env);
   if (!cfg) return { master: args.master, isChief: !args.worker };
-  if (!cfg.task) throw new ArgumentError('TF_CONFIG.task', 'TF_CONFIG has no task: `tf-monitored train` needs { "task": { "type": ..., "index": ... } } to know its role');
+  if (!cfg.task)
+    throw new ArgumentError(
+      'TF_CONFIG.task',
+      'TF_CONFIG has no task: `tf-monitored train` needs { "task": { "type": ..., "index": ... } } to know its role',
+    );
   checkTrainingTask(cfg.task);
   const { server, task, isChief } = startTaskServer(cfg, '`tf-monitored train`');
   if (args.worker && isChief) {
@@ -175,10 +206,16 @@ export async function runTrain(args: TrainArgs, env: NodeJS.ProcessEnv = process
     ...(args.workerPollSecs !== undefined ? { workerPollIntervalSecs: args.workerPollSecs } : {}),
     ...(Object.keys(config).length ? { config } : {}),
   });
-  const bar = args.quiet || !process.stderr.isTTY ? null : new SingleBar({
-    format: args.lastStep !== undefined ? 'step {value}/{total} [{bar}] {rate} {eta} {fetched}' : 'step {value} {rate} {fetched}',
-    hideCursor: true,
-  }, Presets.shades_classic);
+  const bar =
+    args.quiet || !process.stderr.isTTY
+      ? null
+      : new SingleBar(
+          {
+            format: args.lastStep !== undefined ? 'step {value}/{total} [{bar}] {rate} {eta} {fetched}' : 'step {value} {rate} {fetched}',
+            hideCursor: true,
+          },
+          Presets.shades_classic,
+        );
   const fetches: Record<string, unknown> = { train: trainOp };
   if (globalStep) fetches.step = globalStep.name;
   (args.fetch ?? []).forEach((name, i) => (fetches[`f${i}`] = name));
@@ -192,25 +229,33 @@ export async function runTrain(args: TrainArgs, env: NodeJS.ProcessEnv = process
         last = (await sess.run(fetches as never, feeds[i++ % feeds.length] as never)) as Record<string, unknown>;
       } catch (e) {
         // The data ended before a run (an empty .npz, or fewer examples than a batch with dropRemainder).
-        if (data && e instanceof OutOfRangeError) { i--; break; }
+        if (data && e instanceof OutOfRangeError) {
+          i--;
+          break;
+        }
         throw e;
       }
       const step = last.step ? Number((last.step as Tensor).scalar()) : i;
       const shown = (args.fetch ?? []).map((n, k) => `${n}=${String((last[`f${k}`] as Tensor).toArray())}`).join(' ');
       const progress = rate.update(step);
       if (bar) bar.update(step, { fetched: shown, rate: formatRate(progress), eta: formatEta(progress) });
-      else if (!args.quiet && (i % (args.logEvery ?? 100) === 0)) console.log(['step', step, formatRate(progress), formatEta(progress), shown].filter((x) => x !== '').join(' '));
+      else if (!args.quiet && i % (args.logEvery ?? 100) === 0)
+        console.log(['step', step, formatRate(progress), formatEta(progress), shown].filter((x) => x !== '').join(' '));
     }
   } finally {
     bar?.stop();
     await sess.close();
   }
   if (data && plan) {
-    console.log(`data: ${data.batchesFed} batches (batch size ${plan.batchSize}) from ${plan.file}` +
-      (data.exhausted ? ` (all ${plan.epochs} epoch${plan.epochs === 1 ? '' : 's'})` : ' (stopped before the end of the data)'));
+    console.log(
+      `data: ${data.batchesFed} batches (batch size ${plan.batchSize}) from ${plan.file}` +
+        (data.exhausted ? ` (all ${plan.epochs} epoch${plan.epochs === 1 ? '' : 's'})` : ' (stopped before the end of the data)'),
+    );
   }
   const finalStep = last.step ? String((last.step as Tensor).scalar()) : String(i);
-  console.log(`stopped after ${i} runs at global step ${finalStep} (${sess.stopReason ?? 'done'})` +
-    (args.checkpointDir ? `; checkpoints in ${args.checkpointDir}` : ''));
+  console.log(
+    `stopped after ${i} runs at global step ${finalStep} (${sess.stopReason ?? 'done'})` +
+      (args.checkpointDir ? `; checkpoints in ${args.checkpointDir}` : ''),
+  );
   return 0;
 }

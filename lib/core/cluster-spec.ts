@@ -22,11 +22,13 @@ export class ClusterSpec {
       for (const [job, tasks] of cluster.jobsMap) this.jobsMap.set(job, new Map(tasks));
       return;
     }
-    if (cluster === null || typeof cluster !== 'object') throw invalidArgument('cluster', 'an object of job name → task addresses', cluster);
+    if (cluster === null || typeof cluster !== 'object')
+      throw invalidArgument('cluster', 'an object of job name → task addresses', cluster);
     // A ClusterDef goes through the same checks as a plain object: the same job names, indexes, addresses.
-    const entries: Array<[string, unknown]> = (cluster as ClusterDef).$typeName === 'tensorflow.ClusterDef'
-      ? (cluster as ClusterDef).job.map((j) => [j.name, { ...j.tasks }])
-      : Object.entries(cluster as Record<string, unknown>);
+    const entries: Array<[string, unknown]> =
+      (cluster as ClusterDef).$typeName === 'tensorflow.ClusterDef'
+        ? (cluster as ClusterDef).job.map((j) => [j.name, { ...j.tasks }])
+        : Object.entries(cluster as Record<string, unknown>);
     for (const [job, tasks] of entries) {
       if (this.jobsMap.has(job)) throw new ArgumentError('cluster', `Job '${job}' appears twice in cluster`);
       if (!/^[a-z][a-z0-9_]*$/i.test(job)) throw new ArgumentError('cluster', `Invalid job name '${job}' in cluster`);
@@ -36,7 +38,8 @@ export class ClusterSpec {
       } else if (tasks && typeof tasks === 'object') {
         for (const [i, a] of Object.entries(tasks)) {
           // Canonical decimal only: '01' and '1' would be the same task.
-          if (!/^(0|[1-9]\d*)$/.test(i) || Number(i) > 2 ** 31 - 1) throw invalidArgument(`cluster.${job}`, 'task indexes (0, 1, ... without leading zeros) as keys', i);
+          if (!/^(0|[1-9]\d*)$/.test(i) || Number(i) > 2 ** 31 - 1)
+            throw invalidArgument(`cluster.${job}`, 'task indexes (0, 1, ... without leading zeros) as keys', i);
           m.set(Number(i), checkAddress(a, `cluster.${job}[${i}]`));
         }
       } else {
@@ -104,4 +107,3 @@ function checkAddress(a: unknown, param: string): string {
 export function masterFor(cluster: ClusterSpec, job: string, index: number): string {
   return `grpc://${cluster.taskAddress(job, index)}`;
 }
-

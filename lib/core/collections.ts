@@ -85,7 +85,13 @@ export interface ProtoConvertible<M extends Message = Message> {
 
 /** Keys whose members are VariableDefs (Python registers VariableDef to/from_proto for these). */
 export const VARIABLE_COLLECTION_KEYS: readonly string[] = [
-  'variables', 'trainable_variables', 'moving_average_variables', 'local_variables', 'model_variables', 'global_step', 'metric_variables',
+  'variables',
+  'trainable_variables',
+  'moving_average_variables',
+  'local_variables',
+  'model_variables',
+  'global_step',
+  'metric_variables',
 ];
 
 // Keys with a registered proto type (Python's ops.register_proto_function), always bytes_list.
@@ -146,44 +152,78 @@ export class GraphCollections extends Map<string, unknown[]> {
   }
 
   /** GLOBAL_VARIABLES ('variables') as VariableDefs. */
-  variables(): VariableDef[] { return this.variableDefs('variables'); }
+  variables(): VariableDef[] {
+    return this.variableDefs('variables');
+  }
   /** TRAINABLE_VARIABLES as VariableDefs. */
-  trainableVariables(): VariableDef[] { return this.variableDefs('trainable_variables'); }
+  trainableVariables(): VariableDef[] {
+    return this.variableDefs('trainable_variables');
+  }
   /** LOCAL_VARIABLES as VariableDefs. */
-  localVariables(): VariableDef[] { return this.variableDefs('local_variables'); }
+  localVariables(): VariableDef[] {
+    return this.variableDefs('local_variables');
+  }
   /** MODEL_VARIABLES as VariableDefs. */
-  modelVariables(): VariableDef[] { return this.variableDefs('model_variables'); }
+  modelVariables(): VariableDef[] {
+    return this.variableDefs('model_variables');
+  }
   /** MOVING_AVERAGE_VARIABLES as VariableDefs. */
-  movingAverageVariables(): VariableDef[] { return this.variableDefs('moving_average_variables'); }
+  movingAverageVariables(): VariableDef[] {
+    return this.variableDefs('moving_average_variables');
+  }
   /** The GLOBAL_STEP collection's variable; undefined when empty. */
   globalStep(): VariableDef | undefined {
     const defs = this.variableDefs('global_step');
     return this.single('global_step', defs, (d) => d.variableName);
   }
   /** TRAIN_OP's element; undefined when empty. */
-  trainOp(): GraphElement | undefined { return this.element('train_op'); }
+  trainOp(): GraphElement | undefined {
+    return this.element('train_op');
+  }
   /** INIT_OP's element. */
-  initOp(): GraphElement | undefined { return this.element('init_op'); }
+  initOp(): GraphElement | undefined {
+    return this.element('init_op');
+  }
   /** LOCAL_INIT_OP's element. */
-  localInitOp(): GraphElement | undefined { return this.element('local_init_op'); }
+  localInitOp(): GraphElement | undefined {
+    return this.element('local_init_op');
+  }
   /** READY_OP's element (a string tensor of uninitialized variable names). */
-  readyOp(): GraphElement | undefined { return this.element('ready_op'); }
+  readyOp(): GraphElement | undefined {
+    return this.element('ready_op');
+  }
   /** READY_FOR_LOCAL_INIT_OP's element. */
-  readyForLocalInitOp(): GraphElement | undefined { return this.element('ready_for_local_init_op'); }
+  readyForLocalInitOp(): GraphElement | undefined {
+    return this.element('ready_for_local_init_op');
+  }
   /** SUMMARY_OP's element (the merged summary tensor). */
-  summaryOp(): GraphElement | undefined { return this.element('summary_op'); }
+  summaryOp(): GraphElement | undefined {
+    return this.element('summary_op');
+  }
   /** SUMMARIES: the summary tensors. */
-  summaries(): GraphElement[] { return this.elements('summaries'); }
+  summaries(): GraphElement[] {
+    return this.elements('summaries');
+  }
   /** TABLE_INITIALIZERS ('table_initializer'): the table initializer ops. */
-  tableInitializers(): GraphElement[] { return this.elements('table_initializer'); }
+  tableInitializers(): GraphElement[] {
+    return this.elements('table_initializer');
+  }
   /** UPDATE_OPS. */
-  updateOps(): GraphElement[] { return this.elements('update_ops'); }
+  updateOps(): GraphElement[] {
+    return this.elements('update_ops');
+  }
   /** LOSSES. */
-  losses(): GraphElement[] { return this.elements('losses'); }
+  losses(): GraphElement[] {
+    return this.elements('losses');
+  }
   /** SAVERS as SaverDefs. */
-  savers(): SaverDef[] { return this.protos('savers', SaverDefSchema); }
+  savers(): SaverDef[] {
+    return this.protos('savers', SaverDefSchema);
+  }
   /** QUEUE_RUNNERS as QueueRunnerDefs (a QueueRunner member through its `toProto()`). */
-  queueRunners(): QueueRunnerDef[] { return this.protos('queue_runners', QueueRunnerDefSchema); }
+  queueRunners(): QueueRunnerDef[] {
+    return this.protos('queue_runners', QueueRunnerDefSchema);
+  }
 
   /**
    * The graph elements of a node_list collection. Throws an ArgumentError naming the key when a
@@ -191,7 +231,8 @@ export class GraphCollections extends Map<string, unknown[]> {
    */
   elements(key: string): GraphElement[] {
     return (this.get(key) ?? []).map((m, i) => {
-      if (!isElement(m)) throw new ArgumentError(key, `Collection '${key}' member ${i} is ${describeMember(m)}, not an Operation or Output`);
+      if (!isElement(m))
+        throw new ArgumentError(key, `Collection '${key}' member ${i} is ${describeMember(m)}, not an Operation or Output`);
       return m;
     });
   }
@@ -276,7 +317,12 @@ export function collectionDefsOf(graph: Graph, keys?: readonly string[]): Record
     if (!members.length) continue;
     try {
       // defineProperty: a collection named '__proto__' would set the object's prototype instead.
-      Object.defineProperty(out, key, { value: collectionDefOf(graph, key, members), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value: collectionDefOf(graph, key, members),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     } catch (e) {
       logging.warning(`Issue encountered when serializing: ${key}.\n${(e as Error).message}`);
     }
@@ -302,28 +348,39 @@ function collectionDefOf(graph: Graph, key: string, members: unknown[]): Collect
     return create(CollectionDefSchema, { kind: { case: 'bytesList', value: { value } } });
   }
   const first = members[0];
-  const all = <T>(test: (m: unknown) => m is T, what: string): T[] => members.map((m) => {
-    if (!test(m)) throw new Error(`'${key}' mixes kinds: its first member is ${what}, another is ${describeMember(m)}`);
-    return m;
-  });
+  const all = <T>(test: (m: unknown) => m is T, what: string): T[] =>
+    members.map((m) => {
+      if (!test(m)) throw new Error(`'${key}' mixes kinds: its first member is ${what}, another is ${describeMember(m)}`);
+      return m;
+    });
   if (isElement(first)) {
     return create(CollectionDefSchema, {
-      kind: { case: 'nodeList', value: { value: all(isElement, 'a graph element').map((e) => {
-        if (e.graph !== graph) throw new Error(`'${key}' holds ${e.name} of another graph`);
-        return e.name;
-      }) } },
+      kind: {
+        case: 'nodeList',
+        value: {
+          value: all(isElement, 'a graph element').map((e) => {
+            if (e.graph !== graph) throw new Error(`'${key}' holds ${e.name} of another graph`);
+            return e.name;
+          }),
+        },
+      },
     });
   }
   if (first instanceof Uint8Array || typeof first === 'string') {
-    const value = all((m): m is Uint8Array | string => m instanceof Uint8Array || typeof m === 'string', 'bytes')
-      .map((m) => (typeof m === 'string' ? utf8.encode(m) : m));
+    const value = all((m): m is Uint8Array | string => m instanceof Uint8Array || typeof m === 'string', 'bytes').map((m) =>
+      typeof m === 'string' ? utf8.encode(m) : m,
+    );
     return create(CollectionDefSchema, { kind: { case: 'bytesList', value: { value } } });
   }
   if (typeof first === 'bigint') {
-    return create(CollectionDefSchema, { kind: { case: 'int64List', value: { value: all((m): m is bigint => typeof m === 'bigint', 'a bigint') } } });
+    return create(CollectionDefSchema, {
+      kind: { case: 'int64List', value: { value: all((m): m is bigint => typeof m === 'bigint', 'a bigint') } },
+    });
   }
   if (typeof first === 'number') {
-    return create(CollectionDefSchema, { kind: { case: 'floatList', value: { value: all((m): m is number => typeof m === 'number', 'a number') } } });
+    return create(CollectionDefSchema, {
+      kind: { case: 'floatList', value: { value: all((m): m is number => typeof m === 'number', 'a number') } },
+    });
   }
   if (isMessage(first) && first.$typeName === 'google.protobuf.Any') {
     const value = all((m): m is Message => isMessage(m) && m.$typeName === 'google.protobuf.Any', 'an Any');
@@ -396,7 +453,10 @@ export function importCollections(graph: Graph, defs: Record<string, CollectionD
     if (proto && kind.case === 'bytesList') {
       for (const bytes of kind.value.value) {
         if (proto === 'raw') {
-          if (scope) logging.warning(`${where(key)}: its ${key === 'cond_context' ? 'CondContextDef' : 'WhileContextDef'}s are kept as they are, not re-scoped under '${scope}'.`);
+          if (scope)
+            logging.warning(
+              `${where(key)}: its ${key === 'cond_context' ? 'CondContextDef' : 'WhileContextDef'}s are kept as they are, not re-scoped under '${scope}'.`,
+            );
           graph.collections.add(key, bytes);
         } else if (proto === VariableDefSchema) {
           const id = Buffer.from(bytes).toString('latin1');

@@ -19,20 +19,26 @@ import { ProtoDecodeError, decodeBinary } from '../proto/binary';
 import { ArgumentError, invalidArgument } from './errors';
 import { messageFromPlain } from './plain-message';
 
-type PlainValue<V> =
-  V extends bigint ? bigint | number
-    : V extends Uint8Array ? Uint8Array
-      : V extends string | boolean ? V
-        : V extends number ? (0.5 extends V ? number : V | string) // an enum: its value or its name
-          : V extends ReadonlyArray<infer E> ? PlainValue<E>[]
-            : V extends Message ? PlainMessage<V>
-              : V extends { [key: string]: infer M } ? { [key: string]: PlainValue<M> }
-                : V;
+type PlainValue<V> = V extends bigint
+  ? bigint | number
+  : V extends Uint8Array
+    ? Uint8Array
+    : V extends string | boolean
+      ? V
+      : V extends number
+        ? 0.5 extends V
+          ? number
+          : V | string // an enum: its value or its name
+        : V extends ReadonlyArray<infer E>
+          ? PlainValue<E>[]
+          : V extends Message
+            ? PlainMessage<V>
+            : V extends { [key: string]: infer M }
+              ? { [key: string]: PlainValue<M> }
+              : V;
 
 /** A message, or a plain object with (some of) its fields in camelCase. */
-export type PlainMessage<T extends Message> =
-  | T
-  | { [K in keyof T as K extends '$typeName' | '$unknown' ? never : K]?: PlainValue<T[K]> };
+export type PlainMessage<T extends Message> = T | { [K in keyof T as K extends '$typeName' | '$unknown' ? never : K]?: PlainValue<T[K]> };
 
 export type ConfigProtoInit = PlainMessage<ConfigProto>;
 export type RunOptionsInit = PlainMessage<RunOptions>;
@@ -47,7 +53,10 @@ export function buildMessage<Desc extends DescMessage>(
     try {
       return decodeBinary(schema, init);
     } catch (e) {
-      throw new ArgumentError(param, `${param} is not a serialized ${schema.typeName}: ${e instanceof ProtoDecodeError ? e.reason : String(e)}`);
+      throw new ArgumentError(
+        param,
+        `${param} is not a serialized ${schema.typeName}: ${e instanceof ProtoDecodeError ? e.reason : String(e)}`,
+      );
     }
   }
   return messageFromPlain(schema, init, param);
@@ -67,7 +76,11 @@ function checkGpuOptions(config: ConfigProto, param: string): ConfigProto {
   if (!gpu) return config;
   const f = gpu.perProcessGpuMemoryFraction;
   if (!Number.isFinite(f) || f < 0) {
-    throw invalidArgument(`${param}.gpuOptions.perProcessGpuMemoryFraction`, 'a fraction of GPU memory from 0 (TF\'s default) up; above 1 uses unified memory', f);
+    throw invalidArgument(
+      `${param}.gpuOptions.perProcessGpuMemoryFraction`,
+      "a fraction of GPU memory from 0 (TF's default) up; above 1 uses unified memory",
+      f,
+    );
   }
   if (gpu.visibleDeviceList !== '' && !/^\s*\d+\s*(,\s*\d+\s*)*$/.test(gpu.visibleDeviceList)) {
     throw invalidArgument(`${param}.gpuOptions.visibleDeviceList`, "GPU ids separated by commas, e.g. '0' or '1,0'", gpu.visibleDeviceList);
@@ -84,7 +97,11 @@ function checkGpuOptions(config: ConfigProto, param: string): ConfigProto {
 function checkThreadCounts(config: ConfigProto, param: string): ConfigProto {
   const count = (n: number, p: string, negativeOk: boolean) => {
     if ((n < 0 && !negativeOk) || n > MAX_THREADS) {
-      throw invalidArgument(`${param}.${p}`, `a thread count from ${negativeOk ? 'a negative number (run on the caller)' : '0 (one per core)'} to ${MAX_THREADS}`, n);
+      throw invalidArgument(
+        `${param}.${p}`,
+        `a thread count from ${negativeOk ? 'a negative number (run on the caller)' : '0 (one per core)'} to ${MAX_THREADS}`,
+        n,
+      );
     }
   };
   count(config.intraOpParallelismThreads, 'intraOpParallelismThreads', false);

@@ -73,8 +73,16 @@ export function describeValue(value: unknown): string {
 function errorSummary(e: Error): string {
   let name: string;
   let message: string;
-  try { name = String(e.name); } catch { name = 'Error'; }
-  try { message = String(e.message); } catch { message = describeValue(e); }
+  try {
+    name = String(e.name);
+  } catch {
+    name = 'Error';
+  }
+  try {
+    message = String(e.message);
+  } catch {
+    message = describeValue(e);
+  }
   return `${name}, ${message}`;
 }
 
@@ -96,14 +104,24 @@ function delay(ms: number): { promise: Promise<void>; cancel: () => void } {
   const promise = new Promise<void>((resolve) => {
     const deadline = Date.now() + ms;
     const arm = (left: number) => {
-      timer = setTimeout(() => {
-        const rest = deadline - Date.now();
-        if (rest > 0 && !cancelled) arm(rest); else resolve();
-      }, Math.min(left, MAX_TIMER_MS));
+      timer = setTimeout(
+        () => {
+          const rest = deadline - Date.now();
+          if (rest > 0 && !cancelled) arm(rest);
+          else resolve();
+        },
+        Math.min(left, MAX_TIMER_MS),
+      );
     };
     arm(ms);
   });
-  return { promise, cancel: () => { cancelled = true; clearTimeout(timer); } };
+  return {
+    promise,
+    cancel: () => {
+      cancelled = true;
+      clearTimeout(timer);
+    },
+  };
 }
 
 /** A timeout in seconds: a number ≥ 0 (Infinity allowed); NaN, negatives and non-numbers are refused. */
@@ -121,9 +139,10 @@ function checkErrorClasses(value: unknown): readonly ErrorClass[] {
   }
   const list = [...(value as Iterable<unknown>)];
   list.forEach((T, i) => {
-    const usable = typeof T === 'function'
-      && (typeof (T as { prototype?: unknown }).prototype === 'object'
-        || (T as { [Symbol.hasInstance]?: unknown })[Symbol.hasInstance] !== Function.prototype[Symbol.hasInstance]);
+    const usable =
+      typeof T === 'function' &&
+      (typeof (T as { prototype?: unknown }).prototype === 'object' ||
+        (T as { [Symbol.hasInstance]?: unknown })[Symbol.hasInstance] !== Function.prototype[Symbol.hasInstance]);
     if (!usable) throw invalidArgument(`cleanStopExceptionTypes[${i}]`, 'an error class', T);
   });
   return list as ErrorClass[];
@@ -145,7 +164,9 @@ export class Coordinator {
   }
 
   private newStopSignal(): Promise<void> {
-    return new Promise<void>((resolve) => { this.wakeStopWaiters = resolve; });
+    return new Promise<void>((resolve) => {
+      this.wakeStopWaiters = resolve;
+    });
   }
 
   private isClean(ex: unknown): boolean {
@@ -257,14 +278,19 @@ export class Coordinator {
   startThread(fn: (coord: Coordinator) => unknown, name?: string): CoordinatedThread {
     if (typeof fn !== 'function') throw invalidArgument('fn', 'a function', fn);
     if (name !== undefined && typeof name !== 'string') throw invalidArgument('name', 'a string', name);
-    return this.registerThread(Promise.resolve().then(() => fn(this)), name);
+    return this.registerThread(
+      Promise.resolve().then(() => fn(this)),
+      name,
+    );
   }
 
   private wrap(p: PromiseLike<unknown>, name?: string): CoordinatedThread {
     let alive = true;
     const threadName = name ?? `Thread-${++this.threadCount}`;
     const done = Promise.resolve(p).then(
-      () => { alive = false; },
+      () => {
+        alive = false;
+      },
       (e) => {
         alive = false;
         this.reportThrown(e, threadName);
@@ -355,6 +381,11 @@ function checkThreads(threads: unknown): Array<CoordinatedThread | PromiseLike<u
 }
 
 function isThread(t: unknown): t is CoordinatedThread {
-  return t !== null && typeof t === 'object' && typeof (t as CoordinatedThread).isAlive === 'function'
-    && typeof (t as CoordinatedThread).name === 'string' && (t as CoordinatedThread).done instanceof Promise;
+  return (
+    t !== null &&
+    typeof t === 'object' &&
+    typeof (t as CoordinatedThread).isAlive === 'function' &&
+    typeof (t as CoordinatedThread).name === 'string' &&
+    (t as CoordinatedThread).done instanceof Promise
+  );
 }

@@ -40,22 +40,86 @@ export class TFError extends Error {
   }
 }
 
-export class CancelledError extends TFError { constructor(m: string) { super(m, Code.CANCELLED); } }
-export class UnknownError extends TFError { constructor(m: string) { super(m, Code.UNKNOWN); } }
-export class InvalidArgumentError extends TFError { constructor(m: string) { super(m, Code.INVALID_ARGUMENT); } }
-export class DeadlineExceededError extends TFError { constructor(m: string) { super(m, Code.DEADLINE_EXCEEDED); } }
-export class NotFoundError extends TFError { constructor(m: string) { super(m, Code.NOT_FOUND); } }
-export class AlreadyExistsError extends TFError { constructor(m: string) { super(m, Code.ALREADY_EXISTS); } }
-export class PermissionDeniedError extends TFError { constructor(m: string) { super(m, Code.PERMISSION_DENIED); } }
-export class ResourceExhaustedError extends TFError { constructor(m: string) { super(m, Code.RESOURCE_EXHAUSTED); } }
-export class FailedPreconditionError extends TFError { constructor(m: string) { super(m, Code.FAILED_PRECONDITION); } }
-export class AbortedError extends TFError { constructor(m: string) { super(m, Code.ABORTED); } }
-export class OutOfRangeError extends TFError { constructor(m: string) { super(m, Code.OUT_OF_RANGE); } }
-export class UnimplementedError extends TFError { constructor(m: string) { super(m, Code.UNIMPLEMENTED); } }
-export class InternalError extends TFError { constructor(m: string) { super(m, Code.INTERNAL); } }
-export class UnavailableError extends TFError { constructor(m: string) { super(m, Code.UNAVAILABLE); } }
-export class DataLossError extends TFError { constructor(m: string) { super(m, Code.DATA_LOSS); } }
-export class UnauthenticatedError extends TFError { constructor(m: string) { super(m, Code.UNAUTHENTICATED); } }
+export class CancelledError extends TFError {
+  constructor(m: string) {
+    super(m, Code.CANCELLED);
+  }
+}
+export class UnknownError extends TFError {
+  constructor(m: string) {
+    super(m, Code.UNKNOWN);
+  }
+}
+export class InvalidArgumentError extends TFError {
+  constructor(m: string) {
+    super(m, Code.INVALID_ARGUMENT);
+  }
+}
+export class DeadlineExceededError extends TFError {
+  constructor(m: string) {
+    super(m, Code.DEADLINE_EXCEEDED);
+  }
+}
+export class NotFoundError extends TFError {
+  constructor(m: string) {
+    super(m, Code.NOT_FOUND);
+  }
+}
+export class AlreadyExistsError extends TFError {
+  constructor(m: string) {
+    super(m, Code.ALREADY_EXISTS);
+  }
+}
+export class PermissionDeniedError extends TFError {
+  constructor(m: string) {
+    super(m, Code.PERMISSION_DENIED);
+  }
+}
+export class ResourceExhaustedError extends TFError {
+  constructor(m: string) {
+    super(m, Code.RESOURCE_EXHAUSTED);
+  }
+}
+export class FailedPreconditionError extends TFError {
+  constructor(m: string) {
+    super(m, Code.FAILED_PRECONDITION);
+  }
+}
+export class AbortedError extends TFError {
+  constructor(m: string) {
+    super(m, Code.ABORTED);
+  }
+}
+export class OutOfRangeError extends TFError {
+  constructor(m: string) {
+    super(m, Code.OUT_OF_RANGE);
+  }
+}
+export class UnimplementedError extends TFError {
+  constructor(m: string) {
+    super(m, Code.UNIMPLEMENTED);
+  }
+}
+export class InternalError extends TFError {
+  constructor(m: string) {
+    super(m, Code.INTERNAL);
+  }
+}
+export class UnavailableError extends TFError {
+  constructor(m: string) {
+    super(m, Code.UNAVAILABLE);
+  }
+}
+export class DataLossError extends TFError {
+  constructor(m: string) {
+    super(m, Code.DATA_LOSS);
+  }
+}
+export class UnauthenticatedError extends TFError {
+  constructor(m: string) {
+    super(m, Code.UNAUTHENTICATED);
+  }
+}
 
 const BY_CODE: Record<number, new (m: string) => TFError> = {
   [Code.CANCELLED]: CancelledError,
@@ -100,12 +164,18 @@ export class ArgumentError extends TypeError {
 
 /** A Python `ValueError` equivalent raised by the training layer (messages as in docs/python-parity.md §11). */
 export class ValueError extends Error {
-  constructor(message: string) { super(message); this.name = 'ValueError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'ValueError';
+  }
 }
 
 /** A Python `RuntimeError` equivalent raised by the training layer (messages as in docs/python-parity.md §11). */
 export class RuntimeError extends Error {
-  constructor(message: string) { super(message); this.name = 'RuntimeError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'RuntimeError';
+  }
 }
 
 /**
@@ -114,7 +184,10 @@ export class RuntimeError extends Error {
  * catch handles both, whichever side noticed first.
  */
 export class ClosedError extends FailedPreconditionError {
-  constructor(what: string) { super(`${what} is closed`); this.name = 'ClosedError'; }
+  constructor(what: string) {
+    super(`${what} is closed`);
+    this.name = 'ClosedError';
+  }
 }
 
 function describe(value: unknown): string {
@@ -123,7 +196,8 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return `string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`;
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
   if (Array.isArray(value)) return `array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name} of length ${(value as unknown as { length?: number }).length ?? value.byteLength}`;
+  if (ArrayBuffer.isView(value))
+    return `${value.constructor.name} of length ${(value as unknown as { length?: number }).length ?? value.byteLength}`;
   if (typeof value === 'function') return 'function';
   return `${(value as object).constructor?.name ?? 'object'}`;
 }

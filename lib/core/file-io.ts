@@ -140,7 +140,10 @@ function ignoreNotFound(f: () => void): void {
   }
 }
 
-export interface Entry { name: string; isDirectory: boolean }
+export interface Entry {
+  name: string;
+  isDirectory: boolean;
+}
 
 export async function readdir(dir: string): Promise<string[]> {
   if (!usesTfFilesystem(dir)) return fsp.readdir(dir || '.');
@@ -167,7 +170,11 @@ export async function readdirEntries(dir: string): Promise<Entry[]> {
   return out;
 }
 
-export interface Stat { isDirectory: boolean; length: number; mtimeNs: bigint }
+export interface Stat {
+  isDirectory: boolean;
+  length: number;
+  mtimeNs: bigint;
+}
 
 /** null when the path is not there (TF's FileStat, or Node's stat). */
 export function stat(p: string): Stat | null {
@@ -270,7 +277,11 @@ export function atomicWriteSync(file: string, contents: string | Uint8Array, map
     failed = file;
     renameSync(temp, file);
   } catch (e) {
-    try { unlinkSync(temp); } catch { /* not created, or already gone */ }
+    try {
+      unlinkSync(temp);
+    } catch {
+      /* not created, or already gone */
+    }
     throw mapError(e, failed);
   }
 }

@@ -76,7 +76,10 @@ function componentRegex(component: string): RegExp {
     else if (c === '\\' && i + 1 < component.length) re += escapeRe(component[++i]);
     else if (c === '[') {
       const end = component.indexOf(']', i + 2);
-      if (end < 0) { re += '\\['; continue; }
+      if (end < 0) {
+        re += '\\[';
+        continue;
+      }
       let body = component.slice(i + 1, end);
       if (body.startsWith('!')) body = `^${body.slice(1)}`;
       re += `[${body.replace(/\\/g, '\\\\')}]`;
@@ -90,7 +93,10 @@ function escapeRe(c: string): string {
   return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
-interface GlobPlan { base: string; parts: string[] }
+interface GlobPlan {
+  base: string;
+  parts: string[];
+}
 
 function plan(pattern: string): GlobPlan {
   // `scheme://host` is the base; wildcards are matched in the path after it.

@@ -41,8 +41,10 @@ export function checkFunctionLibrary(graphDef: GraphDef, opts: { file?: string }
     if (s === 'done') return;
     if (s === 'active') {
       const cycle = [...path.slice(path.indexOf(name)), name].map((n) => `'${n}'`).join(' → ');
-      throw new InvalidArgumentError(`${opts.file ? `${opts.file}: ` : ''}the GraphDef's function library is recursive (${cycle}): `
-        + 'TensorFlow graphs cannot call a function from itself.');
+      throw new InvalidArgumentError(
+        `${opts.file ? `${opts.file}: ` : ''}the GraphDef's function library is recursive (${cycle}): ` +
+          'TensorFlow graphs cannot call a function from itself.',
+      );
     }
     state.set(name, 'active');
     path.push(name);

@@ -154,8 +154,19 @@ export function createGlobalStep(graph: Graph, opts: CreateGlobalStepOptions = {
   const device = opts.device;
   if (device !== undefined && typeof device !== 'string') throw invalidArgument('device', 'a device string', device);
   const zeros = graph.addOp({ type: 'Const', name: 'global_step/Initializer/zeros', device, attrs: { dtype: 'int64', value: 0n } });
-  const v = graph.addOp({ type: 'VariableV2', name: 'global_step', device, attrs: { dtype: 'int64', shape: [], container: '', shared_name: '' } });
-  graph.addOp({ type: 'Assign', name: 'global_step/Assign', device, inputs: [v, zeros], attrs: { use_locking: true, validate_shape: true } });
+  const v = graph.addOp({
+    type: 'VariableV2',
+    name: 'global_step',
+    device,
+    attrs: { dtype: 'int64', shape: [], container: '', shared_name: '' },
+  });
+  graph.addOp({
+    type: 'Assign',
+    name: 'global_step/Assign',
+    device,
+    inputs: [v, zeros],
+    attrs: { use_locking: true, validate_shape: true },
+  });
   graph.addOp({ type: 'Identity', name: 'global_step/read', device, inputs: [v] });
   const def: VariableDef = create(VariableDefSchema, {
     variableName: 'global_step:0',
@@ -230,12 +241,15 @@ function buildPlainRead(graph: Graph, gs: Output): Output {
   const dtype = valueDType(gs) ?? 'int64';
   let value: Output;
   if (gs.op.type === 'VarHandleOp') {
-    value = graph.addOp({ type: 'ReadVariableOp', name: graph.uniqueName(`${scope}ReadVariableOp`), inputs: [gs], attrs: { dtype } }).output(0);
+    value = graph
+      .addOp({ type: 'ReadVariableOp', name: graph.uniqueName(`${scope}ReadVariableOp`), inputs: [gs], attrs: { dtype } })
+      .output(0);
   } else if (VARIABLE_OPS.has(gs.op.type)) {
     const snapshot = graph.tryOperation(`${gs.op.name}/read`);
-    value = snapshot && snapshot.type === 'Identity' && snapshot.inputs[0]?.name === gs.name
-      ? snapshot.output(0)
-      : graph.addOp({ type: 'Identity', name: graph.uniqueName(`${scope}read`), inputs: [gs] }).output(0);
+    value =
+      snapshot && snapshot.type === 'Identity' && snapshot.inputs[0]?.name === gs.name
+        ? snapshot.output(0)
+        : graph.addOp({ type: 'Identity', name: graph.uniqueName(`${scope}read`), inputs: [gs] }).output(0);
   } else {
     value = gs;
   }
@@ -304,7 +318,9 @@ export function hookGlobalStep(hookName: string, graph: Graph | null | undefined
 export function hookGraph(hookName: string, graph: Graph | null | undefined, current: unknown): Graph {
   const g = graph ?? current;
   if (!(g instanceof Graph)) {
-    throw new RuntimeError(`${hookName} needs a Graph: use it in a MonitoredSession/MonitoredTrainingSession created with { graph }, or pass { graph } to the hook.`);
+    throw new RuntimeError(
+      `${hookName} needs a Graph: use it in a MonitoredSession/MonitoredTrainingSession created with { graph }, or pass { graph } to the hook.`,
+    );
   }
   return g;
 }
@@ -327,8 +343,10 @@ export function readGlobalStep(session: SessionLike, read: FetchStructure): Mayb
  * @example const step = await globalStep(sess, getGlobalStep(graph)!);
  */
 export async function globalStep(session: SessionLike, globalStepTensor: FetchStructure): Promise<number> {
-  if (session === null || typeof session !== 'object' || typeof session.run !== 'function') throw invalidArgument('session', 'a session', session);
-  if (globalStepTensor === null || globalStepTensor === undefined) throw invalidArgument('globalStepTensor', 'the global step tensor (name or Output)', globalStepTensor);
+  if (session === null || typeof session !== 'object' || typeof session.run !== 'function')
+    throw invalidArgument('session', 'a session', session);
+  if (globalStepTensor === null || globalStepTensor === undefined)
+    throw invalidArgument('globalStepTensor', 'the global step tensor (name or Output)', globalStepTensor);
   return stepValue(await session.run(globalStepTensor));
 }
 

@@ -49,9 +49,7 @@ export function tensorName(input: string): string {
 }
 
 function pick(candidates: NodeDef[], preferred: string, scope: string): NodeDef | undefined {
-  return candidates.find((n) => n.name === preferred) ??
-    candidates.find((n) => n.name.startsWith(`${scope}/`)) ??
-    candidates[0];
+  return candidates.find((n) => n.name === preferred) ?? candidates.find((n) => n.name.startsWith(`${scope}/`)) ?? candidates[0];
 }
 
 /** Recognises the variables of a graph from its nodes (see the module comment for the rules). */
@@ -129,18 +127,25 @@ export function findSaverDefs(graphDef: GraphDef): SaverDef[] {
     const merge = inScope.find((n) => n.op === 'MergeV2Checkpoints');
     const waitsFor = merge ? merge.name : inScope.find((n) => n.op === 'SaveV2')?.name;
     if (!waitsFor) continue;
-    const save = inScope.find((n) => n.op === 'Identity' && n.input[0] !== undefined &&
-      tensorName(n.input[0]) === `${filename[0]}:${filename[1]}` && n.input.includes(`^${waitsFor}`));
+    const save = inScope.find(
+      (n) =>
+        n.op === 'Identity' &&
+        n.input[0] !== undefined &&
+        tensorName(n.input[0]) === `${filename[0]}:${filename[1]}` &&
+        n.input.includes(`^${waitsFor}`),
+    );
     if (!save) continue;
-    out.push(create(SaverDefSchema, {
-      filenameTensorName: `${filename[0]}:${filename[1]}`,
-      saveTensorName: `${save.name}:0`,
-      restoreOpName: restoreAll.name,
-      maxToKeep: 5,
-      sharded: !!merge,
-      keepCheckpointEveryNHours: 10000,
-      version: SaverDef_CheckpointFormatVersion.V2,
-    }));
+    out.push(
+      create(SaverDefSchema, {
+        filenameTensorName: `${filename[0]}:${filename[1]}`,
+        saveTensorName: `${save.name}:0`,
+        restoreOpName: restoreAll.name,
+        maxToKeep: 5,
+        sharded: !!merge,
+        keepCheckpointEveryNHours: 10000,
+        version: SaverDef_CheckpointFormatVersion.V2,
+      }),
+    );
   }
   return out;
 }

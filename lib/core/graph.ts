@@ -23,7 +23,7 @@ import { ArgumentError, InvalidArgumentError, NotFoundError, RuntimeError, TFErr
 import { GraphCollections } from './collections';
 import { checkGraphDefSupported } from './missing-ops';
 import { GraphFormatError } from './graph-errors';
-import { type DType, checkDType, dtypeToEnum, isDType, } from './dtypes';
+import { type DType, checkDType, dtypeToEnum, isDType } from './dtypes';
 import { Tensor, type TensorLike, checkShape } from './tensor';
 import { opDef } from './op-defs';
 import { native, type NativeGraph, type RawAttr, tfVersion } from '../native';
@@ -115,9 +115,11 @@ export class Graph {
     }
     checkGraphDefSupported(message, { file: opts.source });
     const prefix = opts.prefix ?? undefined;
-    if (prefix !== undefined && (typeof prefix !== 'string' || prefix.includes('\0'))) throw invalidArgument('prefix', 'a name scope (a string without NUL)', prefix);
+    if (prefix !== undefined && (typeof prefix !== 'string' || prefix.includes('\0')))
+      throw invalidArgument('prefix', 'a name scope (a string without NUL)', prefix);
     const rawMap = opts.inputMap ?? {};
-    if (typeof rawMap !== 'object' || Array.isArray(rawMap)) throw invalidArgument('inputMap', "an object of tensor names ({ 'x:0': Output or name })", rawMap);
+    if (typeof rawMap !== 'object' || Array.isArray(rawMap))
+      throw invalidArgument('inputMap', "an object of tensor names ({ 'x:0': Output or name })", rawMap);
     const inputMap = Object.entries(rawMap).map(([key, dst]) => {
       const m = /^(.+):(\d+)$/.exec(key);
       if ((m ? Number(m[2]) > INT32_MAX : key.includes(':')) || !key) {
@@ -163,7 +165,9 @@ export class Graph {
         const shape = [];
         for (let i = 0; i < n; i++) {
           const dims = this.native.outputShape(`${node.name}:${i}`);
-          shape.push(create(TensorShapeProtoSchema, dims === null ? { unknownRank: true } : { dim: dims.map((d) => ({ size: BigInt(d) })) }));
+          shape.push(
+            create(TensorShapeProtoSchema, dims === null ? { unknownRank: true } : { dim: dims.map((d) => ({ size: BigInt(d) })) }),
+          );
         }
         node.attr._output_shapes = create(AttrValueSchema, { value: { case: 'list', value: { shape } } });
       }
@@ -253,10 +257,13 @@ export class Graph {
     const name = spec.name ?? this.uniqueName(spec.type.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase());
     this.checkNotFinalized(`adding operation '${name}' of type '${spec.type}'`);
     // TF's C API takes C strings: a NUL would cut the name TF stores.
-    if (typeof name !== 'string' || !name || name.includes('\0')) throw invalidArgument('spec.name', 'a non-empty operation name without NUL', name);
+    if (typeof name !== 'string' || !name || name.includes('\0'))
+      throw invalidArgument('spec.name', 'a non-empty operation name without NUL', name);
     const def = opDef(spec.type);
     if (!def) {
-      throw new NotFoundError(`Op type '${spec.type}' (for operation '${name}') is not registered in the loaded libtensorflow ${tfVersion()}.`);
+      throw new NotFoundError(
+        `Op type '${spec.type}' (for operation '${name}') is not registered in the loaded libtensorflow ${tfVersion()}.`,
+      );
     }
     if (this.native.hasOperation(name)) {
       throw new InvalidArgumentError(`Duplicate node name in graph: '${name}'`);
@@ -275,7 +282,8 @@ export class Graph {
     // Index loops, not map(): holes are errors (map skips them), and a sparse array claiming
     // 2^32-1 elements fails at its first hole instead of being walked.
     const specInputs = spec.inputs ?? [];
-    if (!Array.isArray(specInputs)) throw invalidArgument('inputs', 'an array of tensors (or arrays of tensors for list inputs)', specInputs);
+    if (!Array.isArray(specInputs))
+      throw invalidArgument('inputs', 'an array of tensors (or arrays of tensors for list inputs)', specInputs);
     const inputs: Array<string | string[]> = [];
     for (let i = 0; i < specInputs.length; i++) {
       const x = specInputs[i];
@@ -431,7 +439,10 @@ function convertAttr(attrDef: OpDef_AttrDef, value: unknown, all: Record<string,
         if (typeof v !== 'string') throw invalidArgument(p, 'a function name', v);
         return v;
       default:
-        throw new ArgumentError(p, `Attr '${name}' has type ${t}, which the op builder cannot convert from a plain value; pass { proto: AttrValue }.`);
+        throw new ArgumentError(
+          p,
+          `Attr '${name}' has type ${t}, which the op builder cannot convert from a plain value; pass { proto: AttrValue }.`,
+        );
     }
   };
   const list = /^list\((.*)\)$/.exec(type);

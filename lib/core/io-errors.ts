@@ -7,7 +7,24 @@ import { Code, errorForCode, TFError } from './errors';
 
 const ERRNO_CODE: Record<string, number> = {};
 const errnoGroups: Array<[number, string[]]> = [
-  [Code.INVALID_ARGUMENT, ['EINVAL', 'ENAMETOOLONG', 'E2BIG', 'EDESTADDRREQ', 'EDOM', 'EFAULT', 'EILSEQ', 'ENOPROTOOPT', 'ENOSTR', 'ENOTSOCK', 'ENOTTY', 'EPROTOTYPE', 'ESPIPE']],
+  [
+    Code.INVALID_ARGUMENT,
+    [
+      'EINVAL',
+      'ENAMETOOLONG',
+      'E2BIG',
+      'EDESTADDRREQ',
+      'EDOM',
+      'EFAULT',
+      'EILSEQ',
+      'ENOPROTOOPT',
+      'ENOSTR',
+      'ENOTSOCK',
+      'ENOTTY',
+      'EPROTOTYPE',
+      'ESPIPE',
+    ],
+  ],
   [Code.DEADLINE_EXCEEDED, ['ETIMEDOUT', 'ETIME']],
   [Code.NOT_FOUND, ['ENODEV', 'ENOENT', 'ENXIO', 'ESRCH']],
   [Code.ALREADY_EXISTS, ['EEXIST', 'EADDRNOTAVAIL', 'EALREADY']],
@@ -16,7 +33,23 @@ const errnoGroups: Array<[number, string[]]> = [
   [Code.RESOURCE_EXHAUSTED, ['ENOSPC', 'EMFILE', 'EMLINK', 'ENFILE', 'ENOBUFS', 'ENODATA', 'ENOMEM', 'ENOSR', 'EUSERS', 'EDQUOT']],
   [Code.OUT_OF_RANGE, ['EFBIG', 'EOVERFLOW', 'ERANGE']],
   [Code.UNIMPLEMENTED, ['ENOSYS', 'ENOTSUP', 'EAFNOSUPPORT', 'EPROTONOSUPPORT', 'ESOCKTNOSUPPORT', 'EXDEV']],
-  [Code.UNAVAILABLE, ['EAGAIN', 'ECONNREFUSED', 'ECONNABORTED', 'ECONNRESET', 'EINTR', 'EHOSTDOWN', 'EHOSTUNREACH', 'ENETDOWN', 'ENETRESET', 'ENETUNREACH', 'ENOLCK', 'ENOLINK']],
+  [
+    Code.UNAVAILABLE,
+    [
+      'EAGAIN',
+      'ECONNREFUSED',
+      'ECONNABORTED',
+      'ECONNRESET',
+      'EINTR',
+      'EHOSTDOWN',
+      'EHOSTUNREACH',
+      'ENETDOWN',
+      'ENETRESET',
+      'ENETUNREACH',
+      'ENOLCK',
+      'ENOLINK',
+    ],
+  ],
   [Code.ABORTED, ['EDEADLK', 'ESTALE']],
   [Code.CANCELLED, ['ECANCELED']],
 ];

@@ -33,7 +33,9 @@ const BY_NAME: Record<LevelName, number> = { debug: 10, info: 20, warn: 30, erro
 
 let verbosity: number = Level.WARN;
 const captures = new Set<LogCapture>();
-let sink: LogSink = (r) => { process.stderr.write(`${r.levelName}:tensorflow:${r.message}\n`); };
+let sink: LogSink = (r) => {
+  process.stderr.write(`${r.levelName}:tensorflow:${r.message}\n`);
+};
 
 /** Sets the lowest level written by the default sink (Python's `set_verbosity`). */
 export function setVerbosity(level: number | LevelName): void {
@@ -59,10 +61,18 @@ export function log(level: number, message: string): void {
   if (captures.size === 0 && level >= verbosity) sink(record);
 }
 
-export function debug(message: string): void { log(Level.DEBUG, message); }
-export function info(message: string): void { log(Level.INFO, message); }
-export function warning(message: string): void { log(Level.WARN, message); }
-export function error(message: string): void { log(Level.ERROR, message); }
+export function debug(message: string): void {
+  log(Level.DEBUG, message);
+}
+export function info(message: string): void {
+  log(Level.INFO, message);
+}
+export function warning(message: string): void {
+  log(Level.WARN, message);
+}
+export function error(message: string): void {
+  log(Level.ERROR, message);
+}
 
 /** Records captured since {@link captureLogs}; call `restore()` to stop capturing. */
 export interface LogCapture {
@@ -78,7 +88,9 @@ export function captureLogs(): LogCapture {
     messages(level?: number) {
       return this.records.filter((r) => level === undefined || r.level === level).map((r) => r.message);
     },
-    restore() { captures.delete(capture); },
+    restore() {
+      captures.delete(capture);
+    },
   };
   captures.add(capture);
   return capture;

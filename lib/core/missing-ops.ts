@@ -30,7 +30,14 @@ export class MissingOpsError extends NotFoundError {
   /** The file the graph came from, when known. */
   readonly file?: string;
 
-  constructor(info: { ops: string[]; nodes: Record<string, string[]>; producer: number; libraryProducer: number; tfVersion: string; file?: string }) {
+  constructor(info: {
+    ops: string[];
+    nodes: Record<string, string[]>;
+    producer: number;
+    libraryProducer: number;
+    tfVersion: string;
+    file?: string;
+  }) {
     super(missingOpsMessage(info));
     this.ops = info.ops;
     this.nodes = info.nodes;
@@ -50,7 +57,10 @@ export class GraphVersionError extends InvalidArgumentError {
   readonly tfVersion: string;
   readonly file?: string;
 
-  constructor(message: string, info: { producer: number; minConsumer: number; badConsumers: number[]; libraryProducer: number; tfVersion: string; file?: string }) {
+  constructor(
+    message: string,
+    info: { producer: number; minConsumer: number; badConsumers: number[]; libraryProducer: number; tfVersion: string; file?: string },
+  ) {
     super(message);
     this.producer = info.producer;
     this.minConsumer = info.minConsumer;
@@ -67,7 +77,14 @@ function listNames(names: string[], max = 3): string {
   return quoted.join(', ');
 }
 
-function missingOpsMessage(info: { ops: string[]; nodes: Record<string, string[]>; producer: number; libraryProducer: number; tfVersion: string; file?: string }): string {
+function missingOpsMessage(info: {
+  ops: string[];
+  nodes: Record<string, string[]>;
+  producer: number;
+  libraryProducer: number;
+  tfVersion: string;
+  file?: string;
+}): string {
   const where = info.file ? `${info.file}: ` : '';
   const each = info.ops.map((op) => {
     const n = info.nodes[op] ?? [];
@@ -76,16 +93,20 @@ function missingOpsMessage(info: { ops: string[]; nodes: Record<string, string[]
   const lib = `libtensorflow ${info.tfVersion} (GraphDef version ${info.libraryProducer})`;
   let why: string;
   if (info.producer > info.libraryProducer) {
-    why = `The graph was written by a newer TensorFlow (GraphDef version ${info.producer}): load a libtensorflow at least that new, ` +
+    why =
+      `The graph was written by a newer TensorFlow (GraphDef version ${info.producer}): load a libtensorflow at least that new, ` +
       'or the library of custom ops that defines them.';
   } else if (info.producer > 0 && info.producer < info.libraryProducer) {
-    why = `The graph was written by an older TensorFlow (GraphDef version ${info.producer}): the ops may have been removed ` +
+    why =
+      `The graph was written by an older TensorFlow (GraphDef version ${info.producer}): the ops may have been removed ` +
       'since (e.g. tf.contrib ops), or come from a library of custom ops that is not loaded.';
   } else {
     why = `The graph's GraphDef version is ${info.producer || 'not set'}: the ops are probably custom ops whose library is not loaded.`;
   }
-  return `${where}the graph uses ${info.ops.length === 1 ? 'an op' : `${info.ops.length} ops`} that the loaded ${lib} ` +
-    `does not register: ${each.join(', ')}. ${why}`;
+  return (
+    `${where}the graph uses ${info.ops.length === 1 ? 'an op' : `${info.ops.length} ops`} that the loaded ${lib} ` +
+    `does not register: ${each.join(', ')}. ${why}`
+  );
 }
 
 let libraryProducerCache: number | undefined;
@@ -169,11 +190,15 @@ export function checkGraphDefSupported(graphDef: GraphDef, opts: { file?: string
   if (minConsumer > lib) {
     throw new GraphVersionError(
       `${where}the GraphDef needs a consumer of GraphDef version ${minConsumer} or later (its min_consumer; it was produced at ` +
-      `version ${producer}), but the loaded libtensorflow ${tfVersion()} is GraphDef version ${lib}: load a newer libtensorflow.`, info);
+        `version ${producer}), but the loaded libtensorflow ${tfVersion()} is GraphDef version ${lib}: load a newer libtensorflow.`,
+      info,
+    );
   }
   if (badConsumers.includes(lib)) {
     throw new GraphVersionError(
       `${where}the GraphDef disallows consumer GraphDef version ${lib} (its bad_consumers: ${badConsumers.join(', ')}), which is ` +
-      `the loaded libtensorflow ${tfVersion()}: use another TensorFlow version.`, info);
+        `the loaded libtensorflow ${tfVersion()}: use another TensorFlow version.`,
+      info,
+    );
   }
 }

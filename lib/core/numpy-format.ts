@@ -39,7 +39,11 @@ export function formatTensorValue(value: unknown): string {
   if (size === 0) return '[]';
   const summarize = size > SUMMARY_THRESHOLD;
   const shown = shownIndices(shape, summarize);
-  const format = elementFormatter(shown.map((i) => value.data[i]), value.dtype, bits);
+  const format = elementFormatter(
+    shown.map((i) => value.data[i]),
+    value.dtype,
+    bits,
+  );
   return formatArray(shape, summarize, (flat) => format(value.data[flat]));
 }
 
@@ -71,7 +75,10 @@ function shortest(x: number, bits: 16 | 32 | 64): [string, number] {
   if (bits !== 64) {
     for (let p = 0; p < 17; p++) {
       const candidate = x.toExponential(p);
-      if (Math.fround(Number(candidate)) === Math.fround(x)) { s = candidate; break; }
+      if (Math.fround(Number(candidate)) === Math.fround(x)) {
+        s = candidate;
+        break;
+      }
     }
   }
   const [mant, e] = s.replace(/^-/, '').split('e');
@@ -183,11 +190,15 @@ function shownIndices(shape: number[], summarize: boolean): number[] {
   const out: number[] = [];
   const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
   const walk = (axis: number, base: number) => {
-    if (axis === shape.length) { out.push(base); return; }
+    if (axis === shape.length) {
+      out.push(base);
+      return;
+    }
     const n = shape[axis];
-    const idx = summarize && n > 2 * EDGE_ITEMS
-      ? [...Array(EDGE_ITEMS).keys(), ...Array.from({ length: EDGE_ITEMS }, (_, k) => n - EDGE_ITEMS + k)]
-      : [...Array(n).keys()];
+    const idx =
+      summarize && n > 2 * EDGE_ITEMS
+        ? [...Array(EDGE_ITEMS).keys(), ...Array.from({ length: EDGE_ITEMS }, (_, k) => n - EDGE_ITEMS + k)]
+        : [...Array(n).keys()];
     for (const i of idx) walk(axis + 1, base + i * strides[axis]);
   };
   walk(0, 0);

@@ -70,10 +70,18 @@ export class Operation {
     if (!i) throw new NotFoundError(`The operation '${this.name}' does not exist in the graph.`);
     return i;
   }
-  get type(): string { return this.info().type; }
-  get device(): string { return this.info().device; }
-  get numOutputs(): number { return this.info().outputTypes.length; }
-  get outputs(): Output[] { return this.info().outputTypes.map((_, i) => new Output(this, i)); }
+  get type(): string {
+    return this.info().type;
+  }
+  get device(): string {
+    return this.info().device;
+  }
+  get numOutputs(): number {
+    return this.info().outputTypes.length;
+  }
+  get outputs(): Output[] {
+    return this.info().outputTypes.map((_, i) => new Output(this, i));
+  }
   get inputs(): Output[] {
     return this.info().inputs.map((n) => this.graph.tensor(n));
   }
@@ -105,4 +113,3 @@ export class Operation {
 export type TensorRef = string | Output | Operation;
 /** Anything that names an operation. */
 export type OpRef = string | Operation | Output;
-

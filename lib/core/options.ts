@@ -44,10 +44,11 @@ export function checkPath(value: unknown, param: string, opts: { allowEmpty?: bo
 }
 
 /** A count or period: a finite number, optionally an integer, optionally > 0 or ≥ 0. */
-export function checkNumber(
-  value: unknown, param: string, opts: { integer?: boolean; min?: 'positive' | 'non-negative' } = {},
-): number {
-  const what = [opts.min === 'positive' ? 'a positive' : opts.min === 'non-negative' ? 'a non-negative' : 'a finite', opts.integer ? 'integer' : 'number'].join(' ');
+export function checkNumber(value: unknown, param: string, opts: { integer?: boolean; min?: 'positive' | 'non-negative' } = {}): number {
+  const what = [
+    opts.min === 'positive' ? 'a positive' : opts.min === 'non-negative' ? 'a non-negative' : 'a finite',
+    opts.integer ? 'integer' : 'number',
+  ].join(' ');
   if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidArgument(param, what, value);
   if (opts.integer && !Number.isInteger(value)) throw invalidArgument(param, what, value);
   if (opts.min === 'positive' && !(value > 0)) throw invalidArgument(param, what, value);

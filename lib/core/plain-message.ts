@@ -38,8 +38,11 @@ function scalar(field: { scalar: ScalarType }, v: unknown, param: string): unkno
 const INT32: [number, number, string] = [-(2 ** 31), 2 ** 31 - 1, 'a 32-bit integer'];
 const UINT32: [number, number, string] = [0, 2 ** 32 - 1, 'an unsigned 32-bit integer'];
 const INT_RANGES = new Map<ScalarType, [number, number, string]>([
-  [ScalarType.INT32, INT32], [ScalarType.SINT32, INT32], [ScalarType.SFIXED32, INT32],
-  [ScalarType.UINT32, UINT32], [ScalarType.FIXED32, UINT32],
+  [ScalarType.INT32, INT32],
+  [ScalarType.SINT32, INT32],
+  [ScalarType.SFIXED32, INT32],
+  [ScalarType.UINT32, UINT32],
+  [ScalarType.FIXED32, UINT32],
 ]);
 
 const INT64_RANGES = new Map<ScalarType, [bigint, bigint, string]>([
@@ -73,9 +76,12 @@ function convert(desc: DescMessage, obj: unknown, param: string): Record<string,
     }
     const one = (x: unknown, pp: string): unknown => {
       switch (field.fieldKind) {
-        case 'scalar': return scalar(field, x, pp);
-        case 'enum': return enumValue(field, x, pp);
-        case 'message': return isMessage(x) ? x : convert(field.message, x, pp);
+        case 'scalar':
+          return scalar(field, x, pp);
+        case 'enum':
+          return enumValue(field, x, pp);
+        case 'message':
+          return isMessage(x) ? x : convert(field.message, x, pp);
         case 'list':
           if (field.listKind === 'scalar') return scalar(field as unknown as { scalar: ScalarType }, x, pp);
           if (field.listKind === 'enum') return enumValue(field as never, x, pp);

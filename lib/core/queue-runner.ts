@@ -69,25 +69,40 @@ export interface QueueRunnerThread extends CoordinatedThread {
   start(): void;
 }
 
-const QUEUE_RUNNER_OPTIONS = ['queueName', 'enqueueOps', 'closeOp', 'cancelOp', 'queueClosedExceptionTypes', 'queueRunnerDef', 'importScope'] as const;
+const QUEUE_RUNNER_OPTIONS = [
+  'queueName',
+  'enqueueOps',
+  'closeOp',
+  'cancelOp',
+  'queueClosedExceptionTypes',
+  'queueRunnerDef',
+  'importScope',
+] as const;
 const CREATE_THREADS_OPTIONS = ['coord', 'daemon', 'start'] as const;
 
 /** An op given by name (`'enqueue'`, `'enqueue:0'`) or as an object with a `name` (an Operation or Output). */
 function opName(o: unknown, param: string): string {
   const name = typeof o === 'string' ? o : o !== null && typeof o === 'object' ? (o as { name?: unknown }).name : undefined;
-  if (typeof name !== 'string' || name === '') throw invalidArgument(param, 'an operation (a non-empty name, or an Operation or Output)', o);
+  if (typeof name !== 'string' || name === '')
+    throw invalidArgument(param, 'an operation (a non-empty name, or an Operation or Output)', o);
   return name.replace(/:\d+$/, '');
 }
 
 /** Messages of errors the loops ignore or log; never throws. */
 function messageOf(e: unknown): string {
   if (e instanceof Error) {
-    try { return String(e.message); } catch { /* a throwing getter: describe it instead */ }
+    try {
+      return String(e.message);
+    } catch {
+      /* a throwing getter: describe it instead */
+    }
   }
   return describeValue(e);
 }
 
-interface PerSession { live: number }
+interface PerSession {
+  live: number;
+}
 
 export class QueueRunner {
   readonly queueName: string;
@@ -118,10 +133,11 @@ export class QueueRunner {
       this.queueClosedExceptionTypes = def.queueClosedExceptionTypes.length ? [...def.queueClosedExceptionTypes] : [Code.OUT_OF_RANGE];
       return;
     }
-    if (scope !== null) throw invalidArgument('importScope', 'no value without queueRunnerDef (it scopes that message\'s names)', scope);
+    if (scope !== null) throw invalidArgument('importScope', "no value without queueRunnerDef (it scopes that message's names)", scope);
     const { queueName = 'queue', enqueueOps, closeOp = null, cancelOp = null, queueClosedExceptionTypes = null } = opts;
     if (typeof queueName !== 'string' || queueName === '') throw invalidArgument('queueName', 'a non-empty string', queueName);
-    if (!Array.isArray(enqueueOps) || enqueueOps.length === 0) throw invalidArgument('enqueueOps', 'a non-empty array of operations', enqueueOps);
+    if (!Array.isArray(enqueueOps) || enqueueOps.length === 0)
+      throw invalidArgument('enqueueOps', 'a non-empty array of operations', enqueueOps);
     this.queueName = queueName;
     this.enqueueOps = enqueueOps.map((o: unknown, i) => opName(o, `enqueueOps[${i}]`));
     this.closeOp = closeOp === null ? null : opName(closeOp, 'closeOp');
@@ -195,8 +211,10 @@ export class QueueRunner {
     if (state && state.live > 0) return [];
     const perSession: PerSession = { live: this.enqueueOps.length };
     this.runs.set(session, perSession);
-    const starters: Array<[string, () => Promise<void>]> = this.enqueueOps.map((op) =>
-      [`QueueRunnerThread-${this.queueName}-${op}`, () => this.loop(session, op, coord, perSession)]);
+    const starters: Array<[string, () => Promise<void>]> = this.enqueueOps.map((op) => [
+      `QueueRunnerThread-${this.queueName}-${op}`,
+      () => this.loop(session, op, coord, perSession),
+    ]);
     if (coord) starters.push([`QueueRunnerThread-${this.queueName}-close_on_stop`, () => this.closeOnStop(session, coord)]);
     const threads = starters.map(([name, fn]) => loopThread(name, fn));
     for (const t of threads) {
@@ -271,12 +289,23 @@ function loopThread(name: string, body: () => Promise<void>): QueueRunnerThread 
   let alive = false;
   return {
     name,
-    get done() { return ended ?? Promise.resolve(); },
+    get done() {
+      return ended ?? Promise.resolve();
+    },
     isAlive: () => alive,
     start() {
       if (ended) throw new RuntimeError(`threads can only be started once: ${name}`);
       alive = true;
-      ended = Promise.resolve().then(body).then(() => { alive = false; }, () => { alive = false; });
+      ended = Promise.resolve()
+        .then(body)
+        .then(
+          () => {
+            alive = false;
+          },
+          () => {
+            alive = false;
+          },
+        );
     },
   };
 }
@@ -293,7 +322,8 @@ function checkCodes(value: unknown): readonly number[] {
   if (value === undefined || value === null) return [Code.OUT_OF_RANGE];
   if (!Array.isArray(value)) throw invalidArgument('queueClosedExceptionTypes', 'an array of TF error codes', value);
   value.forEach((c: unknown, i) => {
-    if (typeof c !== 'number' || !Number.isInteger(c) || c < 0) throw invalidArgument(`queueClosedExceptionTypes[${i}]`, 'a TF error code (an integer, e.g. Code.OUT_OF_RANGE)', c);
+    if (typeof c !== 'number' || !Number.isInteger(c) || c < 0)
+      throw invalidArgument(`queueClosedExceptionTypes[${i}]`, 'a TF error code (an integer, e.g. Code.OUT_OF_RANGE)', c);
   });
   return [...value] as number[];
 }
@@ -308,4 +338,3 @@ export function startQueueRunners(items: readonly unknown[], session: SessionLik
   for (const item of items) threads.push(...QueueRunner.fromCollectionItem(item).createThreads(session, { coord, start: true }));
   return threads;
 }
-

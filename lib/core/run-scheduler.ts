@@ -125,9 +125,11 @@ export class RunScheduler {
   /** A turn of the event loop (timers, I/O, signals), then the scheduler knows it happened. */
   yieldTurn(): Promise<void> {
     this.yields++;
-    return new Promise<void>((resolve) => setImmediate(() => {
-      this.lastTurn = this.now();
-      resolve();
-    }));
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.lastTurn = this.now();
+        resolve();
+      }),
+    );
   }
 }

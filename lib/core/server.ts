@@ -22,7 +22,6 @@ export interface ServerOptions {
   start?: boolean;
 }
 
-
 export class Server {
   private nativeServer: NativeServer;
   private closing: Promise<void> | null = null;
@@ -36,15 +35,23 @@ export class Server {
       bytes = opts;
     } else {
       if (!opts || typeof opts !== 'object') throw invalidArgument('options', 'server options', opts);
-      checkOptionNames(opts, ['cluster', 'jobName', 'taskIndex', 'protocol', 'config', 'start'] satisfies Array<keyof ServerOptions>, 'Server');
+      checkOptionNames(
+        opts,
+        ['cluster', 'jobName', 'taskIndex', 'protocol', 'config', 'start'] satisfies Array<keyof ServerOptions>,
+        'Server',
+      );
       if (typeof opts.jobName !== 'string') throw invalidArgument('jobName', 'a job name', opts.jobName);
-      const def = messageFromPlain(ServerDefSchema, {
-        cluster: new ClusterSpec(opts.cluster).asClusterDef(),
-        jobName: opts.jobName,
-        taskIndex: opts.taskIndex ?? 0,
-        protocol: opts.protocol ?? 'grpc',
-        ...(opts.config ? { defaultSessionConfig: configProto(opts.config as ConfigProtoInit, 'config') } : {}),
-      }, 'options');
+      const def = messageFromPlain(
+        ServerDefSchema,
+        {
+          cluster: new ClusterSpec(opts.cluster).asClusterDef(),
+          jobName: opts.jobName,
+          taskIndex: opts.taskIndex ?? 0,
+          protocol: opts.protocol ?? 'grpc',
+          ...(opts.config ? { defaultSessionConfig: configProto(opts.config as ConfigProtoInit, 'config') } : {}),
+        },
+        'options',
+      );
       bytes = toBinary(ServerDefSchema, def);
     }
     this.nativeServer = new (native().NativeServer)(bytes);
@@ -56,11 +63,17 @@ export class Server {
     return this.nativeServer.target();
   }
 
-  start(): void { this.nativeServer.start(); }
+  start(): void {
+    this.nativeServer.start();
+  }
   /** TF's gRPC server cannot be stopped once started (UnimplementedError), as in Python. */
-  stop(): void { this.nativeServer.stop(); }
+  stop(): void {
+    this.nativeServer.stop();
+  }
   /** Resolves when the server stops: for a started gRPC server, never (Python's join()). */
-  join(): Promise<void> { return this.nativeServer.join(); }
+  join(): Promise<void> {
+    return this.nativeServer.join();
+  }
 
   /**
    * Releases this object. TF cannot shut down a started gRPC server (deleting one aborts the

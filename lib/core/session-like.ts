@@ -10,7 +10,12 @@ import type { RunScheduler } from './run-scheduler';
  * `name` (an `Operation`/`Output`), or arrays / plain objects of fetches. The result has the same
  * structure; an operation yields `null`, a tensor a {@link FetchedTensor}.
  */
-export type FetchStructure = string | { readonly name: string } | null | readonly FetchStructure[] | { readonly [k: string]: FetchStructure };
+export type FetchStructure =
+  | string
+  | { readonly name: string }
+  | null
+  | readonly FetchStructure[]
+  | { readonly [k: string]: FetchStructure };
 
 /** Feeds keyed by tensor name (Python's feed_dict) (`'x:0'`; `'x'` means `'x:0'`). */
 export type FeedDict = Record<string, unknown>;
@@ -26,9 +31,14 @@ export interface RunOptionsInit {
 }
 
 /** Filled by `run()` when given: the serialized `RunMetadata` (Python's `run_metadata` out-parameter). */
-export interface RunMetadataSink { bytes?: Uint8Array }
+export interface RunMetadataSink {
+  bytes?: Uint8Array;
+}
 
-export interface RunCallOptions { options?: RunOptionsInit; runMetadata?: RunMetadataSink }
+export interface RunCallOptions {
+  options?: RunOptionsInit;
+  runMetadata?: RunMetadataSink;
+}
 
 export interface SessionLike {
   // Loose parameter types (unknown) so that the core Session (whose feeds also take a Map) satisfies it.

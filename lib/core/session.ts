@@ -26,18 +26,26 @@ import { RunScheduler, newRunTiming, type RunMode, type RunTiming } from './run-
 import type { MaybePromise } from './maybe-promise';
 
 export type Fetch = string | Output | Operation | null | readonly Fetch[] | { readonly [key: string]: Fetch };
-export type FetchResult<F> =
-  F extends string | Output ? Tensor | null
-    : F extends Operation | null ? null
-      : F extends readonly (infer E)[] ? FetchResult<E>[]
-        : F extends { readonly [key: string]: Fetch } ? { [K in keyof F]: FetchResult<F[K]> }
-          : unknown;
+export type FetchResult<F> = F extends string | Output
+  ? Tensor | null
+  : F extends Operation | null
+    ? null
+    : F extends readonly (infer E)[]
+      ? FetchResult<E>[]
+      : F extends { readonly [key: string]: Fetch }
+        ? { [K in keyof F]: FetchResult<F[K]> }
+        : unknown;
 export type Feeds = Record<string, TensorLike> | Map<string | Output, TensorLike>;
 
 export type { ConfigProtoInit, RunOptionsInit };
 /** Python's run_metadata out-parameter: `bytes` holds the serialized RunMetadata after the run. */
-export interface RunMetadataSink { bytes?: Uint8Array }
-export interface RunCallOptions { options?: RunOptionsInit | null; runMetadata?: RunMetadataSink | null }
+export interface RunMetadataSink {
+  bytes?: Uint8Array;
+}
+export interface RunCallOptions {
+  options?: RunOptionsInit | null;
+  runMetadata?: RunMetadataSink | null;
+}
 
 export interface SessionOptions {
   /** '' (in-process, default) or 'grpc://host:port'. */
@@ -67,7 +75,11 @@ interface Flat {
 }
 
 /** A fetch object seen before: its flattened form and a copy of its content (see Session#flatten). */
-interface FetchMemo { obj: object; flat: Flat; snapshot: unknown }
+interface FetchMemo {
+  obj: object;
+  flat: Flat;
+  snapshot: unknown;
+}
 
 /** The snapshot of an Output or Operation fetch: nothing to compare, it cannot change. */
 const IMMUTABLE = Symbol('immutable');
@@ -114,7 +126,12 @@ function sameAsSnapshot(snap: unknown, f: unknown): boolean {
   return n === Object.keys(snap as object).length;
 }
 
-interface FeedInfo { name: string; dtype: DType; shape: number[] | null; param: string }
+interface FeedInfo {
+  name: string;
+  dtype: DType;
+  shape: number[] | null;
+  param: string;
+}
 
 const TENSOR_NAME = /:\d+$/;
 
@@ -156,7 +173,10 @@ function flattenFetches(graph: Graph, fetches: Fetch): Flat {
       const parts = f.map((x, i) => walk(x, `${where}[${i}]`));
       return (outs) => parts.map((p) => p(outs));
     }
-    if (typeof f === 'object' && Object.getPrototypeOf(f) === Object.prototype || (typeof f === 'object' && Object.getPrototypeOf(f) === null)) {
+    if (
+      (typeof f === 'object' && Object.getPrototypeOf(f) === Object.prototype) ||
+      (typeof f === 'object' && Object.getPrototypeOf(f) === null)
+    ) {
       const entries = Object.entries(f as Record<string, Fetch>).map(([k, v]) => {
         // Reserved for Output/Operation in the cache key (see fetchKey).
         if (k.startsWith('\u0000')) throw invalidArgument(`fetches${where}`, 'keys that do not start with a NUL character', k);
@@ -168,7 +188,11 @@ function flattenFetches(graph: Graph, fetches: Fetch): Flat {
         return o;
       };
     }
-    throw invalidArgument(`fetches${where}`, "a tensor name ('x:0'), an operation name, an Output, an Operation, or arrays/objects of those", f);
+    throw invalidArgument(
+      `fetches${where}`,
+      "a tensor name ('x:0'), an operation name, an Output, an Operation, or arrays/objects of those",
+      f,
+    );
   };
   const build = walk(fetches, '');
   return { tensors, targets, build, key: `${tensors.join(',')}|${targets.join(',')}`, lastPlan: null };
@@ -276,7 +300,8 @@ export class Session {
       return memo.flat;
     }
     const flat = this.flatFor(fetches);
-    const snapshot = fetches instanceof Output || fetches instanceof Operation ? IMMUTABLE : memo !== undefined ? snapshotOf(fetches) : undefined;
+    const snapshot =
+      fetches instanceof Output || fetches instanceof Operation ? IMMUTABLE : memo !== undefined ? snapshotOf(fetches) : undefined;
     const entry = { obj: fetches, flat, snapshot };
     this.fetchMemo.set(fetches, entry);
     this.lastFetch = entry;
@@ -316,7 +341,9 @@ export class Session {
       throw new InvalidArgumentError(`Cannot feed a ${t.dtype} value to tensor '${info.name}', which has dtype ${info.dtype}.`);
     }
     if (!shapeCompatible(info.shape, t.shape)) {
-      throw new InvalidArgumentError(`Cannot feed value of shape ${fmtShape(t.shape)} for Tensor '${info.name}', which has shape ${fmtShape(info.shape)}`);
+      throw new InvalidArgumentError(
+        `Cannot feed value of shape ${fmtShape(t.shape)} for Tensor '${info.name}', which has shape ${fmtShape(info.shape)}`,
+      );
     }
     names.push(info.name);
     values.push(t);
@@ -345,7 +372,8 @@ export class Session {
     if (opts?.options) optionBytes = serializeRunOptions(opts.options, 'options');
     const sink = opts?.runMetadata ?? null;
     // Checked before the run: a sink that cannot take `bytes` would fail after the run had its effects.
-    if (sink !== null && (typeof sink !== 'object' || !canSetBytes(sink))) throw invalidArgument('runMetadata', 'a writable object to receive { bytes }', sink);
+    if (sink !== null && (typeof sink !== 'object' || !canSetBytes(sink)))
+      throw invalidArgument('runMetadata', 'a writable object to receive { bytes }', sink);
     // The addon's arguments after the plan: the feeds, then the options only when there are some.
     if (optionBytes !== null || sink !== null) feedTensors.push(optionBytes, sink !== null);
     return { s, plan, args: feedTensors, sink, flat, feedValues };
@@ -372,7 +400,10 @@ export class Session {
         native: s.prepare(feedNames, fetched, flat.targets),
         dtypes: outs.map((o) => o.dtype),
         // The addon leaves out a shape equal to this one (fully known: no -1, known rank).
-        shapes: outs.map((o) => { const sh = o.shape; return sh?.every((d) => d >= 0) ? sh : null; }),
+        shapes: outs.map((o) => {
+          const sh = o.shape;
+          return sh?.every((d) => d >= 0) ? sh : null;
+        }),
         timing: newRunTiming(),
         fed,
         skip: fetched.length === 0 && flat.targets.length === 0 && flat.tensors.length > 0,
@@ -499,4 +530,3 @@ export class Session {
     await this.close();
   }
 }
-

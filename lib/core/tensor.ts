@@ -23,7 +23,11 @@ export type ElementValue = number | bigint | boolean | string | ComplexPair;
 /** What a feed or `Tensor.from` accepts. */
 export type TensorLike =
   | Tensor
-  | number | bigint | boolean | string | Uint8Array
+  | number
+  | bigint
+  | boolean
+  | string
+  | Uint8Array
   | TypedArray
   | NestedArray<number | bigint | boolean | string>
   | { dtype: DType; shape: number[]; data: TypedArray | ArrayLike<number | bigint | boolean | string> | Uint8Array[] };
@@ -51,9 +55,7 @@ const MAX_ALLOC_BYTES = 2 ** 40;
  * dimensions fails at once, and holes are not dimensions.
  */
 export function checkShape(param: string, shape: unknown, partial = false): number[] {
-  const expected = partial
-    ? 'a shape (array of integers >= -1, -1 = unknown) or null (unknown rank)'
-    : 'an array of non-negative integers';
+  const expected = partial ? 'a shape (array of integers >= -1, -1 = unknown) or null (unknown rank)' : 'an array of non-negative integers';
   if (!Array.isArray(shape)) throw invalidArgument(param, expected, shape);
   if (shape.length > MAX_RANK) throw invalidArgument(param, `${expected} of rank at most ${MAX_RANK} (TensorFlow's maximum)`, shape);
   let known = 1;
@@ -65,7 +67,10 @@ export function checkShape(param: string, shape: unknown, partial = false): numb
     if ((d as number) >= 0) {
       known *= d as number;
       if (known >= INT64_MAX) {
-        throw new ArgumentError(param, `Expected ${expected} for ${param} but the product of its dimensions overflows int64 at dimension ${i} ([${shape.slice(0, i + 1)}${i + 1 < shape.length ? ', ...' : ''}])`);
+        throw new ArgumentError(
+          param,
+          `Expected ${expected} for ${param} but the product of its dimensions overflows int64 at dimension ${i} ([${shape.slice(0, i + 1)}${i + 1 < shape.length ? ', ...' : ''}])`,
+        );
       }
     }
   }
@@ -105,7 +110,11 @@ function flatten(value: unknown, param: string): { shape: number[]; flat: unknow
   let probe: unknown = value;
   while (Array.isArray(probe)) {
     if (shape.length === MAX_RANK) {
-      throw invalidArgument(param, `nested arrays at most ${MAX_RANK} deep (TensorFlow's maximum rank; a self-containing array never ends)`, value);
+      throw invalidArgument(
+        param,
+        `nested arrays at most ${MAX_RANK} deep (TensorFlow's maximum rank; a self-containing array never ends)`,
+        value,
+      );
     }
     shape.push(probe.length);
     probe = probe[0];
@@ -114,12 +123,19 @@ function flatten(value: unknown, param: string): { shape: number[]; flat: unknow
   const flat: unknown[] = [];
   const walk = (v: unknown, depth: number, where: string): void => {
     if (depth === shape.length) {
-      if (Array.isArray(v)) throw new ArgumentError(param, `Ragged nested array for ${param}: ${where} has more dimensions than ${where.replace(/\[\d+\]$/, '')}[0]`);
+      if (Array.isArray(v))
+        throw new ArgumentError(
+          param,
+          `Ragged nested array for ${param}: ${where} has more dimensions than ${where.replace(/\[\d+\]$/, '')}[0]`,
+        );
       flat.push(v);
       return;
     }
     if (!Array.isArray(v) || v.length !== shape[depth]) {
-      throw new ArgumentError(param, `Ragged nested array for ${param}: expected ${shape[depth]} elements at ${where || 'the top level'} but received ${Array.isArray(v) ? v.length : 'a scalar'}`);
+      throw new ArgumentError(
+        param,
+        `Ragged nested array for ${param}: expected ${shape[depth]} elements at ${where || 'the top level'} but received ${Array.isArray(v) ? v.length : 'a scalar'}`,
+      );
     }
     for (let i = 0; i < v.length; i++) {
       if (!(i in v)) throw invalidArgument(`${param}${where}[${i}]`, 'a value (the array has a hole here)', undefined);
@@ -134,12 +150,21 @@ function flatten(value: unknown, param: string): { shape: number[]; flat: unknow
 // int32 becomes -2**31, 2n**70n in an int64 becomes 0). Non-integers are truncated, as numpy does
 // for a feed; NaN and ±Infinity have no integer value and are refused.
 const INT_RANGE: Partial<Record<DType, readonly [number, number]>> = {
-  int8: [-(2 ** 7), 2 ** 7 - 1], int16: [-(2 ** 15), 2 ** 15 - 1], int32: [-(2 ** 31), 2 ** 31 - 1],
-  uint8: [0, 2 ** 8 - 1], uint16: [0, 2 ** 16 - 1], uint32: [0, 2 ** 32 - 1],
-  qint8: [-(2 ** 7), 2 ** 7 - 1], quint8: [0, 2 ** 8 - 1], qint16: [-(2 ** 15), 2 ** 15 - 1], quint16: [0, 2 ** 16 - 1], qint32: [-(2 ** 31), 2 ** 31 - 1],
+  int8: [-(2 ** 7), 2 ** 7 - 1],
+  int16: [-(2 ** 15), 2 ** 15 - 1],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  uint8: [0, 2 ** 8 - 1],
+  uint16: [0, 2 ** 16 - 1],
+  uint32: [0, 2 ** 32 - 1],
+  qint8: [-(2 ** 7), 2 ** 7 - 1],
+  quint8: [0, 2 ** 8 - 1],
+  qint16: [-(2 ** 15), 2 ** 15 - 1],
+  quint16: [0, 2 ** 16 - 1],
+  qint32: [-(2 ** 31), 2 ** 31 - 1],
 };
 const BIG_RANGE: Partial<Record<DType, readonly [bigint, bigint]>> = {
-  int64: [-(2n ** 63n), 2n ** 63n - 1n], uint64: [0n, 2n ** 64n - 1n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint64: [0n, 2n ** 64n - 1n],
 };
 
 // float16 (IEEE binary16) and bfloat16 (the top half of a float32) ↔ JS numbers.
@@ -181,7 +206,7 @@ export function numberToFloat16(x: number): number {
   const q = (a / 2 ** exp - 1) * 1024;
   let m = Math.round(q);
   if (m - q === 0.5 && m % 2 === 1) m -= 1;
-  return sign | ((exp + 15) << 10) + m; // m = 1024 carries into the exponent
+  return sign | (((exp + 15) << 10) + m); // m = 1024 carries into the exponent
 }
 
 /** The bfloat16 bit pattern nearest to `x` (round half to even from float32, as TF and numpy). */
@@ -206,7 +231,8 @@ function fillTyped(dtype: DType, flat: ArrayLike<unknown>, param: string, encode
       (out as BigInt64Array)[i] = b;
     } else if (intRange && (typeof v === 'number' || typeof v === 'bigint')) {
       const n = typeof v === 'bigint' ? Number(v) : Math.trunc(v);
-      if (!(n >= intRange[0] && n <= intRange[1])) throw invalidArgument(`${param}[${i}]`, `a number in ${dtype}'s range [${intRange[0]}, ${intRange[1]}]`, v);
+      if (!(n >= intRange[0] && n <= intRange[1]))
+        throw invalidArgument(`${param}[${i}]`, `a number in ${dtype}'s range [${intRange[0]}, ${intRange[1]}]`, v);
       (out as Int32Array)[i] = n;
     } else if (dtype === 'bool' && (typeof v === 'number' || typeof v === 'bigint')) {
       (out as Uint8Array)[i] = v ? 1 : 0; // TF's bool is one byte holding 0 or 1 (NaN and 0 are false)
@@ -264,7 +290,14 @@ export class Tensor {
       if (dtype && dtype !== value.dtype) throw invalidArgument(param, `a ${dtype} tensor`, `${value.dtype} tensor`);
       return value;
     }
-    if (value !== null && typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value) && 'shape' in value && 'data' in value) {
+    if (
+      value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      !ArrayBuffer.isView(value) &&
+      'shape' in value &&
+      'data' in value
+    ) {
       const spec = value as { dtype: DType; shape: number[]; data: ArrayLike<unknown> };
       const dt = checkDType(`${param}.dtype`, spec.dtype ?? dtype);
       const shape = checkShape(`${param}.shape`, spec.shape);
@@ -272,20 +305,35 @@ export class Tensor {
       const dataLength = (spec.data as ArrayLike<unknown> | null | undefined)?.length;
       if (typeof dataLength !== 'number') throw invalidArgument(`${param}.data`, 'a TypedArray or an array of values', spec.data);
       if (dt === 'string') {
-        if (dataLength !== n) throw new ArgumentError(`${param}.data`, `${param}.data has ${dataLength} elements but shape [${shape}] needs ${n}`);
+        if (dataLength !== n)
+          throw new ArgumentError(`${param}.data`, `${param}.data has ${dataLength} elements but shape [${shape}] needs ${n}`);
         const arr = Array.from(spec.data as ArrayLike<string | Uint8Array>);
-        if (arr.length !== n) throw new ArgumentError(`${param}.data`, `${param}.data has ${arr.length} elements but shape [${shape}] needs ${n}`);
-        return new Tensor(dt, shape, arr.map((s, i) => toBytes(s, `${param}.data[${i}]`)));
+        if (arr.length !== n)
+          throw new ArgumentError(`${param}.data`, `${param}.data has ${arr.length} elements but shape [${shape}] needs ${n}`);
+        return new Tensor(
+          dt,
+          shape,
+          arr.map((s, i) => toBytes(s, `${param}.data[${i}]`)),
+        );
       }
       const Ctor = ARRAY_TYPES[dt];
       if (!Ctor) throw invalidArgument(`${param}.dtype`, 'a dtype with JS values', dt);
       const want = n * lanes(dt);
       let data: TypedArray;
       if (ArrayBuffer.isView(spec.data) && spec.data instanceof Ctor) data = spec.data as TypedArray;
-      else if (ArrayBuffer.isView(spec.data) && !(spec.data instanceof DataView)) throw invalidArgument(`${param}.data`, `a ${Ctor.name} for dtype ${dt}`, spec.data);
-      else if (dataLength !== want) throw new ArgumentError(`${param}.data`, `${param}.data has ${dataLength} elements but shape [${shape}] and dtype ${dt} need ${want}`);
+      else if (ArrayBuffer.isView(spec.data) && !(spec.data instanceof DataView))
+        throw invalidArgument(`${param}.data`, `a ${Ctor.name} for dtype ${dt}`, spec.data);
+      else if (dataLength !== want)
+        throw new ArgumentError(
+          `${param}.data`,
+          `${param}.data has ${dataLength} elements but shape [${shape}] and dtype ${dt} need ${want}`,
+        );
       else data = fillTyped(dt, spec.data, `${param}.data`);
-      if (data.length !== want) throw new ArgumentError(`${param}.data`, `${param}.data has ${data.length} elements but shape [${shape}] and dtype ${dt} need ${want}`);
+      if (data.length !== want)
+        throw new ArgumentError(
+          `${param}.data`,
+          `${param}.data has ${data.length} elements but shape [${shape}] and dtype ${dt} need ${want}`,
+        );
       return new Tensor(dt, shape, data);
     }
     if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
@@ -302,7 +350,12 @@ export class Tensor {
     }
     const { shape, flat } = Array.isArray(value) ? flatten(value, param) : { shape: [], flat: [value] };
     const dt = dtype ?? (flat.length ? inferDType(flat[0], Array.isArray(value) ? `${param}[0]` : param) : 'float32');
-    if (dt === 'string') return new Tensor(dt, shape, flat.map((s, i) => toBytes(s, `${param}[${i}]`)));
+    if (dt === 'string')
+      return new Tensor(
+        dt,
+        shape,
+        flat.map((s, i) => toBytes(s, `${param}[${i}]`)),
+      );
     if (lanes(dt) !== 1) {
       // Complex values as toArray() gives them: [re, im] pairs at the innermost level.
       if (shape.length === 0 || shape[shape.length - 1] !== 2) {
@@ -324,7 +377,10 @@ export class Tensor {
     if (!Ctor) throw invalidArgument('dtype', 'a numeric or bool dtype', dtype);
     const n = elementCount(shape) * lanes(dtype);
     if (n * Ctor.BYTES_PER_ELEMENT > MAX_ALLOC_BYTES) {
-      throw new ArgumentError('shape', `Tensor.alloc: shape [${shape}] of ${dtype} needs ${n * Ctor.BYTES_PER_ELEMENT} bytes, more than the ${MAX_ALLOC_BYTES} allowed`);
+      throw new ArgumentError(
+        'shape',
+        `Tensor.alloc: shape [${shape}] of ${dtype} needs ${n * Ctor.BYTES_PER_ELEMENT} bytes, more than the ${MAX_ALLOC_BYTES} allowed`,
+      );
     }
     const buffer = native().allocAligned(n * Ctor.BYTES_PER_ELEMENT);
     const t = new Tensor(dtype, shape, new Ctor(buffer, 0, n));
@@ -365,7 +421,8 @@ export class Tensor {
   /** @internal Appends (dtype, shape, data), or its feed handle, to a flat feed list for the addon. */
   pushParts(out: unknown[]): void {
     this.checkAlive();
-    if (this.feedHandle === undefined) this.feedHandle = native().feedHandle(dtypeToEnum(this.dtype), this.shape, this.values as TypedArray);
+    if (this.feedHandle === undefined)
+      this.feedHandle = native().feedHandle(dtypeToEnum(this.dtype), this.shape, this.values as TypedArray);
     if (this.feedHandle) out.push(this.feedHandle);
     else out.push(dtypeToEnum(this.dtype), this.shape, this.values);
   }
@@ -385,7 +442,10 @@ export class Tensor {
     const dt = this.dtype;
     if (dt === 'string') return (this.values as Uint8Array[]).map((b) => utf8Decoder.decode(b));
     if (this.values === null) {
-      throw new ArgumentError('tensor', `A ${dt} tensor is a handle with no JS values (toArray() and scalar() are for numeric, bool and string tensors)`);
+      throw new ArgumentError(
+        'tensor',
+        `A ${dt} tensor is a handle with no JS values (toArray() and scalar() are for numeric, bool and string tensors)`,
+      );
     }
     const v = this.values as TypedArray;
     if (dt === 'bool') return Array.from(v as Uint8Array, (x) => x !== 0);

@@ -84,17 +84,27 @@ export function schemeOf(p: string): string | null {
  * `nosuch://x` for the local directory `nosuch:/x`).
  */
 export class UnsupportedFileSystemError extends UnimplementedError {
-  constructor(readonly parameter: string, readonly path: string, readonly scheme: string, readonly supported: readonly string[]) {
-    super(`${parameter}: '${path}' has the scheme '${scheme}', for which this libtensorflow has no filesystem; ` +
-      `it has ${supported.map((s) => `${s}://`).join(', ')} and local paths (other schemes need TF's filesystem plugins, ` +
-      'e.g. tensorflow-io for s3:// and hdfs://, loaded before use).');
+  constructor(
+    readonly parameter: string,
+    readonly path: string,
+    readonly scheme: string,
+    readonly supported: readonly string[],
+  ) {
+    super(
+      `${parameter}: '${path}' has the scheme '${scheme}', for which this libtensorflow has no filesystem; ` +
+        `it has ${supported.map((s) => `${s}://`).join(', ')} and local paths (other schemes need TF's filesystem plugins, ` +
+        'e.g. tensorflow-io for s3:// and hdfs://, loaded before use).',
+    );
     this.name = 'UnsupportedFileSystemError';
   }
 }
 
 /** The schemes TF's Env has a filesystem for now (plugins may add some at any time). */
 export function registeredSchemes(): string[] {
-  return native().fileSystemSchemes().filter((s) => s !== '' && s !== 'file').sort();
+  return native()
+    .fileSystemSchemes()
+    .filter((s) => s !== '' && s !== 'file')
+    .sort();
 }
 
 /**

@@ -56,7 +56,9 @@ export interface VariableDefLike {
   snapshotName?: string;
   trainable?: boolean;
   isResource?: boolean;
-  saveSliceInfoDef?: { fullName: string; fullShape: Array<bigint | number>; varOffset: Array<bigint | number>; varShape: Array<bigint | number> } | undefined;
+  saveSliceInfoDef?:
+    | { fullName: string; fullShape: Array<bigint | number>; varOffset: Array<bigint | number>; varShape: Array<bigint | number> }
+    | undefined;
 }
 
 /** What names a variable: an op name or tensor name, an Operation/Output, or a VariableDef. */
@@ -110,22 +112,41 @@ function conventionalRead(graph: Graph, handleOp: Operation): Output | null {
   return null;
 }
 
-function describe(graph: Graph, op: Operation, extra: { readTensor?: Output | null; trainable?: boolean; saveSliceInfo?: SaveSliceInfo } = {}): GraphVariable {
+function describe(
+  graph: Graph,
+  op: Operation,
+  extra: { readTensor?: Output | null; trainable?: boolean; saveSliceInfo?: SaveSliceInfo } = {},
+): GraphVariable {
   if (REF_VARIABLE_OPS.has(op.type)) {
     return {
-      name: op.name, op, kind: 'ref', dtype: dtypeOf(op), shape: shapeOf(op), device: op.device,
-      readTensor: `${op.name}:0`, trainable: extra.trainable, saveSliceInfo: extra.saveSliceInfo,
+      name: op.name,
+      op,
+      kind: 'ref',
+      dtype: dtypeOf(op),
+      shape: shapeOf(op),
+      device: op.device,
+      readTensor: `${op.name}:0`,
+      trainable: extra.trainable,
+      saveSliceInfo: extra.saveSliceInfo,
     };
   }
   if (RESOURCE_VARIABLE_OPS.has(op.type)) {
     const read = extra.readTensor ?? conventionalRead(graph, op);
     return {
-      name: op.name, op, kind: 'resource', dtype: dtypeOf(op), shape: shapeOf(op),
-      device: read ? read.op.device : op.device, readTensor: read ? read.name : null,
-      trainable: extra.trainable, saveSliceInfo: extra.saveSliceInfo,
+      name: op.name,
+      op,
+      kind: 'resource',
+      dtype: dtypeOf(op),
+      shape: shapeOf(op),
+      device: read ? read.op.device : op.device,
+      readTensor: read ? read.name : null,
+      trainable: extra.trainable,
+      saveSliceInfo: extra.saveSliceInfo,
     };
   }
-  throw new InvalidArgumentError(`Operation '${op.name}' of type ${op.type} is not a variable (expected one of ${[...REF_VARIABLE_OPS, ...RESOURCE_VARIABLE_OPS].join(', ')}).`);
+  throw new InvalidArgumentError(
+    `Operation '${op.name}' of type ${op.type} is not a variable (expected one of ${[...REF_VARIABLE_OPS, ...RESOURCE_VARIABLE_OPS].join(', ')}).`,
+  );
 }
 
 /**
@@ -146,12 +167,14 @@ export function resolveVariable(graph: Graph, ref: VariableRef, param = 'variabl
     return describe(graph, op, {
       readTensor: read,
       trainable: ref.trainable,
-      saveSliceInfo: info?.fullName ? {
-        fullName: info.fullName,
-        fullShape: info.fullShape.map(num),
-        varOffset: info.varOffset.map(num),
-        varShape: info.varShape.map(num),
-      } : undefined,
+      saveSliceInfo: info?.fullName
+        ? {
+            fullName: info.fullName,
+            fullShape: info.fullShape.map(num),
+            varOffset: info.varOffset.map(num),
+            varShape: info.varShape.map(num),
+          }
+        : undefined,
     });
   }
   let out: Output | null = null;
@@ -177,7 +200,10 @@ export function resolveVariable(graph: Graph, ref: VariableRef, param = 'variabl
     return describe(graph, handle, { readTensor: out ?? op.output(0) });
   }
   if (!REF_VARIABLE_OPS.has(op.type) && !RESOURCE_VARIABLE_OPS.has(op.type)) {
-    throw new ArgumentError(param, `Variable to save is not a Variable: '${typeof ref === 'string' ? ref : op.name}' is an operation of type ${op.type}.`);
+    throw new ArgumentError(
+      param,
+      `Variable to save is not a Variable: '${typeof ref === 'string' ? ref : op.name}' is an operation of type ${op.type}.`,
+    );
   }
   return describe(graph, op);
 }
@@ -196,7 +222,8 @@ export function findVariables(graph: Graph, collection = 'variables'): GraphVari
   if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);
   const listed = graph.getCollection(collection);
   if (listed.length) return listed.map((v, i) => resolveVariable(graph, v as VariableRef, `graph collection '${collection}'[${i}]`));
-  return graph.operations()
+  return graph
+    .operations()
     .filter((op) => REF_VARIABLE_OPS.has(op.type) || RESOURCE_VARIABLE_OPS.has(op.type))
     .map((op) => describe(graph, op));
 }

@@ -39,17 +39,28 @@ export interface BatchOptions {
 
 const OPTION_NAMES = new Set(['batchSize', 'epochs', 'seed', 'shuffle', 'dropRemainder', 'keys']);
 
-interface Checked { batchSize: number; epochs: number; seed: number | null; dropRemainder: boolean; keys: string[] | null }
+interface Checked {
+  batchSize: number;
+  epochs: number;
+  seed: number | null;
+  dropRemainder: boolean;
+  keys: string[] | null;
+}
 
 function checkOptions(opts: BatchOptions): Checked {
-  if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object { batchSize, epochs?, seed?, shuffle?, dropRemainder?, keys? }', opts);
-  for (const k of Object.keys(opts)) if (!OPTION_NAMES.has(k)) throw invalidArgument(`options.${k}`, `one of the options ${[...OPTION_NAMES].join(', ')}`, k);
+  if (opts === null || typeof opts !== 'object')
+    throw invalidArgument('options', 'an object { batchSize, epochs?, seed?, shuffle?, dropRemainder?, keys? }', opts);
+  for (const k of Object.keys(opts))
+    if (!OPTION_NAMES.has(k)) throw invalidArgument(`options.${k}`, `one of the options ${[...OPTION_NAMES].join(', ')}`, k);
   const { batchSize, epochs = 1, seed, shuffle, dropRemainder = false, keys } = opts;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw invalidArgument('batchSize', 'a positive integer', batchSize);
-  if (!(epochs === Infinity || (Number.isSafeInteger(epochs) && epochs >= 0))) throw invalidArgument('epochs', 'a non-negative integer or Infinity', epochs);
-  if (seed !== undefined && (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)) throw invalidArgument('seed', 'an integer in [0, 2**32)', seed);
+  if (!(epochs === Infinity || (Number.isSafeInteger(epochs) && epochs >= 0)))
+    throw invalidArgument('epochs', 'a non-negative integer or Infinity', epochs);
+  if (seed !== undefined && (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff))
+    throw invalidArgument('seed', 'an integer in [0, 2**32)', seed);
   if (shuffle !== undefined && typeof shuffle !== 'boolean') throw invalidArgument('shuffle', 'a boolean', shuffle);
-  if (shuffle === false && seed !== undefined) throw new ArgumentError('shuffle', 'shuffle: false contradicts a seed (the seed is for shuffling)');
+  if (shuffle === false && seed !== undefined)
+    throw new ArgumentError('shuffle', 'shuffle: false contradicts a seed (the seed is for shuffling)');
   if (typeof dropRemainder !== 'boolean') throw invalidArgument('dropRemainder', 'a boolean', dropRemainder);
   if (keys !== undefined && (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string'))) {
     throw invalidArgument('keys', 'a non-empty array of array names', keys);
@@ -79,11 +90,15 @@ export function batches(source: BatchSource, opts: BatchOptions): AsyncGenerator
   const o = checkOptions(opts);
   if (typeof source === 'string') return arrayBatches(readNpz(source), o, source);
   if (isRecordSource(source)) {
-    if (o.seed !== null) throw new ArgumentError('seed', 'Shuffling (seed/shuffle) is for named arrays; records are batched in the order they come');
+    if (o.seed !== null)
+      throw new ArgumentError('seed', 'Shuffling (seed/shuffle) is for named arrays; records are batched in the order they come');
     if (o.keys !== null) throw new ArgumentError('keys', 'keys selects named arrays; records are batched with all their names');
     // An iterator that is its own iterable (a generator) is used up after one pass.
     if (typeof source !== 'function' && o.epochs > 1 && (iteratorOf(source) as unknown) === source) {
-      throw new ArgumentError('epochs', `epochs: ${o.epochs} needs the records again, but the source is a one-pass iterator (a generator): pass a function returning a fresh one per epoch`);
+      throw new ArgumentError(
+        'epochs',
+        `epochs: ${o.epochs} needs the records again, but the source is a one-pass iterator (a generator): pass a function returning a fresh one per epoch`,
+      );
     }
     return recordBatches(source, o);
   }
@@ -93,24 +108,40 @@ export function batches(source: BatchSource, opts: BatchOptions): AsyncGenerator
   return arrayBatches(Promise.resolve(source), o, 'arrays');
 }
 
-async function* arrayBatches(pending: Promise<Record<string, TensorLike>>, o: Checked, what: string): AsyncGenerator<Batch, void, undefined> {
+async function* arrayBatches(
+  pending: Promise<Record<string, TensorLike>>,
+  o: Checked,
+  what: string,
+): AsyncGenerator<Batch, void, undefined> {
   const all = await pending;
   const names = o.keys ?? Object.keys(all);
   if (names.length === 0) throw new ArgumentError('source', `${what} has no arrays to batch`);
   const tensors: Record<string, Tensor> = {};
   for (const name of names) {
     if (!Object.hasOwn(all, name)) {
-      throw new ArgumentError('keys', `${what} has no array '${name}' (it has ${Object.keys(all).map((k) => `'${k}'`).join(', ') || 'none'})`);
+      throw new ArgumentError(
+        'keys',
+        `${what} has no array '${name}' (it has ${
+          Object.keys(all)
+            .map((k) => `'${k}'`)
+            .join(', ') || 'none'
+        })`,
+      );
     }
     const t = Tensor.from(all[name], undefined, `${what}.${name}`);
-    if (t.shape.length === 0) throw new ArgumentError(`${what}.${name}`, `${what}.${name} is a scalar: batching needs a first axis to cut along`);
-    if (t.dtype !== 'string' && !ARRAY_TYPES[t.dtype]) throw invalidArgument(`${what}.${name}`, 'a numeric, bool or string array', `a ${t.dtype} tensor`);
+    if (t.shape.length === 0)
+      throw new ArgumentError(`${what}.${name}`, `${what}.${name} is a scalar: batching needs a first axis to cut along`);
+    if (t.dtype !== 'string' && !ARRAY_TYPES[t.dtype])
+      throw invalidArgument(`${what}.${name}`, 'a numeric, bool or string array', `a ${t.dtype} tensor`);
     tensors[name] = t;
   }
   const n = tensors[names[0]].shape[0];
   const other = names.find((k) => tensors[k].shape[0] !== n);
   if (other !== undefined) {
-    throw new ArgumentError(what, `The arrays of ${what} differ in first-axis length: ${names.map((k) => `${k} has ${tensors[k].shape[0]}`).join(', ')}`);
+    throw new ArgumentError(
+      what,
+      `The arrays of ${what} differ in first-axis length: ${names.map((k) => `${k} has ${tensors[k].shape[0]}`).join(', ')}`,
+    );
   }
   const rng = o.seed === null ? null : new MT19937(o.seed);
   for (let epoch = 0; epoch < o.epochs; epoch++) {
@@ -209,7 +240,10 @@ function stack(examples: Example[], firstIndex: number): Batch {
     parts.forEach((t, i) => {
       if (t.dtype !== t0.dtype || t.shape.join() !== t0.shape.join()) {
         const where = `records[${firstIndex + i}].${name}`;
-        throw new ArgumentError(where, `${where} is ${t.dtype} [${t.shape}] but records[${firstIndex}].${name} is ${t0.dtype} [${t0.shape}]: a batch stacks equal shapes`);
+        throw new ArgumentError(
+          where,
+          `${where} is ${t.dtype} [${t.shape}] but records[${firstIndex}].${name} is ${t0.dtype} [${t0.shape}]: a batch stacks equal shapes`,
+        );
       }
     });
     const shape = [parts.length, ...t0.shape];

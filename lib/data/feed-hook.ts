@@ -36,7 +36,8 @@ export class BatchFeedHook extends FeedFnHook {
     super(() => self!.nextFeeds());
     self = this;
     if (source !== null && typeof source === 'object' && Symbol.asyncIterator in source) this.iterator = source[Symbol.asyncIterator]();
-    else if (source !== null && typeof source === 'object' && Symbol.iterator in source) this.iterator = (source as Iterable<AnyBatch>)[Symbol.iterator]();
+    else if (source !== null && typeof source === 'object' && Symbol.iterator in source)
+      this.iterator = (source as Iterable<AnyBatch>)[Symbol.iterator]();
     else throw invalidArgument('batches', 'an iterable or async iterable of batches (e.g. batches(...))', source);
     if (feedMap !== undefined) {
       if (feedMap === null || typeof feedMap !== 'object' || Array.isArray(feedMap) || Object.keys(feedMap).length === 0) {
@@ -80,7 +81,14 @@ export class BatchFeedHook extends FeedFnHook {
     const feeds: FeedDict = {};
     for (const [tensor, key] of Object.entries(this.feedMap)) {
       if (!Object.hasOwn(batch, key)) {
-        throw new ArgumentError('feedMap', `feedMap feeds ${tensor} from '${key}', but the batch has ${Object.keys(batch).map((k) => `'${k}'`).join(', ') || 'no names'}`);
+        throw new ArgumentError(
+          'feedMap',
+          `feedMap feeds ${tensor} from '${key}', but the batch has ${
+            Object.keys(batch)
+              .map((k) => `'${k}'`)
+              .join(', ') || 'no names'
+          }`,
+        );
       }
       feeds[tensor] = batch[key];
     }

@@ -21,7 +21,8 @@ export function parseNpyHeader(text: string): NpyHeader {
   }
   const { descr, fortran_order: fortranOrder, shape } = value;
   // A list descr is a structured dtype (named fields): no tensor holds that.
-  if (typeof descr !== 'string') throw new Error(`unsupported dtype ${clip(JSON.stringify(descr))} (structured arrays have no tensor form)`);
+  if (typeof descr !== 'string')
+    throw new Error(`unsupported dtype ${clip(JSON.stringify(descr))} (structured arrays have no tensor form)`);
   if (typeof fortranOrder !== 'boolean') throw new Error(`'fortran_order' is not True or False: ${clip(text)}`);
   if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
     throw new Error(`'shape' is not a tuple of non-negative integers: ${clip(text)}`);
@@ -65,7 +66,11 @@ export function parsePyLiteral(text: string): PyValue {
       if (text[pos] === '\\') {
         const e = text[pos + 1];
         const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', 0: '\0' };
-        if (e in simple) { out += simple[e]; pos += 2; continue; }
+        if (e in simple) {
+          out += simple[e];
+          pos += 2;
+          continue;
+        }
         return fail('an escape in a string');
       }
       out += text[pos++];
@@ -79,7 +84,10 @@ export function parsePyLiteral(text: string): PyValue {
     const out: PyValue[] = [];
     for (;;) {
       skip();
-      if (text[pos] === close) { pos++; return out; }
+      if (text[pos] === close) {
+        pos++;
+        return out;
+      }
       out.push(value());
       skip();
       if (text[pos] === ',') pos++;
@@ -91,7 +99,10 @@ export function parsePyLiteral(text: string): PyValue {
     const out: { [k: string]: PyValue } = Object.create(null);
     for (;;) {
       skip();
-      if (text[pos] === '}') { pos++; return out; }
+      if (text[pos] === '}') {
+        pos++;
+        return out;
+      }
       const key = value();
       if (typeof key !== 'string') fail('a dict key that is not a string');
       skip();

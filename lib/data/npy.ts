@@ -17,8 +17,20 @@ const HOST_ORDER = endianness() === 'LE' ? '<' : '>';
 
 /** numpy's type code (kind + byte size, `descr` without the byte order) → the tensor dtype. */
 const NUMERIC: Record<string, DType> = {
-  b1: 'bool', i1: 'int8', u1: 'uint8', i2: 'int16', u2: 'uint16', i4: 'int32', u4: 'uint32',
-  i8: 'int64', u8: 'uint64', f2: 'float16', f4: 'float32', f8: 'float64', c8: 'complex64', c16: 'complex128',
+  b1: 'bool',
+  i1: 'int8',
+  u1: 'uint8',
+  i2: 'int16',
+  u2: 'uint16',
+  i4: 'int32',
+  u4: 'uint32',
+  i8: 'int64',
+  u8: 'uint64',
+  f2: 'float16',
+  f4: 'float32',
+  f8: 'float64',
+  c8: 'complex64',
+  c16: 'complex128',
 };
 const DESCR_OF = Object.fromEntries(Object.entries(NUMERIC).map(([code, dt]) => [dt, code])) as Partial<Record<DType, string>>;
 
@@ -35,16 +47,24 @@ interface ElementType {
 
 function elementType(descr: string): ElementType | string {
   const m = /^([<>|=])([a-zA-Z])(\d+)$/.exec(descr);
-  if (!m) return `unsupported dtype '${descr}'${descr.includes('O') ? ' (object arrays hold Python objects, which have no tensor form)' : ''}`;
+  if (!m)
+    return `unsupported dtype '${descr}'${descr.includes('O') ? ' (object arrays hold Python objects, which have no tensor form)' : ''}`;
   const [, order, kind, digits] = m;
   const size = Number(digits);
   const fileOrder = order === '=' ? HOST_ORDER : order;
   if (kind === 'S' || kind === 'U') {
     const laneBytes = kind === 'U' ? 4 : 1;
-    return { dtype: 'string', itemsize: size * laneBytes, laneBytes, text: kind, swap: kind === 'U' && fileOrder === (HOST_ORDER === '<' ? '>' : '<') };
+    return {
+      dtype: 'string',
+      itemsize: size * laneBytes,
+      laneBytes,
+      text: kind,
+      swap: kind === 'U' && fileOrder === (HOST_ORDER === '<' ? '>' : '<'),
+    };
   }
   const dtype = NUMERIC[kind + digits];
-  if (!dtype) return `unsupported dtype '${descr}' (numbers, bools and strings are read; this is ${kind === 'O' ? 'an object array' : `kind '${kind}'`})`;
+  if (!dtype)
+    return `unsupported dtype '${descr}' (numbers, bools and strings are read; this is ${kind === 'O' ? 'an object array' : `kind '${kind}'`})`;
   const laneBytes = size / lanes(dtype);
   return { dtype, itemsize: size, laneBytes, swap: laneBytes > 1 && order !== '|' && fileOrder !== HOST_ORDER };
 }
@@ -60,9 +80,11 @@ export function parseNpy(bytes: Uint8Array, name = '<bytes>'): Tensor {
   };
   if (!(bytes instanceof Uint8Array)) throw invalidArgument('bytes', 'a Uint8Array (the contents of a .npy file)', bytes);
   if (bytes.length < 10 || !MAGIC.every((b, i) => bytes[i] === b)) {
-    bad(bytes.length < MAGIC.length && MAGIC.slice(0, bytes.length).every((b, i) => bytes[i] === b)
-      ? `truncated: ${bytes.length} bytes, too short for a .npy header`
-      : 'not a .npy file (no \\x93NUMPY magic at the start)');
+    bad(
+      bytes.length < MAGIC.length && MAGIC.slice(0, bytes.length).every((b, i) => bytes[i] === b)
+        ? `truncated: ${bytes.length} bytes, too short for a .npy header`
+        : 'not a .npy file (no \\x93NUMPY magic at the start)',
+    );
   }
   const major = bytes[6];
   const minor = bytes[7];
@@ -72,7 +94,8 @@ export function parseNpy(bytes: Uint8Array, name = '<bytes>'): Tensor {
   if (bytes.length < 8 + lenBytes) bad('truncated in the header length');
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const dataStart = 8 + lenBytes + headerLen;
-  if (dataStart > bytes.length) bad(`truncated in the header: it claims ${headerLen} bytes, the file has ${bytes.length - 8 - lenBytes} after the length`);
+  if (dataStart > bytes.length)
+    bad(`truncated in the header: it claims ${headerLen} bytes, the file has ${bytes.length - 8 - lenBytes} after the length`);
   // Versions 1 and 2 write the header in latin1, version 3 in UTF-8.
   const headerText = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(8 + lenBytes, dataStart));
   let header;
@@ -87,7 +110,9 @@ export function parseNpy(bytes: Uint8Array, name = '<bytes>'): Tensor {
   const want = count * type.itemsize;
   const have = bytes.length - dataStart;
   if (have !== want) {
-    bad(`${have < want ? 'truncated' : 'size mismatch'}: shape (${header.shape.join(', ')}) of '${header.descr}' needs ${want} bytes of data, the file has ${have}`);
+    bad(
+      `${have < want ? 'truncated' : 'size mismatch'}: shape (${header.shape.join(', ')}) of '${header.descr}' needs ${want} bytes of data, the file has ${have}`,
+    );
   }
   // A copy at offset 0 of its own buffer: aligned for any typed array, and free of the file's memory.
   let raw: Uint8Array = new Uint8Array(want);
@@ -189,7 +214,8 @@ export function encodeNpy(tensor: Tensor): Uint8Array {
     items.forEach((b, i) => body.set(b, i * width));
   } else {
     const code = DESCR_OF[tensor.dtype];
-    if (!code) throw invalidArgument('tensor', 'a numeric, bool or string tensor (numpy has no other of its dtypes)', `a ${tensor.dtype} tensor`);
+    if (!code)
+      throw invalidArgument('tensor', 'a numeric, bool or string tensor (numpy has no other of its dtypes)', `a ${tensor.dtype} tensor`);
     descr = `${Number(code.slice(1)) === 1 ? '|' : HOST_ORDER}${code}`;
     const data = tensor.data as TypedArray;
     body = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

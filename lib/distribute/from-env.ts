@@ -28,7 +28,7 @@ export function startTaskServer(cfg: TfConfig | null, purpose = 'starting a task
   let server = started.get(key);
   if (!server) {
     if (c.task.type === 'evaluator' && !c.cluster.jobs.includes('evaluator')) {
-      throw new ArgumentError('TF_CONFIG.task.type', "an evaluator outside TF_CONFIG.cluster has no task server to start");
+      throw new ArgumentError('TF_CONFIG.task.type', 'an evaluator outside TF_CONFIG.cluster has no task server to start');
     }
     server = new Server({ cluster: c.cluster, jobName: c.task.type, taskIndex: c.task.index, protocol: c.rpcLayer });
     started.set(key, server);
@@ -42,10 +42,16 @@ export function startTaskServer(cfg: TfConfig | null, purpose = 'starting a task
  */
 export function checkTrainingTask(task: TfTask): void {
   if (task.type === 'ps') {
-    throw new ArgumentError('TF_CONFIG.task.type', "TF_CONFIG names a 'ps' task: a ps task does not train, run `tf-monitored server` for it");
+    throw new ArgumentError(
+      'TF_CONFIG.task.type',
+      "TF_CONFIG names a 'ps' task: a ps task does not train, run `tf-monitored server` for it",
+    );
   }
   if (task.type === 'evaluator') {
-    throw new ArgumentError('TF_CONFIG.task.type', "TF_CONFIG names an 'evaluator' task: evaluators do not train (evaluate the chief's checkpoints instead)");
+    throw new ArgumentError(
+      'TF_CONFIG.task.type',
+      "TF_CONFIG names an 'evaluator' task: evaluators do not train (evaluate the chief's checkpoints instead)",
+    );
   }
 }
 
@@ -63,7 +69,11 @@ export function deviceFiltersFor(task: TfTask): string[] {
  * `{ master, isChief, config }` for MonitoredTrainingSession from TF_CONFIG (a chief, master or
  * worker task); `config` holds the device filters (deviceFiltersFor): merge it into a config of your own.
  */
-export function clusterFromEnv(env: NodeJS.ProcessEnv = process.env): { master: string; isChief: boolean; config: { deviceFilters: string[] } } {
+export function clusterFromEnv(env: NodeJS.ProcessEnv = process.env): {
+  master: string;
+  isChief: boolean;
+  config: { deviceFilters: string[] };
+} {
   const cfg = requireTask(tfConfig(env), 'clusterFromEnv()');
   checkTrainingTask(cfg.task);
   const { server, isChief } = startTaskServer(cfg);

@@ -64,7 +64,8 @@ export function parseTfConfig(raw: string): TfConfig {
   }
   if (!isObject(parsed)) throw invalidArgument('TF_CONFIG', 'a JSON object { cluster, task }', parsed);
   const unknownKey = Object.keys(parsed).find((k) => !TOP_KEYS.includes(k));
-  if (unknownKey) throw new ArgumentError(`TF_CONFIG.${unknownKey}`, `Unknown key '${unknownKey}' in TF_CONFIG (expected ${TOP_KEYS.join(', ')})`);
+  if (unknownKey)
+    throw new ArgumentError(`TF_CONFIG.${unknownKey}`, `Unknown key '${unknownKey}' in TF_CONFIG (expected ${TOP_KEYS.join(', ')})`);
 
   const rawCluster = parsed.cluster ?? {};
   if (!isObject(rawCluster)) throw invalidArgument('TF_CONFIG.cluster', 'an object of job name → task addresses', rawCluster);
@@ -82,12 +83,16 @@ export function parseTfConfig(raw: string): TfConfig {
   }
   for (const single of ['chief', 'master'] as const) {
     if (cluster.jobs.includes(single) && cluster.numTasks(single) !== 1) {
-      throw new ArgumentError(`TF_CONFIG.cluster.${single}`, `TF_CONFIG.cluster.${single} must have exactly one task, it has ${cluster.numTasks(single)}`);
+      throw new ArgumentError(
+        `TF_CONFIG.cluster.${single}`,
+        `TF_CONFIG.cluster.${single} must have exactly one task, it has ${cluster.numTasks(single)}`,
+      );
     }
   }
 
   const rpc = parsed.rpc_layer ?? 'grpc';
-  if (typeof rpc !== 'string' || !/^[a-z][a-z0-9+_-]*$/.test(rpc)) throw invalidArgument('TF_CONFIG.rpc_layer', "a protocol name such as 'grpc'", rpc);
+  if (typeof rpc !== 'string' || !/^[a-z][a-z0-9+_-]*$/.test(rpc))
+    throw invalidArgument('TF_CONFIG.rpc_layer', "a protocol name such as 'grpc'", rpc);
 
   let task: TfTask | null = null;
   if (parsed.task !== undefined) {
@@ -104,7 +109,10 @@ export function parseTfConfig(raw: string): TfConfig {
         throw new ArgumentError('TF_CONFIG.task.type', `TF_CONFIG.task.type is '${type}' but TF_CONFIG.cluster has no '${type}' job`);
       }
       if (!cluster.taskIndices(type).includes(task.index)) {
-        throw new ArgumentError('TF_CONFIG.task.index', `TF_CONFIG.task.index ${task.index} is out of range: job '${type}' has ${cluster.numTasks(type)} task(s)`);
+        throw new ArgumentError(
+          'TF_CONFIG.task.index',
+          `TF_CONFIG.task.index ${task.index} is out of range: job '${type}' has ${cluster.numTasks(type)} task(s)`,
+        );
       }
     }
   }
@@ -123,6 +131,7 @@ export function tfConfig(env: NodeJS.ProcessEnv = process.env): TfConfig | null 
 /** The task TF_CONFIG names; an ArgumentError when TF_CONFIG or its task is missing. */
 export function requireTask(cfg: TfConfig | null, purpose: string): TfConfig & { task: TfTask } {
   if (!cfg) throw new ArgumentError('TF_CONFIG', `TF_CONFIG is not set: ${purpose} needs it to know this process's task`);
-  if (!cfg.task) throw new ArgumentError('TF_CONFIG.task', `TF_CONFIG has no task: ${purpose} needs { "task": { "type": ..., "index": ... } }`);
+  if (!cfg.task)
+    throw new ArgumentError('TF_CONFIG.task', `TF_CONFIG has no task: ${purpose} needs { "task": { "type": ..., "index": ... } }`);
   return cfg as TfConfig & { task: TfTask };
 }

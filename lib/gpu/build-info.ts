@@ -30,7 +30,10 @@ export function kernelDeviceTypes(op: string): string[] {
   const list = new BinaryReader(bytes);
   while (list.pos < list.len) {
     const [field, wire] = list.tag();
-    if (field !== 1 || wire !== WireType.LengthDelimited) { list.skip(wire); continue; }
+    if (field !== 1 || wire !== WireType.LengthDelimited) {
+      list.skip(wire);
+      continue;
+    }
     const def = new BinaryReader(list.bytes());
     while (def.pos < def.len) {
       const [f, w] = def.tag();

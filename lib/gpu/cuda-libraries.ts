@@ -63,7 +63,9 @@ export function wheelBuildInfo(tfDir: string): Record<string, string | boolean> 
       if (m) info[key] = m[1] === 'True' ? true : m[1] === 'False' ? false : m[1].slice(1, -1);
     }
     return info;
-  } catch { /* not an installed package */ }
+  } catch {
+    /* not an installed package */
+  }
   try {
     const manifest = JSON.parse(fs.readFileSync(path.join(tfDir, '..', 'manifest.json'), 'utf8'));
     return manifest.buildInfo && typeof manifest.buildInfo === 'object' ? manifest.buildInfo : null;
@@ -100,9 +102,16 @@ export function findCudaLibraries(tfDir: string): CudaLibraryReport {
     for (const root of searched) {
       const dir = path.join(root, lib.package, 'lib');
       let files: string[] = [];
-      try { files = fs.readdirSync(dir); } catch { continue; }
+      try {
+        files = fs.readdirSync(dir);
+      } catch {
+        continue;
+      }
       const f = pick(files, lib.name);
-      if (f) { hit = path.join(dir, f); break; }
+      if (f) {
+        hit = path.join(dir, f);
+        break;
+      }
     }
     if (hit) report.found.push({ name: path.basename(hit), path: hit });
     else if (lib.required) report.missing.push(lib.name);

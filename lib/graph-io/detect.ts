@@ -30,7 +30,15 @@ export interface ParsedGraphFile {
 }
 
 const GRAPH_DEF_FIELDS = new Set(['node', 'versions', 'version', 'library', 'debug_info']);
-const META_GRAPH_FIELDS = new Set(['meta_info_def', 'graph_def', 'saver_def', 'collection_def', 'signature_def', 'asset_file_def', 'object_graph_def']);
+const META_GRAPH_FIELDS = new Set([
+  'meta_info_def',
+  'graph_def',
+  'saver_def',
+  'collection_def',
+  'signature_def',
+  'asset_file_def',
+  'object_graph_def',
+]);
 
 /** TF's node name rule (`[A-Za-z0-9.][A-Za-z0-9_.\-/>]*`). */
 const NODE_NAME = /^[A-Za-z0-9.][A-Za-z0-9_.\-/>]*$/;
@@ -68,11 +76,15 @@ export function parseGraphBytes(bytes: Uint8Array, opts: { file?: string } = {})
     // The reading that only ran out of bytes is the likely one: name it first.
     const readings = [`as a tensorflow.MetaGraphDef (${meta.error})`, `as a tensorflow.GraphDef (${graph.error})`];
     if (eof(graph.error) && !eof(meta.error)) readings.reverse();
-    throw fail(`${eof(meta.error) || eof(graph.error) ? 'truncated or corrupted' : 'corrupted, or not a graph'}: ` +
-      `cannot decode it ${readings.join(' or ')}`);
+    throw fail(
+      `${eof(meta.error) || eof(graph.error) ? 'truncated or corrupted' : 'corrupted, or not a graph'}: ` +
+        `cannot decode it ${readings.join(' or ')}`,
+    );
   }
-  throw fail('not a graph: the bytes are a valid protobuf message, but neither a tensorflow.MetaGraphDef nor a tensorflow.GraphDef ' +
-    '(unknown fields, or node and op names that are not TF names)');
+  throw fail(
+    'not a graph: the bytes are a valid protobuf message, but neither a tensorflow.MetaGraphDef nor a tensorflow.GraphDef ' +
+      '(unknown fields, or node and op names that are not TF names)',
+  );
 }
 
 /** The format of a graph file's bytes (see {@link parseGraphBytes}). */
@@ -103,8 +115,11 @@ function parseTextGraph(text: string, file: string | undefined, fail: Fail): Par
   if (GRAPH_DEF_FIELDS.has(first.token)) schema = GraphDefSchema;
   else if (META_GRAPH_FIELDS.has(first.token)) schema = MetaGraphDefSchema;
   else {
-    throw fail(`not a graph: text whose first field is '${first.token}' is neither a tensorflow.GraphDef ` +
-      `(fields ${[...GRAPH_DEF_FIELDS].join(', ')}) nor a tensorflow.MetaGraphDef`, { line: first.line, column: first.column });
+    throw fail(
+      `not a graph: text whose first field is '${first.token}' is neither a tensorflow.GraphDef ` +
+        `(fields ${[...GRAPH_DEF_FIELDS].join(', ')}) nor a tensorflow.MetaGraphDef`,
+      { line: first.line, column: first.column },
+    );
   }
   try {
     const message = parseText(schema, text, { file });
@@ -146,7 +161,10 @@ function firstToken(text: string): { token: string; line: number; column: number
 // ---------------------------------------------------------------------------------------------
 // Binary
 
-function tryDecode<Desc extends DescMessage>(schema: Desc, bytes: Uint8Array): { message?: ReturnType<typeof fromBinary<Desc>>; error?: string } {
+function tryDecode<Desc extends DescMessage>(
+  schema: Desc,
+  bytes: Uint8Array,
+): { message?: ReturnType<typeof fromBinary<Desc>>; error?: string } {
   try {
     return { message: fromBinary(schema, bytes) };
   } catch (e) {
@@ -203,15 +221,18 @@ function knownNonGraph(b: Uint8Array): string | null {
       if (len <= b.length - 16) {
         try {
           const ev = fromBinary(EventSchema, b.subarray(12, 12 + len));
-          if (ev.wallTime > 0 && !ev.$unknown?.length) return 'an event file (TFRecord of tensorflow.Event records, as summary writers write)';
-        } catch { /* a TFRecord of something else */ }
+          if (ev.wallTime > 0 && !ev.$unknown?.length)
+            return 'an event file (TFRecord of tensorflow.Event records, as summary writers write)';
+        } catch {
+          /* a TFRecord of something else */
+        }
       }
       return 'a TFRecord file';
     }
     // The footer magic of TF's table format (tensorflow/core/lib/io/format.h): a checkpoint .index.
     const tail = b.subarray(b.length - 8);
     if ([0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb].every((x, i) => tail[i] === x)) {
-      return 'a checkpoint index (.index; a checkpoint\'s graph is in its .meta file)';
+      return "a checkpoint index (.index; a checkpoint's graph is in its .meta file)";
     }
   }
   if (b[0] === 0x08) {
@@ -220,10 +241,14 @@ function knownNonGraph(b: Uint8Array): string | null {
       const sm = fromBinary(SavedModelSchema, b);
       if (sm.metaGraphs.length && !sm.$unknown?.length) {
         const tags = sm.metaGraphs.map((m) => `[${m.metaInfoDef?.tags.join(', ') ?? ''}]`).join(', ');
-        return `a SavedModel (saved_model.pb) holding ${sm.metaGraphs.length} MetaGraphDef(s) with tags ${tags}; ` +
-          'decode it with SavedModelSchema and pass one of its metaGraphs to Graph.fromMetaGraph';
+        return (
+          `a SavedModel (saved_model.pb) holding ${sm.metaGraphs.length} MetaGraphDef(s) with tags ${tags}; ` +
+          'decode it with SavedModelSchema and pass one of its metaGraphs to Graph.fromMetaGraph'
+        );
       }
-    } catch { /* not a SavedModel */ }
+    } catch {
+      /* not a SavedModel */
+    }
   }
   return null;
 }

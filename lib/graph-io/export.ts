@@ -18,7 +18,10 @@ import { GraphDefSchema, type GraphDef } from '../proto/gen/tensorflow/core/fram
 import type { NodeDef } from '../proto/gen/tensorflow/core/framework/node_def_pb';
 import { OpDefSchema, OpListSchema, type OpList } from '../proto/gen/tensorflow/core/framework/op_def_pb';
 import {
-  MetaGraphDefSchema, MetaGraphDef_MetaInfoDefSchema, type MetaGraphDef, type MetaGraphDef_MetaInfoDef,
+  MetaGraphDefSchema,
+  MetaGraphDef_MetaInfoDefSchema,
+  type MetaGraphDef,
+  type MetaGraphDef_MetaInfoDef,
 } from '../proto/gen/tensorflow/core/protobuf/meta_graph_pb';
 import { SaverDefSchema, type SaverDef } from '../proto/gen/tensorflow/core/protobuf/saver_pb';
 import { Graph } from '../core/graph';
@@ -95,8 +98,12 @@ export function stripDefaultValuedAttrs(meta: MetaGraphDef): void {
 function checkOptions(graph: unknown, opts: ExportMetaGraphOptions): void {
   if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);
   if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object', opts);
-  if (opts.filename !== undefined && (typeof opts.filename !== 'string' || !opts.filename)) throw invalidArgument('filename', 'a file path', opts.filename);
-  if (opts.collectionList !== undefined && (!Array.isArray(opts.collectionList) || !opts.collectionList.every((k) => typeof k === 'string'))) {
+  if (opts.filename !== undefined && (typeof opts.filename !== 'string' || !opts.filename))
+    throw invalidArgument('filename', 'a file path', opts.filename);
+  if (
+    opts.collectionList !== undefined &&
+    (!Array.isArray(opts.collectionList) || !opts.collectionList.every((k) => typeof k === 'string'))
+  ) {
     throw invalidArgument('collectionList', 'an array of collection keys', opts.collectionList);
   }
   if (opts.saverDef !== undefined && opts.saverDef !== null && opts.saverDef.$typeName !== SaverDefSchema.typeName) {
@@ -113,12 +120,16 @@ export function buildMetaGraphDef(graph: Graph, opts: ExportMetaGraphOptions = {
   const graphDef = opts.graphDef ? clone(GraphDefSchema, opts.graphDef) : graph.asGraphDef({ addShapes: true });
   if (opts.clearDevices) for (const n of graphDef.node) n.device = '';
 
-  const given = opts.metaInfoDef === undefined ? undefined
-    : clone(MetaGraphDef_MetaInfoDefSchema, messageFromPlain(MetaGraphDef_MetaInfoDefSchema, opts.metaInfoDef, 'metaInfoDef'));
+  const given =
+    opts.metaInfoDef === undefined
+      ? undefined
+      : clone(MetaGraphDef_MetaInfoDefSchema, messageFromPlain(MetaGraphDef_MetaInfoDefSchema, opts.metaInfoDef, 'metaInfoDef'));
   const info = given ?? create(MetaGraphDef_MetaInfoDefSchema);
   const version = tfVersion();
-  info.tensorflowGitVersion = given?.tensorflowGitVersion ||
-    (graph.metaInfoDef?.tensorflowVersion === version && graph.metaInfoDef.tensorflowGitVersion) || 'unknown';
+  info.tensorflowGitVersion =
+    given?.tensorflowGitVersion ||
+    (graph.metaInfoDef?.tensorflowVersion === version && graph.metaInfoDef.tensorflowGitVersion) ||
+    'unknown';
   info.tensorflowVersion = version;
   if (!info.strippedOpList?.op.length) info.strippedOpList = strippedOpListForGraph(graphDef);
 
@@ -131,7 +142,11 @@ export function buildMetaGraphDef(graph: Graph, opts: ExportMetaGraphOptions = {
 }
 
 /** A graph's serialized GraphDef with `_output_shapes`, and its stripped op list, at one revision. */
-interface GraphDefBytes { revision: number; bytes: Uint8Array; strippedOpList: OpList }
+interface GraphDefBytes {
+  revision: number;
+  bytes: Uint8Array;
+  strippedOpList: OpList;
+}
 const graphDefBytesCache = new WeakMap<Graph, GraphDefBytes>();
 
 /**
@@ -193,7 +208,11 @@ export function serializeMetaGraph(graph: Graph, opts: Pick<ExportMetaGraphOptio
 }
 
 /** Writes {@link serializeMetaGraph}'s bytes to `filename`, atomically (its folder is created). */
-export async function writeMetaGraphFile(graph: Graph, filename: string, opts: Pick<ExportMetaGraphOptions, 'saverDef' | 'collectionList'> = {}): Promise<void> {
+export async function writeMetaGraphFile(
+  graph: Graph,
+  filename: string,
+  opts: Pick<ExportMetaGraphOptions, 'saverDef' | 'collectionList'> = {},
+): Promise<void> {
   const data = serializeMetaGraph(graph, opts);
   await io.mkdirp(pyDirname(filename) || '.');
   await atomicWrite(filename, data);

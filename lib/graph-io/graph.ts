@@ -7,8 +7,13 @@ import type { GraphDef } from '../proto/gen/tensorflow/core/framework/graph_pb';
 import type { MetaGraphDef } from '../proto/gen/tensorflow/core/protobuf/meta_graph_pb';
 import { Graph as CoreGraph } from '../core/graph';
 import {
-  graphFromGraphDef, graphFromMetaGraph, loadGraph, loadGraphSync,
-  type FromGraphDefOptions, type FromMetaGraphOptions, type LoadGraphOptions,
+  graphFromGraphDef,
+  graphFromMetaGraph,
+  loadGraph,
+  loadGraphSync,
+  type FromGraphDefOptions,
+  type FromMetaGraphOptions,
+  type LoadGraphOptions,
 } from './load';
 
 export class Graph extends CoreGraph {
@@ -48,5 +53,4 @@ export class Graph extends CoreGraph {
   static fromMetaGraph(metaGraphDef: MetaGraphDef | Uint8Array | string, opts?: FromMetaGraphOptions): CoreGraph {
     return graphFromMetaGraph(metaGraphDef, opts);
   }
-
 }

@@ -81,7 +81,8 @@ const MAX_GRAPH_FILE = 2 ** 31 - 1;
 function checkGraphFile(path: string, stat: { isFile(): boolean; isDirectory(): boolean; size: number }): void {
   if (stat.isDirectory()) throw new GraphFormatError('is a directory; expected a graph file (.meta, .pb or .pbtxt)', { file: path });
   if (!stat.isFile()) throw new GraphFormatError('is not a regular file; expected a graph file (.meta, .pb or .pbtxt)', { file: path });
-  if (stat.size > MAX_GRAPH_FILE) throw new GraphFormatError(`is ${stat.size} bytes, more than a protobuf message can hold (2 GiB)`, { file: path });
+  if (stat.size > MAX_GRAPH_FILE)
+    throw new GraphFormatError(`is ${stat.size} bytes, more than a protobuf message can hold (2 GiB)`, { file: path });
 }
 
 /** A file through TF's filesystem (a path with a scheme): TF's stat has no "regular file". */
@@ -168,7 +169,8 @@ export function graphFromGraphDef(graphDef: GraphDef | Uint8Array, opts: FromGra
   let gd: GraphDef;
   if (graphDef instanceof Uint8Array) {
     const parsed = parseGraphBytes(graphDef, { file: opts.source });
-    if (!parsed.graphDef) throw new GraphFormatError('is a MetaGraphDef, not a GraphDef: use Graph.fromMetaGraph or Graph.load', { file: opts.source });
+    if (!parsed.graphDef)
+      throw new GraphFormatError('is a MetaGraphDef, not a GraphDef: use Graph.fromMetaGraph or Graph.load', { file: opts.source });
     gd = parsed.graphDef;
   } else if (isGraphDef(graphDef)) {
     gd = graphDef;
@@ -189,7 +191,8 @@ export function graphFromMetaGraph(meta: MetaGraphDef | Uint8Array | string, opt
     const bytes = typeof meta === 'string' ? readGraphFileSync(meta) : meta;
     if (typeof meta === 'string') source ??= meta;
     const parsed = parseGraphBytes(bytes, { file: source });
-    if (!parsed.metaGraphDef) throw new GraphFormatError('is a GraphDef, not a MetaGraphDef: use Graph.fromGraphDef or Graph.load', { file: source });
+    if (!parsed.metaGraphDef)
+      throw new GraphFormatError('is a GraphDef, not a MetaGraphDef: use Graph.fromGraphDef or Graph.load', { file: source });
     m = parsed.metaGraphDef;
   } else if (isMetaGraphDef(meta)) {
     m = meta;
@@ -204,8 +207,10 @@ export function graphFromMetaGraph(meta: MetaGraphDef | Uint8Array | string, opt
 function checkOptions(opts: LoadGraphOptions): void {
   if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object', opts);
   if (opts.graph !== undefined && !(opts.graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', opts.graph);
-  if (opts.importScope !== undefined && typeof opts.importScope !== 'string') throw invalidArgument('importScope', 'a string', opts.importScope);
-  if (opts.clearDevices !== undefined && typeof opts.clearDevices !== 'boolean') throw invalidArgument('clearDevices', 'a boolean', opts.clearDevices);
+  if (opts.importScope !== undefined && typeof opts.importScope !== 'string')
+    throw invalidArgument('importScope', 'a string', opts.importScope);
+  if (opts.clearDevices !== undefined && typeof opts.clearDevices !== 'boolean')
+    throw invalidArgument('clearDevices', 'a boolean', opts.clearDevices);
   if (opts.inputMap !== undefined && (opts.inputMap === null || typeof opts.inputMap !== 'object')) {
     throw invalidArgument('inputMap', "an object mapping 'name:i' to tensors", opts.inputMap);
   }
@@ -255,7 +260,12 @@ export function importGraphDefInto(graph: Graph, graphDef: GraphDef, opts: FromG
   if (opts.clearDevices) for (const n of gd.node) n.device = '';
   if (opts.producerOpList) removeDefaultAttrs(gd, opts.producerOpList);
   const scope = normalizeScope(graph, opts.importScope);
-  graph.importGraphDef(gd, { prefix: scope || undefined, inputMap: opts.inputMap, controlDependencies: opts.controlDependencies, source: opts.source });
+  graph.importGraphDef(gd, {
+    prefix: scope || undefined,
+    inputMap: opts.inputMap,
+    controlDependencies: opts.controlDependencies,
+    source: opts.source,
+  });
   if (opts.findVariables === false) return;
   const found = findVariables(gd);
   for (const v of found.variables) {
@@ -284,8 +294,11 @@ export function importMetaGraph(graph: Graph, meta: MetaGraphDef, opts: FromMeta
     const names = unbound.kind.value.value.map((v) => (typeof v === 'string' ? v : Buffer.from(v).toString('utf8')));
     const given = Object.keys(opts.inputMap ?? {});
     if (names.length && (!given.length || [...names].sort().join('\0') !== [...given].sort().join('\0'))) {
-      throw new ArgumentError('inputMap', `${file ? `${file}: ` : ''}Graph contains unbound inputs: ${names.filter((n) => !given.includes(n)).join(',')}. ` +
-        'Must provide these inputs through inputMap.');
+      throw new ArgumentError(
+        'inputMap',
+        `${file ? `${file}: ` : ''}Graph contains unbound inputs: ${names.filter((n) => !given.includes(n)).join(',')}. ` +
+          'Must provide these inputs through inputMap.',
+      );
     }
   }
   const gd = meta.graphDef ? clone(GraphDefSchema, meta.graphDef) : create(GraphDefSchema);

@@ -30,9 +30,15 @@ export function serializeGraph(graphOrGraphDef: GraphLike, asText: boolean, para
     try {
       msg = decodeBinary(GraphDefSchema, graphOrGraphDef);
     } catch (e) {
-      throw new GraphFormatError(`${param} is not a serialized tensorflow.GraphDef: ${e instanceof ProtoDecodeError ? e.reason : String(e)}`, { cause: e });
+      throw new GraphFormatError(
+        `${param} is not a serialized tensorflow.GraphDef: ${e instanceof ProtoDecodeError ? e.reason : String(e)}`,
+        { cause: e },
+      );
     }
-  } else if (isMessage(graphOrGraphDef) && (graphOrGraphDef.$typeName === 'tensorflow.GraphDef' || graphOrGraphDef.$typeName === 'tensorflow.MetaGraphDef')) {
+  } else if (
+    isMessage(graphOrGraphDef) &&
+    (graphOrGraphDef.$typeName === 'tensorflow.GraphDef' || graphOrGraphDef.$typeName === 'tensorflow.MetaGraphDef')
+  ) {
     msg = graphOrGraphDef;
   } else {
     throw invalidArgument(param, 'a Graph, a GraphDef or MetaGraphDef message, or GraphDef bytes', graphOrGraphDef);

@@ -15,7 +15,9 @@ type ListsEvery<T, K> = [Exclude<keyof T, K>] extends [never] ? unknown : { miss
  * type: leaving one out is a compile error, as is listing a name the type does not have.
  */
 export function checkHookOptions<T extends object, K extends keyof T & string>(
-  opts: T, known: readonly K[] & ListsEvery<T, K>, owner: string,
+  opts: T,
+  known: readonly K[] & ListsEvery<T, K>,
+  owner: string,
 ): void {
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw invalidArgument('options', 'an object', opts);
   checkOptionNames(opts, known, owner);

@@ -2,12 +2,19 @@
  * Session-run hooks (Python's `session_run_hook.py` and `basic_session_run_hooks.py`).
  */
 export {
-  SessionRunHook, SessionRunArgs, SessionRunContext, SessionRunValues, type SessionRunHookLike,
+  SessionRunHook,
+  SessionRunArgs,
+  SessionRunContext,
+  SessionRunValues,
+  type SessionRunHookLike,
 } from './session-run-hook';
 export { SecondOrStepTimer, NeverTriggerTimer, type HookTimer, type SecondOrStepTimerOptions, type Clock } from './second-or-step-timer';
 export { StopAtStepHook, type StopAtStepHookOptions } from './basic/stop-at-step-hook';
 export {
-  CheckpointSaverHook, CheckpointSaverListener, type CheckpointSaverHookOptions, type CheckpointSaverListenerLike,
+  CheckpointSaverHook,
+  CheckpointSaverListener,
+  type CheckpointSaverHookOptions,
+  type CheckpointSaverListenerLike,
 } from './basic/checkpoint-saver-hook';
 export { StepCounterHook, type StepCounterHookOptions } from './basic/step-counter-hook';
 export { SummarySaverHook, type SummarySaverHookOptions } from './basic/summary-saver-hook';

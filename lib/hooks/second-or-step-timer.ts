@@ -65,7 +65,8 @@ export class SecondOrStepTimer implements HookTimer {
     const stepsName = names.everySteps ?? 'everySteps';
     if (everySecs !== null && !Number.isFinite(everySecs)) throw invalidArgument(secsName, 'a finite number or null', everySecs);
     if (everySteps !== null && !Number.isFinite(everySteps)) throw invalidArgument(stepsName, 'a finite number or null', everySteps);
-    if (everySteps !== null && !Number.isInteger(everySteps)) throw invalidArgument(stepsName, 'an integer number of steps or null', everySteps);
+    if (everySteps !== null && !Number.isInteger(everySteps))
+      throw invalidArgument(stepsName, 'an integer number of steps or null', everySteps);
     if (typeof clock !== 'function') throw invalidArgument('clock', 'a function', clock);
     if (everySecs === null && everySteps === null) {
       throw new ValueError('Either every_secs or every_steps should be provided.');
@@ -113,8 +114,16 @@ export class SecondOrStepTimer implements HookTimer {
 /** A timer that never triggers (used by hooks that act only at the end). */
 export class NeverTriggerTimer implements HookTimer {
   reset(): void {}
-  shouldTriggerForStep(_step: number): boolean { return false; }
-  updateLastTriggeredStep(_step: number): [null, null] { return [null, null]; }
-  lastTriggeredStep(): null { return null; }
-  couldTriggerNow(): boolean { return false; }
+  shouldTriggerForStep(_step: number): boolean {
+    return false;
+  }
+  updateLastTriggeredStep(_step: number): [null, null] {
+    return [null, null];
+  }
+  lastTriggeredStep(): null {
+    return null;
+  }
+  couldTriggerNow(): boolean {
+    return false;
+  }
 }

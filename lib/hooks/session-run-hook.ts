@@ -56,7 +56,9 @@ export interface SessionRunHookLike {
   end?(session: SessionLike): void | Promise<void>;
 }
 
-const HOOK_METHODS = ['begin', 'afterCreateSession', 'beforeRun', 'afterRun', 'end'] as const satisfies ReadonlyArray<keyof SessionRunHookLike>;
+const HOOK_METHODS = ['begin', 'afterCreateSession', 'beforeRun', 'afterRun', 'end'] as const satisfies ReadonlyArray<
+  keyof SessionRunHookLike
+>;
 
 /**
  * Checks that `hook` can be used as a hook: an object (not a class or function: `hooks: [StopAtStepHook]`
@@ -109,7 +111,10 @@ export class SessionRunArgs {
 export class SessionRunContext {
   private stop = false;
 
-  constructor(readonly originalArgs: SessionRunArgs, readonly session: SessionLike) {}
+  constructor(
+    readonly originalArgs: SessionRunArgs,
+    readonly session: SessionLike,
+  ) {}
 
   /** Ask the MonitoredSession to stop; takes effect after the current run. */
   requestStop(): void {

@@ -21,12 +21,19 @@ export interface ConstantOptions {
 export function constant(value: TensorLike, opts: ConstantOptions = {}): Output {
   if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object', opts);
   if (opts.dtype !== undefined) checkDType('dtype', opts.dtype);
-  let t = value instanceof Tensor && (opts.dtype === undefined || opts.dtype === value.dtype) ? value : Tensor.from(value instanceof Tensor ? value.toArray() as TensorLike : value, opts.dtype);
+  let t =
+    value instanceof Tensor && (opts.dtype === undefined || opts.dtype === value.dtype)
+      ? value
+      : Tensor.from(value instanceof Tensor ? (value.toArray() as TensorLike) : value, opts.dtype);
   if (opts.shape !== undefined) {
     const shape = checkShape('shape', opts.shape);
     const n = shape.reduce((a, b) => a * b, 1);
     const have = t.shape.reduce((a, b) => a * b, 1);
-    if (have === n) t = t.dtype === 'string' ? Tensor.from({ dtype: 'string', shape, data: t.bytes }) : Tensor.from({ dtype: t.dtype, shape, data: t.data as TypedArray });
+    if (have === n)
+      t =
+        t.dtype === 'string'
+          ? Tensor.from({ dtype: 'string', shape, data: t.bytes })
+          : Tensor.from({ dtype: t.dtype, shape, data: t.data as TypedArray });
     else if (have === 1 && t.dtype !== 'float16' && t.dtype !== 'bfloat16' && !t.dtype.startsWith('complex')) {
       let v: unknown = t.toArray();
       while (Array.isArray(v)) v = v[0];
@@ -48,7 +55,14 @@ export interface PlaceholderOptions {
 export function placeholder(dtype: DType, opts: PlaceholderOptions = {}): Output {
   checkDType('dtype', dtype);
   if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object', opts);
-  const shape = opts.shape === undefined || opts.shape === null ? null : checkShape('shape', opts.shape.map((d) => (d === null ? -1 : d)), true);
+  const shape =
+    opts.shape === undefined || opts.shape === null
+      ? null
+      : checkShape(
+          'shape',
+          opts.shape.map((d) => (d === null ? -1 : d)),
+          true,
+        );
   return addScopedOp({ type: 'Placeholder', name: opts.name ?? 'Placeholder', attrs: { dtype, shape } }).output(0);
 }
 
@@ -62,7 +76,11 @@ export type TensorInput = Output | Operation | HasValue | TensorLike;
 
 /** Whether `x` is used as a tensor as it is (an Output, an Operation or a Variable), not converted to a constant. */
 export function isTensorLike(x: unknown): x is Output | Operation | HasValue {
-  return x instanceof Output || x instanceof Operation || (x !== null && typeof x === 'object' && !(x instanceof Tensor) && typeof (x as HasValue).value === 'function');
+  return (
+    x instanceof Output ||
+    x instanceof Operation ||
+    (x !== null && typeof x === 'object' && !(x instanceof Tensor) && typeof (x as HasValue).value === 'function')
+  );
 }
 
 /** An Output, Operation or Variable as an Output (output 0, the variable's value). */

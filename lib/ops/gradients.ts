@@ -57,11 +57,15 @@ export function gradients(ys: Output | Output[], xsIn: Array<Output | HasValue>,
     gradYs.forEach((g, i) => checkOutput(g, `opts.gradYs[${i}]`));
   }
   const name = opts.name ?? 'gradients';
-  if (typeof name !== 'string' || !/^[A-Za-z0-9.][A-Za-z0-9_.\-/]*$/.test(name)) throw invalidArgument('opts.name', 'a valid scope name', name);
+  if (typeof name !== 'string' || !/^[A-Za-z0-9.][A-Za-z0-9_.\-/]*$/.test(name))
+    throw invalidArgument('opts.name', 'a valid scope name', name);
   const graph = graphFor([...yList, ...xs, ...(gradYs ?? [])], 'tensors');
 
   // TF refuses an x the ys do not reach; Python answers None for it.
-  const ancestors = dataAncestors(graph, yList.map((y) => y.op.name));
+  const ancestors = dataAncestors(
+    graph,
+    yList.map((y) => y.op.name),
+  );
   const reachable = xs.map((x) => ancestors.has(x.op.name));
   const wanted = xs.filter((_, i) => reachable[i]);
   if (!wanted.length) return xs.map(() => null);
@@ -69,7 +73,12 @@ export function gradients(ys: Output | Output[], xsIn: Array<Output | HasValue>,
   const prefix = uniqueName(graph, name);
   let raw: Array<string | null>;
   try {
-    raw = graph.native.addGradients(prefix, yList.map((y) => y.name), wanted.map((x) => x.name), gradYs ? gradYs.map((g) => g.name) : null);
+    raw = graph.native.addGradients(
+      prefix,
+      yList.map((y) => y.name),
+      wanted.map((x) => x.name),
+      gradYs ? gradYs.map((g) => g.name) : null,
+    );
   } catch (e) {
     const m = e instanceof NotFoundError ? /No gradient defined for op: ([A-Za-z0-9_>]+)/.exec(e.message) : null;
     if (m) throw new GradientNotFoundError(m[1], opsOfTypeOnPath(graph, m[1], ancestors, wanted), e);
@@ -118,7 +127,11 @@ function opsOfTypeOnPath(graph: Graph, type: string, ancestors: Set<string>, xs:
       visiting.add(op);
       const inputs = (graph.native.operationInfo(op)?.inputs ?? []).map((i) => i.slice(0, i.lastIndexOf(':')));
       if (xOps.has(op)) depends.set(op, true);
-      else if (expanded) depends.set(op, inputs.some((i) => depends.get(i) === true));
+      else if (expanded)
+        depends.set(
+          op,
+          inputs.some((i) => depends.get(i) === true),
+        );
       else {
         stack.push([op, true]);
         for (const i of inputs) if (!depends.has(i)) stack.push([i, false]);

@@ -25,7 +25,6 @@ const FLOAT_DTYPES: ReadonlySet<DType> = new Set(['float16', 'bfloat16', 'float3
 /** Whether `dtype` is a real floating point type (the random initializers' domain). */
 export const isFloatDType = (dtype: DType): boolean => FLOAT_DTYPES.has(dtype);
 
-
 /** Python's `tf.compat.v1.zeros_initializer()`. */
 export function zerosInitializer(): Initializer {
   return { kind: 'zeros', build: (shape, dtype) => filledTensor('zeros', shape, dtype) };
@@ -56,15 +55,23 @@ function checkNumber(param: string, v: unknown): number {
 }
 
 // random_ops.random_normal / truncated_normal: shape, mean, stddev; the draw; mul; add named as the scope.
-function normal(kind: 'random_normal' | 'truncated_normal', shape: number[], dtype: DType, mean: number, stddev: number, seed?: number): Output {
+function normal(
+  kind: 'random_normal' | 'truncated_normal',
+  shape: number[],
+  dtype: DType,
+  mean: number,
+  stddev: number,
+  seed?: number,
+): Output {
   return nameScope(kind, (scope) => {
     const shapeT = constant(shape, { dtype: 'int32', name: 'shape' });
     const meanT = constant(mean, { dtype, name: 'mean' });
     const stddevT = constant(stddev, { dtype, name: 'stddev' });
     const [s1, s2] = getSeed(seed);
-    const draw = kind === 'random_normal'
-      ? raw.randomStandardNormal(shapeT, { dtype, seed: s1, seed2: s2 })
-      : raw.truncatedNormal(shapeT, { dtype, seed: s1, seed2: s2 });
+    const draw =
+      kind === 'random_normal'
+        ? raw.randomStandardNormal(shapeT, { dtype, seed: s1, seed2: s2 })
+        : raw.truncatedNormal(shapeT, { dtype, seed: s1, seed2: s2 });
     return raw.addV2(raw.mul(draw, stddevT, { name: 'mul' }), meanT, { name: scope });
   });
 }
@@ -152,5 +159,7 @@ export function glorotUniformInitializer(opts: RandomOptions = {}): Initializer 
 }
 
 export function isInitializer(x: unknown): x is Initializer {
-  return x !== null && typeof x === 'object' && typeof (x as Initializer).build === 'function' && typeof (x as Initializer).kind === 'string';
+  return (
+    x !== null && typeof x === 'object' && typeof (x as Initializer).build === 'function' && typeof (x as Initializer).kind === 'string'
+  );
 }

@@ -26,7 +26,9 @@ function wrap(type: string, name: string, inputs: In[], attrs: Record<string, un
   }
   return nameScope(name, (scope) => {
     const converted = inputs.map(([v, dtype, arg]) =>
-      Array.isArray(v) && v.some(isTensor) ? v.map((e, i) => toTensor(e, dtype, `${arg}_${i}`, arg)) : toTensor(v as TensorInput, dtype, arg, arg),
+      Array.isArray(v) && v.some(isTensor)
+        ? v.map((e, i) => toTensor(e, dtype, `${arg}_${i}`, arg))
+        : toTensor(v as TensorInput, dtype, arg, arg),
     );
     return addScopedOp({ type, name: scope, inputs: converted, attrs });
   });
@@ -37,11 +39,19 @@ const dtypeOf = (...xs: unknown[]): DType | undefined => {
   for (const x of xs) if (isTensorLike(x)) return asOutput(x).dtype;
   return undefined;
 };
-const binary = (type: string, defaultName: string) => (x: TensorInput, y: TensorInput, opts: { name?: string } = {}): Output => {
-  const dt = dtypeOf(x, y);
-  return one(type, opts.name ?? defaultName, [[x, dt, 'x'], [y, dt, 'y']]);
-};
-const unary = (type: string) => (x: TensorInput, opts: { name?: string } = {}): Output => one(type, opts.name ?? type, [[x, undefined, 'x']]);
+const binary =
+  (type: string, defaultName: string) =>
+  (x: TensorInput, y: TensorInput, opts: { name?: string } = {}): Output => {
+    const dt = dtypeOf(x, y);
+    return one(type, opts.name ?? defaultName, [
+      [x, dt, 'x'],
+      [y, dt, 'y'],
+    ]);
+  };
+const unary =
+  (type: string) =>
+  (x: TensorInput, opts: { name?: string } = {}): Output =>
+    one(type, opts.name ?? type, [[x, undefined, 'x']]);
 
 /** `tf.add` (AddV2 'Add'). */ export const add = binary('AddV2', 'Add');
 /** `tf.subtract` (Sub 'Sub'). */ export const subtract = binary('Sub', 'Sub');
@@ -77,18 +87,37 @@ const unary = (type: string) => (x: TensorInput, opts: { name?: string } = {}): 
 /** `tf.matmul(a, b, transpose_a, transpose_b)` ('MatMul'). */
 export function matmul(a: TensorInput, b: TensorInput, opts: { transposeA?: boolean; transposeB?: boolean; name?: string } = {}): Output {
   const dt = dtypeOf(a, b);
-  return one('MatMul', opts.name ?? 'MatMul', [[a, dt, 'a'], [b, dt, 'b']], { transpose_a: opts.transposeA ?? false, transpose_b: opts.transposeB ?? false });
+  return one(
+    'MatMul',
+    opts.name ?? 'MatMul',
+    [
+      [a, dt, 'a'],
+      [b, dt, 'b'],
+    ],
+    { transpose_a: opts.transposeA ?? false, transpose_b: opts.transposeB ?? false },
+  );
 }
 
 /** `tf.nn.bias_add(value, bias)` ('BiasAdd'). */
 export function biasAdd(value: TensorInput, bias: TensorInput, opts: { dataFormat?: 'NHWC' | 'NCHW'; name?: string } = {}): Output {
   const dt = dtypeOf(value, bias);
-  return one('BiasAdd', opts.name ?? 'BiasAdd', [[value, dt, 'value'], [bias, dt, 'bias']], { data_format: opts.dataFormat ?? 'NHWC' });
+  return one(
+    'BiasAdd',
+    opts.name ?? 'BiasAdd',
+    [
+      [value, dt, 'value'],
+      [bias, dt, 'bias'],
+    ],
+    { data_format: opts.dataFormat ?? 'NHWC' },
+  );
 }
 
 /** `tf.reshape(tensor, shape)` ('Reshape', shape 'Reshape/shape'). */
 export function reshape(tensor: TensorInput, shape: TensorInput, opts: { name?: string } = {}): Output {
-  return one('Reshape', opts.name ?? 'Reshape', [[tensor, undefined, 'tensor'], [shape, 'int32', 'shape']]);
+  return one('Reshape', opts.name ?? 'Reshape', [
+    [tensor, undefined, 'tensor'],
+    [shape, 'int32', 'shape'],
+  ]);
 }
 
 /** `tf.cast(x, dtype)` ('Cast'). */
@@ -98,7 +127,15 @@ export function cast(x: TensorInput, dtype: DType, opts: { name?: string } = {})
 
 /** `tf.argmax(input, axis=0, output_type=int64)` ('ArgMax', axis 'ArgMax/dimension'). */
 export function argmax(input: TensorInput, axis: TensorInput = 0, opts: { outputType?: 'int32' | 'int64'; name?: string } = {}): Output {
-  return one('ArgMax', opts.name ?? 'ArgMax', [[input, undefined, 'input'], [axis, 'int32', 'dimension']], { output_type: opts.outputType ?? 'int64' });
+  return one(
+    'ArgMax',
+    opts.name ?? 'ArgMax',
+    [
+      [input, undefined, 'input'],
+      [axis, 'int32', 'dimension'],
+    ],
+    { output_type: opts.outputType ?? 'int64' },
+  );
 }
 
 function reduction(type: string) {
@@ -109,10 +146,29 @@ function reduction(type: string) {
       const xt = toTensor(x, undefined, 'x');
       const rank = xt.shape?.length;
       if (rank === undefined) throw new ArgumentError('axis', `${type}: the input's rank is unknown; give axis`);
-      const all = constant(Array.from({ length: rank }, (_, i) => i), { dtype: 'int32' });
-      return one(type, opts.name ?? type, [[xt, undefined, 'input'], [all, 'int32', 'reduction_indices']], attrs);
+      const all = constant(
+        Array.from({ length: rank }, (_, i) => i),
+        { dtype: 'int32' },
+      );
+      return one(
+        type,
+        opts.name ?? type,
+        [
+          [xt, undefined, 'input'],
+          [all, 'int32', 'reduction_indices'],
+        ],
+        attrs,
+      );
     }
-    return one(type, opts.name ?? type, [[x, undefined, 'input'], [axis, 'int32', 'reduction_indices']], attrs);
+    return one(
+      type,
+      opts.name ?? type,
+      [
+        [x, undefined, 'input'],
+        [axis, 'int32', 'reduction_indices'],
+      ],
+      attrs,
+    );
   };
 }
 /** `tf.reduce_mean(x, axis, keepdims)` ('Mean'). */ export const reduceMean = reduction('Mean');
@@ -146,9 +202,15 @@ export function softmaxCrossEntropyWithLogits(opts: { labels: TensorInput; logit
  * bit for bit (unless z overflows to inf/NaN), and the gradient is Python's `grad[..., None] * backprop`.
  * `differentiable: false` returns the op's output itself (no gradient through it).
  */
-export function sparseSoftmaxCrossEntropyWithLogits(opts: { labels: TensorInput; logits: TensorInput; name?: string; differentiable?: boolean }): Output {
+export function sparseSoftmaxCrossEntropyWithLogits(opts: {
+  labels: TensorInput;
+  logits: TensorInput;
+  name?: string;
+  differentiable?: boolean;
+}): Output {
   if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object { labels, logits }', opts);
-  if (opts.differentiable !== undefined && typeof opts.differentiable !== 'boolean') throw invalidArgument('opts.differentiable', 'a boolean', opts.differentiable);
+  if (opts.differentiable !== undefined && typeof opts.differentiable !== 'boolean')
+    throw invalidArgument('opts.differentiable', 'a boolean', opts.differentiable);
   return nameScope(opts.name ?? 'SparseSoftmaxCrossEntropyWithLogits', () => {
     const labels = toTensor(opts.labels, 'int32', 'labels', 'labels');
     const logits = toTensor(opts.logits, 'float32', 'logits', 'logits');
@@ -172,20 +234,42 @@ const four = (v: number | number[], param: string): number[] => {
 };
 
 /** `tf.nn.conv2d(input, filters, strides, padding)` (NHWC, 'Conv2D'). */
-export function conv2d(input: TensorInput, filters: TensorInput, opts: { strides: number | number[]; padding: 'SAME' | 'VALID'; dilations?: number | number[]; name?: string }): Output {
+export function conv2d(
+  input: TensorInput,
+  filters: TensorInput,
+  opts: { strides: number | number[]; padding: 'SAME' | 'VALID'; dilations?: number | number[]; name?: string },
+): Output {
   if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object { strides, padding }', opts);
   const dt = dtypeOf(input, filters);
-  return one('Conv2D', opts.name ?? 'Conv2D', [[input, dt, 'input'], [filters, dt, 'filter']], {
-    strides: four(opts.strides, 'opts.strides'), padding: opts.padding, use_cudnn_on_gpu: true, explicit_paddings: [],
-    data_format: 'NHWC', dilations: four(opts.dilations ?? 1, 'opts.dilations'),
-  });
+  return one(
+    'Conv2D',
+    opts.name ?? 'Conv2D',
+    [
+      [input, dt, 'input'],
+      [filters, dt, 'filter'],
+    ],
+    {
+      strides: four(opts.strides, 'opts.strides'),
+      padding: opts.padding,
+      use_cudnn_on_gpu: true,
+      explicit_paddings: [],
+      data_format: 'NHWC',
+      dilations: four(opts.dilations ?? 1, 'opts.dilations'),
+    },
+  );
 }
 
 function pool(type: string, defaultName: string) {
-  return (input: TensorInput, opts: { ksize: number | number[]; strides: number | number[]; padding: 'SAME' | 'VALID'; name?: string }): Output => {
+  return (
+    input: TensorInput,
+    opts: { ksize: number | number[]; strides: number | number[]; padding: 'SAME' | 'VALID'; name?: string },
+  ): Output => {
     if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object { ksize, strides, padding }', opts);
     return one(type, opts.name ?? defaultName, [[input, undefined, 'input']], {
-      ksize: four(opts.ksize, 'opts.ksize'), strides: four(opts.strides, 'opts.strides'), padding: opts.padding, data_format: 'NHWC',
+      ksize: four(opts.ksize, 'opts.ksize'),
+      strides: four(opts.strides, 'opts.strides'),
+      padding: opts.padding,
+      data_format: 'NHWC',
     });
   };
 }
@@ -195,12 +279,18 @@ function pool(type: string, defaultName: string) {
 /** `tf.concat(values, axis)` ('concat', axis 'concat/axis'). */
 export function concat(values: TensorInput[], axis: number, opts: { name?: string } = {}): Output {
   if (!Array.isArray(values) || !values.length) throw invalidArgument('values', 'a non-empty array of tensors', values);
-  return one('ConcatV2', opts.name ?? 'concat', [[values, dtypeOf(...values), 'values'], [axis, 'int32', 'axis']]);
+  return one('ConcatV2', opts.name ?? 'concat', [
+    [values, dtypeOf(...values), 'values'],
+    [axis, 'int32', 'axis'],
+  ]);
 }
 
 /** `tf.expand_dims(input, axis)` ('ExpandDims', axis 'ExpandDims/dim'). */
 export function expandDims(input: TensorInput, axis: number, opts: { name?: string } = {}): Output {
-  return one('ExpandDims', opts.name ?? 'ExpandDims', [[input, undefined, 'input'], [axis, 'int32', 'dim']]);
+  return one('ExpandDims', opts.name ?? 'ExpandDims', [
+    [input, undefined, 'input'],
+    [axis, 'int32', 'dim'],
+  ]);
 }
 
 /** `tf.squeeze(input, axis)` ('Squeeze'). */
@@ -211,7 +301,10 @@ export function squeeze(input: TensorInput, axis: number[] = [], opts: { name?: 
 /** `tf.transpose(a, perm)` ('transpose', perm 'transpose/perm'); `perm` is required here. */
 export function transpose(a: TensorInput, perm: number[], opts: { name?: string } = {}): Output {
   if (!Array.isArray(perm)) throw invalidArgument('perm', 'an array of axes', perm);
-  return one('Transpose', opts.name ?? 'transpose', [[a, undefined, 'x'], [perm, 'int32', 'perm']]);
+  return one('Transpose', opts.name ?? 'transpose', [
+    [a, undefined, 'x'],
+    [perm, 'int32', 'perm'],
+  ]);
 }
 
 /** `tf.shape(input, out_type=int32)` ('Shape'). */
@@ -221,11 +314,24 @@ export function shape(input: TensorInput, opts: { outType?: 'int32' | 'int64'; n
 
 /** `tf.gather(params, indices, axis=0)` ('GatherV2', axis 'GatherV2/axis'). */
 export function gather(params: TensorInput, indices: TensorInput, axis = 0, opts: { name?: string } = {}): Output {
-  return one('GatherV2', opts.name ?? 'GatherV2', [[params, undefined, 'params'], [indices, 'int32', 'indices'], [axis, 'int32', 'axis']], { batch_dims: 0 });
+  return one(
+    'GatherV2',
+    opts.name ?? 'GatherV2',
+    [
+      [params, undefined, 'params'],
+      [indices, 'int32', 'indices'],
+      [axis, 'int32', 'axis'],
+    ],
+    { batch_dims: 0 },
+  );
 }
 
 /** `tf.one_hot(indices, depth, on_value=1, off_value=0, axis=-1, dtype=float32)` ('one_hot'). */
-export function oneHot(indices: TensorInput, depth: number, opts: { onValue?: number; offValue?: number; axis?: number; dtype?: DType; name?: string } = {}): Output {
+export function oneHot(
+  indices: TensorInput,
+  depth: number,
+  opts: { onValue?: number; offValue?: number; axis?: number; dtype?: DType; name?: string } = {},
+): Output {
   const dtype = opts.dtype ?? 'float32';
   return nameScope(opts.name ?? 'one_hot', (scope) => {
     const on = constant(opts.onValue ?? 1, { dtype, name: 'on_value' });

@@ -35,7 +35,11 @@ export type AttrProto = { proto: AttrValue | Uint8Array };
 export type OutArg = [name: string, length: 1 | { number: string } | { types: string }];
 
 const isVariable = (x: unknown): x is VariableInput =>
-  x !== null && typeof x === 'object' && !(x instanceof Output) && !(x instanceof Operation) && typeof (x as VariableInput).value === 'function';
+  x !== null &&
+  typeof x === 'object' &&
+  !(x instanceof Output) &&
+  !(x instanceof Operation) &&
+  typeof (x as VariableInput).value === 'function';
 
 // Variables become their ref for the OpDef's reference inputs and their value for the others.
 function resolveInputs(type: string, inputs: Array<OpInput | OpInput[]>): Array<TensorRef | TensorRef[]> {
@@ -44,7 +48,8 @@ function resolveInputs(type: string, inputs: Array<OpInput | OpInput[]>): Array<
   const one = (x: OpInput, isRef: boolean): TensorRef => {
     if (!isVariable(x)) return x;
     if (isRef) {
-      if (!(x.ref instanceof Output)) throw new ArgumentError('inputs', `${type}: a reference input needs a variable with a ref (a VariableV2's output)`);
+      if (!(x.ref instanceof Output))
+        throw new ArgumentError('inputs', `${type}: a reference input needs a variable with a ref (a VariableV2's output)`);
       return x.ref;
     }
     return x.value();
@@ -53,7 +58,14 @@ function resolveInputs(type: string, inputs: Array<OpInput | OpInput[]>): Array<
 }
 
 function add(type: string, inputs: Array<OpInput | OpInput[]>, attrs: Record<string, unknown>, opts: OpOptions | undefined): Operation {
-  return addScopedOp({ type, inputs: resolveInputs(type, inputs), attrs, name: opts?.name, device: opts?.device, controlInputs: opts?.controlInputs });
+  return addScopedOp({
+    type,
+    inputs: resolveInputs(type, inputs),
+    attrs,
+    name: opts?.name,
+    device: opts?.device,
+    controlInputs: opts?.controlInputs,
+  });
 }
 
 /** An op without outputs: the Operation (to run as a target or use as a control input). */
@@ -72,7 +84,13 @@ export function opList(type: string, inputs: Array<OpInput | OpInput[]>, attrs: 
 }
 
 /** An op with several output arguments: `{ [argument]: Output | Output[] }` in the OpDef's order. */
-export function opMulti<T>(type: string, inputs: Array<OpInput | OpInput[]>, attrs: Record<string, unknown>, opts: OpOptions | undefined, outArgs: OutArg[]): T {
+export function opMulti<T>(
+  type: string,
+  inputs: Array<OpInput | OpInput[]>,
+  attrs: Record<string, unknown>,
+  opts: OpOptions | undefined,
+  outArgs: OutArg[],
+): T {
   const op = add(type, inputs, attrs, opts);
   const outputs = op.outputs;
   const lists = outArgs.filter(([, n]) => n !== 1).length;

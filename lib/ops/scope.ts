@@ -136,7 +136,8 @@ export function controlDependencies<T>(ops: OpRef[] | null, fn: () => T, graph?:
   if (ops !== null && !Array.isArray(ops)) throw invalidArgument('ops', 'an array of operations or tensors, or null', ops);
   if (typeof fn !== 'function') throw invalidArgument('fn', 'a function', fn);
   const g = graph ?? (ops?.length ? graphFor(ops, 'ops') : defaultGraph());
-  const resolved = ops?.map((o, i) => (typeof o === 'string' ? g.operation(o) : o instanceof Output ? o.op : checkOp(o, `ops[${i}]`))) ?? null;
+  const resolved =
+    ops?.map((o, i) => (typeof o === 'string' ? g.operation(o) : o instanceof Output ? o.op : checkOp(o, `ops[${i}]`))) ?? null;
   const s = stateOf(g);
   s.controlStack.push({ ops: resolved, seen: new Set() });
   try {

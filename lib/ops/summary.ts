@@ -59,7 +59,13 @@ function collectionsOf(opts: SummaryOptions): string[] {
  * Python's `summary_scope`: a name scope named after the (cleaned) name, under `family` when given;
  * `build(tag, opName)` makes the op named after the scope. The op is added to `collections`.
  */
-function summaryScope(fnName: string, name: unknown, tensor: Output, opts: SummaryOptions, build: (tag: string, opName: string) => Output): Output {
+function summaryScope(
+  fnName: string,
+  name: unknown,
+  tensor: Output,
+  opts: SummaryOptions,
+  build: (tag: string, opName: string) => Output,
+): Output {
   if (typeof name !== 'string' || !name) throw invalidArgument('name', `a summary name for ${fnName}`, name);
   const family = opts.family === undefined ? undefined : opts.family;
   if (family !== undefined && typeof family !== 'string') throw invalidArgument('family', 'a string', family);
@@ -83,7 +89,13 @@ function summaryScope(fnName: string, name: unknown, tensor: Output, opts: Summa
 }
 
 /** The summary op, named after its scope ('train/loss/' → 'train/loss'), as Python's `name=scope`. */
-function opInScope(graph: Graph, type: string, scopeName: string, inputs: Array<Output | Output[]>, attrs: Record<string, unknown>): Output {
+function opInScope(
+  graph: Graph,
+  type: string,
+  scopeName: string,
+  inputs: Array<Output | Output[]>,
+  attrs: Record<string, unknown>,
+): Output {
   return addScopedOp({ type, name: `${scopeName}/`, inputs, attrs, graph }).output(0);
 }
 

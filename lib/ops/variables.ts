@@ -71,18 +71,28 @@ export class Variable {
     return this.update('AssignSub', delta, opts);
   }
 
-  private update(type: string, value: TensorInput, opts: { useLocking?: boolean; name?: string }, extra: Record<string, unknown> = {}): Output {
+  private update(
+    type: string,
+    value: TensorInput,
+    opts: { useLocking?: boolean; name?: string },
+    extra: Record<string, unknown> = {},
+  ): Output {
     if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object', opts);
-    if (opts.useLocking !== undefined && typeof opts.useLocking !== 'boolean') throw invalidArgument('opts.useLocking', 'a boolean', opts.useLocking);
+    if (opts.useLocking !== undefined && typeof opts.useLocking !== 'boolean')
+      throw invalidArgument('opts.useLocking', 'a boolean', opts.useLocking);
     const attrs = { use_locking: opts.useLocking, ...extra };
     if (value instanceof Output || value instanceof Operation) {
       return addScopedOp({ type, name: opts.name ?? type, inputs: [this.ref, value], attrs }).output(0);
     }
     // A JS value becomes '<op>/value', inside the op's own scope, as Python's op wrappers convert inputs.
-    return nameScope(opts.name ?? type, (scope) => {
-      const v = constant(value as TensorLike, { dtype: this.dtype, name: 'value' });
-      return addScopedOp({ type, name: scope, inputs: [this.ref, v], attrs }).output(0);
-    }, this.graph);
+    return nameScope(
+      opts.name ?? type,
+      (scope) => {
+        const v = constant(value as TensorLike, { dtype: this.dtype, name: 'value' });
+        return addScopedOp({ type, name: scope, inputs: [this.ref, v], attrs }).output(0);
+      },
+      this.graph,
+    );
   }
 
   /** The VariableDef of the collections and the MetaGraphDef (Python's `to_proto`). */
@@ -101,7 +111,8 @@ export class Variable {
 
   /** A Variable for a VariableDef of a loaded graph (a ref variable). */
   static fromDef(graph: Graph, def: VariableDef): Variable {
-    if (def.isResource) throw new ValueError(`Variable ${def.variableName} is a resource variable; only ref variables (VariableV2) are handled here`);
+    if (def.isResource)
+      throw new ValueError(`Variable ${def.variableName} is a resource variable; only ref variables (VariableV2) are handled here`);
     return new Variable({
       op: graph.operation(stripIndex(def.variableName)),
       initializer: graph.operation(def.initializerName),
@@ -147,27 +158,38 @@ export interface VariableScope {
  * 'dense', 'dense_1'), so other ops are named as Python names them. `reuse: true` returns existing
  * variables (and is inherited by inner scopes), `'auto'` creates them when missing.
  */
-export function variableScope<T>(name: string, fn: (scope: VariableScope) => T, opts: { reuse?: Reuse } = {}, graph: Graph = defaultGraph()): T {
-  if (typeof name !== 'string' || !name || name.includes('//') || name.endsWith('/')) throw invalidArgument('name', 'a variable scope name', name);
+export function variableScope<T>(
+  name: string,
+  fn: (scope: VariableScope) => T,
+  opts: { reuse?: Reuse } = {},
+  graph: Graph = defaultGraph(),
+): T {
+  if (typeof name !== 'string' || !name || name.includes('//') || name.endsWith('/'))
+    throw invalidArgument('name', 'a variable scope name', name);
   if (typeof fn !== 'function') throw invalidArgument('fn', 'a function', fn);
   if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object', opts);
   const reuseOpt = opts.reuse;
-  if (reuseOpt !== undefined && typeof reuseOpt !== 'boolean' && reuseOpt !== 'auto') throw invalidArgument('opts.reuse', "true, false or 'auto'", reuseOpt);
+  if (reuseOpt !== undefined && typeof reuseOpt !== 'boolean' && reuseOpt !== 'auto')
+    throw invalidArgument('opts.reuse', "true, false or 'auto'", reuseOpt);
   const s = scopeOf(graph);
   const previous = { name: s.name, reuse: s.reuse };
   // Inner scopes inherit reuse=true (Python: reuse can be turned on, not off, inside a scope).
-  const reuse: Reuse = s.reuse === true ? true : reuseOpt ?? s.reuse;
+  const reuse: Reuse = s.reuse === true ? true : (reuseOpt ?? s.reuse);
   const full = s.name ? `${s.name}/${name}` : name;
-  return nameScope(name, (ns) => {
-    s.name = full;
-    s.reuse = reuse;
-    try {
-      return fn({ name: full, reuse, originalNameScope: ns });
-    } finally {
-      s.name = previous.name;
-      s.reuse = previous.reuse;
-    }
-  }, graph);
+  return nameScope(
+    name,
+    (ns) => {
+      s.name = full;
+      s.reuse = reuse;
+      try {
+        return fn({ name: full, reuse, originalNameScope: ns });
+      } finally {
+        s.name = previous.name;
+        s.reuse = previous.reuse;
+      }
+    },
+    graph,
+  );
 }
 
 /** The current variable scope's name ('' at the top). */
@@ -203,7 +225,9 @@ export function getVariable(name: string, opts: GetVariableOptions = {}, graph: 
   const existing = s.store.get(full);
   if (existing) {
     if (s.reuse === false) {
-      throw new ValueError(`Variable ${full} already exists, disallowed. Did you mean to set reuse: true or reuse: 'auto' in variableScope?`);
+      throw new ValueError(
+        `Variable ${full} already exists, disallowed. Did you mean to set reuse: true or reuse: 'auto' in variableScope?`,
+      );
     }
     if (shape && (shape.length !== existing.shape.length || shape.some((d, i) => d !== existing.shape[i]))) {
       throw new ValueError(`Trying to share variable ${full}, but specified shape [${shape}] and found shape [${existing.shape}].`);
@@ -214,13 +238,16 @@ export function getVariable(name: string, opts: GetVariableOptions = {}, graph: 
     return existing;
   }
   if (s.reuse === true) {
-    throw new ValueError(`Variable ${full} does not exist, or was not created with getVariable(). Did you mean to set reuse: 'auto' in variableScope?`);
+    throw new ValueError(
+      `Variable ${full} does not exist, or was not created with getVariable(). Did you mean to set reuse: 'auto' in variableScope?`,
+    );
   }
   if (graph.hasOperation(full)) throw new ValueError(`Variable ${full}: the graph already has an operation named '${full}'`);
   const trainable = opts.trainable ?? true;
   if (typeof trainable !== 'boolean') throw invalidArgument('opts.trainable', 'a boolean', trainable);
   const collections = opts.collections ?? [GraphKeys.GLOBAL_VARIABLES];
-  if (!Array.isArray(collections) || collections.some((c) => typeof c !== 'string')) throw invalidArgument('opts.collections', 'an array of collection names', collections);
+  if (!Array.isArray(collections) || collections.some((c) => typeof c !== 'string'))
+    throw invalidArgument('opts.collections', 'an array of collection names', collections);
 
   const init = opts.initializer;
   let build: () => Output;
@@ -242,7 +269,8 @@ export function getVariable(name: string, opts: GetVariableOptions = {}, graph: 
     const t = init instanceof Operation ? init.output(0) : init;
     varDtype = dtype ?? t.dtype;
     varShape = varShape ?? t.shape ?? undefined;
-    if (!varShape || varShape.includes(-1)) throw new ArgumentError('opts.shape', `getVariable('${full}'): the initial value's shape is not fully known; give opts.shape`);
+    if (!varShape || varShape.includes(-1))
+      throw new ArgumentError('opts.shape', `getVariable('${full}'): the initial value's shape is not fully known; give opts.shape`);
     build = () => t;
   } else {
     const c = () => constant(init as TensorLike, { dtype, shape });
@@ -252,14 +280,42 @@ export function getVariable(name: string, opts: GetVariableOptions = {}, graph: 
   }
 
   // Python creates variables at the top name scope (absolute names) and outside control scopes (init_scope).
-  const v = controlDependencies(null, () => nameScope('', () => nameScope(full, (scope) => {
-    const initialValue = nameScope('Initializer', () => build());
-    const finalShape = varShape ?? initialValue.shape ?? [];
-    const op = addScopedOp({ type: 'VariableV2', name: scope, attrs: { shape: finalShape, dtype: init === undefined || isInitializer(init) ? varDtype : initialValue.dtype, container: '', shared_name: '' } });
-    const assign = addScopedOp({ type: 'Assign', name: 'Assign', inputs: [op.output(0), initialValue], attrs: { use_locking: true, validate_shape: true } });
-    const read = addScopedOp({ type: 'Identity', name: 'read', inputs: [op.output(0)] });
-    return new Variable({ op, initializer: assign, initialValue, snapshot: read.output(0), trainable });
-  }, graph), graph), graph);
+  const v = controlDependencies(
+    null,
+    () =>
+      nameScope(
+        '',
+        () =>
+          nameScope(
+            full,
+            (scope) => {
+              const initialValue = nameScope('Initializer', () => build());
+              const finalShape = varShape ?? initialValue.shape ?? [];
+              const op = addScopedOp({
+                type: 'VariableV2',
+                name: scope,
+                attrs: {
+                  shape: finalShape,
+                  dtype: init === undefined || isInitializer(init) ? varDtype : initialValue.dtype,
+                  container: '',
+                  shared_name: '',
+                },
+              });
+              const assign = addScopedOp({
+                type: 'Assign',
+                name: 'Assign',
+                inputs: [op.output(0), initialValue],
+                attrs: { use_locking: true, validate_shape: true },
+              });
+              const read = addScopedOp({ type: 'Identity', name: 'read', inputs: [op.output(0)] });
+              return new Variable({ op, initializer: assign, initialValue, snapshot: read.output(0), trainable });
+            },
+            graph,
+          ),
+        graph,
+      ),
+    graph,
+  );
   s.store.set(full, v);
   const keys = [...collections];
   if (trainable && !keys.includes(GraphKeys.TRAINABLE_VARIABLES)) keys.push(GraphKeys.TRAINABLE_VARIABLES);

@@ -6,7 +6,15 @@
 import type { Operation, Output } from '../core/graph';
 import { invalidArgument } from '../core/errors';
 import { addScopedOp, controlDependencies, device } from '../ops/scope';
-import { Optimizer, castTensor, castVariable, checkHyperparameter, checkOptions, type Hyperparameter, type OptimizerOptions } from './optimizer';
+import {
+  Optimizer,
+  castTensor,
+  castVariable,
+  checkHyperparameter,
+  checkOptions,
+  type Hyperparameter,
+  type OptimizerOptions,
+} from './optimizer';
 import { group, type ResolvedVariable } from './slot-creator';
 
 export interface AdamOptimizerOptions extends OptimizerOptions {
@@ -89,16 +97,25 @@ export class AdamOptimizer extends Optimizer {
     const t = this.t!;
     const graph = updateOps[0].graph;
     const [b1p, b2p] = this.powers(graph);
-    const [u1, u2] = controlDependencies(updateOps, () => {
-      const make = () => {
-        const assign = (p: ResolvedVariable, beta: Output) => {
-          const mul = addScopedOp({ type: 'Mul', name: 'mul', inputs: [p.read, beta] }).output(0);
-          return addScopedOp({ type: 'Assign', name: 'Assign', inputs: [p.ref, mul], attrs: { use_locking: this.useLocking, validate_shape: true } });
+    const [u1, u2] = controlDependencies(
+      updateOps,
+      () => {
+        const make = () => {
+          const assign = (p: ResolvedVariable, beta: Output) => {
+            const mul = addScopedOp({ type: 'Mul', name: 'mul', inputs: [p.read, beta] }).output(0);
+            return addScopedOp({
+              type: 'Assign',
+              name: 'Assign',
+              inputs: [p.ref, mul],
+              attrs: { use_locking: this.useLocking, validate_shape: true },
+            });
+          };
+          return [assign(b1p, t.beta1), assign(b2p, t.beta2)];
         };
-        return [assign(b1p, t.beta1), assign(b2p, t.beta2)];
-      };
-      return b1p.device ? device(b1p.device, make, graph) : make();
-    }, graph);
+        return b1p.device ? device(b1p.device, make, graph) : make();
+      },
+      graph,
+    );
     return group([...updateOps, u1, u2], scope);
   }
 }

@@ -23,6 +23,10 @@ export class GradientDescentOptimizer extends Optimizer {
   }
 
   protected applyDense(grad: Output, v: ResolvedVariable): Operation {
-    return addScopedOp({ type: 'ApplyGradientDescent', inputs: [v.ref, castTensor(this.lrTensor!, v.dtype), grad], attrs: { use_locking: this.useLocking } });
+    return addScopedOp({
+      type: 'ApplyGradientDescent',
+      inputs: [v.ref, castTensor(this.lrTensor!, v.dtype), grad],
+      attrs: { use_locking: this.useLocking },
+    });
   }
 }

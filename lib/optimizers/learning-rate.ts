@@ -42,7 +42,9 @@ function castNumber(x: unknown, dtype: DType, param: string): Output {
   if (x instanceof Output) return castTensor(x, dtype);
   return nameScope('Cast', (scope) => {
     const t = numberTensor(x, param, 'x');
-    return t.dtype === dtype ? t : addScopedOp({ type: 'Cast', name: scope, inputs: [t], attrs: { DstT: dtype, Truncate: false } }).output(0);
+    return t.dtype === dtype
+      ? t
+      : addScopedOp({ type: 'Cast', name: scope, inputs: [t], attrs: { DstT: dtype, Truncate: false } }).output(0);
   });
 }
 
@@ -58,22 +60,32 @@ export interface ExponentialDecayOptions {
  * (the exponent floored with `staircase`), as a float tensor named 'ExponentialDecay:0'.
  * Integer `decaySteps` are int32 constants cast to float, as Python's ints.
  */
-export function exponentialDecay(learningRate: number | Output, globalStep: StepLike, decaySteps: number | Output, decayRate: number | Output, opts: ExponentialDecayOptions = {}): Output {
+export function exponentialDecay(
+  learningRate: number | Output,
+  globalStep: StepLike,
+  decaySteps: number | Output,
+  decayRate: number | Output,
+  opts: ExponentialDecayOptions = {},
+): Output {
   if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object', opts);
   for (const k of Object.keys(opts)) if (k !== 'staircase' && k !== 'name') throw invalidArgument(`opts.${k}`, 'staircase or name', k);
   if (globalStep === undefined || globalStep === null) throw new ValueError('global_step is required for exponential_decay.');
   const step = stepTensor(globalStep, 'globalStep');
   const staircase = opts.staircase ?? false;
   if (typeof staircase !== 'boolean') throw invalidArgument('staircase', 'a boolean', staircase);
-  if (!(learningRate instanceof Output) && (typeof learningRate !== 'number' || !Number.isFinite(learningRate))) throw invalidArgument('learningRate', 'a finite number or a float tensor', learningRate);
-  if (!(decaySteps instanceof Output) && (typeof decaySteps !== 'number' || !(decaySteps > 0))) throw invalidArgument('decaySteps', 'a positive number or a tensor', decaySteps);
-  if (!(decayRate instanceof Output) && (typeof decayRate !== 'number' || !Number.isFinite(decayRate))) throw invalidArgument('decayRate', 'a finite number or a tensor', decayRate);
+  if (!(learningRate instanceof Output) && (typeof learningRate !== 'number' || !Number.isFinite(learningRate)))
+    throw invalidArgument('learningRate', 'a finite number or a float tensor', learningRate);
+  if (!(decaySteps instanceof Output) && (typeof decaySteps !== 'number' || !(decaySteps > 0)))
+    throw invalidArgument('decaySteps', 'a positive number or a tensor', decaySteps);
+  if (!(decayRate instanceof Output) && (typeof decayRate !== 'number' || !Number.isFinite(decayRate)))
+    throw invalidArgument('decayRate', 'a finite number or a tensor', decayRate);
   const graph = graphFor([step], 'globalStep');
   return nameScope(
     opts.name ?? 'ExponentialDecay',
     (scope) => {
       // Python: convert_to_tensor(initial_learning_rate) — a number is a float32 constant.
-      const lr = learningRate instanceof Output ? learningRate : constant(learningRate, { dtype: 'float32', name: 'initial_learning_rate' });
+      const lr =
+        learningRate instanceof Output ? learningRate : constant(learningRate, { dtype: 'float32', name: 'initial_learning_rate' });
       const dtype = lr.dtype;
       const steps = castNumber(decaySteps, dtype, 'decaySteps');
       const rate = castNumber(decayRate, dtype, 'decayRate');
@@ -112,13 +124,15 @@ export function piecewiseConstant(x: StepLike, boundaries: number[], values: num
   if (!Array.isArray(boundaries) || !boundaries.length || boundaries.some((b) => typeof b !== 'number' || !Number.isFinite(b))) {
     throw invalidArgument('boundaries', 'a non-empty array of finite numbers', boundaries);
   }
-  if (!Array.isArray(values) || values.some((v) => typeof v !== 'number' || !Number.isFinite(v))) throw invalidArgument('values', 'an array of finite numbers', values);
+  if (!Array.isArray(values) || values.some((v) => typeof v !== 'number' || !Number.isFinite(v)))
+    throw invalidArgument('values', 'an array of finite numbers', values);
   if (values.length !== boundaries.length + 1) throw new ValueError('The length of boundaries should be 1 less than the length of values');
   if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object', opts);
   if (INTEGER_DTYPES.has(step.dtype)) {
     const bad = boundaries.find((b) => !Number.isInteger(b));
     // Python: a float boundary against an integer step is refused rather than truncated.
-    if (bad !== undefined) throw new ValueError(`Boundaries (float32) must have the same dtype as x (${step.dtype}): ${bad} is not an integer.`);
+    if (bad !== undefined)
+      throw new ValueError(`Boundaries (float32) must have the same dtype as x (${step.dtype}): ${bad} is not an integer.`);
   } else if (!FLOAT_DTYPES.has(step.dtype)) {
     throw invalidArgument('x', 'a float or integer step tensor', `a ${step.dtype} tensor`);
   }

@@ -13,7 +13,15 @@ import { gradients } from '../ops/gradients';
 import { addScopedOp, asDefault, controlDependencies, device, nameScope } from '../ops/scope';
 import type { Variable } from '../ops/variables';
 import { constant } from '../ops/constant';
-import { createNonSlot, createSlot, group, resolveVariable, type OptimizerVariable, type ResolvedVariable, type VariableLike } from './slot-creator';
+import {
+  createNonSlot,
+  createSlot,
+  group,
+  resolveVariable,
+  type OptimizerVariable,
+  type ResolvedVariable,
+  type VariableLike,
+} from './slot-creator';
 
 /** A hyperparameter: a number (a float32 constant), a tensor, or a function giving either. */
 export type Hyperparameter = number | Output | (() => number | Output);
@@ -102,16 +110,26 @@ export abstract class Optimizer {
     const graph = loss.graph;
     let varList: VariableLike[];
     if (opts.varList === undefined || opts.varList === null) {
-      varList = [...graph.getCollection<VariableLike>(GraphKeys.TRAINABLE_VARIABLES), ...graph.getCollection<VariableLike>(GraphKeys.TRAINABLE_RESOURCE_VARIABLES)];
+      varList = [
+        ...graph.getCollection<VariableLike>(GraphKeys.TRAINABLE_VARIABLES),
+        ...graph.getCollection<VariableLike>(GraphKeys.TRAINABLE_RESOURCE_VARIABLES),
+      ];
     } else {
       if (!Array.isArray(opts.varList)) throw invalidArgument('varList', 'an array of variables', opts.varList);
       varList = opts.varList;
     }
     if (!varList.length) throw new ValueError('No variables to optimize.');
     const vars = varList.map((v, i) => resolveVariable(v, `varList[${i}]`, graph));
-    const grads = gateGradients(gradients(loss, vars.map((v) => v.ref), opts.gradLoss ? { gradYs: [opts.gradLoss] } : {}));
+    const grads = gateGradients(
+      gradients(
+        loss,
+        vars.map((v) => v.ref),
+        opts.gradLoss ? { gradYs: [opts.gradLoss] } : {},
+      ),
+    );
     vars.forEach((v, i) => {
-      if (grads[i] !== null && !FLOAT_DTYPES.has(v.dtype)) throw new ValueError(`Invalid type ${v.dtype} for ${v.name}, expected: ${[...FLOAT_DTYPES].join(', ')}.`);
+      if (grads[i] !== null && !FLOAT_DTYPES.has(v.dtype))
+        throw new ValueError(`Invalid type ${v.dtype} for ${v.name}, expected: ${[...FLOAT_DTYPES].join(', ')}.`);
     });
     return varList.map((v, i) => [grads[i], v]);
   }
@@ -138,7 +156,8 @@ export abstract class Optimizer {
     const graph = withGrad[0].v.ref.graph;
     const name = opts.name ?? this.name;
     if (typeof name !== 'string' || !name) throw invalidArgument('name', 'a name scope', name);
-    const globalStep = opts.globalStep === undefined || opts.globalStep === null ? null : resolveVariable(opts.globalStep, 'globalStep', graph);
+    const globalStep =
+      opts.globalStep === undefined || opts.globalStep === null ? null : resolveVariable(opts.globalStep, 'globalStep', graph);
 
     // Python creates slots under init_scope: no control dependencies, the name scope kept.
     controlDependencies(null, () => this.createSlots(withGrad.map((p) => p.v)), graph);
@@ -154,10 +173,20 @@ export abstract class Optimizer {
         }
         if (!globalStep) return this.finish(updateOps, scope);
         const finished = this.finish(updateOps, 'update');
-        return controlDependencies([finished], () => {
-          const inc = () => addScopedOp({ type: 'AssignAdd', name: scope, inputs: [globalStep.ref, constant(1, { dtype: globalStep.dtype, name: 'value' })], attrs: { use_locking: false } });
-          return globalStep.device ? device(globalStep.device, inc, graph) : inc();
-        }, graph);
+        return controlDependencies(
+          [finished],
+          () => {
+            const inc = () =>
+              addScopedOp({
+                type: 'AssignAdd',
+                name: scope,
+                inputs: [globalStep.ref, constant(1, { dtype: globalStep.dtype, name: 'value' })],
+                attrs: { use_locking: false },
+              });
+            return globalStep.device ? device(globalStep.device, inc, graph) : inc();
+          },
+          graph,
+        );
       },
       graph,
     );
@@ -247,12 +276,18 @@ export abstract class Optimizer {
 /** Python's `math_ops.cast(tensor, dtype)`: the tensor itself when it already has the dtype. */
 export function castTensor(t: Output, dtype: DType): Output {
   if (t.dtype === dtype) return t;
-  return nameScope('Cast', (scope) => addScopedOp({ type: 'Cast', name: scope, inputs: [t], attrs: { DstT: dtype, Truncate: false } }).output(0));
+  return nameScope('Cast', (scope) =>
+    addScopedOp({ type: 'Cast', name: scope, inputs: [t], attrs: { DstT: dtype, Truncate: false } }).output(0),
+  );
 }
 
 /** `math_ops.cast` of a Variable: Python opens the 'Cast' scope even when no op is needed. */
 export function castVariable(read: Output, dtype: DType): Output {
-  return nameScope('Cast', (scope) => (read.dtype === dtype ? read : addScopedOp({ type: 'Cast', name: scope, inputs: [read], attrs: { DstT: dtype, Truncate: false } }).output(0)));
+  return nameScope('Cast', (scope) =>
+    read.dtype === dtype
+      ? read
+      : addScopedOp({ type: 'Cast', name: scope, inputs: [read], attrs: { DstT: dtype, Truncate: false } }).output(0),
+  );
 }
 
 /**
@@ -272,7 +307,13 @@ function gateGradients(grads: Array<Output | null>): Array<Output | null> {
       const seen = new Set<string>();
       const gatingOps = present.map((g) => g.op).filter((op) => !seen.has(op.name) && seen.add(op.name));
       const gate = group(gatingOps, 'group_deps');
-      return grads.map((g) => (g === null ? null : nameScope('control_dependency', (scope) => addScopedOp({ type: 'Identity', name: scope, inputs: [g], controlInputs: [gate] }).output(0))));
+      return grads.map((g) =>
+        g === null
+          ? null
+          : nameScope('control_dependency', (scope) =>
+              addScopedOp({ type: 'Identity', name: scope, inputs: [g], controlInputs: [gate] }).output(0),
+            ),
+      );
     });
   return m ? nameScope(`${m[1]}/`, build, present[0].graph) : asDefault(present[0].graph, build);
 }

@@ -58,7 +58,12 @@ export class RMSPropOptimizer extends Optimizer {
 
   protected applyDense(grad: Output, v: ResolvedVariable): Operation {
     const t = this.t!;
-    const hyper = [castTensor(t.lr, v.dtype), castTensor(t.decay, v.dtype), castTensor(t.momentum, v.dtype), castTensor(t.epsilon, v.dtype)];
+    const hyper = [
+      castTensor(t.lr, v.dtype),
+      castTensor(t.decay, v.dtype),
+      castTensor(t.momentum, v.dtype),
+      castTensor(t.epsilon, v.dtype),
+    ];
     const rms = this.getSlotOf(v, 'rms').ref;
     const mom = this.getSlotOf(v, 'momentum').ref;
     const attrs = { use_locking: this.useLocking };

@@ -19,7 +19,12 @@ import { Variable } from '../ops/variables';
  * (what the `variables` / `trainable_variables` collections hold), or a variable object with a
  * `ref` Output (or `ref()`), or with `toProto()` giving a VariableDef.
  */
-export type VariableLike = Output | Operation | { variableName: string } | { ref: Output | (() => Output) } | { toProto(): { variableName: string } };
+export type VariableLike =
+  | Output
+  | Operation
+  | { variableName: string }
+  | { ref: Output | (() => Output) }
+  | { toProto(): { variableName: string } };
 
 /** A resolved ref variable. */
 export interface ResolvedVariable {
@@ -52,7 +57,12 @@ export function resolveVariable(v: unknown, param: string, graph?: Graph): Resol
     const r = typeof o.ref === 'function' ? (o.ref as () => unknown).call(v) : o.ref;
     if (r instanceof Output) ref = r;
     else {
-      const def = typeof o.variableName === 'string' ? o : typeof o.toProto === 'function' ? (o.toProto as () => { variableName?: unknown }).call(v) : undefined;
+      const def =
+        typeof o.variableName === 'string'
+          ? o
+          : typeof o.toProto === 'function'
+            ? (o.toProto as () => { variableName?: unknown }).call(v)
+            : undefined;
       if (def && typeof def.variableName === 'string') {
         if (!graph) throw invalidArgument(param, 'a variable of a graph (a VariableDef needs the graph)', v);
         ref = graph.tensor(def.variableName);
@@ -62,7 +72,9 @@ export function resolveVariable(v: unknown, param: string, graph?: Graph): Resol
   if (!ref) throw invalidArgument(param, 'a variable (its ref Output, a Variable object or a VariableDef)', v);
   const op = ref.op;
   if (!REF_VARIABLE_OPS.has(op.type)) {
-    throw new ValueError(`${param}: '${ref.name}' is a ${op.type} output, not a ref variable (VariableV2): the optimizers update ref variables, as TF1's graph-mode optimizers do.`);
+    throw new ValueError(
+      `${param}: '${ref.name}' is a ${op.type} output, not a ref variable (VariableV2): the optimizers update ref variables, as TF1's graph-mode optimizers do.`,
+    );
   }
   const g = op.graph;
   const snapshot = g.tryOperation(`${op.name}/read`);
@@ -85,7 +97,11 @@ function shapeOf(op: Operation): number[] | null {
 function makeVariable(graph: Graph, scope: string, dtype: DType, shape: number[], init: () => Output): OptimizerVariable {
   const initial = init();
   const v = addScopedOp({ type: 'VariableV2', name: scope, graph, attrs: { dtype, shape, container: '', shared_name: '' } });
-  const assign = nameScope(scope, () => addScopedOp({ type: 'Assign', name: 'Assign', inputs: [v, initial], attrs: { use_locking: true, validate_shape: true } }), graph);
+  const assign = nameScope(
+    scope,
+    () => addScopedOp({ type: 'Assign', name: 'Assign', inputs: [v, initial], attrs: { use_locking: true, validate_shape: true } }),
+    graph,
+  );
   const read = nameScope(scope, () => addScopedOp({ type: 'Identity', name: 'read', inputs: [v] }), graph);
   const variable = new Variable({ op: v, initializer: assign, initialValue: initial, snapshot: read.output(0), trainable: false });
   graph.addToCollection(GraphKeys.GLOBAL_VARIABLES, variable);
@@ -101,7 +117,9 @@ function makeVariable(graph: Graph, scope: string, dtype: DType, shape: number[]
 export function createSlot(primary: ResolvedVariable, opName: string, fill: 0 | 1): OptimizerVariable {
   const graph = primary.ref.graph;
   if (!primary.shape || primary.shape.some((d) => d < 0)) {
-    throw new ValueError(`Variable '${primary.name}' has no fully defined shape (${JSON.stringify(primary.shape)}): the optimizers' slots need one.`);
+    throw new ValueError(
+      `Variable '${primary.name}' has no fully defined shape (${JSON.stringify(primary.shape)}): the optimizers' slots need one.`,
+    );
   }
   const shape = primary.shape;
   return controlDependencies(
@@ -112,7 +130,9 @@ export function createSlot(primary: ResolvedVariable, opName: string, fill: 0 | 
         () =>
           nameScope('', () =>
             nameScope(`${primary.name}/${opName}`, (scope) =>
-              makeVariable(graph, scope, primary.dtype, shape, () => nameScope('Initializer', () => filledTensor(fill ? 'ones' : 'zeros', shape, primary.dtype))),
+              makeVariable(graph, scope, primary.dtype, shape, () =>
+                nameScope('Initializer', () => filledTensor(fill ? 'ones' : 'zeros', shape, primary.dtype)),
+              ),
             ),
           ),
         graph,
@@ -129,7 +149,13 @@ export function createNonSlot(colocateWith: ResolvedVariable, name: string, valu
   const graph = colocateWith.ref.graph;
   return controlDependencies(
     null,
-    () => device(colocateWith.device, () => nameScope(name, (scope) => makeVariable(graph, scope, dtype, [], () => constant(value, { dtype, name: 'initial_value' })), graph), graph),
+    () =>
+      device(
+        colocateWith.device,
+        () =>
+          nameScope(name, (scope) => makeVariable(graph, scope, dtype, [], () => constant(value, { dtype, name: 'initial_value' })), graph),
+        graph,
+      ),
     graph,
   );
 }

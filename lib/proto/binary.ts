@@ -1,13 +1,6 @@
 // Binary wire format: decoding with errors that name the file and the type, and an encoder that
 // writes map entries in the order Python writes them.
-import {
-  fromBinary,
-  toBinary,
-  ScalarType,
-  type DescField,
-  type DescMessage,
-  type MessageShape,
-} from '@bufbuild/protobuf';
+import { fromBinary, toBinary, ScalarType, type DescField, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 
 /** Bytes that are not a valid serialization of the expected message type. */
@@ -20,8 +13,10 @@ export class ProtoDecodeError extends Error {
   readonly reason: string;
 
   constructor(typeName: string, reason: string, options: { file?: string; cause?: unknown } = {}) {
-    super(`${options.file ? `${options.file}: ` : ''}cannot decode ${typeName}: ${reason}`,
-      options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      `${options.file ? `${options.file}: ` : ''}cannot decode ${typeName}: ${reason}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'ProtoDecodeError';
     this.typeName = typeName;
     this.reason = reason;
@@ -129,19 +124,32 @@ function readMapEntry(field: DescField & { fieldKind: 'map' }, bytes: Uint8Array
 
 function readKey(reader: BinaryReader, type: ScalarType): MapKey {
   switch (type) {
-    case ScalarType.STRING: return { kind: 'bytes', value: reader.bytes() };
-    case ScalarType.BOOL: return { kind: 'bool', value: reader.bool() };
-    case ScalarType.INT32: return { kind: 'int', value: BigInt(reader.int32()) };
-    case ScalarType.UINT32: return { kind: 'int', value: BigInt(reader.uint32()) };
-    case ScalarType.SINT32: return { kind: 'int', value: BigInt(reader.sint32()) };
-    case ScalarType.FIXED32: return { kind: 'int', value: BigInt(reader.fixed32()) };
-    case ScalarType.SFIXED32: return { kind: 'int', value: BigInt(reader.sfixed32()) };
-    case ScalarType.INT64: return { kind: 'int', value: BigInt(reader.int64()) };
-    case ScalarType.UINT64: return { kind: 'int', value: BigInt(reader.uint64()) };
-    case ScalarType.SINT64: return { kind: 'int', value: BigInt(reader.sint64()) };
-    case ScalarType.FIXED64: return { kind: 'int', value: BigInt(reader.fixed64()) };
-    case ScalarType.SFIXED64: return { kind: 'int', value: BigInt(reader.sfixed64()) };
-    default: throw new Error(`invalid map key type ${ScalarType[type]}`);
+    case ScalarType.STRING:
+      return { kind: 'bytes', value: reader.bytes() };
+    case ScalarType.BOOL:
+      return { kind: 'bool', value: reader.bool() };
+    case ScalarType.INT32:
+      return { kind: 'int', value: BigInt(reader.int32()) };
+    case ScalarType.UINT32:
+      return { kind: 'int', value: BigInt(reader.uint32()) };
+    case ScalarType.SINT32:
+      return { kind: 'int', value: BigInt(reader.sint32()) };
+    case ScalarType.FIXED32:
+      return { kind: 'int', value: BigInt(reader.fixed32()) };
+    case ScalarType.SFIXED32:
+      return { kind: 'int', value: BigInt(reader.sfixed32()) };
+    case ScalarType.INT64:
+      return { kind: 'int', value: BigInt(reader.int64()) };
+    case ScalarType.UINT64:
+      return { kind: 'int', value: BigInt(reader.uint64()) };
+    case ScalarType.SINT64:
+      return { kind: 'int', value: BigInt(reader.sint64()) };
+    case ScalarType.FIXED64:
+      return { kind: 'int', value: BigInt(reader.fixed64()) };
+    case ScalarType.SFIXED64:
+      return { kind: 'int', value: BigInt(reader.sfixed64()) };
+    default:
+      throw new Error(`invalid map key type ${ScalarType[type]}`);
   }
 }
 

@@ -353,7 +353,10 @@ class Tokenizer {
   private lookahead: Token | undefined;
   private lineStarts: number[] = [0];
 
-  constructor(private readonly text: string, private readonly file: string | undefined) {
+  constructor(
+    private readonly text: string,
+    private readonly file: string | undefined,
+  ) {
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
     if (text.charCodeAt(0) === 0xfeff) this.pos = 1;
   }
@@ -398,7 +401,8 @@ class Tokenizer {
 
   consume(text: string, what?: string): Token {
     const t = this.peek();
-    if (t.kind !== 'punct' || t.text !== text) throw this.error(`Expected "${text}"${what ? ` ${what}` : ''}, found ${describe(t)}.`, t.pos);
+    if (t.kind !== 'punct' || t.text !== text)
+      throw this.error(`Expected "${text}"${what ? ` ${what}` : ''}, found ${describe(t)}.`, t.pos);
     return this.next();
   }
 
@@ -410,7 +414,10 @@ class Tokenizer {
     let name = '';
     while (this.pos < this.text.length && this.text[this.pos] !== ']') {
       const c = this.text[this.pos];
-      if (c === '#') { this.skipSpace(); continue; }
+      if (c === '#') {
+        this.skipSpace();
+        continue;
+      }
       if (!/\s/.test(c)) {
         if (!/[A-Za-z0-9_./%-]/.test(c)) throw this.error(`Unexpected "${c}" in a [type name].`, this.pos);
         name += c;
@@ -481,7 +488,10 @@ class Tokenizer {
     for (;;) {
       if (i >= s.length || s[i] === '\n') throw this.error('String missing ending quote.', start);
       const c = s[i];
-      if (c === quote) { i++; break; }
+      if (c === quote) {
+        i++;
+        break;
+      }
       if (c !== '\\') {
         const cp = s.codePointAt(i)!;
         pushUtf8(cp, i);
@@ -492,22 +502,43 @@ class Tokenizer {
       const e = s[i + 1];
       i += 2;
       switch (e) {
-        case 'a': bytes.push(7); break;
-        case 'b': bytes.push(8); break;
-        case 'f': bytes.push(12); break;
-        case 'n': bytes.push(10); break;
-        case 'r': bytes.push(13); break;
-        case 't': bytes.push(9); break;
-        case 'v': bytes.push(11); break;
-        case '\\': case "'": case '"': case '?': bytes.push(e.charCodeAt(0)); break;
-        case 'x': case 'X': {
+        case 'a':
+          bytes.push(7);
+          break;
+        case 'b':
+          bytes.push(8);
+          break;
+        case 'f':
+          bytes.push(12);
+          break;
+        case 'n':
+          bytes.push(10);
+          break;
+        case 'r':
+          bytes.push(13);
+          break;
+        case 't':
+          bytes.push(9);
+          break;
+        case 'v':
+          bytes.push(11);
+          break;
+        case '\\':
+        case "'":
+        case '"':
+        case '?':
+          bytes.push(e.charCodeAt(0));
+          break;
+        case 'x':
+        case 'X': {
           const m = /^[0-9a-fA-F]{1,2}/.exec(s.slice(i, i + 2));
           if (!m) throw this.error('Invalid \\x escape in string.', escAt);
           bytes.push(parseInt(m[0], 16));
           i += m[0].length;
           break;
         }
-        case 'u': case 'U': {
+        case 'u':
+        case 'U': {
           const n = e === 'u' ? 4 : 8;
           const hex = s.slice(i, i + n);
           if (!new RegExp(`^[0-9a-fA-F]{${n}}$`).test(hex)) throw this.error(`Invalid \\${e} escape in string.`, escAt);
@@ -523,7 +554,11 @@ class Tokenizer {
         }
         default: {
           const m = /^[0-7]{1,3}/.exec(s.slice(i - 1, i + 2));
-          if (!m) throw this.error(e === undefined || e === '\n' ? 'String missing ending quote.' : `Invalid escape sequence "\\${e}" in string.`, escAt);
+          if (!m)
+            throw this.error(
+              e === undefined || e === '\n' ? 'String missing ending quote.' : `Invalid escape sequence "\\${e}" in string.`,
+              escAt,
+            );
           const v = parseInt(m[0], 8);
           if (v > 255) throw this.error(`Octal escape \\${m[0]} out of range.`, escAt);
           bytes.push(v);
@@ -556,7 +591,11 @@ export function parseText<Desc extends DescMessage>(schema: Desc, text: string, 
 }
 
 class Parser {
-  constructor(private readonly tok: Tokenizer, private readonly reg: Registry, private readonly recursionLimit: number) {}
+  constructor(
+    private readonly tok: Tokenizer,
+    private readonly reg: Registry,
+    private readonly recursionLimit: number,
+  ) {}
 
   // Fields up to `close` (or end of input at the top level).
   parseFields(msg: ReflectMessage, close: string | undefined, depth: number): void {
@@ -583,23 +622,30 @@ class Parser {
     }
     if (nameTok.kind !== 'ident') throw this.tok.error(`Expected identifier or number, got ${describe(nameTok)}.`, nameTok.pos);
     const name = nameTok.text;
-    const field = msg.desc.fields.find((f) => f.name === name)
-      ?? msg.desc.fields.find((f) => f.fieldKind === 'message' && f.delimitedEncoding && f.message.name === name);
+    const field =
+      msg.desc.fields.find((f) => f.name === name) ??
+      msg.desc.fields.find((f) => f.fieldKind === 'message' && f.delimitedEncoding && f.message.name === name);
     if (!field) throw this.tok.error(`Message type "${msg.desc.typeName}" has no field named "${name}".`, nameTok.pos, name);
 
     const repeated = field.fieldKind === 'list' || field.fieldKind === 'map';
     if (!repeated) {
-      if (seen.has(field)) throw this.tok.error(`Message type "${msg.desc.typeName}" should not have multiple "${name}" fields.`, nameTok.pos, name);
+      if (seen.has(field))
+        throw this.tok.error(`Message type "${msg.desc.typeName}" should not have multiple "${name}" fields.`, nameTok.pos, name);
       if (field.oneof) {
         const other = msg.oneofCase(field.oneof);
         if (other && other !== field && seen.has(other)) {
-          throw this.tok.error(`Field "${name}" is specified along with field "${other.name}", another member of oneof "${field.oneof.name}" for message type "${msg.desc.typeName}".`, nameTok.pos, name);
+          throw this.tok.error(
+            `Field "${name}" is specified along with field "${other.name}", another member of oneof "${field.oneof.name}" for message type "${msg.desc.typeName}".`,
+            nameTok.pos,
+            name,
+          );
         }
       }
       seen.add(field);
     }
 
-    const isMessage = field.fieldKind === 'message' || field.fieldKind === 'map' || (field.fieldKind === 'list' && field.listKind === 'message');
+    const isMessage =
+      field.fieldKind === 'message' || field.fieldKind === 'map' || (field.fieldKind === 'list' && field.listKind === 'message');
     if (isMessage) {
       this.tok.tryConsume(':');
     } else if (!this.tok.tryConsume(':')) {
@@ -609,7 +655,8 @@ class Parser {
     if (this.tok.tryConsume('[')) {
       if (!repeated) throw this.tok.error(`Field "${name}" is not repeated: a list [...] is not allowed.`, nameTok.pos, name);
       if (this.tok.tryConsume(']')) return;
-      do this.parseValue(msg, field, depth); while (this.tok.tryConsume(','));
+      do this.parseValue(msg, field, depth);
+      while (this.tok.tryConsume(','));
       this.tok.consume(']', `to end the list of field "${name}"`);
       return;
     }
@@ -670,7 +717,8 @@ class Parser {
         if (t.kind === 'ident') throw this.tok.error(`Map entry of field "${field.name}" has no field named "${t.text}".`, t.pos, t.text);
         throw this.tok.error(t.kind === 'eof' ? `Expected "${close}".` : `Expected "key" or "value", got ${describe(t)}.`, t.pos);
       }
-      if ((t.text === 'key' ? key : value) !== undefined) throw this.tok.error(`Map entry of field "${field.name}" should not have multiple "${t.text}" fields.`, t.pos, t.text);
+      if ((t.text === 'key' ? key : value) !== undefined)
+        throw this.tok.error(`Map entry of field "${field.name}" should not have multiple "${t.text}" fields.`, t.pos, t.text);
       if (t.text === 'key') {
         this.tok.consume(':', 'after "key"');
         key = this.parseScalar(field.mapKey, field.name);
@@ -684,9 +732,12 @@ class Parser {
       if (!this.tok.tryConsume(',')) this.tok.tryConsume(';');
     }
     key ??= zeroScalar(field.mapKey);
-    value ??= field.mapKind === 'message' ? reflect(field.message)
-      : field.mapKind === 'enum' ? field.enum.values[0].number
-        : zeroScalar(field.scalar);
+    value ??=
+      field.mapKind === 'message'
+        ? reflect(field.message)
+        : field.mapKind === 'enum'
+          ? field.enum.values[0].number
+          : zeroScalar(field.scalar);
     msg.get(field).set(key, value);
   }
 
@@ -695,7 +746,8 @@ class Parser {
     const desc = this.reg.getMessage(typeName);
     if (!desc) throw this.tok.error(`Can't find ${typeUrl} in the registry for the expanded google.protobuf.Any.`, pos, typeUrl);
     const [typeUrlField, valueField] = [1, 2].map((n) => msg.desc.fields.find((f) => f.number === n)!);
-    if (msg.isSet(typeUrlField) || msg.isSet(valueField)) throw this.tok.error('google.protobuf.Any cannot mix the expanded form with type_url/value.', pos);
+    if (msg.isSet(typeUrlField) || msg.isSet(valueField))
+      throw this.tok.error('google.protobuf.Any cannot mix the expanded form with type_url/value.', pos);
     this.tok.tryConsume(':');
     const inner = this.parseMessageValue(desc, depth);
     msg.set(typeUrlField, typeUrl);
@@ -714,7 +766,8 @@ class Parser {
     }
     if (v.kind === 'number') {
       const n = parseInteger(v.text, negative);
-      if (n === undefined || n < -(2n ** 31n) || n >= 2n ** 31n) throw this.tok.error(`Couldn't parse integer: ${negative ? '-' : ''}${v.text}.`, v.pos, fieldName);
+      if (n === undefined || n < -(2n ** 31n) || n >= 2n ** 31n)
+        throw this.tok.error(`Couldn't parse integer: ${negative ? '-' : ''}${v.text}.`, v.pos, fieldName);
       const num = Number(n);
       if (!desc.open && !desc.values.some((x) => x.number === num)) {
         throw this.tok.error(`Enum type "${desc.typeName}" has no value with number ${num}.`, v.pos, fieldName);
@@ -727,7 +780,8 @@ class Parser {
   private parseScalar(type: ScalarType, fieldName: string): unknown {
     if (type === ScalarType.STRING || type === ScalarType.BYTES) {
       const first = this.tok.next();
-      if (first.kind !== 'string') throw this.tok.error(`Expected string for field "${fieldName}", got ${describe(first)}.`, first.pos, fieldName);
+      if (first.kind !== 'string')
+        throw this.tok.error(`Expected string for field "${fieldName}", got ${describe(first)}.`, first.pos, fieldName);
       const parts = [first.bytes!];
       while (this.tok.peek().kind === 'string') parts.push(this.tok.next().bytes!);
       const bytes = parts.length === 1 ? parts[0] : concat(parts);
@@ -743,7 +797,9 @@ class Parser {
     if (negative) this.tok.next();
     const t = this.tok.next();
     const shown = `${negative ? '-' : ''}${t.text}`;
-    const fail = (what: string): never => { throw this.tok.error(`${what}: ${t.kind === 'eof' ? 'end of input' : shown} (field "${fieldName}").`, t.pos, fieldName); };
+    const fail = (what: string): never => {
+      throw this.tok.error(`${what}: ${t.kind === 'eof' ? 'end of input' : shown} (field "${fieldName}").`, t.pos, fieldName);
+    };
     if (t.kind !== 'number' && t.kind !== 'ident') fail('Expected a value');
     switch (type) {
       case ScalarType.BOOL: {
@@ -811,18 +867,29 @@ function parseFloatText(text: string, kind: TokenKind): number | undefined {
 
 function zeroScalar(type: ScalarType): unknown {
   switch (type) {
-    case ScalarType.STRING: return '';
-    case ScalarType.BYTES: return new Uint8Array(0);
-    case ScalarType.BOOL: return false;
-    case ScalarType.INT64: case ScalarType.UINT64: case ScalarType.SINT64:
-    case ScalarType.FIXED64: case ScalarType.SFIXED64: return 0n;
-    default: return 0;
+    case ScalarType.STRING:
+      return '';
+    case ScalarType.BYTES:
+      return new Uint8Array(0);
+    case ScalarType.BOOL:
+      return false;
+    case ScalarType.INT64:
+    case ScalarType.UINT64:
+    case ScalarType.SINT64:
+    case ScalarType.FIXED64:
+    case ScalarType.SFIXED64:
+      return 0n;
+    default:
+      return 0;
   }
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }

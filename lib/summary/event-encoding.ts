@@ -83,10 +83,7 @@ function varint64Size(v: bigint): number {
  */
 export function encodeEvent(wallTime: number, step: bigint | null, field: number, payload: Uint8Array): Uint8Array {
   const hasStep = step !== null && step !== 0n;
-  const size =
-    (wallTime !== 0 ? 9 : 0) +
-    (hasStep ? 1 + varint64Size(step!) : 0) +
-    1 + varintSize(payload.length) + payload.length;
+  const size = (wallTime !== 0 ? 9 : 0) + (hasStep ? 1 + varint64Size(step!) : 0) + 1 + varintSize(payload.length) + payload.length;
   const out = new Uint8Array(size);
   let at = 0;
   if (wallTime !== 0) {
@@ -110,7 +107,7 @@ export function encodeSummary(summary: Summary): Uint8Array {
   const parts: Uint8Array[] = [];
   let total = 0;
   for (const v of summary.value) {
-    if (v.value.case !== 'simpleValue' || v.metadata !== undefined || v.nodeName !== '' || (v.$unknown?.length)) {
+    if (v.value.case !== 'simpleValue' || v.metadata !== undefined || v.nodeName !== '' || v.$unknown?.length) {
       return toBinary(SummarySchema, summary);
     }
     const tag = tagBytes(v.tag);

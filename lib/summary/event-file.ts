@@ -63,11 +63,14 @@ function frameRecords(records: Uint8Array[]): Uint8Array {
 }
 
 function fileVersionEvent(wallTime: number): Uint8Array {
-  return toBinary(EventSchema, create(EventSchema, {
-    wallTime,
-    what: { case: 'fileVersion', value: 'brain.Event:2' },
-    sourceMetadata: create(SourceMetadataSchema, { writer: 'tensorflow.core.util.events_writer' }),
-  }));
+  return toBinary(
+    EventSchema,
+    create(EventSchema, {
+      wallTime,
+      what: { case: 'fileVersion', value: 'brain.Event:2' },
+      sourceMetadata: create(SourceMetadataSchema, { writer: 'tensorflow.core.util.events_writer' }),
+    }),
+  );
 }
 
 export class EventFile {
@@ -110,7 +113,9 @@ export class EventFile {
     } catch (e) {
       try {
         file?.closeSync();
-      } catch { /* the open error is the one to report */ }
+      } catch {
+        /* the open error is the one to report */
+      }
       if (e instanceof TFError) throw errorForCode(e.code, `Could not open an events file in ${opts.logdir}: ${e.message}`);
       throw e;
     }
@@ -188,7 +193,10 @@ export class EventFile {
   /** TF's error with TF's context lines: how many events were not written, and where. */
   private flushError(e: unknown): unknown {
     if (!(e instanceof TFError)) return e;
-    return errorForCode(e.code, `${e.message}\n\tFailed to flush ${this.unsynced} events to ${this.fileName}\n\tCould not flush events file.`);
+    return errorForCode(
+      e.code,
+      `${e.message}\n\tFailed to flush ${this.unsynced} events to ${this.fileName}\n\tCould not flush events file.`,
+    );
   }
 
   /**

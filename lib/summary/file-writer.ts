@@ -30,7 +30,13 @@ import { opDef } from '../core/op-defs';
 import { messageFromPlain } from '../core/plain-message';
 import { tfVersion } from '../native';
 import * as logging from '../core/logging';
-import { EventSchema, SessionLogSchema, TaggedRunMetadataSchema, type Event, type SessionLog } from '../proto/gen/tensorflow/core/util/event_pb';
+import {
+  EventSchema,
+  SessionLogSchema,
+  TaggedRunMetadataSchema,
+  type Event,
+  type SessionLog,
+} from '../proto/gen/tensorflow/core/util/event_pb';
 import { SummarySchema, Summary_ValueSchema, type Summary } from '../proto/gen/tensorflow/core/framework/summary_pb';
 import { GraphDefSchema, type GraphDef } from '../proto/gen/tensorflow/core/framework/graph_pb';
 import { MetaGraphDefSchema, type MetaGraphDef } from '../proto/gen/tensorflow/core/protobuf/meta_graph_pb';
@@ -62,9 +68,9 @@ export interface FileWriterOptions {
   filenameSuffix?: string | null;
 }
 
-const FILE_WRITER_OPTION_NAMES = [
-  'graph', 'metaGraphDef', 'maxQueue', 'flushSecs', 'filenameSuffix',
-] as const satisfies Array<keyof FileWriterOptions>;
+const FILE_WRITER_OPTION_NAMES = ['graph', 'metaGraphDef', 'maxQueue', 'flushSecs', 'filenameSuffix'] as const satisfies Array<
+  keyof FileWriterOptions
+>;
 
 /** The checks of a log directory parameter (FileWriter, FileWriterCache.get): a non-empty path without NUL. */
 export function checkLogdir(logdir: unknown): string {
@@ -74,8 +80,7 @@ export function checkLogdir(logdir: unknown): string {
   return logdir;
 }
 
-const CLOSED_WARNING =
-  'Attempting to use a closed FileWriter. The operation will be a noop unless the FileWriter is explicitly reopened.';
+const CLOSED_WARNING = 'Attempting to use a closed FileWriter. The operation will be a noop unless the FileWriter is explicitly reopened.';
 
 // ---------------------------------------------------------------------------------------------
 // Writers flushed at process exit.
@@ -90,7 +95,9 @@ function onExit(): void {
     } catch (e) {
       try {
         process.stderr.write(`tf-monitored: could not flush the events file in ${w.logdir} at exit: ${(e as Error).message}\n`);
-      } catch { /* nothing left to do */ }
+      } catch {
+        /* nothing left to do */
+      }
     }
   }
 }
@@ -146,17 +153,31 @@ function messageArg<Desc extends DescMessage>(schema: Desc, value: unknown, para
     try {
       return fromBinary(schema, value);
     } catch (e) {
-      throw new ArgumentError(param, `Expected a serialized ${schema.typeName} for ${param} but the bytes do not parse: ${(e as Error).message}`);
+      throw new ArgumentError(
+        param,
+        `Expected a serialized ${schema.typeName} for ${param} but the bytes do not parse: ${(e as Error).message}`,
+      );
     }
   }
   if (isMessageOf(value, schema)) return value as MessageShape<Desc>;
-  if (plain && value !== null && typeof value === 'object' && !Array.isArray(value) && (value as { $typeName?: unknown }).$typeName === undefined) {
+  if (
+    plain &&
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    (value as { $typeName?: unknown }).$typeName === undefined
+  ) {
     return messageFromPlain(schema, value, param);
   }
-  const got = value !== null && typeof value === 'object' && typeof (value as { $typeName?: unknown }).$typeName === 'string'
-    ? `a ${(value as { $typeName: string }).$typeName} message`
-    : value;
-  throw invalidArgument(param, `a ${schema.typeName} message or its serialized bytes${plain ? ' (or a plain object of its fields)' : ''}`, got);
+  const got =
+    value !== null && typeof value === 'object' && typeof (value as { $typeName?: unknown }).$typeName === 'string'
+      ? `a ${(value as { $typeName: string }).$typeName} message`
+      : value;
+  throw invalidArgument(
+    param,
+    `a ${schema.typeName} message or its serialized bytes${plain ? ' (or a plain object of its fields)' : ''}`,
+    got,
+  );
 }
 
 function bytesArg(schema: DescMessage, value: unknown, param: string, plain = false): Uint8Array {
@@ -253,11 +274,16 @@ export class FileWriter {
     }
     this.filenameSuffix = suffix;
     const graphBytes = opts.graph === undefined || opts.graph === null ? null : graphDefBytes(opts.graph, 'graph');
-    const metaBytes = opts.metaGraphDef === undefined || opts.metaGraphDef === null ? null : bytesArg(MetaGraphDefSchema, opts.metaGraphDef, 'metaGraphDef');
+    const metaBytes =
+      opts.metaGraphDef === undefined || opts.metaGraphDef === null
+        ? null
+        : bytesArg(MetaGraphDefSchema, opts.metaGraphDef, 'metaGraphDef');
     this.open();
     if (graphBytes) {
       this.enqueue(encodeEvent(now(), null, EventField.graphDef, graphBytes));
-      this.enqueue(encodeEvent(now(), null, EventField.metaGraphDef, metaBytes ?? toBinary(MetaGraphDefSchema, metaGraphDefFromGraphDef(graphBytes))));
+      this.enqueue(
+        encodeEvent(now(), null, EventField.metaGraphDef, metaBytes ?? toBinary(MetaGraphDefSchema, metaGraphDefFromGraphDef(graphBytes))),
+      );
     } else if (metaBytes) {
       this.enqueue(encodeEvent(now(), null, EventField.metaGraphDef, metaBytes));
     }
@@ -352,7 +378,10 @@ export class FileWriter {
    * `{ status: 'CHECKPOINT', checkpointPath: 'runs/a/model.ckpt' }`. The status must be one of
    * SessionLog's (START, STOP, CHECKPOINT, STATUS_UNSPECIFIED), as `sessionLog()` requires.
    */
-  addSessionLog(sessionLog: SessionLog | Uint8Array | { status?: string | number; checkpointPath?: string; msg?: string }, globalStep?: GlobalStep | null): void {
+  addSessionLog(
+    sessionLog: SessionLog | Uint8Array | { status?: string | number; checkpointPath?: string; msg?: string },
+    globalStep?: GlobalStep | null,
+  ): void {
     const step = checkStep(globalStep);
     const message = messageArg(SessionLogSchema, sessionLog, 'sessionLog', true);
     checkSessionStatus(message.status, 'sessionLog.status'); // as sessionLog() checks it

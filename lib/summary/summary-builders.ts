@@ -45,7 +45,8 @@ export function scalarSummary(tag: string, value: number | bigint): Summary {
  */
 export function stepsPerSecSummary(stepsPerSec: number, globalStepOpName = 'global_step'): Summary {
   if (typeof stepsPerSec !== 'number') throw invalidArgument('stepsPerSec', 'a number', stepsPerSec);
-  if (typeof globalStepOpName !== 'string' || !globalStepOpName) throw invalidArgument('globalStepOpName', 'an operation name', globalStepOpName);
+  if (typeof globalStepOpName !== 'string' || !globalStepOpName)
+    throw invalidArgument('globalStepOpName', 'an operation name', globalStepOpName);
   return scalarSummary(`${globalStepOpName}/sec`, stepsPerSec);
 }
 
@@ -91,11 +92,14 @@ export function histogramProto(values: ArrayLike<number> | Iterable<number>, tag
   let num = 0;
   let sum = 0;
   let sumSquares = 0;
-  const arr: ArrayLike<number> = Array.isArray(values) || ArrayBuffer.isView(values)
-    ? (values as ArrayLike<number>)
-    : values !== null && typeof values === 'object' && Symbol.iterator in (values as object)
-      ? Array.from(values as Iterable<number>)
-      : (() => { throw invalidArgument('values', 'an array, TypedArray or iterable of numbers', values); })();
+  const arr: ArrayLike<number> =
+    Array.isArray(values) || ArrayBuffer.isView(values)
+      ? (values as ArrayLike<number>)
+      : values !== null && typeof values === 'object' && Symbol.iterator in (values as object)
+        ? Array.from(values as Iterable<number>)
+        : (() => {
+            throw invalidArgument('values', 'an array, TypedArray or iterable of numbers', values);
+          })();
   for (let i = 0; i < arr.length; i++) {
     const raw = arr[i] as unknown;
     if (typeof raw !== 'number' && typeof raw !== 'bigint') throw invalidArgument(`values[${i}]`, 'a number', raw);
@@ -112,7 +116,7 @@ export function histogramProto(values: ArrayLike<number> | Iterable<number>, tag
   }
   const bucketLimit: number[] = [];
   const bucket: number[] = [];
-  for (let i = 0; i < counts.length;) {
+  for (let i = 0; i < counts.length; ) {
     let end = limits[i];
     let count = counts[i];
     i++;
@@ -158,7 +162,11 @@ export function textSummary(tag: string, text: string | string[] | string[][]): 
   } else if (Array.isArray(text) && text.every((t) => typeof t === 'string')) {
     dims = [text.length];
     flat = text as string[];
-  } else if (Array.isArray(text) && text.length > 0 && text.every((r) => Array.isArray(r) && r.length === (text[0] as string[]).length && r.every((t) => typeof t === 'string'))) {
+  } else if (
+    Array.isArray(text) &&
+    text.length > 0 &&
+    text.every((r) => Array.isArray(r) && r.length === (text[0] as string[]).length && r.every((t) => typeof t === 'string'))
+  ) {
     dims = [text.length, (text[0] as string[]).length];
     flat = (text as string[][]).flat();
   } else {
@@ -191,13 +199,17 @@ export function encodePng(image: RawImage, param = 'image'): Uint8Array {
   const { height, width, channels, data } = image;
   if (!Number.isInteger(height) || height < 1) throw invalidArgument(`${param}.height`, 'a positive integer', height);
   if (!Number.isInteger(width) || width < 1) throw invalidArgument(`${param}.width`, 'a positive integer', width);
-  if (typeof channels !== 'number' || !(channels in COLOR_TYPE)) throw invalidArgument(`${param}.channels`, '1 (gray), 2 (gray+alpha), 3 (RGB) or 4 (RGBA)', channels);
+  if (typeof channels !== 'number' || !(channels in COLOR_TYPE))
+    throw invalidArgument(`${param}.channels`, '1 (gray), 2 (gray+alpha), 3 (RGB) or 4 (RGBA)', channels);
   const n = height * width * channels;
   if (data === null || typeof data !== 'object' || typeof (data as ArrayLike<number>).length !== 'number') {
     throw invalidArgument(`${param}.data`, 'a Uint8Array of pixels', data);
   }
   if (data.length !== n) {
-    throw new ArgumentError(`${param}.data`, `Expected ${n} bytes (${height}×${width}×${channels}) for ${param}.data but received ${data.length}`);
+    throw new ArgumentError(
+      `${param}.data`,
+      `Expected ${n} bytes (${height}×${width}×${channels}) for ${param}.data but received ${data.length}`,
+    );
   }
   let buf: Buffer;
   if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) {
@@ -240,7 +252,10 @@ export function imageSummary(tag: string, images: RawImage | RawImage[]): Summar
   checkTag(tag);
   if (Array.isArray(images)) {
     return create(SummarySchema, {
-      value: images.map((img, i) => ({ tag: `${tag}/image/${i}`, value: { case: 'image' as const, value: imageProto(img, `images[${i}]`) } })),
+      value: images.map((img, i) => ({
+        tag: `${tag}/image/${i}`,
+        value: { case: 'image' as const, value: imageProto(img, `images[${i}]`) },
+      })),
     });
   }
   return create(SummarySchema, { value: [{ tag, value: { case: 'image', value: imageProto(images, 'images') } }] });
@@ -273,9 +288,12 @@ const SESSION_LOG_OPTION_NAMES = ['checkpointPath', 'msg'] as const;
 
 /** A SessionLog status given by name or number, as its number; anything else is an ArgumentError. */
 export function checkSessionStatus(status: unknown, param = 'status'): SessionLog_SessionStatus {
-  const s: unknown = typeof status === 'string'
-    ? (Object.hasOwn(SessionLog_SessionStatus, status) ? SessionLog_SessionStatus[status as SessionStatusName] : undefined)
-    : status;
+  const s: unknown =
+    typeof status === 'string'
+      ? Object.hasOwn(SessionLog_SessionStatus, status)
+        ? SessionLog_SessionStatus[status as SessionStatusName]
+        : undefined
+      : status;
   if (typeof s !== 'number' || SessionLog_SessionStatus[s] === undefined) {
     throw invalidArgument(param, 'one of START, STOP, CHECKPOINT, STATUS_UNSPECIFIED', status);
   }
@@ -283,10 +301,14 @@ export function checkSessionStatus(status: unknown, param = 'status'): SessionLo
 }
 
 /** A SessionLog: `sessionLog('START')`, `sessionLog('CHECKPOINT', { checkpointPath })`. */
-export function sessionLog(status: SessionStatusName | SessionLog_SessionStatus, opts: { checkpointPath?: string; msg?: string } = {}): SessionLog {
+export function sessionLog(
+  status: SessionStatusName | SessionLog_SessionStatus,
+  opts: { checkpointPath?: string; msg?: string } = {},
+): SessionLog {
   const s = checkSessionStatus(status);
   opts = checkOptionsObject<{ checkpointPath?: string; msg?: string }>(opts, 'opts', SESSION_LOG_OPTION_NAMES, 'sessionLog');
-  if (opts.checkpointPath !== undefined && typeof opts.checkpointPath !== 'string') throw invalidArgument('checkpointPath', 'a string', opts.checkpointPath);
+  if (opts.checkpointPath !== undefined && typeof opts.checkpointPath !== 'string')
+    throw invalidArgument('checkpointPath', 'a string', opts.checkpointPath);
   if (opts.msg !== undefined && typeof opts.msg !== 'string') throw invalidArgument('msg', 'a string', opts.msg);
   return create(SessionLogSchema, { status: s, checkpointPath: opts.checkpointPath ?? '', msg: opts.msg ?? '' });
 }

@@ -49,7 +49,8 @@ interface RecordSource {
  */
 async function tfSource(path: string): Promise<RecordSource> {
   const st = io.stat(path);
-  if (st?.isDirectory) return { stat: async () => ({ isDirectory: () => true }), read: async () => ({ bytesRead: 0 }), close: async () => {} };
+  if (st?.isDirectory)
+    return { stat: async () => ({ isDirectory: () => true }), read: async () => ({ bytesRead: 0 }), close: async () => {} };
   const bytes = await io.readFile(path);
   let at = 0;
   return {
@@ -122,7 +123,9 @@ export async function* tfRecordIterator(path: string, opts: SummaryIteratorOptio
       const recordOffset = fileOffset;
       if (!(await fill(12))) {
         if (end - start === 0) return; // clean end of file
-        throw new DataLossError(`${path}: truncated record at ${recordOffset}: the file ends ${end - start} bytes into the record's 12-byte header`);
+        throw new DataLossError(
+          `${path}: truncated record at ${recordOffset}: the file ends ${end - start} bytes into the record's 12-byte header`,
+        );
       }
       const lenLo = buf.readUInt32LE(start);
       const lenHi = buf.readUInt32LE(start + 4);
@@ -131,7 +134,7 @@ export async function* tfRecordIterator(path: string, opts: SummaryIteratorOptio
       if (lenCrc !== storedLenCrc) {
         throw new DataLossError(
           `${path}: corrupted record at ${recordOffset}: the length field's CRC does not match ` +
-          `(stored 0x${storedLenCrc.toString(16).padStart(8, '0')}, computed 0x${lenCrc.toString(16).padStart(8, '0')})`,
+            `(stored 0x${storedLenCrc.toString(16).padStart(8, '0')}, computed 0x${lenCrc.toString(16).padStart(8, '0')})`,
         );
       }
       const length = lenHi * 0x100000000 + lenLo;
@@ -139,7 +142,9 @@ export async function* tfRecordIterator(path: string, opts: SummaryIteratorOptio
         throw new DataLossError(`${path}: corrupted record at ${recordOffset}: implausible record length ${length}`);
       }
       if (!(await fill(12 + length + 4))) {
-        throw new DataLossError(`${path}: truncated record at ${recordOffset}: the record needs ${12 + length + 4} bytes, the file has ${end - start} left`);
+        throw new DataLossError(
+          `${path}: truncated record at ${recordOffset}: the record needs ${12 + length + 4} bytes, the file has ${end - start} left`,
+        );
       }
       const dataStart = start + 12;
       const storedDataCrc = buf.readUInt32LE(dataStart + length);
@@ -147,7 +152,7 @@ export async function* tfRecordIterator(path: string, opts: SummaryIteratorOptio
       if (dataCrc !== storedDataCrc) {
         throw new DataLossError(
           `${path}: corrupted record at ${recordOffset}: the data's CRC does not match ` +
-          `(stored 0x${storedDataCrc.toString(16).padStart(8, '0')}, computed 0x${dataCrc.toString(16).padStart(8, '0')})`,
+            `(stored 0x${storedDataCrc.toString(16).padStart(8, '0')}, computed 0x${dataCrc.toString(16).padStart(8, '0')})`,
         );
       }
       const data = new Uint8Array(length);

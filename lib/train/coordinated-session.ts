@@ -12,7 +12,11 @@ import { WrappedSession, isPreemptionError } from './wrapped-session';
  * error (so that recovery starts from the root cause), and from `close()`.
  */
 export class CoordinatedSession extends WrappedSession {
-  constructor(session: SessionLike, readonly coord: Coordinator, private readonly stopGracePeriodSecs = 120) {
+  constructor(
+    session: SessionLike,
+    readonly coord: Coordinator,
+    private readonly stopGracePeriodSecs = 120,
+  ) {
     super(session);
   }
 

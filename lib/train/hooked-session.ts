@@ -3,12 +3,16 @@
  */
 import { RuntimeError, invalidArgument } from '../core/errors';
 import { type MaybePromise, isThenable } from '../core/maybe-promise';
-import {
-  SessionRunArgs, SessionRunContext, SessionRunValues, type SessionRunHookLike,
-} from '../hooks/session-run-hook';
+import { SessionRunArgs, SessionRunContext, SessionRunValues, type SessionRunHookLike } from '../hooks/session-run-hook';
 import { canonicalTensorName } from '../core/fetches';
 import {
-  type FeedDict, type FetchStructure, RUN_MAYBE_SYNC, type RunCallOptions, type RunMetadataSink, type RunOptionsInit, type SessionLike,
+  type FeedDict,
+  type FetchStructure,
+  RUN_MAYBE_SYNC,
+  type RunCallOptions,
+  type RunMetadataSink,
+  type RunOptionsInit,
+  type SessionLike,
 } from '../core/session-like';
 import { WrappedSession } from './wrapped-session';
 import { type RunScheduler, newRunTiming } from '../core/run-scheduler';
@@ -39,7 +43,11 @@ export class HookedSession extends WrappedSession {
    * turn of the event loop at least every `maxBlockMs`. One scheduler for both, so a step that
    * also saves a checkpoint is counted whole.
    */
-  constructor(session: SessionLike, private readonly hooks: readonly SessionRunHookLike[], opts: { scheduler?: RunScheduler | null } = {}) {
+  constructor(
+    session: SessionLike,
+    private readonly hooks: readonly SessionRunHookLike[],
+    opts: { scheduler?: RunScheduler | null } = {},
+  ) {
     super(session);
     const scheduler = opts.scheduler ?? null;
     const canPlace = typeof session.runWith === 'function' || (scheduler?.mode === 'sync' && typeof session.runSync === 'function');
@@ -64,7 +72,8 @@ export class HookedSession extends WrappedSession {
    * or an async raw run, makes the rest of the step continue asynchronously (same order, same calls).
    */
   override step(fetches: FetchStructure, feeds?: FeedDict, opts: RunCallOptions = {}): MaybePromise<unknown> {
-    if (fetches === null || fetches === undefined) throw invalidArgument('fetches', 'a tensor or op (name, Output, Operation) or a list/object of them', fetches);
+    if (fetches === null || fetches === undefined)
+      throw invalidArgument('fetches', 'a tensor or op (name, Output, Operation) or a list/object of them', fetches);
     if (this.shouldStop()) throw new RuntimeError('Run called even after should_stop requested.');
     const run: HookedRun = {
       context: new SessionRunContext(new SessionRunArgs(fetches, feeds ?? null), this.hookSession),
@@ -199,7 +208,13 @@ const UNMEASURED = Object.freeze({ ...newRunTiming(), estimateMs: 0 });
  * keeps each plan's durations); else (a session with only `runSync`, in mode 'sync') `runSync`,
  * with the scheduler's turns of the event loop.
  */
-function runScheduled(session: SessionLike, scheduler: RunScheduler, fetches: FetchStructure, feeds?: FeedDict, opts?: RunCallOptions): MaybePromise<unknown> {
+function runScheduled(
+  session: SessionLike,
+  scheduler: RunScheduler,
+  fetches: FetchStructure,
+  feeds?: FeedDict,
+  opts?: RunCallOptions,
+): MaybePromise<unknown> {
   if (typeof session.runWith === 'function') return session.runWith(scheduler, fetches, feeds, opts);
   if (scheduler.place(UNMEASURED) === 'yield') return scheduler.yieldTurn().then(() => session.runSync!(fetches, feeds, opts));
   return session.runSync!(fetches, feeds, opts);

@@ -7,19 +7,46 @@ import * as logging from '../core/logging';
 export { logging };
 export { MonitoredTrainingSession, type MonitoredTrainingSessionOptions } from './monitored-training-session';
 export {
-  MonitoredSession, SingularMonitoredSession, StepContext, StopIteration,
-  type StopReason, type StepFn, type MonitoredSessionOptions, type RecoverableMonitoredSessionOptions,
+  MonitoredSession,
+  SingularMonitoredSession,
+  StepContext,
+  StopIteration,
+  type StopReason,
+  type StepFn,
+  type MonitoredSessionOptions,
+  type RecoverableMonitoredSessionOptions,
 } from './monitored-session';
 export { currentGraph } from '../core/current-graph';
 export type { RecoveryOptions } from './recoverable-session';
-export { ChiefSessionCreator, WorkerSessionCreator, type ChiefSessionCreatorOptions, type WorkerSessionCreatorOptions } from './session-creators';
 export {
-  SessionManager, type SessionManagerOptions, type PrepareSessionOptions, type RestoreOptions, type WaitForSessionOptions, type SessionConfig,
+  ChiefSessionCreator,
+  WorkerSessionCreator,
+  type ChiefSessionCreatorOptions,
+  type WorkerSessionCreatorOptions,
+} from './session-creators';
+export {
+  SessionManager,
+  type SessionManagerOptions,
+  type PrepareSessionOptions,
+  type RestoreOptions,
+  type WaitForSessionOptions,
+  type SessionConfig,
 } from './session-manager';
 export {
-  getGlobalStep, getOrCreateGlobalStep, createGlobalStep, assertGlobalStep, globalStepReadTensor, globalStep,
+  getGlobalStep,
+  getOrCreateGlobalStep,
+  createGlobalStep,
+  assertGlobalStep,
+  globalStepReadTensor,
+  globalStep,
   type CreateGlobalStepOptions,
 } from '../core/global-step';
 export { Coordinator, type CoordinatorOptions, type JoinOptions, type CoordinatedThread } from '../core/coordinator';
-export { QueueRunner, startQueueRunners, type QueueRunnerOptions, type CreateThreadsOptions, type QueueRunnerThread } from '../core/queue-runner';
+export {
+  QueueRunner,
+  startQueueRunners,
+  type QueueRunnerOptions,
+  type CreateThreadsOptions,
+  type QueueRunnerThread,
+} from '../core/queue-runner';
 export type { SessionLike, SessionCreator } from '../core/session-like';

@@ -108,9 +108,20 @@ export interface SingularMonitoredSessionOptions extends MonitoredSessionOptions
 }
 
 const MONITORED_SESSION_OPTIONS = [
-  'sessionCreator', 'hooks', 'stopGracePeriodSecs', 'graph', 'beforeCreate', 'runMode', 'maxBlockMs', 'syncRuns', 'onClose', 'recovery',
+  'sessionCreator',
+  'hooks',
+  'stopGracePeriodSecs',
+  'graph',
+  'beforeCreate',
+  'runMode',
+  'maxBlockMs',
+  'syncRuns',
+  'onClose',
+  'recovery',
 ] satisfies Array<keyof RecoverableMonitoredSessionOptions>;
-const CHIEF_CREATOR_OPTIONS = ['scaffold', 'master', 'config', 'checkpointDir', 'checkpointFilenameWithPath'] satisfies Array<keyof SingularMonitoredSessionOptions>;
+const CHIEF_CREATOR_OPTIONS = ['scaffold', 'master', 'config', 'checkpointDir', 'checkpointFilenameWithPath'] satisfies Array<
+  keyof SingularMonitoredSessionOptions
+>;
 
 type Reason = { reason: StopReason; error: unknown };
 
@@ -265,7 +276,8 @@ export abstract class MonitoredSessionBase {
    */
   run<F extends Fetch>(fetches: F, feeds?: FeedDict, opts?: RunCallOptions): Promise<FetchResult<F>> {
     // Python raises TypeError; TF's own error (or, with hooks adding fetches, a result of null) would not name it.
-    if (fetches === null || fetches === undefined) return Promise.reject(invalidArgument('fetches', 'a tensor or op (name, Output, Operation) or a list/object of them', fetches));
+    if (fetches === null || fetches === undefined)
+      return Promise.reject(invalidArgument('fetches', 'a tensor or op (name, Output, Operation) or a list/object of them', fetches));
     let sess: WrappedSession;
     try {
       sess = this.openSession();
@@ -310,7 +322,9 @@ export abstract class MonitoredSessionBase {
   async runStepFn<T>(stepFn: StepFn<T>): Promise<T> {
     if (typeof stepFn !== 'function') throw invalidArgument('stepFn', 'a function', stepFn);
     if (stepFn.length > 1) {
-      throw new ValueError(`\`step_fn\` may either have one \`step_context\` argument, or \`self\` and \`step_context\` arguments if it's an instance method. Got ${stepFn.length} arguments instead.`);
+      throw new ValueError(
+        `\`step_fn\` may either have one \`step_context\` argument, or \`self\` and \`step_context\` arguments if it's an instance method. Got ${stepFn.length} arguments instead.`,
+      );
     }
     const sess = this.openSession();
     return this.track(sess.runStepFn(stepFn, () => this.creator.tfSess, null));
@@ -484,12 +498,23 @@ export class SingularMonitoredSession extends MonitoredSessionBase {
     const given = CHIEF_CREATOR_OPTIONS.filter((k) => opts[k] !== undefined);
     if (given.length === 0) return new SingularMonitoredSession(await MonitoredSessionBase.init(opts, false));
     if (opts.sessionCreator !== undefined && opts.sessionCreator !== null) {
-      throw invalidArgument('sessionCreator', `nothing: ${given.join(', ')} build the ChiefSessionCreator (Python's SingularMonitoredSession)`, opts.sessionCreator);
+      throw invalidArgument(
+        'sessionCreator',
+        `nothing: ${given.join(', ')} build the ChiefSessionCreator (Python's SingularMonitoredSession)`,
+        opts.sessionCreator,
+      );
     }
     const { scaffold, master, config, checkpointDir, checkpointFilenameWithPath, ...rest } = opts;
     // Imported here: session-creators → scaffold → this module would be a cycle at load time.
     const { ChiefSessionCreator } = await import('./session-creators');
-    const sessionCreator = new ChiefSessionCreator({ graph: opts.graph as never, scaffold, master, config, checkpointDir, checkpointFilenameWithPath });
+    const sessionCreator = new ChiefSessionCreator({
+      graph: opts.graph as never,
+      scaffold,
+      master,
+      config,
+      checkpointDir,
+      checkpointFilenameWithPath,
+    });
     return new SingularMonitoredSession(await MonitoredSessionBase.init({ ...rest, sessionCreator }, false));
   }
 

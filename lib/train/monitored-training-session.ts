@@ -103,11 +103,32 @@ export interface MonitoredTrainingSessionOptions {
   syncRuns?: boolean;
 }
 
-const KNOWN = ([
-  'graph', 'master', 'isChief', 'checkpointDir', 'scaffold', 'hooks', 'chiefOnlyHooks', 'saveCheckpointSecs', 'saveSummariesSteps',
-  'saveSummariesSecs', 'config', 'stopGracePeriodSecs', 'logStepCountSteps', 'maxWaitSecs', 'saveCheckpointSteps', 'summaryDir',
-  'saveGraphDef', 'workerPollIntervalSecs', 'checkpointStepsPerRun', 'recovery', 'handleSignals', 'runMode', 'maxBlockMs', 'syncRuns',
-] satisfies Array<keyof MonitoredTrainingSessionOptions>);
+const KNOWN = [
+  'graph',
+  'master',
+  'isChief',
+  'checkpointDir',
+  'scaffold',
+  'hooks',
+  'chiefOnlyHooks',
+  'saveCheckpointSecs',
+  'saveSummariesSteps',
+  'saveSummariesSecs',
+  'config',
+  'stopGracePeriodSecs',
+  'logStepCountSteps',
+  'maxWaitSecs',
+  'saveCheckpointSteps',
+  'summaryDir',
+  'saveGraphDef',
+  'workerPollIntervalSecs',
+  'checkpointStepsPerRun',
+  'recovery',
+  'handleSignals',
+  'runMode',
+  'maxBlockMs',
+  'syncRuns',
+] satisfies Array<keyof MonitoredTrainingSessionOptions>;
 
 /** Python's `x and x > 0` for a period. */
 const enabled = (x: number | null): x is number => x !== null && x > 0;
@@ -121,13 +142,21 @@ function periodOption(opts: MonitoredTrainingSessionOptions, key: keyof Monitore
   if (v === undefined || v === null) return v as undefined | null;
   const steps = key.endsWith('Steps');
   if (typeof v !== 'number' || !Number.isFinite(v) || (steps && !Number.isInteger(v))) {
-    throw invalidArgument(key, `${steps ? 'an integer number of steps' : 'a finite number of seconds'}, null (off) or undefined (default)`, v);
+    throw invalidArgument(
+      key,
+      `${steps ? 'an integer number of steps' : 'a finite number of seconds'}, null (off) or undefined (default)`,
+      v,
+    );
   }
   return v;
 }
 
 /** Python's USE_DEFAULT resolution of one pair (docs/python-parity.md §1.2). */
-function resolvePair(steps: number | null | undefined, secs: number | null | undefined, defaults: { steps: number | null; secs: number | null }) {
+function resolvePair(
+  steps: number | null | undefined,
+  secs: number | null | undefined,
+  defaults: { steps: number | null; secs: number | null },
+) {
   if (steps === undefined && secs === undefined) return defaults;
   if (secs === undefined) return { steps: steps ?? null, secs: null };
   if (steps === undefined) return { steps: null, secs };
@@ -142,10 +171,25 @@ export async function MonitoredTrainingSession(opts: MonitoredTrainingSessionOpt
   if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an options object', opts);
   checkOptionNames(opts, KNOWN, 'MonitoredTrainingSession');
   const {
-    graph, master = '', isChief = true, checkpointDir = null, scaffold: givenScaffold = null, hooks = null, chiefOnlyHooks = null,
-    config = null, stopGracePeriodSecs = 120, logStepCountSteps = 100, maxWaitSecs = 7200, summaryDir = null,
-    saveGraphDef = true, workerPollIntervalSecs = 30, checkpointStepsPerRun = 1000000, recovery, handleSignals = false,
-    maxBlockMs, syncRuns,
+    graph,
+    master = '',
+    isChief = true,
+    checkpointDir = null,
+    scaffold: givenScaffold = null,
+    hooks = null,
+    chiefOnlyHooks = null,
+    config = null,
+    stopGracePeriodSecs = 120,
+    logStepCountSteps = 100,
+    maxWaitSecs = 7200,
+    summaryDir = null,
+    saveGraphDef = true,
+    workerPollIntervalSecs = 30,
+    checkpointStepsPerRun = 1000000,
+    recovery,
+    handleSignals = false,
+    maxBlockMs,
+    syncRuns,
   } = opts;
   // A master other than '' runs steps through TF's gRPC runtime, where a run can wait for a task
   // that stopped answering (without a limit unless operationTimeoutInMs). 'auto' puts such
@@ -167,19 +211,28 @@ export async function MonitoredTrainingSession(opts: MonitoredTrainingSessionOpt
   checkHooks(chiefOnlyHooks, 'chiefOnlyHooks');
   periodOption(opts, 'logStepCountSteps');
   // Checked here, under the names given: the worker's creator calls them maxWaitSecs and recoveryWaitSecs.
-  if (typeof maxWaitSecs !== 'number' || !(maxWaitSecs >= 0)) throw invalidArgument('maxWaitSecs', 'a non-negative number of seconds', maxWaitSecs);
+  if (typeof maxWaitSecs !== 'number' || !(maxWaitSecs >= 0))
+    throw invalidArgument('maxWaitSecs', 'a non-negative number of seconds', maxWaitSecs);
   checkNumber(workerPollIntervalSecs, 'workerPollIntervalSecs', { min: 'non-negative' });
   checkNumber(checkpointStepsPerRun, 'checkpointStepsPerRun', { integer: true, min: 'positive' });
   if (typeof saveGraphDef !== 'boolean') throw invalidArgument('saveGraphDef', 'a boolean', saveGraphDef);
   if (typeof handleSignals !== 'boolean') throw invalidArgument('handleSignals', 'a boolean', handleSignals);
   schedulerFor({ runMode, maxBlockMs, syncRuns }); // checked now, before any hook begins
 
-  const summaries = resolvePair(periodOption(opts, 'saveSummariesSteps'), periodOption(opts, 'saveSummariesSecs'), { steps: 100, secs: null });
-  const checkpoints = resolvePair(periodOption(opts, 'saveCheckpointSteps'), periodOption(opts, 'saveCheckpointSecs'), { steps: null, secs: 600 });
+  const summaries = resolvePair(periodOption(opts, 'saveSummariesSteps'), periodOption(opts, 'saveSummariesSecs'), {
+    steps: 100,
+    secs: null,
+  });
+  const checkpoints = resolvePair(periodOption(opts, 'saveCheckpointSteps'), periodOption(opts, 'saveCheckpointSecs'), {
+    steps: null,
+    secs: 600,
+  });
   if (checkpoints.secs !== null && checkpoints.steps !== null) {
     // The reference page's rule, where TF 2.21 raises "Can not provide both every_secs and
     // every_steps." (docs/differences-from-python.md#monitored-sessions).
-    logging.warning(`saveCheckpointSteps (${checkpoints.steps}) is ignored: saveCheckpointSecs (${checkpoints.secs}) is given too, and then only saveCheckpointSecs is used.`);
+    logging.warning(
+      `saveCheckpointSteps (${checkpoints.steps}) is ignored: saveCheckpointSecs (${checkpoints.secs}) is given too, and then only saveCheckpointSecs is used.`,
+    );
     checkpoints.steps = null;
   }
   const scaffold = givenScaffold ?? new Scaffold();
@@ -205,9 +258,17 @@ export async function MonitoredTrainingSession(opts: MonitoredTrainingSessionOpt
       }
     }
     if (checkpointDir && (enabled(checkpoints.secs) || enabled(checkpoints.steps))) {
-      allHooks.push(new CheckpointSaverHook({
-        checkpointDir, saveSteps: checkpoints.steps, saveSecs: checkpoints.secs, scaffold, saveGraphDef, stepsPerRun: checkpointStepsPerRun, graph,
-      }));
+      allHooks.push(
+        new CheckpointSaverHook({
+          checkpointDir,
+          saveSteps: checkpoints.steps,
+          saveSecs: checkpoints.secs,
+          scaffold,
+          saveGraphDef,
+          stepsPerRun: checkpointStepsPerRun,
+          graph,
+        }),
+      );
       writerDirs.push(checkpointDir);
     }
     allHooks.push(...(hooks ?? []));
@@ -243,7 +304,8 @@ export async function MonitoredTrainingSession(opts: MonitoredTrainingSessionOpt
       const open = writers.filter((w) => !w.closed);
       for (const w of open) closedDirs.add(logdirKey(w.logdir));
       const results = await Promise.allSettled(open.map((w) => w.close()));
-      for (const r of results) if (r.status === 'rejected') logging.error(`Could not close an events file: ${String((r.reason as Error)?.message ?? r.reason)}`);
+      for (const r of results)
+        if (r.status === 'rejected') logging.error(`Could not close an events file: ${String((r.reason as Error)?.message ?? r.reason)}`);
     },
   });
   if (handleSignals) removeSignalHandlers = installSignalHandlers(session);
@@ -268,7 +330,9 @@ function installSignalHandlers(session: MonitoredSession): () => void {
       return;
     }
     stopping = true;
-    logging.warning(`Received ${signal}: stopping after the current step, then running the hooks' end() (final checkpoint) and closing the session.`);
+    logging.warning(
+      `Received ${signal}: stopping after the current step, then running the hooks' end() (final checkpoint) and closing the session.`,
+    );
     session.stopAndClose('signal').catch((e) => {
       logging.error(`Error while closing the session after ${signal}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
     });
@@ -276,4 +340,3 @@ function installSignalHandlers(session: MonitoredSession): () => void {
   for (const s of SIGNALS) process.on(s, handler);
   return remove;
 }
-

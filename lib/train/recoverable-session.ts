@@ -35,16 +35,20 @@ const RECOVERY_OPTIONS = ['initialBackoffSecs', 'maxBackoffSecs', 'maxRecoveryAt
 
 const defaultSleep = (secs: number) => new Promise<void>((resolve) => setTimeout(resolve, secs * 1000));
 
-const ADVICE = 'This error may also occur due to a gRPC failure caused by high memory or network bandwidth '
-  + 'usage in the parameter servers. If this error occurs repeatedly, try increasing the number of '
-  + 'parameter servers assigned to the job.';
-const WHILE_CREATING = 'An error was raised while a session was being created. This may be due to a preemption of '
-  + `a connected worker or parameter server. A new session will be created. ${ADVICE}`;
-const WHILE_CHECKING = 'An error was raised while considering whether the session is complete. This may be due to '
-  + 'a preemption in a connected worker or parameter server. The current session will be closed and a new '
-  + `session will be created. ${ADVICE}`;
-const WHILE_RUNNING = 'An error was raised. This may be due to a preemption in a connected worker or parameter '
-  + `server. The current session will be closed and a new session will be created. ${ADVICE}`;
+const ADVICE =
+  'This error may also occur due to a gRPC failure caused by high memory or network bandwidth ' +
+  'usage in the parameter servers. If this error occurs repeatedly, try increasing the number of ' +
+  'parameter servers assigned to the job.';
+const WHILE_CREATING =
+  'An error was raised while a session was being created. This may be due to a preemption of ' +
+  `a connected worker or parameter server. A new session will be created. ${ADVICE}`;
+const WHILE_CHECKING =
+  'An error was raised while considering whether the session is complete. This may be due to ' +
+  'a preemption in a connected worker or parameter server. The current session will be closed and a new ' +
+  `session will be created. ${ADVICE}`;
+const WHILE_RUNNING =
+  'An error was raised. This may be due to a preemption in a connected worker or parameter ' +
+  `server. The current session will be closed and a new session will be created. ${ADVICE}`;
 
 export class RecoverableSession extends WrappedSession {
   declare protected inner: WrappedSession | null;
@@ -60,11 +64,16 @@ export class RecoverableSession extends WrappedSession {
   private recoveryPending = false;
   private gaveUpWith: unknown = undefined;
 
-  private constructor(private readonly creator: WrappedSessionCreator, opts: RecoveryOptions) {
+  private constructor(
+    private readonly creator: WrappedSessionCreator,
+    opts: RecoveryOptions,
+  ) {
     super(null);
     const { initialBackoffSecs = 0.1, maxBackoffSecs = 5, maxRecoveryAttempts = null, sleep = defaultSleep } = opts;
-    if (!(Number.isFinite(initialBackoffSecs) && initialBackoffSecs >= 0)) throw invalidArgument('initialBackoffSecs', 'a non-negative number', initialBackoffSecs);
-    if (!(Number.isFinite(maxBackoffSecs) && maxBackoffSecs >= 0)) throw invalidArgument('maxBackoffSecs', 'a non-negative number', maxBackoffSecs);
+    if (!(Number.isFinite(initialBackoffSecs) && initialBackoffSecs >= 0))
+      throw invalidArgument('initialBackoffSecs', 'a non-negative number', initialBackoffSecs);
+    if (!(Number.isFinite(maxBackoffSecs) && maxBackoffSecs >= 0))
+      throw invalidArgument('maxBackoffSecs', 'a non-negative number', maxBackoffSecs);
     if (maxRecoveryAttempts !== null && !(Number.isInteger(maxRecoveryAttempts) && maxRecoveryAttempts >= 0)) {
       throw invalidArgument('maxRecoveryAttempts', 'a non-negative integer or null', maxRecoveryAttempts);
     }
@@ -135,7 +144,9 @@ export class RecoverableSession extends WrappedSession {
       await closing;
     }
     if (this.inner) return this.inner;
-    this.creating ??= this.createSession().finally(() => { this.creating = null; });
+    this.creating ??= this.createSession().finally(() => {
+      this.creating = null;
+    });
     const session = await this.creating;
     this.inner = session;
     this.recoveryPending = false;
@@ -162,10 +173,13 @@ export class RecoverableSession extends WrappedSession {
       return this.recover(e, fetches, feeds, opts);
     }
     if (isThenable(out)) {
-      return Promise.resolve(out).then((v) => {
-        this.attempts = 0;
-        return v;
-      }, (e: unknown) => this.recover(e, fetches, feeds, opts));
+      return Promise.resolve(out).then(
+        (v) => {
+          this.attempts = 0;
+          return v;
+        },
+        (e: unknown) => this.recover(e, fetches, feeds, opts),
+      );
     }
     this.attempts = 0;
     return out;
@@ -222,11 +236,15 @@ export class RecoverableSession extends WrappedSession {
     this.attempts++;
     const max = this.maxAttempts;
     if (max !== null && this.attempts > max) {
-      logging.error(`Giving up after ${max} consecutive session recover${max === 1 ? 'y' : 'ies'} (maxRecoveryAttempts). Error: ${e.message}`);
+      logging.error(
+        `Giving up after ${max} consecutive session recover${max === 1 ? 'y' : 'ies'} (maxRecoveryAttempts). Error: ${e.message}`,
+      );
       throw e;
     }
-    logging.warning(`${what} Error: ${e.message} (recovery ${this.attempts}${max === null ? '' : ` of at most ${max}`}, `
-      + `new session in ${this.backoffSecs()} s)`);
+    logging.warning(
+      `${what} Error: ${e.message} (recovery ${this.attempts}${max === null ? '' : ` of at most ${max}`}, ` +
+        `new session in ${this.backoffSecs()} s)`,
+    );
   }
 
   /** The wait before creating a session: none for the first, then doubling per consecutive recovery. */

@@ -46,10 +46,18 @@ export interface WorkerSessionCreatorOptions extends CommonOptions {
   recoveryWaitSecs?: number;
 }
 
-const CHIEF_OPTIONS = ['graph', 'scaffold', 'master', 'config', 'checkpointDir', 'checkpointFilenameWithPath'] satisfies Array<keyof ChiefSessionCreatorOptions>;
-const WORKER_OPTIONS = ['graph', 'scaffold', 'master', 'config', 'maxWaitSecs', 'recoveryWaitSecs'] satisfies Array<keyof WorkerSessionCreatorOptions>;
+const CHIEF_OPTIONS = ['graph', 'scaffold', 'master', 'config', 'checkpointDir', 'checkpointFilenameWithPath'] satisfies Array<
+  keyof ChiefSessionCreatorOptions
+>;
+const WORKER_OPTIONS = ['graph', 'scaffold', 'master', 'config', 'maxWaitSecs', 'recoveryWaitSecs'] satisfies Array<
+  keyof WorkerSessionCreatorOptions
+>;
 
-function common(opts: CommonOptions, known: readonly string[], owner: string): { graph: Graph; scaffold: Scaffold; master: string; config: SessionConfig } {
+function common(
+  opts: CommonOptions,
+  known: readonly string[],
+  owner: string,
+): { graph: Graph; scaffold: Scaffold; master: string; config: SessionConfig } {
   if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
   checkOptionNames(opts, known, owner);
   const { graph, scaffold = null, master = '', config = null } = opts;

@@ -96,9 +96,11 @@ async function whileWaiting<T>(master: string, work: Promise<T>): Promise<T> {
   if (!master) return work;
   const start = Date.now();
   const timer = setInterval(() => {
-    logging.warning(`Still waiting for ${master} after ${Math.round((Date.now() - start) / 1000)} s: TF's master makes a session only once `
-      + 'every task of the cluster answers, and waits for that without a limit. Check that every ps and worker address is reachable '
-      + '(TF_CPP_MIN_LOG_LEVEL=0 shows which task TF is waiting for).');
+    logging.warning(
+      `Still waiting for ${master} after ${Math.round((Date.now() - start) / 1000)} s: TF's master makes a session only once ` +
+        'every task of the cluster answers, and waits for that without a limit. Check that every ps and worker address is reachable ' +
+        '(TF_CPP_MIN_LOG_LEVEL=0 shows which task TF is waiting for).',
+    );
   }, WAIT_LOG_SECS * 1000);
   timer.unref();
   try {
@@ -109,9 +111,22 @@ async function whileWaiting<T>(master: string, work: Promise<T>): Promise<T> {
 }
 
 const MANAGER_OPTIONS = [
-  'graph', 'localInitOp', 'readyOp', 'readyForLocalInitOp', 'recoveryWaitSecs', 'localInitRunOptions', 'localInitFeedDict',
+  'graph',
+  'localInitOp',
+  'readyOp',
+  'readyForLocalInitOp',
+  'recoveryWaitSecs',
+  'localInitRunOptions',
+  'localInitFeedDict',
 ] satisfies Array<keyof SessionManagerOptions>;
-const RESTORE_OPTIONS = ['saver', 'checkpointDir', 'checkpointFilenameWithPath', 'waitForCheckpoint', 'maxWaitSecs', 'config'] satisfies Array<keyof RestoreOptions>;
+const RESTORE_OPTIONS = [
+  'saver',
+  'checkpointDir',
+  'checkpointFilenameWithPath',
+  'waitForCheckpoint',
+  'maxWaitSecs',
+  'config',
+] satisfies Array<keyof RestoreOptions>;
 const PREPARE_OPTIONS = [...RESTORE_OPTIONS, 'initOp', 'initFeedDict', 'initFn'] satisfies Array<keyof PrepareSessionOptions>;
 
 function isOpRef(x: unknown): boolean {
@@ -147,14 +162,23 @@ export class SessionManager {
   constructor(opts: SessionManagerOptions) {
     if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an object', opts);
     checkOptionNames(opts, MANAGER_OPTIONS, 'SessionManager');
-    const { graph, localInitOp = null, readyOp = null, readyForLocalInitOp = null, recoveryWaitSecs = 30,
-      localInitRunOptions = null, localInitFeedDict = null } = opts;
+    const {
+      graph,
+      localInitOp = null,
+      readyOp = null,
+      readyForLocalInitOp = null,
+      recoveryWaitSecs = 30,
+      localInitRunOptions = null,
+      localInitFeedDict = null,
+    } = opts;
     if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);
     if (!(Number.isFinite(recoveryWaitSecs) && recoveryWaitSecs >= 0)) {
       throw invalidArgument('recoveryWaitSecs', 'a non-negative number of seconds', recoveryWaitSecs);
     }
     if (readyForLocalInitOp !== null && localInitOp === null) {
-      throw new ValueError(`If you pass a ready_for_local_init_op you must also pass a local_init_op , ready_for_local_init_op [${maybeName(readyForLocalInitOp)}]`);
+      throw new ValueError(
+        `If you pass a ready_for_local_init_op you must also pass a local_init_op , ready_for_local_init_op [${maybeName(readyForLocalInitOp)}]`,
+      );
     }
     this.graph = graph;
     this.localInitOp = localInitOp;
@@ -171,11 +195,20 @@ export class SessionManager {
 
   /** Python's `_restore_checkpoint`: a new session, restored when a checkpoint is found. */
   private async restoreCheckpoint(master: string, opts: RestoreOptions): Promise<{ session: Session; restored: boolean }> {
-    const { saver = null, checkpointDir = null, checkpointFilenameWithPath = null, waitForCheckpoint = false, maxWaitSecs = 7200, config } = opts;
-    if (saver !== null && (typeof saver !== 'object' || typeof saver.restore !== 'function')) throw invalidArgument('saver', 'a Saver or null', saver);
+    const {
+      saver = null,
+      checkpointDir = null,
+      checkpointFilenameWithPath = null,
+      waitForCheckpoint = false,
+      maxWaitSecs = 7200,
+      config,
+    } = opts;
+    if (saver !== null && (typeof saver !== 'object' || typeof saver.restore !== 'function'))
+      throw invalidArgument('saver', 'a Saver or null', saver);
     if (checkpointDir !== null) checkPath(checkpointDir, 'checkpointDir', { allowEmpty: true });
     if (checkpointFilenameWithPath !== null) checkPath(checkpointFilenameWithPath, 'checkpointFilenameWithPath');
-    if (typeof maxWaitSecs !== 'number' || !(maxWaitSecs >= 0)) throw invalidArgument('maxWaitSecs', 'a non-negative number of seconds', maxWaitSecs);
+    if (typeof maxWaitSecs !== 'number' || !(maxWaitSecs >= 0))
+      throw invalidArgument('maxWaitSecs', 'a non-negative number of seconds', maxWaitSecs);
     if (typeof waitForCheckpoint !== 'boolean') throw invalidArgument('waitForCheckpoint', 'a boolean', waitForCheckpoint);
     const session = this.newSession(master, config);
     try {
@@ -236,7 +269,8 @@ export class SessionManager {
 
   private async prepareSessionNow(master: string, opts: PrepareSessionOptions): Promise<Session> {
     checkOptionsObject(opts, 'options', PREPARE_OPTIONS, 'prepareSession');
-    if (opts.initOp !== undefined && opts.initOp !== null && !isOpRef(opts.initOp)) throw invalidArgument('initOp', 'an operation (a name, an Operation or an Output) or null', opts.initOp);
+    if (opts.initOp !== undefined && opts.initOp !== null && !isOpRef(opts.initOp))
+      throw invalidArgument('initOp', 'an operation (a name, an Operation or an Output) or null', opts.initOp);
     const { initOp = null, initFeedDict = null, initFn = null } = opts;
     if (initFn !== null && typeof initFn !== 'function') throw invalidArgument('initFn', 'a function', initFn);
     const { session, restored } = await this.restoreCheckpoint(master, opts);
@@ -250,13 +284,17 @@ export class SessionManager {
       }
       const [localOk, localMsg] = await this.tryRunLocalInitOp(session);
       if (!localOk) {
-        throw new RuntimeError(`Init operations did not make model ready for local_init.  Init op: ${maybeName(initOp)}, `
-          + `init fn: ${maybeName(initFn)}, error: ${localMsg}`);
+        throw new RuntimeError(
+          `Init operations did not make model ready for local_init.  Init op: ${maybeName(initOp)}, ` +
+            `init fn: ${maybeName(initFn)}, error: ${localMsg}`,
+        );
       }
       const [ready, msg] = await this.modelReady(session);
       if (!ready) {
-        throw new RuntimeError(`Init operations did not make model ready.  Init op: ${maybeName(initOp)}, `
-          + `init fn: ${maybeName(initFn)}, local_init_op: ${maybeName(this.localInitOp)}, error: ${msg}`);
+        throw new RuntimeError(
+          `Init operations did not make model ready.  Init op: ${maybeName(initOp)}, ` +
+            `init fn: ${maybeName(initFn)}, local_init_op: ${maybeName(this.localInitOp)}, error: ${msg}`,
+        );
       }
       return session;
     } catch (e) {
@@ -299,7 +337,8 @@ export class SessionManager {
     checkMaster(master);
     checkOptionsObject(opts, 'options', ['config', 'maxWaitSecs'] satisfies Array<keyof WaitForSessionOptions>, 'waitForSession');
     const maxWaitSecs = opts.maxWaitSecs ?? Infinity;
-    if (typeof maxWaitSecs !== 'number' || !(maxWaitSecs >= 0)) throw invalidArgument('maxWaitSecs', 'a non-negative number of seconds or null', opts.maxWaitSecs);
+    if (typeof maxWaitSecs !== 'number' || !(maxWaitSecs >= 0))
+      throw invalidArgument('maxWaitSecs', 'a non-negative number of seconds or null', opts.maxWaitSecs);
     const start = Date.now();
     const remaining = () => Math.max(0, maxWaitSecs - (Date.now() - start) / 1000);
     for (;;) {
@@ -309,7 +348,9 @@ export class SessionManager {
       const unreachable = await masterUnreachable(master, Math.min(5000, Math.max(100, remaining() * 1000)));
       if (unreachable !== null) {
         if (remaining() === 0 || remaining() - this.recoveryWaitSecs < 0) {
-          throw new DeadlineExceededError(`Session was not ready after waiting ${Number.isFinite(maxWaitSecs) ? Math.trunc(maxWaitSecs) : maxWaitSecs} secs: ${master} accepts no connection (${unreachable}).`);
+          throw new DeadlineExceededError(
+            `Session was not ready after waiting ${Number.isFinite(maxWaitSecs) ? Math.trunc(maxWaitSecs) : maxWaitSecs} secs: ${master} accepts no connection (${unreachable}).`,
+          );
         }
         logging.info(`Waiting for ${master} to accept connections (${unreachable}).`);
         await sleep(this.recoveryWaitSecs);
@@ -333,7 +374,9 @@ export class SessionManager {
       // Python's test is only the second one, so with a poll interval of 0 (possible here, not in
       // Python's MTS) it never gave up: a deadline that has passed ends the wait too.
       if (remaining() === 0 || remaining() - this.recoveryWaitSecs < 0) {
-        throw new DeadlineExceededError(`Session was not ready after waiting ${Number.isFinite(maxWaitSecs) ? Math.trunc(maxWaitSecs) : maxWaitSecs} secs.`);
+        throw new DeadlineExceededError(
+          `Session was not ready after waiting ${Number.isFinite(maxWaitSecs) ? Math.trunc(maxWaitSecs) : maxWaitSecs} secs.`,
+        );
       }
       logging.info(`Waiting for model to be ready.  Ready_for_local_init_op:  ${localMsg ?? 'None'}, ready: ${readyMsg ?? 'None'}`);
       await sleep(this.recoveryWaitSecs);
@@ -365,7 +408,10 @@ async function ready(op: TensorRef | null, session: Session, msg: string): Promi
   try {
     const value = (await session.run(op as TensorRef)) as Tensor | null;
     if (value === null || value.dtype === 'int32' || value.size === 0) return [true, null];
-    const names = value.dtype === 'string' ? value.bytes.map((b) => Buffer.from(b).toString('utf8')) : Array.from(value.data as ArrayLike<unknown>, String);
+    const names =
+      value.dtype === 'string'
+        ? value.bytes.map((b) => Buffer.from(b).toString('utf8'))
+        : Array.from(value.data as ArrayLike<unknown>, String);
     return [false, `Variables not initialized: ${names.join(', ')}`];
   } catch (e) {
     if (!(e instanceof FailedPreconditionError)) throw e;

@@ -78,8 +78,10 @@ export class WrappedSession implements SessionLike {
       await inner.close();
     } catch (e) {
       if (!isPreemptionError(e)) throw e;
-      logging.error('An error occurred when attempting to close the session. This may be due to a preemption in '
-        + `a connected worker or parameter server. Error: ${e.message}`);
+      logging.error(
+        'An error occurred when attempting to close the session. This may be due to a preemption in ' +
+          `a connected worker or parameter server. Error: ${e.message}`,
+      );
     }
   }
 

@@ -19,9 +19,13 @@ const { opDefs } = await import(path.join(root, 'lib', 'core', 'op-defs.ts'));
 const { tfVersion } = await import(path.join(root, 'lib', 'native.ts'));
 const { dtypeFromEnum } = await import(path.join(root, 'lib', 'core', 'dtypes.ts'));
 
-const RESERVED = new Set(('break case catch class const continue debugger default delete do else enum export extends false finally for ' +
-  'function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static ' +
-  'implements interface package private protected public await arguments eval opts').split(' '));
+const RESERVED = new Set(
+  (
+    'break case catch class const continue debugger default delete do else enum export extends false finally for ' +
+    'function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static ' +
+    'implements interface package private protected public await arguments eval opts'
+  ).split(' '),
+);
 
 // Python's op-name rule: an underscore before a capital that follows a lower-case letter, or that
 // starts a word after an acronym ('DecodeJSONExample' → 'decode_json_example'; 'Conv2D' → 'conv2d').
@@ -50,9 +54,13 @@ const attrKey = (a) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(a) ? camel(a) || a : JSO
 function attrTsType(a) {
   const one = (t) => {
     switch (t) {
-      case 'type': return 'DType';
-      case 'int': case 'float': return 'number';
-      case 'bool': return 'boolean';
+      case 'type':
+        return 'DType';
+      case 'int':
+      case 'float':
+        return 'number';
+      case 'bool':
+        return 'boolean';
       case 'string': {
         const allowed = a.allowedValues?.value;
         if (allowed?.case === 'list' && allowed.value.s.length && a.type === 'string') {
@@ -60,10 +68,14 @@ function attrTsType(a) {
         }
         return 'string';
       }
-      case 'shape': return 'number[] | null';
-      case 'tensor': return 'TensorLike';
-      case 'func': return 'string';
-      default: return 'never';
+      case 'shape':
+        return 'number[] | null';
+      case 'tensor':
+        return 'TensorLike';
+      case 'func':
+        return 'string';
+      default:
+        return 'never';
     }
   };
   if (a.type === 'list(func)') return 'AttrProto';
@@ -79,11 +91,20 @@ function defaultText(a) {
   const v = a.defaultValue?.value;
   if (!v) return undefined;
   switch (v.case) {
-    case 'b': return String(v.value);
-    case 'i': return String(v.value);
-    case 'f': return shortestFloat32(v.value);
-    case 's': return JSON.stringify(Buffer.from(v.value).toString('utf8'));
-    case 'type': try { return `'${dtypeFromEnum(v.value)}'`; } catch { return undefined; }
+    case 'b':
+      return String(v.value);
+    case 'i':
+      return String(v.value);
+    case 'f':
+      return shortestFloat32(v.value);
+    case 's':
+      return JSON.stringify(Buffer.from(v.value).toString('utf8'));
+    case 'type':
+      try {
+        return `'${dtypeFromEnum(v.value)}'`;
+      } catch {
+        return undefined;
+      }
     case 'list': {
       const l = v.value;
       for (const k of ['i', 'f', 'b']) if (l[k].length) return `[${l[k].map(String).join(', ')}]`;
@@ -91,7 +112,8 @@ function defaultText(a) {
       if (l.type.length) return undefined;
       return '[]';
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -131,7 +153,9 @@ function generateOp(def) {
   const optType = optFields.length ? `{ ${optFields.join('; ')} } & OpOptions` : 'OpOptions';
   params.push(`opts${required ? '' : '?'}: ${optType}`);
   const acc = required ? 'opts.' : 'opts?.';
-  const attrObj = attrs.length ? `{ ${attrs.map((a) => `${JSON.stringify(a.name)}: ${acc}${attrKey(a.name).replace(/^"(.*)"$/, '$1')}`).join(', ')} }` : '{}';
+  const attrObj = attrs.length
+    ? `{ ${attrs.map((a) => `${JSON.stringify(a.name)}: ${acc}${attrKey(a.name).replace(/^"(.*)"$/, '$1')}`).join(', ')} }`
+    : '{}';
   const call = `${JSON.stringify(def.name)}, [${inputs.join(', ')}], ${attrObj}, opts`;
   const outs = def.outputArg;
   const isList = (arg) => !!(arg.numberAttr || arg.typeListAttr);
@@ -146,15 +170,25 @@ function generateOp(def) {
   } else {
     const fields = outs.map((o) => `${camel(o.name)}: ${isList(o) ? 'Output[]' : 'Output'}`);
     ret = `{ ${fields.join('; ')} }`;
-    const spec = outs.map((o) => `[${JSON.stringify(camel(o.name))}, ${!isList(o) ? 1 : o.numberAttr ? `{ number: ${JSON.stringify(o.numberAttr)} }` : `{ types: ${JSON.stringify(o.typeListAttr)} }`}]`);
+    const spec = outs.map(
+      (o) =>
+        `[${JSON.stringify(camel(o.name))}, ${!isList(o) ? 1 : o.numberAttr ? `{ number: ${JSON.stringify(o.numberAttr)} }` : `{ types: ${JSON.stringify(o.typeListAttr)} }`}]`,
+    );
     body = `opMulti<${ret}>(${call}, [${spec.join(', ')}])`;
   }
   const sig = `${def.inputArg.map((a) => a.name).join(', ')} → ${def.outputArg.map((a) => a.name).join(', ') || '(no outputs)'}`;
-  const lines = [`/** TF op \`${def.name}\` (${sig}).${def.summary ? ` ${doc(def.summary)}` : ''}${def.deprecation ? ` @deprecated since GraphDef version ${def.deprecation.version}: ${doc(def.deprecation.explanation)}` : ''} */`];
+  const lines = [
+    `/** TF op \`${def.name}\` (${sig}).${def.summary ? ` ${doc(def.summary)}` : ''}${def.deprecation ? ` @deprecated since GraphDef version ${def.deprecation.version}: ${doc(def.deprecation.explanation)}` : ''} */`,
+  ];
   lines.push(`export function ${fname}(${params.join(', ')}): ${ret} {`);
   lines.push(`  return ${body};`);
   lines.push('}');
-  return { fname, code: lines.join('\n'), usesTensorLike: attrs.some((a) => /tensor/.test(a.type)), usesAttrProto: attrs.some((a) => a.type === 'list(func)') };
+  return {
+    fname,
+    code: lines.join('\n'),
+    usesTensorLike: attrs.some((a) => /tensor/.test(a.type)),
+    usesAttrProto: attrs.some((a) => a.type === 'list(func)'),
+  };
 }
 
 const GROUPS = ['ab', 'c', 'd', 'ef', 'ghijkl', 'mn', 'opq', 'r', 's', 'tu', 'vwxyz'];
@@ -190,7 +224,9 @@ for (const [g, ops] of byGroup) {
     '',
     ops.map((o) => o.code).join('\n\n'),
     '',
-  ].filter((l, i) => l !== '' || i > 4).join('\n');
+  ]
+    .filter((l, i) => l !== '' || i > 4)
+    .join('\n');
   fs.writeFileSync(path.join(outDir, `${fileName(g)}.ts`), text);
 }
 fs.writeFileSync(

@@ -55,8 +55,12 @@ describe('npm run bench (scripts/run-bench.mjs)', () => {
       expect(stdout).toContain('library check: raw C loaded the same file');
       // Each target line comes with the floor under it: what the binding alone pays, and what the
       // target leaves above it (a µs figure, or how far over the floor already is).
-      expect(stdout).toMatch(/\(floor: the addon's runSync alone, no TS wrapper, is [\d.]+× raw C; the target leaves (?:[\d.]+ µs|nothing \(the floor is [\d.]+ µs over\)) for the TS wrapper\)/);
-      expect(stdout).toMatch(/floor, default config: `runSync` making the MTS step's own run, no wrappers or hooks, is [\d.]+× raw C making that run \(the ≤ 2× target leaves (?:[\d.]+ µs|nothing \(the floor is [\d.]+ µs over\)) for the wrapper chain and the hooks\)/);
+      expect(stdout).toMatch(
+        /\(floor: the addon's runSync alone, no TS wrapper, is [\d.]+× raw C; the target leaves (?:[\d.]+ µs|nothing \(the floor is [\d.]+ µs over\)) for the TS wrapper\)/,
+      );
+      expect(stdout).toMatch(
+        /floor, default config: `runSync` making the MTS step's own run, no wrappers or hooks, is [\d.]+× raw C making that run \(the ≤ 2× target leaves (?:[\d.]+ µs|nothing \(the floor is [\d.]+ µs over\)) for the wrapper chain and the hooks\)/,
+      );
       expect(stdout).toMatch(/floor, interOp −1 \(inline\): .* \(the ≤ 1\.5× target leaves /);
     }
 
@@ -64,8 +68,14 @@ describe('npm run bench (scripts/run-bench.mjs)', () => {
     expect(stdout).toMatch(/\| MTS, default hooks, default mode [^|]*\| [\d.]+ \|/);
     expect(stdout).toMatch(/\| MTS, default hooks, (?:runMode 'async'|`syncRuns: false` \(async\)) \| [\d.]+ \|/);
     expect(stdout).toMatch(/\| MTS, default hooks, (?:runMode 'sync'|`syncRuns: true` \(sync\)) \| [\d.]+ \|/);
-    expect(stdout).toMatch(new RegExp(`MTS default mode .* vs raw C making the same run as the step, default config: .*target ≤ 2×\\) — ${verdict}`));
-    expect(stdout).toMatch(new RegExp(`MTS default mode .* vs raw C making the same run as the step, interOp −1 \\(inline\\): .*target ≤ 1\\.5×\\) — ${verdict}`));
+    expect(stdout).toMatch(
+      new RegExp(`MTS default mode .* vs raw C making the same run as the step, default config: .*target ≤ 2×\\) — ${verdict}`),
+    );
+    expect(stdout).toMatch(
+      new RegExp(
+        `MTS default mode .* vs raw C making the same run as the step, interOp −1 \\(inline\\): .*target ≤ 1\\.5×\\) — ${verdict}`,
+      ),
+    );
     expect(stdout).toMatch(new RegExp(`MTS default mode .* speed-up over Python MTS, default config: .*target ≥ 4×\\)? — ${verdict}`));
 
     // big-tensor: every row with a time and a peak RSS; the three verdicts.
@@ -73,7 +83,9 @@ describe('npm run bench (scripts/run-bench.mjs)', () => {
     expect(stdout).toMatch(/\| `runSync`, feed in JS memory \(copied in and out\) \| [\d.]+ \|.*\| \d+ \(median \d+\) \|/);
     expect(stdout).toMatch(/\| awaited `run`, `Tensor.alloc` feed, output disposed \(zero-copy both ways\) \| [\d.]+ \|/);
     expect(stdout).toMatch(new RegExp(`64 MiB, copied feed \\(runSync\\) vs raw C copying in and out: .*target ≤ 1\\.2×\\) — ${verdict}`));
-    expect(stdout).toMatch(new RegExp(`64 MiB, zero-copy feed and output \\(awaited run\\) vs raw C in place: .*target ≤ 1\\.05×\\) — ${verdict}`));
+    expect(stdout).toMatch(
+      new RegExp(`64 MiB, zero-copy feed and output \\(awaited run\\) vs raw C in place: .*target ≤ 1\\.05×\\) — ${verdict}`),
+    );
     if (hasCompiler()) expect(stdout).toMatch(/\| raw C, feed made once, output read in place \| [\d.]+ \|/);
 
     // event-loop: p50/p99/max per mode (the tiny step always; the MLP with Python), the verdicts.
@@ -84,21 +96,34 @@ describe('npm run bench (scripts/run-bench.mjs)', () => {
 
     if (python) {
       // model-step: every row of both models, the default mode's verdict per model.
-      for (const row of ['raw C loop', 'Python `Session.run`', 'Python MTS, default hooks', '`runSync`', 'MTS, default hooks, default mode']) {
+      for (const row of [
+        'raw C loop',
+        'Python `Session.run`',
+        'Python MTS, default hooks',
+        '`runSync`',
+        'MTS, default hooks, default mode',
+      ]) {
         expect(stdout).toMatch(new RegExp(`\\| ${row.replace(/[.*+?^${}()|[\]\\`]/g, '\\$&')}[^|]*\\| (?:[\\d.]+|no build) \\|`));
       }
-      for (const model of ['mlp', 'cnn']) expect(stdout).toMatch(new RegExp(`MTS step, default mode, vs raw C, ${model}: .*target ≤ 1\\.05×\\) — ${verdict}`));
+      for (const model of ['mlp', 'cnn'])
+        expect(stdout).toMatch(new RegExp(`MTS step, default mode, vs raw C, ${model}: .*target ≤ 1\\.05×\\) — ${verdict}`));
       expect(stdout).toMatch(new RegExp(`event loop, mlp, default mode: .*— ${verdict}`));
       // saver: ours vs Python for each row, the six verdicts, the .meta files both sides wrote.
       const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\~]/g, '\\$&');
       for (const what of [
-        '100 MB save', '100 MB restore', 'save with a ~1 MB .meta (many ops)', 'checkpoint step with a ~1 MB .meta (many ops)',
-        'save with a ~1 MB .meta (one big Const)', 'checkpoint step with a ~1 MB .meta (one big Const)',
+        '100 MB save',
+        '100 MB restore',
+        'save with a ~1 MB .meta (many ops)',
+        'checkpoint step with a ~1 MB .meta (many ops)',
+        'save with a ~1 MB .meta (one big Const)',
+        'checkpoint step with a ~1 MB .meta (one big Const)',
       ]) {
         expect(stdout).toMatch(new RegExp(`\\| ${esc(what)} \\| [\\d.]+ \\| [\\d.]+ \\| [\\d.]+× \\|`));
         expect(stdout).toMatch(new RegExp(`${esc(what)}, ours vs Python: .*target ≤ 1\\.1×\\) — ${verdict}`));
       }
-      expect(stdout).toMatch(/newest \.meta written by the save rows: bigmeta: ours model-\d+\.meta \d+ KiB, Python model-\d+\.meta \d+ KiB/);
+      expect(stdout).toMatch(
+        /newest \.meta written by the save rows: bigmeta: ours model-\d+\.meta \d+ KiB, Python model-\d+\.meta \d+ KiB/,
+      );
     } else {
       expect(stdout).toContain('not measured: the models are built by bench/tf1_bench.py');
     }

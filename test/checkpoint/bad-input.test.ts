@@ -14,7 +14,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  DataLossError, FailedPreconditionError, NotFoundError, OutOfRangeError, PermissionDeniedError, TFError, ValueError,
+  DataLossError,
+  FailedPreconditionError,
+  NotFoundError,
+  OutOfRangeError,
+  PermissionDeniedError,
+  TFError,
+  ValueError,
 } from '../../lib/core/errors';
 import { Saver } from '../../lib/checkpoint/saver';
 import { CheckpointReader, listVariables, loadVariable } from '../../lib/checkpoint/checkpoint-reader';
@@ -47,9 +53,16 @@ function expectNothingLost(before: Map<string, Buffer>, after: Map<string, Buffe
   }
 }
 
-interface Setup { dir: string; prefix: string; saver: Saver; sess: ReturnType<typeof newSession> }
+interface Setup {
+  dir: string;
+  prefix: string;
+  saver: Saver;
+  sess: ReturnType<typeof newSession>;
+}
 
-async function savedCheckpoint(opts: { sharded?: boolean; devices?: Record<string, string>; config?: Record<string, unknown> } = {}): Promise<Setup> {
+async function savedCheckpoint(
+  opts: { sharded?: boolean; devices?: Record<string, string>; config?: Record<string, unknown> } = {},
+): Promise<Setup> {
   const dir = tmp('tfm-bad-');
   const graph = smallGraph({ devices: opts.devices });
   const sess = newSession(graph, opts.config);
@@ -92,7 +105,9 @@ describe('restoring damaged checkpoints', () => {
 
   it('a missing .data shard: NotFoundError naming the missing file', async () => {
     const { dir, prefix, saver, sess } = await savedCheckpoint({
-      sharded: true, devices: { a: '/cpu:0', step: '/cpu:0', r: '/cpu:1' }, config: { deviceCount: { CPU: 2 } },
+      sharded: true,
+      devices: { a: '/cpu:0', step: '/cpu:0', r: '/cpu:1' },
+      config: { deviceCount: { CPU: 2 } },
     });
     sessions.push(sess);
     const shard = `${prefix}.data-00001-of-00002`;
@@ -105,7 +120,9 @@ describe('restoring damaged checkpoints', () => {
     const bare = new Saver({ graph: sess.graph, saverDef: saver.saverDef! });
     const be = await catchError(bare.restore(sess, prefix));
     expect(be).toBeInstanceOf(NotFoundError);
-    expect(be.message).toMatch(/^Restoring from checkpoint failed\. This is most likely due to a Variable name or other graph key that is missing from the checkpoint\./);
+    expect(be.message).toMatch(
+      /^Restoring from checkpoint failed\. This is most likely due to a Variable name or other graph key that is missing from the checkpoint\./,
+    );
     expect(be.message).toContain(shard);
     expect((be as Error & { cause?: unknown }).cause).toBeInstanceOf(NotFoundError);
     expectNothingLost(before, snapshot(dir));
@@ -272,6 +289,11 @@ describe('saving where files cannot be written', () => {
     // The checkpoint data itself was written before the state update (Python's order), and the
     // checkpoint the state would have named is complete (its .meta is written before the state).
     expect(fs.existsSync(path.join(dir, 'model.ckpt-2.index'))).toBe(true);
-    expect(fs.readdirSync(dir).sort()).toEqual(['checkpoint', 'model.ckpt-2.data-00000-of-00001', 'model.ckpt-2.index', 'model.ckpt-2.meta']);
+    expect(fs.readdirSync(dir).sort()).toEqual([
+      'checkpoint',
+      'model.ckpt-2.data-00000-of-00001',
+      'model.ckpt-2.index',
+      'model.ckpt-2.meta',
+    ]);
   });
 });

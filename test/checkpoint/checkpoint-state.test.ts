@@ -7,9 +7,18 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ArgumentError, RuntimeError, ValueError } from '../../lib/core/errors';
 import {
-  checkpointExists, checkpointExistsSync, generateCheckpointStateProto, getCheckpointMtimes, getCheckpointState,
-  getCheckpointStateSync, latestCheckpoint, latestCheckpointSync, metaGraphFilename, removeCheckpoint,
-  updateCheckpointState, updateCheckpointStateSync,
+  checkpointExists,
+  checkpointExistsSync,
+  generateCheckpointStateProto,
+  getCheckpointMtimes,
+  getCheckpointState,
+  getCheckpointStateSync,
+  latestCheckpoint,
+  latestCheckpointSync,
+  metaGraphFilename,
+  removeCheckpoint,
+  updateCheckpointState,
+  updateCheckpointStateSync,
 } from '../../lib/checkpoint/checkpoint-state';
 import { captureLogs } from '../../lib/core/logging';
 import { cleanupTmp, tmp } from './support';
@@ -18,17 +27,19 @@ afterAll(cleanupTmp);
 
 function touchCheckpoint(prefix: string, shards = 1): void {
   fs.writeFileSync(`${prefix}.index`, 'i');
-  for (let i = 0; i < shards; i++) fs.writeFileSync(`${prefix}.data-${String(i).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}`, 'd');
+  for (let i = 0; i < shards; i++)
+    fs.writeFileSync(`${prefix}.data-${String(i).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}`, 'd');
   fs.writeFileSync(`${prefix}.meta`, 'm');
 }
 
 describe('updateCheckpointState()', () => {
-  it('writes Python\'s text for an absolute directory (docs/python-parity.md §7.6)', async () => {
+  it("writes Python's text for an absolute directory (docs/python-parity.md §7.6)", async () => {
     const dir = tmp();
     const paths = [0, 2, 4, 6].map((s) => `${dir}/model.ckpt-${s}`);
     await updateCheckpointState(dir, paths[3], { allModelCheckpointPaths: paths });
     expect(fs.readFileSync(path.join(dir, 'checkpoint'), 'utf8')).toBe(
-      `model_checkpoint_path: "${dir}/model.ckpt-6"\n${paths.map((p) => `all_model_checkpoint_paths: "${p}"\n`).join('')}`);
+      `model_checkpoint_path: "${dir}/model.ckpt-6"\n${paths.map((p) => `all_model_checkpoint_paths: "${p}"\n`).join('')}`,
+    );
     expect(fs.readdirSync(dir)).toEqual(['checkpoint']); // no temp file left behind
   });
 
@@ -38,7 +49,8 @@ describe('updateCheckpointState()', () => {
     fs.mkdirSync(rel, { recursive: true });
     updateCheckpointStateSync(rel, `${rel}/model.ckpt-3`, { allModelCheckpointPaths: [`${rel}/model.ckpt-0`, `${rel}/model.ckpt-3`] });
     expect(fs.readFileSync(path.join(rel, 'checkpoint'), 'utf8')).toBe(
-      'model_checkpoint_path: "model.ckpt-3"\nall_model_checkpoint_paths: "model.ckpt-0"\nall_model_checkpoint_paths: "model.ckpt-3"\n');
+      'model_checkpoint_path: "model.ckpt-3"\nall_model_checkpoint_paths: "model.ckpt-0"\nall_model_checkpoint_paths: "model.ckpt-3"\n',
+    );
     const state = getCheckpointStateSync(rel)!;
     expect(state.modelCheckpointPath).toBe(`${rel}/model.ckpt-3`);
     expect(state.allModelCheckpointPaths).toEqual([`${rel}/model.ckpt-0`, `${rel}/model.ckpt-3`]);
@@ -46,9 +58,13 @@ describe('updateCheckpointState()', () => {
 
   it('saveRelativePaths makes absolute paths relative to the directory', async () => {
     const dir = tmp();
-    await updateCheckpointState(dir, `${dir}/model.ckpt-2`, { allModelCheckpointPaths: [`${dir}/model.ckpt-1`, `${dir}/model.ckpt-2`], saveRelativePaths: true });
+    await updateCheckpointState(dir, `${dir}/model.ckpt-2`, {
+      allModelCheckpointPaths: [`${dir}/model.ckpt-1`, `${dir}/model.ckpt-2`],
+      saveRelativePaths: true,
+    });
     expect(fs.readFileSync(path.join(dir, 'checkpoint'), 'utf8')).toBe(
-      'model_checkpoint_path: "model.ckpt-2"\nall_model_checkpoint_paths: "model.ckpt-1"\nall_model_checkpoint_paths: "model.ckpt-2"\n');
+      'model_checkpoint_path: "model.ckpt-2"\nall_model_checkpoint_paths: "model.ckpt-1"\nall_model_checkpoint_paths: "model.ckpt-2"\n',
+    );
     expect((await getCheckpointState(dir))!.allModelCheckpointPaths).toEqual([`${dir}/model.ckpt-1`, `${dir}/model.ckpt-2`]);
   });
 
@@ -64,18 +80,25 @@ describe('updateCheckpointState()', () => {
     expect(logs.messages(20)).toEqual(['/d/m-2 is not in all_model_checkpoint_paths. Manually adding it.']);
   });
 
-  it('refuses a model path equal to the state file: RuntimeError with Python\'s message', async () => {
+  it("refuses a model path equal to the state file: RuntimeError with Python's message", async () => {
     const dir = tmp();
     const p = path.join(dir, 'checkpoint');
     await expect(updateCheckpointState(dir, p)).rejects.toThrow(RuntimeError);
-    await expect(updateCheckpointState(dir, p)).rejects.toThrow(`Save path '${p}' conflicts with path used for checkpoint state.  Please use a different save path.`);
+    await expect(updateCheckpointState(dir, p)).rejects.toThrow(
+      `Save path '${p}' conflicts with path used for checkpoint state.  Please use a different save path.`,
+    );
   });
 
   it('uses latestFilename, and writes timestamps only when given', async () => {
     const dir = tmp();
-    await updateCheckpointState(dir, `${dir}/m-1`, { latestFilename: 'other', allModelCheckpointTimestamps: [1.5], lastPreservedTimestamp: 0.25 });
+    await updateCheckpointState(dir, `${dir}/m-1`, {
+      latestFilename: 'other',
+      allModelCheckpointTimestamps: [1.5],
+      lastPreservedTimestamp: 0.25,
+    });
     expect(fs.readFileSync(path.join(dir, 'other'), 'utf8')).toBe(
-      `model_checkpoint_path: "${dir}/m-1"\nall_model_checkpoint_paths: "${dir}/m-1"\nall_model_checkpoint_timestamps: 1.5\nlast_preserved_timestamp: 0.25\n`);
+      `model_checkpoint_path: "${dir}/m-1"\nall_model_checkpoint_paths: "${dir}/m-1"\nall_model_checkpoint_timestamps: 1.5\nlast_preserved_timestamp: 0.25\n`,
+    );
     expect(await getCheckpointState(dir)).toBeNull();
     expect((await getCheckpointState(dir, 'other'))!.allModelCheckpointTimestamps).toEqual([1.5]);
   });
@@ -101,7 +124,10 @@ describe('getCheckpointState() / latestCheckpoint()', () => {
 
   it('keeps absolute entries, joins relative ones onto the directory', async () => {
     const dir = tmp();
-    fs.writeFileSync(path.join(dir, 'checkpoint'), `model_checkpoint_path: "m-2"\nall_model_checkpoint_paths: "/elsewhere/m-1"\nall_model_checkpoint_paths: "m-2"\n`);
+    fs.writeFileSync(
+      path.join(dir, 'checkpoint'),
+      `model_checkpoint_path: "m-2"\nall_model_checkpoint_paths: "/elsewhere/m-1"\nall_model_checkpoint_paths: "m-2"\n`,
+    );
     const st = (await getCheckpointState(dir))!;
     expect(st.modelCheckpointPath).toBe(`${dir}/m-2`);
     expect(st.allModelCheckpointPaths).toEqual(['/elsewhere/m-1', `${dir}/m-2`]);

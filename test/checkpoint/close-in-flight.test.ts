@@ -37,7 +37,11 @@ describe('MonitoredSession#close() with runs in flight', () => {
       const dir = tmp('tfm-close-');
       const sess = await chief(dir);
       let resolved = 0;
-      const runs = Array.from({ length: RUNS }, () => sess.run('train').then(() => { resolved++; }));
+      const runs = Array.from({ length: RUNS }, () =>
+        sess.run('train').then(() => {
+          resolved++;
+        }),
+      );
       await sess.close();
       await Promise.allSettled(runs);
       const reader = new CheckpointReader((await latestCheckpoint(dir))!);
@@ -66,7 +70,10 @@ describe('MonitoredSession#run() without fetches', () => {
     // A misuse is not a reason to stop: training goes on.
     expect(sess.stopReason).toBeNull();
     await sess.run('train');
-    await expectArgumentError(sess.runStepFn((ctx) => ctx.runWithHooks(null as never)), 'fetches');
+    await expectArgumentError(
+      sess.runStepFn((ctx) => ctx.runWithHooks(null as never)),
+      'fetches',
+    );
     await sess.close();
   });
 });

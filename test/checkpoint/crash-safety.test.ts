@@ -20,7 +20,6 @@ import { cleanupTmp, newSession, readSmall, smallGraph, tmp } from './support';
 const KILLS = 50;
 const CHILD = path.join(__dirname, 'children', 'save-loop.ts');
 
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 afterAll(cleanupTmp);

@@ -23,20 +23,35 @@ function listing(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
 }
 
-describe('removeSaveDebris (the chief\'s start)', () => {
+describe("removeSaveDebris (the chief's start)", () => {
   it('removes temp files, temporary prefixes, TF tempstate files and _temp dirs of part files; keeps everything else', async () => {
     const dir = tmp('tfm-debris-');
     const debris = [
-      `checkpoint.tmp${HEX}`, `graph.pbtxt.tmp${HEX}`, `model.ckpt-5.meta.tmp${HEX}`,
-      `model.ckpt-5.tmp${HEX}.index`, `model.ckpt-5.tmp${HEX}.data-00000-of-00001`,
-      `model.ckpt-5.tmp${HEX}.data-00000-of-00001.tempstate123`, `model.ckpt-5.tmp${HEX}_temp/part-00000-of-00001.data-00000-of-00001`,
-      'model.ckpt-4.index.tempstate99', 'model.ckpt-4.data-00000-of-00001.tempstate99',
-      'model.ckpt-3_temp/part-00000-of-00001.index', 'model.ckpt-3_temp/part-00000-of-00001.data-00000-of-00001.tempstate7',
+      `checkpoint.tmp${HEX}`,
+      `graph.pbtxt.tmp${HEX}`,
+      `model.ckpt-5.meta.tmp${HEX}`,
+      `model.ckpt-5.tmp${HEX}.index`,
+      `model.ckpt-5.tmp${HEX}.data-00000-of-00001`,
+      `model.ckpt-5.tmp${HEX}.data-00000-of-00001.tempstate123`,
+      `model.ckpt-5.tmp${HEX}_temp/part-00000-of-00001.data-00000-of-00001`,
+      'model.ckpt-4.index.tempstate99',
+      'model.ckpt-4.data-00000-of-00001.tempstate99',
+      'model.ckpt-3_temp/part-00000-of-00001.index',
+      'model.ckpt-3_temp/part-00000-of-00001.data-00000-of-00001.tempstate7',
     ];
     const kept = [
-      'checkpoint', 'graph.pbtxt', 'events.out.tfevents.1.host', 'model.ckpt-2.index', 'model.ckpt-2.data-00000-of-00001',
-      'model.ckpt-1.index', 'model.ckpt-1.data-00000-of-00001', // not named by the state file: maybe a user's
-      'notes.tmp', `notes.tmp${HEX.slice(1)}`, 'mine_temp/part-00000-of-00001.index', 'mine_temp/my-notes.txt', `sub/checkpoint.tmp${HEX}`,
+      'checkpoint',
+      'graph.pbtxt',
+      'events.out.tfevents.1.host',
+      'model.ckpt-2.index',
+      'model.ckpt-2.data-00000-of-00001',
+      'model.ckpt-1.index',
+      'model.ckpt-1.data-00000-of-00001', // not named by the state file: maybe a user's
+      'notes.tmp',
+      `notes.tmp${HEX.slice(1)}`,
+      'mine_temp/part-00000-of-00001.index',
+      'mine_temp/my-notes.txt',
+      `sub/checkpoint.tmp${HEX}`,
     ];
     for (const n of [...debris, ...kept]) touch(dir, n);
     fs.mkdirSync(path.join(dir, 'model.ckpt-9_temp'));
@@ -44,9 +59,7 @@ describe('removeSaveDebris (the chief\'s start)', () => {
     const before = listing(dir);
     await removeSaveDebris(dir);
     const gone = before.filter((n) => !listing(dir).includes(n));
-    expect(gone.sort()).toEqual([
-      ...debris, `model.ckpt-5.tmp${HEX}_temp`, 'model.ckpt-3_temp', 'model.ckpt-9_temp',
-    ].sort());
+    expect(gone.sort()).toEqual([...debris, `model.ckpt-5.tmp${HEX}_temp`, 'model.ckpt-3_temp', 'model.ckpt-9_temp'].sort());
   });
 
   it('finishes a deletion retention began (marker written, state file no longer naming it); only drops the marker when the state still names it', async () => {
@@ -68,7 +81,11 @@ describe('removeSaveDebris (the chief\'s start)', () => {
     const names = fs.readdirSync(dir);
     expect(one).toEqual(['model.ckpt-1.data-00000-of-00001', 'model.ckpt-1.index', 'model.ckpt-1.meta']);
     expect(names.filter((n) => n.startsWith('model.ckpt-1'))).toEqual([]);
-    expect(names.filter((n) => n.startsWith('model.ckpt-2')).sort()).toEqual(['model.ckpt-2.data-00000-of-00001', 'model.ckpt-2.index', 'model.ckpt-2.meta']);
+    expect(names.filter((n) => n.startsWith('model.ckpt-2')).sort()).toEqual([
+      'model.ckpt-2.data-00000-of-00001',
+      'model.ckpt-2.index',
+      'model.ckpt-2.meta',
+    ]);
     await sess.close();
   });
 
@@ -81,7 +98,12 @@ describe('removeSaveDebris (the chief\'s start)', () => {
       await setSmall(sess, s);
       await saver.save(sess, path.join(dir, 'model.ckpt'), { globalStep: s });
     }
-    expect(fs.readdirSync(dir).sort()).toEqual(['checkpoint', 'model.ckpt-3.data-00000-of-00001', 'model.ckpt-3.index', 'model.ckpt-3.meta']);
+    expect(fs.readdirSync(dir).sort()).toEqual([
+      'checkpoint',
+      'model.ckpt-3.data-00000-of-00001',
+      'model.ckpt-3.index',
+      'model.ckpt-3.meta',
+    ]);
     await sess.close();
   });
 });

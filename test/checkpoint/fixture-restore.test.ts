@@ -11,9 +11,7 @@ import { Saver } from '../../lib/checkpoint/saver';
 import { CheckpointReader, listVariables, loadVariable } from '../../lib/checkpoint/checkpoint-reader';
 import { getCheckpointState, latestCheckpoint } from '../../lib/checkpoint/checkpoint-state';
 import { findVariables } from '../../lib/core/variables';
-import {
-  FIXTURE_NAMES, expectTensor, fixturePath, loadExpected, resolveFeed, type FixtureName,
-} from '../fixtures/fixtures';
+import { FIXTURE_NAMES, expectTensor, fixturePath, loadExpected, resolveFeed, type FixtureName } from '../fixtures/fixtures';
 import { requirePythonTF } from '../support/python';
 import { type FixtureReplay, expectSameAsPython, replayFixtures } from '../support/fixture-replay';
 import { cleanupTmp, fixtureGraph, fixtureSaverDef, newSession, readTensorOf } from './support';
@@ -60,7 +58,9 @@ describe('Saver#restore() of the Python fixtures', () => {
     it(`${name}: restores through a Saver built for the graph's variables`, async () => {
       const ex = loadExpected(name);
       const graph = fixtureGraph(name, { clearDevices });
-      const found = findVariables(graph).map((v) => v.name).sort();
+      const found = findVariables(graph)
+        .map((v) => v.name)
+        .sort();
       expect(found).toEqual(ex.variables.map((v) => v.name).sort());
       const saver = new Saver({ graph, sharded: true });
       const sess = newSession(graph);

@@ -28,7 +28,11 @@ const B0 = [0.5, 0.25, 0.125];
 /** A float variable with a constant initializer (`<name>/Assign`), in the variables collections. */
 function addVar(g: Graph, name: string, shape: number[], values: number[]): Operation {
   const v = g.addOp({ type: 'VariableV2', name, attrs: { dtype: 'float32', shape } });
-  const init = g.addOp({ type: 'Const', name: `${name}/Initializer/Const`, attrs: { dtype: 'float32', value: { dtype: 'float32', shape, data: values } } });
+  const init = g.addOp({
+    type: 'Const',
+    name: `${name}/Initializer/Const`,
+    attrs: { dtype: 'float32', value: { dtype: 'float32', shape, data: values } },
+  });
   g.addOp({ type: 'Assign', name: `${name}/Assign`, inputs: [v, init], attrs: { use_locking: true, validate_shape: true } });
   g.addOp({ type: 'Identity', name: `${name}/read`, inputs: [v] });
   g.addToCollection('variables', v);
@@ -42,7 +46,12 @@ function model(scope: string, bShape = [3], init = { w: W0.map((x) => -x), b: Ar
   const gs = getOrCreateGlobalStep(g);
   const scale = g.addOp({ type: 'Const', name: 'scale', attrs: { dtype: 'float32', value: 0.1 } });
   const updates = [addVar(g, `${scope}/w`, [2, 3], init.w), addVar(g, `${scope}/b`, bShape, init.b)].map((v) =>
-    g.addOp({ type: 'AssignSub', name: `${v.name}/update`, inputs: [v, g.addOp({ type: 'Mul', name: `${v.name}/delta`, inputs: [v, scale] })] }));
+    g.addOp({
+      type: 'AssignSub',
+      name: `${v.name}/update`,
+      inputs: [v, g.addOp({ type: 'Mul', name: `${v.name}/delta`, inputs: [v, scale] })],
+    }),
+  );
   const one = g.addOp({ type: 'Const', name: 'one', attrs: { dtype: 'int64', value: 1n } });
   const inc = g.addOp({ type: 'AssignAdd', name: 'inc', inputs: [gs, one], controlInputs: updates });
   g.addOp({ type: 'NoOp', name: 'train', controlInputs: [inc] });
@@ -54,7 +63,13 @@ function model(scope: string, bShape = [3], init = { w: W0.map((x) => -x), b: Ar
  * from (saved right after initialization), model.ckpt-<lastStep> the trained ones.
  */
 async function train(graph: Graph, dir: string, lastStep: number): Promise<void> {
-  const sess = await MonitoredTrainingSession({ graph, checkpointDir: dir, hooks: [new StopAtStepHook({ lastStep })], config: CONFIG, saveSummariesSteps: null });
+  const sess = await MonitoredTrainingSession({
+    graph,
+    checkpointDir: dir,
+    hooks: [new StopAtStepHook({ lastStep })],
+    config: CONFIG,
+    saveSummariesSteps: null,
+  });
   try {
     while (!sess.shouldStop()) await sess.run('train');
   } finally {
@@ -63,10 +78,11 @@ async function train(graph: Graph, dir: string, lastStep: number): Promise<void>
 }
 
 /** `steps` training steps on float32 values, as TF computes them (Mul, then Sub, each rounded). */
-const trained = (values: number[], steps: number) => values.map((x) => {
-  for (let i = 0; i < steps; i++) x = Math.fround(x - Math.fround(x * Math.fround(0.1)));
-  return x;
-});
+const trained = (values: number[], steps: number) =>
+  values.map((x) => {
+    for (let i = 0; i < steps; i++) x = Math.fround(x - Math.fround(x * Math.fround(0.1)));
+    return x;
+  });
 
 /** The values the graph's init op gives: what Scaffold runs when there is no checkpoint of its own. */
 async function initialValues(graph: Graph, names: string[]): Promise<number[][]> {
@@ -74,20 +90,23 @@ async function initialValues(graph: Graph, names: string[]): Promise<number[][]>
   const sess = new Session(graph);
   try {
     await sess.run(scaffold.initOp!);
-    return await Promise.all(names.map(async (n) => [...(await sess.run(`${n}:0`))!.data as Float32Array]));
+    return await Promise.all(names.map(async (n) => [...((await sess.run(`${n}:0`))!.data as Float32Array)]));
   } finally {
     await sess.close();
   }
 }
 
-const read = (prefix: string, key: string) => [...loadCheckpoint(prefix).getTensor(key).data as Float32Array];
+const read = (prefix: string, key: string) => [...(loadCheckpoint(prefix).getTensor(key).data as Float32Array)];
 
 let source: string;
 let sourceFiles: string[];
 let sourceLast: Record<string, number[]>;
 let fineDir: string;
 let py: {
-  missing: string; shape: string; noVariable: string; scopeMissing: string;
+  missing: string;
+  shape: string;
+  noVariable: string;
+  scopeMissing: string;
   warm: { w: number[]; b: number[] };
   result: { step: number; w: number[]; b: number[]; keys: string[] };
 };
@@ -103,7 +122,8 @@ beforeAll(async () => {
   const g = model('new');
   initFromCheckpoint(g, source, { 'old/': 'new/' });
   await train(g, fineDir, 4);
-  py = runPythonJSON(`
+  py = runPythonJSON(
+    `
     source, fine = sys.argv[1], sys.argv[2]
     out = {}
     def message(m, b_shape=(4,)):
@@ -131,7 +151,9 @@ beforeAll(async () => {
     out['result'] = {'step': int(reader.get_tensor('global_step')), 'w': reader.get_tensor('new/w').reshape(-1).tolist(),
                      'b': reader.get_tensor('new/b').tolist(), 'keys': sorted(reader.get_variable_to_shape_map())}
     emit(out)
-  `, { args: [source, fineDir] });
+  `,
+    { args: [source, fineDir] },
+  );
 }, 240_000);
 
 describe('initFromCheckpoint: assignment maps', () => {
@@ -144,7 +166,10 @@ describe('initFromCheckpoint: assignment maps', () => {
     expect([w, b]).toEqual([py.warm.w, py.warm.b]);
     // The VariableDef records the checkpoint initializer, as Python's to_proto does.
     const def = g.collections.variables().find((d) => d.variableName === 'new/w:0')!;
-    expect([def.initializerName, def.initialValueName]).toEqual([expect.stringMatching(/^Assign(_\d+)?:0$/), expect.stringMatching(/^checkpoint_initializer(_\d+)?:0$/)]);
+    expect([def.initializerName, def.initialValueName]).toEqual([
+      expect.stringMatching(/^Assign(_\d+)?:0$/),
+      expect.stringMatching(/^checkpoint_initializer(_\d+)?:0$/),
+    ]);
   });
 
   it("a rename ('old/w': 'new/w', from a checkpoint prefix) loads that variable only; a list of pairs maps one tensor twice", async () => {
@@ -156,7 +181,10 @@ describe('initFromCheckpoint: assignment maps', () => {
 
     // A variable object (an Operation) as the target, and one checkpoint tensor into two variables.
     const twice = model('new', [2, 3]);
-    initFromCheckpoint(twice, source, [['old/w', 'new/w'], ['old/w', twice.operation('new/b')]]);
+    initFromCheckpoint(twice, source, [
+      ['old/w', 'new/w'],
+      ['old/w', twice.operation('new/b')],
+    ]);
     expect(await initialValues(twice, ['new/w', 'new/b'])).toEqual([sourceLast['old/w'], sourceLast['old/w']]);
   });
 
@@ -168,7 +196,7 @@ describe('initFromCheckpoint: assignment maps', () => {
     try {
       await sess.run(scaffold.initOp!);
       expect((await sess.run('global_step:0'))!.scalar()).toBe(4n);
-      expect([...(await sess.run('new/w:0'))!.data as Float32Array]).toEqual(read(path.join(fineDir, 'model.ckpt-4'), 'new/w'));
+      expect([...((await sess.run('new/w:0'))!.data as Float32Array)]).toEqual(read(path.join(fineDir, 'model.ckpt-4'), 'new/w'));
     } finally {
       await sess.close();
     }
@@ -179,23 +207,43 @@ describe('initFromCheckpoint: assignment maps', () => {
     for (const i of [0, 1]) {
       const name = `p/part_${i}`;
       const v = g.addOp({ type: 'VariableV2', name, attrs: { dtype: 'float32', shape: [1, 3] } });
-      g.addOp({ type: 'Assign', name: `${name}/Assign`, inputs: [v, g.addOp({ type: 'Const', name: `${name}/zeros`, attrs: { dtype: 'float32', value: { dtype: 'float32', shape: [1, 3], data: [0, 0, 0] } } })] });
-      g.addToCollection('variables', create(VariableDefSchema, {
-        variableName: `${name}:0`, initializerName: `${name}/Assign`, snapshotName: `${name}:0`,
-        saveSliceInfoDef: { fullName: 'p', fullShape: [2n, 3n], varOffset: [BigInt(i), 0n], varShape: [1n, 3n] },
-      }));
+      g.addOp({
+        type: 'Assign',
+        name: `${name}/Assign`,
+        inputs: [
+          v,
+          g.addOp({
+            type: 'Const',
+            name: `${name}/zeros`,
+            attrs: { dtype: 'float32', value: { dtype: 'float32', shape: [1, 3], data: [0, 0, 0] } },
+          }),
+        ],
+      });
+      g.addToCollection(
+        'variables',
+        create(VariableDefSchema, {
+          variableName: `${name}:0`,
+          initializerName: `${name}/Assign`,
+          snapshotName: `${name}:0`,
+          saveSliceInfoDef: { fullName: 'p', fullShape: [2n, 3n], varOffset: [BigInt(i), 0n], varShape: [1n, 3n] },
+        }),
+      );
     }
     initFromCheckpoint(g, source, { 'old/w': 'p' });
     const rows = await initialValues(g, ['p/part_0', 'p/part_1']);
     expect(rows).toEqual([sourceLast['old/w'].slice(0, 3), sourceLast['old/w'].slice(3)]);
   });
 
-  it('a missing checkpoint name: ValueError with Python\'s text (the shape map listed by name)', () => {
+  it("a missing checkpoint name: ValueError with Python's text (the shape map listed by name)", () => {
     const g = model('new', [4]);
     const e = catchErrorSync<Error>(() => initFromCheckpoint(g, source, { 'old/nope': 'new/w' }));
     expect(e).toBeInstanceOf(ValueError);
     const head = (m: string) => m.slice(0, m.indexOf('{'));
-    const entries = (m: string) => m.slice(m.indexOf('{') + 1, -1).split(/, (?=')/).sort();
+    const entries = (m: string) =>
+      m
+        .slice(m.indexOf('{') + 1, -1)
+        .split(/, (?=')/)
+        .sort();
     expect(head(e.message)).toBe(head(py.missing));
     expect(head(e.message)).toBe(`Tensor old/nope is not found in ${source} checkpoint `);
     expect(entries(e.message)).toEqual(entries(py.missing));
@@ -221,7 +269,7 @@ describe('initFromCheckpoint: assignment maps', () => {
 
   it('bad arguments are typed errors naming the parameter', () => {
     const g = model('new');
-    const param = (f: () => unknown) => (catchErrorSync<ArgumentError>(f)).param;
+    const param = (f: () => unknown) => catchErrorSync<ArgumentError>(f).param;
     expect(param(() => initFromCheckpoint(null as never, source, {}))).toBe('graph');
     expect(param(() => initFromCheckpoint(g, 7 as never, {}))).toBe('ckptDirOrFile');
     expect(param(() => initFromCheckpoint(g, source, 'old/' as never))).toBe('assignmentMap');
@@ -264,7 +312,11 @@ describe('a MonitoredTrainingSession fine-tunes from another run', () => {
     const dir = tmpDir('ifc-scaffold-');
     const run = async (lastStep: number) => {
       const sess = await MonitoredTrainingSession({
-        graph: model('new'), checkpointDir: dir, config: CONFIG, saveSummariesSteps: null, hooks: [new StopAtStepHook({ lastStep })],
+        graph: model('new'),
+        checkpointDir: dir,
+        config: CONFIG,
+        saveSummariesSteps: null,
+        hooks: [new StopAtStepHook({ lastStep })],
         scaffold: new Scaffold({ initFromCheckpoint: { ckptDirOrFile: source, assignmentMap: { 'old/': 'new/' } } }),
       });
       try {
@@ -279,7 +331,9 @@ describe('a MonitoredTrainingSession fine-tunes from another run', () => {
     // A restart resumes from its own step 2, not from the warm-start values again.
     await run(3);
     expect(read(path.join(dir, 'model.ckpt-3'), 'new/w')).toEqual(trained(sourceLast['old/w'], 3));
-    expect(() => new Scaffold({ initFromCheckpoint: { ckptDirOrFile: '', assignmentMap: {} } })).toThrow(/initFromCheckpoint\.ckptDirOrFile/);
+    expect(() => new Scaffold({ initFromCheckpoint: { ckptDirOrFile: '', assignmentMap: {} } })).toThrow(
+      /initFromCheckpoint\.ckptDirOrFile/,
+    );
     expect(() => new Scaffold({ initFromCheckpoint: { ckptDir: source } as never })).toThrow(/ckptDir/);
   });
 

@@ -17,11 +17,23 @@ export function stepOf(prefix: string): number {
 }
 
 export interface ChildArgs {
-  dir: string; vars: number; nameLength: number; saveGraphDef: boolean; restarts: number;
-  killAt: number; killIn: 'resave' | 'save'; killFrom: 'start' | 'merge'; delayMs: number;
+  dir: string;
+  vars: number;
+  nameLength: number;
+  saveGraphDef: boolean;
+  restarts: number;
+  killAt: number;
+  killIn: 'resave' | 'save';
+  killFrom: 'start' | 'merge';
+  delayMs: number;
 }
 
-export interface ChildResult { code: number | null; signal: NodeJS.Signals | null; out: string; err: string }
+export interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+  err: string;
+}
 
 /**
  * Bundles the child (once per runner) and returns a function that runs it to its end. With
@@ -38,28 +50,39 @@ export async function childRunner(): Promise<(args: ChildArgs) => Promise<ChildR
   const libDir = path.join(ROOT, 'lib') + path.sep;
   await build({
     entryPoints: [path.join(__dirname, 'children', 'restart-loop.ts')],
-    bundle: true, platform: 'node', format: 'cjs', outfile, logLevel: 'warning',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile,
+    logLevel: 'warning',
     external: ['node-gyp-build'],
-    plugins: altLib ? [{
-      name: 'alt-lib',
-      setup(b) {
-        b.onLoad({ filter: /\.ts$/ }, (a) => {
-          const alt = a.path.startsWith(libDir) ? path.join(altLib, a.path.slice(libDir.length)) : null;
-          if (!alt || !fs.existsSync(alt)) return undefined;
-          return { contents: fs.readFileSync(alt, 'utf8'), loader: 'ts', resolveDir: path.dirname(a.path) };
-        });
-      },
-    }] : [],
+    plugins: altLib
+      ? [
+          {
+            name: 'alt-lib',
+            setup(b) {
+              b.onLoad({ filter: /\.ts$/ }, (a) => {
+                const alt = a.path.startsWith(libDir) ? path.join(altLib, a.path.slice(libDir.length)) : null;
+                if (!alt || !fs.existsSync(alt)) return undefined;
+                return { contents: fs.readFileSync(alt, 'utf8'), loader: 'ts', resolveDir: path.dirname(a.path) };
+              });
+            },
+          },
+        ]
+      : [],
   });
-  return (args) => new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [outfile, JSON.stringify(args)], {
-      cwd: ROOT, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' }, stdio: ['ignore', 'pipe', 'pipe'],
+  return (args) =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [outfile, JSON.stringify(args)], {
+        cwd: ROOT,
+        env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolve({ code, signal, out, err }));
     });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, out, err }));
-  });
 }

@@ -24,20 +24,26 @@ import { VariableDefSchema } from '../../lib/proto/gen/tensorflow/core/framework
 import { FIXTURES_DIR, loadExpected, stepFeeds } from '../fixtures/fixtures';
 import { PY_PREAMBLE, decodeRaw, requirePythonTF, runPythonJSONAsync, type RawTensor } from '../support/python';
 import { PY_REPLAY_DEFS, expectSameAsPython, type FixtureReplay } from '../support/fixture-replay';
-import {
-  SESSION_CONFIG, cleanupTmp, fixtureGraph, fixtureSaverDef, newSession, readSmall, setSmall, smallGraph, tmp,
-} from './support';
+import { SESSION_CONFIG, cleanupTmp, fixtureGraph, fixtureSaverDef, newSession, readSmall, setSmall, smallGraph, tmp } from './support';
 
-interface NodeSummary { op: string; input: string[]; device: string; attr: Record<string, string> }
+interface NodeSummary {
+  op: string;
+  input: string[];
+  device: string;
+  attr: Record<string, string>;
+}
 
 interface PyOut {
-  dirs: Record<string, {
-    latest: string | null;
-    state: { model: string; all: string[] };
-    generated_state: string;
-    restored: Record<string, RawTensor>;
-    reader: Record<string, RawTensor>;
-  }>;
+  dirs: Record<
+    string,
+    {
+      latest: string | null;
+      state: { model: string; all: string[] };
+      generated_state: string;
+      restored: Record<string, RawTensor>;
+      reader: Record<string, RawTensor>;
+    }
+  >;
   sharded: { files: string[]; restored: Record<string, RawTensor>; reader_keys: string[] };
   structure: Record<string, Record<string, NodeSummary>>;
   partitioned: { shapes: Record<string, number[]>; pv: RawTensor };
@@ -121,14 +127,32 @@ beforeAll(async () => {
 
   // A partitioned variable (two slices of a [4, 3] tensor), known through VariableDefs.
   const g3 = new Graph();
-  for (const [i, offset] of [[0, 0], [1, 2]]) {
+  for (const [i, offset] of [
+    [0, 0],
+    [1, 2],
+  ]) {
     g3.addOp({ type: 'VariableV2', name: `pv/part_${i}`, attrs: { dtype: 'float32', shape: [2, 3] } });
-    const c = g3.addOp({ type: 'Const', name: `pv/part_${i}/value`, attrs: { dtype: 'float32', value: [[offset * 3, offset * 3 + 1, offset * 3 + 2], [offset * 3 + 3, offset * 3 + 4, offset * 3 + 5]] } });
+    const c = g3.addOp({
+      type: 'Const',
+      name: `pv/part_${i}/value`,
+      attrs: {
+        dtype: 'float32',
+        value: [
+          [offset * 3, offset * 3 + 1, offset * 3 + 2],
+          [offset * 3 + 3, offset * 3 + 4, offset * 3 + 5],
+        ],
+      },
+    });
     g3.addOp({ type: 'Assign', name: `pv/part_${i}/Assign`, inputs: [`pv/part_${i}`, c] });
-    g3.addToCollection('variables', create(VariableDefSchema, {
-      variableName: `pv/part_${i}:0`, initializerName: `pv/part_${i}/Assign`, snapshotName: `pv/part_${i}:0`,
-      saveSliceInfoDef: { fullName: 'pv', fullShape: [4n, 3n], varOffset: [BigInt(offset), 0n], varShape: [2n, 3n] },
-    }));
+    g3.addToCollection(
+      'variables',
+      create(VariableDefSchema, {
+        variableName: `pv/part_${i}:0`,
+        initializerName: `pv/part_${i}/Assign`,
+        snapshotName: `pv/part_${i}:0`,
+        saveSliceInfoDef: { fullName: 'pv', fullShape: [4n, 3n], varOffset: [BigInt(offset), 0n], varShape: [2n, 3n] },
+      }),
+    );
   }
   const s3 = newSession(g3);
   await s3.run(['pv/part_0/Assign', 'pv/part_1/Assign']);
@@ -139,7 +163,10 @@ beforeAll(async () => {
   await s3.close();
   const s4 = newSession(g3); // variables uninitialized: only the restore can give them values
   await partSaver.restore(s4, partitionedPrefix);
-  partitionedRestored = [...Array.from((await s4.run('pv/part_0:0'))!.data as Float32Array), ...Array.from((await s4.run('pv/part_1:0'))!.data as Float32Array)];
+  partitionedRestored = [
+    ...Array.from((await s4.run('pv/part_0:0'))!.data as Float32Array),
+    ...Array.from((await s4.run('pv/part_1:0'))!.data as Float32Array),
+  ];
   await s4.close();
 
   // The subgraphs to compare with Python's.
@@ -151,7 +178,8 @@ beforeAll(async () => {
     ourStructure[`custom_${sharded}`] = summarize(g, 'custom');
   }
 
-  py = await runPythonJSONAsync<PyOut>(`
+  py = await runPythonJSONAsync<PyOut>(
+    `
     from tensorflow.python.checkpoint import checkpoint_management as cm
     from google.protobuf import text_format
     spec = json.loads(sys.stdin.read())
@@ -211,24 +239,28 @@ beforeAll(async () => {
         out['structure']['save_%s' % ('true' if sharded else 'false')] = summarize(g, 'save')
         out['structure']['custom_%s' % ('true' if sharded else 'false')] = summarize(g, 'custom')
     emit(out)
-  `, {
-    cwd: process.cwd(),
-    preamble: PY_PREAMBLE + PY_REPLAY_DEFS,
-    input: JSON.stringify({
-      fixtures: FIXTURES_DIR,
-      variables: ex.variables.map((v) => v.name),
-      dirs: Object.fromEntries(Object.entries(ours).map(([k, o]) => {
-        const st = fs.readFileSync(path.join(o.dir, 'checkpoint'), 'utf8');
-        const model = /model_checkpoint_path: "([^"]*)"/.exec(st)![1];
-        const all = [...st.matchAll(/all_model_checkpoint_paths: "([^"]*)"/g)].map((m) => m[1]);
-        // What the Saver handed to the state writer: paths as save() returned them.
-        const abs = (p: string) => (path.isAbsolute(p) || k !== 'relative' ? p : `${o.dir}/${p}`);
-        return [k, { dir: o.dir, save_dir: o.dir, prefix: o.prefix, model: abs(model), all: all.map(abs) }];
-      })),
-      sharded: { prefix: shardedPrefix },
-      partitioned: partitionedPrefix,
-    }),
-  });
+  `,
+    {
+      cwd: process.cwd(),
+      preamble: PY_PREAMBLE + PY_REPLAY_DEFS,
+      input: JSON.stringify({
+        fixtures: FIXTURES_DIR,
+        variables: ex.variables.map((v) => v.name),
+        dirs: Object.fromEntries(
+          Object.entries(ours).map(([k, o]) => {
+            const st = fs.readFileSync(path.join(o.dir, 'checkpoint'), 'utf8');
+            const model = /model_checkpoint_path: "([^"]*)"/.exec(st)![1];
+            const all = [...st.matchAll(/all_model_checkpoint_paths: "([^"]*)"/g)].map((m) => m[1]);
+            // What the Saver handed to the state writer: paths as save() returned them.
+            const abs = (p: string) => (path.isAbsolute(p) || k !== 'relative' ? p : `${o.dir}/${p}`);
+            return [k, { dir: o.dir, save_dir: o.dir, prefix: o.prefix, model: abs(model), all: all.map(abs) }];
+          }),
+        ),
+        sharded: { prefix: shardedPrefix },
+        partitioned: partitionedPrefix,
+      }),
+    },
+  );
 });
 
 afterAll(cleanupTmp);
@@ -267,18 +299,27 @@ describe('Saver#save() read by Python', () => {
   }
 
   it('keeps relative paths relative in the state file of a relative directory', () => {
-    expect(ours.relative.stateText).toBe(`model_checkpoint_path: "model.ckpt-${TRAIN_STEPS}"\nall_model_checkpoint_paths: "model.ckpt-${TRAIN_STEPS}"\n`);
+    expect(ours.relative.stateText).toBe(
+      `model_checkpoint_path: "model.ckpt-${TRAIN_STEPS}"\nall_model_checkpoint_paths: "model.ckpt-${TRAIN_STEPS}"\n`,
+    );
     expect(ours.built_saver.stateText).toBe(
       `model_checkpoint_path: "${ours.built_saver.prefix}"\n` +
-      `all_model_checkpoint_paths: "${ours.built_saver.dir}/model.ckpt-1"\n` +
-      `all_model_checkpoint_paths: "${ours.built_saver.prefix}"\n`);
+        `all_model_checkpoint_paths: "${ours.built_saver.dir}/model.ckpt-1"\n` +
+        `all_model_checkpoint_paths: "${ours.built_saver.prefix}"\n`,
+    );
   });
 });
 
 describe('sharded Saver with variables on two devices', () => {
   it('writes one data shard per device, and Python restores them bit-exactly', () => {
     const base = path.basename(shardedPrefix);
-    expect(shardedFiles).toEqual(['checkpoint', `${base}.data-00000-of-00002`, `${base}.data-00001-of-00002`, `${base}.index`, `${base}.meta`]);
+    expect(shardedFiles).toEqual([
+      'checkpoint',
+      `${base}.data-00000-of-00002`,
+      `${base}.data-00001-of-00002`,
+      `${base}.index`,
+      `${base}.meta`,
+    ]);
     expect(py.sharded.files).toEqual(shardedFiles);
     expect(py.sharded.reader_keys).toEqual(['a', 'r', 'step']);
     expect(Array.from(decodeRaw(py.sharded.restored.a).data as Float32Array)).toEqual(shardedValues.a);

@@ -27,8 +27,12 @@ const MAX_CHILDREN = 48;
 const MODEL = { vars: 8, nameLength: 6000, saveGraphDef: true };
 /** Per child, in turn: where the kill falls. */
 const PLAN: Array<Pick<ChildArgs, 'killIn' | 'killFrom'>> = [
-  { killIn: 'resave', killFrom: 'start' }, { killIn: 'resave', killFrom: 'merge' }, { killIn: 'resave', killFrom: 'start' },
-  { killIn: 'resave', killFrom: 'merge' }, { killIn: 'resave', killFrom: 'start' }, { killIn: 'save', killFrom: 'start' },
+  { killIn: 'resave', killFrom: 'start' },
+  { killIn: 'resave', killFrom: 'merge' },
+  { killIn: 'resave', killFrom: 'start' },
+  { killIn: 'resave', killFrom: 'merge' },
+  { killIn: 'resave', killFrom: 'start' },
+  { killIn: 'save', killFrom: 'start' },
 ];
 
 const seed = Number(process.env.KILL_SEED ?? 20261206);
@@ -49,7 +53,7 @@ function savesOf(out: string, kind: 'resave' | 'save'): number[] {
 }
 
 function errorLine(r: ChildResult): string {
-  return r.err.split('\n').find((l) => /Error\b/.test(l)) ?? (r.err.trim().split('\n').pop() ?? '');
+  return r.err.split('\n').find((l) => /Error\b/.test(l)) ?? r.err.trim().split('\n').pop() ?? '';
 }
 
 describe('restarts killed with SIGKILL', () => {
@@ -75,7 +79,9 @@ describe('restarts killed with SIGKILL', () => {
       const restored = /^restored (\d+) (\S+) (\S+)$/m.exec(r.out);
       for (const m of r.out.matchAll(/^(?:resave|saved) (\d+)/gm)) steps.push(Number(m[1]));
       if (r.signal !== 'SIGKILL' || !resumed || Number(resumed[1]) < named || (restored && new Set(restored.slice(1)).size !== 1)) {
-        failures.push(`${where}: ${r.signal ?? `exit ${r.code}`}, resumed ${resumed?.[1] ?? 'never'}, ${restored?.[0] ?? ''} ${errorLine(r)}`);
+        failures.push(
+          `${where}: ${r.signal ?? `exit ${r.code}`}, resumed ${resumed?.[1] ?? 'never'}, ${restored?.[0] ?? ''} ${errorLine(r)}`,
+        );
         // Back to the directory as it was before the kill that broke it: the next kills test the
         // restart path again (this is how the failures of older code were counted).
         restoreDir(dir, previous);
@@ -127,14 +133,17 @@ describe('restarts killed with SIGKILL', () => {
     }
     // Python reads every checkpoint the state file names, with the values saved for its step.
     const state = (await getCheckpointState(dir))!;
-    const py = await runPythonJSONAsync<Array<[number, number[]]>>(`
+    const py = await runPythonJSONAsync<Array<[number, number[]]>>(
+      `
 out = []
 for prefix in tf.train.get_checkpoint_state(sys.argv[1]).all_model_checkpoint_paths:
     r = tf.train.load_checkpoint(prefix)
     names = [n for n in r.get_variable_to_shape_map() if n != 'global_step']
     out.append([int(r.get_tensor('global_step')), sorted(set(float(x) for n in names for x in np.unique(r.get_tensor(n))))])
 emit(out)
-`, { args: [dir] });
+`,
+      { args: [dir] },
+    );
     expect(py).toEqual(state.allModelCheckpointPaths.map((p) => [stepOf(p), [stepOf(p)]]));
   }, 120_000);
 });

@@ -76,7 +76,7 @@ describe('the chief restoring a damaged latest checkpoint', () => {
     });
   }
 
-  it('the two newest damaged: resumes from the third, the warning names both; all damaged: the latest one\'s error, not step 0', async () => {
+  it("the two newest damaged: resumes from the third, the warning names both; all damaged: the latest one's error, not step 0", async () => {
     const dir = await trained();
     const prefix = (s: number) => path.join(dir, `model.ckpt-${s}`);
     damages['0-byte .index'](prefix(3));

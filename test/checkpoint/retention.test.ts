@@ -13,25 +13,50 @@ import { getCheckpointState } from '../../lib/checkpoint/checkpoint-state';
 import { requirePythonTF, runPythonJSONAsync } from '../support/python';
 import { cleanupTmp, newSession, tmp } from './support';
 
-interface SaverSpec { max_to_keep: number | null; keep_hours: number; sharded: boolean }
-interface Phase { saver: SaverSpec; built_at: number; saves: Array<{ step: number; time: number }> }
-interface Scenario { name: string; phases: Phase[]; mtimes?: Record<string, number> }
-interface Result { files: string[]; state: string; last: string[] }
+interface SaverSpec {
+  max_to_keep: number | null;
+  keep_hours: number;
+  sharded: boolean;
+}
+interface Phase {
+  saver: SaverSpec;
+  built_at: number;
+  saves: Array<{ step: number; time: number }>;
+}
+interface Scenario {
+  name: string;
+  phases: Phase[];
+  mtimes?: Record<string, number>;
+}
+interface Result {
+  files: string[];
+  state: string;
+  last: string[];
+}
 
 const T0 = 1_700_000_000;
 const DEFAULT: SaverSpec = { max_to_keep: 5, keep_hours: 10000, sharded: false };
-const every = (n: number, dt: number, start = T0, from = 0) => Array.from({ length: n }, (_, k) => ({ step: from + k, time: start + dt * (k + 1) }));
+const every = (n: number, dt: number, start = T0, from = 0) =>
+  Array.from({ length: n }, (_, k) => ({ step: from + k, time: start + dt * (k + 1) }));
 
 const SCENARIOS: Scenario[] = [
   // docs/python-parity.md §7.9: max_to_keep=2, keep every 1.5 s, a save every 0.6 s, steps 0..6.
-  { name: 'spec-11.4', phases: [{ saver: { max_to_keep: 2, keep_hours: 1.5 / 3600, sharded: false }, built_at: T0, saves: every(7, 0.6) }] },
+  {
+    name: 'spec-11.4',
+    phases: [{ saver: { max_to_keep: 2, keep_hours: 1.5 / 3600, sharded: false }, built_at: T0, saves: every(7, 0.6) }],
+  },
   { name: 'max_to_keep=None', phases: [{ saver: { ...DEFAULT, max_to_keep: null }, built_at: T0, saves: every(4, 1) }] },
   { name: 'max_to_keep=0', phases: [{ saver: { ...DEFAULT, max_to_keep: 0 }, built_at: T0, saves: every(3, 1) }] },
   { name: 'defaults, sharded', phases: [{ saver: { ...DEFAULT, sharded: true }, built_at: T0, saves: every(8, 1) }] },
-  { name: 'keep every 0.5 h', phases: [{ saver: { max_to_keep: 3, keep_hours: 0.5, sharded: false }, built_at: T0, saves: every(12, 700) }] },
+  {
+    name: 'keep every 0.5 h',
+    phases: [{ saver: { max_to_keep: 3, keep_hours: 0.5, sharded: false }, built_at: T0, saves: every(12, 700) }],
+  },
   {
     name: 'same path saved again',
-    phases: [{ saver: { ...DEFAULT, max_to_keep: 2 }, built_at: T0, saves: [1, 2, 2, 3, 1, 4].map((step, k) => ({ step, time: T0 + k + 1 })) }],
+    phases: [
+      { saver: { ...DEFAULT, max_to_keep: 2 }, built_at: T0, saves: [1, 2, 2, 3, 1, 4].map((step, k) => ({ step, time: T0 + k + 1 })) },
+    ],
   },
   {
     // A restart: the second Saver recovers the list from the state file and the files' mtimes.
@@ -57,8 +82,11 @@ async function runOurs(s: Scenario, dir: string): Promise<Result> {
     for (const [i, phase] of s.phases.entries()) {
       let clock = phase.built_at;
       saver = new Saver({
-        graph, maxToKeep: phase.saver.max_to_keep, keepCheckpointEveryNHours: phase.saver.keep_hours,
-        sharded: phase.saver.sharded, now: () => clock,
+        graph,
+        maxToKeep: phase.saver.max_to_keep,
+        keepCheckpointEveryNHours: phase.saver.keep_hours,
+        sharded: phase.saver.sharded,
+        now: () => clock,
       });
       if (i > 0) {
         for (const [step, t] of Object.entries(s.mtimes ?? {})) fs.utimesSync(path.join(dir, `model.ckpt-${step}.index`), t, t);
@@ -92,7 +120,8 @@ beforeAll(async () => {
     fs.mkdirSync(dirs[s.name].ours);
     fs.mkdirSync(dirs[s.name].py);
   }
-  const pyRun = runPythonJSONAsync<Record<string, Result>>(`
+  const pyRun = runPythonJSONAsync<Record<string, Result>>(
+    `
     import time
     spec = json.loads(sys.stdin.read())
     clock = [0.0]
@@ -124,7 +153,9 @@ beforeAll(async () => {
             'last': [p.replace(d, '<DIR>') for p in saver.last_checkpoints],
         }
     emit(out)
-  `, { input: JSON.stringify({ scenarios: SCENARIOS, dirs: Object.fromEntries(Object.entries(dirs).map(([k, v]) => [k, v.py])) }) });
+  `,
+    { input: JSON.stringify({ scenarios: SCENARIOS, dirs: Object.fromEntries(Object.entries(dirs).map(([k, v]) => [k, v.py])) }) },
+  );
   for (const s of SCENARIOS) ours[s.name] = await runOurs(s, dirs[s.name].ours);
   py = await pyRun;
 });
@@ -150,12 +181,22 @@ describe('Saver retention (maxToKeep, keepCheckpointEveryNHours) compared with P
 
   it('a restarted Saver keeps by the recovered mtimes', () => {
     const r = ours['restart with recoverLastCheckpoints'];
-    expect(r.files.filter((f) => f.endsWith('.index'))).toEqual(['model.ckpt-10.index', 'model.ckpt-11.index', 'model.ckpt-12.index', 'model.ckpt-4.index']);
+    expect(r.files.filter((f) => f.endsWith('.index'))).toEqual([
+      'model.ckpt-10.index',
+      'model.ckpt-11.index',
+      'model.ckpt-12.index',
+      'model.ckpt-4.index',
+    ]);
   });
 
   it('max_to_keep=None keeps every file and lists only the newest checkpoint', () => {
     const r = ours['max_to_keep=None'];
-    expect(r.files.filter((f) => f.endsWith('.index'))).toEqual(['model.ckpt-0.index', 'model.ckpt-1.index', 'model.ckpt-2.index', 'model.ckpt-3.index']);
+    expect(r.files.filter((f) => f.endsWith('.index'))).toEqual([
+      'model.ckpt-0.index',
+      'model.ckpt-1.index',
+      'model.ckpt-2.index',
+      'model.ckpt-3.index',
+    ]);
     expect(r.state).toBe('model_checkpoint_path: "<DIR>/model.ckpt-3"\nall_model_checkpoint_paths: "<DIR>/model.ckpt-3"\n');
   });
 });

@@ -37,7 +37,13 @@ function snapshot(dir: string): Map<string, string> {
   return out;
 }
 
-interface Saved { dir: string; prefix: string; saver: Saver; sess: ReturnType<typeof newSession>; graph: ReturnType<typeof smallGraph> }
+interface Saved {
+  dir: string;
+  prefix: string;
+  saver: Saver;
+  sess: ReturnType<typeof newSession>;
+  graph: ReturnType<typeof smallGraph>;
+}
 
 /** A directory holding one good checkpoint `model.ckpt-5` (and its state file). */
 async function saved(opts: { sharded?: boolean; maxToKeep?: number } = {}): Promise<Saved> {
@@ -77,7 +83,10 @@ describe('Saver: NUL characters in paths', () => {
     const before = snapshot(s.dir);
     await expectArgumentError(s.saver.restore(s.sess, `${s.prefix}\0x`), 'savePath');
     await expectArgumentError(s.saver.exportMetaGraph(path.join(s.dir, 'g\0.meta')), 'filename');
-    await expectArgumentError(s.saver.save(s.sess, path.join(s.dir, 'model.ckpt'), { globalStep: 6, latestFilename: 'check\0point' }), 'latestFilename');
+    await expectArgumentError(
+      s.saver.save(s.sess, path.join(s.dir, 'model.ckpt'), { globalStep: 6, latestFilename: 'check\0point' }),
+      'latestFilename',
+    );
     await expectArgumentError(() => new Saver({ graph: s.graph, filename: 'mo\0del' }), 'filename');
     await expectArgumentError(s.saver.recoverLastCheckpoints([`${s.prefix}\0`]), 'checkpointPaths[0]');
     await expectArgumentError(() => s.saver.setLastCheckpoints([s.prefix, 'a\0b']), 'paths[1]');
@@ -106,7 +115,12 @@ describe('Saver: a failed .meta write', () => {
     await setSmall(s.sess, 7);
     const next = await s.saver.save(s.sess, path.join(s.dir, 'model.ckpt'), { globalStep: 7 });
     expect((await getCheckpointState(s.dir))!.allModelCheckpointPaths).toEqual([next]);
-    expect(fs.readdirSync(s.dir).sort()).toEqual(['checkpoint', 'model.ckpt-7.data-00000-of-00001', 'model.ckpt-7.index', 'model.ckpt-7.meta']);
+    expect(fs.readdirSync(s.dir).sort()).toEqual([
+      'checkpoint',
+      'model.ckpt-7.data-00000-of-00001',
+      'model.ckpt-7.index',
+      'model.ckpt-7.meta',
+    ]);
   });
 
   it('the .meta written before the state: a successful save names a checkpoint whose files all exist', async () => {
@@ -161,7 +175,9 @@ describe('Saver: a failed save op', () => {
     const dir = tmp('tfm-saver-full-');
     const child = path.join(dir, 'child.ts');
     const lib = path.resolve(__dirname, '../../lib');
-    fs.writeFileSync(child, `
+    fs.writeFileSync(
+      child,
+      `
       import { execFileSync } from 'node:child_process';
       import fs from 'node:fs';
       import path from 'node:path';
@@ -190,7 +206,8 @@ describe('Saver: a failed save op', () => {
         }
         await sess.close();
       })();
-    `);
+    `,
+    );
     const ckdir = path.join(dir, 'ck');
     fs.mkdirSync(ckdir);
     const r = runTs(child, [ckdir]);

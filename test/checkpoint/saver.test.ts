@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ArgumentError, InvalidArgumentError, NotFoundError, RuntimeError, } from '../../lib/core/errors';
+import { ArgumentError, InvalidArgumentError, NotFoundError, RuntimeError } from '../../lib/core/errors';
 import { Graph } from '../../lib/core/graph';
 import type { Session } from '../../lib/core/session';
 import { Saver } from '../../lib/checkpoint/saver';
@@ -37,8 +37,10 @@ async function error(p: Promise<unknown> | (() => unknown)): Promise<Error & { p
   throw new Error('expected an error');
 }
 
-const MISSING = 'Restoring from checkpoint failed. This is most likely due to a Variable name or other graph key that is missing from the checkpoint. Please ensure that you have not altered the graph expected based on the checkpoint. Original error:\n\n';
-const MISMATCH = 'Restoring from checkpoint failed. This is most likely due to a mismatch between the current graph and the graph from the checkpoint. Please ensure that you have not altered the graph expected based on the checkpoint. Original error:\n\n';
+const MISSING =
+  'Restoring from checkpoint failed. This is most likely due to a Variable name or other graph key that is missing from the checkpoint. Please ensure that you have not altered the graph expected based on the checkpoint. Original error:\n\n';
+const MISMATCH =
+  'Restoring from checkpoint failed. This is most likely due to a mismatch between the current graph and the graph from the checkpoint. Please ensure that you have not altered the graph expected based on the checkpoint. Original error:\n\n';
 
 describe('Saver#save() and #restore()', () => {
   for (const sharded of [false, true]) {
@@ -48,23 +50,41 @@ describe('Saver#save() and #restore()', () => {
       const saver = new Saver({ graph, sharded });
       const prefix = await saver.save(sess, path.join(dir, 'model.ckpt'), { globalStep: 4 });
       expect(prefix).toBe(path.join(dir, 'model.ckpt-4'));
-      expect(fs.readdirSync(dir).sort()).toEqual(['checkpoint', 'model.ckpt-4.data-00000-of-00001', 'model.ckpt-4.index', 'model.ckpt-4.meta']);
-      expect(listVariables(prefix!).map((v) => [v.name, v.dtype, v.shape])).toEqual([['a', 'float32', [2]], ['r', 'float32', [3]], ['step', 'int64', []]]);
+      expect(fs.readdirSync(dir).sort()).toEqual([
+        'checkpoint',
+        'model.ckpt-4.data-00000-of-00001',
+        'model.ckpt-4.index',
+        'model.ckpt-4.meta',
+      ]);
+      expect(listVariables(prefix!).map((v) => [v.name, v.dtype, v.shape])).toEqual([
+        ['a', 'float32', [2]],
+        ['r', 'float32', [3]],
+        ['step', 'int64', []],
+      ]);
       await setSmall(sess, -1);
       await saver.restore(sess, prefix);
       expect(await readSmall(sess)).toEqual({ a: [4, -4], step: 4n, r: [4, 5, 6] });
     });
   }
 
-  it('builds Python\'s SaverDef (defaults: max_to_keep 5, 10000 h, V2, not sharded)', async () => {
+  it("builds Python's SaverDef (defaults: max_to_keep 5, 10000 h, V2, not sharded)", async () => {
     const { graph } = await small();
     expect(new Saver({ graph }).saverDef).toMatchObject({
-      filenameTensorName: 'save/Const:0', saveTensorName: 'save/control_dependency:0', restoreOpName: 'save/restore_all',
-      maxToKeep: 5, sharded: false, keepCheckpointEveryNHours: 10000, version: 2,
+      filenameTensorName: 'save/Const:0',
+      saveTensorName: 'save/control_dependency:0',
+      restoreOpName: 'save/restore_all',
+      maxToKeep: 5,
+      sharded: false,
+      keepCheckpointEveryNHours: 10000,
+      version: 2,
     });
     // A second saver in the same graph gets the next scope, as in Python.
     expect(new Saver({ graph, sharded: true, maxToKeep: null }).saverDef).toMatchObject({
-      filenameTensorName: 'save_1/Const:0', saveTensorName: 'save_1/Identity:0', restoreOpName: 'save_1/restore_all', maxToKeep: 0, sharded: true,
+      filenameTensorName: 'save_1/Const:0',
+      saveTensorName: 'save_1/Identity:0',
+      restoreOpName: 'save_1/restore_all',
+      maxToKeep: 0,
+      sharded: true,
     });
   });
 
@@ -140,7 +160,7 @@ describe('Saver#save() and #restore()', () => {
     expect((await getCheckpointState(dir))!.allModelCheckpointPaths).toEqual([`${base}-3`, `${base}-4`]);
   });
 
-  it('uses the savers collection of a graph (Saver.fromGraph), and Python\'s import scope rules (fromProto/toProto)', async () => {
+  it("uses the savers collection of a graph (Saver.fromGraph), and Python's import scope rules (fromProto/toProto)", async () => {
     const { graph, sess } = await small(6);
     const built = new Saver({ graph });
     expect(Saver.fromGraph(graph)).toBeNull();
@@ -152,17 +172,23 @@ describe('Saver#save() and #restore()', () => {
     await setSmall(sess, 0);
     await fromGraph.restore(sess, prefix);
     expect((await readSmall(sess)).step).toBe(6n);
-    expect(built.toProto('save')).toMatchObject({ filenameTensorName: 'Const:0', saveTensorName: 'control_dependency:0', restoreOpName: 'restore_all' });
+    expect(built.toProto('save')).toMatchObject({
+      filenameTensorName: 'Const:0',
+      saveTensorName: 'control_dependency:0',
+      restoreOpName: 'restore_all',
+    });
     expect(built.toProto('other')).toBeNull();
     expect(Saver.fromProto(built.toProto('save')!, { importScope: 'imported' }).saverDef).toMatchObject({
-      filenameTensorName: 'imported/Const:0', saveTensorName: 'imported/control_dependency:0', restoreOpName: 'imported/restore_all',
+      filenameTensorName: 'imported/Const:0',
+      saveTensorName: 'imported/control_dependency:0',
+      restoreOpName: 'imported/restore_all',
     });
     graph.addToCollection('savers', built.saverDef);
     expect(await error(() => Saver.fromGraph(graph))).toBeInstanceOf(RuntimeError);
   });
 });
 
-describe('Saver errors (Python\'s messages)', () => {
+describe("Saver errors (Python's messages)", () => {
   it('no variables: ValueError "No variables to save"; allowEmpty: save returns null and writes only the .meta', async () => {
     const g = new Graph();
     g.addOp({ type: 'NoOp', name: 'nothing' });
@@ -181,7 +207,10 @@ describe('Saver errors (Python\'s messages)', () => {
     const saver = new Saver({ graph });
     expect(await error(saver.restore(sess, null))).toMatchObject({ name: 'ValueError', message: "Can't load save_path when it is None." });
     const p = path.join(tmp(), 'nothing-here');
-    expect(await error(saver.restore(sess, p))).toMatchObject({ name: 'ValueError', message: `The passed save_path is not a valid checkpoint: ${p}` });
+    expect(await error(saver.restore(sess, p))).toMatchObject({
+      name: 'ValueError',
+      message: `The passed save_path is not a valid checkpoint: ${p}`,
+    });
   });
 
   it('a variable missing from the checkpoint: NotFoundError naming it, original error as cause', async () => {
@@ -230,10 +259,14 @@ describe('Saver errors (Python\'s messages)', () => {
     const saver = new Saver({ graph });
     const dir = tmp();
     expect(await error(saver.save(sess, path.join(dir, 'm'), { latestFilename: 'a/b' }))).toMatchObject({
-      name: 'ValueError', message: "'latest_filename' must not contain path components",
+      name: 'ValueError',
+      message: "'latest_filename' must not contain path components",
     });
     const p = path.join(dir, 'checkpoint');
-    expect(await error(saver.save(sess, p))).toMatchObject({ name: 'ValueError', message: `'latest_filename' collides with 'save_path': 'checkpoint' and '${p}'` });
+    expect(await error(saver.save(sess, p))).toMatchObject({
+      name: 'ValueError',
+      message: `'latest_filename' collides with 'save_path': 'checkpoint' and '${p}'`,
+    });
   });
 
   it('a sharded save into a missing directory: ValueError (Python); unsharded, TF creates it (Python too)', async () => {
@@ -241,15 +274,22 @@ describe('Saver errors (Python\'s messages)', () => {
     const dir = tmp();
     const sharded = path.join(dir, 'nope', 'm');
     expect(await error(new Saver({ graph, sharded: true }).save(sess, sharded, { globalStep: 1 }))).toMatchObject({
-      name: 'ValueError', message: `Parent directory of ${sharded} doesn't exist, can't save.`,
+      name: 'ValueError',
+      message: `Parent directory of ${sharded} doesn't exist, can't save.`,
     });
     expect(await new Saver({ graph }).save(sess, path.join(dir, 'made', 'm'), { globalStep: 1 })).toBe(path.join(dir, 'made', 'm-1'));
   });
 
   it('var list problems: duplicates (ValueError), non-variables and bad values (ArgumentError naming the entry)', async () => {
     const { graph } = await small();
-    expect(await error(() => new Saver({ graph, varList: ['a', 'a:0'] }))).toMatchObject({ name: 'ValueError', message: 'At least two variables have the same name: a' });
-    expect(await error(() => new Saver({ graph, varList: { x: 'a', y: 'a' } }))).toMatchObject({ name: 'ValueError', message: 'The same saveable will be restored with two names: y' });
+    expect(await error(() => new Saver({ graph, varList: ['a', 'a:0'] }))).toMatchObject({
+      name: 'ValueError',
+      message: 'At least two variables have the same name: a',
+    });
+    expect(await error(() => new Saver({ graph, varList: { x: 'a', y: 'a' } }))).toMatchObject({
+      name: 'ValueError',
+      message: 'The same saveable will be restored with two names: y',
+    });
     expect(await error(() => new Saver({ graph, varList: ['neg'] }))).toMatchObject({ name: 'ArgumentError', param: 'varList[0]' });
     expect(await error(() => new Saver({ graph, varList: [42 as never] }))).toMatchObject({ name: 'ArgumentError', param: 'varList[0]' });
     expect(await error(() => new Saver({ graph, varList: ['nope'] }))).toBeInstanceOf(NotFoundError);
@@ -261,7 +301,8 @@ describe('Saver errors (Python\'s messages)', () => {
     const deferred = new Saver({ graph, deferBuild: true });
     expect(deferred.saverDef).toBeNull();
     expect(await error(deferred.save(sess, path.join(tmp(), 'm')))).toMatchObject({
-      name: 'RuntimeError', message: '`build()` should be called before save if defer_build==True',
+      name: 'RuntimeError',
+      message: '`build()` should be called before save if defer_build==True',
     });
     deferred.build();
     expect(deferred.saverDef!.restoreOpName).toMatch(/restore_all$/);

@@ -24,8 +24,16 @@ export function model(vars: number, nameLength: number): Graph {
   const g = new Graph();
   const gs = getOrCreateGlobalStep(g);
   const dims = g.addOp({ type: 'Const', name: 'dims', attrs: { dtype: 'int32', value: [SIZE] } });
-  const zeros = g.addOp({ type: 'Fill', name: 'zeros', inputs: [dims, g.addOp({ type: 'Const', name: 'zero', attrs: { dtype: 'float32', value: 0 } })] });
-  const ones = g.addOp({ type: 'Fill', name: 'ones', inputs: [dims, g.addOp({ type: 'Const', name: 'one', attrs: { dtype: 'float32', value: 1 } })] });
+  const zeros = g.addOp({
+    type: 'Fill',
+    name: 'zeros',
+    inputs: [dims, g.addOp({ type: 'Const', name: 'zero', attrs: { dtype: 'float32', value: 0 } })],
+  });
+  const ones = g.addOp({
+    type: 'Fill',
+    name: 'ones',
+    inputs: [dims, g.addOp({ type: 'Const', name: 'one', attrs: { dtype: 'float32', value: 1 } })],
+  });
   const updates = [];
   const reads = [];
   for (let i = 0; i < vars; i++) {
@@ -39,7 +47,11 @@ export function model(vars: number, nameLength: number): Graph {
   const one64 = g.addOp({ type: 'Const', name: 'one64', attrs: { dtype: 'int64', value: 1n } });
   const inc = g.addOp({ type: 'AssignAdd', name: 'inc', inputs: [gs, one64], controlInputs: updates });
   g.addOp({ type: 'NoOp', name: 'train', controlInputs: [inc] });
-  const all = g.addOp({ type: 'ConcatV2', name: 'all', inputs: [reads, g.addOp({ type: 'Const', name: 'axis', attrs: { dtype: 'int32', value: 0 } })] });
+  const all = g.addOp({
+    type: 'ConcatV2',
+    name: 'all',
+    inputs: [reads, g.addOp({ type: 'Const', name: 'axis', attrs: { dtype: 'int32', value: 0 } })],
+  });
   const axes = g.addOp({ type: 'Const', name: 'axes', attrs: { dtype: 'int32', value: [0] } });
   g.addOp({ type: 'Min', name: 'min', inputs: [all, axes] });
   g.addOp({ type: 'Max', name: 'max', inputs: [all, axes] });

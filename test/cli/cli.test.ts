@@ -61,7 +61,10 @@ describe('tf-monitored train (the README main job)', () => {
     ]) {
       const program = buildProgram().exitOverride();
       for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: () => {} });
-      const e = await program.parseAsync(['node', 'tf-monitored', 'train', '--graph', graph, flag, value]).then(() => null, (x) => x);
+      const e = await program.parseAsync(['node', 'tf-monitored', 'train', '--graph', graph, flag, value]).then(
+        () => null,
+        (x) => x,
+      );
       expect(e, `${flag} ${value}`).toBeInstanceOf(Error);
       expect(String(e.message)).toContain(message);
     }
@@ -83,10 +86,23 @@ describe('tf-monitored inspect', () => {
     ];
     const g = new Graph();
     const inputs = vars.map(([name, t]) => g.addOp({ type: 'Placeholder', name: `in_${name}`, attrs: { dtype: t.dtype } }).name);
-    const str = (name: string, value: string | string[]) => g.addOp({ type: 'Const', name, attrs: { dtype: 'string', value: Tensor.from(value) } }).name;
+    const str = (name: string, value: string | string[]) =>
+      g.addOp({ type: 'Const', name, attrs: { dtype: 'string', value: Tensor.from(value) } }).name;
     g.addOp({
-      type: 'SaveV2', name: 'save',
-      inputs: [str('prefix', prefix), str('names', vars.map(([n]) => n)), str('slices', vars.map(() => '')), inputs],
+      type: 'SaveV2',
+      name: 'save',
+      inputs: [
+        str('prefix', prefix),
+        str(
+          'names',
+          vars.map(([n]) => n),
+        ),
+        str(
+          'slices',
+          vars.map(() => ''),
+        ),
+        inputs,
+      ],
       attrs: { dtypes: vars.map(([, t]) => t.dtype) },
     });
     const sess = new Session(g);
@@ -96,7 +112,9 @@ describe('tf-monitored inspect', () => {
 
   async function inspect(arg: string, values = true): Promise<{ code: number; out: string }> {
     const out: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((s: string) => { out.push(s); });
+    const log = vi.spyOn(console, 'log').mockImplementation((s: string) => {
+      out.push(s);
+    });
     try {
       return { code: await runInspect(arg, { values }), out: out.join('\n') };
     } finally {
@@ -108,11 +126,16 @@ describe('tf-monitored inspect', () => {
     const r = await inspect(prefix);
     expect(r.code).toBe(0);
     expect(r.out.split('\n')).toEqual([
-      'bf16 (bfloat16) [2]', '  [1,2]',
-      'c64 (complex64) [2]', '  [1+2j,3-4j]',
-      'f16 (float16) [3]', '  [1.5,NaN,Infinity]',
-      'i64 (int64) [2]', `  [${2n ** 62n},-1]`,
-      's (string) [1]', '  ["a\\"b"]',
+      'bf16 (bfloat16) [2]',
+      '  [1,2]',
+      'c64 (complex64) [2]',
+      '  [1+2j,3-4j]',
+      'f16 (float16) [3]',
+      '  [1.5,NaN,Infinity]',
+      'i64 (int64) [2]',
+      `  [${2n ** 62n},-1]`,
+      's (string) [1]',
+      '  ["a\\"b"]',
     ]);
   });
 
@@ -133,9 +156,16 @@ describe('tf-monitored inspect into a pipe that closes early', () => {
   // `inspect --values | head` crashed with an EPIPE stack trace once head had its lines.
   it('stops quietly when the reader goes away', () => {
     const ckpt = path.join(ROOT, 'test', 'fixtures', 'mlp_digits', 'ckpt');
-    const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" --import tsx "${cli}" inspect --values "${ckpt}" | head -c 64 >/dev/null`], {
-      cwd: ROOT, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' }, encoding: 'utf8', timeout: 120_000,
-    });
+    const r = spawnSync(
+      'bash',
+      ['-c', `set -o pipefail; "${process.execPath}" --import tsx "${cli}" inspect --values "${ckpt}" | head -c 64 >/dev/null`],
+      {
+        cwd: ROOT,
+        env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     expect(r.stderr).not.toMatch(/EPIPE|Error/);
     expect(r.status).toBe(0);
   });

@@ -30,9 +30,15 @@ const values = (t: Tensor) => Array.from(t.data as ArrayLike<number>);
 
 describe('batches over named arrays', () => {
   const n = 10;
-  const ids = Tensor.from(Array.from({ length: n }, (_, i) => i), 'int32');
+  const ids = Tensor.from(
+    Array.from({ length: n }, (_, i) => i),
+    'int32',
+  );
   // Row i of `rows` is [2i, 2i+1]: batches must keep rows whole and aligned with ids.
-  const rows = Tensor.from(Array.from({ length: n }, (_, i) => [2 * i, 2 * i + 1]), 'float32');
+  const rows = Tensor.from(
+    Array.from({ length: n }, (_, i) => [2 * i, 2 * i + 1]),
+    'float32',
+  );
 
   it('in order without a seed: batches of batchSize along the first axis, the remainder last, per epoch', async () => {
     const bs = await collect(batches({ ids, rows }, { batchSize: 4, epochs: 2 }));
@@ -41,15 +47,23 @@ describe('batches over named arrays', () => {
     expect(values(bs[1].rows)).toEqual([8, 9, 10, 11, 12, 13, 14, 15]);
     expect(values(bs[2].ids)).toEqual([8, 9]);
     const dropped = await collect(batches({ ids }, { batchSize: 4, epochs: 2, dropRemainder: true }));
-    expect(dropped.map((b) => values(b.ids))).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [0, 1, 2, 3], [4, 5, 6, 7]]);
+    expect(dropped.map((b) => values(b.ids))).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+    ]);
   });
 
-  it("shuffles each epoch as np.random.RandomState(seed).permutation(n) does, call after call", async () => {
+  it('shuffles each epoch as np.random.RandomState(seed).permutation(n) does, call after call', async () => {
     const seed = 1234;
-    const numpy = runPythonJSON<number[][]>(`
+    const numpy = runPythonJSON<number[][]>(
+      `
       rs = np.random.RandomState(int(sys.argv[1]))
       emit([rs.permutation(int(sys.argv[2])).tolist() for _ in range(3)])
-    `, { args: [String(seed), String(n)], preamble: NUMPY_PREAMBLE });
+    `,
+      { args: [String(seed), String(n)], preamble: NUMPY_PREAMBLE },
+    );
     const bs = await collect(batches({ ids, rows }, { batchSize: 4, epochs: 3, seed }));
     const epochs = [0, 1, 2].map((e) => bs.slice(3 * e, 3 * e + 3).flatMap((b) => values(b.ids)));
     expect(epochs).toEqual(numpy);
@@ -69,12 +83,24 @@ describe('batches over named arrays', () => {
     expect(bs.map((b) => b.names.data)).toEqual([['a', 'b'], ['c']]);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfm-batches-'));
     const file = path.join(dir, 'd.npz');
-    runPythonJSON(`
+    runPythonJSON(
+      `
       np.savez_compressed(sys.argv[1], x=np.arange(5, dtype=np.float32), y=np.arange(5, dtype=np.int32) * 10, z=np.zeros(3))
       emit(None)
-    `, { args: [file], preamble: NUMPY_PREAMBLE });
+    `,
+      { args: [file], preamble: NUMPY_PREAMBLE },
+    );
     const fromFile = await collect(batches(file, { batchSize: 3, keys: ['x', 'y'] }));
-    expect(fromFile.map((b) => [values(b.x), values(b.y)])).toEqual([[[0, 1, 2], [0, 10, 20]], [[3, 4], [30, 40]]]);
+    expect(fromFile.map((b) => [values(b.x), values(b.y)])).toEqual([
+      [
+        [0, 1, 2],
+        [0, 10, 20],
+      ],
+      [
+        [3, 4],
+        [30, 40],
+      ],
+    ]);
     // Without keys, z's length (3) differs from x's (5): the error names every array.
     await expect(collect(batches(file, { batchSize: 3 }))).rejects.toThrow(/differ in first-axis length: x has 5, y has 5, z has 3/);
     await expect(collect(batches(file, { batchSize: 3, keys: ['w'] }))).rejects.toThrow(/has no array 'w'/);
@@ -99,14 +125,24 @@ describe('batches over records', () => {
 
   it('stacks examples from an array, an async generator, and a fresh source per epoch', async () => {
     const fromArray = await collect(batches(examples(5), { batchSize: 2, epochs: 2 }));
-    expect(fromArray.map((b) => b.x.shape)).toEqual([[2, 2], [2, 2], [1, 2], [2, 2], [2, 2], [1, 2]]);
+    expect(fromArray.map((b) => b.x.shape)).toEqual([
+      [2, 2],
+      [2, 2],
+      [1, 2],
+      [2, 2],
+      [2, 2],
+      [1, 2],
+    ]);
     expect(values(fromArray[1].x)).toEqual([2, -2, 3, -3]);
     expect(fromArray[0].y.dtype).toBe('float32');
     async function* gen() {
       for (const e of examples(5)) yield e;
     }
     const fromGen = await collect(batches(gen(), { batchSize: 2, dropRemainder: true }));
-    expect(fromGen.map((b) => values(b.y))).toEqual([[0, 1], [2, 3]]);
+    expect(fromGen.map((b) => values(b.y))).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
     const perEpoch = await collect(batches(() => gen(), { batchSize: 5, epochs: 3 }));
     expect(perEpoch).toHaveLength(3);
     // A generator can be read once: asking for two epochs of it is an error at once.
@@ -116,7 +152,9 @@ describe('batches over records', () => {
 
   it('names the record that does not fit', async () => {
     const bad = [{ x: [1, 2] }, { x: [1, 2, 3] }];
-    await expect(collect(batches(bad, { batchSize: 2 }))).rejects.toThrow(/records\[1\]\.x is float32 \[3\] but records\[0\]\.x is float32 \[2\]/);
+    await expect(collect(batches(bad, { batchSize: 2 }))).rejects.toThrow(
+      /records\[1\]\.x is float32 \[3\] but records\[0\]\.x is float32 \[2\]/,
+    );
     await expect(collect(batches([{ x: 1 }, { y: 1 }], { batchSize: 2 }))).rejects.toThrow(/records\[1\] has no 'x'/);
   });
 });

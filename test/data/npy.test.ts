@@ -20,14 +20,22 @@ def emit(obj):
     sys.stdout.write('\\n' + json.dumps(obj) + '\\n')
 `;
 
-interface Case { name: string; dtype: string; shape: number[]; fortran: boolean; le: string; strings?: string[] }
+interface Case {
+  name: string;
+  dtype: string;
+  shape: number[];
+  fortran: boolean;
+  le: string;
+  strings?: string[];
+}
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfm-npy-'));
 let cases: Case[] = [];
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 beforeAll(() => {
-  cases = runPythonJSON<Case[]>(`
+  cases = runPythonJSON<Case[]>(
+    `
     out = sys.argv[1]
     rng = np.random.default_rng(7)
     cases = {}
@@ -95,7 +103,9 @@ beforeAll(() => {
     np.save(os.path.join(out, 'datetime.npy'), np.array(['2020-01-01'], dtype='datetime64[D]'))
     np.savez(os.path.join(out, 'with_object.npz'), good=np.arange(3), bad=np.array([{}], dtype=object))
     emit(result)
-  `, { args: [dir], preamble: NUMPY_PREAMBLE });
+  `,
+    { args: [dir], preamble: NUMPY_PREAMBLE },
+  );
 }, 120_000);
 
 /** The tensor's values as little-endian bytes, in hex (the host is little-endian: x86-64). */
@@ -104,7 +114,14 @@ function hexOf(t: Tensor): string {
   return Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
 }
 
-const NUMPY_NAME: Record<string, string> = { bool: 'bool', float16: 'float16', float32: 'float32', float64: 'float64', complex64: 'complex64', complex128: 'complex128' };
+const NUMPY_NAME: Record<string, string> = {
+  bool: 'bool',
+  float16: 'float16',
+  float32: 'float32',
+  float64: 'float64',
+  complex64: 'complex64',
+  complex128: 'complex128',
+};
 
 function expectSame(t: Tensor, c: Case): void {
   expect(t.shape, c.name).toEqual(c.shape);
@@ -140,20 +157,29 @@ describe('.npy written by numpy', () => {
 
   it('writes .npy that numpy reads back exactly (encodeNpy)', () => {
     const tensors = {
-      f4: Tensor.from([[1.5, -2], [Infinity, 0.1]], 'float32'),
+      f4: Tensor.from(
+        [
+          [1.5, -2],
+          [Infinity, 0.1],
+        ],
+        'float32',
+      ),
       i8: Tensor.from([1n, -(2n ** 63n)], 'int64'),
       b1: Tensor.from([true, false, true]),
       s: Tensor.from(['ab', 'c']),
       z: Tensor.from(7, 'uint16'),
     };
     for (const [k, t] of Object.entries(tensors)) fs.writeFileSync(path.join(dir, `w_${k}.npy`), encodeNpy(t));
-    const back = runPythonJSON<Record<string, { dtype: string; shape: number[]; hex: string }>>(`
+    const back = runPythonJSON<Record<string, { dtype: string; shape: number[]; hex: string }>>(
+      `
       out = {}
       for k in ['f4', 'i8', 'b1', 's', 'z']:
           a = np.load(os.path.join(sys.argv[1], 'w_%s.npy' % k))
           out[k] = {'dtype': a.dtype.str, 'shape': list(a.shape), 'hex': a.tobytes().hex()}
       emit(out)
-    `, { args: [dir], preamble: NUMPY_PREAMBLE });
+    `,
+      { args: [dir], preamble: NUMPY_PREAMBLE },
+    );
     expect(back.f4).toEqual({ dtype: '<f4', shape: [2, 2], hex: hexOf(tensors.f4) });
     expect(back.i8).toEqual({ dtype: '<i8', shape: [2], hex: hexOf(tensors.i8) });
     expect(back.b1).toEqual({ dtype: '|b1', shape: [3], hex: '010001' });
@@ -183,7 +209,10 @@ describe('.npz written by numpy', () => {
 
 describe('corrupt and unsupported files are a DataFormatError naming the file', () => {
   async function failure(p: string): Promise<DataFormatError> {
-    const e = await (p.endsWith('.npz') ? readNpz(p) : readNpy(p)).then(() => null, (x: unknown) => x);
+    const e = await (p.endsWith('.npz') ? readNpz(p) : readNpy(p)).then(
+      () => null,
+      (x: unknown) => x,
+    );
     expect(e, p).toBeInstanceOf(DataFormatError);
     expect((e as DataFormatError).message, p).toContain(p);
     expect((e as DataFormatError).file.startsWith(p)).toBe(true);
@@ -196,15 +225,50 @@ describe('corrupt and unsupported files are a DataFormatError naming the file', 
   }
 
   it('truncated data, truncated header, bad magic, bad header, unknown version', async () => {
-    expect((await failure(variant('c_f8.npy', 'short.npy', (b) => b.subarray(0, b.length - 3)))).reason).toMatch(/^truncated: shape \(2, 3, 4\) of '<f8' needs 192 bytes of data, the file has 189/);
+    expect((await failure(variant('c_f8.npy', 'short.npy', (b) => b.subarray(0, b.length - 3)))).reason).toMatch(
+      /^truncated: shape \(2, 3, 4\) of '<f8' needs 192 bytes of data, the file has 189/,
+    );
     expect((await failure(variant('c_f8.npy', 'long.npy', (b) => Buffer.concat([b, Buffer.from([0])])))).reason).toMatch(/^size mismatch/);
     expect((await failure(variant('c_f8.npy', 'cut-header.npy', (b) => b.subarray(0, 40)))).reason).toMatch(/^truncated in the header/);
     expect((await failure(variant('c_f8.npy', 'tiny.npy', (b) => b.subarray(0, 4)))).reason).toMatch(/^truncated/);
-    expect((await failure(variant('c_f8.npy', 'magic.npy', (b) => { const c = Buffer.from(b); c[1] = 0x41; return c; }))).reason).toMatch(/^not a \.npy file/);
-    expect((await failure(variant('c_f8.npy', 'header.npy', (b) => Buffer.from(b.toString('latin1').replace("'shape': (", "'shape': [("), 'latin1')))).reason).toMatch(/^bad header/);
-    expect((await failure(variant('c_f8.npy', 'nokey.npy', (b) => Buffer.from(b.toString('latin1').replace("'descr'", "'dtype'"), 'latin1')))).reason).toMatch(/has no 'descr' key/);
-    expect((await failure(variant('c_f8.npy', 'version.npy', (b) => { const c = Buffer.from(b); c[6] = 9; return c; }))).reason).toMatch(/version 9\.0/);
-    const noChar = (b: Buffer) => { const c = Buffer.from(b); c.writeUInt32LE(0x110000, 10 + c.readUInt16LE(8)); return c; };
+    expect(
+      (
+        await failure(
+          variant('c_f8.npy', 'magic.npy', (b) => {
+            const c = Buffer.from(b);
+            c[1] = 0x41;
+            return c;
+          }),
+        )
+      ).reason,
+    ).toMatch(/^not a \.npy file/);
+    expect(
+      (
+        await failure(
+          variant('c_f8.npy', 'header.npy', (b) => Buffer.from(b.toString('latin1').replace("'shape': (", "'shape': [("), 'latin1')),
+        )
+      ).reason,
+    ).toMatch(/^bad header/);
+    expect(
+      (await failure(variant('c_f8.npy', 'nokey.npy', (b) => Buffer.from(b.toString('latin1').replace("'descr'", "'dtype'"), 'latin1'))))
+        .reason,
+    ).toMatch(/has no 'descr' key/);
+    expect(
+      (
+        await failure(
+          variant('c_f8.npy', 'version.npy', (b) => {
+            const c = Buffer.from(b);
+            c[6] = 9;
+            return c;
+          }),
+        )
+      ).reason,
+    ).toMatch(/version 9\.0/);
+    const noChar = (b: Buffer) => {
+      const c = Buffer.from(b);
+      c.writeUInt32LE(0x110000, 10 + c.readUInt16LE(8));
+      return c;
+    };
     expect((await failure(variant('unicode.npy', 'codepoint.npy', noChar))).reason).toMatch(/^bad '<U\d+' text/);
   });
 
@@ -218,15 +282,29 @@ describe('corrupt and unsupported files are a DataFormatError naming the file', 
 
   it('not a zip, a truncated zip, a corrupted stored member (CRC), a corrupted deflated member', async () => {
     expect((await failure(variant('c_f8.npy', 'notzip.npz', (b) => b))).reason).toMatch(/^not a readable zip archive/);
-    expect((await failure(variant('stored.npz', 'cut.npz', (b) => b.subarray(0, b.length - 30)))).reason).toMatch(/^not a readable zip archive/);
+    expect((await failure(variant('stored.npz', 'cut.npz', (b) => b.subarray(0, b.length - 30)))).reason).toMatch(
+      /^not a readable zip archive/,
+    );
     // A value byte of the stored 'labels' member flipped: only the CRC tells.
     const stored = fs.readFileSync(path.join(dir, 'stored.npz'));
     const at = stored.indexOf(Buffer.from('\x93NUMPY', 'latin1'), stored.indexOf(Buffer.from('labels.npy'))) + 128 + 5;
-    const e = await failure(variant('stored.npz', 'crc.npz', (b) => { const c = Buffer.from(b); c[at] ^= 0xff; return c; }));
+    const e = await failure(
+      variant('stored.npz', 'crc.npz', (b) => {
+        const c = Buffer.from(b);
+        c[at] ^= 0xff;
+        return c;
+      }),
+    );
     expect(e.reason).toMatch(/CRC-32/);
     expect(e.file).toBe(`${path.join(dir, 'crc.npz')}[labels.npy]`);
     // Inside the deflated stream of the first member.
-    const mid = await failure(variant('compressed.npz', 'inflate.npz', (b) => { const c = Buffer.from(b); for (let i = 60; i < 80; i++) c[i] ^= 0x5a; return c; }));
+    const mid = await failure(
+      variant('compressed.npz', 'inflate.npz', (b) => {
+        const c = Buffer.from(b);
+        for (let i = 60; i < 80; i++) c[i] ^= 0x5a;
+        return c;
+      }),
+    );
     expect(mid.reason).toMatch(/corrupted zip member|CRC-32/);
     // Bytes given without a name are called <bytes>.
     await expect(parseNpz(new Uint8Array([1, 2, 3]))).rejects.toThrow(/^<bytes>: not a readable zip archive/);

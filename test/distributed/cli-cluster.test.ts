@@ -37,7 +37,8 @@ describe('tf-monitored server + tf-monitored train from TF_CONFIG', () => {
     expect(worker.steps().length).toBeGreaterThan(0); // the worker did train, not only wait
     expect(latestCheckpointSync(ckpt)).toBe(path.join(ckpt, 'model.ckpt-120'));
 
-    const read = await runPythonJSONAsync<{ ckpt: number[]; ps: number[] }>(`
+    const read = await runPythonJSONAsync<{ ckpt: number[]; ps: number[] }>(
+      `
 reader = tf.train.load_checkpoint(${JSON.stringify(ckpt)})
 # The variables where the fixture put them, by name (TF1 variables on a server are shared by name);
 # not model.meta, whose compute ops need /job:worker tasks, and the workers have exited.
@@ -50,7 +51,9 @@ with tf1.Session('grpc://${cluster.ps[0]}', config=tf1.ConfigProto(device_filter
     w, b, step = s.run([w_v, b_v, step_v])
 emit({'ckpt': [float(reader.get_tensor('w')), float(reader.get_tensor('b')), int(reader.get_tensor('global_step'))],
       'ps': [float(w), float(b), int(step)]})
-`, { timeoutMs: 90_000 });
+`,
+      { timeoutMs: 90_000 },
+    );
     expect(read.ckpt[2]).toBe(120);
     expect(read.ckpt).toEqual(read.ps);
     expect(Number.isFinite(read.ckpt[0]) && read.ckpt[0] !== 0.5).toBe(true); // w moved from its initial 0.5

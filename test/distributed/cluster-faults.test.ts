@@ -54,7 +54,8 @@ async function survive(victim: Victim, seed: number) {
   const printed = () => Math.max(0, ...chief.steps(), ...worker.steps());
   for (const deadline = Date.now() + 90_000; printed() < killStep; await sleep(10)) {
     if (Date.now() > deadline) throw new Error(`timed out after 90 s waiting for step ${killStep} (printed: ${printed()})`);
-    if (chief.exit || worker.exit) throw new Error(`a trainer exited before step ${killStep}:\n${chief.out.slice(-500)}\n${worker.out.slice(-500)}`);
+    if (chief.exit || worker.exit)
+      throw new Error(`a trainer exited before step ${killStep}:\n${chief.out.slice(-500)}\n${worker.out.slice(-500)}`);
   }
   await sleep(delayMs);
   const target = victim === 'ps' ? ps[psIndex] : victim === 'chief' ? chief : worker;
@@ -78,8 +79,23 @@ async function survive(victim: Victim, seed: number) {
   await chief.succeeds(120_000, `the chief to finish training after the ${victim} came back`);
   await worker.succeeds(120_000, `the worker to finish training after the ${victim} came back`);
   const after = [...stepsSince(chief, chief === restarted ? 0 : chiefFrom), ...stepsSince(worker, worker === restarted ? 0 : workerFrom)];
-  const restoredFrom = [...chief.err.slice(victim === 'chief' ? 0 : chiefErrFrom).matchAll(/Restoring parameters from \S*model\.ckpt-(\d+)/g)].map((m) => Number(m[1]));
-  const figures = { victim, seed, killStep, restoredFrom, secs: Math.round((Date.now() - started) / 1000), delayMs, downMs, psIndex, stepAtKill, savedAtKill, minStepAfter: Math.min(...after), final: ckptStep(ckpt) };
+  const restoredFrom = [
+    ...chief.err.slice(victim === 'chief' ? 0 : chiefErrFrom).matchAll(/Restoring parameters from \S*model\.ckpt-(\d+)/g),
+  ].map((m) => Number(m[1]));
+  const figures = {
+    victim,
+    seed,
+    killStep,
+    restoredFrom,
+    secs: Math.round((Date.now() - started) / 1000),
+    delayMs,
+    downMs,
+    psIndex,
+    stepAtKill,
+    savedAtKill,
+    minStepAfter: Math.min(...after),
+    final: ckptStep(ckpt),
+  };
   console.log(`FAULT ${JSON.stringify(figures)}`);
 
   // Training went on after the task came back, and finished.
@@ -92,7 +108,9 @@ async function survive(victim: Victim, seed: number) {
   // The ps and chief faults: the chief restored the checkpoint that was the latest at the kill
   // (a restarted ps lost its variables; a restarted chief restores first, as Python's).
   if (victim !== 'worker') {
-    const restores = [...chief.err.slice(victim === 'chief' ? 0 : chiefErrFrom).matchAll(/Restoring parameters from \S*model\.ckpt-(\d+)/g)].map((m) => Number(m[1]));
+    const restores = [
+      ...chief.err.slice(victim === 'chief' ? 0 : chiefErrFrom).matchAll(/Restoring parameters from \S*model\.ckpt-(\d+)/g),
+    ].map((m) => Number(m[1]));
     // A save under way at the kill may land just after it: no older than the latest at the kill.
     expect(restores.length, chief.err.slice(-3000)).toBeGreaterThan(0);
     expect(Math.min(...restores)).toBeGreaterThanOrEqual(savedAtKill);

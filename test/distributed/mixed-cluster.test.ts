@@ -17,7 +17,9 @@ afterAll(() => killAll());
 
 /** Python's own MonitoredTrainingSession as a chief or worker task, from TF_CONFIG. */
 function pythonTrainer(name: string, cluster: Cluster, index: number, feeds: string, ckpt: string | null) {
-  return pythonTask(name, `
+  return pythonTask(
+    name,
+    `
 cfg = json.loads(os.environ['TF_CONFIG'])
 t = cfg['task']
 server = tf1.train.Server(tf1.train.ClusterSpec(cfg['cluster']), job_name=t['type'], task_index=t['index'])
@@ -36,7 +38,9 @@ with tf1.train.MonitoredTrainingSession(master=server.target, is_chief=is_chief,
         if i % 10 == 0:
             print('step %d' % step, flush=True)
 print('stopped after %d runs at global step %d' % (i, step), flush=True)
-`, { TF_CONFIG: tfConfig(cluster, 'worker', index) });
+`,
+    { TF_CONFIG: tfConfig(cluster, 'worker', index) },
+  );
 }
 
 const PY_PS = `

@@ -39,7 +39,9 @@ sys.stdin.read()
   ps = spawn(pythonExecutable(), ['-c', code], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
   return new Promise((resolve, reject) => {
     let err = '';
-    ps!.stdout!.on('data', (d) => { if (String(d).includes('PS READY')) resolve(); });
+    ps!.stdout!.on('data', (d) => {
+      if (String(d).includes('PS READY')) resolve();
+    });
     ps!.stderr!.on('data', (d) => (err += d));
     ps!.on('exit', (c) => reject(new Error(`python ps exited ${c}: ${err}`)));
   });

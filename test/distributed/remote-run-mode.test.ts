@@ -14,7 +14,11 @@ describe('a remote master runs steps off the JS thread by default', () => {
     const r = runTs(path.join(__dirname, 'children', 'stalled-ps.ts'), ports.map(String), {}, 90_000);
     // Its ps children, ended by PID whatever happened to it (a hung child is killed by the timeout, they are not).
     for (const pid of (/^PS (\d+) (\d+)$/m.exec(r.stdout) ?? []).slice(1).map(Number)) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
     expect(r.error, `the child to train across a 2 s ps stop within 90 s: ${r.stdout}\n${r.stderr}`).toBeUndefined();
     const m = /^DONE (\d+) (\d+)$/m.exec(r.stdout);

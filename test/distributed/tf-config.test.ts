@@ -42,7 +42,9 @@ describe('TF_CONFIG as TFConfigClusterResolver reads it', () => {
     expect(parseTfConfig(cfg({ cluster: { worker: ['w0:1'] } })).task).toBeNull();
     // An evaluator outside the cluster (Estimator's layout).
     expect(parseTfConfig(cfg({ cluster: { worker: ['w0:1'] }, task: { type: 'evaluator', index: 0 } })).task?.type).toBe('evaluator');
-    expect(parseTfConfig(cfg({ cluster: { worker: ['w0:1'] }, task: { type: 'worker', index: 0 }, rpc_layer: 'grpc+verbs' })).rpcLayer).toBe('grpc+verbs');
+    expect(
+      parseTfConfig(cfg({ cluster: { worker: ['w0:1'] }, task: { type: 'worker', index: 0 }, rpc_layer: 'grpc+verbs' })).rpcLayer,
+    ).toBe('grpc+verbs');
     expect(tfConfig({})).toBeNull();
     expect(tfConfig({ TF_CONFIG: '' })).toBeNull();
   });
@@ -56,22 +58,37 @@ describe('TF_CONFIG as TFConfigClusterResolver reads it', () => {
   });
 
   it('unknown types, in the task or the cluster', () => {
-    expect(param(() => parseTfConfig(cfg({ cluster: { worker: ['w0:1'] }, task: { type: 'trainer', index: 0 } })))).toBe('TF_CONFIG.task.type');
-    expect(param(() => parseTfConfig(cfg({ cluster: { worker: ['w0:1'], trainer: ['t:1'] }, task: { type: 'worker', index: 0 } })))).toBe('TF_CONFIG.cluster.trainer');
+    expect(param(() => parseTfConfig(cfg({ cluster: { worker: ['w0:1'] }, task: { type: 'trainer', index: 0 } })))).toBe(
+      'TF_CONFIG.task.type',
+    );
+    expect(param(() => parseTfConfig(cfg({ cluster: { worker: ['w0:1'], trainer: ['t:1'] }, task: { type: 'worker', index: 0 } })))).toBe(
+      'TF_CONFIG.cluster.trainer',
+    );
     // A known type the cluster does not have.
     expect(param(() => parseTfConfig(cfg({ cluster: { worker: ['w0:1'] }, task: { type: 'ps', index: 0 } })))).toBe('TF_CONFIG.task.type');
-    expect(param(() => parseTfConfig(cfg({ cluster: { worker: ['w0:1'] }, task: { type: 'worker', index: 0 }, rpc_layer: 5 })))).toBe('TF_CONFIG.rpc_layer');
+    expect(param(() => parseTfConfig(cfg({ cluster: { worker: ['w0:1'] }, task: { type: 'worker', index: 0 }, rpc_layer: 5 })))).toBe(
+      'TF_CONFIG.rpc_layer',
+    );
     expect(param(() => parseTfConfig(cfg({ cluster: { worker: ['w0:1'] }, tsak: {} })))).toBe('TF_CONFIG.tsak');
   });
 
   it('index out of range, negative or not an integer', () => {
     const cluster = { worker: ['w0:1', 'w1:1'], ps };
     for (const index of [2, -1, 1.5, '01', 'one', null]) {
-      expect(param(() => parseTfConfig(cfg({ cluster, task: { type: 'worker', index } }))), String(index)).toBe('TF_CONFIG.task.index');
+      expect(
+        param(() => parseTfConfig(cfg({ cluster, task: { type: 'worker', index } }))),
+        String(index),
+      ).toBe('TF_CONFIG.task.index');
     }
-    expect(() => parseTfConfig(cfg({ cluster, task: { type: 'worker', index: 2 } }))).toThrow(/index 2 is out of range: job 'worker' has 2 task/);
-    expect(param(() => parseTfConfig(cfg({ cluster: { chief: ['a:1', 'b:1'] }, task: { type: 'chief', index: 0 } })))).toBe('TF_CONFIG.cluster.chief');
-    expect(param(() => parseTfConfig(cfg({ cluster: { worker: [''] }, task: { type: 'worker', index: 0 } })))).toBe('TF_CONFIG.cluster.worker[0]');
+    expect(() => parseTfConfig(cfg({ cluster, task: { type: 'worker', index: 2 } }))).toThrow(
+      /index 2 is out of range: job 'worker' has 2 task/,
+    );
+    expect(param(() => parseTfConfig(cfg({ cluster: { chief: ['a:1', 'b:1'] }, task: { type: 'chief', index: 0 } })))).toBe(
+      'TF_CONFIG.cluster.chief',
+    );
+    expect(param(() => parseTfConfig(cfg({ cluster: { worker: [''] }, task: { type: 'worker', index: 0 } })))).toBe(
+      'TF_CONFIG.cluster.worker[0]',
+    );
   });
 
   it('non-JSON, or JSON that is not an object', () => {

@@ -18,7 +18,11 @@ describe('a worker whose ps tasks are unreachable', () => {
     const run = startTs(child, [String(psPort), String(workerPort)], /^LOG WARNING (Still waiting for grpc:\/\/\S+ after \d+ s: .*)$/m);
     started.push({ kill: () => run.child.kill('SIGKILL') });
     const [, message] = await run.line;
-    expect(message).toMatch(new RegExp(`^Still waiting for grpc://(localhost|127\\.0\\.0\\.1):${workerPort} after 1\\d s: TF's master makes a session only once every task of the cluster answers`));
+    expect(message).toMatch(
+      new RegExp(
+        `^Still waiting for grpc://(localhost|127\\.0\\.0\\.1):${workerPort} after 1\\d s: TF's master makes a session only once every task of the cluster answers`,
+      ),
+    );
     expect(run.output().out).not.toMatch(/CREATED|ERROR/);
   }, 60_000);
 });

@@ -64,7 +64,11 @@ function getJSON<T>(url: string): Promise<T> {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (body += d));
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body) as T) : reject(new Error(`GET ${url}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`))));
+      res.on('end', () =>
+        res.statusCode === 200
+          ? resolve(JSON.parse(body) as T)
+          : reject(new Error(`GET ${url}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`)),
+      );
     });
     req.on('error', reject);
     req.setTimeout(10_000, () => req.destroy(new Error(`timeout: ${url}`)));
@@ -79,9 +83,23 @@ async function startTensorBoard(logdir: string): Promise<string> {
   const base = `http://127.0.0.1:${port}`;
   let output = '';
   let exited: string | null = null;
-  tb = spawn(pythonExecutable(), [
-    '-m', 'tensorboard.main', '--logdir', logdir, '--host', '127.0.0.1', '--port', String(port), '--load_fast=false', '--reload_interval', '1',
-  ], { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', PYTHONUNBUFFERED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  tb = spawn(
+    pythonExecutable(),
+    [
+      '-m',
+      'tensorboard.main',
+      '--logdir',
+      logdir,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--load_fast=false',
+      '--reload_interval',
+      '1',
+    ],
+    { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', PYTHONUNBUFFERED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   tb.stdout!.on('data', (d) => (output += d));
   tb.stderr!.on('data', (d) => (output += d));
   tb.on('exit', (code, signal) => (exited = `exited with ${code ?? signal}`));
@@ -92,7 +110,9 @@ async function startTensorBoard(logdir: string): Promise<string> {
       const scalars = await getJSON<Tags>(`${base}/data/plugin/scalars/tags`);
       const histograms = await getJSON<Tags>(`${base}/data/plugin/histograms/tags`);
       if (scalars['.']?.loss && scalars['.']?.accuracy && histograms['.']?.logits) return base;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (Date.now() > deadline) throw new Error(`TensorBoard was not ready in time:\n${output.slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -181,10 +201,21 @@ describe('examples/digits', () => {
   it('Python restores the checkpoint from our .meta (tf.compat.v1.train.Saver) and gets the same test logits and accuracy', () => {
     expect(py.checkpoint).toBe(result.checkpoint);
     // Every variable and Adam slot under Python's names.
-    expect(py.variables).toEqual(expect.arrayContaining([
-      'beta1_power', 'beta2_power', 'global_step', 'conv/kernel', 'conv/kernel/Adam', 'conv/kernel/Adam_1', 'conv/bias',
-      'hidden/kernel', 'hidden/bias', 'classifier/kernel', 'classifier/bias/Adam_1',
-    ]));
+    expect(py.variables).toEqual(
+      expect.arrayContaining([
+        'beta1_power',
+        'beta2_power',
+        'global_step',
+        'conv/kernel',
+        'conv/kernel/Adam',
+        'conv/kernel/Adam_1',
+        'conv/bias',
+        'hidden/kernel',
+        'hidden/bias',
+        'classifier/kernel',
+        'classifier/bias/Adam_1',
+      ]),
+    );
     const logits = decodeRaw(py.logits);
     expect(logits.shape).toEqual([360, 10]);
     expect(Buffer.from((logits.data as Float32Array).buffer)).toEqual(Buffer.from((result.testLogits.data as Float32Array).slice().buffer));

@@ -28,13 +28,20 @@ afterAll(() => fs.rmSync(local, { recursive: true, force: true }));
 
 /** The directory's names through TF's filesystem, events files' varying names made one. */
 function listing(dir: string): string[] {
-  return native().getChildren(dir).map((n) => (n.startsWith('events.out.tfevents.') ? 'events.out.tfevents.*' : n)).sort();
+  return native()
+    .getChildren(dir)
+    .map((n) => (n.startsWith('events.out.tfevents.') ? 'events.out.tfevents.*' : n))
+    .sort();
 }
 
 /** Trains until the global step is `lastStep`; resolves to the number of steps run. */
 async function train(graph: Graph, dir: string, lastStep: number): Promise<number> {
   const sess = await MonitoredTrainingSession({
-    graph, checkpointDir: dir, saveCheckpointSteps: 4, saveSummariesSteps: 4, logStepCountSteps: null,
+    graph,
+    checkpointDir: dir,
+    saveCheckpointSteps: 4,
+    saveSummariesSteps: 4,
+    logStepCountSteps: null,
     hooks: [new StopAtStepHook({ lastStep })],
   });
   let n = 0;
@@ -71,7 +78,8 @@ describe('a monitored session on ram://', () => {
 
     const meta = path.join(local, 'counter.meta');
     await exportMetaGraph(await counterGraph(), { filename: meta });
-    const py = await runPythonJSONAsync<{ first: string[]; second: string[]; latest: string; steps: number[] }>(`
+    const py = await runPythonJSONAsync<{ first: string[]; second: string[]; latest: string; steps: number[] }>(
+      `
       def run(last):
           g = tf1.Graph()
           with g.as_default():
@@ -89,7 +97,9 @@ describe('a monitored session on ram://', () => {
                         for n in tf.io.gfile.listdir('ram://run1'))
       s1 = run(12); first = names(); s2 = run(16)
       emit({'first': first, 'second': names(), 'latest': tf1.train.latest_checkpoint('ram://run1'), 'steps': [s1, s2]})
-    `, { timeoutMs: 120_000 });
+    `,
+      { timeoutMs: 120_000 },
+    );
     expect(py.steps).toEqual([12, 4]);
     expect(py.latest).toBe('ram://run1/model.ckpt-16');
     expect(afterFirst).toEqual(py.first);

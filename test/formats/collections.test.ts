@@ -8,8 +8,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { create, isMessage, toBinary, type Message } from '@bufbuild/protobuf';
 import { anyPack } from '@bufbuild/protobuf/wkt';
 import {
-  MetaGraphDefSchema, QueueRunnerDefSchema, SaverDefSchema, VariableDefSchema, TensorShapeProtoSchema,
-  decodeBinary, equals, toBinaryDeterministic, 
+  MetaGraphDefSchema,
+  QueueRunnerDefSchema,
+  SaverDefSchema,
+  VariableDefSchema,
+  TensorShapeProtoSchema,
+  decodeBinary,
+  equals,
+  toBinaryDeterministic,
 } from '../../lib/proto';
 import { Operation, Output } from '../../lib/core/graph';
 import { Graph } from '../../lib/graph-io/graph';
@@ -28,7 +34,8 @@ let py: Record<string, Described>;
 
 beforeAll(() => {
   requirePythonTF();
-  py = runPythonJSON<Record<string, Described>>(`
+  py = runPythonJSON<Record<string, Described>>(
+    `
     from tensorflow.python.ops import variables as variables_lib
     from tensorflow.python.training import queue_runner_impl
     b64 = lambda b: base64.b64encode(b).decode('ascii')
@@ -52,7 +59,9 @@ beforeAll(() => {
                 tf1.train.import_meta_graph(os.path.join(root, name, 'model.meta'), import_scope=scope)
             out[name + ('@' + scope if scope else '')] = {k: [desc(x) for x in g.get_collection(k)] for k in g.get_all_collection_keys()}
     emit(out)
-  `, { args: [fixturePath('linear', '..'), SCOPED.join(','), FIXTURE_NAMES.join(',')] });
+  `,
+    { args: [fixturePath('linear', '..'), SCOPED.join(','), FIXTURE_NAMES.join(',')] },
+  );
 });
 
 const b64 = (m: Message, schema: Parameters<typeof toBinary>[0]) => Buffer.from(toBinary(schema, m as never)).toString('base64');
@@ -97,8 +106,9 @@ describe('collections against expected.json', () => {
       const ex = loadExpected(name);
       const g = await Graph.load(fixturePath(name, 'model.meta'));
       const vars = g.collections.variables();
-      expect(vars.map((v) => [v.variableName, v.initializerName, v.snapshotName, v.initialValueName, v.trainable, v.isResource]))
-        .toEqual(ex.variables.map((v) => [v.variable_name, v.initializer_name, v.snapshot_name, v.initial_value_name, v.trainable, v.is_resource]));
+      expect(vars.map((v) => [v.variableName, v.initializerName, v.snapshotName, v.initialValueName, v.trainable, v.isResource])).toEqual(
+        ex.variables.map((v) => [v.variable_name, v.initializer_name, v.snapshot_name, v.initial_value_name, v.trainable, v.is_resource]),
+      );
       expect(g.collections.trainableVariables().map((v) => v.variableName)).toEqual(ex.trainable_variables.map((n) => `${n}:0`));
       // One message per variable, shared by the collections it is in (Python: one Variable object).
       expect(g.collections.trainableVariables().every((t) => vars.includes(t))).toBe(true);
@@ -118,9 +128,21 @@ describe('collections against expected.json', () => {
         keepCheckpointEveryNHours: ex.saver_def.keep_checkpoint_every_n_hours,
       });
       expect(equals(SaverDefSchema, saver, g.saverDef!)).toBe(true);
-      expect(g.collections.queueRunners().map((q) => [q.queueName, q.enqueueOpName, q.closeOpName, q.cancelOpName, q.queueClosedExceptionTypes]))
-        .toEqual(ex.queue_runner ? [[ex.queue_runner.queue_name, ex.queue_runner.enqueue_op_name, ex.queue_runner.close_op_name,
-          ex.queue_runner.cancel_op_name, ex.queue_runner.queue_closed_exception_codes]] : []);
+      expect(
+        g.collections.queueRunners().map((q) => [q.queueName, q.enqueueOpName, q.closeOpName, q.cancelOpName, q.queueClosedExceptionTypes]),
+      ).toEqual(
+        ex.queue_runner
+          ? [
+              [
+                ex.queue_runner.queue_name,
+                ex.queue_runner.enqueue_op_name,
+                ex.queue_runner.close_op_name,
+                ex.queue_runner.cancel_op_name,
+                ex.queue_runner.queue_closed_exception_codes,
+              ],
+            ]
+          : [],
+      );
       expect(g.collections.readyOp()).toBeUndefined();
       expect(g.collections.localVariables()).toEqual([]);
       expect(g.getCollection('variables', 'w')).toEqual(vars.filter((v) => v.variableName.startsWith('w')));
@@ -134,7 +156,9 @@ describe('collections against expected.json', () => {
         const got = g.collections.variables();
         expect(got.length, file).toBe(want.length);
         got.forEach((v, i) => expect(equals(VariableDefSchema, v, want[i]), `${file} ${v.variableName}`).toBe(true));
-        expect(g.collections.trainableVariables().map((v) => v.variableName)).toEqual(meta.collections.trainableVariables().map((v) => v.variableName));
+        expect(g.collections.trainableVariables().map((v) => v.variableName)).toEqual(
+          meta.collections.trainableVariables().map((v) => v.variableName),
+        );
         expect(equals(VariableDefSchema, g.collections.globalStep()!, meta.collections.globalStep()!)).toBe(true);
         expect(equals(SaverDefSchema, g.saverDef!, meta.saverDef!)).toBe(true);
         expect([...g.collections.keys()]).toEqual(['variables', 'global_step', 'trainable_variables']);
@@ -145,8 +169,11 @@ describe('collections against expected.json', () => {
   it('a GraphDef loaded under an import scope gets re-scoped VariableDefs; findVariables works on any GraphDef', async () => {
     const g = await Graph.load(fixturePath('resource', 'graph.pb'), { importScope: 'r' });
     expect(g.collections.variables().map((v) => v.snapshotName)).toEqual([
-      'r/global_step/Read/ReadVariableOp:0', 'r/w/Read/ReadVariableOp:0', 'r/b/Read/ReadVariableOp:0',
-      'r/w/Momentum/Read/ReadVariableOp:0', 'r/b/Momentum/Read/ReadVariableOp:0',
+      'r/global_step/Read/ReadVariableOp:0',
+      'r/w/Read/ReadVariableOp:0',
+      'r/b/Read/ReadVariableOp:0',
+      'r/w/Momentum/Read/ReadVariableOp:0',
+      'r/b/Momentum/Read/ReadVariableOp:0',
     ]);
     expect(g.saverDef?.filenameTensorName).toBe('r/save/Const:0');
     const found = findVariables(g.asGraphDef());
@@ -166,7 +193,13 @@ describe('GraphCollections accessors', () => {
     expect(() => g.collections.trainOp()).toThrow(RuntimeError);
     expect(() => g.collections.trainOp()).toThrow("More than one item in collection 'train_op': train, init.");
     g.addToCollection(GraphKeys.SUMMARIES, 42n);
-    const e = (() => { try { g.collections.summaries(); } catch (x) { return x; } })();
+    const e = (() => {
+      try {
+        g.collections.summaries();
+      } catch (x) {
+        return x;
+      }
+    })();
     expect(e).toBeInstanceOf(ArgumentError);
     expect((e as ArgumentError).param).toBe('summaries');
   });
@@ -187,7 +220,7 @@ describe('GraphCollections accessors', () => {
     expect(() => g.collections.variables()).toThrow("Collection 'variables' holds Operation pred, which is not a variable");
   });
 
-  it('members added in TS serialize with Python\'s kinds; unserializable collections are skipped with a warning', async () => {
+  it("members added in TS serialize with Python's kinds; unserializable collections are skipped with a warning", async () => {
     const g = await Graph.load(fixturePath('linear', 'model.meta'));
     const shape = create(TensorShapeProtoSchema, { dim: [{ size: 3n }] });
     g.addToCollection('ints', 7n);
@@ -211,7 +244,10 @@ describe('GraphCollections accessors', () => {
     expect(defs.ints.kind).toMatchObject({ case: 'int64List', value: { value: [7n, -2n] } });
     expect(defs.floats.kind).toMatchObject({ case: 'floatList', value: { value: [0.5] } });
     expect(defs.names.kind.case).toBe('bytesList');
-    expect((defs.names.kind.value as { value: Uint8Array[] }).value.map((b) => Buffer.from(b).toString('hex'))).toEqual(['68656c6c6f', '0102']);
+    expect((defs.names.kind.value as { value: Uint8Array[] }).value.map((b) => Buffer.from(b).toString('hex'))).toEqual([
+      '68656c6c6f',
+      '0102',
+    ]);
     expect(defs.anys.kind.case).toBe('anyList');
     expect(defs.mixed).toBeUndefined();
     expect(defs.objects).toBeUndefined();
@@ -227,7 +263,13 @@ describe('GraphCollections accessors', () => {
     expect(back.getCollection('ints')).toEqual([7n, -2n]);
     expect(back.getCollection('floats')).toEqual([0.5]);
     expect(back.getCollection<Uint8Array>('names').map((b) => Buffer.from(b).toString())).toEqual(['hello', '\x01\x02']);
-    expect(equals(TensorShapeProtoSchema, shape, decodeBinary(TensorShapeProtoSchema, (back.getCollection('anys')[0] as { value: Uint8Array }).value))).toBe(true);
+    expect(
+      equals(
+        TensorShapeProtoSchema,
+        shape,
+        decodeBinary(TensorShapeProtoSchema, (back.getCollection('anys')[0] as { value: Uint8Array }).value),
+      ),
+    ).toBe(true);
     expect([...back.collections.keys()].sort()).toEqual([...Object.keys(meta.collectionDef)].sort());
   });
 
@@ -236,8 +278,13 @@ describe('GraphCollections accessors', () => {
     const meta = buildMetaGraphDef(g, { collectionList: ['queue_runners', 'train_op', 'no_such_key'] });
     expect(Object.keys(meta.collectionDef).sort()).toEqual(['queue_runners', 'train_op']);
     const original = decodeBinary(MetaGraphDefSchema, readFileSync(fixturePath('queue', 'model.meta')));
-    expect(equals(MetaGraphDefSchema, create(MetaGraphDefSchema, { collectionDef: { queue_runners: meta.collectionDef.queue_runners } }),
-      create(MetaGraphDefSchema, { collectionDef: { queue_runners: original.collectionDef.queue_runners } }))).toBe(true);
+    expect(
+      equals(
+        MetaGraphDefSchema,
+        create(MetaGraphDefSchema, { collectionDef: { queue_runners: meta.collectionDef.queue_runners } }),
+        create(MetaGraphDefSchema, { collectionDef: { queue_runners: original.collectionDef.queue_runners } }),
+      ),
+    ).toBe(true);
   });
 });
 

@@ -35,7 +35,15 @@ describe('configProto() / runOptions()', () => {
   });
 
   it('name the parameter of a bad field, value or serialization', () => {
-    const param = (f: () => unknown) => { try { f(); } catch (e) { expect(e).toBeInstanceOf(ArgumentError); return (e as ArgumentError).param; } return undefined; };
+    const param = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(ArgumentError);
+        return (e as ArgumentError).param;
+      }
+      return undefined;
+    };
     // @ts-expect-error a typo is a compile error too
     expect(param(() => configProto({ interOpParalelismThreads: 2 }))).toBe('config.interOpParalelismThreads');
     // @ts-expect-error wrong type
@@ -45,14 +53,24 @@ describe('configProto() / runOptions()', () => {
   });
 
   it('refuses integers the encoder cannot write, naming the field', () => {
-    const param = (f: () => unknown) => { try { f(); } catch (e) { expect(e).toBeInstanceOf(ArgumentError); return (e as ArgumentError).param; } return undefined; };
+    const param = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(ArgumentError);
+        return (e as ArgumentError).param;
+      }
+      return undefined;
+    };
     expect(param(() => configProto({ intraOpParallelismThreads: 1.5 }))).toBe('config.intraOpParallelismThreads');
     expect(param(() => configProto({ interOpParallelismThreads: 2 ** 40 }))).toBe('config.interOpParallelismThreads');
     expect(param(() => configProto({ deviceCount: { CPU: 2 ** 31 } }))).toBe('config.deviceCount.CPU');
     expect(param(() => runOptions({ timeoutInMs: 2n ** 63n }))).toBe('options.timeoutInMs');
     expect(param(() => runOptions({ traceLevel: Number.NaN }))).toBe('options.traceLevel');
     // The limits themselves still pass.
-    expect(configProto({ interOpParallelismThreads: -(2 ** 31), deviceCount: { CPU: 2 ** 31 - 1 } }).interOpParallelismThreads).toBe(-(2 ** 31));
+    expect(configProto({ interOpParallelismThreads: -(2 ** 31), deviceCount: { CPU: 2 ** 31 - 1 } }).interOpParallelismThreads).toBe(
+      -(2 ** 31),
+    );
   });
 
   // TF checks neither and then aborts the whole process when it makes the thread pool
@@ -60,10 +78,19 @@ describe('configProto() / runOptions()', () => {
   it('refuses the thread counts that abort or hang TF, before a session exists', () => {
     const g = new Graph();
     g.addOp({ type: 'Const', name: 'c', attrs: { dtype: 'float32', value: 2 } });
-    const param = (f: () => unknown) => { try { f(); } catch (e) { expect(e).toBeInstanceOf(ArgumentError); return (e as ArgumentError).param; } return undefined; };
+    const param = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(ArgumentError);
+        return (e as ArgumentError).param;
+      }
+      return undefined;
+    };
     expect(param(() => new Session(g, { config: { intraOpParallelismThreads: -1 } }))).toBe('config.intraOpParallelismThreads');
-    expect(param(() => new Session(g, { config: { sessionInterOpThreadPool: [{ numThreads: 1 }, { numThreads: -2 }] } })))
-      .toBe('config.sessionInterOpThreadPool[1].numThreads');
+    expect(param(() => new Session(g, { config: { sessionInterOpThreadPool: [{ numThreads: 1 }, { numThreads: -2 }] } }))).toBe(
+      'config.sessionInterOpThreadPool[1].numThreads',
+    );
     // The same in serialized form.
     const bytes = toBinary(ConfigProtoSchema, configProto({ interOpParallelismThreads: 1 }));
     bytes[1] = 0x7f; // the varint of field 2 (inter-op) becomes 127: still valid
@@ -75,7 +102,9 @@ describe('configProto() / runOptions()', () => {
     // Pools so large that making them crashed the process (2^31-1) or did not end (100000).
     expect(param(() => new Session(g, { config: { intraOpParallelismThreads: 2 ** 31 - 1 } }))).toBe('config.intraOpParallelismThreads');
     expect(param(() => new Session(g, { config: { interOpParallelismThreads: 100000 } }))).toBe('config.interOpParallelismThreads');
-    expect(param(() => new Session(g, { config: { sessionInterOpThreadPool: [{ numThreads: 2 ** 31 - 1 }] } }))).toBe('config.sessionInterOpThreadPool[0].numThreads');
+    expect(param(() => new Session(g, { config: { sessionInterOpThreadPool: [{ numThreads: 2 ** 31 - 1 }] } }))).toBe(
+      'config.sessionInterOpThreadPool[0].numThreads',
+    );
   });
 
   it('a built ConfigProto is accepted by Session', async () => {

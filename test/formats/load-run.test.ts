@@ -9,8 +9,14 @@ import { Session } from '../../lib/core/session';
 import type { Tensor } from '../../lib/core/tensor';
 import { OutOfRangeError } from '../../lib/core/errors';
 import {
-  FIXTURE_NAMES, expectTensor, fixturePath, loadExpected, resolveFeed, stepFeeds,
-  type FixtureName, type PlainTensor,
+  FIXTURE_NAMES,
+  expectTensor,
+  fixturePath,
+  loadExpected,
+  resolveFeed,
+  stepFeeds,
+  type FixtureName,
+  type PlainTensor,
 } from '../fixtures/fixtures';
 import { requirePythonTF } from '../support/python';
 import { type FixtureReplay, expectSameAsPython, replayFixtures } from '../support/fixture-replay';
@@ -55,7 +61,7 @@ describe('Graph.load() runs every fixture as Python did', () => {
         const ex = loadExpected(name);
         const graph = await load(name, file);
         const s = session(graph);
-        const init = graph.collections.initOp()?.name ?? ex.names.init_op as string;
+        const init = graph.collections.initOp()?.name ?? (ex.names.init_op as string);
         expect(init).toBe(ex.names.init_op);
         await s.run(init);
         const reads = snapshots(graph);
@@ -66,8 +72,13 @@ describe('Graph.load() runs every fixture as Python did', () => {
         for (const [i, step] of ex.steps.entries()) {
           const theirs = py[name].steps[i];
           if (name === 'queue') await s.run(ex.names.enqueue_op as string);
-          const fetched = await s.run({ train: ex.names.train_op as string, out: Object.keys(step.fetches) }, stepFeeds(name, step.step) as never);
-          Object.keys(step.fetches).forEach((t, j) => expectSameAsPython(plain(fetched.out[j]), theirs.fetches[t], `${name} step ${step.step} ${t}`));
+          const fetched = await s.run(
+            { train: ex.names.train_op as string, out: Object.keys(step.fetches) },
+            stepFeeds(name, step.step) as never,
+          );
+          Object.keys(step.fetches).forEach((t, j) =>
+            expectSameAsPython(plain(fetched.out[j]), theirs.fetches[t], `${name} step ${step.step} ${t}`),
+          );
           expect(Object.keys(theirs.after).sort()).toEqual(Object.keys(reads).sort());
           for (const v of Object.keys(reads)) {
             expectSameAsPython(plain(await s.run(reads[v])), theirs.after[v], `${name} after step ${step.step}: ${v}`);
@@ -113,6 +124,10 @@ describe('Graph.load() into an existing graph', () => {
     // A second import of the same file under the same scope gets a fresh one, as in Python.
     Graph.loadSync(fixturePath('linear', 'graph.pb'), { graph: g, importScope: 'm' });
     expect(g.hasOperation('m_1/pred')).toBe(true);
-    expect(g.getCollection('variables', 'm_1/').map((v) => (v as { variableName: string }).variableName)).toEqual(['m_1/global_step:0', 'm_1/w:0', 'm_1/b:0']);
+    expect(g.getCollection('variables', 'm_1/').map((v) => (v as { variableName: string }).variableName)).toEqual([
+      'm_1/global_step:0',
+      'm_1/w:0',
+      'm_1/b:0',
+    ]);
   });
 });

@@ -29,7 +29,10 @@ function write(name: string, data: Uint8Array | string): string {
 
 /** Loads the file both ways (async path, sync bytes with a source name) and returns the error. */
 async function loadError(file: string): Promise<GraphFormatError> {
-  const err = await Graph.load(file).then(() => undefined, (e: unknown) => e);
+  const err = await Graph.load(file).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err, file).toBeInstanceOf(GraphFormatError);
   const e = err as GraphFormatError;
   expect(e).toBeInstanceOf(InvalidArgumentError);
@@ -46,13 +49,18 @@ async function loadError(file: string): Promise<GraphFormatError> {
 }
 
 describe('truncated bytes', () => {
-  for (const [label, bytes] of [['model.meta', META], ['graph.pb', PB]] as const) {
+  for (const [label, bytes] of [
+    ['model.meta', META],
+    ['graph.pb', PB],
+  ] as const) {
     for (const n of [7, 101, bytes.length >> 1, bytes.length - 1]) {
       it(`${label} cut to ${n} bytes is a GraphFormatError saying it is truncated`, async () => {
         const file = write(`${label}.cut${n}`, bytes.subarray(0, n));
         const e = await loadError(file);
         expect(e.reason).toMatch(/^truncated or corrupted: cannot decode it as a tensorflow\.(MetaGraphDef|GraphDef) \(premature EOF\)/);
-        expect(e.reason).toContain(label === 'graph.pb' ? 'as a tensorflow.GraphDef (premature EOF)' : 'as a tensorflow.MetaGraphDef (premature EOF)');
+        expect(e.reason).toContain(
+          label === 'graph.pb' ? 'as a tensorflow.GraphDef (premature EOF)' : 'as a tensorflow.MetaGraphDef (premature EOF)',
+        );
       });
     }
   }
@@ -70,7 +78,9 @@ describe('text format errors', () => {
   it('a syntax error names the file, line and column', async () => {
     const e = await loadError(write('syntax.pbtxt', PBTXT.replace('  op: "Const"', '  op "Const"')));
     expect([e.line, e.column]).toEqual([3, 6]);
-    expect(e.message).toBe(`${join(tmp, 'syntax.pbtxt')}:3:6: invalid text tensorflow.GraphDef: Expected ":" after field "op", found ""Const"".`);
+    expect(e.message).toBe(
+      `${join(tmp, 'syntax.pbtxt')}:3:6: invalid text tensorflow.GraphDef: Expected ":" after field "op", found ""Const"".`,
+    );
   });
 
   it('an unterminated string deep in the file', async () => {
@@ -131,7 +141,9 @@ describe('files that are not graphs', () => {
 
   it('an empty file, random bytes, a directory, a missing file', async () => {
     expect((await loadError(write('empty.pb', new Uint8Array()))).reason).toMatch(/^the file is empty/);
-    expect((await loadError(write('random.pb', Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]))))).toBeInstanceOf(GraphFormatError);
+    expect(await loadError(write('random.pb', Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])))).toBeInstanceOf(
+      GraphFormatError,
+    );
     const dir = await Graph.load(tmp).catch((e: unknown) => e);
     expect(dir).toBeInstanceOf(GraphFormatError);
     expect((dir as Error).message).toBe(`${tmp}: is a directory; expected a graph file (.meta, .pb or .pbtxt)`);
@@ -161,7 +173,9 @@ describe('inconsistent MetaGraphDefs and bad arguments', () => {
     const kind = bad.collectionDef.variables.kind;
     if (kind.case !== 'bytesList') throw new Error('fixture changed');
     kind.value.value[1] = Uint8Array.from([0x0a, 0x05, 0x77]);
-    expect(() => Graph.fromMetaGraph(bad, { source: 'x.meta' })).toThrow(/^x\.meta: collection 'variables' holds bytes that are not a tensorflow\.VariableDef: premature EOF/);
+    expect(() => Graph.fromMetaGraph(bad, { source: 'x.meta' })).toThrow(
+      /^x\.meta: collection 'variables' holds bytes that are not a tensorflow\.VariableDef: premature EOF/,
+    );
   });
 
   it('unbound inputs must come through inputMap, as in Python', () => {
@@ -169,7 +183,13 @@ describe('inconsistent MetaGraphDefs and bad arguments', () => {
     meta.collectionDef.unbound_inputs = create(CollectionDefSchema, {
       kind: { case: 'bytesList', value: { value: [new TextEncoder().encode('$unbound_inputs_x:0')] } },
     });
-    const e = (() => { try { Graph.fromMetaGraph(meta); } catch (x) { return x; } })();
+    const e = (() => {
+      try {
+        Graph.fromMetaGraph(meta);
+      } catch (x) {
+        return x;
+      }
+    })();
     expect(e).toBeInstanceOf(ArgumentError);
     expect((e as ArgumentError).param).toBe('inputMap');
     expect((e as Error).message).toBe('Graph contains unbound inputs: $unbound_inputs_x:0. Must provide these inputs through inputMap.');
@@ -179,13 +199,27 @@ describe('inconsistent MetaGraphDefs and bad arguments', () => {
     const meta = decodeBinary(MetaGraphDefSchema, META);
     const gd = meta.graphDef!;
     gd.node = gd.node.filter((n) => n.name !== 'w'); // w/read etc. now read a missing node
-    const e = (() => { try { Graph.fromGraphDef(gd, { source: 'broken.pb' }); } catch (x) { return x; } })();
+    const e = (() => {
+      try {
+        Graph.fromGraphDef(gd, { source: 'broken.pb' });
+      } catch (x) {
+        return x;
+      }
+    })();
     expect(e).toBeInstanceOf(InvalidArgumentError);
     expect((e as Error).message).toMatch(/^broken\.pb: .*'w'/);
   });
 
   it('bad arguments are ArgumentErrors naming the parameter', async () => {
-    const param = (f: () => unknown) => { try { f(); } catch (e) { expect(e).toBeInstanceOf(ArgumentError); return (e as ArgumentError).param; } return undefined; };
+    const param = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(ArgumentError);
+        return (e as ArgumentError).param;
+      }
+      return undefined;
+    };
     expect(param(() => Graph.loadSync(42 as never))).toBe('source');
     expect(param(() => Graph.loadSync(PB, { importScope: 3 as never }))).toBe('importScope');
     expect(param(() => Graph.loadSync(PB, { clearDevices: 'yes' as never }))).toBe('clearDevices');
@@ -202,19 +236,27 @@ describe('a recursive function library', () => {
   const enc = (s: string) => new TextEncoder().encode(s);
   it('is an InvalidArgumentError naming the cycle, directly or through a func attr; a plain library still loads', async () => {
     const direct = 'library { function { signature { name: "f" } node_def { name: "x" op: "f" } } } node { name: "call" op: "f" }';
-    const e1 = await Graph.load(enc(direct)).then(() => null, (x) => x);
+    const e1 = await Graph.load(enc(direct)).then(
+      () => null,
+      (x) => x,
+    );
     expect(e1).toBeInstanceOf(InvalidArgumentError);
     expect(e1.message).toContain("recursive ('f' → 'f')");
-    const indirect = 'library {'
-      + ' function { signature { name: "f" } node_def { name: "c" op: "PartitionedCall" attr { key: "f" value { func { name: "g" } } } } }'
-      + ' function { signature { name: "g" } node_def { name: "d" op: "f" } } }'
-      + ' node { name: "call" op: "g" }';
-    const e2 = await Graph.load(enc(indirect)).then(() => null, (x) => x);
+    const indirect =
+      'library {' +
+      ' function { signature { name: "f" } node_def { name: "c" op: "PartitionedCall" attr { key: "f" value { func { name: "g" } } } } }' +
+      ' function { signature { name: "g" } node_def { name: "d" op: "f" } } }' +
+      ' node { name: "call" op: "g" }';
+    const e2 = await Graph.load(enc(indirect)).then(
+      () => null,
+      (x) => x,
+    );
     expect(e2).toBeInstanceOf(InvalidArgumentError);
     expect(e2.message).toMatch(/recursive \('(f|g)' → '(g|f)' → '\1'\)/);
     // Not recursive: h calls k, twice.
-    const plain = 'library { function { signature { name: "k" } } function { signature { name: "h" } node_def { name: "a" op: "k" } node_def { name: "b" op: "k" } } }'
-      + ' node { name: "call" op: "h" }';
+    const plain =
+      'library { function { signature { name: "k" } } function { signature { name: "h" } node_def { name: "a" op: "k" } node_def { name: "b" op: "k" } } }' +
+      ' node { name: "call" op: "h" }';
     const g = await Graph.load(enc(plain));
     expect(g.hasOperation('call')).toBe(true);
   });
@@ -226,7 +268,10 @@ describe('Graph.load on what is not a graph file', () => {
     const fifo = join(dir, 'pipe.pb');
     execFileSync('mkfifo', [fifo]);
     for (const file of [fifo, '/dev/zero']) {
-      const e = await Graph.load(file).then(() => null, (x) => x);
+      const e = await Graph.load(file).then(
+        () => null,
+        (x) => x,
+      );
       expect(e, file).toBeInstanceOf(GraphFormatError);
       expect(e.message).toContain('is not a regular file');
     }

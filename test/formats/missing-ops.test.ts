@@ -55,11 +55,20 @@ describe('a graph with ops the loaded libtensorflow does not register', () => {
 
   it('Graph.fromGraphDef names every missing op, its nodes, and both versions (newer producer)', () => {
     const producer = libraryGraphDefVersion() + 100;
-    const e = expectMissing((() => { try { Graph.fromGraphDef(graphWithUnknownOps(producer)); } catch (x) { return x; } })(), producer);
+    const e = expectMissing(
+      (() => {
+        try {
+          Graph.fromGraphDef(graphWithUnknownOps(producer));
+        } catch (x) {
+          return x;
+        }
+      })(),
+      producer,
+    );
     expect(e.message).toBe(
       `the graph uses 2 ops that the loaded libtensorflow ${tfVersion()} (GraphDef version ${libraryGraphDefVersion()}) does not register: ` +
-      `FancyWarpDrive (node 'warp'), FluxCapacitor (nodes 'flux/a', 'flux/b'). The graph was written by a newer TensorFlow ` +
-      `(GraphDef version ${producer}): load a libtensorflow at least that new, or the library of custom ops that defines them.`,
+        `FancyWarpDrive (node 'warp'), FluxCapacitor (nodes 'flux/a', 'flux/b'). The graph was written by a newer TensorFlow ` +
+        `(GraphDef version ${producer}): load a libtensorflow at least that new, or the library of custom ops that defines them.`,
     );
   });
 
@@ -79,9 +88,28 @@ describe('a graph with ops the loaded libtensorflow does not register', () => {
   it('Graph.fromMetaGraph and Graph#importGraphDef check before importing', () => {
     const producer = libraryGraphDefVersion();
     const meta = create(MetaGraphDefSchema, { graphDef: graphWithUnknownOps(producer) });
-    expectMissing((() => { try { Graph.fromMetaGraph(meta, { source: 'custom.meta' }); } catch (x) { return x; } })(), producer, 'custom.meta');
+    expectMissing(
+      (() => {
+        try {
+          Graph.fromMetaGraph(meta, { source: 'custom.meta' });
+        } catch (x) {
+          return x;
+        }
+      })(),
+      producer,
+      'custom.meta',
+    );
     const g = new Graph();
-    expectMissing((() => { try { g.importGraphDef(toBinary(GraphDefSchema, graphWithUnknownOps(producer))); } catch (x) { return x; } })(), producer);
+    expectMissing(
+      (() => {
+        try {
+          g.importGraphDef(toBinary(GraphDefSchema, graphWithUnknownOps(producer)));
+        } catch (x) {
+          return x;
+        }
+      })(),
+      producer,
+    );
     expect(g.operations()).toEqual([]);
   });
 
@@ -90,14 +118,26 @@ describe('a graph with ops the loaded libtensorflow does not register', () => {
       node: [{ name: 'call', op: 'my_fn' }],
       library: {
         function: [
-          { signature: { name: 'my_fn' }, nodeDef: [{ name: 'inner', op: 'Teleport' }, { name: 'nested', op: 'other_fn' }] },
+          {
+            signature: { name: 'my_fn' },
+            nodeDef: [
+              { name: 'inner', op: 'Teleport' },
+              { name: 'nested', op: 'other_fn' },
+            ],
+          },
           { signature: { name: 'other_fn' }, nodeDef: [{ name: 'deep', op: 'NoOp' }] },
         ],
       },
       versions: { producer: libraryGraphDefVersion() },
     });
     expect(opsUsedByGraphDef(gd)).toEqual(['NoOp', 'Teleport']);
-    const e = (() => { try { Graph.fromGraphDef(gd); } catch (x) { return x; } })() as MissingOpsError;
+    const e = (() => {
+      try {
+        Graph.fromGraphDef(gd);
+      } catch (x) {
+        return x;
+      }
+    })() as MissingOpsError;
     expect(e).toBeInstanceOf(MissingOpsError);
     expect(e.ops).toEqual(['Teleport']);
     expect(e.nodes).toEqual({ Teleport: ['my_fn/inner'] });
@@ -108,13 +148,19 @@ describe('a graph whose versions exclude the loaded libtensorflow', () => {
   it('min_consumer above the library version', () => {
     const lib = libraryGraphDefVersion();
     const gd = create(GraphDefSchema, { node: [{ name: 'n', op: 'NoOp' }], versions: { producer: lib + 50, minConsumer: lib + 10 } });
-    const e = (() => { try { Graph.fromGraphDef(gd, { source: 'future.pb' }); } catch (x) { return x; } })() as GraphVersionError;
+    const e = (() => {
+      try {
+        Graph.fromGraphDef(gd, { source: 'future.pb' });
+      } catch (x) {
+        return x;
+      }
+    })() as GraphVersionError;
     expect(e).toBeInstanceOf(GraphVersionError);
     expect(e).toBeInstanceOf(InvalidArgumentError);
     expect([e.producer, e.minConsumer, e.libraryProducer]).toEqual([lib + 50, lib + 10, lib]);
     expect(e.message).toBe(
       `future.pb: the GraphDef needs a consumer of GraphDef version ${lib + 10} or later (its min_consumer; it was produced at ` +
-      `version ${lib + 50}), but the loaded libtensorflow ${tfVersion()} is GraphDef version ${lib}: load a newer libtensorflow.`,
+        `version ${lib + 50}), but the loaded libtensorflow ${tfVersion()} is GraphDef version ${lib}: load a newer libtensorflow.`,
     );
   });
 

@@ -59,8 +59,17 @@ interface PyResult {
   A: { loss: RawTensor; restored: RawTensor[]; keys: string[]; pbtxt_pred: RawTensor; pb_pred: RawTensor; text_meta_pred: RawTensor };
   B: { variables: string[]; trainable: string[]; global_step: string; restored: RawTensor[] };
   C: {
-    pred: RawTensor; step: number; global_step: string; trainable: string[]; variables: string[];
-    floats: number[]; ints: number[]; names: string[]; predictions: string[]; init_op: string[]; pbtxt_pred: RawTensor;
+    pred: RawTensor;
+    step: number;
+    global_step: string;
+    trainable: string[];
+    variables: string[];
+    floats: number[];
+    ints: number[];
+    names: string[];
+    predictions: string[];
+    init_op: string[];
+    pbtxt_pred: RawTensor;
   };
   D: { devices: string[]; unscoped: string[]; pred: RawTensor; variables: string[] };
   E: { pred: RawTensor; stripped: boolean };
@@ -92,9 +101,14 @@ beforeAll(async () => {
   await exportMetaGraph(d, { filename: out('D', 'model.meta'), saverDef: null });
   // E, F: export options.
   await exportMetaGraph(a, { filename: out('E', 'model.meta'), stripDefaultAttrs: true, saverDef: null });
-  await exportMetaGraph(await Graph.load(fixturePath('distributed', 'model.meta')), { filename: out('F', 'model.meta'), clearDevices: true, saverDef: null });
+  await exportMetaGraph(await Graph.load(fixturePath('distributed', 'model.meta')), {
+    filename: out('F', 'model.meta'),
+    clearDevices: true,
+    saverDef: null,
+  });
 
-  py = await runPythonJSONAsync<PyResult>(`
+  py = await runPythonJSONAsync<PyResult>(
+    `
     from google.protobuf import text_format
     tmp, fx = sys.argv[1], sys.argv[2]
     P = lambda *p: os.path.join(tmp, *p)
@@ -213,7 +227,9 @@ beforeAll(async () => {
         tf1.train.export_meta_graph(P('F', 'python.meta'), clear_devices=True)
     res['linear'] = replay(fx, 'linear')
     emit(res)
-  `, { args: [tmp, fixturePath('linear', '..')], preamble: PY_PREAMBLE + PY_REPLAY_DEFS });
+  `,
+    { args: [tmp, fixturePath('linear', '..')], preamble: PY_PREAMBLE + PY_REPLAY_DEFS },
+  );
 });
 
 const plain = (r: RawTensor): PlainTensor => decodeRaw(r) as PlainTensor;
@@ -225,7 +241,9 @@ describe('Python reads and runs what we write', () => {
   it('linear model.meta loaded then exported: Python imports it, trains a step from init, restores its checkpoint', () => {
     expectSameAsPython(plain(py.A.loss), py.linear.steps[0].fetches['loss:0'], 'loss of step 1 in Python');
     const o = linear.outputs[0];
-    Object.keys(o.fetches).forEach((t, i) => expectSameAsPython(plain(py.A.restored[i]), py.linear.outputs[0][t], `Python ${t} after restore`));
+    Object.keys(o.fetches).forEach((t, i) =>
+      expectSameAsPython(plain(py.A.restored[i]), py.linear.outputs[0][t], `Python ${t} after restore`),
+    );
     expect(py.A.keys).toEqual(linear.collections);
   });
 
@@ -240,7 +258,9 @@ describe('Python reads and runs what we write', () => {
     expect(py.B.trainable).toEqual(['w:0', 'b:0']);
     expect(py.B.global_step).toBe('global_step:0');
     const o = linear.outputs[0];
-    Object.keys(o.fetches).forEach((t, i) => expectSameAsPython(plain(py.B.restored[i]), py.linear.outputs[0][t], `Python ${t} after restore`));
+    Object.keys(o.fetches).forEach((t, i) =>
+      expectSameAsPython(plain(py.B.restored[i]), py.linear.outputs[0][t], `Python ${t} after restore`),
+    );
   });
 
   it('a graph built with the op builder: Python runs it and reads every collection kind', () => {
@@ -257,7 +277,7 @@ describe('Python reads and runs what we write', () => {
     expect(py.C.init_op).toEqual(['init']);
   });
 
-  it('a cluster graph imported with clearDevices and importScope runs in Python, and equals Python\'s export byte for byte', () => {
+  it("a cluster graph imported with clearDevices and importScope runs in Python, and equals Python's export byte for byte", () => {
     expect(py.D.devices).toEqual(['']);
     expect(py.D.unscoped).toEqual([]);
     expect(py.D.variables).toEqual(['rep/global_step:0', 'rep/w:0', 'rep/b:0']);
@@ -265,7 +285,7 @@ describe('Python reads and runs what we write', () => {
     expect(bytes('D', 'model.meta').equals(bytes('D', 'python.meta'))).toBe(true);
   });
 
-  it('stripDefaultAttrs and clearDevices exports run in Python and equal Python\'s exports byte for byte', () => {
+  it("stripDefaultAttrs and clearDevices exports run in Python and equal Python's exports byte for byte", () => {
     expect(py.E.stripped).toBe(true);
     expect(predValues(py.E.pred)).toEqual(initialPred);
     expect(bytes('E', 'model.meta').equals(bytes('E', 'python.meta'))).toBe(true);

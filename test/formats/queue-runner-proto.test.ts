@@ -22,8 +22,13 @@ import { catchErrorSync, expectArgumentError } from '../support/errors';
 /** [queue, enqueue ops, close op, cancel op, exception codes], as both sides describe a runner. */
 type RunnerNames = [string, string[], string, string, number[]];
 
-const names = (qr: QueueRunner): RunnerNames =>
-  [qr.queueName, [...qr.enqueueOps], qr.closeOp ?? '', qr.cancelOp ?? '', [...qr.queueClosedExceptionTypes]];
+const names = (qr: QueueRunner): RunnerNames => [
+  qr.queueName,
+  [...qr.enqueueOps],
+  qr.closeOp ?? '',
+  qr.cancelOp ?? '',
+  [...qr.queueClosedExceptionTypes],
+];
 
 /** A queue of floats, two enqueue ops, its close/cancel ops and a dequeue; the runner in `queue_runners`. */
 function queueGraph(): { graph: Graph; qr: QueueRunner } {
@@ -38,7 +43,10 @@ function queueGraph(): { graph: Graph; qr: QueueRunner } {
   g.addOp({ type: 'QueueCloseV2', name: 'in/q_Close_1', inputs: [q], attrs: { cancel_pending_enqueues: true } });
   g.addOp({ type: 'QueueDequeueV2', name: 'in/dequeue', inputs: [q], attrs: { component_types: ['float32'] } });
   const qr = new QueueRunner({
-    queueName: 'in/q', enqueueOps: ['in/enqueue', 'in/enqueue_1'], closeOp: 'in/q_Close', cancelOp: 'in/q_Close_1',
+    queueName: 'in/q',
+    enqueueOps: ['in/enqueue', 'in/enqueue_1'],
+    closeOp: 'in/q_Close',
+    cancelOp: 'in/q_Close_1',
     queueClosedExceptionTypes: [Code.OUT_OF_RANGE, Code.CANCELLED],
   });
   g.addToCollection('queue_runners', qr);
@@ -46,7 +54,13 @@ function queueGraph(): { graph: Graph; qr: QueueRunner } {
 }
 
 const EXPECTED: RunnerNames = ['in/q', ['in/enqueue', 'in/enqueue_1'], 'in/q_Close', 'in/q_Close_1', [Code.OUT_OF_RANGE, Code.CANCELLED]];
-const scoped = (s: string, [q, e, c, k, codes]: RunnerNames): RunnerNames => [`${s}/${q}`, e.map((n) => `${s}/${n}`), `${s}/${c}`, `${s}/${k}`, codes];
+const scoped = (s: string, [q, e, c, k, codes]: RunnerNames): RunnerNames => [
+  `${s}/${q}`,
+  e.map((n) => `${s}/${n}`),
+  `${s}/${c}`,
+  `${s}/${k}`,
+  codes,
+];
 
 const dir = mkdtempSync(path.join(tmpdir(), 'qr-proto-'));
 const ours = path.join(dir, 'ours.meta');
@@ -57,7 +71,8 @@ let py: { ours: RunnerNames[]; oursScoped: RunnerNames[]; dequeued?: number[]; p
 beforeAll(async () => {
   requirePythonTF();
   await exportMetaGraph(queueGraph().graph, { filename: ours });
-  py = runPythonJSON(`
+  py = runPythonJSON(
+    `
     from tensorflow.python.framework import errors
     def desc(qr):
         return [qr.queue.name, [op.name for op in qr.enqueue_ops], qr.close_op.name, qr.cancel_op.name,
@@ -88,28 +103,45 @@ beforeAll(async () => {
         tf1.train.export_meta_graph(filename=py_plain)
         tf1.train.export_meta_graph(filename=py_scoped, export_scope='outer')
     emit(out)
-  `, { args: [ours, pyPlain, pyScoped] });
+  `,
+    { args: [ours, pyPlain, pyScoped] },
+  );
 }, 240_000); // importing TF and running a queue in Python takes over a minute on a busy 2-core machine
 
 describe('QueueRunner.toProto / fromProto', () => {
   it('round-trips every field, with Python export_scope / import_scope names', () => {
     const { qr } = queueGraph();
     const def = qr.toProto()!;
-    expect(equals(QueueRunnerDefSchema, def, create(QueueRunnerDefSchema, {
-      queueName: 'in/q', enqueueOpName: ['in/enqueue', 'in/enqueue_1'], closeOpName: 'in/q_Close', cancelOpName: 'in/q_Close_1',
-      queueClosedExceptionTypes: [Code.OUT_OF_RANGE, Code.CANCELLED],
-    }))).toBe(true);
+    expect(
+      equals(
+        QueueRunnerDefSchema,
+        def,
+        create(QueueRunnerDefSchema, {
+          queueName: 'in/q',
+          enqueueOpName: ['in/enqueue', 'in/enqueue_1'],
+          closeOpName: 'in/q_Close',
+          cancelOpName: 'in/q_Close_1',
+          queueClosedExceptionTypes: [Code.OUT_OF_RANGE, Code.CANCELLED],
+        }),
+      ),
+    ).toBe(true);
     expect(names(QueueRunner.fromProto(def))).toEqual(EXPECTED);
     // Stripped on export, prepended on import; a runner outside the export scope is left out (null).
     const stripped = qr.toProto('in')!;
-    expect([stripped.queueName, stripped.enqueueOpName, stripped.closeOpName, stripped.cancelOpName])
-      .toEqual(['q', ['enqueue', 'enqueue_1'], 'q_Close', 'q_Close_1']);
-    expect(names(QueueRunner.fromProto(stripped, 'tower_0/'))).toEqual(scoped('tower_0', [
-      'q', ['enqueue', 'enqueue_1'], 'q_Close', 'q_Close_1', [Code.OUT_OF_RANGE, Code.CANCELLED]]));
+    expect([stripped.queueName, stripped.enqueueOpName, stripped.closeOpName, stripped.cancelOpName]).toEqual([
+      'q',
+      ['enqueue', 'enqueue_1'],
+      'q_Close',
+      'q_Close_1',
+    ]);
+    expect(names(QueueRunner.fromProto(stripped, 'tower_0/'))).toEqual(
+      scoped('tower_0', ['q', ['enqueue', 'enqueue_1'], 'q_Close', 'q_Close_1', [Code.OUT_OF_RANGE, Code.CANCELLED]]),
+    );
     expect(qr.toProto('other')).toBeNull();
     // A legacy QueueRunnerDef without exception types reads as OUT_OF_RANGE, as in Python.
-    expect(QueueRunner.fromProto(create(QueueRunnerDefSchema, { queueName: 'q', enqueueOpName: ['e'] })).queueClosedExceptionTypes)
-      .toEqual([Code.OUT_OF_RANGE]);
+    expect(QueueRunner.fromProto(create(QueueRunnerDefSchema, { queueName: 'q', enqueueOpName: ['e'] })).queueClosedExceptionTypes).toEqual(
+      [Code.OUT_OF_RANGE],
+    );
     expect(qr.name).toBe('in/q');
   });
 
@@ -150,7 +182,11 @@ describe('exportMetaGraph writes the runner; loading turns it back into a QueueR
   it("a Saver's checkpoint .meta keeps the runner", async () => {
     const { graph } = queueGraph();
     const w = graph.addOp({ type: 'VariableV2', name: 'w', attrs: { dtype: 'float32', shape: [] } });
-    graph.addOp({ type: 'Assign', name: 'w/Assign', inputs: [w, graph.addOp({ type: 'Const', name: 'w/init', attrs: { dtype: 'float32', value: 3 } })] });
+    graph.addOp({
+      type: 'Assign',
+      name: 'w/Assign',
+      inputs: [w, graph.addOp({ type: 'Const', name: 'w/init', attrs: { dtype: 'float32', value: 3 } })],
+    });
     graph.addToCollection('variables', w);
     const saver = new Saver({ graph, varList: [w] });
     const sess = new Session(graph);
@@ -179,8 +215,9 @@ describe('exportMetaGraph writes the runner; loading turns it back into a QueueR
     expect(plain.getCollection('queue_runners')[0]).toBeInstanceOf(QueueRunner);
     const strip = (n: string) => n.replace(/^outer\//, 'inner/');
     const rescoped = await Graph.load(pyScoped, { importScope: 'inner' });
-    expect(rescoped.getCollection<QueueRunner>('queue_runners').map(names))
-      .toEqual([[strip(queue), enqueue.map(strip), strip(close), strip(cancel), codes]]);
+    expect(rescoped.getCollection<QueueRunner>('queue_runners').map(names)).toEqual([
+      [strip(queue), enqueue.map(strip), strip(close), strip(cancel), codes],
+    ]);
   });
 });
 
@@ -188,7 +225,16 @@ describe('createThreads starts loops only when asked (Python: start=False)', () 
   /** A session whose every run records its op and reports the queue closed, so started loops end at once. */
   const recording = () => {
     const ran: string[] = [];
-    return { ran, session: { run: async (op: unknown) => { ran.push(String(op)); throw new OutOfRangeError('closed'); }, close: async () => {} } };
+    return {
+      ran,
+      session: {
+        run: async (op: unknown) => {
+          ran.push(String(op));
+          throw new OutOfRangeError('closed');
+        },
+        close: async () => {},
+      },
+    };
   };
 
   it('by default returns registered, unstarted loops; start() runs them; start: true runs them at once', async () => {

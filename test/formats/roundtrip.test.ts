@@ -6,9 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  GraphDefSchema, MetaGraphDefSchema, decodeBinary, parseText, printText, toBinary, toBinaryDeterministic,
-} from '../../lib/proto';
+import { GraphDefSchema, MetaGraphDefSchema, decodeBinary, parseText, printText, toBinary, toBinaryDeterministic } from '../../lib/proto';
 import { Graph } from '../../lib/graph-io/graph';
 import { exportMetaGraph, writeGraph, writeGraphSync, detectGraphFormat } from '../../lib/graph-io';
 import { FIXTURE_NAMES, fixturePath, loadManifest } from '../fixtures/fixtures';
@@ -27,7 +25,9 @@ describe('fixture files, message level', () => {
     });
 
     it(`${name}: model.meta (and the checkpoint's .meta) decode and re-encode byte for byte`, () => {
-      const ckptMeta = loadManifest().fixtures.find((f) => f.name === name)!.files.find((f) => f.path.endsWith('.meta') && f.path.includes('/ckpt/'))!;
+      const ckptMeta = loadManifest()
+        .fixtures.find((f) => f.name === name)!
+        .files.find((f) => f.path.endsWith('.meta') && f.path.includes('/ckpt/'))!;
       for (const file of ['model.meta', ckptMeta.path.slice(name.length + 1)]) {
         const bytes = read(name, file);
         const meta = decodeBinary(MetaGraphDefSchema, bytes);
@@ -44,7 +44,11 @@ describe('fixture files through a Graph', () => {
       expect(detectGraphFormat(read(name, 'model.meta'))).toBe('meta_graph');
       expect(detectGraphFormat(read(name, 'graph.pb'))).toBe('graph_def');
       expect(detectGraphFormat(read(name, 'graph.pbtxt'))).toBe('graph_def_text');
-      expect(detectGraphFormat(new TextEncoder().encode(printText(MetaGraphDefSchema, decodeBinary(MetaGraphDefSchema, read(name, 'model.meta')))))).toBe('meta_graph_text');
+      expect(
+        detectGraphFormat(
+          new TextEncoder().encode(printText(MetaGraphDefSchema, decodeBinary(MetaGraphDefSchema, read(name, 'model.meta')))),
+        ),
+      ).toBe('meta_graph_text');
     });
 
     it(`${name}: Graph.load(model.meta) then exportMetaGraph writes Python's model.meta byte for byte`, async () => {

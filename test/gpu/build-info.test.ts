@@ -16,12 +16,15 @@ let py: { kernels: Record<string, string[]>; cuda: boolean };
 beforeAll(() => {
   requirePythonTF();
   loadLibtensorflow();
-  py = runPythonJSON(`
+  py = runPythonJSON(
+    `
 from tensorflow.python.framework import kernels
 from tensorflow.python.platform import build_info
 emit({'kernels': {op: sorted({k.device_type for k in kernels.get_registered_kernels_for_op(op).kernel}) for op in sys.argv[1:]},
       'cuda': bool(build_info.build_info.get('is_cuda_build'))})
-`, { args: OPS });
+`,
+    { args: OPS },
+  );
 });
 
 describe('gpuBuildInfo()', () => {
@@ -71,8 +74,14 @@ describe('scripts/gpu-check-table.mjs', () => {
   };
   const gpu = { name: '/job:localhost/replica:0/task:0/device:GPU:0', type: 'GPU', memoryBytes: 15 * 2 ** 30 };
   const info = {
-    version: '2.21.0', path: '/x/libtensorflow_cc.so.2', build: { cuda: true, gpuKernels: true, cudaVersion: '12.5.1' },
-    cudaLibraries: { searched: ['/x/nvidia'], found: [{ name: 'libcudart.so.12', path: '/x/nvidia/cuda_runtime/lib/libcudart.so.12' }], missing: [] },
+    version: '2.21.0',
+    path: '/x/libtensorflow_cc.so.2',
+    build: { cuda: true, gpuKernels: true, cudaVersion: '12.5.1' },
+    cudaLibraries: {
+      searched: ['/x/nvidia'],
+      found: [{ name: 'libcudart.so.12', path: '/x/nvidia/cuda_runtime/lib/libcudart.so.12' }],
+      missing: [],
+    },
     devices: [{ name: 'cpu', type: 'CPU', memoryBytes: 1 }, gpu],
   };
   const tests = { numPassedTests: 4, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0 };
@@ -82,7 +91,7 @@ describe('scripts/gpu-check-table.mjs', () => {
     const r = table({ 'info.json': info, 'tests.json': tests, 'bench.json': bench });
     expect(r.status, r.stdout).toBe(0);
     expect(r.stdout).toContain('| GPU tests (test/gpu/gpu.test.ts) | yes | 4 passed, 0 failed, 0 skipped |');
-    expect(r.stdout).toContain('| MLP step, GPU | yes | 1.00 ms (8.0× the CPU\'s speed); GPU session: 40 of 56 ops on a GPU |');
+    expect(r.stdout).toContain("| MLP step, GPU | yes | 1.00 ms (8.0× the CPU's speed); GPU session: 40 of 56 ops on a GPU |");
     expect(r.stdout).toContain('gpu-check: all checks passed');
   });
 
@@ -90,7 +99,11 @@ describe('scripts/gpu-check-table.mjs', () => {
     const skipped = table({ 'info.json': info, 'tests.json': { ...tests, numPassedTests: 0, numPendingTests: 4 }, 'bench.json': bench });
     expect(skipped.status).toBe(1);
     expect(skipped.stdout).toContain('| GPU tests (test/gpu/gpu.test.ts) | NO | 0 passed, 0 failed, 4 skipped |');
-    const missing = table({ 'info.json': { ...info, cudaLibraries: { ...info.cudaLibraries, missing: ['libcudnn.so'] } }, 'tests.json': tests, 'bench.json': bench });
+    const missing = table({
+      'info.json': { ...info, cudaLibraries: { ...info.cudaLibraries, missing: ['libcudnn.so'] } },
+      'tests.json': tests,
+      'bench.json': bench,
+    });
     expect(missing.stdout).toContain('| CUDA libraries | NO | 1 opened from /x/nvidia; missing: libcudnn.so |');
     expect(table({}).stdout).toContain('| libtensorflow | NO | tf-monitored info failed |');
   });

@@ -31,7 +31,8 @@ describe.skipIf(gpus.length === 0)('on a GPU', () => {
   beforeAll(() => {
     requirePythonTF();
     meta = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tfm-gpu-')), 'model.meta');
-    runPythonJSON(`
+    runPythonJSON(
+      `
 with tf.device('/device:GPU:0'):
     x = tf1.placeholder(tf.float32, [None, 3], name='x')
     w = tf1.get_variable('w', initializer=tf.constant([[1.5], [2.25], [-0.5]]))
@@ -43,7 +44,9 @@ init = tf1.global_variables_initializer()
 tf1.train.Saver()
 tf1.train.export_meta_graph(sys.argv[1])
 emit({'init': init.name})
-`, { args: [meta], env: { CUDA_VISIBLE_DEVICES: '' } });
+`,
+      { args: [meta], env: { CUDA_VISIBLE_DEVICES: '' } },
+    );
   });
 
   it('the loaded TF is a CUDA build and its session lists /device:GPU:0 with memory', () => {
@@ -84,7 +87,13 @@ emit({'init': init.name})
     const graph = Graph.fromMetaGraph(fs.readFileSync(meta));
     const s = new Session(graph);
     await s.run('init');
-    for (let i = 0; i < 3; i++) await s.run('train', { 'x:0': Tensor.from([[1, 2, 3], [-1, 0.5, 2]]) });
+    for (let i = 0; i < 3; i++)
+      await s.run('train', {
+        'x:0': Tensor.from([
+          [1, 2, 3],
+          [-1, 0.5, 2],
+        ]),
+      });
     const prefix = await new Saver({ graph, saverDef: graph.saverDef }).save(s, path.join(path.dirname(meta), 'model.ckpt'));
     const ours: Record<string, string> = {};
     for (const n of ['w', 'b']) {
@@ -97,13 +106,15 @@ emit({'init': init.name})
     expect(restored.error, cpu.stderr).toBeUndefined();
     expect(restored.devices).not.toContain('GPU');
     expect(restored.values).toEqual(ours);
-    const py = runPythonJSON<Record<string, string>>(`
+    const py = runPythonJSON<Record<string, string>>(
+      `
 tf1.train.import_meta_graph(sys.argv[1])
 with tf1.Session(config=tf1.ConfigProto(allow_soft_placement=True)) as s:
     tf1.train.Saver().restore(s, sys.argv[2])
     emit({n: base64.b64encode(np.ascontiguousarray(s.run(n + ':0'), '<f4').tobytes()).decode() for n in ('w', 'b')})
-`, { args: [meta, prefix!], env: { CUDA_VISIBLE_DEVICES: '' } });
+`,
+      { args: [meta, prefix!], env: { CUDA_VISIBLE_DEVICES: '' } },
+    );
     expect(py).toEqual(ours);
   }, 180_000);
 });
-

@@ -18,8 +18,11 @@ function setup(env: Record<string, string>, args: string[] = []) {
 }
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 const listFiles = (dir: string): string[] =>
-  fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+  fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
 
 describe('tf-monitored-setup --gpu against a local index', () => {
   let index = '';
@@ -37,12 +40,26 @@ describe('tf-monitored-setup --gpu against a local index', () => {
     expect(r.stderr).toContain(`pip download ${pin.gpuPipPackage}==${pin.version}`);
     const expected = Object.values(STUB_CUDA_WHEELS).flatMap(({ pkg, libs }) => libs.map((l) => `nvidia/${pkg}/lib/${l}`));
     // Only the libraries, the C headers and the manifest: no Python code, no other headers, no nvidia include/.
-    expect(listFiles(gpuDir)).toEqual([
-      'include/tensorflow/c/c_api.h', 'lib/libtensorflow_cc.so.2', 'lib/libtensorflow_framework.so.2', 'manifest.json', ...expected,
-    ].sort());
+    expect(listFiles(gpuDir)).toEqual(
+      [
+        'include/tensorflow/c/c_api.h',
+        'lib/libtensorflow_cc.so.2',
+        'lib/libtensorflow_framework.so.2',
+        'manifest.json',
+        ...expected,
+      ].sort(),
+    );
     const manifest = JSON.parse(fs.readFileSync(path.join(gpuDir, 'manifest.json'), 'utf8'));
-    expect(manifest).toMatchObject({ pipPackage: pin.gpuPipPackage, version: pin.version, buildInfo: { is_cuda_build: true, cuda_version: '12.5.1', cudnn_version: '9' } });
-    expect(manifest.cudaRequirements.sort()).toEqual(Object.keys(STUB_CUDA_WHEELS).map((n) => `${n}==12.5.0`).sort());
+    expect(manifest).toMatchObject({
+      pipPackage: pin.gpuPipPackage,
+      version: pin.version,
+      buildInfo: { is_cuda_build: true, cuda_version: '12.5.1', cudnn_version: '9' },
+    });
+    expect(manifest.cudaRequirements.sort()).toEqual(
+      Object.keys(STUB_CUDA_WHEELS)
+        .map((n) => `${n}==12.5.0`)
+        .sort(),
+    );
     expect(manifest.cudaRuntime).toHaveLength(Object.keys(STUB_CUDA_WHEELS).length);
     // The CPU build's folder is another one, untouched.
     expect(fs.readdirSync(cache)).toEqual([`${pin.gpuPipPackage}-${pin.version}`]);
@@ -91,10 +108,18 @@ describe('tf-monitored-setup --gpu against a local index', () => {
     expect(report.cudaBuild).toBe(true);
     expect(report.searched).toEqual([path.join(gpuDir, 'nvidia')]);
     expect(report.found.map((f) => path.relative(gpuDir, f.path))).toEqual([
-      'nvidia/cuda_runtime/lib/libcudart.so.12', 'nvidia/nvjitlink/lib/libnvJitLink.so.12', 'nvidia/cublas/lib/libcublasLt.so.12',
-      'nvidia/cublas/lib/libcublas.so.12', 'nvidia/cufft/lib/libcufft.so.11', 'nvidia/cusparse/lib/libcusparse.so.12',
-      'nvidia/cusolver/lib/libcusolver.so.11', 'nvidia/cudnn/lib/libcudnn.so.9', 'nvidia/curand/lib/libcurand.so.10',
-      'nvidia/cuda_nvrtc/lib/libnvrtc.so.12', 'nvidia/cuda_cupti/lib/libcupti.so.12', 'nvidia/nccl/lib/libnccl.so.2',
+      'nvidia/cuda_runtime/lib/libcudart.so.12',
+      'nvidia/nvjitlink/lib/libnvJitLink.so.12',
+      'nvidia/cublas/lib/libcublasLt.so.12',
+      'nvidia/cublas/lib/libcublas.so.12',
+      'nvidia/cufft/lib/libcufft.so.11',
+      'nvidia/cusparse/lib/libcusparse.so.12',
+      'nvidia/cusolver/lib/libcusolver.so.11',
+      'nvidia/cudnn/lib/libcudnn.so.9',
+      'nvidia/curand/lib/libcurand.so.10',
+      'nvidia/cuda_nvrtc/lib/libnvrtc.so.12',
+      'nvidia/cuda_cupti/lib/libcupti.so.12',
+      'nvidia/nccl/lib/libnccl.so.2',
     ]);
     expect(report.missing).toEqual([]);
     // A copy without cuDNN and cuFFT: both named missing; the optional NCCL is not.
@@ -107,11 +132,20 @@ describe('tf-monitored-setup --gpu against a local index', () => {
     // A CPU build (its wheel says so) gets nothing opened, even with CUDA wheels next to it.
     const manifest = path.join(copy, 'manifest.json');
     fs.writeFileSync(manifest, JSON.stringify({ ...JSON.parse(fs.readFileSync(manifest, 'utf8')), buildInfo: { is_cuda_build: false } }));
-    expect(findCudaLibraries(path.join(copy, 'lib'))).toMatchObject({ cudaBuild: false, found: [], skipped: expect.stringContaining('not a CUDA build') });
+    expect(findCudaLibraries(path.join(copy, 'lib'))).toMatchObject({
+      cudaBuild: false,
+      found: [],
+      skipped: expect.stringContaining('not a CUDA build'),
+    });
   });
 
   it('loading searches the CUDA build first; its error names the CUDA libraries it opened', () => {
-    const r = runTs(loadChild, [], { TF_MONITORED_CACHE_DIR: cache, PYTHON: '/nonexistent/python', PATH: '/nonexistent', TF_LIBRARY_PATH: undefined });
+    const r = runTs(loadChild, [], {
+      TF_MONITORED_CACHE_DIR: cache,
+      PYTHON: '/nonexistent/python',
+      PATH: '/nonexistent',
+      TF_LIBRARY_PATH: undefined,
+    });
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(out.ok).toBe(false);
@@ -141,7 +175,11 @@ describe('tf-monitored-setup --gpu against a local index', () => {
     for (const f of ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2']) fs.linkSync(path.join(cpuLib, f), path.join(dir, 'lib', f));
     const { buildInfo: _, ...manifest } = JSON.parse(fs.readFileSync(path.join(gpuDir, 'manifest.json'), 'utf8'));
     fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
-    const r = runTs(path.join(ROOT, 'lib', 'cli', 'main.ts'), ['info', '--json'], { TF_MONITORED_CACHE_DIR: base, TF_MONITORED_VERBOSE: '1', TF_LIBRARY_PATH: undefined });
+    const r = runTs(path.join(ROOT, 'lib', 'cli', 'main.ts'), ['info', '--json'], {
+      TF_MONITORED_CACHE_DIR: base,
+      TF_MONITORED_VERBOSE: '1',
+      TF_LIBRARY_PATH: undefined,
+    });
     expect(r.status, r.stderr).toBe(0);
     const info = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(info.path).toBe(path.join(dir, 'lib', 'libtensorflow_cc.so.2'));

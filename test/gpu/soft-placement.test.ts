@@ -12,7 +12,12 @@ import { ConfigProtoSchema } from '../../lib/proto/gen/tensorflow/core/protobuf/
 import { runTs } from '../support/child';
 import { decodeRaw, requirePythonTF, runPythonJSON, type RawTensor } from '../support/python';
 
-interface Py { y: RawTensor; error: string; config: string; devices: Record<string, string> }
+interface Py {
+  y: RawTensor;
+  error: string;
+  config: string;
+  devices: Record<string, string>;
+}
 let py: Py;
 let meta = '';
 // Where a GPU is visible the pinned graph simply runs there (test/gpu/gpu.test.ts covers that).
@@ -22,7 +27,8 @@ if (hasGpu) console.log('soft-placement tests for a CPU-only machine skipped: a 
 beforeAll(async () => {
   requirePythonTF();
   meta = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tfm-gpu-pinned-')), 'model.meta');
-  py = runPythonJSON<Py>(`
+  py = runPythonJSON<Py>(
+    `
 with tf.device('/device:GPU:0'):
     x = tf1.placeholder(tf.float32, [None, 3], name='x')
     w = tf1.get_variable('w', initializer=tf.constant([[1.5], [2.25], [-0.5]]))
@@ -45,7 +51,9 @@ cfg = tf1.ConfigProto(allow_soft_placement=True, log_device_placement=True,
     gpu_options=tf1.GPUOptions(allow_growth=True, per_process_gpu_memory_fraction=0.25, visible_device_list='0'))
 emit({'y': raw(out), 'error': err, 'config': base64.b64encode(cfg.SerializeToString()).decode(),
       'devices': {n.name: n.device for n in tf1.get_default_graph().as_graph_def().node if n.name in ('x', 'w', 'y')}})
-`, { args: [meta] });
+`,
+    { args: [meta] },
+  );
 }, 120_000);
 
 describe('a graph pinned to /device:GPU:0 on a CPU-only machine', () => {
@@ -70,7 +78,10 @@ describe('a graph pinned to /device:GPU:0 on a CPU-only machine', () => {
 
   it.skipIf(hasGpu)('fails without it with an InvalidArgumentError naming the op and the device, as Python does', async () => {
     const s = new Session(Graph.fromMetaGraph(fs.readFileSync(meta)));
-    const err = await s.run('init').then(() => null, (e: Error) => e);
+    const err = await s.run('init').then(
+      () => null,
+      (e: Error) => e,
+    );
     await s.close();
     expect(err).toBeInstanceOf(errors.InvalidArgumentError);
     expect(err!.message).toMatch(/Cannot assign a device for operation w.*explicitly assigned to \/device:GPU:0/s);
@@ -88,18 +99,24 @@ describe('a graph pinned to /device:GPU:0 on a CPU-only machine', () => {
 });
 
 describe('GPU options in the session config', () => {
-  it('serialize to the bytes of Python\'s ConfigProto (what TF_SetConfig receives)', () => {
-    const ours = toBinary(ConfigProtoSchema, configProto({
-      allowSoftPlacement: true, logDevicePlacement: true,
-      gpuOptions: { allowGrowth: true, perProcessGpuMemoryFraction: 0.25, visibleDeviceList: '0' },
-    }));
+  it("serialize to the bytes of Python's ConfigProto (what TF_SetConfig receives)", () => {
+    const ours = toBinary(
+      ConfigProtoSchema,
+      configProto({
+        allowSoftPlacement: true,
+        logDevicePlacement: true,
+        gpuOptions: { allowGrowth: true, perProcessGpuMemoryFraction: 0.25, visibleDeviceList: '0' },
+      }),
+    );
     expect(Buffer.from(ours).toString('base64')).toBe(py.config);
   });
 
   it('rejects a memory fraction or device list TF could not use, naming the field', () => {
     for (const bad of [-0.1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => configProto({ gpuOptions: { perProcessGpuMemoryFraction: bad } })).toThrow(ArgumentError);
-      expect(() => configProto({ gpuOptions: { perProcessGpuMemoryFraction: bad } })).toThrow(/config\.gpuOptions\.perProcessGpuMemoryFraction/);
+      expect(() => configProto({ gpuOptions: { perProcessGpuMemoryFraction: bad } })).toThrow(
+        /config\.gpuOptions\.perProcessGpuMemoryFraction/,
+      );
     }
     for (const bad of ['gpu0', '0,,1', '0;1', '-1']) {
       expect(() => configProto({ gpuOptions: { visibleDeviceList: bad } })).toThrow(/config\.gpuOptions\.visibleDeviceList/);

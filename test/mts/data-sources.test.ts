@@ -45,7 +45,9 @@ function expectPythonsFinalValues(name: FixtureName, prefix: string): void {
 
 class EndRecorder extends SessionRunHook {
   ended = 0;
-  override end(): void { this.ended++; }
+  override end(): void {
+    this.ended++;
+  }
 }
 
 describe('MonitoredTrainingSession with a tf.data iterator (dataset fixture)', () => {
@@ -54,7 +56,12 @@ describe('MonitoredTrainingSession with a tf.data iterator (dataset fixture)', (
     const dir = tmpDir();
     const recorder = new EndRecorder();
     const capture = logging.captureLogs();
-    const sess = await MonitoredTrainingSession({ graph: loadFixtureGraph('dataset'), checkpointDir: dir, hooks: [recorder], config: CONFIG });
+    const sess = await MonitoredTrainingSession({
+      graph: loadFixtureGraph('dataset'),
+      checkpointDir: dir,
+      hooks: [recorder],
+      config: CONFIG,
+    });
     let runs = 0;
     let thrown: unknown = null;
     try {
@@ -94,12 +101,16 @@ describe('MonitoredTrainingSession with a tf.data iterator (dataset fixture)', (
 });
 
 describe('MonitoredTrainingSession with a QueueRunner (queue fixture)', () => {
-  it('trains from the queue runner of the graph\'s collection and closes without stragglers', async () => {
+  it("trains from the queue runner of the graph's collection and closes without stragglers", async () => {
     const dir = tmpDir();
     const capture = logging.captureLogs();
     const graph = loadFixtureGraph('queue');
     const sess = await MonitoredTrainingSession({
-      graph, checkpointDir: dir, hooks: [new StopAtStepHook({ lastStep: 5 })], config: CONFIG, stopGracePeriodSecs: 30,
+      graph,
+      checkpointDir: dir,
+      hooks: [new StopAtStepHook({ lastStep: 5 })],
+      config: CONFIG,
+      stopGracePeriodSecs: 30,
     });
     const dequeued: number[][] = [];
     try {
@@ -127,7 +138,10 @@ describe('MonitoredTrainingSession with a QueueRunner (queue fixture)', () => {
     g.addOp({ type: 'QueueEnqueueV2', name: 'enqueue', inputs: [q, [never]], attrs: { Tcomponents: ['float32'] } });
     g.addOp({ type: 'QueueCloseV2', name: 'q_Close', inputs: [q] });
     g.addOp({ type: 'QueueCloseV2', name: 'q_Close_1', inputs: [q], attrs: { cancel_pending_enqueues: true } });
-    g.addToCollection('queue_runners', new QueueRunner({ queueName: 'q', enqueueOps: ['enqueue'], closeOp: 'q_Close', cancelOp: 'q_Close_1' }));
+    g.addToCollection(
+      'queue_runners',
+      new QueueRunner({ queueName: 'q', enqueueOps: ['enqueue'], closeOp: 'q_Close', cancelOp: 'q_Close_1' }),
+    );
     const recorder = new EndRecorder();
     const capture = logging.captureLogs();
     try {
@@ -140,6 +154,8 @@ describe('MonitoredTrainingSession with a QueueRunner (queue fixture)', () => {
     } finally {
       capture.restore();
     }
-    expect(capture.messages(logging.Level.INFO).some((m) => m.startsWith('Error reported to Coordinator: InvalidArgumentError'))).toBe(true);
+    expect(capture.messages(logging.Level.INFO).some((m) => m.startsWith('Error reported to Coordinator: InvalidArgumentError'))).toBe(
+      true,
+    );
   });
 });

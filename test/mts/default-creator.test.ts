@@ -36,7 +36,7 @@ describe('MonitoredSession without a session creator', () => {
 });
 
 // Python's SingularMonitoredSession takes the chief creator's arguments itself; they were ignored.
-describe('SingularMonitoredSession with the chief session creator\'s arguments', () => {
+describe("SingularMonitoredSession with the chief session creator's arguments", () => {
   it('restores from checkpointDir (and checkpointFilenameWithPath), and rejects a session creator beside them', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfm-sms-'));
     for (const f of fs.readdirSync(ckptDir)) fs.copyFileSync(path.join(ckptDir, f), path.join(dir, f));
@@ -47,7 +47,11 @@ describe('SingularMonitoredSession with the chief session creator\'s arguments',
     const fromFile = await SingularMonitoredSession.create({ graph, checkpointFilenameWithPath: path.join(dir, 'model.ckpt-3') });
     expect(((await fromFile.rawSession()!.run('global_step:0')) as Tensor).scalar()).toBe(3n);
     await fromFile.close();
-    const bad = (opts: object) => SingularMonitoredSession.create({ graph, ...opts } as never).then(() => null, (e) => e);
+    const bad = (opts: object) =>
+      SingularMonitoredSession.create({ graph, ...opts } as never).then(
+        () => null,
+        (e) => e,
+      );
     for (const [opts, param] of [
       [{ master: 5 }, 'master'],
       [{ scaffold: {} }, 'scaffold'],
@@ -64,8 +68,14 @@ describe('SingularMonitoredSession with the chief session creator\'s arguments',
 
   it('MonitoredSession and its recovery options reject unknown names', async () => {
     const graph = await Graph.load(meta);
-    for (const [opts, param] of [[{ sessionCreater: null }, 'sessionCreater'], [{ recovery: { maxRecoveryAttempt: 1 } }, 'maxRecoveryAttempt']] as const) {
-      const e = await MonitoredSession.create({ graph, ...opts } as never).then(() => null, (x) => x);
+    for (const [opts, param] of [
+      [{ sessionCreater: null }, 'sessionCreater'],
+      [{ recovery: { maxRecoveryAttempt: 1 } }, 'maxRecoveryAttempt'],
+    ] as const) {
+      const e = await MonitoredSession.create({ graph, ...opts } as never).then(
+        () => null,
+        (x) => x,
+      );
       expect(e).toBeInstanceOf(ArgumentError);
       expect(e.param).toBe(param);
       expect(e.message).toMatch(/^Unknown option '\w+' for (MonitoredSession|recovery) \(known options: /);

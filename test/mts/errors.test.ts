@@ -7,7 +7,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, DataLossError, DeadlineExceededError, FailedPreconditionError, RuntimeError, TFError, ValueError } from '../../lib/core/errors';
+import {
+  ArgumentError,
+  DataLossError,
+  DeadlineExceededError,
+  FailedPreconditionError,
+  RuntimeError,
+  TFError,
+  ValueError,
+} from '../../lib/core/errors';
 import { Graph } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
 import { MonitoredTrainingSession } from '../../lib/train/monitored-training-session';
@@ -18,9 +26,7 @@ import { ChiefSessionCreator, WorkerSessionCreator } from '../../lib/train/sessi
 import { SessionManager } from '../../lib/train/session-manager';
 import { Scaffold } from '../../lib/checkpoint/scaffold';
 import { Saver } from '../../lib/checkpoint/saver';
-import {
-  assertGlobalStep, createGlobalStep, getGlobalStep, getOrCreateGlobalStep, globalStepReadTensor,
-} from '../../lib/core/global-step';
+import { assertGlobalStep, createGlobalStep, getGlobalStep, getOrCreateGlobalStep, globalStepReadTensor } from '../../lib/core/global-step';
 import { StopAtStepHook } from '../../lib/hooks/basic/stop-at-step-hook';
 import { CheckpointSaverHook } from '../../lib/hooks/basic/checkpoint-saver-hook';
 import { StepCounterHook } from '../../lib/hooks/basic/step-counter-hook';
@@ -55,7 +61,10 @@ function expectThrows(fn: () => unknown, Cls: new (...args: never[]) => Error, m
 }
 
 async function expectRejects(p: Promise<unknown>, Cls: new (...args: never[]) => Error, message: string): Promise<void> {
-  const error = await p.then(() => null, (e: unknown) => e);
+  const error = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(Cls);
   expect((error as Error).message).toBe(message);
 }
@@ -79,17 +88,25 @@ describe('validation errors of the hooks (docs/python-parity.md ยง11)', () => {
 
   it('StopAtStepHook', () => {
     expectThrows(() => new StopAtStepHook({}), ValueError, 'One of num_steps or last_step must be specified.');
-    expectThrows(() => new StopAtStepHook({ numSteps: 1, lastStep: 2 }), ValueError, 'Only one of num_steps or last_step can be specified.');
+    expectThrows(
+      () => new StopAtStepHook({ numSteps: 1, lastStep: 2 }),
+      ValueError,
+      'Only one of num_steps or last_step can be specified.',
+    );
     expect(() => new StopAtStepHook({ numSteps: undefined, lastStep: 3 })).not.toThrow();
   });
 
   it('CheckpointSaverHook: saver and scaffold', () => {
     const g = smallGraph();
     const saver = new Saver({ graph: g });
-    expectThrows(() => new CheckpointSaverHook({ checkpointDir: tmpDir(), saveSteps: 1, saver, scaffold: new Scaffold() }), ValueError, 'You cannot provide both saver and scaffold.');
+    expectThrows(
+      () => new CheckpointSaverHook({ checkpointDir: tmpDir(), saveSteps: 1, saver, scaffold: new Scaffold() }),
+      ValueError,
+      'You cannot provide both saver and scaffold.',
+    );
   });
 
-  it('StepCounterHook: exactly one period (Python\'s default of 100 steps counts as given)', () => {
+  it("StepCounterHook: exactly one period (Python's default of 100 steps counts as given)", () => {
     const msg = 'exactly one of every_n_steps and every_n_secs should be provided.';
     expectThrows(() => new StepCounterHook({ everyNSteps: null }), ValueError, msg);
     expectThrows(() => new StepCounterHook({ everyNSecs: 5 }), ValueError, msg);
@@ -113,30 +130,60 @@ describe('validation errors of the hooks (docs/python-parity.md ยง11)', () => {
     const g = smallGraph(false);
     const hook = make();
     const creator = new ChiefSessionCreator({ graph: g });
-    await expectRejects(quietly(() => MonitoredSession.create({ sessionCreator: creator, hooks: [hook], graph: g })), RuntimeError, `Global step should be created to use ${name}.`);
+    await expectRejects(
+      quietly(() => MonitoredSession.create({ sessionCreator: creator, hooks: [hook], graph: g })),
+      RuntimeError,
+      `Global step should be created to use ${name}.`,
+    );
   });
 
   it('CheckpointSaverHook without a saver, scaffold or single item in savers', async () => {
     const g = smallGraph();
-    const run = (hook: CheckpointSaverHook) => quietly(async () => {
-      const sess = await MonitoredSession.create({ sessionCreator: { createSession: async () => { const s = new Session(g); await s.run(['global_step/Assign', 'w/Assign']); return s; } }, hooks: [hook], graph: g });
-      await sess.close();
-    });
-    await expectRejects(run(new CheckpointSaverHook({ checkpointDir: tmpDir(), saveSteps: 1 })), RuntimeError, 'No items in collection savers. Please add a saver to the collection or provide a saver or scaffold.');
+    const run = (hook: CheckpointSaverHook) =>
+      quietly(async () => {
+        const sess = await MonitoredSession.create({
+          sessionCreator: {
+            createSession: async () => {
+              const s = new Session(g);
+              await s.run(['global_step/Assign', 'w/Assign']);
+              return s;
+            },
+          },
+          hooks: [hook],
+          graph: g,
+        });
+        await sess.close();
+      });
+    await expectRejects(
+      run(new CheckpointSaverHook({ checkpointDir: tmpDir(), saveSteps: 1 })),
+      RuntimeError,
+      'No items in collection savers. Please add a saver to the collection or provide a saver or scaffold.',
+    );
     g.unfinalize();
     g.addToCollection('savers', new Saver({ graph: g }));
     g.addToCollection('savers', new Saver({ graph: g }));
-    await expectRejects(run(new CheckpointSaverHook({ checkpointDir: tmpDir(), saveSteps: 1 })), RuntimeError, 'More than one item in collection savers. Please indicate which one to use by passing it to the constructor.');
+    await expectRejects(
+      run(new CheckpointSaverHook({ checkpointDir: tmpDir(), saveSteps: 1 })),
+      RuntimeError,
+      'More than one item in collection savers. Please indicate which one to use by passing it to the constructor.',
+    );
   });
 
   it('ProfilerHook: a tag used twice in one events file', async () => {
     const dir = tmpDir();
-    const run = () => quietly(async () => {
-      const g = smallGraph();
-      g.addOp({ type: 'AssignAdd', name: 'inc', inputs: ['global_step', g.addOp({ type: 'Const', name: 'one', attrs: { dtype: 'int64', value: 1n } })] });
-      const sess = await MonitoredTrainingSession({ graph: g, hooks: [new ProfilerHook({ saveSteps: 1, outputDir: dir })] });
-      await sess.using(async (s) => { for (let i = 0; i < 2; i++) await s.run('inc'); });
-    });
+    const run = () =>
+      quietly(async () => {
+        const g = smallGraph();
+        g.addOp({
+          type: 'AssignAdd',
+          name: 'inc',
+          inputs: ['global_step', g.addOp({ type: 'Const', name: 'one', attrs: { dtype: 'int64', value: 1n } })],
+        });
+        const sess = await MonitoredTrainingSession({ graph: g, hooks: [new ProfilerHook({ saveSteps: 1, outputDir: dir })] });
+        await sess.using(async (s) => {
+          for (let i = 0; i < 2; i++) await s.run('inc');
+        });
+      });
     await run();
     expect(fs.existsSync(path.join(dir, 'timeline-2.json'))).toBe(true);
     await expectRejects(run(), ValueError, 'The provided tag was already used for this event type');
@@ -147,7 +194,9 @@ describe('bad options of the global step helpers and collection scopes', () => {
   it('null options and an invalid scope regex are ArgumentErrors naming them (were plain TypeError / SyntaxError)', () => {
     const g = new Graph();
     expect(() => createGlobalStep(g, null as never)).toThrow(expect.objectContaining({ name: 'ArgumentError', param: 'opts' }));
-    expect(() => getOrCreateGlobalStep(g, { devic: '/cpu:0' } as never)).toThrow(expect.objectContaining({ name: 'ArgumentError', param: 'devic' }));
+    expect(() => getOrCreateGlobalStep(g, { devic: '/cpu:0' } as never)).toThrow(
+      expect.objectContaining({ name: 'ArgumentError', param: 'devic' }),
+    );
     expect(() => g.getCollection('variables', '(')).toThrow(expect.objectContaining({ name: 'ArgumentError', param: 'scope' }));
   });
 });
@@ -182,7 +231,11 @@ describe('validation errors of the global step (docs/python-parity.md ยง6)', () 
     const g = smallGraph();
     const read = globalStepReadTensor(g)!;
     g.addToCollection('global_step_read_op_cache', read);
-    expectThrows(() => globalStepReadTensor(g), RuntimeError, 'There are multiple items in collection global_step_read_op_cache. There should be only one.');
+    expectThrows(
+      () => globalStepReadTensor(g),
+      RuntimeError,
+      'There are multiple items in collection global_step_read_op_cache. There should be only one.',
+    );
   });
 });
 
@@ -191,13 +244,16 @@ describe('validation errors of the Scaffold and the graph', () => {
     expectThrows(() => new Scaffold({ copyFromScaffold: {} as Scaffold }), TypeError, 'copy_from_scaffold is not a Scaffold instance.');
   });
 
-  it('more than one item in a collection: Python\'s unformatted message', () => {
+  it("more than one item in a collection: Python's unformatted message", () => {
     const g = smallGraph();
     g.addToCollection('init_op', g.addOp({ type: 'NoOp', name: 'a' }));
     g.addToCollection('init_op', g.addOp({ type: 'NoOp', name: 'b' }));
-    expectThrows(() => new Scaffold().finalize(g), RuntimeError, 
-      '(\'More than one item in the collection "%s". Please indicate which one to use by passing it to the tf.Scaffold constructor as:  '
-      + 'tf.Scaffold(%s=item to use)\', \'init_op\', \'init_op\')');
+    expectThrows(
+      () => new Scaffold().finalize(g),
+      RuntimeError,
+      '(\'More than one item in the collection "%s". Please indicate which one to use by passing it to the tf.Scaffold constructor as:  ' +
+        "tf.Scaffold(%s=item to use)', 'init_op', 'init_op')",
+    );
   });
 
   it('adding an op after finalize() names the Scaffold', () => {
@@ -220,40 +276,73 @@ function quietlySync<T>(fn: () => T): T {
 describe('validation errors of the SessionManager and the session creators (docs/python-parity.md ยง3)', () => {
   it('readyForLocalInitOp without localInitOp', () => {
     const g = smallGraph();
-    expectThrows(() => new SessionManager({ graph: g, readyForLocalInitOp: 'w:0' }), ValueError, 'If you pass a ready_for_local_init_op you must also pass a local_init_op , ready_for_local_init_op [w:0]');
+    expectThrows(
+      () => new SessionManager({ graph: g, readyForLocalInitOp: 'w:0' }),
+      ValueError,
+      'If you pass a ready_for_local_init_op you must also pass a local_init_op , ready_for_local_init_op [w:0]',
+    );
   });
 
   it('checkpointDir and checkpointFilenameWithPath together', async () => {
     const g = smallGraph();
     const saver = new Saver({ graph: g });
-    await expectRejects(new SessionManager({ graph: g }).prepareSession('', { saver, checkpointDir: tmpDir(), checkpointFilenameWithPath: 'x', initOp: 'w/Assign' }), ValueError, 'Can not provide both checkpoint_dir and checkpoint_filename_with_path.');
+    await expectRejects(
+      new SessionManager({ graph: g }).prepareSession('', {
+        saver,
+        checkpointDir: tmpDir(),
+        checkpointFilenameWithPath: 'x',
+        initOp: 'w/Assign',
+      }),
+      ValueError,
+      'Can not provide both checkpoint_dir and checkpoint_filename_with_path.',
+    );
   });
 
   it('nothing to initialize with', async () => {
-    await expectRejects(new SessionManager({ graph: smallGraph() }).prepareSession(''), RuntimeError, 'Model is not initialized and no init_op or init_fn or local_init_op was given');
+    await expectRejects(
+      new SessionManager({ graph: smallGraph() }).prepareSession(''),
+      RuntimeError,
+      'Model is not initialized and no init_op or init_fn or local_init_op was given',
+    );
   });
 
   it('init that leaves global variables uninitialized: not ready for local init', async () => {
     const g = smallGraph();
     const noop = g.addOp({ type: 'NoOp', name: 'noop' });
-    await expectRejects(quietly(() => new ChiefSessionCreator({ graph: g, scaffold: new Scaffold({ initOp: noop }) }).createSession()), RuntimeError, 'Init operations did not make model ready for local_init.  Init op: noop, init fn: None, '
-        + 'error: Variables not initialized: global_step, w');
+    await expectRejects(
+      quietly(() => new ChiefSessionCreator({ graph: g, scaffold: new Scaffold({ initOp: noop }) }).createSession()),
+      RuntimeError,
+      'Init operations did not make model ready for local_init.  Init op: noop, init fn: None, ' +
+        'error: Variables not initialized: global_step, w',
+    );
   });
 
   it('init that leaves a local variable uninitialized: not ready', async () => {
     const g = smallGraph();
     const lv = g.addOp({ type: 'VariableV2', name: 'lv', attrs: { dtype: 'float32', shape: [] } });
-    g.addOp({ type: 'Assign', name: 'lv/Assign', inputs: [lv, g.addOp({ type: 'Const', name: 'lv/init', attrs: { dtype: 'float32', value: 0 } })] });
+    g.addOp({
+      type: 'Assign',
+      name: 'lv/Assign',
+      inputs: [lv, g.addOp({ type: 'Const', name: 'lv/init', attrs: { dtype: 'float32', value: 0 } })],
+    });
     g.addToCollection('local_variables', lv);
     const noop = g.addOp({ type: 'NoOp', name: 'no_local_init' });
-    await expectRejects(quietly(() => new ChiefSessionCreator({ graph: g, scaffold: new Scaffold({ localInitOp: noop }) }).createSession()), RuntimeError, 'Init operations did not make model ready.  Init op: group_deps, init fn: None, '
-        + 'local_init_op: no_local_init, error: Variables not initialized: lv');
+    await expectRejects(
+      quietly(() => new ChiefSessionCreator({ graph: g, scaffold: new Scaffold({ localInitOp: noop }) }).createSession()),
+      RuntimeError,
+      'Init operations did not make model ready.  Init op: group_deps, init fn: None, ' +
+        'local_init_op: no_local_init, error: Variables not initialized: lv',
+    );
   });
 
   it('a worker whose chief never makes the model ready: DeadlineExceededError after maxWaitSecs', async () => {
     const capture = logging.captureLogs();
     try {
-      await expectRejects(MonitoredTrainingSession({ graph: loadFixtureGraph('linear'), isChief: false, maxWaitSecs: 1 }), DeadlineExceededError, 'Session was not ready after waiting 1 secs.');
+      await expectRejects(
+        MonitoredTrainingSession({ graph: loadFixtureGraph('linear'), isChief: false, maxWaitSecs: 1 }),
+        DeadlineExceededError,
+        'Session was not ready after waiting 1 secs.',
+      );
     } finally {
       capture.restore();
     }
@@ -279,7 +368,11 @@ describe('unknown option names and bad values of the Scaffold, SessionManager an
     ];
     for (const [f, param] of cases) {
       let e: unknown = null;
-      try { await f(); } catch (x) { e = x; }
+      try {
+        await f();
+      } catch (x) {
+        e = x;
+      }
       expect(e, param).toBeInstanceOf(ArgumentError);
       expect((e as ArgumentError).param).toBe(param);
     }
@@ -291,14 +384,21 @@ describe('validation errors of MonitoredTrainingSession (docs/python-parity.md ย
 
   it("both summary periods: Python's ValueError (both checkpoint periods follow the reference page instead: see monitored-training-session.test.ts)", async () => {
     const both = 'Can not provide both every_secs and every_steps.';
-    await expectRejects(quietly(() => MonitoredTrainingSession({ graph: graph(), checkpointDir: tmpDir(), saveSummariesSecs: 10, saveSummariesSteps: 5 })),
-      ValueError, both);
+    await expectRejects(
+      quietly(() => MonitoredTrainingSession({ graph: graph(), checkpointDir: tmpDir(), saveSummariesSecs: 10, saveSummariesSteps: 5 })),
+      ValueError,
+      both,
+    );
     // CheckpointSaverHook itself keeps Python's error: the page's rule is about the MTS's options.
     expect(() => new CheckpointSaverHook({ checkpointDir: tmpDir(), saveSecs: 10, saveSteps: 5 })).toThrow(both);
   });
 
   it('a checkpoint or summary directory without a global step fails at StepCounterHook', async () => {
-    await expectRejects(quietly(() => MonitoredTrainingSession({ graph: smallGraph(false), checkpointDir: tmpDir() })), RuntimeError, 'Global step should be created to use StepCounterHook.');
+    await expectRejects(
+      quietly(() => MonitoredTrainingSession({ graph: smallGraph(false), checkpointDir: tmpDir() })),
+      RuntimeError,
+      'Global step should be created to use StepCounterHook.',
+    );
   });
 
   it('no directories: works without a global step', async () => {
@@ -310,7 +410,11 @@ describe('validation errors of MonitoredTrainingSession (docs/python-parity.md ย
   it('a state file naming deleted checkpoint files: ValueError, not a fresh start (ยง7.7)', async () => {
     const dir = tmpDir();
     fs.writeFileSync(path.join(dir, 'checkpoint'), `model_checkpoint_path: "${dir}/model.ckpt-7"\n`);
-    await expectRejects(quietly(() => MonitoredTrainingSession({ graph: graph(), checkpointDir: dir })), ValueError, `The passed save_path is not a valid checkpoint: ${dir}/model.ckpt-7`);
+    await expectRejects(
+      quietly(() => MonitoredTrainingSession({ graph: graph(), checkpointDir: dir })),
+      ValueError,
+      `The passed save_path is not a valid checkpoint: ${dir}/model.ckpt-7`,
+    );
   });
 
   // Python ignores an unparseable state file (ยง7.7): the chief starts from step 0 and overwrites
@@ -324,13 +428,21 @@ describe('validation errors of MonitoredTrainingSession (docs/python-parity.md ย
       if (damage === 'garbage') fs.writeFileSync(state, 'model_checkpoint_path: "model.ckpt-3"\ngarbage {{{');
       else fs.mkdirSync(state);
       const before = fs.readdirSync(dir).sort();
-      const e = await quietly(() => MonitoredTrainingSession({ graph: graph(), checkpointDir: dir })).then(() => null, (x) => x);
+      const e = await quietly(() => MonitoredTrainingSession({ graph: graph(), checkpointDir: dir })).then(
+        () => null,
+        (x) => x,
+      );
       expect(e, damage).toBeInstanceOf(damage === 'garbage' ? DataLossError : FailedPreconditionError);
       expect(e.message).toContain(`The checkpoint state file ${state} cannot be ${damage === 'garbage' ? 'parsed' : 'read'}`);
       expect(e.message).toContain('move it away to start from scratch');
       // The summary hooks' events file is opened in begin(), before the session (as Python does);
       // no checkpoint file is written.
-      expect(fs.readdirSync(dir).filter((f) => !f.startsWith('events.out.tfevents.')).sort()).toEqual(before);
+      expect(
+        fs
+          .readdirSync(dir)
+          .filter((f) => !f.startsWith('events.out.tfevents.'))
+          .sort(),
+      ).toEqual(before);
       if (damage === 'garbage') expect(fs.readFileSync(state, 'utf8')).toBe('model_checkpoint_path: "model.ckpt-3"\ngarbage {{{');
     }
   });
@@ -338,14 +450,22 @@ describe('validation errors of MonitoredTrainingSession (docs/python-parity.md ย
   it('a state file without model_checkpoint_path: ValueError (ยง7.7)', async () => {
     const dir = tmpDir();
     fs.writeFileSync(path.join(dir, 'checkpoint'), `all_model_checkpoint_paths: "${dir}/model.ckpt-7"\n`);
-    await expectRejects(quietly(() => MonitoredTrainingSession({ graph: graph(), checkpointDir: dir })), ValueError, `Invalid checkpoint state loaded from ${dir}`);
+    await expectRejects(
+      quietly(() => MonitoredTrainingSession({ graph: graph(), checkpointDir: dir })),
+      ValueError,
+      `Invalid checkpoint state loaded from ${dir}`,
+    );
   });
 
   it('bad option values name the option', async () => {
     await expect(MonitoredTrainingSession({} as never)).rejects.toMatchObject({ name: 'ArgumentError', param: 'graph' });
     await expect(MonitoredTrainingSession({ graph: graph(), isChief: 'yes' } as never)).rejects.toMatchObject({ param: 'isChief' });
-    await expect(MonitoredTrainingSession({ graph: graph(), saveCheckpointSteps: '5' } as never)).rejects.toMatchObject({ param: 'saveCheckpointSteps' });
-    await expect(MonitoredTrainingSession({ graph: graph(), checkpointDirectory: 'x' } as never)).rejects.toMatchObject({ param: 'checkpointDirectory' });
+    await expect(MonitoredTrainingSession({ graph: graph(), saveCheckpointSteps: '5' } as never)).rejects.toMatchObject({
+      param: 'saveCheckpointSteps',
+    });
+    await expect(MonitoredTrainingSession({ graph: graph(), checkpointDirectory: 'x' } as never)).rejects.toMatchObject({
+      param: 'checkpointDirectory',
+    });
   });
 
   // Found by a bad-input probe: each was accepted, or rejected by a hook or creator under its own
@@ -369,7 +489,13 @@ describe('validation errors of MonitoredTrainingSession (docs/python-parity.md ย
       [{ chiefOnlyHooks: [null] }, 'chiefOnlyHooks[0]'],
     ];
     for (const [opts, param] of cases) {
-      const e = await MonitoredTrainingSession({ graph: graph(), checkpointDir: tmpDir(), ...opts } as never).then(async (s) => { await s.close(); return null; }, (x) => x);
+      const e = await MonitoredTrainingSession({ graph: graph(), checkpointDir: tmpDir(), ...opts } as never).then(
+        async (s) => {
+          await s.close();
+          return null;
+        },
+        (x) => x,
+      );
       expect(e, JSON.stringify(opts)).toBeInstanceOf(ArgumentError);
       expect(e.param, JSON.stringify(opts)).toBe(param);
     }
@@ -386,7 +512,10 @@ describe('direct construction and file errors', () => {
   it('writeGraph under a path that is a file: a TF-typed error naming the file (was a bare Node error)', async () => {
     const dir = tmpDir();
     fs.writeFileSync(path.join(dir, 'taken'), '');
-    const e = await writeGraph(loadFixtureGraph('linear'), path.join(dir, 'taken'), 'graph.pbtxt').then(() => null, (x) => x);
+    const e = await writeGraph(loadFixtureGraph('linear'), path.join(dir, 'taken'), 'graph.pbtxt').then(
+      () => null,
+      (x) => x,
+    );
     expect(e).toBeInstanceOf(TFError); // AlreadyExistsError (mkdir: EEXIST), as TF maps errno
     expect(e.message).toBe(`${path.join(dir, 'taken', 'graph.pbtxt')}; File exists`);
     await expect(writeGraph(loadFixtureGraph('linear'), dir, 'a\u0000b')).rejects.toMatchObject({ name: 'ArgumentError', param: 'name' });

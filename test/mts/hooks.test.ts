@@ -29,10 +29,19 @@ const step = (t: unknown) => Number((t as { data: BigInt64Array }).data[0]);
 
 class TraceListener extends CheckpointSaverListener {
   readonly calls: string[] = [];
-  override begin(): void { this.calls.push('begin'); }
-  override beforeSave(_s: SessionLike, gs: number): void { this.calls.push(`before_save ${gs}`); }
-  override afterSave(_s: SessionLike, gs: number): boolean { this.calls.push(`after_save ${gs}`); return gs === 3; }
-  override end(_s: SessionLike, gs: number): void { this.calls.push(`end ${gs}`); }
+  override begin(): void {
+    this.calls.push('begin');
+  }
+  override beforeSave(_s: SessionLike, gs: number): void {
+    this.calls.push(`before_save ${gs}`);
+  }
+  override afterSave(_s: SessionLike, gs: number): boolean {
+    this.calls.push(`after_save ${gs}`);
+    return gs === 3;
+  }
+  override end(_s: SessionLike, gs: number): void {
+    this.calls.push(`end ${gs}`);
+  }
 }
 
 /**
@@ -75,29 +84,61 @@ describe('CheckpointSaverHook with a CheckpointSaverListener (docs/python-parity
     const graph = await counterGraph();
     const { value: runs, logs } = await withLogs(async () => {
       const sess = await MonitoredTrainingSession({
-        graph, checkpointDir: dir, saveCheckpointSecs: null, logStepCountSteps: null, saveSummariesSteps: null,
+        graph,
+        checkpointDir: dir,
+        saveCheckpointSecs: null,
+        logStepCountSteps: null,
+        saveSummariesSteps: null,
         chiefOnlyHooks: [new CheckpointSaverHook({ checkpointDir: dir, saveSteps: 3, listeners: [listener] })],
       });
       let n = 0;
-      await sess.using(async (s) => { while (!s.shouldStop()) { await s.run('train'); n++; } });
+      await sess.using(async (s) => {
+        while (!s.shouldStop()) {
+          await s.run('train');
+          n++;
+        }
+      });
       expect(sess.stopReason).toBe('hook-request');
       return n;
     });
     expect(runs).toBe(3);
     expect(listener.calls).toEqual(['begin', 'before_save 0', 'after_save 0', 'before_save 3', 'after_save 3', 'end 3']);
-    expect(logs.messages(logging.Level.INFO)).toContain('A CheckpointSaverListener requested that training be stopped. listener: <TraceListener object>');
-    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.index')).sort()).toEqual(['model.ckpt-0.index', 'model.ckpt-3.index']);
+    expect(logs.messages(logging.Level.INFO)).toContain(
+      'A CheckpointSaverListener requested that training be stopped. listener: <TraceListener object>',
+    );
+    expect(
+      fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.index'))
+        .sort(),
+    ).toEqual(['model.ckpt-0.index', 'model.ckpt-3.index']);
   });
 
   it('saveGraphDef false: no graph.pbtxt and no .meta, but the graph events are written', async () => {
     const dir = tmpDir();
     await withLogs(async () => {
       const sess = await MonitoredTrainingSession({ graph: await counterGraph(), checkpointDir: dir, saveGraphDef: false });
-      await sess.using(async (s) => { await s.run('train'); });
+      await sess.using(async (s) => {
+        await s.run('train');
+      });
     });
-    const files = fs.readdirSync(dir).filter((f) => !f.startsWith('events.')).sort();
-    expect(files).toEqual(['checkpoint', 'model.ckpt-0.data-00000-of-00001', 'model.ckpt-0.index', 'model.ckpt-1.data-00000-of-00001', 'model.ckpt-1.index']);
-    expect((await eventKinds(eventFiles(dir)[0])).filter((k) => k.endsWith('graph_def'))).toEqual(['graph_def', 'meta_graph_def', 'graph_def', 'meta_graph_def']);
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => !f.startsWith('events.'))
+      .sort();
+    expect(files).toEqual([
+      'checkpoint',
+      'model.ckpt-0.data-00000-of-00001',
+      'model.ckpt-0.index',
+      'model.ckpt-1.data-00000-of-00001',
+      'model.ckpt-1.index',
+    ]);
+    expect((await eventKinds(eventFiles(dir)[0])).filter((k) => k.endsWith('graph_def'))).toEqual([
+      'graph_def',
+      'meta_graph_def',
+      'graph_def',
+      'meta_graph_def',
+    ]);
   });
 
   /** A hook class whose instances make the raw session call `onRead` for each run of the global-step read. */
@@ -126,14 +167,19 @@ describe('CheckpointSaverHook with a CheckpointSaverListener (docs/python-parity
     const counts: number[] = [];
     for (const stepsPerRun of [1000000, 1]) {
       let extraReads = 0;
-      const CountRawRuns = globalStepReadCounter(() => { extraReads++; });
+      const CountRawRuns = globalStepReadCounter(() => {
+        extraReads++;
+      });
       const dir = tmpDir();
       await withLogs(async () => {
         const sess = await MonitoredSession.create({
-          sessionCreator: new ChiefSessionCreator({ graph }), graph,
+          sessionCreator: new ChiefSessionCreator({ graph }),
+          graph,
           hooks: [new CountRawRuns(), new CheckpointSaverHook({ checkpointDir: dir, saveSteps: 10, stepsPerRun })],
         });
-        await sess.using(async (s) => { for (let i = 0; i < 5; i++) await s.run('train'); });
+        await sess.using(async (s) => {
+          for (let i = 0; i < 5; i++) await s.run('train');
+        });
       });
       counts.push(extraReads);
     }
@@ -146,11 +192,14 @@ describe('CheckpointSaverHook with a CheckpointSaverListener (docs/python-parity
     const clock = { now: 1000 };
     const reads: number[] = [];
     let run = 0;
-    const CountRawRuns = globalStepReadCounter(() => { reads.push(run); });
+    const CountRawRuns = globalStepReadCounter(() => {
+      reads.push(run);
+    });
     const dir = tmpDir();
     await withLogs(async () => {
       const sess = await MonitoredSession.create({
-        sessionCreator: new ChiefSessionCreator({ graph }), graph,
+        sessionCreator: new ChiefSessionCreator({ graph }),
+        graph,
         hooks: [new CountRawRuns(), new CheckpointSaverHook({ checkpointDir: dir, saveSecs: 600, clock: () => clock.now })],
       });
       await sess.using(async (s) => {
@@ -175,9 +224,13 @@ describe('ProfilerHook (docs/python-parity.md §5.12)', () => {
     const graph = await counterGraph();
     const { logs } = await withLogs(async () => {
       const sess = await MonitoredSession.create({
-        sessionCreator: new ChiefSessionCreator({ graph }), graph, hooks: [new ProfilerHook({ saveSteps: 2, outputDir: dir, graph })],
+        sessionCreator: new ChiefSessionCreator({ graph }),
+        graph,
+        hooks: [new ProfilerHook({ saveSteps: 2, outputDir: dir, graph })],
       });
-      await sess.using(async (s) => { for (let i = 0; i < 3; i++) await s.run('train'); });
+      await sess.using(async (s) => {
+        for (let i = 0; i < 3; i++) await s.run('train');
+      });
     });
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('timeline-'))).toEqual(['timeline-2.json']);
     expect(logs.messages(logging.Level.INFO)).toContain(`Saving timeline for 2 into '${dir}/timeline-2.json'.`);
@@ -188,7 +241,11 @@ describe('ProfilerHook (docs/python-parity.md §5.12)', () => {
     const ops = trace.traceEvents.filter((e) => e.ph === 'X').map((e) => (e.args as { name: string }).name);
     expect(ops).toEqual(expect.arrayContaining(['inc', 'update', 'global_step/add']));
     // Python's json.dumps(indent=4, separators=(',', ': ')).
-    expect(fs.readFileSync(path.join(dir, 'timeline-2.json'), 'utf8').startsWith('{\n    "traceEvents": [\n        {\n            "name": "process_name",')).toBe(true);
+    expect(
+      fs
+        .readFileSync(path.join(dir, 'timeline-2.json'), 'utf8')
+        .startsWith('{\n    "traceEvents": [\n        {\n            "name": "process_name",'),
+    ).toBe(true);
     await FileWriterCache.get(dir).flush();
     const events = await eventKinds(eventFiles(dir)[0]);
     expect(events).toEqual(['file_version', 'graph_def', 'meta_graph_def', 'tagged_run_metadata step_2 0']);
@@ -200,11 +257,15 @@ describe('GlobalStepWaiterHook (docs/python-parity.md §5.9)', () => {
     const graph = await counterGraph();
     let raw: Session | null = null;
     class Grab extends SessionRunHook {
-      override afterCreateSession(session: SessionLike): void { raw = session as Session; }
+      override afterCreateSession(session: SessionLike): void {
+        raw = session as Session;
+      }
     }
     const { logs } = await withLogs(async () => {
       const sess = await MonitoredSession.create({
-        sessionCreator: new ChiefSessionCreator({ graph }), graph, hooks: [new Grab(), new GlobalStepWaiterHook({ waitUntilStep: 2, pollIntervalSecs: 0.02 })],
+        sessionCreator: new ChiefSessionCreator({ graph }),
+        graph,
+        hooks: [new Grab(), new GlobalStepWaiterHook({ waitUntilStep: 2, pollIntervalSecs: 0.02 })],
       });
       // Another "worker" advances the step while this one waits.
       const bump = (async () => {
@@ -224,7 +285,11 @@ describe('GlobalStepWaiterHook (docs/python-parity.md §5.9)', () => {
   it('starts at once when waitUntilStep <= 0', async () => {
     const graph = await counterGraph();
     const { logs } = await withLogs(async () => {
-      const sess = await MonitoredSession.create({ sessionCreator: new ChiefSessionCreator({ graph }), graph, hooks: [new GlobalStepWaiterHook({ waitUntilStep: 0 })] });
+      const sess = await MonitoredSession.create({
+        sessionCreator: new ChiefSessionCreator({ graph }),
+        graph,
+        hooks: [new GlobalStepWaiterHook({ waitUntilStep: 0 })],
+      });
       await sess.run('train');
       await sess.close();
     });
@@ -237,8 +302,14 @@ describe('StepCounterHook and SummarySaverHook (docs/python-parity.md §5.5, §5
     const dir = tmpDir();
     const graph = await counterGraph();
     const { logs } = await withLogs(async () => {
-      const sess = await MonitoredSession.create({ sessionCreator: new ChiefSessionCreator({ graph }), graph, hooks: [new StepCounterHook({ everyNSteps: 2, outputDir: dir })] });
-      await sess.using(async (s) => { for (let i = 0; i < 5; i++) await s.run('train'); });
+      const sess = await MonitoredSession.create({
+        sessionCreator: new ChiefSessionCreator({ graph }),
+        graph,
+        hooks: [new StepCounterHook({ everyNSteps: 2, outputDir: dir })],
+      });
+      await sess.using(async (s) => {
+        for (let i = 0; i < 5; i++) await s.run('train');
+      });
     });
     await FileWriterCache.get(dir).flush(); // a plain MonitoredSession leaves the cached writer open, as Python
     const summaries = (await readEvents(eventFiles(dir)[0])).filter((e) => e.what.case === 'summary');
@@ -255,13 +326,21 @@ describe('StepCounterHook and SummarySaverHook (docs/python-parity.md §5.5, §5
     resetNotIncreasedWarnings();
     const graph = await counterGraph();
     const { logs } = await withLogs(async () => {
-      const sess = await MonitoredSession.create({ sessionCreator: new ChiefSessionCreator({ graph }), graph, hooks: [new StepCounterHook({ everyNSteps: 100 })] });
-      await sess.using(async (s) => { for (let i = 0; i < 8; i++) await s.run('w:0'); });
+      const sess = await MonitoredSession.create({
+        sessionCreator: new ChiefSessionCreator({ graph }),
+        graph,
+        hooks: [new StepCounterHook({ everyNSteps: 100 })],
+      });
+      await sess.using(async (s) => {
+        for (let i = 0; i < 8; i++) await s.run('w:0');
+      });
     });
     const warnings = logs.messages(logging.Level.WARN).filter((m) => m.startsWith('It seems that global step'));
     expect(warnings).toHaveLength(5);
-    expect(warnings[0]).toBe('It seems that global step (tf.train.get_global_step) has not been increased. Current value (could be stable): 0 vs previous value: 0. '
-      + 'You could increase the global step by passing tf.train.get_global_step() to Optimizer.apply_gradients or Optimizer.minimize.');
+    expect(warnings[0]).toBe(
+      'It seems that global step (tf.train.get_global_step) has not been increased. Current value (could be stable): 0 vs previous value: 0. ' +
+        'You could increase the global step by passing tf.train.get_global_step() to Optimizer.apply_gradients or Optimizer.minimize.',
+    );
   });
 
   it('does not warn when the step fetched with the train op predates the increment (the real step moved)', async () => {
@@ -271,14 +350,28 @@ describe('StepCounterHook and SummarySaverHook (docs/python-parity.md §5.5, §5
     resetNotIncreasedWarnings();
     const graph = await counterGraph();
     const { logs } = await withLogs(async () => {
-      const sess = await MonitoredSession.create({ sessionCreator: new LaggingReadCreator(graph), graph, hooks: [new StepCounterHook({ everyNSteps: 100 })] });
-      await sess.using(async (s) => { for (let i = 0; i < 8; i++) await s.run('train'); });
+      const sess = await MonitoredSession.create({
+        sessionCreator: new LaggingReadCreator(graph),
+        graph,
+        hooks: [new StepCounterHook({ everyNSteps: 100 })],
+      });
+      await sess.using(async (s) => {
+        for (let i = 0; i < 8; i++) await s.run('train');
+      });
     });
     expect(logs.messages(logging.Level.WARN).filter((m) => m.startsWith('It seems that global step'))).toEqual([]);
   });
 
-  it('formats rates as Python\'s %g', () => {
-    expect([51.843, 264.25, 11.10784, 1234567, 0.00001234, 100, 0.5].map(formatG)).toEqual(['51.843', '264.25', '11.1078', '1.23457e+06', '1.234e-05', '100', '0.5']);
+  it("formats rates as Python's %g", () => {
+    expect([51.843, 264.25, 11.10784, 1234567, 0.00001234, 100, 0.5].map(formatG)).toEqual([
+      '51.843',
+      '264.25',
+      '11.1078',
+      '1.23457e+06',
+      '1.234e-05',
+      '100',
+      '0.5',
+    ]);
   });
 
   it('SummarySaverHook with an explicit op and writer: START at the first step, summaries at 1, 3, 5 (labelled after the run)', async () => {
@@ -287,9 +380,13 @@ describe('StepCounterHook and SummarySaverHook (docs/python-parity.md §5.5, §5
     const graph = await counterGraph();
     await withLogs(async () => {
       const sess = await MonitoredSession.create({
-        sessionCreator: new ChiefSessionCreator({ graph }), graph, hooks: [new SummarySaverHook({ saveSteps: 2, summaryOp: 'w_summary:0', summaryWriter: writer })],
+        sessionCreator: new ChiefSessionCreator({ graph }),
+        graph,
+        hooks: [new SummarySaverHook({ saveSteps: 2, summaryOp: 'w_summary:0', summaryWriter: writer })],
       });
-      await sess.using(async (s) => { for (let i = 0; i < 5; i++) await s.run('train'); });
+      await sess.using(async (s) => {
+        for (let i = 0; i < 5; i++) await s.run('train');
+      });
     });
     await writer.close();
     const kinds = await eventKinds(eventFiles(dir)[0]);
@@ -297,7 +394,8 @@ describe('StepCounterHook and SummarySaverHook (docs/python-parity.md §5.5, §5
     // The value is the one computed in that step's run: w = 0.5 · 0.75^(step-1), or its update
     // 0.5 · 0.75^step, as the summary's read of w and the train op's update of it run in one
     // session run with no order between them (TF picks; it differed on a loaded machine).
-    const values = (await readEvents(eventFiles(dir)[0])).filter((e) => e.what.case === 'summary')
+    const values = (await readEvents(eventFiles(dir)[0]))
+      .filter((e) => e.what.case === 'summary')
       .map((e) => (e.what.value as { value: Array<{ value: { value: number } }> }).value[0].value.value);
     expect(values).toHaveLength(3);
     [1, 3, 5].forEach((step, i) => expect([0.5 * 0.75 ** (step - 1), 0.5 * 0.75 ** step]).toContain(values[i]));
@@ -312,7 +410,12 @@ describe('StopAtStepHook (docs/python-parity.md §5.3)', () => {
       const sess = await MonitoredSession.create({ sessionCreator: new ChiefSessionCreator({ graph }), graph, hooks: [hook] });
       expect(hook.lastStep).toBe(3);
       let n = 0;
-      await sess.using(async (s) => { while (!s.shouldStop()) { await s.run('train'); n++; } });
+      await sess.using(async (s) => {
+        while (!s.shouldStop()) {
+          await s.run('train');
+          n++;
+        }
+      });
       expect(n).toBe(3);
     });
   });
@@ -320,7 +423,11 @@ describe('StopAtStepHook (docs/python-parity.md §5.3)', () => {
   it('always lets one run happen, even past lastStep', async () => {
     const graph = await counterGraph();
     await withLogs(async () => {
-      const sess = await MonitoredSession.create({ sessionCreator: new ChiefSessionCreator({ graph }), graph, hooks: [new StopAtStepHook({ lastStep: 0 })] });
+      const sess = await MonitoredSession.create({
+        sessionCreator: new ChiefSessionCreator({ graph }),
+        graph,
+        hooks: [new StopAtStepHook({ lastStep: 0 })],
+      });
       expect(sess.shouldStop()).toBe(false);
       await sess.run('train');
       expect(sess.shouldStop()).toBe(true);

@@ -52,10 +52,18 @@ describe('MonitoredTrainingSession hook lists (docs/python-parity.md §1.3, §1.
   it.each([
     ['defaults', {}, ['FinalOpsHook', 'StepCounterHook', 'SummarySaverHook', 'CheckpointSaverHook', 'StopAtStepHook']],
     ['saveCheckpointSecs: null', { saveCheckpointSecs: null }, ['FinalOpsHook', 'StepCounterHook', 'SummarySaverHook', 'StopAtStepHook']],
-    ['saveSummariesSteps: null', { saveSummariesSteps: null }, ['FinalOpsHook', 'StepCounterHook', 'CheckpointSaverHook', 'StopAtStepHook']],
+    [
+      'saveSummariesSteps: null',
+      { saveSummariesSteps: null },
+      ['FinalOpsHook', 'StepCounterHook', 'CheckpointSaverHook', 'StopAtStepHook'],
+    ],
     ['logStepCountSteps: null', { logStepCountSteps: null }, ['FinalOpsHook', 'SummarySaverHook', 'CheckpointSaverHook', 'StopAtStepHook']],
     ['logStepCountSteps: 0', { logStepCountSteps: 0 }, ['FinalOpsHook', 'SummarySaverHook', 'CheckpointSaverHook', 'StopAtStepHook']],
-    ['saveCheckpointSteps: 0 (off; secs default gone)', { saveCheckpointSteps: 0 }, ['FinalOpsHook', 'StepCounterHook', 'SummarySaverHook', 'StopAtStepHook']],
+    [
+      'saveCheckpointSteps: 0 (off; secs default gone)',
+      { saveCheckpointSteps: 0 },
+      ['FinalOpsHook', 'StepCounterHook', 'SummarySaverHook', 'StopAtStepHook'],
+    ],
     ['checkpointDir: null', { checkpointDir: null }, ['FinalOpsHook', 'StopAtStepHook']],
   ] as Array<[string, Partial<MonitoredTrainingSessionOptions>, string[]]>)('chief, %s', async (_label, opts, expected) => {
     const sess = await open({ checkpointDir: tmpDir(), chiefOnlyHooks: chiefOnly(), hooks: user(), ...opts });
@@ -85,7 +93,14 @@ describe('MonitoredTrainingSession hook lists (docs/python-parity.md §1.3, §1.
     const dir = tmpDir();
     const capture = logging.captureLogs();
     const sess = await MonitoredTrainingSession({
-      graph: g, isChief: false, scaffold, checkpointDir: dir, chiefOnlyHooks: chiefOnly(), hooks: user(), saveCheckpointSteps: 1, maxWaitSecs: 1,
+      graph: g,
+      isChief: false,
+      scaffold,
+      checkpointDir: dir,
+      chiefOnlyHooks: chiefOnly(),
+      hooks: user(),
+      saveCheckpointSteps: 1,
+      maxWaitSecs: 1,
     }).finally(() => capture.restore());
     expect(names(sess.hooks)).toEqual(['StopAtStepHook']);
     await sess.close().catch(() => {});
@@ -97,7 +112,11 @@ describe('MonitoredTrainingSession USE_DEFAULT resolution (docs/python-parity.md
   it('only saveCheckpointSteps given: saves every N steps, no 600 s timer', async () => {
     const dir = tmpDir();
     await train({ checkpointDir: dir, saveCheckpointSteps: 3, saveSummariesSteps: null, logStepCountSteps: null }, 6);
-    const steps = fs.readdirSync(dir).filter((f) => f.endsWith('.index')).map((f) => Number(/-(\d+)\./.exec(f)![1])).sort((a, b) => a - b);
+    const steps = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.index'))
+      .map((f) => Number(/-(\d+)\./.exec(f)![1]))
+      .sort((a, b) => a - b);
     expect(steps).toEqual([0, 3, 6]);
   });
 
@@ -109,8 +128,13 @@ describe('MonitoredTrainingSession USE_DEFAULT resolution (docs/python-parity.md
     const capture = logging.captureLogs();
     try {
       const sess = await MonitoredTrainingSession({
-        graph: loadFixtureGraph('linear'), hooks: [new StopAtStepHook({ lastStep: 7 })], checkpointDir: dir,
-        saveCheckpointSecs: 60, saveCheckpointSteps: 2, saveSummariesSteps: null, logStepCountSteps: null,
+        graph: loadFixtureGraph('linear'),
+        hooks: [new StopAtStepHook({ lastStep: 7 })],
+        checkpointDir: dir,
+        saveCheckpointSecs: 60,
+        saveCheckpointSteps: 2,
+        saveSummariesSteps: null,
+        logStepCountSteps: null,
       });
       let step = 1;
       await sess.using(async (s) => {
@@ -123,7 +147,11 @@ describe('MonitoredTrainingSession USE_DEFAULT resolution (docs/python-parity.md
       clock.mockRestore();
       capture.restore();
     }
-    const steps = fs.readdirSync(dir).filter((f) => f.endsWith('.index')).map((f) => Number(/-(\d+)\./.exec(f)![1])).sort((a, b) => a - b);
+    const steps = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.index'))
+      .map((f) => Number(/-(\d+)\./.exec(f)![1]))
+      .sort((a, b) => a - b);
     expect(steps).toEqual([0, 4, 7]);
     const warnings = capture.records.filter((r) => r.message.includes('saveCheckpointSteps'));
     expect(warnings).toHaveLength(1);
@@ -134,7 +162,10 @@ describe('MonitoredTrainingSession USE_DEFAULT resolution (docs/python-parity.md
     const dir = tmpDir();
     await train({ checkpointDir: dir, saveSummariesSecs: 3600, saveCheckpointSecs: null, logStepCountSteps: null }, 4);
     const kinds = await eventKinds(eventFiles(dir)[0]);
-    expect(kinds.filter((k) => k.startsWith('summary') || k.startsWith('session_log'))).toEqual(['session_log START 1', 'summary loss_1 1']);
+    expect(kinds.filter((k) => k.startsWith('summary') || k.startsWith('session_log'))).toEqual([
+      'session_log START 1',
+      'summary loss_1 1',
+    ]);
   });
 });
 
@@ -157,7 +188,14 @@ describe('MonitoredTrainingSession beyond Python', () => {
     const files = eventFiles(dir);
     expect(files).toHaveLength(2);
     const second = await eventKinds(files[1]);
-    expect(second.slice(0, 6)).toEqual(['file_version', 'graph_def', 'meta_graph_def', 'graph_def', 'meta_graph_def', 'session_log CHECKPOINT 2']);
+    expect(second.slice(0, 6)).toEqual([
+      'file_version',
+      'graph_def',
+      'meta_graph_def',
+      'graph_def',
+      'meta_graph_def',
+      'session_log CHECKPOINT 2',
+    ]);
   });
 
   it('writes the first graph event before the global step read op exists, as Python (§8.6)', async () => {
@@ -189,7 +227,9 @@ describe('MonitoredTrainingSession beyond Python', () => {
   it('passes the session config to every session', async () => {
     class GetSession extends SessionRunHook {
       session: unknown = null;
-      override afterCreateSession(session: unknown): void { this.session = session; }
+      override afterCreateSession(session: unknown): void {
+        this.session = session;
+      }
     }
     const hook = new GetSession();
     const sess = await open({ config: { interOpParallelismThreads: 1, intraOpParallelismThreads: 1 }, hooks: [hook] });
@@ -202,7 +242,12 @@ describe('MonitoredTrainingSession beyond Python', () => {
     const dir = tmpDir();
     const { logs } = await train({ checkpointDir: dir, saveCheckpointSteps: 2, saveSummariesSteps: 2, logStepCountSteps: 2 }, 2);
     expect(fs.existsSync(path.join(dir, 'graph.pbtxt'))).toBe(true);
-    expect(logs.filter((r) => r.level === logging.Level.INFO).map((r) => r.message).slice(0, 7)).toEqual([
+    expect(
+      logs
+        .filter((r) => r.level === logging.Level.INFO)
+        .map((r) => r.message)
+        .slice(0, 7),
+    ).toEqual([
       'Create CheckpointSaverHook.',
       'Graph was finalized.',
       'Running local_init_op.',
@@ -220,7 +265,12 @@ describe('MonitoredTrainingSession({ syncRuns: true })', () => {
     const opts = { saveCheckpointSteps: 2, saveSummariesSteps: 2, logStepCountSteps: 2 };
     await train({ checkpointDir: dirs[0], ...opts }, 6);
     await train({ checkpointDir: dirs[1], ...opts, syncRuns: true }, 6);
-    const ckpts = dirs.map((d) => fs.readdirSync(d).filter((f) => f.startsWith('model.ckpt-')).sort());
+    const ckpts = dirs.map((d) =>
+      fs
+        .readdirSync(d)
+        .filter((f) => f.startsWith('model.ckpt-'))
+        .sort(),
+    );
     expect(ckpts[1]).toEqual(ckpts[0]);
     const { loadCheckpoint } = await import('../../lib/checkpoint/checkpoint-reader');
     const values = dirs.map((d) => {
@@ -241,7 +291,9 @@ describe('MonitoredTrainingSession({ syncRuns: true })', () => {
     // the checkpoint saver reads the global step after every run, as in Python (TF 2.x).
     let afterRuns = 0;
     class Last extends SessionRunHook {
-      override afterRun(): void { afterRuns++; }
+      override afterRun(): void {
+        afterRuns++;
+      }
     }
     const dir = tmpDir();
     const opts = { saveCheckpointSteps: 100, saveSummariesSteps: 4, logStepCountSteps: 4, syncRuns: true };
@@ -269,9 +321,18 @@ describe('MonitoredTrainingSession({ syncRuns: true })', () => {
   it('is ignored with queue runners, whose enqueues must go on while a step waits', async () => {
     const capture = logging.captureLogs();
     try {
-      const sess = await MonitoredTrainingSession({ graph: loadFixtureGraph('queue'), syncRuns: true, hooks: [new StopAtStepHook({ lastStep: 5 })] });
+      const sess = await MonitoredTrainingSession({
+        graph: loadFixtureGraph('queue'),
+        syncRuns: true,
+        hooks: [new StopAtStepHook({ lastStep: 5 })],
+      });
       let n = 0;
-      await sess.using(async (s) => { while (!s.shouldStop()) { await s.run('train'); n++; } });
+      await sess.using(async (s) => {
+        while (!s.shouldStop()) {
+          await s.run('train');
+          n++;
+        }
+      });
       expect(n).toBe(5);
     } finally {
       capture.restore();

@@ -109,8 +109,12 @@ async function ourSession(dir: string, hook: StopAtStepHook, firstStep: number):
   let step = firstStep;
   try {
     const sess = await MonitoredTrainingSession({
-      graph: loadFixtureGraph('linear'), checkpointDir: dir, hooks: [hook],
-      saveCheckpointSteps: 2, saveSummariesSteps: 2, logStepCountSteps: 2,
+      graph: loadFixtureGraph('linear'),
+      checkpointDir: dir,
+      hooks: [hook],
+      saveCheckpointSteps: 2,
+      saveSummariesSteps: 2,
+      logStepCountSteps: 2,
     });
     await sess.using(async (s) => {
       while (!s.shouldStop()) {
@@ -155,9 +159,15 @@ async function tracedStepStats(): Promise<StepStats> {
 /** File names with the events file's name (which differs by design, see lib/summary) replaced. */
 const withoutEventNames = (files: string[]) => files.map((f) => (f.startsWith('events.out.tfevents.') ? 'events.out.tfevents.*' : f));
 /** INFO lines, with the directory and the measured rates replaced. */
-const infoLines = (logs: Array<[string, string]>, dir: string) => logs
-  .filter(([level]) => level === 'INFO')
-  .map(([, m]) => m.split(dir).join('<dir>').replace(/^global_step\/sec: .*$/, 'global_step/sec: <rate>'));
+const infoLines = (logs: Array<[string, string]>, dir: string) =>
+  logs
+    .filter(([level]) => level === 'INFO')
+    .map(([, m]) =>
+      m
+        .split(dir)
+        .join('<dir>')
+        .replace(/^global_step\/sec: .*$/, 'global_step/sec: <rate>'),
+    );
 
 describe('MonitoredTrainingSession parity with Python (linear fixture)', () => {
   let py: { dir: string; first: RunReport; restart: RunReport; traces: string[] };
@@ -180,7 +190,7 @@ describe('MonitoredTrainingSession parity with Python (linear fixture)', () => {
     py = await python;
   });
 
-  it('writes the same Chrome trace as Python\'s client/timeline.py for the same step stats', () => {
+  it("writes the same Chrome trace as Python's client/timeline.py for the same step stats", () => {
     expect(stepStats.devStats.length).toBeGreaterThan(0);
     const ours = [
       chromeTraceFromStepStats(stepStats, { showDataflow: true, showMemory: false }),
@@ -201,7 +211,9 @@ describe('MonitoredTrainingSession parity with Python (linear fixture)', () => {
     it('writes the same files in checkpointDir (the events file name aside)', () => {
       expect(withoutEventNames(ours.first.files)).toEqual(withoutEventNames(py.first.files));
       expect(ours.first.files.filter((f) => f.startsWith('model.ckpt-6.'))).toEqual([
-        'model.ckpt-6.data-00000-of-00001', 'model.ckpt-6.index', 'model.ckpt-6.meta',
+        'model.ckpt-6.data-00000-of-00001',
+        'model.ckpt-6.index',
+        'model.ckpt-6.meta',
       ]);
     });
 
@@ -219,10 +231,21 @@ describe('MonitoredTrainingSession parity with Python (linear fixture)', () => {
     it('writes the same sequence of event records as docs/python-parity.md §8.6', () => {
       expect(ours.first.events).toEqual(py.first.events);
       expect(ours.first.events[0]).toEqual([
-        'file_version', 'graph_def', 'meta_graph_def', 'graph_def', 'meta_graph_def',
-        'session_log CHECKPOINT 0', 'session_log START 1', 'summary loss_1 1', 'session_log CHECKPOINT 2',
-        'summary global_step/sec 3', 'summary loss_1 3', 'session_log CHECKPOINT 4',
-        'summary global_step/sec 5', 'summary loss_1 5', 'session_log CHECKPOINT 6',
+        'file_version',
+        'graph_def',
+        'meta_graph_def',
+        'graph_def',
+        'meta_graph_def',
+        'session_log CHECKPOINT 0',
+        'session_log START 1',
+        'summary loss_1 1',
+        'session_log CHECKPOINT 2',
+        'summary global_step/sec 3',
+        'summary loss_1 3',
+        'session_log CHECKPOINT 4',
+        'summary global_step/sec 5',
+        'summary loss_1 5',
+        'session_log CHECKPOINT 6',
       ]);
     });
 
@@ -254,7 +277,7 @@ describe('MonitoredTrainingSession parity with Python (linear fixture)', () => {
       expect(ours.restart.values).toEqual(py.restart.values);
     });
 
-    it('writes a second events file with the same records as Python\'s', () => {
+    it("writes a second events file with the same records as Python's", () => {
       expect(ours.restart.events).toHaveLength(2);
       expect(ours.restart.events).toEqual(py.restart.events);
     });

@@ -63,25 +63,44 @@ interface Run {
  */
 function runJSON<T>(label: string, command: string, args: string[], release?: Promise<unknown>): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = execFile(command, args, {
-      cwd: ROOT, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', TF_ENABLE_ONEDNN_OPTS: '0' }, timeout: SETUP_TIMEOUT_MS, maxBuffer: 64 << 20,
-    }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${label} failed: ${err.message}\n${stderr}`));
-      else resolve(JSON.parse(stdout.trim().split('\n').pop()!));
-    });
+    const child = execFile(
+      command,
+      args,
+      {
+        cwd: ROOT,
+        env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', TF_ENABLE_ONEDNN_OPTS: '0' },
+        timeout: SETUP_TIMEOUT_MS,
+        maxBuffer: 64 << 20,
+      },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${label} failed: ${err.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout.trim().split('\n').pop()!));
+      },
+    );
     child.stdin!.on('error', () => {}); // gone already: its exit reports why
-    if (release) release.then(() => child.stdin!.end('go\n'), () => child.kill());
+    if (release)
+      release.then(
+        () => child.stdin!.end('go\n'),
+        () => child.kill(),
+      );
     else child.stdin!.end();
   });
 }
 
 /** cnn_digits.py (see its docstring). */
-const python = (args: string[], release?: Promise<unknown>) => runJSON<Run>(`cnn_digits.py ${args.join(' ')}`, pythonExecutable(), [SCRIPT, ...args], release);
+const python = (args: string[], release?: Promise<unknown>) =>
+  runJSON<Run>(`cnn_digits.py ${args.join(' ')}`, pythonExecutable(), [SCRIPT, ...args], release);
 
 /** Our resume in a fresh Node process (the thread pools TF sizes per process are then its own). */
-const resumeInNode = (dir: string, lastStep: number, settings: Run['settings']) => runJSON<{ losses: string[] }>('resume-cnn.ts', process.execPath, [
-  '--import', 'tsx', path.join(__dirname, 'children', 'resume-cnn.ts'), dir, String(lastStep), JSON.stringify(settings),
-]);
+const resumeInNode = (dir: string, lastStep: number, settings: Run['settings']) =>
+  runJSON<{ losses: string[] }>('resume-cnn.ts', process.execPath, [
+    '--import',
+    'tsx',
+    path.join(__dirname, 'children', 'resume-cnn.ts'),
+    dir,
+    String(lastStep),
+    JSON.stringify(settings),
+  ]);
 
 /** A copy of `from` whose `checkpoint` state file names the checkpoints relative to it. */
 function copyRelative(from: string, to: string): string {
@@ -123,8 +142,16 @@ describe('resuming a realistic TF1 model (cnn_digits) from a Python checkpoint, 
 
   it('ends with the same variables, bit for bit: weights, EMA shadows, Momentum slots, moving statistics, global step', () => {
     const names = Object.keys(py.dump.variables);
-    for (const v of ['conv1/kernel', 'conv1/kernel/ExponentialMovingAverage', 'conv1/kernel/Momentum', 'conv1/batch_normalization/moving_mean',
-      'conv1/batch_normalization/moving_variance', 'dense/kernel/Momentum', 'dense/bias/ExponentialMovingAverage', 'global_step']) {
+    for (const v of [
+      'conv1/kernel',
+      'conv1/kernel/ExponentialMovingAverage',
+      'conv1/kernel/Momentum',
+      'conv1/batch_normalization/moving_mean',
+      'conv1/batch_normalization/moving_variance',
+      'dense/kernel/Momentum',
+      'dense/bias/ExponentialMovingAverage',
+      'global_step',
+    ]) {
       expect(names).toContain(v);
     }
     expect(py.dump.variables.global_step.hex).toBe(Buffer.from(BigInt64Array.of(BigInt(2 * N)).buffer).toString('hex'));
@@ -134,10 +161,12 @@ describe('resuming a realistic TF1 model (cnn_digits) from a Python checkpoint, 
   it('our CheckpointReader reads our final checkpoint as Python reads it', async () => {
     const reader = loadCheckpoint((await latestCheckpoint(ours.dir))!);
     try {
-      const read = Object.fromEntries(Object.keys(ours.dump.variables).map((k) => {
-        const data = reader.getTensor(k).data as Float32Array | BigInt64Array;
-        return [k, Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex')];
-      }));
+      const read = Object.fromEntries(
+        Object.keys(ours.dump.variables).map((k) => {
+          const data = reader.getTensor(k).data as Float32Array | BigInt64Array;
+          return [k, Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex')];
+        }),
+      );
       expect(read).toEqual(Object.fromEntries(Object.entries(ours.dump.variables).map(([k, v]) => [k, v.hex])));
     } finally {
       reader.close();
@@ -146,7 +175,11 @@ describe('resuming a realistic TF1 model (cnn_digits) from a Python checkpoint, 
 
   it('leaves the same files and the same checkpoint state file (max_to_keep 3 of the SAVERS saver)', () => {
     expect(withoutEventNames(ours.dump.files)).toEqual(withoutEventNames(py.dump.files));
-    expect(ours.dump.files.filter((f) => f.endsWith('.index'))).toEqual(['model.ckpt-16.index', 'model.ckpt-19.index', 'model.ckpt-20.index']);
+    expect(ours.dump.files.filter((f) => f.endsWith('.index'))).toEqual([
+      'model.ckpt-16.index',
+      'model.ckpt-19.index',
+      'model.ckpt-20.index',
+    ]);
     expect(ours.dump.state).toBe(py.dump.state);
   });
 

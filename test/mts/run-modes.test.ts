@@ -49,10 +49,19 @@ function turnCounter() {
     setTimeout(tick, 1);
   };
   setTimeout(tick, 1);
-  return { stop: () => { on = false; return turns; } };
+  return {
+    stop: () => {
+      on = false;
+      return turns;
+    },
+  };
 }
 
-async function train(mode: RunMode | undefined, steps: number, opts: { maxBlockMs?: number; saveCheckpointSteps?: number | null; saveSummariesSteps?: number | null } = {}) {
+async function train(
+  mode: RunMode | undefined,
+  steps: number,
+  opts: { maxBlockMs?: number; saveCheckpointSteps?: number | null; saveSummariesSteps?: number | null } = {},
+) {
   const graph = await counterGraph();
   const where = new WhereRunsRan();
   const dir = tmpDir('tfm-run-modes-');
@@ -63,10 +72,13 @@ async function train(mode: RunMode | undefined, steps: number, opts: { maxBlockM
   const logs = captureLogs(); // the hooks' INFO lines are not what this test reads
   try {
     const sess = await MonitoredTrainingSession({
-      graph, checkpointDir: dir, hooks: [where],
+      graph,
+      checkpointDir: dir,
+      hooks: [where],
       saveSummariesSteps: opts.saveSummariesSteps === undefined ? 5 : opts.saveSummariesSteps,
       saveCheckpointSteps: opts.saveCheckpointSteps === undefined ? 10 : opts.saveCheckpointSteps,
-      ...(mode ? { runMode: mode } : {}), ...(opts.maxBlockMs ? { maxBlockMs: opts.maxBlockMs } : {}),
+      ...(mode ? { runMode: mode } : {}),
+      ...(opts.maxBlockMs ? { maxBlockMs: opts.maxBlockMs } : {}),
     });
     const counter = turnCounter();
     const t0 = performance.now();

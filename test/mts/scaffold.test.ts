@@ -36,12 +36,17 @@ function quiet<T>(fn: () => T): T {
 }
 
 describe('getOrCreateGlobalStep (docs/python-parity.md §6)', () => {
-  it('builds Python\'s structure and the read tensor global_step/add:0', () => {
+  it("builds Python's structure and the read tensor global_step/add:0", () => {
     const g = new Graph();
     const gs = getOrCreateGlobalStep(g);
     expect(gs.name).toBe('global_step:0');
     expect(getOrCreateGlobalStep(g).name).toBe('global_step:0');
-    for (const [name, type] of [['global_step', 'VariableV2'], ['global_step/Initializer/zeros', 'Const'], ['global_step/Assign', 'Assign'], ['global_step/read', 'Identity']]) {
+    for (const [name, type] of [
+      ['global_step', 'VariableV2'],
+      ['global_step/Initializer/zeros', 'Const'],
+      ['global_step/Assign', 'Assign'],
+      ['global_step/read', 'Identity'],
+    ]) {
       expect(g.operation(name).type).toBe(type);
     }
     expect(g.getCollection('global_step')).toHaveLength(1);
@@ -54,18 +59,28 @@ describe('getOrCreateGlobalStep (docs/python-parity.md §6)', () => {
     expect(read.op.inputs.map((i) => i.name)).toEqual(['global_step/read:0', 'global_step/add/y:0']);
   });
 
-  it('guarded: Python\'s cond structure, which reads the initial value before initialization', async () => {
+  it("guarded: Python's cond structure, which reads the initial value before initialization", async () => {
     const g = new Graph();
     getOrCreateGlobalStep(g);
     const read = globalStepReadTensor(g, { guarded: true })!;
     expect(read.name).toBe('global_step/add:0');
-    for (const name of ['global_step/IsVariableInitialized', 'global_step/cond/Switch', 'global_step/cond/read/Switch', 'global_step/cond/Merge', 'global_step/add/y']) {
+    for (const name of [
+      'global_step/IsVariableInitialized',
+      'global_step/cond/Switch',
+      'global_step/cond/read/Switch',
+      'global_step/cond/Merge',
+      'global_step/add/y',
+    ]) {
       expect(g.hasOperation(name)).toBe(true);
     }
     const s = new Session(g);
     expect((await s.run(read))!.data).toEqual(BigInt64Array.of(0n));
     await s.run('global_step/Assign');
-    g.addOp({ type: 'AssignAdd', name: 'inc', inputs: ['global_step', g.addOp({ type: 'Const', name: 'c5', attrs: { dtype: 'int64', value: 5n } })] });
+    g.addOp({
+      type: 'AssignAdd',
+      name: 'inc',
+      inputs: ['global_step', g.addOp({ type: 'Const', name: 'c5', attrs: { dtype: 'int64', value: 5n } })],
+    });
     await s.run('inc');
     expect((await s.run(read))!.data).toEqual(BigInt64Array.of(5n));
     await s.close();
@@ -81,7 +96,7 @@ describe('getOrCreateGlobalStep (docs/python-parity.md §6)', () => {
 });
 
 describe('Scaffold.finalize() (docs/python-parity.md §4.2)', () => {
-  it('builds the missing ops with Python\'s names, adds them to the collections and finalizes the graph', async () => {
+  it("builds the missing ops with Python's names, adds them to the collections and finalizes the graph", async () => {
     const g = await counterGraph();
     const scaffold = new Scaffold();
     const capture = logging.captureLogs();
@@ -91,7 +106,12 @@ describe('Scaffold.finalize() (docs/python-parity.md §4.2)', () => {
     expect(g.finalized).toBe(true);
     expect(nameOf(scaffold.initOp)).toBe('group_deps');
     expect(g.operation('group_deps').controlInputs.map((o) => o.name)).toEqual(['init', 'init_1']);
-    expect(g.operation('init').controlInputs.map((o) => o.name).sort()).toEqual(['global_step/Assign', 'w/Assign']);
+    expect(
+      g
+        .operation('init')
+        .controlInputs.map((o) => o.name)
+        .sort(),
+    ).toEqual(['global_step/Assign', 'w/Assign']);
     expect(nameOf(scaffold.readyOp)).toBe('concat:0');
     expect(nameOf(scaffold.readyForLocalInitOp)).toBe('concat_1:0');
     expect(nameOf(scaffold.localInitOp)).toBe('group_deps_1');
@@ -99,7 +119,11 @@ describe('Scaffold.finalize() (docs/python-parity.md §4.2)', () => {
     expect(nameOf(scaffold.summaryOp)).toBe('Merge/MergeSummary:0');
     expect(scaffold.saver).toBeInstanceOf(Saver);
     expect(scaffold.saver!.saverDef).toMatchObject({
-      filenameTensorName: 'save/Const:0', saveTensorName: 'save/Identity:0', restoreOpName: 'save/restore_all', maxToKeep: 5, sharded: true,
+      filenameTensorName: 'save/Const:0',
+      saveTensorName: 'save/Identity:0',
+      restoreOpName: 'save/restore_all',
+      maxToKeep: 5,
+      sharded: true,
     });
     for (const key of ['init_op', 'ready_op', 'ready_for_local_init_op', 'local_init_op', 'summary_op', 'savers']) {
       expect(g.getCollection(key)).toHaveLength(1);
@@ -136,7 +160,12 @@ describe('Scaffold.finalize() (docs/python-parity.md §4.2)', () => {
     const g = await counterGraph();
     const noop = g.addOp({ type: 'NoOp', name: 'my_init' });
     const seen: unknown[] = [];
-    const first = new Scaffold({ initOp: noop, initFn: (sc) => { seen.push(sc); } });
+    const first = new Scaffold({
+      initOp: noop,
+      initFn: (sc) => {
+        seen.push(sc);
+      },
+    });
     const second = new Scaffold({ copyFromScaffold: first });
     expect(second.initOp).toBe(noop);
     quiet(() => second.finalize(g));
@@ -151,7 +180,12 @@ describe('SessionManager (docs/python-parity.md §3.3)', () => {
   it('recoverSession: not restored without a checkpoint, restored (and logged) with one', async () => {
     const g = await counterGraph();
     const scaffold = quiet(() => new Scaffold().finalize(g));
-    const sm = new SessionManager({ graph: g, readyOp: scaffold.readyOp, readyForLocalInitOp: scaffold.readyForLocalInitOp, localInitOp: scaffold.localInitOp });
+    const sm = new SessionManager({
+      graph: g,
+      readyOp: scaffold.readyOp,
+      readyForLocalInitOp: scaffold.readyForLocalInitOp,
+      localInitOp: scaffold.localInitOp,
+    });
     const dir = tmpDir();
     const capture = logging.captureLogs();
     try {
@@ -176,12 +210,24 @@ describe('SessionManager (docs/python-parity.md §3.3)', () => {
     const g = loadFixtureGraph('linear');
     const scaffold = quiet(() => new Scaffold().finalize(g));
     let initFnCalls = 0;
-    const sm = new SessionManager({ graph: g, readyOp: scaffold.readyOp, readyForLocalInitOp: scaffold.readyForLocalInitOp, localInitOp: scaffold.localInitOp });
+    const sm = new SessionManager({
+      graph: g,
+      readyOp: scaffold.readyOp,
+      readyForLocalInitOp: scaffold.readyForLocalInitOp,
+      localInitOp: scaffold.localInitOp,
+    });
     const capture = logging.captureLogs();
     const prefix = fixturePath('linear', 'ckpt', 'model.ckpt-3');
-    const sess = await sm.prepareSession('', {
-      saver: scaffold.saver, checkpointFilenameWithPath: prefix, initOp: scaffold.initOp, initFn: () => { initFnCalls++; },
-    }).finally(() => capture.restore());
+    const sess = await sm
+      .prepareSession('', {
+        saver: scaffold.saver,
+        checkpointFilenameWithPath: prefix,
+        initOp: scaffold.initOp,
+        initFn: () => {
+          initFnCalls++;
+        },
+      })
+      .finally(() => capture.restore());
     expect(initFnCalls).toBe(0);
     expect(capture.messages(logging.Level.INFO)).toContain(`Restoring parameters from ${prefix}`);
     expect((await sess.run('global_step:0'))!.data).toEqual(BigInt64Array.of(3n));
@@ -192,12 +238,23 @@ describe('SessionManager (docs/python-parity.md §3.3)', () => {
   it('waitForSession polls every recoveryWaitSecs and logs why it waits', async () => {
     const g = await counterGraph();
     const scaffold = quiet(() => new Scaffold().finalize(g));
-    const sm = new SessionManager({ graph: g, readyOp: scaffold.readyOp, readyForLocalInitOp: scaffold.readyForLocalInitOp, localInitOp: scaffold.localInitOp, recoveryWaitSecs: 0.05 });
+    const sm = new SessionManager({
+      graph: g,
+      readyOp: scaffold.readyOp,
+      readyForLocalInitOp: scaffold.readyForLocalInitOp,
+      localInitOp: scaffold.localInitOp,
+      recoveryWaitSecs: 0.05,
+    });
     const capture = logging.captureLogs();
-    await sm.waitForSession('', { maxWaitSecs: 0.2 }).catch((e) => e).finally(() => capture.restore());
+    await sm
+      .waitForSession('', { maxWaitSecs: 0.2 })
+      .catch((e) => e)
+      .finally(() => capture.restore());
     const waits = capture.messages(logging.Level.INFO).filter((m) => m.startsWith('Waiting for model to be ready.'));
     expect(waits.length).toBeGreaterThanOrEqual(1);
-    expect(waits[0]).toBe('Waiting for model to be ready.  Ready_for_local_init_op:  Variables not initialized: global_step, w, ready: None');
+    expect(waits[0]).toBe(
+      'Waiting for model to be ready.  Ready_for_local_init_op:  Variables not initialized: global_step, w, ready: None',
+    );
     g.unfinalize();
   });
 
@@ -207,8 +264,17 @@ describe('SessionManager (docs/python-parity.md §3.3)', () => {
     const port = await freePort();
     const capture = logging.captureLogs();
     const e = await MonitoredTrainingSession({
-      graph: loadFixtureGraph('linear'), master: `grpc://127.0.0.1:${port}`, isChief: false, maxWaitSecs: 0.5, workerPollIntervalSecs: 0.1,
-    }).then(() => null, (x) => x).finally(() => capture.restore());
+      graph: loadFixtureGraph('linear'),
+      master: `grpc://127.0.0.1:${port}`,
+      isChief: false,
+      maxWaitSecs: 0.5,
+      workerPollIntervalSecs: 0.1,
+    })
+      .then(
+        () => null,
+        (x) => x,
+      )
+      .finally(() => capture.restore());
     expect(e).toBeInstanceOf(DeadlineExceededError);
     expect(e.message).toBe(`Session was not ready after waiting 0 secs: grpc://127.0.0.1:${port} accepts no connection (ECONNREFUSED).`);
     expect(capture.messages(logging.Level.INFO)).toContain(`Waiting for grpc://127.0.0.1:${port} to accept connections (ECONNREFUSED).`);
@@ -219,7 +285,13 @@ describe('SessionManager (docs/python-parity.md §3.3)', () => {
   it('with a wait of 0 s between tries, still gives up at maxWaitSecs', async () => {
     const g = await counterGraph();
     const scaffold = quiet(() => new Scaffold().finalize(g));
-    const sm = new SessionManager({ graph: g, readyOp: scaffold.readyOp, readyForLocalInitOp: scaffold.readyForLocalInitOp, localInitOp: scaffold.localInitOp, recoveryWaitSecs: 0 });
+    const sm = new SessionManager({
+      graph: g,
+      readyOp: scaffold.readyOp,
+      readyForLocalInitOp: scaffold.readyForLocalInitOp,
+      localInitOp: scaffold.localInitOp,
+      recoveryWaitSecs: 0,
+    });
     const capture = logging.captureLogs();
     try {
       const t0 = Date.now();
@@ -232,7 +304,11 @@ describe('SessionManager (docs/python-parity.md §3.3)', () => {
       const r = await sm.recoverSession('', { saver: scaffold.saver, checkpointDir: dir, waitForCheckpoint: true, maxWaitSecs: 0.3 });
       expect(r.restored).toBe(false);
       await r.session.close();
-      for (const [opts, param] of [[{ maxWaitSecs: Number.NaN }, 'maxWaitSecs'], [{ maxWaitSecs: -1 }, 'maxWaitSecs'], [{ waitForCheckpoint: 'yes' }, 'waitForCheckpoint']] as const) {
+      for (const [opts, param] of [
+        [{ maxWaitSecs: Number.NaN }, 'maxWaitSecs'],
+        [{ maxWaitSecs: -1 }, 'maxWaitSecs'],
+        [{ waitForCheckpoint: 'yes' }, 'waitForCheckpoint'],
+      ] as const) {
         const bad = await sm.recoverSession('', { saver: scaffold.saver, checkpointDir: dir, ...(opts as object) }).catch((x) => x);
         expect(bad).toBeInstanceOf(ArgumentError);
         expect(bad.param).toBe(param);
@@ -261,7 +337,10 @@ describe('MonitoredTrainingSession on more Python fixtures, bit for bit', () => 
     const capture = logging.captureLogs();
     try {
       const sess = await MonitoredTrainingSession({
-        graph: loadFixtureGraph(name), checkpointDir: dir, config: CONFIG, hooks: [new StopAtStepHook({ lastStep: last })],
+        graph: loadFixtureGraph(name),
+        checkpointDir: dir,
+        config: CONFIG,
+        hooks: [new StopAtStepHook({ lastStep: last })],
       });
       let step = 1;
       await sess.using(async (s) => {

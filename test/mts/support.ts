@@ -25,22 +25,38 @@ export async function eventKinds(file: string): Promise<string[]> {
     const step = e.step;
     const what = e.what;
     switch (what.case) {
-      case 'fileVersion': out.push('file_version'); break;
-      case 'graphDef': out.push('graph_def'); break;
-      case 'metaGraphDef': out.push('meta_graph_def'); break;
-      case 'sessionLog': out.push(`session_log ${['STATUS_UNSPECIFIED', 'START', 'STOP', 'CHECKPOINT'][what.value.status]} ${step}`); break;
-      case 'summary': out.push(`summary ${what.value.value.map((v) => v.tag).join(',')} ${step}`); break;
-      case 'taggedRunMetadata': out.push(`tagged_run_metadata ${what.value.tag} ${step}`); break;
-      default: out.push(`${what.case} ${step}`);
+      case 'fileVersion':
+        out.push('file_version');
+        break;
+      case 'graphDef':
+        out.push('graph_def');
+        break;
+      case 'metaGraphDef':
+        out.push('meta_graph_def');
+        break;
+      case 'sessionLog':
+        out.push(`session_log ${['STATUS_UNSPECIFIED', 'START', 'STOP', 'CHECKPOINT'][what.value.status]} ${step}`);
+        break;
+      case 'summary':
+        out.push(`summary ${what.value.value.map((v) => v.tag).join(',')} ${step}`);
+        break;
+      case 'taggedRunMetadata':
+        out.push(`tagged_run_metadata ${what.value.tag} ${step}`);
+        break;
+      default:
+        out.push(`${what.case} ${step}`);
     }
   }
   return out;
 }
 
 export function eventFiles(dir: string): string[] {
-  return fs.readdirSync(dir).filter((f) => f.startsWith('events.out.tfevents.')).sort().map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith('events.out.tfevents.'))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
-
 
 /**
  * A tiny TS-built training graph: the global step, a float variable `w` (0.5) in the `variables`
@@ -52,7 +68,11 @@ export async function counterGraph(): Promise<Graph> {
   const g = new Graph();
   const gs = getOrCreateGlobalStep(g);
   const w = g.addOp({ type: 'VariableV2', name: 'w', attrs: { dtype: 'float32', shape: [] } });
-  g.addOp({ type: 'Assign', name: 'w/Assign', inputs: [w, g.addOp({ type: 'Const', name: 'w/Initializer/Const', attrs: { dtype: 'float32', value: 0.5 } })] });
+  g.addOp({
+    type: 'Assign',
+    name: 'w/Assign',
+    inputs: [w, g.addOp({ type: 'Const', name: 'w/Initializer/Const', attrs: { dtype: 'float32', value: 0.5 } })],
+  });
   g.addOp({ type: 'Identity', name: 'w/read', inputs: [w] });
   g.addToCollection('variables', w);
   const quarter = g.addOp({ type: 'Const', name: 'quarter', attrs: { dtype: 'float32', value: 0.25 } });

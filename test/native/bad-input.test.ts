@@ -14,7 +14,13 @@ function model() {
 describe('bad input gives a typed error naming the problem', () => {
   it('unknown op type', () => {
     const g = new Graph();
-    const e = (() => { try { g.addOp({ type: 'NoSuchOpAnywhere', name: 'n' }); } catch (err) { return err; } })();
+    const e = (() => {
+      try {
+        g.addOp({ type: 'NoSuchOpAnywhere', name: 'n' });
+      } catch (err) {
+        return err;
+      }
+    })();
     expect(e).toBeInstanceOf(NotFoundError);
     expect((e as Error).message).toMatch(/Op type 'NoSuchOpAnywhere' \(for operation 'n'\) is not registered/);
     expect(g.hasOperation('n')).toBe(false);
@@ -22,14 +28,21 @@ describe('bad input gives a typed error naming the problem', () => {
 
   it('unknown attr name, listing the attrs the op has', () => {
     const g = new Graph();
-    expect(() => g.addOp({ type: 'Placeholder', name: 'p', attrs: { dtype: 'float32', colour: 'red' } }))
-      .toThrow(/Op type 'Placeholder' has no attr named 'colour' \(operation 'p'; its attrs: dtype, shape\)/);
+    expect(() => g.addOp({ type: 'Placeholder', name: 'p', attrs: { dtype: 'float32', colour: 'red' } })).toThrow(
+      /Op type 'Placeholder' has no attr named 'colour' \(operation 'p'; its attrs: dtype, shape\)/,
+    );
     expect(g.hasOperation('p')).toBe(false);
   });
 
   it('attr value of the wrong kind names the attr', () => {
     const g = new Graph();
-    const e = (() => { try { g.addOp({ type: 'Placeholder', name: 'p', attrs: { dtype: 'float32', shape: 'big' } }); } catch (err) { return err; } })();
+    const e = (() => {
+      try {
+        g.addOp({ type: 'Placeholder', name: 'p', attrs: { dtype: 'float32', shape: 'big' } });
+      } catch (err) {
+        return err;
+      }
+    })();
     expect(e).toBeInstanceOf(ArgumentError);
     expect((e as ArgumentError).param).toBe('p.shape');
     expect(() => g.addOp({ type: 'Placeholder', name: 'p', attrs: { dtype: 'float33' } })).toThrow(/for p\.dtype/);
@@ -51,8 +64,12 @@ describe('bad input gives a typed error naming the problem', () => {
 
   it('feed of the wrong dtype, shape, or a ragged array', async () => {
     const s = new Session(model());
-    await expect(s.run('y:0', { 'x:0': Tensor.from([1, 2], 'int32') })).rejects.toThrow(/Cannot feed a int32 value to tensor 'x:0', which has dtype float32/);
-    await expect(s.run('y:0', { 'x:0': [1, 2, 3] })).rejects.toThrow(/Cannot feed value of shape \(3,\) for Tensor 'x:0', which has shape \(2,\)/);
+    await expect(s.run('y:0', { 'x:0': Tensor.from([1, 2], 'int32') })).rejects.toThrow(
+      /Cannot feed a int32 value to tensor 'x:0', which has dtype float32/,
+    );
+    await expect(s.run('y:0', { 'x:0': [1, 2, 3] })).rejects.toThrow(
+      /Cannot feed value of shape \(3,\) for Tensor 'x:0', which has shape \(2,\)/,
+    );
     const e = await s.run('y:0', { 'x:0': [[1], 2] as never }).catch((err) => err);
     expect(e).toBeInstanceOf(ArgumentError);
     expect(e.param).toBe("feeds['x:0']");
@@ -70,7 +87,7 @@ describe('bad input gives a typed error naming the problem', () => {
     await s.close();
   });
 
-  it('a missing feed is TF\'s InvalidArgumentError, with the caller in the stack', async () => {
+  it("a missing feed is TF's InvalidArgumentError, with the caller in the stack", async () => {
     const s = new Session(model());
     const e = await s.run('y:0').catch((err) => err);
     expect(e).toBeInstanceOf(InvalidArgumentError);
@@ -92,14 +109,22 @@ describe('bad input gives a typed error naming the problem', () => {
 
   it('garbage GraphDef bytes', () => {
     const g = new Graph();
-    const e = (() => { try { g.importGraphDef(new Uint8Array([0xff, 0xff, 0xff, 0x07, 1, 2, 3])); } catch (err) { return err; } })();
+    const e = (() => {
+      try {
+        g.importGraphDef(new Uint8Array([0xff, 0xff, 0xff, 0x07, 1, 2, 3]));
+      } catch (err) {
+        return err;
+      }
+    })();
     expect(e).toBeInstanceOf(InvalidArgumentError);
     expect((e as Error).message).toMatch(/GraphDef/i);
     expect(() => g.importGraphDef('not bytes' as never)).toThrow(/Expected a Uint8Array of a serialized GraphDef for graphDef/);
   });
 
   it('options with unknown fields name the field', () => {
-    expect(() => new Session(model(), { config: { interOpParalelismThreads: 2 } })).toThrow(/Unknown field 'interOpParalelismThreads' for tensorflow.ConfigProto/);
+    expect(() => new Session(model(), { config: { interOpParalelismThreads: 2 } })).toThrow(
+      /Unknown field 'interOpParalelismThreads' for tensorflow.ConfigProto/,
+    );
     const s = new Session(model());
     expect(() => s.runSync('y:0', { 'x:0': [1, 2] }, { options: { traceLevel: 'EVERYTHING' } })).toThrow(/options\.traceLevel/);
     return s.close();
@@ -108,19 +133,28 @@ describe('bad input gives a typed error naming the problem', () => {
   it('bad constructor arguments', () => {
     expect(() => new Session({} as never)).toThrow(/Expected a Graph for graph/);
     expect(() => Tensor.from([1, 2], 'float128' as never)).toThrow(/for dtype/);
-    expect(() => Tensor.from({ dtype: 'float32', shape: [3], data: new Float32Array(2) })).toThrow(/value\.data has 2 elements but shape \[3\]/);
+    expect(() => Tensor.from({ dtype: 'float32', shape: [3], data: new Float32Array(2) })).toThrow(
+      /value\.data has 2 elements but shape \[3\]/,
+    );
   });
 });
 
 describe('use after close', () => {
   // A run that races close() gets the addon's FailedPreconditionError or the TS layer's
   // ClosedError, depending on which side sees the close first: both are FailedPreconditionError.
-  it('ClosedError is a FailedPreconditionError with code 9, as the addon\'s own closed-session error', async () => {
+  it("ClosedError is a FailedPreconditionError with code 9, as the addon's own closed-session error", async () => {
     const g = new Graph();
     g.addOp({ type: 'Const', name: 'c', attrs: { dtype: 'float32', value: 1 } });
     const s = new Session(g);
     await s.close();
-    const e = (() => { try { s.runSync('c:0'); } catch (x) { return x; } return null; })();
+    const e = (() => {
+      try {
+        s.runSync('c:0');
+      } catch (x) {
+        return x;
+      }
+      return null;
+    })();
     expect(e).toBeInstanceOf(ClosedError);
     expect(e).toBeInstanceOf(FailedPreconditionError);
     expect((e as TFError).code).toBe(9);
@@ -129,7 +163,15 @@ describe('use after close', () => {
 
 // From a second bad-input probe: each was a bare TypeError from inside, or accepted silently.
 describe('more bad input to Graph, Tensor and Session', () => {
-  const param = (f: () => unknown) => { try { f(); } catch (e) { expect(e).toBeInstanceOf(ArgumentError); return (e as ArgumentError).param; } return 'no error'; };
+  const param = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ArgumentError);
+      return (e as ArgumentError).param;
+    }
+    return 'no error';
+  };
 
   it('names the parameter', () => {
     const g = new Graph();

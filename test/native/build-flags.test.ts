@@ -8,7 +8,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/child';
 
-interface BuildFlags { sources: string[]; std: string; defines: string[]; flags: string[]; libs: string[] }
+interface BuildFlags {
+  sources: string[];
+  std: string;
+  defines: string[];
+  flags: string[];
+  libs: string[];
+}
 
 function fromGyp(): BuildFlags {
   const target = JSON.parse(fs.readFileSync(path.join(ROOT, 'binding.gyp'), 'utf8')).targets[0];
@@ -32,7 +38,11 @@ function fromCMake(): BuildFlags {
   };
   expect(text).toMatch(/file\(GLOB SOURCES "\$\{CMAKE_SOURCE_DIR\}\/native\/\*\.cc"\)/);
   return {
-    sources: fs.readdirSync(path.join(ROOT, 'native')).filter((f) => f.endsWith('.cc')).map((f) => `native/${f}`).sort(),
+    sources: fs
+      .readdirSync(path.join(ROOT, 'native'))
+      .filter((f) => f.endsWith('.cc'))
+      .map((f) => `native/${f}`)
+      .sort(),
     std: /set\(CMAKE_CXX_STANDARD (\d+)\)/.exec(text)![1],
     defines: args('target_compile_definitions'),
     flags: args('target_compile_options'),

@@ -53,16 +53,27 @@ const addonPath: string = require('node-gyp-build').path(ROOT);
 /** Runs `body` (inside an async function, after PRELUDE) in a fresh process; returns its outcomes. */
 function runChild(name: string, body: string): Record<string, Outcome> {
   const file = path.join(tmp, `${name}.ts`);
-  fs.writeFileSync(file, `${PRELUDE}\nasync function main(): Promise<void> {\n${body}\n}\n` +
-    'main().then(() => process.stdout.write(JSON.stringify(results) + "\\n"), (e) => { console.error(e); process.exit(3); });\n');
+  fs.writeFileSync(
+    file,
+    `${PRELUDE}\nasync function main(): Promise<void> {\n${body}\n}\n` +
+      'main().then(() => process.stdout.write(JSON.stringify(results) + "\\n"), (e) => { console.error(e); process.exit(3); });\n',
+  );
   const r = runTs(file, [], {}, 90_000);
   // Printed without "at ..." frames: vitest reads source maps from the files a message's frames
   // name, and a frame in a .node binary made it fail with an unrelated SyntaxError.
-  const frames = (t: string | undefined) => (t ?? '').split('\n').filter((l) => !/^\s+at /.test(l)).join('\n');
+  const frames = (t: string | undefined) =>
+    (t ?? '')
+      .split('\n')
+      .filter((l) => !/^\s+at /.test(l))
+      .join('\n');
   const diag = `status=${r.status} signal=${r.signal}\nstdout:\n${frames(r.stdout)}\nstderr:\n${frames(r.stderr).slice(-3000)}`;
   expect(r.signal, diag).toBeNull();
   expect(r.status, diag).toBe(0);
-  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = r.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   expect(line, diag).toBeDefined();
   return JSON.parse(line!) as Record<string, Outcome>;
 }
@@ -93,7 +104,9 @@ function expectNativeError(results: Record<string, Outcome>, label: string, name
 
 describe('tensor names with an output index >= 2^31 (std::stoi aborted) and C++ exceptions', () => {
   it('are NotFoundErrors naming the tensor; std::bad_alloc becomes a JS Error; the graph stays usable', () => {
-    const r = runChild('names', `
+    const r = runChild(
+      'names',
+      `
       const g = simpleGraph();
       await probe('addOp input', () => g.addOp({ type: 'Identity', name: 'i', inputs: ['x:99999999999'] }).name);
       await probe('addOp list input', () => g.addOp({ type: 'AddN', name: 'n', inputs: [['y:0', 'y:99999999999']] }).name);
@@ -107,7 +120,8 @@ describe('tensor names with an output index >= 2^31 (std::stoi aborted) and C++ 
       await probe('raw list(int) huge', () => g.native.addOperation({ type: 'Placeholder', name: 'p3', attrs: [{ name: 'x', kind: 'list(int)', value: new Array(2 ** 32 - 1) }] }));
       await probe('raw prepare huge', () => new (native().NativeSession)(g.native, '', null).prepare(new Array(2 ** 32 - 1), ['y:0'], []));
       await probe('graph usable after', () => [g.hasOperation('p3'), g.addOp({ type: 'Identity', name: 'after', inputs: ['y:0'] }).name]);
-    `);
+    `,
+    );
     expectNativeError(r, 'addOp input', 'NotFoundError', "'x:99999999999'");
     expectNativeError(r, 'addOp list input', 'NotFoundError', "'y:99999999999'");
     expectNativeError(r, 'inputMap target', 'NotFoundError', "'x:99999999999'");
@@ -122,7 +136,9 @@ describe('tensor names with an output index >= 2^31 (std::stoi aborted) and C++ 
 
 describe('shapes TF refuses with a CHECK (rank > 254, int64 overflow of the dimensions)', () => {
   it('are typed errors naming the parameter, on every way to TF', () => {
-    const r = runChild('shapes', `
+    const r = runChild(
+      'shapes',
+      `
       const g = simpleGraph();
       const s = new Session(g);
       const rank300 = Array(300).fill(1);
@@ -168,7 +184,8 @@ describe('shapes TF refuses with a CHECK (rank > 254, int64 overflow of the dime
       await probe('rank 254 feed', () => s.runSync('uid:0', { 'u:0': Tensor.alloc('float32', Array(254).fill(1)) })!.shape.length);
       await raw.close();
       await s.close();
-    `);
+    `,
+    );
     expectArgumentError(r, 'runSync feed rank300', "feeds['u:0'].shape", /254/);
     expectArgumentError(r, 'run feed overflow', "feeds['u:0'].shape", /overflows int64/);
     expectArgumentError(r, 'alloc rank300', 'shape', /254/);
@@ -199,7 +216,9 @@ describe('shapes TF refuses with a CHECK (rank > 254, int64 overflow of the dime
 
 describe('self-containing, very deep and huge sparse arrays (endless loop, stack overflow, hang)', () => {
   it('are ArgumentErrors naming the parameter, found before anything proportional to the length', () => {
-    const r = runChild('arrays', `
+    const r = runChild(
+      'arrays',
+      `
       const g = simpleGraph();
       const s = new Session(g);
       const cyclic: unknown[] = [];
@@ -219,7 +238,8 @@ describe('self-containing, very deep and huge sparse arrays (endless loop, stack
       await probe('Squeeze sparse list(int)', () => g.addOp({ type: 'Squeeze', name: 'sq', inputs: ['x:0'], attrs: { squeeze_dims: new Array(2 ** 32 - 1) } }).name);
       await probe('sparse inputs', () => g.addOp({ type: 'AddN', name: 'an', inputs: [new Array(2 ** 32 - 1)] }).name);
       await s.close();
-    `);
+    `,
+    );
     expectArgumentError(r, 'cyclic from', 'value', /254/);
     expectArgumentError(r, 'cyclic feed', "feeds['u:0']", /254/);
     expectArgumentError(r, '200000 deep', 'deep', /254/);
@@ -235,7 +255,9 @@ describe('self-containing, very deep and huge sparse arrays (endless loop, stack
 
 describe('closed handles and an addon without libtensorflow (segfaults)', () => {
   it('are FailedPreconditionErrors (closed objects, library not loaded)', () => {
-    const r = runChild('lifecycle', `
+    const r = runChild(
+      'lifecycle',
+      `
       // First the addon required directly, before anything loads libtensorflow.
       // The binary the package loads (a prebuild in CI, build/Release in development).
       const A = require(${JSON.stringify(addonPath)});
@@ -275,21 +297,39 @@ describe('closed handles and an addon without libtensorflow (segfaults)', () => 
       await closing;
       await probe('server target after close', () => ns.target());
       await probe('server close twice', () => ns.close());
-    `);
+    `,
+    );
     expect(r['unloaded loadedPath']).toEqual({ ok: true, value: 'null' });
-    for (const label of ['unloaded feedHandle', 'unloaded allocAligned', 'unloaded tfVersion', 'unloaded allOpList', 'unloaded NativeGraph']) {
+    for (const label of [
+      'unloaded feedHandle',
+      'unloaded allocAligned',
+      'unloaded tfVersion',
+      'unloaded allOpList',
+      'unloaded NativeGraph',
+    ]) {
       const e = failure(r, label);
       expect(e.message, label).toMatch(/libtensorflow is not loaded/);
       expect(e.code, label).toBe(9);
     }
     expect(r['unloaded releaseFeedHandle'].ok).toBe(true);
     expect(r['unloaded disposeBuffer']).toEqual({ ok: true, value: 'false' });
-    for (const label of ['prepare after close', 'raw prepare after close', 'raw runSync after close', 'raw run after close', 'raw listDevices after close']) {
+    for (const label of [
+      'prepare after close',
+      'raw prepare after close',
+      'raw runSync after close',
+      'raw run after close',
+      'raw listDevices after close',
+    ]) {
       expectNativeError(r, label, 'FailedPreconditionError', 'Attempted to use a closed Session.');
     }
     expect(r['raw state after close']).toEqual({ ok: true, value: '[true,0]' });
     expectNativeError(r, 'released feed handle', 'TypeError', /^feed 0: not a live feed handle/);
-    for (const label of ['server start during close', 'server stop during close', 'server join during close', 'server target after close']) {
+    for (const label of [
+      'server start during close',
+      'server stop during close',
+      'server join during close',
+      'server target after close',
+    ]) {
       expectNativeError(r, label, 'FailedPreconditionError', 'The server is closed.');
     }
     expect(r['server close twice'].ok).toBe(true);
@@ -321,9 +361,15 @@ describe('values the TypeScript layer accepted and the addon rejected without na
     expect(catchError(() => Tensor.alloc('float32', new Array(3))).param).toBe('shape[0]');
     expect(catchError(() => Tensor.from({ dtype: 'float32', shape: [1], data: null as never })).param).toBe('value.data');
     const g = graph();
-    expect(catchError(() => g.addOp({ type: 'Placeholder', name: 'p', attrs: { dtype: 'float32', shape: new Array(2) } })).param).toBe('p.shape[0]');
-    expect(catchError(() => g.addOp({ type: 'Squeeze', name: 'sq', inputs: ['x:0'], attrs: { squeeze_dims: new Array(3) } })).param).toBe('sq.squeeze_dims[0]');
-    expect(catchError(() => g.addOp({ type: 'Placeholder', name: 'p', attrs: { dtype: 'float32', shape: [-2] } })).param).toBe('p.shape[0]');
+    expect(catchError(() => g.addOp({ type: 'Placeholder', name: 'p', attrs: { dtype: 'float32', shape: new Array(2) } })).param).toBe(
+      'p.shape[0]',
+    );
+    expect(catchError(() => g.addOp({ type: 'Squeeze', name: 'sq', inputs: ['x:0'], attrs: { squeeze_dims: new Array(3) } })).param).toBe(
+      'sq.squeeze_dims[0]',
+    );
+    expect(catchError(() => g.addOp({ type: 'Placeholder', name: 'p', attrs: { dtype: 'float32', shape: [-2] } })).param).toBe(
+      'p.shape[0]',
+    );
   });
 
   it('a complex tensor from an odd number of parts, and an alloc above 1 TiB, name the parameter', () => {
@@ -350,7 +396,9 @@ describe('values the TypeScript layer accepted and the addon rejected without na
     expect(catchError(() => g.importGraphDef(bytes, null as never)).param).toBe('opts');
     expect(catchError(() => g.importGraphDef(bytes, { prefix: 'a', controlDependencies: 'y' as never })).param).toBe('controlDependencies');
     expect(catchError(() => g.importGraphDef(bytes, { prefix: 'b', inputMap: { 'x:abc': 'y:0' } })).param).toBe("inputMap['x:abc']");
-    expect(catchError(() => g.importGraphDef(bytes, { prefix: 'c', inputMap: { 'x:4294967296': 'y:0' } })).param).toBe("inputMap['x:4294967296']");
+    expect(catchError(() => g.importGraphDef(bytes, { prefix: 'c', inputMap: { 'x:4294967296': 'y:0' } })).param).toBe(
+      "inputMap['x:4294967296']",
+    );
     g.importGraphDef(bytes, { prefix: 'd', inputMap: { 'x:0': 'y:0' } });
     expect(g.operation('d/y').inputs[0].name).toBe('y:0');
   });

@@ -37,7 +37,10 @@ describe('a fetch that is also fed', () => {
       expect(values(r.c.d)).toEqual([4, -3]);
       // A fed intermediate tensor: its consumers see the fed value, and so does the caller.
       const mid = await sess.run(['double:0', 'ph:0'], { 'double:0': [1, 1], 'ph:0': [5, 5] });
-      expect(mid.map(values)).toEqual([[1, 1], [5, 5]]);
+      expect(mid.map(values)).toEqual([
+        [1, 1],
+        [5, 5],
+      ]);
       await sess.close();
     }
   });
@@ -59,7 +62,11 @@ describe('a fetch that is also fed', () => {
   it('test_final_ops_with_dictionary: FinalOpsHook(finalOps ph, finalOpsFeedDict { ph: [4, -3] }) gives [4, -3]', async () => {
     const g = graph();
     const hook = new FinalOpsHook({ finalOps: 'ph:0', finalOpsFeedDict: { 'ph:0': Tensor.from([4, -3], 'float32') } });
-    const sess = await MonitoredSession.create({ sessionCreator: new ChiefSessionCreator({ graph: g, scaffold: new Scaffold({ initOp: 'two' }) }), hooks: [hook], graph: g });
+    const sess = await MonitoredSession.create({
+      sessionCreator: new ChiefSessionCreator({ graph: g, scaffold: new Scaffold({ initOp: 'two' }) }),
+      hooks: [hook],
+      graph: g,
+    });
     await sess.close();
     expect(values(hook.finalOpsValues)).toEqual([4, -3]);
   });

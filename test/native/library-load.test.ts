@@ -7,7 +7,9 @@ import { ROOT, runTs } from '../support/child';
 import { libraryPath, loadLibtensorflow, tfVersion } from '../../lib/native';
 
 const child = path.join(__dirname, 'children', 'load-library.ts');
-const libDir = execFileSync(process.execPath, [path.join(ROOT, 'scripts/setup-libtensorflow.mjs'), '--print-lib'], { encoding: 'utf8' }).trim();
+const libDir = execFileSync(process.execPath, [path.join(ROOT, 'scripts/setup-libtensorflow.mjs'), '--print-lib'], {
+  encoding: 'utf8',
+}).trim();
 
 function load(env: Record<string, string | undefined>, arg?: string) {
   const r = runTs(child, arg ? [arg] : [], env);
@@ -57,7 +59,11 @@ describe('loadLibtensorflow()', () => {
 
   it('never picks a library from a world-writable folder unless named explicitly', () => {
     const base = fs.mkdtempSync(path.join(os.tmpdir(), 'tfm-ww-'));
-    const dir = path.join(base, `tensorflow-cpu-${JSON.parse(fs.readFileSync(path.join(ROOT, 'scripts/libtensorflow.json'), 'utf8')).version}`, 'lib');
+    const dir = path.join(
+      base,
+      `tensorflow-cpu-${JSON.parse(fs.readFileSync(path.join(ROOT, 'scripts/libtensorflow.json'), 'utf8')).version}`,
+      'lib',
+    );
     fs.mkdirSync(dir, { recursive: true });
     // Hard links (not symlinks, which resolve back to the safe folder): the library's real path
     // is then inside the world-writable folder, without copying 800 MB.

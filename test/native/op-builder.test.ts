@@ -19,7 +19,13 @@ describe('Graph#addOp (op builder)', () => {
     buildModel(g);
     const s = new Session(g);
     await s.run('w/Assign');
-    const feeds = { 'x:0': [[1, 2], [3, 4], [-1, 0.5]] };
+    const feeds = {
+      'x:0': [
+        [1, 2],
+        [3, 4],
+        [-1, 0.5],
+      ],
+    };
     const y = await s.run('y:0', feeds);
     expect(Array.from(y!.data as Float32Array)).toEqual([0.5, 2.5, -2]);
     expect(y!.shape).toEqual([3, 1]);
@@ -39,14 +45,17 @@ describe('Graph#addOp (op builder)', () => {
     const g = new Graph();
     const x = g.addOp({ type: 'Placeholder', name: 'img', attrs: { dtype: 'float32', shape: [1, 4, 4, 1] } });
     const pool = g.addOp({
-      type: 'MaxPool', name: 'pool', inputs: [x],
+      type: 'MaxPool',
+      name: 'pool',
+      inputs: [x],
       attrs: { ksize: [1, 2, 2, 1], strides: [1, 2, 2, 1], padding: 'VALID', data_format: 'NHWC' },
     });
     expect(pool.attr('ksize').value.case).toBe('list');
     expect((pool.attr('ksize').value.value as { i: bigint[] }).i).toEqual([1n, 2n, 2n, 1n]);
     expect(new TextDecoder().decode(pool.attr('padding').value.value as Uint8Array)).toBe('VALID');
     const q = g.addOp({
-      type: 'FIFOQueueV2', name: 'q',
+      type: 'FIFOQueueV2',
+      name: 'q',
       attrs: { component_types: ['float32', 'int64'], shapes: [[2], []], capacity: 5, shared_name: 'q1' },
     });
     expect((q.attr('component_types').value.value as { type: number[] }).type.length).toBe(2);
@@ -70,7 +79,11 @@ describe('Graph#addOp (op builder)', () => {
     expect(cat.device).toMatch(/cpu:0/i);
     expect(cat.inputs.map((o) => o.name)).toEqual(['c1:0', 'c2:0', 'axis:0']);
     // Generic proto fallback.
-    const p = g.addOp({ type: 'Placeholder', name: 'p2', attrs: { dtype: 'int32', shape: { proto: { value: { case: 'shape', value: { unknownRank: true } } } } } });
+    const p = g.addOp({
+      type: 'Placeholder',
+      name: 'p2',
+      attrs: { dtype: 'int32', shape: { proto: { value: { case: 'shape', value: { unknownRank: true } } } } },
+    });
     expect(p.output().shape).toBeNull();
   });
 

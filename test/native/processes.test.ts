@@ -6,7 +6,9 @@ import { freePort, ROOT, runTs, startTs } from '../support/child';
 import { execFileSync } from 'node:child_process';
 
 const children = path.join(__dirname, 'children');
-const libDir = execFileSync(process.execPath, [path.join(ROOT, 'scripts/setup-libtensorflow.mjs'), '--print-lib'], { encoding: 'utf8' }).trim();
+const libDir = execFileSync(process.execPath, [path.join(ROOT, 'scripts/setup-libtensorflow.mjs'), '--print-lib'], {
+  encoding: 'utf8',
+}).trim();
 
 describe('Server', () => {
   const started: Array<ReturnType<typeof startTs>> = [];
@@ -51,7 +53,9 @@ describe('Session#run() concurrency', () => {
 describe('addon in worker threads', () => {
   it('loads and runs in several workers at once, and their teardown closes open sessions', () => {
     const r = execFileSync(process.execPath, [path.join(children, 'worker-load.mjs'), ROOT, libDir], {
-      encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' }, timeout: 120_000,
+      encoding: 'utf8',
+      env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
+      timeout: 120_000,
     });
     expect(r).toContain('RESULTS [1,4,9]');
   });

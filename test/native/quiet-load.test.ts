@@ -11,7 +11,12 @@ function envWithoutTF(): NodeJS.ProcessEnv {
 }
 
 function run(mode: 'quiet' | 'verbose') {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', child, mode], { cwd: ROOT, env: envWithoutTF(), encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', child, mode], {
+    cwd: ROOT,
+    env: envWithoutTF(),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   expect(r.status, r.stderr).toBe(0);
   expect(JSON.parse(r.stdout)).toEqual({ checkpoint: true, events: true });
   return r;
@@ -25,7 +30,7 @@ describe('quiet by default', () => {
     expect(run('quiet').stderr).toBe('');
   });
 
-  it('still shows TF\'s own logs when loaded verbose', () => {
+  it("still shows TF's own logs when loaded verbose", () => {
     expect(run('verbose').stderr).toMatch(/port\.cc:\d+\] oneDNN custom operations are on/);
   });
 });

@@ -16,7 +16,11 @@ function graph(): Graph {
   // Random (stateful, seeded) so that TF cannot fold the product into a constant.
   const a = g.addOp({ type: 'RandomUniform', name: 'a', inputs: [dims], attrs: { dtype: 'float32', seed: 1, seed2: 2 } });
   g.addOp({ type: 'MatMul', name: 'long', inputs: [a, a] });
-  g.addOp({ type: 'Sum', name: 'long_sum', inputs: [g.operation('long').output(0), g.addOp({ type: 'Const', name: 'axes', attrs: { dtype: 'int32', value: [0, 1] } })] });
+  g.addOp({
+    type: 'Sum',
+    name: 'long_sum',
+    inputs: [g.operation('long').output(0), g.addOp({ type: 'Const', name: 'axes', attrs: { dtype: 'int32', value: [0, 1] } })],
+  });
   const x = g.addOp({ type: 'Placeholder', name: 'x', attrs: { dtype: 'float32', shape: [3] } });
   const w = g.addOp({ type: 'Const', name: 'w', attrs: { dtype: 'float32', value: [0.1, 0.2, 0.3] } });
   g.addOp({ type: 'Mul', name: 'short', inputs: [x, w] });

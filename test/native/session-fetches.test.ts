@@ -16,7 +16,10 @@ const val = (t: unknown) => (t as Tensor).scalar();
 
 describe('Session#run() fetch structures', () => {
   it('returns the structure asked for: objects, arrays, nesting, op names as null', async () => {
-    const r = await s.run({ a: 'dbl:0', b: ['sq:0', { c: dbl.output(0), d: sq.output(0) }], op: 'init', opObj: init, none: null }, { 'x:0': 3 });
+    const r = await s.run(
+      { a: 'dbl:0', b: ['sq:0', { c: dbl.output(0), d: sq.output(0) }], op: 'init', opObj: init, none: null },
+      { 'x:0': 3 },
+    );
     expect(val(r.a)).toBe(6);
     expect(val(r.b[0])).toBe(9);
     expect(val((r.b[1] as { c: Tensor }).c)).toBe(6);
@@ -81,7 +84,15 @@ describe('Session#run() fetch structures', () => {
   // Found by a bad-input probe: each failed with a message that named nothing useful, and the
   // frozen sink only after the run had already changed the variable.
   it('names bad feeds, cyclic fetches and an unwritable runMetadata before anything runs', async () => {
-    const param = (f: () => unknown) => { try { f(); } catch (e) { expect(e).toBeInstanceOf(ArgumentError); return (e as ArgumentError).param; } return 'no error'; };
+    const param = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(ArgumentError);
+        return (e as ArgumentError).param;
+      }
+      return 'no error';
+    };
     expect(param(() => s.runSync('dbl:0', 'x' as never))).toBe('feeds');
     expect(param(() => s.runSync('dbl:0', [1.5] as never))).toBe('feeds');
     const cyclic: Record<string, unknown> = { a: 'dbl:0' };
@@ -91,7 +102,9 @@ describe('Session#run() fetch structures', () => {
     s.runSync('init');
     const frozen = Object.freeze({});
     expect(param(() => s.runSync(['v:0', 'init'], undefined, { runMetadata: frozen as never }))).toBe('runMetadata');
-    await expect(s.run('v:0', undefined, { runMetadata: Object.freeze({ bytes: undefined }) as never })).rejects.toMatchObject({ param: 'runMetadata' });
+    await expect(s.run('v:0', undefined, { runMetadata: Object.freeze({ bytes: undefined }) as never })).rejects.toMatchObject({
+      param: 'runMetadata',
+    });
     const sink: { bytes?: Uint8Array } = {};
     s.runSync('v:0', undefined, { runMetadata: sink });
     expect(sink.bytes).toBeInstanceOf(Uint8Array);

@@ -8,8 +8,24 @@ import { ArgumentError } from '../../lib/core/errors';
 
 // One graph: a Placeholder → Identity pair per dtype, fetched back through TF.
 const graph = new Graph();
-const DTYPES: DType[] = ['float32', 'float64', 'float16', 'bfloat16', 'int8', 'int16', 'int32', 'int64',
-  'uint8', 'uint16', 'uint32', 'uint64', 'bool', 'complex64', 'complex128', 'string'];
+const DTYPES: DType[] = [
+  'float32',
+  'float64',
+  'float16',
+  'bfloat16',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'bool',
+  'complex64',
+  'complex128',
+  'string',
+];
 for (const dt of DTYPES) {
   const p = graph.addOp({ type: 'Placeholder', name: `in_${dt}`, attrs: { dtype: dt, shape: null } });
   graph.addOp({ type: 'Identity', name: `out_${dt}`, inputs: [p] });
@@ -77,7 +93,8 @@ describe('Tensor round trip through Identity', () => {
 
   for (const dtype of ['float32', 'int64', 'string', 'bool'] as DType[]) {
     it(`keeps empty ${dtype} tensors`, async () => {
-      const data = dtype === 'string' ? [] : dtype === 'int64' ? new BigInt64Array(0) : dtype === 'bool' ? new Uint8Array(0) : new Float32Array(0);
+      const data =
+        dtype === 'string' ? [] : dtype === 'int64' ? new BigInt64Array(0) : dtype === 'bool' ? new Uint8Array(0) : new Float32Array(0);
       const out = await roundTrip(Tensor.from({ dtype, shape: [2, 0, 3], data: data as never }));
       expect(out.shape).toEqual([2, 0, 3]);
       expect(out.size).toBe(0);
@@ -104,13 +121,35 @@ describe('Tensor round trip through Identity', () => {
 });
 
 describe('Small outputs (≤ 16 elements cross as values) and larger ones (an ArrayBuffer)', () => {
-  const REAL: DType[] = ['float32', 'float64', 'float16', 'bfloat16', 'int8', 'int16', 'int32', 'int64',
-    'uint8', 'uint16', 'uint32', 'uint64', 'bool'];
+  const REAL: DType[] = [
+    'float32',
+    'float64',
+    'float16',
+    'bfloat16',
+    'int8',
+    'int16',
+    'int32',
+    'int64',
+    'uint8',
+    'uint16',
+    'uint32',
+    'uint64',
+    'bool',
+  ];
   const patterns: Record<string, (i: number) => number | bigint> = {
-    float32: (i) => Math.fround(-1.5 + i * 0.37) * (i % 2 ? -1 : 1), float64: (i) => Math.PI * i - 1e300 * (i % 3 === 0 ? 1 : 0),
-    float16: (i) => 0x3c00 + i, bfloat16: (i) => 0xff7f - i, int8: (i) => (i * 37) % 256 - 128, int16: (i) => i * 4000 - 32768,
-    int32: (i) => (i * 2 ** 27) | 0, int64: (i) => (2n ** 62n + BigInt(i)) * (i % 2 ? -1n : 1n), uint8: (i) => 255 - i,
-    uint16: (i) => 65535 - i * 3, uint32: (i) => 2 ** 32 - 1 - i, uint64: (i) => 2n ** 64n - 1n - BigInt(i), bool: (i) => i % 2,
+    float32: (i) => Math.fround(-1.5 + i * 0.37) * (i % 2 ? -1 : 1),
+    float64: (i) => Math.PI * i - 1e300 * (i % 3 === 0 ? 1 : 0),
+    float16: (i) => 0x3c00 + i,
+    bfloat16: (i) => 0xff7f - i,
+    int8: (i) => ((i * 37) % 256) - 128,
+    int16: (i) => i * 4000 - 32768,
+    int32: (i) => (i * 2 ** 27) | 0,
+    int64: (i) => (2n ** 62n + BigInt(i)) * (i % 2 ? -1n : 1n),
+    uint8: (i) => 255 - i,
+    uint16: (i) => 65535 - i * 3,
+    uint32: (i) => 2 ** 32 - 1 - i,
+    uint64: (i) => 2n ** 64n - 1n - BigInt(i),
+    bool: (i) => i % 2,
   };
   for (const dtype of REAL) {
     for (const n of [1, 16, 17]) {
@@ -136,7 +175,9 @@ describe('Small outputs (≤ 16 elements cross as values) and larger ones (an Ar
     const out = session.runSync('out_float32:0', { 'in_float32:0': Tensor.from({ dtype: 'float32', shape: [4], data: f32 }) });
     const d = out!.data as Float32Array;
     expect(Array.from(new Uint32Array(d.buffer, d.byteOffset, 4))).toEqual(Array.from(bits));
-    const zero = session.runSync('out_float64:0', { 'in_float64:0': Tensor.from({ dtype: 'float64', shape: [], data: new Float64Array([-0]) }) });
+    const zero = session.runSync('out_float64:0', {
+      'in_float64:0': Tensor.from({ dtype: 'float64', shape: [], data: new Float64Array([-0]) }),
+    });
     expect(Object.is((zero!.data as Float64Array)[0], -0)).toBe(true);
   });
 });
@@ -191,7 +232,15 @@ describe('A Tensor.alloc feed is one TF tensor reused by every run (feed handle)
 // an int64 became 0, silently, and a bool tensor could hold the byte 2.
 describe('Values that do not fit the dtype', () => {
   it('are ArgumentErrors naming the element; truncation of fractions stays (numpy feeds do it)', () => {
-    const param = (f: () => unknown) => { try { f(); } catch (e) { expect(e).toBeInstanceOf(ArgumentError); return (e as ArgumentError).param; } return 'no error'; };
+    const param = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(ArgumentError);
+        return (e as ArgumentError).param;
+      }
+      return 'no error';
+    };
     expect(param(() => Tensor.from([1, 2 ** 31], 'int32'))).toBe('value[1]');
     expect(param(() => Tensor.from([-1], 'uint8'))).toBe('value[0]');
     expect(param(() => Tensor.from([Number.NaN], 'int16'))).toBe('value[0]');
@@ -200,7 +249,12 @@ describe('Values that do not fit the dtype', () => {
     expect(param(() => Tensor.from([-1n], 'uint64'))).toBe('value[0]');
     expect(param(() => Tensor.from({ dtype: 'int8', shape: [2], data: [1, 300] }))).toBe('value.data[1]');
     // The limits themselves, and truncation toward zero.
-    expect(Array.from(Tensor.from([-(2 ** 31), 2 ** 31 - 1, 2.9, -2.9], 'int32').data as Int32Array)).toEqual([-(2 ** 31), 2 ** 31 - 1, 2, -2]);
+    expect(Array.from(Tensor.from([-(2 ** 31), 2 ** 31 - 1, 2.9, -2.9], 'int32').data as Int32Array)).toEqual([
+      -(2 ** 31),
+      2 ** 31 - 1,
+      2,
+      -2,
+    ]);
     expect(Array.from(Tensor.from([2n ** 64n - 1n], 'uint64').data as BigUint64Array)).toEqual([2n ** 64n - 1n]);
     expect(Array.from(Tensor.from([2n ** 63n - 1n, -(2n ** 63n)], 'int64').data as BigInt64Array)).toEqual([2n ** 63n - 1n, -(2n ** 63n)]);
     // A bool holds 0 or 1, whatever number it was given.

@@ -39,7 +39,17 @@ describe('String(tensor) and util.inspect(tensor)', () => {
   });
 
   it('a matrix on its own lines; half floats decoded; a disposed tensor says so', () => {
-    expect(util.inspect(Tensor.from([[1, 2], [3, 4]], 'int32'))).toBe('Tensor<int32 [2, 2]>\n[[1 2]\n [3 4]]');
+    expect(
+      util.inspect(
+        Tensor.from(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          'int32',
+        ),
+      ),
+    ).toBe('Tensor<int32 [2, 2]>\n[[1 2]\n [3 4]]');
     expect(String(Tensor.from([1.5, 2], 'float16'))).toBe('[1.5 2. ]');
     const d = Tensor.from(new Float32Array(64));
     d.dispose();

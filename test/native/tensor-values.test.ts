@@ -27,7 +27,10 @@ async function roundTrip(t: Tensor): Promise<Tensor> {
 describe('Tensor#toArray() and #scalar() of complex tensors', () => {
   it('gives each element as an [re, im] pair, one level below the shape', async () => {
     const t = await roundTrip(Tensor.from({ dtype: 'complex64', shape: [2], data: new Float32Array([1, 2, 3, -4]) }));
-    expect(t.toArray()).toEqual([[1, 2], [3, -4]]);
+    expect(t.toArray()).toEqual([
+      [1, 2],
+      [3, -4],
+    ]);
     const m = Tensor.from({ dtype: 'complex128', shape: [2, 1], data: new Float64Array([1, 2, 3, 4]) });
     expect(m.toArray()).toEqual([[[1, 2]], [[3, 4]]]);
   });
@@ -38,11 +41,20 @@ describe('Tensor#toArray() and #scalar() of complex tensors', () => {
   });
 
   it('Tensor.from takes [re, im] pairs back (toArray round trip)', async () => {
-    const t = Tensor.from([[1, 2], [3, -4]], 'complex64');
+    const t = Tensor.from(
+      [
+        [1, 2],
+        [3, -4],
+      ],
+      'complex64',
+    );
     expect(t.shape).toEqual([2]);
     expect(Array.from(t.data as Float32Array)).toEqual([1, 2, 3, -4]);
     const back = await roundTrip(Tensor.from(t.toArray() as never, 'complex64'));
-    expect(back.toArray()).toEqual([[1, 2], [3, -4]]);
+    expect(back.toArray()).toEqual([
+      [1, 2],
+      [3, -4],
+    ]);
     expect(Tensor.from([5, 7], 'complex128').shape).toEqual([]);
   });
 
@@ -57,7 +69,9 @@ describe('Tensor#toArray() and #scalar() of complex tensors', () => {
 describe('Tensor#toArray() and #scalar() of float16/bfloat16 tensors', () => {
   it('decode the 16-bit patterns to numbers; data keeps the bits', async () => {
     // float16 1.5, NaN, Infinity, -0, 65504 (max), 2^-24 (smallest subnormal), -2
-    const f16 = await roundTrip(Tensor.from({ dtype: 'float16', shape: [7], data: new Uint16Array([0x3e00, 0x7e00, 0x7c00, 0x8000, 0x7bff, 0x0001, 0xc000]) }));
+    const f16 = await roundTrip(
+      Tensor.from({ dtype: 'float16', shape: [7], data: new Uint16Array([0x3e00, 0x7e00, 0x7c00, 0x8000, 0x7bff, 0x0001, 0xc000]) }),
+    );
     expect(f16.toArray()).toEqual([1.5, NaN, Infinity, -0, 65504, 2 ** -24, -2]);
     expect(Object.is((f16.toArray() as number[])[3], -0)).toBe(true);
     expect(Array.from(f16.data as Uint16Array)).toEqual([0x3e00, 0x7e00, 0x7c00, 0x8000, 0x7bff, 0x0001, 0xc000]);
@@ -68,8 +82,9 @@ describe('Tensor#toArray() and #scalar() of float16/bfloat16 tensors', () => {
   });
 
   it('Tensor.from encodes numbers (nested arrays, scalars, other TypedArrays) with round half to even', async () => {
-    expect(Array.from(Tensor.from([1.5, NaN, Infinity, -0, 65504, 1e6, 2 ** -24, 2 ** -25, 3 * 2 ** -25], 'float16').data as Uint16Array))
-      .toEqual([0x3e00, 0x7e00, 0x7c00, 0x8000, 0x7bff, 0x7c00, 0x0001, 0x0000, 0x0002]);
+    expect(
+      Array.from(Tensor.from([1.5, NaN, Infinity, -0, 65504, 1e6, 2 ** -24, 2 ** -25, 3 * 2 ** -25], 'float16').data as Uint16Array),
+    ).toEqual([0x3e00, 0x7e00, 0x7c00, 0x8000, 0x7bff, 0x7c00, 0x0001, 0x0000, 0x0002]);
     // 1 + 2^-11 is halfway between 1 and 1 + 2^-10: to even (1); 1 + 3*2^-11: to 1 + 2^-9.
     expect(numberToFloat16(1 + 2 ** -11)).toBe(0x3c00);
     expect(numberToFloat16(1 + 3 * 2 ** -11)).toBe(0x3c02);
@@ -135,7 +150,10 @@ describe('Tensor#dispose() of a tensor sharing memory', () => {
       expect(e.param).toBe('tensor');
     }
     expect(catchErrorSync<ArgumentError>(() => alias.data).message).toMatch(/memory was freed/);
-    const fed = await session.run('out_float32:0', { 'in_float32:0': alias }).then(() => null, (e: Error) => e);
+    const fed = await session.run('out_float32:0', { 'in_float32:0': alias }).then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(fed).toBeInstanceOf(ArgumentError);
   });
 

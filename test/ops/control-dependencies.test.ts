@@ -9,11 +9,12 @@ import { Tensor } from '../../lib/core/tensor';
 import { addScopedOp, asDefault, controlDependencies } from '../../lib/ops/scope';
 import { requirePythonTF, runPythonJSON } from '../support/python';
 
-const konst = (v: number, name: string) => addScopedOp({ type: 'Const', name, attrs: { dtype: 'float32', value: Tensor.from(v, 'float32') } }).output(0);
+const konst = (v: number, name: string) =>
+  addScopedOp({ type: 'Const', name, attrs: { dtype: 'float32', value: Tensor.from(v, 'float32') } }).output(0);
 const identity = (x: Output, name: string) => addScopedOp({ type: 'Identity', name, inputs: [x] }).output(0);
 
 describe('controlDependencies', () => {
-  it("gives each op the control inputs Python gives it, nested scopes and domination included (live Python)", () => {
+  it('gives each op the control inputs Python gives it, nested scopes and domination included (live Python)', () => {
     requirePythonTF();
     const py = runPythonJSON<Record<string, string[]>>(`
 g = tf.Graph()

@@ -13,7 +13,10 @@ const GEN_DIR = join(__dirname, '..', '..', 'lib', 'ops', 'gen');
 
 describe('generated op functions (lib/ops/gen)', () => {
   it('cover every public op of the loaded libtensorflow, one function each (regenerate with npm run gen:ops)', () => {
-    const text = readdirSync(GEN_DIR).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(GEN_DIR, f), 'utf8')).join('\n');
+    const text = readdirSync(GEN_DIR)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => readFileSync(join(GEN_DIR, f), 'utf8'))
+      .join('\n');
     const documented = new Set([...text.matchAll(/\/\*\* TF op `([^`]+)`/g)].map((m) => m[1]));
     const expected = [...opDefs().keys()].filter((n) => !n.startsWith('_'));
     expect([...documented].sort()).toEqual(expected.sort());
@@ -23,8 +26,21 @@ describe('generated op functions (lib/ops/gen)', () => {
   it('build ops with attrs by camelCase key, scoped names, and outputs shaped as the OpDef says', () => {
     const g = new Graph();
     asDefault(g, () => {
-      const a = raw.const_({ value: [[1, 2], [3, 4]], dtype: 'float32', name: 'a' });
-      const b = raw.const_({ value: [[5, 6], [7, 8]], dtype: 'float32' });
+      const a = raw.const_({
+        value: [
+          [1, 2],
+          [3, 4],
+        ],
+        dtype: 'float32',
+        name: 'a',
+      });
+      const b = raw.const_({
+        value: [
+          [5, 6],
+          [7, 8],
+        ],
+        dtype: 'float32',
+      });
       expect(a).toBeInstanceOf(Output);
       expect(b.op.name).toBe('Const');
       const p = nameScope('layer', () => raw.matMul(a, b, { transposeB: true }));
@@ -37,7 +53,15 @@ describe('generated op functions (lib/ops/gen)', () => {
       expect(rows).toHaveLength(2);
       const ids = raw.identityN([a, raw.const_({ value: [1, 2, 3], dtype: 'int64' })]);
       expect(ids.map((t) => t.dtype)).toEqual(['float32', 'int64']);
-      const x = raw.const_({ value: [[[[1], [2]], [[3], [4]]]], dtype: 'float32' });
+      const x = raw.const_({
+        value: [
+          [
+            [[1], [2]],
+            [[3], [4]],
+          ],
+        ],
+        dtype: 'float32',
+      });
       const one = raw.const_({ value: [1], dtype: 'float32' });
       const zero = raw.const_({ value: [0], dtype: 'float32' });
       const bn = raw.fusedBatchNormV3(x, one, zero, zero, one, { epsilon: 0.001 });
@@ -53,7 +77,10 @@ describe('generated op functions (lib/ops/gen)', () => {
       const sess = new Session(g);
       try {
         const [prod, second] = sess.runSync([p, parts[1]]);
-        expect(prod.toArray()).toEqual([[17, 23], [39, 53]]);
+        expect(prod.toArray()).toEqual([
+          [17, 23],
+          [39, 53],
+        ]);
         expect(second.toArray()).toEqual([[3, 4]]);
       } finally {
         sess.close();
@@ -67,7 +94,18 @@ describe('generated op functions (lib/ops/gen)', () => {
       const w = getVariable('w', { shape: [2, 2], initializer: zerosInitializer() });
       const x = raw.const_({ value: [[1, 2]], dtype: 'float32', name: 'x' });
       expect(raw.matMul(x, w).op.inputs.map((t) => t.name)).toEqual(['x:0', 'w/read:0']);
-      const step = raw.applyGradientDescent(w, raw.const_({ value: 0.5, dtype: 'float32', name: 'lr' }), raw.const_({ value: [[1, 1], [1, 1]], dtype: 'float32', name: 'g' }));
+      const step = raw.applyGradientDescent(
+        w,
+        raw.const_({ value: 0.5, dtype: 'float32', name: 'lr' }),
+        raw.const_({
+          value: [
+            [1, 1],
+            [1, 1],
+          ],
+          dtype: 'float32',
+          name: 'g',
+        }),
+      );
       expect(step.op.inputs.map((t) => t.name)).toEqual(['w:0', 'lr:0', 'g:0']);
       expect(raw.identityN([w, x]).map((t) => t.op.inputs.map((i) => i.name))[0]).toEqual(['w/read:0', 'x:0']);
     });

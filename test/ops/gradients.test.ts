@@ -13,16 +13,41 @@ function values(n: number, seed: number): number[] {
   let s = seed >>> 0;
   return Array.from({ length: n }, () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return Math.fround(s / 2 ** 32 * 4 - 2);
+    return Math.fround((s / 2 ** 32) * 4 - 2);
   });
 }
 const SHAPES: Record<string, number[]> = {
-  x: [3, 4], w: [4, 5], a: [3, 5], logits: [4, 5], img: [1, 5, 5, 2], filt: [3, 3, 2, 3], pool: [1, 4, 4, 2], r: [3, 4], gy: [3, 5],
+  x: [3, 4],
+  w: [4, 5],
+  a: [3, 5],
+  logits: [4, 5],
+  img: [1, 5, 5, 2],
+  filt: [3, 3, 2, 3],
+  pool: [1, 4, 4, 2],
+  r: [3, 4],
+  gy: [3, 5],
 };
-const INPUTS = Object.fromEntries(Object.entries(SHAPES).map(([k, shape], i) => [k, { shape, data: values(shape.reduce((p, d) => p * d, 1), 7 + i) }]));
+const INPUTS = Object.fromEntries(
+  Object.entries(SHAPES).map(([k, shape], i) => [
+    k,
+    {
+      shape,
+      data: values(
+        shape.reduce((p, d) => p * d, 1),
+        7 + i,
+      ),
+    },
+  ]),
+);
 
-const konst = (k: string) => addScopedOp({ type: 'Const', name: k, attrs: { dtype: 'float32', value: { dtype: 'float32', shape: INPUTS[k].shape, data: Float32Array.from(INPUTS[k].data) } } }).output(0);
-const op = (type: string, inputs: Output[], attrs?: Record<string, unknown>, name?: string) => addScopedOp({ type, inputs, attrs, name }).output(0);
+const konst = (k: string) =>
+  addScopedOp({
+    type: 'Const',
+    name: k,
+    attrs: { dtype: 'float32', value: { dtype: 'float32', shape: INPUTS[k].shape, data: Float32Array.from(INPUTS[k].data) } },
+  }).output(0);
+const op = (type: string, inputs: Output[], attrs?: Record<string, unknown>, name?: string) =>
+  addScopedOp({ type, inputs, attrs, name }).output(0);
 
 const PY = `
 d = json.loads(sys.stdin.read())
@@ -87,7 +112,10 @@ describe('gradients (TF C++ gradient registry) against Python tf.gradients', () 
     const sess = new Session(g);
     try {
       for (const [key, outs] of Object.entries(cases)) {
-        expect(outs.map((o) => o === null), key).toEqual(py[key].map((p) => p === null));
+        expect(
+          outs.map((o) => o === null),
+          key,
+        ).toEqual(py[key].map((p) => p === null));
         const present = outs.filter((o): o is Output => o !== null);
         const fetched = present.length ? (sess.runSync(present) as Tensor[]) : [];
         const expected = py[key].filter((p): p is RawTensor => p !== null);
@@ -153,9 +181,14 @@ describe('gradients (TF C++ gradient registry) against Python tf.gradients', () 
       const xs = Array.from({ length: 20 }, (_, i) => -1 + (2 * i) / 19);
       const x = ops.constant(Float32Array.from(new Float64Array(xs)), { shape: [5, 4], name: 'x' });
       const y = ops.constant([0, 2, 1, 1, 0], { dtype: 'int32', name: 'y' });
-      const [w1, b1] = ops.variableScope('hidden', () => [ops.getVariable('kernel', { shape: [4, 8] }), ops.getVariable('bias', { shape: [8], initializer: ops.zerosInitializer() })]);
+      const [w1, b1] = ops.variableScope('hidden', () => [
+        ops.getVariable('kernel', { shape: [4, 8] }),
+        ops.getVariable('bias', { shape: [8], initializer: ops.zerosInitializer() }),
+      ]);
       const h = ops.relu(ops.add(ops.matmul(x, w1), b1, { name: 'add' }));
-      const w2 = ops.variableScope('out', () => ops.getVariable('kernel', { shape: [8, 3], initializer: ops.truncatedNormalInitializer({ stddev: 0.5 }) }));
+      const w2 = ops.variableScope('out', () =>
+        ops.getVariable('kernel', { shape: [8, 3], initializer: ops.truncatedNormalInitializer({ stddev: 0.5 }) }),
+      );
       const logits = ops.matmul(h, w2);
       const loss = ops.reduceMean(ops.sparseSoftmaxCrossEntropyWithLogits({ labels: y, logits }));
       const out = ops.gradients(loss, [w1, b1, w2]);

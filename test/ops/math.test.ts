@@ -54,29 +54,70 @@ describe('friendly ops (lib/ops/math.ts) against live Python', () => {
     const res: Record<string, unknown[]> = {};
     const outs = ops.asDefault(g, () => {
       const x = ops.placeholder('float32', { shape: [null, 4], name: 'x' });
-      const w = ops.constant(Array.from({ length: 12 }, (_, i) => Math.fround(Math.fround(i) / 10)), { shape: [4, 3], name: 'w' });
-      const img = ops.constant(Array.from({ length: 32 }, (_, i) => Math.fround(Math.fround(i) / 7)), { shape: [1, 4, 4, 2], name: 'img' });
-      const filt = ops.constant(Array.from({ length: 16 }, (_, i) => Math.fround(Math.fround(Math.fround(i) / 5) - 1)), { shape: [2, 2, 2, 2], name: 'filt' });
-      const labels = ops.constant([[0.1, 0.2, 0.7], [0.5, 0.25, 0.25]], { name: 'labels' });
+      const w = ops.constant(
+        Array.from({ length: 12 }, (_, i) => Math.fround(Math.fround(i) / 10)),
+        { shape: [4, 3], name: 'w' },
+      );
+      const img = ops.constant(
+        Array.from({ length: 32 }, (_, i) => Math.fround(Math.fround(i) / 7)),
+        { shape: [1, 4, 4, 2], name: 'img' },
+      );
+      const filt = ops.constant(
+        Array.from({ length: 16 }, (_, i) => Math.fround(Math.fround(Math.fround(i) / 5) - 1)),
+        { shape: [2, 2, 2, 2], name: 'filt' },
+      );
+      const labels = ops.constant(
+        [
+          [0.1, 0.2, 0.7],
+          [0.5, 0.25, 0.25],
+        ],
+        { name: 'labels' },
+      );
       const ids = ops.constant([2, 0], { dtype: 'int32', name: 'ids' });
       const rec = <T>(k: string, f: () => T): T => {
         const before = new Set(g.operations().map((o) => o.name));
         const out = f();
-        res[k] = g.operations().filter((o) => !before.has(o.name)).map((o) => [o.name, o.type, o.inputs.map((t) => t.name)]);
+        res[k] = g
+          .operations()
+          .filter((o) => !before.has(o.name))
+          .map((o) => [o.name, o.type, o.inputs.map((t) => t.name)]);
         return out;
       };
-      rec('add', () => ops.add(x, x)); rec('add_value', () => ops.add(x, 2)); rec('sub', () => ops.subtract(x, x));
-      rec('mul', () => ops.multiply(x, x)); rec('div', () => ops.divide(x, x)); const mm = rec('matmul', () => ops.matmul(x, w));
-      rec('relu', () => ops.relu(x)); rec('sigmoid', () => ops.sigmoid(x)); rec('tanh', () => ops.tanh(x));
-      rec('reshape', () => ops.reshape(x, [-1, 2])); const m0 = rec('mean_all', () => ops.reduceMean(x)); const m1 = rec('mean_axis', () => ops.reduceMean(x, 1));
-      rec('sum', () => ops.reduceSum(x)); rec('cast', () => ops.cast(x, 'int32')); rec('argmax', () => ops.argmax(x, 1)); rec('equal', () => ops.equal(x, x));
-      const sm = rec('softmax', () => ops.softmax(mm)); rec('bias_add', () => ops.biasAdd(x, ops.constant([1, 1, 1, 1])));
-      rec('square', () => ops.square(x)); rec('zeros', () => ops.zeros([2, 3])); rec('ones_big', () => ops.ones([40, 30]));
-      const cv = rec('conv2d', () => ops.conv2d(img, filt, { strides: 1, padding: 'SAME' })); const mp = rec('max_pool', () => ops.maxPool(cv, { ksize: 2, strides: 2, padding: 'VALID' }));
-      rec('avg_pool', () => ops.avgPool(img, { ksize: 2, strides: 2, padding: 'SAME' })); rec('concat', () => ops.concat([x, x], 1)); rec('expand_dims', () => ops.expandDims(x, 0));
-      rec('shape', () => ops.shape(x)); rec('maximum', () => ops.maximum(x, x)); rec('l2_loss', () => ops.l2Loss(x)); rec('one_hot', () => ops.oneHot(ids, 3));
-      rec('gather', () => ops.gather(w, ids)); rec('transpose', () => ops.transpose(w, [1, 0])); rec('zeros_like', () => ops.zerosLike(x));
-      rec('no_op', () => ops.noOp()); rec('group', () => ops.group([x.op]));
+      rec('add', () => ops.add(x, x));
+      rec('add_value', () => ops.add(x, 2));
+      rec('sub', () => ops.subtract(x, x));
+      rec('mul', () => ops.multiply(x, x));
+      rec('div', () => ops.divide(x, x));
+      const mm = rec('matmul', () => ops.matmul(x, w));
+      rec('relu', () => ops.relu(x));
+      rec('sigmoid', () => ops.sigmoid(x));
+      rec('tanh', () => ops.tanh(x));
+      rec('reshape', () => ops.reshape(x, [-1, 2]));
+      const m0 = rec('mean_all', () => ops.reduceMean(x));
+      const m1 = rec('mean_axis', () => ops.reduceMean(x, 1));
+      rec('sum', () => ops.reduceSum(x));
+      rec('cast', () => ops.cast(x, 'int32'));
+      rec('argmax', () => ops.argmax(x, 1));
+      rec('equal', () => ops.equal(x, x));
+      const sm = rec('softmax', () => ops.softmax(mm));
+      rec('bias_add', () => ops.biasAdd(x, ops.constant([1, 1, 1, 1])));
+      rec('square', () => ops.square(x));
+      rec('zeros', () => ops.zeros([2, 3]));
+      rec('ones_big', () => ops.ones([40, 30]));
+      const cv = rec('conv2d', () => ops.conv2d(img, filt, { strides: 1, padding: 'SAME' }));
+      const mp = rec('max_pool', () => ops.maxPool(cv, { ksize: 2, strides: 2, padding: 'VALID' }));
+      rec('avg_pool', () => ops.avgPool(img, { ksize: 2, strides: 2, padding: 'SAME' }));
+      rec('concat', () => ops.concat([x, x], 1));
+      rec('expand_dims', () => ops.expandDims(x, 0));
+      rec('shape', () => ops.shape(x));
+      rec('maximum', () => ops.maximum(x, x));
+      rec('l2_loss', () => ops.l2Loss(x));
+      rec('one_hot', () => ops.oneHot(ids, 3));
+      rec('gather', () => ops.gather(w, ids));
+      rec('transpose', () => ops.transpose(w, [1, 0]));
+      rec('zeros_like', () => ops.zerosLike(x));
+      rec('no_op', () => ops.noOp());
+      rec('group', () => ops.group([x.op]));
       const sx = rec('sparse_xent', () => ops.sparseSoftmaxCrossEntropyWithLogits({ labels: ids, logits: mm }));
       const xe = ops.softmaxCrossEntropyWithLogits({ labels, logits: mm });
       return { matmul: mm, softmax: sm, mean_all: m0, mean_axis: m1, conv2d: cv, max_pool: mp, sparse_xent: sx, xent: xe };
@@ -84,12 +125,24 @@ describe('friendly ops (lib/ops/math.ts) against live Python', () => {
     // Python's ops for each call; sparse softmax cross entropy adds its gradient path after them.
     const sparse = res.sparse_xent;
     expect(sparse.slice(0, py.ops.sparse_xent.length)).toEqual(py.ops.sparse_xent);
-    expect(sparse.slice(py.ops.sparse_xent.length).every((o) => (o as string[])[0].startsWith('SparseSoftmaxCrossEntropyWithLogits/with_gradient'))).toBe(true);
+    expect(
+      sparse
+        .slice(py.ops.sparse_xent.length)
+        .every((o) => (o as string[])[0].startsWith('SparseSoftmaxCrossEntropyWithLogits/with_gradient')),
+    ).toBe(true);
     expect({ ...res, sparse_xent: sparse.slice(0, py.ops.sparse_xent.length) }).toEqual(py.ops);
     expect(outs.xent.op.name).toBe(py.xent_op.replace(/\/Reshape_2$/, ''));
     const sess = new Session(g);
     try {
-      const got = (await sess.run(outs as Record<string, Output>, { 'x:0': Tensor.from([[1, -2, 3, 0.5], [0.25, 4, -1, 2]], 'float32') })) as Record<string, Tensor>;
+      const got = (await sess.run(outs as Record<string, Output>, {
+        'x:0': Tensor.from(
+          [
+            [1, -2, 3, 0.5],
+            [0.25, 4, -1, 2],
+          ],
+          'float32',
+        ),
+      })) as Record<string, Tensor>;
       for (const [k, t] of Object.entries(got)) {
         const d = t.data as Float32Array;
         expect(t.shape, k).toEqual(py.vals[k].shape);

@@ -114,7 +114,13 @@ emit({'diffs': compare_graphs(sys.argv[1], g), 'summaries': [t.name for t in g.g
       return addScopedOp({ type: 'AssignAdd', name: 'train_op', inputs: [gs, one] });
     });
     const logdir = join(dir, 'mts');
-    const sess = await MonitoredTrainingSession({ graph: g, checkpointDir: logdir, saveSummariesSteps: 1, saveCheckpointSecs: null, logStepCountSteps: null });
+    const sess = await MonitoredTrainingSession({
+      graph: g,
+      checkpointDir: logdir,
+      saveSummariesSteps: 1,
+      saveCheckpointSecs: null,
+      logStepCountSteps: null,
+    });
     const feeds = {
       'x:0': Tensor.from(new Float32Array([1, 2, 3])),
       'img:0': Tensor.from({ dtype: 'float32', shape: [1, 4, 4, 3], data: new Float32Array(48).fill(0.5) }),
@@ -123,7 +129,15 @@ emit({'diffs': compare_graphs(sys.argv[1], g), 'summaries': [t.name for t in g.g
     };
     for (let i = 0; i < 3; i++) await sess.run(train, feeds);
     await sess.close();
-    const py = runPythonJSON<{ scalars: string[]; histograms: string[]; images: string[]; audio: string[]; tensors: string[]; loss: Array<[number, number]>; text: string }>(
+    const py = runPythonJSON<{
+      scalars: string[];
+      histograms: string[];
+      images: string[];
+      audio: string[];
+      tensors: string[];
+      loss: Array<[number, number]>;
+      text: string;
+    }>(
       `
 from tensorboard.backend.event_processing import event_accumulator as ea
 acc = ea.EventAccumulator(sys.argv[1], size_guidance={ea.TENSORS: 0, ea.SCALARS: 0})

@@ -50,7 +50,10 @@ const axes = (values: number[]) => addScopedOp({ type: 'Const', attrs: { dtype: 
 const SPECS: Spec[] = [
   {
     key: 'linear',
-    vars: [['w', [3, 1]], ['b', [1]]],
+    vars: [
+      ['w', [3, 1]],
+      ['b', [1]],
+    ],
     xDim: 3,
     yDim: 1,
     loss: (x, y, v) => mean(square(sub(addV2(matMul(x, v.w), v.b), y)), axes([0, 1])),
@@ -61,7 +64,12 @@ const SPECS: Spec[] = [
   },
   {
     key: 'mlp',
-    vars: [['hidden/w', [4, 8]], ['hidden/b', [8]], ['out/w', [8, 3]], ['out/b', [3]]],
+    vars: [
+      ['hidden/w', [4, 8]],
+      ['hidden/b', [8]],
+      ['out/w', [8, 3]],
+      ['out/b', [3]],
+    ],
     xDim: 4,
     yDim: 3,
     loss: (x, y, v) => {
@@ -86,7 +94,10 @@ interface Data {
 function dataFor(spec: Spec, seed: number): Data {
   const init: Record<string, Float32Array> = {};
   spec.vars.forEach(([name, shape], i) => {
-    init[name] = seeded(seed + i, shape.reduce((a, b) => a * b, 1)).map((v) => v * 0.5);
+    init[name] = seeded(
+      seed + i,
+      shape.reduce((a, b) => a * b, 1),
+    ).map((v) => v * 0.5);
   });
   const xs: Float32Array[] = [];
   const ys: Float32Array[] = [];
@@ -117,7 +128,8 @@ function build(spec: Spec, d: Data) {
   const g = new Graph();
   return asDefault(g, () => {
     const vars: Record<string, Variable> = {};
-    for (const [name, shape] of spec.vars) vars[name] = getVariable(name, { initializer: Tensor.from({ dtype: 'float32', shape, data: d.init[name] }) });
+    for (const [name, shape] of spec.vars)
+      vars[name] = getVariable(name, { initializer: Tensor.from({ dtype: 'float32', shape, data: d.init[name] }) });
     const gs = getOrCreateGlobalStep(g);
     const x = placeholder({ dtype: 'float32', shape: [-1, spec.xDim], name: 'x' });
     const y = placeholder({ dtype: 'float32', shape: [-1, spec.yDim], name: 'y' });
@@ -142,7 +154,13 @@ async function trainMts(spec: Spec, d: Data, ckptDir: string, from: number, to: 
   for (const [name, v] of Object.entries(vars)) {
     for (const slot of opt.getSlotNames()) expect(opt.getSlot(v, slot)?.name).toMatch(new RegExp(`^${name}/(Adam|Adam_1|Momentum):0$`));
   }
-  const sess = await MonitoredTrainingSession({ graph: g, checkpointDir: ckptDir, saveSummariesSteps: null, logStepCountSteps: null, saveCheckpointSteps: 1000 });
+  const sess = await MonitoredTrainingSession({
+    graph: g,
+    checkpointDir: ckptDir,
+    saveSummariesSteps: null,
+    logStepCountSteps: null,
+    saveCheckpointSteps: 1000,
+  });
   const losses: string[] = [];
   try {
     for (let s = from; s < to; s++) {
@@ -224,7 +242,10 @@ describe('training built in TypeScript, resumed by Python (issue 21, must-show 1
       ours[spec.key] = { first, more };
       // Python resumes from the checkpoint of step 10 (the second session's is step 15).
       rmSync(join(ckptDir, 'checkpoint'));
-      writeFileSync(join(ckptDir, 'checkpoint'), `model_checkpoint_path: "model.ckpt-${FIRST}"\nall_model_checkpoint_paths: "model.ckpt-${FIRST}"\n`);
+      writeFileSync(
+        join(ckptDir, 'checkpoint'),
+        `model_checkpoint_path: "model.ckpt-${FIRST}"\nall_model_checkpoint_paths: "model.ckpt-${FIRST}"\n`,
+      );
       pySpecs.push({
         key: spec.key,
         dir: ckptDir,
@@ -242,11 +263,21 @@ describe('training built in TypeScript, resumed by Python (issue 21, must-show 1
     const specsPath = join(dir, 'specs.json');
     writeFileSync(specsPath, JSON.stringify(pySpecs));
     const py = await runPythonJSONAsync<
-      Record<string, { first: string[]; more: string[]; step: number; checkpoint: string; names: string[]; keys: string[]; metaNames: string[]; metaTrainable: string[]; metaMore: string[] }>
-    >(
-      PY,
-      { args: [specsPath], timeoutMs: 240_000 },
-    );
+      Record<
+        string,
+        {
+          first: string[];
+          more: string[];
+          step: number;
+          checkpoint: string;
+          names: string[];
+          keys: string[];
+          metaNames: string[];
+          metaTrainable: string[];
+          metaMore: string[];
+        }
+      >
+    >(PY, { args: [specsPath], timeoutMs: 240_000 });
     for (const spec of SPECS) {
       const p = py[spec.key];
       const o = ours[spec.key];
@@ -262,7 +293,9 @@ describe('training built in TypeScript, resumed by Python (issue 21, must-show 1
       // The model learns: the losses are not all the same value.
       expect(new Set(o.first).size).toBeGreaterThan(5);
     }
-    expect(py.mlp.names).toEqual(expect.arrayContaining(['beta1_power', 'beta2_power', 'hidden/w/Adam', 'hidden/w/Adam_1', 'out/b/Adam_1']));
+    expect(py.mlp.names).toEqual(
+      expect.arrayContaining(['beta1_power', 'beta2_power', 'hidden/w/Adam', 'hidden/w/Adam_1', 'out/b/Adam_1']),
+    );
     expect(py.linear.names).toEqual(expect.arrayContaining(['w/Momentum', 'b/Momentum', 'global_step']));
   });
 });

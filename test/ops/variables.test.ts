@@ -12,10 +12,21 @@ import { constant, placeholder } from '../../lib/ops/constant';
 import * as raw from '../../lib/ops/gen';
 import { setRandomSeed } from '../../lib/ops/random-seed';
 import {
-  constantInitializer, onesInitializer, randomNormalInitializer, randomUniformInitializer, truncatedNormalInitializer, zerosInitializer,
+  constantInitializer,
+  onesInitializer,
+  randomNormalInitializer,
+  randomUniformInitializer,
+  truncatedNormalInitializer,
+  zerosInitializer,
 } from '../../lib/ops/initializers';
 import {
-  type Variable, getVariable, globalVariables, globalVariablesInitializer, localVariables, trainableVariables, variableScope,
+  type Variable,
+  getVariable,
+  globalVariables,
+  globalVariablesInitializer,
+  localVariables,
+  trainableVariables,
+  variableScope,
 } from '../../lib/ops/variables';
 import { requirePythonTF, runPythonJSON, type RawTensor } from '../support/python';
 
@@ -139,7 +150,13 @@ describe('variables and initializers as tf.compat.v1.get_variable (live Python)'
     expect(defs.map((d) => [d.variableName, d.initializerName, d.snapshotName, d.initialValueName, d.trainable])).toEqual(
       py.defs.map((text) => {
         const field = (k: string) => new RegExp(`${k}: "([^"]*)"`).exec(text)?.[1];
-        return [field('variable_name'), field('initializer_name'), field('snapshot_name'), field('initial_value_name'), /trainable: true/.test(text)];
+        return [
+          field('variable_name'),
+          field('initializer_name'),
+          field('snapshot_name'),
+          field('initial_value_name'),
+          /trainable: true/.test(text),
+        ];
       }),
     );
   });
@@ -151,7 +168,11 @@ describe('variables and initializers as tf.compat.v1.get_variable (live Python)'
     try {
       await sess.run(g.operation('init'));
       const vars = asDefault(g, () => [...globalVariables(), ...localVariables()]);
-      await sess.run(asDefault(g, () => nameScope('', () => raw.noOp({ name: 'init_local', controlInputs: localVariables().map((v) => v.initializer) }))));
+      await sess.run(
+        asDefault(g, () =>
+          nameScope('', () => raw.noOp({ name: 'init_local', controlInputs: localVariables().map((v) => v.initializer) })),
+        ),
+      );
       expect(vars.map((v) => v.op.name).sort()).toEqual(Object.keys(py.vals).sort());
       for (const v of vars) {
         const t = (await sess.run(v.ref)) as Tensor;
@@ -176,26 +197,34 @@ describe('variables and initializers as tf.compat.v1.get_variable (live Python)'
       await sess.run(g.operation('init'));
       await sess.run(asDefault(g, () => w.assignAdd(constant(0.25, { shape: [3, 4] }))));
       expected = Object.fromEntries(
-        await Promise.all(asDefault(g, () => globalVariables()).filter((v) => v.dtype === 'float32').map(async (v) => [v.op.name, b64((await sess.run(v.ref)) as Tensor)] as const)),
+        await Promise.all(
+          asDefault(g, () => globalVariables())
+            .filter((v) => v.dtype === 'float32')
+            .map(async (v) => [v.op.name, b64((await sess.run(v.ref)) as Tensor)] as const),
+        ),
       );
       prefix = (await saver.save(sess, join(dir, 'model.ckpt')))!;
     } finally {
       sess.close();
     }
-    const restored = runPythonJSON<Record<string, RawTensor>>(`
+    const restored = runPythonJSON<Record<string, RawTensor>>(
+      `
 ${PY_MODEL.replace(/^emit\(.*$/m, '')}
 with g.as_default():
   saver = tf1.train.Saver()
   with tf1.Session(graph=g) as s:
     saver.restore(s, sys.argv[1])
     emit({v.op.name: raw(s.run(v)) for v in g.get_collection('variables') if v.dtype.base_dtype == tf.float32})
-`, { args: [prefix] });
+`,
+      { args: [prefix] },
+    );
     expect(Object.keys(restored).sort()).toEqual(Object.keys(expected).sort());
     for (const [k, v] of Object.entries(restored)) expect(v.base64, k).toBe(expected[k]);
 
     // The .meta the Saver wrote from the TS-built graph: Python imports it and finds every variable
     // in the right collections by its VariableDef, then restores the values into that graph.
-    const fromMeta = runPythonJSON<{ cols: Record<string, string[]>; vals: Record<string, RawTensor> }>(`
+    const fromMeta = runPythonJSON<{ cols: Record<string, string[]>; vals: Record<string, RawTensor> }>(
+      `
 g = tf.Graph()
 with g.as_default():
   saver = tf1.train.import_meta_graph(sys.argv[1] + '.meta')
@@ -204,7 +233,9 @@ with g.as_default():
     saver.restore(s, sys.argv[1])
     vals = {v.op.name: raw(s.run(v)) for v in g.get_collection('variables') if v.dtype.base_dtype == tf.float32}
 emit({'cols': cols, 'vals': vals})
-`, { args: [prefix] });
+`,
+      { args: [prefix] },
+    );
     expect(fromMeta.cols).toEqual(py.cols);
     for (const [k, v] of Object.entries(fromMeta.vals)) expect(v.base64, k).toBe(expected[k]);
   });

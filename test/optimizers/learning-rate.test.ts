@@ -36,7 +36,10 @@ describe('learning-rate schedules', () => {
       exponentialDecay(0.5, gs, 2.5, 0.3),
     ]);
     const graphFile = writeGraphDef(g, dir);
-    const pieces = asDefault(g, () => [piecewiseConstant(gs, [2, 5], [1.0, 0.5, 0.1]), piecewiseConstant(gs, [3, 4, 9], [0.3, 0.2, 0.1, 0.05])]);
+    const pieces = asDefault(g, () => [
+      piecewiseConstant(gs, [2, 5], [1.0, 0.5, 0.1]),
+      piecewiseConstant(gs, [3, 4, 9], [0.3, 0.2, 0.1, 0.05]),
+    ]);
     const fetches = [...decays, ...pieces];
     const sess = new Session(g);
     const ours: string[][] = [];

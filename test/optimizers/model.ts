@@ -48,10 +48,20 @@ export function refVariable(graph: Graph, name: string, value: Tensor): Output {
   return asDefault(graph, () =>
     nameScope(name, (scope) => {
       const init = addScopedOp({ type: 'Const', name: 'initial_value', attrs: { dtype: value.dtype, value } }).output(0);
-      const v = addScopedOp({ type: 'VariableV2', name: scope, attrs: { dtype: value.dtype, shape: value.shape, container: '', shared_name: '' } });
+      const v = addScopedOp({
+        type: 'VariableV2',
+        name: scope,
+        attrs: { dtype: value.dtype, shape: value.shape, container: '', shared_name: '' },
+      });
       const assign = addScopedOp({ type: 'Assign', name: 'Assign', inputs: [v, init], attrs: { use_locking: true, validate_shape: true } });
       const read = addScopedOp({ type: 'Identity', name: 'read', inputs: [v] });
-      const def = create(VariableDefSchema, { variableName: `${v.name}:0`, initializerName: assign.name, snapshotName: `${read.name}:0`, initialValueName: init.name, trainable: true });
+      const def = create(VariableDefSchema, {
+        variableName: `${v.name}:0`,
+        initializerName: assign.name,
+        snapshotName: `${read.name}:0`,
+        initialValueName: init.name,
+        trainable: true,
+      });
       graph.addToCollection(GraphKeys.GLOBAL_VARIABLES, def);
       graph.addToCollection(GraphKeys.TRAINABLE_VARIABLES, def);
       return v.output(0);

@@ -37,7 +37,11 @@ interface Case {
 const CASES: Case[] = [
   { key: 'gd', make: () => new GradientDescentOptimizer(0.1), py: 'tf1.train.GradientDescentOptimizer(0.1)' },
   { key: 'momentum', make: () => new MomentumOptimizer(0.1, 0.9), py: 'tf1.train.MomentumOptimizer(0.1, 0.9)' },
-  { key: 'nesterov', make: () => new MomentumOptimizer(0.05, 0.8, { useNesterov: true }), py: 'tf1.train.MomentumOptimizer(0.05, 0.8, use_nesterov=True)' },
+  {
+    key: 'nesterov',
+    make: () => new MomentumOptimizer(0.05, 0.8, { useNesterov: true }),
+    py: 'tf1.train.MomentumOptimizer(0.05, 0.8, use_nesterov=True)',
+  },
   { key: 'adam', make: () => new AdamOptimizer(0.1), py: 'tf1.train.AdamOptimizer(0.1)' },
   { key: 'rmsprop', make: () => new RMSPropOptimizer(0.01), py: 'tf1.train.RMSPropOptimizer(0.01)' },
   {
@@ -100,7 +104,12 @@ async function trainOurs(c: Case): Promise<Ours> {
     const slots: Record<string, string[]> = {};
     for (const s of opt.getSlotNames()) slots[s] = [w, b].map((v) => opt.getSlot(v, s)?.name ?? 'none');
     // variables(): what the optimizer made, sorted by name, as Python's.
-    expect(opt.variables().map((v) => v.name)).toEqual(vars.map((v) => v.name).filter((n) => !['w:0', 'b:0', 'global_step:0'].includes(n) && !n.startsWith('ExponentialDecay')).sort());
+    expect(opt.variables().map((v) => v.name)).toEqual(
+      vars
+        .map((v) => v.name)
+        .filter((n) => !['w:0', 'b:0', 'global_step:0'].includes(n) && !n.startsWith('ExponentialDecay'))
+        .sort(),
+    );
     return {
       globals: vars.map((v) => v.name),
       trainables: trainableVariables(undefined, g).map((v) => v.name),
@@ -155,7 +164,9 @@ describe('optimizers against live Python (linear regression, 5 steps)', () => {
     for (const c of CASES) ours[c.key] = await trainOurs(c);
     const dataPath = writeData();
     const arg = JSON.stringify(CASES.map((c) => ({ key: c.key, py: c.py, prefix: ours[c.key].prefix, graph: ours[c.key].graph })));
-    const py = await runPythonJSONAsync<Record<string, Omit<Ours, 'prefix' | 'graph'> & { restored: Record<string, string>; ckptKeys: string[]; diffs: string[] }>>(PY, {
+    const py = await runPythonJSONAsync<
+      Record<string, Omit<Ours, 'prefix' | 'graph'> & { restored: Record<string, string>; ckptKeys: string[]; diffs: string[] }>
+    >(PY, {
       args: [arg, dataPath],
       timeoutMs: 240_000,
     });
@@ -173,7 +184,9 @@ describe('optimizers against live Python (linear regression, 5 steps)', () => {
       expect({ key: c.key, values: p.restored }).toEqual({ key: c.key, values: o.values });
       expect(p.ckptKeys).toEqual(o.globals.map((n) => n.replace(/:0$/, '')).sort());
     }
-    expect(py.adam.globals).toEqual(expect.arrayContaining(['beta1_power:0', 'beta2_power:0', 'w/Adam:0', 'w/Adam_1:0', 'b/Adam:0', 'b/Adam_1:0']));
+    expect(py.adam.globals).toEqual(
+      expect.arrayContaining(['beta1_power:0', 'beta2_power:0', 'w/Adam:0', 'w/Adam_1:0', 'b/Adam:0', 'b/Adam_1:0']),
+    );
     expect(py['rmsprop-centered'].globals).toEqual(expect.arrayContaining(['w/RMSProp:0', 'w/RMSProp_1:0', 'w/RMSProp_2:0']));
   });
 });

@@ -15,8 +15,12 @@ const clone = path.join(work, 'clone');
 const project = path.join(work, 'app');
 const shims = path.join(work, 'shims');
 const marker = path.join(work, 'compiler-was-called');
-const libDir = execFileSync(process.execPath, [path.join(ROOT, 'scripts/setup-libtensorflow.mjs'), '--print-lib'], { encoding: 'utf8' }).trim();
-const include = execFileSync(process.execPath, [path.join(ROOT, 'scripts/setup-libtensorflow.mjs'), '--print-include'], { encoding: 'utf8' }).trim();
+const libDir = execFileSync(process.execPath, [path.join(ROOT, 'scripts/setup-libtensorflow.mjs'), '--print-lib'], {
+  encoding: 'utf8',
+}).trim();
+const include = execFileSync(process.execPath, [path.join(ROOT, 'scripts/setup-libtensorflow.mjs'), '--print-include'], {
+  encoding: 'utf8',
+}).trim();
 const env = {
   ...process.env,
   PATH: `${shims}:${process.env.PATH}`,
@@ -40,7 +44,10 @@ beforeAll(() => {
     fs.writeFileSync(path.join(shims, tool), `#!/bin/sh\necho "${tool} $*" >> "${marker}"\nexit 1\n`, { mode: 0o755 });
   }
   tgz = packClone();
-  packed = execFileSync('tar', ['-tzf', tgz], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+  packed = execFileSync('tar', ['-tzf', tgz], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .map((f) => f.replace(/^package\//, ''));
   fs.mkdirSync(project);
   fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
   execFileSync('npm', ['install', tgz], { cwd: project, env, stdio: 'pipe' });
@@ -63,8 +70,14 @@ function packClone(): string {
     fs.copyFileSync(from, path.join(clone, f));
   }
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(clone, 'node_modules'));
-  if (fs.existsSync(path.join(ROOT, 'prebuilds'))) fs.cpSync(path.join(ROOT, 'prebuilds'), path.join(clone, 'prebuilds'), { recursive: true });
-  const out = execFileSync('npm', ['pack', '--pack-destination', work], { cwd: clone, encoding: 'utf8', env: packEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (fs.existsSync(path.join(ROOT, 'prebuilds')))
+    fs.cpSync(path.join(ROOT, 'prebuilds'), path.join(clone, 'prebuilds'), { recursive: true });
+  const out = execFileSync('npm', ['pack', '--pack-destination', work], {
+    cwd: clone,
+    encoding: 'utf8',
+    env: packEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return path.join(work, out.trim().split('\n').pop()!);
 }
 
@@ -82,13 +95,20 @@ describe('npm pack from a clean clone', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(clone, 'package.json'), 'utf8'));
     const entries: string[] = pkg.files.filter((e: string) => !e.startsWith('!'));
     for (const e of entries) {
-      expect(e.endsWith('/') ? packed.some((f) => f.startsWith(e)) : packed.includes(e), `${e} (package.json files) is in the tarball`).toBe(true);
+      expect(
+        e.endsWith('/') ? packed.some((f) => f.startsWith(e)) : packed.includes(e),
+        `${e} (package.json files) is in the tarball`,
+      ).toBe(true);
     }
     const listed = (f: string) => f === 'package.json' || entries.some((e) => (e.endsWith('/') ? f.startsWith(e) : f === e));
     expect(packed.filter((f) => !listed(f))).toEqual([]);
-    const unwanted = /(^|\/)(test|tests|bench|examples|fixtures|gen-proto|scratch|lib|build|node_modules|\.libtensorflow)\/|\.(test|bench)\.|(?<!\.d)\.m?ts$|\.tgz$|(^|\/)sources\.json$/;
+    const unwanted =
+      /(^|\/)(test|tests|bench|examples|fixtures|gen-proto|scratch|lib|build|node_modules|\.libtensorflow)\/|\.(test|bench)\.|(?<!\.d)\.m?ts$|\.tgz$|(^|\/)sources\.json$/;
     expect(packed.filter((f) => unwanted.test(f))).toEqual([]);
-    expect(packed.filter((f) => f.startsWith('scripts/')).sort()).toEqual(['scripts/libtensorflow.json', 'scripts/setup-libtensorflow.mjs']);
+    expect(packed.filter((f) => f.startsWith('scripts/')).sort()).toEqual([
+      'scripts/libtensorflow.json',
+      'scripts/setup-libtensorflow.mjs',
+    ]);
     expect(packed.filter((f) => f.startsWith('prebuilds/'))).toEqual([PREBUILD]);
   });
 });
@@ -128,7 +148,7 @@ describe('the packed package', () => {
     expect(r.addon).toMatch(/prebuilds\/linux-x64\/tf-monitored\.node$/);
   });
 
-  it('exports TF\'s message types at tf-monitored/proto, from require() and import()', () => {
+  it("exports TF's message types at tf-monitored/proto, from require() and import()", () => {
     // A user decodes a RunMetadata, builds a Summary with plugin data, reads a ConfigProto.
     const script = `
       const proto = require('tf-monitored/proto');
@@ -166,19 +186,32 @@ describe('the packed package', () => {
     for (const exe of ['python3', 'python']) fs.writeFileSync(path.join(noPython, exe), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
     const load = "console.log(require('tf-monitored').tfVersion(), require('tf-monitored').libraryPath())";
     const before = spawnSync(process.execPath, ['-e', load], {
-      cwd: project, env: { ...noLibrary, PATH: `${noPython}:${noLibrary.PATH}` }, encoding: 'utf8',
+      cwd: project,
+      env: { ...noLibrary, PATH: `${noPython}:${noLibrary.PATH}` },
+      encoding: 'utf8',
     });
     expect(before.status).not.toBe(0);
     expect(before.stderr).toContain('LibraryLoadError');
     expect(before.stderr).toContain('npx tf-monitored-setup');
     try {
       // The named command: the package's bin, run through its node_modules/.bin link.
-      const setup = spawnSync('npx', ['--no-install', 'tf-monitored-setup'], { cwd: project, env: noLibrary, encoding: 'utf8', timeout: 300_000 });
+      const setup = spawnSync('npx', ['--no-install', 'tf-monitored-setup'], {
+        cwd: project,
+        env: noLibrary,
+        encoding: 'utf8',
+        timeout: 300_000,
+      });
       expect(setup.stderr).toMatch(/libtensorflow 2\.\d+\.\d+: \d+ files into .*node_modules\/tf-monitored\/\.libtensorflow/);
       expect(setup.status).toBe(0);
       const after = execFileSync(process.execPath, ['-e', load], {
-        cwd: project, env: { ...noLibrary, PATH: `${noPython}:${noLibrary.PATH}` }, encoding: 'utf8',
-      }).trim().split('\n').pop()!.split(' ');
+        cwd: project,
+        env: { ...noLibrary, PATH: `${noPython}:${noLibrary.PATH}` },
+        encoding: 'utf8',
+      })
+        .trim()
+        .split('\n')
+        .pop()!
+        .split(' ');
       expect(after[0]).toMatch(/^2\.\d+\.\d+$/);
       expect(after[1].startsWith(`${path.join(fs.realpathSync(installed), '.libtensorflow')}/`)).toBe(true);
     } finally {
@@ -210,7 +243,11 @@ describe('prepack, when the prebuild cannot ship', () => {
     // No TF headers: the build prepack starts fails at its first compile.
     const noHeaders = path.join(work, 'no-headers');
     fs.mkdirSync(noHeaders);
-    const r = spawnSync('npm', ['pack', '--pack-destination', dest], { cwd: clone, env: { ...packEnv, TF_INCLUDE_DIR: noHeaders }, encoding: 'utf8' });
+    const r = spawnSync('npm', ['pack', '--pack-destination', dest], {
+      cwd: clone,
+      env: { ...packEnv, TF_INCLUDE_DIR: noHeaders },
+      encoding: 'utf8',
+    });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('prebuilds/linux-x64/ holds no .node; building it (npm run prebuild)');
     expect(r.stderr).toContain('NOT PACKING');

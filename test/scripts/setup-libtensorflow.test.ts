@@ -21,7 +21,11 @@ describe('scripts/setup-libtensorflow.mjs', () => {
     expect(fs.readdirSync(libDir).sort()).toEqual(['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2']);
     const headers = manifest.files.filter((f: string) => f.startsWith('include/'));
     expect(headers).toContain('include/tensorflow/c/c_api.h');
-    expect(headers.every((f: string) => /^include\/(tensorflow\/c\/|xla\/tsl\/c\/|tensorflow\/core\/platform\/ctstring|tsl\/platform\/ctstring)/.test(f))).toBe(true);
+    expect(
+      headers.every((f: string) =>
+        /^include\/(tensorflow\/c\/|xla\/tsl\/c\/|tensorflow\/core\/platform\/ctstring|tsl\/platform\/ctstring)/.test(f),
+      ),
+    ).toBe(true);
   });
 
   it('does not fetch again when the cache is complete (works with no Python or pip at all)', () => {

@@ -30,9 +30,17 @@ function expectArgumentError(f: () => unknown, param: string): ArgumentError {
 
 describe('imageSummary()', () => {
   it('refuses a channel count that is not a number', () => {
-    expectArgumentError(() => imageSummary('im', { height: 1, width: 1, channels: '3' as never, data: new Uint8Array(3) }), 'images.channels');
-    expectArgumentError(() => imageSummary('im', [{ height: 1, width: 1, channels: 3n as never, data: new Uint8Array(3) }]), 'images[0].channels');
-    expect(imageSummary('im', { height: 1, width: 1, channels: 3, data: new Uint8Array(3) }).value[0].value.value).toMatchObject({ colorspace: 3 });
+    expectArgumentError(
+      () => imageSummary('im', { height: 1, width: 1, channels: '3' as never, data: new Uint8Array(3) }),
+      'images.channels',
+    );
+    expectArgumentError(
+      () => imageSummary('im', [{ height: 1, width: 1, channels: 3n as never, data: new Uint8Array(3) }]),
+      'images[0].channels',
+    );
+    expect(imageSummary('im', { height: 1, width: 1, channels: 3, data: new Uint8Array(3) }).value[0].value.value).toMatchObject({
+      colorspace: 3,
+    });
   });
 });
 
@@ -67,14 +75,20 @@ describe('FileWriter#addSessionLog()', () => {
     const file = w.fileName!;
     await w.close();
     const logs = (await readEvents(file)).filter((e) => e.what.case === 'sessionLog');
-    expect(logs.map((e) => [e.step, e.what.case === 'sessionLog' ? e.what.value.status : -1])).toEqual([[2n, 1], [3n, 3]]);
+    expect(logs.map((e) => [e.step, e.what.case === 'sessionLog' ? e.what.value.status : -1])).toEqual([
+      [2n, 1],
+      [3n, 3],
+    ]);
   });
 });
 
 describe('FileWriter steps', () => {
   it('refuses a uint64 step tensor above int64 (it would be written as a negative step)', async () => {
     const w = new FileWriter(freshDir());
-    const e = expectArgumentError(() => w.addSummary(scalarSummary('t', 1), Tensor.from(new BigUint64Array([2n ** 64n - 1n]))), 'globalStep');
+    const e = expectArgumentError(
+      () => w.addSummary(scalarSummary('t', 1), Tensor.from(new BigUint64Array([2n ** 64n - 1n]))),
+      'globalStep',
+    );
     expect(e.message).toMatch(/within int64/);
     expectArgumentError(() => w.addSessionLog(sessionLog('START'), Tensor.from(new BigUint64Array([2n ** 63n]))), 'globalStep');
     w.addSummary(scalarSummary('t', 1), Tensor.from(new BigUint64Array([2n ** 63n - 1n])));

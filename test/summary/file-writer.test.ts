@@ -16,15 +16,7 @@ import { GraphDefSchema } from '../../lib/proto/gen/tensorflow/core/framework/gr
 import { MetaGraphDefSchema } from '../../lib/proto/gen/tensorflow/core/protobuf/meta_graph_pb';
 import { RunMetadataSchema } from '../../lib/proto/gen/tensorflow/core/protobuf/config_pb';
 import { fromBinary } from '@bufbuild/protobuf';
-import {
-  FileWriter,
-  FileWriterCache,
-  SummaryWriterCache,
-  readEvents,
-  scalarSummary,
-  sessionLog,
-  textSummary,
-} from '../../lib/summary';
+import { FileWriter, FileWriterCache, SummaryWriterCache, readEvents, scalarSummary, sessionLog, textSummary } from '../../lib/summary';
 import { runTs } from '../support/child';
 
 let root: string;
@@ -40,7 +32,11 @@ let n = 0;
 const freshDir = () => path.join(root, `run${++n}`);
 
 function eventFiles(dir: string): string[] {
-  return fs.readdirSync(dir).filter((f) => f.includes('tfevents')).sort().map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.includes('tfevents'))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 function buildGraph(): Graph {
@@ -78,7 +74,7 @@ describe('FileWriter', () => {
     await w.close();
   });
 
-  it('appends the filename suffix after TF\'s .<pid>.<n>', async () => {
+  it("appends the filename suffix after TF's .<pid>.<n>", async () => {
     const dir = freshDir();
     const a = new FileWriter(dir, { filenameSuffix: '.worker0' });
     const b = new FileWriter(dir, { filenameSuffix: 'v1' });
@@ -108,8 +104,19 @@ describe('FileWriter', () => {
     const after = Date.now() / 1000;
     const ev = await readEvents(w.fileName!);
     expect(ev.map(what)).toEqual([
-      'fileVersion', 'graphDef', 'metaGraphDef',
-      'summary', 'summary', 'sessionLog', 'sessionLog', 'taggedRunMetadata', 'graphDef', 'metaGraphDef', 'sessionLog', 'summary', 'summary',
+      'fileVersion',
+      'graphDef',
+      'metaGraphDef',
+      'summary',
+      'summary',
+      'sessionLog',
+      'sessionLog',
+      'taggedRunMetadata',
+      'graphDef',
+      'metaGraphDef',
+      'sessionLog',
+      'summary',
+      'summary',
     ]);
     expect(ev.slice(1).map((e) => Number(e.step))).toEqual([0, 0, 1, 2, 3, 0, 4, 5, 6, 7, 8, 0]);
     for (const e of ev.slice(1)) {
@@ -137,7 +144,7 @@ describe('FileWriter', () => {
     await w.close();
   });
 
-  it('keeps a value\'s metadata only the first time its tag is seen, without touching the caller\'s Summary', async () => {
+  it("keeps a value's metadata only the first time its tag is seen, without touching the caller's Summary", async () => {
     const w = new FileWriter(freshDir());
     const first = textSummary('notes', 'one');
     const second = textSummary('notes', 'two');
@@ -156,7 +163,9 @@ describe('FileWriter', () => {
     const w = new FileWriter(freshDir());
     w.addRunMetadata(create(RunMetadataSchema, {}), 'step_1', 1);
     expect(() => w.addRunMetadata(create(RunMetadataSchema, {}), 'step_1', 2)).toThrow(ValueError);
-    expect(() => w.addRunMetadata(create(RunMetadataSchema, {}), 'step_1', 2)).toThrow('The provided tag was already used for this event type');
+    expect(() => w.addRunMetadata(create(RunMetadataSchema, {}), 'step_1', 2)).toThrow(
+      'The provided tag was already used for this event type',
+    );
     await w.close();
   });
 
@@ -204,7 +213,7 @@ describe('FileWriter', () => {
     for (let i = 0; i < 4; i++) w.addSummary(scalarSummary('q', i), i);
     // No flush: the pump hands the 4 events to TF, whose queue then exceeds max_queue = 3.
     let seen = 0;
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline && seen < 5;) {
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && seen < 5; ) {
       await new Promise((r) => setTimeout(r, 10));
       seen = (await readEvents(w.fileName!)).length;
     }
@@ -212,18 +221,20 @@ describe('FileWriter', () => {
     await w.close();
   });
 
-  it('loses nothing when many async tasks write at once, and keeps each task\'s own order', async () => {
+  it("loses nothing when many async tasks write at once, and keeps each task's own order", async () => {
     const w = new FileWriter(freshDir());
     const tasks = 50;
     const perTask = 40;
-    await Promise.all(Array.from({ length: tasks }, async (_, t) => {
-      for (let i = 0; i < perTask; i++) {
-        if ((t + i) % 3 === 0) await new Promise((r) => setImmediate(r));
-        else await Promise.resolve();
-        w.addSummary(scalarSummary(`task${t}`, i), t * 1000 + i);
-        if (i === perTask / 2 && t % 10 === 0) await w.flush(); // flushes interleaved with writes
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: tasks }, async (_, t) => {
+        for (let i = 0; i < perTask; i++) {
+          if ((t + i) % 3 === 0) await new Promise((r) => setImmediate(r));
+          else await Promise.resolve();
+          w.addSummary(scalarSummary(`task${t}`, i), t * 1000 + i);
+          if (i === perTask / 2 && t % 10 === 0) await w.flush(); // flushes interleaved with writes
+        }
+      }),
+    );
     await w.flush();
     const ev = (await readEvents(w.fileName!)).filter((e) => e.what.case === 'summary');
     expect(ev).toHaveLength(tasks * perTask);
@@ -240,7 +251,9 @@ describe('FileWriter', () => {
     const dir = freshDir();
     const child = path.join(root, 'exit-child.ts');
     const lib = path.resolve(__dirname, '..', '..', 'lib', 'summary');
-    fs.writeFileSync(child, `
+    fs.writeFileSync(
+      child,
+      `
       import { FileWriter, scalarSummary } from ${JSON.stringify(lib)};
       const w = new FileWriter(process.argv[2], { maxQueue: 1000 });
       for (let i = 0; i < 25; i++) w.addSummary(scalarSummary('exit', i), i);
@@ -248,7 +261,8 @@ describe('FileWriter', () => {
       w2.addSummary(scalarSummary('exit', 1), 1);
       if (process.argv[3] === 'exit') process.exit(0); // before the pump even ran
       setTimeout(() => console.log('DONE'), 20); // the pump hands the events to TF; TF holds them
-    `);
+    `,
+    );
     for (const mode of ['natural', 'exit']) {
       const d = path.join(dir, mode);
       const r = runTs(child, [d, mode]);
@@ -306,11 +320,13 @@ describe('FileWriter', () => {
     await w.close();
   });
 
-  it('reports a logdir TF cannot create as TF\'s typed error', () => {
+  it("reports a logdir TF cannot create as TF's typed error", () => {
     const file = path.join(root, 'plain-file');
     fs.writeFileSync(file, 'x');
     expect(() => new FileWriter(path.join(file, 'sub'))).toThrow(FailedPreconditionError);
-    expect(() => new FileWriter(path.join(file, 'sub'))).toThrow(`Could not open an events file in ${path.join(file, 'sub')}: ${file} is not a directory`);
+    expect(() => new FileWriter(path.join(file, 'sub'))).toThrow(
+      `Could not open an events file in ${path.join(file, 'sub')}: ${file} is not a directory`,
+    );
   });
 });
 

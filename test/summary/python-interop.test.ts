@@ -35,7 +35,12 @@ function image(height: number, width: number, channels: 1 | 2 | 3 | 4): RawImage
 }
 const IMAGES: RawImage[] = [image(4, 5, 1), image(3, 2, 3), image(2, 3, 4)];
 
-interface PyRecord { wall_time: number; step: number; what: string; pb: string }
+interface PyRecord {
+  wall_time: number;
+  step: number;
+  what: string;
+  pb: string;
+}
 interface PyOut {
   ours: PyRecord[];
   theirs: PyRecord[];
@@ -74,7 +79,8 @@ beforeAll(async () => {
   ourFile = fs.readdirSync(path.join(root, 'ours')).map((f) => path.join(root, 'ours', f))[0];
   written = await readEvents(ourFile);
 
-  py = await runPythonJSONAsync<PyOut>(`
+  py = await runPythonJSONAsync<PyOut>(
+    `
     import glob
     from tensorflow.core.framework import summary_pb2
     from tensorflow.core.util import event_pb2
@@ -120,7 +126,9 @@ beforeAll(async () => {
     emit({'ours': ours, 'theirs': records(theirs_file), 'theirsFile': theirs_file,
           'hist': b64(hist), 'text': b64(text), 'textVec': b64(text_vec), 'scalar': b64(scalar),
           'pixels': pixels})
-  `, { args: [ourFile, path.join(root, 'theirs'), JSON.stringify(HIST_VALUES)] });
+  `,
+    { args: [ourFile, path.join(root, 'theirs'), JSON.stringify(HIST_VALUES)] },
+  );
 });
 afterAll(() => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
@@ -132,8 +140,18 @@ describe('Python reads our events file', () => {
   it('tf.compat.v1.train.summary_iterator sees the same records, in order', () => {
     expect(py.ours).toHaveLength(written.length);
     expect(py.ours.map((r) => r.what)).toEqual([
-      'file_version', 'graph_def', 'meta_graph_def', 'session_log', 'session_log',
-      'summary', 'summary', 'summary', 'summary', 'tagged_run_metadata', 'summary', 'summary',
+      'file_version',
+      'graph_def',
+      'meta_graph_def',
+      'session_log',
+      'session_log',
+      'summary',
+      'summary',
+      'summary',
+      'summary',
+      'tagged_run_metadata',
+      'summary',
+      'summary',
     ]);
     py.ours.forEach((r, i) => {
       const theirs = fromBinary(EventSchema, Buffer.from(r.pb, 'base64'));
@@ -145,7 +163,7 @@ describe('Python reads our events file', () => {
   });
 });
 
-describe('our summary builders match Python\'s summary ops', () => {
+describe("our summary builders match Python's summary ops", () => {
   const ourValue = (tag: string) => {
     for (const e of written) {
       if (e.what.case !== 'summary') continue;
@@ -155,7 +173,7 @@ describe('our summary builders match Python\'s summary ops', () => {
     throw new Error(`no value ${tag}`);
   };
 
-  it('histogram: TF\'s bucket layout, collapsed empty runs, min/max/num/sum/sum_squares', () => {
+  it("histogram: TF's bucket layout, collapsed empty runs, min/max/num/sum/sum_squares", () => {
     const theirs = summaryOf(py.hist);
     expect(equals(SummarySchema, theirs, histogramSummary('weights', HIST_VALUES))).toBe(true);
     const ours = ourValue('weights');
@@ -163,7 +181,7 @@ describe('our summary builders match Python\'s summary ops', () => {
     expect(ours.value.value).toEqual(theirs.value[0].value.value);
   });
 
-  it('text: a DT_STRING tensor with the text plugin\'s metadata', () => {
+  it("text: a DT_STRING tensor with the text plugin's metadata", () => {
     expect(equals(SummarySchema, summaryOf(py.text), textSummary('note', 'héllo **world**'))).toBe(true);
     expect(equals(SummarySchema, summaryOf(py.textVec), textSummary('rows', ['a', 'b', 'c']))).toBe(true);
   });
@@ -182,8 +200,8 @@ describe('our summary builders match Python\'s summary ops', () => {
   });
 });
 
-describe('we read Python\'s events file', () => {
-  it('summaryIterator sees what Python\'s summary_iterator sees', async () => {
+describe("we read Python's events file", () => {
+  it("summaryIterator sees what Python's summary_iterator sees", async () => {
     expect(path.basename(py.theirsFile)).toMatch(new RegExp(`^events\\.out\\.tfevents\\.\\d{10}\\.${os.hostname()}$`));
     const ours = await readEvents(py.theirsFile);
     expect(ours).toHaveLength(py.theirs.length);

@@ -90,13 +90,26 @@ beforeAll(async () => {
 
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  tb = spawn(pythonExecutable(), [
-    '-m', 'tensorboard.main', '--logdir', root, '--host', '127.0.0.1', '--port', String(port),
-    '--load_fast=false', '--reload_interval', '1',
-  ], {
-    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', PYTHONUNBUFFERED: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  tb = spawn(
+    pythonExecutable(),
+    [
+      '-m',
+      'tensorboard.main',
+      '--logdir',
+      root,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--load_fast=false',
+      '--reload_interval',
+      '1',
+    ],
+    {
+      env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', PYTHONUNBUFFERED: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   tb.stdout!.on('data', (d) => (tbOutput += d));
   tb.stderr!.on('data', (d) => (tbOutput += d));
   let exited: string | null = null;
@@ -111,7 +124,9 @@ beforeAll(async () => {
       const tags = await getJSON<Record<string, Record<string, unknown>>>('/data/plugin/scalars/tags');
       const info = await getJSON<Record<string, { run_graph?: boolean }>>('/data/plugin/graphs/info');
       if (tags.train?.loss && tags.eval?.accuracy && tags.eval['global_step/sec'] && info.train?.run_graph) break;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (Date.now() > deadline) throw new Error(`TensorBoard was not ready in time:\n${tbOutput.slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -142,7 +157,10 @@ describe('TensorBoard 2.21 reads our event files', () => {
 
   it('returns our scalars with the right steps, values and wall times from /data/plugin/scalars/scalars', async () => {
     const evalAcc = await getJSON<Scalars>('/data/plugin/scalars/scalars?tag=accuracy&run=eval');
-    expect(evalAcc.map(([, step, v]) => [step, v])).toEqual([[100, 0.5], [200, 0.75]]);
+    expect(evalAcc.map(([, step, v]) => [step, v])).toEqual([
+      [100, 0.5],
+      [200, 0.75],
+    ]);
     expect(evalAcc.map(([w, step]) => w - wallTimes.get(`eval/accuracy/${step}`)!).every((d) => Math.abs(d) < 1e-6)).toBe(true);
 
     const rate = await getJSON<Scalars>(`/data/plugin/scalars/scalars?tag=${encodeURIComponent('global_step/sec')}&run=eval`);
@@ -151,14 +169,23 @@ describe('TensorBoard 2.21 reads our event files', () => {
     // The restart's START at step 4 made TensorBoard drop the first file's steps 4 and 5.
     const loss = await getJSON<Scalars>('/data/plugin/scalars/scalars?tag=loss&run=train');
     expect(loss.map(([, step, v]) => [step, v])).toEqual([
-      [1, 1], [2, 0.5], [3, Math.fround(1 / 3)], [4, 40], [5, 50], [6, 60],
+      [1, 1],
+      [2, 0.5],
+      [3, Math.fround(1 / 3)],
+      [4, 40],
+      [5, 50],
+      [6, 60],
     ]);
   });
 
   it('returns our graph from /data/plugin/graphs/graph', async () => {
     const r = await get(`${base}/data/plugin/graphs/graph?run=train&conceptual=false`);
     expect(r.status).toBe(200);
-    for (const [name, op] of [['input_x', 'Placeholder'], ['scale', 'Const'], ['scaled', 'Mul']]) {
+    for (const [name, op] of [
+      ['input_x', 'Placeholder'],
+      ['scale', 'Const'],
+      ['scaled', 'Mul'],
+    ]) {
       expect(r.body).toMatch(new RegExp(`node \\{\\s*name: "${name}"\\s*op: "${op}"`));
     }
     expect(r.body).toMatch(/input: "input_x"\s*input: "scale"/);

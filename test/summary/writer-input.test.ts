@@ -26,7 +26,9 @@ let n = 0;
 const freshDir = () => path.join(root, `run${++n}`);
 
 async function drain(it: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of it) { /* read all */ }
+  for await (const _ of it) {
+    /* read all */
+  }
 }
 
 describe('NUL characters in paths', () => {
@@ -94,7 +96,9 @@ describe('FileWriter#close() after a failed write', () => {
     fs.mkdirSync(dir);
     const child = path.join(dir, 'child.ts');
     const lib = path.resolve(__dirname, '../../lib');
-    fs.writeFileSync(child, `
+    fs.writeFileSync(
+      child,
+      `
       import { execFileSync } from 'node:child_process';
       import fs from 'node:fs';
       import { FileWriter } from '${lib}/summary/file-writer';
@@ -115,10 +119,17 @@ describe('FileWriter#close() after a failed write', () => {
         if (process.argv[3] === 'flush-then-close') await report(w.flush());
         await report(w.close());
       })();
-    `);
+    `,
+    );
     const r = runTs(child, [dir, mode]);
     expect(r.status, r.stderr).toBe(0);
-    return { results: r.stdout.trim().split('\n').map((l) => JSON.parse(l)), dir: path.join(dir, 'ev') };
+    return {
+      results: r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+      dir: path.join(dir, 'ev'),
+    };
   }
 
   it('close() rejects with the TF error of the failed final write, naming the events file', () => {

@@ -5,7 +5,12 @@ import path from 'node:path';
 export const ROOT = path.resolve(__dirname, '..', '..');
 
 /** Runs a TypeScript file in a fresh Node process (through tsx), synchronously. */
-export function runTs(file: string, args: string[] = [], env: Record<string, string | undefined> = {}, timeoutMs = 120_000): SpawnSyncReturns<string> {
+export function runTs(
+  file: string,
+  args: string[] = [],
+  env: Record<string, string | undefined> = {},
+  timeoutMs = 120_000,
+): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, ['--import', 'tsx', file, ...args], {
     cwd: ROOT,
     env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...env },

@@ -7,17 +7,23 @@
 import { SessionRunHook, type SessionRunArgs, type SessionRunContext, type SessionRunValues } from '../../lib/hooks/session-run-hook';
 import type { Coordinator } from '../../lib/core/coordinator';
 import { canonicalTensorName } from '../../lib/core/fetches';
-import type {
-  Feeds, Fetch, FinalizableGraph, RunCallOptions, SessionCreator, SessionLike, TensorLike,
-} from '../../lib/core/session-like';
+import type { Feeds, Fetch, FinalizableGraph, RunCallOptions, SessionCreator, SessionLike, TensorLike } from '../../lib/core/session-like';
 
 export function tensor(dtype: string, shape: number[], data: ArrayLike<unknown>): TensorLike {
   return { dtype, shape, data };
 }
 
 export function scalar(value: number, dtype = 'float32'): TensorLike {
-  const data = dtype === 'float32' ? Float32Array.of(value) : dtype === 'float64' ? Float64Array.of(value)
-    : dtype === 'int32' ? Int32Array.of(value) : dtype === 'int64' ? BigInt64Array.of(BigInt(value)) : [value];
+  const data =
+    dtype === 'float32'
+      ? Float32Array.of(value)
+      : dtype === 'float64'
+        ? Float64Array.of(value)
+        : dtype === 'int32'
+          ? Int32Array.of(value)
+          : dtype === 'int64'
+            ? BigInt64Array.of(BigInt(value))
+            : [value];
   return { dtype, shape: [], data };
 }
 
@@ -53,7 +59,10 @@ export class FakeSession implements SessionLike {
   closeCount = 0;
   readonly graph: unknown;
 
-  constructor(readonly label = 'sess', private readonly opts: FakeSessionOptions = {}) {
+  constructor(
+    readonly label = 'sess',
+    private readonly opts: FakeSessionOptions = {},
+  ) {
     this.graph = opts.graph;
   }
 
@@ -114,7 +123,10 @@ export class StackSessionCreator implements SessionCreator {
   created = 0;
   private readonly queue: Array<SessionLike | (() => SessionLike)>;
 
-  constructor(sessions: Array<SessionLike | (() => SessionLike)>, private readonly onCreate?: () => void) {
+  constructor(
+    sessions: Array<SessionLike | (() => SessionLike)>,
+    private readonly onCreate?: () => void,
+  ) {
     this.queue = [...sessions];
   }
 
@@ -153,8 +165,12 @@ export class SyncFakeSession extends FakeSession {
 /** A graph with Python's finalize flag. */
 export class FakeGraph implements FinalizableGraph {
   finalized = false;
-  finalize(): void { this.finalized = true; }
-  unfinalize(): void { this.finalized = false; }
+  finalize(): void {
+    this.finalized = true;
+  }
+  unfinalize(): void {
+    this.finalized = false;
+  }
 }
 
 export interface TraceHookOptions {
@@ -178,7 +194,11 @@ export class TraceHook extends SessionRunHook {
   endSessions: SessionLike[] = [];
   private thrown = false;
 
-  constructor(readonly name: string, readonly trace: string[], private readonly opts: TraceHookOptions = {}) {
+  constructor(
+    readonly name: string,
+    readonly trace: string[],
+    private readonly opts: TraceHookOptions = {},
+  ) {
     super();
   }
 
@@ -209,7 +229,7 @@ export class TraceHook extends SessionRunHook {
     this.trace.push(`${this.name}.before`);
     this.maybeThrow('before');
     const r = this.opts.request;
-    return typeof r === 'function' ? r(this.calls.before, ctx) : r ?? null;
+    return typeof r === 'function' ? r(this.calls.before, ctx) : (r ?? null);
   }
 
   override afterRun(ctx: SessionRunContext, values: SessionRunValues): void {

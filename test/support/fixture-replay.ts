@@ -112,7 +112,8 @@ export function expectSameAsPython(actual: PlainTensor, python: RawTensor | unde
   const want = decodeRaw(python);
   const problems: string[] = [];
   if (actual.dtype !== want.dtype) problems.push(`dtype ${actual.dtype} != ${want.dtype}`);
-  if (JSON.stringify(actual.shape) !== JSON.stringify(want.shape)) problems.push(`shape ${JSON.stringify(actual.shape)} != ${JSON.stringify(want.shape)}`);
+  if (JSON.stringify(actual.shape) !== JSON.stringify(want.shape))
+    problems.push(`shape ${JSON.stringify(actual.shape)} != ${JSON.stringify(want.shape)}`);
   if (!problems.length) {
     const a = actual.data as PlainTensor['data'] & ArrayLike<number | bigint>;
     const w = want.data as ArrayLike<number | bigint>;

@@ -329,7 +329,18 @@ const DTYPE_ARRAYS = ARRAY_TYPES as Record<string, { new (buf: ArrayBuffer): Arr
 export function decodeRaw(t: RawTensor): {
   dtype: string;
   shape: number[];
-  data: Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Buffer[];
+  data:
+    | Float32Array
+    | Float64Array
+    | Int8Array
+    | Uint8Array
+    | Int16Array
+    | Uint16Array
+    | Int32Array
+    | Uint32Array
+    | BigInt64Array
+    | BigUint64Array
+    | Buffer[];
 } {
   if (t.dtype === 'string') {
     return { dtype: t.dtype, shape: t.shape, data: (t.base64 as string[]).map((s) => Buffer.from(s, 'base64')) };

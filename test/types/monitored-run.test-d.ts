@@ -19,7 +19,7 @@ describe('MonitoredSession.run is typed by its fetches', () => {
     expectTypeOf(sess.run(train)).resolves.toEqualTypeOf<null>();
   });
 
-  it('an object of fetches gives an object with the same keys (the README\'s `const { loss } = await sess.run(...)`)', async () => {
+  it("an object of fetches gives an object with the same keys (the README's `const { loss } = await sess.run(...)`)", async () => {
     const { loss: l, train: t } = await sess.run({ loss, train });
     expectTypeOf(l).toEqualTypeOf<Tensor | null>();
     expectTypeOf(t).toEqualTypeOf<null>();

@@ -13,7 +13,10 @@ describe('ClusterSpec', () => {
     expect(c.jobTasks('ps')).toEqual(['ps0:2222', 'ps1:2222']);
     expect(c.asDict()).toEqual({ ps: ['ps0:2222', 'ps1:2222'], worker: { 1: 'w1:2222', 3: 'w3:2222' } });
     const def = c.asClusterDef();
-    expect(def.job.map((j) => [j.name, j.tasks])).toEqual([['ps', { 0: 'ps0:2222', 1: 'ps1:2222' }], ['worker', { 1: 'w1:2222', 3: 'w3:2222' }]]);
+    expect(def.job.map((j) => [j.name, j.tasks])).toEqual([
+      ['ps', { 0: 'ps0:2222', 1: 'ps1:2222' }],
+      ['worker', { 1: 'w1:2222', 3: 'w3:2222' }],
+    ]);
     expect(new ClusterSpec(def).asDict()).toEqual(c.asDict());
     expect(masterFor(c, 'worker', 1)).toBe('grpc://w1:2222');
   });
@@ -26,7 +29,9 @@ describe('ClusterSpec', () => {
   });
 
   it('reads TF_CONFIG', () => {
-    const cfg = tfConfig({ TF_CONFIG: JSON.stringify({ cluster: { chief: ['c:1'], worker: ['w:1'] }, task: { type: 'worker', index: 0 } }) });
+    const cfg = tfConfig({
+      TF_CONFIG: JSON.stringify({ cluster: { chief: ['c:1'], worker: ['w:1'] }, task: { type: 'worker', index: 0 } }),
+    });
     expect(cfg!.task).toEqual({ type: 'worker', index: 0 });
     expect(cfg!.cluster.jobTasks('chief')).toEqual(['c:1']);
     expect(tfConfig({})).toBeNull();
@@ -36,7 +41,15 @@ describe('ClusterSpec', () => {
 
 // From a bad-input probe: these were accepted silently, or (the Server's config) aborted the process.
 describe('ClusterSpec and Server: what was accepted silently', () => {
-  const param = (f: () => unknown) => { try { f(); } catch (e) { expect(e).toBeInstanceOf(ArgumentError); return (e as ArgumentError).param; } return 'no error'; };
+  const param = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ArgumentError);
+      return (e as ArgumentError).param;
+    }
+    return 'no error';
+  };
 
   it('task keys in canonical decimal, ports up to 65535, ClusterDef jobs checked like plain ones', () => {
     expect(param(() => new ClusterSpec({ worker: { 1: 'a:1', '01': 'b:2' } }))).toBe('cluster.worker');
@@ -47,17 +60,27 @@ describe('ClusterSpec and Server: what was accepted silently', () => {
     expect(new ClusterSpec({ worker: { 0: 'a:1', 10: 'b:65535' } }).taskAddress('worker', 10)).toBe('b:65535');
   });
 
-  it('a Server\'s session config gets the thread-count checks (TF aborted the process on -1), from options and from ServerDef bytes', async () => {
+  it("a Server's session config gets the thread-count checks (TF aborted the process on -1), from options and from ServerDef bytes", async () => {
     const { Server } = await import('../../lib/core/server');
     const { ServerDefSchema } = await import('../../lib/proto/gen/tensorflow/core/protobuf/tensorflow_server_pb');
     const { create, toBinary } = await import('@bufbuild/protobuf');
     const { configProto } = await import('../../lib/core/config');
     const cluster = { worker: ['localhost:1'] };
-    expect(param(() => new Server({ cluster, jobName: 'worker', config: { intraOpParallelismThreads: -1 } }))).toBe('config.intraOpParallelismThreads');
+    expect(param(() => new Server({ cluster, jobName: 'worker', config: { intraOpParallelismThreads: -1 } }))).toBe(
+      'config.intraOpParallelismThreads',
+    );
     expect(param(() => new Server({ cluster, jobName: 'worker', taskindex: 0 } as never))).toBe('taskindex');
     const bad = configProto({});
     bad.intraOpParallelismThreads = -1;
-    const bytes = toBinary(ServerDefSchema, create(ServerDefSchema, { cluster: new ClusterSpec(cluster).asClusterDef(), jobName: 'worker', protocol: 'grpc', defaultSessionConfig: bad }));
+    const bytes = toBinary(
+      ServerDefSchema,
+      create(ServerDefSchema, {
+        cluster: new ClusterSpec(cluster).asClusterDef(),
+        jobName: 'worker',
+        protocol: 'grpc',
+        defaultSessionConfig: bad,
+      }),
+    );
     expect(param(() => new Server(bytes))).toBe('serverDef.defaultSessionConfig.intraOpParallelismThreads');
   });
 });

@@ -8,8 +8,12 @@ import { Level, type LogCapture, captureLogs } from '../../lib/core/logging';
 import { StopIteration } from '../../lib/train/monitored-session';
 
 let logs: LogCapture;
-beforeEach(() => { logs = captureLogs(); });
-afterEach(() => { logs.restore(); });
+beforeEach(() => {
+  logs = captureLogs();
+});
+afterEach(() => {
+  logs.restore();
+});
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
 
@@ -73,7 +77,11 @@ describe('Coordinator', () => {
     const coord = new Coordinator();
     expect(await coord.stopOnException(() => 3)).toBe(3);
     expect(coord.shouldStop()).toBe(false);
-    expect(await coord.stopOnException(async () => { throw new ValueError('oops'); })).toBeUndefined();
+    expect(
+      await coord.stopOnException(async () => {
+        throw new ValueError('oops');
+      }),
+    ).toBeUndefined();
     expect(coord.shouldStop()).toBe(true);
     expect(coord.requestedError).toBeInstanceOf(ValueError);
   });
@@ -81,8 +89,15 @@ describe('Coordinator', () => {
   it('join() waits for all threads to end when no stop is requested', async () => {
     const coord = new Coordinator();
     const done: number[] = [];
-    coord.startThread(async () => { await tick(); done.push(1); });
-    coord.startThread(async () => { await tick(); await tick(); done.push(2); });
+    coord.startThread(async () => {
+      await tick();
+      done.push(1);
+    });
+    coord.startThread(async () => {
+      await tick();
+      await tick();
+      done.push(2);
+    });
     await coord.join();
     expect(done.sort()).toEqual([1, 2]);
     expect(coord.joined).toBe(true);
@@ -91,15 +106,27 @@ describe('Coordinator', () => {
   it('join() also waits for the threads it is given', async () => {
     const coord = new Coordinator();
     let ended = false;
-    await coord.join({ threads: [tick().then(() => { ended = true; })] });
+    await coord.join({
+      threads: [
+        tick().then(() => {
+          ended = true;
+        }),
+      ],
+    });
     expect(ended).toBe(true);
   });
 
   it('join() re-raises the error a thread reported, after the other threads ended', async () => {
     const coord = new Coordinator();
     let otherEnded = false;
-    coord.startThread(async (c) => { await c.waitForStop(); await tick(); otherEnded = true; });
-    coord.startThread(() => { throw new InvalidArgumentError('enqueue failed'); }, 'bad');
+    coord.startThread(async (c) => {
+      await c.waitForStop();
+      await tick();
+      otherEnded = true;
+    });
+    coord.startThread(() => {
+      throw new InvalidArgumentError('enqueue failed');
+    }, 'bad');
     await expect(coord.join()).rejects.toThrow('enqueue failed');
     expect(otherEnded).toBe(true);
   });
@@ -113,8 +140,15 @@ describe('Coordinator', () => {
   it('join() throws RuntimeError naming the threads still running after the grace period', async () => {
     const coord = new Coordinator();
     let release!: () => void;
-    coord.registerThread(new Promise<void>((r) => { release = r; }), 'QueueRunnerThread-q-enqueue');
-    coord.startThread(async (c) => { await c.waitForStop(); }, 'polite');
+    coord.registerThread(
+      new Promise<void>((r) => {
+        release = r;
+      }),
+      'QueueRunnerThread-q-enqueue',
+    );
+    coord.startThread(async (c) => {
+      await c.waitForStop();
+    }, 'polite');
     coord.requestStop();
     const err = await coord.join({ stopGracePeriodSecs: 0.02 }).catch((e) => e);
     expect(err).toBeInstanceOf(RuntimeError);
@@ -125,7 +159,12 @@ describe('Coordinator', () => {
   it('join() only logs stragglers with ignoreLiveThreads', async () => {
     const coord = new Coordinator();
     let release!: () => void;
-    coord.registerThread(new Promise<void>((r) => { release = r; }), 'slow');
+    coord.registerThread(
+      new Promise<void>((r) => {
+        release = r;
+      }),
+      'slow',
+    );
     coord.requestStop();
     await coord.join({ stopGracePeriodSecs: 0.01, ignoreLiveThreads: true });
     expect(logs.messages(Level.INFO)).toContain('Coordinator stopped with threads still running: slow');

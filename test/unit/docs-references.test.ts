@@ -21,14 +21,21 @@ function repoFiles(): string[] {
 
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens. */
 function slug(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
 }
 
 const headingCache = new Map<string, string[]>();
 function headings(file: string): string[] {
   let h = headingCache.get(file);
   if (!h) {
-    h = readFileSync(file, 'utf8').split('\n').filter((l) => /^#{1,6} /.test(l)).map((l) => l.replace(/^#+ /, ''));
+    h = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => /^#{1,6} /.test(l))
+      .map((l) => l.replace(/^#+ /, ''));
     headingCache.set(file, h);
   }
   return h;
@@ -67,7 +74,8 @@ function problems(): string[] {
       }
       for (const { target, anchor } of links) {
         if (!existsSync(target)) found.push(`${at}: ${relative(root, target)} does not exist`);
-        else if (anchor && !headings(target).map(slug).includes(anchor)) found.push(`${at}: no heading #${anchor} in ${relative(root, target)}`);
+        else if (anchor && !headings(target).map(slug).includes(anchor))
+          found.push(`${at}: no heading #${anchor} in ${relative(root, target)}`);
       }
       for (const m of line.matchAll(/§(\d+(?:\.\d+)?)/g)) {
         const ok = existsSync(parity) && headings(parity).some((h) => h.startsWith(`${m[1]} `) || h.startsWith(`${m[1]}. `));

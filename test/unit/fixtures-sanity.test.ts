@@ -22,9 +22,7 @@ import { PY_REPLAY_DEFS, type FixtureReplay } from '../support/fixture-replay';
 const manifest = loadManifest();
 
 function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
-  );
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
 function namesOf(tree: unknown): string[] {
@@ -36,20 +34,25 @@ function namesOf(tree: unknown): string[] {
 describe('test/fixtures manifest', () => {
   it('covers every fixture, and nothing else', () => {
     expect(manifest.fixtures.map((f) => f.name)).toEqual([...FIXTURE_NAMES]);
-    const dirs = readdirSync(FIXTURES_DIR, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const dirs = readdirSync(FIXTURES_DIR, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     expect(dirs.sort()).toEqual([...FIXTURE_NAMES].sort());
   });
 
-  it.each(manifest.fixtures.map((f) => [f.name, f] as const))('%s: lists exactly the files on disk, with their sizes and hashes', (name, fx) => {
-    const onDisk = walk(join(FIXTURES_DIR, name)).map((p) => relative(FIXTURES_DIR, p).split(sep).join('/'));
-    expect(onDisk.sort()).toEqual(fx.files.map((f) => f.path).sort());
-    for (const f of fx.files) {
-      const p = join(FIXTURES_DIR, f.path);
-      expect(statSync(p).size, f.path).toBe(f.bytes);
-      expect(createHash('sha256').update(readFileSync(p)).digest('hex'), f.path).toBe(f.sha256);
-    }
-    expect(fx.bytes).toBe(fx.files.reduce((a, f) => a + f.bytes, 0));
-  });
+  it.each(manifest.fixtures.map((f) => [f.name, f] as const))(
+    '%s: lists exactly the files on disk, with their sizes and hashes',
+    (name, fx) => {
+      const onDisk = walk(join(FIXTURES_DIR, name)).map((p) => relative(FIXTURES_DIR, p).split(sep).join('/'));
+      expect(onDisk.sort()).toEqual(fx.files.map((f) => f.path).sort());
+      for (const f of fx.files) {
+        const p = join(FIXTURES_DIR, f.path);
+        expect(statSync(p).size, f.path).toBe(f.bytes);
+        expect(createHash('sha256').update(readFileSync(p)).digest('hex'), f.path).toBe(f.sha256);
+      }
+      expect(fx.bytes).toBe(fx.files.reduce((a, f) => a + f.bytes, 0));
+    },
+  );
 
   it('stays under the size limits (1 MB per fixture, 5 MB in all)', () => {
     expect(manifest.limits).toEqual({ total_bytes: 5 * 1024 * 1024, fixture_bytes: 1024 * 1024 });
@@ -241,11 +244,15 @@ const TRAINED_FLOAT_TOLERANCE = 1e-4;
 function referenceMismatches(raw: RawTensor, enc: EncodedTensor): string[] {
   const got = decodeRaw(raw);
   if (enc.dtype !== 'float32' || got.dtype !== 'float32') return tensorMismatches(got as never, enc);
-  if (JSON.stringify(got.shape) !== JSON.stringify(enc.shape)) return [`shape ${JSON.stringify(got.shape)} != ${JSON.stringify(enc.shape)}`];
+  if (JSON.stringify(got.shape) !== JSON.stringify(enc.shape))
+    return [`shape ${JSON.stringify(got.shape)} != ${JSON.stringify(enc.shape)}`];
   const data = got.data as Float32Array;
   const tol = TRAINED_FLOAT_TOLERANCE * data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   const out: string[] = [];
-  for (const [label, recorded] of [['values', enc.values], ['head_values', enc.head_values]] as const) {
+  for (const [label, recorded] of [
+    ['values', enc.values],
+    ['head_values', enc.head_values],
+  ] as const) {
     (recorded as number[] | undefined)?.forEach((want, i) => {
       if (!(Math.abs(data[i] - want) <= tol)) out.push(`${label}[${i}] ${data[i]} not within ${tol} of ${want}`);
     });
@@ -309,12 +316,19 @@ describe('Python TF restores every fixture from another working directory', () =
       expect(rep.steps.length).toBe(ex.steps.length);
       ex.steps.forEach((s, i) => {
         const got = rep.steps[i];
-        for (const [n, enc] of Object.entries(s.fetches)) expect(referenceMismatches(got.fetches[n], enc), `step ${s.step} ${n}`).toEqual([]);
+        for (const [n, enc] of Object.entries(s.fetches))
+          expect(referenceMismatches(got.fetches[n], enc), `step ${s.step} ${n}`).toEqual([]);
         for (const [n, summ] of Object.entries(s.summaries ?? {})) {
-          expect(got.summary_values[n].map((v) => v.tag), `step ${s.step} ${n} tags`).toEqual(summ.values.map((v) => v.tag));
-          summ.values.forEach((v, j) => expect(referenceMismatches(got.summary_values[n][j].simple_value, v.simple_value!), `step ${s.step} ${v.tag}`).toEqual([]));
+          expect(
+            got.summary_values[n].map((v) => v.tag),
+            `step ${s.step} ${n} tags`,
+          ).toEqual(summ.values.map((v) => v.tag));
+          summ.values.forEach((v, j) =>
+            expect(referenceMismatches(got.summary_values[n][j].simple_value, v.simple_value!), `step ${s.step} ${v.tag}`).toEqual([]),
+          );
         }
-        for (const [k, enc] of Object.entries(s.after ?? {})) expect(referenceMismatches(got.after[k], enc), `step ${s.step} after ${k}`).toEqual([]);
+        for (const [k, enc] of Object.entries(s.after ?? {}))
+          expect(referenceMismatches(got.after[k], enc), `step ${s.step} after ${k}`).toEqual([]);
       });
       expect(rep.end_error).toBe(ex.end_error ?? null);
     });
@@ -322,7 +336,8 @@ describe('Python TF restores every fixture from another working directory', () =
     it('recomputes the recorded outputs', () => {
       expect(r().outputs.length).toBe(ex.outputs.length);
       ex.outputs.forEach((o, i) => {
-        for (const [n, enc] of Object.entries(o.fetches)) expect(referenceMismatches(r().outputs[i][n], enc), `${o.description}: ${n}`).toEqual([]);
+        for (const [n, enc] of Object.entries(o.fetches))
+          expect(referenceMismatches(r().outputs[i][n], enc), `${o.description}: ${n}`).toEqual([]);
       });
     });
   });

@@ -29,16 +29,26 @@ function tmp(): string {
   dirs.push(d);
   return d;
 }
-afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 let logs: LogCapture;
-beforeEach(() => { logs = captureLogs(); });
-afterEach(() => { logs.restore(); });
+beforeEach(() => {
+  logs = captureLogs();
+});
+afterEach(() => {
+  logs.restore();
+});
 
 /** The ArgumentError `make` throws; fails the test if it throws anything else or nothing. */
 function argError(make: () => unknown): ArgumentError {
   let error: unknown;
-  try { make(); } catch (e) { error = e; }
+  try {
+    make();
+  } catch (e) {
+    error = e;
+  }
   expect(error).toBeInstanceOf(ArgumentError);
   return error as ArgumentError;
 }
@@ -73,11 +83,22 @@ describe('unknown option names', () => {
 
   it('accepts every documented option of a hook (undefined counts as not given)', () => {
     expect(() => new StopAtStepHook({ numSteps: undefined, lastStep: 3, graph: null })).not.toThrow();
-    expect(() => new StepCounterHook({ everyNSteps: 5, everyNSecs: null, outputDir: null, summaryWriter: null, stepsPerRun: 1, graph: null, clock: () => 0 })).not.toThrow();
+    expect(
+      () =>
+        new StepCounterHook({
+          everyNSteps: 5,
+          everyNSecs: null,
+          outputDir: null,
+          summaryWriter: null,
+          stepsPerRun: 1,
+          graph: null,
+          clock: () => 0,
+        }),
+    ).not.toThrow();
   });
 });
 
-describe('periods: the error names the hook\'s own option', () => {
+describe("periods: the error names the hook's own option", () => {
   it.each([
     ['saveSteps', () => new CheckpointSaverHook(s({ checkpointDir: 'd', saveSteps: '5' }))],
     ['saveSecs', () => new CheckpointSaverHook(s({ checkpointDir: 'd', saveSecs: NaN }))],
@@ -94,11 +115,15 @@ describe('periods: the error names the hook\'s own option', () => {
   });
 
   it('the timer alone still names its own parameters', () => {
-    expectParam(() => new SecondOrStepTimer(s({ everySteps: '10' })), 'everySteps', 'Expected a finite number or null for everySteps but received string "10"');
+    expectParam(
+      () => new SecondOrStepTimer(s({ everySteps: '10' })),
+      'everySteps',
+      'Expected a finite number or null for everySteps but received string "10"',
+    );
     expectParam(() => new SecondOrStepTimer(s({ everySecs: NaN })), 'everySecs');
   });
 
-  it('keeps Python\'s ValueErrors for missing or doubled periods', () => {
+  it("keeps Python's ValueErrors for missing or doubled periods", () => {
     expect(() => new CheckpointSaverHook({ checkpointDir: 'd' })).toThrow(ValueError);
     expect(() => new StepCounterHook({ everyNSteps: null })).toThrow('exactly one of every_n_steps and every_n_secs should be provided.');
     expect(() => new LoggingTensorHook({ tensors: ['a:0'], everyNIter: 0 })).toThrow('invalid every_n_iter=0.');
@@ -169,7 +194,11 @@ describe('CheckpointSaverHook', () => {
   });
 
   it('scaffold: a Scaffold', () => {
-    expectParam(() => new CheckpointSaverHook(s({ ...base, scaffold: {} })), 'scaffold', 'Expected a Scaffold or null for scaffold but received Object');
+    expectParam(
+      () => new CheckpointSaverHook(s({ ...base, scaffold: {} })),
+      'scaffold',
+      'Expected a Scaffold or null for scaffold but received Object',
+    );
     expect(() => new CheckpointSaverHook({ ...base, checkpointDir: tmp(), scaffold: new Scaffold() })).not.toThrow();
   });
 
@@ -245,7 +274,7 @@ describe('FinalOpsHook', () => {
 });
 
 describe('FeedFnHook', () => {
-  it('accepts the function alone, as Python\'s FeedFnHook(feed_fn)', () => {
+  it("accepts the function alone, as Python's FeedFnHook(feed_fn)", () => {
     const fn = () => ({ 'x:0': 1 });
     expect(new FeedFnHook(fn).feedFn).toBe(fn);
     expect(new FeedFnHook({ feedFn: fn }).feedFn).toBe(fn);
@@ -288,7 +317,11 @@ describe('checkHook / checkHooks', () => {
   });
 
   it('names the method that is not a function', () => {
-    expectParam(() => checkHook({ begin: 5 }, 'hooks[0]'), 'hooks[0].begin', 'Expected a function for hooks[0].begin but received number 5');
+    expectParam(
+      () => checkHook({ begin: 5 }, 'hooks[0]'),
+      'hooks[0].begin',
+      'Expected a function for hooks[0].begin but received number 5',
+    );
     expectParam(() => checkHook({ beforeRun: 'x' }, 'hooks[2]'), 'hooks[2].beforeRun');
     expectParam(() => checkHook({ afterCreateSession: null }, 'h'), 'h.afterCreateSession');
   });

@@ -13,8 +13,12 @@ import { MonitoredSession } from '../../lib/train/monitored-session';
 import { FakeSession, StackSessionCreator, failingSession, tensor, numberOf } from '../support/fakes';
 
 let logs: LogCapture;
-beforeEach(() => { logs = captureLogs(); });
-afterEach(() => { logs.restore(); });
+beforeEach(() => {
+  logs = captureLogs();
+});
+afterEach(() => {
+  logs.restore();
+});
 
 const sessionWith = (raw: FakeSession) => ({ sessionCreator: new StackSessionCreator([raw]) });
 
@@ -103,7 +107,10 @@ describe('NanTensorHook', () => {
   });
 
   it('throws NanLossDuringTrainingError and logs at ERROR by default', async () => {
-    const sess = await MonitoredSession.create({ ...sessionWith(lossSession([Number.NaN])), hooks: [new NanTensorHook({ lossTensor: 'loss:0' })] });
+    const sess = await MonitoredSession.create({
+      ...sessionWith(lossSession([Number.NaN])),
+      hooks: [new NanTensorHook({ lossTensor: 'loss:0' })],
+    });
     const run = sess.run('train');
     await expect(run).rejects.toThrow(NanLossDuringTrainingError);
     await expect(run).rejects.toThrow(RuntimeError);
@@ -124,13 +131,18 @@ describe('NanTensorHook', () => {
 
   it('sees a NaN anywhere in a non-scalar loss', async () => {
     const raw = new FakeSession('s', { values: { 'loss:0': tensor('float32', [2], Float32Array.of(1, Number.NaN)) } });
-    const sess = await MonitoredSession.create({ ...sessionWith(raw), hooks: [new NanTensorHook({ lossTensor: 'loss:0', failOnNanLoss: false })] });
+    const sess = await MonitoredSession.create({
+      ...sessionWith(raw),
+      hooks: [new NanTensorHook({ lossTensor: 'loss:0', failOnNanLoss: false })],
+    });
     await sess.run('train');
     expect(sess.shouldStop()).toBe(true);
   });
 
   it('validates its options', () => {
-    expect(() => new NanTensorHook({ lossTensor: 3 as never })).toThrow('Expected a tensor name or an Output for lossTensor but received number 3');
+    expect(() => new NanTensorHook({ lossTensor: 3 as never })).toThrow(
+      'Expected a tensor name or an Output for lossTensor but received number 3',
+    );
     expect(() => new NanTensorHook({ lossTensor: 'l:0', failOnNanLoss: 'yes' as never })).toThrow(ArgumentError);
   });
 

@@ -9,15 +9,23 @@ import { MonitoredSession } from '../../lib/train/monitored-session';
 import { FakeSession, StackSessionCreator, scalar, tensor } from '../support/fakes';
 
 let logs: LogCapture;
-beforeEach(() => { logs = captureLogs(); });
-afterEach(() => { logs.restore(); });
+beforeEach(() => {
+  logs = captureLogs();
+});
+afterEach(() => {
+  logs.restore();
+});
 
 /** As in §5.7: `train` bumps the step; the loss after it is the one Python printed for that step. */
 const LOSS_AT_STEP = [Number.NaN, 4.0, 2.56, 1.6384, 1.0485759, 0.6710886, 0.4294967];
 function trainingSession() {
   let step = 0;
   return new FakeSession('s', {
-    ops: { train: () => { step++; } },
+    ops: {
+      train: () => {
+        step++;
+      },
+    },
     values: {
       'loss:0': () => scalar(LOSS_AT_STEP[step], 'float32'),
       'global_step:0': () => scalar(step, 'int64'),
@@ -59,14 +67,14 @@ describe('LoggingTensorHook', () => {
       now = t;
       await sess.run('train');
     }
-    expect(logs.messages(Level.INFO)).toEqual([
-      'global_step:0 = 1', 'global_step:0 = 4 (10.000 sec)', 'global_step:0 = 6 (15.000 sec)',
-    ]);
+    expect(logs.messages(Level.INFO)).toEqual(['global_step:0 = 1', 'global_step:0 = 4 (10.000 sec)', 'global_step:0 = 6 (15.000 sec)']);
   });
 
   it('passes tag → value to a formatter and logs its string as is', async () => {
     const hook = new LoggingTensorHook({
-      tensors: { s: 'global_step:0' }, everyNIter: 1, formatter: (v) => `step is ${(v.s as { data: ArrayLike<bigint> }).data[0]}`,
+      tensors: { s: 'global_step:0' },
+      everyNIter: 1,
+      formatter: (v) => `step is ${(v.s as { data: ArrayLike<bigint> }).data[0]}`,
     });
     const sess = await MonitoredSession.create({ sessionCreator: new StackSessionCreator([trainingSession()]), hooks: [hook] });
     await sess.run('train');
@@ -78,7 +86,11 @@ describe('LoggingTensorHook', () => {
     const hook = new LoggingTensorHook({ tensors: ['global_step:0'], everyNIter: 3 });
     const sess = await MonitoredSession.create({ sessionCreator: new StackSessionCreator([trainingSession()]), hooks: [hook] });
     for (let i = 0; i < 7; i++) await sess.run('train');
-    expect(logs.messages(Level.INFO).map((m) => m.replace(/ \(.*\)$/, ''))).toEqual(['global_step:0 = 1', 'global_step:0 = 4', 'global_step:0 = 7']);
+    expect(logs.messages(Level.INFO).map((m) => m.replace(/ \(.*\)$/, ''))).toEqual([
+      'global_step:0 = 1',
+      'global_step:0 = 4',
+      'global_step:0 = 7',
+    ]);
   });
 
   it.each([
@@ -87,7 +99,9 @@ describe('LoggingTensorHook', () => {
     [{ tensors: ['a:0'], atEnd: true, everyNIter: 1, everyNSecs: 1 }],
   ])('requires at_end and/or exactly one period (%#)', (opts) => {
     expect(() => new LoggingTensorHook(opts)).toThrow(ValueError);
-    expect(() => new LoggingTensorHook(opts)).toThrow('either at_end and/or exactly one of every_n_iter and every_n_secs must be provided.');
+    expect(() => new LoggingTensorHook(opts)).toThrow(
+      'either at_end and/or exactly one of every_n_iter and every_n_secs must be provided.',
+    );
   });
 
   it('rejects a non-positive every_n_iter', () => {
@@ -101,11 +115,21 @@ describe('LoggingTensorHook', () => {
   });
 
   it('rejects tensors that are not names or Outputs, naming the entry', () => {
-    const err = (() => { try { new LoggingTensorHook({ tensors: ['a:0', 7 as never], everyNIter: 1 }); } catch (e) { return e; } })() as ArgumentError;
+    const err = (() => {
+      try {
+        new LoggingTensorHook({ tensors: ['a:0', 7 as never], everyNIter: 1 });
+      } catch (e) {
+        return e;
+      }
+    })() as ArgumentError;
     expect(err).toBeInstanceOf(ArgumentError);
     expect(err.param).toBe('tensors[1]');
-    expect(() => new LoggingTensorHook({ tensors: { loss: null as never }, everyNIter: 1 })).toThrow('Expected a tensor name or an Output for tensors.loss but received null');
-    expect(() => new LoggingTensorHook({ tensors: 'loss:0' as never, everyNIter: 1 })).toThrow('Expected an object or array of tensors for tensors but received string "loss:0"');
+    expect(() => new LoggingTensorHook({ tensors: { loss: null as never }, everyNIter: 1 })).toThrow(
+      'Expected a tensor name or an Output for tensors.loss but received null',
+    );
+    expect(() => new LoggingTensorHook({ tensors: 'loss:0' as never, everyNIter: 1 })).toThrow(
+      'Expected an object or array of tensors for tensors but received string "loss:0"',
+    );
   });
 });
 
@@ -147,18 +171,40 @@ describe('formatTensorValue (numpy 2 with suppress=True; expected strings printe
     [f64([2], [1.5, -2.25e-3]), '[ 1.5     -0.00225]'],
     [f64([0], []), '[]'],
     [f64([2, 2, 2], [0, 0, 0, 0, 0, 0, 0, 0]), '[[[0. 0.]\n  [0. 0.]]\n\n [[0. 0.]\n  [0. 0.]]]'],
-    [f32([40], Array.from({ length: 40 }, (_, i) => i)),
-      '[ 0.  1.  2.  3.  4.  5.  6.  7.  8.  9. 10. 11. 12. 13. 14. 15. 16. 17.\n'
-      + ' 18. 19. 20. 21. 22. 23. 24. 25. 26. 27. 28. 29. 30. 31. 32. 33. 34. 35.\n 36. 37. 38. 39.]'],
-    [f64([30], Array.from({ length: 30 }, (_, i) => i / 7)),
-      '[0.         0.14285714 0.28571429 0.42857143 0.57142857 0.71428571\n'
-      + ' 0.85714286 1.         1.14285714 1.28571429 1.42857143 1.57142857\n'
-      + ' 1.71428571 1.85714286 2.         2.14285714 2.28571429 2.42857143\n'
-      + ' 2.57142857 2.71428571 2.85714286 3.         3.14285714 3.28571429\n'
-      + ' 3.42857143 3.57142857 3.71428571 3.85714286 4.         4.14285714]'],
-    [tensor('int32', [2000], Int32Array.from({ length: 2000 }, (_, i) => i)), '[   0    1    2 ... 1997 1998 1999]'],
-    [f64([2, 1100], Array.from({ length: 2200 }, (_, i) => i * 0.5)),
-      '[[   0.     0.5    1.  ...  548.5  549.   549.5]\n [ 550.   550.5  551.  ... 1098.5 1099.  1099.5]]'],
+    [
+      f32(
+        [40],
+        Array.from({ length: 40 }, (_, i) => i),
+      ),
+      '[ 0.  1.  2.  3.  4.  5.  6.  7.  8.  9. 10. 11. 12. 13. 14. 15. 16. 17.\n' +
+        ' 18. 19. 20. 21. 22. 23. 24. 25. 26. 27. 28. 29. 30. 31. 32. 33. 34. 35.\n 36. 37. 38. 39.]',
+    ],
+    [
+      f64(
+        [30],
+        Array.from({ length: 30 }, (_, i) => i / 7),
+      ),
+      '[0.         0.14285714 0.28571429 0.42857143 0.57142857 0.71428571\n' +
+        ' 0.85714286 1.         1.14285714 1.28571429 1.42857143 1.57142857\n' +
+        ' 1.71428571 1.85714286 2.         2.14285714 2.28571429 2.42857143\n' +
+        ' 2.57142857 2.71428571 2.85714286 3.         3.14285714 3.28571429\n' +
+        ' 3.42857143 3.57142857 3.71428571 3.85714286 4.         4.14285714]',
+    ],
+    [
+      tensor(
+        'int32',
+        [2000],
+        Int32Array.from({ length: 2000 }, (_, i) => i),
+      ),
+      '[   0    1    2 ... 1997 1998 1999]',
+    ],
+    [
+      f64(
+        [2, 1100],
+        Array.from({ length: 2200 }, (_, i) => i * 0.5),
+      ),
+      '[[   0.     0.5    1.  ...  548.5  549.   549.5]\n [ 550.   550.5  551.  ... 1098.5 1099.  1099.5]]',
+    ],
   ])('prints numpy case %# as numpy does', (value, expected) => {
     expect(formatTensorValue(value)).toBe(expected);
   });

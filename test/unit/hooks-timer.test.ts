@@ -14,13 +14,21 @@ describe('SecondOrStepTimer', () => {
   it('requires exactly one of everySecs and everySteps', () => {
     expect(() => new SecondOrStepTimer()).toThrow(ValueError);
     expect(() => new SecondOrStepTimer({})).toThrow('Either every_secs or every_steps should be provided.');
-    expect(() => new SecondOrStepTimer({ everySecs: null, everySteps: null })).toThrow('Either every_secs or every_steps should be provided.');
+    expect(() => new SecondOrStepTimer({ everySecs: null, everySteps: null })).toThrow(
+      'Either every_secs or every_steps should be provided.',
+    );
     expect(() => new SecondOrStepTimer({ everySecs: 1, everySteps: 1 })).toThrow(ValueError);
     expect(() => new SecondOrStepTimer({ everySecs: 1, everySteps: 1 })).toThrow('Can not provide both every_secs and every_steps.');
   });
 
   it('rejects values that are not numbers, naming the parameter', () => {
-    const err = (() => { try { new SecondOrStepTimer({ everySteps: '10' as never }); } catch (e) { return e; } })() as ArgumentError;
+    const err = (() => {
+      try {
+        new SecondOrStepTimer({ everySteps: '10' as never });
+      } catch (e) {
+        return e;
+      }
+    })() as ArgumentError;
     expect(err).toBeInstanceOf(ArgumentError);
     expect(err.param).toBe('everySteps');
     expect(err.message).toBe('Expected a finite number or null for everySteps but received string "10"');

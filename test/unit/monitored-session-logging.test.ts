@@ -9,7 +9,9 @@ describe('logging', () => {
   const lines: string[] = [];
   afterEach(() => {
     logging.setVerbosity(original);
-    logging.setSink((r) => { process.stderr.write(`${r.levelName}:tensorflow:${r.message}\n`); });
+    logging.setSink((r) => {
+      process.stderr.write(`${r.levelName}:tensorflow:${r.message}\n`);
+    });
     lines.length = 0;
   });
 
@@ -22,7 +24,7 @@ describe('logging', () => {
     expect(lines).toEqual(['WARNING:tensorflow:shown', 'ERROR:tensorflow:also shown']);
   });
 
-  it('setVerbosity() accepts Python\'s numbers and level names', () => {
+  it("setVerbosity() accepts Python's numbers and level names", () => {
     logging.setSink((r) => lines.push(r.message));
     logging.setVerbosity('info');
     logging.info('now shown');

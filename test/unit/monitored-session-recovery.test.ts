@@ -3,22 +3,22 @@
  * the creator; better than Python, retries are logged, back off, and can be capped.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  AbortedError, ArgumentError, InvalidArgumentError, UnavailableError,
-} from '../../lib/core/errors';
+import { AbortedError, ArgumentError, InvalidArgumentError, UnavailableError } from '../../lib/core/errors';
 import { SessionRunHook } from '../../lib/hooks/session-run-hook';
 import type { Coordinator } from '../../lib/core/coordinator';
 import { Level, type LogCapture, captureLogs } from '../../lib/core/logging';
 import { MonitoredSession, SingularMonitoredSession } from '../../lib/train/monitored-session';
 import type { StepContext } from '../../lib/train/wrapped-session';
 import type { SessionLike } from '../../lib/core/session-like';
-import {
-  FakeSession, StackSessionCreator, TraceHook, failingSession, numberOf,
-} from '../support/fakes';
+import { FakeSession, StackSessionCreator, TraceHook, failingSession, numberOf } from '../support/fakes';
 
 let logs: LogCapture;
-beforeEach(() => { logs = captureLogs(); });
-afterEach(() => { logs.restore(); });
+beforeEach(() => {
+  logs = captureLogs();
+});
+afterEach(() => {
+  logs.restore();
+});
 
 const noWait = { initialBackoffSecs: 0 };
 const unavailable = () => new UnavailableError('Socket closed');
@@ -27,9 +27,17 @@ const values = { 'x:0': (feeds: Record<string, unknown>) => Number(feeds['x:0'] 
 /** A hook that starts a coordinator thread failing with `error` right after session creation. */
 class FailingThreadHook extends SessionRunHook {
   fired = 0;
-  constructor(private readonly error: () => unknown, private readonly times = 1) { super(); }
+  constructor(
+    private readonly error: () => unknown,
+    private readonly times = 1,
+  ) {
+    super();
+  }
   override afterCreateSession(_s: SessionLike, coord: Coordinator): void {
-    if (this.fired++ < this.times) coord.startThread(async () => { throw this.error(); }, 'failing');
+    if (this.fired++ < this.times)
+      coord.startThread(async () => {
+        throw this.error();
+      }, 'failing');
   }
 }
 
@@ -49,11 +57,14 @@ describe('MonitoredSession recovery', () => {
     expect(sess.shouldStop()).toBe(false);
     const warnings = logs.messages(Level.WARN);
     expect(warnings).toHaveLength(2);
-    expect(warnings[0]).toMatch(/^An error was raised\. This may be due to a preemption in a connected worker or parameter server\. .* Error: Socket closed \(recovery 1, new session in 0 s\)$/);
+    expect(warnings[0]).toMatch(
+      /^An error was raised\. This may be due to a preemption in a connected worker or parameter server\. .* Error: Socket closed \(recovery 1, new session in 0 s\)$/,
+    );
   });
 
-  it('replays TF\'s test_recovery: sessions aborting after 1, 2 and 3 runs, then an empty creator', async () => {
-    const abortAt = (n: number) => new FakeSession(`s${n}`, { values, failOnRun: { n: n + 1, error: () => new AbortedError('Aborted at N'), failAfter: true } });
+  it("replays TF's test_recovery: sessions aborting after 1, 2 and 3 runs, then an empty creator", async () => {
+    const abortAt = (n: number) =>
+      new FakeSession(`s${n}`, { values, failOnRun: { n: n + 1, error: () => new AbortedError('Aborted at N'), failAfter: true } });
     const creator = new StackSessionCreator([abortAt(1), abortAt(2), abortAt(3)]);
     const sess = await MonitoredSession.create({ sessionCreator: creator, recovery: noWait });
     expect(creator.remaining).toBe(2);
@@ -76,7 +87,8 @@ describe('MonitoredSession recovery', () => {
     await expect(sess.run('x:0')).rejects.toThrow(UnavailableError);
     expect(creator.created).toBe(3);
     expect(logs.messages(Level.WARN).map((m) => m.match(/\(recovery .*\)$/)?.[0])).toEqual([
-      '(recovery 1 of at most 2, new session in 0 s)', '(recovery 2 of at most 2, new session in 0 s)',
+      '(recovery 1 of at most 2, new session in 0 s)',
+      '(recovery 2 of at most 2, new session in 0 s)',
     ]);
     expect(logs.messages(Level.ERROR)).toEqual([
       'Giving up after 2 consecutive session recoveries (maxRecoveryAttempts). Error: Socket closed',
@@ -98,27 +110,40 @@ describe('MonitoredSession recovery', () => {
     const waits: number[] = [];
     const sess = await MonitoredSession.create({
       sessionCreator: new StackSessionCreator(sessions),
-      recovery: { initialBackoffSecs: 0.5, maxBackoffSecs: 4, sleep: async (s) => { waits.push(s); } },
+      recovery: {
+        initialBackoffSecs: 0.5,
+        maxBackoffSecs: 4,
+        sleep: async (s) => {
+          waits.push(s);
+        },
+      },
     });
     await sess.run('x:0');
     expect(waits).toEqual([0.5, 1, 2, 4, 4, 4, 4]);
   });
 
   it('retries preemption errors raised while creating the session, the first one included', async () => {
-    const flaky = () => { throw new AbortedError('master restarting'); };
+    const flaky = () => {
+      throw new AbortedError('master restarting');
+    };
     const good = new FakeSession('good', { values });
     const creator = new StackSessionCreator([flaky, flaky, good]);
     const hook = new TraceHook('h', []);
     const sess = await MonitoredSession.create({ sessionCreator: creator, hooks: [hook], recovery: noWait });
     expect(hook.acsArgs.map(([s]) => s)).toEqual([good]);
     expect(numberOf(await sess.run('x:0', { 'x:0': 7 }))).toBe(7);
-    expect(logs.messages(Level.WARN)[0]).toMatch(/^An error was raised while a session was being created\. .* Error: master restarting \(recovery 1, new session in 0 s\)$/);
+    expect(logs.messages(Level.WARN)[0]).toMatch(
+      /^An error was raised while a session was being created\. .* Error: master restarting \(recovery 1, new session in 0 s\)$/,
+    );
   });
 
   it('caps creation retries too', async () => {
-    const flaky = () => { throw new AbortedError('down'); };
+    const flaky = () => {
+      throw new AbortedError('down');
+    };
     const create = MonitoredSession.create({
-      sessionCreator: new StackSessionCreator([flaky, flaky, flaky]), recovery: { ...noWait, maxRecoveryAttempts: 1 },
+      sessionCreator: new StackSessionCreator([flaky, flaky, flaky]),
+      recovery: { ...noWait, maxRecoveryAttempts: 1 },
     });
     await expect(create).rejects.toThrow(AbortedError);
   });
@@ -175,8 +200,12 @@ describe('MonitoredSession recovery', () => {
   // with an AbortedError during the second run, from the hook's afterRun.
   class StopCoordinatorWithException extends SessionRunHook {
     private coord: Coordinator | null = null;
-    constructor(private callsBeforeStopping: number) { super(); }
-    override afterCreateSession(_s: SessionLike, coord: Coordinator): void { this.coord ??= coord; }
+    constructor(private callsBeforeStopping: number) {
+      super();
+    }
+    override afterCreateSession(_s: SessionLike, coord: Coordinator): void {
+      this.coord ??= coord;
+    }
     override afterRun(): void {
       if (--this.callsBeforeStopping === 0) this.coord!.requestStop(new AbortedError('Aborted at N'));
     }
@@ -206,7 +235,11 @@ describe('MonitoredSession recovery', () => {
     const sessions = [new FakeSession('s1', { values }), new FakeSession('s2', { values })];
     const hook = new FailingThreadHook(() => new AbortedError('ps restarted'));
     const trace = new TraceHook('t', []);
-    const sess = await MonitoredSession.create({ sessionCreator: new StackSessionCreator(sessions), hooks: [hook, trace], recovery: noWait });
+    const sess = await MonitoredSession.create({
+      sessionCreator: new StackSessionCreator(sessions),
+      hooks: [hook, trace],
+      recovery: noWait,
+    });
     await new Promise((r) => setTimeout(r, 5));
     expect(sess.shouldStop()).toBe(false);
     await sess.close();
@@ -216,7 +249,10 @@ describe('MonitoredSession recovery', () => {
 
   it('a non-preemption error from a coordinator thread stops training without throwing from shouldStop()', async () => {
     const hook = new FailingThreadHook(() => new InvalidArgumentError('assert failed'));
-    const sess = await MonitoredSession.create({ sessionCreator: new StackSessionCreator([new FakeSession('s', { values })]), hooks: [hook] });
+    const sess = await MonitoredSession.create({
+      sessionCreator: new StackSessionCreator([new FakeSession('s', { values })]),
+      hooks: [hook],
+    });
     await new Promise((r) => setTimeout(r, 5));
     expect(sess.shouldStop()).toBe(true);
     expect(sess.stopReason).toBe('coordinator');
@@ -228,7 +264,10 @@ describe('MonitoredSession recovery', () => {
 
   it('SingularMonitoredSession.shouldStop() throws the error a coordinator thread reported', async () => {
     const hook = new FailingThreadHook(() => new InvalidArgumentError('assert failed'));
-    const sess = await SingularMonitoredSession.create({ sessionCreator: new StackSessionCreator([new FakeSession('s', { values })]), hooks: [hook] });
+    const sess = await SingularMonitoredSession.create({
+      sessionCreator: new StackSessionCreator([new FakeSession('s', { values })]),
+      hooks: [hook],
+    });
     await new Promise((r) => setTimeout(r, 5));
     expect(() => sess.shouldStop()).toThrow(InvalidArgumentError);
   });
@@ -236,8 +275,14 @@ describe('MonitoredSession recovery', () => {
   it('validates the recovery options', async () => {
     const make = (recovery: object) => MonitoredSession.create({ sessionCreator: new StackSessionCreator([new FakeSession()]), recovery });
     await expect(make({ maxRecoveryAttempts: -1 })).rejects.toThrow(ArgumentError);
-    await expect(make({ maxRecoveryAttempts: 1.5 })).rejects.toThrow('Expected a non-negative integer or null for maxRecoveryAttempts but received number 1.5');
-    await expect(make({ initialBackoffSecs: -1 })).rejects.toThrow('Expected a non-negative number for initialBackoffSecs but received number -1');
-    await expect(make({ maxBackoffSecs: Number.NaN })).rejects.toThrow('Expected a non-negative number for maxBackoffSecs but received number NaN');
+    await expect(make({ maxRecoveryAttempts: 1.5 })).rejects.toThrow(
+      'Expected a non-negative integer or null for maxRecoveryAttempts but received number 1.5',
+    );
+    await expect(make({ initialBackoffSecs: -1 })).rejects.toThrow(
+      'Expected a non-negative number for initialBackoffSecs but received number -1',
+    );
+    await expect(make({ maxBackoffSecs: Number.NaN })).rejects.toThrow(
+      'Expected a non-negative number for maxBackoffSecs but received number NaN',
+    );
   });
 });

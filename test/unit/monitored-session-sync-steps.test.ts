@@ -13,14 +13,20 @@ import { MonitoredSession } from '../../lib/train/monitored-session';
 import { StackSessionCreator, SyncFakeSession, TraceHook, numberOf } from '../support/fakes';
 
 let logs: LogCapture;
-beforeEach(() => { logs = captureLogs(); });
-afterEach(() => { logs.restore(); });
+beforeEach(() => {
+  logs = captureLogs();
+});
+afterEach(() => {
+  logs.restore();
+});
 
 const values = { 'gs:0': 3, 'out:0': (feeds: Record<string, unknown>) => Number(feeds['ph:0'] ?? 0) * 2 };
 
 /** A hook whose beforeRun and afterRun return Promises that settle on a later turn of the event loop. */
 class SlowHook extends SessionRunHook {
-  constructor(private readonly trace: string[]) { super(); }
+  constructor(private readonly trace: string[]) {
+    super();
+  }
   override async beforeRun(): Promise<SessionRunArgs> {
     this.trace.push('slow.before');
     await new Promise((r) => setTimeout(r, 5));
@@ -42,7 +48,12 @@ describe('MonitoredSession steps with syncRuns', () => {
     const raw = new SyncFakeSession('s', { trace, values });
     const h1 = new TraceHook('h1', trace, { request: new SessionRunArgs('gs:0') });
     const h2 = new TraceHook('h2', trace);
-    const sess = await MonitoredSession.create({ sessionCreator: new StackSessionCreator([raw]), hooks: [h1, h2], syncRuns: true, maxBlockMs: 60_000 });
+    const sess = await MonitoredSession.create({
+      sessionCreator: new StackSessionCreator([raw]),
+      hooks: [h1, h2],
+      syncRuns: true,
+      maxBlockMs: 60_000,
+    });
     trace.length = 0;
     const p = sess.run('out:0', { 'ph:0': 4 });
     expect(trace).toEqual(['h1.before', 'h2.before', 's.runSync', 'h1.after', 'h2.after']);
@@ -56,14 +67,26 @@ describe('MonitoredSession steps with syncRuns', () => {
     const trace: string[] = [];
     const raw = new SyncFakeSession('s', { trace, values });
     const hooks = [new TraceHook('h1', trace), new SlowHook(trace), new TraceHook('h3', trace)];
-    const sess = await MonitoredSession.create({ sessionCreator: new StackSessionCreator([raw]), hooks, syncRuns: true, maxBlockMs: 60_000 });
+    const sess = await MonitoredSession.create({
+      sessionCreator: new StackSessionCreator([raw]),
+      hooks,
+      syncRuns: true,
+      maxBlockMs: 60_000,
+    });
     trace.length = 0;
     const p = sess.run('out:0', { 'ph:0': 1 });
     expect(trace).toEqual(['h1.before', 'slow.before']);
     expect(numberOf(await p)).toBe(2);
     expect(trace).toEqual([
-      'h1.before', 'slow.before', 'slow.before settled', 'h3.before', 's.runSync',
-      'h1.after', 'slow.after', 'slow.after settled', 'h3.after',
+      'h1.before',
+      'slow.before',
+      'slow.before settled',
+      'h3.before',
+      's.runSync',
+      'h1.after',
+      'slow.after',
+      'slow.after settled',
+      'h3.after',
     ]);
     await sess.close();
   });
@@ -72,9 +95,16 @@ describe('MonitoredSession steps with syncRuns', () => {
     const trace: string[] = [];
     const raw = new SyncFakeSession('s', { trace, values });
     const bad = new TraceHook('bad', trace, { throwIn: { method: 'before', error: () => new ValueError('bad hook') } });
-    const sess = await MonitoredSession.create({ sessionCreator: new StackSessionCreator([raw]), hooks: [bad], syncRuns: true, maxBlockMs: 60_000 });
+    const sess = await MonitoredSession.create({
+      sessionCreator: new StackSessionCreator([raw]),
+      hooks: [bad],
+      syncRuns: true,
+      maxBlockMs: 60_000,
+    });
     let p: Promise<unknown> | undefined;
-    expect(() => { p = sess.run('out:0'); }).not.toThrow();
+    expect(() => {
+      p = sess.run('out:0');
+    }).not.toThrow();
     await expect(p).rejects.toThrow(new ValueError('bad hook'));
     expect(sess.stopReason).toBe('error');
     expect(raw.syncRuns).toBe(0);
@@ -85,7 +115,12 @@ describe('MonitoredSession steps with syncRuns', () => {
     const trace: string[] = [];
     const raw = new SyncFakeSession('s', { trace, values, failOnRun: { n: 3, error: () => new OutOfRangeError('End of sequence') } });
     const h = new TraceHook('h', trace);
-    const sess = await MonitoredSession.create({ sessionCreator: new StackSessionCreator([raw]), hooks: [h], syncRuns: true, maxBlockMs: 60_000 });
+    const sess = await MonitoredSession.create({
+      sessionCreator: new StackSessionCreator([raw]),
+      hooks: [h],
+      syncRuns: true,
+      maxBlockMs: 60_000,
+    });
     let steps = 0;
     const result = await sess.using(async (s) => {
       for (;;) {
@@ -106,7 +141,11 @@ describe('MonitoredSession steps with syncRuns', () => {
     const second = new SyncFakeSession('s2', { trace, values });
     const h = new TraceHook('h', trace);
     const sess = await MonitoredSession.create({
-      sessionCreator: new StackSessionCreator([first, second]), hooks: [h], syncRuns: true, maxBlockMs: 60_000, recovery: { sleep: async () => {} },
+      sessionCreator: new StackSessionCreator([first, second]),
+      hooks: [h],
+      syncRuns: true,
+      maxBlockMs: 60_000,
+      recovery: { sleep: async () => {} },
     });
     trace.length = 0;
     expect(numberOf(await sess.run('out:0', { 'ph:0': 5 }))).toBe(10);

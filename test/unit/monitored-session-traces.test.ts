@@ -3,31 +3,30 @@
  * with fakes.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  AbortedError, ArgumentError, OutOfRangeError, RuntimeError, ValueError,
-} from '../../lib/core/errors';
+import { AbortedError, ArgumentError, OutOfRangeError, RuntimeError, ValueError } from '../../lib/core/errors';
 import { SessionRunArgs } from '../../lib/hooks/session-run-hook';
 import { Coordinator } from '../../lib/core/coordinator';
 import { type LogCapture, captureLogs } from '../../lib/core/logging';
-import {
-  MonitoredSession, SingularMonitoredSession, StopIteration,
-} from '../../lib/train/monitored-session';
-import {
-  FakeGraph, FakeSession, StackSessionCreator, TraceHook, numberOf,
-} from '../support/fakes';
+import { MonitoredSession, SingularMonitoredSession, StopIteration } from '../../lib/train/monitored-session';
+import { FakeGraph, FakeSession, StackSessionCreator, TraceHook, numberOf } from '../support/fakes';
 
 let logs: LogCapture;
-beforeEach(() => { logs = captureLogs(); });
-afterEach(() => { logs.restore(); });
+beforeEach(() => {
+  logs = captureLogs();
+});
+afterEach(() => {
+  logs.restore();
+});
 
 /** A graph, a fake session computing `out = 2 * ph`, and a creator that finalizes the graph. */
 function setup(trace: string[], sessions = 1) {
   const graph = new FakeGraph();
-  const make = (i: number) => new FakeSession(i === 0 ? 's' : `s${i + 1}`, {
-    trace,
-    graph,
-    values: { 'gs:0': 1, 'inc:0': 1, 'out:0': (feeds) => Number(feeds['ph:0'] ?? 0) * 2 },
-  });
+  const make = (i: number) =>
+    new FakeSession(i === 0 ? 's' : `s${i + 1}`, {
+      trace,
+      graph,
+      values: { 'gs:0': 1, 'inc:0': 1, 'out:0': (feeds) => Number(feeds['ph:0'] ?? 0) * 2 },
+    });
   const raw = Array.from({ length: sessions }, (_, i) => make(i));
   const creator = new StackSessionCreator(raw, () => graph.finalize());
   return { graph, raw, creator };
@@ -49,10 +48,18 @@ describe('MonitoredSession hook-call traces (docs/python-parity.md §2.9)', () =
     const result = await sess.using(async (s) => s.run({ o: 'out:0', g: 'inc:0' }, { 'ph:0': 1.0 }, { options: userOptions }));
 
     expect(trace).toEqual([
-      'h1.begin finalized=false', 'h2.begin finalized=false',
-      'h1.acs', 'h2.acs',
-      'h1.before', 'h2.before', 's.run', 'h1.after', 'h2.after',
-      'h1.end', 'h2.end', 's.close',
+      'h1.begin finalized=false',
+      'h2.begin finalized=false',
+      'h1.acs',
+      'h2.acs',
+      'h1.before',
+      'h2.before',
+      's.run',
+      'h1.after',
+      'h2.after',
+      'h1.end',
+      'h2.end',
+      's.close',
     ]);
     expect(numberOf(result.o)).toBe(2);
     expect(numberOf(result.g)).toBe(1);
@@ -139,7 +146,9 @@ describe('MonitoredSession hook-call traces (docs/python-parity.md §2.9)', () =
     const { raw, creator } = setup(trace);
     const h1 = new TraceHook('h1', trace);
     const sess = await MonitoredSession.create({ sessionCreator: creator, hooks: [h1] });
-    const out = await sess.using(async () => { throw new OutOfRangeError('End of sequence'); });
+    const out = await sess.using(async () => {
+      throw new OutOfRangeError('End of sequence');
+    });
     expect(out).toBeUndefined();
     expect(h1.calls.end).toBe(1);
     expect(raw[0].closed).toBe(true);
@@ -150,12 +159,19 @@ describe('MonitoredSession hook-call traces (docs/python-parity.md §2.9)', () =
   it('B: an OutOfRangeError from run() is swallowed by using() after end()', async () => {
     const trace: string[] = [];
     const graph = new FakeGraph();
-    const raw = new FakeSession('s', { trace, failOnRun: { n: 2, error: () => new OutOfRangeError('End of sequence') }, values: { 'x:0': 1 } });
+    const raw = new FakeSession('s', {
+      trace,
+      failOnRun: { n: 2, error: () => new OutOfRangeError('End of sequence') },
+      values: { 'x:0': 1 },
+    });
     const h1 = new TraceHook('h1', trace);
     const sess = await MonitoredSession.create({ sessionCreator: new StackSessionCreator([raw]), hooks: [h1], graph });
     let steps = 0;
     await sess.using(async (s) => {
-      while (!s.shouldStop()) { await s.run('x:0'); steps++; }
+      while (!s.shouldStop()) {
+        await s.run('x:0');
+        steps++;
+      }
     });
     expect(steps).toBe(1);
     expect(trace).toEqual(['h1.begin', 'h1.acs', 'h1.before', 's.run', 'h1.after', 'h1.before', 's.run', 'h1.end', 's.close']);
@@ -166,7 +182,11 @@ describe('MonitoredSession hook-call traces (docs/python-parity.md §2.9)', () =
     const { creator } = setup(trace);
     const h1 = new TraceHook('h1', trace);
     const sess = await MonitoredSession.create({ sessionCreator: creator, hooks: [h1] });
-    await expect(sess.using(() => { throw new StopIteration(); })).resolves.toBeUndefined();
+    await expect(
+      sess.using(() => {
+        throw new StopIteration();
+      }),
+    ).resolves.toBeUndefined();
     expect(h1.calls.end).toBe(1);
   });
 
@@ -175,7 +195,9 @@ describe('MonitoredSession hook-call traces (docs/python-parity.md §2.9)', () =
     const { graph, raw, creator } = setup(trace);
     const h1 = new TraceHook('h1', trace);
     const sess = await MonitoredSession.create({ sessionCreator: creator, hooks: [h1], graph });
-    const body = sess.using(() => { throw new ValueError('boom'); });
+    const body = sess.using(() => {
+      throw new ValueError('boom');
+    });
     await expect(body).rejects.toThrow(ValueError);
     await expect(body).rejects.toThrow('boom');
     expect(h1.calls.end).toBe(0);
@@ -190,26 +212,42 @@ describe('MonitoredSession hook-call traces (docs/python-parity.md §2.9)', () =
     const { creator } = setup([]);
     const h1 = new TraceHook('h1', []);
     const sess = await MonitoredSession.create({ sessionCreator: creator, hooks: [h1] });
-    await expect(sess.using(() => { throw new EndOfFile('eof'); })).rejects.toThrow(EndOfFile);
+    await expect(
+      sess.using(() => {
+        throw new EndOfFile('eof');
+      }),
+    ).rejects.toThrow(EndOfFile);
     expect(h1.calls.end).toBe(0);
   });
 
-  it('J: AbortedError in a hook\'s beforeRun re-creates the session, runs afterCreateSession again, and retries', async () => {
+  it("J: AbortedError in a hook's beforeRun re-creates the session, runs afterCreateSession again, and retries", async () => {
     const trace: string[] = [];
     const { raw, creator } = setup(trace, 2);
     const h1 = new TraceHook('h1', trace, { throwIn: { method: 'before', error: () => new AbortedError('Abort'), once: true } });
     const h2 = new TraceHook('h2', trace);
     const sess = await MonitoredSession.create({
-      sessionCreator: creator, hooks: [h1, h2], recovery: { initialBackoffSecs: 0 },
+      sessionCreator: creator,
+      hooks: [h1, h2],
+      recovery: { initialBackoffSecs: 0 },
     });
     trace.push('|');
     const out = await sess.run('gs:0');
     expect(numberOf(out)).toBe(1);
     expect(trace).toEqual([
-      'h1.begin', 'h2.begin', 'h1.acs', 'h2.acs', '|',
-      'h1.before', 's.close',
-      'h1.acs', 'h2.acs',
-      'h1.before', 'h2.before', 's2.run', 'h1.after', 'h2.after',
+      'h1.begin',
+      'h2.begin',
+      'h1.acs',
+      'h2.acs',
+      '|',
+      'h1.before',
+      's.close',
+      'h1.acs',
+      'h2.acs',
+      'h1.before',
+      'h2.before',
+      's2.run',
+      'h1.after',
+      'h2.after',
     ]);
     expect(raw[0].closed).toBe(true);
     expect(h1.calls.begin).toBe(1);
@@ -235,12 +273,7 @@ describe('MonitoredSession hook-call traces (docs/python-parity.md §2.9)', () =
       }
     });
     expect(seen).toEqual([1, 0.5]);
-    expect(trace).toEqual([
-      'h1.begin', 'h1.acs', '|',
-      's.run', 'raw done',
-      'h1.before', 's.run', 'h1.after',
-      'h1.end', 's.close',
-    ]);
+    expect(trace).toEqual(['h1.begin', 'h1.acs', '|', 's.run', 'raw done', 'h1.before', 's.run', 'h1.after', 'h1.end', 's.close']);
     expect(sess.stopReason).toBe('step-fn');
   });
 

@@ -4,9 +4,7 @@
  */
 import { RunScheduler } from '../../lib/core/run-scheduler';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  AbortedError, ArgumentError, InvalidArgumentError, UnavailableError, ValueError,
-} from '../../lib/core/errors';
+import { AbortedError, ArgumentError, InvalidArgumentError, UnavailableError, ValueError } from '../../lib/core/errors';
 import { SessionRunArgs } from '../../lib/hooks/session-run-hook';
 import { CoordinatedSession } from '../../lib/train/coordinated-session';
 import { Coordinator } from '../../lib/core/coordinator';
@@ -17,12 +15,21 @@ import { WrappedSession } from '../../lib/train/wrapped-session';
 import { FakeSession, SyncFakeSession, TraceHook, failingSession, numberOf } from '../support/fakes';
 
 let logs: LogCapture;
-beforeEach(() => { logs = captureLogs(); });
-afterEach(() => { logs.restore(); });
+beforeEach(() => {
+  logs = captureLogs();
+});
+afterEach(() => {
+  logs.restore();
+});
 
 /** Stops at the Nth call to checkStop (TF's StopAtNSession). */
 class StopAtNSession extends WrappedSession {
-  constructor(sess: SessionLike, private count: number) { super(sess); }
+  constructor(
+    sess: SessionLike,
+    private count: number,
+  ) {
+    super(sess);
+  }
   override checkStop(): boolean {
     if (this.count === 0) return true;
     this.count--;
@@ -33,7 +40,7 @@ class StopAtNSession extends WrappedSession {
 const values = { 'x:0': (f: Record<string, unknown>) => Number(f['x:0'] ?? 0), 'a:0': 0, 'b:0': 5, 'c:0': 10 };
 
 describe('WrappedSession', () => {
-  it('exposes the inner session\'s graph', () => {
+  it("exposes the inner session's graph", () => {
     const graph = {};
     expect(new WrappedSession(new FakeSession('s', { graph })).graph).toBe(graph);
   });
@@ -65,9 +72,16 @@ describe('WrappedSession', () => {
   });
 
   it('logs and swallows preemption errors from close(), and lets others through', async () => {
-    const failing = (e: Error): SessionLike => ({ run: async () => null, close: async () => { throw e; } });
+    const failing = (e: Error): SessionLike => ({
+      run: async () => null,
+      close: async () => {
+        throw e;
+      },
+    });
     await new WrappedSession(failing(new UnavailableError('gone'))).close();
-    expect(logs.messages(Level.ERROR)[0]).toBe('An error occurred when attempting to close the session. This may be due to a preemption in a connected worker or parameter server. Error: gone');
+    expect(logs.messages(Level.ERROR)[0]).toBe(
+      'An error occurred when attempting to close the session. This may be due to a preemption in a connected worker or parameter server. Error: gone',
+    );
     const w = new WrappedSession(failing(new ValueError('bad')));
     await expect(w.close()).rejects.toThrow(ValueError);
     expect(w.shouldStop()).toBe(true);
@@ -93,7 +107,10 @@ describe('CoordinatedSession', () => {
 
   it('does not stop the coordinator when a run fails in the main loop', async () => {
     const coord = new Coordinator();
-    const cs = new CoordinatedSession(failingSession('s', 1, () => new InvalidArgumentError('bad')), coord);
+    const cs = new CoordinatedSession(
+      failingSession('s', 1, () => new InvalidArgumentError('bad')),
+      coord,
+    );
     await expect(cs.run('x:0')).rejects.toThrow(InvalidArgumentError);
     expect(coord.shouldStop()).toBe(false);
     expect(cs.shouldStop()).toBe(false);
@@ -103,7 +120,10 @@ describe('CoordinatedSession', () => {
     const coord = new Coordinator();
     const ended: string[] = [];
     for (const name of ['t1', 't2', 't3']) {
-      coord.startThread(async (c) => { await c.waitForStop(); ended.push(name); }, name);
+      coord.startThread(async (c) => {
+        await c.waitForStop();
+        ended.push(name);
+      }, name);
     }
     const cs = new CoordinatedSession(new FakeSession(), coord);
     await cs.close();
@@ -115,7 +135,12 @@ describe('CoordinatedSession', () => {
   it('gives stragglers stopGracePeriodSecs, logs them, and closes the inner session', async () => {
     const coord = new Coordinator();
     let release!: () => void;
-    coord.registerThread(new Promise<void>((r) => { release = r; }), 'stubborn');
+    coord.registerThread(
+      new Promise<void>((r) => {
+        release = r;
+      }),
+      'stubborn',
+    );
     const inner = new FakeSession();
     const cs = new CoordinatedSession(inner, coord, 0.02);
     await cs.close();
@@ -124,9 +149,11 @@ describe('CoordinatedSession', () => {
     release();
   });
 
-  it('re-throws a thread\'s error from close() after closing the inner session', async () => {
+  it("re-throws a thread's error from close() after closing the inner session", async () => {
     const coord = new Coordinator();
-    coord.startThread(() => { throw new InvalidArgumentError('enqueue failed'); });
+    coord.startThread(() => {
+      throw new InvalidArgumentError('enqueue failed');
+    });
     await coord.waitForStop(1);
     const inner = new FakeSession();
     const cs = new CoordinatedSession(inner, coord);
@@ -135,24 +162,33 @@ describe('CoordinatedSession', () => {
     expect(inner.closed).toBe(true);
   });
 
-  it('raises the coordinator\'s preemption error instead of a run\'s other error', async () => {
+  it("raises the coordinator's preemption error instead of a run's other error", async () => {
     const coord = new Coordinator({ cleanStopExceptionTypes: [] });
     coord.requestStop(new AbortedError('ps lost'));
-    const cs = new CoordinatedSession(failingSession('s', 1, () => new InvalidArgumentError('symptom')), coord);
+    const cs = new CoordinatedSession(
+      failingSession('s', 1, () => new InvalidArgumentError('symptom')),
+      coord,
+    );
     await expect(cs.run('x:0')).rejects.toThrow(AbortedError);
   });
 
-  it('keeps a run\'s error when the coordinator holds a non-preemption error', async () => {
+  it("keeps a run's error when the coordinator holds a non-preemption error", async () => {
     const coord = new Coordinator({ cleanStopExceptionTypes: [] });
     coord.requestStop(new ValueError('other'));
-    const cs = new CoordinatedSession(failingSession('s', 1, () => new InvalidArgumentError('symptom')), coord);
+    const cs = new CoordinatedSession(
+      failingSession('s', 1, () => new InvalidArgumentError('symptom')),
+      coord,
+    );
     await expect(cs.run('x:0')).rejects.toThrow(InvalidArgumentError);
   });
 
-  it('re-raises a run\'s preemption error as is', async () => {
+  it("re-raises a run's preemption error as is", async () => {
     const coord = new Coordinator({ cleanStopExceptionTypes: [] });
     coord.requestStop(new ValueError('other'));
-    const cs = new CoordinatedSession(failingSession('s', 1, () => new UnavailableError('lost')), coord);
+    const cs = new CoordinatedSession(
+      failingSession('s', 1, () => new UnavailableError('lost')),
+      coord,
+    );
     await expect(cs.run('x:0')).rejects.toThrow(UnavailableError);
   });
 });
@@ -210,7 +246,10 @@ describe('HookedSession', () => {
 
   it('skips every afterRun when the run fails', async () => {
     const h = new TraceHook('h', []);
-    const hooked = new HookedSession(failingSession('s', 1, () => new InvalidArgumentError('x')), [h]);
+    const hooked = new HookedSession(
+      failingSession('s', 1, () => new InvalidArgumentError('x')),
+      [h],
+    );
     await expect(hooked.run('a:0')).rejects.toThrow(InvalidArgumentError);
     expect(h.calls).toMatchObject({ before: 1, after: 0 });
   });
@@ -226,8 +265,15 @@ describe('HookedSession', () => {
   it('awaits async hook methods in order', async () => {
     const trace: string[] = [];
     const slow = {
-      async beforeRun() { await new Promise((r) => setTimeout(r, 5)); trace.push('slow.before'); return null; },
-      async afterRun() { await new Promise((r) => setTimeout(r, 5)); trace.push('slow.after'); },
+      async beforeRun() {
+        await new Promise((r) => setTimeout(r, 5));
+        trace.push('slow.before');
+        return null;
+      },
+      async afterRun() {
+        await new Promise((r) => setTimeout(r, 5));
+        trace.push('slow.after');
+      },
     };
     const fast = new TraceHook('fast', trace);
     await new HookedSession(new FakeSession('s', { values }), [slow, fast]).run('a:0');
@@ -238,7 +284,9 @@ describe('HookedSession', () => {
     const bad = { beforeRun: () => 'fetch me' as never };
     const run = new HookedSession(new FakeSession('s', { values }), [bad]).run('a:0');
     await expect(run).rejects.toThrow(ArgumentError);
-    await expect(run).rejects.toThrow('Expected a SessionRunArgs, null or undefined for hooks[0].beforeRun() result but received string "fetch me"');
+    await expect(run).rejects.toThrow(
+      'Expected a SessionRunArgs, null or undefined for hooks[0].beforeRun() result but received string "fetch me"',
+    );
   });
 });
 
@@ -246,12 +294,18 @@ describe('mergeRunOptions', () => {
   it('takes maxima, ORs flags, appends debug watches, and drops other fields', () => {
     const options: RunOptionsInit = { traceLevel: 0, timeoutInMs: 5, debugOptions: { debugTensorWatchOpts: ['w1'] } };
     mergeRunOptions(options, {
-      traceLevel: 1, timeoutInMs: 3, interOpThreadPool: 2, outputPartitionGraphs: true,
+      traceLevel: 1,
+      timeoutInMs: 3,
+      interOpThreadPool: 2,
+      outputPartitionGraphs: true,
       reportTensorAllocationsUponOom: true,
       debugOptions: { debugTensorWatchOpts: ['w2'], resetDiskByteUsage: true, globalStep: 9 },
     });
     expect(options).toEqual({
-      traceLevel: 1, timeoutInMs: 5, interOpThreadPool: 2, outputPartitionGraphs: true,
+      traceLevel: 1,
+      timeoutInMs: 5,
+      interOpThreadPool: 2,
+      outputPartitionGraphs: true,
       reportTensorAllocationsUponOom: true,
       debugOptions: { debugTensorWatchOpts: ['w1', 'w2'], resetDiskByteUsage: true },
     });
@@ -265,8 +319,12 @@ describe('mergeRunOptions', () => {
 
   it('merges the options of several hooks in hook order', async () => {
     const inner = new FakeSession('s', { values });
-    const h1 = new TraceHook('h1', [], { request: new SessionRunArgs(null, null, { traceLevel: 2, debugOptions: { debugTensorWatchOpts: ['a'] } }) });
-    const h2 = new TraceHook('h2', [], { request: new SessionRunArgs(null, null, { traceLevel: 1, timeoutInMs: 9, debugOptions: { debugTensorWatchOpts: ['b'] } }) });
+    const h1 = new TraceHook('h1', [], {
+      request: new SessionRunArgs(null, null, { traceLevel: 2, debugOptions: { debugTensorWatchOpts: ['a'] } }),
+    });
+    const h2 = new TraceHook('h2', [], {
+      request: new SessionRunArgs(null, null, { traceLevel: 1, timeoutInMs: 9, debugOptions: { debugTensorWatchOpts: ['b'] } }),
+    });
     await new HookedSession(inner, [h1, h2]).run('a:0');
     expect(inner.runs[0].opts!.options).toEqual({ traceLevel: 2, timeoutInMs: 9, debugOptions: { debugTensorWatchOpts: ['a', 'b'] } });
   });
@@ -280,7 +338,9 @@ describe("HookedSession with a 'sync' run scheduler", () => {
       this.syncRuns++;
       throw new InvalidArgumentError('boom');
     }
-    devices(): string[] { return ['cpu']; }
+    devices(): string[] {
+      return ['cpu'];
+    }
   }
 
   it("serves the step and the hooks' own runs with runSync; the hooks still see the session itself", async () => {
@@ -302,7 +362,13 @@ describe("HookedSession with a 'sync' run scheduler", () => {
 
     // Without a scheduler the hook's run is the session's async run.
     const plain = new SyncFake('p', { values: { 'gs:0': 7, 'boom:0': 0 } });
-    await new HookedSession(plain, [{ async afterRun(ctx: any) { await ctx.session.run('gs:0'); } }]).run('gs:0');
+    await new HookedSession(plain, [
+      {
+        async afterRun(ctx: any) {
+          await ctx.session.run('gs:0');
+        },
+      },
+    ]).run('gs:0');
     expect([plain.asyncRuns, plain.syncRuns]).toEqual([2, 0]);
   });
 });

@@ -239,7 +239,10 @@ describe('generated schema', () => {
     for (const [typeName, values] of Object.entries(py.enums)) {
       const e = registry.getEnum(typeName);
       expect(e, typeName).toBeDefined();
-      expect(e!.values.map((v) => [v.name, v.number]), typeName).toEqual(values);
+      expect(
+        e!.values.map((v) => [v.name, v.number]),
+        typeName,
+      ).toEqual(values);
     }
   });
 
@@ -334,7 +337,10 @@ describe('text format', () => {
     expect(st.modelCheckpointPath).toBe('model.ckpt-6');
     expect(st.allModelCheckpointPaths).toEqual(['model.ckpt-4', 'model.ckpt-5', 'model.ckpt-6']);
     expect(printText(CheckpointStateSchema, st)).toBe(text);
-    const built = create(CheckpointStateSchema, { modelCheckpointPath: 'model.ckpt-6', allModelCheckpointPaths: ['model.ckpt-4', 'model.ckpt-5', 'model.ckpt-6'] });
+    const built = create(CheckpointStateSchema, {
+      modelCheckpointPath: 'model.ckpt-6',
+      allModelCheckpointPaths: ['model.ckpt-4', 'model.ckpt-5', 'model.ckpt-6'],
+    });
     expect(printText(CheckpointStateSchema, built)).toBe(text);
   });
 
@@ -354,7 +360,7 @@ describe('text format', () => {
     expect(readFileSync(s.txt, 'utf8')).toContain('[type.googleapis.com/tensorflow.SaverDef] {');
   });
 
-  it('syntax errors are TextFormatErrors with Python\'s line and column', () => {
+  it("syntax errors are TextFormatErrors with Python's line and column", () => {
     for (const [i, text] of BAD_TEXTS.entries()) {
       let err: unknown;
       try {
@@ -407,7 +413,10 @@ describe('text format', () => {
   });
 
   it('prints non-ASCII strings as UTF-8 by default, as octal escapes with asUtf8: false; bytes always escaped', () => {
-    const n = create(NodeDefSchema, { name: 'caf\u00e9\n', attr: { s: { value: { case: 's', value: Uint8Array.from([0xc3, 0xa9, 0x27]) } } } });
+    const n = create(NodeDefSchema, {
+      name: 'caf\u00e9\n',
+      attr: { s: { value: { case: 's', value: Uint8Array.from([0xc3, 0xa9, 0x27]) } } },
+    });
     const utf8 = 'name: "caf\u00e9\\n"\nattr {\n  key: "s"\n  value {\n    s: "\\303\\251\\\'"\n  }\n}\n';
     expect(printText(NodeDefSchema, n)).toBe(utf8);
     expect(printText(NodeDefSchema, n, { asUtf8: false })).toBe(utf8.replace('caf\u00e9', 'caf\\303\\251'));

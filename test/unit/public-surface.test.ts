@@ -12,8 +12,18 @@ import { ArgumentError } from '../../lib/core/errors';
 describe('public surface', () => {
   it('exports the checkpoint-state functions in both forms, and removeCheckpoint', () => {
     for (const name of [
-      'getCheckpointState', 'getCheckpointStateSync', 'latestCheckpoint', 'latestCheckpointSync', 'checkpointExists', 'checkpointExistsSync',
-      'updateCheckpointState', 'updateCheckpointStateSync', 'removeCheckpoint', 'metaGraphFilename', 'getCheckpointMtimes', 'globalStep',
+      'getCheckpointState',
+      'getCheckpointStateSync',
+      'latestCheckpoint',
+      'latestCheckpointSync',
+      'checkpointExists',
+      'checkpointExistsSync',
+      'updateCheckpointState',
+      'updateCheckpointStateSync',
+      'removeCheckpoint',
+      'metaGraphFilename',
+      'getCheckpointMtimes',
+      'globalStep',
     ] as const) {
       // biome-ignore lint/performance/noDynamicNamespaceImportAccess: the test looks names up one by one
       expect(typeof api[name], name).toBe('function');
@@ -22,7 +32,8 @@ describe('public surface', () => {
 
   it('the Sync state functions and removeCheckpoint work on a real state file', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfm-surface-'));
-    for (const f of ['model.ckpt-1.index', 'model.ckpt-1.data-00000-of-00001', 'model.ckpt-1.meta']) fs.writeFileSync(path.join(dir, f), 'x');
+    for (const f of ['model.ckpt-1.index', 'model.ckpt-1.data-00000-of-00001', 'model.ckpt-1.meta'])
+      fs.writeFileSync(path.join(dir, f), 'x');
     api.updateCheckpointStateSync(dir, path.join(dir, 'model.ckpt-1'));
     expect(api.latestCheckpointSync(dir)).toBe(path.join(dir, 'model.ckpt-1'));
     expect(api.getCheckpointStateSync(dir)?.modelCheckpointPath).toBe(path.join(dir, 'model.ckpt-1'));
@@ -32,7 +43,7 @@ describe('public surface', () => {
     expect(fs.existsSync(path.join(dir, 'model.ckpt-1.meta'))).toBe(false);
   });
 
-  it('globalStep(session, tensor) reads the global step as a number, as Python\'s global_step()', async () => {
+  it("globalStep(session, tensor) reads the global step as a number, as Python's global_step()", async () => {
     const graph = new api.Graph();
     const step = api.createGlobalStep(graph);
     const sess = new api.Session(graph);

@@ -8,7 +8,12 @@ import { ArgumentError } from '../../lib/core/errors';
 
 function clock() {
   let t = 1000;
-  return { now: () => t, advance: (ms: number) => { t += ms; } };
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 describe('RunScheduler', () => {
@@ -70,7 +75,8 @@ describe('RunScheduler', () => {
     for (let i = 0; i < 12; i++) {
       const p = s.place(t);
       places.push(p);
-      if (p === 'yield') s.turned(); // what yieldTurn() records when its setImmediate runs
+      if (p === 'yield')
+        s.turned(); // what yieldTurn() records when its setImmediate runs
       else c.advance(2); // a run of 2 ms on the JS thread
     }
     // 2 ms runs, 10 ms budget: five runs (10 ms), then a turn before the sixth would make it 12.

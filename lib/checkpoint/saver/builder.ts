@@ -40,7 +40,10 @@ export interface BuildOptions {
   reshape?: boolean;
 }
 
-interface Built { op: Operation; device: string }
+interface Built {
+  op: Operation;
+  device: string;
+}
 
 const utf8 = new TextEncoder();
 
@@ -68,7 +71,10 @@ export function sliceSpecOf(v: GraphVariable): string {
 }
 
 class ScopeBuilder {
-  constructor(readonly graph: Graph, readonly scope: string) {}
+  constructor(
+    readonly graph: Graph,
+    readonly scope: string,
+  ) {}
 
   /** A unique full name for `base` inside the scope. */
   name(base: string): string {
@@ -76,8 +82,12 @@ class ScopeBuilder {
   }
 
   add(spec: {
-    type: string; name: string; inputs?: Array<string | string[]>; controlInputs?: string[];
-    device?: string; attrs?: Record<string, unknown>;
+    type: string;
+    name: string;
+    inputs?: Array<string | string[]>;
+    controlInputs?: string[];
+    device?: string;
+    attrs?: Record<string, unknown>;
   }): Built {
     const op = this.graph.addOp({
       type: spec.type,
@@ -98,7 +108,12 @@ class ScopeBuilder {
       tensorShape: { dim: Array.isArray(value) ? [{ size: BigInt(value.length) }] : [] },
       stringVal: list.map((v) => utf8.encode(v)),
     });
-    return this.add({ type: 'Const', name, device, attrs: { dtype: 'string', value: { proto: { value: { case: 'tensor', value: tensor } } } } });
+    return this.add({
+      type: 'Const',
+      name,
+      device,
+      attrs: { dtype: 'string', value: { proto: { value: { case: 'tensor', value: tensor } } } },
+    });
   }
 
   int32Const(name: string, value: number, device?: string): Built {
@@ -120,17 +135,22 @@ class ScopeBuilder {
     if (byDevice.size <= 1) {
       const [dev] = byDevice.keys();
       return this.add({
-        type: 'NoOp', name, device: dev ? mergeDevices(outerDevice, dev) : outerDevice,
+        type: 'NoOp',
+        name,
+        device: dev ? mergeDevices(outerDevice, dev) : outerDevice,
         controlInputs: deps.map((d) => d.op.name),
       });
     }
     const perDevice: Built[] = [];
     for (const dev of [...byDevice.keys()].sort()) {
-      perDevice.push(this.add({
-        type: 'NoOp', name: this.graph.uniqueName(`${name}/NoOp`),
-        device: dev ? mergeDevices(outerDevice, dev) : outerDevice,
-        controlInputs: byDevice.get(dev)!.map((d) => d.op.name),
-      }));
+      perDevice.push(
+        this.add({
+          type: 'NoOp',
+          name: this.graph.uniqueName(`${name}/NoOp`),
+          device: dev ? mergeDevices(outerDevice, dev) : outerDevice,
+          controlInputs: byDevice.get(dev)!.map((d) => d.op.name),
+        }),
+      );
     }
     return this.add({ type: 'NoOp', name, device: outerDevice, controlInputs: perDevice.map((d) => d.op.name) });
   }
@@ -166,25 +186,58 @@ export function groupByDevices(saveables: readonly Saveable[]): Array<[string, S
   return [...per.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
-function addSaveOps(b: ScopeBuilder, filename: string, saveables: readonly Saveable[], tensors: Map<Saveable, string>, device: string): Built {
+function addSaveOps(
+  b: ScopeBuilder,
+  filename: string,
+  saveables: readonly Saveable[],
+  tensors: Map<Saveable, string>,
+  device: string,
+): Built {
   const saveName = b.name('SaveV2');
-  const names = b.stringConst(`${saveName}/tensor_names`, saveables.map((s) => s.name), device);
-  const slices = b.stringConst(`${saveName}/shape_and_slices`, saveables.map((s) => s.sliceSpec), device);
+  const names = b.stringConst(
+    `${saveName}/tensor_names`,
+    saveables.map((s) => s.name),
+    device,
+  );
+  const slices = b.stringConst(
+    `${saveName}/shape_and_slices`,
+    saveables.map((s) => s.sliceSpec),
+    device,
+  );
   const save = b.add({
-    type: 'SaveV2', name: saveName, device,
+    type: 'SaveV2',
+    name: saveName,
+    device,
     inputs: [filename, names.op.name, slices.op.name, saveables.map((s) => tensors.get(s)!)],
     attrs: { dtypes: saveables.map((s) => s.variable.dtype) },
   });
   return b.add({ type: 'Identity', name: b.name('control_dependency'), device, inputs: [filename], controlInputs: [save.op.name] });
 }
 
-function addShardedSaveOps(b: ScopeBuilder, filename: string, perDevice: Array<[string, Saveable[]]>, tensors: Map<Saveable, string>): Built {
+function addShardedSaveOps(
+  b: ScopeBuilder,
+  filename: string,
+  perDevice: Array<[string, Saveable[]]>,
+  tensors: Map<Saveable, string>,
+): Built {
   const anyCpu = '/device:CPU:*';
-  const regex = b.add({ type: 'StaticRegexFullMatch', name: b.name('StaticRegexFullMatch'), device: anyCpu, inputs: [filename], attrs: { pattern: '^s3://.*' } });
+  const regex = b.add({
+    type: 'StaticRegexFullMatch',
+    name: b.name('StaticRegexFullMatch'),
+    device: anyCpu,
+    inputs: [filename],
+    attrs: { pattern: '^s3://.*' },
+  });
   const part = b.stringConst(b.name('Const'), '.part', anyCpu);
   const temp = b.stringConst(b.name('Const'), '_temp/part', anyCpu);
   const suffix = b.add({ type: 'Select', name: b.name('Select'), device: anyCpu, inputs: [regex.op.name, part.op.name, temp.op.name] });
-  const tmpPrefix = b.add({ type: 'StringJoin', name: b.name('StringJoin'), device: anyCpu, inputs: [[filename, suffix.op.name]], attrs: { separator: '' } });
+  const tmpPrefix = b.add({
+    type: 'StringJoin',
+    name: b.name('StringJoin'),
+    device: anyCpu,
+    inputs: [[filename, suffix.op.name]],
+    attrs: { separator: '' },
+  });
   const numShards = b.int32Const(b.name('num_shards'), perDevice.length);
   const prefixes: string[] = [];
   const saves: string[] = [];
@@ -194,27 +247,66 @@ function addShardedSaveOps(b: ScopeBuilder, filename: string, perDevice: Array<[
     const dev = setCpu0(device);
     const shName = b.name('ShardedFilename');
     const shardConst = b.int32Const(`${shName}/shard`, shard, dev);
-    const sharded = b.add({ type: 'ShardedFilename', name: shName, device: dev, inputs: [tmpPrefix.op.name, shardConst.op.name, numShards.op.name] });
+    const sharded = b.add({
+      type: 'ShardedFilename',
+      name: shName,
+      device: dev,
+      inputs: [tmpPrefix.op.name, shardConst.op.name, numShards.op.name],
+    });
     prefixes.push(`${sharded.op.name}:0`);
     saves.push(addSaveOps(b, `${sharded.op.name}:0`, saveables, tensors, dev).op.name);
   });
   const mergeDev = setCpu0(lastDevice);
   const mergeName = b.name('MergeV2Checkpoints');
-  const packed = b.add({ type: 'Pack', name: `${mergeName}/checkpoint_prefixes`, device: mergeDev, inputs: [prefixes], controlInputs: saves, attrs: { axis: 0 } });
-  const merge = b.add({
-    type: 'MergeV2Checkpoints', name: mergeName, device: mergeDev,
-    inputs: [packed.op.name, filename], attrs: { delete_old_dirs: true, allow_missing_files: false },
+  const packed = b.add({
+    type: 'Pack',
+    name: `${mergeName}/checkpoint_prefixes`,
+    device: mergeDev,
+    inputs: [prefixes],
+    controlInputs: saves,
+    attrs: { axis: 0 },
   });
-  return b.add({ type: 'Identity', name: b.name('Identity'), device: mergeDev, inputs: [filename], controlInputs: [merge.op.name, ...saves] });
+  const merge = b.add({
+    type: 'MergeV2Checkpoints',
+    name: mergeName,
+    device: mergeDev,
+    inputs: [packed.op.name, filename],
+    attrs: { delete_old_dirs: true, allow_missing_files: false },
+  });
+  return b.add({
+    type: 'Identity',
+    name: b.name('Identity'),
+    device: mergeDev,
+    inputs: [filename],
+    controlInputs: [merge.op.name, ...saves],
+  });
 }
 
-function addRestoreOps(b: ScopeBuilder, filename: string, saveables: readonly Saveable[], tensors: Map<Saveable, string>, opts: BuildOptions, outerDevice: string, groupName: string): Built {
+function addRestoreOps(
+  b: ScopeBuilder,
+  filename: string,
+  saveables: readonly Saveable[],
+  tensors: Map<Saveable, string>,
+  opts: BuildOptions,
+  outerDevice: string,
+  groupName: string,
+): Built {
   const restoreDev = mergeDevices(outerDevice, '/device:CPU:0');
   const rName = b.name('RestoreV2');
-  const names = b.stringConst(`${rName}/tensor_names`, saveables.map((s) => s.name), restoreDev);
-  const slices = b.stringConst(`${rName}/shape_and_slices`, saveables.map((s) => s.sliceSpec), restoreDev);
+  const names = b.stringConst(
+    `${rName}/tensor_names`,
+    saveables.map((s) => s.name),
+    restoreDev,
+  );
+  const slices = b.stringConst(
+    `${rName}/shape_and_slices`,
+    saveables.map((s) => s.sliceSpec),
+    restoreDev,
+  );
   const restore = b.add({
-    type: 'RestoreV2', name: rName, device: restoreDev,
+    type: 'RestoreV2',
+    name: rName,
+    device: restoreDev,
     inputs: [filename, names.op.name, slices.op.name],
     attrs: { dtypes: saveables.map((s) => s.variable.dtype) },
   });
@@ -228,7 +320,8 @@ function addRestoreOps(b: ScopeBuilder, filename: string, saveables: readonly Sa
       if (shapeFullyDefined(v.shape)) {
         const reshapeName = b.name('Reshape');
         // A scalar's target shape is the empty int32 vector ([] gives shape [0]).
-        shape = b.add({ type: 'Const', name: `${reshapeName}/shape`, device: outerDevice, attrs: { dtype: 'int32', value: v.shape } }).op.name;
+        shape = b.add({ type: 'Const', name: `${reshapeName}/shape`, device: outerDevice, attrs: { dtype: 'int32', value: v.shape } }).op
+          .name;
         value = `${b.add({ type: 'Reshape', name: reshapeName, device: outerDevice, inputs: [value, shape] }).op.name}:0`;
       } else {
         shape = b.add({ type: 'Shape', name: b.name('Shape'), device: outerDevice, inputs: [tensors.get(s)!] }).op.name;
@@ -236,15 +329,21 @@ function addRestoreOps(b: ScopeBuilder, filename: string, saveables: readonly Sa
       }
     }
     if (v.kind === 'ref') {
-      assigns.push(b.add({
-        type: 'Assign', name: b.name('Assign'), device: varDevice || outerDevice,
-        inputs: [`${v.op.name}:0`, value],
-        attrs: { use_locking: true, validate_shape: !opts.reshape && shapeFullyDefined(v.shape) },
-      }));
+      assigns.push(
+        b.add({
+          type: 'Assign',
+          name: b.name('Assign'),
+          device: varDevice || outerDevice,
+          inputs: [`${v.op.name}:0`, value],
+          attrs: { use_locking: true, validate_shape: !opts.reshape && shapeFullyDefined(v.shape) },
+        }),
+      );
     } else {
       const dev = mergeDevices(outerDevice, varDevice);
       const copied = b.add({ type: 'Identity', name: b.name('Identity'), device: dev, inputs: [value] });
-      assigns.push(b.add({ type: 'AssignVariableOp', name: b.name('AssignVariableOp'), device: dev, inputs: [`${v.op.name}:0`, copied.op.name] }));
+      assigns.push(
+        b.add({ type: 'AssignVariableOp', name: b.name('AssignVariableOp'), device: dev, inputs: [`${v.op.name}:0`, copied.op.name] }),
+      );
     }
   });
   return b.group(assigns, groupName, outerDevice);
@@ -276,7 +375,12 @@ export function buildSaverDef(graph: Graph, saveables: readonly Saveable[], opts
   const fnInput = b.stringConst(`${fnName}/input`, opts.filename || 'model');
   const fn = b.add({ type: 'PlaceholderWithDefault', name: fnName, inputs: [fnInput.op.name], attrs: { dtype: 'string', shape: [] } });
   // Keeps the name "Const" for compatibility, as Python does.
-  const filenameTensor = b.add({ type: 'PlaceholderWithDefault', name: b.name('Const'), inputs: [fn.op.name], attrs: { dtype: 'string', shape: [] } });
+  const filenameTensor = b.add({
+    type: 'PlaceholderWithDefault',
+    name: b.name('Const'),
+    inputs: [fn.op.name],
+    attrs: { dtype: 'string', shape: [] },
+  });
   const filename = `${filenameTensor.op.name}:0`;
 
   let saveTensor: Built;

@@ -29,7 +29,10 @@ const SHARD_DIR = /_temp(?:_[0-9a-f]{32})?$/;
 const PART = /^part-\d{5}-of-\d{5}\.(?:index|data-\d{5}-of-\d{5})(?:\.tempstate\d+)?$/;
 const MARKER = '.to-delete';
 
-interface Marker { latestFilename: string; metaGraphSuffix: string }
+interface Marker {
+  latestFilename: string;
+  metaGraphSuffix: string;
+}
 
 /**
  * Records, before the state file drops `prefix`, that its files are to be deleted: a kill between
@@ -90,7 +93,8 @@ async function finishDeletion(dir: string, prefix: string, remove: (p: string, h
   } catch {
     return; // not one of ours, or unreadable: leave everything
   }
-  if (typeof marker?.latestFilename !== 'string' || typeof marker.metaGraphSuffix !== 'string' || marker.latestFilename.includes('/')) return;
+  if (typeof marker?.latestFilename !== 'string' || typeof marker.metaGraphSuffix !== 'string' || marker.latestFilename.includes('/'))
+    return;
   let named: string[];
   try {
     const state = await getCheckpointState(dir, marker.latestFilename, { strict: true });

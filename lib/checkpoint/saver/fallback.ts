@@ -34,8 +34,10 @@ export async function restoreNewestLoadable(session: SaverSession, saver: Saver,
       continue;
     }
     if (broken.length) {
-      logging.warning(`The latest checkpoint ${latest} could not be restored; restored ${prefix} instead, the newest that loads. `
-        + `Not loaded: ${broken.map(([p, err]) => `${p} (${err.name}: ${err.message.split('\n')[0]})`).join('; ')}`);
+      logging.warning(
+        `The latest checkpoint ${latest} could not be restored; restored ${prefix} instead, the newest that loads. ` +
+          `Not loaded: ${broken.map(([p, err]) => `${p} (${err.name}: ${err.message.split('\n')[0]})`).join('; ')}`,
+      );
     }
     return prefix;
   }

@@ -21,7 +21,12 @@ export interface MetaGraphOptions {
  * cache: a training graph does not change between saves, so only the first save pays for turning
  * the graph into bytes (same bytes as a full export).
  */
-export async function writeMetaGraph(filename: string, graph: Graph, saverDef: SaverDef | null, opts: MetaGraphOptions = {}): Promise<void> {
+export async function writeMetaGraph(
+  filename: string,
+  graph: Graph,
+  saverDef: SaverDef | null,
+  opts: MetaGraphOptions = {},
+): Promise<void> {
   try {
     if (opts.stripDefaultAttrs) await exportMetaGraph(graph, { filename, saverDef, stripDefaultAttrs: true });
     else await writeMetaGraphFile(graph, filename, { saverDef });

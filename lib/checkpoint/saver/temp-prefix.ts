@@ -37,10 +37,13 @@ export async function moveIntoPlace(temp: string, prefix: string): Promise<void>
   const dir = pyDirname(prefix);
   const tempBase = pyBasename(temp);
   const base = pyBasename(prefix);
-  const names = await io.readdir(dir).catch((e: unknown) => { throw ioError(e, dir || '.'); });
+  const names = await io.readdir(dir).catch((e: unknown) => {
+    throw ioError(e, dir || '.');
+  });
   const suffixes = (b: string) => names.filter((n) => n.startsWith(`${b}.`) && SHARD.test(n.slice(b.length))).map((n) => n.slice(b.length));
   const shards = suffixes(tempBase);
-  if (!names.includes(`${tempBase}.index`)) throw new RuntimeError(`The save op wrote no ${temp}.index: the SaverDef's save tensor does not write to the fed filename.`);
+  if (!names.includes(`${tempBase}.index`))
+    throw new RuntimeError(`The save op wrote no ${temp}.index: the SaverDef's save tensor does not write to the fed filename.`);
   for (const s of shards) await rename(`${temp}${s}`, `${prefix}${s}`);
   await rename(`${temp}.index`, `${prefix}.index`);
   for (const s of suffixes(base)) {

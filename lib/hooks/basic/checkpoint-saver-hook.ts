@@ -65,7 +65,17 @@ export interface CheckpointSaverHookOptions {
 }
 
 const OPTION_NAMES = [
-  'checkpointDir', 'saveSecs', 'saveSteps', 'saver', 'checkpointBasename', 'scaffold', 'listeners', 'saveGraphDef', 'stepsPerRun', 'graph', 'clock',
+  'checkpointDir',
+  'saveSecs',
+  'saveSteps',
+  'saver',
+  'checkpointBasename',
+  'scaffold',
+  'listeners',
+  'saveGraphDef',
+  'stepsPerRun',
+  'graph',
+  'clock',
 ] satisfies Array<keyof CheckpointSaverHookOptions>;
 
 const LISTENER_METHODS = ['begin', 'beforeSave', 'afterSave', 'end'] as const;
@@ -99,8 +109,18 @@ export class CheckpointSaverHook extends SessionRunHook {
     super();
     logging.info('Create CheckpointSaverHook.');
     checkHookOptions(opts, OPTION_NAMES, 'CheckpointSaverHook');
-    const { checkpointDir, saveSecs = null, saveSteps = null, saver = null, checkpointBasename = 'model.ckpt', scaffold = null,
-      listeners = null, saveGraphDef = true, stepsPerRun = 1000000, graph = null } = opts;
+    const {
+      checkpointDir,
+      saveSecs = null,
+      saveSteps = null,
+      saver = null,
+      checkpointBasename = 'model.ckpt',
+      scaffold = null,
+      listeners = null,
+      saveGraphDef = true,
+      stepsPerRun = 1000000,
+      graph = null,
+    } = opts;
     if (saver !== null && scaffold !== null) throw new ValueError('You cannot provide both saver and scaffold.');
     // A NUL would cut the path TF writes at while Node's fs sees the whole one: checkpoint files and
     // the `checkpoint` state file would disagree.
@@ -108,7 +128,8 @@ export class CheckpointSaverHook extends SessionRunHook {
     checkPath(checkpointBasename, 'checkpointBasename');
     if (saver !== null && !(saver instanceof Saver)) throw invalidArgument('saver', 'a Saver', saver);
     if (scaffold !== null && !(scaffold instanceof Scaffold)) throw invalidArgument('scaffold', 'a Scaffold or null', scaffold);
-    if (listeners !== null && !Array.isArray(listeners)) throw invalidArgument('listeners', 'an array of CheckpointSaverListeners', listeners);
+    if (listeners !== null && !Array.isArray(listeners))
+      throw invalidArgument('listeners', 'an array of CheckpointSaverListeners', listeners);
     (listeners ?? []).forEach(checkListener);
     if (!(Number.isInteger(stepsPerRun) && stepsPerRun > 0)) throw invalidArgument('stepsPerRun', 'a positive integer', stepsPerRun);
     checkBoolean(saveGraphDef, 'saveGraphDef');
@@ -116,7 +137,10 @@ export class CheckpointSaverHook extends SessionRunHook {
     this.savePath = pyJoin(checkpointDir, checkpointBasename);
     this.saverValue = saver;
     this.scaffold = scaffold;
-    this.timer = new SecondOrStepTimer({ everySecs: saveSecs, everySteps: saveSteps, clock: opts.clock }, { everySecs: 'saveSecs', everySteps: 'saveSteps' });
+    this.timer = new SecondOrStepTimer(
+      { everySecs: saveSecs, everySteps: saveSteps, clock: opts.clock },
+      { everySecs: 'saveSecs', everySteps: 'saveSteps' },
+    );
     this.listeners = [...(listeners ?? [])];
     this.stepsPerRun = stepsPerRun;
     this.saveGraphDef = saveGraphDef;
@@ -239,4 +263,3 @@ function checkListener(l: unknown, i: number): void {
 function describeListener(l: object): string {
   return `<${l.constructor?.name ?? 'Object'} object>`;
 }
-

@@ -17,14 +17,15 @@ export interface FinalOpsHookOptions {
 
 const OPTION_NAMES = ['finalOps', 'finalOpsFeedDict'] satisfies Array<keyof FinalOpsHookOptions>;
 
-const INPUT_WARNING = 'An OutOfRangeError or StopIteration exception is raised by the code in FinalOpsHook. '
-  + 'This typically means the Ops running by the FinalOpsHook have a dependency back to some input source, '
-  + 'which should not happen. For example, for metrics in tf.estimator.Estimator, all metrics functions '
-  + 'return two Ops: `value_op` and  `update_op`. Estimator.evaluate calls the `update_op` for each batch '
-  + 'of the data in input source and, once it is exhausted, it call the `value_op` to get the metric values. '
-  + 'The `value_op` here should have dependency back to variables reading only, rather than reading another '
-  + 'batch from input. Otherwise, the `value_op`, executed by `FinalOpsHook`, triggers another data reading, '
-  + 'which ends OutOfRangeError/StopIteration. Please fix that.';
+const INPUT_WARNING =
+  'An OutOfRangeError or StopIteration exception is raised by the code in FinalOpsHook. ' +
+  'This typically means the Ops running by the FinalOpsHook have a dependency back to some input source, ' +
+  'which should not happen. For example, for metrics in tf.estimator.Estimator, all metrics functions ' +
+  'return two Ops: `value_op` and  `update_op`. Estimator.evaluate calls the `update_op` for each batch ' +
+  'of the data in input source and, once it is exhausted, it call the `value_op` to get the metric values. ' +
+  'The `value_op` here should have dependency back to variables reading only, rather than reading another ' +
+  'batch from input. Otherwise, the `value_op`, executed by `FinalOpsHook`, triggers another data reading, ' +
+  'which ends OutOfRangeError/StopIteration. Please fix that.';
 
 /**
  * Runs `finalOps` in `end()` and keeps the result in {@link finalOpsValues}.

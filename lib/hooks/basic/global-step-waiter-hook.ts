@@ -40,7 +40,8 @@ export class GlobalStepWaiterHook extends SessionRunHook {
     checkHookOptions(opts, OPTION_NAMES, 'GlobalStepWaiterHook');
     const { waitUntilStep, pollIntervalSecs = 0.5, graph = null } = opts;
     if (!Number.isFinite(waitUntilStep)) throw invalidArgument('waitUntilStep', 'a step number', waitUntilStep);
-    if (!(Number.isFinite(pollIntervalSecs) && pollIntervalSecs >= 0)) throw invalidArgument('pollIntervalSecs', 'a non-negative number of seconds', pollIntervalSecs);
+    if (!(Number.isFinite(pollIntervalSecs) && pollIntervalSecs >= 0))
+      throw invalidArgument('pollIntervalSecs', 'a non-negative number of seconds', pollIntervalSecs);
     this.waitUntilStep = waitUntilStep;
     this.pollIntervalSecs = pollIntervalSecs;
     this.graphOption = checkGraphOption(graph);

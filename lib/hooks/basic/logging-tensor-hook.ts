@@ -83,7 +83,12 @@ export class LoggingTensorHook extends SessionRunHook {
       this.fetches = Object.fromEntries(entries.map(([tag, t]) => [tag, asFetch(t)]));
     }
     this.formatter = formatter;
-    this.timer = onlyLogAtEnd ? new NeverTriggerTimer() : new SecondOrStepTimer({ everySecs: everyNSecs, everySteps: everyNIter, clock }, { everySecs: 'everyNSecs', everySteps: 'everyNIter' });
+    this.timer = onlyLogAtEnd
+      ? new NeverTriggerTimer()
+      : new SecondOrStepTimer(
+          { everySecs: everyNSecs, everySteps: everyNIter, clock },
+          { everySecs: 'everyNSecs', everySteps: 'everyNIter' },
+        );
     this.logAtEnd = atEnd;
   }
 

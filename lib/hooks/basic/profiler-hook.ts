@@ -41,7 +41,9 @@ export interface ProfilerHookOptions {
   clock?: Clock;
 }
 
-const OPTION_NAMES = ['saveSteps', 'saveSecs', 'outputDir', 'showDataflow', 'showMemory', 'graph', 'clock'] satisfies Array<keyof ProfilerHookOptions>;
+const OPTION_NAMES = ['saveSteps', 'saveSecs', 'outputDir', 'showDataflow', 'showMemory', 'graph', 'clock'] satisfies Array<
+  keyof ProfilerHookOptions
+>;
 
 /**
  * Never traces the first run; afterwards traces the run whose step is due (RunOptions trace level
@@ -72,8 +74,12 @@ export class ProfilerHook extends SessionRunHook {
     checkBoolean(showDataflow, 'showDataflow');
     checkBoolean(showMemory, 'showMemory');
     checkGraphOption(graph);
-    this.timer = new SecondOrStepTimer({ everySteps: saveSteps, everySecs: saveSecs, clock: opts.clock }, { everySecs: 'saveSecs', everySteps: 'saveSteps' });
-    this.outputFile = (step) => (schemeOf(outputDir) === null ? path.join(outputDir, `timeline-${step}.json`) : joinPath(outputDir, `timeline-${step}.json`));
+    this.timer = new SecondOrStepTimer(
+      { everySteps: saveSteps, everySecs: saveSecs, clock: opts.clock },
+      { everySecs: 'saveSecs', everySteps: 'saveSteps' },
+    );
+    this.outputFile = (step) =>
+      schemeOf(outputDir) === null ? path.join(outputDir, `timeline-${step}.json`) : joinPath(outputDir, `timeline-${step}.json`);
     // Python's FileWriterCache.get('') writes into the current directory.
     this.fileWriter = FileWriterCache.get(outputDir || '.', { graph: graph ?? (currentGraph() as Graph | null) });
     this.showDataflow = showDataflow;
@@ -175,7 +181,14 @@ export function chromeTraceFromStepStats(stepStats: StepStats | undefined, opts:
   const devStats = stepStats?.devStats ?? [];
   const metadata: TraceEvent[] = [];
   const events: TraceEvent[] = [];
-  const event = (ph: string, cat: string, name: string, pid: number, tid: number, ts: number): TraceEvent => ({ ph, cat, name, pid, tid, ts });
+  const event = (ph: string, cat: string, name: string, pid: number, tid: number, ts: number): TraceEvent => ({
+    ph,
+    cat,
+    name,
+    pid,
+    tid,
+    ts,
+  });
   let nextPid = 0;
   const emitPid = (name: string, pid: number) => metadata.push({ name: 'process_name', ph: 'M', pid, args: { name } });
 
@@ -224,15 +237,25 @@ export function chromeTraceFromStepStats(stepStats: StepStats | undefined, opts:
         const outputName = index ? `${ns.nodeName}:${index}` : ns.nodeName;
         const allocation = output.tensorDescription?.allocationDescription;
         const tensor: TensorTracker = {
-          name: outputName, objectId: tensors.size, createTime: start, pid: tensorsPid,
-          allocator: allocation?.allocatorName ?? '', numBytes: micros(allocation?.requestedBytes ?? 0n), refTimes: [start], unrefTimes: [end],
+          name: outputName,
+          objectId: tensors.size,
+          createTime: start,
+          pid: tensorsPid,
+          allocator: allocation?.allocatorName ?? '',
+          numBytes: micros(allocation?.requestedBytes ?? 0n),
+          refTimes: [start],
+          unrefTimes: [end],
         };
         tensors.set(outputName, tensor);
         flowStarts.set(outputName, [end, devicePid, tid]);
         if (showMemory) {
           events.push({ ...event('N', 'Tensor', outputName, tensorsPid, tid, start), id: tensor.objectId });
           const desc = output.tensorDescription ? printText(TensorDescriptionSchema, output.tensorDescription).replace(/"/g, '') : '';
-          events.push({ ...event('O', 'Tensor', outputName, tensorsPid, tid, end - 1), id: tensor.objectId, args: { snapshot: { tensor_description: desc } } });
+          events.push({
+            ...event('O', 'Tensor', outputName, tensorsPid, tid, end - 1),
+            id: tensor.objectId,
+            args: { snapshot: { tensor_description: desc } },
+          });
         }
       });
     }
@@ -255,7 +278,9 @@ export function chromeTraceFromStepStats(stepStats: StepStats | undefined, opts:
       else if (nodeName === 'RecvTensor') op = 'RecvTensor';
       else [, op, inputs] = parseOpLabel(ns.timelineLabel);
       const args: Record<string, string> = { name: nodeName, op };
-      inputs.forEach((iname, i) => { args[`input${i}`] = iname; });
+      inputs.forEach((iname, i) => {
+        args[`input${i}`] = iname;
+      });
       events.push({ ...event('X', 'Op', op, devicePid, tid, start), dur: micros(ns.allEndRelMicros), args });
       if (isGputrace || ns.nodeName === 'RecvTensor') continue;
       for (let inputName of parseOpLabel(ns.timelineLabel)[2]) {

@@ -52,7 +52,9 @@ export function formatG(x: number): string {
   return fixed.includes('.') ? fixed.replace(/0+$/, '').replace(/\.$/, '') : fixed;
 }
 
-const OPTION_NAMES = ['everyNSteps', 'everyNSecs', 'outputDir', 'summaryWriter', 'stepsPerRun', 'graph', 'clock'] satisfies Array<keyof StepCounterHookOptions>;
+const OPTION_NAMES = ['everyNSteps', 'everyNSecs', 'outputDir', 'summaryWriter', 'stepsPerRun', 'graph', 'clock'] satisfies Array<
+  keyof StepCounterHookOptions
+>;
 
 /**
  * Every `everyNSteps` global steps (or `everyNSecs` seconds), computes steps/sec since the previous
@@ -83,9 +85,13 @@ export class StepCounterHook extends SessionRunHook {
     if ((everyNSteps === null) === (everyNSecs === null)) {
       throw new ValueError('exactly one of every_n_steps and every_n_secs should be provided.');
     }
-    this.timer = new SecondOrStepTimer({ everySteps: everyNSteps, everySecs: everyNSecs, clock: opts.clock }, { everySecs: 'everyNSecs', everySteps: 'everyNSteps' });
+    this.timer = new SecondOrStepTimer(
+      { everySteps: everyNSteps, everySecs: everyNSecs, clock: opts.clock },
+      { everySecs: 'everyNSecs', everySteps: 'everyNSteps' },
+    );
     const { summaryWriter = null, outputDir = null, stepsPerRun = 1, graph = null } = opts;
-    if (summaryWriter !== null && !(summaryWriter instanceof FileWriter)) throw invalidArgument('summaryWriter', 'a FileWriter', summaryWriter);
+    if (summaryWriter !== null && !(summaryWriter instanceof FileWriter))
+      throw invalidArgument('summaryWriter', 'a FileWriter', summaryWriter);
     if (!(Number.isInteger(stepsPerRun) && stepsPerRun > 0)) throw invalidArgument('stepsPerRun', 'a positive integer', stepsPerRun);
     this.summaryWriter = summaryWriter;
     this.outputDir = checkOptionalDir(outputDir, 'outputDir');
@@ -143,9 +149,11 @@ export class StepCounterHook extends SessionRunHook {
         return;
       }
       notIncreasedWarnings++;
-      logging.warning('It seems that global step (tf.train.get_global_step) has not been increased. '
-        + `Current value (could be stable): ${stale} vs previous value: ${previous}. `
-        + 'You could increase the global step by passing tf.train.get_global_step() to Optimizer.apply_gradients or Optimizer.minimize.');
+      logging.warning(
+        'It seems that global step (tf.train.get_global_step) has not been increased. ' +
+          `Current value (could be stable): ${stale} vs previous value: ${previous}. ` +
+          'You could increase the global step by passing tf.train.get_global_step() to Optimizer.apply_gradients or Optimizer.minimize.',
+      );
     };
     if (current !== undefined) return warnUnlessMoved(current);
     return andThen(readGlobalStep(runContext.session, this.read!), warnUnlessMoved);

@@ -30,7 +30,9 @@ export interface SummarySaverHookOptions {
   clock?: Clock;
 }
 
-const OPTION_NAMES = ['saveSteps', 'saveSecs', 'outputDir', 'summaryWriter', 'scaffold', 'summaryOp', 'graph', 'clock'] satisfies Array<keyof SummarySaverHookOptions>;
+const OPTION_NAMES = ['saveSteps', 'saveSecs', 'outputDir', 'summaryWriter', 'scaffold', 'summaryOp', 'graph', 'clock'] satisfies Array<
+  keyof SummarySaverHookOptions
+>;
 
 /**
  * On the first run writes a START session log at the global step (TensorBoard then drops orphaned
@@ -58,12 +60,24 @@ export class SummarySaverHook extends SessionRunHook {
   constructor(opts: SummarySaverHookOptions = {}) {
     super();
     checkHookOptions(opts, OPTION_NAMES, 'SummarySaverHook');
-    const { saveSteps = null, saveSecs = null, outputDir = null, summaryWriter = null, scaffold = null, summaryOp = null, graph = null } = opts;
+    const {
+      saveSteps = null,
+      saveSecs = null,
+      outputDir = null,
+      summaryWriter = null,
+      scaffold = null,
+      summaryOp = null,
+      graph = null,
+    } = opts;
     if ((scaffold === null && summaryOp === null) || (scaffold !== null && summaryOp !== null)) {
       throw new ValueError('Exactly one of scaffold or summary_op must be provided.');
     }
-    this.timer = new SecondOrStepTimer({ everySteps: saveSteps, everySecs: saveSecs, clock: opts.clock }, { everySecs: 'saveSecs', everySteps: 'saveSteps' });
-    if (summaryWriter !== null && !(summaryWriter instanceof FileWriter)) throw invalidArgument('summaryWriter', 'a FileWriter', summaryWriter);
+    this.timer = new SecondOrStepTimer(
+      { everySteps: saveSteps, everySecs: saveSecs, clock: opts.clock },
+      { everySecs: 'saveSecs', everySteps: 'saveSteps' },
+    );
+    if (summaryWriter !== null && !(summaryWriter instanceof FileWriter))
+      throw invalidArgument('summaryWriter', 'a FileWriter', summaryWriter);
     if (scaffold !== null && !(scaffold instanceof Scaffold)) throw invalidArgument('scaffold', 'a Scaffold or null', scaffold);
     checkSummaryOp(summaryOp);
     this.summaryWriter = summaryWriter;

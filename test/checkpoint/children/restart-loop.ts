@@ -22,8 +22,15 @@ import { ChiefSessionCreator } from '../../../lib/train/session-creators';
 import { model } from '../train-model';
 
 interface Args {
-  dir: string; vars: number; nameLength: number; saveGraphDef: boolean; restarts: number;
-  killAt: number; killIn: 'resave' | 'save'; killFrom: 'start' | 'merge'; delayMs: number;
+  dir: string;
+  vars: number;
+  nameLength: number;
+  saveGraphDef: boolean;
+  restarts: number;
+  killAt: number;
+  killIn: 'resave' | 'save';
+  killFrom: 'start' | 'merge';
+  delayMs: number;
 }
 
 const STEPS_PER_RESTART = 3;
@@ -76,7 +83,16 @@ async function main(): Promise<void> {
     creating = true;
     const sess = await MonitoredSession.create({
       sessionCreator: new ChiefSessionCreator({ graph, scaffold, checkpointDir: args.dir, config: CONFIG }),
-      hooks: [new CheckpointSaverHook({ checkpointDir: args.dir, saveSteps: 2, scaffold, listeners: [listener], graph, saveGraphDef: args.saveGraphDef })],
+      hooks: [
+        new CheckpointSaverHook({
+          checkpointDir: args.dir,
+          saveSteps: 2,
+          scaffold,
+          listeners: [listener],
+          graph,
+          saveGraphDef: args.saveGraphDef,
+        }),
+      ],
       graph,
     });
     creating = false;
@@ -87,7 +103,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (e) => {
-  process.stderr.write(`${(e as Error).stack}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(`${(e as Error).stack}\n`);
+    process.exit(1);
+  },
+);

@@ -12,8 +12,24 @@ import { MonitoredTrainingSession } from '../../../lib/train/monitored-training-
 const root = path.resolve(__dirname, '..', '..', '..');
 const ports = process.argv.slice(2).map(Number);
 const cluster = { ps: [`127.0.0.1:${ports[0]}`, `127.0.0.1:${ports[1]}`], worker: [`127.0.0.1:${ports[2]}`] };
-const ps = [0, 1].map((i) => spawn(process.execPath, ['--import', 'tsx', path.join(root, 'lib', 'cli', 'main.ts'), 'server',
-  '--cluster', JSON.stringify(cluster), '--job', 'ps', '--task', String(i)], { stdio: 'ignore' }));
+const ps = [0, 1].map((i) =>
+  spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(root, 'lib', 'cli', 'main.ts'),
+      'server',
+      '--cluster',
+      JSON.stringify(cluster),
+      '--job',
+      'ps',
+      '--task',
+      String(i),
+    ],
+    { stdio: 'ignore' },
+  ),
+);
 // The test ends them by PID if this process is killed (a hang).
 process.stdout.write(`PS ${ps.map((p) => p.pid).join(' ')}\n`);
 const end = (code: number) => {

@@ -37,7 +37,8 @@ export function tfConfig(cluster: Cluster, type: string, index: number): string 
 export function feedsFile(dir: string): string {
   const expected = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8'));
   const feeds = expected.steps.map((s: { feeds: Record<string, { values: number[] }> }) =>
-    Object.fromEntries(Object.entries(s.feeds).map(([k, v]) => [k, v.values])));
+    Object.fromEntries(Object.entries(s.feeds).map(([k, v]) => [k, v.values])),
+  );
   const file = path.join(dir, 'feeds.json');
   fs.writeFileSync(file, JSON.stringify(feeds));
   return file;
@@ -56,7 +57,12 @@ export class Task {
   exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   private readonly exited: Promise<void>;
 
-  constructor(readonly name: string, cmd: string, args: string[], env: Record<string, string>) {
+  constructor(
+    readonly name: string,
+    cmd: string,
+    args: string[],
+    env: Record<string, string>,
+  ) {
     this.child = spawn(cmd, args, {
       cwd: ROOT,
       env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', TF_ENABLE_ONEDNN_OPTS: '0', PYTHONUNBUFFERED: '1', ...env },
@@ -64,11 +70,13 @@ export class Task {
     });
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.out += d));
     this.child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.err += d));
-    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => {
-      this.exit = { code, signal };
-      all.delete(this);
-      resolve();
-    }));
+    this.exited = new Promise((resolve) =>
+      this.child.on('exit', (code, signal) => {
+        this.exit = { code, signal };
+        all.delete(this);
+        resolve();
+      }),
+    );
     all.add(this);
   }
 
@@ -150,10 +158,25 @@ export interface TrainFlags {
 
 export function trainTask(name: string, cluster: Cluster, type: string, index: number, feeds: string, f: TrainFlags): Task {
   const stop = f.lastStep !== undefined ? ['--last-step', String(f.lastStep)] : ['--num-steps', String(f.numSteps)];
-  const args = ['train', '--graph', META, '--feeds', feeds, ...stop,
-    '--log-every', String(f.logEvery ?? 10), '--worker-poll-secs', '0.2',
-    '--save-summaries-steps', 'off', '--log-step-count-steps', 'off', '--verbose'];
-  if (f.checkpointDir) args.push('--checkpoint-dir', f.checkpointDir, '--save-checkpoint-steps', String(f.saveSteps ?? 50), '--save-checkpoint-secs', 'off');
+  const args = [
+    'train',
+    '--graph',
+    META,
+    '--feeds',
+    feeds,
+    ...stop,
+    '--log-every',
+    String(f.logEvery ?? 10),
+    '--worker-poll-secs',
+    '0.2',
+    '--save-summaries-steps',
+    'off',
+    '--log-step-count-steps',
+    'off',
+    '--verbose',
+  ];
+  if (f.checkpointDir)
+    args.push('--checkpoint-dir', f.checkpointDir, '--save-checkpoint-steps', String(f.saveSteps ?? 50), '--save-checkpoint-secs', 'off');
   return cli(name, [...args, ...(f.extra ?? [])], tfConfig(cluster, type, index));
 }
 

@@ -14,4 +14,7 @@ async function main() {
     await s.close();
   }
 }
-main().catch((e) => { process.stdout.write(`ERROR ${e}\n`); process.exitCode = 1; });
+main().catch((e) => {
+  process.stdout.write(`ERROR ${e}\n`);
+  process.exitCode = 1;
+});

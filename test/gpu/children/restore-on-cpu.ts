@@ -20,4 +20,7 @@ async function main() {
   process.stdout.write(`${JSON.stringify({ values: out, devices })}\n`);
   await s.close();
 }
-main().catch((e) => { process.stdout.write(`${JSON.stringify({ error: String(e) })}\n`); process.exitCode = 1; });
+main().catch((e) => {
+  process.stdout.write(`${JSON.stringify({ error: String(e) })}\n`);
+  process.exitCode = 1;
+});

@@ -67,15 +67,22 @@ export function buildStubIndex(opts: { version: string; tfPackage: string }): st
     execFileSync('python3', ['-c', BUILD, dir, name, version, JSON.stringify(files), JSON.stringify(meta)], { encoding: 'utf8' });
 
   const requires = Object.keys(STUB_CUDA_WHEELS).map((n) => `Requires-Dist: ${n}==12.5.0; extra == "and-cuda"`);
-  wheel(opts.tfPackage, opts.version, {
-    'tensorflow/libtensorflow_framework.so.2': so('libtensorflow_framework.so.2'),
-    'tensorflow/libtensorflow_cc.so.2': so('libtensorflow_cc.so.2'),
-    'tensorflow/include/tensorflow/c/c_api.h': text('c_api.h', '/* stub */\n'),
-    'tensorflow/include/tensorflow/core/framework/tensor.h': text('tensor.h', '/* not extracted */\n'),
-    'tensorflow/python/platform/build_info.py': text('build_info.py',
-      "import collections\nbuild_info = collections.OrderedDict([('cuda_version', '12.5.1'), ('cudnn_version', '9'), ('is_cuda_build', True), ('is_rocm_build', False), ('is_tensorrt_build', False)])\n"),
-    'tensorflow/python/__init__.py': text('init.py', ''),
-  }, ['Requires-Dist: numpy>=1.26.0', ...requires, 'Provides-Extra: and-cuda']);
+  wheel(
+    opts.tfPackage,
+    opts.version,
+    {
+      'tensorflow/libtensorflow_framework.so.2': so('libtensorflow_framework.so.2'),
+      'tensorflow/libtensorflow_cc.so.2': so('libtensorflow_cc.so.2'),
+      'tensorflow/include/tensorflow/c/c_api.h': text('c_api.h', '/* stub */\n'),
+      'tensorflow/include/tensorflow/core/framework/tensor.h': text('tensor.h', '/* not extracted */\n'),
+      'tensorflow/python/platform/build_info.py': text(
+        'build_info.py',
+        "import collections\nbuild_info = collections.OrderedDict([('cuda_version', '12.5.1'), ('cudnn_version', '9'), ('is_cuda_build', True), ('is_rocm_build', False), ('is_tensorrt_build', False)])\n",
+      ),
+      'tensorflow/python/__init__.py': text('init.py', ''),
+    },
+    ['Requires-Dist: numpy>=1.26.0', ...requires, 'Provides-Extra: and-cuda'],
+  );
   for (const [name, { pkg, libs }] of Object.entries(STUB_CUDA_WHEELS)) {
     const files: Record<string, string> = { [`nvidia/${pkg}/__init__.py`]: text('init.py', '') };
     for (const lib of libs) files[`nvidia/${pkg}/lib/${lib}`] = so(lib);

@@ -17,7 +17,11 @@ const step = (t: { data: BigInt64Array }) => Number(t.data[0]);
   const server = new Server({ cluster: { worker: [`127.0.0.1:${port}`] }, jobName: 'worker', taskIndex: 0 });
   const t0 = Date.now();
   const workerP = MonitoredTrainingSession({
-    graph: loadFixtureGraph('linear'), master: server.target, isChief: false, maxWaitSecs: 20, workerPollIntervalSecs: 0.2,
+    graph: loadFixtureGraph('linear'),
+    master: server.target,
+    isChief: false,
+    maxWaitSecs: 20,
+    workerPollIntervalSecs: 0.2,
   });
   await new Promise((r) => setTimeout(r, 700));
   const chief = await MonitoredTrainingSession({ graph: loadFixtureGraph('linear'), master: server.target, isChief: true });
@@ -31,7 +35,9 @@ const step = (t: { data: BigInt64Array }) => Number(t.data[0]);
   await chief.close();
   capture.restore();
   const waits = capture.messages(logging.Level.INFO).filter((m) => m.startsWith('Waiting for model to be ready.'));
-  process.stdout.write(`RESULT ${JSON.stringify({ chiefSteps, workerSteps, workerReadyMs, waits: waits.slice(0, 1), waitCount: waits.length, target: server.target })}\n`);
+  process.stdout.write(
+    `RESULT ${JSON.stringify({ chiefSteps, workerSteps, workerReadyMs, waits: waits.slice(0, 1), waitCount: waits.length, target: server.target })}\n`,
+  );
   process.exit(0); // the gRPC server cannot be stopped
 })().catch((e) => {
   process.stdout.write(`ERROR ${e?.stack ?? e}\n`);

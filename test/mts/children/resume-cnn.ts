@@ -15,8 +15,11 @@ const settings = JSON.parse(settingsJson) as { save_checkpoint_steps: number; sa
 (async () => {
   const graph = await Graph.load(`${await latestCheckpoint(dir)}.meta`);
   const sess = await MonitoredTrainingSession({
-    graph, checkpointDir: dir, hooks: [new StopAtStepHook({ lastStep: Number(lastStep) })],
-    saveCheckpointSteps: settings.save_checkpoint_steps, saveSummariesSteps: settings.save_summaries_steps,
+    graph,
+    checkpointDir: dir,
+    hooks: [new StopAtStepHook({ lastStep: Number(lastStep) })],
+    saveCheckpointSteps: settings.save_checkpoint_steps,
+    saveSummariesSteps: settings.save_summaries_steps,
     logStepCountSteps: settings.log_step_count_steps,
   });
   const losses: string[] = [];

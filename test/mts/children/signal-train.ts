@@ -12,7 +12,11 @@ const feeds = Object.fromEntries(Object.entries(loadExpected('linear').steps[0].
 
 (async () => {
   const sess = await MonitoredTrainingSession({
-    graph: loadFixtureGraph('linear'), checkpointDir: dir, handleSignals: true, saveCheckpointSecs: 3600, syncRuns: sync,
+    graph: loadFixtureGraph('linear'),
+    checkpointDir: dir,
+    handleSignals: true,
+    saveCheckpointSecs: 3600,
+    syncRuns: sync,
   });
   let steps = 0;
   try {

@@ -10,7 +10,10 @@ const vals = g.addOp({ type: 'Placeholder', name: 'vals', attrs: { dtype: 'float
 g.addOp({ type: 'QueueEnqueueManyV2', name: 'enq', inputs: [q, [vals]], attrs: { Tcomponents: ['float32'] } });
 const s = new Session(g);
 const N = 6;
-const timer = setTimeout(() => { process.stdout.write('DEADLOCK\n'); process.exit(2); }, 30_000);
+const timer = setTimeout(() => {
+  process.stdout.write('DEADLOCK\n');
+  process.exit(2);
+}, 30_000);
 (async () => {
   const waits = Array.from({ length: N }, () => s.run('deq:0'));
   await new Promise((r) => setTimeout(r, 300));
@@ -20,7 +23,10 @@ const timer = setTimeout(() => { process.stdout.write('DEADLOCK\n'); process.exi
   const got = (await Promise.all(waits)).map((t) => t!.scalar() as number).sort();
   process.stdout.write(`GOT ${got.join(',')}\n`);
   // One more dequeue blocks forever; close() must cancel it rather than hang.
-  const stuck = s.run('deq:0').then(() => 'resolved', (e: Error) => e.name);
+  const stuck = s.run('deq:0').then(
+    () => 'resolved',
+    (e: Error) => e.name,
+  );
   await new Promise((r) => setTimeout(r, 100));
   await s.close();
   process.stdout.write(`STUCK ${await stuck}\n`);

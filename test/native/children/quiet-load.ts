@@ -25,7 +25,9 @@ async function main() {
   await sess.close();
   const files = fs.readdirSync(dir);
   // stdout: proof that the job did what the test claims (a checkpoint and an events file).
-  console.log(JSON.stringify({ checkpoint: files.includes('model.ckpt-20.index'), events: files.some((f) => f.startsWith('events.out.tfevents.')) }));
+  console.log(
+    JSON.stringify({ checkpoint: files.includes('model.ckpt-20.index'), events: files.some((f) => f.startsWith('events.out.tfevents.')) }),
+  );
 }
 
 main().catch((e) => {

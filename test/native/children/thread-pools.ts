@@ -6,7 +6,16 @@
 //   thread-pools.ts mts <intra> <inter> <dir>       a MonitoredTrainingSession with checkpoints and summaries
 import fs from 'node:fs';
 import path from 'node:path';
-import { FileWriter, FileWriterCache, Graph, MonitoredTrainingSession, Saver, Session, StopAtStepHook, getOrCreateGlobalStep } from '../../../lib/index';
+import {
+  FileWriter,
+  FileWriterCache,
+  Graph,
+  MonitoredTrainingSession,
+  Saver,
+  Session,
+  StopAtStepHook,
+  getOrCreateGlobalStep,
+} from '../../../lib/index';
 import { CheckpointReader } from '../../../lib/checkpoint/checkpoint-reader';
 import { scalarSummary } from '../../../lib/summary/summary-builders';
 
@@ -17,7 +26,9 @@ function threads(): Record<string, number> {
     let name = '?';
     try {
       name = fs.readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim();
-    } catch { /* the thread ended meanwhile */ }
+    } catch {
+      /* the thread ended meanwhile */
+    }
     out[name] = (out[name] ?? 0) + 1;
   }
   return out;
@@ -46,7 +57,16 @@ async function main(): Promise<void> {
     const v = g.addOp({ type: 'VariableV2', name: 'v', attrs: { dtype: 'float32', shape: [] } });
     const saver = new Saver({ varList: { v: v.output(0) }, graph: g });
     void saver;
-    new CheckpointReader(path.join(__dirname, '../../fixtures/linear/ckpt', fs.readdirSync(path.join(__dirname, '../../fixtures/linear/ckpt')).find((f) => f.endsWith('.index'))!.replace(/\.index$/, ''))).close();
+    new CheckpointReader(
+      path.join(
+        __dirname,
+        '../../fixtures/linear/ckpt',
+        fs
+          .readdirSync(path.join(__dirname, '../../fixtures/linear/ckpt'))
+          .find((f) => f.endsWith('.index'))!
+          .replace(/\.index$/, ''),
+      ),
+    ).close();
     const before = threads();
     const s = new Session(g, { config });
     s.runSync('y:0', { 'x:0': 1 });
@@ -57,7 +77,11 @@ async function main(): Promise<void> {
     getOrCreateGlobalStep(g);
     const before = threads();
     const sess = await MonitoredTrainingSession({
-      graph: g, checkpointDir: dirArg, config, saveSummariesSteps: 1, saveCheckpointSteps: 1,
+      graph: g,
+      checkpointDir: dirArg,
+      config,
+      saveSummariesSteps: 1,
+      saveCheckpointSteps: 1,
       hooks: [new StopAtStepHook({ numSteps: 2 })],
     });
     await sess.run('y:0', { 'x:0': 1 });
