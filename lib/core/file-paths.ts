@@ -112,9 +112,14 @@ function joinSeg(dir: string, seg: string): string {
   return dir === '' ? seg : dir === '/' ? `/${seg}` : `${dir}/${seg}`;
 }
 
-/** Paths matching a glob pattern, sorted; the pattern itself when it has no wildcard and exists. */
-export function matchingFilesSync(pattern: string): string[] {
-  if (!isGlob(pattern)) return io.existsSync(pattern) ? [pattern] : [];
+/**
+ * The glob walk, written once for both forms: it yields the file-system questions it needs
+ * answered (does this path exist, what is in this folder) and a sync or an async driver answers them.
+ */
+type GlobQuestion = { exists: string } | { readdir: string };
+
+function* globWalk(pattern: string): Generator<GlobQuestion, string[], boolean | string[]> {
+  if (!isGlob(pattern)) return (yield { exists: pattern }) ? [pattern] : [];
   const { base, parts } = plan(pattern);
   let current = [base];
   for (let k = 0; k < parts.length; k++) {
@@ -123,12 +128,12 @@ export function matchingFilesSync(pattern: string): string[] {
     for (const dir of current) {
       if (!isGlob(seg)) {
         const p = joinSeg(dir, seg);
-        if (k < parts.length - 1 || io.existsSync(p)) next.push(p);
+        if (k < parts.length - 1 || (yield { exists: p })) next.push(p);
         continue;
       }
       let names: string[];
       try {
-        names = io.readdirSync(dir);
+        names = (yield { readdir: dir }) as string[];
       } catch (e) {
         if (e instanceof io.UnsupportedFileSystemError) throw e;
         continue;
@@ -141,33 +146,40 @@ export function matchingFilesSync(pattern: string): string[] {
   return current.sort();
 }
 
+/** Paths matching a glob pattern, sorted; the pattern itself when it has no wildcard and exists. */
+export function matchingFilesSync(pattern: string): string[] {
+  const walk = globWalk(pattern);
+  let step = walk.next();
+  while (!step.done) {
+    const q = step.value;
+    let answer: boolean | string[];
+    try {
+      answer = 'exists' in q ? io.existsSync(q.exists) : io.readdirSync(q.readdir);
+    } catch (e) {
+      step = walk.throw(e);
+      continue;
+    }
+    step = walk.next(answer);
+  }
+  return step.value;
+}
+
 /** Async {@link matchingFilesSync}. */
 export async function matchingFiles(pattern: string): Promise<string[]> {
-  if (!isGlob(pattern)) return (await exists(pattern)) ? [pattern] : [];
-  const { base, parts } = plan(pattern);
-  let current = [base];
-  for (let k = 0; k < parts.length; k++) {
-    const seg = parts[k];
-    const next: string[] = [];
-    for (const dir of current) {
-      if (!isGlob(seg)) {
-        const p = joinSeg(dir, seg);
-        if (k < parts.length - 1 || (await exists(p))) next.push(p);
-        continue;
-      }
-      let names: string[];
-      try {
-        names = await io.readdir(dir);
-      } catch (e) {
-        if (e instanceof io.UnsupportedFileSystemError) throw e;
-        continue;
-      }
-      const re = componentRegex(seg);
-      for (const n of names) if (re.test(n)) next.push(joinSeg(dir, n));
+  const walk = globWalk(pattern);
+  let step = walk.next();
+  while (!step.done) {
+    const q = step.value;
+    let answer: boolean | string[];
+    try {
+      answer = 'exists' in q ? await exists(q.exists) : await io.readdir(q.readdir);
+    } catch (e) {
+      step = walk.throw(e);
+      continue;
     }
-    current = next;
+    step = walk.next(answer);
   }
-  return current.sort();
+  return step.value;
 }
 
 export const exists = io.exists;
