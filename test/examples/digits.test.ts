@@ -7,16 +7,14 @@
  * the Saver that `import_meta_graph` makes from our `.meta`, gets the same test logits bit for bit
  * and so the same accuracy.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEvents } from '../../lib/summary';
 import { main, type DigitsResult } from '../../examples/digits/train';
-import { freePort } from '../support/child';
-import { decodeRaw, pythonExecutable, requirePythonTF, runPythonJSONAsync, type RawTensor } from '../support/python';
+import { type TensorBoard, startTensorBoard } from '../support/tensorboard';
+import { decodeRaw, requirePythonTF, runPythonJSONAsync, type RawTensor } from '../support/python';
 
 const NPZ = join(__dirname, '../../examples/digits/digits.npz');
 
@@ -58,89 +56,29 @@ out.update(checkpoint=ckpt, accuracy=float(acc), logits=raw(logits),
 emit(out)
 `;
 
-function getJSON<T>(url: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () =>
-        res.statusCode === 200
-          ? resolve(JSON.parse(body) as T)
-          : reject(new Error(`GET ${url}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`)),
-      );
-    });
-    req.on('error', reject);
-    req.setTimeout(10_000, () => req.destroy(new Error(`timeout: ${url}`)));
-  });
-}
-
-type Tags = Record<string, Record<string, unknown>>;
-
-/** Starts TensorBoard on `logdir`; resolves with its base URL once it lists loss, accuracy and logits. */
-async function startTensorBoard(logdir: string): Promise<string> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  let output = '';
-  let exited: string | null = null;
-  tb = spawn(
-    pythonExecutable(),
-    [
-      '-m',
-      'tensorboard.main',
-      '--logdir',
-      logdir,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--load_fast=false',
-      '--reload_interval',
-      '1',
-    ],
-    { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', PYTHONUNBUFFERED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  tb.stdout!.on('data', (d) => (output += d));
-  tb.stderr!.on('data', (d) => (output += d));
-  tb.on('exit', (code, signal) => (exited = `exited with ${code ?? signal}`));
-  const deadline = Date.now() + 100_000;
-  for (;;) {
-    if (exited) throw new Error(`TensorBoard ${exited} before it was ready:\n${output.slice(-3000)}`);
-    try {
-      const scalars = await getJSON<Tags>(`${base}/data/plugin/scalars/tags`);
-      const histograms = await getJSON<Tags>(`${base}/data/plugin/histograms/tags`);
-      if (scalars['.']?.loss && scalars['.']?.accuracy && histograms['.']?.logits) return base;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) throw new Error(`TensorBoard was not ready in time:\n${output.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 let dir: string;
 let result: DigitsResult;
 let py: PyOut;
-let tb: ChildProcess | null = null;
-let tbBase: string;
+let tb: TensorBoard | null = null;
 const lines: string[] = [];
 
 beforeAll(async () => {
   requirePythonTF();
   dir = mkdtempSync(join(tmpdir(), 'tfm-digits-'));
   result = await main({ epochs: 5, out: dir, log: (l) => lines.push(l) });
-  [py, tbBase] = await Promise.all([runPythonJSONAsync<PyOut>(PY, { args: [dir, NPZ] }), startTensorBoard(dir)]);
+  [py, tb] = await Promise.all([
+    runPythonJSONAsync<PyOut>(PY, { args: [dir, NPZ] }),
+    startTensorBoard(dir, async (t) => {
+      type Tags = Record<string, Record<string, unknown>>;
+      const scalars = await t.getJSON<Tags>('/data/plugin/scalars/tags');
+      const histograms = await t.getJSON<Tags>('/data/plugin/histograms/tags');
+      return Boolean(scalars['.']?.loss && scalars['.']?.accuracy && histograms['.']?.logits);
+    }),
+  ]);
 }, 300_000);
 
 afterAll(async () => {
-  if (tb && tb.exitCode === null && tb.signalCode === null) {
-    const child = tb;
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await gone;
-    clearTimeout(t);
-  }
+  await tb?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -186,15 +124,15 @@ describe('examples/digits', () => {
 
   it('a running TensorBoard serves the loss and accuracy scalars (our steps and values) and the logits histogram', async () => {
     const ours = await ourSummaries();
-    const scalarTags = await getJSON<Tags>(`${tbBase}/data/plugin/scalars/tags`);
+    const scalarTags = await tb!.getJSON<Tags>(`/data/plugin/scalars/tags`);
     expect(Object.keys(scalarTags['.']).sort()).toEqual(['accuracy', 'loss']);
-    const histogramTags = await getJSON<Tags>(`${tbBase}/data/plugin/histograms/tags`);
+    const histogramTags = await tb!.getJSON<Tags>(`/data/plugin/histograms/tags`);
     expect(Object.keys(histogramTags['.'])).toEqual(['logits']);
     for (const tag of ['loss', 'accuracy']) {
-      const served = await getJSON<Array<[number, number, number]>>(`${tbBase}/data/plugin/scalars/scalars?run=.&tag=${tag}`);
+      const served = await tb!.getJSON<Array<[number, number, number]>>(`/data/plugin/scalars/scalars?run=.&tag=${tag}`);
       expect(served.map(([, step, value]) => [step, value])).toEqual(ours.scalars[tag]);
     }
-    const histograms = await getJSON<unknown[]>(`${tbBase}/data/plugin/histograms/histograms?run=.&tag=logits`);
+    const histograms = await tb!.getJSON<unknown[]>(`/data/plugin/histograms/histograms?run=.&tag=logits`);
     expect(histograms).toHaveLength(ours.histograms);
   });
 

@@ -5,41 +5,17 @@
 // `--load_fast=false` makes TensorBoard read the files in its own Python process: the default
 // ("auto") starts the Rust data server, another listener, and this test keeps to one listener on
 // 127.0.0.1. TensorBoard is not skipped when missing: CI installs it, so that is a failure.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Graph } from '../../lib/core/graph';
 import { FileWriter, readEvents, scalarSummary, sessionLog } from '../../lib/summary';
-import { freePort } from '../support/child';
-import { pythonExecutable } from '../support/python';
+import { type TensorBoard, startTensorBoard } from '../support/tensorboard';
 
 let root: string;
-let tb: ChildProcess | null = null;
-let tbOutput = '';
-let base = '';
+let tb: TensorBoard | null = null;
 const wallTimes = new Map<string, number>(); // `${run}/${tag}/${step}` -> our wall_time
-
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.setTimeout(10_000, () => req.destroy(new Error(`timeout: ${url}`)));
-  });
-}
-
-async function getJSON<T>(p: string): Promise<T> {
-  const r = await get(base + p);
-  if (r.status !== 200) throw new Error(`GET ${p}: HTTP ${r.status}: ${r.body.slice(0, 500)}`);
-  return JSON.parse(r.body) as T;
-}
 
 function buildGraph(): Graph {
   const g = new Graph();
@@ -88,59 +64,16 @@ beforeAll(async () => {
   await ev.close();
   await remember('eval', evalFile);
 
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  tb = spawn(
-    pythonExecutable(),
-    [
-      '-m',
-      'tensorboard.main',
-      '--logdir',
-      root,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--load_fast=false',
-      '--reload_interval',
-      '1',
-    ],
-    {
-      env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', PYTHONUNBUFFERED: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  tb.stdout!.on('data', (d) => (tbOutput += d));
-  tb.stderr!.on('data', (d) => (tbOutput += d));
-  let exited: string | null = null;
-  tb.on('exit', (code, signal) => (exited = `exited with ${code ?? signal}`));
-
-  // Ready when the scalars of both runs and the graph are loaded (TensorBoard starts in seconds,
-  // loads in the background).
-  const deadline = Date.now() + 100_000;
-  for (;;) {
-    if (exited) throw new Error(`TensorBoard ${exited} before it was ready:\n${tbOutput.slice(-3000)}`);
-    try {
-      const tags = await getJSON<Record<string, Record<string, unknown>>>('/data/plugin/scalars/tags');
-      const info = await getJSON<Record<string, { run_graph?: boolean }>>('/data/plugin/graphs/info');
-      if (tags.train?.loss && tags.eval?.accuracy && tags.eval['global_step/sec'] && info.train?.run_graph) break;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) throw new Error(`TensorBoard was not ready in time:\n${tbOutput.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  // Ready when the scalars of both runs and the graph are loaded.
+  tb = await startTensorBoard(root, async (t) => {
+    const tags = await t.getJSON<Record<string, Record<string, unknown>>>('/data/plugin/scalars/tags');
+    const info = await t.getJSON<Record<string, { run_graph?: boolean }>>('/data/plugin/graphs/info');
+    return Boolean(tags.train?.loss && tags.eval?.accuracy && tags.eval['global_step/sec'] && info.train?.run_graph);
+  });
 }, 180_000);
 
 afterAll(async () => {
-  if (tb && tb.exitCode === null && tb.signalCode === null) {
-    const child = tb;
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await gone;
-    clearTimeout(t);
-  }
+  await tb?.stop();
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
@@ -148,26 +81,26 @@ type Scalars = Array<[number, number, number]>;
 
 describe('TensorBoard 2.21 reads our event files', () => {
   it('lists our runs and tags', async () => {
-    const runs = await getJSON<string[]>('/data/runs');
+    const runs = await tb!.getJSON<string[]>('/data/runs');
     expect([...runs].sort()).toEqual(['eval', 'train']);
-    const tags = await getJSON<Record<string, Record<string, unknown>>>('/data/plugin/scalars/tags');
+    const tags = await tb!.getJSON<Record<string, Record<string, unknown>>>('/data/plugin/scalars/tags');
     expect(Object.keys(tags.train)).toEqual(['loss']);
     expect(Object.keys(tags.eval).sort()).toEqual(['accuracy', 'global_step/sec']);
   });
 
   it('returns our scalars with the right steps, values and wall times from /data/plugin/scalars/scalars', async () => {
-    const evalAcc = await getJSON<Scalars>('/data/plugin/scalars/scalars?tag=accuracy&run=eval');
+    const evalAcc = await tb!.getJSON<Scalars>('/data/plugin/scalars/scalars?tag=accuracy&run=eval');
     expect(evalAcc.map(([, step, v]) => [step, v])).toEqual([
       [100, 0.5],
       [200, 0.75],
     ]);
     expect(evalAcc.map(([w, step]) => w - wallTimes.get(`eval/accuracy/${step}`)!).every((d) => Math.abs(d) < 1e-6)).toBe(true);
 
-    const rate = await getJSON<Scalars>(`/data/plugin/scalars/scalars?tag=${encodeURIComponent('global_step/sec')}&run=eval`);
+    const rate = await tb!.getJSON<Scalars>(`/data/plugin/scalars/scalars?tag=${encodeURIComponent('global_step/sec')}&run=eval`);
     expect(rate.map(([, step, v]) => [step, v])).toEqual([[200, Math.fround(51.843)]]);
 
     // The restart's START at step 4 made TensorBoard drop the first file's steps 4 and 5.
-    const loss = await getJSON<Scalars>('/data/plugin/scalars/scalars?tag=loss&run=train');
+    const loss = await tb!.getJSON<Scalars>('/data/plugin/scalars/scalars?tag=loss&run=train');
     expect(loss.map(([, step, v]) => [step, v])).toEqual([
       [1, 1],
       [2, 0.5],
@@ -179,7 +112,7 @@ describe('TensorBoard 2.21 reads our event files', () => {
   });
 
   it('returns our graph from /data/plugin/graphs/graph', async () => {
-    const r = await get(`${base}/data/plugin/graphs/graph?run=train&conceptual=false`);
+    const r = await tb!.get('/data/plugin/graphs/graph?run=train&conceptual=false');
     expect(r.status).toBe(200);
     for (const [name, op] of [
       ['input_x', 'Placeholder'],
