@@ -29,7 +29,10 @@ emit({'kernels': {op: sorted({k.device_type for k in kernels.get_registered_kern
 
 describe('gpuBuildInfo()', () => {
   it('reads the same kernel registry as Python (same TF version): device types per op', () => {
-    for (const op of OPS) expect(kernelDeviceTypes(op), op).toEqual(py.kernels[op]);
+    // XLA registers its JIT kernels (XLA_CPU_JIT, XLA_GPU_JIT) lazily, once something in the process
+    // has used XLA; in a test worker shared with other tests they may be there, in a fresh Python not.
+    const notJit = (types: string[]) => types.filter((t) => !/^XLA_\w+_JIT$/.test(t));
+    for (const op of OPS) expect(notJit(kernelDeviceTypes(op)), op).toEqual(notJit(py.kernels[op]));
   });
 
   it('tells the build by a GPU MatMul kernel (a CPU build has GPU kernels for host ops such as Identity)', () => {
