@@ -35,6 +35,7 @@ import { atomicWrite, atomicWriteSync, serializeGraph } from './write-graph';
 import { toBinaryDeterministic } from '../proto/binary';
 import * as io from '../core/file-io';
 import { pyDirname } from '../core/file-paths';
+import { ioError } from '../core/io-errors';
 
 export interface ExportMetaGraphOptions {
   /** Also write the MetaGraphDef to this file (binary, or text with `asText`), atomically; its folder is created. */
@@ -227,8 +228,12 @@ export async function exportMetaGraph(graph: Graph, opts: ExportMetaGraphOptions
   const meta = buildMetaGraphDef(graph, opts);
   if (opts.filename) {
     const data = serializeGraph(meta, !!opts.asText);
-    await io.mkdirp(pyDirname(opts.filename) || '.');
-    await atomicWrite(opts.filename, data);
+    try {
+      await io.mkdirp(pyDirname(opts.filename) || '.');
+      await atomicWrite(opts.filename, data);
+    } catch (e) {
+      throw ioError(e, opts.filename); // a typed error naming the file, as writeGraph's
+    }
   }
   return meta;
 }
@@ -238,8 +243,12 @@ export function exportMetaGraphSync(graph: Graph, opts: ExportMetaGraphOptions =
   const meta = buildMetaGraphDef(graph, opts);
   if (opts.filename) {
     const data = serializeGraph(meta, !!opts.asText);
-    io.mkdirpSync(pyDirname(opts.filename) || '.');
-    atomicWriteSync(opts.filename, data);
+    try {
+      io.mkdirpSync(pyDirname(opts.filename) || '.');
+      atomicWriteSync(opts.filename, data);
+    } catch (e) {
+      throw ioError(e, opts.filename);
+    }
   }
   return meta;
 }
