@@ -15,6 +15,16 @@ import { InvalidArgumentError, NotFoundError } from './errors';
 import { opDef } from './op-defs';
 import { checkFunctionLibrary } from './function-library';
 
+/** What a MissingOpsError reports: the missing ops, the nodes using each, and the versions involved. */
+interface MissingOpsInfo {
+  ops: string[];
+  nodes: Record<string, string[]>;
+  producer: number;
+  libraryProducer: number;
+  tfVersion: string;
+  file?: string;
+}
+
 /** The graph uses ops that the loaded libtensorflow does not register. */
 export class MissingOpsError extends NotFoundError {
   /** The unregistered op types, sorted. */
@@ -30,14 +40,7 @@ export class MissingOpsError extends NotFoundError {
   /** The file the graph came from, when known. */
   readonly file?: string;
 
-  constructor(info: {
-    ops: string[];
-    nodes: Record<string, string[]>;
-    producer: number;
-    libraryProducer: number;
-    tfVersion: string;
-    file?: string;
-  }) {
+  constructor(info: MissingOpsInfo) {
     super(missingOpsMessage(info));
     this.ops = info.ops;
     this.nodes = info.nodes;
@@ -77,14 +80,7 @@ function listNames(names: string[], max = 3): string {
   return quoted.join(', ');
 }
 
-function missingOpsMessage(info: {
-  ops: string[];
-  nodes: Record<string, string[]>;
-  producer: number;
-  libraryProducer: number;
-  tfVersion: string;
-  file?: string;
-}): string {
+function missingOpsMessage(info: MissingOpsInfo): string {
   const where = info.file ? `${info.file}: ` : '';
   const each = info.ops.map((op) => {
     const n = info.nodes[op] ?? [];
