@@ -35,7 +35,7 @@ export type FetchResult<F> = F extends string | Output
       : F extends { readonly [key: string]: Fetch }
         ? { [K in keyof F]: FetchResult<F[K]> }
         : unknown;
-export type Feeds = Record<string, TensorLike> | Map<string | Output, TensorLike>;
+export type Feeds = Record<string, TensorLike> | Map<string | Output | Operation, TensorLike>;
 
 export type { ConfigProtoInit, RunOptionsInit };
 /** Python's run_metadata out-parameter: `bytes` holds the serialized RunMetadata after the run. */
@@ -334,7 +334,7 @@ export class Session {
     return m;
   }
 
-  private addFeed(key: string | Output, value: TensorLike, names: string[], flatFeeds: FlatTensors, values: Tensor[]): void {
+  private addFeed(key: string | Output | Operation, value: TensorLike, names: string[], flatFeeds: FlatTensors, values: Tensor[]): void {
     const info = this.feedMeta(key);
     const t = value instanceof Tensor ? value : Tensor.from(value, info.dtype, info.param);
     if (t.dtype !== info.dtype) {

@@ -31,7 +31,7 @@ async function chief(dir: string): Promise<MonitoredSession> {
 
 async function valuesOf(sess: MonitoredSession): Promise<number[]> {
   const got = await sess.run({ step: 'global_step:0', min: 'min:0', max: 'max:0' });
-  return [Number(got.step.scalar()), Number(got.min.scalar()), Number(got.max.scalar())];
+  return [Number(got.step!.scalar()), Number(got.min!.scalar()), Number(got.max!.scalar())];
 }
 
 /** Checkpoints 0..3 (saved on creation, then after each of 3 steps). */

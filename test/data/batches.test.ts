@@ -171,8 +171,8 @@ describe('feedFromBatches in a MonitoredTrainingSession', () => {
     const fed: number[][] = [];
     while (!sess.shouldStop()) {
       const r = await sess.run({ train: 'train', x: 'x:0', y: 'y:0' });
-      fed.push(values(r.x));
-      expect(values(r.y)).toEqual(values(r.x).map((v) => 2 * v + 1)); // x and y of the same rows
+      fed.push(values(r.x!));
+      expect(values(r.y!)).toEqual(values(r.x!).map((v) => 2 * v + 1)); // x and y of the same rows
     }
     await sess.close();
     const expected = (await collect(batches({ xs: x }, { batchSize: 3, epochs: 2, seed: 5 }))).map((b) => values(b.xs));

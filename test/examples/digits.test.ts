@@ -59,6 +59,7 @@ emit(out)
 let dir: string;
 let result: DigitsResult;
 let py: PyOut;
+type Tags = Record<string, Record<string, unknown>>;
 let tb: TensorBoard | null = null;
 const lines: string[] = [];
 
@@ -69,7 +70,6 @@ beforeAll(async () => {
   [py, tb] = await Promise.all([
     runPythonJSONAsync<PyOut>(PY, { args: [dir, NPZ] }),
     startTensorBoard(dir, async (t) => {
-      type Tags = Record<string, Record<string, unknown>>;
       const scalars = await t.getJSON<Tags>('/data/plugin/scalars/tags');
       const histograms = await t.getJSON<Tags>('/data/plugin/histograms/tags');
       return Boolean(scalars['.']?.loss && scalars['.']?.accuracy && histograms['.']?.logits);

@@ -117,7 +117,7 @@ describe('MonitoredTrainingSession with a QueueRunner (queue fixture)', () => {
       await sess.using(async (s) => {
         while (!s.shouldStop()) {
           const [, x] = await s.run(['train', 'dequeue:0']);
-          dequeued.push(Array.from(x.data as Float32Array));
+          dequeued.push(Array.from(x!.data as Float32Array));
         }
       });
     } finally {

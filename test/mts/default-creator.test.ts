@@ -24,7 +24,7 @@ describe('MonitoredSession without a session creator', () => {
     await sess.close();
     expect(steps).toBe(3);
     const single = await SingularMonitoredSession.create({ graph });
-    const step = await single.rawSession().run('global_step:0');
+    const step = await single.rawSession()!.run('global_step:0');
     expect((step as Tensor).scalar()).toBe(0n); // a fresh session: initialized, not restored
     await single.close();
   });

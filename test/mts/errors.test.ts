@@ -403,7 +403,7 @@ describe('validation errors of MonitoredTrainingSession (docs/python-parity.md Â
 
   it('no directories: works without a global step', async () => {
     const sess = await quietly(() => MonitoredTrainingSession({ graph: smallGraph(false) }));
-    expect((await sess.run('w:0')).data[0]).toBe(0.5);
+    expect((await sess.run('w:0'))!.data![0]).toBe(0.5);
     await sess.close();
   });
 

@@ -16,6 +16,7 @@ import { latestCheckpoint } from '../../lib/checkpoint/checkpoint-state';
 import { loadCheckpoint } from '../../lib/checkpoint/checkpoint-reader';
 import { fixtureDir, loadExpected, resolveFeed } from '../fixtures/fixtures';
 import { requirePythonTF, runPythonJSONAsync } from '../support/python';
+import type { Feeds } from '../../lib/core/session';
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { Session } from '../../lib/core/session';
 import { chromeTraceFromStepStats } from '../../lib/hooks/basic/profiler-hook';
@@ -149,7 +150,7 @@ async function tracedStepStats(): Promise<StepStats> {
   try {
     await session.run('init');
     const sink: { bytes?: Uint8Array } = {};
-    await session.run(['train', 'loss:0'], feedsFor(1), { options: { traceLevel: 3 }, runMetadata: sink });
+    await session.run(['train', 'loss:0'], feedsFor(1) as Feeds, { options: { traceLevel: 3 }, runMetadata: sink });
     return fromBinary(RunMetadataSchema, sink.bytes!).stepStats!;
   } finally {
     await session.close();

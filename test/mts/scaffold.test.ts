@@ -197,7 +197,7 @@ describe('SessionManager (docs/python-parity.md §3.3)', () => {
       await none.session.close();
       const again = await sm.recoverSession('', { saver: scaffold.saver, checkpointDir: dir });
       expect(again.restored).toBe(true);
-      expect((await again.session.run('w:0'))!.data[0]).toBe(0.375);
+      expect((await again.session!.run('w:0'))!.data![0]).toBe(0.375);
       await again.session.close();
     } finally {
       capture.restore();

@@ -122,7 +122,7 @@ describe('bad input gives a typed error naming the problem', () => {
   });
 
   it('options with unknown fields name the field', () => {
-    expect(() => new Session(model(), { config: { interOpParalelismThreads: 2 } })).toThrow(
+    expect(() => new Session(model(), { config: { interOpParalelismThreads: 2 } as never })).toThrow(
       /Unknown field 'interOpParalelismThreads' for tensorflow.ConfigProto/,
     );
     const s = new Session(model());
@@ -189,7 +189,7 @@ describe('more bad input to Graph, Tensor and Session', () => {
   });
 
   it('a Uint8ClampedArray is uint8 (it was taken as uint64), and an Output of another graph is refused as a feed key', () => {
-    expect(Tensor.from(new Uint8ClampedArray([1, 300 & 0xff])).dtype).toBe('uint8');
+    expect(Tensor.from(new Uint8ClampedArray([1, 300 & 0xff]) as never).dtype).toBe('uint8');
     const g = new Graph();
     const x = g.addOp({ type: 'Placeholder', name: 'x', attrs: { dtype: 'float32', shape: [] } });
     g.addOp({ type: 'Square', name: 'y', inputs: [x] });

@@ -355,7 +355,7 @@ describe('values the TypeScript layer accepted and the addon rejected without na
 
   it('holes in nested arrays and shapes name their position', () => {
     // biome-ignore lint/suspicious/noSparseArray: the hole is the input under test
-    expect(catchError(() => Tensor.from([1, , 3])).param).toBe('value[1]');
+    expect(catchError(() => Tensor.from([1, , 3] as never)).param).toBe('value[1]');
     expect(catchError(() => Tensor.from(new Array(3) as number[])).param).toBe('value[0]');
     expect(catchError(() => Tensor.from([[1, 2], new Array(2) as number[]], 'int32', 'feed')).param).toBe('feed[1][0]');
     expect(catchError(() => Tensor.alloc('float32', new Array(3))).param).toBe('shape[0]');

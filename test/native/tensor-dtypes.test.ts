@@ -78,7 +78,7 @@ describe('Tensor round trip through Identity', () => {
 
   it('keeps strings with NUL bytes and arbitrary bytes', async () => {
     const raw = new Uint8Array([0, 255, 0, 1, 0xc3]);
-    const out = await roundTrip(Tensor.from({ dtype: 'string', shape: [2, 2], data: ['a\u0000b', '', 'üñí\u0000', raw] }));
+    const out = await roundTrip(Tensor.from({ dtype: 'string', shape: [2, 2], data: ['a\u0000b', '', 'üñí\u0000', raw] } as never));
     expect(out.shape).toEqual([2, 2]);
     expect((out.data as string[]).slice(0, 3)).toEqual(['a\u0000b', '', 'üñí\u0000']);
     expect(Array.from(out.bytes[3])).toEqual(Array.from(raw));

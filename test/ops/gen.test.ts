@@ -77,11 +77,11 @@ describe('generated op functions (lib/ops/gen)', () => {
       const sess = new Session(g);
       try {
         const [prod, second] = sess.runSync([p, parts[1]]);
-        expect(prod.toArray()).toEqual([
+        expect(prod!.toArray()).toEqual([
           [17, 23],
           [39, 53],
         ]);
-        expect(second.toArray()).toEqual([[3, 4]]);
+        expect(second!.toArray()).toEqual([[3, 4]]);
       } finally {
         sess.close();
       }

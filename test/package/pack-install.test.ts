@@ -179,7 +179,7 @@ describe('the packed package', () => {
   // copy may have no libtensorflow: the load error must name a fix that works from there.
   it('without libtensorflow, fails with an error naming `npx tf-monitored-setup`, which then sets it up', () => {
     const installed = path.join(project, 'node_modules', 'tf-monitored');
-    const { TF_LIBRARY_PATH: _lib, TF_MONITORED_CACHE_DIR: _cache, ...noLibrary } = env;
+    const { TF_LIBRARY_PATH: _lib, TF_MONITORED_CACHE_DIR: _cache, ...noLibrary } = env as Record<string, string | undefined>;
     // No Python TF to fall back on either: python3/python answer nothing.
     const noPython = path.join(work, 'no-python');
     fs.mkdirSync(noPython, { recursive: true });

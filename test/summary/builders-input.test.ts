@@ -69,7 +69,7 @@ describe('FileWriter#addSessionLog()', () => {
     const w = new FileWriter(freshDir());
     expectArgumentError(() => sessionLog(12345 as never), 'status');
     expectArgumentError(() => w.addSessionLog({ status: 12345 }, 1), 'sessionLog.status');
-    expectArgumentError(() => w.addSessionLog(create(SessionLogSchema, { status: 12345 }), 1), 'sessionLog.status');
+    expectArgumentError(() => w.addSessionLog(create(SessionLogSchema, { status: 12345 as never }), 1), 'sessionLog.status');
     w.addSessionLog({ status: 'START' }, 2);
     w.addSessionLog({ status: 3, checkpointPath: '/c' }, 3);
     const file = w.fileName!;

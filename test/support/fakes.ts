@@ -7,7 +7,15 @@
 import { SessionRunHook, type SessionRunArgs, type SessionRunContext, type SessionRunValues } from '../../lib/hooks/session-run-hook';
 import type { Coordinator } from '../../lib/core/coordinator';
 import { canonicalTensorName } from '../../lib/core/fetches';
-import type { Feeds, Fetch, FinalizableGraph, RunCallOptions, SessionCreator, SessionLike, TensorLike } from '../../lib/core/session-like';
+import type {
+  FeedDict as Feeds,
+  FetchStructure as Fetch,
+  FetchedTensor as TensorLike,
+  FinalizableGraph,
+  RunCallOptions,
+  SessionCreator,
+  SessionLike,
+} from '../../lib/core/session-like';
 
 export function tensor(dtype: string, shape: number[], data: ArrayLike<unknown>): TensorLike {
   return { dtype, shape, data };

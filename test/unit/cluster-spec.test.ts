@@ -52,7 +52,7 @@ describe('ClusterSpec and Server: what was accepted silently', () => {
   };
 
   it('task keys in canonical decimal, ports up to 65535, ClusterDef jobs checked like plain ones', () => {
-    expect(param(() => new ClusterSpec({ worker: { 1: 'a:1', '01': 'b:2' } }))).toBe('cluster.worker');
+    expect(param(() => new ClusterSpec({ worker: { 1: 'a:1', '01': 'b:2' } as never }))).toBe('cluster.worker');
     expect(param(() => new ClusterSpec({ worker: ['localhost:99999'] }))).toBe('cluster.worker[0]');
     const def = new ClusterSpec({ worker: ['a:1'] }).asClusterDef();
     def.job[0].name = 'bad name!';

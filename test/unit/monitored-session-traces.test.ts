@@ -61,8 +61,8 @@ describe('MonitoredSession hook-call traces (docs/python-parity.md §2.9)', () =
       'h2.end',
       's.close',
     ]);
-    expect(numberOf(result.o)).toBe(2);
-    expect(numberOf(result.g)).toBe(1);
+    expect(numberOf(result!.o)).toBe(2);
+    expect(numberOf(result!.g)).toBe(1);
     expect(numberOf(h1.lastValues!.results)).toBe(1);
     expect(h2.lastValues!.results.map(numberOf)).toEqual([1]);
     for (const h of [h1, h2]) {

@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     });
     creating = false;
     const got = await sess.run({ step: 'global_step:0', min: 'min:0', max: 'max:0' });
-    write(`restored ${String(got.step.scalar())} ${String(got.min.scalar())} ${String(got.max.scalar())}`);
+    write(`restored ${String(got.step!.scalar())} ${String(got.min!.scalar())} ${String(got.max!.scalar())}`);
     for (let i = 0; i < STEPS_PER_RESTART; i++) await sess.run('train');
     await sess.close();
   }

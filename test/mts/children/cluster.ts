@@ -10,7 +10,7 @@ import { loadFixtureGraph } from '../support';
 
 const port = Number(process.argv[2]);
 const feeds = Object.fromEntries(Object.entries(loadExpected('linear').steps[0].feeds).map(([k, f]) => [k, resolveFeed('linear', f)]));
-const step = (t: { data: BigInt64Array }) => Number(t.data[0]);
+const step = (t: { data: unknown }) => Number((t.data as BigInt64Array)[0]);
 
 (async () => {
   const capture = logging.captureLogs();
@@ -26,11 +26,11 @@ const step = (t: { data: BigInt64Array }) => Number(t.data[0]);
   await new Promise((r) => setTimeout(r, 700));
   const chief = await MonitoredTrainingSession({ graph: loadFixtureGraph('linear'), master: server.target, isChief: true });
   const chiefSteps: number[] = [];
-  for (let i = 0; i < 3; i++) chiefSteps.push(step((await chief.run(['train', 'global_step:0'], feeds))[1]));
+  for (let i = 0; i < 3; i++) chiefSteps.push(step((await chief.run(['train', 'global_step:0'], feeds))[1]!));
   const worker = await workerP;
   const workerReadyMs = Date.now() - t0;
   const workerSteps: number[] = [];
-  for (let i = 0; i < 2; i++) workerSteps.push(step((await worker.run(['train', 'global_step:0'], feeds))[1]));
+  for (let i = 0; i < 2; i++) workerSteps.push(step((await worker.run(['train', 'global_step:0'], feeds))[1]!));
   await worker.close();
   await chief.close();
   capture.restore();
