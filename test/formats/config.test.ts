@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { toBinary } from '@bufbuild/protobuf';
 import { ConfigProtoSchema, RunOptionsSchema, RunOptions_TraceLevel, decodeBinary } from '../../lib/proto';
 import { configProto, runOptions, serializeConfigProto, serializeRunOptions, type ConfigProtoInit } from '../../lib/core/config';
-import { ArgumentError } from '../../lib/core/errors';
 import { Graph } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
+import { thrownParam as param } from '../support/errors';
 
 describe('configProto() / runOptions()', () => {
   it('build nested messages, maps, 64-bit fields and enums from plain objects', () => {
@@ -35,15 +35,6 @@ describe('configProto() / runOptions()', () => {
   });
 
   it('name the parameter of a bad field, value or serialization', () => {
-    const param = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        expect(e).toBeInstanceOf(ArgumentError);
-        return (e as ArgumentError).param;
-      }
-      return undefined;
-    };
     // @ts-expect-error a typo is a compile error too
     expect(param(() => configProto({ interOpParalelismThreads: 2 }))).toBe('config.interOpParalelismThreads');
     // @ts-expect-error wrong type
@@ -53,15 +44,6 @@ describe('configProto() / runOptions()', () => {
   });
 
   it('refuses integers the encoder cannot write, naming the field', () => {
-    const param = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        expect(e).toBeInstanceOf(ArgumentError);
-        return (e as ArgumentError).param;
-      }
-      return undefined;
-    };
     expect(param(() => configProto({ intraOpParallelismThreads: 1.5 }))).toBe('config.intraOpParallelismThreads');
     expect(param(() => configProto({ interOpParallelismThreads: 2 ** 40 }))).toBe('config.interOpParallelismThreads');
     expect(param(() => configProto({ deviceCount: { CPU: 2 ** 31 } }))).toBe('config.deviceCount.CPU');
@@ -78,15 +60,6 @@ describe('configProto() / runOptions()', () => {
   it('refuses the thread counts that abort or hang TF, before a session exists', () => {
     const g = new Graph();
     g.addOp({ type: 'Const', name: 'c', attrs: { dtype: 'float32', value: 2 } });
-    const param = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        expect(e).toBeInstanceOf(ArgumentError);
-        return (e as ArgumentError).param;
-      }
-      return undefined;
-    };
     expect(param(() => new Session(g, { config: { intraOpParallelismThreads: -1 } }))).toBe('config.intraOpParallelismThreads');
     expect(param(() => new Session(g, { config: { sessionInterOpThreadPool: [{ numThreads: 1 }, { numThreads: -2 }] } }))).toBe(
       'config.sessionInterOpThreadPool[1].numThreads',

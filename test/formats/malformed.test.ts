@@ -13,6 +13,7 @@ import { ArgumentError, InvalidArgumentError, NotFoundError } from '../../lib/co
 import { GraphFormatError } from '../../lib/graph-io';
 import { FileWriter } from '../../lib/summary/file-writer';
 import { fixturePath } from '../fixtures/fixtures';
+import { thrownParam as param } from '../support/errors';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tfm-formats-bad-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -211,15 +212,6 @@ describe('inconsistent MetaGraphDefs and bad arguments', () => {
   });
 
   it('bad arguments are ArgumentErrors naming the parameter', async () => {
-    const param = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        expect(e).toBeInstanceOf(ArgumentError);
-        return (e as ArgumentError).param;
-      }
-      return undefined;
-    };
     expect(param(() => Graph.loadSync(42 as never))).toBe('source');
     expect(param(() => Graph.loadSync(PB, { importScope: 3 as never }))).toBe('importScope');
     expect(param(() => Graph.loadSync(PB, { clearDevices: 'yes' as never }))).toBe('clearDevices');

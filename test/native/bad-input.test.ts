@@ -3,6 +3,7 @@ import { Graph, Operation } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
 import { Tensor } from '../../lib/core/tensor';
 import { ArgumentError, ClosedError, FailedPreconditionError, InvalidArgumentError, NotFoundError, TFError } from '../../lib/core/errors';
+import { thrownParam as param } from '../support/errors';
 
 function model() {
   const g = new Graph();
@@ -163,16 +164,6 @@ describe('use after close', () => {
 
 // From a second bad-input probe: each was a bare TypeError from inside, or accepted silently.
 describe('more bad input to Graph, Tensor and Session', () => {
-  const param = (f: () => unknown) => {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(ArgumentError);
-      return (e as ArgumentError).param;
-    }
-    return 'no error';
-  };
-
   it('names the parameter', () => {
     const g = new Graph();
     const c = g.addOp({ type: 'Const', name: 'c', attrs: { dtype: 'float32', value: 1 } });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Graph } from '../../lib/core/graph';
 import { Session } from '../../lib/core/session';
 import type { Tensor } from '../../lib/core/tensor';
-import { ArgumentError } from '../../lib/core/errors';
+import { thrownParam as param } from '../support/errors';
 
 const g = new Graph();
 const x = g.addOp({ type: 'Placeholder', name: 'x', attrs: { dtype: 'float32', shape: [] } });
@@ -84,15 +84,6 @@ describe('Session#run() fetch structures', () => {
   // Found by a bad-input probe: each failed with a message that named nothing useful, and the
   // frozen sink only after the run had already changed the variable.
   it('names bad feeds, cyclic fetches and an unwritable runMetadata before anything runs', async () => {
-    const param = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        expect(e).toBeInstanceOf(ArgumentError);
-        return (e as ArgumentError).param;
-      }
-      return 'no error';
-    };
     expect(param(() => s.runSync('dbl:0', 'x' as never))).toBe('feeds');
     expect(param(() => s.runSync('dbl:0', [1.5] as never))).toBe('feeds');
     const cyclic: Record<string, unknown> = { a: 'dbl:0' };

@@ -4,7 +4,7 @@ import { Session } from '../../lib/core/session';
 import { Tensor } from '../../lib/core/tensor';
 import { ARRAY_TYPES, type DType } from '../../lib/core/dtypes';
 import { native } from '../../lib/native';
-import { ArgumentError } from '../../lib/core/errors';
+import { thrownParam as param } from '../support/errors';
 
 // One graph: a Placeholder → Identity pair per dtype, fetched back through TF.
 const graph = new Graph();
@@ -232,15 +232,6 @@ describe('A Tensor.alloc feed is one TF tensor reused by every run (feed handle)
 // an int64 became 0, silently, and a bool tensor could hold the byte 2.
 describe('Values that do not fit the dtype', () => {
   it('are ArgumentErrors naming the element; truncation of fractions stays (numpy feeds do it)', () => {
-    const param = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        expect(e).toBeInstanceOf(ArgumentError);
-        return (e as ArgumentError).param;
-      }
-      return 'no error';
-    };
     expect(param(() => Tensor.from([1, 2 ** 31], 'int32'))).toBe('value[1]');
     expect(param(() => Tensor.from([-1], 'uint8'))).toBe('value[0]');
     expect(param(() => Tensor.from([Number.NaN], 'int16'))).toBe('value[0]');

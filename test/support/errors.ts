@@ -22,6 +22,17 @@ export function catchErrorSync<E = Error>(f: () => unknown): E {
   throw new Error('did not throw');
 }
 
+/** The `param` of the ArgumentError `f` throws synchronously (another error fails the test), or 'no error'. */
+export function thrownParam(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ArgumentError);
+    return (e as ArgumentError).param;
+  }
+  return 'no error';
+}
+
 /** An ArgumentError whose `param` is `param`, named in the message too. */
 export async function expectArgumentError(p: Promise<unknown> | (() => unknown), param: string): Promise<ArgumentError> {
   const e = await catchError(p);

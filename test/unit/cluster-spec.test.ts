@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ClusterSpec, masterFor } from '../../lib/core/cluster-spec';
 import { tfConfig } from '../../lib/distribute/tf-config';
 import { ArgumentError, ValueError } from '../../lib/core/errors';
+import { thrownParam as param } from '../support/errors';
 
 describe('ClusterSpec', () => {
   it('holds dense and sparse jobs like Python', () => {
@@ -41,16 +42,6 @@ describe('ClusterSpec', () => {
 
 // From a bad-input probe: these were accepted silently, or (the Server's config) aborted the process.
 describe('ClusterSpec and Server: what was accepted silently', () => {
-  const param = (f: () => unknown) => {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(ArgumentError);
-      return (e as ArgumentError).param;
-    }
-    return 'no error';
-  };
-
   it('task keys in canonical decimal, ports up to 65535, ClusterDef jobs checked like plain ones', () => {
     expect(param(() => new ClusterSpec({ worker: { 1: 'a:1', '01': 'b:2' } as never }))).toBe('cluster.worker');
     expect(param(() => new ClusterSpec({ worker: ['localhost:99999'] }))).toBe('cluster.worker[0]');
