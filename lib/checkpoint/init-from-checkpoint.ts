@@ -1,25 +1,9 @@
 /**
- * Warm start: Python's `tf.compat.v1.train.init_from_checkpoint(ckpt_dir_or_file, assignment_map)`
- * (checkpoint_utils.py). Each mapped variable gets a new initializer that loads its value from the
- * checkpoint (`checkpoint_initializer`: RestoreV2 on the CPU, then `Assign` / `AssignVariableOp`),
- * so running the init op, as a MonitoredTrainingSession does when it finds no checkpoint of its
- * own, starts training from the other run's values. Nothing is read from the checkpoint's data
- * until then; its index is read now to check names, shapes and dtypes.
- *
- * The assignment map, as Python's:
- * - `'old_scope/': 'new_scope/'`: every variable under `new_scope/` from the same name under `old_scope/`;
- * - `'old_scope/w': 'new_scope/w'` (or a variable object): one variable, renamed;
- * - `'/': 'new_scope/'` (checkpoint root) and `'old_scope/': '/'` (every variable of the graph);
- * - a name whose partitions are `<name>/part_<i>` (or a list of the part variables) loads each slice.
- *
- * The graph's variables play the part of Python's variable store: the `variables` and
- * `local_variables` collections (or, when both are empty, every variable op). The new initializer
- * is recorded in the variable's VariableDef in those collections, so call this before the
- * Scaffold builds its init op (before `MonitoredTrainingSession`), as in Python.
- *
- * @example
- * initFromCheckpoint(graph, 'runs/pretrained', { 'encoder/': 'encoder/', 'head/w': 'new_head/w' });
- * const sess = await MonitoredTrainingSession({ graph, checkpointDir: 'runs/finetune' });
+ * Warm start: Python's `tf.compat.v1.train.init_from_checkpoint(ckpt_dir_or_file, assignment_map)`.
+ * Each mapped variable gets a new initializer that loads its value from the checkpoint (RestoreV2
+ * on the CPU, then an assign), so the init op a MonitoredTrainingSession runs when it finds no
+ * checkpoint of its own starts from the other run's values. Call it before the Scaffold builds its
+ * init op (before `MonitoredTrainingSession`), as in Python.
  */
 import { clone, isMessage } from '@bufbuild/protobuf';
 import { VariableDefSchema, type VariableDef } from '../proto/gen/tensorflow/core/framework/variable_pb';
@@ -40,7 +24,14 @@ export type VariableObject = Operation | Output | VariableDefLike;
 /** What a checkpoint name maps to: a variable or scope name, a variable, or a partitioned variable's parts. */
 export type AssignmentTarget = string | VariableObject | readonly VariableObject[];
 
-/** Python's `assignment_map`: an object or Map from checkpoint names, or a list of pairs (several variables from one tensor). */
+/**
+ * Python's `assignment_map`: an object or Map from checkpoint names, or a list of pairs (several
+ * variables from one tensor). Entries, as Python's:
+ * - `'old_scope/': 'new_scope/'`: every variable under `new_scope/` from the same name under `old_scope/`;
+ * - `'old_scope/w': 'new_scope/w'` (or a variable object): one variable, renamed;
+ * - `'/': 'new_scope/'` (checkpoint root) and `'old_scope/': '/'` (every variable of the graph);
+ * - a name whose partitions are `<name>/part_<i>` (or a list of the part variables) loads each slice.
+ */
 export type AssignmentMap =
   | Readonly<Record<string, AssignmentTarget>>
   | ReadonlyMap<string, AssignmentTarget>
@@ -65,7 +56,16 @@ interface Assignment {
  * checkpoint `ckptDirOrFile` (a prefix, or a directory: its latest checkpoint). Every entry is
  * checked before the graph changes: a ValueError with Python's message names a checkpoint tensor
  * that is missing, a variable the graph does not have, or a shape that differs; a dtype that
- * differs is a ValueError too (Python only fails when the init op runs).
+ * differs is a ValueError too (Python only fails when the init op runs). Only the checkpoint's
+ * index is read now; its data is read when the init op runs.
+ *
+ * The graph's variables play the part of Python's variable store: the `variables` and
+ * `local_variables` collections (or, when both are empty, every variable op). The new initializer
+ * is recorded in the variable's VariableDef in those collections.
+ *
+ * @example
+ * initFromCheckpoint(graph, 'runs/pretrained', { 'encoder/': 'encoder/', 'head/w': 'new_head/w' });
+ * const sess = await MonitoredTrainingSession({ graph, checkpointDir: 'runs/finetune' });
  */
 export function initFromCheckpoint(graph: Graph, ckptDirOrFile: string, assignmentMap: AssignmentMap): void {
   if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);

@@ -1,26 +1,9 @@
 /**
  * Queue runners (Python's `queue_runner_impl.py`): for a queue, one loop per enqueue op that runs it
- * until the coordinator stops, plus one loop that closes the queue (cancelling pending enqueues)
- * once a stop is requested. The monitored session starts the runners of the graph's
- * `queue_runners` collection right after creating a session and before the hooks'
- * `afterCreateSession` (docs/python-parity.md §2.2, §9.2).
- *
- * In Node the "threads" are async loops registered with the {@link Coordinator}. Each enqueue is a
- * `session.run` on a native thread, so an enqueue that blocks on a full queue blocks neither the
- * event loop nor the training runs.
- *
- * Errors surface as in Python (§9.2): an enqueue error other than the "queue closed" types is
- * reported with `coord.requestStop(error)`, so `shouldStop()` turns true and `close()` throws it.
- *
- * A QueueRunner added to the `queue_runners` collection is written to a MetaGraphDef (and so to
- * every checkpoint's `.meta`) as its QueueRunnerDef ({@link QueueRunner.toProto}), and a loaded
- * MetaGraphDef's `queue_runners` hold QueueRunners again ({@link QueueRunner.fromProto}), as
- * Python's `register_proto_function` for that key does.
- *
- * @example
- * const qr = new QueueRunner({ queueName: 'input_queue', enqueueOps: ['enqueue'], closeOp: 'input_queue_Close', cancelOp: 'input_queue_Close_1' });
- * graph.addToCollection('queue_runners', qr);
- * qr.createThreads(session, { coord, start: true });
+ * until the coordinator stops, plus one loop that closes the queue once a stop is requested. The
+ * "threads" are async loops registered with the {@link Coordinator}, each enqueue a `session.run`
+ * on a native thread, so a blocked enqueue blocks neither the event loop nor training runs.
+ * When they start and how errors surface: docs/python-parity.md §2.2, §9.2.
  */
 import { create, isMessage } from '@bufbuild/protobuf';
 import { Code, RuntimeError, invalidArgument } from './errors';
@@ -104,6 +87,17 @@ interface PerSession {
   live: number;
 }
 
+/**
+ * The runner of one queue. Added to the `queue_runners` collection, it is written to a
+ * MetaGraphDef (and so to every checkpoint's `.meta`) as its QueueRunnerDef ({@link toProto}), and
+ * a loaded MetaGraphDef's `queue_runners` hold QueueRunners again ({@link fromProto}), as Python's
+ * `register_proto_function` for that key does.
+ *
+ * @example
+ * const qr = new QueueRunner({ queueName: 'input_queue', enqueueOps: ['enqueue'], closeOp: 'input_queue_Close', cancelOp: 'input_queue_Close_1' });
+ * graph.addToCollection('queue_runners', qr);
+ * qr.createThreads(session, { coord, start: true });
+ */
 export class QueueRunner {
   readonly queueName: string;
   readonly enqueueOps: readonly string[];

@@ -1,30 +1,22 @@
 /**
  * Where a session run executes: on the JS thread (blocking it, the fastest way: no thread hop, no
- * Promise) or on the addon's pool (the event loop keeps turning, ~50–100 µs more per run).
- *
- * Modes:
+ * Promise) or on the addon's pool (the event loop keeps turning, ~50–100 µs more per run). In
+ * `'auto'` mode short runs go to the JS thread and the event loop still gets a turn about every
+ * `maxBlockMs`. Why, and what each mode does: docs/run-modes.md.
+ */
+import { invalidArgument } from './errors';
+
+/**
  * - `'async'`: always on the pool. The event loop is never blocked by TF.
  * - `'sync'`: always on the JS thread; before a run, the event loop is given a turn when it has
  *   not had one for `maxBlockMs`.
  * - `'auto'`: a run expected to take less than `maxBlockMs` runs on the JS thread, a longer one on
  *   the pool. The expectation is per run plan (the same fetches and feeds), from its recent
- *   durations: a plan seen for the first time goes to the pool (it may block: a dequeue, a first
- *   run that builds TF's executor); record() says how durations make the estimate. Before a run
- *   on the JS thread, the event loop gets a turn when the time since its last one plus the
- *   expected duration would exceed `maxBlockMs`.
- *
- * So in `'auto'` a training loop of millisecond steps runs at `runSync` speed, timers, I/O and
- * signals wait at most about `maxBlockMs`, and a step of a second never blocks the event loop.
- * Why this is the monitored sessions' default: docs/run-modes.md.
- *
- * The scheduler knows the event loop turned when it yielded itself, when a pool run completed (its
- * result arrives in a later macrotask), or when a setImmediate it left after a run on the JS
- * thread ran (the loop turned by itself, e.g. the caller awaited a timer between steps). One
- * scheduler serves one training loop: the monitored session shares its own between the steps and
- * the hooks' runs, so a step that also saves a checkpoint is counted as a whole.
+ *   durations (see {@link RunScheduler.record}): a plan seen for the first time goes to the pool
+ *   (it may block: a dequeue, a first run that builds TF's executor). Before a run on the JS
+ *   thread, the event loop gets a turn when the time since its last one plus the expected
+ *   duration would exceed `maxBlockMs`.
  */
-import { invalidArgument } from './errors';
-
 export type RunMode = 'auto' | 'async' | 'sync';
 
 export const RUN_MODES: readonly RunMode[] = ['auto', 'async', 'sync'];
@@ -58,6 +50,13 @@ export function checkMaxBlockMs(ms: unknown, param = 'maxBlockMs'): number {
   return ms;
 }
 
+/**
+ * Places runs (see {@link RunMode}). It knows the event loop turned when it yielded itself, when a
+ * pool run completed (its result arrives in a later macrotask), or when a setImmediate it left
+ * after a run on the JS thread ran (the caller awaited a timer between steps). One scheduler
+ * serves one training loop: the monitored session shares its own between the steps and the hooks'
+ * runs, so a step that also saves a checkpoint is counted as a whole.
+ */
 export class RunScheduler {
   readonly mode: RunMode;
   readonly maxBlockMs: number;

@@ -1,39 +1,8 @@
 /**
  * The session-run-hook API (Python's `session_run_hook.py`). A hook observes a MonitoredSession and
- * may add fetches, feeds and run options to each of its runs, or ask it to stop.
- *
- * The call order, for
- *
- *     const sess = await MonitoredSession.create({ sessionCreator, hooks });
- *     await sess.using(async (s) => { while (!s.shouldStop()) await s.run(fetches, feeds); });
- *
- * is, every hook method awaited in list order:
- *
- *     for hook of hooks: await hook.begin()                // graph still mutable
- *     session = await sessionCreator.createSession()      // finalizes the graph
- *     for hook of hooks: await hook.afterCreateSession(session, coord)
- *     while (!shouldStop()):
- *       context = new SessionRunContext(new SessionRunArgs(fetches, feeds), session)
- *       for hook of hooks: args[hook] = await hook.beforeRun(context)   // fetches, feeds, options
- *       try:
- *         results = await session.run({ caller: fetches, ...hook fetches }, user + hook feeds, merged options)
- *       catch (OutOfRangeError | StopIteration):   // in using(): ends the loop cleanly
- *         break
- *       for hook of hooks: await hook.afterRun(context, new SessionRunValues(results[hook], options, runMetadata))
- *       stop requested by any context → shouldStop() is true from now on
- *     for hook of hooks: await hook.end(session)     // skipped after any other error
- *     await session.close()
- *
- * After a recoverable error (AbortedError, UnavailableError) the session is re-created:
- * `afterCreateSession` runs again for every hook, `begin` does not. `afterRun` never runs for a run
- * that raised, OutOfRangeError included; `end` does run after OutOfRangeError/StopIteration when the
- * session is used through `using()`.
- *
- * "Awaited" applies to what a method returns: a Promise is waited for before the next call, any
- * other value is used at once. So when a step's runs happen on the JS thread (run mode 'auto' for
- * short runs, 'sync') and its hooks return no Promise, that whole step is done when `run()`
- * returns (no microtask turns). The package's hooks return a Promise only when they save, or read
- * the global step with a run off the JS thread.
+ * may add fetches, feeds and run options to each of its runs, or ask it to stop. Every hook method
+ * is awaited in list order, but only a returned Promise costs a microtask turn.
+ * Call order and its rules: docs/python-parity.md#511-call-order.
  */
 import { invalidArgument } from '../core/errors';
 import type { FeedDict, FetchStructure, RunMetadataSink, RunOptionsInit, SessionLike } from '../core/session-like';

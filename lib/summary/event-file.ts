@@ -1,32 +1,8 @@
 /**
- * One events file, written the way TF's C++ summary file writer writes it (the writer behind
- * `tf.summary` and TF's summary-writer ops): same file name, same first record, same TFRecord
- * framing and CRCs, same queueing and fsync points. The bytes go through TF's own filesystem
- * layer (native/writable_file.h), so any path TF can write is a path this can write.
- *
- * Why not TF's summary-writer ops in a private session, as before: every TF session takes part in
- * process-wide state. TF sizes its inter-op and intra-op thread pools once, from the first session
- * the process opens. A monitored session's hooks open their writers before the training session
- * exists, so a private writer session (configured for one thread) fixed the pools of every later
- * session: the user's `intraOpParallelismThreads`/`interOpParallelismThreads` were ignored, every
- * op of training ran on one thread, and float results drifted from Python's (whose FileWriter
- * opens no session). Writing the file ourselves touches none of that state.
- *
- * What TF's writer does, and so this does:
- * - Opening: the log directory is made (recursively) when missing; the file is
- *   `<logdir>/events.out.tfevents.<secs %010d>.<hostname>.<pid>.<n><.suffix>`, where `n` counts
- *   the writers opened by the process and a `.` is put before a suffix that does not start with
- *   one (so an empty suffix leaves a trailing `.`). Its first record, written and synced at once,
- *   is the file-version event: wall_time = those integer seconds, file_version `brain.Event:2`,
- *   source_metadata.writer `tensorflow.core.util.events_writer`.
- * - Each event is queued in memory; when more than `maxQueue` events wait, or `flushMillis`
- *   passed since the last flush when one arrives, the queue is written and the file synced.
- * - Flush writes the queue and syncs (fsync); with nothing written since the last sync it does
- *   nothing. A file that disappeared since it was opened is an UnknownError at flush.
- * - Close flushes and closes the file.
- *
- * Callers serialize the async calls (FileWriter runs them on one chain); the native file also
- * locks each call, so a synchronous exit-time flush cannot interleave with one in flight.
+ * One events file, written the way TF's C++ summary file writer writes it (name, first record,
+ * TFRecord framing, queueing and fsync points), through TF's own filesystem layer. No TF session is
+ * opened for it: why in docs/design.md#8-events-files-in-tfs-own-format-without-a-tf-session; the
+ * writer's rules in docs/python-parity.md#87-tfs-c-events-writer.
  *
  * @internal Used by FileWriter; not part of the public API.
  */

@@ -2,26 +2,7 @@
  * `MonitoredTrainingSession` (Python's `tf.compat.v1.train.MonitoredTrainingSession`, docs/python-parity.md §1):
  * a MonitoredSession set up for training, with the chief's default hooks (step counter, summaries,
  * checkpoints) in Python's order, restore from `checkpointDir`, and a worker path that waits for
- * the chief.
- *
- * Options are Python's parameters in camelCase. For the "USE_DEFAULT" ones (`saveCheckpointSecs`,
- * `saveCheckpointSteps`, `saveSummariesSteps`, `saveSummariesSecs`), `undefined` means "not given"
- * and `null` means "off", resolved pairwise as Python does (§1.2): giving only
- * `saveCheckpointSteps: N` saves every N steps (the 600 s default goes away). Both checkpoint
- * options given: the reference page's rule ("If both are provided, then only save_checkpoint_secs
- * is used"), with a warning, where TF 2.21 raises; both summary options given:
- * `ValueError("Can not provide both every_secs and every_steps.")`, as Python (the page says nothing).
- *
- * Beyond Python (flushing writers at close, `workerPollIntervalSecs`, `recovery`, `stopReason`,
- * `handleSignals`): docs/differences-from-python.md#monitored-sessions.
- *
- * @example
- * const sess = await MonitoredTrainingSession({
- *   graph, checkpointDir: 'runs/a', saveCheckpointSteps: 100, hooks: [new StopAtStepHook({ lastStep: 1000 })],
- * });
- * await sess.using(async (s) => {
- *   while (!s.shouldStop()) await s.run('train', { 'x:0': xs, 'y:0': ys });
- * });
+ * the chief. Beyond Python: docs/differences-from-python.md#monitored-sessions.
  */
 import { usesTfFilesystem } from '../core/tf-filesystem';
 import { invalidArgument } from '../core/errors';
@@ -166,6 +147,20 @@ function resolvePair(
 /**
  * Creates the session (see the module comment). Resolves once the session exists: restored or
  * initialized (chief), or ready (worker), with every hook's `begin()` and `afterCreateSession()` run.
+ *
+ * Options are Python's parameters in camelCase. For the "USE_DEFAULT" ones (`saveCheckpointSecs`,
+ * `saveCheckpointSteps`, `saveSummariesSteps`, `saveSummariesSecs`), `undefined` means "not given"
+ * and `null` means "off", resolved pairwise as Python does (docs/python-parity.md §1.2). Both
+ * checkpoint options given: a warning, and only `saveCheckpointSecs` counts
+ * (docs/differences-from-python.md#monitored-sessions); both summary options given: ValueError.
+ *
+ * @example
+ * const sess = await MonitoredTrainingSession({
+ *   graph, checkpointDir: 'runs/a', saveCheckpointSteps: 100, hooks: [new StopAtStepHook({ lastStep: 1000 })],
+ * });
+ * await sess.using(async (s) => {
+ *   while (!s.shouldStop()) await s.run('train', { 'x:0': xs, 'y:0': ys });
+ * });
  */
 export async function MonitoredTrainingSession(opts: MonitoredTrainingSessionOptions): Promise<MonitoredSession> {
   if (opts === null || typeof opts !== 'object') throw invalidArgument('options', 'an options object', opts);
