@@ -1,23 +1,7 @@
 /**
  * `Scaffold` (Python's `tf.compat.v1.train.Scaffold`): the ops a training session needs besides the
  * model, taken from the constructor, else from the graph's collections, else built by `finalize()`
- * with the op builder, as Python builds them (docs/python-parity.md §4):
- *
- * | field | collection | built when missing |
- * |---|---|---|
- * | initOp | `init_op` | `group_deps`: NoOp after `init` (every global variable's initializer) and `init_1` (shared resources: none in TS) and the `saved_model_initializers` |
- * | readyOp | `ready_op` | `concat`: names of uninitialized global and local variables (1-D string) |
- * | readyForLocalInitOp | `ready_for_local_init_op` | `concat_1`: the same for global variables only |
- * | localInitOp | `local_init_op` | `group_deps_1`: NoOp after `init_2` (local variables), `init_all_tables` (`table_initializer` collection), `init_3` (local resources: none) |
- * | summaryOp | `summary_op` | `Merge/MergeSummary` of the `summaries` collection; none when it is empty |
- * | saver | `savers` | `Saver({ sharded: true, allowEmpty: true })` (max_to_keep 5, V2) |
- *
- * Then the graph is finalized (`graph.finalize('Scaffold.finalize()')`; adding ops afterwards throws
- * an error naming it) and "Graph was finalized." is logged at INFO.
- *
- * @example
- * const scaffold = new Scaffold({ initFn: async (scaffold, sess) => { await scaffold.saver!.restore(sess, 'pretrained/model.ckpt-100'); } });
- * const sess = await MonitoredTrainingSession({ graph, scaffold, checkpointDir: 'runs/a' });
+ * as Python builds them (docs/python-parity.md §4). `finalize()` then finalizes the graph.
  */
 import { initFromCheckpoint, type AssignmentMap } from './init-from-checkpoint';
 import { isMessage } from '@bufbuild/protobuf';
@@ -85,6 +69,14 @@ const SCAFFOLD_OPTIONS = [
   'initFromCheckpoint',
 ] satisfies Array<keyof ScaffoldOptions>;
 
+/**
+ * The init, ready, local-init and summary ops and the saver of a training session (see
+ * {@link finalize}).
+ *
+ * @example
+ * const scaffold = new Scaffold({ initFn: async (scaffold, sess) => { await scaffold.saver!.restore(sess, 'pretrained/model.ckpt-100'); } });
+ * const sess = await MonitoredTrainingSession({ graph, scaffold, checkpointDir: 'runs/a' });
+ */
 export class Scaffold {
   private initOpValue: OpRef | null;
   private readonly initFeedDictValue: Feeds | null;
@@ -162,9 +154,21 @@ export class Scaffold {
   }
 
   /**
-   * Builds what is missing (see the table above), then finalizes `graph`. Runs on every session
+   * Builds what is missing, then finalizes `graph`. Runs on every session
    * (re-)creation; repeated calls only finalize again. `graph` defaults to the graph this scaffold
    * was finalized with before, else the graph of the monitored session being created.
+   *
+   * | field | collection | built when missing |
+   * |---|---|---|
+   * | initOp | `init_op` | `group_deps`: NoOp after `init` (every global variable's initializer) and `init_1` (shared resources: none in TS) and the `saved_model_initializers` |
+   * | readyOp | `ready_op` | `concat`: names of uninitialized global and local variables (1-D string) |
+   * | readyForLocalInitOp | `ready_for_local_init_op` | `concat_1`: the same for global variables only |
+   * | localInitOp | `local_init_op` | `group_deps_1`: NoOp after `init_2` (local variables), `init_all_tables` (`table_initializer` collection), `init_3` (local resources: none) |
+   * | summaryOp | `summary_op` | `Merge/MergeSummary` of the `summaries` collection; none when it is empty |
+   * | saver | `savers` | `Saver({ sharded: true, allowEmpty: true })` (max_to_keep 5, V2) |
+   *
+   * Then the graph is finalized (`graph.finalize('Scaffold.finalize()')`; adding ops afterwards
+   * throws an error naming it) and "Graph was finalized." is logged at INFO.
    */
   finalize(graph?: Graph | null): this {
     const g = graph ?? this.graphValue ?? (currentGraph() as Graph | null);

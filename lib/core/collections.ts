@@ -2,22 +2,7 @@
  * Graph collections, as Python's `tf.Graph` keeps them: the keys TF1 uses ({@link GraphKeys}),
  * typed accessors for the ones a training program reads, and the conversion to and from
  * `MetaGraphDef.collection_def` with Python's kinds (meta_graph.py's `add_collection_def` and
- * `import_scoped_meta_graph`).
- *
- * A member is what Python would hold, in TS form:
- *
- * | collection_def kind | member |
- * |---|---|
- * | `node_list` | an `Operation` (`'train'`) or an `Output` (`'loss:0'`) |
- * | `bytes_list` of a proto key (`variables`, `trainable_variables`, `global_step`, `local_variables`, `model_variables`, `moving_average_variables`, `metric_variables`, `savers`, `queue_runners`) | the message (`VariableDef`, `SaverDef`, `QueueRunnerDef`), or any object with `toProto(): message` (Python's `to_proto`, e.g. a Saver or QueueRunner); a loaded `queue_runners` holds `QueueRunner`s, as Python's |
- * | `bytes_list` of `cond_context` / `while_context` | the serialized `CondContextDef` / `WhileContextDef` (a `Uint8Array`) |
- * | `bytes_list`, any other key | a `Uint8Array` (a `string` is written as UTF-8, as Python does) |
- * | `int64_list` | a `bigint` |
- * | `float_list` | a `number` (JS numbers have no int/float distinction: use bigints for int64_list) |
- * | `any_list` | a `google.protobuf.Any` message |
- *
- * Collections that cannot be serialized (mixed kinds, arbitrary objects) are left out of a
- * MetaGraphDef with a warning, as in Python.
+ * `import_scoped_meta_graph`). What a member of each kind is in TS: {@link GraphCollections}.
  */
 import { clone, create, isMessage, toBinary, type DescMessage, type Message, type MessageShape } from '@bufbuild/protobuf';
 import { CollectionDefSchema, type CollectionDef } from '../proto/gen/tensorflow/core/protobuf/meta_graph_pb';
@@ -128,6 +113,21 @@ function describeMember(x: unknown): string {
  * The collections of a Graph: a `Map` from key to member list (Python's `graph._collections`),
  * plus typed accessors. `graph.collections.get(key)` is the live list; `graph.getCollection(key)`
  * a copy.
+ *
+ * A member is what Python would hold, in TS form:
+ *
+ * | collection_def kind | member |
+ * |---|---|
+ * | `node_list` | an `Operation` (`'train'`) or an `Output` (`'loss:0'`) |
+ * | `bytes_list` of a proto key (`variables`, `trainable_variables`, `global_step`, `local_variables`, `model_variables`, `moving_average_variables`, `metric_variables`, `savers`, `queue_runners`) | the message (`VariableDef`, `SaverDef`, `QueueRunnerDef`), or any object with `toProto(): message` (Python's `to_proto`, e.g. a Saver or QueueRunner); a loaded `queue_runners` holds `QueueRunner`s, as Python's |
+ * | `bytes_list` of `cond_context` / `while_context` | the serialized `CondContextDef` / `WhileContextDef` (a `Uint8Array`) |
+ * | `bytes_list`, any other key | a `Uint8Array` (a `string` is written as UTF-8, as Python does) |
+ * | `int64_list` | a `bigint` |
+ * | `float_list` | a `number` (JS numbers have no int/float distinction: use bigints for int64_list) |
+ * | `any_list` | a `google.protobuf.Any` message |
+ *
+ * Collections that cannot be serialized (mixed kinds, arbitrary objects) are left out of a
+ * MetaGraphDef with a warning, as in Python.
  *
  * @example
  *   const g = await Graph.load('model.meta');

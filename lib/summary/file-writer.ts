@@ -1,23 +1,8 @@
 /**
- * FileWriter: Python's `tf.compat.v1.summary.FileWriter` over TF's own event-file writer.
- *
- * ```ts
- * const writer = new FileWriter('runs/a', { graph });          // file + graph events written now
- * writer.addSummary(scalarSummary('loss', 0.25), 100);
- * writer.addSessionLog({ status: 'START' }, 100);
- * await writer.flush();                                       // on disk (fsync) when it resolves
- * await writer.close();
- * ```
- *
- * How it works. The `add*` methods validate their arguments, build the serialized `tensorflow.Event`
- * (wall_time = now in float seconds, step when one is given) and queue it, synchronously, in call
- * order. A pump hands the queue to the events file (event-file.ts), which writes TF's format through
- * TF's filesystem layer and syncs on a worker thread. Everything that touches TF (writes, flush, close) runs on
- * one serial chain, so events land in the file in the order the `add*` calls were made, whatever
- * the async interleaving of the callers.
- *
- * Where it differs from Python (file name, buffering, flushing at exit, errors from flush/close),
- * and why: docs/differences-from-python.md#events-files.
+ * FileWriter: Python's `tf.compat.v1.summary.FileWriter` over TF's own event-file writer
+ * (event-file.ts). The `add*` methods queue events synchronously, in call order; everything that
+ * touches the file runs on one serial chain, so events land in the order of the `add*` calls.
+ * Where it differs from Python, and why: docs/differences-from-python.md#events-files.
  */
 import { usesTfFilesystem } from '../core/tf-filesystem';
 import path from 'node:path';
@@ -234,6 +219,24 @@ interface ClosingWork {
   started: boolean;
 }
 
+/**
+ * Python's `tf.compat.v1.summary.FileWriter`.
+ *
+ * ```ts
+ * const writer = new FileWriter('runs/a', { graph });          // file + graph events written now
+ * writer.addSummary(scalarSummary('loss', 0.25), 100);
+ * writer.addSessionLog({ status: 'START' }, 100);
+ * await writer.flush();                                       // on disk (fsync) when it resolves
+ * await writer.close();
+ * ```
+ *
+ * How it works. The `add*` methods validate their arguments, build the serialized `tensorflow.Event`
+ * (wall_time = now in float seconds, step when one is given) and queue it, synchronously, in call
+ * order. A pump hands the queue to the events file (event-file.ts), which writes TF's format through
+ * TF's filesystem layer and syncs on a worker thread. Everything that touches TF (writes, flush, close) runs on
+ * one serial chain, so events land in the file in the order the `add*` calls were made, whatever
+ * the async interleaving of the callers.
+ */
 export class FileWriter {
   /** The directory given to the constructor (Python's `get_logdir()`). */
   readonly logdir: string;

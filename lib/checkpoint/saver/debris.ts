@@ -1,21 +1,7 @@
 /**
- * What a save killed half-way leaves in a checkpoint directory, and its removal. The rule, the one
- * place it is written (the README points here): in the directory itself (not below it), remove
- *
- * 1. every file or `_temp` directory whose name has `.tmp<32 hex>` followed by nothing, `.` or
- *    `_temp`: the temporary files of atomic writes (`checkpoint.tmp…`, `<prefix>.meta.tmp…`,
- *    `graph.pbtxt.tmp…`, Python's too) and the temporary prefixes saves write to (temp-prefix.ts);
- * 2. TF's own temporary files of a save, `<prefix>.index.tempstate<n>` / `.data-*.tempstate<n>`;
- * 3. `<prefix>_temp/` (and Python 1.15's `<prefix>_temp_<32 hex>/`) directories holding nothing but
- *    the `part-*` files of TF's sharded save;
- * 4. checkpoints whose deletion retention had begun: `<prefix>.to-delete` (written by
- *    {@link markForDeletion}) names the state file; when that state file no longer names the
- *    prefix, its `.index`, `.data-*` and meta file go, then the marker; when it still does (the
- *    kill came before the state was written), only the marker goes.
- *
- * Nothing else is touched, whatever its name: a checkpoint the state file does not name may be a
- * user's (kept by keepCheckpointEveryNHours, or copied there). Called at the chief's start
- * (CheckpointSaverHook.begin), when no save of this directory is running.
+ * What a save killed half-way leaves in a checkpoint directory, and its removal. The rule (the one
+ * place it is written; docs/differences-from-python.md points here) is at {@link removeSaveDebris}.
+ * Nothing but that debris is touched: a checkpoint the state file does not name may be a user's.
  */
 import * as io from '../../core/file-io';
 import path from 'node:path';
@@ -46,7 +32,25 @@ export async function unmark(prefix: string): Promise<void> {
   await io.unlink(`${prefix}${MARKER}`).catch(() => {});
 }
 
-/** Removes the debris of killed saves from `dir` (see the module comment); returns what it removed. */
+/**
+ * Removes the debris of killed saves from `dir`; returns what it removed. In the directory itself
+ * (not below it), it removes
+ *
+ * 1. every file or `_temp` directory whose name has `.tmp<32 hex>` followed by nothing, `.` or
+ *    `_temp`: the temporary files of atomic writes (`checkpoint.tmp…`, `<prefix>.meta.tmp…`,
+ *    `graph.pbtxt.tmp…`, Python's too) and the temporary prefixes saves write to (temp-prefix.ts);
+ * 2. TF's own temporary files of a save, `<prefix>.index.tempstate<n>` / `.data-*.tempstate<n>`;
+ * 3. `<prefix>_temp/` (and Python 1.15's `<prefix>_temp_<32 hex>/`) directories holding nothing but
+ *    the `part-*` files of TF's sharded save;
+ * 4. checkpoints whose deletion retention had begun: `<prefix>.to-delete` (written by
+ *    {@link markForDeletion}) names the state file; when that state file no longer names the
+ *    prefix, its `.index`, `.data-*` and meta file go, then the marker; when it still does (the
+ *    kill came before the state was written), only the marker goes.
+ *
+ * Nothing else is touched, whatever its name: a checkpoint the state file does not name may be a
+ * user's (kept by keepCheckpointEveryNHours, or copied there). Called at the chief's start
+ * (CheckpointSaverHook.begin), when no save of this directory is running.
+ */
 export async function removeSaveDebris(dir: string): Promise<string[]> {
   let entries;
   try {
