@@ -1,18 +1,8 @@
 /**
- * The `checkpoint` state file and checkpoint lookup, as Python's `checkpoint_management`:
- * `getCheckpointState`, `latestCheckpoint`, `updateCheckpointState`, `checkpointExists`,
- * `getCheckpointMtimes`, `removeCheckpoint`, `metaGraphFilename`.
- *
- * The state file is a text-format `tensorflow.CheckpointState`, byte-identical to Python's, written
- * atomically (temp file + rename). Relative paths follow Python's rules: when the save directory is
- * relative the entries are stored relative to it, and readers join them back onto the directory.
- *
- * Every function that touches the disk returns a Promise; `*Sync` variants exist for callers that
- * cannot await (they do the same thing, blocking).
- *
- * @example
- *   const prefix = await latestCheckpoint('runs/a');        // 'runs/a/model.ckpt-100' or null
- *   const state = await getCheckpointState('runs/a');       // CheckpointState message or null
+ * The `checkpoint` state file and checkpoint lookup, as Python's `checkpoint_management`. The state
+ * file is a text-format `tensorflow.CheckpointState`, byte-identical to Python's, written
+ * atomically, with Python's relative-path rules (docs/python-parity.md §7.6, §7.7). Functions that
+ * touch the disk return a Promise; each has a blocking `*Sync` twin for callers that cannot await.
  */
 import * as io from '../core/file-io';
 import { schemeOf } from '../core/tf-filesystem';
@@ -231,6 +221,10 @@ export function getCheckpointStateSync(checkpointDir: string, latestFilename?: s
  * The newest checkpoint prefix named by the directory's state file, when its files exist
  * (`<prefix>.index`, or `<prefix>` for V1); else null (ERROR log "Couldn't match files for
  * checkpoint <prefix>" when the state names a checkpoint that is gone).
+ *
+ * @example
+ *   const prefix = await latestCheckpoint('runs/a');        // 'runs/a/model.ckpt-100' or null
+ *   const state = await getCheckpointState('runs/a');       // CheckpointState message or null
  */
 export async function latestCheckpoint(checkpointDir: string, latestFilename?: string | null): Promise<string | null> {
   const state = await getCheckpointState(checkpointDir, latestFilename);

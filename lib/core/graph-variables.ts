@@ -1,18 +1,8 @@
 /**
  * Variables and savers recognised from the nodes of a GraphDef, for graphs that arrive without a
- * MetaGraphDef (a graph.pbtxt or .pb has no collections). The result is what Python's
- * `variables` / `trainable_variables` / `global_step` collections and Saver would hold for a
- * graph built the usual TF1 way:
- *
- * - a variable is a `VariableV2`/`Variable` (ref) or `VarHandleOp` (resource) node;
- * - its initializer is the `Assign`/`AssignVariableOp` on it named `<var>/Assign` (else another one
- *   that does not restore from a checkpoint), and its initial value is that op's value input;
- * - its snapshot is `<var>/read` (ref) or `<var>/Read/ReadVariableOp` (resource);
- * - it is trainable when an optimizer updates it (it is input 0 of an `Apply*`, `SparseApply*`,
- *   `ResourceApply*` or `ResourceSparseApply*` op): a GraphDef does not record trainability, and a
- *   graph without training ops has no trainable variables;
- * - the global step is the integer variable named `global_step` (with Python's
- *   ONLY_FIRST_REPLICA aggregation).
+ * MetaGraphDef (a graph.pbtxt or .pb has no collections): what Python's `variables` /
+ * `trainable_variables` / `global_step` collections and Saver would hold for a graph built the
+ * usual TF1 way. The rules: {@link findVariables}.
  */
 import { create } from '@bufbuild/protobuf';
 import { DataType } from '../proto/gen/tensorflow/core/framework/types_pb';
@@ -52,7 +42,19 @@ function pick(candidates: NodeDef[], preferred: string, scope: string): NodeDef 
   return candidates.find((n) => n.name === preferred) ?? candidates.find((n) => n.name.startsWith(`${scope}/`)) ?? candidates[0];
 }
 
-/** Recognises the variables of a graph from its nodes (see the module comment for the rules). */
+/**
+ * Recognises the variables of a graph from its nodes:
+ *
+ * - a variable is a `VariableV2`/`Variable` (ref) or `VarHandleOp` (resource) node;
+ * - its initializer is the `Assign`/`AssignVariableOp` on it named `<var>/Assign` (else another one
+ *   that does not restore from a checkpoint), and its initial value is that op's value input;
+ * - its snapshot is `<var>/read` (ref) or `<var>/Read/ReadVariableOp` (resource);
+ * - it is trainable when an optimizer updates it (it is input 0 of an `Apply*`, `SparseApply*`,
+ *   `ResourceApply*` or `ResourceSparseApply*` op): a GraphDef does not record trainability, and a
+ *   graph without training ops has no trainable variables;
+ * - the global step is the integer variable named `global_step` (with Python's
+ *   ONLY_FIRST_REPLICA aggregation).
+ */
 export function findVariables(graphDef: GraphDef): FoundVariables {
   const byName = new Map(graphDef.node.map((n) => [n.name, n]));
   // Consumers of output 0 of each node, through input 0 (the variable/handle input of every op that

@@ -1,19 +1,8 @@
 /**
- * Session: runs a Graph, in-process (`target: ''`) or on a TF master (`grpc://host:port`).
- *
- * `run` is async (TF runs on a native thread; the event loop keeps turning). `runSync` is for
- * tight loops. Both take Python-style nested fetches and return the same structure:
- *
- * ```ts
- * const { loss } = await sess.run({ loss: 'loss:0', step: 'train' }, { 'x:0': xs });
- * ```
- * A string with ':<n>' (or an Output) fetches a tensor; a plain name (or an Operation) runs the
- * operation and yields null, as in Python.
- *
- * Some of a `config` is applied once per process, by the first session (or Server) that needs it:
- * the inter-op and intra-op thread pools, GPU memory options, NUMA affinity. A later session's
- * values for those are ignored by TF. The package opens no session of its own, so the user's
- * first session decides them, as in Python (docs/process-wide-tf-state.md).
+ * Session: runs a Graph, in-process (`target: ''`) or on a TF master (`grpc://host:port`). `run` is
+ * async (TF runs on a native thread), `runSync` blocks, for tight loops. Part of a `config` (thread
+ * pools, GPU memory, NUMA) is applied once per process, by the first session that needs it; later
+ * sessions' values are ignored: docs/process-wide-tf-state.md.
  */
 import { ClosedError, InvalidArgumentError, invalidArgument } from './errors';
 import { checkOptionNames } from './options';
@@ -244,6 +233,15 @@ function fmtShape(s: number[] | null): string {
 /** A run with its fetches flattened, its feeds converted and its plan found. */
 type Prepared = ReturnType<Session['prepare']>;
 
+/**
+ * A TF session over a Graph. `run` and `runSync` take Python-style nested fetches and return the
+ * same structure. A string with ':<n>' (or an Output) fetches a tensor; a plain name (or an
+ * Operation) runs the operation and yields null, as in Python.
+ *
+ * ```ts
+ * const { loss } = await sess.run({ loss: 'loss:0', step: 'train' }, { 'x:0': xs });
+ * ```
+ */
 export class Session {
   readonly graph: Graph;
   readonly target: string;

@@ -1,18 +1,8 @@
 /**
  * The variables of a graph, as the Saver sees them (Python's `tf.compat.v1.global_variables()` and
- * the saveable conversion in `saveable_object_util`).
- *
- * Source, in order:
- *   1. the graph's `variables` collection, when it is not empty: VariableDef messages (what
- *      `Graph.load` puts there, from a MetaGraphDef or recognised in a GraphDef), objects with
- *      `toProto()` giving one, or names / Operations / Outputs of variable ops;
- *   2. otherwise every variable op in the graph: `VariableV2` / `Variable` / `AutoReloadVariable`
- *      (ref variables) and `VarHandleOp` (resource variables). Without collections, local variables
- *      cannot be told apart from global ones: all are found.
- *
- * A ref variable is saved from its ref tensor (`w:0`) and restored with `Assign`; a resource variable
- * is saved from its read tensor (`<name>/Read/ReadVariableOp:0`, or the VariableDef's snapshot) and
- * restored with `AssignVariableOp` on its handle.
+ * the saveable conversion in `saveable_object_util`): from the `variables` collection, else every
+ * variable op (see {@link findVariables}). A ref variable is saved from its ref tensor and restored
+ * with `Assign`; a resource variable from its read tensor, restored with `AssignVariableOp`.
  */
 import { dtypeFromEnum, type DType } from './dtypes';
 import { ArgumentError, InvalidArgumentError, NotFoundError, invalidArgument } from './errors';
@@ -29,6 +19,12 @@ export interface SaveSliceInfo {
   varShape: number[];
 }
 
+/**
+ * A variable as the Saver sees it. A ref variable is saved from its ref tensor (`w:0`) and restored
+ * with `Assign`; a resource variable is saved from its read tensor
+ * (`<name>/Read/ReadVariableOp:0`, or the VariableDef's snapshot) and restored with
+ * `AssignVariableOp` on its handle.
+ */
 export interface GraphVariable {
   /** The variable op's name ('dense/kernel'): the checkpoint key unless a var list says otherwise. */
   readonly name: string;
@@ -215,8 +211,13 @@ function lookupOp(graph: Graph, name: string, param: string): Operation {
 }
 
 /**
- * The graph's global variables: from its `variables` collection when that is not empty, otherwise
- * every variable op (ref and resource) in graph order.
+ * The graph's global variables, in order of preference:
+ *   1. the graph's `variables` collection, when it is not empty: VariableDef messages (what
+ *      `Graph.load` puts there, from a MetaGraphDef or recognised in a GraphDef), objects with
+ *      `toProto()` giving one, or names / Operations / Outputs of variable ops;
+ *   2. otherwise every variable op in graph order: `VariableV2` / `Variable` / `AutoReloadVariable`
+ *      (ref variables) and `VarHandleOp` (resource variables). Without collections, local variables
+ *      cannot be told apart from global ones: all are found.
  */
 export function findVariables(graph: Graph, collection = 'variables'): GraphVariable[] {
   if (!(graph instanceof Graph)) throw invalidArgument('graph', 'a Graph', graph);

@@ -1,18 +1,8 @@
 /**
  * Reading event files back: `summaryIterator(path)` is Python's
- * `tf.compat.v1.train.summary_iterator`, as an async generator that streams the file.
- *
- * ```ts
- * for await (const event of summaryIterator(writer.fileName!)) {
- *   if (event.what.case === 'summary') console.log(event.step, event.what.value.value[0].tag);
- * }
- * ```
- *
- * Every record's framing is checked (docs/python-parity.md §8.3): the masked CRC-32C of the 8-byte length and
- * of the data. At the first bad record the generator throws a DataLossError naming the file and the
- * byte offset where that record starts, after it yielded every good record before it (the same
- * records Python yields before its DataLossError). A record cut short by the end of the file is a
- * DataLossError too ("truncated record"), as in TF's record reader; an empty file yields nothing.
+ * `tf.compat.v1.train.summary_iterator`, as an async generator that streams the file. Every
+ * record's framing and CRCs are checked (docs/python-parity.md §8.3); a bad record is a
+ * DataLossError after every good record before it was yielded, as in Python.
  */
 import { open } from 'node:fs/promises';
 import * as io from '../core/file-io';
@@ -71,6 +61,12 @@ async function tfSource(path: string): Promise<RecordSource> {
 /**
  * The TFRecords of a file, CRC-checked, streamed. Lower level than {@link summaryIterator}; the
  * yielded `data` is a copy the caller may keep.
+ *
+ * Checked: the masked CRC-32C of each record's 8-byte length and of its data. At the first bad
+ * record this throws a DataLossError naming the file and the byte offset where that record starts,
+ * after yielding every good record before it (the records Python yields before its DataLossError).
+ * A record cut short by the end of the file is a DataLossError too ("truncated record"), as in TF's
+ * record reader; an empty file yields nothing.
  */
 export async function* tfRecordIterator(path: string, opts: SummaryIteratorOptions = {}): AsyncGenerator<RawRecord> {
   if (typeof path !== 'string' || path === '') throw invalidArgument('path', 'an events file path string', path);
@@ -170,6 +166,12 @@ export async function* tfRecordIterator(path: string, opts: SummaryIteratorOptio
  * The Events of an events file, in file order (Python's `summary_iterator`). Throws DataLossError
  * at the first corrupted or truncated record (after yielding the good ones before it), NotFoundError
  * when the file does not exist.
+ *
+ * ```ts
+ * for await (const event of summaryIterator(writer.fileName!)) {
+ *   if (event.what.case === 'summary') console.log(event.step, event.what.value.value[0].tag);
+ * }
+ * ```
  */
 export async function* summaryIterator(path: string, opts: SummaryIteratorOptions = {}): AsyncGenerator<Event> {
   for await (const rec of tfRecordIterator(path, opts)) {

@@ -1,20 +1,8 @@
 /**
- * `SessionManager` (Python's `session_manager.py`): creates sessions that are ready to train.
- *
- * - `prepareSession` (chief): restore from a checkpoint, or run the init op and init fn; then the
- *   local init op once the global state is ready; then check readiness.
- * - `recoverSession`: restore only, reporting whether the model is ready.
- * - `waitForSession` (worker): create sessions until the chief has made the model ready, polling
- *   every `recoveryWaitSecs` (30 by default, as Python; configurable, unlike Python's MTS) for at
- *   most `maxWaitSecs`, then `DeadlineExceededError("Session was not ready after waiting N secs.")`.
- *
- * Readiness (Python's `_ready`): a ready op returns the names of what is not initialized; an empty
- * result (or an int32 one, or an op) means ready. A FailedPreconditionError whose message mentions
- * "uninitialized" means not ready; any other one is logged and thrown.
- *
- * @example
- * const sm = new SessionManager({ graph, readyOp: scaffold.readyOp, localInitOp: scaffold.localInitOp });
- * const sess = await sm.prepareSession('', { initOp: scaffold.initOp, saver: scaffold.saver, checkpointDir: 'runs/a' });
+ * `SessionManager` (Python's `session_manager.py`): creates sessions that are ready to train, by
+ * restoring a checkpoint or initializing (chief, `prepareSession`), restoring only
+ * (`recoverSession`), or waiting for the chief (worker, `waitForSession`). Python's rules for each
+ * and for readiness: docs/python-parity.md §3.3.
  */
 import net from 'node:net';
 import { DeadlineExceededError, FailedPreconditionError, RuntimeError, ValueError, invalidArgument } from '../core/errors';
@@ -150,6 +138,22 @@ function maybeName(x: unknown): string {
   return String(x);
 }
 
+/**
+ * - `prepareSession` (chief): restore from a checkpoint, or run the init op and init fn; then the
+ *   local init op once the global state is ready; then check readiness.
+ * - `recoverSession`: restore only, reporting whether the model is ready.
+ * - `waitForSession` (worker): create sessions until the chief has made the model ready, polling
+ *   every `recoveryWaitSecs` (30 by default, as Python; configurable, unlike Python's MTS) for at
+ *   most `maxWaitSecs`, then `DeadlineExceededError("Session was not ready after waiting N secs.")`.
+ *
+ * Readiness (Python's `_ready`): a ready op returns the names of what is not initialized; an empty
+ * result (or an int32 one, or an op) means ready. A FailedPreconditionError whose message mentions
+ * "uninitialized" means not ready; any other one is logged and thrown.
+ *
+ * @example
+ * const sm = new SessionManager({ graph, readyOp: scaffold.readyOp, localInitOp: scaffold.localInitOp });
+ * const sess = await sm.prepareSession('', { initOp: scaffold.initOp, saver: scaffold.saver, checkpointDir: 'runs/a' });
+ */
 export class SessionManager {
   readonly graph: Graph;
   private readonly localInitOp: OpRef | null;
