@@ -1,17 +1,8 @@
 /**
- * `Saver`: TF1's `tf.compat.v1.train.Saver` (docs/python-parity.md §7). Checkpoints are written and read by TF's
- * own ops (SaveV2 / RestoreV2 / MergeV2Checkpoints) through the graph's SaverDef: the one given, or
- * one this class builds with the op builder exactly as Python's saver builder does. The `checkpoint`
- * state file, `maxToKeep` and `keepCheckpointEveryNHours` are handled here, as in Python.
- *
- * @example
- *   const saver = new Saver({ graph, maxToKeep: 3 });
- *   const prefix = await saver.save(session, 'runs/a/model.ckpt', { globalStep: 100 });
- *   // 'runs/a/model.ckpt-100'; files model.ckpt-100.index, .data-00000-of-00001, .meta, checkpoint
- *   await saver.restore(session, await latestCheckpoint('runs/a'));
- *
- * Where it differs from Python (checks before restore, serialized saves, no in-place rewrite, no V1
- * builder), and why: docs/differences-from-python.md#checkpoints.
+ * `Saver`: TF1's `tf.compat.v1.train.Saver` (docs/python-parity.md §7). Checkpoints are written and
+ * read by TF's own ops (SaveV2 / RestoreV2 / MergeV2Checkpoints) through the graph's SaverDef: the
+ * one given, or one built exactly as Python's saver builder builds it. The state file, `maxToKeep`
+ * and `keepCheckpointEveryNHours` are handled here. Differences: docs/differences-from-python.md#checkpoints.
  */
 import { clone, isMessage } from '@bufbuild/protobuf';
 import { SaverDefSchema, SaverDef_CheckpointFormatVersion, type SaverDef } from '../proto/gen/tensorflow/core/protobuf/saver_pb';
@@ -113,6 +104,15 @@ function wrapRestoreError(err: TFError, verbiage: string): TFError {
 const MISSING_KEY = 'a Variable name or other graph key that is missing';
 const MISMATCH = 'a mismatch between the current graph and the graph';
 
+/**
+ * Saves and restores a graph's variables.
+ *
+ * @example
+ *   const saver = new Saver({ graph, maxToKeep: 3 });
+ *   const prefix = await saver.save(session, 'runs/a/model.ckpt', { globalStep: 100 });
+ *   // 'runs/a/model.ckpt-100'; files model.ckpt-100.index, .data-00000-of-00001, .meta, checkpoint
+ *   await saver.restore(session, await latestCheckpoint('runs/a'));
+ */
 export class Saver {
   /** The SaverDef in use: null until built (deferBuild) and for an empty saver. */
   saverDef: SaverDef | null = null;

@@ -1,17 +1,8 @@
 /**
  * Typed builders for the option messages users write as plain camelCase objects: ConfigProto
  * (session config) and RunOptions (per run). The types follow the generated messages field by
- * field, so editors complete them and typos fail to compile; the builders check the same at run
- * time for JS callers (unknown field → ArgumentError naming `config.field`), through
- * `messageFromPlain`.
- *
- * In a plain object: 64-bit integer fields take a number or a bigint; enum fields take the enum
- * value or its name (`traceLevel: 'FULL_TRACE'`); nested messages are plain objects too; maps are
- * objects (`deviceCount: { CPU: 1 }`).
- *
- * @example
- *   const config = configProto({ interOpParallelismThreads: 1, gpuOptions: { allowGrowth: true } });
- *   const opts = runOptions({ traceLevel: 'FULL_TRACE', timeoutInMs: 5000 });
+ * field, so typos fail to compile; the builders check the same at run time for JS callers
+ * (unknown field → ArgumentError naming `config.field`), through `messageFromPlain`.
  */
 import { toBinary, type DescMessage, type Message, type MessageShape } from '@bufbuild/protobuf';
 import { ConfigProtoSchema, RunOptionsSchema, type ConfigProto, type RunOptions } from '../proto/gen/tensorflow/core/protobuf/config_pb';
@@ -62,7 +53,15 @@ export function buildMessage<Desc extends DescMessage>(
   return messageFromPlain(schema, init, param);
 }
 
-/** A ConfigProto from a plain camelCase object, the message, or its bytes. */
+/**
+ * A ConfigProto from a plain camelCase object, the message, or its bytes. In a plain object:
+ * 64-bit integer fields take a number or a bigint; enum fields take the enum value or its name
+ * (`traceLevel: 'FULL_TRACE'`); nested messages are plain objects too; maps are objects
+ * (`deviceCount: { CPU: 1 }`).
+ *
+ * @example
+ *   const config = configProto({ interOpParallelismThreads: 1, gpuOptions: { allowGrowth: true } });
+ */
 export function configProto(init: ConfigProtoInit | Uint8Array, param = 'config'): ConfigProto {
   return checkGpuOptions(checkThreadCounts(buildMessage(ConfigProtoSchema, init, param), param), param);
 }
@@ -116,7 +115,13 @@ function checkThreadCounts(config: ConfigProto, param: string): ConfigProto {
  */
 const MAX_THREADS = 4096;
 
-/** A RunOptions from a plain camelCase object, the message, or its bytes. */
+/**
+ * A RunOptions from a plain camelCase object (the same rules as {@link configProto}), the
+ * message, or its bytes.
+ *
+ * @example
+ *   const opts = runOptions({ traceLevel: 'FULL_TRACE', timeoutInMs: 5000 });
+ */
 export function runOptions(init: RunOptionsInit | Uint8Array, param = 'options'): RunOptions {
   return buildMessage(RunOptionsSchema, init, param);
 }

@@ -1,16 +1,8 @@
 /**
  * The training layer's logger: the lines Python writes through `tf.compat.v1.logging` go through
- * here, with the same levels and the same default line format (`INFO:tensorflow:<message>`).
- *
- * As in Python, the default verbosity is WARN: INFO lines (hook output such as
- * `loss = 4.0, step = 1`) are hidden until `setVerbosity(Level.INFO)` or `setVerbosity('info')`.
- *
- * Tests (and applications) can capture records with {@link captureLogs}; a capture sees every
- * level, whatever the verbosity, and silences the default stderr output while it is active.
- *
- * @example
- * import { logging } from 'tf-monitored';
- * logging.setVerbosity('info');
+ * here, with the same levels and the same default line format (`INFO:tensorflow:<message>`). As in
+ * Python, the default verbosity is WARN, so INFO lines (hook output) are hidden until
+ * `setVerbosity('info')`.
  */
 
 /** Python's numeric levels (`tf.compat.v1.logging.DEBUG` ...). */
@@ -37,7 +29,15 @@ let sink: LogSink = (r) => {
   process.stderr.write(`${r.levelName}:tensorflow:${r.message}\n`);
 };
 
-/** Sets the lowest level written by the default sink (Python's `set_verbosity`). */
+/**
+ * Sets the lowest level written by the default sink (Python's `set_verbosity`). The default is
+ * WARN, as in Python: INFO lines (hook output such as `loss = 4.0, step = 1`) are hidden until
+ * `setVerbosity(Level.INFO)` or `setVerbosity('info')`.
+ *
+ * @example
+ * import { logging } from 'tf-monitored';
+ * logging.setVerbosity('info');
+ */
 export function setVerbosity(level: number | LevelName): void {
   const n = typeof level === 'string' ? BY_NAME[level] : level;
   if (typeof n !== 'number' || !Number.isFinite(n)) {
@@ -82,6 +82,10 @@ export interface LogCapture {
   restore(): void;
 }
 
+/**
+ * Starts capturing log records (for tests and applications). A capture sees every level, whatever
+ * the verbosity, and silences the default stderr output while it is active.
+ */
 export function captureLogs(): LogCapture {
   const capture: LogCapture = {
     records: [],

@@ -1,16 +1,8 @@
 /**
  * Python's `tf.compat.v1.train.export_meta_graph` (meta_graph.py's `export_scoped_meta_graph` and
- * `create_meta_graph_def`): a MetaGraphDef of a graph with
- * - `meta_info_def`: the stripped op list (the OpDefs, from the running libtensorflow, of the ops
- *   the graph uses, sorted by name: `stripped_op_list_for_graph`), `tensorflow_version` (the
- *   library's `TF_Version()`, what Python writes as `tf.__version__`), `tensorflow_git_version`
- *   (see {@link ExportMetaGraphOptions.metaInfoDef}), and whatever `metaInfoDef` adds (tags, ...);
- * - `graph_def` with `_output_shapes`, as Python's `as_graph_def(add_shapes=True)`;
- * - `saver_def`: the given one, else the graph's (`graph.saverDef`);
- * - `collection_def`: every serializable collection, with Python's kinds (collections.ts).
- *
- * For a graph loaded from a MetaGraphDef written by the same TF version, the export is
- * byte-identical to Python's re-export.
+ * `create_meta_graph_def`): the MetaGraphDef of a graph, with the parts Python fills
+ * (docs/python-parity.md#710-the-meta-graph). For a graph loaded from a MetaGraphDef written by the
+ * same TF version, the export is byte-identical to Python's re-export.
  */
 import { clone, create, equals, type MessageInitShape } from '@bufbuild/protobuf';
 import { AttrValueSchema } from '../proto/gen/tensorflow/core/framework/attr_value_pb';
@@ -221,7 +213,13 @@ export async function writeMetaGraphFile(
 
 /**
  * Python's `tf.compat.v1.train.export_meta_graph(filename, ..., graph=graph)`: builds the
- * MetaGraphDef (see the module comment) and, with `filename`, writes it. Resolves to the message.
+ * MetaGraphDef and, with `filename`, writes it. Resolves to the message. Its parts:
+ * - `meta_info_def`: the stripped op list, `tensorflow_version` (the library's `TF_Version()`),
+ *   `tensorflow_git_version` (see {@link ExportMetaGraphOptions.metaInfoDef}), and whatever
+ *   `metaInfoDef` adds (tags, ...);
+ * - `graph_def` with `_output_shapes`;
+ * - `saver_def`: the given one, else the graph's (`graph.saverDef`);
+ * - `collection_def`: every serializable collection, with Python's kinds (collections.ts).
  * @example const meta = await exportMetaGraph(graph, { filename: 'runs/a/model.meta' });
  */
 export async function exportMetaGraph(graph: Graph, opts: ExportMetaGraphOptions = {}): Promise<MetaGraphDef> {

@@ -1,18 +1,8 @@
 // Protobuf text format (graph.pbtxt, the `checkpoint` state file, ...), written and read as Python's
-// `google.protobuf.text_format` does:
-//
-// - printText is byte-identical to Python's `text_format.MessageToString(message)` (what
-//   `tf.io.write_graph(..., as_text=True)` and `update_checkpoint_state` write): fields by number,
-//   map entries sorted by key, two-space indentation, `name {` for messages, strings and bytes
-//   C-escaped with octal escapes for non-ASCII bytes, float fields as the shortest decimal that
-//   round-trips through float32 and doubles as Python's repr(), google.protobuf.Any expanded when
-//   its type is known.
-// - parseText accepts what Python's `text_format.Parse` accepts (comments, `<...>`, list syntax,
-//   `,`/`;` separators, adjacent string literals, octal/hex integers, `inf`/`nan`, `1.5f`, expanded
-//   Any) and reports errors as a TextFormatError with the file, 1-based line and column.
-//
-// @bufbuild/protobuf's txtpb module prints in declaration order with `name: {` and reports errors
-// without a position, hence this module.
+// `google.protobuf.text_format` does: printText byte-identical to `MessageToString`, parseText
+// accepting what `Parse` accepts, with errors that give file, line and column. Python's rules:
+// docs/python-parity.md#12-protobuf-text-format. @bufbuild/protobuf's txtpb module prints in
+// declaration order with `name: {` and reports errors without a position, hence this module.
 import {
   fromBinary,
   toBinary,
@@ -77,7 +67,7 @@ export interface PrintTextOptions {
 // ---------------------------------------------------------------------------------------------
 // Printing
 
-/** Text format, byte-identical to Python's `text_format.MessageToString(message)`. */
+/** Text format, byte-identical to Python's `text_format.MessageToString(message)` (docs/python-parity.md §12). */
 export function printText<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>, options: PrintTextOptions = {}): string {
   const out: string[] = [];
   printMessage(out, reflect(schema, message), '', { reg: options.registry ?? defaultRegistry, asUtf8: options.asUtf8 ?? true });
@@ -580,7 +570,8 @@ function describe(t: Token): string {
 // Parser
 
 /**
- * Parses text format into a message of `schema`, as Python's `text_format.Parse` does.
+ * Parses text format into a message of `schema`, accepting what Python's `text_format.Parse`
+ * accepts (docs/python-parity.md §12).
  * Errors are {@link TextFormatError}s with the file (when given), line and column.
  */
 export function parseText<Desc extends DescMessage>(schema: Desc, text: string, options: ParseTextOptions = {}): MessageShape<Desc> {

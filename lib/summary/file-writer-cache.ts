@@ -1,16 +1,8 @@
 /**
  * FileWriterCache: one FileWriter per log directory, process-wide (Python's
- * `tf.compat.v1.summary.FileWriterCache`, alias `SummaryWriterCache`). Hooks that are given an
- * output directory get their writer here, so the step counter, the summary saver and the
- * checkpoint saver of one session append to the same events file, and a second session in the
- * same process and directory appends to it too (docs/python-parity.md §8.1).
- *
- * Keyed by the absolute path (`path.resolve`; URIs such as `gs://...` as given, without trailing
- * slashes): `runs/a`, `./runs/a` and `/cwd/runs/a` are one writer. Python keys by the string as
- * given, so it opens two files for two spellings of one directory (which can then truncate each
- * other, §8.2). Symbolic links are not resolved (the directory may not exist yet).
- *
- * A cached writer that was closed by its user is reopened by the next `get`.
+ * `tf.compat.v1.summary.FileWriterCache`, alias `SummaryWriterCache`). Hooks given an output
+ * directory get their writer here, so the hooks of one session, and a later session of the same
+ * process and directory, append to one events file (docs/python-parity.md §8.1).
  */
 import { invalidArgument } from '../core/errors';
 import { checkOptionNames } from '../core/options';
@@ -30,7 +22,14 @@ export interface FileWriterCacheGetOptions {
 const GET_OPTION_NAMES = ['graph'] as const satisfies Array<keyof FileWriterCacheGetOptions>;
 
 export const FileWriterCache = {
-  /** The writer for `logdir`, created on first use. */
+  /**
+   * The writer for `logdir`, created on first use; a cached writer its user closed is reopened.
+   * Keyed by the absolute path (`path.resolve`; URIs such as `gs://...` as given, without trailing
+   * slashes): `runs/a`, `./runs/a` and `/cwd/runs/a` are one writer. Python keys by the string as
+   * given, so it opens two files for two spellings of one directory (which can then truncate each
+   * other, docs/python-parity.md §8.2). Symbolic links are not resolved (the directory may not
+   * exist yet).
+   */
   get(logdir: string, opts: FileWriterCacheGetOptions = {}): FileWriter {
     checkLogdir(logdir);
     if (opts === null || typeof opts !== 'object') throw invalidArgument('opts', 'an options object', opts);
