@@ -1,14 +1,7 @@
 /**
- * The typed surface of the C++ addon, and the code that finds and loads libtensorflow.
- *
- * Order of the search (docs/design.md decision 2), each candidate recorded with why it failed:
- *   1. `loadLibtensorflow({ path })` or `TF_LIBRARY_PATH` (a library file or a folder)
- *   2. the package's own cache, filled by `scripts/setup-libtensorflow.mjs` (its CUDA build first)
- *   3. an installed Python `tensorflow`/`tensorflow-cpu` (found without importing it)
- *   4. the system's default library names (ld.so's search path)
- * Candidates 2–4 are skipped when they sit in a world-writable folder: only a path the user names
- * explicitly may come from one. Before a candidate is opened, the CUDA runtime libraries found in
- * the wheels next to it are opened by absolute path (lib/gpu/cuda-libraries.ts, docs/gpu.md).
+ * The typed surface of the C++ addon, and the code that finds and loads libtensorflow, in the
+ * order of docs/design.md decision 2 (see {@link loadLibtensorflow}). A library in a
+ * world-writable folder is only used when the user names it.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -334,6 +327,15 @@ function loadAddon(): Addon {
 /**
  * Loads libtensorflow (once per process; later calls return the same path). Called lazily by
  * every API that needs TF; call it yourself to choose the library or to see where it came from.
+ *
+ * Order of the search (docs/design.md decision 2), each candidate recorded with why it failed:
+ *   1. `loadLibtensorflow({ path })` or `TF_LIBRARY_PATH` (a library file or a folder)
+ *   2. the package's own cache, filled by `scripts/setup-libtensorflow.mjs` (its CUDA build first)
+ *   3. an installed Python `tensorflow`/`tensorflow-cpu` (found without importing it)
+ *   4. the system's default library names (ld.so's search path)
+ * Candidates 2–4 are skipped when they sit in a world-writable folder: only a path the user names
+ * explicitly may come from one. Before a candidate is opened, the CUDA runtime libraries found in
+ * the wheels next to it are opened by absolute path (lib/gpu/cuda-libraries.ts, docs/gpu.md).
  */
 export function loadLibtensorflow(opts: LoadOptions = {}): string {
   const addon = loadAddon();

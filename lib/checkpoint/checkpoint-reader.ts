@@ -1,15 +1,8 @@
 /**
  * Reading checkpoints without a graph: `CheckpointReader` over TF's own reader (V2 bundles and V1
- * files), and Python's `tf.train.load_checkpoint` / `list_variables` / `load_variable`.
- *
- * A path is a checkpoint prefix (`runs/a/model.ckpt-100`) or a directory, which means the latest
- * checkpoint named by its `checkpoint` state file.
- *
- * @example
- *   listVariables('runs/a');   // [{ name: 'b', dtype: 'float32', shape: [] }, { name: 'w', ... shape: [3, 2] }]
- *   loadVariable('runs/a', 'w').data;        // Float32Array
- *   using reader = new CheckpointReader('runs/a/model.ckpt-100');
- *   reader.getTensor('w');
+ * files), and Python's `tf.train.load_checkpoint` / `list_variables` / `load_variable`. A path is
+ * a checkpoint prefix (`runs/a/model.ckpt-100`) or a directory, which means the latest checkpoint
+ * named by its `checkpoint` state file.
  */
 import * as io from '../core/file-io';
 import { Tensor } from '../core/tensor';
@@ -30,6 +23,12 @@ export interface CheckpointVariable {
  * An open checkpoint. Opening reads the index only; `getTensor` reads one tensor's data.
  * Failures are TF's typed errors naming the file: NotFoundError (no such checkpoint, or no such
  * key), DataLossError (a corrupt or truncated file), ...
+ *
+ * @example
+ *   listVariables('runs/a');   // [{ name: 'b', dtype: 'float32', shape: [] }, { name: 'w', ... shape: [3, 2] }]
+ *   loadVariable('runs/a', 'w').data;        // Float32Array
+ *   using reader = new CheckpointReader('runs/a/model.ckpt-100');
+ *   reader.getTensor('w');
  */
 export class CheckpointReader {
   readonly prefix: string;

@@ -3,13 +3,6 @@
  * async loops: Promises registered with the coordinator, or functions started by it. They check
  * {@link Coordinator.shouldStop} (or await {@link Coordinator.waitForStop}) and end when asked;
  * the first error reported stops everything and is re-raised by {@link Coordinator.join}.
- *
- * @example
- * const coord = new Coordinator();
- * coord.startThread(async (c) => { while (!c.shouldStop()) await prefetchOne(); }, 'prefetch');
- * ...
- * coord.requestStop();
- * await coord.join({ stopGracePeriodSecs: 5 });
  */
 import { inspect, types } from 'node:util';
 import { OutOfRangeError, RuntimeError, invalidArgument } from './errors';
@@ -148,6 +141,16 @@ function checkErrorClasses(value: unknown): readonly ErrorClass[] {
   return list as ErrorClass[];
 }
 
+/**
+ * Python's `tf.train.Coordinator`, for async loops.
+ *
+ * @example
+ * const coord = new Coordinator();
+ * coord.startThread(async (c) => { while (!c.shouldStop()) await prefetchOne(); }, 'prefetch');
+ * ...
+ * coord.requestStop();
+ * await coord.join({ stopGracePeriodSecs: 5 });
+ */
 export class Coordinator {
   private readonly cleanTypes: readonly ErrorClass[];
   private stopped = false;

@@ -1,21 +1,15 @@
 /**
  * File-system helpers for checkpoints, with the semantics of the Python code they replace:
- *
- * - `py*` path functions behave like Python's `os.path` (no normalisation in `join`,
- *   `dirname('model.ckpt') === ''`), because the state file stores paths exactly as Python computes
- *   them;
- * - `matchingFiles` is TF's `get_matching_files` (glob with `*`, `?`, `[...]`, in any component);
- * - `ioError` turns a Node `fs` error into the TF error class TF's own file system would raise for
- *   the same errno, with TF's message (`<path>; <strerror>`);
- * - `atomicWriteFile` is `file_io.atomic_write_string_to_file` (temp file + rename).
- *
- * Paths with a scheme (`ram://`, `gs://`) go through TF's filesystem (lib/core/file-io.ts).
+ * `os.path` (`py*`), TF's `get_matching_files` and `atomic_write_string_to_file`, and errors as
+ * TF's own file system raises them (`ioError`). Paths with a scheme (`ram://`, `gs://`) go through
+ * TF's filesystem (lib/core/file-io.ts).
  */
 import nodePath from 'node:path';
 import * as io from './file-io';
 
 // ---------------------------------------------------------------------------------------------
-// os.path
+// os.path: like Python's (no normalisation in `join`, `dirname('model.ckpt') === ''`), because the
+// state file stores paths exactly as Python computes them.
 
 export function pyIsAbs(p: string): boolean {
   return p.startsWith('/');
@@ -146,7 +140,10 @@ function* globWalk(pattern: string): Generator<GlobQuestion, string[], boolean |
   return current.sort();
 }
 
-/** Paths matching a glob pattern, sorted; the pattern itself when it has no wildcard and exists. */
+/**
+ * Paths matching a glob pattern, sorted; the pattern itself when it has no wildcard and exists.
+ * TF's `get_matching_files`: `*`, `?` and `[...]`, in any path component.
+ */
 export function matchingFilesSync(pattern: string): string[] {
   const walk = globWalk(pattern);
   let step = walk.next();

@@ -1,15 +1,8 @@
 /**
  * Graph, Operation and Output: TS facades over the addon's NativeGraph. An Operation or Output
- * holds its Graph (so the graph stays alive while they are used); lookups go by name.
- *
- * The op builder (`graph.addOp`) takes attrs as plain JS values and converts them using the
- * op's OpDef from the loaded library, so unknown ops and attrs are reported by name before TF
- * sees them.
- *
- * Files: the graph-io layer's Graph (this class plus `Graph.load`, `Graph.fromGraphDef`,
- * `Graph.fromMetaGraph`; the one the package exports) reads graph files, so that core does not
- * depend on the file formats. A graph keeps its collections (`graph.collections`, typed accessors in collections.ts) and the SaverDef
- * of the MetaGraphDef it came from (`graph.saverDef`).
+ * holds its Graph (so the graph stays alive while they are used); lookups go by name. The op
+ * builder (`graph.addOp`) converts plain JS attrs using the op's OpDef from the loaded library, so
+ * unknown ops and attrs are reported by name before TF sees them.
  */
 import { create, fromBinary, isMessage, toBinary } from '@bufbuild/protobuf';
 import { AttrValueSchema, type AttrValue } from '../proto/gen/tensorflow/core/framework/attr_value_pb';
@@ -59,6 +52,12 @@ export interface AsGraphDefOptions {
   addShapes?: boolean;
 }
 
+/**
+ * A TF graph. Reading graph files is the graph-io layer's: its Graph (this class plus `Graph.load`,
+ * `Graph.fromGraphDef`, `Graph.fromMetaGraph`; the one the package exports) keeps core free of
+ * the file formats. A graph keeps its collections (`graph.collections`, typed accessors in
+ * collections.ts) and the SaverDef of the MetaGraphDef it came from (`graph.saverDef`).
+ */
 export class Graph {
   /** @internal */
   readonly native: NativeGraph;

@@ -1,14 +1,7 @@
 /**
  * Tensor: a dtype, a shape and the values, in a TypedArray (numeric types) or an array of byte
- * strings (TF_STRING). What `Session.run` returns and what feeds accept.
- *
- * Memory: `Tensor.alloc` gives 64-byte-aligned native memory that TF uses without a copy when the
- * tensor is fed. Large outputs of async runs arrive without a copy; `dispose()` frees their
- * native memory at once instead of at garbage collection (do so in tight loops).
- *
- * Values: `data` is the storage (float16/bfloat16 as raw 16-bit patterns, complex as interleaved
- * (re, im) parts); `toArray()`/`scalar()` give the values (float16/bfloat16 decoded to numbers,
- * each complex number as a `[re, im]` pair), and `Tensor.from` of nested arrays takes them back.
+ * strings (TF_STRING). What `Session.run` returns and what feeds accept. Native memory of large
+ * outputs is freed at garbage collection, or at once by `dispose()` (do so in tight loops).
  */
 import { formatTensorValue } from './numpy-format';
 import { ArgumentError, invalidArgument } from './errors';
@@ -251,6 +244,17 @@ function fillTyped(dtype: DType, flat: ArrayLike<unknown>, param: string, encode
   return out;
 }
 
+/**
+ * A dtype, a shape and the values.
+ *
+ * Memory: `Tensor.alloc` gives 64-byte-aligned native memory that TF uses without a copy when the
+ * tensor is fed. Large outputs of async runs arrive without a copy; `dispose()` frees their
+ * native memory at once instead of at garbage collection (do so in tight loops).
+ *
+ * Values: `data` is the storage (float16/bfloat16 as raw 16-bit patterns, complex as interleaved
+ * (re, im) parts); `toArray()`/`scalar()` give the values (float16/bfloat16 decoded to numbers,
+ * each complex number as a `[re, im]` pair), and `Tensor.from` of nested arrays takes them back.
+ */
 export class Tensor {
   readonly dtype: DType;
   readonly shape: number[];

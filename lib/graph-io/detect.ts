@@ -1,14 +1,8 @@
 /**
  * Recognises a graph file by its content, whatever its name: a binary MetaGraphDef (`.meta`), a
  * binary GraphDef (`.pb`), or either one in text format (`graph.pbtxt`, a text `.meta`). Anything
- * else, and anything malformed, is a {@link GraphFormatError} that names the file and the problem:
- * a known non-graph file type (an image, an event file, a checkpoint index, a SavedModel, ...),
- * truncated or corrupted bytes, a text syntax error (with line and column) or an unknown field.
- *
- * How binary input is told apart: both messages start with field 1 (a NodeDef in a GraphDef, the
- * MetaInfoDef in a MetaGraphDef), so the bytes are decoded as both and each reading is checked for
- * plausibility: no unknown fields where the schema is complete, node names and op names that are
- * valid TF names. Only one reading survives for real files.
+ * else, and anything malformed, is a {@link GraphFormatError} that names the file and the problem
+ * (a known non-graph file type, truncated bytes, a text syntax error with line and column, ...).
  */
 import { fromBinary, type DescMessage, type Message } from '@bufbuild/protobuf';
 import { GraphDefSchema, type GraphDef } from '../proto/gen/tensorflow/core/framework/graph_pb';
@@ -45,7 +39,14 @@ const NODE_NAME = /^[A-Za-z0-9.][A-Za-z0-9_.\-/>]*$/;
 /** Op and function names: printable names without spaces. */
 const OP_NAME = /^[A-Za-z0-9_.\-/>]+$/;
 
-/** Parses a graph file's bytes; see the module comment. */
+/**
+ * Parses a graph file's bytes (see the module comment for what it accepts).
+ *
+ * How binary input is told apart: both messages start with field 1 (a NodeDef in a GraphDef, the
+ * MetaInfoDef in a MetaGraphDef), so the bytes are decoded as both and each reading is checked for
+ * plausibility: no unknown fields where the schema is complete, node names and op names that are
+ * valid TF names. Only one reading survives for real files.
+ */
 export function parseGraphBytes(bytes: Uint8Array, opts: { file?: string } = {}): ParsedGraphFile {
   const fail = (reason: string, extra: { line?: number; column?: number; cause?: unknown } = {}) =>
     new GraphFormatError(reason, { file: opts.file, ...extra });

@@ -3,13 +3,6 @@
  * object that creates its session through a SessionCreator, calls hooks around every run, stops when
  * a hook or the coordinator says so, re-creates the session after preemptions (MonitoredSession
  * only), and ends the hooks on close.
- *
- * @example
- * const sess = await MonitoredSession.create({ sessionCreator, hooks: [new StopAtStepHook({ lastStep: 100 })] });
- * await sess.using(async (s) => {
- *   while (!s.shouldStop()) await s.run('train');
- * });
- * console.log(sess.stopReason); // 'hook-request'
  */
 import { inGraph } from '../core/current-graph';
 import { DEFAULT_MAX_BLOCK_MS, RunScheduler, checkMaxBlockMs, checkRunMode, type RunMode } from '../core/run-scheduler';
@@ -481,6 +474,13 @@ export abstract class MonitoredSessionBase {
  * A monitored session that recovers from preemptions: after AbortedError or UnavailableError the
  * session is closed and re-created through the session creator, hooks' `afterCreateSession` runs
  * again, and the interrupted run is retried (see {@link RecoveryOptions}).
+ *
+ * @example
+ * const sess = await MonitoredSession.create({ sessionCreator, hooks: [new StopAtStepHook({ lastStep: 100 })] });
+ * await sess.using(async (s) => {
+ *   while (!s.shouldStop()) await s.run('train');
+ * });
+ * console.log(sess.stopReason); // 'hook-request'
  */
 export class MonitoredSession extends MonitoredSessionBase {
   static async create(opts: RecoverableMonitoredSessionOptions): Promise<MonitoredSession> {

@@ -1,15 +1,8 @@
 /**
  * Session creators for `MonitoredSession` (Python's `ChiefSessionCreator`, `WorkerSessionCreator`).
  * Both finalize the scaffold (which finalizes the graph) on every creation; the chief restores or
- * initializes, the worker waits until the chief has made the model ready.
- *
- * The master is `''` (in-process) or `'grpc://host:port'` (a TF server); `config` is a ConfigProto
- * as a plain camelCase object (`{ deviceFilters: ['/job:ps', '/job:worker/task:0'] }`), a message or
- * serialized bytes. There is no default graph in JS: pass `graph`.
- *
- * @example
- * const creator = new ChiefSessionCreator({ graph, checkpointDir: 'runs/a' });
- * const sess = await MonitoredSession.create({ sessionCreator: creator, graph, hooks });
+ * initializes, the worker waits until the chief has made the model ready. There is no default
+ * graph in JS: pass `graph`.
  */
 import { invalidArgument } from '../core/errors';
 import { checkOptionNames, checkPath } from '../core/options';
@@ -67,7 +60,16 @@ function common(
   return { graph, scaffold: scaffold ?? new Scaffold(), master, config };
 }
 
-/** Creates sessions for the chief: restore from a checkpoint or initialize (docs/python-parity.md §3.1). */
+/**
+ * Creates sessions for the chief: restore from a checkpoint or initialize (docs/python-parity.md §3.1).
+ * The master is `''` (in-process) or `'grpc://host:port'` (a TF server); `config` is a ConfigProto
+ * as a plain camelCase object (`{ deviceFilters: ['/job:ps', '/job:worker/task:0'] }`), a message
+ * or serialized bytes (the same for {@link WorkerSessionCreator}).
+ *
+ * @example
+ * const creator = new ChiefSessionCreator({ graph, checkpointDir: 'runs/a' });
+ * const sess = await MonitoredSession.create({ sessionCreator: creator, graph, hooks });
+ */
 export class ChiefSessionCreator implements SessionCreator {
   readonly graph: Graph;
   readonly scaffold: Scaffold;
