@@ -1,11 +1,7 @@
 /**
  * The package's file operations: a path with a scheme (`ram://`, `gs://`, ...) goes through TF's
- * filesystem layer, as every file Python's MonitoredTrainingSession touches does; a local path
- * keeps Node's fs (faster, and unchanged). Every function checks the scheme first, so a scheme TF
- * does not know is an {@link UnsupportedFileSystemError} before anything is created.
- *
- * Errors: local failures are Node's errors (callers map them with `ioError`); TF failures are TF's
- * typed errors. {@link isNotFound} recognises "not there" in both.
+ * filesystem layer, as in Python's MonitoredTrainingSession; a local path keeps Node's fs (faster).
+ * A scheme TF does not know is an {@link UnsupportedFileSystemError} before anything is created.
  *
  * @internal
  */
@@ -20,7 +16,10 @@ import { joinPath, recursivelyCreateDir, usesTfFilesystem } from './tf-filesyste
 export { usesTfFilesystem };
 export { UnsupportedFileSystemError } from './tf-filesystem';
 
-/** A missing file or directory, from Node's fs or from TF. */
+/**
+ * A missing file or directory, from Node's fs or from TF. (Local failures are Node's errors, which
+ * callers map with `ioError`; failures through TF are TF's typed errors.)
+ */
 export function isNotFound(e: unknown): boolean {
   const code = errnoOf(e);
   return code === 'ENOENT' || code === 'ENOTDIR' || e instanceof NotFoundError;

@@ -1,11 +1,8 @@
 /**
- * Serializes `tensorflow.Event` envelopes by hand: `wall_time` (1, double), `step` (2, int64) and
- * one length-delimited member of the `what` oneof whose payload is already serialized. The same
- * bytes as `toBinary(EventSchema, ...)` up to field order (proto3 rules: a zero wall_time or step
- * is left out, as Python's Event does), at a fraction of the cost: the writer's hot path.
- *
- * A fast encoder for the commonest summary (values that are just `tag` + `simple_value`) is here
- * too; anything else goes through `@bufbuild/protobuf`.
+ * Serializes `tensorflow.Event` envelopes by hand, the writer's hot path: `wall_time` (1, double),
+ * `step` (2, int64) and one length-delimited member of the `what` oneof whose payload is already
+ * serialized. The same bytes as `toBinary(EventSchema, ...)` up to field order (a zero wall_time
+ * or step is left out, as proto3 and Python's Event do), at a fraction of the cost.
  *
  * @internal
  */
@@ -102,7 +99,10 @@ export function encodeEvent(wallTime: number, step: bigint | null, field: number
   return out;
 }
 
-/** Serialized Summary; values with only `tag` and `simple_value` are encoded without reflection. */
+/**
+ * Serialized Summary. Values with only `tag` and `simple_value` (the commonest summary) are encoded
+ * by hand, without reflection; anything else goes through `@bufbuild/protobuf`.
+ */
 export function encodeSummary(summary: Summary): Uint8Array {
   const parts: Uint8Array[] = [];
   let total = 0;

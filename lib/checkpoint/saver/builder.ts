@@ -1,13 +1,9 @@
 /**
  * Builds the save/restore subgraph of a V2 `Saver` with the op builder, node for node as Python's
- * `BulkSaverBuilder._build_internal` does (docs/python-parity.md §7.3): the same op types, names, inputs, control
- * inputs and devices, so a `.meta` we write looks like one Python writes and Python's tools work on
- * it. The result is the SaverDef: feed `filenameTensorName` the prefix, run `saveTensorName` to save,
+ * `BulkSaverBuilder._build_internal` does (docs/python-parity.md §7.3): the same op types, names,
+ * inputs, control inputs and devices, so a `.meta` we write looks like one Python writes. The
+ * result is the SaverDef: feed `filenameTensorName` the prefix, run `saveTensorName` to save,
  * `restoreOpName` to restore.
- *
- * Not reproduced: the `_class` colocation attrs Python adds to `control_dependency` and `Assign`
- * (the op builder accepts only attrs of the OpDef). Placement is unaffected: those ops either have an
- * explicit device or take a ref input, which TF's placer colocates anyway.
  */
 import { create } from '@bufbuild/protobuf';
 import { SaverDefSchema, SaverDef_CheckpointFormatVersion, type SaverDef } from '../../proto/gen/tensorflow/core/protobuf/saver_pb';
@@ -364,6 +360,10 @@ export function validateSaveables(saveables: readonly Saveable[]): Saveable[] {
 /**
  * Adds the save and restore ops for `saveables` to `graph` and returns the SaverDef. `saveables`
  * must be validated (see {@link validateSaveables}) and non-empty.
+ *
+ * Not reproduced: the `_class` colocation attrs Python adds to `control_dependency` and `Assign`
+ * (the op builder accepts only attrs of the OpDef). Placement is unaffected: those ops either have
+ * an explicit device or take a ref input, which TF's placer colocates anyway.
  */
 export function buildSaverDef(graph: Graph, saveables: readonly Saveable[], opts: BuildOptions): SaverDef {
   // Read ops for resource variables first, as Python has them before the saver is built.

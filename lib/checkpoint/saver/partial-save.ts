@@ -1,13 +1,8 @@
 /**
- * What a failed save leaves behind, and its removal ("no half-written checkpoint"). TF's SaveV2
- * writes `<prefix>.data-*` / `<prefix>.index` through `.tempstate<n>` temp files it renames; the
- * sharded save writes its shards under `<prefix>_temp/` and merges them into `<prefix>.*`
- * (MergeV2Checkpoints). A failure anywhere (disk full, a blocked path) can leave the temp
- * directory, temp files, or some of the final files without the others.
- *
- * The files a save may create are listed before it runs; after a failure, `<prefix>_temp/` and
- * every file of the prefix that was not there before are removed. Files that were there before are
- * kept: they belong to a checkpoint saved earlier under the same prefix.
+ * What a failed save leaves behind, and its removal ("no half-written checkpoint"): the files a
+ * save may create are listed before it runs; after a failure, `<prefix>_temp/` and every file of
+ * the prefix that was not there before are removed. Files that were there before are kept (a
+ * checkpoint saved earlier under the same prefix). What TF leaves: docs/libtensorflow-facts.md#checkpoints.
  */
 import fsp from 'node:fs/promises';
 import * as io from '../../core/file-io';

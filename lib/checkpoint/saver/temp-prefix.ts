@@ -1,13 +1,8 @@
 /**
  * A V2 save writes under a temporary prefix, `<prefix>.tmp<32 hex>`, and its files are then renamed
- * into place: the `.data-*` shards first, the `.index` last. TF would otherwise rewrite the files of
- * an existing prefix in place (MergeV2Checkpoints truncates the `.index`), and a kill in that window
- * left a 0-byte `.index` that the state file still named. With renames, a file of the prefix is
- * always either the old one or the new one, whole; and `<prefix>.index` appears only once every
- * shard it points to is there.
- *
- * A save is never skipped, even when the prefix holds the same step (a restart's re-save): it
- * writes the same bytes, so a kill between the renames leaves old index + new (identical) data.
+ * into place, `.data-*` shards first, `.index` last: a file of the prefix is always the old one or
+ * the new one, whole, and `<prefix>.index` appears only once every shard it names is there. Why
+ * (TF rewrites an existing prefix in place): docs/libtensorflow-facts.md#checkpoints.
  */
 import { randomUUID } from 'node:crypto';
 import * as io from '../../core/file-io';
@@ -16,7 +11,12 @@ import { ioError, pyBasename, pyDirname } from '../../core/file-paths';
 
 const SHARD = /^\.data-\d{5}-of-\d{5}$/;
 
-/** `<prefix>.tmp<32 hex>`: the name the save op writes to. Recognised as debris by debris.ts. */
+/**
+ * `<prefix>.tmp<32 hex>`: the name the save op writes to. Recognised as debris by debris.ts.
+ *
+ * A save is never skipped, even when the prefix holds the same step (a restart's re-save): it
+ * writes the same bytes, so a kill between the renames leaves old index + new (identical) data.
+ */
 export function tempPrefix(prefix: string): string {
   return `${prefix}.tmp${randomUUID().replace(/-/g, '')}`;
 }
