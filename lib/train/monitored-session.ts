@@ -13,6 +13,7 @@ import { type SessionRunHookLike, checkHooks } from '../hooks/session-run-hook';
 import { CoordinatedSession } from './coordinated-session';
 import { Coordinator } from '../core/coordinator';
 import { HookedSession } from './hooked-session';
+import { ChiefSessionCreator } from './session-creators';
 import * as logging from '../core/logging';
 import type { Scaffold } from '../checkpoint/scaffold';
 import type { SessionConfig } from './session-manager';
@@ -225,8 +226,6 @@ export abstract class MonitoredSessionBase {
     const scheduler = schedulerFor(opts);
     let { sessionCreator } = opts;
     if ((sessionCreator === undefined || sessionCreator === null) && opts.graph) {
-      // Imported here: session-creators → scaffold → this module would be a cycle at load time.
-      const { ChiefSessionCreator } = await import('./session-creators');
       sessionCreator = new ChiefSessionCreator({ graph: opts.graph as never });
     }
     // Default: the graph of a session creator that has one (ChiefSessionCreator, WorkerSessionCreator).
@@ -505,8 +504,6 @@ export class SingularMonitoredSession extends MonitoredSessionBase {
       );
     }
     const { scaffold, master, config, checkpointDir, checkpointFilenameWithPath, ...rest } = opts;
-    // Imported here: session-creators → scaffold → this module would be a cycle at load time.
-    const { ChiefSessionCreator } = await import('./session-creators');
     const sessionCreator = new ChiefSessionCreator({
       graph: opts.graph as never,
       scaffold,
