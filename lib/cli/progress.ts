@@ -14,6 +14,9 @@ export interface Progress {
   etaSecs: number | null;
 }
 
+/** How often a sample is kept: the window then holds ~50 of them however fast the steps are. */
+const SAMPLE_MS = 100;
+
 export class StepRate {
   private readonly samples: Array<{ step: number; ms: number }> = [];
 
@@ -25,11 +28,13 @@ export class StepRate {
   /** Records the global step reached now and returns the progress so far. */
   update(step: number): Progress {
     const ms = this.now();
-    this.samples.push({ step, ms });
-    while (this.samples.length > 2 && ms - this.samples[1].ms >= WINDOW_MS) this.samples.shift();
+    // The rate runs from the newest sample at least WINDOW_MS old (or the oldest) to now.
+    while (this.samples.length > 1 && ms - this.samples[1].ms >= WINDOW_MS) this.samples.shift();
     const first = this.samples[0];
-    const stepsPerSec = ms > first.ms && step > first.step ? ((step - first.step) * 1000) / (ms - first.ms) : null;
+    const stepsPerSec = first && ms > first.ms && step > first.step ? ((step - first.step) * 1000) / (ms - first.ms) : null;
     const etaSecs = stepsPerSec && this.lastStep !== undefined ? Math.max(0, this.lastStep - step) / stepsPerSec : null;
+    const last = this.samples[this.samples.length - 1];
+    if (!last || ms - last.ms >= SAMPLE_MS) this.samples.push({ step, ms });
     return { stepsPerSec, etaSecs };
   }
 }

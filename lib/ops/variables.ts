@@ -290,25 +290,8 @@ export function getVariable(name: string, opts: GetVariableOptions = {}, graph: 
             full,
             (scope) => {
               const initialValue = nameScope('Initializer', () => build());
-              const finalShape = varShape ?? initialValue.shape ?? [];
-              const op = addScopedOp({
-                type: 'VariableV2',
-                name: scope,
-                attrs: {
-                  shape: finalShape,
-                  dtype: init === undefined || isInitializer(init) ? varDtype : initialValue.dtype,
-                  container: '',
-                  shared_name: '',
-                },
-              });
-              const assign = addScopedOp({
-                type: 'Assign',
-                name: 'Assign',
-                inputs: [op.output(0), initialValue],
-                attrs: { use_locking: true, validate_shape: true },
-              });
-              const read = addScopedOp({ type: 'Identity', name: 'read', inputs: [op.output(0)] });
-              return new Variable({ op, initializer: assign, initialValue, snapshot: read.output(0), trainable });
+              const dtype = init === undefined || isInitializer(init) ? varDtype : initialValue.dtype;
+              return refVariableOps(scope, dtype, varShape ?? initialValue.shape ?? [], initialValue, trainable, graph);
             },
             graph,
           ),
@@ -324,6 +307,31 @@ export function getVariable(name: string, opts: GetVariableOptions = {}, graph: 
 }
 
 /** The members of a variable collection as Variables (VariableDefs of a loaded graph wrapped). */
+/**
+ * The ops of a ref variable, made inside its name scope `scope` (with its '/'): `<scope>`
+ * (VariableV2), `<scope>/Assign` of `initialValue` (Python's initializer op) and `<scope>/read`.
+ * Adds it to no collection: `getVariable` and the optimizers' slots choose theirs.
+ */
+export function refVariableOps(
+  scope: string,
+  dtype: DType,
+  shape: number[],
+  initialValue: Output,
+  trainable: boolean,
+  graph: Graph,
+): Variable {
+  const op = addScopedOp({ type: 'VariableV2', name: scope, graph, attrs: { shape, dtype, container: '', shared_name: '' } });
+  const assign = addScopedOp({
+    type: 'Assign',
+    name: 'Assign',
+    graph,
+    inputs: [op.output(0), initialValue],
+    attrs: { use_locking: true, validate_shape: true },
+  });
+  const read = addScopedOp({ type: 'Identity', name: 'read', graph, inputs: [op.output(0)] });
+  return new Variable({ op, initializer: assign, initialValue, snapshot: read.output(0), trainable });
+}
+
 function variablesOf(graph: Graph, key: string, scope?: string): Variable[] {
   return graph.getCollection(key, scope).map((m) => {
     if (m instanceof Variable) return m;

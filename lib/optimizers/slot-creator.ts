@@ -12,7 +12,7 @@ import { type Graph, Operation, Output } from '../core/graph';
 import { addScopedOp, controlDependencies, device, nameScope } from '../ops/scope';
 import { constant } from '../ops/constant';
 import { filledTensor } from '../ops/fill';
-import { Variable } from '../ops/variables';
+import { refVariableOps, type Variable } from '../ops/variables';
 
 /**
  * Anything that names a ref variable: its ref Output ('w:0') or VariableV2 Operation, a VariableDef
@@ -95,17 +95,9 @@ function shapeOf(op: Operation): number[] | null {
  * and a VariableDef in the `variables` collection. `scope` is the variable's scope with its '/'.
  */
 function makeVariable(graph: Graph, scope: string, dtype: DType, shape: number[], init: () => Output): OptimizerVariable {
-  const initial = init();
-  const v = addScopedOp({ type: 'VariableV2', name: scope, graph, attrs: { dtype, shape, container: '', shared_name: '' } });
-  const assign = nameScope(
-    scope,
-    () => addScopedOp({ type: 'Assign', name: 'Assign', inputs: [v, initial], attrs: { use_locking: true, validate_shape: true } }),
-    graph,
-  );
-  const read = nameScope(scope, () => addScopedOp({ type: 'Identity', name: 'read', inputs: [v] }), graph);
-  const variable = new Variable({ op: v, initializer: assign, initialValue: initial, snapshot: read.output(0), trainable: false });
+  const variable = refVariableOps(scope, dtype, shape, init(), false, graph);
   graph.addToCollection(GraphKeys.GLOBAL_VARIABLES, variable);
-  return { name: v.name, ref: v.output(0), read: read.output(0), dtype, shape, device: v.device, variable };
+  return { name: variable.op.name, ref: variable.ref, read: variable.value(), dtype, shape, device: variable.op.device, variable };
 }
 
 /**

@@ -121,21 +121,7 @@ describe('Tensor round trip through Identity', () => {
 });
 
 describe('Small outputs (≤ 16 elements cross as values) and larger ones (an ArrayBuffer)', () => {
-  const REAL: DType[] = [
-    'float32',
-    'float64',
-    'float16',
-    'bfloat16',
-    'int8',
-    'int16',
-    'int32',
-    'int64',
-    'uint8',
-    'uint16',
-    'uint32',
-    'uint64',
-    'bool',
-  ];
+  const REAL = DTYPES.filter((d) => !d.startsWith('complex') && d !== 'string');
   const patterns: Record<string, (i: number) => number | bigint> = {
     float32: (i) => Math.fround(-1.5 + i * 0.37) * (i % 2 ? -1 : 1),
     float64: (i) => Math.PI * i - 1e300 * (i % 3 === 0 ? 1 : 0),

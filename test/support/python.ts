@@ -22,6 +22,7 @@
  *   `, { args: [prefix] });
  */
 import { ARRAY_TYPES } from '../../lib/core/dtypes';
+import type { NumericArray } from '../fixtures/fixtures';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -329,18 +330,7 @@ const DTYPE_ARRAYS = ARRAY_TYPES as Record<string, { new (buf: ArrayBuffer): Arr
 export function decodeRaw(t: RawTensor): {
   dtype: string;
   shape: number[];
-  data:
-    | Float32Array
-    | Float64Array
-    | Int8Array
-    | Uint8Array
-    | Int16Array
-    | Uint16Array
-    | Int32Array
-    | Uint32Array
-    | BigInt64Array
-    | BigUint64Array
-    | Buffer[];
+  data: NumericArray | Buffer[];
 } {
   if (t.dtype === 'string') {
     return { dtype: t.dtype, shape: t.shape, data: (t.base64 as string[]).map((s) => Buffer.from(s, 'base64')) };

@@ -8,7 +8,7 @@
  * <ms> <resave|save>` when a save ends, `restored <step> <min> <max>` (train-model.ts) after the
  * session is created.
  *
- * Usage: restart-loop.ts <json> (see Args). In restart number killAt (1-based; 0: never), during
+ * Usage: restart-loop.ts <json> (see ChildArgs in kill-support.ts). In restart number killAt (1-based; 0: never), during
  * its re-save (killIn 'resave') or its first other save ('save'), the process SIGKILLs itself
  * delayMs after the save began (killFrom 'start') or after a `.data-*` file was renamed into the
  * directory (killFrom 'merge': TF's MergeV2Checkpoints is about to write the `.index`; inotify, via
@@ -19,19 +19,8 @@ import { CheckpointSaverHook } from '../../../lib/hooks/basic/checkpoint-saver-h
 import { MonitoredSession } from '../../../lib/train/monitored-session';
 import { Scaffold } from '../../../lib/checkpoint/scaffold';
 import { ChiefSessionCreator } from '../../../lib/train/session-creators';
+import type { ChildArgs } from '../kill-support';
 import { model } from '../train-model';
-
-interface Args {
-  dir: string;
-  vars: number;
-  nameLength: number;
-  saveGraphDef: boolean;
-  restarts: number;
-  killAt: number;
-  killIn: 'resave' | 'save';
-  killFrom: 'start' | 'merge';
-  delayMs: number;
-}
 
 const STEPS_PER_RESTART = 3;
 const CONFIG = { intraOpParallelismThreads: 1, interOpParallelismThreads: 1 };
@@ -49,7 +38,7 @@ function killAfter(ms: number): void {
 }
 
 async function main(): Promise<void> {
-  const args = JSON.parse(process.argv[2]) as Args;
+  const args = JSON.parse(process.argv[2]) as ChildArgs;
   const graph = model(args.vars, args.nameLength);
   let restart = 0;
   let creating = false;
